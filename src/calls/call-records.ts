@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { Keys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
+import { CALL_OUTCOMES, CALL_STATES, QUEUE_REASONS, type CallRecord } from './call-record.js';
+
+const ms = z.coerce.number().int();
+
+/** The {p}:call:{id} hash as written by the queue scripts: every value a string, optional fields absent. */
+const callHashSchema = z.object({
+  callId: z.string(),
+  channelId: z.string(),
+  municipalityId: z.string(),
+  calledNumber: z.string(),
+  caller: z.string(),
+  reason: z.enum(QUEUE_REASONS),
+  state: z.enum(CALL_STATES),
+  enqueuedAt: ms,
+  place: ms,
+  answeredAt: ms.optional(),
+  endedAt: ms.optional(),
+  operatorId: z.string().optional(),
+  operatorChannelId: z.string().optional(),
+  attempts: ms,
+  outcome: z.enum(CALL_OUTCOMES).optional(),
+  waitMs: ms.optional(),
+  talkMs: ms.optional(),
+}) satisfies z.ZodType<CallRecord>;
+
+/** The one place where a stored call hash becomes a CallRecord (numbers as numbers). */
+export function parseCallRecord(hash: Record<string, string>): CallRecord {
+  const parsed = callHashSchema.safeParse(hash);
+  if (!parsed.success) throw new Error(`call record ${hash.callId ?? '(no id)'} in Redis is malformed: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export interface ListRecordsOptions {
+  municipalityId?: string;
+  limit: number;
+  /** Only calls enqueued before this time (ms, exclusive): the enqueuedAt of the last call of the previous page. */
+  before?: number;
+}
+
+/** Reading call records; every change to them goes through the queue (queue/call-queue.ts). */
+export function createCallRecords(redis: RedisClient, k: Keys) {
+  async function get(callId: string): Promise<CallRecord | null> {
+    const hash = await redis.hGetAll(k.call(callId));
+    return Object.keys(hash).length === 0 ? null : parseCallRecord(hash);
+  }
+
+  return {
+    get,
+
+    /**
+     * Calls newest first, of one municipality or all. Paging by `before` skips calls that share
+     * the boundary millisecond with the previous page's last call; rare enough for listings.
+     */
+    async listRecords({ municipalityId, limit, before }: ListRecordsOptions): Promise<CallRecord[]> {
+      const index = municipalityId === undefined ? k.callsByTime() : k.callsByMunicipality(municipalityId);
+      const ids = await redis.zRange(index, before === undefined ? '+inf' : `(${before}`, '-inf', {
+        BY: 'SCORE',
+        REV: true,
+        LIMIT: { offset: 0, count: limit },
+      });
+      const records = await Promise.all(ids.map(get));
+      return records.filter((record): record is CallRecord => record !== null);
+    },
+
+    /** Calls not yet ended, for reconciling with the channels Asterisk still has after a restart. */
+    activeCallIds: (): Promise<string[]> => redis.sMembers(k.activeCalls()),
+  };
+}
+
+export type CallRecords = ReturnType<typeof createCallRecords>;

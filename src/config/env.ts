@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ConfigError, describeIssues } from './load-region.js';
+
+/**
+ * Settings from the environment. Redis and ARI are either both given (a real deployment) or
+ * left out, in which case `vaxel start` runs the local lab and fills them in.
+ */
+const envSchema = z
+  .object({
+    REGION_CONFIG: z.string().default('config/region.yaml'),
+    HTTP_HOST: z.string().default('127.0.0.1'),
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+    REDIS_PREFIX: z.string().regex(/^[\w-]+$/, 'letters, digits, - and _ only').default('rv'),
+    ARI_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s):// URL of Asterisk\'s HTTP server, e.g. http://asterisk:8088' }).optional(),
+    ARI_USERNAME: z.string().min(1).optional(),
+    ARI_PASSWORD: z.string().min(1).optional(),
+    ARI_APP: z.string().regex(/^[\w-]+$/, 'letters, digits, - and _ only').default('regionvaxel'),
+    /** The pjsip endpoint Asterisk dials operators' phones through (dialplans/pjsip.conf). */
+    OPERATOR_ENDPOINT: z.string().default('operator-phones'),
+    /** How long an operator's phone may ring before the call goes back to its place in the queue. */
+    OPERATOR_RING_SECONDS: z.coerce.number().int().min(5).max(120).default(20),
+  })
+  .superRefine((env, ctx) => {
+    const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];
+    if (ari.some((v) => v !== undefined) && ari.some((v) => v === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['ARI_URL'], message: 'ARI_URL, ARI_USERNAME and ARI_PASSWORD go together: give all three or none (none starts the lab)' });
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) throw new ConfigError('the environment', describeIssues(result.error.issues));
+  return result.data;
+}

@@ -1,0 +1,100 @@
+import ari, { type Client } from 'ari-client';
+import pRetry from 'p-retry';
+import { AppError } from '../errors.js';
+import { log } from '../log.js';
+
+export interface AriSettings {
+  url: string;
+  username: string;
+  password: string;
+  app: string;
+}
+
+export interface AriConnection {
+  /** The connected client; a 503 for the caller of an API while Asterisk is out of reach. */
+  client(): Client;
+  isConnected(): boolean;
+  close(): void;
+}
+
+/**
+ * Keeps one ARI connection alive for the life of the process. `attach` is given every new
+ * client to register its event handlers; `onConnected` runs after each (re)connection, when
+ * events may have been missed and the app must re-read Asterisk's state and reconcile.
+ *
+ * ari-client reconnects its websocket by itself but gives up after its backoff
+ * (WebSocketMaxRetries); then a whole new client is built, as at start, retrying forever.
+ */
+export function connectAri(
+  settings: AriSettings,
+  hooks: { attach(client: Client): void; onConnected(client: Client): Promise<void> },
+): Promise<AriConnection> {
+  let current: Client | undefined;
+  let connected = false;
+  let closed = false;
+
+  const reconcile = (client: Client) =>
+    hooks.onConnected(client).catch((error: unknown) => log.error({ err: error }, 'reconciling with Asterisk failed'));
+
+  async function establish(): Promise<Client> {
+    const client = await pRetry(() => ari.connect(settings.url, settings.username, settings.password), {
+      retries: Number.POSITIVE_INFINITY,
+      minTimeout: 200,
+      maxTimeout: 5_000,
+      shouldRetry: () => !closed,
+      onFailedAttempt: ({ error, attemptNumber }) =>
+        log.warn({ ari: settings.url, attempt: attemptNumber, reason: error.message }, 'ARI not reachable yet, retrying'),
+    });
+    hooks.attach(client);
+    client.on('WebSocketReconnecting', (error) => {
+      connected = false;
+      log.warn({ reason: error?.message }, 'ARI websocket lost, reconnecting');
+    });
+    client.on('WebSocketConnected', () => {
+      const again = current === client && !connected;
+      connected = true;
+      if (again) {
+        log.info('ARI websocket back; reconciling calls with Asterisk');
+        void reconcile(client);
+      }
+    });
+    client.on('WebSocketMaxRetries', () => {
+      connected = false;
+      if (closed) return;
+      log.error('ARI websocket gave up reconnecting; building a new ARI client');
+      detach(client);
+      void establish()
+        .then((fresh) => reconcile(fresh))
+        .catch((error: unknown) => log.error({ err: error }, 'could not rebuild the ARI client'));
+    });
+    await client.start(settings.app);
+    current = client;
+    connected = true;
+    log.info({ ari: settings.url, app: settings.app }, 'connected to Asterisk ARI');
+    return client;
+  }
+
+  return establish().then(async (client) => {
+    await reconcile(client);
+    return {
+      client() {
+        if (!current || !connected) throw new AppError(503, 'ari_unavailable', 'The media server (Asterisk) cannot be reached right now');
+        return current;
+      },
+      isConnected: () => connected,
+      close() {
+        closed = true;
+        connected = false;
+        if (current) {
+          detach(current);
+          current.stop();
+        }
+      },
+    };
+  });
+}
+
+/** ari-client's typings only allow removing listeners per event; its client is a plain EventEmitter. */
+function detach(client: Client): void {
+  (client as unknown as NodeJS.EventEmitter).removeAllListeners();
+}

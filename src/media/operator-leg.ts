@@ -1,0 +1,35 @@
+import type { Client } from 'ari-client';
+import type { CallRecord } from '../calls/call-record.js';
+import { formatForDisplay } from '../numbers/phone-number.js';
+import { OPERATOR_LEG_ARG, ariRequest } from './call-media.js';
+
+export interface OperatorLegSettings {
+  app: string;
+  /** pjsip endpoint that dials operator phones by SIP URI (dialplans/pjsip.conf). */
+  endpoint: string;
+  ringSeconds: number;
+}
+
+/**
+ * Rings the operator's phone for a claimed call. The leg enters the Stasis app only when
+ * answered (then call-flow bridges it); if it is not answered its ChannelDestroyed puts the
+ * call back in the queue. The phone's display shows which municipality was called and by whom.
+ */
+export async function ringOperator(
+  client: Client,
+  settings: OperatorLegSettings,
+  leg: { call: CallRecord; operatorChannelId: string; phone: string; municipalityName: string },
+): Promise<void> {
+  const { call, operatorChannelId, phone, municipalityName } = leg;
+  await ariRequest(
+    'ring operator',
+    client.channels.originate({
+      endpoint: `PJSIP/${settings.endpoint}/${phone}`,
+      app: settings.app,
+      appArgs: `${OPERATOR_LEG_ARG},${call.callId}`,
+      channelId: operatorChannelId,
+      callerId: `"${municipalityName}: ${formatForDisplay(call.caller)}" <${call.caller}>`,
+      timeout: settings.ringSeconds,
+    }),
+  );
+}

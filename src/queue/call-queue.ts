@@ -1,0 +1,130 @@
+import type { CallRecord, QueueReason } from '../calls/call-record.js';
+import { createCallRecords, parseCallRecord } from '../calls/call-records.js';
+import { AppError } from '../errors.js';
+import type { Keys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
+import { hashReply, runScript } from '../store/scripts.js';
+
+export interface EnqueueInput {
+  callId: string;
+  channelId: string;
+  municipalityId: string;
+  calledNumber: string;
+  caller: string;
+  reason: QueueReason;
+}
+
+/** A call and its 1-based position in its municipality's queue (0 once it no longer waits). */
+export interface QueuedCall {
+  record: CallRecord;
+  position: number;
+}
+
+export interface WaitingCall {
+  record: CallRecord;
+  /** 1-based. */
+  position: number;
+  /** By Redis's clock, at the moment the queue was read. */
+  waitingMs: number;
+}
+
+/**
+ * The municipalities' queues and the life of every call in them:
+ * waiting -> connecting -> answered -> ended, and connecting -> waiting when an operator's
+ * phone does not answer. Each change is one Lua script (store/lua/), so concurrent operators
+ * and app instances never see or make half a change, and each is safe to retry after a lost
+ * reply. Conflicts are AppErrors: see store/scripts.ts for codes and statuses.
+ */
+export function createCallQueue(redis: RedisClient, k: Keys) {
+  const { prefix } = k;
+
+  async function claim(operatorId: string, callId: string): Promise<CallRecord | null> {
+    const reply = await runScript(redis.queueClaim([k.operator(operatorId)], [prefix, operatorId, callId]), { operatorId, callId });
+    return reply === null ? null : parseCallRecord(hashReply(reply));
+  }
+
+  return {
+    ...createCallRecords(redis, k),
+
+    /** Puts a call at the end of its municipality's queue. Repeating it for the same call changes nothing. */
+    async enqueue(input: EnqueueInput): Promise<QueuedCall> {
+      const { callId, municipalityId } = input;
+      const reply = await runScript(
+        redis.queueEnqueue(
+          [k.call(callId), k.queue(municipalityId), k.queueSeq(), k.activeCalls(), k.callsByTime(), k.callsByMunicipality(municipalityId)],
+          [prefix, callId, input.channelId, municipalityId, input.calledNumber, input.caller, input.reason],
+        ),
+        { callId },
+      );
+      return queuedCall(reply);
+    },
+
+    /**
+     * Gives the operator the longest-waiting call of the municipalities they serve, or null
+     * when none waits. The operator must be logged in and available.
+     */
+    claimNext: (operatorId: string): Promise<CallRecord | null> => claim(operatorId, ''),
+
+    /** Gives the operator one particular waiting call (picked from the list). */
+    async claimCall(operatorId: string, callId: string): Promise<CallRecord> {
+      // '' would mean "the longest-waiting call" to the script.
+      if (callId === '') throw new AppError(404, 'call_not_found', 'no call id given');
+      const record = await claim(operatorId, callId);
+      if (!record) throw new Error(`claim of call ${callId} returned no call`);
+      return record;
+    },
+
+    /** The operator answered on the leg of the current offer; they are bridged with the caller. */
+    async markAnswered(callId: string, operatorChannelId: string): Promise<CallRecord> {
+      const reply = await runScript(redis.queueMarkAnswered([k.call(callId)], [prefix, callId, operatorChannelId]), { callId, operatorChannelId });
+      return parseCallRecord(hashReply(reply));
+    },
+
+    /**
+     * The operator leg did not answer: the call goes back to its original place and the operator
+     * is available again. Null when that leg is not the call's pending offer (a late event of an
+     * earlier offer, or the call was answered or ended meanwhile): nothing changed.
+     */
+    async requeue(callId: string, operatorChannelId: string): Promise<QueuedCall | null> {
+      const reply = await runScript(redis.queueRequeue([k.call(callId)], [prefix, callId, operatorChannelId]), { callId, operatorChannelId });
+      return reply === null ? null : queuedCall(reply);
+    },
+
+    /**
+     * The call ended, in whatever state it was (see store/lua/finish.lua for outcome and times).
+     * With `operatorChannelId` the operator hung up: the call ends only if it was answered on that
+     * leg. Null when nothing ended: no such call (never queued), or not answered on that leg.
+     */
+    async finish(callId: string, { operatorChannelId = '' }: { operatorChannelId?: string } = {}): Promise<CallRecord | null> {
+      const reply = await redis.queueFinish([k.call(callId), k.activeCalls()], [prefix, callId, operatorChannelId]);
+      return reply === null ? null : parseCallRecord(hashReply(reply));
+    },
+
+    /** One municipality's waiting calls, first in line first. */
+    async listWaiting(municipalityId: string): Promise<WaitingCall[]> {
+      const reply = await redis.queueListWaiting([k.queue(municipalityId)], [prefix]);
+      if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new Error(`unexpected list-waiting reply ${JSON.stringify(reply)}`);
+      const [now, ...hashes] = reply as [number, ...unknown[]];
+      return hashes.map((hash, index) => {
+        const record = parseCallRecord(hashReply(hash));
+        return { record, position: index + 1, waitingMs: now - record.enqueuedAt };
+      });
+    },
+
+    /** How many calls wait in each of the given municipalities' queues, read at one instant. */
+    async waitingCounts(municipalityIds: readonly string[]): Promise<Record<string, number>> {
+      if (municipalityIds.length === 0) return {};
+      const tx = redis.multi();
+      for (const id of municipalityIds) tx.zCard(k.queue(id));
+      const counts = await tx.exec();
+      return Object.fromEntries(municipalityIds.map((id, index) => [id, Number(counts[index])]));
+    },
+  };
+}
+
+export type CallQueue = ReturnType<typeof createCallQueue>;
+
+function queuedCall(reply: unknown): QueuedCall {
+  if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new Error(`unexpected queue reply ${JSON.stringify(reply)}`);
+  return { position: reply[0], record: parseCallRecord(hashReply(reply[1])) };
+}

@@ -1,0 +1,31 @@
+-- The operator's phone did not answer (or could not be rung): the call goes back to its
+-- ORIGINAL place in its queue (its place number is its score), ahead of everyone who came
+-- after it. connecting -> waiting; the operator becomes available.
+--
+-- KEYS[1] {p}:call:{callId}
+-- ARGV[1] key prefix
+-- ARGV[2] callId
+-- ARGV[3] operatorChannelId (the leg that failed)
+--
+-- Returns {position, record as HGETALL}, position 1-based; or nil when that leg is not the
+-- pending offer of the call (a late event of an earlier offer, or the call was answered or
+-- ended): then nothing changes.
+-- Safe to retry: a call already back in its queue from that leg is returned with its position.
+-- Errors: call_not_found.
+
+local prefix, call_id, operator_channel_id = ARGV[1], ARGV[2], ARGV[3]
+
+local call = read_hash(KEYS[1])
+if not call then
+  fail('call_not_found')
+end
+if call.operatorChannelId ~= operator_channel_id or (call.state ~= 'connecting' and call.state ~= 'waiting') then
+  return nil
+end
+if call.state == 'connecting' then
+  redis.call('ZADD', queue_key(prefix, call.municipalityId), tonumber(call.place), call_id)
+  redis.call('HSET', KEYS[1], 'state', 'waiting')
+  redis.call('HDEL', KEYS[1], 'operatorId')
+  release_operator(prefix, call.operatorId, call_id)
+end
+return { position(prefix, call.municipalityId, call_id), redis.call('HGETALL', KEYS[1]) }

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { defineScript, ErrorReply, type CommandParser } from 'redis';
+import { AppError } from '../errors.js';
+
+/**
+ * The Lua scripts that make every state change of calls and operator sessions atomic, one
+ * script per change (src/store/lua/<name>.lua, KEYS and ARGV documented in each header).
+ * Registered on the client (redis-client.ts), node-redis calls them by EVALSHA and falls back
+ * to EVAL when the server answers NOSCRIPT (e.g. after a restart emptied its script cache).
+ *
+ * Calling convention: `client.<script>(keys, args)` where args[0] is always the key prefix,
+ * from which a script builds the keys it only learns while running (the queue of the
+ * municipality a call belongs to, the operator a call is offered to).
+ */
+const shared = readLua('_shared');
+
+export const scripts = {
+  queueEnqueue: script('enqueue', 6),
+  queueClaim: script('claim', 1),
+  queueMarkAnswered: script('mark-answered', 1),
+  queueRequeue: script('requeue', 1),
+  queueFinish: script('finish', 2),
+  queueListWaiting: script('list-waiting', 1, { readOnly: true }),
+  operatorLogin: script('operator-login', 2),
+  operatorLogout: script('operator-logout', 2),
+};
+
+function readLua(name: string): string {
+  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+}
+
+function script(name: string, numberOfKeys: number, { readOnly = false } = {}) {
+  return defineScript({
+    SCRIPT: `${shared}\n${readLua(name)}`,
+    NUMBER_OF_KEYS: numberOfKeys,
+    IS_READ_ONLY: readOnly,
+    parseCommand(parser: CommandParser, keys: readonly string[], args: readonly string[]) {
+      if (keys.length !== numberOfKeys) throw new Error(`script ${name} takes ${numberOfKeys} keys, got ${keys.length}`);
+      parser.pushKeys([...keys]);
+      parser.push(...args);
+    },
+    // Replies are checked where they are used (callers know the shape), so none is assumed here.
+    transformReply: (reply: unknown): unknown => reply,
+  });
+}
+
+/** What a script's failure is about, for the error message. */
+export interface ScriptSubject {
+  callId?: string;
+  operatorId?: string;
+  operatorChannelId?: string;
+}
+
+const SCRIPT_ERRORS = {
+  call_not_found: { status: 404, message: (s: ScriptSubject) => `call ${s.callId} does not exist` },
+  call_exists: { status: 409, message: (s: ScriptSubject) => `call id ${s.callId} is already used by another call` },
+  call_not_waiting: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not waiting in a queue` },
+  call_not_connecting: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not being offered to an operator` },
+  operator_leg_stale: { status: 409, message: (s: ScriptSubject) => `operator leg ${s.operatorChannelId} is not the current offer of call ${s.callId}` },
+  municipality_not_served: { status: 403, message: (s: ScriptSubject) => `operator ${s.operatorId} does not serve the municipality of call ${s.callId}` },
+  operator_not_logged_in: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is not logged in` },
+  operator_busy: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is busy with a call` },
+} as const satisfies Record<string, { status: AppError['status']; message: (s: ScriptSubject) => string }>;
+
+export type ScriptErrorCode = keyof typeof SCRIPT_ERRORS;
+
+/**
+ * Awaits a script call and turns the "RV <code>" errors that scripts raise (see _shared.lua)
+ * into AppErrors with the code's HTTP status. Any other failure (connection, a bug in a
+ * script) is rethrown as it is: an internal error, not the caller's.
+ */
+export async function runScript<T>(pending: Promise<T>, subject: ScriptSubject): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    const code = error instanceof ErrorReply ? /^RV (\w+)/.exec(error.message)?.[1] : undefined;
+    if (code !== undefined && Object.hasOwn(SCRIPT_ERRORS, code)) {
+      const known = SCRIPT_ERRORS[code as ScriptErrorCode];
+      throw new AppError(known.status, code, known.message(subject));
+    }
+    throw error;
+  }
+}
+
+/** A flat HGETALL reply from a script (field, value, field, value...) as an object. */
+export function hashReply(reply: unknown): Record<string, string> {
+  if (!Array.isArray(reply) || reply.length % 2 !== 0) throw new Error(`expected a hash from a script, got ${JSON.stringify(reply)}`);
+  const hash: Record<string, string> = {};
+  for (let i = 0; i < reply.length; i += 2) hash[String(reply[i])] = String(reply[i + 1]);
+  return hash;
+}

@@ -1,0 +1,65 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createTokenStore } from './auth/token-store.js';
+import type { RegionConfig } from './config/region-schema.js';
+import { createDirectoryStore } from './directory/directory-store.js';
+import { createHttpApp } from './http/app.js';
+import { log } from './log.js';
+import { type AriSettings, connectAri } from './media/ari-connection.js';
+import { createCallFlow } from './media/call-flow.js';
+import type { OperatorLegSettings } from './media/operator-leg.js';
+import { createOperatorStore } from './operators/operator-store.js';
+import { createCallQueue } from './queue/call-queue.js';
+import { keys } from './store/keys.js';
+import { connectRedis } from './store/redis-client.js';
+
+export interface SwitchboardSettings {
+  region: RegionConfig;
+  redisUrl: string;
+  redisPrefix: string;
+  ari: AriSettings;
+  operatorLeg: Omit<OperatorLegSettings, 'app'>;
+  http: { host: string; port: number };
+}
+
+/**
+ * One switchboard process: the region's directory written to Redis, the call flow on
+ * Asterisk's events and the HTTP API. Several may run against one Redis; each needs its own
+ * ARI app name on its Asterisk.
+ */
+export async function startSwitchboard(settings: SwitchboardSettings) {
+  const redis = await connectRedis(settings.redisUrl, { name: 'switchboard' });
+  const k = keys(settings.redisPrefix);
+  const directory = createDirectoryStore(redis, k);
+  await directory.syncRegion(settings.region);
+  const queue = createCallQueue(redis, k);
+  const operators = createOperatorStore(redis, k);
+  const tokens = createTokenStore(redis, k);
+
+  const flow = createCallFlow({ queue, directory, app: settings.ari.app });
+  const ari = await connectAri(settings.ari, { attach: flow.attach, onConnected: flow.reconcile });
+
+  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, leg: { ...settings.operatorLeg, app: settings.ari.app } });
+  const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${settings.http.host}:${port}`;
+  log.info({ url, municipalities: settings.region.municipalities.length }, 'switchboard ready');
+
+  return {
+    url,
+    redis,
+    keys: k,
+    queue,
+    operators,
+    tokens,
+    directory,
+    async stop(): Promise<void> {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      ari.close();
+      await redis.close();
+    },
+  };
+}
+
+export type Switchboard = Awaited<ReturnType<typeof startSwitchboard>>;

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { loadRegionConfig } from '../../src/config/load-region.js';
+import { startAsterisk } from '../../src/lab/asterisk.js';
+import { defaultLabDir, provisionLab } from '../../src/lab/provision.js';
+import { startRedisServer } from '../../src/lab/redis-server.js';
+import { startSwitchboard } from '../../src/switchboard.js';
+
+/**
+ * A whole switchboard for an end-to-end test: its own redis-server, its own Asterisk instance
+ * from the lab chroot (own ports, own Stasis app) and the app on a free HTTP port, with an
+ * operator token. Real components only; `stop()` removes all of it.
+ */
+export async function startLabSwitchboard() {
+  const labDir = defaultLabDir();
+  await provisionLab({ labDir, onProgress: (line) => console.log(`[lab] ${line}`) });
+  const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
+  const [redis, asterisk, region] = await Promise.all([
+    startRedisServer({}),
+    startAsterisk({ labDir, appName }),
+    loadRegionConfig(resolve('config/region.yaml')),
+  ]);
+  const switchboard = await startSwitchboard({
+    region,
+    redisUrl: redis.url,
+    redisPrefix: 'rv',
+    ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName },
+    operatorLeg: { endpoint: 'operator-phones', ringSeconds: 10 },
+    http: { host: '127.0.0.1', port: 0 },
+  });
+  const { token } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' });
+
+  /** Calls the switchboard's HTTP API as the operator; returns status and parsed JSON. */
+  async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${switchboard.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  /** Asks Asterisk itself (ARI REST) — to check media, not our own view of it. */
+  async function ari<T = unknown>(path: string): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${asterisk.ariUrl}${path}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${asterisk.ariUser}:${asterisk.ariPassword}`).toString('base64')}` },
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  return {
+    switchboard,
+    asterisk,
+    redis,
+    region,
+    api,
+    ari,
+    async stop() {
+      await switchboard.stop().catch(() => undefined);
+      await Promise.all([asterisk.stop(), redis.stop()]);
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the time is up. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, { timeoutMs = 10_000, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
