@@ -52,7 +52,8 @@ export async function holdCaller(client: Client, callId: string): Promise<void> 
   const bridgeId = mediaIds.holdBridge(callId);
   await ariRequest('create holding bridge', client.bridges.create({ type: 'holding', bridgeId, name: bridgeId }));
   await ariRequest('add caller to holding bridge', client.bridges.addChannel({ bridgeId, channel: callId }));
-  await ariRequest('start music on hold', client.bridges.startMoh({ bridgeId, mohClass: 'default' }));
+  // Music on the caller's own channel: bridge music would need one more (announcer) channel per call.
+  await ariRequest('start music on hold', client.channels.startMoh({ channelId: callId, mohClass: 'default' }));
 }
 
 /** Takes away a call's holding bridge (if any), e.g. before its set-up is run again. */

@@ -11,7 +11,7 @@ import { startSwitchboard } from '../../src/switchboard.js';
  * from the lab chroot (own ports, own Stasis app) and the app on a free HTTP port, with an
  * operator token. Real components only; `stop()` removes all of it.
  */
-export async function startLabSwitchboard() {
+export async function startLabSwitchboard({ ringSeconds = 10 }: { ringSeconds?: number } = {}) {
   const labDir = defaultLabDir();
   await provisionLab({ labDir, onProgress: (line) => console.log(`[lab] ${line}`) });
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
@@ -20,15 +20,17 @@ export async function startLabSwitchboard() {
     startAsterisk({ labDir, appName }),
     loadRegionConfig(resolve('config/region.yaml')),
   ]);
-  const switchboard = await startSwitchboard({
-    region,
-    redisUrl: redis.url,
-    redisPrefix: 'rv',
-    ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName },
-    operatorLeg: { endpoint: 'operator-phones', ringSeconds: 10 },
-    http: { host: '127.0.0.1', port: 0 },
-  });
-  const { token } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' });
+  const startApp = () =>
+    startSwitchboard({
+      region,
+      redisUrl: redis.url,
+      redisPrefix: 'rv',
+      ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName },
+      operatorLeg: { endpoint: 'operator-phones', ringSeconds },
+      http: { host: '127.0.0.1', port: 0 },
+    });
+  let switchboard = await startApp();
+  const { token, record: operator } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' });
 
   /** Calls the switchboard's HTTP API as the operator; returns status and parsed JSON. */
   async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -51,12 +53,22 @@ export async function startLabSwitchboard() {
   }
 
   return {
-    switchboard,
+    get switchboard() {
+      return switchboard;
+    },
     asterisk,
     redis,
     region,
+    operatorId: operator.id,
     api,
     ari,
+    /** Stops the app only (Redis and Asterisk go on, calls stay in Stasis), as a crash or deploy would. */
+    async stopApp() {
+      await switchboard.stop();
+    },
+    async startApp() {
+      switchboard = await startApp();
+    },
     async stop() {
       await switchboard.stop().catch(() => undefined);
       await Promise.all([asterisk.stop(), redis.stop()]);

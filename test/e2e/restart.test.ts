@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { SCENARIOS, startSipp } from '../support/sipp.js';
+
+type CallView = { callId: string; state: string; outcome?: string; waitSeconds?: number };
+type QueueView = { calls: Array<{ callId: string; position: number }> };
+
+let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
+beforeAll(async () => {
+  lab = await startLabSwitchboard();
+});
+afterAll(async () => {
+  await lab?.stop();
+});
+
+it('comes back to the truth after the app was down: waiting calls still wait, a caller who left meanwhile is abandoned', async () => {
+  const sipTarget = `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`;
+  const call = (hangupAfterMs: number) =>
+    startSipp({ scenarioFile: SCENARIOS.caller, remote: sipTarget, service: '093314000', calls: 1, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 60_000 });
+  const patient = await call(30_000);
+  const impatient = await call(2_000);
+  const waiting = await eventually(async () => {
+    const { body } = await lab.api<QueueView>('GET', '/api/v1/queues/2404');
+    return body.calls.length === 2 ? body.calls : undefined;
+  });
+
+  await lab.stopApp();
+  // While nobody listens to Asterisk's events the impatient caller hangs up.
+  expect((await impatient.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  await lab.startApp();
+
+  const left = (await lab.api<CallView>('GET', `/api/v1/calls/${encodeURIComponent(waiting[1]!.callId)}`)).body;
+  expect(left).toMatchObject({ state: 'ended', outcome: 'abandoned' });
+  const still = (await lab.api<QueueView>('GET', '/api/v1/queues/2404')).body.calls;
+  expect(still).toEqual([expect.objectContaining({ callId: waiting[0]!.callId, position: 1 })]);
+
+  // And the call that waited through the restart is answered as usual.
+  const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 1, vars: { talk_ms: '1000' }, timeoutMs: 60_000 });
+  await lab.api('POST', '/api/v1/operator/session', { phone: `sip:operator@127.0.0.1:${phone.localPort}`, municipalities: ['2404'] });
+  const taken = await lab.api<{ call: CallView }>('POST', '/api/v1/operator/answer-next');
+  expect(taken.body.call.callId).toBe(waiting[0]!.callId);
+  const record = await eventually(async () => {
+    const { body } = await lab.api<CallView & { outcome?: string }>('GET', `/api/v1/calls/${encodeURIComponent(waiting[0]!.callId)}`);
+    return body.state === 'ended' ? body : undefined;
+  });
+  expect(record.outcome).toBe('answered');
+  expect((await phone.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  await patient.done;
+});
