@@ -1,0 +1,19 @@
+/**
+ * `npm run bench -- <name>`: runs one benchmark. Each prints its own figures beside a baseline
+ * measured in the same run, on the same machine, so the numbers can be compared.
+ */
+const benches: Record<string, { what: string; load: () => Promise<{ run(): Promise<void> }> }> = {
+  'queue-visibility': {
+    what: 'time from a SIPp call to its appearance in the queue API, beside Asterisk seeing the channel',
+    load: () => import('./queue-visibility.js'),
+  },
+};
+
+const name = process.argv[2];
+const bench = name ? benches[name] : undefined;
+if (!bench) {
+  console.error(`usage: npm run bench -- <name>\n${Object.entries(benches).map(([n, b]) => `  ${n}: ${b.what}`).join('\n')}`);
+  process.exit(2);
+}
+await (await bench.load()).run();
+process.exit(0);
