@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ROLES, createTokenStore } from '../auth/token-store.js';
 import { readEnv } from '../config/env.js';
-import { describeIssues } from '../config/load-region.js';
+import { ConfigError, describeIssues } from '../config/load-region.js';
 import { keys } from '../store/keys.js';
 import { connectRedis } from '../store/redis-client.js';
 
@@ -13,14 +13,12 @@ const createArgs = z.object({
 });
 
 /** `vaxel token create --name N --role R [--expires-days D]`: prints a new API token once. */
-export async function tokenCommand(argv: string[]): Promise<void> {
-  const [action, ...rest] = argv;
-  if (action !== 'create') throw new Error('usage: vaxel token create --name NAME --role ROLE [--expires-days DAYS]');
-  const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, role: { type: 'string' }, 'expires-days': { type: 'string' } } });
+export async function tokenCreateCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { name: { type: 'string' }, role: { type: 'string' }, 'expires-days': { type: 'string' } } });
   const parsed = createArgs.safeParse(values);
-  if (!parsed.success) throw new Error(`token create: ${describeIssues(parsed.error.issues).join('; ')}`);
+  if (!parsed.success) throw new ConfigError('the command line', describeIssues(parsed.error.issues));
   const env = readEnv();
-  if (!env.REDIS_URL) throw new Error('token create needs REDIS_URL: the Redis the switchboard uses');
+  if (!env.REDIS_URL) throw new ConfigError('the environment', ['REDIS_URL: token create needs the Redis the switchboard uses']);
   const redis = await connectRedis(env.REDIS_URL, { name: 'vaxel-cli' });
   try {
     const { token, record } = await createTokenStore(redis, keys(env.REDIS_PREFIX)).create({
