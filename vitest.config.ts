@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Two cores: more parallel Asterisk instances than that only slows every test down.
     maxWorkers: 2,
+    // The app's structured logs are for operations; in test output only warnings and errors help.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   },
 });

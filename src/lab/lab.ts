@@ -95,8 +95,8 @@ function describeLab(lab: {
     ...(lab.numbersToCall?.length
       ? ['  Numbers to call:', ...lab.numbersToCall.map(({ label, dial }) => `    ${dial.padEnd(12)} ${label}`)]
       : ['  Numbers     every number reaches the app (from-carrier: _X. and _+X.)']),
-    `  Call        sipp -sf test/sipp/caller.xml ${sip} -s ${example} -m 1 -i 127.0.0.1 -key caller_number 0701234567 -key hangup_after_ms 30000`,
-    `  Phone       sipp -sf test/sipp/operator-phone.xml -i 127.0.0.1 -p 5071 -key talk_ms 30000`,
+    `  Call        sipp -sn uac ${sip} -s ${example} -m 1 -d 30000 -i 127.0.0.1 -nostdin   (waits 30 s, then hangs up)`,
+    `  Phone       sipp -sn uas -i 127.0.0.1 -p 5071 -nostdin   (answers by itself; log in with sip:operator@127.0.0.1:5071)`,
     `  CLI         chroot ${rootDir} /usr/sbin/asterisk -C ${confInChroot} -r`,
     `  Logs        ${join(asterisk.instanceDir, 'log')}`,
   ];

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { freeUdpPort } from '../../src/lab/free-port.js';
 
 /** The project's SIPp scenarios (test/sipp/). */
@@ -87,7 +87,7 @@ async function launchSipp(options: SippOptions): Promise<SippProcess> {
   const statFile = join(workDir, 'stats.csv');
   const errorFile = join(workDir, 'errors.log');
   const args = [
-    ...(await scenarioArgs(options)),
+    ...(await scenarioArgs(options, workDir)),
     ...(options.remote ? [options.remote] : []),
     ...(options.service ? ['-s', options.service] : []),
     '-i', localIp,
@@ -147,11 +147,23 @@ async function launchSipp(options: SippOptions): Promise<SippProcess> {
   };
 }
 
-async function scenarioArgs(options: SippOptions): Promise<string[]> {
+/**
+ * Our scenarios take their values two ways: `[name]` in SIP messages from `-key name value`, and
+ * `{{name}}` where SIPp wants a literal (a recv timeout), written into a copy in the run's dir.
+ */
+async function scenarioArgs(options: SippOptions, workDir: string): Promise<string[]> {
   if (options.builtin) return ['-sn', options.builtin, ...keyArgs(options.vars ?? {})];
   if (!options.scenarioFile) throw new Error('runSipp: give scenarioFile or builtin');
-  const defaults = scenarioKeyDefaults(await readFile(options.scenarioFile, 'utf8'));
-  return ['-sf', options.scenarioFile, ...keyArgs({ ...defaults, ...options.vars })];
+  const xml = await readFile(options.scenarioFile, 'utf8');
+  const vars = { ...scenarioKeyDefaults(xml), ...options.vars };
+  const rendered = xml.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = vars[name];
+    if (value === undefined) throw new Error(`${options.scenarioFile} needs a value for {{${name}}}`);
+    return value;
+  });
+  const scenario = join(workDir, basename(options.scenarioFile));
+  await writeFile(scenario, rendered);
+  return ['-sf', scenario, ...keyArgs(vars)];
 }
 
 function keyArgs(vars: Record<string, string>): string[] {
