@@ -14,30 +14,23 @@ const phoneNumber = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
-const numberRange = z
-  .object({ from: phoneNumber, to: phoneNumber })
-  .strict()
-  .superRefine((range, ctx) => {
-    if (range.from.length !== range.to.length) {
-      ctx.addIssue({ code: 'custom', message: 'from and to must have the same number of digits', path: ['to'] });
-    } else if (e164Digits(range.from) > e164Digits(range.to)) {
-      ctx.addIssue({ code: 'custom', message: 'from must not be after to', path: ['to'] });
-    }
-  });
+/** An inclusive range whose ends are written with the same number of digits, `from` first. */
+function orderedRange<T extends z.ZodType<string>>(end: T, magnitude: (value: string) => number) {
+  return z
+    .object({ from: end, to: end })
+    .strict()
+    .superRefine((range, ctx) => {
+      const { from, to } = range as { from: string; to: string };
+      if (from.length !== to.length) {
+        ctx.addIssue({ code: 'custom', message: 'from and to must have the same number of digits', path: ['to'] });
+      } else if (magnitude(from) > magnitude(to)) {
+        ctx.addIssue({ code: 'custom', message: 'from must not be after to', path: ['to'] });
+      }
+    });
+}
 
-const extensionRange = z
-  .object({
-    from: z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits'),
-    to: z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits'),
-  })
-  .strict()
-  .superRefine((range, ctx) => {
-    if (range.from.length !== range.to.length) {
-      ctx.addIssue({ code: 'custom', message: 'from and to must have the same number of digits', path: ['to'] });
-    } else if (Number(range.from) > Number(range.to)) {
-      ctx.addIssue({ code: 'custom', message: 'from must not be after to', path: ['to'] });
-    }
-  });
+const numberRange = orderedRange(phoneNumber, e164Digits);
+const extensionRange = orderedRange(z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits'), Number);
 
 const clockTime = /^([01]\d|2[0-3]):[0-5]\d$/;
 const openInterval = z

@@ -1,18 +1,12 @@
-import type { CallRecord, QueueReason } from '../calls/call-record.js';
+import type { CallRecord } from '../calls/call-record.js';
 import { createCallRecords, parseCallRecord } from '../calls/call-records.js';
 import { AppError } from '../errors.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { hashReply, runScript } from '../store/scripts.js';
 
-export interface EnqueueInput {
-  callId: string;
-  channelId: string;
-  municipalityId: string;
-  calledNumber: string;
-  caller: string;
-  reason: QueueReason;
-}
+/** What the media side knows of a new call; the queue adds the rest of the record. */
+export type EnqueueInput = Pick<CallRecord, 'callId' | 'channelId' | 'municipalityId' | 'calledNumber' | 'caller' | 'reason'>;
 
 /** A call and its 1-based position in its municipality's queue (0 once it no longer waits). */
 export interface QueuedCall {
