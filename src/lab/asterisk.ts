@@ -24,6 +24,8 @@ export interface StartAsteriskOptions {
   ariPort?: number;
   /** Source address(es) PJSIP takes for the carrier's trunk (pjsip `identify` match); 127.0.0.1. */
   trunkMatch?: string;
+  /** ARI password; a new random one when not given (given to restart an instance as it was). */
+  ariPassword?: string;
 }
 
 export interface AsteriskInstance {
@@ -70,7 +72,7 @@ export async function startAsterisk(options: StartAsteriskOptions): Promise<Aste
   const instanceDir = join(rootDir, instancePath);
   const confPath = `${instancePath}/etc/asterisk.conf`;
   const [sipPort, ariPort] = await Promise.all([options.sipPort ?? freeUdpPort(), options.ariPort ?? freeTcpPort()]);
-  const ariPassword = randomBytes(18).toString('base64url');
+  const ariPassword = options.ariPassword ?? randomBytes(18).toString('base64url');
 
   for (const sub of ['etc', 'lib', 'spool', 'log', 'run', 'cache']) await mkdir(join(instanceDir, sub), { recursive: true });
   await renderAsteriskConfig({

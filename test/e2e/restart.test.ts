@@ -47,3 +47,44 @@ it('comes back to the truth after the app was down: waiting calls still wait, a 
   expect((await phone.done).stats).toMatchObject({ successful: 1, failed: 0 });
   await patient.done;
 });
+
+it('reconnects to Asterisk by itself after Asterisk restarts: calls lost with it are ended, new calls are queued again', async () => {
+  const caller = await startSipp({
+    scenarioFile: SCENARIOS.caller,
+    remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
+    service: '093414000',
+    calls: 1,
+    vars: { hangup_after_ms: '30000' },
+    timeoutMs: 60_000,
+  });
+  const lost = await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2409')).body.calls[0]);
+
+  await lab.restartAsterisk(1_500);
+  await caller.stop();
+
+  // The websocket comes back without anyone restarting the app, and the app says so.
+  const health = await eventually(
+    async () => {
+      const response = await fetch(`${lab.switchboard.url}/health`);
+      return response.status === 200 ? ((await response.json()) as { ari: { ok: boolean } }) : undefined;
+    },
+    { what: 'ARI reconnected', timeoutMs: 30_000 },
+  );
+  expect(health.ari.ok).toBe(true);
+  const record = await eventually(async () => {
+    const { body } = await lab.api<CallView>('GET', `/api/v1/calls/${encodeURIComponent(lost.callId)}`);
+    return body.state === 'ended' ? body : undefined;
+  });
+  expect(record.outcome).toBe('abandoned');
+
+  const next = await startSipp({
+    scenarioFile: SCENARIOS.caller,
+    remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
+    service: '093414000',
+    calls: 1,
+    vars: { hangup_after_ms: '1000' },
+    timeoutMs: 30_000,
+  });
+  await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2409')).body.calls[0]);
+  expect((await next.done).stats).toMatchObject({ successful: 1, failed: 0 });
+});

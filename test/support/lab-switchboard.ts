@@ -15,11 +15,12 @@ export async function startLabSwitchboard({ ringSeconds = 10 }: { ringSeconds?: 
   const labDir = defaultLabDir();
   await provisionLab({ labDir, onProgress: (line) => console.log(`[lab] ${line}`) });
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
-  const [redis, asterisk, region] = await Promise.all([
+  const [redis, firstAsterisk, region] = await Promise.all([
     startRedisServer({}),
     startAsterisk({ labDir, appName }),
     loadRegionConfig(resolve('config/region.yaml')),
   ]);
+  let asterisk = firstAsterisk; // replaced by restartAsterisk()
   const startApp = () =>
     startSwitchboard({
       region,
@@ -56,7 +57,9 @@ export async function startLabSwitchboard({ ringSeconds = 10 }: { ringSeconds?: 
     get switchboard() {
       return switchboard;
     },
-    asterisk,
+    get asterisk() {
+      return asterisk;
+    },
     redis,
     region,
     operatorId: operator.id,
@@ -68,6 +71,13 @@ export async function startLabSwitchboard({ ringSeconds = 10 }: { ringSeconds?: 
     },
     async startApp() {
       switchboard = await startApp();
+    },
+    /** Stops Asterisk (every call in it ends) and starts it again on the same ports, as a crash and restart would. */
+    async restartAsterisk(downMs: number) {
+      const { sipPort, ariUrl, ariPassword } = asterisk;
+      await asterisk.stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      asterisk = await startAsterisk({ labDir, appName, sipPort, ariPort: Number(new URL(ariUrl).port), ariPassword });
     },
     async stop() {
       await switchboard.stop().catch(() => undefined);
