@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Lab tests start real Asterisk and redis-server instances; provisioning a fresh machine takes minutes.
     testTimeout: 60_000,
     hookTimeout: 600_000,

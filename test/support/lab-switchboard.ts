@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { loadRegionConfig } from '../../src/config/load-region.js';
 import { startAsterisk } from '../../src/lab/asterisk.js';
-import { defaultLabDir, provisionLab } from '../../src/lab/provision.js';
+import { defaultLabDir } from '../../src/lab/provision.js';
 import { startRedisServer } from '../../src/lab/redis-server.js';
 import { startSwitchboard } from '../../src/switchboard.js';
 
@@ -12,8 +12,7 @@ import { startSwitchboard } from '../../src/switchboard.js';
  * operator token. Real components only; `stop()` removes all of it.
  */
 export async function startLabSwitchboard({ ringSeconds = 10 }: { ringSeconds?: number } = {}) {
-  const labDir = defaultLabDir();
-  await provisionLab({ labDir, onProgress: (line) => console.log(`[lab] ${line}`) });
+  const labDir = defaultLabDir(); // provisioned by test/global-setup.ts
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
   const [redis, firstAsterisk, region] = await Promise.all([
     startRedisServer({}),
