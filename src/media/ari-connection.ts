@@ -1,7 +1,15 @@
+import { globalAgent } from 'node:http';
 import ari, { type Client } from 'ari-client';
 import pRetry from 'p-retry';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
+
+/**
+ * ari-client makes its REST requests through Node's global HTTP agent. Capped, a slow Asterisk
+ * makes requests wait here (bounded by ariRequest's timeouts) instead of opening ever more
+ * sessions until Asterisk refuses them (LAB.md: "HTTP session count exceeded").
+ */
+const ARI_MAX_SOCKETS = 64;
 
 export interface AriSettings {
   url: string;
@@ -35,6 +43,8 @@ export function connectAri(
 
   const reconcile = (client: Client) =>
     hooks.onConnected(client).catch((error: unknown) => log.error({ err: error }, 'reconciling with Asterisk failed'));
+
+  globalAgent.maxSockets = ARI_MAX_SOCKETS;
 
   async function establish(): Promise<Client> {
     const client = await pRetry(() => ari.connect(settings.url, settings.username, settings.password), {

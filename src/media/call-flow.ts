@@ -5,7 +5,7 @@ import { log } from '../log.js';
 import { parsePhoneNumber } from '../numbers/phone-number.js';
 import type { CallQueue } from '../queue/call-queue.js';
 import { routeCall } from '../routing/route-call.js';
-import { OPERATOR_LEG_ARG, bridgeWithOperator, callIdOfOperatorChannel, holdCaller, isGone, releaseCall, releaseHoldBridge } from './call-media.js';
+import { OPERATOR_LEG_ARG, ariRequest, bridgeWithOperator, callIdOfOperatorChannel, holdCaller, isGone, releaseCall, releaseHoldBridge } from './call-media.js';
 
 /** How long a hung-up caller's channel id is remembered, to catch a hang-up that overtakes its own set-up. */
 const ENDED_MEMORY_MS = 60_000;
@@ -30,7 +30,7 @@ export function createCallFlow(deps: { queue: CallQueue; directory: DirectorySto
     const route = await routeCall(dialled, directory.findRoute);
     if (route.action === 'reject') {
       callLog.info({ cause: route.cause, detail: route.detail }, 'call rejected: not a number of the region');
-      await client.channels.hangup({ channelId: callId, reason: 'unallocated' }).catch(() => undefined);
+      await ariRequest('reject caller', client.channels.hangup({ channelId: callId, reason: 'unallocated' })).catch(() => undefined);
       return;
     }
     await holdCaller(client, callId);
@@ -54,7 +54,7 @@ export function createCallFlow(deps: { queue: CallQueue; directory: DirectorySto
       call = await queue.markAnswered(callId, operatorChannel.id);
     } catch (error) {
       callLog.info({ reason: (error as Error).message }, 'operator answered a call that is no longer theirs; hanging up their leg');
-      await client.channels.hangup({ channelId: operatorChannel.id }).catch(() => undefined);
+      await ariRequest('hang up stale operator leg', client.channels.hangup({ channelId: operatorChannel.id })).catch(() => undefined);
       return;
     }
     try {
@@ -115,7 +115,7 @@ export function createCallFlow(deps: { queue: CallQueue; directory: DirectorySto
 
     /** Brings Redis and Asterisk into agreement after a start or a lost websocket (events may be missed). */
     async reconcile(client: Client): Promise<void> {
-      const channels = await client.channels.list();
+      const channels = await ariRequest('list channels', client.channels.list());
       const live = new Map(channels.map((c) => [c.id, c]));
       const active = await queue.activeCallIds();
       for (const callId of active) {
