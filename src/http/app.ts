@@ -1,4 +1,3 @@
-import { Hono } from 'hono';
 import type { TokenStore } from '../auth/token-store.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
 import type { AriConnection } from '../media/ari-connection.js';
@@ -6,8 +5,10 @@ import type { OperatorLegSettings } from '../media/operator-leg.js';
 import type { OperatorStore } from '../operators/operator-store.js';
 import type { CallQueue } from '../queue/call-queue.js';
 import type { RedisClient } from '../store/redis-client.js';
+import { apiDocsRoutes } from './api-docs.js';
 import { type AuthEnv, requireToken } from './auth.js';
 import { handleError, notFound } from './errors.js';
+import { apiRouter } from './openapi.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes } from './routes/health.js';
 import { operatorRoutes } from './routes/operator.js';
@@ -23,15 +24,23 @@ export interface HttpDeps {
   leg: OperatorLegSettings;
 }
 
-/** The admin and operator HTTP API. Only /health is open; everything under /api needs a token. */
+/**
+ * The admin and operator HTTP API. /health, the OpenAPI document (/api/openapi.json) and its
+ * reference page (/api/docs) are open; everything under /api/v1 needs a token.
+ */
 export function createHttpApp(deps: HttpDeps) {
-  const api = new Hono<AuthEnv>()
-    .use(requireToken(deps.tokens))
-    .route('/queues', queueRoutes(deps))
-    .route('/calls', callRoutes(deps))
-    .route('/operator', operatorRoutes(deps));
+  const api = apiRouter<AuthEnv>();
+  api.use(requireToken(deps.tokens));
+  api.route('/queues', queueRoutes(deps)).route('/calls', callRoutes(deps)).route('/operator', operatorRoutes(deps));
 
-  const app = new Hono().route('/', healthRoutes(deps)).route('/api/v1', api);
+  const app = apiRouter();
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });
+  app.route('/', healthRoutes(deps)).route('/api/v1', api).route('/', apiDocsRoutes());
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Regionväxeln', version: '1', description: 'Operator and admin API of Umeåregionen’s shared switchboard' },
+    security: [{ bearer: [] }],
+  });
   app.onError(handleError);
   app.notFound(notFound);
   return app;

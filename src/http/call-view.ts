@@ -1,10 +1,34 @@
 import type { CallRecord } from '../calls/call-record.js';
+import { CALL_OUTCOMES, CALL_STATES, QUEUE_REASONS } from '../calls/call-record.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
+import { z } from './openapi.js';
+
+export const CallViewSchema = z
+  .object({
+    callId: z.string(),
+    municipality: z.object({ id: z.string(), name: z.string() }),
+    calledNumber: z.string().openapi({ example: '+4693514100' }),
+    calledNumberDisplay: z.string().openapi({ example: '0935-141 00' }),
+    caller: z.string().openapi({ example: '+46701234567' }),
+    callerDisplay: z.string().openapi({ example: '070-123 45 67' }),
+    reason: z.enum(QUEUE_REASONS),
+    state: z.enum(CALL_STATES),
+    enqueuedAt: z.string(),
+    answeredAt: z.string().optional(),
+    endedAt: z.string().optional(),
+    answeredBy: z.string().optional().openapi({ description: 'Id of the operator who answered' }),
+    outcome: z.enum(CALL_OUTCOMES).optional(),
+    waitSeconds: z.number().optional(),
+    talkSeconds: z.number().optional(),
+  })
+  .openapi('Call');
+
+export type CallView = z.infer<typeof CallViewSchema>;
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /** A call as the API shows it: numbers both stored (E.164) and as people read them, times in ISO 8601. */
-export function callView(call: CallRecord, municipalityName?: string) {
+export function callView(call: CallRecord, municipalityName?: string): CallView {
   return {
     callId: call.callId,
     municipality: { id: call.municipalityId, name: municipalityName ?? call.municipalityId },
@@ -14,7 +38,7 @@ export function callView(call: CallRecord, municipalityName?: string) {
     callerDisplay: formatForDisplay(call.caller),
     reason: call.reason,
     state: call.state,
-    enqueuedAt: iso(call.enqueuedAt),
+    enqueuedAt: iso(call.enqueuedAt)!,
     answeredAt: iso(call.answeredAt),
     endedAt: iso(call.endedAt),
     answeredBy: call.state === 'answered' || call.outcome === 'answered' ? call.operatorId : undefined,

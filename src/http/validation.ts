@@ -2,18 +2,18 @@ import type { z } from 'zod';
 import { formatPath } from '../config/load-region.js';
 import { AppError } from '../errors.js';
 
-export type RequestPart = 'body' | 'query' | 'path';
+/** Where in the request a value came from, as named in error messages. */
+const PART_NAMES: Record<string, string> = { json: 'body', form: 'body', query: 'query', param: 'path', header: 'header', cookie: 'cookie' };
 
 /**
- * Validates one part of a request. A failure is a 400 whose message names every bad field
- * ("body.phone: must be a SIP URI ..."), the same shape for every endpoint.
+ * The 400 for a request that failed validation: one message naming every bad field
+ * ("body.phone: must be a SIP URI ..."), and the same list as details, for every endpoint.
  */
-export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, part: RequestPart): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => ({
+export function invalidRequest(issues: readonly z.core.$ZodIssue[], target: string): AppError {
+  const part = PART_NAMES[target] ?? target;
+  const problems = issues.map((issue) => ({
     field: [part, formatPath(issue.path)].filter(Boolean).join('.'),
     problem: issue.message,
   }));
-  throw new AppError(400, 'invalid_request', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
+  return new AppError(400, 'invalid_request', problems.map((p) => `${p.field}: ${p.problem}`).join('; '), problems);
 }

@@ -1,44 +1,104 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { createRoute } from '@hono/zod-openapi';
+import type { CallRecord } from '../../calls/call-record.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import { type AnswerDeps, answerCall } from '../../operators/answer-call.js';
-import type { OperatorStore } from '../../operators/operator-store.js';
+import { OPERATOR_STATES, type OperatorStore } from '../../operators/operator-store.js';
 import { type AuthEnv, requireRole } from '../auth.js';
-import { callView } from '../call-view.js';
-import { parseRequest } from '../validation.js';
+import { CallViewSchema, callView } from '../call-view.js';
+import { MunicipalityIdSchema, apiRouter, errors, z } from '../openapi.js';
 
-const loginBody = z
+const SessionSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    phone: z.string().openapi({ example: 'sip:anna@10.1.2.3:5060' }),
+    municipalities: z.array(z.string()),
+    state: z.enum(OPERATOR_STATES),
+    callId: z.string().optional(),
+    loggedInAt: z.number().openapi({ description: 'ms since epoch' }),
+  })
+  .openapi('OperatorSession');
+
+const LoginSchema = z
   .object({
     phone: z
       .string()
       .trim()
       .regex(/^sips?:[^@\s;]+@[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be the SIP address of your phone, like sip:anna@10.1.2.3:5060'),
     municipalities: z
-      .array(z.string().regex(/^\d{4}$/, 'must be a four-digit SCB kommunkod'))
+      .array(MunicipalityIdSchema)
       .min(1, 'serve at least one municipality')
       .refine((ids) => new Set(ids).size === ids.length, 'lists a municipality twice'),
   })
-  .strict();
+  .strict()
+  .openapi('OperatorLogin');
 
-const callParam = z.object({ callId: z.string().min(1).max(100) });
+const AnsweredSchema = z
+  .object({
+    call: CallViewSchema.nullable(),
+    greeting: z.string().optional().openapi({ description: 'What to say: the called municipality’s greeting' }),
+    message: z.string().optional(),
+  })
+  .openapi('AnsweredCall');
+
+const json = <S extends z.ZodType>(description: string, schema: S) => ({ description, content: { 'application/json': { schema } } });
+
+const login = createRoute({
+  method: 'post',
+  path: '/session',
+  tags: ['Operator'],
+  summary: 'Log in as an operator: the phone to ring and the municipalities served',
+  request: { body: { required: true, content: { 'application/json': { schema: LoginSchema } } } },
+  responses: { 201: json('Logged in', SessionSchema), ...errors(400, 401, 403, 409) },
+});
+const getSession = createRoute({
+  method: 'get',
+  path: '/session',
+  tags: ['Operator'],
+  summary: 'The signed-in operator’s session',
+  responses: { 200: json('The session', SessionSchema), ...errors(401, 403, 404) },
+});
+const logout = createRoute({
+  method: 'delete',
+  path: '/session',
+  tags: ['Operator'],
+  summary: 'Log out (refused during a call)',
+  responses: { 204: { description: 'Logged out' }, ...errors(401, 403, 409) },
+});
+const answerNext = createRoute({
+  method: 'post',
+  path: '/answer-next',
+  tags: ['Operator'],
+  summary: 'Take the longest-waiting call of the queues served; the operator’s phone rings',
+  responses: { 200: json('The call taken, or none waiting', AnsweredSchema), ...errors(401, 403, 409, 503) },
+});
+const answerPicked = createRoute({
+  method: 'post',
+  path: '/calls/{callId}/answer',
+  tags: ['Operator'],
+  summary: 'Take one particular waiting call',
+  request: { params: z.object({ callId: z.string().min(1).max(100) }) },
+  responses: { 200: json('The call taken', AnsweredSchema), ...errors(400, 401, 403, 404, 409, 503) },
+});
 
 /**
  * The signed-in operator's own session and actions. The operator is the token's holder:
  * one token, one operator, so nobody can answer in someone else's name.
  */
 export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; directory: DirectoryStore }) {
-  const answered = async (call: Awaited<ReturnType<typeof answerCall>>) => {
+  const answered = async (call: CallRecord | null) => {
     if (!call) return { call: null, message: 'No call is waiting in the queues you serve' };
     const municipality = await deps.directory.getMunicipality(call.municipalityId);
     return { call: callView(call, municipality?.name), greeting: municipality?.greeting };
   };
 
-  return new Hono<AuthEnv>()
-    .use(requireRole('operator'))
-    .post('/session', async (c) => {
-      const body = parseRequest(loginBody, await c.req.json().catch(() => undefined), 'body');
+  const router = apiRouter<AuthEnv>();
+  router.use(requireRole('operator'));
+  return router
+    .openapi(login, async (c) => {
+      const body = c.req.valid('json');
       const known = new Set((await deps.directory.listMunicipalities()).map((m) => m.id));
       const unknown = body.municipalities.filter((id) => !known.has(id));
       if (unknown.length > 0) {
@@ -49,20 +109,20 @@ export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; di
       log.info({ operatorId: principal.id, phone: body.phone, municipalities: body.municipalities }, 'operator logged in');
       return c.json(session, 201);
     })
-    .get('/session', async (c) => {
+    .openapi(getSession, async (c) => {
       const session = await deps.operators.get(c.get('principal').id);
       if (!session) throw new AppError(404, 'not_logged_in', 'You are not logged in as an operator');
-      return c.json(session);
+      return c.json(session, 200);
     })
-    .delete('/session', async (c) => {
+    .openapi(logout, async (c) => {
       const operatorId = c.get('principal').id;
       await deps.operators.logout(operatorId);
       log.info({ operatorId }, 'operator logged out');
       return c.body(null, 204);
     })
-    .post('/answer-next', async (c) => c.json(await answered(await answerCall(deps, c.get('principal').id))))
-    .post('/calls/:callId/answer', async (c) => {
-      const { callId } = parseRequest(callParam, c.req.param(), 'path');
-      return c.json(await answered(await answerCall(deps, c.get('principal').id, callId)));
+    .openapi(answerNext, async (c) => c.json(await answered(await answerCall(deps, c.get('principal').id)), 200))
+    .openapi(answerPicked, async (c) => {
+      const { callId } = c.req.valid('param');
+      return c.json(await answered(await answerCall(deps, c.get('principal').id, callId)), 200);
     });
 }

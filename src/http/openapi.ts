@@ -1,0 +1,47 @@
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import { invalidRequest } from './validation.js';
+
+/**
+ * A router whose routes are described for the OpenAPI document and validated by their zod
+ * schemas; any validation failure becomes the one 400 shape (validation.ts).
+ */
+export function apiRouter<E extends Env>() {
+  return new OpenAPIHono<E>({
+    defaultHook: (result) => {
+      if (!result.success) throw invalidRequest(result.error.issues, result.target);
+    },
+  });
+}
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'invalid_request' }),
+      message: z.string().openapi({ example: 'body.phone: must be the SIP address of your phone' }),
+      details: z.array(z.object({ field: z.string(), problem: z.string() })).optional(),
+    }),
+  })
+  .openapi('Error');
+
+/** The error answers a route may give, described once for the document. */
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 503)[]) {
+  const why: Record<number, string> = {
+    400: 'The request is not valid; the message names each bad field',
+    401: 'No valid API token',
+    403: 'The token may not do this',
+    404: 'Not found',
+    409: 'In conflict with the current state',
+    503: 'The media server (Asterisk) or Redis cannot be reached',
+  };
+  return Object.fromEntries(
+    statuses.map((status) => [status, { description: why[status]!, content: { 'application/json': { schema: ErrorSchema } } }]),
+  ) as Record<(typeof statuses)[number], { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }>;
+}
+
+export const MunicipalityIdSchema = z
+  .string()
+  .regex(/^\d{4}$/, 'must be a four-digit SCB kommunkod')
+  .openapi({ example: '2460', description: 'SCB kommunkod of a member municipality' });
+
+export { z };
