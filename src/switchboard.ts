@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { createAuditLog } from './audit/audit-log.js';
 import { createTokenStore } from './auth/token-store.js';
 import type { RegionConfig } from './config/region-schema.js';
 import { createDirectoryStore } from './directory/directory-store.js';
@@ -20,6 +21,7 @@ export interface SwitchboardSettings {
   ari: AriSettings;
   operatorLeg: Omit<OperatorLegSettings, 'app'>;
   http: { host: string; port: number };
+  auditRetentionDays: number;
 }
 
 /**
@@ -34,12 +36,13 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   await directory.syncRegion(settings.region);
   const queue = createCallQueue(redis, k);
   const operators = createOperatorStore(redis, k);
-  const tokens = createTokenStore(redis, k);
+  const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
+  const tokens = createTokenStore(redis, k, audit);
 
   const flow = createCallFlow({ queue, directory, app: settings.ari.app });
   const ari = await connectAri(settings.ari, { attach: flow.attach, onConnected: flow.reconcile });
 
-  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, leg: { ...settings.operatorLeg, app: settings.ari.app } });
+  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, leg: { ...settings.operatorLeg, app: settings.ari.app } });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
@@ -53,6 +56,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     queue,
     operators,
     tokens,
+    audit,
     directory,
     async stop(): Promise<void> {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,7 @@
 import { loadRegionConfig } from '../config/load-region.js';
 import { readEnv } from '../config/env.js';
 import { runLab } from '../lab/lab.js';
+import { localActor } from '../auth/token-store.js';
 import { startSwitchboard } from '../switchboard.js';
 
 /**
@@ -23,12 +24,13 @@ export async function startCommand(): Promise<void> {
     ari,
     operatorLeg: { endpoint: env.OPERATOR_ENDPOINT, ringSeconds: env.OPERATOR_RING_SECONDS },
     http: { host: env.HTTP_HOST, port: env.HTTP_PORT },
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
   });
 
   console.log(`\nRegionväxeln is answering. API: ${switchboard.url}  (health: ${switchboard.url}/health)`);
   if (lab) {
     // The lab is for trying things out: give the person at the keyboard a short-lived operator token.
-    const { token } = await switchboard.tokens.create({ name: 'lab-operator', role: 'operator', expiresInDays: 1 });
+    const { token } = await switchboard.tokens.create({ name: 'lab-operator', role: 'operator', expiresInDays: 1 }, localActor('vaxel start (lab)'));
     console.log(`Lab operator token (valid 24 h, shown once): ${token}`);
     console.log(`Try: curl -H "Authorization: Bearer $TOKEN" ${switchboard.url}/api/v1/queues`);
   }

@@ -27,7 +27,7 @@ const commands: Command[] = [
   },
   {
     path: ['token', 'create'],
-    usage: 'token create --name NAME --role region-admin|operator [--expires-days N]',
+    usage: 'token create --name NAME --role ROLE [--municipality KOMMUNKOD] [--expires-days N]',
     summary: 'make an API token (needs REDIS_URL); it is printed once, only its hash is stored',
     run: tokenCreateCommand,
   },

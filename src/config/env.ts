@@ -20,6 +20,8 @@ const envSchema = z
     OPERATOR_ENDPOINT: z.string().default('operator-phones'),
     /** How long an operator's phone may ring before the call goes back to its place in the queue. */
     OPERATOR_RING_SECONDS: z.coerce.number().int().min(5).max(120).default(20),
+    /** How long audit entries are kept (days). */
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
   })
   .superRefine((env, ctx) => {
     const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/audit-log.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
 import type { AriConnection } from '../media/ari-connection.js';
@@ -9,10 +10,12 @@ import { apiDocsRoutes } from './api-docs.js';
 import { type AuthEnv, requireToken } from './auth.js';
 import { handleError, notFound } from './errors.js';
 import { apiRouter } from './openapi.js';
+import { auditRoutes } from './routes/audit.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes } from './routes/health.js';
 import { operatorRoutes } from './routes/operator.js';
 import { queueRoutes } from './routes/queues.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export interface HttpDeps {
   redis: RedisClient;
@@ -21,6 +24,7 @@ export interface HttpDeps {
   operators: OperatorStore;
   directory: DirectoryStore;
   tokens: TokenStore;
+  audit: AuditLog;
   leg: OperatorLegSettings;
 }
 
@@ -31,7 +35,12 @@ export interface HttpDeps {
 export function createHttpApp(deps: HttpDeps) {
   const api = apiRouter<AuthEnv>();
   api.use(requireToken(deps.tokens));
-  api.route('/queues', queueRoutes(deps)).route('/calls', callRoutes(deps)).route('/operator', operatorRoutes(deps));
+  api
+    .route('/queues', queueRoutes(deps))
+    .route('/calls', callRoutes(deps))
+    .route('/operator', operatorRoutes(deps))
+    .route('/tokens', tokenRoutes(deps))
+    .route('/audit', auditRoutes(deps));
 
   const app = apiRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Role, TokenRecord, TokenStore } from '../auth/token-store.js';
+import { type Permission, assertPermission } from '../auth/access.js';
+import type { TokenRecord, TokenStore } from '../auth/token-store.js';
 import { AppError } from '../errors.js';
 
 export type AuthEnv = { Variables: { principal: TokenRecord } };
@@ -17,13 +18,10 @@ export function requireToken(tokens: TokenStore): MiddlewareHandler<AuthEnv> {
   };
 }
 
-/** Requires one of `roles`; a region admin may do everything. */
-export function requireRole(...roles: Role[]): MiddlewareHandler<AuthEnv> {
+/** Requires a permission of the token's role (auth/access.ts); a 403 says which. */
+export function requirePermission(permission: Permission): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    const { role } = c.get('principal');
-    if (role !== 'region-admin' && !roles.includes(role)) {
-      throw new AppError(403, 'forbidden', `This needs the role ${roles.join(' or ')}; the token has ${role}`);
-    }
+    assertPermission(c.get('principal'), permission);
     await next();
   };
 }

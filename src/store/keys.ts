@@ -18,6 +18,8 @@
  * | {p}:operator:{operatorId}        | hash   | operator session: phone, municipalities, state, callId     |
  * | {p}:operators                    | set    | ids of logged-in operators                                 |
  * | {p}:token:{sha256}               | string | JSON of an API token (name, role, expiry); the key is the hash |
+ * | {p}:tokens                       | hash   | token id -> sha256, to list and revoke tokens by id        |
+ * | {p}:audit:{municipalityId|region}| stream | audit log of admin changes, one stream per scope           |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id} and {p}:operator:{id} keys themselves from the
  * prefix (store/lua/_shared.lua: keep the two in step), so the store assumes one Redis (not a
@@ -39,6 +41,8 @@ export interface Keys {
   operator(operatorId: string): string;
   operators(): string;
   token(sha256: string): string;
+  tokens(): string;
+  audit(scope: string): string;
 }
 
 export function keys(prefix = 'rv'): Keys {
@@ -58,5 +62,7 @@ export function keys(prefix = 'rv'): Keys {
     operator: (id) => `${prefix}:operator:${id}`,
     operators: () => `${prefix}:operators`,
     token: (sha256) => `${prefix}:token:${sha256}`,
+    tokens: () => `${prefix}:tokens`,
+    audit: (scope) => `${prefix}:audit:${scope}`,
   };
 }

@@ -1,62 +1,22 @@
-import { resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createTokenStore } from '../../src/auth/token-store.js';
-import { loadRegionConfig } from '../../src/config/load-region.js';
-import { createDirectoryStore } from '../../src/directory/directory-store.js';
-import { AppError } from '../../src/errors.js';
-import { createHttpApp } from '../../src/http/app.js';
-import type { AriConnection } from '../../src/media/ari-connection.js';
-import { createOperatorStore } from '../../src/operators/operator-store.js';
-import { createCallQueue } from '../../src/queue/call-queue.js';
+import { localActor } from '../../src/auth/token-store.js';
+import { buildTestApp } from '../support/http-app.js';
 import { useRedis } from '../support/redis.js';
 
 const ctx = useRedis();
 
-/**
- * The API against a real Redis. Asterisk is out of reach here — a state the API must handle
- * (503, nothing lost) — so the connection says so, exactly as ari-connection.ts does when down.
- */
-const unreachableAsterisk: AriConnection = {
-  client() {
-    throw new AppError(503, 'ari_unavailable', 'The media server (Asterisk) cannot be reached right now');
-  },
-  isConnected: () => false,
-  close: () => undefined,
-};
-
-let app: ReturnType<typeof createHttpApp>;
-let queue: ReturnType<typeof createCallQueue>;
+let t: Awaited<ReturnType<typeof buildTestApp>>;
 let token: string;
 
 beforeEach(async () => {
-  const directory = createDirectoryStore(ctx.redis, ctx.k);
-  await directory.syncRegion(await loadRegionConfig(resolve('config/region.yaml')));
-  queue = createCallQueue(ctx.redis, ctx.k);
-  const tokens = createTokenStore(ctx.redis, ctx.k);
-  token = (await tokens.create({ name: 'Anna', role: 'operator' })).token;
-  app = createHttpApp({
-    redis: ctx.redis,
-    ari: unreachableAsterisk,
-    queue,
-    operators: createOperatorStore(ctx.redis, ctx.k),
-    directory,
-    tokens,
-    leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20 },
-  });
+  t = await buildTestApp(ctx);
+  token = await t.tokenFor('operator', undefined, 'Anna');
 });
 
-type Json = Record<string, unknown> & { error?: { code: string; message: string; details?: { field: string }[] } };
-async function call(method: string, path: string, { body, auth = token, raw }: { body?: unknown; auth?: string | null; raw?: string } = {}) {
-  const headers: Record<string, string> = {};
-  if (auth) headers.authorization = `Bearer ${auth}`;
-  if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
-  const response = await app.request(path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
-}
-
+const call = (method: string, path: string, options: { body?: unknown; auth?: string | null; raw?: string } = {}) =>
+  t.call(method, path, { auth: token, ...options });
 const enqueue = (callId: string, municipalityId: string) =>
-  queue.enqueue({ callId, channelId: callId, municipalityId, calledNumber: '+4693514100', caller: '+46701234567', reason: 'main-number' });
+  t.queue.enqueue({ callId, channelId: callId, municipalityId, calledNumber: '+4693514100', caller: '+46701234567', reason: 'main-number' });
 
 describe('health', () => {
   it('reports Redis up and Asterisk down as degraded (503)', async () => {
@@ -77,13 +37,12 @@ describe('authentication', () => {
   });
 
   it('refuses a malformed Authorization header', async () => {
-    const response = await app.request('/api/v1/queues', { headers: { authorization: `Token ${token}` } });
+    const response = await t.app.request('/api/v1/queues', { headers: { authorization: `Token ${token}` } });
     expect(response.status).toBe(401);
   });
 
   it('refuses an expired token', async () => {
-    const tokens = createTokenStore(ctx.redis, ctx.k);
-    const { token: old } = await tokens.create({ name: 'Old', role: 'operator', expiresInDays: 1 });
+    const { token: old } = await t.tokens.create({ name: 'Old', role: 'operator', expiresInDays: 1 }, localActor('test'));
     expect((await call('GET', '/api/v1/queues', { auth: old })).status).toBe(200);
     // Age the stored record past its expiry, as time would.
     let aged = 0;
@@ -181,7 +140,7 @@ describe('call records', () => {
   it('shows an abandoned call with its waiting time, filters by municipality, and 404s an unknown id', async () => {
     await enqueue('gone', '2480');
     await enqueue('other', '2460');
-    await queue.finish('gone');
+    await t.queue.finish('gone');
     const record = await call('GET', '/api/v1/calls/gone');
     expect(record).toMatchObject({ status: 200, body: { callId: 'gone', state: 'ended', outcome: 'abandoned', municipality: { name: 'Umeå' } } });
     expect(record.body.waitSeconds).toBeGreaterThanOrEqual(0);
@@ -204,13 +163,13 @@ describe('call records', () => {
 
 describe('the API document', () => {
   it('serves OpenAPI 3.1 describing every endpoint, and a reference page, without a token', async () => {
-    const response = await app.request('/api/openapi.json');
+    const response = await t.app.request('/api/openapi.json');
     const doc = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/health', '/api/v1/queues', '/api/v1/queues/{municipalityId}', '/api/v1/calls', '/api/v1/operator/session', '/api/v1/operator/answer-next']),
     );
-    const page = await app.request('/api/docs');
+    const page = await t.app.request('/api/docs');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('/api/openapi.json');
   });

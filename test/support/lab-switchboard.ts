@@ -4,6 +4,7 @@ import { loadRegionConfig } from '../../src/config/load-region.js';
 import { startAsterisk } from '../../src/lab/asterisk.js';
 import { defaultLabDir } from '../../src/lab/provision.js';
 import { startRedisServer } from '../../src/lab/redis-server.js';
+import { localActor } from '../../src/auth/token-store.js';
 import { startSwitchboard } from '../../src/switchboard.js';
 
 /**
@@ -28,9 +29,10 @@ export async function startLabSwitchboard({ ringSeconds = 10 }: { ringSeconds?: 
       ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName },
       operatorLeg: { endpoint: 'operator-phones', ringSeconds },
       http: { host: '127.0.0.1', port: 0 },
+      auditRetentionDays: 30,
     });
   let switchboard = await startApp();
-  const { token, record: operator } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' });
+  const { token, record: operator } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' }, localActor('e2e test'));
 
   /** Calls the switchboard's HTTP API as the operator; returns status and parsed JSON. */
   async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {

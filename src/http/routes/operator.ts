@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import { type AnswerDeps, answerCall } from '../../operators/answer-call.js';
 import { OPERATOR_STATES, type OperatorStore } from '../../operators/operator-store.js';
-import { type AuthEnv, requireRole } from '../auth.js';
+import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { MunicipalityIdSchema, apiRouter, errors, z } from '../openapi.js';
 
@@ -95,7 +95,7 @@ export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; di
   };
 
   const router = apiRouter<AuthEnv>();
-  router.use(requireRole('operator'));
+  router.use(requirePermission('calls:control'));
   return router
     .openapi(login, async (c) => {
       const body = c.req.valid('json');

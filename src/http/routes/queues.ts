@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
 import type { CallQueue } from '../../queue/call-queue.js';
-import { type AuthEnv, requireRole } from '../auth.js';
+import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { MunicipalityIdSchema, apiRouter, errors, z } from '../openapi.js';
 
@@ -44,7 +44,7 @@ export function queueRoutes(deps: { queue: CallQueue; directory: DirectoryStore 
   }
 
   const router = apiRouter<AuthEnv>();
-  router.use(requireRole('operator'));
+  router.use(requirePermission('calls:read'));
   return router
     .openapi(listQueues, async (c) => {
       const municipalities = await deps.directory.listMunicipalities();

@@ -1,0 +1,81 @@
+import type { Principal } from '../auth/access.js';
+import type { Keys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
+
+/** Region-wide objects (tokens of operators, the region's own settings) are audited under this scope. */
+export const REGION_SCOPE = 'region';
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { id: string; name: string; role: string };
+  action: 'create' | 'update' | 'delete';
+  object: { type: string; id: string };
+  municipalityId?: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export type AuditChange = Pick<AuditEntry, 'action' | 'object' | 'municipalityId' | 'before' | 'after'>;
+
+/**
+ * Every admin change: who, when, which object, before and after. One Redis stream per
+ * municipality (and one for region-wide objects), so a municipality's log is read without
+ * scanning the others'. Append-only: nothing here updates or deletes an entry; entries older
+ * than the retention are trimmed as new ones arrive (XADD MINID).
+ */
+export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: { retentionDays: number }) {
+  const retentionMs = retentionDays * 86_400_000;
+
+  return {
+    /** Adds the entry to a transaction, so a change and its audit entry are written together or not at all. */
+    append(tx: ReturnType<RedisClient['multi']>, actor: Principal, change: AuditChange): void {
+      const entry = {
+        at: new Date().toISOString(),
+        actor: JSON.stringify({ id: actor.id, name: actor.name, role: actor.role }),
+        action: change.action,
+        objectType: change.object.type,
+        objectId: change.object.id,
+        ...(change.municipalityId ? { municipalityId: change.municipalityId } : {}),
+        ...(change.before === undefined ? {} : { before: JSON.stringify(change.before) }),
+        ...(change.after === undefined ? {} : { after: JSON.stringify(change.after) }),
+      };
+      tx.xAdd(k.audit(change.municipalityId ?? REGION_SCOPE), '*', entry, {
+        TRIM: { strategy: 'MINID', strategyModifier: '~', threshold: Date.now() - retentionMs },
+      });
+    },
+
+    /** Newest first; `before` is the id of the last entry of the previous page. */
+    async query(options: { scope: string; objectType?: string; objectId?: string; limit: number; before?: string }): Promise<AuditEntry[]> {
+      const found: AuditEntry[] = [];
+      let end = options.before ? `(${options.before}` : '+';
+      // Filtering by object happens here, so read in pages until enough match or the stream ends.
+      for (;;) {
+        const page = (await redis.xRevRange(k.audit(options.scope), end, '-', { COUNT: Math.max(100, options.limit) })) ?? [];
+        for (const { id, message } of page) {
+          const entry = toEntry(id, message);
+          if ((!options.objectType || entry.object.type === options.objectType) && (!options.objectId || entry.object.id === options.objectId)) found.push(entry);
+          if (found.length === options.limit) return found;
+        }
+        if (page.length < Math.max(100, options.limit)) return found;
+        end = `(${page.at(-1)!.id}`;
+      }
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;
+
+function toEntry(id: string, fields: Record<string, string>): AuditEntry {
+  const parse = (text: string | undefined) => (text === undefined ? undefined : (JSON.parse(text) as unknown));
+  return {
+    id,
+    at: fields.at!,
+    actor: parse(fields.actor) as AuditEntry['actor'],
+    action: fields.action as AuditEntry['action'],
+    object: { type: fields.objectType!, id: fields.objectId! },
+    ...(fields.municipalityId ? { municipalityId: fields.municipalityId } : {}),
+    ...(fields.before === undefined ? {} : { before: parse(fields.before) }),
+    ...(fields.after === undefined ? {} : { after: parse(fields.after) }),
+  };
+}

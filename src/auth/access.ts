@@ -1,0 +1,57 @@
+import { AppError } from '../errors.js';
+
+/**
+ * Who may do what. A role is a set of permissions; a municipality admin's permissions hold
+ * only inside their own municipality (see assertInScope). The table is the policy: the access
+ * matrix test reads it back through the API.
+ */
+export const ROLES = ['region-admin', 'municipality-admin', 'operator', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = ['calls:read', 'calls:control', 'directory:read', 'admin:read', 'admin:write', 'tokens:read', 'tokens:write', 'audit:read'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  'region-admin': PERMISSIONS,
+  'municipality-admin': ['directory:read', 'admin:read', 'admin:write', 'tokens:read', 'tokens:write', 'audit:read'],
+  operator: ['calls:read', 'calls:control', 'directory:read'],
+  auditor: ['calls:read', 'directory:read', 'admin:read', 'tokens:read', 'audit:read'],
+};
+
+/** Who is asking: an API token's holder (or the command line, for changes made there). */
+export interface Principal {
+  id: string;
+  name: string;
+  role: Role;
+  /** Set for a municipality admin: the only municipality they may read and change. */
+  municipalityId?: string;
+}
+
+export function hasPermission(principal: Principal, permission: Permission): boolean {
+  return GRANTS[principal.role].includes(permission);
+}
+
+export function assertPermission(principal: Principal, permission: Permission): void {
+  if (!hasPermission(principal, permission)) {
+    throw new AppError(403, 'forbidden', `A ${principal.role} token may not do this (needs ${permission})`);
+  }
+}
+
+/** A municipality admin may only touch their own municipality; region-wide objects are not theirs. */
+export function assertInScope(principal: Principal, municipalityId: string | undefined): void {
+  if (principal.role !== 'municipality-admin') return;
+  if (municipalityId !== principal.municipalityId) {
+    throw new AppError(
+      403,
+      'other_municipality',
+      municipalityId ? `This token administers municipality ${principal.municipalityId}, not ${municipalityId}` : `This token administers municipality ${principal.municipalityId} only, not region-wide objects`,
+    );
+  }
+}
+
+/** The municipality a listing is limited to: a municipality admin's own, whatever else was asked. */
+export function scopedMunicipality(principal: Principal, asked: string | undefined): string | undefined {
+  if (principal.role !== 'municipality-admin') return asked;
+  assertInScope(principal, asked ?? principal.municipalityId);
+  return principal.municipalityId;
+}

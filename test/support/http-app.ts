@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import type { Principal, Role } from '../../src/auth/access.js';
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import { createTokenStore, localActor } from '../../src/auth/token-store.js';
+import { loadRegionConfig } from '../../src/config/load-region.js';
+import { createDirectoryStore } from '../../src/directory/directory-store.js';
+import { AppError } from '../../src/errors.js';
+import { createHttpApp } from '../../src/http/app.js';
+import type { AriConnection } from '../../src/media/ari-connection.js';
+import { createOperatorStore } from '../../src/operators/operator-store.js';
+import { createCallQueue } from '../../src/queue/call-queue.js';
+import type { RedisTestContext } from './redis.js';
+
+/**
+ * Asterisk out of reach — a state the API must handle (503, nothing lost) — said exactly as
+ * ari-connection.ts says it while disconnected. HTTP tests run against a real Redis only.
+ */
+const unreachableAsterisk: AriConnection = {
+  client() {
+    throw new AppError(503, 'ari_unavailable', 'The media server (Asterisk) cannot be reached right now');
+  },
+  isConnected: () => false,
+  close: () => undefined,
+};
+
+export type Json = Record<string, unknown> & { error?: { code: string; message: string; details?: { field: string }[] } };
+
+/** The HTTP app on this test's Redis keys, the region synced, and a way to call it with any token. */
+export async function buildTestApp(ctx: RedisTestContext) {
+  const directory = createDirectoryStore(ctx.redis, ctx.k);
+  await directory.syncRegion(await loadRegionConfig(resolve('config/region.yaml')));
+  const queue = createCallQueue(ctx.redis, ctx.k);
+  const audit = createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 });
+  const tokens = createTokenStore(ctx.redis, ctx.k, audit);
+  const app = createHttpApp({
+    redis: ctx.redis,
+    ari: unreachableAsterisk,
+    queue,
+    operators: createOperatorStore(ctx.redis, ctx.k),
+    directory,
+    tokens,
+    audit,
+    leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20 },
+  });
+
+  async function tokenFor(role: Role, municipalityId?: string, name: string = role): Promise<string> {
+    return (await tokens.create({ name, role, municipalityId }, localActor('test setup'))).token;
+  }
+
+  async function call(method: string, path: string, { body, auth, raw }: { body?: unknown; auth?: string | null; raw?: string } = {}) {
+    const headers: Record<string, string> = {};
+    if (auth) headers.authorization = `Bearer ${auth}`;
+    if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
+    const response = await app.request(path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
+  }
+
+  return { app, queue, tokens, audit, directory, tokenFor, call };
+}
+
+export type { Principal };
