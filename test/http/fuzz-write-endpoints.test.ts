@@ -46,15 +46,17 @@ const bodies = fc.oneof(
     { requiredKeys: [] },
   ),
 );
+const queries = fc.dictionary(fc.constantFrom('municipality', 'limit', 'before', 'x', 'objectId'), fc.string({ maxLength: 12 }), { maxKeys: 3 });
 const segment = fc.oneof(fc.constantFrom('2460', '0', 'abc', 'ffffffffffffffff', '..', '%00'), fc.string({ minLength: 1, maxLength: 20 }));
 
 describe('fuzzing every write endpoint', () => {
-  it('never answers 500: rejections are JSON naming the problem, and change nothing', async () => {
+  it('never answers 500 to any body or query string: rejections are JSON naming the problem, and change nothing', async () => {
     const operations = await writeOperations();
     expect(operations.length).toBeGreaterThanOrEqual(4);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...operations), bodies, segment, fc.boolean(), async (operation, body, param, malformed) => {
-        const path = operation.path.replace(/\{[^}]+\}/g, encodeURIComponent(param));
+      fc.asyncProperty(fc.constantFrom(...operations), bodies, segment, queries, fc.boolean(), async (operation, body, param, query, malformed) => {
+        const search = new URLSearchParams(query).toString();
+        const path = operation.path.replace(/\{[^}]+\}/g, encodeURIComponent(param)) + (search ? `?${search}` : '');
         const before = await snapshot(ctx);
         const raw = malformed ? `${JSON.stringify(body)}}` : JSON.stringify(body);
         const response = await t.app.request(path, {
