@@ -39,6 +39,11 @@ export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 503)[]) {
   ) as Record<(typeof statuses)[number], { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }>;
 }
 
+/** A JSON response for the document: its description and schema. */
+export function jsonResponse<S extends z.ZodType>(description: string, schema: S) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
 export const MunicipalityIdSchema = z
   .string()
   .regex(/^\d{4}$/, 'must be a four-digit SCB kommunkod')

@@ -7,7 +7,7 @@ import { type AnswerDeps, answerCall } from '../../operators/answer-call.js';
 import { OPERATOR_STATES, type OperatorStore } from '../../operators/operator-store.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
-import { MunicipalityIdSchema, apiRouter, errors, z } from '../openapi.js';
+import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
 
 const SessionSchema = z
   .object({
@@ -43,22 +43,20 @@ const AnsweredSchema = z
   })
   .openapi('AnsweredCall');
 
-const json = <S extends z.ZodType>(description: string, schema: S) => ({ description, content: { 'application/json': { schema } } });
-
 const login = createRoute({
   method: 'post',
   path: '/session',
   tags: ['Operator'],
   summary: 'Log in as an operator: the phone to ring and the municipalities served',
   request: { body: { required: true, content: { 'application/json': { schema: LoginSchema } } } },
-  responses: { 201: json('Logged in', SessionSchema), ...errors(400, 401, 403, 409) },
+  responses: { 201: jsonResponse('Logged in', SessionSchema), ...errors(400, 401, 403, 409) },
 });
 const getSession = createRoute({
   method: 'get',
   path: '/session',
   tags: ['Operator'],
   summary: 'The signed-in operator’s session',
-  responses: { 200: json('The session', SessionSchema), ...errors(401, 403, 404) },
+  responses: { 200: jsonResponse('The session', SessionSchema), ...errors(401, 403, 404) },
 });
 const logout = createRoute({
   method: 'delete',
@@ -72,7 +70,7 @@ const answerNext = createRoute({
   path: '/answer-next',
   tags: ['Operator'],
   summary: 'Take the longest-waiting call of the queues served; the operator’s phone rings',
-  responses: { 200: json('The call taken, or none waiting', AnsweredSchema), ...errors(401, 403, 409, 503) },
+  responses: { 200: jsonResponse('The call taken, or none waiting', AnsweredSchema), ...errors(401, 403, 409, 503) },
 });
 const answerPicked = createRoute({
   method: 'post',
@@ -80,7 +78,7 @@ const answerPicked = createRoute({
   tags: ['Operator'],
   summary: 'Take one particular waiting call',
   request: { params: z.object({ callId: z.string().min(1).max(100) }) },
-  responses: { 200: json('The call taken', AnsweredSchema), ...errors(400, 401, 403, 404, 409, 503) },
+  responses: { 200: jsonResponse('The call taken', AnsweredSchema), ...errors(400, 401, 403, 404, 409, 503) },
 });
 
 /**

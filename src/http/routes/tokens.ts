@@ -3,7 +3,7 @@ import { ROLES, assertInScope, scopedMunicipality } from '../../auth/access.js';
 import type { TokenStore } from '../../auth/token-store.js';
 import { AppError } from '../../errors.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
-import { MunicipalityIdSchema, apiRouter, errors, z } from '../openapi.js';
+import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
 
 const TokenSchema = z
   .object({
@@ -27,15 +27,13 @@ const NewTokenSchema = z
   .strict()
   .openapi('NewToken');
 
-const json = <S extends z.ZodType>(description: string, schema: S) => ({ description, content: { 'application/json': { schema } } });
-
 const listTokens = createRoute({
   method: 'get',
   path: '/',
   tags: ['Tokens'],
   summary: 'Valid tokens (never the secrets); a municipality admin sees their municipality’s',
   request: { query: z.object({ municipality: MunicipalityIdSchema.optional() }).strict() },
-  responses: { 200: json('Tokens', z.object({ tokens: z.array(TokenSchema) })), ...errors(400, 401, 403) },
+  responses: { 200: jsonResponse('Tokens', z.object({ tokens: z.array(TokenSchema) })), ...errors(400, 401, 403) },
 });
 const createToken = createRoute({
   method: 'post',
@@ -43,7 +41,7 @@ const createToken = createRoute({
   tags: ['Tokens'],
   summary: 'Make a token; the secret is in this answer only',
   request: { body: { required: true, content: { 'application/json': { schema: NewTokenSchema } } } },
-  responses: { 201: json('Created', z.object({ token: z.string(), record: TokenSchema })), ...errors(400, 401, 403) },
+  responses: { 201: jsonResponse('Created', z.object({ token: z.string(), record: TokenSchema })), ...errors(400, 401, 403) },
 });
 const revokeToken = createRoute({
   method: 'delete',
