@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { buildTestApp } from '../support/http-app.js';
-import { useRedis } from '../support/redis.js';
+import { sleep, useRedis } from '../support/redis.js';
 
 const ctx = useRedis();
 
@@ -15,73 +16,146 @@ beforeEach(async () => {
 
 const call = (method: string, path: string, options: { body?: unknown; auth?: string | null; raw?: string } = {}) =>
   t.call(method, path, { auth: token, ...options });
+
+/** The main numbers of config/region.yaml, E.164, as Asterisk hands them to the queue. */
+const MAIN_NUMBER: Record<string, string> = { '2460': '+4693514100', '2480': '+4690161000' };
 const enqueue = (callId: string, municipalityId: string) =>
-  t.queue.enqueue({ callId, channelId: callId, municipalityId, calledNumber: '+4693514100', caller: '+46701234567', reason: 'main-number' });
+  t.queue.enqueue({ callId, channelId: callId, municipalityId, calledNumber: MAIN_NUMBER[municipalityId]!, caller: '+46701234567', reason: 'main-number' });
+
+/** The field names of a 400's details, in order. */
+const fieldsOf = (body: { error?: { details?: { field: string }[] } }) => body.error?.details?.map((d) => d.field);
+
+type QueueView = {
+  municipality: { id: string; name: string };
+  waitingCount: number;
+  longestWaitSeconds: number;
+  calls: { callId: string; position: number; waitingSeconds: number }[];
+};
 
 describe('health', () => {
-  it('reports Redis up and Asterisk down as degraded (503)', async () => {
+  it('reports Redis up and Asterisk down as degraded (503), without a token', async () => {
     const { status, body } = await call('GET', '/health', { auth: null });
     expect(status).toBe(503);
-    expect(body).toMatchObject({ status: 'degraded', redis: { ok: true }, ari: { ok: false } });
+    expect(body).toEqual({ status: 'degraded', redis: { ok: true, latencyMs: expect.any(Number) }, ari: { ok: false } });
   });
 });
 
 describe('authentication', () => {
   it.each([
-    ['no header', null],
-    ['an unknown token', 'rv_not-a-real-token'],
-  ])('refuses %s with 401 JSON', async (_, auth) => {
+    ['no header', null, 'Send an API token as "Authorization: Bearer <token>"'],
+    ['an unknown token', 'rv_not-a-real-token', 'The API token is unknown, revoked or expired'],
+  ])('refuses %s with 401 JSON', async (_, auth, message) => {
     const { status, body } = await call('GET', '/api/v1/queues', { auth });
     expect(status).toBe(401);
-    expect(body.error?.code).toBe('unauthenticated');
+    expect(body).toEqual({ error: { code: 'unauthenticated', message } });
   });
 
-  it('refuses a malformed Authorization header', async () => {
-    const response = await t.app.request('/api/v1/queues', { headers: { authorization: `Token ${token}` } });
+  it.each(['Token %s', 'Basic %s', 'Bearer', 'Bearer ', 'Bearer %s extra', '%s'])('refuses the Authorization header "%s" with 401 JSON', async (shape) => {
+    const response = await t.app.request('/api/v1/queues', { headers: { authorization: shape.replace('%s', token) } });
     expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: { code: 'unauthenticated', message: 'Send an API token as "Authorization: Bearer <token>"' } });
   });
 
   it('refuses an expired token', async () => {
     const { token: old } = await t.tokens.create({ name: 'Old', role: 'operator', expiresInDays: 1 }, localActor('test'));
     expect((await call('GET', '/api/v1/queues', { auth: old })).status).toBe(200);
-    // Age the stored record past its expiry, as time would.
-    let aged = 0;
-    for (const k of await ctx.redis.keys(`${ctx.k.prefix}:token:*`)) {
-      const record = JSON.parse((await ctx.redis.get(k))!);
-      if (record.name === 'Old') aged += Number(await ctx.redis.set(k, JSON.stringify({ ...record, expiresAt: new Date(Date.now() - 1000).toISOString() })) === 'OK');
-    }
-    expect(aged).toBe(1);
-    expect((await call('GET', '/api/v1/queues', { auth: old })).status).toBe(401);
+    // Age the stored record past its expiry, as time would ({p}:token:{sha256}, store/keys.ts).
+    const key = ctx.k.token(createHash('sha256').update(old).digest('hex'));
+    const record = JSON.parse((await ctx.redis.get(key))!) as { name: string };
+    expect(record.name).toBe('Old');
+    await ctx.redis.set(key, JSON.stringify({ ...record, expiresAt: new Date(Date.now() - 1000).toISOString() }), { KEEPTTL: true });
+
+    const { status, body } = await call('GET', '/api/v1/queues', { auth: old });
+    expect(status).toBe(401);
+    expect(body).toEqual({ error: { code: 'unauthenticated', message: 'The API token is unknown, revoked or expired' } });
     expect((await call('GET', '/api/v1/queues')).status).toBe(200);
+  });
+
+  it('refuses with 403 JSON naming the missing permission what the role may not do', async () => {
+    // An operator may not administer tokens; an auditor may read calls but not take them.
+    expect(await call('GET', '/api/v1/tokens')).toMatchObject({ status: 403, body: { error: { code: 'forbidden', message: expect.stringContaining('tokens:read') } } });
+    const auditor = await t.tokenFor('auditor');
+    const login = await call('POST', '/api/v1/operator/session', { auth: auditor, body: { phone: 'sip:a@10.0.0.1', municipalities: ['2460'] } });
+    expect(login).toMatchObject({ status: 403, body: { error: { code: 'forbidden', message: expect.stringContaining('calls:control') } } });
+    expect((await call('GET', '/api/v1/operator/session', { auth: auditor })).status).toBe(403);
   });
 });
 
 describe('queues', () => {
-  it('lists the seven members with empty queues, then waiting calls in order with positions', async () => {
-    const empty = await call('GET', '/api/v1/queues');
-    expect(empty.status).toBe(200);
-    const queues = empty.body.queues as { municipality: { name: string }; calls: unknown[] }[];
-    expect(queues.map((q) => q.municipality.name).sort()).toEqual(['Bjurholm', 'Nordmaling', 'Robertsfors', 'Umeå', 'Vindeln', 'Vännäs', 'Örnsköldsvik']);
-    expect(queues.every((q) => q.calls.length === 0)).toBe(true);
+  it('lists the seven members with empty queues', async () => {
+    const { status, body } = await call('GET', '/api/v1/queues');
+    expect(status).toBe(200);
+    const queues = body.queues as QueueView[];
+    expect(queues.map((q) => `${q.municipality.id} ${q.municipality.name}`).sort()).toEqual([
+      '2284 Örnsköldsvik',
+      '2401 Nordmaling',
+      '2403 Bjurholm',
+      '2404 Vindeln',
+      '2409 Robertsfors',
+      '2460 Vännäs',
+      '2480 Umeå',
+    ]);
+    for (const queue of queues) expect(queue).toMatchObject({ waitingCount: 0, longestWaitSeconds: 0, calls: [] });
+  });
 
+  it('shows waiting calls in answering order with position, waiting time and numbers both E.164 and as people read them', async () => {
     await enqueue('first', '2460');
+    await sleep(20);
+    await enqueue('umea', '2480');
+    await sleep(20);
     await enqueue('second', '2460');
-    const { body } = await call('GET', '/api/v1/queues/2460');
-    expect(body).toMatchObject({
+
+    const { status, body } = await call('GET', '/api/v1/queues');
+    expect(status).toBe(200);
+    const byId = new Map((body.queues as QueueView[]).map((q) => [q.municipality.id, q]));
+    const vannas = byId.get('2460')!;
+    expect(vannas).toMatchObject({
       municipality: { id: '2460', name: 'Vännäs' },
       waitingCount: 2,
       calls: [
-        { callId: 'first', position: 1, calledNumberDisplay: '0935-141 00', callerDisplay: '070-123 45 67', state: 'waiting' },
-        { callId: 'second', position: 2 },
+        {
+          callId: 'first',
+          position: 1,
+          municipality: { id: '2460', name: 'Vännäs' },
+          calledNumber: '+4693514100',
+          calledNumberDisplay: '0935-141 00',
+          caller: '+46701234567',
+          callerDisplay: '070-123 45 67',
+          reason: 'main-number',
+          state: 'waiting',
+          enqueuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        },
+        { callId: 'second', position: 2, state: 'waiting' },
       ],
     });
+    const [first, second] = vannas.calls;
+    expect(first!.waitingSeconds).toBeGreaterThan(second!.waitingSeconds);
+    expect(second!.waitingSeconds).toBeGreaterThanOrEqual(0);
+    expect(vannas.longestWaitSeconds).toBe(first!.waitingSeconds);
+    // Positions are per queue: Umeå's only call is first in Umeå's line.
+    expect(byId.get('2480')).toMatchObject({ waitingCount: 1, calls: [{ callId: 'umea', position: 1, calledNumberDisplay: '090-16 10 00' }] });
+    expect([...byId.values()].filter((q) => q.waitingCount > 0).map((q) => q.municipality.id).sort()).toEqual(['2460', '2480']);
+
+    // One queue alone says the same.
+    const one = await call('GET', '/api/v1/queues/2460');
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ municipality: { id: '2460', name: 'Vännäs' }, waitingCount: 2, calls: [{ callId: 'first', position: 1 }, { callId: 'second', position: 2 }] });
   });
 
   it('says 404 for a municipality that is not a member and 400 naming the path field for a malformed one', async () => {
-    expect(await call('GET', '/api/v1/queues/9999')).toMatchObject({ status: 404, body: { error: { code: 'municipality_not_found' } } });
-    const bad = await call('GET', '/api/v1/queues/abc');
-    expect(bad.status).toBe(400);
-    expect(bad.body.error?.details?.map((d) => d.field)).toEqual(['path.municipalityId']);
+    expect(await call('GET', '/api/v1/queues/9999')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'municipality_not_found', message: 'No member municipality has the id 9999' } },
+    });
+    for (const bad of ['abc', '246', '24600', '%E2%82%AC']) {
+      const { status, body } = await call('GET', `/api/v1/queues/${bad}`);
+      expect(status, bad).toBe(400);
+      expect(body.error).toEqual({
+        code: 'invalid_request',
+        message: 'path.municipalityId: must be a four-digit SCB kommunkod',
+        details: [{ field: 'path.municipalityId', problem: 'must be a four-digit SCB kommunkod' }],
+      });
+    }
   });
 });
 
@@ -89,75 +163,215 @@ describe('operator session', () => {
   const good = { phone: 'sip:anna@10.1.2.3:5060', municipalities: ['2460', '2480'] };
 
   it('logs in (201), shows the session, logs out (204); before login the session is 404', async () => {
-    expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
+    expect(await call('GET', '/api/v1/operator/session')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_logged_in', message: 'You are not logged in as an operator' } },
+    });
     const login = await call('POST', '/api/v1/operator/session', { body: good });
-    expect(login).toMatchObject({ status: 201, body: { name: 'Anna', phone: good.phone, municipalities: good.municipalities, state: 'available' } });
-    expect((await call('GET', '/api/v1/operator/session')).body).toMatchObject({ state: 'available' });
-    expect((await call('DELETE', '/api/v1/operator/session')).status).toBe(204);
+    expect(login.status).toBe(201);
+    expect(login.body).toEqual({ id: expect.any(String), name: 'Anna', phone: good.phone, municipalities: good.municipalities, state: 'available', loggedInAt: expect.any(Number) });
+    expect(await call('GET', '/api/v1/operator/session')).toMatchObject({ status: 200, body: login.body });
+
+    const logout = await t.app.request('/api/v1/operator/session', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(logout.status).toBe(204);
+    expect(await logout.text()).toBe('');
     expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
   });
 
   it.each([
     [{ ...good, phone: 'anna' }, ['body.phone']],
+    [{ ...good, phone: 'tel:+46701234567' }, ['body.phone']],
+    [{ ...good, phone: 'sip:anna@10.1.2.3:5060;transport=tcp' }, ['body.phone']],
+    [{ ...good, phone: 42 }, ['body.phone']],
     [{ ...good, municipalities: [] }, ['body.municipalities']],
     [{ ...good, municipalities: ['2460', '2460'] }, ['body.municipalities']],
+    [{ ...good, municipalities: '2460' }, ['body.municipalities']],
     [{ ...good, municipalities: ['24'] }, ['body.municipalities[0]']],
-    [{ ...good, extra: true }, ['body']],
+    [{ ...good, municipalities: ['2460', 2480] }, ['body.municipalities[1]']],
+    [{ ...good, municipalities: ['2460', '24800'] }, ['body.municipalities[1]']],
+    [{ ...good, extra: true }, ['body.extra']],
+    [{ phone: good.phone, municipality: '2460' }, ['body.municipalities', 'body.municipality']],
     [{}, ['body.phone', 'body.municipalities']],
-  ])('refuses %j with 400 naming %j', async (body, fields) => {
+  ])('refuses %j with 400 naming %j, and logs nobody in', async (body, fields) => {
     const { status, body: answer } = await call('POST', '/api/v1/operator/session', { body });
     expect(status).toBe(400);
-    expect(answer.error?.details?.map((d) => d.field)).toEqual(fields);
+    expect(answer.error?.code).toBe('invalid_request');
+    expect(fieldsOf(answer)).toEqual(fields);
+    // The message says the same as the details, field by field.
+    for (const field of fields) expect(answer.error?.message).toContain(`${field}: `);
     expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
   });
 
-  it('refuses a municipality that is not a member', async () => {
-    const { status, body } = await call('POST', '/api/v1/operator/session', { body: { ...good, municipalities: ['9999'] } });
+  it('refuses a municipality that is not a member, naming each one', async () => {
+    const { status, body } = await call('POST', '/api/v1/operator/session', { body: { ...good, municipalities: ['2460', '9999', '0000'] } });
     expect(status).toBe(400);
-    expect(body.error?.message).toContain('body.municipalities: 9999 is not a member municipality');
+    expect(body.error).toEqual({
+      code: 'invalid_request',
+      message: 'body.municipalities[1]: 9999 is not a member municipality; body.municipalities[2]: 0000 is not a member municipality',
+      details: [
+        { field: 'body.municipalities[1]', problem: '9999 is not a member municipality' },
+        { field: 'body.municipalities[2]', problem: '0000 is not a member municipality' },
+      ],
+    });
+    expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
   });
 
-  it.each(['{', 'null', '"text"', '[1,2]', '42', '{"phone": {"nested": [null]}}'])('answers malformed body %s with 400 JSON, never 500', async (raw) => {
-    const { status, body } = await call('POST', '/api/v1/operator/session', { raw });
-    expect(status).toBe(400);
-    expect(body.error?.code).toBe('invalid_request');
+  it('answers a body that is not JSON with 415 saying to send JSON', async () => {
+    for (const contentType of [undefined, 'text/plain', 'application/x-www-form-urlencoded']) {
+      const response = await t.app.request('/api/v1/operator/session', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, ...(contentType ? { 'content-type': contentType } : {}) },
+        body: JSON.stringify(good),
+      });
+      expect(response.status, contentType).toBe(415);
+      expect(await response.json()).toEqual({ error: { code: 'unsupported_media_type', message: 'Send the request body as JSON, with Content-Type: application/json' } });
+    }
+    expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
   });
+
+  const malformed = [
+    '{',
+    '',
+    '{"phone": "sip:a@10.0.0.1", "municipalities": ["2460"]',
+    'null',
+    'true',
+    '"text"',
+    '42',
+    '-0.5e309',
+    '[]',
+    '[1,2]',
+    '[{"phone": "sip:a@10.0.0.1", "municipalities": ["2460"]}]',
+    '{"phone": {"nested": [null]}}',
+    '{"phone": null, "municipalities": null}',
+    '{"phone": ["sip:a@10.0.0.1"], "municipalities": {"0": "2460"}}',
+    '{"phone": "sip:a@10.0.0.1", "municipalities": [["2460"]]}',
+    '{"phone": "sip:a@10.0.0.1", "municipalities": [null, {}, [], true, 2460]}',
+    '{"phone": "sip:a@10.0.0.1", "municipalities": ["2460"], "__proto__": {"admin": true}}',
+    '{"phone": "sip:a@10.0.0.1", "municipalities": ["2460"], "constructor": {"prototype": {}}}',
+    `{"phone": "sip:${'a'.repeat(10_000)}@10.0.0.1", "municipalities": ["2460"]}`,
+    `{"phone": "sip:a@10.0.0.1", "municipalities": ${JSON.stringify(Array.from({ length: 1000 }, (_, i) => String(i).padStart(4, '0')))}}`,
+    `${'['.repeat(5000)}${']'.repeat(5000)}`,
+  ];
+  it.each(malformed.map((raw) => [raw.length > 80 ? `${raw.slice(0, 60)}… (${raw.length} chars)` : raw, raw]))(
+    'answers malformed body %s with 400 JSON, never 500, and logs nobody in',
+    async (_, raw) => {
+      const { status, body } = await call('POST', '/api/v1/operator/session', { raw });
+      expect(status).toBe(400);
+      expect(body.error?.code).toBe('invalid_request');
+      expect(body.error?.message.length).toBeGreaterThan(5);
+      expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
+    },
+  );
 });
 
 describe('answering while Asterisk is unreachable', () => {
-  it('answers 503 and loses nothing: the call keeps its place and the operator stays available', async () => {
-    await call('POST', '/api/v1/operator/session', { body: { phone: 'sip:anna@10.1.2.3', municipalities: ['2460'] } });
+  beforeEach(async () => {
+    expect((await call('POST', '/api/v1/operator/session', { body: { phone: 'sip:anna@10.1.2.3', municipalities: ['2460'] } })).status).toBe(201);
+    await enqueue('older-call', '2460');
     await enqueue('waiting-call', '2460');
+  });
+
+  const unavailable = { error: { code: 'ari_unavailable', message: 'The media server (Asterisk) cannot be reached right now' } };
+
+  async function nothingLost() {
+    expect((await call('GET', '/api/v1/queues/2460')).body).toMatchObject({
+      waitingCount: 2,
+      calls: [
+        { callId: 'older-call', position: 1, state: 'waiting' },
+        { callId: 'waiting-call', position: 2, state: 'waiting' },
+      ],
+    });
+    for (const id of ['older-call', 'waiting-call']) {
+      const record = (await call('GET', `/api/v1/calls/${id}`)).body;
+      expect(record.state).toBe('waiting');
+      expect(record).not.toHaveProperty('answeredBy');
+    }
+    expect((await call('GET', '/api/v1/operator/session')).body).toMatchObject({ state: 'available' });
+    expect((await call('GET', '/api/v1/operator/session')).body).not.toHaveProperty('callId');
+  }
+
+  it('answers answer-next with 503 and loses nothing: the calls keep their places and the operator stays available', async () => {
     const { status, body } = await call('POST', '/api/v1/operator/answer-next');
     expect(status).toBe(503);
-    expect(body.error?.code).toBe('ari_unavailable');
-    expect((await call('GET', '/api/v1/queues/2460')).body).toMatchObject({ calls: [{ callId: 'waiting-call', position: 1, state: 'waiting' }] });
-    expect((await call('GET', '/api/v1/operator/session')).body).toMatchObject({ state: 'available' });
+    expect(body).toEqual(unavailable);
+    await nothingLost();
+  });
+
+  it('answers taking a picked call with 503 and loses nothing', async () => {
+    const { status, body } = await call('POST', '/api/v1/operator/calls/waiting-call/answer');
+    expect(status).toBe(503);
+    expect(body).toEqual(unavailable);
+    await nothingLost();
   });
 });
 
 describe('call records', () => {
-  it('shows an abandoned call with its waiting time, filters by municipality, and 404s an unknown id', async () => {
+  it('shows an abandoned call with its waiting time, and 404s an unknown id', async () => {
     await enqueue('gone', '2480');
-    await enqueue('other', '2460');
-    await t.queue.finish('gone');
-    const record = await call('GET', '/api/v1/calls/gone');
-    expect(record).toMatchObject({ status: 200, body: { callId: 'gone', state: 'ended', outcome: 'abandoned', municipality: { name: 'Umeå' } } });
-    expect(record.body.waitSeconds).toBeGreaterThanOrEqual(0);
-    const umea = await call('GET', '/api/v1/calls?municipality=2480');
-    expect((umea.body.calls as { callId: string }[]).map((c) => c.callId)).toEqual(['gone']);
-    expect((await call('GET', '/api/v1/calls/nope')).status).toBe(404);
+    await sleep(20);
+    expect(await t.queue.finish('gone')).not.toBeNull();
+    const { status, body } = await call('GET', '/api/v1/calls/gone');
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      callId: 'gone',
+      municipality: { id: '2480', name: 'Umeå' },
+      calledNumber: '+4690161000',
+      calledNumberDisplay: '090-16 10 00',
+      caller: '+46701234567',
+      callerDisplay: '070-123 45 67',
+      reason: 'main-number',
+      state: 'ended',
+      outcome: 'abandoned',
+      enqueuedAt: expect.any(String),
+      endedAt: expect.any(String),
+      waitSeconds: expect.any(Number),
+    });
+    const waited = Date.parse(body.endedAt as string) - Date.parse(body.enqueuedAt as string);
+    expect(body.waitSeconds).toBeGreaterThanOrEqual(0.015);
+    expect(body.waitSeconds).toBe(waited / 1000);
+
+    expect(await call('GET', '/api/v1/calls/nope')).toMatchObject({ status: 404, body: { error: { code: 'call_not_found', message: 'No call has the id nope' } } });
+  });
+
+  it('lists records newest first, of one municipality or all, at most limit', async () => {
+    for (const [id, municipality] of [['a', '2480'], ['b', '2460'], ['c', '2480']] as const) {
+      await enqueue(id, municipality);
+      await sleep(5);
+    }
+    await t.queue.finish('a');
+    const ids = async (query: string) => {
+      const { status, body } = await call('GET', `/api/v1/calls${query}`);
+      expect(status, query).toBe(200);
+      return (body.calls as { callId: string }[]).map((c) => c.callId);
+    };
+    expect(await ids('')).toEqual(['c', 'b', 'a']);
+    expect(await ids('?municipality=2480')).toEqual(['c', 'a']);
+    expect(await ids('?municipality=2480&limit=1')).toEqual(['c']);
+    expect(await ids('?limit=2')).toEqual(['c', 'b']);
+    expect(await ids('?municipality=2404')).toEqual([]);
   });
 
   it.each([
     ['limit=0', ['query.limit']],
+    ['limit=501', ['query.limit']],
     ['limit=abc', ['query.limit']],
+    ['limit=1.5', ['query.limit']],
+    ['limit=', ['query.limit']],
     ['municipality=xx', ['query.municipality']],
-    ['sort=desc', ['query']],
+    ['municipality=2460&municipality=2480', ['query.municipality']],
+    ['municipality=xx&limit=0', ['query.municipality', 'query.limit']],
+    ['sort=desc', ['query.sort']],
   ])('refuses ?%s with 400 naming %j', async (query, fields) => {
     const { status, body } = await call('GET', `/api/v1/calls?${query}`);
     expect(status).toBe(400);
-    expect(body.error?.details?.map((d) => d.field)).toEqual(fields);
+    expect(body.error?.code).toBe('invalid_request');
+    expect(fieldsOf(body)).toEqual(fields);
+  });
+
+  it('refuses a call id longer than any channel id with 400 naming the path field', async () => {
+    const { status, body } = await call('GET', `/api/v1/calls/${'x'.repeat(101)}`);
+    expect(status).toBe(400);
+    expect(fieldsOf(body)).toEqual(['path.callId']);
   });
 });
 
@@ -174,7 +388,18 @@ describe('the API document', () => {
     expect(await page.text()).toContain('/api/openapi.json');
   });
 
-  it('answers an unknown path with 404 JSON', async () => {
-    expect(await call('GET', '/api/v1/nothing-here')).toMatchObject({ status: 404 });
+  it.each([
+    ['GET', '/api/v1/nothing-here'],
+    ['GET', '/api/v1/queues/'],
+    ['PUT', '/api/v1/queues'],
+    ['GET', '/nothing'],
+  ])('answers %s %s with 404 JSON', async (method, path) => {
+    const { status, body } = await call(method, path);
+    expect(status).toBe(404);
+    expect(body).toEqual({ error: { code: 'not_found', message: `No such endpoint: ${method} ${path}` } });
+  });
+
+  it('asks for a token before saying whether an /api/v1 path exists', async () => {
+    expect(await call('GET', '/api/v1/nothing-here', { auth: null })).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
   });
 });

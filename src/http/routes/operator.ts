@@ -8,6 +8,7 @@ import { OPERATOR_STATES, type OperatorStore } from '../../operators/operator-st
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { invalidFields } from '../validation.js';
 
 const SessionSchema = z
   .object({
@@ -26,6 +27,7 @@ const LoginSchema = z
     phone: z
       .string()
       .trim()
+      .max(256, 'is too long for the SIP address of a phone')
       .regex(/^sips?:[^@\s;]+@[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be the SIP address of your phone, like sip:anna@10.1.2.3:5060'),
     municipalities: z
       .array(MunicipalityIdSchema)
@@ -98,10 +100,8 @@ export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; di
     .openapi(login, async (c) => {
       const body = c.req.valid('json');
       const known = new Set((await deps.directory.listMunicipalities()).map((m) => m.id));
-      const unknown = body.municipalities.filter((id) => !known.has(id));
-      if (unknown.length > 0) {
-        throw new AppError(400, 'invalid_request', `body.municipalities: ${unknown.join(', ')} is not a member municipality`);
-      }
+      const unknown = body.municipalities.flatMap((id, index) => (known.has(id) ? [] : [{ field: `body.municipalities[${index}]`, problem: `${id} is not a member municipality` }]));
+      if (unknown.length > 0) throw invalidFields(unknown);
       const principal = c.get('principal');
       const session = await deps.operators.login(principal.id, { name: principal.name, phone: body.phone, municipalities: body.municipalities });
       log.info({ operatorId: principal.id, phone: body.phone, municipalities: body.municipalities }, 'operator logged in');
