@@ -33,7 +33,7 @@ export function hasPermission(principal: Principal, permission: Permission): boo
 
 export function assertPermission(principal: Principal, permission: Permission): void {
   if (!hasPermission(principal, permission)) {
-    throw new AppError(403, 'forbidden', `A ${principal.role} token may not do this (needs ${permission})`);
+    throw new AppError(403, 'forbidden', `A token with the role ${principal.role} may not do this (it needs ${permission})`);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { CallRecord } from '../calls/call-record.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
+import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import type { AriConnection } from '../media/ari-connection.js';
 import { type OperatorLegSettings, ringOperator } from '../media/operator-leg.js';
@@ -20,13 +21,15 @@ export interface AnswerDeps {
  * operator's phone. If Asterisk cannot even be asked, the call goes straight back to its place.
  */
 export async function answerCall(deps: AnswerDeps, operatorId: string, pickedCallId?: string): Promise<CallRecord | null> {
-  const client = deps.ari.client(); // fails with 503 before anything is claimed when Asterisk is away
+  // The operator's own mistake first, then Asterisk's absence (503) — both before anything is claimed.
+  const operator = await deps.operators.get(operatorId);
+  if (!operator) throw new AppError(409, 'operator_not_logged_in', 'Log in as an operator (with your phone) before taking calls');
+  const client = deps.ari.client();
   const call = pickedCallId ? await deps.queue.claimCall(operatorId, pickedCallId) : await deps.queue.claimNext(operatorId);
   if (!call) return null;
   const operatorChannelId = call.operatorChannelId!;
   try {
-    const [operator, municipality] = await Promise.all([deps.operators.get(operatorId), deps.directory.getMunicipality(call.municipalityId)]);
-    if (!operator) throw new Error(`operator ${operatorId} logged out while taking a call`);
+    const municipality = await deps.directory.getMunicipality(call.municipalityId);
     await ringOperator(client, deps.leg, { call, operatorChannelId, phone: operator.phone, municipalityName: municipality?.name ?? call.municipalityId });
     log.info({ callId: call.callId, operatorId, operatorChannelId, phone: operator.phone }, 'ringing operator');
     return call;

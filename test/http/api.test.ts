@@ -165,7 +165,7 @@ describe('operator session', () => {
   it('logs in (201), shows the session, logs out (204); before login the session is 404', async () => {
     expect(await call('GET', '/api/v1/operator/session')).toMatchObject({
       status: 404,
-      body: { error: { code: 'not_logged_in', message: 'You are not logged in as an operator' } },
+      body: { error: { code: 'operator_not_logged_in', message: 'You are not logged in as an operator' } },
     });
     const login = await call('POST', '/api/v1/operator/session', { body: good });
     expect(login.status).toBe(201);

@@ -109,7 +109,7 @@ export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; di
     })
     .openapi(getSession, async (c) => {
       const session = await deps.operators.get(c.get('principal').id);
-      if (!session) throw new AppError(404, 'not_logged_in', 'You are not logged in as an operator');
+      if (!session) throw new AppError(404, 'operator_not_logged_in', 'You are not logged in as an operator');
       return c.json(session, 200);
     })
     .openapi(logout, async (c) => {

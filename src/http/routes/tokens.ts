@@ -25,6 +25,10 @@ const NewTokenSchema = z
     expiresInDays: z.number().int().min(1).max(3650).optional(),
   })
   .strict()
+  .refine((token) => (token.role === 'municipality-admin') === (token.municipalityId !== undefined), {
+    path: ['municipalityId'],
+    message: 'a municipality-admin token needs one; other roles are region-wide and must not have one',
+  })
   .openapi('NewToken');
 
 const listTokens = createRoute({
