@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { createAdminStores } from './admin/index.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createTokenStore } from './auth/token-store.js';
 import type { RegionConfig } from './config/region-schema.js';
@@ -22,6 +23,8 @@ export interface SwitchboardSettings {
   operatorLeg: Omit<OperatorLegSettings, 'app'>;
   http: { host: string; port: number };
   auditRetentionDays: number;
+  /** Realm of the extensions' SIP digests (default admin/extensions.ts DEFAULT_SIP_REALM). */
+  sipRealm?: string;
 }
 
 /**
@@ -38,11 +41,12 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   const operators = createOperatorStore(redis, k);
   const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
   const tokens = createTokenStore(redis, k, audit);
+  const admin = createAdminStores(redis, k, audit, settings.region, { sipRealm: settings.sipRealm });
 
   const flow = createCallFlow({ queue, directory, app: settings.ari.app });
   const ari = await connectAri(settings.ari, { attach: flow.attach, onConnected: flow.reconcile });
 
-  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, leg: { ...settings.operatorLeg, app: settings.ari.app } });
+  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, leg: { ...settings.operatorLeg, app: settings.ari.app } });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
@@ -58,6 +62,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     tokens,
     audit,
     directory,
+    admin,
     async stop(): Promise<void> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       ari.close();

@@ -18,6 +18,13 @@ export interface AuditEntry {
 
 export type AuditChange = Pick<AuditEntry, 'action' | 'object' | 'municipalityId' | 'before' | 'after'>;
 
+/** An entry ready to be added: its stream, its fields, and the oldest stream id to keep (ms, for XADD MINID). */
+export interface AuditStreamEntry {
+  key: string;
+  fields: Record<string, string>;
+  minId: number;
+}
+
 /**
  * Every admin change: who, when, which object, before and after. One Redis stream per
  * municipality (and one for region-wide objects), so a municipality's log is read without
@@ -27,10 +34,11 @@ export type AuditChange = Pick<AuditEntry, 'action' | 'object' | 'municipalityId
 export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: { retentionDays: number }) {
   const retentionMs = retentionDays * 86_400_000;
 
-  return {
-    /** Adds the entry to a transaction, so a change and its audit entry are written together or not at all. */
-    append(tx: ReturnType<RedisClient['multi']>, actor: Principal, change: AuditChange): void {
-      const entry = {
+  /** The stream entry of a change, as append writes it. */
+  function entry(actor: Principal, change: AuditChange): AuditStreamEntry {
+    return {
+      key: k.audit(change.municipalityId ?? REGION_SCOPE),
+      fields: {
         at: new Date().toISOString(),
         actor: JSON.stringify({ id: actor.id, name: actor.name, role: actor.role }),
         action: change.action,
@@ -39,11 +47,23 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
         ...(change.municipalityId ? { municipalityId: change.municipalityId } : {}),
         ...(change.before === undefined ? {} : { before: JSON.stringify(change.before) }),
         ...(change.after === undefined ? {} : { after: JSON.stringify(change.after) }),
-      };
-      tx.xAdd(k.audit(change.municipalityId ?? REGION_SCOPE), '*', entry, {
-        TRIM: { strategy: 'MINID', strategyModifier: '~', threshold: Date.now() - retentionMs },
-      });
+      },
+      minId: Date.now() - retentionMs,
+    };
+  }
+
+  return {
+    /** Adds the entry to a transaction, so a change and its audit entry are written together or not at all. */
+    append(tx: ReturnType<RedisClient['multi']>, actor: Principal, change: AuditChange): void {
+      const { key, fields, minId } = entry(actor, change);
+      tx.xAdd(key, '*', fields, { TRIM: { strategy: 'MINID', strategyModifier: '~', threshold: minId } });
     },
+
+    /**
+     * The entry for a Lua script to XADD in the same step as its change (admin/versioned-store.ts),
+     * where a MULTI cannot be used because the change depends on what the script reads.
+     */
+    entry,
 
     /** Newest first; `before` is the id of the last entry of the previous page. */
     async query(options: { scope: string; objectType?: string; objectId?: string; limit: number; before?: string }): Promise<AuditEntry[]> {

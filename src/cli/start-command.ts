@@ -25,6 +25,7 @@ export async function startCommand(): Promise<void> {
     operatorLeg: { endpoint: env.OPERATOR_ENDPOINT, ringSeconds: env.OPERATOR_RING_SECONDS },
     http: { host: env.HTTP_HOST, port: env.HTTP_PORT },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    sipRealm: env.SIP_REALM,
   });
 
   console.log(`\nRegionväxeln is answering. API: ${switchboard.url}  (health: ${switchboard.url}/health)`);

@@ -22,6 +22,8 @@ const envSchema = z
     OPERATOR_RING_SECONDS: z.coerce.number().int().min(5).max(120).default(20),
     /** How long audit entries are kept (days). */
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
+    /** Realm of the extensions' SIP digests. Every stored HA1 includes it: changing it means setting every password again. */
+    SIP_REALM: z.string().regex(/^[\w.-]+$/, 'letters, digits, ., - and _ only').default('regionvaxel'),
   })
   .superRefine((env, ctx) => {
     const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];

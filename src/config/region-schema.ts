@@ -7,7 +7,8 @@ import { e164Digits, parsePhoneNumber } from '../numbers/phone-number.js';
  * Numbers are written as people write them and stored as E.164 after parsing.
  */
 
-const phoneNumber = z.string().transform((raw, ctx) => {
+/** A number written any Swedish way, as E.164; the API's number fields use it too (admin/fields.ts). */
+export const phoneNumber = z.string().transform((raw, ctx) => {
   const parsed = parsePhoneNumber(raw);
   if (parsed.ok) return parsed.e164;
   ctx.addIssue({ code: 'custom', message: parsed.problem });

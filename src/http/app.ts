@@ -1,3 +1,4 @@
+import type { AdminStores } from '../admin/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
@@ -10,9 +11,12 @@ import { apiDocsRoutes } from './api-docs.js';
 import { type AuthEnv, requireToken } from './auth.js';
 import { handleError, notFound } from './errors.js';
 import { apiRouter } from './openapi.js';
+import { adminResourceRoutes } from './routes/admin-resource.js';
 import { auditRoutes } from './routes/audit.js';
 import { callRoutes } from './routes/calls.js';
+import { extensionApi } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
+import { numberApi } from './routes/numbers.js';
 import { operatorRoutes } from './routes/operator.js';
 import { queueRoutes } from './routes/queues.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -26,6 +30,7 @@ export interface HttpDeps {
   tokens: TokenStore;
   audit: AuditLog;
   leg: OperatorLegSettings;
+  admin: AdminStores;
 }
 
 /**
@@ -40,7 +45,9 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/calls', callRoutes(deps))
     .route('/operator', operatorRoutes(deps))
     .route('/tokens', tokenRoutes(deps))
-    .route('/audit', auditRoutes(deps));
+    .route('/audit', auditRoutes(deps))
+    .route('/extensions', adminResourceRoutes({ ...extensionApi, store: deps.admin.extensions }))
+    .route('/numbers', adminResourceRoutes({ ...numberApi, store: deps.admin.numbers }));
 
   const app = apiRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });

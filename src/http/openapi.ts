@@ -25,13 +25,15 @@ export const ErrorSchema = z
   .openapi('Error');
 
 /** The error answers a route may give, described once for the document. */
-export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 503)[]) {
+export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 412 | 428 | 503)[]) {
   const why: Record<number, string> = {
     400: 'The request is not valid; the message names each bad field',
     401: 'No valid API token',
     403: 'The token may not do this',
     404: 'Not found',
     409: 'In conflict with the current state',
+    412: 'If-Match is not the current version: someone changed the object since it was read',
+    428: 'If-Match is missing: send the ETag of the version being changed',
     503: 'The media server (Asterisk) or Redis cannot be reached',
   };
   return Object.fromEntries(

@@ -20,10 +20,24 @@
  * | {p}:token:{sha256}               | string | JSON of an API token (name, role, expiry); the key is the hash |
  * | {p}:tokens                       | hash   | token id -> sha256, to list and revoke tokens by id        |
  * | {p}:audit:{municipalityId|region}| stream | audit log of admin changes, one stream per scope           |
+ * | {p}:admin:{type}:{id}            | hash   | a versioned admin object (extension, number): version, municipalityId, sortKey, label, claims, refs, doc (JSON) |
+ * | {p}:admin:{type}:{id}:secret     | string | its secret (an extension's SIP digest HA1), never in a response or the audit log |
+ * | {p}:admin-index:{type}           | zset   | "sortKey id" of every object of a type, score 0 (lexicographic: list order and cursors) |
+ * | {p}:admin-index:{type}:{munId}   | zset   | the same, of one municipality                              |
+ * | {p}:claim:{kind}:{value}         | string | "{type}:{id}" of the object holding a region-wide unique value (kind extension or e164) |
+ * | {p}:claim-refs:{kind}:{value}    | set    | "{type}:{id}" of objects pointing at that value (a number routed to an extension) |
+ * | {p}:directory:entries            | hash   | directory entry id -> JSON of the entry (person, department, function) |
+ * | {p}:directory:by-municipality:{id}| zset  | entry ids of one municipality, all score 0, so BYLEX pages through them |
+ * | {p}:directory:extensions         | hash   | extension -> id of the directory entry that has it (unique among entries in the region) |
+ * | {p}:directory:numbers            | hash   | E.164 number -> id of the directory entry that has it (unique among entries in the region) |
+ * | {p}:directory:changes            | stream | every change of an entry: seq, id, entry JSON (none when deleted); capped |
+ * | {p}:directory:change-seq         | string | counter numbering those changes, so a reader that missed some notices the gap |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id} and {p}:operator:{id} keys themselves from the
  * prefix (store/lua/_shared.lua: keep the two in step), so the store assumes one Redis (not a
- * cluster); the prefix is passed to every script as ARGV[1].
+ * cluster); the prefix is passed to every script as ARGV[1]. Likewise store/lua/admin-change.lua
+ * builds the admin-index, claim and claim-refs keys, and the key of a claim's holder.
+ * directory/entries/lua/_shared.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
  */
 export interface Keys {
   readonly prefix: string;
@@ -43,6 +57,19 @@ export interface Keys {
   token(sha256: string): string;
   tokens(): string;
   audit(scope: string): string;
+  adminObject(type: string, id: string): string;
+  adminSecret(type: string, id: string): string;
+  /** Every object of a type, or one municipality's. */
+  adminIndex(type: string, municipalityId?: string): string;
+  /** `claim` is "{kind}:{value}", e.g. "extension:2460123" or "e164:+4693514123". */
+  claim(claim: string): string;
+  claimRefs(claim: string): string;
+  directoryEntries(): string;
+  directoryByMunicipality(municipalityId: string): string;
+  directoryExtensions(): string;
+  directoryNumbers(): string;
+  directoryChanges(): string;
+  directoryChangeSeq(): string;
 }
 
 export function keys(prefix = 'rv'): Keys {
@@ -64,5 +91,16 @@ export function keys(prefix = 'rv'): Keys {
     token: (sha256) => `${prefix}:token:${sha256}`,
     tokens: () => `${prefix}:tokens`,
     audit: (scope) => `${prefix}:audit:${scope}`,
+    adminObject: (type, id) => `${prefix}:admin:${type}:${id}`,
+    adminSecret: (type, id) => `${prefix}:admin:${type}:${id}:secret`,
+    adminIndex: (type, municipalityId) => `${prefix}:admin-index:${type}${municipalityId === undefined ? '' : `:${municipalityId}`}`,
+    claim: (claim) => `${prefix}:claim:${claim}`,
+    claimRefs: (claim) => `${prefix}:claim-refs:${claim}`,
+    directoryEntries: () => `${prefix}:directory:entries`,
+    directoryByMunicipality: (id) => `${prefix}:directory:by-municipality:${id}`,
+    directoryExtensions: () => `${prefix}:directory:extensions`,
+    directoryNumbers: () => `${prefix}:directory:numbers`,
+    directoryChanges: () => `${prefix}:directory:changes`,
+    directoryChangeSeq: () => `${prefix}:directory:change-seq`,
   };
 }

@@ -23,6 +23,7 @@ export const scripts = {
   queueListWaiting: script('list-waiting', 1, { readOnly: true }),
   operatorLogin: script('operator-login', 2),
   operatorLogout: script('operator-logout', 2),
+  adminChange: script('admin-change', 3),
 };
 
 function readLua(name: string): string {

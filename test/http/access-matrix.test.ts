@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/access.js';
+import { localActor } from '../../src/auth/token-store.js';
 import { buildTestApp } from '../support/http-app.js';
 import { useRedis } from '../support/redis.js';
 
@@ -20,7 +21,7 @@ beforeEach(async () => {
   };
 });
 
-type Case = { what: string; method: string; path: string | (() => Promise<string>); body?: unknown; allowed: Role[] };
+type Case = { what: string; method: string; path: string | (() => Promise<string>); body?: unknown; headers?: Record<string, string>; allowed: Role[] };
 
 /** Every role × resource × read/write, written out as the policy says it (not derived from the code's table). */
 const cases: Case[] = [
@@ -61,7 +62,36 @@ const cases: Case[] = [
   },
   { what: 'read own municipality’s audit log', method: 'GET', path: `/api/v1/audit?municipality=${VANNAS}`, allowed: ['region-admin', 'municipality-admin', 'auditor'] },
   { what: 'read another municipality’s audit log', method: 'GET', path: `/api/v1/audit?municipality=${UMEA}`, allowed: ['region-admin', 'auditor'] },
+  ...versionedResourceCases('extensions', (m) => ({ extension: `${m}101`, displayName: 'Matrix', municipalityId: m, password: 'matrix password' }), { displayName: 'Changed' }, (m) =>
+    t.admin.extensions.create({ extension: `${m}102`, displayName: 'Seeded', municipalityId: m, password: 'matrix password' }, localActor('test setup')),
+  ),
+  ...versionedResourceCases('numbers', (m) => ({ number: m === VANNAS ? '0935-141 01' : '090-16 10 01', municipalityId: m, target: { kind: 'queue' } }), { target: { kind: 'queue' } }, (m) =>
+    t.admin.numbers.create({ number: m === VANNAS ? '+4693514102' : '+4690161002', municipalityId: m, target: { kind: 'queue' } }, localActor('test setup')),
+  ),
 ];
+
+/**
+ * A versioned admin resource: everyone with a token reads (nothing secret is in a view; a
+ * municipality admin only their own municipality's), admins write (a municipality admin only
+ * their own). Changes carry the seeded object's ETag, so only access can refuse them.
+ */
+function versionedResourceCases(plural: string, sample: (municipalityId: string) => object, change: object, seed: (municipalityId: string) => Promise<{ id: string }>): Case[] {
+  const everyone: Role[] = ['region-admin', 'municipality-admin', 'operator', 'auditor'];
+  const admins: Role[] = ['region-admin', 'municipality-admin'];
+  const only = (allowed: Role[], municipalityId: string) => (municipalityId === VANNAS ? allowed : allowed.filter((role) => role !== 'municipality-admin'));
+  const ifMatch = { 'if-match': '"1"' };
+  return [VANNAS, UMEA].flatMap((m): Case[] => {
+    const whose = m === VANNAS ? 'own municipality’s' : 'another municipality’s';
+    const seeded = async () => `/api/v1/${plural}/${(await seed(m)).id}`;
+    return [
+      { what: `list ${whose} ${plural}`, method: 'GET', path: `/api/v1/${plural}?municipality=${m}`, allowed: only(everyone, m) },
+      { what: `read one of ${whose} ${plural}`, method: 'GET', path: seeded, allowed: only(everyone, m) },
+      { what: `create one of ${whose} ${plural}`, method: 'POST', path: `/api/v1/${plural}`, body: sample(m), allowed: only(admins, m) },
+      { what: `change one of ${whose} ${plural}`, method: 'PATCH', path: seeded, body: change, headers: ifMatch, allowed: only(admins, m) },
+      { what: `delete one of ${whose} ${plural}`, method: 'DELETE', path: seeded, headers: ifMatch, allowed: only(admins, m) },
+    ];
+  });
+}
 
 const roles: Role[] = ['region-admin', 'municipality-admin', 'operator', 'auditor'];
 
@@ -71,7 +101,7 @@ describe('access matrix', () => {
       const allowed = c.allowed.includes(role);
       it(`${role} ${allowed ? 'may' : 'may not'} ${c.what}`, async () => {
         const path = typeof c.path === 'string' ? c.path : await c.path();
-        const { status, body } = await t.call(c.method, path, { auth: tokens[role], body: c.body });
+        const { status, body } = await t.call(c.method, path, { auth: tokens[role], body: c.body, headers: c.headers });
         if (allowed) {
           expect(status, JSON.stringify(body)).toBeLessThan(300);
         } else {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { createAdminStores } from '../../src/admin/index.js';
 import type { Principal, Role } from '../../src/auth/access.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { createTokenStore, localActor } from '../../src/auth/token-store.js';
@@ -28,10 +29,12 @@ export type Json = Record<string, unknown> & { error?: { code: string; message: 
 /** The HTTP app on this test's Redis keys, the region synced, and a way to call it with any token. */
 export async function buildTestApp(ctx: RedisTestContext) {
   const directory = createDirectoryStore(ctx.redis, ctx.k);
-  await directory.syncRegion(await loadRegionConfig(resolve('config/region.yaml')));
+  const region = await loadRegionConfig(resolve('config/region.yaml'));
+  await directory.syncRegion(region);
   const queue = createCallQueue(ctx.redis, ctx.k);
   const audit = createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 });
   const tokens = createTokenStore(ctx.redis, ctx.k, audit);
+  const admin = createAdminStores(ctx.redis, ctx.k, audit, region);
   const app = createHttpApp({
     redis: ctx.redis,
     ari: unreachableAsterisk,
@@ -40,6 +43,7 @@ export async function buildTestApp(ctx: RedisTestContext) {
     directory,
     tokens,
     audit,
+    admin,
     leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20 },
   });
 
@@ -47,16 +51,20 @@ export async function buildTestApp(ctx: RedisTestContext) {
     return (await tokens.create({ name, role, municipalityId }, localActor('test setup'))).token;
   }
 
-  async function call(method: string, path: string, { body, auth, raw }: { body?: unknown; auth?: string | null; raw?: string } = {}) {
-    const headers: Record<string, string> = {};
+  async function call(
+    method: string,
+    path: string,
+    { body, auth, raw, headers: extra = {} }: { body?: unknown; auth?: string | null; raw?: string; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { ...extra };
     if (auth) headers.authorization = `Bearer ${auth}`;
     if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
     const response = await app.request(path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Json };
+    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as Json };
   }
 
-  return { app, queue, tokens, audit, directory, tokenFor, call };
+  return { app, queue, tokens, audit, directory, admin, region, tokenFor, call };
 }
 
 export type { Principal };

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import type { AuditLog } from '../audit/audit-log.js';
+import { z } from '../http/openapi.js';
+import { invalidFields } from '../http/validation.js';
+import type { Keys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
+import { ExtensionNumberSchema, MunicipalityIdSchema, PhoneNumberSchema, changeSchema } from './fields.js';
+import type { RegionRules } from './region-rules.js';
+import { createVersionedStore } from './versioned-store.js';
+
+/** Realm of the SIP digest when none is configured (SIP_REALM): part of every stored HA1, so fixed per deployment. */
+export const DEFAULT_SIP_REALM = 'regionvaxel';
+
+const extensionFields = {
+  extension: ExtensionNumberSchema,
+  displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  municipalityId: MunicipalityIdSchema,
+  directNumber: PhoneNumberSchema.optional(),
+  directoryEntryId: z
+    .string()
+    .regex(/^[\w-]{1,100}$/, 'must be the id of a directory entry (letters, digits, - and _)')
+    .optional()
+    .openapi({ description: 'The directory entry (person, function) this extension belongs to' }),
+};
+
+const PasswordSchema = z
+  .string()
+  .min(12, 'must be at least 12 characters')
+  .max(128, 'must be at most 128 characters')
+  .openapi({ format: 'password', writeOnly: true, description: "The SIP password of the extension's phone; never shown again" });
+
+export type ExtensionDoc = z.output<z.ZodObject<typeof extensionFields>>;
+export type ExtensionInput = ExtensionDoc & { password?: string | undefined };
+
+export const NewExtensionSchema = z
+  .object({ ...extensionFields, password: PasswordSchema })
+  .strict()
+  .openapi('NewExtension');
+
+export const ExtensionChangeSchema = changeSchema<ExtensionInput>(
+  { ...extensionFields, password: PasswordSchema },
+  { municipalityId: 'cannot be changed: delete the extension and create it in the other municipality' },
+).openapi('ExtensionChange');
+
+/** HA1 of SIP digest authentication (RFC 2617): what a registrar needs, and all that is kept of a password. */
+export function sipDigestHa1(username: string, realm: string, password: string): string {
+  return createHash('md5').update(`${username}:${realm}:${password}`).digest('hex');
+}
+
+/**
+ * Extensions (anknytningar): a number unique in the region within its municipality's extension
+ * ranges, optionally a direct-dial number of that municipality, and SIP credentials of which
+ * only the HA1 digest is stored, beside the extension and never in it.
+ */
+export function createExtensionStore(redis: RedisClient, k: Keys, audit: AuditLog, rules: RegionRules, { sipRealm }: { sipRealm: string }) {
+  const store = createVersionedStore<ExtensionDoc, ExtensionInput>(redis, k, audit, {
+    type: 'extension',
+    schema: rules.memberObject(extensionFields, (doc, m, ctx) => {
+      rules.checkExtension(m, doc.extension, ctx, ['extension']);
+      if (doc.directNumber) rules.checkDirectDial(m, doc.directNumber, ctx, ['directNumber']);
+    }),
+    toDraft({ password, ...doc }, current) {
+      // The digest includes the username (the extension number), so a new number needs the password again.
+      if (password === undefined && current?.extension !== doc.extension) {
+        throw invalidFields([{ field: 'body.password', problem: current ? 'is needed when the extension number changes (the SIP digest includes it)' : 'is required' }]);
+      }
+      return { doc, secret: password === undefined ? undefined : sipDigestHa1(doc.extension, sipRealm, password) };
+    },
+    sortKey: (doc) => doc.extension,
+    label: (doc) => `extension ${doc.extension} (${doc.displayName})`,
+    claims: (doc) => [
+      { claim: `extension:${doc.extension}`, field: 'extension' },
+      ...(doc.directNumber ? [{ claim: `e164:${doc.directNumber}`, field: 'directNumber' }] : []),
+    ],
+    reservedBy: rules.reservedBy,
+  });
+
+  return {
+    ...store,
+    /** For the SIP registrar: the digest credentials of an extension, or undefined when there is no such extension. */
+    async sipCredentials(extension: string): Promise<{ username: string; realm: string; ha1: string } | undefined> {
+      const ha1 = await store.secretByClaim(`extension:${extension}`);
+      return ha1 === undefined ? undefined : { username: extension, realm: sipRealm, ha1 };
+    },
+  };
+}
+
+export type ExtensionStore = ReturnType<typeof createExtensionStore>;

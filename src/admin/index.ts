@@ -1,0 +1,18 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { RegionConfig } from '../config/region-schema.js';
+import type { Keys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
+import { DEFAULT_SIP_REALM, createExtensionStore } from './extensions.js';
+import { createNumberStore } from './numbers.js';
+import { regionRules } from './region-rules.js';
+
+/** The administered objects, on the one versioned store (versioned-store.ts). */
+export function createAdminStores(redis: RedisClient, k: Keys, audit: AuditLog, region: RegionConfig, { sipRealm = DEFAULT_SIP_REALM }: { sipRealm?: string } = {}) {
+  const rules = regionRules(region);
+  return {
+    extensions: createExtensionStore(redis, k, audit, rules, { sipRealm }),
+    numbers: createNumberStore(redis, k, audit, rules),
+  };
+}
+
+export type AdminStores = ReturnType<typeof createAdminStores>;

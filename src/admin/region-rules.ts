@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { MunicipalityConfig, RegionConfig } from '../config/region-schema.js';
+import { e164Digits, formatForDisplay } from '../numbers/phone-number.js';
+
+type Range = { from: string; to: string };
+
+/** Ends are written with the same number of digits (region-schema.ts), so only values that long can fall inside. */
+function inRanges(ranges: readonly Range[], value: string, magnitude: (v: string) => number): boolean {
+  return ranges.some((r) => r.from.length === value.length && magnitude(r.from) <= magnitude(value) && magnitude(value) <= magnitude(r.to));
+}
+
+function showRanges(ranges: readonly Range[], show: (v: string) => string): string {
+  return ranges.length === 0 ? 'none configured' : ranges.map((r) => `${show(r.from)}–${show(r.to)}`).join(', ');
+}
+
+/**
+ * What the region config (config/region.yaml) says administered objects must respect: whose
+ * extension and direct-dial ranges a value lies in, and which numbers the config itself holds.
+ * The config is read once at start; a changed range takes effect at the next start.
+ */
+export function regionRules(region: RegionConfig) {
+  const members = new Map(region.municipalities.map((m) => [m.id, m]));
+  const configured = new Map<string, string>();
+  for (const m of region.municipalities) for (const n of m.mainNumbers) configured.set(n, `the main number of ${m.name} (config/region.yaml)`);
+  for (const n of region.region.regionalNumbers) configured.set(n, 'the regional number (config/region.yaml)');
+
+  return {
+    /** `fields` as an object of a member municipality, then `check`ed against that municipality's config. */
+    memberObject<S extends { municipalityId: z.ZodType<string> } & z.ZodRawShape>(
+      fields: S,
+      check: (doc: z.output<z.ZodObject<S>>, m: MunicipalityConfig, ctx: z.RefinementCtx) => void,
+    ) {
+      return z
+        .object(fields)
+        .strict()
+        .superRefine((doc, ctx) => {
+          const { municipalityId } = doc as { municipalityId: string };
+          const m = members.get(municipalityId);
+          if (m) check(doc, m, ctx);
+          else ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: `${municipalityId} is not a member municipality (config/region.yaml)` });
+        });
+    },
+
+    checkExtension(m: MunicipalityConfig, extension: string, ctx: z.RefinementCtx, path: (string | number)[]): void {
+      if (!inRanges(m.extensionRanges, extension, Number)) {
+        ctx.addIssue({ code: 'custom', path, message: `${extension} is not in ${m.name}'s extension ranges (${showRanges(m.extensionRanges, String)})` });
+      }
+    },
+
+    checkDirectDial(m: MunicipalityConfig, e164: string, ctx: z.RefinementCtx, path: (string | number)[]): void {
+      if (!inRanges(m.directDialRanges, e164, e164Digits)) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${formatForDisplay(e164)} is not in ${m.name}'s direct-dial ranges (${showRanges(m.directDialRanges, formatForDisplay)})`,
+        });
+      }
+    },
+
+    /** A number the region answers itself (main, regional or direct-dial) cannot be an external destination: the call would come back in. */
+    checkExternal(e164: string, ctx: z.RefinementCtx, path: (string | number)[]): void {
+      const owner = configured.get(e164) ?? region.municipalities.find((m) => inRanges(m.directDialRanges, e164, e164Digits))?.name;
+      if (owner) {
+        ctx.addIssue({ code: 'custom', path, message: `${formatForDisplay(e164)} is the region's own number (${owner}): route to the extension or the queue instead` });
+      }
+    },
+
+    /** The config's own holder of a claimed "e164:<number>", named for a 409. */
+    reservedBy(claim: string): string | undefined {
+      return claim.startsWith('e164:') ? configured.get(claim.slice('e164:'.length)) : undefined;
+    },
+  };
+}
+
+export type RegionRules = ReturnType<typeof regionRules>;
