@@ -37,6 +37,8 @@ export function scriptError(
   switch (match[1]) {
     case 'admin_not_found':
       return s.notFound(s.id);
+    case 'admin_exists':
+      return new AppError(409, `${s.type}_exists`, `${s.label} exists already: change it (PATCH ${s.id}) instead`);
     case 'version_mismatch':
       return staleVersion(s.type, s.id, detail.version ?? 0, s.basedOn);
     case 'claim_taken':

@@ -4,7 +4,7 @@ import { z } from '../http/openapi.js';
 import { invalidFields } from '../http/validation.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { ExtensionNumberSchema, MunicipalityIdSchema, PhoneNumberSchema, changeSchema } from './fields.js';
+import { ExtensionNumberSchema, MunicipalityIdSchema, PhoneNumberSchema, bodySchemas } from './fields.js';
 import type { RegionRules } from './region-rules.js';
 import { createVersionedStore } from './versioned-store.js';
 
@@ -32,15 +32,11 @@ const PasswordSchema = z
 export type ExtensionDoc = z.output<z.ZodObject<typeof extensionFields>>;
 export type ExtensionInput = ExtensionDoc & { password?: string | undefined };
 
-export const NewExtensionSchema = z
-  .object({ ...extensionFields, password: PasswordSchema })
-  .strict()
-  .openapi('NewExtension');
-
-export const ExtensionChangeSchema = changeSchema<ExtensionInput>(
+export const extensionBodies = bodySchemas<typeof extensionFields & { password: typeof PasswordSchema }, ExtensionInput>(
+  'Extension',
   { ...extensionFields, password: PasswordSchema },
-  { municipalityId: 'cannot be changed: delete the extension and create it in the other municipality' },
-).openapi('ExtensionChange');
+  'delete the extension and create it in the other municipality',
+);
 
 /** HA1 of SIP digest authentication (RFC 2617): what a registrar needs, and all that is kept of a password. */
 export function sipDigestHa1(username: string, realm: string, password: string): string {

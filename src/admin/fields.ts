@@ -34,3 +34,11 @@ export function changeSchema<Input>(shape: Record<string, z.ZodType>, fixed: Rec
   // The loop loses the field types; the fields are those of Input, each optional or null.
   return z.object(fields).strict() as unknown as z.ZodType<Patch<Input>>;
 }
+
+/** A resource's request bodies from its fields, New<Name> and <Name>Change in the OpenAPI document; municipalityId cannot change (`why`). */
+export function bodySchemas<S extends Record<string, z.ZodType>, Input = z.input<z.ZodObject<S>>>(name: string, fields: S, why: string) {
+  return {
+    create: z.object(fields).strict().openapi(`New${name}`),
+    change: changeSchema<Input>(fields, { municipalityId: `cannot be changed: ${why}` }).openapi(`${name}Change`),
+  };
+}

@@ -3,7 +3,9 @@ import type { RegionConfig } from '../config/region-schema.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { DEFAULT_SIP_REALM, createExtensionStore } from './extensions.js';
+import { createGreetingStore } from './greetings.js';
 import { createNumberStore } from './numbers.js';
+import { createOpeningExceptionStore, createOpeningHoursStore } from './opening-hours.js';
 import { regionRules } from './region-rules.js';
 
 /** The administered objects, on the one versioned store (versioned-store.ts). */
@@ -12,6 +14,9 @@ export function createAdminStores(redis: RedisClient, k: Keys, audit: AuditLog, 
   return {
     extensions: createExtensionStore(redis, k, audit, rules, { sipRealm }),
     numbers: createNumberStore(redis, k, audit, rules),
+    openingHours: createOpeningHoursStore(redis, k, audit, rules, region),
+    openingExceptions: createOpeningExceptionStore(redis, k, audit, rules),
+    greetings: createGreetingStore(redis, k, audit, rules),
   };
 }
 

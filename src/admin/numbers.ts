@@ -3,7 +3,7 @@ import { z } from '../http/openapi.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { ExtensionNumberSchema, MunicipalityIdSchema, PhoneNumberSchema, changeSchema } from './fields.js';
+import { ExtensionNumberSchema, MunicipalityIdSchema, PhoneNumberSchema, bodySchemas } from './fields.js';
 import type { RegionRules } from './region-rules.js';
 import { createVersionedStore } from './versioned-store.js';
 
@@ -23,11 +23,7 @@ const numberFields = {
 
 export type NumberDoc = z.output<z.ZodObject<typeof numberFields>>;
 
-export const NewNumberSchema = z.object(numberFields).strict().openapi('NewNumber');
-
-export const NumberChangeSchema = changeSchema<NumberDoc>(numberFields, {
-  municipalityId: 'cannot be changed: delete the number and create it in the other municipality',
-}).openapi('NumberChange');
+export const numberBodies = bodySchemas('Number', numberFields, 'delete the number and create it in the other municipality');
 
 /**
  * Direct-dial numbers (direktnummer) and where a call to one goes. A number lies in its

@@ -39,7 +39,18 @@ export interface ResourceSpec<Doc extends { municipalityId: string }, Input> {
   refs?(doc: Doc): Claim[];
   /** What outside the store already holds a claimed value (the region config's main numbers), if anything. */
   reservedBy?(claim: string): string | undefined;
+  /** The id of a new object from what was sent, for kinds with one object per municipality (its kommunkod); random otherwise. */
+  idOf?(input: Input): string;
+  /** What GET shows, as version 0, while nothing is stored under the id (the region config's opening hours); a change based on it stores it. */
+  seed?(id: string): Doc | undefined;
 }
+
+/** Spread into a spec of a kind with one object per municipality (weekly hours, greeting): id and list order are the kommunkod, nothing claimed. */
+export const onePerMunicipality = {
+  idOf: (input: { municipalityId: string }): string => input.municipalityId,
+  sortKey: (doc: { municipalityId: string }): string => doc.municipalityId,
+  claims: (): Claim[] => [],
+};
 
 /** A document before validation, with the secret to store beside it (undefined keeps the stored one). */
 export interface Draft {
@@ -69,8 +80,9 @@ export interface Page<Doc> {
 /** A change to an object: the fields given replace the stored ones whole; null removes an optional field. */
 export type Patch<Input> = { [K in keyof Input]?: Input[K] | null };
 
-export const OBJECT_ID = /^[0-9a-f]{16}$/;
-const CURSOR_MEMBER = /^\S+ [0-9a-f]{16}$/;
+/** 16 random hex digits, or the kommunkod of a kind with one object per municipality (spec.idOf). */
+export const OBJECT_ID = /^(?:[0-9a-f]{16}|\d{4})$/;
+const CURSOR_MEMBER = /^\S+ (?:[0-9a-f]{16}|\d{4})$/;
 
 /** The index member a cursor stands for, or undefined when the text is not a cursor. */
 export function parseCursor(cursor: string): string | undefined {
@@ -89,7 +101,9 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
 
   async function get(id: string): Promise<Versioned<Doc> | undefined> {
     const [version, doc] = await redis.hmGet(k.adminObject(type, id), ['version', 'doc']);
-    return version && doc ? { id, version: Number(version), doc: JSON.parse(doc) as Doc } : undefined;
+    if (version && doc) return { id, version: Number(version), doc: JSON.parse(doc) as Doc };
+    const seeded = spec.seed?.(id);
+    return seeded && { id, version: 0, doc: seeded };
   }
 
   /** Audit entries show the object as the API does: never its secret, which is not in the document. */
@@ -115,7 +129,7 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     if (current && next && draft?.secret === undefined && JSON.stringify(next) === JSON.stringify(current.doc)) return current;
     const municipalityId = (next ?? current!.doc).municipalityId;
     const entry = audit.entry(actor, {
-      action: !current ? 'create' : next ? 'update' : 'delete',
+      action: !current?.version ? 'create' : next ? 'update' : 'delete',
       object: { type, id },
       municipalityId,
       ...(current ? { before: audited(current.version, current.doc) } : {}),
@@ -164,7 +178,7 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     get,
 
     async create(input: Input, actor: Principal): Promise<Versioned<Doc>> {
-      return (await write(actor, randomBytes(8).toString('hex'), undefined, toDraft(input, undefined)))!;
+      return (await write(actor, spec.idOf?.(input) ?? randomBytes(8).toString('hex'), undefined, toDraft(input, undefined)))!;
     },
 
     /** Changes the object at version `basedOn` (the caller's If-Match); any other version is a 412. */
@@ -180,6 +194,8 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
 
     async remove(id: string, basedOn: number, actor: Principal): Promise<Versioned<Doc>> {
       const found = await current(id, actor, basedOn);
+      // A seed is not stored, so there is nothing to delete: GET shows it again anyway.
+      if (found.version === 0) throw new AppError(404, `${type}_not_stored`, `Nothing is stored for the ${type} ${id}: it shows what the region config says`);
       await write(actor, id, found, undefined);
       return found;
     },

@@ -43,12 +43,19 @@ const openInterval = z
     return open < close;
   }, 'must open before it closes');
 
+/** A day's open intervals ("08:00-12:00", "13:00-16:30"), none overlapping another (touching is fine). */
+export const dayHours = z.array(openInterval).superRefine((intervals, ctx) => {
+  intervals.forEach((interval, i) => {
+    const [open, close] = interval.split('-') as [string, string];
+    const clash = intervals.findIndex((other, j) => j < i && open < other.split('-')[1]! && other.split('-')[0]! < close);
+    if (clash !== -1) ctx.addIssue({ code: 'custom', path: [i], message: `overlaps ${intervals[clash]}` });
+  });
+});
+
 const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
-const weeklyHours = z
-  .object(Object.fromEntries(weekdays.map((day) => [day, z.array(openInterval).default([])])) as Record<
-    (typeof weekdays)[number],
-    z.ZodDefault<z.ZodArray<typeof openInterval>>
-  >)
+/** Monday to Sunday, each the day's open intervals; a day left out is closed. */
+export const weeklyHours = z
+  .object(Object.fromEntries(weekdays.map((day) => [day, dayHours.default([])])) as Record<(typeof weekdays)[number], z.ZodDefault<typeof dayHours>>)
   .strict();
 
 const municipality = z

@@ -15,8 +15,10 @@ import { adminResourceRoutes } from './routes/admin-resource.js';
 import { auditRoutes } from './routes/audit.js';
 import { callRoutes } from './routes/calls.js';
 import { extensionApi } from './routes/extensions.js';
+import { greetingApi } from './routes/greetings.js';
 import { healthRoutes } from './routes/health.js';
 import { numberApi } from './routes/numbers.js';
+import { openingExceptionApi, openingHoursApi } from './routes/opening-hours.js';
 import { operatorRoutes } from './routes/operator.js';
 import { queueRoutes } from './routes/queues.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -47,7 +49,10 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/tokens', tokenRoutes(deps))
     .route('/audit', auditRoutes(deps))
     .route('/extensions', adminResourceRoutes({ ...extensionApi, store: deps.admin.extensions }))
-    .route('/numbers', adminResourceRoutes({ ...numberApi, store: deps.admin.numbers }));
+    .route('/numbers', adminResourceRoutes({ ...numberApi, store: deps.admin.numbers }))
+    .route('/opening-hours', adminResourceRoutes({ ...openingHoursApi, store: deps.admin.openingHours }))
+    .route('/opening-hours-exceptions', adminResourceRoutes({ ...openingExceptionApi, store: deps.admin.openingExceptions }))
+    .route('/greetings', adminResourceRoutes({ ...greetingApi, store: deps.admin.greetings }));
 
   const app = apiRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });

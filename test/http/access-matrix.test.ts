@@ -68,6 +68,15 @@ const cases: Case[] = [
   ...versionedResourceCases('numbers', (m) => ({ number: m === VANNAS ? '0935-141 01' : '090-16 10 01', municipalityId: m, target: { kind: 'queue' } }), { target: { kind: 'queue' } }, (m) =>
     t.admin.numbers.create({ number: m === VANNAS ? '+4693514102' : '+4690161002', municipalityId: m, target: { kind: 'queue' } }, localActor('test setup')),
   ),
+  ...versionedResourceCases('opening-hours', (m) => ({ municipalityId: m, weekly: { monday: ['08:00-12:00'] } }), { weekly: { tuesday: ['08:00-12:00'] } }, (m) =>
+    t.admin.openingHours.create({ municipalityId: m, weekly: { monday: ['09:00-15:00'] } }, localActor('test setup')),
+  ),
+  ...versionedResourceCases('opening-hours-exceptions', (m) => ({ municipalityId: m, start: '2026-12-24T00:00:00+01:00', end: '2026-12-25T00:00:00+01:00', kind: 'closed', reason: 'Julafton' }), { reason: 'Changed' }, (m) =>
+    t.admin.openingExceptions.create({ municipalityId: m, start: '2026-12-31T00:00:00+01:00', end: '2027-01-01T00:00:00+01:00', kind: 'closed', reason: 'Nyårsafton' }, localActor('test setup')),
+  ),
+  ...versionedResourceCases('greetings', (m) => ({ municipalityId: m, greeting: 'Välkommen' }), { greeting: 'Hej' }, (m) =>
+    t.admin.greetings.create({ municipalityId: m, greeting: 'God dag' }, localActor('test setup')),
+  ),
 ];
 
 /**

@@ -32,7 +32,7 @@ export function viewSchema<S extends z.ZodRawShape>(name: string, fields: S) {
     .openapi(name);
 }
 
-const IdParams = z.object({ id: z.string().regex(OBJECT_ID, 'must be an id as the API gave it (16 hex digits)') });
+const IdParams = z.object({ id: z.string().regex(OBJECT_ID, 'must be an id as the API gave it (16 hex digits, or a kommunkod)') });
 
 const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
 const IfMatchHeaders = z.object({

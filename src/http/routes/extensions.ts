@@ -1,4 +1,4 @@
-import { type ExtensionDoc, ExtensionChangeSchema, NewExtensionSchema } from '../../admin/extensions.js';
+import { type ExtensionDoc, extensionBodies } from '../../admin/extensions.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import { z } from '../openapi.js';
 import { viewSchema } from './admin-resource.js';
@@ -15,8 +15,7 @@ export const extensionApi = {
       directNumberDisplay: z.string().optional().openapi({ example: '0935-141 23' }),
       directoryEntryId: z.string().optional(),
     }),
-    create: NewExtensionSchema,
-    change: ExtensionChangeSchema,
+    ...extensionBodies,
   },
   shown: (doc: ExtensionDoc): Record<string, string> => (doc.directNumber ? { directNumberDisplay: formatForDisplay(doc.directNumber) } : {}),
 };

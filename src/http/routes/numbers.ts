@@ -1,4 +1,4 @@
-import { NewNumberSchema, type NumberDoc, NumberChangeSchema, NumberTargetSchema } from '../../admin/numbers.js';
+import { type NumberDoc, NumberTargetSchema, numberBodies } from '../../admin/numbers.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import { z } from '../openapi.js';
 import { viewSchema } from './admin-resource.js';
@@ -13,8 +13,7 @@ export const numberApi = {
       municipalityId: z.string(),
       target: NumberTargetSchema,
     }),
-    create: NewNumberSchema,
-    change: NumberChangeSchema,
+    ...numberBodies,
   },
   shown: (doc: NumberDoc) => ({ numberDisplay: formatForDisplay(doc.number) }),
 };

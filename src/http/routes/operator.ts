@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { type GreetingStore, operatorGreeting } from '../../admin/greetings.js';
 import type { CallRecord } from '../../calls/call-record.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
@@ -40,7 +41,7 @@ const LoginSchema = z
 const AnsweredSchema = z
   .object({
     call: CallViewSchema.nullable(),
-    greeting: z.string().optional().openapi({ description: 'What to say: the called municipality’s greeting' }),
+    greeting: z.string().optional().openapi({ description: 'What to say: the called municipality’s greeting (stored under /greetings, else the region config’s)' }),
     message: z.string().optional(),
   })
   .openapi('AnsweredCall');
@@ -87,11 +88,11 @@ const answerPicked = createRoute({
  * The signed-in operator's own session and actions. The operator is the token's holder:
  * one token, one operator, so nobody can answer in someone else's name.
  */
-export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; directory: DirectoryStore }) {
+export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; directory: DirectoryStore; admin: { greetings: Pick<GreetingStore, 'get'> } }) {
   const answered = async (call: CallRecord | null) => {
     if (!call) return { call: null, message: 'No call is waiting in the queues you serve' };
     const municipality = await deps.directory.getMunicipality(call.municipalityId);
-    return { call: callView(call, municipality?.name), greeting: municipality?.greeting };
+    return { call: callView(call, municipality?.name), greeting: await operatorGreeting(deps.admin.greetings, call.municipalityId, municipality?.greeting) };
   };
 
   const router = apiRouter<AuthEnv>();
