@@ -1,0 +1,298 @@
+import { randomBytes } from 'node:crypto';
+import { formatPath } from '../../config/load-region.js';
+import { AppError } from '../../errors.js';
+import { invalidFields, type FieldProblem } from '../../http/validation.js';
+import { formatForDisplay } from '../../numbers/phone-number.js';
+import type { Keys } from '../../store/keys.js';
+import type { RedisClient } from '../../store/redis-client.js';
+import { entryScripts, runEntryScript } from './entry-scripts.js';
+import {
+  directoryEntryInputSchema,
+  sameContent,
+  toEntry,
+  toInput,
+  type AbsenceInput,
+  type DirectoryEntry,
+  type DirectoryEntryInput,
+  type ValidEntryInput,
+} from './entry-schema.js';
+
+export interface EntryStoreOptions {
+  /** Changes the change stream keeps; an app instance that falls further behind reloads its search index. */
+  changeLogLength?: number;
+}
+
+export interface EntryPage {
+  entries: DirectoryEntry[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface BulkResult {
+  created: number;
+  updated: number;
+  /** Rows identical to the stored entry: not written, so their version (ETag) stays. */
+  unchanged: number;
+  /** Entries of the municipality that a replace did not keep. */
+  deleted: number;
+  /** The rows as stored, in row order. */
+  entries: DirectoryEntry[];
+}
+
+const DEFAULT_CHANGE_LOG_LENGTH = 10_000;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 500;
+/** An import is one Lua script: this keeps it (and Redis's pause while it runs) bounded. */
+export const MAX_BULK_ROWS = 50_000;
+/** A 400 lists this many problems of an import at most, so a wholly wrong file gives a readable answer. */
+const MAX_LISTED_PROBLEMS = 50;
+/** Attempts of a read-then-write that a concurrent change interrupted, before telling the caller. */
+const ATTEMPTS = 3;
+
+/**
+ * The region's shared directory in Redis. Each change is one Lua script (entries/lua/) that
+ * checks and writes together: the version the caller read (412 when the entry has changed
+ * since), and that no other entry anywhere in the region has the extension or a number (409
+ * naming who has it). The same script appends the change to a stream, from which every app
+ * instance keeps its search index current (directory-search.ts).
+ */
+export function createDirectoryEntryStore(redis: RedisClient, k: Keys, { changeLogLength = DEFAULT_CHANGE_LOG_LENGTH }: EntryStoreOptions = {}) {
+  const maxLength = String(changeLogLength);
+  const writeKeys = (municipalityId: string) => [
+    k.directoryEntries(),
+    k.directoryExtensions(),
+    k.directoryNumbers(),
+    k.directoryByMunicipality(municipalityId),
+    k.directoryChanges(),
+    k.directoryChangeSeq(),
+  ];
+
+  /** Redis's clock, as for every other timestamp, so that instances agree. */
+  async function now(): Promise<string> {
+    const [seconds, micros] = await redis.time();
+    return new Date(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)).toISOString();
+  }
+
+  async function get(id: string): Promise<DirectoryEntry | undefined> {
+    const stored = await redis.hGet(k.directoryEntries(), id);
+    return stored ? (JSON.parse(stored) as DirectoryEntry) : undefined;
+  }
+
+  /** Writes `entry`, as new when `expectedVersion` is undefined. */
+  async function put(entry: DirectoryEntry, expectedVersion: number | undefined): Promise<DirectoryEntry> {
+    const reply = await runEntryScript(redis, entryScripts.put, writeKeys(entry.municipalityId), [
+      maxLength,
+      entry.id,
+      expectedVersion === undefined ? '' : String(expectedVersion),
+      JSON.stringify(entry),
+    ]);
+    if (reply[0] === 'ok') return entry;
+    throw await refusal(reply, entry.id);
+  }
+
+  async function update(id: string, input: DirectoryEntryInput, expectedVersion: number): Promise<DirectoryEntry> {
+    const valid = validate(input);
+    if (valid.id !== undefined && valid.id !== id) throw invalidFields([{ field: 'id', problem: `is ${valid.id}, but the entry changed is ${id}` }]);
+    return put(toEntry(valid, id, expectedVersion + 1, await now()), expectedVersion);
+  }
+
+  /** The AppError for a script's refusal of a change to entry `id` (an import names its row instead). */
+  async function refusal(reply: unknown[], id: string): Promise<Error> {
+    const [code, ...details] = reply.map(String);
+    switch (code) {
+      case 'exists':
+        return new AppError(409, 'entry_exists', `An entry with the id ${id} exists already`);
+      case 'not_found':
+        return new AppError(404, 'entry_not_found', `No directory entry has the id ${id}`);
+      case 'version':
+        return new AppError(412, 'version_mismatch', `Entry ${id} has changed since it was read: it is at version ${details[0]}`, {
+          currentVersion: Number(details[0]),
+        });
+      case 'municipality':
+        return invalidFields([{ field: 'municipalityId', problem: `entry ${id} belongs to ${details[0]}; to move it, delete it there and create it here` }]);
+      case 'taken': {
+        const [kind, value, ownerId, ownerName, ownerMunicipalityId, scriptRow] = details as [string, string, string, string, string, string];
+        const row = Number(scriptRow) > 0 ? `rows[${Number(scriptRow) - 1}].` : '';
+        const field = `${row}${kind === 'extension' ? 'extension' : 'phoneNumbers'}`;
+        const what = kind === 'extension' ? `extension ${value}` : `number ${formatForDisplay(value)}`;
+        const owner = `${ownerName} (${await municipalityName(ownerMunicipalityId)}, entry ${ownerId})`;
+        return new AppError(409, `${kind}_taken`, `${field}: ${what} is already used by ${owner}`, {
+          field,
+          value,
+          entryId: ownerId,
+          name: ownerName,
+          municipalityId: ownerMunicipalityId,
+        });
+      }
+      case 'changed':
+        return new AppError(409, 'directory_changed', `rows[${Number(details[0]) - 1}]: the entry changed during the import; try again`);
+      default:
+        return new Error(`unexpected reply from a directory script: ${JSON.stringify(reply)}`);
+    }
+  }
+
+  /** The member's name as configured (directory-store.ts), or its kommunkod when unknown. */
+  async function municipalityName(id: string): Promise<string> {
+    const stored = await redis.get(k.municipality(id));
+    return stored ? (JSON.parse(stored) as { name: string }).name : id;
+  }
+
+  async function bulkWrite(municipalityId: string, rows: readonly DirectoryEntryInput[], mode: 'replace' | 'upsert'): Promise<BulkResult> {
+    const valid = validateRows(municipalityId, rows);
+    for (let attempt = 1; ; attempt++) {
+      const plan = await planBulk(municipalityId, valid);
+      const reply = await runEntryScript(redis, entryScripts.bulkWrite, writeKeys(municipalityId), [maxLength, municipalityId, mode, plan.lines.join('\n')]);
+      if (reply[0] === 'ok') return { ...plan.result, deleted: Number(reply[1]) };
+      if (reply[0] !== 'changed' || attempt === ATTEMPTS) throw await refusal(reply, municipalityId);
+    }
+  }
+
+  /** What to send for each row, decided on the entries as they are now (the script refuses if they change meanwhile). */
+  async function planBulk(municipalityId: string, rows: ValidEntryInput[]) {
+    const givenIds = rows.flatMap((row) => (row.id === undefined ? [] : [row.id]));
+    const stored = givenIds.length === 0 ? [] : await redis.hmGet(k.directoryEntries(), givenIds);
+    const current = new Map(stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : [])).map((entry) => [entry.id, entry]));
+    const updatedAt = await now();
+    const result: Omit<BulkResult, 'deleted'> = { created: 0, updated: 0, unchanged: 0, entries: [] };
+    /** One line per row for the script: id, the version read ('' for new), JSON to write ('' to keep), tab-separated. */
+    const lines: string[] = [];
+    rows.forEach((row, index) => {
+      const existing = row.id === undefined ? undefined : current.get(row.id);
+      if (existing && existing.municipalityId !== municipalityId) {
+        throw new AppError(409, 'entry_in_other_municipality', `rows[${index}].id: entry ${existing.id} (${existing.name}) belongs to ${existing.municipalityId}`);
+      }
+      const entry = toEntry(row, row.id ?? newId(), (existing?.version ?? 0) + 1, updatedAt);
+      if (existing && sameContent(existing, entry)) {
+        lines.push(`${existing.id}\t${existing.version}\t`);
+        result.unchanged++;
+        result.entries.push(existing);
+        return;
+      }
+      lines.push(`${entry.id}\t${existing ? existing.version : ''}\t${JSON.stringify(entry)}`);
+      result[existing ? 'updated' : 'created']++;
+      result.entries.push(entry);
+    });
+    return { lines, result };
+  }
+
+  return {
+    get,
+
+    /** A new entry (version 1); its id is generated unless the input has one. */
+    async create(input: DirectoryEntryInput): Promise<DirectoryEntry> {
+      const valid = validate(input);
+      return put(toEntry(valid, valid.id ?? newId(), 1, await now()), undefined);
+    },
+
+    /** Replaces the entry's content, if it is still at `expectedVersion` (412 otherwise). An entry stays in its municipality. */
+    update,
+
+    /** Sets or clears the hänvisning, whatever else changed meanwhile (operators do this often, without an edit form). */
+    async setAbsence(id: string, absence: AbsenceInput | null): Promise<DirectoryEntry> {
+      for (let attempt = 1; ; attempt++) {
+        const current = await get(id);
+        if (!current) throw new AppError(404, 'entry_not_found', `No directory entry has the id ${id}`);
+        try {
+          return await update(id, { ...toInput(current), absence }, current.version);
+        } catch (error) {
+          if (!(error instanceof AppError && error.status === 412) || attempt === ATTEMPTS) throw error;
+        }
+      }
+    },
+
+    /** Deletes the entry (if still at `expectedVersion`, when given) and returns it as it was. */
+    async delete(id: string, expectedVersion?: number): Promise<DirectoryEntry> {
+      const reply = await runEntryScript(
+        redis,
+        entryScripts.delete,
+        [k.directoryEntries(), k.directoryExtensions(), k.directoryNumbers(), k.directoryChanges(), k.directoryChangeSeq()],
+        [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion)],
+      );
+      if (reply[0] === 'ok') return JSON.parse(String(reply[1])) as DirectoryEntry;
+      throw await refusal(reply, id);
+    },
+
+    /**
+     * One municipality's entries in id order, a page at a time; `cursor` is the previous page's
+     * nextCursor. Entries added or removed meanwhile do not shift the pages.
+     */
+    async list(municipalityId: string, { cursor, limit = DEFAULT_PAGE_SIZE }: { cursor?: string; limit?: number } = {}): Promise<EntryPage> {
+      const count = Math.min(Math.max(Math.trunc(limit) || DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
+      const ids = await redis.zRange(k.directoryByMunicipality(municipalityId), cursor ? `(${cursor}` : '-', '+', {
+        BY: 'LEX',
+        LIMIT: { offset: 0, count: count + 1 },
+      });
+      const page = ids.slice(0, count);
+      const stored = page.length === 0 ? [] : await redis.hmGet(k.directoryEntries(), page);
+      const entries = stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : []));
+      return ids.length > count ? { entries, nextCursor: page.at(-1)! } : { entries };
+    },
+
+    /**
+     * Makes `rows` the municipality's whole directory (a CSV import): rows with the id of an
+     * entry update it, rows without an id are new, entries not among the rows are deleted.
+     * All or nothing: every row is validated first, and one bad or conflicting row changes nothing.
+     */
+    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[]) => bulkWrite(municipalityId, rows, 'replace'),
+
+    /** As bulkReplace, but entries not among the rows are kept. */
+    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[]) => bulkWrite(municipalityId, rows, 'upsert'),
+  };
+}
+
+export type DirectoryEntryStore = ReturnType<typeof createDirectoryEntryStore>;
+
+function newId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+function validate(input: DirectoryEntryInput): ValidEntryInput {
+  const parsed = directoryEntryInputSchema.safeParse(input);
+  if (!parsed.success) throw invalidFields(parsed.error.issues.map((issue) => ({ field: formatPath(issue.path), problem: issue.message })));
+  return parsed.data;
+}
+
+/**
+ * Every row checked before anything is written: each on its own, then against each other (an
+ * extension, number or id twice in one import). All problems are reported at once (up to a
+ * limit), named by row, so a file can be fixed in one go.
+ */
+function validateRows(municipalityId: string, rows: readonly DirectoryEntryInput[]): ValidEntryInput[] {
+  if (!/^\d{4}$/.test(municipalityId)) throw invalidFields([{ field: 'municipalityId', problem: 'must be the four-digit SCB kommunkod' }]);
+  if (rows.length > MAX_BULK_ROWS) throw invalidFields([{ field: 'rows', problem: `must be at most ${MAX_BULK_ROWS}, not ${rows.length}` }]);
+  const problems: FieldProblem[] = [];
+  const valid: ValidEntryInput[] = [];
+  rows.forEach((row, index) => {
+    const parsed = directoryEntryInputSchema.safeParse(row);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push({ field: formatPath(['rows', index, ...issue.path]), problem: issue.message });
+    } else if (parsed.data.municipalityId !== municipalityId) {
+      problems.push({ field: `rows[${index}].municipalityId`, problem: `is ${parsed.data.municipalityId}, but the import is for ${municipalityId}` });
+    } else {
+      valid[index] = parsed.data;
+    }
+  });
+  if (problems.length === 0) problems.push(...duplicatesWithin(valid));
+  if (problems.length > 0) {
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+    if (problems.length > listed.length) listed.push({ field: 'rows', problem: `${problems.length - listed.length} more problems not listed` });
+    throw invalidFields(listed);
+  }
+  return valid;
+}
+
+function duplicatesWithin(rows: ValidEntryInput[]): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const firstRow = new Map<string, number>();
+  const once = (key: string, index: number, field: string, what: string) => {
+    const first = firstRow.get(key);
+    if (first === undefined) firstRow.set(key, index);
+    else problems.push({ field: `rows[${index}].${field}`, problem: `${what} is also in rows[${first}]` });
+  };
+  rows.forEach((row, index) => {
+    if (row.id !== undefined) once(`id:${row.id}`, index, 'id', `id ${row.id}`);
+    if (row.extension !== undefined) once(`extension:${row.extension}`, index, 'extension', `extension ${row.extension}`);
+    row.phoneNumbers.forEach((number, n) => once(`number:${number}`, index, `phoneNumbers[${n}]`, `number ${formatForDisplay(number)}`));
+  });
+  return problems;
+}

@@ -1,0 +1,97 @@
+-- Writes many entries of one municipality at once, all or nothing (an import).
+--
+-- KEYS[1] {p}:directory:entries   KEYS[2] {p}:directory:extensions   KEYS[3] {p}:directory:numbers
+-- KEYS[4] {p}:directory:by-municipality:{municipalityId}
+-- KEYS[5] {p}:directory:changes   KEYS[6] {p}:directory:change-seq
+-- ARGV[1] length the change stream is trimmed to   ARGV[2] municipalityId
+-- ARGV[3] 'replace' (entries of the municipality not among the rows are deleted) or 'upsert'
+-- ARGV[4] the rows, one per line: id TAB the version the caller read ('' = new) TAB entry JSON
+--         ('' = keep as stored). One argument rather than three per row: an import of tens of
+--         thousands of rows would otherwise be more arguments than a call can carry. JSON has
+--         no raw tabs or newlines, and ids neither.
+--
+-- The caller read the rows' entries to decide what to write; a row whose entry changed since
+-- then refuses the whole write, so nothing is written from a stale read. Returns {'ok',
+-- number of entries deleted}, or a refusal naming a 1-based row: {'changed', row} or {'taken',
+-- kind, value, owner id, owner name, owner municipalityId, row}.
+
+local max_length, municipality_id, mode = ARGV[1], ARGV[2], ARGV[3]
+
+local rows, in_rows = {}, {}
+local text = ARGV[4]
+local start = 1
+while start <= #text do
+  local line_end = string.find(text, '\n', start, true) or (#text + 1)
+  local tab = string.find(text, '\t', start, true)
+  local second_tab = string.find(text, '\t', tab + 1, true)
+  local row = {
+    id = string.sub(text, start, tab - 1),
+    expected = string.sub(text, tab + 1, second_tab - 1),
+    json = string.sub(text, second_tab + 1, line_end - 1),
+  }
+  rows[#rows + 1] = row
+  in_rows[row.id] = true
+  start = line_end + 1
+end
+
+for r, row in ipairs(rows) do
+  row.stored = decoded(redis.call('HGET', KEYS[1], row.id))
+  if row.expected == '' then
+    if row.stored then
+      return { 'changed', r }
+    end
+  elseif not row.stored or row.stored.version ~= tonumber(row.expected) or row.stored.municipalityId ~= municipality_id then
+    return { 'changed', r }
+  end
+  if row.json ~= '' then
+    row.entry = cjson.decode(row.json)
+  end
+end
+
+local removed, is_removed = {}, {}
+if mode == 'replace' then
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
+    if not in_rows[id] then
+      removed[#removed + 1] = { id = id, stored = decoded(redis.call('HGET', KEYS[1], id)) }
+      is_removed[id] = true
+    end
+  end
+end
+
+-- A value may pass between entries of this write (rows swapping numbers, or taken over
+-- from an entry the replace deletes), but not away from any other entry.
+local function may_take(owner)
+  return in_rows[owner] or is_removed[owner]
+end
+for r, row in ipairs(rows) do
+  if row.entry then
+    local taken = find_taken(KEYS[2], KEYS[3], row.entry, may_take)
+    if taken then
+      return taken_reply(KEYS[1], taken, r)
+    end
+  end
+end
+
+-- Every value changing hands is released before any is claimed, so the order of rows does not matter.
+for _, gone in ipairs(removed) do
+  if gone.stored then
+    release(KEYS[2], KEYS[3], gone.id, gone.stored)
+  end
+  redis.call('HDEL', KEYS[1], gone.id)
+  redis.call('ZREM', KEYS[4], gone.id)
+  record_change(KEYS[5], KEYS[6], max_length, gone.id, nil)
+end
+for _, row in ipairs(rows) do
+  if row.entry and row.stored then
+    release(KEYS[2], KEYS[3], row.id, row.stored)
+  end
+end
+for _, row in ipairs(rows) do
+  if row.entry then
+    claim(KEYS[2], KEYS[3], row.id, row.entry)
+    redis.call('HSET', KEYS[1], row.id, row.json)
+    redis.call('ZADD', KEYS[4], 0, row.id)
+    record_change(KEYS[5], KEYS[6], max_length, row.id, row.json)
+  end
+end
+return { 'ok', #removed }

@@ -1,0 +1,24 @@
+-- Deletes one entry, if it is still at the version the caller read (when one is given).
+--
+-- KEYS[1] {p}:directory:entries   KEYS[2] {p}:directory:extensions   KEYS[3] {p}:directory:numbers
+-- KEYS[4] {p}:directory:changes   KEYS[5] {p}:directory:change-seq
+-- ARGV[1] key prefix   ARGV[2] length the change stream is trimmed to   ARGV[3] entry id
+-- ARGV[4] expected version ('' = whatever it is)
+--
+-- Returns {'ok', the deleted entry (JSON)}, {'not_found'} or {'version', stored version}.
+
+local prefix, max_length, id, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local json = redis.call('HGET', KEYS[1], id)
+if not json then
+  return { 'not_found' }
+end
+local stored = cjson.decode(json)
+if expected ~= '' and stored.version ~= tonumber(expected) then
+  return { 'version', stored.version }
+end
+
+release(KEYS[2], KEYS[3], id, stored)
+redis.call('HDEL', KEYS[1], id)
+redis.call('ZREM', by_municipality_key(prefix, stored.municipalityId), id)
+record_change(KEYS[4], KEYS[5], max_length, id, nil)
+return { 'ok', json }

@@ -1,0 +1,47 @@
+-- Creates one entry, or replaces it if it is still at the version the caller read.
+--
+-- KEYS[1] {p}:directory:entries   KEYS[2] {p}:directory:extensions   KEYS[3] {p}:directory:numbers
+-- KEYS[4] {p}:directory:by-municipality:{municipalityId of the entry}
+-- KEYS[5] {p}:directory:changes   KEYS[6] {p}:directory:change-seq
+-- ARGV[1] length the change stream is trimmed to   ARGV[2] entry id
+-- ARGV[3] expected version ('' = the id must be new)   ARGV[4] the entry as stored (JSON)
+--
+-- Returns {'ok'}, or a refusal: {'exists'}, {'not_found'}, {'version', stored
+-- version}, {'municipality', stored municipalityId}, or {'taken', kind, value, owner id,
+-- owner name, owner municipalityId, 0}.
+
+local max_length, id, expected, json = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local entry = cjson.decode(json)
+local stored = decoded(redis.call('HGET', KEYS[1], id))
+
+if expected == '' then
+  if stored then
+    return { 'exists' }
+  end
+else
+  if not stored then
+    return { 'not_found' }
+  end
+  if stored.version ~= tonumber(expected) then
+    return { 'version', stored.version }
+  end
+  if stored.municipalityId ~= entry.municipalityId then
+    return { 'municipality', stored.municipalityId }
+  end
+end
+
+local taken = find_taken(KEYS[2], KEYS[3], entry, function(owner)
+  return owner == id
+end)
+if taken then
+  return taken_reply(KEYS[1], taken)
+end
+
+if stored then
+  release(KEYS[2], KEYS[3], id, stored)
+end
+claim(KEYS[2], KEYS[3], id, entry)
+redis.call('HSET', KEYS[1], id, json)
+redis.call('ZADD', KEYS[4], 0, id)
+record_change(KEYS[5], KEYS[6], max_length, id, json)
+return { 'ok' }

@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import { directoryEntrySchema } from '../../src/directory/entries/entry-schema.js';
+import { createDirectoryEntryStore } from '../../src/directory/entries/entry-store.js';
+import { useRedis } from '../support/redis.js';
+import { person, snapshot, UMEA, unit, VANNAS } from './support.js';
+
+const ctx = useRedis();
+const store = () => createDirectoryEntryStore(ctx.redis, ctx.k);
+
+describe('directory entries: create, read, update, delete', () => {
+  it('stores a person with numbers as E.164, a derived name and version 1', async () => {
+    const created = await store().create(
+      person('Åsa', 'Öberg', VANNAS, {
+        title: 'Bygglovshandläggare',
+        department: 'Bygg- och miljö',
+        keywords: ['bygglov', 'strandskydd', 'bygglov'],
+        phoneNumbers: ['0935-141 23', '+46 70 123 45 67', '+4693514123'],
+        extension: '2460123',
+        email: 'asa.oberg@vannas.se',
+        location: '  ',
+      }),
+    );
+
+    expect(created).toMatchObject({
+      municipalityId: VANNAS,
+      kind: 'person',
+      name: 'Åsa Öberg',
+      givenName: 'Åsa',
+      familyName: 'Öberg',
+      keywords: ['bygglov', 'strandskydd'],
+      phoneNumbers: ['+4693514123', '+46701234567'],
+      extension: '2460123',
+      absence: null,
+      version: 1,
+    });
+    expect(created).not.toHaveProperty('location');
+    expect(Math.abs(Date.parse(created.updatedAt) - Date.now())).toBeLessThan(5_000);
+    expect(directoryEntrySchema.parse(created)).toEqual(created);
+    expect(await store().get(created.id)).toEqual(created);
+    expect(await store().get('nobody')).toBeUndefined();
+  });
+
+  it('names every invalid field', async () => {
+    const attempt = store().create({ kind: 'person', givenName: '', familyName: 'Berg', municipalityId: '246', phoneNumbers: ['0935-14'], extension: '12a', surname: 'x' } as never);
+
+    await expect(attempt).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+    const message = (await attempt.catch((error: Error) => error.message)) as string;
+    for (const field of ['givenName', 'municipalityId', 'phoneNumbers[0]', 'extension']) expect(message).toContain(`${field}:`);
+    await expect(store().create({ kind: 'room', name: 'x', municipalityId: VANNAS } as never)).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('updates only at the version read: 412 naming the current version otherwise, 404 when gone', async () => {
+    const created = await store().create(unit('function', 'Bygglov', VANNAS, { extension: '2460100' }));
+    const updated = await store().update(created.id, unit('function', 'Bygglov och strandskydd', VANNAS, { extension: '2460101' }), 1);
+
+    expect(updated).toMatchObject({ id: created.id, name: 'Bygglov och strandskydd', extension: '2460101', version: 2 });
+    await expect(store().update(created.id, unit('function', 'Stale', VANNAS), 1)).rejects.toMatchObject({ status: 412, code: 'version_mismatch', details: { currentVersion: 2 } });
+    expect(await store().get(created.id)).toEqual(updated);
+    await expect(store().update('missing', unit('function', 'X', VANNAS), 1)).rejects.toMatchObject({ status: 404, code: 'entry_not_found' });
+    // The extension it gave up is free again.
+    await expect(store().create(unit('function', 'Växeln', VANNAS, { extension: '2460100' }))).resolves.toMatchObject({ extension: '2460100' });
+  });
+
+  it('keeps an entry in its municipality', async () => {
+    const created = await store().create(person('Anna', 'Berg', VANNAS));
+    await expect(store().update(created.id, person('Anna', 'Berg', UMEA), 1)).rejects.toMatchObject({ status: 400, message: expect.stringContaining('municipalityId:') });
+  });
+
+  it('deletes, at the version read when one is given, and frees the numbers', async () => {
+    const created = await store().create(person('Anna', 'Berg', VANNAS, { extension: '2460200', phoneNumbers: ['0935-142 00'] }));
+
+    await expect(store().delete(created.id, 7)).rejects.toMatchObject({ status: 412 });
+    expect(await store().delete(created.id, 1)).toEqual(created);
+    expect(await store().get(created.id)).toBeUndefined();
+    await expect(store().delete(created.id)).rejects.toMatchObject({ status: 404 });
+    expect((await store().list(VANNAS)).entries).toEqual([]);
+    await expect(store().create(person('Bo', 'Ek', UMEA, { extension: '2460200', phoneNumbers: ['093514200'] }))).resolves.toBeDefined();
+  });
+
+  it('sets and clears a hänvisning whatever the version, bumping it', async () => {
+    const created = await store().create(person('Anna', 'Berg', VANNAS, { phoneNumbers: ['0935-142 00'] }));
+
+    const away = await store().setAbsence(created.id, { reason: 'meeting', text: 'Tillbaka 14.00', until: '2030-05-02T14:00:00+02:00' });
+    expect(away).toMatchObject({ absence: { reason: 'meeting', text: 'Tillbaka 14.00', until: '2030-05-02T14:00:00+02:00' }, phoneNumbers: ['+4693514200'], version: 2 });
+    expect(await store().setAbsence(created.id, null)).toMatchObject({ absence: null, version: 3 });
+    await expect(store().setAbsence(created.id, { reason: 'nap' } as never)).rejects.toMatchObject({ status: 400, message: expect.stringContaining('absence.reason') });
+    await expect(store().setAbsence('missing', null)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('directory entries: numbers and extensions are unique in the region', () => {
+  it('refuses an extension or number another entry has, in any municipality, naming who has it', async () => {
+    await ctx.redis.set(ctx.k.municipality(VANNAS), JSON.stringify({ id: VANNAS, name: 'Vännäs' }));
+    const anna = await store().create(person('Anna', 'Berg', VANNAS, { extension: '2460300', phoneNumbers: ['0935-143 00'] }));
+    const before = await snapshot(ctx);
+
+    const extension = store().create(person('Bo', 'Ek', UMEA, { extension: '2460300' }));
+    await expect(extension).rejects.toMatchObject({ status: 409, code: 'extension_taken', details: { entryId: anna.id, name: 'Anna Berg', municipalityId: VANNAS } });
+    expect((await extension.catch((error: Error) => error.message)) as string).toContain('extension 2460300 is already used by Anna Berg (Vännäs');
+    const number = store().create(person('Bo', 'Ek', UMEA, { phoneNumbers: ['+46 935 143 00'] }));
+    await expect(number).rejects.toMatchObject({ status: 409, code: 'number_taken' });
+    expect((await number.catch((error: Error) => error.message)) as string).toContain('number 0935-143 00 is already used by Anna Berg');
+    expect(await snapshot(ctx)).toEqual(before);
+  });
+
+  it('refuses an update taking another entry’s number, and lets an entry keep its own', async () => {
+    const anna = await store().create(person('Anna', 'Berg', VANNAS, { extension: '2460300' }));
+    const bo = await store().create(person('Bo', 'Ek', UMEA, { extension: '2480300' }));
+
+    await expect(store().update(bo.id, person('Bo', 'Ek', UMEA, { extension: '2460300' }), 1)).rejects.toMatchObject({ status: 409, code: 'extension_taken' });
+    await expect(store().update(anna.id, person('Anna', 'Berg-Ek', VANNAS, { extension: '2460300' }), 1)).resolves.toMatchObject({ version: 2 });
+  });
+
+  it('gives a contested number to exactly one of many concurrent creates', async () => {
+    const clients = await Promise.all(Array.from({ length: 5 }, () => ctx.connect()));
+    const results = await Promise.allSettled(
+      clients.map((client, i) => createDirectoryEntryStore(client, ctx.k).create(person(`P${i}`, 'Samtidig', VANNAS, { extension: '2460999' }))),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.status)).toEqual([409, 409, 409, 409]);
+  });
+});
+
+describe('directory entries: listing a municipality', () => {
+  it('pages through one municipality with a cursor, unaffected by other municipalities', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 7; i++) ids.add((await store().create(person(`P${i}`, 'Berg', VANNAS))).id);
+    await store().create(person('Other', 'Umeå', UMEA));
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store().list(VANNAS, { limit: 3, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.entries.map((e) => e.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...ids].sort());
+    expect((await store().list(UMEA)).entries.map((e) => e.name)).toEqual(['Other Umeå']);
+    expect(await store().list('0000')).toEqual({ entries: [] });
+  });
+});
+
+describe('directory entries: bulk import, all or nothing', () => {
+  async function seeded() {
+    const s = store();
+    const kept = await s.create(person('Kvar', 'Kvarsson', VANNAS, { extension: '2460001' }));
+    const changed = await s.create(person('Ändrad', 'Andersson', VANNAS, { extension: '2460002', phoneNumbers: ['0935-140 02'] }));
+    const dropped = await s.create(person('Borta', 'Bort', VANNAS, { extension: '2460003' }));
+    const elsewhere = await s.create(person('Umeå', 'Person', UMEA, { extension: '2480001', phoneNumbers: ['090-16 10 01'] }));
+    return { s, kept, changed, dropped, elsewhere };
+  }
+
+  it('replaces a municipality: updates by id, creates rows without one, deletes the rest, leaves unchanged rows alone', async () => {
+    const { s, kept, changed, dropped, elsewhere } = await seeded();
+
+    const result = await s.bulkReplace(VANNAS, [
+      person('Kvar', 'Kvarsson', VANNAS, { id: kept.id, extension: '2460001' }),
+      person('Ändrad', 'Andersson', VANNAS, { id: changed.id, extension: '2460002', title: 'Ny titel' }),
+      // Takes over the extension of the entry the replace deletes.
+      unit('function', 'Växeln', VANNAS, { extension: '2460003' }),
+    ]);
+
+    expect(result).toMatchObject({ created: 1, updated: 1, unchanged: 1, deleted: 1 });
+    expect(result.entries[0]).toEqual(kept);
+    expect(await s.get(kept.id)).toEqual(kept);
+    expect(await s.get(changed.id)).toMatchObject({ title: 'Ny titel', phoneNumbers: [], version: 2 });
+    expect(await s.get(dropped.id)).toBeUndefined();
+    expect((await s.list(VANNAS)).entries.map((e) => e.name).sort()).toEqual(['Kvar Kvarsson', 'Växeln', 'Ändrad Andersson']);
+    expect(await s.get(elsewhere.id)).toEqual(elsewhere);
+    // The number the update dropped is free again.
+    await expect(s.create(person('Ny', 'Nilsson', UMEA, { phoneNumbers: ['0935-140 02'] }))).resolves.toBeDefined();
+  });
+
+  it('upserts: rows with new ids are created, entries not among the rows are kept', async () => {
+    const { s, dropped } = await seeded();
+    const result = await s.bulkUpsert(VANNAS, [unit('department', 'Socialtjänsten', VANNAS, { id: 'soc-vannas', extension: '2460500' })]);
+
+    expect(result).toMatchObject({ created: 1, updated: 0, unchanged: 0, deleted: 0 });
+    expect(await s.get('soc-vannas')).toMatchObject({ name: 'Socialtjänsten', version: 1 });
+    expect(await s.get(dropped.id)).toBeDefined();
+  });
+
+  it('changes nothing when a row is invalid, naming every bad row', async () => {
+    const { s } = await seeded();
+    const before = await snapshot(ctx);
+
+    const attempt = s.bulkReplace(VANNAS, [
+      unit('function', 'Växeln', VANNAS),
+      person('', 'Tom', VANNAS),
+      unit('function', 'Fel nummer', VANNAS, { phoneNumbers: ['0935'] }),
+      person('Fel', 'Kommun', UMEA),
+    ]);
+
+    await expect(attempt).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+    const message = (await attempt.catch((error: Error) => error.message)) as string;
+    for (const field of ['rows[1].givenName', 'rows[2].phoneNumbers[0]', 'rows[3].municipalityId']) expect(message).toContain(field);
+    expect(await snapshot(ctx)).toEqual(before);
+  });
+
+  it('changes nothing when a row takes a number another municipality’s entry has', async () => {
+    const { s } = await seeded();
+    const before = await snapshot(ctx);
+
+    const attempt = s.bulkReplace(VANNAS, [unit('function', 'Växeln', VANNAS), person('Krock', 'Krocksson', VANNAS, { phoneNumbers: ['090-16 10 01'] })]);
+
+    await expect(attempt).rejects.toMatchObject({ status: 409, code: 'number_taken', details: { field: 'rows[1].phoneNumbers', name: 'Umeå Person' } });
+    expect(await snapshot(ctx)).toEqual(before);
+  });
+
+  it('changes nothing when two rows share an extension, or a row has another municipality’s entry id', async () => {
+    const { s, elsewhere } = await seeded();
+    const before = await snapshot(ctx);
+
+    await expect(s.bulkUpsert(VANNAS, [person('A', 'A', VANNAS, { extension: '2460777' }), person('B', 'B', VANNAS, { extension: '2460777' })])).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('rows[1].extension: extension 2460777 is also in rows[0]'),
+    });
+    await expect(s.bulkUpsert(VANNAS, [person('Umeå', 'Person', VANNAS, { id: elsewhere.id })])).rejects.toMatchObject({ status: 409, code: 'entry_in_other_municipality' });
+    expect(await snapshot(ctx)).toEqual(before);
+  });
+
+  it('imports tens of thousands of rows in one step', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => person(`Förnamn${i}`, 'Efternamn', UMEA, { extension: String(24_800_000 + i) }));
+    const result = await store().bulkReplace(UMEA, rows);
+
+    expect(result).toMatchObject({ created: 20_000, deleted: 0 });
+    expect(await ctx.redis.hLen(ctx.k.directoryEntries())).toBe(20_000);
+    expect(await ctx.redis.hLen(ctx.k.directoryExtensions())).toBe(20_000);
+  });
+});
