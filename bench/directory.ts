@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { createDirectorySearch } from '../src/directory/entries/directory-search.js';
 import { toInput, type DirectoryEntry } from '../src/directory/entries/entry-schema.js';
@@ -14,6 +16,7 @@ const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 5_000);
 const SYNC_CHANGES = Number(process.env.BENCH_SYNC_CHANGES ?? 200);
 const SEARCH_P99_TARGET_MS = 2;
+const WARM_UP_MS = 2_000;
 const SYNC_TARGET_MS = 1_000;
 
 /** What operators type, by kind; each kind is timed on its own and all together. */
@@ -63,7 +66,10 @@ export async function run(): Promise<void> {
     console.log(`  imported through the store (bulkReplace, one per municipality: validation, uniqueness, Lua): ${seconds(importMs)}`);
     console.log(`  index at instance start (read from Redis and build): ${seconds(loadMs)}; the build alone: ${seconds(buildMs)}`);
 
+    const others = cpuOfOthers();
     const searchP99 = compareSearches(instanceA.search, linearScan(entries));
+    // Other work on the machine shows in the tails: say how busy it was.
+    console.log(`(machine: ${availableParallelism()} cores; other processes used ${others()} of them while searches were timed)`);
     const syncMs = await timeSync(store, instanceB.search, entries);
 
     console.log(`\nsync: a change through instance A's store, until instance B's search finds it (${syncMs.length} changes, ms)`);
@@ -82,14 +88,16 @@ type Search = (query: string, options: { municipalities?: string[]; limit: numbe
 
 /**
  * Times both searches on the same queries, ours first and then the baseline (so that neither
- * pays for the other's garbage), each after a warm-up; returns our overall p99.
+ * pays for the other's garbage), each after searching for a while untimed, so that what is
+ * timed is an instance in service (compiled, done with the garbage of starting) rather than
+ * one starting; returns our overall p99.
  */
 function compareSearches(ours: Search, baseline: Search): number {
   const plan = QUERIES.flatMap(({ kind, queries, municipalities }) => queries.map((query) => ({ kind, query, options: { limit: 20, ...(municipalities ? { municipalities } : {}) } })));
   const timings = { ours: new Map<string, number[]>(), baseline: new Map<string, number[]>() };
   const hits = { ours: new Map<string, number>(), baseline: new Map<string, number>() };
   for (const [name, search] of [['ours', ours], ['baseline', baseline]] as const) {
-    for (const { query, options } of plan) for (let i = 0; i < 20; i++) search(query, options);
+    for (let i = 0, until = performance.now() + WARM_UP_MS; performance.now() < until; i++) search(plan[i % plan.length]!.query, plan[i % plan.length]!.options);
     for (let i = 0; i < SEARCHES; i++) {
       const { kind, query, options } = plan[i % plan.length]!;
       const started = performance.now();
@@ -101,6 +109,7 @@ function compareSearches(ours: Search, baseline: Search): number {
     }
   }
   console.log(`\nsearch latency: ${SEARCHES} queries each, the kinds in turn, 20 hits at most (ms)`);
+  console.log('(linear scan: every entry\'s folded text checked with includes(), stopping at 20 found, unranked, no typos)');
   console.log(`${'query kind'.padEnd(30)} ${'Regionväxeln p50'.padStart(16)} ${'p99'.padStart(7)}   ${'linear scan p50'.padStart(15)} ${'p99'.padStart(7)}`);
   for (const kind of [...QUERIES.map((q) => q.kind), 'all']) {
     const o = timings.ours.get(kind)!;
@@ -152,6 +161,25 @@ async function timeSync(store: DirectoryEntryStore, searchB: Search, entries: Di
     elapsed.push(performance.now() - started);
   }
   return elapsed.sort((a, b) => a - b);
+}
+
+/** A clock of the CPU that processes other than this one use, read from /proc/stat (Linux); "?" elsewhere. */
+function cpuOfOthers(): () => string {
+  const busyMs = () => {
+    const fields = /^cpu\s+(.*)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]!.split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy (USER_HZ = 100 per second).
+    return (fields[0]! + fields[1]! + fields[2]! + fields[5]! + fields[6]! + fields[7]!) * 10;
+  };
+  const ownMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  try {
+    const [busy, own, started] = [busyMs(), ownMs(), performance.now()];
+    return () => ((busyMs() - busy - (ownMs() - own)) / (performance.now() - started)).toFixed(2);
+  } catch {
+    return () => '?';
+  }
 }
 
 function push(samples: Map<string, number[]>, key: string, value: number): void {

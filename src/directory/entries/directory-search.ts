@@ -30,8 +30,9 @@ export interface DirectorySearchStatus {
  * Redis at start and kept current by following the change stream the store writes, with a
  * blocking read on a connection of its own, so a change made through any instance is
  * searchable here within milliseconds. Changes missed while stopped are applied on the next
- * start; if the capped stream no longer has them all, the index is loaded again in full.
- * Searches never wait for Redis: they answer from the index as it is.
+ * start; if the capped stream no longer has them all, the index is loaded again in full. Once
+ * replaced entries take much room in the index (after an import), it is built anew in the
+ * background. Searches never wait for Redis: they answer from the index as it is.
  */
 export function createDirectorySearch(redis: RedisClient, k: Keys) {
   const searchLog = log.child({ component: 'directory-search' });
@@ -42,6 +43,8 @@ export function createDirectorySearch(redis: RedisClient, k: Keys) {
   let rebuilds = 0;
   let follower: { client: RedisClient; stopping: { now: boolean }; done: Promise<void> } | undefined;
   let starting: Promise<void> | undefined;
+  /** While a rebuild runs: the changes applied since it took its entries, to apply to the new index too. */
+  let rebuilding: EntryChange[] | undefined;
 
   /** Reads the changes after `from` until there are none left; the position reached, or 'gap'. */
   async function catchUp(from: StreamPosition, take: (changes: EntryChange[]) => void): Promise<StreamPosition | 'gap'> {
@@ -78,14 +81,33 @@ export function createDirectorySearch(redis: RedisClient, k: Keys) {
     }
   }
 
-  /** Searches go on using the index as it was while a rebuild runs; changes wait for it. */
-  async function apply(changes: EntryChange[]): Promise<void> {
+  function apply(changes: EntryChange[]): void {
     index!.apply(changes);
-    if (!index!.wasteful) return;
+    if (rebuilding) rebuilding.push(...changes);
+    else if (index!.wasteful) void rebuild(index!);
+  }
+
+  /**
+   * Builds the index anew from its live entries, in the background: searches use the old one
+   * and changes keep coming (kept for the new one too), so a change is still searchable within
+   * the second while a large index rebuilds. A load meanwhile makes the rebuild moot.
+   */
+  async function rebuild(source: SearchIndex): Promise<void> {
     const started = performance.now();
-    index = await buildSearchIndex(index!.entries());
-    rebuilds++;
-    searchLog.info({ entries: index.size, ms: Math.round(performance.now() - started) }, 'directory search index rebuilt');
+    const meanwhile: EntryChange[] = [];
+    rebuilding = meanwhile;
+    try {
+      const rebuilt = await buildSearchIndex(source.entries());
+      if (index !== source) return;
+      rebuilt.apply(meanwhile);
+      index = rebuilt;
+      rebuilds++;
+      searchLog.info({ entries: rebuilt.size, ms: Math.round(performance.now() - started) }, 'directory search index rebuilt');
+    } catch (error) {
+      searchLog.error({ err: error }, 'rebuilding the directory search index failed; going on with the old one');
+    } finally {
+      rebuilding = undefined;
+    }
   }
 
   async function follow(client: RedisClient, stopping: { now: boolean }): Promise<void> {
@@ -97,7 +119,7 @@ export function createDirectorySearch(redis: RedisClient, k: Keys) {
           searchLog.warn({ seq: position!.seq }, 'directory changes were missed; loading the search index again');
           await load();
         } else if (read.changes.length > 0) {
-          await apply(read.changes);
+          apply(read.changes);
           position = read.position;
         }
         retryMs = RETRY_FIRST_MS;
@@ -115,14 +137,9 @@ export function createDirectorySearch(redis: RedisClient, k: Keys) {
     if (position === undefined) {
       await load();
     } else {
-      const pending: EntryChange[] = [];
-      const reached = await catchUp(position, (changes) => pending.push(...changes));
-      if (reached === 'gap') {
-        await load();
-      } else {
-        await apply(pending);
-        position = reached;
-      }
+      const reached = await catchUp(position, apply);
+      if (reached === 'gap') await load();
+      else position = reached;
     }
     const client = redis.duplicate();
     client.on('error', (error: unknown) => searchLog.debug({ err: error }, 'directory change stream connection error'));

@@ -46,6 +46,8 @@ const MAX_PAGE_SIZE = 500;
 export const MAX_BULK_ROWS = 50_000;
 /** A 400 lists this many problems of an import at most, so a wholly wrong file gives a readable answer. */
 const MAX_LISTED_PROBLEMS = 50;
+/** Entries read per command when an import reads the ones it updates. */
+const READ_SLICE = 1_000;
 /** Attempts of a read-then-write that a concurrent change interrupted, before telling the caller. */
 const ATTEMPTS = 3;
 
@@ -150,7 +152,9 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, { changeL
   /** What to send for each row, decided on the entries as they are now (the script refuses if they change meanwhile). */
   async function planBulk(municipalityId: string, rows: ValidEntryInput[]) {
     const givenIds = rows.flatMap((row) => (row.id === undefined ? [] : [row.id]));
-    const stored = givenIds.length === 0 ? [] : await redis.hmGet(k.directoryEntries(), givenIds);
+    const stored: (string | null)[] = [];
+    // In slices: one command with tens of thousands of arguments is more than the client can build.
+    for (let at = 0; at < givenIds.length; at += READ_SLICE) stored.push(...(await redis.hmGet(k.directoryEntries(), givenIds.slice(at, at + READ_SLICE))));
     const current = new Map(stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : [])).map((entry) => [entry.id, entry]));
     const updatedAt = await now();
     const result: Omit<BulkResult, 'deleted'> = { created: 0, updated: 0, unchanged: 0, entries: [] };

@@ -53,14 +53,13 @@ export async function buildSearchIndex(entries: Iterable<DirectoryEntry>): Promi
   const all = [...entries];
   const keys = order.keys(all.map(sortKey));
   const places = order.places();
-  const byMunicipality = (a: number, b: number) => (all[a]!.municipalityId < all[b]!.municipalityId ? -1 : all[a]!.municipalityId > all[b]!.municipalityId ? 1 : 0);
-  const inOrder = all.map((_, i) => i).sort((a, b) => byMunicipality(a, b) || places[keys[a]!]! - places[keys[b]!]!);
+  const inSwedishOrder = all.map((_, i) => i).sort((a, b) => places[keys[a]!]! - places[keys[b]!]!);
   const docs: DirectoryEntry[] = [];
   const nameKeys: number[] = [];
   const wordPostings = new Map<string, number[]>();
   const digitPostings = new Map<string, number[]>();
   const wordsOf = memoized(words);
-  for (const [doc, i] of inOrder.entries()) {
+  for (const [doc, i] of inSwedishOrder.entries()) {
     if (doc > 0 && doc % BUILD_SLICE === 0) await yieldToEventLoop();
     docs.push(all[i]!);
     nameKeys.push(keys[i]!);
