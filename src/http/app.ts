@@ -1,7 +1,9 @@
+import { bodyLimit } from 'hono/body-limit';
 import type { AdminStores } from '../admin/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
+import { AppError } from '../errors.js';
 import type { AriConnection } from '../media/ari-connection.js';
 import type { OperatorLegSettings } from '../media/operator-leg.js';
 import type { OperatorStore } from '../operators/operator-store.js';
@@ -11,6 +13,8 @@ import { apiDocsRoutes } from './api-docs.js';
 import { type AuthEnv, requireToken } from './auth.js';
 import { handleError, notFound } from './errors.js';
 import { apiRouter } from './openapi.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
 import { adminResourceRoutes } from './routes/admin-resource.js';
 import { auditRoutes } from './routes/audit.js';
 import { callRoutes } from './routes/calls.js';
@@ -41,6 +45,15 @@ export interface HttpDeps {
  */
 export function createHttpApp(deps: HttpDeps) {
   const api = apiRouter<AuthEnv>();
+  // Refused before it is read in full: no admin or operator request needs more than this.
+  api.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+      },
+    }),
+  );
   api.use(requireToken(deps.tokens));
   api
     .route('/queues', queueRoutes(deps))

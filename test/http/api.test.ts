@@ -403,3 +403,12 @@ describe('the API document', () => {
     expect(await call('GET', '/api/v1/nothing-here', { auth: null })).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
   });
 });
+
+describe('request size', () => {
+  it('refuses a body over 1 MiB with 413 JSON, and stores nothing', async () => {
+    const { status, body } = await call('POST', '/api/v1/operator/session', { raw: JSON.stringify({ phone: 'x'.repeat(1024 * 1024 + 10), municipalities: ['2460'] }) });
+    expect(status).toBe(413);
+    expect(body.error?.code).toBe('body_too_large');
+    expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
+  });
+});
