@@ -32,6 +32,7 @@
  * | {p}:directory:numbers            | hash   | E.164 number -> id of the directory entry that has it (unique among entries in the region) |
  * | {p}:directory:changes            | stream | every change of an entry: seq, id, entry JSON (none when deleted); capped |
  * | {p}:directory:change-seq         | string | counter numbering those changes, so a reader that missed some notices the gap |
+ * | {p}:contacts:{extension}         | zset   | SIP contact URIs registered for an extension, score = expiry (ms) |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id} and {p}:operator:{id} keys themselves from the
  * prefix (store/lua/_shared.lua: keep the two in step), so the store assumes one Redis (not a
@@ -70,6 +71,7 @@ export interface Keys {
   directoryNumbers(): string;
   directoryChanges(): string;
   directoryChangeSeq(): string;
+  contacts(extension: string): string;
 }
 
 export function keys(prefix = 'rv'): Keys {
@@ -102,5 +104,6 @@ export function keys(prefix = 'rv'): Keys {
     directoryNumbers: () => `${prefix}:directory:numbers`,
     directoryChanges: () => `${prefix}:directory:changes`,
     directoryChangeSeq: () => `${prefix}:directory:change-seq`,
+    contacts: (extension) => `${prefix}:contacts:${extension}`,
   };
 }
