@@ -33,9 +33,10 @@
  * | {p}:directory:changes            | stream | every change of an entry: seq, id, entry JSON (none when deleted); capped |
  * | {p}:directory:change-seq         | string | counter numbering those changes, so a reader that missed some notices the gap |
  * | {p}:contacts:{extension}         | zset   | SIP contact URIs registered for an extension, score = expiry (ms) |
+ * | {p}:events                       | stream | every call, queue and operator change: type, municipalityId, fields; id = sequence; capped ~100 000 (events/) |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id} and {p}:operator:{id} keys themselves from the
- * prefix (store/lua/_shared.lua: keep the two in step), so the store assumes one Redis (not a
+ * prefix (store/lua/_shared.lua: keep the two in step; emit_event there writes {p}:events), so the store assumes one Redis (not a
  * cluster); the prefix is passed to every script as ARGV[1]. Likewise store/lua/admin-change.lua
  * builds the admin-index, claim and claim-refs keys, and the key of a claim's holder.
  * directory/entries/lua/_shared.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
@@ -72,6 +73,7 @@ export interface Keys {
   directoryChanges(): string;
   directoryChangeSeq(): string;
   contacts(extension: string): string;
+  events(): string;
 }
 
 export function keys(prefix = 'rv'): Keys {
@@ -105,5 +107,6 @@ export function keys(prefix = 'rv'): Keys {
     directoryChanges: () => `${prefix}:directory:changes`,
     directoryChangeSeq: () => `${prefix}:directory:change-seq`,
     contacts: (extension) => `${prefix}:contacts:${extension}`,
+    events: () => `${prefix}:events`,
   };
 }

@@ -60,3 +60,27 @@ local function release_operator(prefix, operator_id, call_id)
     redis.call('HDEL', key, 'callId')
   end
 end
+
+-- Every change of a call, queue or operator appends one event to the capped stream
+-- {p}:events (src/events/, keys.ts), in the same script as the change, so the stream never
+-- misses a change nor tells of one that did not happen. The stream id is the event's
+-- sequence number, which a client reconnecting to GET /api/v1/events gives back as ?since=.
+--
+-- How to call it, after the script's checks (it writes):
+--   emit_event(prefix, 'call.queued', call.municipalityId, { 'callId', call_id, 'position', 3 })
+-- type: '<object>.<what happened>' (call.queued, call.offered, call.answered, call.requeued,
+--   call.ended, operator.state, and your own, e.g. call.transferred, call.parked);
+-- municipality_id: the municipality the event concerns, '' for a region-wide one (the stream
+--   shows a municipality admin only their municipality's events, and region-wide ones whose
+--   'municipalities' field, a comma-separated list of ids, names theirs);
+-- fields: optional flat list of field, value, field, value... (values strings or numbers).
+-- Returns the event's stream id.
+local EVENTS_MAX_LENGTH = 100000
+
+local function emit_event(prefix, type, municipality_id, fields)
+  local args = { prefix .. ':events', 'MAXLEN', '~', EVENTS_MAX_LENGTH, '*', 'type', type, 'municipalityId', municipality_id or '' }
+  for _, value in ipairs(fields or {}) do
+    table.insert(args, value)
+  end
+  return redis.call('XADD', unpack(args))
+end
