@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
+import { createAuditLog } from '../src/audit/audit-log.js';
+import type { Principal } from '../src/auth/access.js';
 import { createDirectorySearch } from '../src/directory/entries/directory-search.js';
 import { toInput, type DirectoryEntry } from '../src/directory/entries/entry-schema.js';
 import { createDirectoryEntryStore, type DirectoryEntryStore } from '../src/directory/entries/entry-store.js';
@@ -11,6 +13,8 @@ import { startRedisServer } from '../src/lab/redis-server.js';
 import { keys } from '../src/store/keys.js';
 import { connectRedis } from '../src/store/redis-client.js';
 import { generateDirectory, MEMBERS } from './directory-data.js';
+
+const BENCH_ACTOR: Principal = { id: 'bench', name: 'npm run bench', role: 'region-admin' };
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const SEARCHES = Number(process.env.BENCH_SEARCHES ?? 5_000);
@@ -48,10 +52,10 @@ export async function run(): Promise<void> {
     const rows = generateDirectory(ENTRIES);
     const generatedMs = performance.now() - started;
 
-    const store = createDirectoryEntryStore(redisA, k);
+    const store = createDirectoryEntryStore(redisA, k, createAuditLog(redisA, k, { retentionDays: 1 }));
     started = performance.now();
     const entries: DirectoryEntry[] = [];
-    for (const [municipalityId, municipalityRows] of rows) entries.push(...(await store.bulkReplace(municipalityId, municipalityRows)).entries);
+    for (const [municipalityId, municipalityRows] of rows) entries.push(...(await store.bulkReplace(municipalityId, municipalityRows, BENCH_ACTOR)).entries);
     const importMs = performance.now() - started;
 
     started = performance.now();
@@ -153,7 +157,7 @@ async function timeSync(store: DirectoryEntryStore, searchB: Search, entries: Di
     const entry = entries[(i * 7_919) % entries.length]!;
     const marker = `synk${i}x`;
     const started = performance.now();
-    await store.update(entry.id, { ...toInput(entry), keywords: [...entry.keywords, marker] }, entry.version);
+    await store.update(entry.id, { ...toInput(entry), keywords: [...entry.keywords, marker] }, entry.version, BENCH_ACTOR);
     while (searchB(marker, { limit: 1 }).length === 0) {
       if (performance.now() - started > 10_000) throw new Error(`change ${i} not found by instance B within 10 s`);
       await yieldToIo();

@@ -25,6 +25,14 @@ export interface AuditStreamEntry {
   minId: number;
 }
 
+/** What a script needs to write audit entries itself: the stream, the time, the actor (JSON) and the oldest id to keep (ms). */
+export interface AuditContext {
+  key: string;
+  at: string;
+  actor: string;
+  minId: number;
+}
+
 /**
  * Every admin change: who, when, which object, before and after. One Redis stream per
  * municipality (and one for region-wide objects), so a municipality's log is read without
@@ -34,13 +42,24 @@ export interface AuditStreamEntry {
 export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: { retentionDays: number }) {
   const retentionMs = retentionDays * 86_400_000;
 
+  /** Who and when, and where to write: what every entry of one change has in common. */
+  function context(actor: Principal, municipalityId: string | undefined): AuditContext {
+    return {
+      key: k.audit(municipalityId ?? REGION_SCOPE),
+      at: new Date().toISOString(),
+      actor: JSON.stringify({ id: actor.id, name: actor.name, role: actor.role }),
+      minId: Date.now() - retentionMs,
+    };
+  }
+
   /** The stream entry of a change, as append writes it. */
   function entry(actor: Principal, change: AuditChange): AuditStreamEntry {
+    const { key, at, actor: who, minId } = context(actor, change.municipalityId);
     return {
-      key: k.audit(change.municipalityId ?? REGION_SCOPE),
+      key,
       fields: {
-        at: new Date().toISOString(),
-        actor: JSON.stringify({ id: actor.id, name: actor.name, role: actor.role }),
+        at,
+        actor: who,
         action: change.action,
         objectType: change.object.type,
         objectId: change.object.id,
@@ -48,7 +67,7 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
         ...(change.before === undefined ? {} : { before: JSON.stringify(change.before) }),
         ...(change.after === undefined ? {} : { after: JSON.stringify(change.after) }),
       },
-      minId: Date.now() - retentionMs,
+      minId,
     };
   }
 
@@ -64,6 +83,9 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
      * where a MULTI cannot be used because the change depends on what the script reads.
      */
     entry,
+
+    /** For scripts that write many entries, or learn the object only while running (directory/entries/lua/). */
+    context,
 
     /** Newest first; `before` is the id of the last entry of the previous page. */
     async query(options: { scope: string; objectType?: string; objectId?: string; limit: number; before?: string }): Promise<AuditEntry[]> {

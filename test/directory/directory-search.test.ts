@@ -1,8 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createDirectorySearch, type DirectorySearch } from '../../src/directory/entries/directory-search.js';
-import { createDirectoryEntryStore } from '../../src/directory/entries/entry-store.js';
 import { useRedis } from '../support/redis.js';
-import { eventually, person, UMEA, unit, VANNAS } from './support.js';
+import { entryStoreAs, eventually, person, UMEA, unit, VANNAS } from './support.js';
 
 const ctx = useRedis();
 
@@ -16,7 +15,7 @@ async function twoInstances(options: { changeLogLength?: number } = {}) {
   const instances = await Promise.all(
     ['a', 'b'].map(async () => {
       const redis = await ctx.connect();
-      return { redis, store: createDirectoryEntryStore(redis, ctx.k, options), search: createDirectorySearch(redis, ctx.k) };
+      return { redis, store: entryStoreAs(redis, ctx.k, undefined, options), search: createDirectorySearch(redis, ctx.k) };
     }),
   );
   onTestFinished(async () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import type { Principal } from '../../src/auth/access.js';
 import { directoryEntrySchema } from '../../src/directory/entries/entry-schema.js';
-import { createDirectoryEntryStore } from '../../src/directory/entries/entry-store.js';
 import { useRedis } from '../support/redis.js';
-import { person, snapshot, UMEA, unit, VANNAS } from './support.js';
+import { entryStoreAs, person, snapshot, UMEA, unit, VANNAS } from './support.js';
 
 const ctx = useRedis();
-const store = () => createDirectoryEntryStore(ctx.redis, ctx.k);
+const store = () => entryStoreAs(ctx.redis, ctx.k);
 
 describe('directory entries: create, read, update, delete', () => {
   it('stores a person with numbers as E.164, a derived name and version 1', async () => {
@@ -114,7 +115,7 @@ describe('directory entries: numbers and extensions are unique in the region', (
   it('gives a contested number to exactly one of many concurrent creates', async () => {
     const clients = await Promise.all(Array.from({ length: 5 }, () => ctx.connect()));
     const results = await Promise.allSettled(
-      clients.map((client, i) => createDirectoryEntryStore(client, ctx.k).create(person(`P${i}`, 'Samtidig', VANNAS, { extension: '2460999' }))),
+      clients.map((client, i) => entryStoreAs(client, ctx.k).create(person(`P${i}`, 'Samtidig', VANNAS, { extension: '2460999' }))),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.status)).toEqual([409, 409, 409, 409]);
@@ -233,5 +234,42 @@ describe('directory entries: bulk import, all or nothing', () => {
 
     const again = await store().bulkReplace(UMEA, rows.map((row, i) => ({ ...row, id: first.entries[i]!.id })));
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 20_000, deleted: 0 });
+  });
+});
+
+describe('directory entries: audit log', () => {
+  const audit = () => createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 });
+  const clerk: Principal = { id: 'tok-1', name: 'IT Vännäs', role: 'municipality-admin', municipalityId: VANNAS };
+
+  it('records who created, changed and deleted an entry, with the entry before and after', async () => {
+    const asClerk = entryStoreAs(ctx.redis, ctx.k, clerk);
+    const created = await asClerk.create(person('Åsa', 'Öberg', VANNAS, { extension: '2460123' }));
+    const changed = await asClerk.update(created.id, person('Åsa', 'Öberg', VANNAS, { extension: '2460124' }), 1);
+    await asClerk.delete(created.id, 2);
+
+    const log = await audit().query({ scope: VANNAS, objectType: 'directory-entry', objectId: created.id, limit: 10 });
+    expect(log.map((e) => e.action)).toEqual(['delete', 'update', 'create']);
+    expect(log.every((e) => e.actor.id === 'tok-1' && e.actor.role === 'municipality-admin' && e.municipalityId === VANNAS)).toBe(true);
+    expect(log[2]).toMatchObject({ after: { extension: '2460123', version: 1 } });
+    expect(log[2]!.before).toBeUndefined();
+    expect(log[1]).toMatchObject({ before: { extension: '2460123' }, after: { ...changed, extension: '2460124', version: 2 } });
+    expect(log[0]).toMatchObject({ before: { extension: '2460124', version: 2 } });
+    expect(log[0]!.after).toBeUndefined();
+  });
+
+  it('audits each row an import creates, changes or deletes, and nothing it leaves alone', async () => {
+    const store = entryStoreAs(ctx.redis, ctx.k, clerk);
+    const kept = await store.create(person('Kvar', 'Samma', VANNAS));
+    const gone = await store.create(person('Borta', 'Bort', VANNAS));
+    const before = (await audit().query({ scope: VANNAS, limit: 100 })).length;
+
+    await store.bulkReplace(VANNAS, [person('Kvar', 'Samma', VANNAS, { id: kept.id }), person('Ny', 'Person', VANNAS)]);
+
+    const added = (await audit().query({ scope: VANNAS, limit: 100 })).slice(0, -before);
+    expect(added.map((e) => `${e.action} ${((e.after ?? e.before) as { name: string }).name}`).sort()).toEqual([
+      'create Ny Person',
+      'delete Borta Bort',
+    ]);
+    expect(added.find((e) => e.action === 'delete')!.object.id).toBe(gone.id);
   });
 });

@@ -1,5 +1,26 @@
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import type { Principal } from '../../src/auth/access.js';
 import { directoryEntryInputSchema, toEntry, type DirectoryEntry, type DirectoryEntryInput } from '../../src/directory/entries/entry-schema.js';
+import { createDirectoryEntryStore, type EntryStoreOptions } from '../../src/directory/entries/entry-store.js';
+import type { Keys } from '../../src/store/keys.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
 import type { RedisTestContext } from '../support/redis.js';
+
+export const TEST_ADMIN: Principal = { id: 'test-admin', name: 'Test admin', role: 'region-admin' };
+
+/** The entries store as one admin uses it: every change made and audited as `actor`. */
+export function entryStoreAs(redis: RedisClient, k: Keys, actor: Principal = TEST_ADMIN, options: EntryStoreOptions = {}) {
+  const store = createDirectoryEntryStore(redis, k, createAuditLog(redis, k, { retentionDays: 30 }), options);
+  return {
+    ...store,
+    create: (input: DirectoryEntryInput) => store.create(input, actor),
+    update: (id: string, input: DirectoryEntryInput, expectedVersion: number) => store.update(id, input, expectedVersion, actor),
+    setAbsence: (id: string, absence: Parameters<typeof store.setAbsence>[1]) => store.setAbsence(id, absence, actor),
+    delete: (id: string, expectedVersion?: number) => store.delete(id, expectedVersion, actor),
+    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[]) => store.bulkReplace(municipalityId, rows, actor),
+    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[]) => store.bulkUpsert(municipalityId, rows, actor),
+  };
+}
 
 export const VANNAS = '2460';
 export const UMEA = '2480';

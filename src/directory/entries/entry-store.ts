@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { AuditContext, AuditLog } from '../../audit/audit-log.js';
+import type { Principal } from '../../auth/access.js';
 import { formatPath } from '../../config/load-region.js';
 import { AppError } from '../../errors.js';
 import { invalidFields, type FieldProblem } from '../../http/validation.js';
@@ -58,16 +60,19 @@ const ATTEMPTS = 3;
  * naming who has it). The same script appends the change to a stream, from which every app
  * instance keeps its search index current (directory-search.ts).
  */
-export function createDirectoryEntryStore(redis: RedisClient, k: Keys, { changeLogLength = DEFAULT_CHANGE_LOG_LENGTH }: EntryStoreOptions = {}) {
+export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: AuditLog, { changeLogLength = DEFAULT_CHANGE_LOG_LENGTH }: EntryStoreOptions = {}) {
   const maxLength = String(changeLogLength);
-  const writeKeys = (municipalityId: string) => [
+  const writeKeys = (municipalityId: string, audited: AuditContext) => [
     k.directoryEntries(),
     k.directoryExtensions(),
     k.directoryNumbers(),
     k.directoryByMunicipality(municipalityId),
     k.directoryChanges(),
     k.directoryChangeSeq(),
+    audited.key,
   ];
+  /** The scripts' last arguments: they write each change's audit entry themselves. */
+  const auditArgs = (audited: AuditContext) => [String(audited.minId), audited.at, audited.actor];
 
   /** Redis's clock, as for every other timestamp, so that instances agree. */
   async function now(): Promise<string> {
@@ -81,21 +86,23 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, { changeL
   }
 
   /** Writes `entry`, as new when `expectedVersion` is undefined. */
-  async function put(entry: DirectoryEntry, expectedVersion: number | undefined): Promise<DirectoryEntry> {
-    const reply = await runEntryScript(redis, entryScripts.put, writeKeys(entry.municipalityId), [
+  async function put(entry: DirectoryEntry, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
+    const audited = audit.context(actor, entry.municipalityId);
+    const reply = await runEntryScript(redis, entryScripts.put, writeKeys(entry.municipalityId, audited), [
       maxLength,
       entry.id,
       expectedVersion === undefined ? '' : String(expectedVersion),
       JSON.stringify(entry),
+      ...auditArgs(audited),
     ]);
     if (reply[0] === 'ok') return entry;
     throw await refusal(reply, entry.id);
   }
 
-  async function update(id: string, input: DirectoryEntryInput, expectedVersion: number): Promise<DirectoryEntry> {
+  async function update(id: string, input: DirectoryEntryInput, expectedVersion: number, actor: Principal): Promise<DirectoryEntry> {
     const valid = validate(input);
     if (valid.id !== undefined && valid.id !== id) throw invalidFields([{ field: 'id', problem: `is ${valid.id}, but the entry changed is ${id}` }]);
-    return put(toEntry(valid, id, expectedVersion + 1, await now()), expectedVersion);
+    return put(toEntry(valid, id, expectedVersion + 1, await now()), expectedVersion, actor);
   }
 
   /** The AppError for a script's refusal of a change to entry `id` (an import names its row instead). */
@@ -139,11 +146,18 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, { changeL
     return stored ? (JSON.parse(stored) as { name: string }).name : id;
   }
 
-  async function bulkWrite(municipalityId: string, rows: readonly DirectoryEntryInput[], mode: 'replace' | 'upsert'): Promise<BulkResult> {
+  async function bulkWrite(municipalityId: string, rows: readonly DirectoryEntryInput[], mode: 'replace' | 'upsert', actor: Principal): Promise<BulkResult> {
     const valid = validateRows(municipalityId, rows);
     for (let attempt = 1; ; attempt++) {
       const plan = await planBulk(municipalityId, valid);
-      const reply = await runEntryScript(redis, entryScripts.bulkWrite, writeKeys(municipalityId), [maxLength, municipalityId, mode, plan.lines.join('\n')]);
+      const audited = audit.context(actor, municipalityId);
+      const reply = await runEntryScript(redis, entryScripts.bulkWrite, writeKeys(municipalityId, audited), [
+        maxLength,
+        municipalityId,
+        mode,
+        plan.lines.join('\n'),
+        ...auditArgs(audited),
+      ]);
       if (reply[0] === 'ok') return { ...plan.result, deleted: Number(reply[1]) };
       if (reply[0] !== 'changed' || attempt === ATTEMPTS) throw await refusal(reply, municipalityId);
     }
@@ -183,21 +197,21 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, { changeL
     get,
 
     /** A new entry (version 1); its id is generated unless the input has one. */
-    async create(input: DirectoryEntryInput): Promise<DirectoryEntry> {
+    async create(input: DirectoryEntryInput, actor: Principal): Promise<DirectoryEntry> {
       const valid = validate(input);
-      return put(toEntry(valid, valid.id ?? newId(), 1, await now()), undefined);
+      return put(toEntry(valid, valid.id ?? newId(), 1, await now()), undefined, actor);
     },
 
     /** Replaces the entry's content, if it is still at `expectedVersion` (412 otherwise). An entry stays in its municipality. */
     update,
 
     /** Sets or clears the hänvisning, whatever else changed meanwhile (operators do this often, without an edit form). */
-    async setAbsence(id: string, absence: AbsenceInput | null): Promise<DirectoryEntry> {
+    async setAbsence(id: string, absence: AbsenceInput | null, actor: Principal): Promise<DirectoryEntry> {
       for (let attempt = 1; ; attempt++) {
         const current = await get(id);
         if (!current) throw new AppError(404, 'entry_not_found', `No directory entry has the id ${id}`);
         try {
-          return await update(id, { ...toInput(current), absence }, current.version);
+          return await update(id, { ...toInput(current), absence }, current.version, actor);
         } catch (error) {
           if (!(error instanceof AppError && error.status === 412) || attempt === ATTEMPTS) throw error;
         }
@@ -205,12 +219,14 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, { changeL
     },
 
     /** Deletes the entry (if still at `expectedVersion`, when given) and returns it as it was. */
-    async delete(id: string, expectedVersion?: number): Promise<DirectoryEntry> {
+    async delete(id: string, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
+      // The stream is the entry's municipality's, which the script learns; only the context is used here.
+      const audited = audit.context(actor, undefined);
       const reply = await runEntryScript(
         redis,
         entryScripts.delete,
         [k.directoryEntries(), k.directoryExtensions(), k.directoryNumbers(), k.directoryChanges(), k.directoryChangeSeq()],
-        [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion)],
+        [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion), ...auditArgs(audited)],
       );
       if (reply[0] === 'ok') return JSON.parse(String(reply[1])) as DirectoryEntry;
       throw await refusal(reply, id);
@@ -237,10 +253,10 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, { changeL
      * entry update it, rows without an id are new, entries not among the rows are deleted.
      * All or nothing: every row is validated first, and one bad or conflicting row changes nothing.
      */
-    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[]) => bulkWrite(municipalityId, rows, 'replace'),
+    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[], actor: Principal) => bulkWrite(municipalityId, rows, 'replace', actor),
 
     /** As bulkReplace, but entries not among the rows are kept. */
-    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[]) => bulkWrite(municipalityId, rows, 'upsert'),
+    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[], actor: Principal) => bulkWrite(municipalityId, rows, 'upsert', actor),
   };
 }
 

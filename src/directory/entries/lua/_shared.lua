@@ -71,3 +71,19 @@ local function record_change(stream_key, seq_key, max_length, id, entry_json)
     redis.call('XADD', stream_key, 'MAXLEN', '~', max_length, '*', 'seq', seq, 'id', id)
   end
 end
+
+-- Appends the change to the audit log (src/audit/audit-log.ts: the same fields as every admin
+-- change), in the step that makes it, so no change goes unaudited. `audit` is {key, min_id,
+-- at, actor} from the caller; before/after are entry JSON, or nil.
+local function audit_change(audit, action, id, municipality_id, before_json, after_json)
+  local fields = { 'at', audit.at, 'actor', audit.actor, 'action', action, 'objectType', 'directory-entry', 'objectId', id, 'municipalityId', municipality_id }
+  if before_json then
+    fields[#fields + 1] = 'before'
+    fields[#fields + 1] = before_json
+  end
+  if after_json then
+    fields[#fields + 1] = 'after'
+    fields[#fields + 1] = after_json
+  end
+  redis.call('XADD', audit.key, 'MINID', '~', audit.min_id, '*', unpack(fields))
+end

@@ -2,13 +2,16 @@
 --
 -- KEYS[1] {p}:directory:entries   KEYS[2] {p}:directory:extensions   KEYS[3] {p}:directory:numbers
 -- KEYS[4] {p}:directory:by-municipality:{municipalityId}
--- KEYS[5] {p}:directory:changes   KEYS[6] {p}:directory:change-seq
+-- KEYS[5] {p}:directory:changes   KEYS[6] {p}:directory:change-seq   KEYS[7] {p}:audit:{municipalityId}
 -- ARGV[1] length the change stream is trimmed to   ARGV[2] municipalityId
 -- ARGV[3] 'replace' (entries of the municipality not among the rows are deleted) or 'upsert'
 -- ARGV[4] the rows, one per line: id TAB the version the caller read ('' = new) TAB entry JSON
 --         ('' = keep as stored). One argument rather than three per row: an import of tens of
 --         thousands of rows would otherwise be more arguments than a call can carry. JSON has
 --         no raw tabs or newlines, and ids neither.
+-- ARGV[5] oldest audit id to keep (ms)   ARGV[6] time of the change   ARGV[7] who made it (JSON)
+--
+-- Every entry created, changed or deleted gets its own audit entry, as a single change would.
 --
 -- The caller read the rows' entries to decide what to write; a row whose entry changed since
 -- then refuses the whole write, so nothing is written from a stale read. Returns {'ok',
@@ -16,6 +19,7 @@
 -- kind, value, owner id, owner name, owner municipalityId, row}.
 
 local max_length, municipality_id, mode = ARGV[1], ARGV[2], ARGV[3]
+local audit = { key = KEYS[7], min_id = ARGV[5], at = ARGV[6], actor = ARGV[7] }
 
 local rows, in_rows = {}, {}
 local text = ARGV[4]
@@ -35,7 +39,8 @@ while start <= #text do
 end
 
 for r, row in ipairs(rows) do
-  row.stored = decoded(redis.call('HGET', KEYS[1], row.id))
+  row.stored_json = redis.call('HGET', KEYS[1], row.id)
+  row.stored = decoded(row.stored_json)
   if row.expected == '' then
     if row.stored then
       return { 'changed', r }
@@ -52,7 +57,8 @@ local removed, is_removed = {}, {}
 if mode == 'replace' then
   for _, id in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
     if not in_rows[id] then
-      removed[#removed + 1] = { id = id, stored = decoded(redis.call('HGET', KEYS[1], id)) }
+      local json = redis.call('HGET', KEYS[1], id)
+      removed[#removed + 1] = { id = id, json = json, stored = decoded(json) }
       is_removed[id] = true
     end
   end
@@ -80,6 +86,7 @@ for _, gone in ipairs(removed) do
   redis.call('HDEL', KEYS[1], gone.id)
   redis.call('ZREM', KEYS[4], gone.id)
   record_change(KEYS[5], KEYS[6], max_length, gone.id, nil)
+  audit_change(audit, 'delete', gone.id, municipality_id, gone.json or nil, nil)
 end
 for _, row in ipairs(rows) do
   if row.entry and row.stored then
@@ -92,6 +99,7 @@ for _, row in ipairs(rows) do
     redis.call('HSET', KEYS[1], row.id, row.json)
     redis.call('ZADD', KEYS[4], 0, row.id)
     record_change(KEYS[5], KEYS[6], max_length, row.id, row.json)
+    audit_change(audit, row.stored and 'update' or 'create', row.id, municipality_id, row.stored_json or nil, row.json)
   end
 end
 return { 'ok', #removed }

@@ -4,6 +4,9 @@
 -- KEYS[4] {p}:directory:changes   KEYS[5] {p}:directory:change-seq
 -- ARGV[1] key prefix   ARGV[2] length the change stream is trimmed to   ARGV[3] entry id
 -- ARGV[4] expected version ('' = whatever it is)
+-- ARGV[5] oldest audit id to keep (ms)   ARGV[6] time of the change   ARGV[7] who made it (JSON)
+-- The audit entry goes to the stream of the entry's municipality, {p}:audit:{municipalityId},
+-- a key only known once the entry is read.
 --
 -- Returns {'ok', the deleted entry (JSON)}, {'not_found'} or {'version', stored version}.
 
@@ -21,4 +24,5 @@ release(KEYS[2], KEYS[3], id, stored)
 redis.call('HDEL', KEYS[1], id)
 redis.call('ZREM', by_municipality_key(prefix, stored.municipalityId), id)
 record_change(KEYS[4], KEYS[5], max_length, id, nil)
+audit_change({ key = prefix .. ':audit:' .. stored.municipalityId, min_id = ARGV[5], at = ARGV[6], actor = ARGV[7] }, 'delete', id, stored.municipalityId, json, nil)
 return { 'ok', json }
