@@ -5,6 +5,8 @@ import { createAuditLog } from './audit/audit-log.js';
 import { createTokenStore } from './auth/token-store.js';
 import type { RegionConfig } from './config/region-schema.js';
 import { createDirectoryStore } from './directory/directory-store.js';
+import { createDirectorySearch } from './directory/entries/directory-search.js';
+import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
 import { type AriSettings, connectAri } from './media/ari-connection.js';
@@ -12,6 +14,7 @@ import { createCallFlow } from './media/call-flow.js';
 import type { OperatorLegSettings } from './media/operator-leg.js';
 import { createOperatorStore } from './operators/operator-store.js';
 import { createCallQueue } from './queue/call-queue.js';
+import { createCallStatistics } from './statistics/call-statistics.js';
 import { keys } from './store/keys.js';
 import { connectRedis } from './store/redis-client.js';
 
@@ -42,11 +45,15 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
   const tokens = createTokenStore(redis, k, audit);
   const admin = createAdminStores(redis, k, audit, settings.region, { sipRealm: settings.sipRealm });
+  const entries = createDirectoryEntryStore(redis, k, audit);
+  const search = createDirectorySearch(redis, k);
+  await search.start();
 
   const flow = createCallFlow({ queue, directory, app: settings.ari.app });
   const ari = await connectAri(settings.ari, { attach: flow.attach, onConnected: flow.reconcile });
 
-  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, leg: { ...settings.operatorLeg, app: settings.ari.app } });
+  const statistics = createCallStatistics(redis, k, settings.region);
+  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, leg: { ...settings.operatorLeg, app: settings.ari.app } });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
@@ -63,9 +70,12 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     audit,
     directory,
     admin,
+    entries,
+    search,
     async stop(): Promise<void> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       ari.close();
+      await search.stop();
       await redis.close();
     },
   };

@@ -8,14 +8,15 @@ import { AppError } from '../errors.js';
 export const ROLES = ['region-admin', 'municipality-admin', 'operator', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PERMISSIONS = ['calls:read', 'calls:control', 'directory:read', 'admin:read', 'admin:write', 'tokens:read', 'tokens:write', 'audit:read'] as const;
+/** absence:write sets a directory entry's hänvisning: operators do it for staff who call in, as admins do. */
+export const PERMISSIONS = ['calls:read', 'calls:control', 'directory:read', 'absence:write', 'admin:read', 'admin:write', 'tokens:read', 'tokens:write', 'audit:read', 'statistics:read'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   'region-admin': PERMISSIONS,
-  'municipality-admin': ['directory:read', 'admin:read', 'admin:write', 'tokens:read', 'tokens:write', 'audit:read'],
-  operator: ['calls:read', 'calls:control', 'directory:read'],
-  auditor: ['calls:read', 'directory:read', 'admin:read', 'tokens:read', 'audit:read'],
+  'municipality-admin': ['directory:read', 'absence:write', 'admin:read', 'admin:write', 'tokens:read', 'tokens:write', 'audit:read', 'statistics:read'],
+  operator: ['calls:read', 'calls:control', 'directory:read', 'absence:write', 'statistics:read'],
+  auditor: ['calls:read', 'directory:read', 'admin:read', 'tokens:read', 'audit:read', 'statistics:read'],
 };
 
 /** Who is asking: an API token's holder (or the command line, for changes made there). */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { CLOSABLE_EVES } from '../hours/swedish-calendar.js';
 import { e164Digits, parsePhoneNumber } from '../numbers/phone-number.js';
+import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../statistics/compute.js';
 
 /**
  * The shape of config/region.yaml: who the members are and which numbers are theirs.
@@ -34,6 +36,8 @@ const numberRange = orderedRange(phoneNumber, e164Digits);
 const extensionRange = orderedRange(z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits'), Number);
 
 const clockTime = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** A local time of day, "15:00". */
+export const timeOfDay = z.string().regex(clockTime, 'must be a clock time (00:00-23:59), e.g. "15:00"');
 const openInterval = z
   .string()
   .regex(/^\d\d:\d\d-\d\d:\d\d$/, 'must look like "08:00-16:30"')
@@ -52,11 +56,56 @@ export const dayHours = z.array(openInterval).superRefine((intervals, ctx) => {
   });
 });
 
-const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 /** Monday to Sunday, each the day's open intervals; a day left out is closed. */
 export const weeklyHours = z
   .object(Object.fromEntries(weekdays.map((day) => [day, dayHours.default([])])) as Record<(typeof weekdays)[number], z.ZodDefault<typeof dayHours>>)
   .strict();
+
+/** Each of midsommarafton, julafton, nyårsafton at most once. */
+export const closedEves = z
+  .array(z.enum(CLOSABLE_EVES))
+  .refine((eves) => new Set(eves).size === eves.length, 'must name each eve at most once');
+
+/**
+ * Where a call goes when a queue policy limit is reached: another member's queue (keeping its
+ * place in line), a recorded message and then hang-up, or an offer of a call-back (press 1).
+ */
+const overflowTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('queue'), municipality: z.string().regex(/^\d{4}$/, 'must be the four-digit SCB kommunkod') }).strict(),
+  z.object({ kind: z.literal('message') }).strict(),
+  z.object({ kind: z.literal('callback') }).strict(),
+]);
+export type OverflowTarget = z.output<typeof overflowTarget>;
+
+/** A municipality's queue policy (queue/policy/); every limit is optional (none: callers wait until answered). */
+const queuePolicy = z
+  .object({
+    maxWait: z.object({ seconds: z.number().int().min(1), overflow: overflowTarget }).strict().optional(),
+    maxLength: z.object({ calls: z.number().int().min(1), overflow: overflowTarget }).strict().optional(),
+    /** No logged-in operator serves the municipality when the call arrives. */
+    noOperator: overflowTarget.optional(),
+    /** Seconds between position/expected-wait announcements while waiting. */
+    announceEverySeconds: z.number().int().min(5).default(45),
+  })
+  .strict();
+export type QueuePolicy = z.output<typeof queuePolicy>;
+
+/**
+ * A priority class of a municipality's queue (queue/priority.ts): a caller it matches is
+ * answered as if they had waited boostSeconds longer (docs/decisions.md, "Choice of the next call").
+ */
+const priorityClass = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1 to 40 lowercase letters, digits and dashes'),
+    boostSeconds: z.number().int('must be a whole number of seconds').min(1).max(3600),
+    /** Callers from any member's extension or direct-dial range (staff calling through the switchboard). */
+    memberNumbers: z.boolean().default(false),
+    /** Callers from these numbers. */
+    numbers: z.array(phoneNumber).default([]),
+  })
+  .strict()
+  .refine((c) => c.memberNumbers || c.numbers.length > 0, { message: 'matches no caller: set memberNumbers or list numbers', path: ['numbers'] });
 
 const municipality = z
   .object({
@@ -67,6 +116,18 @@ const municipality = z
     directDialRanges: z.array(numberRange).default([]),
     extensionRanges: z.array(extensionRange).min(1, 'needs at least one extension range'),
     openingHours: weeklyHours,
+    /** Callers that go first, the first matching class applying (queue/priority.ts). */
+    priorityClasses: z
+      .array(priorityClass)
+      .default([])
+      .refine((classes) => new Set(classes.map((c) => c.name)).size === classes.length, 'names a class twice'),
+    /** Eves closed like holidays (hours/swedish-calendar.ts); the seed of the admin's opening hours. */
+    closedEves: closedEves.default([...CLOSABLE_EVES]),
+    /** On a day before a holiday the day's hours end at this time (unset: the weekly hours as usual). */
+    preHolidayClosesAt: timeOfDay.optional(),
+    /** Statistics: a call answered within this many seconds counts towards the service level. */
+    serviceLevelSeconds: z.number().int('must be a whole number of seconds').min(1).max(3600).default(DEFAULT_SERVICE_LEVEL_SECONDS),
+    queuePolicy: queuePolicy.default({ announceEverySeconds: 45 }),
   })
   .strict();
 
@@ -79,6 +140,19 @@ export const regionConfigSchema = z
         regionalNumbers: z.array(phoneNumber).default([]),
         /** Where a call to the regional number goes until the caller has chosen (and if they never do). */
         defaultMunicipality: z.string(),
+        /** After each answered call the operator is in wrap-up this long (0: none); asking for the next call ends it early. */
+        wrapUpSeconds: z.number().int('must be a whole number of seconds').min(0).max(600).default(10),
+        /** The regional number's menu: digit 1 is the first id, and so on (default: the order of `municipalities`, at most 9). */
+        menu: z
+          .object({
+            order: z.array(z.string()).max(9, 'must be at most 9 (one digit each)').optional(),
+            /** How long the menu waits for a digit after asking. */
+            timeoutSeconds: z.number().int().min(1).max(30).default(6),
+          })
+          .strict()
+          .default({ timeoutSeconds: 6 }),
+        /** How long a direct-dial number rings the extension's phones before the call goes to the queue. */
+        directDialRingSeconds: z.number().int().min(5).max(120).default(20),
       })
       .strict(),
     municipalities: z.array(municipality).min(1, 'needs at least one municipality'),
@@ -100,6 +174,23 @@ function checkRegionWideUniqueness(config: RegionConfig, ctx: z.RefinementCtx): 
     const earlier = ids.get(m.id);
     if (earlier !== undefined) issues.push({ message: `id ${m.id} is already used by municipalities[${earlier}]`, path: ['municipalities', i, 'id'] });
     else ids.set(m.id, i);
+  });
+  config.region.menu.order?.forEach((id, j) => {
+    if (!ids.has(id)) issues.push({ message: `"${id}" is not the id of a configured municipality`, path: ['region', 'menu', 'order', j] });
+  });
+  config.municipalities.forEach((m, i) => {
+    const { maxWait, maxLength, noOperator } = m.queuePolicy;
+    const targets: [OverflowTarget | undefined, string[]][] = [
+      [maxWait?.overflow, ['maxWait', 'overflow']],
+      [maxLength?.overflow, ['maxLength', 'overflow']],
+      [noOperator, ['noOperator']],
+    ];
+    for (const [target, at] of targets) {
+      if (target?.kind !== 'queue') continue;
+      const path = ['municipalities', i, 'queuePolicy', ...at, 'municipality'];
+      if (!ids.has(target.municipality)) issues.push({ message: `"${target.municipality}" is not the id of a configured municipality`, path });
+      else if (target.municipality === m.id) issues.push({ message: 'must be another municipality than the queue itself', path });
+    }
   });
   if (!ids.has(config.region.defaultMunicipality)) {
     issues.push({ message: `"${config.region.defaultMunicipality}" is not the id of a configured municipality`, path: ['region', 'defaultMunicipality'] });

@@ -3,11 +3,14 @@ import type { AdminStores } from '../admin/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
+import type { DirectorySearch } from '../directory/entries/directory-search.js';
+import type { DirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
 import type { AriConnection } from '../media/ari-connection.js';
 import type { OperatorLegSettings } from '../media/operator-leg.js';
 import type { OperatorStore } from '../operators/operator-store.js';
 import type { CallQueue } from '../queue/call-queue.js';
+import type { CallStatistics } from '../statistics/call-statistics.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { apiDocsRoutes } from './api-docs.js';
 import { type AuthEnv, requireToken } from './auth.js';
@@ -18,6 +21,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 import { adminResourceRoutes } from './routes/admin-resource.js';
 import { auditRoutes } from './routes/audit.js';
 import { callRoutes } from './routes/calls.js';
+import { directoryRoutes } from './routes/directory.js';
 import { extensionApi } from './routes/extensions.js';
 import { greetingApi } from './routes/greetings.js';
 import { healthRoutes } from './routes/health.js';
@@ -25,6 +29,7 @@ import { numberApi } from './routes/numbers.js';
 import { openingExceptionApi, openingHoursApi } from './routes/opening-hours.js';
 import { operatorRoutes } from './routes/operator.js';
 import { queueRoutes } from './routes/queues.js';
+import { statisticsRoutes } from './routes/statistics.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 export interface HttpDeps {
@@ -37,6 +42,9 @@ export interface HttpDeps {
   audit: AuditLog;
   leg: OperatorLegSettings;
   admin: AdminStores;
+  entries: DirectoryEntryStore;
+  search: DirectorySearch;
+  statistics: CallStatistics;
 }
 
 /**
@@ -61,6 +69,8 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/operator', operatorRoutes(deps))
     .route('/tokens', tokenRoutes(deps))
     .route('/audit', auditRoutes(deps))
+    .route('/directory', directoryRoutes(deps))
+    .route('/statistics', statisticsRoutes(deps))
     .route('/extensions', adminResourceRoutes({ ...extensionApi, store: deps.admin.extensions }))
     .route('/numbers', adminResourceRoutes({ ...numberApi, store: deps.admin.numbers }))
     .route('/opening-hours', adminResourceRoutes({ ...openingHoursApi, store: deps.admin.openingHours }))

@@ -5,11 +5,14 @@ import { createAuditLog } from '../../src/audit/audit-log.js';
 import { createTokenStore, localActor } from '../../src/auth/token-store.js';
 import { loadRegionConfig } from '../../src/config/load-region.js';
 import { createDirectoryStore } from '../../src/directory/directory-store.js';
+import { createDirectorySearch } from '../../src/directory/entries/directory-search.js';
+import { createDirectoryEntryStore } from '../../src/directory/entries/entry-store.js';
 import { AppError } from '../../src/errors.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { AriConnection } from '../../src/media/ari-connection.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
+import { createCallStatistics } from '../../src/statistics/call-statistics.js';
 import type { RedisTestContext } from './redis.js';
 
 /**
@@ -35,6 +38,9 @@ export async function buildTestApp(ctx: RedisTestContext) {
   const audit = createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 });
   const tokens = createTokenStore(ctx.redis, ctx.k, audit);
   const admin = createAdminStores(ctx.redis, ctx.k, audit, region);
+  const entries = createDirectoryEntryStore(ctx.redis, ctx.k, audit);
+  // Not started: a test that searches starts it (it follows changes on a connection of its own).
+  const search = createDirectorySearch(ctx.redis, ctx.k);
   const app = createHttpApp({
     redis: ctx.redis,
     ari: unreachableAsterisk,
@@ -44,6 +50,9 @@ export async function buildTestApp(ctx: RedisTestContext) {
     tokens,
     audit,
     admin,
+    entries,
+    search,
+    statistics: createCallStatistics(ctx.redis, ctx.k, region),
     leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20 },
   });
 
@@ -64,7 +73,7 @@ export async function buildTestApp(ctx: RedisTestContext) {
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as Json };
   }
 
-  return { app, queue, tokens, audit, directory, admin, region, tokenFor, call };
+  return { app, queue, tokens, audit, directory, admin, entries, search, region, tokenFor, call };
 }
 
 export type { Principal };

@@ -1,0 +1,210 @@
+import { createRoute } from '@hono/zod-openapi';
+import { DateTime } from 'luxon';
+import { assertInScope, scopedMunicipality } from '../../auth/access.js';
+import type { TokenStore } from '../../auth/token-store.js';
+import type { RegionConfig } from '../../config/region-schema.js';
+import type { DirectoryStore } from '../../directory/directory-store.js';
+import { AppError } from '../../errors.js';
+import type { CallStatistics } from '../../statistics/call-statistics.js';
+import { computeFigures, figuresByOperator, figuresByPeriod, periodsCovering } from '../../statistics/compute.js';
+import { COST_SPLIT_COLUMNS, costSplitCsv } from '../../statistics/cost-split.js';
+import { type AuthEnv, requirePermission } from '../auth.js';
+import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { invalidFields } from '../validation.js';
+
+/** The region's local time (the config allows only this zone; the type says so if that changes). */
+const ZONE: RegionConfig['region']['timezone'] = 'Europe/Stockholm';
+const MAX_RANGE_DAYS = 366;
+
+/**
+ * A point in time: a date-time with its UTC offset (…T08:00:00+01:00 or …Z), or a date, which
+ * means that day's local midnight. A local date-time without offset is refused: in the autumn's
+ * repeated hour it would be ambiguous.
+ */
+const Instant = z
+  .string()
+  .max(40)
+  .transform((text, ctx) => {
+    const withOffset = /T.*(Z|[+-]\d\d(:?\d\d)?)$/i.test(text);
+    const dateOnly = /^\d{4}-\d\d-\d\d$/.test(text);
+    const parsed = DateTime.fromISO(text, { zone: ZONE });
+    if ((withOffset || dateOnly) && parsed.isValid) return parsed.toMillis();
+    ctx.addIssue({ code: 'custom', message: 'must be a date (2026-11-01, local midnight) or a date-time with its UTC offset (2026-11-01T08:00:00+01:00)' });
+    return z.NEVER;
+  })
+  .openapi({ type: 'string', example: '2026-11-01' });
+
+const RangeQuery = {
+  from: Instant.openapi({ description: 'From this instant (included): a date means local midnight', example: '2026-11-01' }),
+  to: Instant.openapi({ description: 'Until this instant (excluded)', example: '2026-12-01' }),
+};
+
+/** `to` after `from`, at most 366 days on (an hour more or less across DST changes is fine). */
+function checkRange({ from, to }: { from: number; to: number }, ctx: z.RefinementCtx) {
+  if (to <= from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  else if (to > DateTime.fromMillis(from, { zone: ZONE }).plus({ days: MAX_RANGE_DAYS }).toMillis()) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_RANGE_DAYS} days after from` });
+  }
+}
+
+const FiguresShape = {
+  offered: z.number().int().openapi({ description: 'Ended calls that arrived in the period, whatever their outcome' }),
+  answered: z.number().int(),
+  abandoned: z.number().int().openapi({ description: 'The caller hung up before an operator answered (short abandons included)' }),
+  shortAbandoned: z.number().int().openapi({ description: 'Abandoned within 5 s; left out of the service level' }),
+  otherOutcomes: z.record(z.string(), z.number().int()).openapi({ description: 'Ended with another outcome (closed, overflowed, ...): in offered only' }),
+  answeredWithinServiceLevel: z.number().int(),
+  serviceLevel: z.number().nullable().openapi({ description: 'answeredWithinServiceLevel / (answered + abandoned − shortAbandoned), 0–1; null when that is 0' }),
+  meanWaitSeconds: z.number().nullable().openapi({ description: 'Of answered calls' }),
+  p90WaitSeconds: z.number().nullable().openapi({ description: 'Of answered calls, nearest-rank 90th percentile' }),
+  talkSeconds: z.number(),
+  meanTalkSeconds: z.number().nullable(),
+};
+const FiguresSchema = z.object(FiguresShape).openapi('StatisticsFigures');
+const MunicipalityRef = z.object({ id: z.string(), name: z.string() });
+
+const municipalityStatistics = createRoute({
+  method: 'get',
+  path: '/municipalities/{municipalityId}',
+  tags: ['Statistics'],
+  summary: 'A municipality’s calls in a period: totals, and per local hour or day',
+  request: {
+    params: z.object({ municipalityId: MunicipalityIdSchema }),
+    query: z
+      .object({ ...RangeQuery, groupBy: z.enum(['hour', 'day']).default('day').openapi({ description: 'Local (Europe/Stockholm) hours or days' }) })
+      .strict()
+      .superRefine(checkRange),
+  },
+  responses: {
+    200: jsonResponse(
+      'The figures',
+      z.object({
+        municipality: MunicipalityRef,
+        from: z.string(),
+        to: z.string(),
+        serviceLevelSeconds: z.number().int(),
+        groupBy: z.enum(['hour', 'day']),
+        total: FiguresSchema,
+        periods: z.array(z.object({ start: z.string(), end: z.string(), ...FiguresShape })),
+      }),
+    ),
+    ...errors(400, 401, 403, 404),
+  },
+});
+
+const operatorStatistics = createRoute({
+  method: 'get',
+  path: '/operators',
+  tags: ['Statistics'],
+  summary: 'Per operator: the calls that ended with them (answered, or abandoned while their phone rang)',
+  request: {
+    query: z
+      .object({ ...RangeQuery, municipality: MunicipalityIdSchema.optional().openapi({ description: 'Only calls to this municipality' }) })
+      .strict()
+      .superRefine(checkRange),
+  },
+  responses: {
+    200: jsonResponse(
+      'The figures',
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        municipality: MunicipalityRef.nullable(),
+        operators: z.array(z.object({ operatorId: z.string(), name: z.string().nullable(), ...FiguresShape })),
+      }),
+    ),
+    ...errors(400, 401, 403),
+  },
+});
+
+const costSplit = createRoute({
+  method: 'get',
+  path: '/municipalities/{municipalityId}/cost-split.csv',
+  tags: ['Statistics'],
+  summary: 'A month’s calls per local day and in total, with the share of the region’s traffic: for splitting the shared cost',
+  description: `CSV with a header row, one row per day and a row \`total\`. Columns: ${COST_SPLIT_COLUMNS.join(', ')} (see docs/decisions.md).`,
+  request: {
+    params: z.object({ municipalityId: MunicipalityIdSchema }),
+    query: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM').openapi({ example: '2026-11' }) }).strict(),
+  },
+  responses: {
+    200: { description: 'The CSV', content: { 'text/csv': { schema: z.string() } } },
+    ...errors(400, 401, 403, 404),
+  },
+});
+
+const localIso = (ms: number) => DateTime.fromMillis(ms, { zone: ZONE }).toISO({ suppressMilliseconds: true })!;
+
+export function statisticsRoutes(deps: { statistics: CallStatistics; directory: DirectoryStore; tokens: TokenStore }) {
+  const { statistics } = deps;
+
+  /** The municipality asked for, if the token may see it: 403 before 404, so scope hides existence. */
+  async function municipalityFor(principal: AuthEnv['Variables']['principal'], municipalityId: string) {
+    assertInScope(principal, municipalityId);
+    const municipality = await deps.directory.getMunicipality(municipalityId);
+    if (!municipality) throw new AppError(404, 'municipality_not_found', `No member municipality has the id ${municipalityId}`);
+    return { id: municipality.id, name: municipality.name };
+  }
+
+  const router = apiRouter<AuthEnv>();
+  router.use(requirePermission('statistics:read'));
+  return router
+    .openapi(municipalityStatistics, async (c) => {
+      const { municipalityId } = c.req.valid('param');
+      const { from, to, groupBy } = c.req.valid('query');
+      const municipality = await municipalityFor(c.get('principal'), municipalityId);
+      const calls = await statistics.endedCalls({ municipalityId, fromMs: from, toMs: to });
+      const options = statistics.figureOptions;
+      return c.json(
+        {
+          municipality,
+          from: localIso(from),
+          to: localIso(to),
+          serviceLevelSeconds: statistics.serviceLevelSeconds(municipalityId),
+          groupBy,
+          total: computeFigures(calls, options),
+          periods: figuresByPeriod(calls, periodsCovering(from, to, groupBy, ZONE), options),
+        },
+        200,
+      );
+    })
+    .openapi(operatorStatistics, async (c) => {
+      const query = c.req.valid('query');
+      const municipalityId = scopedMunicipality(c.get('principal'), query.municipality);
+      const municipality = municipalityId === undefined ? undefined : await deps.directory.getMunicipality(municipalityId);
+      if (municipalityId !== undefined && !municipality) throw invalidFields([{ field: 'query.municipality', problem: `${municipalityId} is not a member municipality` }]);
+      const calls = await statistics.endedCalls({ municipalityId, fromMs: query.from, toMs: query.to });
+      const operators = await Promise.all(
+        figuresByOperator(calls, statistics.figureOptions).map(async (figures) => ({ ...figures, name: (await deps.tokens.get(figures.operatorId))?.name ?? null })),
+      );
+      return c.json(
+        {
+          from: localIso(query.from),
+          to: localIso(query.to),
+          municipality: municipality ? { id: municipality.id, name: municipality.name } : null,
+          operators,
+        },
+        200,
+      );
+    })
+    .openapi(costSplit, async (c) => {
+      const { municipalityId } = c.req.valid('param');
+      const { month } = c.req.valid('query');
+      const municipality = await municipalityFor(c.get('principal'), municipalityId);
+      const start = DateTime.fromISO(month, { zone: ZONE });
+      const range = { fromMs: start.toMillis(), toMs: start.plus({ months: 1 }).toMillis() };
+      // One read of the whole region's month: the municipality's calls are among them.
+      const regionCalls = await statistics.endedCalls(range);
+      const csv = costSplitCsv({
+        municipality,
+        days: periodsCovering(range.fromMs, range.toMs, 'day', ZONE),
+        calls: regionCalls.filter((call) => call.municipalityId === municipalityId),
+        regionCalls,
+        options: statistics.figureOptions,
+      });
+      return c.body(csv, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="cost-split-${municipalityId}-${month}.csv"`,
+      });
+    });
+}
