@@ -77,7 +77,35 @@ const cases: Case[] = [
   ...versionedResourceCases('greetings', (m) => ({ municipalityId: m, greeting: 'Välkommen' }), { greeting: 'Hej' }, (m) =>
     t.admin.greetings.create({ municipalityId: m, greeting: 'God dag' }, localActor('test setup')),
   ),
+  ...directoryCases(),
 ];
+
+/** The shared directory: like an admin resource, but replaced whole (PUT), and operators set the hänvisning. */
+function directoryCases(): Case[] {
+  const everyone: Role[] = ['region-admin', 'municipality-admin', 'operator', 'auditor'];
+  const only = (allowed: Role[], m: string) => (m === VANNAS ? allowed : allowed.filter((role) => role !== 'municipality-admin'));
+  const entry = (m: string, name: string) => ({ kind: 'function', name, municipalityId: m });
+  const ifMatch = { 'if-match': '"1"' };
+  return [VANNAS, UMEA].flatMap((m): Case[] => {
+    const whose = m === VANNAS ? 'own municipality’s' : 'another municipality’s';
+    const seeded = async () => `/api/v1/directory/entries/${(await t.entries.create(entry(m, 'Seeded'), localActor('test setup'))).id}`;
+    return [
+      { what: `search ${whose} directory`, method: 'GET', path: `/api/v1/directory/search?q=x&municipality=${m}`, allowed: only(everyone, m) },
+      { what: `list ${whose} directory entries`, method: 'GET', path: `/api/v1/directory/entries?municipality=${m}`, allowed: only(everyone, m) },
+      { what: `read one of ${whose} directory entries`, method: 'GET', path: seeded, allowed: only(everyone, m) },
+      { what: `create one of ${whose} directory entries`, method: 'POST', path: '/api/v1/directory/entries', body: entry(m, 'New'), allowed: only(['region-admin', 'municipality-admin'], m) },
+      { what: `replace one of ${whose} directory entries`, method: 'PUT', path: seeded, body: entry(m, 'Changed'), headers: ifMatch, allowed: only(['region-admin', 'municipality-admin'], m) },
+      { what: `delete one of ${whose} directory entries`, method: 'DELETE', path: seeded, headers: ifMatch, allowed: only(['region-admin', 'municipality-admin'], m) },
+      {
+        what: `set the hänvisning of one of ${whose} directory entries`,
+        method: 'PUT',
+        path: async () => `${await seeded()}/absence`,
+        body: { reason: 'lunch' },
+        allowed: only(['region-admin', 'municipality-admin', 'operator'], m),
+      },
+    ];
+  });
+}
 
 /**
  * A versioned admin resource: everyone with a token reads (nothing secret is in a view; a

@@ -3,6 +3,7 @@ import { assertInScope, scopedMunicipality } from '../../auth/access.js';
 import { OBJECT_ID, type Patch, type VersionedStore, type Versioned } from '../../admin/versioned-store.js';
 import { AppError } from '../../errors.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
+import { ETagHeader, IfMatchHeaders, basedOn, etag } from '../etag.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
 
 /**
@@ -33,30 +34,6 @@ export function viewSchema<S extends z.ZodRawShape>(name: string, fields: S) {
 }
 
 const IdParams = z.object({ id: z.string().regex(OBJECT_ID, 'must be an id as the API gave it (16 hex digits, or a kommunkod)') });
-
-const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
-const IfMatchHeaders = z.object({
-  'if-match': z
-    .string()
-    .regex(ETAG, 'must be one ETag as GET gave it, e.g. "3"')
-    .optional()
-    .openapi({ description: 'Required: the ETag of the version being changed (428 without it, 412 when it is not the current one)', example: '"3"' }),
-});
-
-const ETagHeader = { ETag: { description: 'The version of the object, to send back as If-Match', schema: { type: 'string' as const, example: '"3"' } } };
-
-const etag = (version: number) => `"${version}"`;
-
-/**
- * The version an If-Match names. A weak ETag (W/"3", as some proxies rewrite it) names the same
- * version: one version has exactly one representation.
- */
-function basedOn(ifMatch: string | undefined): number {
-  if (ifMatch === undefined) {
-    throw new AppError(428, 'precondition_required', 'Send If-Match with the ETag of the version you are changing (from GET), so that no one else’s change is overwritten');
-  }
-  return Number(ETAG.exec(ifMatch)![1]);
-}
 
 export function adminResourceRoutes<Doc extends { municipalityId: string }, Input, View>(options: AdminResourceOptions<Doc, Input, View>) {
   const { plural, store, shown, schemas } = options;
