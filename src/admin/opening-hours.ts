@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import { type RegionConfig, dayHours, weeklyHours } from '../config/region-schema.js';
+import { type RegionConfig, closedEves, dayHours, timeOfDay, weeklyHours } from '../config/region-schema.js';
+import { CLOSABLE_EVES } from '../hours/swedish-calendar.js';
 import { z } from '../http/openapi.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -8,9 +9,11 @@ import type { RegionRules } from './region-rules.js';
 import { createVersionedStore, onePerMunicipality } from './versioned-store.js';
 
 /**
- * Opening hours, stored and validated only: what they mean for a call (holidays, klämdagar,
- * which rule wins) is the routing's (issue 4). Times of day are local (Europe/Stockholm);
- * instants are ISO 8601 with their UTC offset, so a moment is never ambiguous across DST.
+ * Opening hours as IT staff keep them: weekly hours, the manual override, how the municipality
+ * keeps the Swedish calendar (closed eves, early closing before holidays) and one-off
+ * exceptions. What they mean for a call at an instant is hours/opening-state.ts's. Times of day
+ * are local (Europe/Stockholm); instants are ISO 8601 with their UTC offset, so a moment is
+ * never ambiguous across DST.
  */
 
 const Instant = z.iso
@@ -35,6 +38,15 @@ const openingHoursFields = {
   municipalityId: MunicipalityIdSchema,
   weekly: WeeklyHoursSchema,
   override: OverrideSchema.optional(),
+  // Plain zod schemas shared with the config (region-schema.ts): .meta, not .openapi, describes them.
+  closedEves: closedEves.default([...CLOSABLE_EVES]).meta({
+    description: 'The eves closed all day like public holidays (default all three); an eve left out keeps its weekly hours, shortened as a day before a holiday',
+    example: ['midsommarafton', 'julafton', 'nyårsafton'],
+  }),
+  preHolidayClosesAt: timeOfDay.optional().meta({
+    description: 'On a day before a public holiday or closed eve (skärtorsdagen, valborgsmässoafton, 23 December, ...) the day’s hours end at this local time; unset: the weekly hours as usual',
+    example: '15:00',
+  }),
 };
 
 export type OpeningHoursDoc = z.output<z.ZodObject<typeof openingHoursFields>>;
@@ -58,20 +70,20 @@ export const openingExceptionBodies = bodySchemas('OpeningException', exceptionF
 
 /** Weekly hours and the manual override: one object per municipality, its id the kommunkod; until one is stored, GET shows config/region.yaml's hours. */
 export function createOpeningHoursStore(redis: RedisClient, k: Keys, audit: AuditLog, rules: RegionRules, region: RegionConfig) {
-  const configured = new Map(region.municipalities.map((m) => [m.id, m.openingHours]));
+  const configured = new Map(region.municipalities.map((m) => [m.id, m]));
   return createVersionedStore<OpeningHoursDoc, OpeningHoursInput>(redis, k, audit, {
     type: 'opening-hours',
     schema: rules.memberObject(openingHoursFields, () => undefined),
     ...onePerMunicipality,
     seed(id) {
-      const weekly = configured.get(id);
-      return weekly && { municipalityId: id, weekly };
+      const m = configured.get(id);
+      return m && { municipalityId: id, weekly: m.openingHours, closedEves: m.closedEves, ...(m.preHolidayClosesAt ? { preHolidayClosesAt: m.preHolidayClosesAt } : {}) };
     },
     label: (doc) => `the opening hours of ${doc.municipalityId}`,
   });
 }
 
-/** One-off periods (Julafton, Personaldag) that replace the weekly hours; they may overlap, and issue 4 decides what wins. */
+/** One-off periods (Personaldag, a summer closure) that replace the weekly hours and the calendar; where they overlap, hours/opening-state.ts decides which wins. */
 export function createOpeningExceptionStore(redis: RedisClient, k: Keys, audit: AuditLog, rules: RegionRules) {
   return createVersionedStore<OpeningExceptionDoc>(redis, k, audit, {
     type: 'opening-exception',
