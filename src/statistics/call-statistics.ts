@@ -28,13 +28,23 @@ export function createCallStatistics(redis: RedisClient, k: Keys, region: Region
 
   return {
     serviceLevelSeconds,
-    figureOptions: { serviceLevelSeconds } satisfies FigureOptions,
+
+    /**
+     * Whose threshold counts: a municipality's figures use that municipality's for every call
+     * (a call that overflowed into another queue still counts for the municipality called);
+     * figures across municipalities (an operator's, the region's) use each call's own.
+     */
+    figureOptions: (municipalityId?: string): FigureOptions => ({
+      serviceLevelSeconds: municipalityId === undefined ? serviceLevelSeconds : () => serviceLevelSeconds(municipalityId),
+    }),
 
     /**
      * The calls enqueued in [fromMs, toMs) that have ended, oldest first: ids from the
-     * enqueuedAt-scored index, then the hashes in pipelined batches. Calls still waiting or
-     * talking are left out (their figures are not final). A record that cannot be read is
-     * left out and logged, so one damaged hash does not hide a month's statistics.
+     * enqueuedAt-scored index, then the hashes in pipelined batches. A municipality's calls are
+     * those of its index, i.e. the calls that arrived for it, even if the record now names
+     * another (overflowed to that one's queue). Calls still waiting, talking or scheduled are
+     * left out (their figures are not final). A record that cannot be read is left out and
+     * logged, so one damaged hash does not hide a month's statistics.
      */
     async endedCalls({ municipalityId, fromMs, toMs }: CallRange): Promise<CallRecord[]> {
       const index = municipalityId === undefined ? k.callsByTime() : k.callsByMunicipality(municipalityId);

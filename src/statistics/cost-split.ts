@@ -45,12 +45,14 @@ export interface CostSplitInput {
   calls: readonly CallRecord[];
   /** Every member's ended calls of the month (the municipality's included). */
   regionCalls: readonly CallRecord[];
+  /** The municipality's threshold; each call's own for the region. */
   options: FigureOptions;
+  regionOptions: FigureOptions;
 }
 
-export function costSplitCsv({ municipality, days, calls, regionCalls, options }: CostSplitInput): string {
+export function costSplitCsv({ municipality, days, calls, regionCalls, options, regionOptions }: CostSplitInput): string {
   const own = figuresByPeriod(calls, days, options);
-  const region = figuresByPeriod(regionCalls, days, options);
+  const region = figuresByPeriod(regionCalls, days, regionOptions);
   const row = (date: string, f: Figures, r: Figures) => {
     const talkMinutes = f.talkSeconds / 60;
     const regionTalkMinutes = r.talkSeconds / 60;
@@ -72,7 +74,7 @@ export function costSplitCsv({ municipality, days, calls, regionCalls, options }
     ];
   };
   const rows = own.map((day, i) => row(day.start.slice(0, 'YYYY-MM-DD'.length), day, region[i]!));
-  rows.push(row('total', computeFigures(calls, options), computeFigures(regionCalls, options)));
+  rows.push(row('total', computeFigures(calls, options), computeFigures(regionCalls, regionOptions)));
   return stringify(rows, { header: true, columns: [...COST_SPLIT_COLUMNS] });
 }
 

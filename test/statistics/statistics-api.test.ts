@@ -25,12 +25,16 @@ beforeEach(async () => {
   bo = await operator('Bo');
 });
 
-/** Writes a record as the queue scripts do: a hash of strings, indexed by arrival (store/lua/enqueue.lua). */
-async function store(record: CallRecord, extra: Record<string, string> = {}) {
+/**
+ * Writes a record as the queue scripts do: a hash of strings, indexed by arrival under the
+ * municipality it arrived for (store/lua/enqueue.lua), which is the record's own unless the
+ * call has since moved to another's queue.
+ */
+async function store(record: CallRecord, extra: Record<string, string> = {}, arrivedFor = record.municipalityId) {
   const hash = Object.fromEntries(Object.entries(record).flatMap(([field, value]) => (value === undefined ? [] : [[field, String(value)]])));
   await ctx.redis.hSet(ctx.k.call(record.callId), { ...hash, ...extra });
   await ctx.redis.zAdd(ctx.k.callsByTime(), { score: record.enqueuedAt, value: record.callId });
-  await ctx.redis.zAdd(ctx.k.callsByMunicipality(record.municipalityId), { score: record.enqueuedAt, value: record.callId });
+  await ctx.redis.zAdd(ctx.k.callsByMunicipality(arrivedFor), { score: record.enqueuedAt, value: record.callId });
 }
 
 /** November 2026 in Vännäs and Umeå, with one call of each kind the reader must leave out. */
@@ -117,6 +121,15 @@ describe('GET /api/v1/statistics/municipalities/{id}', () => {
     expect(body.total).toMatchObject({ offered: 2, answered: 1, abandoned: 1, answeredWithinServiceLevel: 1 });
     const operatorsView = await get(`/api/v1/statistics/operators?from=${from}&to=${to}`);
     expect(operatorsView.body.operators).toEqual([expect.objectContaining({ operatorId: anna.id, name: 'Anna', offered: 1, answered: 1 })]);
+  });
+
+  it('counts a call for the municipality it arrived for, even after it moved to another’s queue', async () => {
+    // Arrived for Vännäs, overflowed into Umeå's queue (the record names Umeå now), answered there.
+    await store(ended('answered', { at: '2026-11-04T10:00:00+01:00', waitS: 50, talkS: 60, municipalityId: UMEA, operatorId: bo.id }), { overflowFrom: VANNAS }, VANNAS);
+    expect((await get(`/api/v1/statistics/municipalities/${VANNAS}?${NOVEMBER}`)).body.total).toMatchObject({ offered: 1, answered: 1, talkSeconds: 60 });
+    expect((await get(`/api/v1/statistics/municipalities/${UMEA}?${NOVEMBER}`)).body.total).toMatchObject({ offered: 0 });
+    const csv = parse(await (await getCsv(`/api/v1/statistics/municipalities/${VANNAS}/cost-split.csv?month=2026-11`)).text(), { columns: true }) as { date: string; offered: string }[];
+    expect(csv.find((r) => r.date === 'total')?.offered).toBe('1');
   });
 
   it('answers 404 for a municipality that is not a member', async () => {

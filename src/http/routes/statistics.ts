@@ -154,7 +154,7 @@ export function statisticsRoutes(deps: { statistics: CallStatistics; directory: 
       const { from, to, groupBy } = c.req.valid('query');
       const municipality = await municipalityFor(c.get('principal'), municipalityId);
       const calls = await statistics.endedCalls({ municipalityId, fromMs: from, toMs: to });
-      const options = statistics.figureOptions;
+      const options = statistics.figureOptions(municipalityId);
       return c.json(
         {
           municipality,
@@ -175,7 +175,7 @@ export function statisticsRoutes(deps: { statistics: CallStatistics; directory: 
       if (municipalityId !== undefined && !municipality) throw invalidFields([{ field: 'query.municipality', problem: `${municipalityId} is not a member municipality` }]);
       const calls = await statistics.endedCalls({ municipalityId, fromMs: query.from, toMs: query.to });
       const operators = await Promise.all(
-        figuresByOperator(calls, statistics.figureOptions).map(async (figures) => ({ ...figures, name: (await deps.tokens.get(figures.operatorId))?.name ?? null })),
+        figuresByOperator(calls, statistics.figureOptions()).map(async (figures) => ({ ...figures, name: (await deps.tokens.get(figures.operatorId))?.name ?? null })),
       );
       return c.json(
         {
@@ -193,14 +193,14 @@ export function statisticsRoutes(deps: { statistics: CallStatistics; directory: 
       const municipality = await municipalityFor(c.get('principal'), municipalityId);
       const start = DateTime.fromISO(month, { zone: ZONE });
       const range = { fromMs: start.toMillis(), toMs: start.plus({ months: 1 }).toMillis() };
-      // One read of the whole region's month: the municipality's calls are among them.
-      const regionCalls = await statistics.endedCalls(range);
+      const [calls, regionCalls] = await Promise.all([statistics.endedCalls({ municipalityId, ...range }), statistics.endedCalls(range)]);
       const csv = costSplitCsv({
         municipality,
         days: periodsCovering(range.fromMs, range.toMs, 'day', ZONE),
-        calls: regionCalls.filter((call) => call.municipalityId === municipalityId),
+        calls,
         regionCalls,
-        options: statistics.figureOptions,
+        options: statistics.figureOptions(municipalityId),
+        regionOptions: statistics.figureOptions(),
       });
       return c.body(csv, 200, {
         'content-type': 'text/csv; charset=utf-8',
