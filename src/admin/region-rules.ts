@@ -5,7 +5,7 @@ import { e164Digits, formatForDisplay } from '../numbers/phone-number.js';
 type Range = { from: string; to: string };
 
 /** Ends are written with the same number of digits (region-schema.ts), so only values that long can fall inside. */
-function inRanges(ranges: readonly Range[], value: string, magnitude: (v: string) => number): boolean {
+export function inRanges(ranges: readonly Range[], value: string, magnitude: (v: string) => number): boolean {
   return ranges.some((r) => r.from.length === value.length && magnitude(r.from) <= magnitude(value) && magnitude(value) <= magnitude(r.to));
 }
 

@@ -40,6 +40,10 @@ export interface CallRecord {
    * the call is offered and kept afterwards, so that events of an older leg are recognised as stale.
    */
   operatorChannelId?: string;
+  /** The priority class the caller fell in when queued (queue/priority.ts); absent for most calls. */
+  priorityClass?: string;
+  /** That class's boost: the call is chosen as if it had waited this much longer (store/lua/claim.lua). */
+  priorityBoostSeconds?: number;
   /** How many times the call was offered to an operator's phone. */
   attempts: number;
   outcome?: CallOutcome;

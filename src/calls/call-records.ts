@@ -20,6 +20,8 @@ const callHashSchema = z.object({
   endedAt: ms.optional(),
   operatorId: z.string().optional(),
   operatorChannelId: z.string().optional(),
+  priorityClass: z.string().optional(),
+  priorityBoostSeconds: ms.optional(),
   attempts: ms,
   outcome: z.enum(CALL_OUTCOMES).optional(),
   waitMs: ms.optional(),

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { hashReply, runScript } from '../store/scripts.js';
+import type { PriorityClassifier } from './priority.js';
 
 /** What the media side knows of a new call; the queue adds the rest of the record. */
 export type EnqueueInput = Pick<CallRecord, 'callId' | 'channelId' | 'municipalityId' | 'calledNumber' | 'caller' | 'reason'>;
@@ -29,7 +30,14 @@ export interface WaitingCall {
  * and app instances never see or make half a change, and each is safe to retry after a lost
  * reply. Conflicts are AppErrors: see store/scripts.ts for codes and statuses.
  */
-export function createCallQueue(redis: RedisClient, k: Keys) {
+export interface CallQueueOptions {
+  /** Puts callers in the called municipality's priority class (queue/priority.ts); none without it. */
+  classify?: PriorityClassifier;
+  /** The operator's wrap-up after an answered call ends (config region.wrapUpSeconds); none without it. */
+  wrapUpSeconds?: number;
+}
+
+export function createCallQueue(redis: RedisClient, k: Keys, { classify, wrapUpSeconds = 0 }: CallQueueOptions = {}) {
   const { prefix } = k;
 
   async function claim(operatorId: string, callId: string): Promise<CallRecord | null> {
@@ -40,13 +48,17 @@ export function createCallQueue(redis: RedisClient, k: Keys) {
   return {
     ...createCallRecords(redis, k),
 
-    /** Puts a call at the end of its municipality's queue. Repeating it for the same call changes nothing. */
+    /**
+     * Puts a call at the end of its municipality's queue, in the caller's priority class if any.
+     * Repeating it for the same call changes nothing.
+     */
     async enqueue(input: EnqueueInput): Promise<QueuedCall> {
       const { callId, municipalityId } = input;
+      const priority = classify?.(municipalityId, input.caller);
       const reply = await runScript(
         redis.queueEnqueue(
           [k.call(callId), k.queue(municipalityId), k.queueSeq(), k.activeCalls(), k.callsByTime(), k.callsByMunicipality(municipalityId)],
-          [prefix, callId, input.channelId, municipalityId, input.calledNumber, input.caller, input.reason],
+          [prefix, callId, input.channelId, municipalityId, input.calledNumber, input.caller, input.reason, priority?.priorityClass ?? '', String(priority?.boostSeconds ?? 0)],
         ),
         { callId },
       );
@@ -54,8 +66,10 @@ export function createCallQueue(redis: RedisClient, k: Keys) {
     },
 
     /**
-     * Gives the operator the longest-waiting call of the municipalities they serve, or null
-     * when none waits. The operator must be logged in and available.
+     * Gives the operator the next call of the municipalities they serve — the longest-waiting,
+     * weighted by the operator's weight for its municipality and the call's priority boost
+     * (store/lua/claim.lua) — or null when none waits. The operator must be logged in and
+     * available or in wrap-up (which this ends); 409 operator_paused when paused.
      */
     claimNext: (operatorId: string): Promise<CallRecord | null> => claim(operatorId, ''),
 
@@ -85,12 +99,13 @@ export function createCallQueue(redis: RedisClient, k: Keys) {
     },
 
     /**
-     * The call ended, in whatever state it was (see store/lua/finish.lua for outcome and times).
+     * The call ended, in whatever state it was (see store/lua/finish.lua for outcome and times);
+     * the operator who talked to the caller goes into wrap-up.
      * With `operatorChannelId` the operator hung up: the call ends only if it was answered on that
      * leg. Null when nothing ended: no such call (never queued), or not answered on that leg.
      */
     async finish(callId: string, { operatorChannelId = '' }: { operatorChannelId?: string } = {}): Promise<CallRecord | null> {
-      const reply = await redis.queueFinish([k.call(callId), k.activeCalls()], [prefix, callId, operatorChannelId]);
+      const reply = await redis.queueFinish([k.call(callId), k.activeCalls()], [prefix, callId, operatorChannelId, String(wrapUpSeconds * 1000)]);
       return reply === null ? null : parseCallRecord(hashReply(reply));
     },
 

@@ -11,6 +11,8 @@
  * | {p}:did-ranges                   | zset   | member "start:end:municipalityId", score = end (E.164 digits) |
  * | {p}:queue-seq                    | string | counter giving each enqueued call its place in line        |
  * | {p}:queue:{municipalityId}       | zset   | waiting call ids, score = place in line (lower = earlier)  |
+ * | {p}:queue-boost:{munId}:{seconds}| zset   | the waiting calls of one priority boost, score = place (claim.lua reads their head) |
+ * | {p}:queue-boosts:{munId}         | set    | the boosts (seconds) that have a queue-boost sub-queue     |
  * | {p}:call:{callId}                | hash   | the call record (see calls/call-record.ts)                 |
  * | {p}:calls:active                 | set    | ids of calls not yet ended (reconciled with ARI at start)  |
  * | {p}:calls:by-time                | zset   | every call id, score = enqueuedAt (ms)                     |
@@ -35,7 +37,7 @@
  * | {p}:contacts:{extension}         | zset   | SIP contact URIs registered for an extension, score = expiry (ms) |
  * | {p}:events                       | stream | every call, queue and operator change: type, municipalityId, fields; id = sequence; capped ~100 000 (events/) |
  *
- * Lua scripts build {p}:call:{id}, {p}:queue:{id} and {p}:operator:{id} keys themselves from the
+ * Lua scripts build {p}:call:{id}, {p}:queue:{id}, {p}:queue-boost(s):..., {p}:operator:{id} keys themselves from the
  * prefix (store/lua/_shared.lua: keep the two in step; emit_event there writes {p}:events), so the store assumes one Redis (not a
  * cluster); the prefix is passed to every script as ARGV[1]. Likewise store/lua/admin-change.lua
  * builds the admin-index, claim and claim-refs keys, and the key of a claim's holder.

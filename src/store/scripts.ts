@@ -23,6 +23,8 @@ export const scripts = {
   queueListWaiting: script('list-waiting', 1, { readOnly: true }),
   operatorLogin: script('operator-login', 2),
   operatorLogout: script('operator-logout', 2),
+  operatorPause: script('operator-pause', 1),
+  operatorReady: script('operator-ready', 1),
   adminChange: script('admin-change', 3),
 };
 
@@ -61,6 +63,7 @@ const SCRIPT_ERRORS = {
   municipality_not_served: { status: 403, message: (s: ScriptSubject) => `operator ${s.operatorId} does not serve the municipality of call ${s.callId}` },
   operator_not_logged_in: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is not logged in` },
   operator_busy: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is busy with a call` },
+  operator_paused: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is paused: say you are ready first` },
 } as const satisfies Record<string, { status: AppError['status']; message: (s: ScriptSubject) => string }>;
 
 export type ScriptErrorCode = keyof typeof SCRIPT_ERRORS;

@@ -48,19 +48,6 @@ local function position(prefix, municipality_id, call_id)
   return 0
 end
 
--- Makes the operator who was offered (or answered) call_id available again. Guarded on the
--- operator's own callId, so an operator who has since moved on is left alone.
-local function release_operator(prefix, operator_id, call_id)
-  if not operator_id then
-    return
-  end
-  local key = operator_key(prefix, operator_id)
-  if redis.call('HGET', key, 'callId') == call_id then
-    redis.call('HSET', key, 'state', 'available')
-    redis.call('HDEL', key, 'callId')
-  end
-end
-
 -- Every change of a call, queue or operator appends one event to the capped stream
 -- {p}:events (src/events/, keys.ts), in the same script as the change, so the stream never
 -- misses a change nor tells of one that did not happen. The stream id is the event's
@@ -83,4 +70,90 @@ local function emit_event(prefix, type, municipality_id, fields)
     table.insert(args, value)
   end
   return redis.call('XADD', unpack(args))
+end
+
+-- Fields that belong to one operator state only; set_operator_state clears those of the others.
+local OPERATOR_STATE_FIELDS = { 'callId', 'pauseReason', 'pauseNote', 'wrapUpUntil' }
+
+-- Emits operator.state with the operator's current state and that state's own fields, and
+-- the municipalities served (comma-separated, for the stream's filter). The operator must be
+-- logged in (operator-logout.lua emits its own 'logged-out').
+local function emit_operator_state(prefix, operator_id)
+  local operator = read_hash(operator_key(prefix, operator_id))
+  local event = { 'operatorId', operator_id, 'state', operator.state, 'municipalities', table.concat(cjson.decode(operator.municipalities), ',') }
+  for _, name in ipairs(OPERATOR_STATE_FIELDS) do
+    if operator[name] then
+      table.insert(event, name)
+      table.insert(event, operator[name])
+    end
+  end
+  return emit_event(prefix, 'operator.state', '', event)
+end
+
+-- Moves a logged-in operator to a state (available, connecting, on-call, wrap-up, paused) with
+-- that state's own fields (a table: callId for connecting/on-call, pauseReason and pauseNote
+-- for paused, wrapUpUntil in ms for wrap-up), clears the other states' fields, stamps
+-- stateSince and emits operator.state. Call it after the script's checks.
+local function set_operator_state(prefix, operator_id, state, fields)
+  local key = operator_key(prefix, operator_id)
+  fields = fields or {}
+  local set = { key, 'state', state, 'stateSince', now_ms() }
+  for _, name in ipairs(OPERATOR_STATE_FIELDS) do
+    if fields[name] == nil then
+      redis.call('HDEL', key, name)
+    else
+      table.insert(set, name)
+      table.insert(set, fields[name])
+    end
+  end
+  redis.call('HSET', unpack(set))
+  emit_operator_state(prefix, operator_id)
+end
+
+-- Makes the operator who was offered (or answered) call_id available again, or, with
+-- wrap_up_ms > 0, in wrap-up until then. Guarded on the operator's own callId, so an operator
+-- who has since moved on is left alone.
+local function release_operator(prefix, operator_id, call_id, wrap_up_ms)
+  if not operator_id then
+    return
+  end
+  if redis.call('HGET', operator_key(prefix, operator_id), 'callId') ~= call_id then
+    return
+  end
+  if wrap_up_ms and wrap_up_ms > 0 then
+    set_operator_state(prefix, operator_id, 'wrap-up', { wrapUpUntil = now_ms() + wrap_up_ms })
+  else
+    set_operator_state(prefix, operator_id, 'available')
+  end
+end
+
+-- A call with a priority class (priorityBoostSeconds > 0) is also kept in a sub-queue of its
+-- municipality per boost, {p}:queue-boost:{municipalityId}:{seconds} (scored by place like the
+-- queue), and the boosts in use in {p}:queue-boosts:{municipalityId}: claim.lua then looks only
+-- at the head of the queue and the head of each sub-queue. Put a call (back) in its queue with
+-- queue_add and take it out with queue_remove; claim.lua drops sub-queue entries whose call is
+-- no longer in the queue, so a script that only ZREMs from the queue is still correct.
+local function queue_boost_key(prefix, municipality_id, boost)
+  return prefix .. ':queue-boost:' .. municipality_id .. ':' .. boost
+end
+
+local function queue_boosts_key(prefix, municipality_id)
+  return prefix .. ':queue-boosts:' .. municipality_id
+end
+
+local function queue_add(prefix, municipality_id, call_id, place, boost)
+  redis.call('ZADD', queue_key(prefix, municipality_id), place, call_id)
+  boost = tonumber(boost) or 0
+  if boost > 0 then
+    redis.call('ZADD', queue_boost_key(prefix, municipality_id, boost), place, call_id)
+    redis.call('SADD', queue_boosts_key(prefix, municipality_id), boost)
+  end
+end
+
+local function queue_remove(prefix, municipality_id, call_id, boost)
+  redis.call('ZREM', queue_key(prefix, municipality_id), call_id)
+  boost = tonumber(boost) or 0
+  if boost > 0 then
+    redis.call('ZREM', queue_boost_key(prefix, municipality_id, boost), call_id)
+  end
 end

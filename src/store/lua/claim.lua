@@ -1,19 +1,28 @@
--- An operator takes a waiting call: the one given, or the longest-waiting call of all the
--- queues of the municipalities the operator serves. The call leaves its queue and becomes
--- connecting (the operator's phone rings); the operator becomes connecting with its callId.
+-- An operator takes a waiting call: the one given, or the best of all the queues of the
+-- municipalities the operator serves. The call leaves its queue and becomes connecting (the
+-- operator's phone rings); the operator becomes connecting with its callId.
 -- Each offer gets its own operator leg id, "<callId>-op<attempt>" (the channel id Asterisk
 -- rings the operator on, see media/call-media.ts), so that events of an earlier offer's leg
 -- can be told apart from the current one (mark-answered, requeue, finish check it).
 --
+-- The best call has the highest score (docs/decisions.md, "Choice of the next call"):
+--   score = waited ms × the operator's weight for its municipality + priorityBoostSeconds × 1000
+-- ties going to the lower place (the earlier arrival). Within one queue and one boost the
+-- earliest place has the highest score, so only the head of each queue and of each of its
+-- boost sub-queues (_shared.lua queue_add) is looked at: a few reads per queue, whatever
+-- the queue's length.
+--
 -- KEYS[1] {p}:operator:{operatorId}
 -- ARGV[1] key prefix
 -- ARGV[2] operatorId
--- ARGV[3] callId of the call to take, or '' for the longest-waiting one
+-- ARGV[3] callId of the call to take, or '' for the best one
 --
 -- Returns the call record as HGETALL, or nil when '' was given and no call waits.
+-- Emits call.offered and operator.state.
+-- An operator in wrap-up may take a call: asking for one ends the wrap-up early.
 -- Safe to retry with a callId: an operator already connecting to that very call gets it back.
--- Errors: operator_not_logged_in, operator_busy, and with a callId also call_not_found,
--- municipality_not_served, call_not_waiting.
+-- Errors: operator_not_logged_in, operator_busy, operator_paused, and with a callId also
+-- call_not_found, municipality_not_served, call_not_waiting.
 
 local prefix, operator_id, wanted = ARGV[1], ARGV[2], ARGV[3]
 
@@ -24,11 +33,15 @@ end
 if wanted ~= '' and operator.state == 'connecting' and operator.callId == wanted then
   return redis.call('HGETALL', call_key(prefix, wanted))
 end
-if operator.state ~= 'available' then
+if operator.state == 'paused' then
+  fail('operator_paused')
+end
+if operator.state ~= 'available' and operator.state ~= 'wrap-up' then
   fail('operator_busy')
 end
 
 local served = cjson.decode(operator.municipalities)
+local weights = cjson.decode(operator.weights or '{}')
 local call_id, municipality_id
 
 if wanted ~= '' then
@@ -50,13 +63,39 @@ if wanted ~= '' then
   end
   call_id = wanted
 else
-  local best_place
+  local now = now_ms()
+  local best_score, best_place
+
+  local function consider(id, candidate, weight)
+    local call = redis.call('HMGET', call_key(prefix, candidate), 'enqueuedAt', 'place', 'priorityBoostSeconds')
+    local place = tonumber(call[2])
+    local score = (now - tonumber(call[1])) * weight + (tonumber(call[3]) or 0) * 1000
+    if not best_score or score > best_score or (score == best_score and place < best_place) then
+      best_score, best_place, call_id, municipality_id = score, place, candidate, id
+    end
+  end
+
   for _, id in ipairs(served) do
-    local head = redis.call('ZRANGE', queue_key(prefix, id), 0, 0, 'WITHSCORES')
-    if head[1] then
-      local place = tonumber(head[2])
-      if not best_place or place < best_place then
-        best_place, call_id, municipality_id = place, head[1], id
+    local weight = tonumber(weights[id]) or 1
+    local queue = queue_key(prefix, id)
+    local head = redis.call('ZRANGE', queue, 0, 0)[1]
+    if head then
+      consider(id, head, weight)
+      for _, boost in ipairs(redis.call('SMEMBERS', queue_boosts_key(prefix, id))) do
+        local sub_queue = queue_boost_key(prefix, id, boost)
+        while true do
+          local sub_head = redis.call('ZRANGE', sub_queue, 0, 0)[1]
+          if not sub_head then
+            redis.call('SREM', queue_boosts_key(prefix, id), boost)
+            break
+          end
+          if redis.call('ZSCORE', queue, sub_head) then
+            consider(id, sub_head, weight)
+            break
+          end
+          -- Left the queue through a script that did not use queue_remove.
+          redis.call('ZREM', sub_queue, sub_head)
+        end
       end
     end
   end
@@ -67,10 +106,11 @@ end
 
 local key = call_key(prefix, call_id)
 local attempt = redis.call('HINCRBY', key, 'attempts', 1)
-redis.call('ZREM', queue_key(prefix, municipality_id), call_id)
+queue_remove(prefix, municipality_id, call_id, redis.call('HGET', key, 'priorityBoostSeconds'))
 redis.call('HSET', key,
   'state', 'connecting',
   'operatorId', operator_id,
   'operatorChannelId', call_id .. '-op' .. attempt)
-redis.call('HSET', KEYS[1], 'state', 'connecting', 'callId', call_id)
+set_operator_state(prefix, operator_id, 'connecting', { callId = call_id })
+emit_event(prefix, 'call.offered', municipality_id, { 'callId', call_id, 'operatorId', operator_id })
 return redis.call('HGETALL', key)

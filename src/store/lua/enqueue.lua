@@ -1,4 +1,4 @@
--- Puts a new call at the end of its municipality's queue.
+-- Puts a new call at the end of its municipality's queue, with its priority class if any.
 --
 -- KEYS[1] {p}:call:{callId}
 -- KEYS[2] {p}:queue:{municipalityId}
@@ -9,13 +9,16 @@
 -- ARGV[1] key prefix
 -- ARGV[2] callId   ARGV[3] channelId   ARGV[4] municipalityId
 -- ARGV[5] calledNumber   ARGV[6] caller   ARGV[7] reason
+-- ARGV[8] priorityClass, or '' for none   ARGV[9] its boost in seconds (0 for none)
 --
 -- Returns {position, record as HGETALL}; position is 1-based, 0 when the call no longer waits.
+-- Emits call.queued.
 -- Safe to retry: a call id that exists already (the first attempt ran but its reply was lost)
 -- returns the stored call and its current position instead of queueing it twice.
 -- Errors: call_exists (the id is taken by a different call: other channel or municipality).
 
 local prefix, call_id, channel_id, municipality_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local priority_class, boost = ARGV[8], tonumber(ARGV[9])
 
 local existing = redis.call('HMGET', KEYS[1], 'channelId', 'municipalityId')
 if existing[1] then
@@ -41,9 +44,14 @@ redis.call('HSET', KEYS[1],
   'enqueuedAt', now,
   'place', place,
   'attempts', 0)
-redis.call('ZADD', KEYS[2], place, call_id)
+if priority_class ~= '' then
+  redis.call('HSET', KEYS[1], 'priorityClass', priority_class, 'priorityBoostSeconds', boost)
+end
+queue_add(prefix, municipality_id, call_id, place, boost)
 redis.call('SADD', KEYS[4], call_id)
 redis.call('ZADD', KEYS[5], now, call_id)
 redis.call('ZADD', KEYS[6], now, call_id)
 
-return { position(prefix, municipality_id, call_id), redis.call('HGETALL', KEYS[1]) }
+local at = position(prefix, municipality_id, call_id)
+emit_event(prefix, 'call.queued', municipality_id, { 'callId', call_id, 'position', at, 'priorityClass', priority_class })
+return { at, redis.call('HGETALL', KEYS[1]) }

@@ -6,7 +6,7 @@
 -- ARGV[2] callId
 -- ARGV[3] operatorChannelId (the operator leg that answered)
 --
--- Returns the call record as HGETALL.
+-- Returns the call record as HGETALL. Emits call.answered and operator.state.
 -- Safe to retry: a call already answered on the same operator leg is returned unchanged.
 -- Errors: call_not_found; operator_leg_stale (the leg is not the current offer's: it answered
 -- after the call went back to the queue or was offered to someone else); call_not_connecting
@@ -29,9 +29,10 @@ if call.state ~= 'connecting' then
 end
 
 local now = now_ms()
-redis.call('HSET', KEYS[1], 'state', 'answered', 'answeredAt', now, 'waitMs', now - tonumber(call.enqueuedAt))
-local operator = operator_key(prefix, call.operatorId)
-if redis.call('HGET', operator, 'callId') == call_id then
-  redis.call('HSET', operator, 'state', 'on-call')
+local wait_ms = now - tonumber(call.enqueuedAt)
+redis.call('HSET', KEYS[1], 'state', 'answered', 'answeredAt', now, 'waitMs', wait_ms)
+if redis.call('HGET', operator_key(prefix, call.operatorId), 'callId') == call_id then
+  set_operator_state(prefix, call.operatorId, 'on-call', { callId = call_id })
 end
+emit_event(prefix, 'call.answered', call.municipalityId, { 'callId', call_id, 'operatorId', call.operatorId, 'waitMs', wait_ms })
 return redis.call('HGETALL', KEYS[1])

@@ -1,24 +1,31 @@
--- Starts an operator's session, or updates it (name, phone, municipalities) if the operator
--- is already logged in and available. The session's state and loggedInAt are kept.
+-- Starts an operator's session, or updates it (name, phone, municipalities and weights) if
+-- the operator is logged in and not on a call. The session's state and loggedInAt are kept.
 --
 -- KEYS[1] {p}:operator:{operatorId}
 -- KEYS[2] {p}:operators
 -- ARGV[1] key prefix
 -- ARGV[2] operatorId   ARGV[3] name   ARGV[4] phone (SIP URI)
 -- ARGV[5] municipalities (JSON array of municipality ids)
+-- ARGV[6] weights (JSON object municipality id -> weight, claim.lua)
 --
--- Returns the operator session as HGETALL. Safe to retry (a repeated login is an update).
+-- Returns the operator session as HGETALL. Emits operator.state.
+-- Safe to retry (a repeated login is an update).
 -- Errors: operator_busy (connecting or on a call: their phone and municipalities must not
 -- change under a call).
 
+local prefix, operator_id = ARGV[1], ARGV[2]
+
 local state = redis.call('HGET', KEYS[1], 'state')
-if state and state ~= 'available' then
+if state == 'connecting' or state == 'on-call' then
   fail('operator_busy')
 end
 
-redis.call('HSET', KEYS[1], 'id', ARGV[2], 'name', ARGV[3], 'phone', ARGV[4], 'municipalities', ARGV[5])
-if not state then
-  redis.call('HSET', KEYS[1], 'state', 'available', 'loggedInAt', now_ms())
-  redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'id', operator_id, 'name', ARGV[3], 'phone', ARGV[4], 'municipalities', ARGV[5], 'weights', ARGV[6])
+if state then
+  emit_operator_state(prefix, operator_id)
+else
+  redis.call('HSET', KEYS[1], 'loggedInAt', now_ms())
+  redis.call('SADD', KEYS[2], operator_id)
+  set_operator_state(prefix, operator_id, 'available')
 end
 return redis.call('HGETALL', KEYS[1])

@@ -1,6 +1,6 @@
 -- The operator's phone did not answer (or could not be rung): the call goes back to its
 -- ORIGINAL place in its queue (its place number is its score), ahead of everyone who came
--- after it. connecting -> waiting; the operator becomes available.
+-- after it, with its priority class. connecting -> waiting; the operator becomes available.
 --
 -- KEYS[1] {p}:call:{callId}
 -- ARGV[1] key prefix
@@ -9,7 +9,7 @@
 --
 -- Returns {position, record as HGETALL}, position 1-based; or nil when that leg is not the
 -- pending offer of the call (a late event of an earlier offer, or the call was answered or
--- ended): then nothing changes.
+-- ended): then nothing changes. Emits call.requeued and operator.state.
 -- Safe to retry: a call already back in its queue from that leg is returned with its position.
 -- Errors: call_not_found.
 
@@ -23,9 +23,11 @@ if call.operatorChannelId ~= operator_channel_id or (call.state ~= 'connecting' 
   return nil
 end
 if call.state == 'connecting' then
-  redis.call('ZADD', queue_key(prefix, call.municipalityId), tonumber(call.place), call_id)
+  queue_add(prefix, call.municipalityId, call_id, tonumber(call.place), call.priorityBoostSeconds)
   redis.call('HSET', KEYS[1], 'state', 'waiting')
   redis.call('HDEL', KEYS[1], 'operatorId')
   release_operator(prefix, call.operatorId, call_id)
+  emit_event(prefix, 'call.requeued', call.municipalityId,
+    { 'callId', call_id, 'position', position(prefix, call.municipalityId, call_id), 'operatorId', call.operatorId })
 end
 return { position(prefix, call.municipalityId, call_id), redis.call('HGETALL', KEYS[1]) }
