@@ -57,7 +57,11 @@ export function createCallStatistics(redis: RedisClient, k: Keys, region: Region
         hashes.forEach((hash, j) => {
           if (hash.state !== 'ended') return;
           try {
-            records.push(parseCallRecord(hash));
+            const record = parseCallRecord(hash);
+            // The index's score is the enqueuedAt of nearly every record, but a call-back is
+            // indexed at its booking and keeps its call's enqueuedAt: the range goes by the
+            // record, so that the total is always the sum of the periods.
+            if (record.enqueuedAt >= fromMs && record.enqueuedAt < toMs) records.push(record);
           } catch (error) {
             log.warn({ callId: batch[j], err: error }, 'call record left out of statistics: it cannot be read');
           }
