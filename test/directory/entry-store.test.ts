@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import type { Principal } from '../../src/auth/access.js';
+import { rowProblemsOf } from '../../src/import/row-problems.js';
 import { directoryEntrySchema } from '../../src/directory/entries/entry-schema.js';
 import { useRedis } from '../support/redis.js';
 import { entryStoreAs, person, snapshot, UMEA, unit, VANNAS } from './support.js';
@@ -196,9 +197,9 @@ describe('directory entries: bulk import, all or nothing', () => {
       person('Fel', 'Kommun', UMEA),
     ]);
 
-    await expect(attempt).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
-    const message = (await attempt.catch((error: Error) => error.message)) as string;
-    for (const field of ['rows[1].givenName', 'rows[2].phoneNumbers[0]', 'rows[3].municipalityId']) expect(message).toContain(field);
+    await expect(attempt).rejects.toMatchObject({ status: 400, code: 'invalid_rows' });
+    const problems = rowProblemsOf(await attempt.catch((error: unknown) => error))!;
+    expect(problems.map((p) => `${p.row} ${p.field}`)).toEqual(['1 givenName', '2 phoneNumbers[0]', '3 municipalityId']);
     expect(await snapshot(ctx)).toEqual(before);
   });
 
@@ -208,7 +209,8 @@ describe('directory entries: bulk import, all or nothing', () => {
 
     const attempt = s.bulkReplace(VANNAS, [unit('function', 'Växeln', VANNAS), person('Krock', 'Krocksson', VANNAS, { phoneNumbers: ['090-16 10 01'] })]);
 
-    await expect(attempt).rejects.toMatchObject({ status: 409, code: 'number_taken', details: { field: 'rows[1].phoneNumbers', name: 'Umeå Person' } });
+    await expect(attempt).rejects.toMatchObject({ status: 409, code: 'import_conflicts' });
+    expect(rowProblemsOf(await attempt.catch((error: unknown) => error))).toEqual([{ row: 1, field: 'phoneNumbers', problem: expect.stringContaining('number 090-16 10 01 is already used by Umeå Person (') }]);
     expect(await snapshot(ctx)).toEqual(before);
   });
 
@@ -218,9 +220,30 @@ describe('directory entries: bulk import, all or nothing', () => {
 
     await expect(s.bulkUpsert(VANNAS, [person('A', 'A', VANNAS, { extension: '2460777' }), person('B', 'B', VANNAS, { extension: '2460777' })])).rejects.toMatchObject({
       status: 400,
-      message: expect.stringContaining('rows[1].extension: extension 2460777 is also in rows[0]'),
+      details: [{ row: 1, field: 'extension', problem: 'extension 2460777 is also in rows[0]' }],
     });
-    await expect(s.bulkUpsert(VANNAS, [person('Umeå', 'Person', VANNAS, { id: elsewhere.id })])).rejects.toMatchObject({ status: 409, code: 'entry_in_other_municipality' });
+    await expect(s.bulkUpsert(VANNAS, [person('Umeå', 'Person', VANNAS, { id: elsewhere.id })])).rejects.toMatchObject({
+      status: 409,
+      code: 'import_conflicts',
+      details: [{ row: 0, field: 'id', problem: expect.stringContaining(`belongs to ${UMEA}`) }],
+    });
+    expect(await snapshot(ctx)).toEqual(before);
+  });
+
+  it('lists every row that conflicts with stored entries, and a dry run reports the same without writing', async () => {
+    const { s } = await seeded();
+    const before = await snapshot(ctx);
+    const rows = [
+      person('Krock', 'Ett', VANNAS, { phoneNumbers: ['090-16 10 01'] }),
+      unit('function', 'Fri', VANNAS),
+      person('Krock', 'Två', VANNAS, { extension: '2480001' }),
+    ];
+    const dry = await s.bulkUpsert(VANNAS, rows, { dryRun: true }).catch((error: unknown) => error);
+    expect(rowProblemsOf(dry)!.map((p) => p.row)).toEqual([0, 2]);
+    expect(await snapshot(ctx)).toEqual(before);
+
+    const counted = await s.bulkReplace(VANNAS, [unit('function', 'Ny', VANNAS)], { dryRun: true });
+    expect(counted).toMatchObject({ created: 1, updated: 0, deleted: 3 });
     expect(await snapshot(ctx)).toEqual(before);
   });
 

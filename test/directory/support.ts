@@ -1,7 +1,7 @@
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import type { Principal } from '../../src/auth/access.js';
 import { directoryEntryInputSchema, toEntry, type DirectoryEntry, type DirectoryEntryInput } from '../../src/directory/entries/entry-schema.js';
-import { createDirectoryEntryStore, type EntryStoreOptions } from '../../src/directory/entries/entry-store.js';
+import { createDirectoryEntryStore, type BulkOptions, type EntryStoreOptions } from '../../src/directory/entries/entry-store.js';
 import type { Keys } from '../../src/store/keys.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import type { RedisTestContext } from '../support/redis.js';
@@ -17,8 +17,8 @@ export function entryStoreAs(redis: RedisClient, k: Keys, actor: Principal = TES
     update: (id: string, input: DirectoryEntryInput, expectedVersion: number) => store.update(id, input, expectedVersion, actor),
     setAbsence: (id: string, absence: Parameters<typeof store.setAbsence>[1]) => store.setAbsence(id, absence, actor),
     delete: (id: string, expectedVersion?: number) => store.delete(id, expectedVersion, actor),
-    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[]) => store.bulkReplace(municipalityId, rows, actor),
-    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[]) => store.bulkUpsert(municipalityId, rows, actor),
+    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[], options?: BulkOptions) => store.bulkReplace(municipalityId, rows, actor, options),
+    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[], options?: BulkOptions) => store.bulkUpsert(municipalityId, rows, actor, options),
   };
 }
 

@@ -88,7 +88,7 @@ const cases: Case[] = [
 function directoryCases(): Case[] {
   const everyone: Role[] = ['region-admin', 'municipality-admin', 'operator', 'auditor'];
   const only = (allowed: Role[], m: string) => (m === VANNAS ? allowed : allowed.filter((role) => role !== 'municipality-admin'));
-  const entry = (m: string, name: string) => ({ kind: 'function', name, municipalityId: m });
+  const entry = (m: string, name: string) => ({ kind: 'function' as const, name, municipalityId: m });
   const ifMatch = { 'if-match': '"1"' };
   return [VANNAS, UMEA].flatMap((m): Case[] => {
     const whose = m === VANNAS ? 'own municipality’s' : 'another municipality’s';

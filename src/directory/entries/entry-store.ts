@@ -3,7 +3,8 @@ import type { AuditContext, AuditLog } from '../../audit/audit-log.js';
 import type { Principal } from '../../auth/access.js';
 import { formatPath } from '../../config/load-region.js';
 import { AppError } from '../../errors.js';
-import { invalidFields, type FieldProblem } from '../../http/validation.js';
+import { invalidFields } from '../../http/validation.js';
+import { importConflicts, invalidRows, type RowProblem } from '../../import/row-problems.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
@@ -41,13 +42,25 @@ export interface BulkResult {
   entries: DirectoryEntry[];
 }
 
+export interface BulkOptions {
+  /** Every check, the stored data's included, and the counts it would make, without writing. */
+  dryRun?: boolean;
+}
+
+/** A value an entry outside an import holds, as a script names it. */
+interface Taken {
+  kind: string;
+  value: string;
+  ownerId: string;
+  ownerName: string;
+  ownerMunicipalityId: string;
+}
+
 const DEFAULT_CHANGE_LOG_LENGTH = 10_000;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 500;
 /** An import is one Lua script: this keeps it (and Redis's pause while it runs) bounded. */
 export const MAX_BULK_ROWS = 50_000;
-/** A 400 lists this many problems of an import at most, so a wholly wrong file gives a readable answer. */
-const MAX_LISTED_PROBLEMS = 50;
 /** Entries read per command when an import reads the ones it updates. */
 const READ_SLICE = 1_000;
 /** Attempts of a read-then-write that a concurrent change interrupted, before telling the caller. */
@@ -120,18 +133,13 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
       case 'municipality':
         return invalidFields([{ field: 'municipalityId', problem: `entry ${id} belongs to ${details[0]}; to move it, delete it there and create it here` }]);
       case 'taken': {
-        const [kind, value, ownerId, ownerName, ownerMunicipalityId, scriptRow] = details as [string, string, string, string, string, string];
-        const row = Number(scriptRow) > 0 ? `rows[${Number(scriptRow) - 1}].` : '';
-        const field = `${row}${kind === 'extension' ? 'extension' : 'phoneNumbers'}`;
-        const what = kind === 'extension' ? `extension ${value}` : `number ${formatForDisplay(value)}`;
-        const owner = `${ownerName} (${await municipalityName(ownerMunicipalityId)}, entry ${ownerId})`;
-        return new AppError(409, `${kind}_taken`, `${field}: ${what} is already used by ${owner}`, {
-          field,
-          value,
-          entryId: ownerId,
-          name: ownerName,
-          municipalityId: ownerMunicipalityId,
-        });
+        const [kind, value, ownerId, ownerName, ownerMunicipalityId] = details as [string, string, string, string, string];
+        const taken = await takenProblem({ kind, value, ownerId, ownerName, ownerMunicipalityId });
+        return new AppError(409, `${kind}_taken`, `${taken.field}: ${taken.problem}`, { field: taken.field, value, entryId: ownerId, name: ownerName, municipalityId: ownerMunicipalityId });
+      }
+      case 'conflicts': {
+        const conflicts = JSON.parse(details[0]!) as (Taken & { row: number })[];
+        return importConflicts(await Promise.all(conflicts.map(async (c) => ({ row: c.row - 1, ...(await takenProblem(c)) }))));
       }
       case 'changed':
         return new AppError(409, 'directory_changed', `rows[${Number(details[0]) - 1}]: the entry changed during the import; try again`);
@@ -140,13 +148,20 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     }
   }
 
+  /** Names the value and who has it, so the message says whom to ask. */
+  async function takenProblem(taken: Taken): Promise<{ field: string; problem: string }> {
+    const what = taken.kind === 'extension' ? `extension ${taken.value}` : `number ${formatForDisplay(taken.value)}`;
+    const owner = `${taken.ownerName} (${await municipalityName(taken.ownerMunicipalityId)}, entry ${taken.ownerId})`;
+    return { field: taken.kind === 'extension' ? 'extension' : 'phoneNumbers', problem: `${what} is already used by ${owner}` };
+  }
+
   /** The member's name as configured (directory-store.ts), or its kommunkod when unknown. */
   async function municipalityName(id: string): Promise<string> {
     const stored = await redis.get(k.municipality(id));
     return stored ? (JSON.parse(stored) as { name: string }).name : id;
   }
 
-  async function bulkWrite(municipalityId: string, rows: readonly DirectoryEntryInput[], mode: 'replace' | 'upsert', actor: Principal): Promise<BulkResult> {
+  async function bulkWrite(municipalityId: string, rows: readonly DirectoryEntryInput[], mode: 'replace' | 'upsert', actor: Principal, { dryRun = false }: BulkOptions): Promise<BulkResult> {
     const valid = validateRows(municipalityId, rows);
     for (let attempt = 1; ; attempt++) {
       const plan = await planBulk(municipalityId, valid);
@@ -157,6 +172,7 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
         mode,
         plan.lines.join('\n'),
         ...auditArgs(audited),
+        dryRun ? '1' : '',
       ]);
       if (reply[0] === 'ok') return { ...plan.result, deleted: Number(reply[1]) };
       if (reply[0] !== 'changed' || attempt === ATTEMPTS) throw await refusal(reply, municipalityId);
@@ -174,10 +190,12 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     const result: Omit<BulkResult, 'deleted'> = { created: 0, updated: 0, unchanged: 0, entries: [] };
     /** One line per row for the script: id, the version read ('' for new), JSON to write ('' to keep), tab-separated. */
     const lines: string[] = [];
+    const elsewhere: RowProblem[] = [];
     rows.forEach((row, index) => {
       const existing = row.id === undefined ? undefined : current.get(row.id);
       if (existing && existing.municipalityId !== municipalityId) {
-        throw new AppError(409, 'entry_in_other_municipality', `rows[${index}].id: entry ${existing.id} (${existing.name}) belongs to ${existing.municipalityId}`);
+        elsewhere.push({ row: index, field: 'id', problem: `entry ${existing.id} (${existing.name}) belongs to ${existing.municipalityId}` });
+        return;
       }
       const entry = toEntry(row, row.id ?? newId(), (existing?.version ?? 0) + 1, updatedAt);
       if (existing && sameContent(existing, entry)) {
@@ -190,6 +208,7 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
       result[existing ? 'updated' : 'created']++;
       result.entries.push(entry);
     });
+    if (elsewhere.length > 0) throw importConflicts(elsewhere);
     return { lines, result };
   }
 
@@ -253,10 +272,12 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
      * entry update it, rows without an id are new, entries not among the rows are deleted.
      * All or nothing: every row is validated first, and one bad or conflicting row changes nothing.
      */
-    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[], actor: Principal) => bulkWrite(municipalityId, rows, 'replace', actor),
+    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[], actor: Principal, options: BulkOptions = {}) =>
+      bulkWrite(municipalityId, rows, 'replace', actor, options),
 
     /** As bulkReplace, but entries not among the rows are kept. */
-    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[], actor: Principal) => bulkWrite(municipalityId, rows, 'upsert', actor),
+    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[], actor: Principal, options: BulkOptions = {}) =>
+      bulkWrite(municipalityId, rows, 'upsert', actor, options),
   };
 }
 
@@ -280,34 +301,31 @@ function validate(input: DirectoryEntryInput): ValidEntryInput {
 function validateRows(municipalityId: string, rows: readonly DirectoryEntryInput[]): ValidEntryInput[] {
   if (!/^\d{4}$/.test(municipalityId)) throw invalidFields([{ field: 'municipalityId', problem: 'must be the four-digit SCB kommunkod' }]);
   if (rows.length > MAX_BULK_ROWS) throw invalidFields([{ field: 'rows', problem: `must be at most ${MAX_BULK_ROWS}, not ${rows.length}` }]);
-  const problems: FieldProblem[] = [];
+  const problems: RowProblem[] = [];
   const valid: ValidEntryInput[] = [];
   rows.forEach((row, index) => {
     const parsed = directoryEntryInputSchema.safeParse(row);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ field: formatPath(['rows', index, ...issue.path]), problem: issue.message });
+      for (const issue of parsed.error.issues) problems.push({ row: index, field: formatPath(issue.path), problem: issue.message });
     } else if (parsed.data.municipalityId !== municipalityId) {
-      problems.push({ field: `rows[${index}].municipalityId`, problem: `is ${parsed.data.municipalityId}, but the import is for ${municipalityId}` });
+      problems.push({ row: index, field: 'municipalityId', problem: `is ${parsed.data.municipalityId}, but the import is for ${municipalityId}` });
     } else {
       valid[index] = parsed.data;
     }
   });
-  if (problems.length === 0) problems.push(...duplicatesWithin(valid));
-  if (problems.length > 0) {
-    const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
-    if (problems.length > listed.length) listed.push({ field: 'rows', problem: `${problems.length - listed.length} more problems not listed` });
-    throw invalidFields(listed);
-  }
+  // Valid rows are compared with each other too, so one pass reports everything.
+  problems.push(...duplicatesWithin(valid));
+  if (problems.length > 0) throw invalidRows(problems.sort((a, b) => a.row - b.row));
   return valid;
 }
 
-function duplicatesWithin(rows: ValidEntryInput[]): FieldProblem[] {
-  const problems: FieldProblem[] = [];
+function duplicatesWithin(rows: ValidEntryInput[]): RowProblem[] {
+  const problems: RowProblem[] = [];
   const firstRow = new Map<string, number>();
   const once = (key: string, index: number, field: string, what: string) => {
     const first = firstRow.get(key);
     if (first === undefined) firstRow.set(key, index);
-    else problems.push({ field: `rows[${index}].${field}`, problem: `${what} is also in rows[${first}]` });
+    else problems.push({ row: index, field, problem: `${what} is also in rows[${first}]` });
   };
   rows.forEach((row, index) => {
     if (row.id !== undefined) once(`id:${row.id}`, index, 'id', `id ${row.id}`);

@@ -34,9 +34,9 @@ local function find_taken(extensions_key, numbers_key, entry, may_take)
 end
 
 -- The refusal naming who holds the value, so the message can say who to ask.
-local function taken_reply(entries_key, taken, row)
+local function taken_reply(entries_key, taken)
   local owner = cjson.decode(redis.call('HGET', entries_key, taken[3]))
-  return { 'taken', taken[1], taken[2], taken[3], owner.name, owner.municipalityId, row or 0 }
+  return { 'taken', taken[1], taken[2], taken[3], owner.name, owner.municipalityId }
 end
 
 -- Guarded on the owner, so a value another entry has taken over meanwhile stays with it.

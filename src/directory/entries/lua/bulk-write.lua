@@ -10,15 +10,18 @@
 --         thousands of rows would otherwise be more arguments than a call can carry. JSON has
 --         no raw tabs or newlines, and ids neither.
 -- ARGV[5] oldest audit id to keep (ms)   ARGV[6] time of the change   ARGV[7] who made it (JSON)
+-- ARGV[8] '1' for a dry run: every check, then the answer, without writing anything
 --
 -- Every entry created, changed or deleted gets its own audit entry, as a single change would.
 --
 -- The caller read the rows' entries to decide what to write; a row whose entry changed since
 -- then refuses the whole write, so nothing is written from a stale read. Returns {'ok',
--- number of entries deleted}, or a refusal naming a 1-based row: {'changed', row} or {'taken',
--- kind, value, owner id, owner name, owner municipalityId, row}.
+-- number of entries deleted}, or a refusal: {'changed', 1-based row}, or {'conflicts', JSON
+-- list of {row (1-based), kind, value, ownerId, ownerName, ownerMunicipalityId}}, the first
+-- value of each row (up to 51 rows) that an entry outside the write holds.
 
 local max_length, municipality_id, mode = ARGV[1], ARGV[2], ARGV[3]
+local dry_run = ARGV[8] == '1'
 local audit = { key = KEYS[7], min_id = ARGV[5], at = ARGV[6], actor = ARGV[7] }
 
 local rows, in_rows = {}, {}
@@ -69,13 +72,21 @@ end
 local function may_take(owner)
   return in_rows[owner] or is_removed[owner]
 end
+local conflicts = {}
 for r, row in ipairs(rows) do
-  if row.entry then
+  if row.entry and #conflicts <= 50 then
     local taken = find_taken(KEYS[2], KEYS[3], row.entry, may_take)
     if taken then
-      return taken_reply(KEYS[1], taken, r)
+      local owner = cjson.decode(redis.call('HGET', KEYS[1], taken[3]))
+      conflicts[#conflicts + 1] = { row = r, kind = taken[1], value = taken[2], ownerId = taken[3], ownerName = owner.name, ownerMunicipalityId = owner.municipalityId }
     end
   end
+end
+if #conflicts > 0 then
+  return { 'conflicts', cjson.encode(conflicts) }
+end
+if dry_run then
+  return { 'ok', #removed }
 end
 
 -- Every value changing hands is released before any is claimed, so the order of rows does not matter.

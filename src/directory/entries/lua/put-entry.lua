@@ -9,7 +9,7 @@
 --
 -- Returns {'ok'}, or a refusal: {'exists'}, {'not_found'}, {'version', stored
 -- version}, {'municipality', stored municipalityId}, or {'taken', kind, value, owner id,
--- owner name, owner municipalityId, 0}.
+-- owner name, owner municipalityId}.
 
 local max_length, id, expected, json = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local audit = { key = KEYS[7], min_id = ARGV[5], at = ARGV[6], actor = ARGV[7] }

@@ -1,0 +1,39 @@
+import { AppError } from '../errors.js';
+
+/**
+ * What is wrong with rows of an import (a CSV file, or a bulk write's list), all of them at
+ * once, so that a file can be fixed in one go. `row` is the 0-based index into the rows; a CSV
+ * import turns it into the file's line number (csv-table.ts).
+ */
+export interface RowProblem {
+  row: number;
+  /** The field within the row, e.g. "phoneNumbers[1]". */
+  field: string;
+  problem: string;
+}
+
+/** A 400 or 409 lists this many problems at most, so a wholly wrong file still gives a readable answer. */
+export const MAX_LISTED_PROBLEMS = 50;
+
+/** Rows that are wrong in themselves (or against each other): nothing was written. */
+export function invalidRows(problems: RowProblem[]): AppError {
+  return rowsRefused(400, 'invalid_rows', problems);
+}
+
+/** Rows that conflict with what is stored (a number another municipality has): nothing was written. */
+export function importConflicts(problems: RowProblem[]): AppError {
+  return rowsRefused(409, 'import_conflicts', problems);
+}
+
+function rowsRefused(status: 400 | 409, code: string, problems: RowProblem[]): AppError {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+  const more = problems.length - listed.length;
+  const lines = listed.map((p) => `rows[${p.row}].${p.field}: ${p.problem}`);
+  const message = `${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was changed: ${lines.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}`;
+  return new AppError(status, code, message, more > 0 ? [...listed, { row: -1, field: 'rows', problem: `${more} more problems not listed` }] : listed);
+}
+
+/** The problems of a refusal by invalidRows or importConflicts, or undefined for any other error. */
+export function rowProblemsOf(error: unknown): RowProblem[] | undefined {
+  return error instanceof AppError && (error.code === 'invalid_rows' || error.code === 'import_conflicts') ? (error.details as RowProblem[]) : undefined;
+}
