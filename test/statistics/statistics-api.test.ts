@@ -276,3 +276,12 @@ describe('access', () => {
     }
   });
 });
+
+describe('the API document', () => {
+  it('describes the statistics endpoints', async () => {
+    const doc = (await (await t.app.request('/api/openapi.json')).json()) as { paths: Record<string, { get?: { parameters?: { name: string }[] } }> };
+    const path = '/api/v1/statistics/municipalities/{municipalityId}';
+    expect(doc.paths[path]?.get?.parameters?.map((p) => p.name)).toEqual(['municipalityId', 'from', 'to', 'groupBy']);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/statistics/operators', `${path}/cost-split.csv`]));
+  });
+});
