@@ -11,6 +11,7 @@ import type { OperatorLegSettings } from '../media/operator-leg.js';
 import type { OperatorStore } from '../operators/operator-store.js';
 import type { CallQueue } from '../queue/call-queue.js';
 import type { CallStatistics } from '../statistics/call-statistics.js';
+import type { DirectNumberOwner } from '../routing/route-call.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { apiDocsRoutes } from './api-docs.js';
 import { type AuthEnv, requireToken } from './auth.js';
@@ -29,6 +30,7 @@ import { numberApi } from './routes/numbers.js';
 import { openingExceptionApi, openingHoursApi } from './routes/opening-hours.js';
 import { operatorRoutes } from './routes/operator.js';
 import { queueRoutes } from './routes/queues.js';
+import { routingRoutes } from './routes/routing.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -45,6 +47,8 @@ export interface HttpDeps {
   entries: DirectoryEntryStore;
   search: DirectorySearch;
   statistics: CallStatistics;
+  /** Who a direct number is given to (routing/direct-number-owner.ts), for the routing simulator; without it direct numbers simulate as the queue. */
+  directNumberOwner?: DirectNumberOwner;
 }
 
 /**
@@ -71,6 +75,7 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/audit', auditRoutes(deps))
     .route('/directory', directoryRoutes(deps))
     .route('/statistics', statisticsRoutes(deps))
+    .route('/routing', routingRoutes(deps))
     .route('/extensions', adminResourceRoutes({ ...extensionApi, store: deps.admin.extensions }))
     .route('/numbers', adminResourceRoutes({ ...numberApi, store: deps.admin.numbers }))
     .route('/opening-hours', adminResourceRoutes({ ...openingHoursApi, store: deps.admin.openingHours }))

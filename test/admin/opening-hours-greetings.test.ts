@@ -43,6 +43,37 @@ describe('/api/v1/opening-hours', () => {
     expect(entries[2]!.before).toMatchObject({ version: 0, weekly: { monday: ['08:00-16:30'] } });
   });
 
+  it('keeps the calendar settings: closed eves (default all three) and early closing before holidays, seeded from the config', async () => {
+    const seeded = await app.send('GET', `/api/v1/opening-hours/${VANNAS}`);
+    expect(seeded.body).toMatchObject({ version: 0, closedEves: ['midsommarafton', 'julafton', 'nyårsafton'], preHolidayClosesAt: '13:00' });
+    // Bjurholm's config sets no early closing.
+    expect((await app.send('GET', '/api/v1/opening-hours/2403')).body.preHolidayClosesAt).toBeUndefined();
+
+    const created = await app.send('POST', '/api/v1/opening-hours', { body: { municipalityId: UMEA, weekly } });
+    expect(created.body).toMatchObject({ closedEves: ['midsommarafton', 'julafton', 'nyårsafton'] });
+    expect(created.body.preHolidayClosesAt).toBeUndefined();
+    const changed = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: { closedEves: ['julafton'], preHolidayClosesAt: '15:00' }, ifMatch: '"1"' });
+    expect(changed.body).toMatchObject({ version: 2, closedEves: ['julafton'], preHolidayClosesAt: '15:00' });
+    // null brings back the default: every eve closed, no early closing.
+    const reset = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: { closedEves: null, preHolidayClosesAt: null }, ifMatch: '"2"' });
+    expect(reset.body).toMatchObject({ version: 3, closedEves: ['midsommarafton', 'julafton', 'nyårsafton'] });
+    expect(reset.body.preHolidayClosesAt).toBeUndefined();
+
+    const before = await snapshot(ctx);
+    for (const [change, field] of [
+      [{ closedEves: ['påskafton'] }, 'body.closedEves[0]'],
+      [{ closedEves: ['julafton', 'julafton'] }, 'body.closedEves'],
+      [{ closedEves: 'julafton' }, 'body.closedEves'],
+      [{ preHolidayClosesAt: '25:00' }, 'body.preHolidayClosesAt'],
+      [{ preHolidayClosesAt: '3pm' }, 'body.preHolidayClosesAt'],
+    ] as const) {
+      const answer = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: change, ifMatch: '"3"' });
+      expect(answer.status, JSON.stringify(change)).toBe(400);
+      expect(fields(answer), JSON.stringify(answer.body)).toContain(field);
+    }
+    expect(await snapshot(ctx)).toEqual(before);
+  });
+
   it('creates one per municipality, its id the kommunkod; a second is 409', async () => {
     const created = await app.send('POST', '/api/v1/opening-hours', { body: { municipalityId: UMEA, weekly } });
     expect(created.status).toBe(201);
