@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createAdminStores } from './admin/index.js';
@@ -7,6 +8,7 @@ import type { RegionConfig } from './config/region-schema.js';
 import { createDirectoryStore } from './directory/directory-store.js';
 import { createDirectorySearch } from './directory/entries/directory-search.js';
 import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
+import { attachEventSocket } from './events/event-socket.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
 import { type AriSettings, connectAri } from './media/ari-connection.js';
@@ -14,6 +16,7 @@ import { createCallFlow } from './media/call-flow.js';
 import type { OperatorLegSettings } from './media/operator-leg.js';
 import { createOperatorStore } from './operators/operator-store.js';
 import { createCallQueue } from './queue/call-queue.js';
+import { priorityClassifier } from './queue/priority.js';
 import { createCallStatistics } from './statistics/call-statistics.js';
 import { keys } from './store/keys.js';
 import { connectRedis } from './store/redis-client.js';
@@ -40,7 +43,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   const k = keys(settings.redisPrefix);
   const directory = createDirectoryStore(redis, k);
   await directory.syncRegion(settings.region);
-  const queue = createCallQueue(redis, k);
+  const queue = createCallQueue(redis, k, { classify: priorityClassifier(settings.region), wrapUpSeconds: settings.region.region.wrapUpSeconds });
   const operators = createOperatorStore(redis, k);
   const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
   const tokens = createTokenStore(redis, k, audit);
@@ -56,6 +59,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, leg: { ...settings.operatorLeg, app: settings.ari.app } });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: () => connectRedis(settings.redisUrl, { name: 'events' }) });
   const { port } = server.address() as AddressInfo;
   const url = `http://${settings.http.host}:${port}`;
   log.info({ url, municipalities: settings.region.municipalities.length }, 'switchboard ready');
@@ -73,6 +77,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     entries,
     search,
     async stop(): Promise<void> {
+      await events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       ari.close();
       await search.stop();

@@ -1,0 +1,160 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ErrorReply } from 'redis';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { TokenRecord, TokenStore } from '../auth/token-store.js';
+import { log } from '../log.js';
+import type { Keys } from '../store/keys.js';
+import type { RedisClient } from '../store/redis-client.js';
+import { type SwitchboardEvent, compareSeq, toEvent, visibleTo } from './event-stream.js';
+
+export const EVENTS_PATH = '/api/v1/events';
+
+/** Events read from the stream per command, while catching up and live. */
+const BATCH = 500;
+/** How long one XREAD waits; between two, the loop notices a closed socket. */
+const BLOCK_MS = 5_000;
+/** Pings keep proxies from closing a quiet socket and find dead clients; each also re-checks the token. */
+const PING_MS = 30_000;
+/** A client this far behind is closed (1013, try again later): it resumes with ?since= rather than growing our memory. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const SEQ = /^\d{1,20}-\d{1,20}$/;
+
+export interface EventSocketDeps {
+  tokens: TokenStore;
+  k: Keys;
+  /** Reads the stream's state (XINFO, XRANGE) for a new socket. */
+  redis: RedisClient;
+  /** A new connection for one socket's blocking XREAD (a blocked connection can do nothing else); closed with the socket. */
+  connectReader: () => Promise<RedisClient>;
+}
+
+/**
+ * GET /api/v1/events as a WebSocket on the app's Node HTTP server: the event stream
+ * (events/event-stream.ts) as JSON text messages, one event each, in sequence order, filtered
+ * by the token's role and municipality.
+ *
+ * - Token: `Authorization: Bearer <token>`, or `?access_token=<token>` for browsers (which
+ *   cannot set headers on a WebSocket). Refused with HTTP 401 before the upgrade.
+ * - `?since=<seq>`: first the events after it (exclusive), then live. If events after it may
+ *   have been trimmed from the capped stream (or Redis lost them), the first message is
+ *   `{"type":"reset","seq":...}`: reload the state over the API and go on from that seq.
+ * - After catching up, `{"type":"live","seq":<last seq sent or current end>}`.
+ */
+export function attachEventSocket(server: Server, deps: EventSocketDeps): { close(): Promise<void> } {
+  const wss = new WebSocketServer({ noServer: true });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== EVENTS_PATH) return refuse(socket, 404, 'not_found', `No WebSocket at ${url.pathname}`);
+    const since = url.searchParams.get('since');
+    if (since !== null && !SEQ.test(since)) return refuse(socket, 400, 'invalid_request', 'since must be the seq of an event, like "1764230400000-0"', 'query.since');
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? url.searchParams.get('access_token');
+    if (!token) return refuse(socket, 401, 'unauthenticated', 'Send an API token as "Authorization: Bearer <token>" or ?access_token=');
+    deps.tokens.verify(token).then(
+      (principal) => {
+        if (!principal) return refuse(socket, 401, 'unauthenticated', 'The API token is unknown, revoked or expired');
+        wss.handleUpgrade(request, socket, head, (ws) => void stream(ws, deps, { principal, token, since }));
+      },
+      (error: unknown) => {
+        log.warn({ err: error }, 'events: could not check a token');
+        refuse(socket, 503, 'redis_unavailable', 'The switchboard’s store cannot be reached right now');
+      },
+    );
+  });
+
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  };
+}
+
+/** An HTTP error answer on a socket that asked to upgrade, in the API's JSON error shape. */
+function refuse(socket: Duplex, status: number, code: string, message: string, field?: string): void {
+  const body = JSON.stringify({ error: { code, message, ...(field ? { details: [{ field, problem: message }] } : {}) } });
+  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** The stream's first id and last generated id, and whether entries were ever trimmed. */
+async function streamBounds(redis: RedisClient, key: string): Promise<{ first?: string; last: string; trimmed: boolean }> {
+  try {
+    const info = await redis.xInfoStream(key);
+    return { first: info['first-entry']?.id, last: String(info['last-generated-id']), trimmed: Number(info['entries-added']) > Number(info.length) };
+  } catch (error) {
+    if (error instanceof ErrorReply && /no such key/i.test(error.message)) return { last: '0-0', trimmed: false };
+    throw error;
+  }
+}
+
+async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, since }: { principal: TokenRecord; token: string; since: string | null }) {
+  const key = deps.k.events();
+  const socketLog = log.child({ component: 'events', tokenId: principal.id, role: principal.role });
+  let reader: RedisClient | undefined;
+  let open = true;
+  const closed = () => {
+    open = false;
+    clearInterval(ping);
+    // Closing the reader also ends an XREAD blocked on it.
+    if (reader?.isOpen) reader.destroy();
+  };
+  ws.on('close', closed);
+  ws.on('error', (error) => socketLog.debug({ err: error }, 'events socket error'));
+  let alive = true;
+  ws.on('pong', () => (alive = true));
+  const ping = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+    deps.tokens.verify(token).then((still) => (still ? undefined : ws.close(4401, 'token revoked or expired')), () => undefined);
+  }, PING_MS);
+
+  const send = (event: SwitchboardEvent | { type: string; seq: string }) => {
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.close(1013, 'too far behind: reconnect with ?since=');
+    ws.send(JSON.stringify(event));
+  };
+  const sendVisible = (entries: { id: string; message: Record<string, string> }[]) => {
+    for (const { id, message } of entries) {
+      const event = toEvent(id, message);
+      if (visibleTo(principal, event)) send(event);
+    }
+  };
+
+  try {
+    reader = await deps.connectReader();
+    const bounds = await streamBounds(deps.redis, key);
+    let last = bounds.last;
+    if (since !== null) {
+      const missed = compareSeq(since, bounds.last) > 0 || (bounds.trimmed && bounds.first !== undefined && compareSeq(since, bounds.first) < 0);
+      if (missed) {
+        send({ type: 'reset', seq: bounds.last });
+      } else {
+        // Catch up in pages up to the end as it was; XREAD below goes on from there.
+        for (let from = since; open; ) {
+          const page = (await deps.redis.xRange(key, `(${from}`, bounds.last, { COUNT: BATCH })) ?? [];
+          sendVisible(page);
+          if (page.length < BATCH) break;
+          from = page.at(-1)!.id;
+        }
+      }
+    }
+    if (!open) return;
+    send({ type: 'live', seq: last });
+    while (open) {
+      const reply = (await reader.xRead({ key, id: last }, { COUNT: BATCH, BLOCK: BLOCK_MS })) as { messages: { id: string; message: Record<string, string> }[] }[] | null;
+      const messages = reply?.[0]?.messages ?? [];
+      if (messages.length === 0 || !open) continue;
+      sendVisible(messages);
+      last = messages.at(-1)!.id;
+    }
+  } catch (error) {
+    if (!open) return;
+    socketLog.warn({ err: error }, 'events: stream failed; closing the socket (the client resumes with ?since=)');
+    ws.close(1011, 'event stream failed: reconnect with ?since=');
+  } finally {
+    closed();
+  }
+}

@@ -1,0 +1,205 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { attachEventSocket } from '../../src/events/event-socket.js';
+import { publishEvent } from '../../src/events/event-stream.js';
+import { createOperatorStore } from '../../src/operators/operator-store.js';
+import { createCallQueue } from '../../src/queue/call-queue.js';
+import { buildTestApp } from '../support/http-app.js';
+import { BJURHOLM, UMEA, caller, useRedis } from '../support/redis.js';
+
+const ctx = useRedis();
+
+type Message = Record<string, string | number> & { type: string; seq: string };
+
+let cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups = [];
+});
+
+/** The real app on a real Node HTTP server with the events socket attached, on a free port. */
+async function start() {
+  const api = await buildTestApp(ctx);
+  const server = serve({ fetch: api.app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  const events = attachEventSocket(server, { tokens: api.tokens, k: ctx.k, redis: ctx.redis, connectReader: () => ctx.connect() });
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())), () => events.close());
+  const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/events`;
+  const queue = createCallQueue(ctx.redis, ctx.k);
+  const operators = createOperatorStore(ctx.redis, ctx.k);
+  const login = (id: string, municipalities: string[]) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities });
+  return { ...api, base, queue, operators, login };
+}
+
+/** A real ws client that keeps every message; `until` waits for a condition on them. */
+async function connect(url: string, token?: string) {
+  const ws = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  cleanups.push(() => ws.terminate());
+  const messages: Message[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (data) => {
+    messages.push(JSON.parse(String(data)) as Message);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`))).once('error', reject));
+  async function until(condition: (all: Message[]) => boolean, what: string): Promise<Message[]> {
+    const deadline = Date.now() + 5_000;
+    while (!condition(messages)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages)}`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
+    return messages;
+  }
+  const events = () => messages.filter((m) => m.type !== 'live' && m.type !== 'reset');
+  await until((all) => all.some((m) => m.type === 'live' || m.type === 'reset'), 'the socket to go live');
+  return { ws, messages, events, until };
+}
+
+/** Answers `url`'s upgrade with an HTTP status instead of a socket. */
+function refusal(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => reject(new Error('the socket opened')));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += String(chunk)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.once('error', () => undefined);
+  });
+}
+
+const typesOf = (messages: Message[]) => messages.map((m) => `${m.type}${m.state ? `:${m.state}` : ''}${m.callId ? `:${m.callId}` : ''}`);
+const isAscending = (seqs: string[]) => seqs.every((seq, i) => i === 0 || seq.localeCompare(seqs[i - 1]!, 'en', { numeric: true }) > 0);
+
+describe('the events socket', () => {
+  it('streams every change live, in order, each with its sequence', async () => {
+    const app = await start();
+    const client = await connect(app.base, await app.tokenFor('operator'));
+
+    await app.login('anna', [BJURHOLM]);
+    await app.queue.enqueue(caller('a', BJURHOLM));
+    await app.queue.enqueue(caller('b', BJURHOLM));
+    const offered = await app.queue.claimNext('anna');
+    await app.queue.markAnswered('a', offered!.operatorChannelId!);
+    await app.queue.finish('a');
+    await app.queue.finish('b');
+
+    const events = (await client.until((all) => all.filter((m) => m.type === 'call.ended').length === 2, 'both calls to end')).filter((m) => m.type !== 'live');
+    expect(typesOf(events)).toEqual([
+      'operator.state:available',
+      'call.queued:a',
+      'call.queued:b',
+      'operator.state:connecting:a',
+      'call.offered:a',
+      'operator.state:on-call:a',
+      'call.answered:a',
+      'operator.state:available',
+      'call.ended:a',
+      'call.ended:b',
+    ]);
+    expect(events[1]).toMatchObject({ municipalityId: BJURHOLM, position: '1', at: expect.any(Number) });
+    expect(events[2]).toMatchObject({ position: '2' });
+    expect(events[8]).toMatchObject({ outcome: 'answered', operatorId: 'anna' });
+    expect(events[9]).toMatchObject({ outcome: 'abandoned' });
+    expect(isAscending(events.map((e) => e.seq))).toBe(true);
+    // The sequence is the stream id: exactly what is stored, nothing more.
+    const stored = await ctx.redis.xRange(ctx.k.events(), '-', '+');
+    expect(events.map((e) => e.seq)).toEqual(stored.map((s) => s.id));
+  });
+
+  it('gives a reconnecting client exactly what it missed, then goes on live', async () => {
+    const app = await start();
+    const token = await app.tokenFor('operator');
+    const first = await connect(app.base, token);
+    await app.queue.enqueue(caller('a', BJURHOLM));
+    await app.queue.enqueue(caller('b', UMEA));
+    const seen = await first.until((all) => all.filter((m) => m.type === 'call.queued').length === 2, 'two calls');
+    const lastSeen = seen.at(-1)!.seq;
+    first.ws.terminate();
+
+    // Changes while disconnected.
+    await app.queue.enqueue(caller('c', BJURHOLM));
+    await app.queue.finish('a');
+    await publishEvent(ctx.redis, ctx.k, 'call.note', UMEA, { callId: 'b', note: 'made outside Lua' });
+
+    const again = await connect(`${app.base}?since=${lastSeen}`, token);
+    await app.queue.enqueue(caller('d', UMEA));
+    const all = await again.until((m) => m.some((e) => e.callId === 'd'), 'the live call d');
+
+    expect(typesOf(all)).toEqual(['call.queued:c', 'call.ended:a', 'call.note:b', 'live', 'call.queued:d']);
+    expect(all[2]).toMatchObject({ municipalityId: UMEA, note: 'made outside Lua' });
+    const stored = (await ctx.redis.xRange(ctx.k.events(), `(${lastSeen}`, '+')).map((s) => s.id);
+    expect(again.events().map((e) => e.seq)).toEqual(stored);
+    // `live` names where catching up ended: the last event missed.
+    expect(all[3]!.seq).toBe(all[2]!.seq);
+  });
+
+  it('says reset when what was missed is no longer in the stream, or the seq is from the future', async () => {
+    const app = await start();
+    const token = await app.tokenFor('operator');
+    await app.queue.enqueue(caller('a', BJURHOLM));
+    const [old] = await ctx.redis.xRange(ctx.k.events(), '-', '+');
+    await app.queue.enqueue(caller('b', BJURHOLM));
+    await app.queue.enqueue(caller('c', BJURHOLM));
+    // The cap trimmed the oldest events.
+    await ctx.redis.xTrim(ctx.k.events(), 'MAXLEN', 1);
+    const [kept] = await ctx.redis.xRange(ctx.k.events(), '-', '+');
+
+    const stale = await connect(`${app.base}?since=${old!.id}`, token);
+    expect(stale.messages).toEqual([
+      { type: 'reset', seq: kept!.id },
+      { type: 'live', seq: kept!.id },
+    ]);
+    await app.queue.enqueue(caller('d', BJURHOLM));
+    await stale.until((m) => m.some((e) => e.callId === 'd'), 'the live call d');
+
+    const future = await connect(`${app.base}?since=99999999999999-0`, token);
+    expect(future.messages[0]).toEqual({ type: 'reset', seq: stale.messages.at(-1)!.seq });
+  });
+
+  it('shows a municipality admin only their municipality, and operators serving it', async () => {
+    const app = await start();
+    const bjurholmAdmin = await connect(app.base, await app.tokenFor('municipality-admin', BJURHOLM));
+    const auditor = await connect(app.base, await app.tokenFor('auditor'));
+
+    await app.login('anna', [BJURHOLM, UMEA]);
+    await app.login('bo', [UMEA]);
+    await app.queue.enqueue(caller('u1', UMEA));
+    await app.queue.enqueue(caller('b1', BJURHOLM));
+    await app.queue.finish('u1');
+    await app.queue.finish('b1');
+
+    await auditor.until((m) => m.filter((e) => e.type === 'call.ended').length === 2, 'both calls to end');
+    await bjurholmAdmin.until((m) => m.some((e) => e.type === 'call.ended'), 'b1 to end');
+    expect(typesOf(auditor.events())).toEqual(['operator.state:available', 'operator.state:available', 'call.queued:u1', 'call.queued:b1', 'call.ended:u1', 'call.ended:b1']);
+    expect(typesOf(bjurholmAdmin.events())).toEqual(['operator.state:available', 'call.queued:b1', 'call.ended:b1']);
+    expect(bjurholmAdmin.events()[0]).toMatchObject({ operatorId: 'anna', municipalities: `${BJURHOLM},${UMEA}` });
+  });
+
+  it('refuses a missing or unknown token with 401 before upgrading, and a bad since with 400', async () => {
+    const app = await start();
+    const token = await app.tokenFor('operator');
+
+    expect((await refusal(app.base)).status).toBe(401);
+    const unknown = await refusal(app.base, { authorization: 'Bearer not-a-token' });
+    expect(unknown.status).toBe(401);
+    expect(JSON.parse(unknown.body)).toMatchObject({ error: { code: 'unauthenticated' } });
+    expect((await refusal(`${app.base}?access_token=nope`)).status).toBe(401);
+    const badSince = await refusal(`${app.base}?since=yesterday`, { authorization: `Bearer ${token}` });
+    expect(badSince.status).toBe(400);
+    expect(JSON.parse(badSince.body)).toMatchObject({ error: { code: 'invalid_request', details: [{ field: 'query.since' }] } });
+    expect((await refusal(app.base.replace('/events', '/elsewhere'), { authorization: `Bearer ${token}` })).status).toBe(404);
+
+    // A browser's way: the token in the query.
+    const browser = await connect(`${app.base}?access_token=${token}`);
+    await app.queue.enqueue(caller('a', BJURHOLM));
+    await browser.until((m) => m.some((e) => e.type === 'call.queued'), 'call a');
+  });
+});
