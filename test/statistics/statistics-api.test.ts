@@ -132,6 +132,21 @@ describe('GET /api/v1/statistics/municipalities/{id}', () => {
     expect(csv.find((r) => r.date === 'total')?.offered).toBe('1');
   });
 
+  it('places a record by its own arrival when its index says later (a call-back, indexed at its booking)', async () => {
+    const callback = ended('answered', { at: '2026-11-02T10:00:00+01:00', waitS: 1800, talkS: 60, operatorId: anna.id });
+    await store(callback);
+    await ctx.redis.zAdd(ctx.k.callsByMunicipality(VANNAS), { score: Date.parse('2026-11-02T10:30:00+01:00'), value: callback.callId });
+    const sumOfPeriods = (body: { periods?: unknown }) => (body.periods as { offered: number }[]).reduce((sum, p) => sum + p.offered, 0);
+
+    const day = await get(`/api/v1/statistics/municipalities/${VANNAS}?from=2026-11-02&to=2026-11-03&groupBy=hour`);
+    expect(day.body.total).toMatchObject({ offered: 1, answered: 1 });
+    expect((day.body.periods as { start: string; offered: number }[]).find((p) => p.offered > 0)?.start).toBe('2026-11-02T10:00:00+01:00');
+    // Its index lies in this range, its arrival does not: in neither the total nor any period.
+    const later = await get(`/api/v1/statistics/municipalities/${VANNAS}?from=2026-11-02T10:15:00%2B01:00&to=2026-11-02T11:00:00%2B01:00&groupBy=hour`);
+    expect(later.body.total).toMatchObject({ offered: 0 });
+    expect(sumOfPeriods(later.body)).toBe(0);
+  });
+
   it('answers 404 for a municipality that is not a member', async () => {
     const { status, body } = await get(`/api/v1/statistics/municipalities/9999?${NOVEMBER}`);
     expect(status).toBe(404);
