@@ -1,5 +1,7 @@
 import { ErrorReply } from 'redis';
 import { AppError } from '../errors.js';
+import type { FieldProblem } from '../http/validation.js';
+import type { RowProblem } from '../import/row-problems.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
 import type { Claim } from './versioned-store.js';
 
@@ -25,31 +27,82 @@ export function staleVersion(type: string, id: string, stored: number, basedOn: 
   );
 }
 
+/** What a change is, for naming it in a refusal. */
+export interface ChangeSubject {
+  id: string;
+  type: string;
+  label: string;
+  deleting: boolean;
+  basedOn: number;
+  /** Its claims, before and after the change: a conflict names the field holding the value. */
+  claims: Claim[];
+  refs: Claim[];
+}
+
+/** A refusal of admin_check (store/lua/_admin.lua): its code and detail. */
+export interface CheckProblem {
+  code: string;
+  claim?: string;
+  label?: string;
+  version?: number;
+}
+
+/** The field and problem of a claim the script refused (claim_taken, claim_in_use, reference_missing), or undefined for another code. */
+function claimProblem(p: CheckProblem, s: ChangeSubject): FieldProblem | undefined {
+  const fieldOf = (list: Claim[]) => list.find((c) => c.claim === p.claim)?.field ?? 'claim';
+  switch (p.code) {
+    case 'claim_taken':
+      return { field: fieldOf(s.claims), problem: `${showClaim(p.claim!)} is already held by ${p.label}` };
+    case 'claim_in_use':
+      return s.deleting
+        ? { field: fieldOf(s.claims), problem: `${s.label} cannot be deleted while ${p.label} points at it (${showClaim(p.claim!)})` }
+        : { field: fieldOf(s.claims), problem: `${showClaim(p.claim!)} cannot change while ${p.label} points at it` };
+    case 'reference_missing':
+      return { field: fieldOf(s.refs), problem: `no ${showClaim(p.claim!)} exists` };
+    default:
+      return undefined;
+  }
+}
+
 /** The script's "RV <code> <detail>" as the AppError it stands for; anything else is rethrown as it is (a 500). */
-export function scriptError(
-  error: unknown,
-  s: { id: string; type: string; label: string; deleting: boolean; basedOn: number; claims: Claim[]; refs: Claim[]; notFound: (id: string) => AppError },
-): unknown {
+export function scriptError(error: unknown, s: ChangeSubject & { notFound: (id: string) => AppError }): unknown {
   const match = error instanceof ErrorReply ? /^RV (\w+) (\{.*\})/s.exec(error.message) : null;
   if (!match) return error;
-  const detail = JSON.parse(match[2]!) as { claim?: string; label?: string; version?: number; key?: string };
-  const fieldOf = (list: Claim[]) => list.find((c) => c.claim === detail.claim)?.field ?? 'claim';
-  switch (match[1]) {
+  const p: CheckProblem = { ...(JSON.parse(match[2]!) as Omit<CheckProblem, 'code'>), code: match[1]! };
+  switch (p.code) {
     case 'admin_not_found':
       return s.notFound(s.id);
     case 'admin_exists':
       return new AppError(409, `${s.type}_exists`, `${s.label} exists already: change it (PATCH ${s.id}) instead`);
     case 'version_mismatch':
-      return staleVersion(s.type, s.id, detail.version ?? 0, s.basedOn);
-    case 'claim_taken':
-      return conflict('claim_taken', fieldOf(s.claims), `${showClaim(detail.claim!)} is already held by ${detail.label}`);
+      return staleVersion(s.type, s.id, p.version ?? 0, s.basedOn);
     case 'claim_in_use':
-      return s.deleting
-        ? new AppError(409, 'claim_in_use', `${s.label} cannot be deleted while ${detail.label} points at it`)
-        : conflict('claim_in_use', fieldOf(s.claims), `${showClaim(detail.claim!)} cannot change while ${detail.label} points at it`);
-    case 'reference_missing':
-      return conflict('reference_missing', fieldOf(s.refs), `no ${showClaim(detail.claim!)} exists`);
-    default:
+      if (s.deleting) return new AppError(409, 'claim_in_use', `${s.label} cannot be deleted while ${p.label} points at it`);
+      break;
+    case 'key_type':
       return error;
+  }
+  const claim = claimProblem(p, s);
+  return claim ? conflict(p.code, claim.field, claim.problem) : error;
+}
+
+/**
+ * A problem admin-bulk.lua found with one change of an import, as the row problem of an
+ * import_conflicts (row -1: a deletion of replace mode). Someone else's change between the
+ * import's read and its script (a version moved, an object added) asks for the import again.
+ */
+export function importProblem(row: number, p: CheckProblem, s: ChangeSubject): RowProblem {
+  const again = 'while the import was prepared: import again';
+  switch (p.code) {
+    case 'admin_exists':
+      return { row, field: 'id', problem: `${s.label} exists already` };
+    case 'admin_not_found':
+      return { row, field: 'id', problem: `${s.label} was deleted ${again}` };
+    case 'version_mismatch':
+      return { row, field: 'id', problem: `${s.label} was changed (to version ${p.version}, read at ${s.basedOn}) ${again}` };
+    case 'admin_added':
+      return { row, field: 'id', problem: `${s.label} is not among the rows: it was added ${again}` };
+    default:
+      return { row, ...(claimProblem(p, s) ?? { field: 'id', problem: `refused (${p.code})` }) };
   }
 }

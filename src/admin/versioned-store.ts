@@ -3,17 +3,20 @@ import type { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type Principal, assertInScope } from '../auth/access.js';
 import { AppError } from '../errors.js';
-import { invalidFields, invalidRequest } from '../http/validation.js';
+import { type FieldProblem, invalidFields, invalidRequest } from '../http/validation.js';
+import { importConflicts, invalidRows, type RowProblem } from '../import/row-problems.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { conflict, scriptError, showClaim, staleVersion } from './change-errors.js';
+import { type ChangeSubject, type CheckProblem, conflict, importProblem, scriptError, showClaim, staleVersion } from './change-errors.js';
 
 /**
  * One store for every kind of object an administrator keeps (extensions, numbers, and the
  * kinds to come): each belongs to a municipality, has a version that every change raises, and
  * may claim values that must be unique in the whole region. A change is one Lua script
  * (store/lua/admin-change.lua) that checks the version and the claims and writes the object, its
- * claims, its indexes and its audit entry together, or nothing at all.
+ * claims, its indexes and its audit entry together, or nothing at all. An import (bulkWrite) is
+ * one script too (store/lua/admin-bulk.lua), making the same checks and writes for every row
+ * (store/lua/_admin.lua), all or nothing.
  */
 
 /** A region-wide unique value, "{kind}:{value}" (e.g. "extension:2460123"), and the field that holds it. */
@@ -80,6 +83,51 @@ export interface Page<Doc> {
 /** A change to an object: the fields given replace the stored ones whole; null removes an optional field. */
 export type Patch<Input> = { [K in keyof Input]?: Input[K] | null };
 
+/** A row of an import (bulkWrite): the id of an object of the import's municipality to change, or none to create one. */
+export interface BulkRow<Input> {
+  id?: string | undefined;
+  input: Input;
+}
+
+export interface BulkResult<Doc> {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  /** The rows as stored (on a dry run: as they would be), in row order. */
+  items: Versioned<Doc>[];
+}
+
+/** A change checked by plan(): what it replaces, and what it leaves (next undefined: a deletion). */
+interface Planned<Doc> {
+  id: string;
+  current: Versioned<Doc> | undefined;
+  next: Doc | undefined;
+  secret: string | undefined;
+  /** The same document and no new secret: nothing to write. */
+  unchanged: boolean;
+}
+
+/** A change as the admin scripts take it, JSON (store/lua/_admin.lua describes the fields). */
+interface ScriptChange {
+  type: string;
+  id: string;
+  key: string;
+  secretKey: string;
+  auditKey: string;
+  basedOn: number;
+  unchanged?: true;
+  municipalityId?: string;
+  sortKey?: string;
+  label?: string;
+  claims?: string;
+  refs?: string;
+  doc?: string;
+  secret?: string;
+  minId?: string;
+  audit?: string[];
+}
+
 /** 16 random hex digits, or the kommunkod of a kind with one object per municipality (spec.idOf). */
 export const OBJECT_ID = /^(?:[0-9a-f]{16}|\d{4})$/;
 const CURSOR_MEMBER = /^\S+ (?:[0-9a-f]{16}|\d{4})$/;
@@ -109,12 +157,20 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
   /** Audit entries show the object as the API does: never its secret, which is not in the document. */
   const audited = (version: number, doc: Doc) => ({ version, ...doc });
 
-  async function write(actor: Principal, id: string, current: Versioned<Doc> | undefined, draft: Draft | undefined): Promise<Versioned<Doc> | undefined> {
+  /**
+   * Checks a change as far as can be done without Redis (the document, the scope, the claims the
+   * region config holds) and says what it would write; `importOf` is the municipality of an
+   * import, which every row must belong to. Throws the AppError of the first problem.
+   */
+  function plan(actor: Principal, id: string, current: Versioned<Doc> | undefined, draft: Draft | undefined, importOf?: string): Planned<Doc> {
     let next: Doc | undefined;
     if (draft) {
       const parsed = spec.schema.safeParse(draft.doc);
       if (!parsed.success) throw invalidRequest(parsed.error.issues, 'json');
       next = parsed.data;
+      if (importOf !== undefined && next.municipalityId !== importOf) {
+        throw invalidFields([{ field: 'body.municipalityId', problem: `is ${next.municipalityId}, but the import is for ${importOf}` }]);
+      }
       if (current && next.municipalityId !== current.doc.municipalityId) {
         throw invalidFields([{ field: 'body.municipalityId', problem: `cannot be changed (from ${current.doc.municipalityId}): delete the ${type} and create it in the other municipality` }]);
       }
@@ -124,40 +180,58 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
         if (holder) throw conflict('claim_taken', field, `${showClaim(claim)} is already ${holder}`);
       }
     }
-    const basedOn = current?.version ?? 0;
     // A change that changes nothing would only raise the version and fill the audit log.
-    if (current && next && draft?.secret === undefined && JSON.stringify(next) === JSON.stringify(current.doc)) return current;
-    const municipalityId = (next ?? current!.doc).municipalityId;
+    const unchanged = !!current && !!next && draft?.secret === undefined && JSON.stringify(next) === JSON.stringify(current.doc);
+    return { id, current, next, secret: draft?.secret, unchanged };
+  }
+
+  /** How a change is named in its refusals. */
+  function subject({ id, current, next }: Planned<Doc>): ChangeSubject {
+    const refs = next ? (spec.refs?.(next) ?? []) : [];
+    const claims = [...(next ? spec.claims(next) : []), ...(current ? spec.claims(current.doc) : [])];
+    return { id, type, label: spec.label((next ?? current?.doc)!), deleting: !next, basedOn: current?.version ?? 0, claims, refs };
+  }
+
+  /** The change as the admin scripts take it (store/lua/_admin.lua), with its audit entry. */
+  function scripted(actor: Principal, { id, current, next, secret, unchanged }: Planned<Doc>): ScriptChange {
+    const basedOn = current?.version ?? 0;
+    const keys = { type, id, key: k.adminObject(type, id), secretKey: k.adminSecret(type, id), basedOn };
+    if (unchanged) return { ...keys, auditKey: k.audit(current!.doc.municipalityId), unchanged: true };
     const entry = audit.entry(actor, {
       action: !current?.version ? 'create' : next ? 'update' : 'delete',
       object: { type, id },
-      municipalityId,
+      municipalityId: (next ?? current!.doc).municipalityId,
       ...(current ? { before: audited(current.version, current.doc) } : {}),
       ...(next ? { after: audited(basedOn + 1, next) } : {}),
     });
-    const claims = next ? spec.claims(next) : [];
-    const refs = next ? (spec.refs?.(next) ?? []) : [];
-    const args = [
-      k.prefix,
-      type,
-      id,
-      String(basedOn),
-      next?.municipalityId ?? '',
-      next ? spec.sortKey(next) : '',
-      next ? spec.label(next) : '',
-      JSON.stringify(claims.map((c) => c.claim)),
-      JSON.stringify(refs.map((c) => c.claim)),
-      next ? JSON.stringify(next) : '',
-      draft?.secret ?? '',
-      String(entry.minId),
-      ...Object.entries(entry.fields).flat(),
-    ];
+    return {
+      ...keys,
+      auditKey: entry.key,
+      municipalityId: next?.municipalityId ?? '',
+      sortKey: next ? spec.sortKey(next) : '',
+      label: next ? spec.label(next) : '',
+      claims: JSON.stringify(next ? spec.claims(next).map((c) => c.claim) : []),
+      refs: JSON.stringify(next ? (spec.refs?.(next) ?? []).map((c) => c.claim) : []),
+      doc: next ? JSON.stringify(next) : '',
+      secret: secret ?? '',
+      minId: String(entry.minId),
+      audit: Object.entries(entry.fields).flat(),
+    };
+  }
+
+  /** What a stored change leaves: the object as it is now (undefined once deleted). */
+  const outcome = ({ id, current, next, unchanged }: Planned<Doc>): Versioned<Doc> | undefined =>
+    unchanged ? current : next && { id, version: (current?.version ?? 0) + 1, doc: next };
+
+  async function write(actor: Principal, id: string, current: Versioned<Doc> | undefined, draft: Draft | undefined): Promise<Versioned<Doc> | undefined> {
+    const planned = plan(actor, id, current, draft);
+    if (planned.unchanged) return current;
+    const change = scripted(actor, planned);
     try {
-      const version = Number(await redis.adminChange([k.adminObject(type, id), k.adminSecret(type, id), entry.key], args));
-      return next && { id, version, doc: next };
+      const version = Number(await redis.adminChange([change.key, change.secretKey, change.auditKey], [k.prefix, JSON.stringify(change)]));
+      return planned.next && { id, version, doc: planned.next };
     } catch (error) {
-      const label = spec.label((next ?? current?.doc)!);
-      throw scriptError(error, { id, type, label, deleting: !next, basedOn, claims: [...claims, ...(current ? spec.claims(current.doc) : [])], refs, notFound });
+      throw scriptError(error, { ...subject(planned), notFound });
     }
   }
 
@@ -172,13 +246,14 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
   }
 
   const toDraft = (input: Input, currentDoc: Doc | undefined): Draft => spec.toDraft?.(input, currentDoc) ?? { doc: input };
+  const newId = (input: Input): string => spec.idOf?.(input) ?? randomBytes(8).toString('hex');
 
   return {
     type,
     get,
 
     async create(input: Input, actor: Principal): Promise<Versioned<Doc>> {
-      return (await write(actor, spec.idOf?.(input) ?? randomBytes(8).toString('hex'), undefined, toDraft(input, undefined)))!;
+      return (await write(actor, newId(input), undefined, toDraft(input, undefined)))!;
     },
 
     /** Changes the object at version `basedOn` (the caller's If-Match); any other version is a 412. */
@@ -198,6 +273,90 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
       if (found.version === 0) throw new AppError(404, `${type}_not_stored`, `Nothing is stored for the ${type} ${id}: it shows what the region config says`);
       await write(actor, id, found, undefined);
       return found;
+    },
+
+    /**
+     * An import, all or nothing in one script (store/lua/admin-bulk.lua): each row creates an
+     * object (no id) or changes one of the municipality's (its id; the version is the stored
+     * one), checked as create and update check theirs; replace mode deletes the municipality's
+     * other objects. Every problem of every row is reported at once: invalid_rows (400) for
+     * rows wrong in themselves or against each other, else import_conflicts (409) for rows
+     * against what is stored. A dry run checks everything, the script's checks too, and writes
+     * nothing. See docs/decisions.md, "Bulk writes".
+     */
+    async bulkWrite(
+      municipalityId: string,
+      rows: readonly BulkRow<Input>[],
+      mode: 'replace' | 'upsert',
+      actor: Principal,
+      { dryRun = false }: { dryRun?: boolean } = {},
+    ): Promise<BulkResult<Doc>> {
+      assertInScope(actor, municipalityId);
+      const found = await Promise.all(rows.map((row) => (row.id === undefined ? undefined : get(row.id))));
+      const invalid: RowProblem[] = [];
+      const conflicts: RowProblem[] = [];
+      const planned = rows.map((row, index) => {
+        const current = found[index];
+        if (row.id !== undefined && current?.doc.municipalityId !== municipalityId) {
+          invalid.push({ row: index, field: 'id', problem: `no ${type} of ${municipalityId} has the id ${row.id}` });
+          return undefined;
+        }
+        try {
+          return plan(actor, row.id ?? newId(row.input), current, toDraft(row.input, current?.doc), municipalityId);
+        } catch (error) {
+          if (!(error instanceof AppError) || (error.status !== 400 && error.status !== 409)) throw error;
+          const problems = (error.details as FieldProblem[] | undefined) ?? [{ field: '', problem: error.message }];
+          (error.status === 400 ? invalid : conflicts).push(...problems.map((p) => ({ row: index, field: p.field.replace(/^body\./, ''), problem: p.problem })));
+          return undefined;
+        }
+      });
+      // The same id or claimed value twice in one import: the later rows name the first.
+      const firstRow = new Map<string, number>();
+      const once = (row: number, key: string, field: string, what: string): boolean => {
+        const first = firstRow.get(key);
+        if (first === undefined) firstRow.set(key, row);
+        else invalid.push({ row, field, problem: `${what} is also in rows[${first}]` });
+        return first === undefined;
+      };
+      planned.forEach((p, row) => {
+        // One object twice: its claims are the same object's, not a second claimant.
+        if (!p || !once(row, `id:${p.id}`, 'id', `id ${p.id}`)) return;
+        for (const { claim, field } of spec.claims(p.next!)) once(row, `claim:${claim}`, field, showClaim(claim));
+      });
+      if (invalid.length > 0) throw invalidRows(invalid.sort((a, b) => a.row - b.row));
+
+      const changes = planned.map((p, row) => ({ planned: p!, row }));
+      if (mode === 'replace') {
+        const kept = new Set(changes.map((c) => c.planned.id));
+        const others = (await redis.zRange(k.adminIndex(type, municipalityId), 0, -1)).map((member) => member.slice(member.lastIndexOf(' ') + 1));
+        for (const current of await Promise.all(others.filter((id) => !kept.has(id)).map(get))) {
+          if (current?.version) changes.push({ planned: plan(actor, current.id, current, undefined), row: -1 });
+        }
+      }
+      // With problems found here, the script only checks (a dry run), so that all are listed.
+      const reply = await redis.adminBulk(
+        [k.adminIndex(type, municipalityId), k.audit(municipalityId)],
+        [k.prefix, type, mode, dryRun || conflicts.length > 0 ? '1' : '', JSON.stringify(changes.map((c) => ({ ...scripted(actor, c.planned), row: c.row })))],
+      );
+      if (!Array.isArray(reply)) throw new Error(`admin-bulk replied ${JSON.stringify(reply)}`);
+      if (reply[0] === 'conflicts') {
+        const byId = new Map(changes.map((c) => [c.planned.id, c.planned]));
+        for (const p of JSON.parse(String(reply[1])) as (CheckProblem & { row: number; id: string })[]) {
+          const planned = byId.get(p.id);
+          const added = { id: p.id, type, label: p.label ?? p.id, deleting: false, basedOn: 0, claims: [], refs: [] };
+          conflicts.push(importProblem(p.row, p, planned ? subject(planned) : added));
+        }
+      }
+      if (conflicts.length > 0) throw importConflicts(conflicts.sort((a, b) => a.row - b.row));
+
+      const count = (test: (p: Planned<Doc>) => boolean) => changes.filter((c) => c.row >= 0 && test(c.planned)).length;
+      return {
+        created: count((p) => !p.unchanged && !p.current?.version),
+        updated: count((p) => !p.unchanged && !!p.current?.version),
+        unchanged: count((p) => p.unchanged),
+        deleted: changes.length - rows.length,
+        items: planned.map((p) => outcome(p!)!),
+      };
     },
 
     /** In sortKey order; a page is read from the index first, so an object deleted meanwhile is left out. */

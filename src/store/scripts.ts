@@ -26,6 +26,7 @@ export const scripts = {
   operatorPause: script('operator-pause', 1),
   operatorReady: script('operator-ready', 1),
   adminChange: script('admin-change', 3),
+  adminBulk: script('admin-bulk', 2),
 };
 
 function readLua(name: string): string {
@@ -34,7 +35,7 @@ function readLua(name: string): string {
 
 function script(name: string, numberOfKeys: number, { readOnly = false } = {}) {
   return defineScript({
-    SCRIPT: `${shared}\n${readLua(name)}`,
+    SCRIPT: `${shared}\n${name.startsWith('admin-') ? `${readLua('_admin')}\n` : ''}${readLua(name)}`,
     NUMBER_OF_KEYS: numberOfKeys,
     IS_READ_ONLY: readOnly,
     parseCommand(parser: CommandParser, keys: readonly string[], args: readonly string[]) {

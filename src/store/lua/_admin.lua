@@ -1,0 +1,206 @@
+-- Checking and writing one change of a versioned admin object (src/admin/versioned-store.ts):
+-- the object, the region-wide values it claims (an extension number, an E.164 number), the
+-- claims of others it points at, its list indexes, its secret and its audit entry. Shared by
+-- admin-change.lua (one change) and admin-bulk.lua (an import: many changes, all or nothing);
+-- scripts.ts puts this file (after _shared.lua) in front of every admin-*.lua.
+--
+-- A change, as versioned-store.ts sends it (JSON; every value a string or number, none null):
+--   type, id           the object's type and id
+--   key, secretKey     {p}:admin:{type}:{id} and {p}:admin:{type}:{id}:secret (keys.ts)
+--   auditKey           {p}:audit:{municipalityId}, the stream of its audit entry
+--   basedOn            the version the change is based on; 0 to create (the object must not exist)
+--   unchanged          true for an import's row that writes nothing: only its version is checked
+--   municipalityId     the object's municipality after the change, '' to delete it
+--   sortKey            no spaces   label: names the object in other objects' conflicts
+--   claims, refs       JSON arrays of "{kind}:{value}" (a string, stored as given)
+--   doc                the object's document (JSON, stored as given)
+--   secret             the secret to store, '' to keep the stored one
+--   minId              oldest audit stream id to keep (ms)   audit: the entry's fields, flat list
+--
+-- Use: admin_load each change, admin_check it (collecting problems), admin_check_key_types,
+-- and only once every change passed, admin_apply each. Redis does not roll a script back, so
+-- a refused change must not have begun.
+--
+-- Problems, { code, detail }: admin_exists {}, admin_not_found {}, version_mismatch {version},
+-- claim_taken {claim, holder, label}, claim_in_use {claim, referrer, label}, reference_missing
+-- {claim}. key_type {key} (a key holds a type no admin script writes: corrupt data) is raised at
+-- once, as "RV key_type <JSON detail>".
+
+local function admin_reject(code, detail)
+  error({ err = 'RV ' .. code .. ' ' .. cjson.encode(detail) })
+end
+
+local function admin_claim_key(prefix, claim)
+  return prefix .. ':claim:' .. claim
+end
+
+local function admin_refs_key(prefix, claim)
+  return prefix .. ':claim-refs:' .. claim
+end
+
+-- Every object of a type, or (municipality_id given) one municipality's.
+local function admin_index_key(prefix, type_name, municipality_id)
+  local all = prefix .. ':admin-index:' .. type_name
+  if municipality_id then
+    return all .. ':' .. municipality_id
+  end
+  return all
+end
+
+-- How another object ("type:id") is named in a conflict: its label, as its own change stored it.
+local function admin_label_of(prefix, holder)
+  return redis.call('HGET', prefix .. ':admin:' .. holder, 'label') or holder
+end
+
+local function admin_contains(list, value)
+  for _, item in ipairs(list) do
+    if item == value then
+      return true
+    end
+  end
+  return false
+end
+
+local function admin_expect_type(key, wanted)
+  local actual = redis.call('TYPE', key).ok
+  if actual ~= 'none' and actual ~= wanted then
+    admin_reject('key_type', { key = key })
+  end
+end
+
+-- Completes a (decoded) change with what it replaces: stored (the hash, or nil), version, and
+-- the old and new claims and refs as lists.
+local function admin_load(change)
+  change.self = change.type .. ':' .. change.id
+  change.deleting = change.municipalityId == ''
+  change.stored = read_hash(change.key)
+  change.version = 0
+  change.old_claims, change.old_refs, change.new_claims, change.new_refs = {}, {}, {}, {}
+  if change.stored then
+    change.version = tonumber(change.stored.version)
+    change.old_claims, change.old_refs = cjson.decode(change.stored.claims), cjson.decode(change.stored.refs)
+  end
+  if not change.deleting and not change.unchanged then
+    change.new_claims, change.new_refs = cjson.decode(change.claims), cjson.decode(change.refs)
+  end
+  return change
+end
+
+-- Appends to `problems` every reason the change cannot be made, in the order a single change
+-- reports the first of them. After a version problem nothing else is checked: the change was
+-- made from a stale read, so its claims say nothing.
+local function admin_check(prefix, change, problems)
+  local function problem(code, detail)
+    problems[#problems + 1] = { code = code, detail = detail, change = change }
+  end
+  if change.basedOn == 0 and change.stored then
+    return problem('admin_exists', {})
+  end
+  if change.basedOn ~= 0 and not change.stored then
+    return problem('admin_not_found', {})
+  end
+  if change.basedOn ~= change.version then
+    return problem('version_mismatch', { version = change.version })
+  end
+  if change.unchanged then
+    return
+  end
+  for _, claim in ipairs(change.new_claims) do
+    local holder = redis.call('GET', admin_claim_key(prefix, claim))
+    if holder and holder ~= change.self then
+      problem('claim_taken', { claim = claim, holder = holder, label = admin_label_of(prefix, holder) })
+    end
+  end
+  -- A value others point at (an extension a number routes to) is not given up under them.
+  for _, claim in ipairs(change.old_claims) do
+    if not admin_contains(change.new_claims, claim) then
+      local referrer = redis.call('SRANDMEMBER', admin_refs_key(prefix, claim))
+      if referrer then
+        problem('claim_in_use', { claim = claim, referrer = referrer, label = admin_label_of(prefix, referrer) })
+      end
+    end
+  end
+  for _, claim in ipairs(change.new_refs) do
+    if not redis.call('GET', admin_claim_key(prefix, claim)) then
+      problem('reference_missing', { claim = claim })
+    end
+  end
+end
+
+-- Every key the change would write must hold the type it writes, or nothing.
+local function admin_check_key_types(prefix, change)
+  if change.unchanged then
+    return
+  end
+  admin_expect_type(change.key, 'hash')
+  admin_expect_type(change.secretKey, 'string')
+  admin_expect_type(change.auditKey, 'stream')
+  admin_expect_type(admin_index_key(prefix, change.type), 'zset')
+  if change.stored then
+    admin_expect_type(admin_index_key(prefix, change.type, change.stored.municipalityId), 'zset')
+  end
+  if not change.deleting then
+    admin_expect_type(admin_index_key(prefix, change.type, change.municipalityId), 'zset')
+  end
+  for _, claim in ipairs(change.new_claims) do
+    admin_expect_type(admin_claim_key(prefix, claim), 'string')
+  end
+  for _, list in ipairs({ change.old_refs, change.new_refs }) do
+    for _, claim in ipairs(list) do
+      admin_expect_type(admin_refs_key(prefix, claim), 'set')
+    end
+  end
+end
+
+-- Writes a checked change and its audit entry; returns the object's new version (0 once deleted).
+local function admin_apply(prefix, change)
+  if change.unchanged then
+    return change.version
+  end
+  local all = admin_index_key(prefix, change.type)
+  if change.stored then
+    local member = change.stored.sortKey .. ' ' .. change.id
+    redis.call('ZREM', all, member)
+    redis.call('ZREM', admin_index_key(prefix, change.type, change.stored.municipalityId), member)
+  end
+  for _, claim in ipairs(change.old_claims) do
+    if not admin_contains(change.new_claims, claim) then
+      redis.call('DEL', admin_claim_key(prefix, claim))
+    end
+  end
+  for _, claim in ipairs(change.old_refs) do
+    if not admin_contains(change.new_refs, claim) then
+      redis.call('SREM', admin_refs_key(prefix, claim), change.self)
+    end
+  end
+
+  local new_version = 0
+  if change.deleting then
+    redis.call('DEL', change.key, change.secretKey)
+  else
+    new_version = change.version + 1
+    redis.call('HSET', change.key,
+      'version', new_version,
+      'municipalityId', change.municipalityId,
+      'sortKey', change.sortKey,
+      'label', change.label,
+      'claims', change.claims,
+      'refs', change.refs,
+      'doc', change.doc)
+    if change.secret ~= '' then
+      redis.call('SET', change.secretKey, change.secret)
+    end
+    for _, claim in ipairs(change.new_claims) do
+      redis.call('SET', admin_claim_key(prefix, claim), change.self)
+    end
+    for _, claim in ipairs(change.new_refs) do
+      redis.call('SADD', admin_refs_key(prefix, claim), change.self)
+    end
+    local member = change.sortKey .. ' ' .. change.id
+    redis.call('ZADD', all, 0, member)
+    redis.call('ZADD', admin_index_key(prefix, change.type, change.municipalityId), 0, member)
+  end
+
+  redis.call('XADD', change.auditKey, 'MINID', '~', change.minId, '*', unpack(change.audit))
+  return new_version
+end
