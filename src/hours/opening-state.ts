@@ -59,7 +59,8 @@ type Interval = [number, number];
 
 /**
  * A local time of day on `day` as an instant. In the spring's skipped hour the clock jumps from
- * 02:00 to 03:00; a time inside it takes effect at 03:00, when the clock first reaches it.
+ * 02:00 to 03:00; a time inside it takes effect at 03:00, when the clock first passes it. In
+ * the autumn's repeated hour it is the first occurrence (luxon keeps the day's offset).
  */
 function instantOn(day: DateTime, hhmm: string): number {
   const [hour, minute] = hhmm.split(':').map(Number) as [number, number];

@@ -168,4 +168,13 @@ describe('opening state around the DST switches (last Sunday of March and of Oct
     expect(openingState(never, at('2026-03-29T01:00:00Z')).open).toBe(false);
     expect(openingState(never, at('2026-03-28T12:00:00Z')).changesAt).toBe('2026-03-30T08:00:00+02:00');
   });
+
+  it('opens at the first 02:30 of the autumn’s repeated hour and stays open through it until 04:00', () => {
+    const night = settings({ weekly: { ...weekdaysOnly, sunday: ['02:30-04:00'] } });
+    // 00:30 UTC is the first 02:30 (CEST); 01:15 UTC is the second 02:15 (CET), still inside.
+    expect(openingState(night, at('2026-10-25T00:29:00Z'))).toMatchObject({ open: false, changesAt: '2026-10-25T02:30:00+02:00' });
+    expect(openingState(night, at('2026-10-25T00:45:00Z'))).toMatchObject({ open: true, changesAt: '2026-10-25T04:00:00+01:00' });
+    expect(openingState(night, at('2026-10-25T01:15:00Z')).open).toBe(true);
+    expect(openingState(night, at('2026-10-25T03:00:00Z')).open).toBe(false);
+  });
 });
