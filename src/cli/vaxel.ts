@@ -4,6 +4,7 @@ import { runLab } from '../lab/lab.js';
 import { LabSetupError, provisionLab } from '../lab/provision.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
 import { asteriskConfigCommand } from './asterisk-config-command.js';
+import { exportCommand, importCommand } from './import-command.js';
 import { startCommand } from './start-command.js';
 import { tokenCreateCommand } from './token-command.js';
 
@@ -30,6 +31,18 @@ const commands: Command[] = [
     usage: 'token create --name NAME --role ROLE [--municipality KOMMUNKOD] [--expires-days N]',
     summary: 'make an API token (needs REDIS_URL); it is printed once, only its hash is stored',
     run: tokenCreateCommand,
+  },
+  {
+    path: ['import'],
+    usage: 'import entries --municipality KOMMUNKOD --file FILE.csv [--mode upsert|replace] [--dry-run]',
+    summary: 'import a municipality’s directory from CSV, all or nothing (needs REDIS_URL); --dry-run lists every bad row',
+    run: importCommand,
+  },
+  {
+    path: ['export'],
+    usage: 'export entries --municipality KOMMUNKOD --out FILE.csv',
+    summary: 'write a municipality’s directory as CSV, in the shape import reads (needs REDIS_URL)',
+    run: exportCommand,
   },
   {
     path: ['asterisk-config'],

@@ -1,4 +1,5 @@
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import type { AdminStores } from '../admin/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TokenStore } from '../auth/token-store.js';
@@ -7,6 +8,7 @@ import type { DirectorySearch } from '../directory/entries/directory-search.js';
 import type { DirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
 import type { AriConnection } from '../media/ari-connection.js';
+import type { CallControlService } from '../media/call-control/index.js';
 import type { OperatorLegSettings } from '../media/operator-leg.js';
 import type { OperatorStore } from '../operators/operator-store.js';
 import type { CallQueue } from '../queue/call-queue.js';
@@ -21,11 +23,14 @@ import { apiRouter } from './openapi.js';
 const MAX_BODY_BYTES = 1024 * 1024;
 import { adminResourceRoutes } from './routes/admin-resource.js';
 import { auditRoutes } from './routes/audit.js';
+import { callControlRoutes, parkRoutes } from './routes/call-control.js';
+import { callbackRoutes } from './routes/callbacks.js';
 import { callRoutes } from './routes/calls.js';
 import { directoryRoutes } from './routes/directory.js';
 import { extensionApi } from './routes/extensions.js';
 import { greetingApi } from './routes/greetings.js';
 import { healthRoutes } from './routes/health.js';
+import { messageRoutes } from './routes/messages.js';
 import { numberApi } from './routes/numbers.js';
 import { openingExceptionApi, openingHoursApi } from './routes/opening-hours.js';
 import { operatorRoutes } from './routes/operator.js';
@@ -47,6 +52,8 @@ export interface HttpDeps {
   entries: DirectoryEntryStore;
   search: DirectorySearch;
   statistics: CallStatistics;
+  /** Hold, transfer, park, hang up, call-backs, messages (media/call-control/). */
+  callControl: CallControlService;
   /** Who a direct number is given to (routing/direct-number-owner.ts), for the routing simulator; without it direct numbers simulate as the queue. */
   directNumberOwner?: DirectNumberOwner;
 }
@@ -59,17 +66,25 @@ export function createHttpApp(deps: HttpDeps) {
   const api = apiRouter<AuthEnv>();
   // Refused before it is read in full: no admin or operator request needs more than this.
   api.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
-      },
-    }),
+    // CSV imports have their own, larger limit (routes/csv-transfer.ts).
+    except(
+      (c) => c.req.path.endsWith('/import'),
+      bodyLimit({
+        maxSize: MAX_BODY_BYTES,
+        onError: () => {
+          throw new AppError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+        },
+      }),
+    ),
   );
   api.use(requireToken(deps.tokens));
   api
     .route('/queues', queueRoutes(deps))
     .route('/calls', callRoutes(deps))
+    .route('/calls', callControlRoutes({ callControl: deps.callControl.actions, directory: deps.directory }))
+    .route('/calls', callbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory, releaseCaller: deps.callControl.actions.releaseBookedCaller }))
+    .route('/parks', parkRoutes({ control: deps.callControl.control, directory: deps.directory }))
+    .route('/messages', messageRoutes({ messages: deps.callControl.messages }))
     .route('/operator', operatorRoutes(deps))
     .route('/tokens', tokenRoutes(deps))
     .route('/audit', auditRoutes(deps))

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { assertInScope, scopedMunicipality } from '../../auth/access.js';
 import type { DirectorySearch } from '../../directory/entries/directory-search.js';
+import { entryCsvTransfer } from '../../directory/entries/entry-csv.js';
 import { absenceInputSchema, directoryEntryInputSchema, directoryEntrySchema, type DirectoryEntry } from '../../directory/entries/entry-schema.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { MAX_QUERY_LENGTH } from '../../directory/entries/search-terms.js';
@@ -10,6 +11,7 @@ import { type AuthEnv, requirePermission } from '../auth.js';
 import { ETagHeader, IfMatchHeaders, basedOn, etag } from '../etag.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
 import { invalidFields } from '../validation.js';
+import { csvTransferRoutes } from './csv-transfer.js';
 
 /**
  * /api/v1/directory: the region's shared directory. Operators, auditors and region admins
@@ -214,5 +216,8 @@ export function directoryRoutes(deps: { entries: DirectoryEntryStore; search: Di
       return c.body(null, 204);
     });
 
-  return apiRouter<AuthEnv>().route('/', reader).route('/', absence).route('/', writer);
+  const csv = csvTransferRoutes('Directory', entryCsvTransfer(entries));
+
+  // The CSV routes first: /entries/export would otherwise be read as the entry with the id "export".
+  return apiRouter<AuthEnv>().route('/entries', csv).route('/', reader).route('/', absence).route('/', writer);
 }
