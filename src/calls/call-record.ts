@@ -3,11 +3,22 @@ export const CALL_STATES = ['waiting', 'connecting', 'answered', 'ended'] as con
 export type CallState = (typeof CALL_STATES)[number];
 
 /** How a call ended: talked to an operator, or the caller hung up before that. */
-export const CALL_OUTCOMES = ['answered', 'abandoned'] as const;
+export const CALL_OUTCOMES = ['answered', 'abandoned', 'closed', 'overflowed'] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
-/** Why a call was put in a municipality's queue. */
-export const QUEUE_REASONS = ['main-number', 'regional-number', 'unassigned-direct-number'] as const;
+/**
+ * Why a call was put in a municipality's queue. extension-*: a direct-dial number whose
+ * extension did not take the call (media/arrival/direct-dial.ts), `reasonDetail` says more.
+ */
+export const QUEUE_REASONS = [
+  'main-number',
+  'regional-number',
+  'unassigned-direct-number',
+  'extension-busy',
+  'extension-no-answer',
+  'extension-not-registered',
+  'extension-absent',
+] as const;
 export type QueueReason = (typeof QUEUE_REASONS)[number];
 
 /** One call's record, kept in Redis from arrival to long after it ended. Times are ms since epoch (Redis clock). */
@@ -46,8 +57,21 @@ export interface CallRecord {
   priorityBoostSeconds?: number;
   /** How many times the call was offered to an operator's phone. */
   attempts: number;
+  // Arrival (media/arrival/) and queue policy (queue/policy/, store/lua/overflow-*.lua).
+  /** The extension a direct-dial number belongs to, when the call came for it. */
+  extension?: string;
+  /** More on `reason` for the operator, e.g. the absence ("leave: Föräldraledig, until …"). */
+  reasonDetail?: string;
+  /** Which queue policy limit moved or ended the call (outcome overflowed, or moved to another queue). */
+  overflow?: OverflowCause;
+  /** The municipality whose queue the call overflowed from into this one (its calledNumber still tells which was called). */
+  overflowFrom?: string;
   outcome?: CallOutcome;
   /** Until answered, or until the caller hung up. */
   waitMs?: number;
   talkMs?: number;
 }
+
+/** The queue policy limits (config region.yaml `queuePolicy`). */
+export const OVERFLOW_CAUSES = ['max-wait', 'max-length', 'no-operator'] as const;
+export type OverflowCause = (typeof OVERFLOW_CAUSES)[number];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { CALL_OUTCOMES, CALL_STATES, QUEUE_REASONS, type CallRecord } from './call-record.js';
+import { CALL_OUTCOMES, CALL_STATES, OVERFLOW_CAUSES, QUEUE_REASONS, type CallRecord } from './call-record.js';
 
 const ms = z.coerce.number().int();
 
@@ -23,6 +23,10 @@ const callHashSchema = z.object({
   priorityClass: z.string().optional(),
   priorityBoostSeconds: ms.optional(),
   attempts: ms,
+  extension: z.string().optional(),
+  reasonDetail: z.string().optional(),
+  overflow: z.enum(OVERFLOW_CAUSES).optional(),
+  overflowFrom: z.string().optional(),
   outcome: z.enum(CALL_OUTCOMES).optional(),
   waitMs: ms.optional(),
   talkMs: ms.optional(),

@@ -18,7 +18,8 @@ import { CLOSABLE_EVES, type ClosableEve, ZONE, dayKind } from './swedish-calend
  * Times of day are local (Europe/Stockholm) on the day of the instant.
  */
 
-export type OpeningRule = 'override' | 'exception' | 'holiday' | 'eve' | 'pre-holiday' | 'weekly' | 'outside-hours';
+export const OPENING_RULES = ['override', 'exception', 'holiday', 'eve', 'pre-holiday', 'weekly', 'outside-hours'] as const;
+export type OpeningRule = (typeof OPENING_RULES)[number];
 
 /** What the state is computed from: the municipality's stored opening hours and exceptions. */
 export interface OpeningSettings {

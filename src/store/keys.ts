@@ -41,6 +41,7 @@
  * prefix (store/lua/_shared.lua: keep the two in step; emit_event there writes {p}:events), so the store assumes one Redis (not a
  * cluster); the prefix is passed to every script as ARGV[1]. Likewise store/lua/admin-change.lua
  * builds the admin-index, claim and claim-refs keys, and the key of a claim's holder.
+ * store/lua/overflow-apply.lua builds {p}:calls:active (a call the queue policy ends) and the target's {p}:queue:{id}.
  * directory/entries/lua/_shared.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
  */
 export interface Keys {

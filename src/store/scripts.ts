@@ -26,6 +26,8 @@ export const scripts = {
   operatorPause: script('operator-pause', 1),
   operatorReady: script('operator-ready', 1),
   adminChange: script('admin-change', 3),
+  overflowApply: script('overflow-apply', 2),
+  overflowClosed: script('overflow-closed', 3),
   adminBulk: script('admin-bulk', 2),
 };
 

@@ -5,7 +5,7 @@ import { PhoneNumberSchema } from '../../admin/fields.js';
 import { assertInScope } from '../../auth/access.js';
 import { QUEUE_REASONS, type QueueReason } from '../../calls/call-record.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
-import { createOpeningStateReader } from '../../hours/opening-state.js';
+import { OPENING_RULES, type OpeningState, createOpeningStateReader } from '../../hours/opening-state.js';
 import { ZONE } from '../../hours/swedish-calendar.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import { type DirectNumberOwner, routeCall } from '../../routing/route-call.js';
@@ -21,7 +21,7 @@ import { apiRouter, errors, jsonResponse, z } from '../openapi.js';
 const OpeningStateSchema = z
   .object({
     open: z.boolean(),
-    rule: z.enum(['override', 'exception', 'holiday', 'eve', 'pre-holiday', 'weekly', 'outside-hours']).openapi({
+    rule: z.enum(OPENING_RULES).openapi({
       description:
         'What decided, in this order of precedence: the manual override, a one-off exception, a public holiday or closed eve, a day before a holiday with early closing, the weekly hours (outside-hours: the instant is outside them)',
     }),
@@ -33,7 +33,7 @@ const OpeningStateSchema = z
     hours: z.array(z.string()).optional().openapi({ description: 'The day’s open intervals under the deciding rule (local time)', example: ['08:00-16:30'] }),
     changesAt: z.string().optional().openapi({ description: 'When open turns closed or back next (local time with offset); absent beyond 14 days', example: '2026-12-28T08:00:00+01:00' }),
   })
-  .openapi('OpeningState');
+  .openapi('OpeningState') satisfies z.ZodType<OpeningState>;
 
 const SimulationSchema = z
   .object({
