@@ -24,6 +24,7 @@ export async function answerCall(deps: AnswerDeps, operatorId: string, pickedCal
   // The operator's own mistake first, then Asterisk's absence (503) — both before anything is claimed.
   const operator = await deps.operators.get(operatorId);
   if (!operator) throw new AppError(409, 'operator_not_logged_in', 'Log in as an operator (with your phone) before taking calls');
+  if (operator.state === 'paused') throw new AppError(409, 'operator_paused', 'You are paused: say you are ready before taking calls');
   const client = deps.ari.client();
   const call = pickedCallId ? await deps.queue.claimCall(operatorId, pickedCallId) : await deps.queue.claimNext(operatorId);
   if (!call) return null;

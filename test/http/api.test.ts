@@ -169,7 +169,16 @@ describe('operator session', () => {
     });
     const login = await call('POST', '/api/v1/operator/session', { body: good });
     expect(login.status).toBe(201);
-    expect(login.body).toEqual({ id: expect.any(String), name: 'Anna', phone: good.phone, municipalities: good.municipalities, state: 'available', loggedInAt: expect.any(Number) });
+    expect(login.body).toEqual({
+      id: expect.any(String),
+      name: 'Anna',
+      phone: good.phone,
+      municipalities: good.municipalities,
+      served: good.municipalities.map((id) => ({ id, weight: 1 })),
+      state: 'available',
+      stateSince: login.body.loggedInAt,
+      loggedInAt: expect.any(Number),
+    });
     expect(await call('GET', '/api/v1/operator/session')).toMatchObject({ status: 200, body: login.body });
 
     const logout = await t.app.request('/api/v1/operator/session', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
@@ -189,6 +198,12 @@ describe('operator session', () => {
     [{ ...good, municipalities: ['24'] }, ['body.municipalities[0]']],
     [{ ...good, municipalities: ['2460', 2480] }, ['body.municipalities[1]']],
     [{ ...good, municipalities: ['2460', '24800'] }, ['body.municipalities[1]']],
+    [{ ...good, municipalities: [{ id: '24', weight: 1 }] }, ['body.municipalities[0].id']],
+    [{ ...good, municipalities: ['2460', { id: '2480', weight: 0 }] }, ['body.municipalities[1].weight']],
+    [{ ...good, municipalities: [{ id: '2480', weight: 11 }] }, ['body.municipalities[0].weight']],
+    [{ ...good, municipalities: [{ id: '2480', weight: '2' }] }, ['body.municipalities[0]']],
+    [{ ...good, municipalities: [{ id: '2480', weight: 2, extra: 1 }] }, ['body.municipalities[0].extra']],
+    [{ ...good, municipalities: ['2460', { id: '2460', weight: 2 }] }, ['body.municipalities']],
     [{ ...good, extra: true }, ['body.extra']],
     [{ phone: good.phone, municipality: '2460' }, ['body.municipalities', 'body.municipality']],
     [{}, ['body.phone', 'body.municipalities']],
@@ -200,6 +215,38 @@ describe('operator session', () => {
     // The message says the same as the details, field by field.
     for (const field of fields) expect(answer.error?.message).toContain(`${field}: `);
     expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
+  });
+
+  it('logs in with a weight per municipality, pauses with a reason, and is ready again', async () => {
+    const login = await call('POST', '/api/v1/operator/session', { body: { ...good, municipalities: [{ id: '2460', weight: 2 }, '2480'] } });
+    expect(login.status).toBe(201);
+    expect(login.body).toMatchObject({ municipalities: ['2460', '2480'], served: [{ id: '2460', weight: 2 }, { id: '2480', weight: 1 }] });
+
+    const paused = await call('POST', '/api/v1/operator/pause', { body: { reason: 'meeting', note: 'APT' } });
+    expect(paused).toMatchObject({ status: 200, body: { state: 'paused', pauseReason: 'meeting', pauseNote: 'APT' } });
+    expect(await call('POST', '/api/v1/operator/answer-next')).toMatchObject({ status: 409, body: { error: { code: 'operator_paused' } } });
+    expect(await call('GET', '/api/v1/operator/session')).toMatchObject({ body: { state: 'paused' } });
+
+    const ready = await call('POST', '/api/v1/operator/ready');
+    expect(ready).toMatchObject({ status: 200, body: { state: 'available' } });
+    expect(ready.body).not.toHaveProperty('pauseReason');
+  });
+
+  it('refuses a pause without a known reason, naming the field, and pause or ready before login', async () => {
+    expect(await call('POST', '/api/v1/operator/pause', { body: { reason: 'break' } })).toMatchObject({ status: 409, body: { error: { code: 'operator_not_logged_in' } } });
+    expect(await call('POST', '/api/v1/operator/ready')).toMatchObject({ status: 409, body: { error: { code: 'operator_not_logged_in' } } });
+    await call('POST', '/api/v1/operator/session', { body: good });
+    for (const [body, field] of [
+      [{}, 'body.reason'],
+      [{ reason: 'fika' }, 'body.reason'],
+      [{ reason: 'other', note: 'x'.repeat(201) }, 'body.note'],
+      [{ reason: 'other', until: 'later' }, 'body.until'],
+    ] as const) {
+      const answer = await call('POST', '/api/v1/operator/pause', { body });
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(fieldsOf(answer.body)).toEqual([field]);
+    }
+    expect(await call('GET', '/api/v1/operator/session')).toMatchObject({ body: { state: 'available' } });
   });
 
   it('refuses a municipality that is not a member, naming each one', async () => {

@@ -5,11 +5,13 @@ import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import { type AnswerDeps, answerCall } from '../../operators/answer-call.js';
-import { OPERATOR_STATES, type OperatorStore } from '../../operators/operator-store.js';
+import { MAX_WEIGHT, MIN_WEIGHT, OPERATOR_STATES, type OperatorStore, PAUSE_REASONS } from '../../operators/operator-store.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
 import { invalidFields } from '../validation.js';
+
+const municipalityOf = (served: string | { id: string }) => (typeof served === 'string' ? served : served.id);
 
 const SessionSchema = z
   .object({
@@ -17,11 +19,27 @@ const SessionSchema = z
     name: z.string(),
     phone: z.string().openapi({ example: 'sip:anna@10.1.2.3:5060' }),
     municipalities: z.array(z.string()),
-    state: z.enum(OPERATOR_STATES),
+    served: z.array(z.object({ id: z.string(), weight: z.number() })).openapi({ description: 'The municipalities served, each with its weight' }),
+    state: z.enum(OPERATOR_STATES).openapi({ description: 'wrap-up ends by itself at wrapUpUntil, or when the operator asks for a call or says ready' }),
+    stateSince: z.number().openapi({ description: 'ms since epoch' }),
     callId: z.string().optional(),
+    pauseReason: z.enum(PAUSE_REASONS).optional(),
+    pauseNote: z.string().optional(),
+    wrapUpUntil: z.number().optional().openapi({ description: 'ms since epoch' }),
     loggedInAt: z.number().openapi({ description: 'ms since epoch' }),
   })
   .openapi('OperatorSession');
+
+const ServedSchema = z
+  .object({
+    id: MunicipalityIdSchema,
+    weight: z
+      .number()
+      .min(MIN_WEIGHT, `must be at least ${MIN_WEIGHT}`)
+      .max(MAX_WEIGHT, `must be at most ${MAX_WEIGHT}`)
+      .openapi({ description: 'The next call is the longest waiting by wait × weight (plus priority boosts): 2 favours this municipality’s callers' }),
+  })
+  .strict();
 
 const LoginSchema = z
   .object({
@@ -31,12 +49,21 @@ const LoginSchema = z
       .max(256, 'is too long for the SIP address of a phone')
       .regex(/^sips?:[^@\s;]+@[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be the SIP address of your phone, like sip:anna@10.1.2.3:5060'),
     municipalities: z
-      .array(MunicipalityIdSchema)
+      .array(z.union([MunicipalityIdSchema, ServedSchema]))
       .min(1, 'serve at least one municipality')
-      .refine((ids) => new Set(ids).size === ids.length, 'lists a municipality twice'),
+      .refine((served) => new Set(served.map(municipalityOf)).size === served.length, 'lists a municipality twice')
+      .openapi({ description: 'Each `{id, weight}`, or a plain id for weight 1' }),
   })
   .strict()
   .openapi('OperatorLogin');
+
+const PauseSchema = z
+  .object({
+    reason: z.enum(PAUSE_REASONS),
+    note: z.string().trim().max(200, 'must be at most 200 characters').optional().openapi({ example: 'Möte till 10:30' }),
+  })
+  .strict()
+  .openapi('OperatorPause');
 
 const AnsweredSchema = z
   .object({
@@ -68,11 +95,26 @@ const logout = createRoute({
   summary: 'Log out (refused during a call)',
   responses: { 204: { description: 'Logged out' }, ...errors(401, 403, 409) },
 });
+const pause = createRoute({
+  method: 'post',
+  path: '/pause',
+  tags: ['Operator'],
+  summary: 'Pause: take no calls until ready (refused during a call)',
+  request: { body: { required: true, content: { 'application/json': { schema: PauseSchema } } } },
+  responses: { 200: jsonResponse('Paused', SessionSchema), ...errors(400, 401, 403, 409) },
+});
+const ready = createRoute({
+  method: 'post',
+  path: '/ready',
+  tags: ['Operator'],
+  summary: 'Ready for calls: ends a pause, or the wrap-up after a call before its time',
+  responses: { 200: jsonResponse('Available', SessionSchema), ...errors(401, 403, 409) },
+});
 const answerNext = createRoute({
   method: 'post',
   path: '/answer-next',
   tags: ['Operator'],
-  summary: 'Take the longest-waiting call of the queues served; the operator’s phone rings',
+  summary: 'Take the next call of the queues served (longest wait × weight + priority boost); ends a wrap-up; the operator’s phone rings',
   responses: { 200: jsonResponse('The call taken, or none waiting', AnsweredSchema), ...errors(401, 403, 409, 503) },
 });
 const answerPicked = createRoute({
@@ -101,7 +143,10 @@ export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; di
     .openapi(login, async (c) => {
       const body = c.req.valid('json');
       const known = new Set((await deps.directory.listMunicipalities()).map((m) => m.id));
-      const unknown = body.municipalities.flatMap((id, index) => (known.has(id) ? [] : [{ field: `body.municipalities[${index}]`, problem: `${id} is not a member municipality` }]));
+      const unknown = body.municipalities.flatMap((served, index) => {
+        const id = municipalityOf(served);
+        return known.has(id) ? [] : [{ field: `body.municipalities[${index}]${typeof served === 'string' ? '' : '.id'}`, problem: `${id} is not a member municipality` }];
+      });
       if (unknown.length > 0) throw invalidFields(unknown);
       const principal = c.get('principal');
       const session = await deps.operators.login(principal.id, { name: principal.name, phone: body.phone, municipalities: body.municipalities });
@@ -118,6 +163,19 @@ export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; di
       await deps.operators.logout(operatorId);
       log.info({ operatorId }, 'operator logged out');
       return c.body(null, 204);
+    })
+    .openapi(pause, async (c) => {
+      const operatorId = c.get('principal').id;
+      const { reason, note } = c.req.valid('json');
+      const session = await deps.operators.pause(operatorId, reason, note);
+      log.info({ operatorId, reason }, 'operator paused');
+      return c.json(session, 200);
+    })
+    .openapi(ready, async (c) => {
+      const operatorId = c.get('principal').id;
+      const session = await deps.operators.ready(operatorId);
+      log.info({ operatorId }, 'operator ready');
+      return c.json(session, 200);
     })
     .openapi(answerNext, async (c) => c.json(await answered(await answerCall(deps, c.get('principal').id)), 200))
     .openapi(answerPicked, async (c) => {
