@@ -12,6 +12,7 @@ import { attachEventSocket } from './events/event-socket.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
 import { type AriSettings, connectAri } from './media/ari-connection.js';
+import { createArrivalPath } from './media/arrival/index.js';
 import { createCallFlow } from './media/call-flow.js';
 import type { OperatorLegSettings } from './media/operator-leg.js';
 import { createOperatorStore } from './operators/operator-store.js';
@@ -31,6 +32,8 @@ export interface SwitchboardSettings {
   auditRetentionDays: number;
   /** Realm of the extensions' SIP digests (default admin/extensions.ts DEFAULT_SIP_REALM). */
   sipRealm?: string;
+  /** The clock for time of day (opening hours, absences); Date.now when not given. Tests run "on 2026-12-25 10:00". */
+  now?: () => number;
 }
 
 /**
@@ -52,8 +55,10 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   const search = createDirectorySearch(redis, k);
   await search.start();
 
-  const flow = createCallFlow({ queue, directory, app: settings.ari.app });
+  const arrival = createArrivalPath({ redis, k, region: settings.region, queue, directory, admin, app: settings.ari.app, now: settings.now ?? Date.now });
+  const flow = createCallFlow({ queue, arrival: arrival.arrival, app: settings.ari.app });
   const ari = await connectAri(settings.ari, { attach: flow.attach, onConnected: flow.reconcile });
+  arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
 
   const statistics = createCallStatistics(redis, k, settings.region);
   const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, leg: { ...settings.operatorLeg, app: settings.ari.app } });
@@ -79,6 +84,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     async stop(): Promise<void> {
       await events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      arrival.stop();
       ari.close();
       await search.stop();
       await redis.close();

@@ -1,5 +1,5 @@
 import type { CallRecord } from '../calls/call-record.js';
-import { CALL_OUTCOMES, CALL_STATES, QUEUE_REASONS } from '../calls/call-record.js';
+import { CALL_OUTCOMES, CALL_STATES, OVERFLOW_CAUSES, QUEUE_REASONS } from '../calls/call-record.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
 import { z } from './openapi.js';
 
@@ -12,6 +12,10 @@ export const CallViewSchema = z
     caller: z.string().openapi({ example: '+46701234567' }),
     callerDisplay: z.string().openapi({ example: '070-123 45 67' }),
     reason: z.enum(QUEUE_REASONS),
+    reasonDetail: z.string().optional().openapi({ description: 'More on the reason, e.g. the absence of the person whose direct number was called', example: 'leave: Föräldraledig' }),
+    extension: z.string().optional().openapi({ description: 'The extension whose direct number was called' }),
+    overflow: z.enum(OVERFLOW_CAUSES).optional().openapi({ description: 'The queue policy limit that moved or ended the call' }),
+    overflowFrom: z.string().optional().openapi({ description: 'The municipality whose queue the call overflowed from' }),
     priorityClass: z.string().optional().openapi({ description: 'The priority class the caller fell in (config/region.yaml priorityClasses): answered ahead of others' }),
     state: z.enum(CALL_STATES),
     enqueuedAt: z.string(),
@@ -38,6 +42,10 @@ export function callView(call: CallRecord, municipalityName?: string): CallView 
     caller: call.caller,
     callerDisplay: formatForDisplay(call.caller),
     reason: call.reason,
+    reasonDetail: call.reasonDetail,
+    extension: call.extension,
+    overflow: call.overflow,
+    overflowFrom: call.overflowFrom,
     priorityClass: call.priorityClass,
     state: call.state,
     enqueuedAt: iso(call.enqueuedAt)!,

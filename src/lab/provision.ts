@@ -6,6 +6,7 @@ import { delimiter, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log } from '../log.js';
 import { printProgress, runTool, step, withSystemPath, type OnProgress } from './progress.js';
+import { ensurePrompts, promptsAreCurrent } from './prompts.js';
 
 /**
  * The lab's own machinery on this host: redis-server, SIPp and a Debian sid chroot with
@@ -47,6 +48,9 @@ const HOST_TOOLS = [
   { binary: 'redis-server', aptPackage: 'redis-server' },
   { binary: 'sipp', aptPackage: 'sip-tester' },
   { binary: 'debootstrap', aptPackage: 'debootstrap' },
+  // The Swedish prompts are spoken from committed text at provisioning (prompts.ts).
+  { binary: 'espeak-ng', aptPackage: 'espeak-ng' },
+  { binary: 'sox', aptPackage: 'sox' },
 ] as const;
 
 const toolEnv = (): NodeJS.ProcessEnv => ({
@@ -81,19 +85,17 @@ export interface ProvisionedLab {
 export async function provisionLab({ labDir = defaultLabDir(), onProgress = printProgress }: ProvisionOptions = {}): Promise<ProvisionedLab> {
   const rootDir = asteriskRootDir(labDir);
   const provisioned = { labDir, rootDir };
-  if ((await missingHostTools()).length === 0 && (await chrootIsCurrent(rootDir))) {
+  if ((await missingHostTools()).length === 0 && (await chrootIsCurrent(rootDir)) && (await promptsAreCurrent(rootDir))) {
     onProgress(`Lab is provisioned: host tools present, Asterisk chroot at ${rootDir}`);
     return provisioned;
   }
 
   await mkdir(labDir, { recursive: true });
   await withLock(join(labDir, 'provision.lock'), onProgress, async () => {
-    await step(onProgress, 'Host tools: redis-server, sipp (sip-tester), debootstrap', ensureHostTools);
-    if (await chrootIsCurrent(rootDir)) {
-      onProgress(`Asterisk chroot at ${rootDir} is ready`);
-      return;
-    }
-    await buildChroot(rootDir, onProgress);
+    await step(onProgress, 'Host tools: redis-server, sipp (sip-tester), debootstrap, espeak-ng, sox', ensureHostTools);
+    if (await chrootIsCurrent(rootDir)) onProgress(`Asterisk chroot at ${rootDir} is ready`);
+    else await buildChroot(rootDir, onProgress);
+    await step(onProgress, 'Swedish prompts (espeak-ng, dialplans/prompts/sv.txt)', (detail) => ensurePrompts(rootDir, detail));
   });
   return provisioned;
 }

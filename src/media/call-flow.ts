@@ -1,10 +1,9 @@
 import type { Channel, Client, StasisStart } from 'ari-client';
 import type { CallRecord } from '../calls/call-record.js';
-import type { DirectoryStore } from '../directory/directory-store.js';
 import { log } from '../log.js';
-import { parsePhoneNumber } from '../numbers/phone-number.js';
 import type { CallQueue } from '../queue/call-queue.js';
-import { routeCall } from '../routing/route-call.js';
+import type { Arrival } from './arrival/arrival.js';
+import { EXTENSION_LEG_ARG, callIdOfExtensionLeg } from './arrival/direct-dial.js';
 import { OPERATOR_LEG_ARG, ariRequest, bridgeWithOperator, callIdOfOperatorChannel, holdCaller, isGone, releaseCall, releaseHoldBridge } from './call-media.js';
 
 /** How long a hung-up caller's channel id is remembered, to catch a hang-up that overtakes its own set-up. */
@@ -15,8 +14,8 @@ const ENDED_MEMORY_MS = 60_000;
  * legs answering or failing. Redis holds the truth about every call; this only moves media to
  * match it, so a restarted process can rebuild everything from Redis and Asterisk (reconcile).
  */
-export function createCallFlow(deps: { queue: CallQueue; directory: DirectoryStore; app: string }) {
-  const { queue, directory, app } = deps;
+export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: string }) {
+  const { queue, arrival, app } = deps;
   const endedChannels = new Set<string>();
 
   function rememberEnded(channelId: string) {
@@ -24,27 +23,11 @@ export function createCallFlow(deps: { queue: CallQueue; directory: DirectorySto
     setTimeout(() => endedChannels.delete(channelId), ENDED_MEMORY_MS).unref();
   }
 
-  async function callerArrived(client: Client, channel: Channel, dialled: string): Promise<void> {
-    const callId = channel.id;
-    const callLog = log.child({ callId, dialled, caller: channel.caller.number });
-    const route = await routeCall(dialled, directory.findRoute);
-    if (route.action === 'reject') {
-      callLog.info({ cause: route.cause, detail: route.detail }, 'call rejected: not a number of the region');
-      await ariRequest('reject caller', client.channels.hangup({ channelId: callId, reason: 'unallocated' })).catch(() => undefined);
-      return;
-    }
-    await holdCaller(client, callId);
-    const { position } = await queue.enqueue({
-      callId,
-      channelId: callId,
-      municipalityId: route.municipalityId,
-      calledNumber: route.calledNumber,
-      caller: callerNumber(channel),
-      reason: route.reason,
-    });
-    callLog.info({ municipalityId: route.municipalityId, reason: route.reason, position }, 'call queued');
+  /** The arrival path (menu, direct dial, closed, queue, overflow) is media/arrival/'s. */
+  async function callerArrived(client: Client, channel: Channel, dialled: string, resumed = false): Promise<void> {
+    const queued = await arrival.callerArrived(client, channel, dialled, { resumed });
     // The caller may have hung up while we were setting up; their StasisEnd then found nothing to end.
-    if (endedChannels.has(callId)) await endCall(client, callId, 'caller hung up during set-up');
+    if (queued && endedChannels.has(channel.id)) await endCall(client, channel.id, 'caller hung up during set-up');
   }
 
   async function operatorAnswered(client: Client, operatorChannel: Channel, callId: string): Promise<void> {
@@ -89,10 +72,12 @@ export function createCallFlow(deps: { queue: CallQueue; directory: DirectorySto
   return {
     /** Registers the handlers on a (new) ARI client. */
     attach(client: Client): void {
+      arrival.attach(client);
       client.on('StasisStart', (event: StasisStart, channel: Channel) =>
         guard('StasisStart', async () => {
           const [first, second] = typeof event.args === 'string' ? [event.args] : event.args;
           if (first === OPERATOR_LEG_ARG && second) return operatorAnswered(client, channel, second);
+          if (first === EXTENSION_LEG_ARG && second) return arrival.extensionAnswered(client, channel, second);
           return callerArrived(client, channel, first ?? channel.dialplan.exten);
         }),
       );
@@ -101,12 +86,14 @@ export function createCallFlow(deps: { queue: CallQueue; directory: DirectorySto
           const callId = callIdOfOperatorChannel(channel.id);
           if (callId) return endCall(client, callId, 'operator hung up', channel.id);
           rememberEnded(channel.id);
+          await arrival.callerLeft(client, channel.id);
           await endCall(client, channel.id, 'caller hung up');
         }),
       );
       // An operator leg that never answered never enters Stasis, so its end shows only here.
       client.on('ChannelDestroyed', (event, channel: Channel) =>
         guard('ChannelDestroyed', async () => {
+          if (callIdOfExtensionLeg(channel.id)) return arrival.extensionLegDestroyed(channel.id, event.cause);
           const callId = callIdOfOperatorChannel(channel.id);
           if (callId) await operatorLegFailed(callId, channel.id, event.cause_txt);
         }),
@@ -137,9 +124,9 @@ export function createCallFlow(deps: { queue: CallQueue; directory: DirectorySto
       const known = new Set(active);
       for (const channel of channels) {
         const inOurApp = channel.dialplan.app_name === 'Stasis' && channel.dialplan.app_data.split(',')[0] === app;
-        if (!inOurApp || known.has(channel.id) || callIdOfOperatorChannel(channel.id)) continue;
+        if (!inOurApp || known.has(channel.id) || callIdOfOperatorChannel(channel.id) || callIdOfExtensionLeg(channel.id)) continue;
         await releaseHoldBridge(client, channel.id);
-        await callerArrived(client, channel, channel.dialplan.exten);
+        await callerArrived(client, channel, channel.dialplan.exten, true);
       }
       log.info({ activeCalls: active.length, channels: channels.length }, 'reconciled calls with Asterisk');
     },
@@ -147,11 +134,4 @@ export function createCallFlow(deps: { queue: CallQueue; directory: DirectorySto
 }
 
 export type CallFlow = ReturnType<typeof createCallFlow>;
-
-function callerNumber(channel: Channel): string {
-  const raw = channel.caller.number;
-  if (!raw) return 'anonymous';
-  const parsed = parsePhoneNumber(raw);
-  return parsed.ok ? parsed.e164 : raw;
-}
 

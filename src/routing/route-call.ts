@@ -5,28 +5,40 @@ import type { RouteTarget } from './route-target.js';
 /** Finds what a called number (E.164) is; backed by Redis in production, by a table in unit tests. */
 export type NumberLookup = (e164: string) => Promise<RouteTarget | undefined>;
 
+/**
+ * The extension a direct-dial number (E.164) is given to, if any: an extension's own direct
+ * number, or a numbers entry routed to an extension (routing/direct-number-owner.ts).
+ */
+export type DirectNumberOwner = (e164: string) => Promise<string | undefined>;
+
 /** What happens to a call. */
 export type CallRoute =
   | { action: 'queue'; municipalityId: string; calledNumber: string; reason: QueueReason }
+  /** The regional number: the caller chooses the municipality by DTMF; `municipalityId` is the default. */
+  | { action: 'menu'; municipalityId: string; calledNumber: string }
+  /** A direct-dial number given to an extension: ring its phones, the municipality's queue if they don't answer. */
+  | { action: 'extension'; municipalityId: string; calledNumber: string; extension: string }
   /** Not ours or not a number: the caller is turned away at once (SIP 404), never left hanging. */
   | { action: 'reject'; cause: 'invalid-number' | 'unknown-number'; detail: string };
 
 /**
- * Decides where a call to `dialled` goes. A main number goes to its municipality's queue.
- * Until the regional menu and direct-dial delivery exist, the regional number waits in the
- * default municipality's queue and a direct-dial number in its municipality's queue, each
- * with the reason shown to the operator, so a citizen always reaches a person.
+ * Decides where a call to `dialled` goes. A main number goes to its municipality's queue; the
+ * regional number to the menu; a direct-dial number to the extension it is given to (`owner`),
+ * else to its municipality's queue with the reason shown to the operator, so a citizen always
+ * reaches a person.
  */
-export async function routeCall(dialled: string, lookup: NumberLookup): Promise<CallRoute> {
+export async function routeCall(dialled: string, lookup: NumberLookup, owner?: DirectNumberOwner): Promise<CallRoute> {
   const parsed = parsePhoneNumber(dialled);
   if (!parsed.ok) return { action: 'reject', cause: 'invalid-number', detail: parsed.problem };
   const target = await lookup(parsed.e164);
   if (!target) return { action: 'reject', cause: 'unknown-number', detail: `${parsed.e164} is not a number of the region` };
-  return { action: 'queue', municipalityId: target.municipalityId, calledNumber: parsed.e164, reason: QUEUE_REASON[target.kind] };
+  const { municipalityId } = target;
+  const calledNumber = parsed.e164;
+  if (target.kind === 'regional-number') return { action: 'menu', municipalityId, calledNumber };
+  if (target.kind === 'direct-dial') {
+    const extension = await owner?.(calledNumber);
+    if (extension) return { action: 'extension', municipalityId, calledNumber, extension };
+    return { action: 'queue', municipalityId, calledNumber, reason: 'unassigned-direct-number' };
+  }
+  return { action: 'queue', municipalityId, calledNumber, reason: 'main-number' };
 }
-
-const QUEUE_REASON: Record<RouteTarget['kind'], QueueReason> = {
-  'main-number': 'main-number',
-  'regional-number': 'regional-number',
-  'direct-dial': 'unassigned-direct-number',
-};

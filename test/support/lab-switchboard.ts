@@ -6,19 +6,30 @@ import { defaultLabDir } from '../../src/lab/provision.js';
 import { startRedisServer } from '../../src/lab/redis-server.js';
 import { localActor } from '../../src/auth/token-store.js';
 import { startSwitchboard } from '../../src/switchboard.js';
+import type { RegionConfig } from '../../src/config/region-schema.js';
 
 /**
  * A whole switchboard for an end-to-end test: its own redis-server, its own Asterisk instance
  * from the lab chroot (own ports, own Stasis app) and the app on a free HTTP port, with an
  * operator token. Real components only; `stop()` removes all of it.
  */
-export async function startLabSwitchboard({ ringSeconds = 10 }: { ringSeconds?: number } = {}) {
+export async function startLabSwitchboard({
+  ringSeconds = 10,
+  now = clockFrom(OPEN_INSTANT),
+  adjustRegion = (region) => region,
+}: {
+  ringSeconds?: number;
+  /** The switchboard's clock for opening hours: by default one that runs from a weekday morning, so tests meet an open switchboard at any hour. */
+  now?: () => number;
+  /** Changes to config/region.yaml for this test (queue policies, menu). */
+  adjustRegion?: (region: RegionConfig) => RegionConfig;
+} = {}) {
   const labDir = defaultLabDir(); // provisioned by test/global-setup.ts
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
   const [redis, firstAsterisk, region] = await Promise.all([
     startRedisServer({}),
     startAsterisk({ labDir, appName }),
-    loadRegionConfig(resolve('config/region.yaml')),
+    loadRegionConfig(resolve('config/region.yaml')).then(adjustRegion),
   ]);
   let asterisk = firstAsterisk; // replaced by restartAsterisk()
   const startApp = () =>
@@ -30,6 +41,7 @@ export async function startLabSwitchboard({ ringSeconds = 10 }: { ringSeconds?: 
       operatorLeg: { endpoint: 'operator-phones', ringSeconds },
       http: { host: '127.0.0.1', port: 0 },
       auditRetentionDays: 30,
+      now,
     });
   let switchboard = await startApp();
   const { token, record: operator } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' }, localActor('e2e test'));
@@ -85,6 +97,15 @@ export async function startLabSwitchboard({ ringSeconds = 10 }: { ringSeconds?: 
       await Promise.all([asterisk.stop(), redis.stop()]);
     },
   };
+}
+
+/** Wednesday 25 November 2026, 10:00 in Stockholm: every member is open. */
+export const OPEN_INSTANT = '2026-11-25T10:00:00+01:00';
+
+/** A clock that starts at `instant` and runs on in real time from now. */
+export function clockFrom(instant: string): () => number {
+  const offset = Date.parse(instant) - Date.now();
+  return () => Date.now() + offset;
 }
 
 /** Polls `probe` until it returns a value (not undefined) or the time is up. */

@@ -28,8 +28,16 @@ describe('routeCall with the shipped region config', () => {
     expect(await routeCall('0935-141 00', lookup)).toMatchObject({ calledNumber: '+4693514100' });
   });
 
-  it('sends the regional number to the default municipality, saying why', async () => {
-    expect(await routeCall('093214090', lookup)).toMatchObject({ action: 'queue', municipalityId: '2403', reason: 'regional-number' });
+  it('sends the regional number to the menu, with the default municipality for no choice', async () => {
+    expect(await routeCall('093214090', lookup)).toMatchObject({ action: 'menu', municipalityId: '2403', calledNumber: '+4693214090' });
+  });
+
+  it('sends a direct-dial number given to an extension to that extension, others of the range to the queue', async () => {
+    const owner = async (e164: string) => (e164 === '+4693514155' ? '2460155' : undefined);
+    expect(await routeCall('093514155', lookup, owner)).toEqual({ action: 'extension', municipalityId: '2460', calledNumber: '+4693514155', extension: '2460155' });
+    expect(await routeCall('093514156', lookup, owner)).toMatchObject({ action: 'queue', reason: 'unassigned-direct-number' });
+    // A main number is never looked up as a direct number.
+    expect(await routeCall('093514100', lookup, async () => '2460100')).toMatchObject({ action: 'queue', reason: 'main-number' });
   });
 
   it('sends an unassigned direct-dial number to its own municipality, saying why', async () => {

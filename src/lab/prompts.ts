@@ -1,0 +1,76 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runTool } from './progress.js';
+
+/**
+ * The switchboard's Swedish prompts, spoken from the texts committed in dialplans/prompts/sv.txt
+ * by espeak-ng (Swedish voice) and converted by sox to what Asterisk's format_wav plays (8 kHz,
+ * 16 bit, mono). No recorded audio is committed: the texts are the source.
+ */
+export const PROMPTS_FILE = fileURLToPath(new URL('../../dialplans/prompts/sv.txt', import.meta.url));
+
+/** Inside the Asterisk chroot: the `sv` language's sounds, so `sound:regionvaxel/<name>` finds them on a Swedish channel. */
+export const PROMPTS_DIR_IN_CHROOT = 'usr/share/asterisk/sounds/sv/regionvaxel';
+
+/** `{n}` lines stand for one prompt per number, for positions and minutes. */
+const NUMBERED_UP_TO = 60;
+const MARKER = '.source-sha256';
+
+/** The prompts of a prompts file: name → text, `{n}` lines expanded. */
+export function parsePrompts(source: string): Map<string, string> {
+  const prompts = new Map<string, string>();
+  source.split('\n').forEach((line, index) => {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
+    const match = /^([a-z0-9{}-]+)\s*=\s*(.+)$/.exec(line.trim());
+    if (!match) throw new Error(`${PROMPTS_FILE}:${index + 1}: expected "name = text"`);
+    const [, name = '', text = ''] = match;
+    if (!name.includes('{n}')) return void prompts.set(name, text);
+    for (let n = 1; n <= NUMBERED_UP_TO; n++) prompts.set(name.replace('{n}', String(n)), text.replaceAll('{n}', String(n)));
+  });
+  return prompts;
+}
+
+async function promptSource(): Promise<{ source: string; hash: string }> {
+  const source = await readFile(PROMPTS_FILE, 'utf8');
+  return { source, hash: createHash('sha256').update(source).digest('hex') };
+}
+
+/** True when the chroot's prompts were spoken from today's prompts file. */
+export async function promptsAreCurrent(rootDir: string): Promise<boolean> {
+  const { hash } = await promptSource();
+  return (await readFile(join(rootDir, PROMPTS_DIR_IN_CHROOT, MARKER), 'utf8').catch(() => '')) === hash;
+}
+
+/**
+ * Speaks every prompt into `<rootDir>/<PROMPTS_DIR_IN_CHROOT>` unless the files there were made
+ * from the same text (a hash of it beside them). Written to a new dir and renamed into place,
+ * so a running Asterisk never sees half a set.
+ */
+export async function ensurePrompts(rootDir: string, detail: (line: string) => void): Promise<void> {
+  const { source, hash } = await promptSource();
+  const dir = join(rootDir, PROMPTS_DIR_IN_CHROOT);
+  if (await promptsAreCurrent(rootDir)) {
+    detail('prompts are current');
+    return;
+  }
+  const prompts = parsePrompts(source);
+  const building = `${dir}.${randomBytes(4).toString('hex')}`;
+  await mkdir(building, { recursive: true });
+  try {
+    for (const [name, text] of prompts) {
+      const spoken = join(building, `${name}.22k.wav`);
+      await runTool('espeak-ng', ['-v', 'sv', '-s', '150', '-w', spoken, text]);
+      await runTool('sox', [spoken, '-r', '8000', '-c', '1', '-b', '16', join(building, `${name}.wav`)]);
+      await rm(spoken);
+    }
+    await writeFile(join(building, MARKER), hash);
+    await rm(dir, { recursive: true, force: true });
+    await rename(building, dir);
+  } catch (error) {
+    await rm(building, { recursive: true, force: true });
+    throw error;
+  }
+  detail(`${prompts.size} prompts spoken into ${dir}`);
+}

@@ -1,0 +1,74 @@
+import type { Client } from 'ari-client';
+import type { CallQueue } from '../../queue/call-queue.js';
+import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
+import { log } from '../../log.js';
+import { ariRequest } from '../call-media.js';
+import { SPOKEN_NUMBERS_UP_TO, type CallerMedia } from './caller-media.js';
+
+/**
+ * What a waiting caller hears: the municipality's greeting first, then music, and every
+ * `announceEverySeconds` (queue policy) their position and, when recent calls tell it, the
+ * expected wait in minutes (queue/policy: the mean wait of calls answered in the last hour).
+ * The music stops for a prompt and starts again after it, only while the call still waits.
+ * Kept in this process only: after a restart the music plays on without announcements.
+ */
+export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePolicies; media: CallerMedia; now: () => number }) {
+  const { queue, policies, media, now } = deps;
+  const timers = new Map<string, NodeJS.Timeout>();
+
+  /** The call's municipality and position while it waits (it may have overflowed into another queue), else undefined. */
+  async function waiting(callId: string): Promise<{ municipalityId: string; position: number } | undefined> {
+    const call = await queue.get(callId);
+    if (call?.state !== 'waiting') return undefined;
+    const position = (await queue.listWaiting(call.municipalityId)).find((w) => w.record.callId === callId)?.position;
+    return position === undefined ? undefined : { municipalityId: call.municipalityId, position };
+  }
+
+  async function say(client: Client, callId: string, prompts: (municipalityId: string, position: number) => Promise<string[]>): Promise<string | undefined> {
+    const now1 = await waiting(callId);
+    if (!now1 || media.hasLeft(callId)) return undefined;
+    await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
+    await media.play(client, callId, await prompts(now1.municipalityId, now1.position));
+    // Music again only while the call still waits: an operator may have taken it meanwhile.
+    if ((await waiting(callId)) && !media.hasLeft(callId)) {
+      await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(() => undefined);
+    }
+    return now1.municipalityId;
+  }
+
+  async function positionPrompts(municipalityId: string, position: number): Promise<string[]> {
+    if (position > SPOKEN_NUMBERS_UP_TO) return [];
+    const prompts = ['position-before', `number-${position}`, 'position-after'];
+    const expected = await policies.expectedWaitMs(municipalityId, now());
+    if (expected === undefined) return prompts;
+    const minutes = Math.min(SPOKEN_NUMBERS_UP_TO, Math.max(1, Math.ceil(expected / 60_000)));
+    return [...prompts, 'wait-before', `number-${minutes}`, minutes === 1 ? 'wait-minute' : 'wait-minutes'];
+  }
+
+  function schedule(client: Client, callId: string, municipalityId: string) {
+    const seconds = policies.policyOf(municipalityId).announceEverySeconds;
+    const timer = setTimeout(() => {
+      timers.delete(callId);
+      void say(client, callId, positionPrompts)
+        .then((stillIn) => stillIn && schedule(client, callId, stillIn))
+        .catch((error: unknown) => log.warn({ err: error, callId }, 'announcement failed'));
+    }, seconds * 1000);
+    timer.unref();
+    timers.set(callId, timer);
+  }
+
+  return {
+    /** Greeting now, announcements from then on. */
+    start(client: Client, callId: string): void {
+      this.stop(callId);
+      void say(client, callId, async (municipalityId) => [`greeting-${municipalityId}`])
+        .then((stillIn) => stillIn && schedule(client, callId, stillIn))
+        .catch((error: unknown) => log.warn({ err: error, callId }, 'greeting failed'));
+    },
+
+    stop(callId: string): void {
+      clearTimeout(timers.get(callId));
+      timers.delete(callId);
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import type { Client } from 'ari-client';
+import { ariRequest, isGone } from '../call-media.js';
+
+/** A prompt of dialplans/prompts/sv.txt, found on a Swedish channel as sounds/sv/regionvaxel/<name>. */
+export const prompt = (name: string) => `sound:regionvaxel/${name}`;
+
+/** Spoken numbers exist up to this (dialplans/prompts/sv.txt `number-{n}`). */
+export const SPOKEN_NUMBERS_UP_TO = 60;
+
+/**
+ * Prompts and DTMF for callers not yet with an operator: playbacks awaited until they finish,
+ * digits awaited with a timeout, and everything released at once when the caller hangs up.
+ * Asterisk's events reach the waiters through one listener per event type (attach), so no
+ * listener is added per call.
+ */
+export function createCallerMedia() {
+  const playbacks = new Map<string, { channelId: string; done: () => void }>();
+  const digitWaiters = new Map<string, (digit: string | undefined) => void>();
+  const left = new Set<string>();
+
+  function finishPlayback(playbackId: string) {
+    playbacks.get(playbackId)?.done();
+    playbacks.delete(playbackId);
+  }
+
+  /** Plays the prompts in turn on the caller's channel; resolves when done, stopped, or the caller is gone. */
+  async function play(client: Client, channelId: string, names: string[], playbackId = `${channelId}-pb-${randomBytes(4).toString('hex')}`): Promise<void> {
+    if (left.has(channelId) || names.length === 0) return;
+    const finished = new Promise<void>((done) => playbacks.set(playbackId, { channelId, done }));
+    try {
+      await ariRequest('play prompt', client.channels.play({ channelId, media: names.map(prompt).join(','), playbackId }));
+    } catch (error) {
+      finishPlayback(playbackId);
+      if (isGone(error)) return;
+      throw error;
+    }
+    await finished;
+  }
+
+  return {
+    play,
+
+    /**
+     * Plays the prompts and waits for one digit: pressed during the prompts (which then stop) or
+     * within `timeoutMs` after them. Undefined when none came or the caller hung up.
+     */
+    async collectDigit(client: Client, channelId: string, names: string[], timeoutMs: number): Promise<string | undefined> {
+      if (left.has(channelId)) return undefined;
+      const playbackId = `${channelId}-pb-${randomBytes(4).toString('hex')}`;
+      let timer: NodeJS.Timeout | undefined;
+      const digit = new Promise<string | undefined>((resolve) => digitWaiters.set(channelId, resolve));
+      const afterPrompt = play(client, channelId, names, playbackId).then(
+        () =>
+          new Promise<undefined>((resolve) => {
+            timer = setTimeout(() => resolve(undefined), timeoutMs);
+          }),
+      );
+      try {
+        const got = await Promise.race([digit, afterPrompt]);
+        if (got !== undefined && playbacks.has(playbackId)) {
+          await ariRequest('stop prompt', client.playbacks.stop({ playbackId })).catch(() => finishPlayback(playbackId));
+        }
+        return got;
+      } finally {
+        clearTimeout(timer);
+        digitWaiters.delete(channelId);
+      }
+    },
+
+    /** True once the caller hung up (their StasisEnd was seen). */
+    hasLeft: (channelId: string) => left.has(channelId),
+
+    /** Registers the event dispatch on a (new) ARI client. */
+    attach(client: Client): void {
+      client.on('PlaybackFinished', (event) => finishPlayback(event.playback.id));
+      client.on('ChannelDtmfReceived', (event, channel) => digitWaiters.get(channel.id)?.(event.digit));
+    },
+
+    /** The caller hung up: every wait for them ends now. Remembered a minute, for set-up steps still under way. */
+    callerLeft(channelId: string): void {
+      left.add(channelId);
+      setTimeout(() => left.delete(channelId), 60_000).unref();
+      digitWaiters.get(channelId)?.(undefined);
+      for (const [id, playback] of playbacks) if (playback.channelId === channelId) finishPlayback(id);
+    },
+  };
+}
+
+export type CallerMedia = ReturnType<typeof createCallerMedia>;

@@ -1,0 +1,175 @@
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadRegionConfig, parseRegionConfig } from '../../src/config/load-region.js';
+import type { QueuePolicy, RegionConfig } from '../../src/config/region-schema.js';
+import { createOperatorStore } from '../../src/operators/operator-store.js';
+import { createCallQueue } from '../../src/queue/call-queue.js';
+import { createQueuePolicies } from '../../src/queue/policy/queue-policy.js';
+import { BJURHOLM, NORDMALING, UMEA, caller, sleep, useRedis } from '../support/redis.js';
+
+const ctx = useRedis();
+
+let shipped: RegionConfig;
+beforeAll(async () => {
+  shipped = await loadRegionConfig(resolve('config/region.yaml'));
+});
+
+/** The shipped region with one municipality's queue policy replaced. */
+function withPolicy(municipalityId: string, policy: Partial<QueuePolicy>): RegionConfig {
+  return {
+    ...shipped,
+    municipalities: shipped.municipalities.map((m) => (m.id === municipalityId ? { ...m, queuePolicy: { announceEverySeconds: 45, ...policy } } : m)),
+  };
+}
+
+function setup(region: RegionConfig) {
+  const queue = createCallQueue(ctx.redis, ctx.k);
+  const operators = createOperatorStore(ctx.redis, ctx.k);
+  const policies = createQueuePolicies(ctx.redis, ctx.k, region);
+  const waitingIds = async (municipalityId: string) => (await queue.listWaiting(municipalityId)).map((w) => w.record.callId);
+  const login = (id: string, municipalities: string[]) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities });
+  return { queue, policies, waitingIds, login };
+}
+
+describe('queue policy: admission', () => {
+  it('lets a call stay without limits and writes the arrival’s fields on its record', async () => {
+    const { queue, policies } = setup(shipped);
+    await queue.enqueue({ ...caller('a', BJURHOLM), reason: 'extension-absent' });
+    const decision = await policies.admit('a', BJURHOLM, { extension: '2403100', reasonDetail: 'leave: Semester' });
+    expect(decision).toEqual({ callId: 'a', action: 'stay', position: 1 });
+    expect(await queue.get('a')).toMatchObject({ state: 'waiting', reason: 'extension-absent', extension: '2403100', reasonDetail: 'leave: Semester' });
+  });
+
+  it('sends a call beyond the maximum length to another queue, keeping its place and enqueue time', async () => {
+    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxLength: { calls: 2, overflow: { kind: 'queue', municipality: UMEA } } }));
+    await queue.enqueue(caller('early-umea', UMEA));
+    for (const id of ['b1', 'b2']) {
+      await queue.enqueue(caller(id, BJURHOLM));
+      expect((await policies.admit(id, BJURHOLM)).action).toBe('stay');
+    }
+    const { record: before } = await queue.enqueue(caller('b3', BJURHOLM));
+    await sleep(5);
+    await queue.enqueue(caller('late-umea', UMEA));
+
+    const decision = await policies.admit('b3', BJURHOLM);
+    expect(decision).toEqual({ callId: 'b3', action: 'queue', cause: 'max-length', position: 2 });
+    expect(await waitingIds(BJURHOLM)).toEqual(['b1', 'b2']);
+    // Its place is older than the Umeå call that came after it.
+    expect(await waitingIds(UMEA)).toEqual(['early-umea', 'b3', 'late-umea']);
+    expect(await queue.get('b3')).toMatchObject({ municipalityId: UMEA, overflowFrom: BJURHOLM, overflow: 'max-length', enqueuedAt: before.enqueuedAt, place: before.place });
+  });
+
+  it('ends a call with a message when no logged-in operator serves the municipality, and not when one does', async () => {
+    const { queue, policies, waitingIds, login } = setup(withPolicy(NORDMALING, { noOperator: { kind: 'message' } }));
+    await login('op-umea', [UMEA]);
+    await queue.enqueue(caller('n1', NORDMALING));
+    expect(await policies.admit('n1', NORDMALING)).toEqual({ callId: 'n1', action: 'message', cause: 'no-operator', position: 0 });
+    expect(await queue.get('n1')).toMatchObject({ state: 'ended', outcome: 'overflowed', overflow: 'no-operator' });
+    expect(await queue.activeCallIds()).not.toContain('n1');
+    expect(await waitingIds(NORDMALING)).toEqual([]);
+
+    await login('op-nordmaling', [UMEA, NORDMALING]);
+    await queue.enqueue(caller('n2', NORDMALING));
+    expect((await policies.admit('n2', NORDMALING)).action).toBe('stay');
+  });
+});
+
+describe('queue policy: maximum wait', () => {
+  it('overflows exactly the calls that waited too long, once each, and an operator can no longer take them', async () => {
+    const { queue, policies, waitingIds, login } = setup(withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'message' } } }));
+    await queue.enqueue(caller('old', BJURHOLM));
+    await sleep(700);
+    await queue.enqueue(caller('new', BJURHOLM));
+    await sleep(400);
+
+    const done = await policies.sweep();
+    expect(done).toEqual([{ callId: 'old', action: 'message', cause: 'max-wait', position: 0 }]);
+    expect(await queue.get('old')).toMatchObject({ state: 'ended', outcome: 'overflowed', overflow: 'max-wait' });
+    expect((await queue.get('old'))!.waitMs).toBeGreaterThanOrEqual(1000);
+    expect(await waitingIds(BJURHOLM)).toEqual(['new']);
+    expect(await policies.sweep()).toEqual([]);
+
+    await login('op', [BJURHOLM]);
+    expect((await queue.claimNext('op'))?.callId).toBe('new');
+  });
+
+  it('moves a call to another queue only once, even when that queue has a maximum wait back', async () => {
+    const base = withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'queue', municipality: UMEA } } });
+    const region = { ...base, municipalities: base.municipalities.map((m) => (m.id === UMEA ? { ...m, queuePolicy: { announceEverySeconds: 45, maxWait: { seconds: 1, overflow: { kind: 'queue' as const, municipality: BJURHOLM } } } } : m)) };
+    const { queue, policies, waitingIds } = setup(region);
+    await queue.enqueue(caller('c', BJURHOLM));
+    await sleep(1100);
+    expect(await policies.sweep()).toEqual([{ callId: 'c', action: 'queue', cause: 'max-wait', position: 1 }]);
+    expect(await policies.sweep()).toEqual([]);
+    expect(await waitingIds(UMEA)).toEqual(['c']);
+  });
+
+  it('keeps a call offered a call-back in the queue until the offer is declined, then ends it', async () => {
+    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'callback' } } }));
+    await queue.enqueue(caller('cb', BJURHOLM));
+    await sleep(1100);
+    expect(await policies.sweep()).toEqual([{ callId: 'cb', action: 'callback', cause: 'max-wait', position: 1 }]);
+    expect(await waitingIds(BJURHOLM)).toEqual(['cb']);
+    expect(await policies.sweep()).toEqual([]);
+    expect(await policies.endOffer('cb')).toEqual({ callId: 'cb', action: 'message', cause: 'max-wait', position: 0 });
+    expect(await queue.get('cb')).toMatchObject({ state: 'ended', outcome: 'overflowed' });
+    expect(await policies.endOffer('cb')).toMatchObject({ action: 'stay' });
+  });
+});
+
+describe('closed calls and expected wait', () => {
+  it('records a call that came while closed as ended, outcome closed, never in a queue', async () => {
+    const { queue, policies, waitingIds } = setup(shipped);
+    const record = await policies.recordClosed(caller('x', BJURHOLM), { extension: '2403100' });
+    expect(record).toMatchObject({ callId: 'x', state: 'ended', outcome: 'closed', waitMs: 0, extension: '2403100' });
+    expect(await policies.recordClosed(caller('x', BJURHOLM))).toEqual(record);
+    expect(await waitingIds(BJURHOLM)).toEqual([]);
+    expect(await queue.activeCallIds()).toEqual([]);
+    expect((await queue.listRecords({ municipalityId: BJURHOLM, limit: 10 })).map((r) => r.callId)).toEqual(['x']);
+  });
+
+  it('expects the mean wait of recently answered calls, and nothing without them', async () => {
+    const { queue, policies } = setup(shipped);
+    const now = Date.now();
+    expect(await policies.expectedWaitMs(BJURHOLM, now)).toBeUndefined();
+    for (const [id, waitMs] of [['a1', 30_000], ['a2', 90_000]] as const) {
+      await queue.enqueue(caller(id, BJURHOLM));
+      await ctx.redis.hSet(ctx.k.call(id), { outcome: 'answered', waitMs });
+    }
+    await queue.enqueue(caller('gone', BJURHOLM));
+    await ctx.redis.hSet(ctx.k.call('gone'), { outcome: 'abandoned', waitMs: 5_000 });
+    expect(await policies.expectedWaitMs(BJURHOLM, now)).toBe(60_000);
+  });
+});
+
+describe('queue policy config', () => {
+  const region = (policy: string) => `
+region:
+  name: Test
+  timezone: Europe/Stockholm
+  defaultMunicipality: "2460"
+municipalities:
+  - id: "2460"
+    name: Vännäs
+    greeting: Vännäs kommun
+    mainNumbers: ["0935-141 00"]
+    extensionRanges: [{ from: "2460000", to: "2460999" }]
+    openingHours: { monday: ["08:00-16:30"] }
+    queuePolicy: ${policy}`;
+
+  it('defaults to no limits and refuses overflow into an unknown or the same queue, naming the field', () => {
+    expect(parseRegionConfig(region('{}'), 'region.yaml').municipalities[0]?.queuePolicy).toEqual({ announceEverySeconds: 45 });
+    const problems = (policy: string) => {
+      try {
+        parseRegionConfig(region(policy), 'region.yaml');
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).problems.join('\n');
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(problems('{ maxWait: { seconds: 60, overflow: { kind: queue, municipality: "2480" } } }')).toMatch(/queuePolicy\.maxWait\.overflow\.municipality.*not the id/);
+    expect(problems('{ noOperator: { kind: queue, municipality: "2460" } }')).toMatch(/queuePolicy\.noOperator\.municipality.*another municipality/);
+    expect(problems('{ maxLength: { calls: 0, overflow: { kind: message } } }')).toMatch(/maxLength\.calls/);
+  });
+});
