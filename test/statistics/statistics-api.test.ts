@@ -136,7 +136,7 @@ describe('GET /api/v1/statistics/municipalities/{id}', () => {
     const callback = ended('answered', { at: '2026-11-02T10:00:00+01:00', waitS: 1800, talkS: 60, operatorId: anna.id });
     await store(callback);
     await ctx.redis.zAdd(ctx.k.callsByMunicipality(VANNAS), { score: Date.parse('2026-11-02T10:30:00+01:00'), value: callback.callId });
-    const sumOfPeriods = (body: { periods?: unknown }) => (body.periods as { offered: number }[]).reduce((sum, p) => sum + p.offered, 0);
+    const sumOfPeriods = (body: Record<string, unknown>) => (body.periods as { offered: number }[]).reduce((sum, p) => sum + p.offered, 0);
 
     const day = await get(`/api/v1/statistics/municipalities/${VANNAS}?from=2026-11-02&to=2026-11-03&groupBy=hour`);
     expect(day.body.total).toMatchObject({ offered: 1, answered: 1 });
