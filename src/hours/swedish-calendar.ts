@@ -62,8 +62,11 @@ export function calendarOf(year: number): CalendarEntry[] {
   return yearCalendar(year).entries;
 }
 
+/** The year of a YYYY-MM-DD date (luxon writes years past 9999 as +YYYYYY). */
+const yearOf = (date: string) => Number(date.slice(0, -6));
+
 function entryOn(date: string): CalendarEntry | undefined {
-  return yearCalendar(Number(date.slice(0, 4))).byDate.get(date);
+  return yearCalendar(yearOf(date)).byDate.get(date);
 }
 
 /** Closed all day: a public holiday, or an eve the municipality closes on. */
@@ -87,6 +90,6 @@ export function dayKind(date: string, closedEves: readonly ClosableEve[]): DayKi
   const next = DateTime.fromISO(date, { zone: ZONE }).plus({ days: 1 }).toISODate()!;
   const tomorrow = entryOn(next);
   if (!tomorrow || !closedDay(tomorrow, closedEves)) return { kind: 'ordinary' };
-  const name = today?.name ?? yearCalendar(Number(date.slice(0, 4))).otherNames.get(date) ?? `dagen före ${tomorrow.name}`;
+  const name = today?.name ?? yearCalendar(yearOf(date)).otherNames.get(date) ?? `dagen före ${tomorrow.name}`;
   return { kind: 'pre-holiday', name, before: tomorrow.name };
 }

@@ -107,6 +107,8 @@ describe('GET /api/v1/routing/simulate', () => {
     const at = Date.parse(answer.body.at as string);
     expect(at).toBeGreaterThanOrEqual(before - 1000);
     expect(at).toBeLessThanOrEqual(Date.now());
+    // Any moment the format allows is answered, the calendar's edges too.
+    for (const edge of ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z']) expect((await simulate({ number: VANNAS_MAIN, at: edge })).status, edge).toBe(200);
   });
 
   it('refuses a bad number or moment with a 400 naming query.number or query.at', async () => {
