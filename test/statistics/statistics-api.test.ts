@@ -176,6 +176,8 @@ describe('GET /api/v1/statistics/municipalities/{id}', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ from: '2026-11-02T08:00:00+01:00', to: '2026-11-02T10:00:00+01:00' });
     expect((body.periods as unknown[]).length).toBe(2);
+    // The same with the + left unencoded, as curl users write it.
+    expect((await get(`/api/v1/statistics/municipalities/${VANNAS}?from=2026-11-02T08:00:00+01:00&to=2026-11-02T09:00:00Z`)).body.from).toBe('2026-11-02T08:00:00+01:00');
   });
 });
 

@@ -24,7 +24,9 @@ const MAX_RANGE_DAYS = 366;
 const Instant = z
   .string()
   .max(40)
-  .transform((text, ctx) => {
+  .transform((raw, ctx) => {
+    // An unencoded "+01:00" in a query string arrives as " 01:00" (a + means a space there).
+    const text = raw.replace(/ (\d\d(:?\d\d)?)$/, '+$1');
     const withOffset = /T.*(Z|[+-]\d\d(:?\d\d)?)$/i.test(text);
     const dateOnly = /^\d{4}-\d\d-\d\d$/.test(text);
     const parsed = DateTime.fromISO(text, { zone: ZONE });
