@@ -7,6 +7,10 @@ const benches: Record<string, { what: string; load: () => Promise<{ run(): Promi
     what: 'time from a SIPp call to its appearance in the queue API, beside Asterisk seeing the channel',
     load: () => import('./queue-visibility.js'),
   },
+  queues: {
+    what: 'enqueue/claim/abandon per second beside redis-benchmark, and the choice of the next call (7 queues × 200 waiting × 30 operators, p99)',
+    load: () => import('./queues.js'),
+  },
   directory: {
     what: 'operators\' search over 100 000 generated entries (p50/p99) beside a linear scan, index build, and sync between two instances',
     load: () => import('./directory.js'),
