@@ -18,6 +18,7 @@ import type { OperatorLegSettings } from './media/operator-leg.js';
 import { createOperatorStore } from './operators/operator-store.js';
 import { createCallQueue } from './queue/call-queue.js';
 import { priorityClassifier } from './queue/priority.js';
+import { directNumberOwner } from './routing/direct-number-owner.js';
 import { createCallStatistics } from './statistics/call-statistics.js';
 import { keys } from './store/keys.js';
 import { connectRedis } from './store/redis-client.js';
@@ -61,7 +62,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
 
   const statistics = createCallStatistics(redis, k, settings.region);
-  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, leg: { ...settings.operatorLeg, app: settings.ari.app } });
+  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, directNumberOwner: directNumberOwner(redis, k, admin), leg: { ...settings.operatorLeg, app: settings.ari.app } });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: () => connectRedis(settings.redisUrl, { name: 'events' }) });

@@ -1,4 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { localActor } from '../../src/auth/token-store.js';
+import { requireToken } from '../../src/http/auth.js';
+import { handleError } from '../../src/http/errors.js';
+import { apiRouter } from '../../src/http/openapi.js';
+import { routingRoutes } from '../../src/http/routes/routing.js';
+import { directNumberOwner } from '../../src/routing/direct-number-owner.js';
 import { buildTestApp } from '../support/http-app.js';
 import { useRedis } from '../support/redis.js';
 
@@ -98,6 +104,24 @@ describe('GET /api/v1/routing/simulate', () => {
       routeReason: 'unassigned-direct-number',
     });
     expect((await simulate({ number: '0932-140 90', at: '2026-11-23T10:00:00+01:00' })).body).toMatchObject({ meets: 'menu', municipality: { id: '2403', name: 'Bjurholm' }, opening: { open: true } });
+  });
+
+  it('rings the extension a direct number is given to, telling what an unanswered call then meets', async () => {
+    // The simulator as startSwitchboard mounts it, with the call flow's owner of direct numbers.
+    const app = apiRouter();
+    app.use(requireToken(t.tokens));
+    app.route('/routing', routingRoutes({ directory: t.directory, admin: t.admin, directNumberOwner: directNumberOwner(ctx.redis, ctx.k, t.admin) }));
+    app.onError(handleError);
+    await t.admin.extensions.create({ extension: '2460123', displayName: 'Anna Berg', municipalityId: VANNAS, directNumber: '0935-141 23', password: 'correct horse battery staple' }, localActor('test setup'));
+    const ask = async (at: string) => {
+      const response = await app.request(`/routing/simulate?${new URLSearchParams({ number: '0935-141 23', at }).toString()}`, { headers: { authorization: `Bearer ${admin}` } });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const open = await ask('2026-11-23T10:00:00+01:00');
+    expect(open.status, JSON.stringify(open.body)).toBe(200);
+    expect(open.body).toMatchObject({ meets: 'extension', extension: '2460123', municipality: { id: VANNAS }, opening: { open: true } });
+    expect(open.body.explanation).toMatch(/extension 2460123.*If not answered.*waits in its queue/);
+    expect((await ask('2026-12-25T10:00:00+01:00')).body).toMatchObject({ meets: 'extension', opening: { open: false, rule: 'holiday', holiday: 'juldagen' } });
   });
 
   it('simulates now when no moment is given', async () => {
