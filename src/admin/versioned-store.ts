@@ -147,6 +147,12 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
   const { type } = spec;
   const notFound = (id: string) => new AppError(404, `${type}_not_found`, `No ${type} has the id ${id}`);
 
+  /** The id of the object of this store's type holding `claim` ("extension:2460123"), if one does. */
+  async function idByClaim(claim: string): Promise<string | undefined> {
+    const holder = await redis.get(k.claim(claim));
+    return holder?.startsWith(`${type}:`) ? holder.slice(type.length + 1) : undefined;
+  }
+
   async function get(id: string): Promise<Versioned<Doc> | undefined> {
     const [version, doc] = await redis.hmGet(k.adminObject(type, id), ['version', 'doc']);
     if (version && doc) return { id, version: Number(version), doc: JSON.parse(doc) as Doc };
@@ -371,10 +377,11 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
 
     /** The secret of the object holding `claim`, if that object is of this store's type. */
     async secretByClaim(claim: string): Promise<string | undefined> {
-      const holder = await redis.get(k.claim(claim));
-      if (!holder?.startsWith(`${type}:`)) return undefined;
-      return (await redis.get(k.adminSecret(type, holder.slice(type.length + 1)))) ?? undefined;
+      const id = await idByClaim(claim);
+      return id === undefined ? undefined : ((await redis.get(k.adminSecret(type, id))) ?? undefined);
     },
+
+    idByClaim,
   };
 }
 

@@ -3,11 +3,13 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
+import { extensionCsvTransfer } from '../admin/extension-csv.js';
+import { createAdminStores } from '../admin/index.js';
 import type { Principal } from '../auth/access.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { localActor } from '../auth/token-store.js';
 import { readEnv } from '../config/env.js';
-import { ConfigError, describeIssues } from '../config/load-region.js';
+import { ConfigError, describeIssues, loadRegionConfig } from '../config/load-region.js';
 import { entryCsvTransfer } from '../directory/entries/entry-csv.js';
 import { createDirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
@@ -15,7 +17,7 @@ import { importCsv, writeCsv, type CsvTransfer, type ImportReport } from '../imp
 import { keys } from '../store/keys.js';
 import { connectRedis } from '../store/redis-client.js';
 
-const KINDS = ['entries'] as const;
+const KINDS = ['entries', 'extensions'] as const;
 type Kind = (typeof KINDS)[number];
 
 const importArgs = z.object({
@@ -39,8 +41,9 @@ async function withTransfer<T>(kind: Kind, what: string, work: (transfer: CsvTra
     // Each transfer's inputs only pass from its own format to its own write, so its input type need not be known here.
     const transfers: Record<Kind, () => unknown> = {
       entries: () => entryCsvTransfer(createDirectoryEntryStore(redis, k, audit)),
+      extensions: async () => extensionCsvTransfer(createAdminStores(redis, k, audit, await loadRegionConfig(env.REGION_CONFIG), { sipRealm: env.SIP_REALM }).extensions),
     };
-    return await work(transfers[kind]() as CsvTransfer<unknown>, localActor(`vaxel ${what} (${userInfo().username})`));
+    return await work((await transfers[kind]()) as CsvTransfer<unknown>, localActor(`vaxel ${what} (${userInfo().username})`));
   } finally {
     await redis.close();
   }
@@ -59,7 +62,8 @@ export async function importCommand(argv: string[]): Promise<void> {
   const dryRun = parsed.data['dry-run'];
   const text = await readFile(file, 'utf8');
 
-  const bar = new SingleBar({ format: ' {phase} |{bar}| {value}/{total} rows', hideCursor: true, clearOnComplete: false });
+  // Shown in logs too (noTTYOutput), where imports are often run from scripts.
+  const bar = new SingleBar({ format: ' {phase} |{bar}| {value}/{total} rows', hideCursor: true, clearOnComplete: false, noTTYOutput: true });
   let report: ImportReport;
   try {
     report = await withTransfer(kind, 'import', async (transfer, actor) => {

@@ -34,14 +34,14 @@ const commands: Command[] = [
   },
   {
     path: ['import'],
-    usage: 'import entries --municipality KOMMUNKOD --file FILE.csv [--mode upsert|replace] [--dry-run]',
-    summary: 'import a municipality’s directory from CSV, all or nothing (needs REDIS_URL); --dry-run lists every bad row',
+    usage: 'import entries|extensions --municipality KOMMUNKOD --file FILE.csv [--mode upsert|replace] [--dry-run]',
+    summary: 'import a municipality’s directory or extensions from CSV, all or nothing (needs REDIS_URL); --dry-run lists every bad row',
     run: importCommand,
   },
   {
     path: ['export'],
-    usage: 'export entries --municipality KOMMUNKOD --out FILE.csv',
-    summary: 'write a municipality’s directory as CSV, in the shape import reads (needs REDIS_URL)',
+    usage: 'export entries|extensions --municipality KOMMUNKOD --out FILE.csv',
+    summary: 'write a municipality’s directory or extensions as CSV, in the shape import reads (needs REDIS_URL)',
     run: exportCommand,
   },
   {
@@ -139,7 +139,8 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     await found.command.run(found.args);
-    return 0;
+    // A command that reported a failure itself (a dry run finding bad rows) set the code.
+    return Number(process.exitCode ?? 0);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (error instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,5 +1,6 @@
 import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
+import { extensionCsvTransfer } from '../admin/extension-csv.js';
 import type { AdminStores } from '../admin/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TokenStore } from '../auth/token-store.js';
@@ -26,6 +27,7 @@ import { auditRoutes } from './routes/audit.js';
 import { callControlRoutes, parkRoutes } from './routes/call-control.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { callRoutes } from './routes/calls.js';
+import { csvTransferRoutes } from './routes/csv-transfer.js';
 import { directoryRoutes } from './routes/directory.js';
 import { extensionApi } from './routes/extensions.js';
 import { greetingApi } from './routes/greetings.js';
@@ -91,6 +93,8 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/directory', directoryRoutes(deps))
     .route('/statistics', statisticsRoutes(deps))
     .route('/routing', routingRoutes(deps))
+    // The CSV routes first: /extensions/export would otherwise be read as an extension's id.
+    .route('/extensions', csvTransferRoutes('Extensions', extensionCsvTransfer(deps.admin.extensions)))
     .route('/extensions', adminResourceRoutes({ ...extensionApi, store: deps.admin.extensions }))
     .route('/numbers', adminResourceRoutes({ ...numberApi, store: deps.admin.numbers }))
     .route('/opening-hours', adminResourceRoutes({ ...openingHoursApi, store: deps.admin.openingHours }))

@@ -1,0 +1,69 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { useRedis } from '../support/redis.js';
+import { snapshot, VANNAS } from './support.js';
+
+const ctx = useRedis();
+const run = promisify(execFile);
+
+/** `vaxel` as IT staff run it, against the test's redis-server and key prefix. */
+async function vaxel(...args: string[]): Promise<{ code: number; out: string }> {
+  const env = { ...process.env, REDIS_URL: ctx.server.url, REDIS_PREFIX: ctx.k.prefix, LOG_LEVEL: 'warn' };
+  try {
+    const { stdout, stderr } = await run('npx', ['tsx', 'src/cli/vaxel.ts', ...args], { env });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, out: failed.stdout + failed.stderr };
+  }
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'vaxel-import-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('vaxel import / export', () => {
+  it('dry-runs a bad file listing each bad line, imports a good one with a progress bar, and exports it back', async () => {
+    const dir = await tempDir();
+    const bad = join(dir, 'bad.csv');
+    await writeFile(bad, 'kind,name,phoneNumbers\nfunction,Växeln,0935-141 00\nfunction,,\nfunction,Fel,12\n');
+    const before = await snapshot(ctx);
+    const dry = await vaxel('import', 'entries', '--municipality', VANNAS, '--file', bad, '--dry-run');
+    expect(dry.code).toBe(1);
+    expect(dry.out).toMatch(/line 3, name: /);
+    expect(dry.out).toMatch(/line 4, phoneNumbers: /);
+    expect(await snapshot(ctx)).toEqual(before);
+    const refused = await vaxel('import', 'entries', '--municipality', VANNAS, '--file', bad);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('Nothing was imported');
+    expect(await snapshot(ctx)).toEqual(before);
+
+    const good = join(dir, 'good.csv');
+    const rows = Array.from({ length: 2500 }, (_, i) => `person,Förnamn${i},Efternamn,${2460000 + i}`);
+    await writeFile(good, ['kind,givenName,familyName,extension', ...rows].join('\n'));
+    const imported = await vaxel('import', 'entries', '--municipality', VANNAS, '--file', good);
+    expect(imported.code).toBe(0);
+    expect(imported.out).toMatch(/done\s+\|.*\| 2500\/2500 rows/);
+    expect(imported.out).toContain(`Imported 2500 rows into ${VANNAS}: 2500 new`);
+
+    const out = join(dir, 'export.csv');
+    expect((await vaxel('export', 'entries', '--municipality', VANNAS, '--out', out)).out).toContain(`Wrote 2500 entries of ${VANNAS}`);
+    expect((await readFile(out, 'utf8')).split('\n').filter(Boolean)).toHaveLength(2501);
+    const again = await vaxel('import', 'entries', '--municipality', VANNAS, '--file', out, '--mode', 'replace', '--dry-run');
+    expect(again.out).toContain('all 2500 rows are fine; importing would make 0 new, 0 changed, 2500 unchanged, 0 deleted');
+    // Each run starts a Node process with tsx: seconds each on a busy machine.
+  }, 240_000);
+
+  it('names a wrong argument', async () => {
+    const wrong = await vaxel('import', 'phones', '--municipality', '24', '--file', 'x.csv');
+    expect(wrong.code).toBe(1);
+    expect(wrong.out).toMatch(/kind: say what the file holds/);
+    expect(wrong.out).toMatch(/municipality: must be a four-digit SCB kommunkod/);
+  });
+});
