@@ -9,11 +9,14 @@ import { createDirectoryStore } from './directory/directory-store.js';
 import { createDirectorySearch } from './directory/entries/directory-search.js';
 import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
 import { attachEventSocket } from './events/event-socket.js';
+import { AppError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
-import { type AriSettings, connectAri } from './media/ari-connection.js';
+import { type AriConnection, type AriSettings, connectAri } from './media/ari-connection.js';
 import { createArrivalPath } from './media/arrival/index.js';
 import { createCallFlow } from './media/call-flow.js';
+import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
+import { createCallControlService } from './media/call-control/index.js';
 import type { OperatorLegSettings } from './media/operator-leg.js';
 import { createOperatorStore } from './operators/operator-store.js';
 import { createCallQueue } from './queue/call-queue.js';
@@ -35,7 +38,12 @@ export interface SwitchboardSettings {
   sipRealm?: string;
   /** The clock for time of day (opening hours, absences); Date.now when not given. Tests run "on 2026-12-25 10:00". */
   now?: () => number;
+  /** Transfers, recall time, the trunk for dialling out (media/call-control/); defaults DEFAULT_CALL_CONTROL. */
+  callControl?: Partial<CallControlSettings>;
 }
+
+/** How often booked call-backs whose window has begun are moved into their queue. */
+const CALLBACK_RELEASE_MS = 1_000;
 
 /**
  * One switchboard process: the region's directory written to Redis, the call flow on
@@ -57,12 +65,25 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   await search.start();
 
   const arrival = createArrivalPath({ redis, k, region: settings.region, queue, directory, admin, app: settings.ari.app, now: settings.now ?? Date.now });
-  const flow = createCallFlow({ queue, arrival: arrival.arrival, app: settings.ari.app });
+  // Call control acts on ARI only when asked (HTTP, events), after the connection below exists.
+  const connected: { ari?: AriConnection } = {};
+  const leg = { ...settings.operatorLeg, app: settings.ari.app };
+  const callControl = createCallControlService({
+    redis, k, queue, operators, directory, entries, leg,
+    ari: { client: () => (connected.ari ?? unreachable()).client() },
+    settings: { ...DEFAULT_CALL_CONTROL, ...settings.callControl },
+  });
+  const flow = createCallFlow({ queue, arrival: arrival.arrival, app: settings.ari.app, control: callControl.actions });
   const ari = await connectAri(settings.ari, { attach: flow.attach, onConnected: flow.reconcile });
+  connected.ari = ari;
+  const callbackRelease = setInterval(
+    () => void callControl.callbacks.releaseDue().catch((error: unknown) => log.warn({ err: error }, 'moving due call-backs into their queues failed')),
+    CALLBACK_RELEASE_MS,
+  );
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
 
   const statistics = createCallStatistics(redis, k, settings.region);
-  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, directNumberOwner: directNumberOwner(redis, k, admin), leg: { ...settings.operatorLeg, app: settings.ari.app } });
+  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, directNumberOwner: directNumberOwner(redis, k, admin), callControl, leg });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: () => connectRedis(settings.redisUrl, { name: 'events' }) });
@@ -82,7 +103,9 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     admin,
     entries,
     search,
+    callControl,
     async stop(): Promise<void> {
+      clearInterval(callbackRelease);
       await events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       arrival.stop();
@@ -94,3 +117,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
 }
 
 export type Switchboard = Awaited<ReturnType<typeof startSwitchboard>>;
+
+function unreachable(): never {
+  throw new AppError(503, 'ari_unavailable', 'The media server (Asterisk) cannot be reached right now');
+}

@@ -1,9 +1,13 @@
 /** Where a call is in its life; only the queue scripts move a call between states. */
-export const CALL_STATES = ['waiting', 'connecting', 'answered', 'ended'] as const;
+/** scheduled: a booked call-back whose wished window has not begun (calls/callbacks/). */
+export const CALL_STATES = ['waiting', 'connecting', 'answered', 'ended', 'scheduled'] as const;
 export type CallState = (typeof CALL_STATES)[number];
 
-/** How a call ended: talked to an operator, or the caller hung up before that. */
-export const CALL_OUTCOMES = ['answered', 'abandoned', 'closed', 'overflowed'] as const;
+/**
+ * How a call ended: talked to an operator, or the caller hung up before that, or (waiting) it
+ * was turned into a booked call-back that keeps its place (calls/callbacks/).
+ */
+export const CALL_OUTCOMES = ['answered', 'abandoned', 'callback-booked', 'closed', 'overflowed'] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /**
@@ -57,6 +61,7 @@ export interface CallRecord {
   priorityBoostSeconds?: number;
   /** How many times the call was offered to an operator's phone. */
   attempts: number;
+
   // Arrival (media/arrival/) and queue policy (queue/policy/, store/lua/overflow-*.lua).
   /** The extension a direct-dial number belongs to, when the call came for it. */
   extension?: string;
@@ -70,7 +75,53 @@ export interface CallRecord {
   /** Until answered, or until the caller hung up. */
   waitMs?: number;
   talkMs?: number;
+
+  // Call control on an answered call (media/call-control/, store/lua/control-*.lua).
+  /** What the operator did with the answered call, while it lasts (absent: plain talk). */
+  control?: CallControlState;
+  /** Transfers tried; the n-th rings the target on channel "<callId>-xfer<n>". */
+  transfers?: number;
+  /** Channel id of the latest transfer's target leg. */
+  transferLeg?: string;
+  transferMode?: TransferMode;
+  /** Extension number or E.164 number of the latest transfer's target. */
+  transferTarget?: string;
+  transferTargetKind?: TransferTargetKind;
+  /** The operator who transferred (a blind transfer unanswered comes back to them). */
+  transferredBy?: string;
+  transferOutcome?: TransferOutcome;
+  /** Set when an unanswered blind transfer came back: its target, shown to the operator. */
+  recallFrom?: string;
+  parkedAt?: number;
+  parkedBy?: string;
+
+  // Call-backs (calls/callbacks/): a record of kind callback, id "<callId>-cb", in the queue at the place of the call it came from.
+  kind?: 'callback';
+  /** On a call-back: the call it was booked on. On that call: the call-back's id. */
+  callbackOf?: string;
+  callbackId?: string;
+  /** The wished window (ms); the call-back is offered from windowFrom on. */
+  windowFrom?: number;
+  windowTo?: number;
+  /** When the citizen answered the call-back dialled out to them. */
+  dialAnsweredAt?: number;
 }
+
+/**
+ * held: the caller hears music, the operator nothing; transferring: a blind transfer's target
+ * rings (the operator is free); consulting/consulted: an attended transfer's target rings /
+ * talks to the operator while the caller is held; transferred: caller and target talk; parked:
+ * in the municipality's park, on music, no operator.
+ */
+export const CALL_CONTROL_STATES = ['held', 'transferring', 'consulting', 'consulted', 'transferred', 'parked'] as const;
+export type CallControlState = (typeof CALL_CONTROL_STATES)[number];
+export const TRANSFER_MODES = ['blind', 'attended'] as const;
+export type TransferMode = (typeof TRANSFER_MODES)[number];
+export const TRANSFER_TARGET_KINDS = ['extension', 'external'] as const;
+export type TransferTargetKind = (typeof TRANSFER_TARGET_KINDS)[number];
+/** recalled: back to the operator who transferred; requeued: back in the queue at its place. */
+export const TRANSFER_OUTCOMES = ['answered', 'recalled', 'requeued', 'cancelled', 'no-answer'] as const;
+export type TransferOutcome = (typeof TRANSFER_OUTCOMES)[number];
 
 /** The queue policy limits (config region.yaml `queuePolicy`). */
 export const OVERFLOW_CAUSES = ['max-wait', 'max-length', 'no-operator'] as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { CALL_OUTCOMES, CALL_STATES, OVERFLOW_CAUSES, QUEUE_REASONS, type CallRecord } from './call-record.js';
+import { CALL_CONTROL_STATES, CALL_OUTCOMES, CALL_STATES, OVERFLOW_CAUSES, QUEUE_REASONS, TRANSFER_MODES, TRANSFER_OUTCOMES, TRANSFER_TARGET_KINDS, type CallRecord } from './call-record.js';
 
 const ms = z.coerce.number().int();
 
@@ -30,6 +30,23 @@ const callHashSchema = z.object({
   outcome: z.enum(CALL_OUTCOMES).optional(),
   waitMs: ms.optional(),
   talkMs: ms.optional(),
+  control: z.enum(CALL_CONTROL_STATES).optional(),
+  transfers: ms.optional(),
+  transferLeg: z.string().optional(),
+  transferMode: z.enum(TRANSFER_MODES).optional(),
+  transferTarget: z.string().optional(),
+  transferTargetKind: z.enum(TRANSFER_TARGET_KINDS).optional(),
+  transferredBy: z.string().optional(),
+  transferOutcome: z.enum(TRANSFER_OUTCOMES).optional(),
+  recallFrom: z.string().optional(),
+  parkedAt: ms.optional(),
+  parkedBy: z.string().optional(),
+  kind: z.literal('callback').optional(),
+  callbackOf: z.string().optional(),
+  callbackId: z.string().optional(),
+  windowFrom: ms.optional(),
+  windowTo: ms.optional(),
+  dialAnsweredAt: ms.optional(),
 }) satisfies z.ZodType<CallRecord>;
 
 /** The one place where a stored call hash becomes a CallRecord (numbers as numbers). */

@@ -4,6 +4,7 @@ import { log } from '../log.js';
 import type { CallQueue } from '../queue/call-queue.js';
 import type { Arrival } from './arrival/arrival.js';
 import { EXTENSION_LEG_ARG, callIdOfExtensionLeg } from './arrival/direct-dial.js';
+import { CALLBACK_LEG_ARG, type CallControl, TRANSFER_LEG_ARG } from './call-control/call-control.js';
 import { OPERATOR_LEG_ARG, ariRequest, bridgeWithOperator, callIdOfOperatorChannel, holdCaller, isGone, releaseCall, releaseHoldBridge } from './call-media.js';
 
 /** How long a hung-up caller's channel id is remembered, to catch a hang-up that overtakes its own set-up. */
@@ -14,8 +15,8 @@ const ENDED_MEMORY_MS = 60_000;
  * legs answering or failing. Redis holds the truth about every call; this only moves media to
  * match it, so a restarted process can rebuild everything from Redis and Asterisk (reconcile).
  */
-export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: string }) {
-  const { queue, arrival, app } = deps;
+export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: string; control: CallControl }) {
+  const { queue, arrival, app, control } = deps;
   const endedChannels = new Set<string>();
 
   function rememberEnded(channelId: string) {
@@ -41,6 +42,8 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
       return;
     }
     try {
+      // A call-back has no caller on the line yet: call control dials the citizen now.
+      if (call.kind === 'callback') return await control.callbackOperatorAnswered(client, call, operatorChannel.id);
       await bridgeWithOperator(client, callId, operatorChannel.id);
       callLog.info({ operatorId: call.operatorId, waitMs: call.waitMs }, 'caller and operator bridged');
     } catch (error) {
@@ -57,7 +60,7 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
     const call = await queue.finish(callId, { operatorChannelId });
     if (!call) return;
     log.info({ callId, outcome: call.outcome, waitMs: call.waitMs, talkMs: call.talkMs, why }, 'call ended');
-    await releaseCall(client, call);
+    await Promise.all([releaseCall(client, call), control.releaseLegs(client, call)]);
   }
 
   /** The operator's phone was not answered (or could not be reached): the call goes back to its place. */
@@ -77,6 +80,7 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
         guard('StasisStart', async () => {
           const [first, second] = typeof event.args === 'string' ? [event.args] : event.args;
           if (first === OPERATOR_LEG_ARG && second) return operatorAnswered(client, channel, second);
+          if ((first === TRANSFER_LEG_ARG || first === CALLBACK_LEG_ARG) && second) return control.legAnswered(client, channel, first, second);
           if (first === EXTENSION_LEG_ARG && second) return arrival.extensionAnswered(client, channel, second);
           return callerArrived(client, channel, first ?? channel.dialplan.exten);
         }),
@@ -93,6 +97,7 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
       // An operator leg that never answered never enters Stasis, so its end shows only here.
       client.on('ChannelDestroyed', (event, channel: Channel) =>
         guard('ChannelDestroyed', async () => {
+          if (control.ownsChannel(channel.id)) return control.channelDestroyed(client, channel);
           if (callIdOfExtensionLeg(channel.id)) return arrival.extensionLegDestroyed(channel.id, event.cause);
           const callId = callIdOfOperatorChannel(channel.id);
           if (callId) await operatorLegFailed(callId, channel.id, event.cause_txt);
@@ -115,7 +120,8 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
           await operatorLegFailed(callId, call.operatorChannelId ?? '', 'operator leg gone while we were away');
         } else if (call.state === 'connecting' && opLeg?.state === 'Up') {
           await operatorAnswered(client, opLeg, callId);
-        } else if (call.state === 'answered' && !opLeg) {
+        } else if (call.state === 'answered' && call.operatorChannelId && !opLeg) {
+          // (Without operatorChannelId the operator has let go: parked or transferred, see media/call-control.)
           await endCall(client, callId, 'operator gone while we were away', call.operatorChannelId);
         }
       }
@@ -124,7 +130,7 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
       const known = new Set(active);
       for (const channel of channels) {
         const inOurApp = channel.dialplan.app_name === 'Stasis' && channel.dialplan.app_data.split(',')[0] === app;
-        if (!inOurApp || known.has(channel.id) || callIdOfOperatorChannel(channel.id) || callIdOfExtensionLeg(channel.id)) continue;
+        if (!inOurApp || known.has(channel.id) || callIdOfOperatorChannel(channel.id) || control.ownsChannel(channel.id) || callIdOfExtensionLeg(channel.id)) continue;
         await releaseHoldBridge(client, channel.id);
         await callerArrived(client, channel, channel.dialplan.exten, true);
       }

@@ -35,12 +35,18 @@
  * | {p}:directory:changes            | stream | every change of an entry: seq, id, entry JSON (none when deleted); capped |
  * | {p}:directory:change-seq         | string | counter numbering those changes, so a reader that missed some notices the gap |
  * | {p}:contacts:{extension}         | zset   | SIP contact URIs registered for an extension, score = expiry (ms) |
+ * | {p}:park:{municipalityId}        | zset   | parked call ids of a municipality, score = parkedAt (ms) (store/lua/control-*.lua) |
+ * | {p}:callbacks:scheduled          | zset   | booked call-backs whose window has not begun, score = windowFrom (ms) |
+ * | {p}:message:{id}                 | hash   | a message for an absent person (calls/messages/)           |
+ * | {p}:messages:by-municipality:{id}| zset   | message ids of a municipality, score = createdAt (ms)      |
+ * | {p}:messages:by-recipient:{r}    | zset   | message ids for one person, r = "entry:{id}" or "extension:{n}", score = createdAt |
  * | {p}:events                       | stream | every call, queue and operator change: type, municipalityId, fields; id = sequence; capped ~100 000 (events/) |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id}, {p}:queue-boost(s):..., {p}:operator:{id} keys themselves from the
  * prefix (store/lua/_shared.lua: keep the two in step; emit_event there writes {p}:events), so the store assumes one Redis (not a
  * cluster); the prefix is passed to every script as ARGV[1]. Likewise store/lua/admin-change.lua
  * builds the admin-index, claim and claim-refs keys, and the key of a claim's holder.
+ * store/lua/control-operator-action.lua and control-retrieve.lua build {p}:park:{id}.
  * store/lua/overflow-apply.lua builds {p}:calls:active (a call the queue policy ends) and the target's {p}:queue:{id}.
  * directory/entries/lua/_shared.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
  */
@@ -77,6 +83,11 @@ export interface Keys {
   directoryChangeSeq(): string;
   contacts(extension: string): string;
   events(): string;
+  park(municipalityId: string): string;
+  scheduledCallbacks(): string;
+  message(id: string): string;
+  messagesByMunicipality(municipalityId: string): string;
+  messagesByRecipient(recipient: string): string;
 }
 
 export function keys(prefix = 'rv'): Keys {
@@ -110,6 +121,11 @@ export function keys(prefix = 'rv'): Keys {
     directoryChanges: () => `${prefix}:directory:changes`,
     directoryChangeSeq: () => `${prefix}:directory:change-seq`,
     contacts: (extension) => `${prefix}:contacts:${extension}`,
+    park: (municipalityId) => `${prefix}:park:${municipalityId}`,
+    scheduledCallbacks: () => `${prefix}:callbacks:scheduled`,
+    message: (id) => `${prefix}:message:${id}`,
+    messagesByMunicipality: (municipalityId) => `${prefix}:messages:by-municipality:${municipalityId}`,
+    messagesByRecipient: (recipient) => `${prefix}:messages:by-recipient:${recipient}`,
     events: () => `${prefix}:events`,
   };
 }

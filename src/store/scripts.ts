@@ -26,9 +26,16 @@ export const scripts = {
   operatorPause: script('operator-pause', 1),
   operatorReady: script('operator-ready', 1),
   adminChange: script('admin-change', 3),
+  adminBulk: script('admin-bulk', 2),
   overflowApply: script('overflow-apply', 2),
   overflowClosed: script('overflow-closed', 3),
-  adminBulk: script('admin-bulk', 2),
+  controlOperatorAction: script('control-operator-action', 1),
+  controlLegAnswered: script('control-leg-answered', 1),
+  controlLegEnded: script('control-leg-ended', 1),
+  controlRetrieve: script('control-retrieve', 2),
+  controlParkList: script('control-park-list', 1),
+  callbackBook: script('callback-book', 6),
+  callbackRelease: script('callback-release', 1),
 };
 
 function readLua(name: string): string {
@@ -67,6 +74,11 @@ const SCRIPT_ERRORS = {
   operator_not_logged_in: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is not logged in` },
   operator_busy: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is busy with a call` },
   operator_paused: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is paused: say you are ready first` },
+  call_not_answered: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not answered (it waits, rings, or ended)` },
+  not_your_call: { status: 403, message: (s: ScriptSubject) => `call ${s.callId} is not answered by operator ${s.operatorId}` },
+  call_control_conflict: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not in a state that allows this (held, transferring or parked already?)` },
+  call_not_parked: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not parked` },
+  call_not_bookable: { status: 409, message: (s: ScriptSubject) => `no call-back can be booked on call ${s.callId}: only on a call that waits or is answered` },
 } as const satisfies Record<string, { status: AppError['status']; message: (s: ScriptSubject) => string }>;
 
 export type ScriptErrorCode = keyof typeof SCRIPT_ERRORS;

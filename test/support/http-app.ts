@@ -10,6 +10,8 @@ import { createDirectoryEntryStore } from '../../src/directory/entries/entry-sto
 import { AppError } from '../../src/errors.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { AriConnection } from '../../src/media/ari-connection.js';
+import { DEFAULT_CALL_CONTROL } from '../../src/media/call-control/call-control.js';
+import { createCallControlService } from '../../src/media/call-control/index.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { createCallStatistics } from '../../src/statistics/call-statistics.js';
@@ -41,11 +43,14 @@ export async function buildTestApp(ctx: RedisTestContext) {
   const entries = createDirectoryEntryStore(ctx.redis, ctx.k, audit);
   // Not started: a test that searches starts it (it follows changes on a connection of its own).
   const search = createDirectorySearch(ctx.redis, ctx.k);
+  const operators = createOperatorStore(ctx.redis, ctx.k);
+  const leg = { app: 'test', endpoint: 'operator-phones', ringSeconds: 20 };
+  const callControl = createCallControlService({ redis: ctx.redis, k: ctx.k, queue, operators, directory, entries, ari: unreachableAsterisk, leg, settings: DEFAULT_CALL_CONTROL });
   const app = createHttpApp({
     redis: ctx.redis,
     ari: unreachableAsterisk,
     queue,
-    operators: createOperatorStore(ctx.redis, ctx.k),
+    operators,
     directory,
     tokens,
     audit,
@@ -53,7 +58,8 @@ export async function buildTestApp(ctx: RedisTestContext) {
     entries,
     search,
     statistics: createCallStatistics(ctx.redis, ctx.k, region),
-    leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20 },
+    callControl,
+    leg,
   });
 
   async function tokenFor(role: Role, municipalityId?: string, name: string = role): Promise<string> {
@@ -73,7 +79,7 @@ export async function buildTestApp(ctx: RedisTestContext) {
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as Json };
   }
 
-  return { app, queue, tokens, audit, directory, admin, entries, search, region, tokenFor, call };
+  return { app, callControl, queue, tokens, audit, directory, admin, entries, search, region, tokenFor, call };
 }
 
 export type { Principal };

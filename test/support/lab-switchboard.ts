@@ -7,6 +7,7 @@ import { startRedisServer } from '../../src/lab/redis-server.js';
 import { localActor } from '../../src/auth/token-store.js';
 import { startSwitchboard } from '../../src/switchboard.js';
 import type { RegionConfig } from '../../src/config/region-schema.js';
+import type { CallControlSettings } from '../../src/media/call-control/call-control.js';
 
 /**
  * A whole switchboard for an end-to-end test: its own redis-server, its own Asterisk instance
@@ -17,12 +18,15 @@ export async function startLabSwitchboard({
   ringSeconds = 10,
   now = clockFrom(OPEN_INSTANT),
   adjustRegion = (region) => region,
+  callControl,
 }: {
   ringSeconds?: number;
   /** The switchboard's clock for opening hours: by default one that runs from a weekday morning, so tests meet an open switchboard at any hour. */
   now?: () => number;
   /** Changes to config/region.yaml for this test (queue policies, menu). */
   adjustRegion?: (region: RegionConfig) => RegionConfig;
+  /** Call control settings (recall time, the carrier's far end for dialling out: a SIPp UAS). */
+  callControl?: Partial<CallControlSettings>;
 } = {}) {
   const labDir = defaultLabDir(); // provisioned by test/global-setup.ts
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
@@ -39,6 +43,7 @@ export async function startLabSwitchboard({
       redisPrefix: 'rv',
       ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName },
       operatorLeg: { endpoint: 'operator-phones', ringSeconds },
+      callControl,
       http: { host: '127.0.0.1', port: 0 },
       auditRetentionDays: 30,
       now,

@@ -1,0 +1,59 @@
+import type { CallRecord } from '../call-record.js';
+import { parseCallRecord } from '../call-records.js';
+import type { Keys } from '../../store/keys.js';
+import type { RedisClient } from '../../store/redis-client.js';
+import { hashReply, runScript } from '../../store/scripts.js';
+
+export interface CallbackBooking {
+  /** The call the call-back is booked on (waiting or answered). */
+  callId: string;
+  /** E.164 number to call; the caller's number when not given. */
+  number?: string;
+  /** Wished window, ms since epoch; from now and without end when not given. */
+  windowFrom?: number;
+  windowTo?: number;
+  /** The operator booking it (must be the one who answered an answered call); none when the switchboard books it itself. */
+  operatorId?: string;
+}
+
+/** How many scheduled call-backs one release run moves at most. */
+const RELEASE_BATCH = 100;
+
+/**
+ * Call-backs: a booked call-back is a call record of kind callback ("<callId>-cb") at the
+ * ORIGINAL place of the call in its municipality's queue, taken by claim-next like any call
+ * (store/lua/callback-book.lua); media/call-control dials the citizen out once the operator
+ * answers. One whose window has not begun waits in {p}:callbacks:scheduled until
+ * `releaseDue` (run by a timer) puts it in the queue.
+ */
+export function createCallbackStore(redis: RedisClient, k: Keys) {
+  return {
+    /**
+     * Books a call-back on a waiting or answered call. A waiting call leaves the queue and ends
+     * (outcome callback-booked); the call-back has its place. Booking twice gives the same call-back.
+     * Exported for the arrival side too (an overflowing queue may offer call-backs).
+     */
+    async book(booking: CallbackBooking): Promise<{ callback: CallRecord; call: CallRecord }> {
+      const { callId } = booking;
+      const call = await redis.hGetAll(k.call(callId));
+      const number = booking.number ?? call.caller ?? '';
+      const municipalityId = call.municipalityId ?? '';
+      const reply = await runScript(
+        redis.callbackBook(
+          [k.call(callId), k.call(`${callId}-cb`), k.scheduledCallbacks(), k.activeCalls(), k.callsByTime(), k.callsByMunicipality(municipalityId)],
+          [k.prefix, callId, booking.operatorId ?? '', number, String(booking.windowFrom ?? 0), String(booking.windowTo ?? 0)],
+        ),
+        { callId, operatorId: booking.operatorId },
+      );
+      const [callback, original] = reply as [unknown, unknown];
+      return { callback: parseCallRecord(hashReply(callback)), call: parseCallRecord(hashReply(original)) };
+    },
+
+    /** Moves call-backs whose window has begun into their queue, at their place; returns their ids. */
+    async releaseDue(): Promise<string[]> {
+      return (await redis.callbackRelease([k.scheduledCallbacks()], [k.prefix, String(RELEASE_BATCH)])) as string[];
+    },
+  };
+}
+
+export type CallbackStore = ReturnType<typeof createCallbackStore>;

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
+import { AppError } from '../../errors.js';
+import type { Keys } from '../../store/keys.js';
+import type { RedisClient } from '../../store/redis-client.js';
+
+/** A message taken by an operator for someone who could not take the call. */
+export interface Message {
+  id: string;
+  /** The directory entry of the person (an extension given is resolved to its entry). */
+  entryId: string;
+  recipientName: string;
+  extension?: string;
+  municipalityId: string;
+  callerName?: string;
+  callerNumber?: string;
+  text: string;
+  callId?: string;
+  createdAt: number;
+  createdBy: string;
+  handledAt?: number;
+  handledBy?: string;
+}
+
+export interface NewMessage {
+  entryId?: string;
+  extension?: string;
+  callerName?: string;
+  callerNumber?: string;
+  text: string;
+  callId?: string;
+}
+
+const ms = z.coerce.number().int();
+const messageHashSchema = z.object({
+  id: z.string(),
+  entryId: z.string(),
+  recipientName: z.string(),
+  extension: z.string().optional(),
+  municipalityId: z.string(),
+  callerName: z.string().optional(),
+  callerNumber: z.string().optional(),
+  text: z.string(),
+  callId: z.string().optional(),
+  createdAt: ms,
+  createdBy: z.string(),
+  handledAt: ms.optional(),
+  handledBy: z.string().optional(),
+}) satisfies z.ZodType<Message>;
+
+/**
+ * Messages for absent people, in Redis: one hash each, indexed per municipality and per
+ * person (directory entry), newest first. A message is written with its indexes in one
+ * MULTI, so a listing never shows half of one.
+ */
+export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<DirectoryEntryStore, 'get'>) {
+  const recipientKey = (entryId: string) => k.messagesByRecipient(`entry:${entryId}`);
+
+  async function get(id: string): Promise<Message | null> {
+    const hash = await redis.hGetAll(k.message(id));
+    return Object.keys(hash).length === 0 ? null : messageHashSchema.parse(hash);
+  }
+
+  /** The entry a message is for: by id, or the one that has the extension. 404 naming the field. */
+  async function recipient(input: Pick<NewMessage, 'entryId' | 'extension'>) {
+    const entryId = input.entryId ?? (await redis.hGet(k.directoryExtensions(), input.extension ?? ''));
+    const entry = entryId ? await entries.get(entryId) : undefined;
+    if (!entry) {
+      const [field, value] = input.entryId ? ['entryId', input.entryId] : ['extension', input.extension];
+      throw new AppError(404, 'recipient_not_found', `body.${field}: no directory entry has ${field} ${value}`);
+    }
+    const name = entry.kind === 'person' ? `${entry.givenName} ${entry.familyName}` : entry.name;
+    return { entryId: entry.id, municipalityId: entry.municipalityId, name, extension: entry.extension };
+  }
+
+  return {
+    get,
+    recipient,
+
+    async create(input: NewMessage, createdBy: string): Promise<Message> {
+      const to = await recipient(input);
+      const [seconds, micros] = await redis.time();
+      const createdAt = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      const message: Message = {
+        id: randomUUID(),
+        entryId: to.entryId,
+        recipientName: to.name,
+        extension: to.extension,
+        municipalityId: to.municipalityId,
+        callerName: input.callerName,
+        callerNumber: input.callerNumber,
+        text: input.text,
+        callId: input.callId,
+        createdAt,
+        createdBy,
+      };
+      const fields = Object.fromEntries(Object.entries(message).filter(([, v]) => v !== undefined).map(([f, v]) => [f, String(v)]));
+      await redis
+        .multi()
+        .hSet(k.message(message.id), fields)
+        .zAdd(k.messagesByMunicipality(message.municipalityId), { score: createdAt, value: message.id })
+        .zAdd(recipientKey(message.entryId), { score: createdAt, value: message.id })
+        .exec();
+      return message;
+    },
+
+    /** Newest first, of one person or one municipality; `handled` filters on being handled. */
+    async list(filter: { entryId?: string; municipalityId?: string; handled?: boolean; limit: number }): Promise<Message[]> {
+      const index = filter.entryId ? recipientKey(filter.entryId) : k.messagesByMunicipality(filter.municipalityId ?? '');
+      const ids = await redis.zRange(index, 0, -1, { REV: true });
+      const found: Message[] = [];
+      for (const id of ids) {
+        const message = await get(id);
+        if (!message || (filter.handled !== undefined && (message.handledAt !== undefined) !== filter.handled)) continue;
+        if (filter.municipalityId && message.municipalityId !== filter.municipalityId) continue;
+        found.push(message);
+        if (found.length >= filter.limit) break;
+      }
+      return found;
+    },
+
+    /** Marks a message handled (once: a second time keeps who handled it first). */
+    async markHandled(id: string, handledBy: string): Promise<Message | null> {
+      const message = await get(id);
+      if (!message) return null;
+      if (message.handledAt !== undefined) return message;
+      const [seconds] = await redis.time();
+      await redis.hSet(k.message(id), { handledAt: String(Number(seconds) * 1000), handledBy });
+      return get(id);
+    },
+  };
+}
+
+export type MessageStore = ReturnType<typeof createMessageStore>;

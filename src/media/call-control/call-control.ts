@@ -1,0 +1,308 @@
+import type { Channel, Client } from 'ari-client';
+import type { CallRecord, TransferMode, TransferTargetKind } from '../../calls/call-record.js';
+import type { DirectoryStore } from '../../directory/directory-store.js';
+import { AppError } from '../../errors.js';
+import type { ContactStore } from '../../extensions/contact-store.js';
+import { log } from '../../log.js';
+import { formatForDisplay } from '../../numbers/phone-number.js';
+import type { OperatorStore } from '../../operators/operator-store.js';
+import type { CallQueue } from '../../queue/call-queue.js';
+import type { AriConnection } from '../ari-connection.js';
+import { ariRequest, isGone, releaseCall } from '../call-media.js';
+import { type OperatorLegSettings, ringOperator } from '../operator-leg.js';
+import type { ControlStore, LegEnded } from './control-store.js';
+import { destroyTalkBridge, ensureTalkBridge, hangUp, moveToHold, moveToTalk } from './control-media.js';
+
+/** Stasis app arguments of the legs call control dials: a transfer's target, a call-back's citizen. */
+export const TRANSFER_LEG_ARG = 'transfer-leg';
+export const CALLBACK_LEG_ARG = 'callback-leg';
+
+export interface CallControlSettings {
+  /** pjsip endpoint extensions' phones are dialled through, by SIP URI (as operators' phones). */
+  extensionEndpoint: string;
+  /** pjsip endpoint of the carrier's trunk, through which external numbers are dialled. */
+  trunkEndpoint: string;
+  /** host[:port] of the carrier's SIP side; without it nothing can be dialled out. */
+  trunkHost?: string;
+  /** A blind transfer not answered within this comes back (recall). */
+  recallSeconds: number;
+}
+
+export const DEFAULT_CALL_CONTROL: CallControlSettings = { extensionEndpoint: 'operator-phones', trunkEndpoint: 'carrier', recallSeconds: 20 };
+
+export interface CallControlDeps {
+  queue: CallQueue;
+  control: ControlStore;
+  operators: OperatorStore;
+  directory: DirectoryStore;
+  contacts: ContactStore;
+  /** Asked at each action, so it may be connected after this is built. */
+  ari: Pick<AriConnection, 'client'>;
+  leg: OperatorLegSettings;
+  settings: CallControlSettings;
+}
+
+export type TransferTarget = { kind: TransferTargetKind; value: string };
+
+/** The call a transfer's target leg belongs to: its channel id is "<callId>-xfer<n>". */
+export function callIdOfTransferLeg(channelId: string): string | undefined {
+  return /^(.+)-xfer\d+$/.exec(channelId)?.[1];
+}
+
+/** A call-back's own channel (the citizen dialled out) has the call-back's id, "<callId>-cb". */
+export function isCallbackChannel(channelId: string): boolean {
+  return channelId.endsWith('-cb');
+}
+
+/**
+ * Call control on answered calls — hold, blind and attended transfer with recall, park and
+ * retrieve, hang up — and dialling out booked call-backs. Redis decides (store/lua/control-*.lua,
+ * one script per change); this moves media to match. Legs it dials are named from the call id
+ * ("<callId>-xfer<n>", "<callId>-cb") so call-flow.ts can hand their events here.
+ */
+export function createCallControl(deps: CallControlDeps) {
+  const { queue, control, settings } = deps;
+
+  /** The dial string of a target, checked before anything changes: 409 when it cannot be reached. */
+  async function dialString(target: TransferTarget): Promise<string> {
+    if (target.kind === 'extension') {
+      const [contact] = await deps.contacts.contacts(target.value);
+      if (!contact) throw new AppError(409, 'extension_unreachable', `extension ${target.value} has no phone registered right now`);
+      return `PJSIP/${settings.extensionEndpoint}/${contact}`;
+    }
+    return trunkDialString(target.value);
+  }
+
+  function trunkDialString(e164: string): string {
+    if (!settings.trunkHost) throw new AppError(409, 'trunk_not_configured', 'No carrier trunk host is configured (CARRIER_SIP_HOST): external numbers cannot be dialled');
+    return `PJSIP/${settings.trunkEndpoint}/sip:${e164}@${settings.trunkHost}`;
+  }
+
+  /** Ends a call in Redis and every media part of it, control legs included. */
+  async function endCall(client: Client, callId: string, why: string): Promise<CallRecord | null> {
+    const call = await queue.finish(callId);
+    if (!call) return null;
+    log.info({ callId, outcome: call.outcome, transferTarget: call.transferTarget, why }, 'call ended');
+    await Promise.all([releaseCall(client, call), releaseLegs(client, call)]);
+    return call;
+  }
+
+  /** What call control dialled for a call that is ending (call-flow.ts's endCall runs it too). */
+  function releaseLegs(client: Client, call: CallRecord): Promise<void> {
+    return hangUp(client, call.transferLeg, 'hang up transfer target');
+  }
+
+  async function originateLeg(client: Client, call: CallRecord, leg: { channelId: string; endpoint: string; arg: string; timeout: number; callerId: string }) {
+    await ariRequest(
+      'dial control leg',
+      client.channels.originate({
+        endpoint: leg.endpoint,
+        app: deps.leg.app,
+        appArgs: `${leg.arg},${call.callId}`,
+        channelId: leg.channelId,
+        callerId: leg.callerId,
+        timeout: leg.timeout,
+      }),
+    );
+  }
+
+  /** The call came back from an unanswered transfer, or a leg ended: media follows Redis's decision. */
+  async function afterLegEnded(client: Client, ended: LegEnded): Promise<void> {
+    const { what, call } = ended;
+    const callLog = log.child({ callId: call.callId, transferTarget: call.transferTarget });
+    if (what === 'back') {
+      await moveToTalk(client, call.callId);
+      callLog.info({ transferOutcome: call.transferOutcome }, 'transfer did not happen; operator has the caller back');
+    } else if (what === 'end') {
+      await endCall(client, call.callId, 'transfer target hung up');
+    } else if (what === 'recall-queue') {
+      callLog.info({ place: call.place }, 'transfer not answered; call back in its place in the queue (its operator is not available)');
+    } else {
+      await recallToOperator(client, call);
+    }
+  }
+
+  async function recallToOperator(client: Client, call: CallRecord): Promise<void> {
+    const operatorChannelId = call.operatorChannelId!;
+    try {
+      const operator = await deps.operators.get(call.operatorId!);
+      if (!operator) throw new Error(`operator ${call.operatorId} logged out`);
+      const municipality = await deps.directory.getMunicipality(call.municipalityId);
+      const context = `${municipality?.name ?? call.municipalityId}, recall from ${call.recallFrom}`;
+      await ringOperator(client, deps.leg, { call, operatorChannelId, phone: operator.phone, municipalityName: context });
+      log.info({ callId: call.callId, operatorId: call.operatorId, recallFrom: call.recallFrom }, 'transfer not answered; ringing the operator again');
+    } catch (error) {
+      await queue.requeue(call.callId, operatorChannelId);
+      log.warn({ callId: call.callId, err: error }, 'could not ring the operator for a recall; call back in its place');
+    }
+  }
+
+  async function transfer(callId: string, operatorId: string, target: TransferTarget, mode: TransferMode): Promise<CallRecord> {
+    const client = deps.ari.client();
+    const endpoint = await dialString(target);
+    const { call, releasedLeg } = await control.act(callId, operatorId, { action: 'transfer', mode, targetKind: target.kind, target: target.value });
+    const legId = call.transferLeg!;
+    log.info({ callId, operatorId, mode, target: target.value, legId }, 'transferring call');
+    await moveToHold(client, callId);
+    if (mode === 'blind') {
+      // The operator is free at once: the caller waits on music until the target answers or the recall.
+      await destroyTalkBridge(client, callId);
+      await hangUp(client, releasedLeg, 'release operator');
+    }
+    const timeout = mode === 'blind' ? settings.recallSeconds : deps.leg.ringSeconds;
+    try {
+      await originateLeg(client, call, { channelId: legId, endpoint, arg: TRANSFER_LEG_ARG, timeout, callerId: `"${formatForDisplay(call.caller)}" <${call.caller}>` });
+    } catch (error) {
+      log.warn({ callId, legId, err: error }, 'could not dial the transfer target');
+      const ended = await control.legEnded(callId, legId);
+      if (ended) await afterLegEnded(client, ended);
+    }
+    return (await queue.get(callId)) ?? call;
+  }
+
+  return {
+    releaseLegs,
+
+    async hold(callId: string, operatorId: string): Promise<CallRecord> {
+      const client = deps.ari.client();
+      const { call } = await control.act(callId, operatorId, { action: 'hold' });
+      await moveToHold(client, callId);
+      log.info({ callId, operatorId }, 'call on hold');
+      return call;
+    },
+
+    async unhold(callId: string, operatorId: string): Promise<CallRecord> {
+      const client = deps.ari.client();
+      const { call } = await control.act(callId, operatorId, { action: 'unhold' });
+      await moveToTalk(client, callId);
+      log.info({ callId, operatorId }, 'call off hold');
+      return call;
+    },
+
+    transfer,
+
+    /** Attended transfer: the operator has talked to the target; caller and target are bridged, the operator leaves. */
+    async completeTransfer(callId: string, operatorId: string): Promise<CallRecord> {
+      const client = deps.ari.client();
+      const { call, releasedLeg } = await control.act(callId, operatorId, { action: 'complete' });
+      await hangUp(client, releasedLeg, 'release operator');
+      await moveToTalk(client, callId);
+      log.info({ callId, operatorId, target: call.transferTarget }, 'attended transfer completed');
+      return call;
+    },
+
+    /** Attended transfer called off: the target is hung up, the operator has the caller back. */
+    async cancelTransfer(callId: string, operatorId: string): Promise<CallRecord> {
+      const client = deps.ari.client();
+      const { call } = await control.act(callId, operatorId, { action: 'cancel' });
+      await hangUp(client, call.transferLeg, 'hang up transfer target');
+      await moveToTalk(client, callId);
+      log.info({ callId, operatorId, target: call.transferTarget }, 'attended transfer cancelled');
+      return call;
+    },
+
+    async park(callId: string, operatorId: string): Promise<CallRecord> {
+      const client = deps.ari.client();
+      const { call, releasedLeg } = await control.act(callId, operatorId, { action: 'park' });
+      await moveToHold(client, callId);
+      await destroyTalkBridge(client, callId);
+      await hangUp(client, releasedLeg, 'release operator');
+      log.info({ callId, operatorId, municipalityId: call.municipalityId }, 'call parked');
+      return call;
+    },
+
+    /** Any operator serving the municipality takes a parked call: their phone rings, then the usual bridging. */
+    async retrieve(callId: string, operatorId: string): Promise<CallRecord> {
+      const client = deps.ari.client();
+      const operator = await deps.operators.get(operatorId);
+      if (!operator) throw new AppError(409, 'operator_not_logged_in', 'Log in as an operator (with your phone) before taking calls');
+      const call = await control.retrieve(callId, operatorId);
+      const operatorChannelId = call.operatorChannelId!;
+      try {
+        const municipality = await deps.directory.getMunicipality(call.municipalityId);
+        await ringOperator(client, deps.leg, { call, operatorChannelId, phone: operator.phone, municipalityName: `${municipality?.name ?? call.municipalityId}, parked` });
+        log.info({ callId, operatorId, operatorChannelId }, 'retrieving parked call; ringing operator');
+        return call;
+      } catch (error) {
+        await queue.requeue(callId, operatorChannelId);
+        throw error;
+      }
+    },
+
+    /** Hangs up the caller of a waiting call that became a booked call-back (ended in Redis already). */
+    async releaseBookedCaller(callId: string): Promise<void> {
+      const call = await queue.get(callId);
+      if (call?.outcome === 'callback-booked') await releaseCall(deps.ari.client(), call);
+    },
+
+    /** The operator ends the call (both sides hung up). */
+    async hangUpCall(callId: string, operatorId: string): Promise<CallRecord> {
+      const client = deps.ari.client();
+      const call = await queue.get(callId);
+      if (!call) throw new AppError(404, 'call_not_found', `No call has the id ${callId}`);
+      if (call.state !== 'answered') throw new AppError(409, 'call_not_answered', `call ${callId} is not answered`);
+      if (call.operatorId !== operatorId || !call.operatorChannelId) throw new AppError(403, 'not_your_call', `call ${callId} is not answered by operator ${operatorId}`);
+      return (await endCall(client, callId, 'operator hung up (API)')) ?? call;
+    },
+
+    /** A call-back was answered by its operator: dial the citizen out through the trunk, the operator waiting in the talk bridge. */
+    async callbackOperatorAnswered(client: Client, call: CallRecord, operatorChannelId: string): Promise<void> {
+      const bridgeId = await ensureTalkBridge(client, call.callId);
+      await ariRequest('put operator in talk bridge', client.bridges.addChannel({ bridgeId, channel: operatorChannelId }));
+      const municipality = await deps.directory.getMunicipality(call.municipalityId);
+      try {
+        await originateLeg(client, call, {
+          channelId: call.channelId,
+          endpoint: trunkDialString(call.caller),
+          arg: CALLBACK_LEG_ARG,
+          timeout: deps.leg.ringSeconds,
+          callerId: `"${municipality?.name ?? call.municipalityId}" <${call.calledNumber}>`,
+        });
+        log.info({ callId: call.callId, number: call.caller, operatorId: call.operatorId }, 'call-back: dialling the citizen');
+      } catch (error) {
+        log.warn({ callId: call.callId, err: error }, 'call-back could not be dialled');
+        await endCall(client, call.callId, 'call-back could not be dialled');
+      }
+    },
+
+    /** StasisStart of a leg this module dialled (its first Stasis argument says which kind). */
+    async legAnswered(client: Client, channel: Channel, kind: string, callId: string): Promise<void> {
+      const answered = await control.legAnswered(callId, channel.id);
+      if (!answered) {
+        log.info({ callId, channelId: channel.id, kind }, 'a leg answered that is no longer wanted; hanging it up');
+        await hangUp(client, channel.id, 'hang up unwanted leg');
+        return;
+      }
+      try {
+        if (answered.what === 'bridge') {
+          await moveToTalk(client, callId, [channel.id]);
+          log.info({ callId, target: answered.call.transferTarget }, 'transfer answered; caller and target bridged');
+        } else {
+          const bridgeId = await ensureTalkBridge(client, callId);
+          await ariRequest('bridge answered leg', client.bridges.addChannel({ bridgeId, channel: channel.id }));
+          log.info({ callId, what: answered.what }, answered.what === 'consult' ? 'transfer target answered; operator consulting' : 'call-back answered; citizen and operator bridged');
+        }
+      } catch (error) {
+        if (!isGone(error)) throw error;
+        await endCall(client, callId, 'a leg vanished while bridging');
+      }
+    },
+
+    /** True for channels whose end this module handles (call-flow.ts dispatches ChannelDestroyed here). */
+    ownsChannel: (channelId: string) => callIdOfTransferLeg(channelId) !== undefined || isCallbackChannel(channelId),
+
+    async channelDestroyed(client: Client, channel: Channel): Promise<void> {
+      const callId = callIdOfTransferLeg(channel.id);
+      if (callId === undefined) {
+        // The citizen of a call-back never answered (one who did was ended at StasisEnd already).
+        const callback = await queue.get(channel.id);
+        if (callback && callback.state !== 'ended') await endCall(client, channel.id, 'call-back not answered');
+        return;
+      }
+      const ended = await control.legEnded(callId, channel.id);
+      if (ended) await afterLegEnded(client, ended);
+    },
+  };
+}
+
+export type CallControl = ReturnType<typeof createCallControl>;

@@ -1,0 +1,38 @@
+import { createCallbackStore } from '../../calls/callbacks/callback-store.js';
+import { createMessageStore } from '../../calls/messages/message-store.js';
+import type { DirectoryStore } from '../../directory/directory-store.js';
+import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
+import { createContactStore } from '../../extensions/contact-store.js';
+import type { OperatorStore } from '../../operators/operator-store.js';
+import type { CallQueue } from '../../queue/call-queue.js';
+import type { Keys } from '../../store/keys.js';
+import type { RedisClient } from '../../store/redis-client.js';
+import type { AriConnection } from '../ari-connection.js';
+import type { OperatorLegSettings } from '../operator-leg.js';
+import { type CallControlSettings, createCallControl } from './call-control.js';
+import { createControlStore } from './control-store.js';
+
+/** Everything of call control in one place, for the switchboard and the HTTP app to share. */
+export function createCallControlService(deps: {
+  redis: RedisClient;
+  k: Keys;
+  queue: CallQueue;
+  operators: OperatorStore;
+  directory: DirectoryStore;
+  entries: Pick<DirectoryEntryStore, 'get'>;
+  /** Asked at each action, so it may be connected after this is built. */
+  ari: Pick<AriConnection, 'client'>;
+  leg: OperatorLegSettings;
+  settings: CallControlSettings;
+}) {
+  const { redis, k } = deps;
+  const control = createControlStore(redis, k);
+  return {
+    control,
+    callbacks: createCallbackStore(redis, k),
+    messages: createMessageStore(redis, k, deps.entries),
+    actions: createCallControl({ ...deps, control, contacts: createContactStore(redis, k) }),
+  };
+}
+
+export type CallControlService = ReturnType<typeof createCallControlService>;

@@ -1,0 +1,87 @@
+-- Books a call-back on a call that is waiting or answered. The call-back is a call record of
+-- its own, kind callback, id "<callId>-cb", that takes the call's ORIGINAL place (the same
+-- place score) in its municipality's queue, so an operator's claim-next (claim.lua) takes it
+-- when the call itself would have been taken. Its channel is the one dialled out to the
+-- citizen when an operator answers (media/call-control), hence channelId = its id.
+--
+-- A window that has not begun: the call-back is `scheduled`, in {p}:callbacks:scheduled
+-- (score windowFrom) instead of the queue; callback-release.lua moves it into the queue at
+-- its place when the window begins. Not in {p}:calls:active (it has no channel to reconcile
+-- until it is dialled).
+--
+-- A waiting call leaves the queue and ends (outcome callback-booked): the call-back holds its
+-- place now. An answered call goes on; the operator or the caller hangs up as usual.
+--
+-- KEYS[1] {p}:call:{callId}
+-- KEYS[2] {p}:call:{callId}-cb
+-- KEYS[3] {p}:callbacks:scheduled
+-- KEYS[4] {p}:calls:active
+-- KEYS[5] {p}:calls:by-time
+-- KEYS[6] {p}:calls:by-municipality:{municipalityId}
+-- ARGV[1] key prefix   ARGV[2] callId
+-- ARGV[3] operatorId booking it, or '' (the switchboard itself, e.g. on overflow)
+-- ARGV[4] number to call (E.164)   ARGV[5] window from (ms)   ARGV[6] window to (ms)
+--
+-- Returns {call-back record as HGETALL, call record as HGETALL}. Emits call.callback-booked
+-- (and call.ended for a waiting call).
+-- Safe to retry: a call that has its call-back already returns it unchanged.
+-- Errors: call_not_found, call_not_bookable (ended, being offered, or itself a call-back),
+-- not_your_call (an answered call booked by another operator).
+
+local prefix, call_id, operator_id, number = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local window_from, window_to = tonumber(ARGV[5]), tonumber(ARGV[6])
+local callback_id = call_id .. '-cb'
+
+local call = read_hash(KEYS[1])
+if not call then
+  fail('call_not_found')
+end
+if call.callbackId == callback_id then
+  return { redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[1]) }
+end
+if call.kind == 'callback' or (call.state ~= 'waiting' and call.state ~= 'answered') then
+  fail('call_not_bookable')
+end
+if call.state == 'answered' and operator_id ~= '' and call.operatorId ~= operator_id then
+  fail('not_your_call')
+end
+
+local now = now_ms()
+local municipality_id = call.municipalityId
+local due = window_from <= now
+redis.call('HSET', KEYS[2],
+  'callId', callback_id,
+  'channelId', callback_id,
+  'municipalityId', municipality_id,
+  'calledNumber', call.calledNumber,
+  'caller', number,
+  'reason', call.reason,
+  'state', due and 'waiting' or 'scheduled',
+  'enqueuedAt', call.enqueuedAt,
+  'place', call.place,
+  'attempts', 0,
+  'kind', 'callback',
+  'callbackOf', call_id,
+  'windowFrom', window_from,
+  'windowTo', window_to)
+if call.priorityClass then
+  redis.call('HSET', KEYS[2], 'priorityClass', call.priorityClass, 'priorityBoostSeconds', call.priorityBoostSeconds)
+end
+if due then
+  queue_add(prefix, municipality_id, callback_id, tonumber(call.place), call.priorityBoostSeconds)
+else
+  redis.call('ZADD', KEYS[3], window_from, callback_id)
+end
+redis.call('ZADD', KEYS[5], now, callback_id)
+redis.call('ZADD', KEYS[6], now, callback_id)
+redis.call('HSET', KEYS[1], 'callbackId', callback_id)
+
+if call.state == 'waiting' then
+  queue_remove(prefix, municipality_id, call_id, call.priorityBoostSeconds)
+  redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', now, 'outcome', 'callback-booked', 'waitMs', now - tonumber(call.enqueuedAt))
+  redis.call('SREM', KEYS[4], call_id)
+  emit_event(prefix, 'call.ended', municipality_id, { 'callId', call_id, 'outcome', 'callback-booked', 'operatorId', '' })
+end
+emit_event(prefix, 'call.callback-booked', municipality_id,
+  { 'callId', callback_id, 'callbackOf', call_id, 'windowFrom', window_from, 'windowTo', window_to, 'scheduled', due and 0 or 1 })
+return { redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[1]) }

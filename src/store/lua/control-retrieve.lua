@@ -1,0 +1,53 @@
+-- An operator serving the parked call's municipality retrieves it: it leaves the park and is
+-- offered to that operator (connecting on leg "<callId>-op<attempt>"), whose phone rings; when
+-- they answer, mark-answered.lua and the usual bridging take over. If the phone is not
+-- answered, requeue.lua puts the call in its queue at its original place.
+--
+-- KEYS[1] {p}:call:{callId}
+-- KEYS[2] {p}:operator:{operatorId}
+-- ARGV[1] key prefix   ARGV[2] callId   ARGV[3] operatorId
+--
+-- Returns the call record as HGETALL. Emits call.retrieved and operator.state.
+-- Safe to retry: the same operator already connecting to that call gets it back.
+-- Errors: call_not_found, operator_not_logged_in, operator_paused, operator_busy, municipality_not_served,
+-- call_not_parked.
+
+local prefix, call_id, operator_id = ARGV[1], ARGV[2], ARGV[3]
+
+local call = read_hash(KEYS[1])
+if not call then
+  fail('call_not_found')
+end
+local operator = read_hash(KEYS[2])
+if not operator then
+  fail('operator_not_logged_in')
+end
+if operator.state == 'connecting' and operator.callId == call_id then
+  return redis.call('HGETALL', KEYS[1])
+end
+if operator.state == 'paused' then
+  fail('operator_paused')
+end
+if operator.state ~= 'available' and operator.state ~= 'wrap-up' then
+  fail('operator_busy')
+end
+local served = false
+for _, id in ipairs(cjson.decode(operator.municipalities)) do
+  if id == call.municipalityId then
+    served = true
+  end
+end
+if not served then
+  fail('municipality_not_served')
+end
+if call.state ~= 'answered' or call.control ~= 'parked' then
+  fail('call_not_parked')
+end
+
+local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+redis.call('ZREM', prefix .. ':park:' .. call.municipalityId, call_id)
+redis.call('HDEL', KEYS[1], 'control')
+redis.call('HSET', KEYS[1], 'state', 'connecting', 'operatorId', operator_id, 'operatorChannelId', call_id .. '-op' .. attempt)
+set_operator_state(prefix, operator_id, 'connecting', { callId = call_id })
+emit_event(prefix, 'call.retrieved', call.municipalityId, { 'callId', call_id, 'operatorId', operator_id })
+return redis.call('HGETALL', KEYS[1])
