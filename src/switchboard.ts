@@ -64,7 +64,8 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   const search = createDirectorySearch(redis, k);
   await search.start();
 
-  const arrival = createArrivalPath({ redis, k, region: settings.region, queue, directory, admin, app: settings.ari.app, now: settings.now ?? Date.now });
+  const extensionEndpoint = settings.callControl?.extensionEndpoint ?? DEFAULT_CALL_CONTROL.extensionEndpoint;
+  const arrival = createArrivalPath({ redis, k, region: settings.region, queue, directory, admin, app: settings.ari.app, extensionEndpoint, now: settings.now ?? Date.now });
   // Call control acts on ARI only when asked (HTTP, events), after the connection below exists.
   const connected: { ari?: AriConnection } = {};
   const leg = { ...settings.operatorLeg, app: settings.ari.app };

@@ -40,8 +40,17 @@ interface Ringing {
  * extension's directory entry → the call goes to the municipality's queue with that reason.
  * The caller hears ringing meanwhile (not answered until then).
  */
-export function createDirectDial(deps: { redis: RedisClient; k: Keys; contacts: ContactStore; app: string; ringSeconds: number; now: () => number }) {
-  const { redis, k, contacts, app, ringSeconds, now } = deps;
+export function createDirectDial(deps: {
+  redis: RedisClient;
+  k: Keys;
+  contacts: ContactStore;
+  app: string;
+  /** pjsip endpoint that dials a phone by its SIP URI (dialplans/pjsip.conf), as transfers do. */
+  endpoint: string;
+  ringSeconds: number;
+  now: () => number;
+}) {
+  const { redis, k, contacts, app, endpoint, ringSeconds, now } = deps;
   const ringing = new Map<string, Ringing>();
 
   /** The absence on the extension's directory entry, as the operator reads it, if the person is away now. */
@@ -84,7 +93,7 @@ export function createDirectDial(deps: { redis: RedisClient; k: Keys; contacts: 
             await ariRequest(
               'ring extension',
               client.channels.originate({
-                endpoint: `PJSIP/extension-phones/${phone}`,
+                endpoint: `PJSIP/${endpoint}/${phone}`,
                 app,
                 appArgs: `${EXTENSION_LEG_ARG},${callId}`,
                 channelId,

@@ -27,9 +27,11 @@ export function createArrivalPath(deps: {
   directory: DirectoryStore;
   admin: AdminStores;
   app: string;
+  /** pjsip endpoint that dials extensions' phones by SIP URI (call control's extensionEndpoint). */
+  extensionEndpoint: string;
   now: () => number;
 }) {
-  const { redis, k, region, queue, directory, admin, app, now } = deps;
+  const { redis, k, region, queue, directory, admin, app, extensionEndpoint, now } = deps;
   const policies = createQueuePolicies(redis, k, region);
   const arrival = createArrival({
     region,
@@ -38,7 +40,7 @@ export function createArrivalPath(deps: {
     owner: directNumberOwner(redis, k, admin),
     policies,
     media: createCallerMedia(),
-    directDial: createDirectDial({ redis, k, contacts: createContactStore(redis, k), app, ringSeconds: region.region.directDialRingSeconds, now }),
+    directDial: createDirectDial({ redis, k, contacts: createContactStore(redis, k), app, endpoint: extensionEndpoint, ringSeconds: region.region.directDialRingSeconds, now }),
     callbacks: createCallbackStore(redis, k),
     openingStateAt: createOpeningStateReader(admin).openingStateAt,
     now,
