@@ -107,22 +107,6 @@ const priorityClass = z
   .strict()
   .refine((c) => c.memberNumbers || c.numbers.length > 0, { message: 'matches no caller: set memberNumbers or list numbers', path: ['numbers'] });
 
-/**
- * A priority class of a municipality's queue (queue/priority.ts): a caller it matches is
- * answered as if they had waited boostSeconds longer (docs/decisions.md, "Choice of the next call").
- */
-const priorityClass = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1 to 40 lowercase letters, digits and dashes'),
-    boostSeconds: z.number().int('must be a whole number of seconds').min(1).max(3600),
-    /** Callers from any member's extension or direct-dial range (staff calling through the switchboard). */
-    memberNumbers: z.boolean().default(false),
-    /** Callers from these numbers. */
-    numbers: z.array(phoneNumber).default([]),
-  })
-  .strict()
-  .refine((c) => c.memberNumbers || c.numbers.length > 0, { message: 'matches no caller: set memberNumbers or list numbers', path: ['numbers'] });
-
 const municipality = z
   .object({
     id: z.string().regex(/^\d{4}$/, 'must be the four-digit SCB kommunkod'),
@@ -132,11 +116,6 @@ const municipality = z
     directDialRanges: z.array(numberRange).default([]),
     extensionRanges: z.array(extensionRange).min(1, 'needs at least one extension range'),
     openingHours: weeklyHours,
-    /** Callers that go first, the first matching class applying (queue/priority.ts). */
-    priorityClasses: z
-      .array(priorityClass)
-      .default([])
-      .refine((classes) => new Set(classes.map((c) => c.name)).size === classes.length, 'names a class twice'),
     /** Callers that go first, the first matching class applying (queue/priority.ts). */
     priorityClasses: z
       .array(priorityClass)
@@ -161,8 +140,6 @@ export const regionConfigSchema = z
         regionalNumbers: z.array(phoneNumber).default([]),
         /** Where a call to the regional number goes until the caller has chosen (and if they never do). */
         defaultMunicipality: z.string(),
-        /** After each answered call the operator is in wrap-up this long (0: none); asking for the next call ends it early. */
-        wrapUpSeconds: z.number().int('must be a whole number of seconds').min(0).max(600).default(10),
         /** After each answered call the operator is in wrap-up this long (0: none); asking for the next call ends it early. */
         wrapUpSeconds: z.number().int('must be a whole number of seconds').min(0).max(600).default(10),
         /** The regional number's menu: digit 1 is the first id, and so on (default: the order of `municipalities`, at most 9). */
