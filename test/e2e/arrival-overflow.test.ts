@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueuePolicy, RegionConfig } from '../../src/config/region-schema.js';
+import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { SCENARIOS, startSipp } from '../support/sipp.js';
+
+type QueueView = { calls: Array<{ callId: string }> };
+type CallView = { callId: string; state: string; outcome?: string; overflow?: string; overflowFrom?: string; waitSeconds?: number; calledNumber: string; municipality: { id: string } };
+
+const VINDELN = '2404';
+const NORDMALING = '2401';
+const UMEA = '2480';
+
+/** Short maximum waits: Vindeln's callers hear a message after 3 s, Nordmaling's move to Umeå's queue after 2 s. */
+const policies: Record<string, Partial<QueuePolicy>> = {
+  [VINDELN]: { maxWait: { seconds: 3, overflow: { kind: 'message' } } },
+  [NORDMALING]: { maxWait: { seconds: 2, overflow: { kind: 'queue', municipality: UMEA } } },
+};
+const withPolicies = (region: RegionConfig): RegionConfig => ({
+  ...region,
+  municipalities: region.municipalities.map((m) => ({ ...m, queuePolicy: { ...m.queuePolicy, ...policies[m.id] } })),
+});
+
+let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
+beforeAll(async () => {
+  lab = await startLabSwitchboard({ adjustRegion: withPolicies });
+});
+afterAll(async () => {
+  await lab?.stop();
+});
+
+const call = (dialled: string, hangupAfterMs: number) =>
+  startSipp({ scenarioFile: SCENARIOS.caller, remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`, service: dialled, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 60_000 });
+
+const firstWaiting = (municipalityId: string) =>
+  eventually(
+    async () => {
+      const { body } = await lab.api<QueueView>('GET', `/api/v1/queues/${municipalityId}`);
+      return body.calls[0];
+    },
+    { what: `a call waiting in ${municipalityId}` },
+  );
+
+const record = async (callId: string) => (await lab.api<CallView>('GET', `/api/v1/calls/${encodeURIComponent(callId)}`)).body;
+
+describe.sequential('overflow at the maximum wait', () => {
+  it('ends a call that waited too long with the message, recorded as overflowed, and the switchboard hangs up', async () => {
+    const started = Date.now();
+    const caller = await call('093314000', 30_000);
+    const { callId } = await firstWaiting(VINDELN);
+
+    const ended = await eventually(async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined), { what: 'the call overflowed', timeoutMs: 10_000 });
+    expect(ended).toMatchObject({ outcome: 'overflowed', overflow: 'max-wait', municipality: { id: VINDELN } });
+    expect(ended.waitSeconds).toBeGreaterThanOrEqual(3);
+    expect(ended.waitSeconds).toBeLessThan(5);
+    expect((await lab.api<QueueView>('GET', `/api/v1/queues/${VINDELN}`)).body.calls).toEqual([]);
+
+    // The caller heard the message, then the switchboard hung up, long before the caller's own 30 s.
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), { what: 'no channels left' });
+  });
+
+  it('moves a call that waited too long to the overflow municipality’s queue, ahead of later callers there', async () => {
+    const moved = await call('093014000', 12_000);
+    const { callId } = await firstWaiting(NORDMALING);
+    await new Promise((r) => setTimeout(r, 500));
+    const later = await call('090161000', 12_000);
+
+    const inUmea = await eventually(
+      async () => {
+        const { body } = await lab.api<QueueView>('GET', `/api/v1/queues/${UMEA}`);
+        return body.calls.length === 2 ? body.calls : undefined;
+      },
+      { what: 'the Nordmaling call in Umeå’s queue', timeoutMs: 10_000 },
+    );
+    expect(inUmea[0]?.callId).toBe(callId);
+    expect(await record(callId)).toMatchObject({ state: 'waiting', overflow: 'max-wait', overflowFrom: NORDMALING, calledNumber: '+4693014000', municipality: { id: UMEA } });
+    expect((await lab.api<QueueView>('GET', `/api/v1/queues/${NORDMALING}`)).body.calls).toEqual([]);
+    for (const caller of [moved, later]) expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  });
+});
