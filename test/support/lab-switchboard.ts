@@ -33,7 +33,8 @@ export async function startLabSwitchboard({
   const [redis, firstAsterisk, region] = await Promise.all([
     startRedisServer({}),
     startAsterisk({ labDir, appName }),
-    loadRegionConfig(resolve('config/region.yaml')).then(adjustRegion),
+    // No wrap-up (test/redis/operator-store.test.ts covers it): an operator is free when a call ends, unless adjustRegion says otherwise.
+    loadRegionConfig(resolve('config/region.yaml')).then((loaded) => adjustRegion({ ...loaded, region: { ...loaded.region, wrapUpSeconds: 0 } })),
   ]);
   let asterisk = firstAsterisk; // replaced by restartAsterisk()
   const startApp = () =>
