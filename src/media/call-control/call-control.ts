@@ -49,9 +49,9 @@ export function callIdOfTransferLeg(channelId: string): string | undefined {
   return /^(.+)-xfer\d+$/.exec(channelId)?.[1];
 }
 
-/** A call-back's own channel (the citizen dialled out) has the call-back's id, "<callId>-cb". */
-export function isCallbackChannel(channelId: string): boolean {
-  return channelId.endsWith('-cb');
+/** The call-back a citizen's leg belongs to: its channel id is "<callbackId>-dial" (store/lua/callback-book.lua). */
+export function callbackIdOfDialLeg(channelId: string): string | undefined {
+  return /^(.+-cb)-dial$/.exec(channelId)?.[1];
 }
 
 /**
@@ -88,8 +88,11 @@ export function createCallControl(deps: CallControlDeps) {
   }
 
   /** What call control dialled for a call that is ending (call-flow.ts's endCall runs it too). */
-  function releaseLegs(client: Client, call: CallRecord): Promise<void> {
-    return hangUp(client, call.transferLeg, 'hang up transfer target');
+  async function releaseLegs(client: Client, call: CallRecord): Promise<void> {
+    await Promise.all([
+      hangUp(client, call.transferLeg, 'hang up transfer target'),
+      call.kind === 'callback' && hangUp(client, call.channelId, 'hang up call-back citizen'),
+    ]);
   }
 
   async function originateLeg(client: Client, call: CallRecord, leg: { channelId: string; endpoint: string; arg: string; timeout: number; callerId: string }) {
@@ -229,10 +232,15 @@ export function createCallControl(deps: CallControlDeps) {
       }
     },
 
-    /** Hangs up the caller of a waiting call that became a booked call-back (ended in Redis already). */
+    /**
+     * Hangs up the caller of a waiting call that became a booked call-back (ended in Redis
+     * already). The booking stands if Asterisk cannot be asked: the caller is then released at
+     * their own hang-up or at the next reconcile.
+     */
     async releaseBookedCaller(callId: string): Promise<void> {
       const call = await queue.get(callId);
-      if (call?.outcome === 'callback-booked') await releaseCall(deps.ari.client(), call);
+      if (call?.outcome !== 'callback-booked') return;
+      await releaseCall(deps.ari.client(), call).catch((error: unknown) => log.warn({ callId, err: error }, 'could not hang up the caller of a booked call-back'));
     },
 
     /** The operator ends the call (both sides hung up). */
@@ -289,16 +297,15 @@ export function createCallControl(deps: CallControlDeps) {
     },
 
     /** True for channels whose end this module handles (call-flow.ts dispatches ChannelDestroyed here). */
-    ownsChannel: (channelId: string) => callIdOfTransferLeg(channelId) !== undefined || isCallbackChannel(channelId),
+    ownsChannel: (channelId: string) => callIdOfTransferLeg(channelId) !== undefined || callbackIdOfDialLeg(channelId) !== undefined,
 
     async channelDestroyed(client: Client, channel: Channel): Promise<void> {
-      const callId = callIdOfTransferLeg(channel.id);
-      if (callId === undefined) {
-        // The citizen of a call-back never answered (one who did was ended at StasisEnd already).
-        const callback = await queue.get(channel.id);
-        if (callback && callback.state !== 'ended') await endCall(client, channel.id, 'call-back not answered');
+      const callbackId = callbackIdOfDialLeg(channel.id);
+      if (callbackId !== undefined) {
+        await endCall(client, callbackId, 'call-back citizen hung up or did not answer');
         return;
       }
+      const callId = callIdOfTransferLeg(channel.id)!;
       const ended = await control.legEnded(callId, channel.id);
       if (ended) await afterLegEnded(client, ended);
     },

@@ -1,8 +1,10 @@
 -- Books a call-back on a call that is waiting or answered. The call-back is a call record of
 -- its own, kind callback, id "<callId>-cb", that takes the call's ORIGINAL place (the same
 -- place score) in its municipality's queue, so an operator's claim-next (claim.lua) takes it
--- when the call itself would have been taken. Its channel is the one dialled out to the
--- citizen when an operator answers (media/call-control), hence channelId = its id.
+-- when the call itself would have been taken. Its channel, "<callId>-cb-dial", is the one
+-- dialled out to the citizen when an operator answers (media/call-control). Not "<callId>-cb"
+-- itself: Asterisk refuses a new channel id that is a prefix of a live one (the operator's leg
+-- "<callId>-cb-op1").
 --
 -- A window that has not begun: the call-back is `scheduled`, in {p}:callbacks:scheduled
 -- (score windowFrom) instead of the queue; callback-release.lua moves it into the queue at
@@ -51,7 +53,7 @@ local municipality_id = call.municipalityId
 local due = window_from <= now
 redis.call('HSET', KEYS[2],
   'callId', callback_id,
-  'channelId', callback_id,
+  'channelId', callback_id .. '-dial',
   'municipalityId', municipality_id,
   'calledNumber', call.calledNumber,
   'caller', number,
