@@ -84,7 +84,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
 
   const statistics = createCallStatistics(redis, k, settings.region);
-  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, directNumberOwner: directNumberOwner(redis, k, admin), callControl, leg });
+  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, region: settings.region, directNumberOwner: directNumberOwner(redis, k, admin), callControl, leg });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: () => connectRedis(settings.redisUrl, { name: 'events' }) });

@@ -4,6 +4,7 @@ import { extensionCsvTransfer } from '../admin/extension-csv.js';
 import type { AdminStores } from '../admin/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TokenStore } from '../auth/token-store.js';
+import type { RegionConfig } from '../config/region-schema.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
 import type { DirectorySearch } from '../directory/entries/directory-search.js';
 import type { DirectoryEntryStore } from '../directory/entries/entry-store.js';
@@ -27,6 +28,7 @@ import { auditRoutes } from './routes/audit.js';
 import { callControlRoutes, parkRoutes } from './routes/call-control.js';
 import { callbackRoutes } from './routes/callbacks.js';
 import { callRoutes } from './routes/calls.js';
+import { municipalityRoutes } from './routes/municipalities.js';
 import { csvTransferRoutes } from './routes/csv-transfer.js';
 import { directoryRoutes } from './routes/directory.js';
 import { extensionApi } from './routes/extensions.js';
@@ -52,6 +54,7 @@ export interface HttpDeps {
   leg: OperatorLegSettings;
   admin: AdminStores;
   entries: DirectoryEntryStore;
+  region: RegionConfig;
   search: DirectorySearch;
   statistics: CallStatistics;
   /** Hold, transfer, park, hang up, call-backs, messages (media/call-control/). */
@@ -91,6 +94,7 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/tokens', tokenRoutes(deps))
     .route('/audit', auditRoutes(deps))
     .route('/directory', directoryRoutes(deps))
+    .route('/municipalities', municipalityRoutes(deps))
     .route('/statistics', statisticsRoutes(deps))
     .route('/routing', routingRoutes(deps))
     // The CSV routes first: /extensions/export would otherwise be read as an extension's id.

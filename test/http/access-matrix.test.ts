@@ -82,6 +82,9 @@ const cases: Case[] = [
     t.admin.greetings.create({ municipalityId: m, greeting: 'God dag' }, localActor('test setup')),
   ),
   ...directoryCases(),
+  { what: 'list municipalities', method: 'GET', path: '/api/v1/municipalities', allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },
+  { what: 'read own municipality', method: 'GET', path: `/api/v1/municipalities/${VANNAS}`, allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },
+  { what: 'read another municipality', method: 'GET', path: `/api/v1/municipalities/${UMEA}`, allowed: ['region-admin', 'operator', 'auditor'] },
 ];
 
 /** The shared directory: like an admin resource, but replaced whole (PUT), and operators set the hänvisning. */

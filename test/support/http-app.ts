@@ -57,6 +57,7 @@ export async function buildTestApp(ctx: RedisTestContext) {
     admin,
     entries,
     search,
+    region,
     statistics: createCallStatistics(ctx.redis, ctx.k, region),
     callControl,
     leg,

@@ -60,9 +60,11 @@ export function csvTransferRoutes<Input>(tag: string, transfer: CsvTransfer<Inpu
     return municipality;
   };
 
+  // Middleware on the routes' own paths: these routers are mounted beside others on the same prefix (/extensions).
   const importer = apiRouter<AuthEnv>();
-  importer.use(requirePermission('admin:write'));
+  importer.use('/import', requirePermission('admin:write'));
   importer.use(
+    '/import',
     bodyLimit({
       maxSize: MAX_CSV_BYTES,
       onError: () => {
@@ -84,7 +86,7 @@ export function csvTransferRoutes<Input>(tag: string, transfer: CsvTransfer<Inpu
   });
 
   const exporter = apiRouter<AuthEnv>();
-  exporter.use(requirePermission('admin:read'));
+  exporter.use('/export', requirePermission('admin:read'));
   exporter.openapi(exportRoute, async (c) => {
     const municipalityId = municipalityOf(c.get('principal'), c.req.valid('query').municipality);
     const csv = writeCsv(transfer.format(municipalityId).columns, await transfer.exportRows(municipalityId));
