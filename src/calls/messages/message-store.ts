@@ -81,7 +81,9 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
     async create(input: NewMessage, createdBy: string): Promise<Message> {
       const to = await recipient(input);
       const [seconds, micros] = await redis.time();
-      const createdAt = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      // Indexed by the microsecond, so two messages of one millisecond still list newest first.
+      const at = Number(seconds) * 1_000_000 + Number(micros);
+      const createdAt = Math.floor(at / 1000);
       const message: Message = {
         id: randomUUID(),
         entryId: to.entryId,
@@ -99,8 +101,8 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
       await redis
         .multi()
         .hSet(k.message(message.id), fields)
-        .zAdd(k.messagesByMunicipality(message.municipalityId), { score: createdAt, value: message.id })
-        .zAdd(recipientKey(message.entryId), { score: createdAt, value: message.id })
+        .zAdd(k.messagesByMunicipality(message.municipalityId), { score: at, value: message.id })
+        .zAdd(recipientKey(message.entryId), { score: at, value: message.id })
         .exec();
       return message;
     },

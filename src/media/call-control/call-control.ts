@@ -240,7 +240,11 @@ export function createCallControl(deps: CallControlDeps) {
     async releaseBookedCaller(callId: string): Promise<void> {
       const call = await queue.get(callId);
       if (call?.outcome !== 'callback-booked') return;
-      await releaseCall(deps.ari.client(), call).catch((error: unknown) => log.warn({ callId, err: error }, 'could not hang up the caller of a booked call-back'));
+      try {
+        await releaseCall(deps.ari.client(), call);
+      } catch (error) {
+        log.warn({ callId, err: error }, 'could not hang up the caller of a booked call-back');
+      }
     },
 
     /** The operator ends the call (both sides hung up). */
