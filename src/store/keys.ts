@@ -38,8 +38,8 @@
  * | {p}:park:{municipalityId}        | zset   | parked call ids of a municipality, score = parkedAt (ms) (store/lua/control-*.lua) |
  * | {p}:callbacks:scheduled          | zset   | booked call-backs whose window has not begun, score = windowFrom (ms) |
  * | {p}:message:{id}                 | hash   | a message for an absent person (calls/messages/)           |
- * | {p}:messages:by-municipality:{id}| zset   | message ids of a municipality, score = createdAt (ms)      |
- * | {p}:messages:by-recipient:{r}    | zset   | message ids for one person, r = "entry:{id}" or "extension:{n}", score = createdAt |
+ * | {p}:messages:by-municipality:{id}| zset   | message ids of a municipality, score = created (µs)       |
+ * | {p}:messages:by-recipient:{r}    | zset   | message ids for one person, r = "entry:{id}" (directory entry), score = created (µs) |
  * | {p}:events                       | stream | every call, queue and operator change: type, municipalityId, fields; id = sequence; capped ~100 000 (events/) |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id}, {p}:queue-boost(s):..., {p}:operator:{id} keys themselves from the
