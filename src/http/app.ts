@@ -20,7 +20,7 @@ import type { RedisClient } from '../store/redis-client.js';
 import { apiDocsRoutes } from './api-docs.js';
 import { type AuthEnv, requireToken } from './auth.js';
 import { handleError, notFound } from './errors.js';
-import { apiRouter } from './openapi.js';
+import { apiRouter, errors } from './openapi.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 import { adminResourceRoutes } from './routes/admin-resource.js';
@@ -108,12 +108,38 @@ export function createHttpApp(deps: HttpDeps) {
   const app = apiRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });
   app.route('/', healthRoutes(deps)).route('/api/v1', api).route('/', apiDocsRoutes());
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'Regionväxeln', version: '1', description: 'Operator and admin API of Umeåregionen’s shared switchboard' },
-    security: [{ bearer: [] }],
-  });
+  const document = withCommonErrors(
+    app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: { title: 'Regionväxeln', version: '1', description: 'Operator and admin API of Umeåregionen’s shared switchboard' },
+      security: [{ bearer: [] }],
+    }),
+  );
+  app.get('/api/openapi.json', (c) => c.json(document));
   app.onError(handleError);
   app.notFound(notFound);
   return app;
+}
+
+type OpenApiDocument = ReturnType<ReturnType<typeof apiRouter>['getOpenAPI31Document']>;
+
+/**
+ * The answers any /api/v1 operation may give whatever it does, added to each once rather than
+ * written into every route: 503 when Redis (or Asterisk) is out of reach, and for a request with
+ * a body, 413 when it is too large and 415 when it is not the declared content type.
+ */
+function withCommonErrors(document: OpenApiDocument): OpenApiDocument {
+  const common = errors(503);
+  const withBody = {
+    413: { description: 'The request body is too large', content: common[503].content },
+    415: { description: 'The request body is not of the declared content type', content: common[503].content },
+  };
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    if (!path.startsWith('/api/v1/')) continue;
+    for (const operation of [item.get, item.post, item.put, item.patch, item.delete]) {
+      if (!operation) continue;
+      operation.responses = { ...operation.responses, ...common, ...(operation.requestBody ? withBody : {}) };
+    }
+  }
+  return document;
 }

@@ -435,6 +435,18 @@ describe('the API document', () => {
     expect(await page.text()).toContain('/api/openapi.json');
   });
 
+  it('says on every /api/v1 operation that Redis out of reach is a 503, and on those with a body that 413 and 415 may come', async () => {
+    type Operation = { requestBody?: unknown; responses: Record<string, unknown> };
+    const doc = (await (await t.app.request('/api/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>> };
+    const operations = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/v1/'))
+      .flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ at: `${method} ${path}`, operation })));
+    expect(operations.length).toBeGreaterThan(40);
+    expect(operations.filter(({ operation }) => !operation.responses['503']).map(({ at }) => at)).toEqual([]);
+    const withBody = operations.filter(({ operation }) => operation.requestBody);
+    expect(withBody.filter(({ operation }) => !operation.responses['415'] || !operation.responses['413']).map(({ at }) => at)).toEqual([]);
+  });
+
   it.each([
     ['GET', '/api/v1/nothing-here'],
     ['GET', '/api/v1/queues/'],
