@@ -23,6 +23,7 @@ export async function startCommand(): Promise<void> {
     redisPrefix: env.REDIS_PREFIX,
     ari,
     operatorLeg: { endpoint: env.OPERATOR_ENDPOINT, ringSeconds: env.OPERATOR_RING_SECONDS },
+    callControl: { recallSeconds: env.TRANSFER_RECALL_SECONDS, trunkHost: env.CARRIER_SIP_HOST },
     http: { host: env.HTTP_HOST, port: env.HTTP_PORT },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     sipRealm: env.SIP_REALM,

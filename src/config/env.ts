@@ -20,6 +20,10 @@ const envSchema = z
     OPERATOR_ENDPOINT: z.string().default('operator-phones'),
     /** How long an operator's phone may ring before the call goes back to its place in the queue. */
     OPERATOR_RING_SECONDS: z.coerce.number().int().min(5).max(120).default(20),
+    /** A blind transfer not answered within this comes back to its operator (or the queue). */
+    TRANSFER_RECALL_SECONDS: z.coerce.number().int().min(5).max(300).default(20),
+    /** host[:port] of the carrier's SIP side: external transfers and call-backs are dialled there through the `carrier` endpoint. */
+    CARRIER_SIP_HOST: z.string().regex(/^[\w.-]+(:\d{1,5})?$/, 'must be host or host:port').optional(),
     /** How long audit entries are kept (days). */
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
     /** Realm of the extensions' SIP digests. Every stored HA1 includes it: changing it means setting every password again. */
