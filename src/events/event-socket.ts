@@ -27,6 +27,8 @@ export interface EventSocketDeps {
   redis: RedisClient;
   /** A new connection for one socket's blocking XREAD (a blocked connection can do nothing else); closed with the socket. */
   connectReader: () => Promise<RedisClient>;
+  /** Ping (and token re-check) interval; PING_MS unless a test wants it shorter. */
+  pingMs?: number;
 }
 
 /**
@@ -110,7 +112,7 @@ async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, 
     alive = false;
     ws.ping();
     deps.tokens.verify(token).then((still) => (still ? undefined : ws.close(4401, 'token revoked or expired')), () => undefined);
-  }, PING_MS);
+  }, deps.pingMs ?? PING_MS);
 
   const send = (event: SwitchboardEvent | { type: string; seq: string }) => {
     if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.close(1013, 'too far behind: reconnect with ?since=');

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { localActor } from '../../src/auth/token-store.js';
 import { attachEventSocket } from '../../src/events/event-socket.js';
 import { publishEvent } from '../../src/events/event-stream.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
@@ -21,11 +22,11 @@ afterEach(async () => {
 });
 
 /** The real app on a real Node HTTP server with the events socket attached, on a free port. */
-async function start() {
+async function start({ pingMs }: { pingMs?: number } = {}) {
   const api = await buildTestApp(ctx);
   const server = serve({ fetch: api.app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  const events = attachEventSocket(server, { tokens: api.tokens, k: ctx.k, redis: ctx.redis, connectReader: () => ctx.connect() });
+  const events = attachEventSocket(server, { tokens: api.tokens, k: ctx.k, redis: ctx.redis, connectReader: () => ctx.connect(), pingMs });
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())), () => events.close());
   const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/events`;
   const queue = createCallQueue(ctx.redis, ctx.k);
@@ -110,7 +111,7 @@ describe('the events socket', () => {
     expect(events[9]).toMatchObject({ outcome: 'abandoned' });
     expect(isAscending(events.map((e) => e.seq))).toBe(true);
     // The sequence is the stream id: exactly what is stored, nothing more.
-    const stored = await ctx.redis.xRange(ctx.k.events(), '-', '+');
+    const stored = (await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? [];
     expect(events.map((e) => e.seq)).toEqual(stored.map((s) => s.id));
   });
 
@@ -135,7 +136,7 @@ describe('the events socket', () => {
 
     expect(typesOf(all)).toEqual(['call.queued:c', 'call.ended:a', 'call.note:b', 'live', 'call.queued:d']);
     expect(all[2]).toMatchObject({ municipalityId: UMEA, note: 'made outside Lua' });
-    const stored = (await ctx.redis.xRange(ctx.k.events(), `(${lastSeen}`, '+')).map((s) => s.id);
+    const stored = ((await ctx.redis.xRange(ctx.k.events(), `(${lastSeen}`, '+')) ?? []).map((s) => s.id);
     expect(again.events().map((e) => e.seq)).toEqual(stored);
     // `live` names where catching up ended: the last event missed.
     expect(all[3]!.seq).toBe(all[2]!.seq);
@@ -145,12 +146,12 @@ describe('the events socket', () => {
     const app = await start();
     const token = await app.tokenFor('operator');
     await app.queue.enqueue(caller('a', BJURHOLM));
-    const [old] = await ctx.redis.xRange(ctx.k.events(), '-', '+');
+    const [old] = (await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? [];
     await app.queue.enqueue(caller('b', BJURHOLM));
     await app.queue.enqueue(caller('c', BJURHOLM));
     // The cap trimmed the oldest events.
     await ctx.redis.xTrim(ctx.k.events(), 'MAXLEN', 1);
-    const [kept] = await ctx.redis.xRange(ctx.k.events(), '-', '+');
+    const [kept] = (await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? [];
 
     const stale = await connect(`${app.base}?since=${old!.id}`, token);
     expect(stale.messages).toEqual([
@@ -181,6 +182,15 @@ describe('the events socket', () => {
     expect(typesOf(auditor.events())).toEqual(['operator.state:available', 'operator.state:available', 'call.queued:u1', 'call.queued:b1', 'call.ended:u1', 'call.ended:b1']);
     expect(typesOf(bjurholmAdmin.events())).toEqual(['operator.state:available', 'call.queued:b1', 'call.ended:b1']);
     expect(bjurholmAdmin.events()[0]).toMatchObject({ operatorId: 'anna', municipalities: `${BJURHOLM},${UMEA}` });
+  });
+
+  it('closes the socket when its token is revoked', async () => {
+    const app = await start({ pingMs: 100 });
+    const created = await app.tokens.create({ name: 'console', role: 'operator' }, localActor('test'));
+    const client = await connect(app.base, created.token);
+    const closed = new Promise<number>((resolve) => client.ws.once('close', (code) => resolve(code)));
+    await app.tokens.revoke(created.record.id, localActor('test'));
+    expect(await closed).toBe(4401);
   });
 
   it('refuses a missing or unknown token with 401 before upgrading, and a bad since with 400', async () => {
