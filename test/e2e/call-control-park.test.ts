@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPort } from '../../src/lab/free-port.js';
 import { startLabSwitchboard } from '../support/lab-switchboard.js';
-import { startSipp } from '../support/sipp.js';
-import { SCENARIOS } from '../support/sipp.js';
+import { SCENARIOS, startSipp } from '../support/sipp.js';
 import { controlHelpers } from './call-control-support.js';
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
@@ -77,6 +76,21 @@ describe.sequential('hold, park and call-backs', () => {
     expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await secondPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await Promise.all([lab.api('DELETE', '/api/v1/operator/session'), other.api('DELETE', '/api/v1/operator/session')]);
+  });
+
+  it('blind transfer to an external number leaves through the carrier trunk', async () => {
+    const operatorPhone = await h.answeringPhone(1);
+    const carrier = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, localPort: carrierPort, calls: 1, vars: { talk_ms: '2000' }, timeoutMs: 60_000 });
+    await h.login(lab.api, operatorPhone.localPort);
+    const { callId, sipp } = await h.answeredCall(lab.api);
+
+    const transfer = await lab.api<{ transferTarget: string }>('POST', `/api/v1/calls/${callId}/transfer`, { number: '090-12 34 56' });
+    expect(transfer).toMatchObject({ status: 200, body: { transferTarget: '+4690123456' } });
+    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-xfer1`]);
+    // The carrier's far end hangs up after 2 s: the call ends for the caller too.
+    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({ transferTargetKind: 'external', transferOutcome: 'answered' });
+    for (const done of [carrier.done, sipp.done, operatorPhone.done]) expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
+    await lab.api('DELETE', '/api/v1/operator/session');
   });
 
   it('a call-back keeps the caller’s place: taken before a later caller, and dialled out through the carrier', async () => {
