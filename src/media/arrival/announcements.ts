@@ -2,7 +2,7 @@ import type { Client } from 'ari-client';
 import type { CallQueue } from '../../queue/call-queue.js';
 import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { log } from '../../log.js';
-import { ariRequest } from '../call-media.js';
+import { ariRequest, mediaIds } from '../call-media.js';
 import { SPOKEN_NUMBERS_UP_TO, type CallerMedia } from './caller-media.js';
 
 /**
@@ -24,11 +24,12 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     return position === undefined ? undefined : { municipalityId: call.municipalityId, position };
   }
 
-  async function say(client: Client, callId: string, prompts: (municipalityId: string, position: number) => Promise<string[]>): Promise<string | undefined> {
+  /** Plays into the call's holding bridge as playback `<callId>-<what>` (named, so Asterisk shows which prompt plays). */
+  async function say(client: Client, callId: string, what: string, prompts: (municipalityId: string, position: number) => Promise<string[]>): Promise<string | undefined> {
     const now1 = await waiting(callId);
     if (!now1 || media.hasLeft(callId)) return undefined;
     await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
-    await media.play(client, callId, await prompts(now1.municipalityId, now1.position));
+    await media.play(client, callId, await prompts(now1.municipalityId, now1.position), { bridgeId: mediaIds.holdBridge(callId), playbackId: `${callId}-${what}` });
     // Music again only while the call still waits: an operator may have taken it meanwhile.
     if ((await waiting(callId)) && !media.hasLeft(callId)) {
       await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(() => undefined);
@@ -45,12 +46,12 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     return [...prompts, 'wait-before', `number-${minutes}`, minutes === 1 ? 'wait-minute' : 'wait-minutes'];
   }
 
-  function schedule(client: Client, callId: string, municipalityId: string) {
+  function schedule(client: Client, callId: string, municipalityId: string, count = 1) {
     const seconds = policies.policyOf(municipalityId).announceEverySeconds;
     const timer = setTimeout(() => {
       timers.delete(callId);
-      void say(client, callId, positionPrompts)
-        .then((stillIn) => stillIn && schedule(client, callId, stillIn))
+      void say(client, callId, `position-${count}`, positionPrompts)
+        .then((stillIn) => stillIn && schedule(client, callId, stillIn, count + 1))
         .catch((error: unknown) => log.warn({ err: error, callId }, 'announcement failed'));
     }, seconds * 1000);
     timer.unref();
@@ -61,7 +62,7 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     /** Greeting now, announcements from then on. */
     start(client: Client, callId: string): void {
       this.stop(callId);
-      void say(client, callId, async (municipalityId) => [`greeting-${municipalityId}`])
+      void say(client, callId, 'greeting', async (municipalityId) => [`greeting-${municipalityId}`])
         .then((stillIn) => stillIn && schedule(client, callId, stillIn))
         .catch((error: unknown) => log.warn({ err: error, callId }, 'greeting failed'));
     },

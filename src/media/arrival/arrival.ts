@@ -9,7 +9,7 @@ import { parsePhoneNumber } from '../../numbers/phone-number.js';
 import type { CallQueue } from '../../queue/call-queue.js';
 import type { ArrivalFields, OverflowDecision, QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { type DirectNumberOwner, routeCall } from '../../routing/route-call.js';
-import { ariRequest, holdCaller } from '../call-media.js';
+import { ariRequest, holdCaller, mediaIds } from '../call-media.js';
 import { createAnnouncements } from './announcements.js';
 import type { CallerMedia } from './caller-media.js';
 import { callIdOfExtensionLeg, type DirectDial } from './direct-dial.js';
@@ -101,7 +101,8 @@ export function createArrival(deps: ArrivalDeps) {
     if (action === 'queue') return announcements.start(client, callId);
     await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
     if (action === 'callback') {
-      const digit = await media.collectDigit(client, callId, ['overflow-callback-offer'], region.region.menu.timeoutSeconds * 1000);
+      // Into the holding bridge: the call still waits, and an operator may take it meanwhile.
+      const digit = await media.collectDigit(client, callId, ['overflow-callback-offer'], region.region.menu.timeoutSeconds * 1000, { bridgeId: mediaIds.holdBridge(callId) });
       if (digit === '1') {
         const booked = await callbacks.book({ callId }).then(
           () => true,

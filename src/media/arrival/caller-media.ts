@@ -5,6 +5,16 @@ import { ariRequest, isGone } from '../call-media.js';
 /** A prompt of dialplans/prompts/sv.txt, found on a Swedish channel as sounds/sv/regionvaxel/<name>. */
 export const prompt = (name: string) => `sound:regionvaxel/${name}`;
 
+interface PlayOptions {
+  bridgeId?: string;
+  playbackId?: string;
+}
+
+const newPlaybackId = (channelId: string) => `${channelId}-pb-${randomBytes(4).toString('hex')}`;
+
+/** The prompts are Swedish (dialplans/prompts/sv.txt, generated into sounds/sv/). */
+const PROMPT_LANGUAGE = 'sv';
+
 /** Spoken numbers exist up to this (dialplans/prompts/sv.txt `number-{n}`). */
 export const SPOKEN_NUMBERS_UP_TO = 60;
 
@@ -24,12 +34,23 @@ export function createCallerMedia() {
     playbacks.delete(playbackId);
   }
 
-  /** Plays the prompts in turn on the caller's channel; resolves when done, stopped, or the caller is gone. */
-  async function play(client: Client, channelId: string, names: string[], playbackId = `${channelId}-pb-${randomBytes(4).toString('hex')}`): Promise<void> {
+  /**
+   * Plays the prompts in turn to the caller; resolves when done, stopped, or the caller is gone.
+   * With `bridgeId` (the caller's holding bridge) the prompts are played into that bridge, not on
+   * the channel: a channel's own playback holds up every other request on the channel until it
+   * ends, so an operator answering mid-prompt would wait for it; a bridge's playback ends with
+   * the bridge when the caller is moved to the operator.
+   */
+  async function play(client: Client, channelId: string, names: string[], { bridgeId, playbackId = newPlaybackId(channelId) }: PlayOptions = {}): Promise<void> {
     if (left.has(channelId) || names.length === 0) return;
     const finished = new Promise<void>((done) => playbacks.set(playbackId, { channelId, done }));
+    const media = names.map(prompt).join(',');
     try {
-      await ariRequest('play prompt', client.channels.play({ channelId, media: names.map(prompt).join(','), playbackId }));
+      await ariRequest(
+        'play prompt',
+        // The language names the prompts' folder (sounds/sv/); a bridge's announcer would otherwise look in en/.
+        bridgeId ? client.bridges.play({ bridgeId, media, playbackId, lang: PROMPT_LANGUAGE }) : client.channels.play({ channelId, media, playbackId, lang: PROMPT_LANGUAGE }),
+      );
     } catch (error) {
       finishPlayback(playbackId);
       if (isGone(error)) return;
@@ -45,12 +66,12 @@ export function createCallerMedia() {
      * Plays the prompts and waits for one digit: pressed during the prompts (which then stop) or
      * within `timeoutMs` after them. Undefined when none came or the caller hung up.
      */
-    async collectDigit(client: Client, channelId: string, names: string[], timeoutMs: number): Promise<string | undefined> {
+    async collectDigit(client: Client, channelId: string, names: string[], timeoutMs: number, { bridgeId }: Pick<PlayOptions, 'bridgeId'> = {}): Promise<string | undefined> {
       if (left.has(channelId)) return undefined;
-      const playbackId = `${channelId}-pb-${randomBytes(4).toString('hex')}`;
+      const playbackId = newPlaybackId(channelId);
       let timer: NodeJS.Timeout | undefined;
       const digit = new Promise<string | undefined>((resolve) => digitWaiters.set(channelId, resolve));
-      const afterPrompt = play(client, channelId, names, playbackId).then(
+      const afterPrompt = play(client, channelId, names, { bridgeId, playbackId }).then(
         () =>
           new Promise<undefined>((resolve) => {
             timer = setTimeout(() => resolve(undefined), timeoutMs);

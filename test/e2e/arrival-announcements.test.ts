@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { SCENARIOS, startSipp } from '../support/sipp.js';
+
+type QueueView = { calls: Array<{ callId: string }> };
+type Playback = { id: string; media_uri: string; next_media_uri?: string; target_uri: string; language: string; state: string };
+
+let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
+beforeAll(async () => {
+  // Vännäs announces every 5 s here (45 s by default).
+  lab = await startLabSwitchboard({
+    adjustRegion: (region) => ({
+      ...region,
+      municipalities: region.municipalities.map((m) => (m.id === '2460' ? { ...m, queuePolicy: { ...m.queuePolicy, announceEverySeconds: 5 } } : m)),
+    }),
+  });
+});
+afterAll(async () => {
+  await lab?.stop();
+});
+
+/** The named playback while Asterisk plays it (ARI forgets a playback once it ended). */
+const playing = (playbackId: string, timeoutMs: number) =>
+  eventually(
+    async () => {
+      const { status, body } = await lab.ari<Playback>(`/ari/playbacks/${encodeURIComponent(playbackId)}`);
+      return status === 200 ? body : undefined;
+    },
+    { what: `playback ${playbackId}`, timeoutMs },
+  );
+
+describe('a caller waiting in the queue', () => {
+  it('hears the municipality’s greeting in Swedish first, then their position, into their holding bridge', async () => {
+    const caller = await startSipp({ scenarioFile: SCENARIOS.caller, remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`, service: '093514100', vars: { hangup_after_ms: '14000' }, timeoutMs: 60_000 });
+    const { callId } = await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls[0], { what: 'the call waiting' });
+
+    const greeting = await playing(`${callId}-greeting`, 3_000);
+    expect(greeting).toMatchObject({ media_uri: 'sound:regionvaxel/greeting-2460', target_uri: `bridge:${callId}-hold`, language: 'sv' });
+
+    // 5 s after the greeting (4.6 s long): "Du är nummer ett i kön."
+    const position = await playing(`${callId}-position-1`, 15_000);
+    expect(position.target_uri).toBe(`bridge:${callId}-hold`);
+    expect([position.media_uri, position.next_media_uri]).toEqual(expect.arrayContaining([expect.stringMatching(/^sound:regionvaxel\/(position-before|number-1|position-after)$/)]));
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  });
+});
