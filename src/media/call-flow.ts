@@ -5,7 +5,7 @@ import type { CallQueue } from '../queue/call-queue.js';
 import type { Arrival } from './arrival/arrival.js';
 import { EXTENSION_LEG_ARG, callIdOfExtensionLeg } from './arrival/direct-dial.js';
 import { CALLBACK_LEG_ARG, type CallControl, TRANSFER_LEG_ARG } from './call-control/call-control.js';
-import { OPERATOR_LEG_ARG, ariRequest, bridgeWithOperator, callIdOfOperatorChannel, holdCaller, isGone, releaseCall, releaseHoldBridge } from './call-media.js';
+import { OPERATOR_LEG_ARG, ariRequest, bridgeWithOperator, callIdOfOperatorChannel, isGone, releaseCall, releaseHoldBridge } from './call-media.js';
 
 /** How long a hung-up caller's channel id is remembered, to catch a hang-up that overtakes its own set-up. */
 const ENDED_MEMORY_MS = 60_000;
