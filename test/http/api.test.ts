@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
+import { createCallQueue } from '../../src/queue/call-queue.js';
+import { priorityClassifier } from '../../src/queue/priority.js';
 import { buildTestApp } from '../support/http-app.js';
 import { sleep, useRedis } from '../support/redis.js';
 
@@ -140,6 +142,25 @@ describe('queues', () => {
     const one = await call('GET', '/api/v1/queues/2460');
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ municipality: { id: '2460', name: 'Vännäs' }, waitingCount: 2, calls: [{ callId: 'first', position: 1 }, { callId: 'second', position: 2 }] });
+  });
+
+  it('shows the priority class a caller was put in', async () => {
+    const region = {
+      ...t.region,
+      municipalities: t.region.municipalities.map((m) => (m.id === '2460' ? { ...m, priorityClasses: [{ name: 'member', boostSeconds: 120, memberNumbers: true, numbers: [] }] } : m)),
+    };
+    const queue = createCallQueue(ctx.redis, ctx.k, { classify: priorityClassifier(region) });
+    const arrive = (callId: string, caller: string) => queue.enqueue({ callId, channelId: callId, municipalityId: '2460', calledNumber: MAIN_NUMBER['2460']!, caller, reason: 'main-number' });
+    await arrive('citizen', '+46701234567');
+    // An Umeå extension calling Vännäs through the switchboard.
+    await arrive('colleague', '2480123');
+
+    const { body } = await call('GET', '/api/v1/queues/2460');
+    const { calls } = body as unknown as { calls: { callId: string; priorityClass?: string }[] };
+    expect(calls.map((c) => [c.callId, c.priorityClass])).toEqual([
+      ['citizen', undefined],
+      ['colleague', 'member'],
+    ]);
   });
 
   it('says 404 for a municipality that is not a member and 400 naming the path field for a malformed one', async () => {
