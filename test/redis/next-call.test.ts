@@ -119,6 +119,27 @@ describe('the next call', () => {
     expect(await Promise.all(boostKeys.map((key) => ctx.redis.exists(key)))).toEqual([0, 0, 0]);
   });
 
+  it('reads only the heads of the queues and of their boost sub-queues, however long the queues are', async () => {
+    const { queue, login } = setup();
+    const municipalities = ['2403', '2401', '2409', '2480', '2404', '2460', '2284'];
+    await login(municipalities);
+    let n = 0;
+    for (const municipalityId of municipalities) {
+      for (let i = 0; i < 200; i++, n++) {
+        const from = n % 10 === 3 ? '+46700000030' : n % 10 === 7 ? '+46700000120' : '+46701234567';
+        await queue.enqueue({ ...caller(`c${n}`, municipalityId), caller: from });
+      }
+    }
+    // Redis counts the commands scripts run: a claim reads one call per candidate (HMGET).
+    await ctx.redis.configResetStat();
+    expect((await queue.claimNext('op'))?.callId).toBe('c7');
+    const stats = await ctx.redis.info('commandstats');
+    const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    // 7 queue heads and 7 × 2 boost heads; none of the other 1379 calls.
+    expect(calls('hmget')).toBe(21);
+    expect(calls('zrange')).toBe(21);
+  });
+
   it('still lets the operator pick any waiting call', async () => {
     const { waiting, login, queue } = setup();
     await login([BJURHOLM]);
