@@ -123,6 +123,8 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
         } else if (call.state === 'answered' && call.operatorChannelId && !opLeg) {
           // (Without operatorChannelId the operator has let go: parked or transferred, see media/call-control.)
           await endCall(client, callId, 'operator gone while we were away', call.operatorChannelId);
+        } else {
+          await control.reconcileCall(client, call, live);
         }
       }
       // A caller whose set-up was cut short (we stopped between StasisStart and enqueue) is in

@@ -69,6 +69,28 @@ describe.sequential('transfers', () => {
     await lab.api('DELETE', '/api/v1/operator/session');
   });
 
+  it('recall still happens when the target stopped ringing while the app was down (reconcile)', async () => {
+    const operatorPhone = await h.answeringPhone(2);
+    const ringing = await startSipp({ scenarioFile: RINGING_PHONE, calls: 1, timeoutMs: 60_000 });
+    await h.bindExtension('2460105', ringing.localPort);
+    await h.login(lab.api, operatorPhone.localPort);
+    const { callId, sipp } = await h.answeredCall(lab.api);
+    await lab.api('POST', `/api/v1/calls/${callId}/transfer`, { extension: '2460105' });
+
+    // The app stops; Asterisk gives up ringing the extension after 3 s, unseen by anyone.
+    await lab.stopApp();
+    expect((await ringing.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    await lab.startApp();
+
+    const recalled = await h.callWhere(callId, 'recalled and answered', (c) => c.state === 'answered' && c.recallFrom === '2460105', 15_000);
+    expect(recalled.transferOutcome).toBe('recalled');
+    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op2`]);
+    await lab.api('POST', `/api/v1/calls/${callId}/hangup`);
+    expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect((await operatorPhone.done).stats).toMatchObject({ successful: 2, failed: 0 });
+    await lab.api('DELETE', '/api/v1/operator/session');
+  });
+
   it('recall goes to the queue, at the call’s original place, when its operator is not available', async () => {
     const operatorPhone = await h.answeringPhone(1);
     const ringing = await startSipp({ scenarioFile: RINGING_PHONE, calls: 1, timeoutMs: 60_000 });

@@ -300,6 +300,16 @@ export function createCallControl(deps: CallControlDeps) {
       }
     },
 
+    /**
+     * After a start or a lost websocket (call-flow.ts reconcile): a transfer whose target leg
+     * vanished meanwhile is settled as its ChannelDestroyed would have (recall, back, end).
+     */
+    async reconcileCall(client: Client, call: CallRecord, live: ReadonlyMap<string, unknown>): Promise<void> {
+      if (!call.transferLeg || live.has(call.transferLeg)) return;
+      const ended = await control.legEnded(call.callId, call.transferLeg);
+      if (ended) await afterLegEnded(client, ended);
+    },
+
     /** True for channels whose end this module handles (call-flow.ts dispatches ChannelDestroyed here). */
     ownsChannel: (channelId: string) => callIdOfTransferLeg(channelId) !== undefined || callbackIdOfDialLeg(channelId) !== undefined,
 
