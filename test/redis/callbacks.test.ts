@@ -60,6 +60,20 @@ describe('call-backs', () => {
     expect(await waitingIds()).toEqual(['a-cb', 'b', 'c']);
   });
 
+  it('booked on an answered call by its operator: the call goes on, the call-back waits at its place', async () => {
+    const { queue, callbacks, login, waitingIds } = setup();
+    await queue.enqueue(caller('a', UMEA));
+    await queue.enqueue(caller('b', UMEA));
+    await login('op');
+    await login('other');
+    await queue.claimNext('op');
+    await queue.markAnswered('a', 'a-op1');
+    await expect(callbacks.book({ callId: 'a', operatorId: 'other' })).rejects.toMatchObject({ status: 403, code: 'not_your_call' });
+    const { call } = await callbacks.book({ callId: 'a', operatorId: 'op' });
+    expect(call).toMatchObject({ state: 'answered', callbackId: 'a-cb' });
+    expect(await waitingIds()).toEqual(['a-cb', 'b']);
+  });
+
   it('is refused on a call that is ringing an operator or ended, and on a call-back itself', async () => {
     const { queue, callbacks, login } = setup();
     await queue.enqueue(caller('a', UMEA));
