@@ -5,6 +5,7 @@ import type { RedisClient } from '../store/redis-client.js';
 import { DEFAULT_SIP_REALM, createExtensionStore } from './extensions.js';
 import { createGreetingStore } from './greetings.js';
 import { createNumberStore } from './numbers.js';
+import { createOperatorAccountStore } from './operator-accounts.js';
 import { createOpeningExceptionStore, createOpeningHoursStore } from './opening-hours.js';
 import { regionRules } from './region-rules.js';
 
@@ -17,6 +18,7 @@ export function createAdminStores(redis: RedisClient, k: Keys, audit: AuditLog, 
     openingHours: createOpeningHoursStore(redis, k, audit, rules, region),
     openingExceptions: createOpeningExceptionStore(redis, k, audit, rules),
     greetings: createGreetingStore(redis, k, audit, rules),
+    operatorAccounts: createOperatorAccountStore(redis, k, audit, rules),
   };
 }
 

@@ -65,6 +65,8 @@ export function regionRules(region: RegionConfig) {
       }
     },
 
+    isMember: (municipalityId: string): boolean => members.has(municipalityId),
+
     /** The config's own holder of a claimed "e164:<number>", named for a 409. */
     reservedBy(claim: string): string | undefined {
       return claim.startsWith('e164:') ? configured.get(claim.slice('e164:'.length)) : undefined;

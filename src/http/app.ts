@@ -38,6 +38,7 @@ import { messageRoutes } from './routes/messages.js';
 import { numberApi } from './routes/numbers.js';
 import { openingExceptionApi, openingHoursApi } from './routes/opening-hours.js';
 import { operatorRoutes } from './routes/operator.js';
+import { operatorAccountApi } from './routes/operator-accounts.js';
 import { queueRoutes } from './routes/queues.js';
 import { routingRoutes } from './routes/routing.js';
 import { statisticsRoutes } from './routes/statistics.js';
@@ -86,7 +87,7 @@ export function createHttpApp(deps: HttpDeps) {
   api
     .route('/queues', queueRoutes(deps))
     .route('/calls', callRoutes(deps))
-    .route('/calls', callControlRoutes({ callControl: deps.callControl.actions, directory: deps.directory }))
+    .route('/calls', callControlRoutes({ callControl: deps.callControl.actions, directory: deps.directory, queue: deps.queue }))
     .route('/calls', callbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory, releaseCaller: deps.callControl.actions.releaseBookedCaller }))
     .route('/parks', parkRoutes({ control: deps.callControl.control, directory: deps.directory }))
     .route('/messages', messageRoutes({ messages: deps.callControl.messages }))
@@ -103,7 +104,8 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/numbers', adminResourceRoutes({ ...numberApi, store: deps.admin.numbers }))
     .route('/opening-hours', adminResourceRoutes({ ...openingHoursApi, store: deps.admin.openingHours }))
     .route('/opening-hours-exceptions', adminResourceRoutes({ ...openingExceptionApi, store: deps.admin.openingExceptions }))
-    .route('/greetings', adminResourceRoutes({ ...greetingApi, store: deps.admin.greetings }));
+    .route('/greetings', adminResourceRoutes({ ...greetingApi, store: deps.admin.greetings }))
+    .route('/operator-accounts', adminResourceRoutes({ ...operatorAccountApi, store: deps.admin.operatorAccounts }));
 
   const app = apiRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });

@@ -81,6 +81,9 @@ const cases: Case[] = [
   ...versionedResourceCases('greetings', (m) => ({ municipalityId: m, greeting: 'Välkommen' }), { greeting: 'Hej' }, (m) =>
     t.admin.greetings.create({ municipalityId: m, greeting: 'God dag' }, localActor('test setup')),
   ),
+  ...versionedResourceCases('operator-accounts', (m) => ({ name: 'Matrix', municipalityId: m, municipalities: [{ id: m, weight: 1 }] }), { name: 'Changed' }, (m) =>
+    t.admin.operatorAccounts.create({ name: 'Seeded', municipalityId: m, municipalities: [{ id: m, weight: 1 }] }, localActor('test setup')),
+  ),
   ...directoryCases(),
   { what: 'list municipalities', method: 'GET', path: '/api/v1/municipalities', allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },
   { what: 'read own municipality', method: 'GET', path: `/api/v1/municipalities/${VANNAS}`, allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },
