@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import type { CallControl } from '../../media/call-control/call-control.js';
 import type { ControlStore } from '../../media/call-control/control-store.js';
 import { phoneNumber } from '../../config/region-schema.js';
+import type { CallQueue } from '../../queue/call-queue.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
@@ -82,6 +83,15 @@ const park = action('/{callId}/park', 'Park the call in its municipality’s par
 const retrieve = action('/{callId}/retrieve', 'Take a parked call (any operator serving its municipality): the phone rings, then the call is bridged');
 const hangup = action('/{callId}/hangup', 'End the call');
 
+const getControl = createRoute({
+  method: 'get',
+  path: '/{callId}/control',
+  tags: ['Call control'],
+  summary: 'A call with what call control did to it: hold, transfer (target, outcome), recall, park, call-back',
+  request: { params: CallIdParams },
+  responses: { 200: jsonResponse('The call', ControlledCallSchema), ...errors(400, 401, 403, 404) },
+});
+
 const listParked = createRoute({
   method: 'get',
   path: '/{municipalityId}',
@@ -99,12 +109,18 @@ const listParked = createRoute({
  * every action is checked and made in one Lua script (409 when the call's state does not allow
  * it, 403 when it is someone else's), then Asterisk follows (media/call-control/).
  */
-export function callControlRoutes(deps: { callControl: CallControl; directory: DirectoryStore }) {
+export function callControlRoutes(deps: { callControl: CallControl; directory: DirectoryStore; queue: Pick<CallQueue, 'get'> }) {
   const { callControl, directory } = deps;
   const router = apiRouter<AuthEnv>();
   router.use(requirePermission('calls:control'));
   const view = async (call: CallRecord) => controlledCallView(call, directory);
   return router
+    .openapi(getControl, async (c) => {
+      const { callId } = c.req.valid('param');
+      const call = await deps.queue.get(callId);
+      if (!call) throw new AppError(404, 'call_not_found', `No call has the id ${callId}`);
+      return c.json(await view(call), 200);
+    })
     .openapi(hold, async (c) => c.json(await view(await callControl.hold(c.req.valid('param').callId, c.get('principal').id)), 200))
     .openapi(unhold, async (c) => c.json(await view(await callControl.unhold(c.req.valid('param').callId, c.get('principal').id)), 200))
     .openapi(transfer, async (c) => {
