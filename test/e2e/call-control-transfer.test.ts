@@ -37,6 +37,8 @@ describe.sequential('transfers', () => {
     // The extension hangs up after 3 s of talk: the call ends and the caller gets a BYE.
     const ended = await h.callWhere(callId, 'ended', (c) => c.state === 'ended');
     expect(ended).toMatchObject({ outcome: 'answered', transferTarget: '2460100', transferOutcome: 'answered' });
+    const shown = await lab.api('GET', `/api/v1/calls/${callId}/control`);
+    expect(shown).toMatchObject({ status: 200, body: { state: 'ended', outcome: 'answered', transferTarget: '2460100', transferMode: 'blind', transferOutcome: 'answered' } });
     expect((await extensionPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
