@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { startRedisServer } from '../src/lab/redis-server.js';
 import { createOperatorStore } from '../src/operators/operator-store.js';
@@ -57,7 +57,7 @@ async function redisBenchmark(port: number): Promise<[string, number][]> {
   }
   const script = "redis.call('HSET', KEYS[1], 'f', ARGV[1]) return redis.call('ZADD', KEYS[2], ARGV[1], KEYS[1])";
   const evalOut = (await run_('redis-benchmark', [...common, 'EVAL', script, '2', 'bench:h:__rand_int__', 'bench:z', '__rand_int__'])).stdout;
-  results.push(['baseline: redis-benchmark EVAL of a script doing one HSET and one ZADD', rate(evalOut)]);
+  results.push(['baseline: redis-benchmark EVAL (a script: one HSET, one ZADD)', rate(evalOut)]);
   await run_('redis-cli', ['-p', String(port), 'FLUSHALL']);
   return results;
 }
@@ -160,4 +160,6 @@ async function nextCallLatency(redis: RedisClient): Promise<void> {
   console.log(row(`Regionväxeln: claim of the next call, ${OPERATORS} operators at once`, together));
   const p99 = [...alone].sort((a, b) => a - b)[Math.floor(0.99 * alone.length)]!;
   console.log(`target: choice p99 under ${CHOICE_P99_TARGET_MS} ms — ${p99 < CHOICE_P99_TARGET_MS ? 'met' : 'NOT met'} (${p99.toFixed(3)} ms)`);
+  // Tails follow whatever else the machine runs: say how busy it was.
+  console.log(`(load average over the last minute: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`);
 }

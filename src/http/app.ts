@@ -37,6 +37,7 @@ import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/messages.js';
 import { numberApi } from './routes/numbers.js';
 import { openingExceptionApi, openingHoursApi } from './routes/opening-hours.js';
+import { eventRoutes } from './routes/events.js';
 import { operatorRoutes } from './routes/operator.js';
 import { operatorAccountApi } from './routes/operator-accounts.js';
 import { queueRoutes } from './routes/queues.js';
@@ -92,6 +93,7 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/parks', parkRoutes({ control: deps.callControl.control, directory: deps.directory }))
     .route('/messages', messageRoutes({ messages: deps.callControl.messages }))
     .route('/operator', operatorRoutes(deps))
+    .route('/events', eventRoutes())
     .route('/tokens', tokenRoutes(deps))
     .route('/audit', auditRoutes(deps))
     .route('/directory', directoryRoutes(deps))

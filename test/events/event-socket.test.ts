@@ -184,6 +184,15 @@ describe('the events socket', () => {
     expect(bjurholmAdmin.events()[0]).toMatchObject({ operatorId: 'anna', municipalities: `${BJURHOLM},${UMEA}` });
   });
 
+  it('answers a plain GET (no upgrade) with 426, and describes the endpoint in the API document', async () => {
+    const app = await start();
+    const plain = await app.call('GET', '/api/v1/events', { auth: await app.tokenFor('operator') });
+    expect(plain).toMatchObject({ status: 426, body: { error: { code: 'websocket_required' } } });
+    expect((await app.call('GET', '/api/v1/events')).status).toBe(401);
+    const document = await app.call('GET', '/api/openapi.json');
+    expect(Object.keys(document.body.paths as object)).toContain('/api/v1/events');
+  });
+
   it('closes the socket when its token is revoked', async () => {
     const app = await start({ pingMs: 100 });
     const created = await app.tokens.create({ name: 'console', role: 'operator' }, localActor('test'));

@@ -97,15 +97,16 @@ end
 local function set_operator_state(prefix, operator_id, state, fields)
   local key = operator_key(prefix, operator_id)
   fields = fields or {}
-  local set = { key, 'state', state, 'stateSince', now_ms() }
+  local set, clear = { key, 'state', state, 'stateSince', now_ms() }, { key }
   for _, name in ipairs(OPERATOR_STATE_FIELDS) do
     if fields[name] == nil then
-      redis.call('HDEL', key, name)
+      table.insert(clear, name)
     else
       table.insert(set, name)
       table.insert(set, fields[name])
     end
   end
+  redis.call('HDEL', unpack(clear))
   redis.call('HSET', unpack(set))
   emit_operator_state(prefix, operator_id)
 end

@@ -1,0 +1,39 @@
+import { createRoute } from '@hono/zod-openapi';
+import { type AuthEnv } from '../auth.js';
+import { ErrorSchema, apiRouter, errors, z } from '../openapi.js';
+
+const SEQ_EXAMPLE = '1764230400000-0';
+
+const events = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['Events'],
+  summary: 'Live call, queue and operator events: a WebSocket (events/event-socket.ts answers the upgrade)',
+  description:
+    'Connect with a WebSocket (`Upgrade: websocket`); the token as `Authorization: Bearer`, or `?access_token=` from a browser. ' +
+    'Each message is one JSON event `{seq, type, at, municipalityId?, ...fields}` in sequence order (call.queued, call.offered, call.answered, ' +
+    'call.requeued, call.ended, operator.state, ...), filtered by the token: a municipality admin sees their municipality only. ' +
+    '`?since=<seq>` first sends what came after that event, then `{"type":"live","seq"}` and live events; `{"type":"reset","seq"}` first ' +
+    'when what was missed is no longer kept: reload the state and go on from that seq. A bad token is refused with 401 before the upgrade.',
+  request: {
+    query: z.object({
+      since: z.string().optional().openapi({ example: SEQ_EXAMPLE, description: 'The seq of the last event received' }),
+      access_token: z.string().optional().openapi({ description: 'The API token, for browsers (prefer the header elsewhere)' }),
+    }),
+  },
+  responses: {
+    426: { description: 'Asked without a WebSocket upgrade', content: { 'application/json': { schema: ErrorSchema } } },
+    ...errors(400, 401),
+  },
+});
+
+/**
+ * GET /api/v1/events without an upgrade: says to use a WebSocket, and puts the endpoint in
+ * the API document. The socket itself is served on the Node server (events/event-socket.ts),
+ * before Hono sees the request.
+ */
+export function eventRoutes() {
+  return apiRouter<AuthEnv>().openapi(events, (c) =>
+    c.json({ error: { code: 'websocket_required', message: 'Connect to the event stream with a WebSocket (Upgrade: websocket)' } }, 426),
+  );
+}
