@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueuePolicy, RegionConfig } from '../../src/config/region-schema.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { resolve } from 'node:path';
 import { SCENARIOS, startSipp } from '../support/sipp.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
@@ -9,9 +10,14 @@ type CallView = { callId: string; state: string; outcome?: string; overflow?: st
 const VINDELN = '2404';
 const NORDMALING = '2401';
 const UMEA = '2480';
+const ROBERTSFORS = '2409';
 
-/** Short maximum waits: Vindeln's callers hear a message after 3 s, Nordmaling's move to Umeå's queue after 2 s. */
+/**
+ * Short maximum waits: Vindeln's callers hear a message after 3 s, Nordmaling's move to Umeå's
+ * queue after 2 s, Robertsfors's are offered a call-back after 2 s.
+ */
 const policies: Record<string, Partial<QueuePolicy>> = {
+  [ROBERTSFORS]: { maxWait: { seconds: 2, overflow: { kind: 'callback' } } },
   [VINDELN]: { maxWait: { seconds: 3, overflow: { kind: 'message' } } },
   [NORDMALING]: { maxWait: { seconds: 2, overflow: { kind: 'queue', municipality: UMEA } } },
 };
@@ -77,5 +83,23 @@ describe.sequential('overflow at the maximum wait', () => {
     expect(await record(callId)).toMatchObject({ state: 'waiting', overflow: 'max-wait', overflowFrom: NORDMALING, calledNumber: '+4693014000', municipality: { id: UMEA } });
     expect((await lab.api<QueueView>('GET', `/api/v1/queues/${NORDMALING}`)).body.calls).toEqual([]);
     for (const caller of [moved, later]) expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  });
+
+  it('offers a call-back after the maximum wait; pressing 1 books it at the call’s place and the switchboard hangs up', async () => {
+    const caller = await startSipp({
+      scenarioFile: resolve(import.meta.dirname, '../sipp/caller-dtmf.xml'),
+      remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
+      service: '093414000',
+      // "1" 4 s after the answer: during the offer, which starts at the 2 s maximum wait.
+      vars: { hangup_after_ms: '20000', first_after_ms: '4000', gap_ms: '500', first_pcap: '/usr/share/sip-tester/dtmf_2833_1.pcap', second_pcap: '/usr/share/sip-tester/dtmf_2833_2.pcap' },
+      timeoutMs: 60_000,
+    });
+    const { callId } = await firstWaiting(ROBERTSFORS);
+    const ended = await eventually(async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined), { what: 'the call-back booked', timeoutMs: 15_000 });
+    expect(ended).toMatchObject({ outcome: 'callback-booked', overflow: 'max-wait' });
+    // The call-back waits in the queue in the call's place, to be dialled out by an operator.
+    const { body } = await lab.api<QueueView>('GET', `/api/v1/queues/${ROBERTSFORS}`);
+    expect(body.calls.map((c) => c.callId)).toEqual([`${callId}-cb`]);
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
   });
 });

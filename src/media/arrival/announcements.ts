@@ -15,6 +15,8 @@ import { SPOKEN_NUMBERS_UP_TO, type CallerMedia } from './caller-media.js';
 export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePolicies; media: CallerMedia; now: () => number }) {
   const { queue, policies, media, now } = deps;
   const timers = new Map<string, NodeJS.Timeout>();
+  /** The playback under way per call, to stop it when the call overflows. */
+  const current = new Map<string, string>();
 
   /** The call's municipality and position while it waits (it may have overflowed into another queue), else undefined. */
   async function waiting(callId: string): Promise<{ municipalityId: string; position: number } | undefined> {
@@ -29,7 +31,10 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     const now1 = await waiting(callId);
     if (!now1 || media.hasLeft(callId)) return undefined;
     await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
-    await media.play(client, callId, await prompts(now1.municipalityId, now1.position), { bridgeId: mediaIds.holdBridge(callId), playbackId: `${callId}-${what}` });
+    const playbackId = `${callId}-${what}`;
+    current.set(callId, playbackId);
+    await media.play(client, callId, await prompts(now1.municipalityId, now1.position), { bridgeId: mediaIds.holdBridge(callId), playbackId });
+    current.delete(callId);
     // Music again only while the call still waits: an operator may have taken it meanwhile.
     if ((await waiting(callId)) && !media.hasLeft(callId)) {
       await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(() => undefined);
@@ -58,18 +63,31 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     timers.set(callId, timer);
   }
 
+  function stop(callId: string): void {
+    clearTimeout(timers.get(callId));
+    timers.delete(callId);
+  }
+
   return {
-    /** Greeting now, announcements from then on. */
-    start(client: Client, callId: string): void {
-      this.stop(callId);
-      void say(client, callId, 'greeting', async (municipalityId) => [`greeting-${municipalityId}`])
+    /**
+     * The municipality's greeting now (or, for a call moved here from another queue, "Ditt samtal
+     * kopplas vidare"), announcements from then on.
+     */
+    start(client: Client, callId: string, { moved = false } = {}): void {
+      stop(callId);
+      void say(client, callId, moved ? 'moved' : 'greeting', async (municipalityId) => [moved ? 'overflow-moved' : `greeting-${municipalityId}`])
         .then((stillIn) => stillIn && schedule(client, callId, stillIn))
         .catch((error: unknown) => log.warn({ err: error, callId }, 'greeting failed'));
     },
 
-    stop(callId: string): void {
-      clearTimeout(timers.get(callId));
-      timers.delete(callId);
+    /** No more announcements for the call (it left or hung up). */
+    stop,
+
+    /** As stop, and the prompt under way stops too: the caller is about to hear something else. */
+    async silence(client: Client, callId: string): Promise<void> {
+      stop(callId);
+      const playbackId = current.get(callId);
+      if (playbackId) await ariRequest('stop announcement', client.playbacks.stop({ playbackId })).catch(() => undefined);
     },
   };
 }

@@ -98,7 +98,8 @@ export function createArrival(deps: ArrivalDeps) {
     const { callId, action, cause } = decision;
     log.info({ callId, action, cause, position: decision.position }, 'queue policy overflowed the call');
     if (action === 'stay') return;
-    if (action === 'queue') return announcements.start(client, callId);
+    await announcements.silence(client, callId);
+    if (action === 'queue') return announcements.start(client, callId, { moved: true });
     await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
     if (action === 'callback') {
       // Into the holding bridge: the call still waits, and an operator may take it meanwhile.
@@ -110,6 +111,7 @@ export function createArrival(deps: ArrivalDeps) {
         );
         if (booked) {
           log.info({ callId }, 'caller booked a call-back instead of waiting');
+          await media.play(client, callId, ['overflow-callback-booked']);
           return hangUp(client, callId);
         }
       }
