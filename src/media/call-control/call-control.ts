@@ -253,7 +253,8 @@ export function createCallControl(deps: CallControlDeps) {
       const call = await queue.get(callId);
       if (!call) throw new AppError(404, 'call_not_found', `No call has the id ${callId}`);
       if (call.state !== 'answered') throw new AppError(409, 'call_not_answered', `call ${callId} is not answered`);
-      if (call.operatorId !== operatorId || !call.operatorChannelId) throw new AppError(403, 'not_your_call', `call ${callId} is not answered by operator ${operatorId}`);
+      if (call.operatorId !== operatorId) throw new AppError(403, 'not_your_call', `call ${callId} is not answered by operator ${operatorId}`);
+      if (!call.operatorChannelId) throw new AppError(409, 'call_control_conflict', `call ${callId} is ${call.control ?? 'no longer yours'}: you have let go of it`);
       return (await endCall(client, callId, 'operator hung up (API)')) ?? call;
     },
 
