@@ -56,6 +56,8 @@ describe.sequential('hold, park and call-backs', () => {
     expect(park).toMatchObject({ status: 200, body: { control: 'parked' } });
     expect(await h.operatorState()).toBe('available');
     expect((await firstPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    // The operator has let go of it: no hanging up a parked call.
+    expect((await lab.api('POST', `/api/v1/calls/${callId}/hangup`)).status).toBe(409);
     await h.bridgeWith(`${callId}-hold`, [callId]);
     await h.bridgeGone(`${callId}-talk`);
     const parked = await lab.api<{ calls: { callId: string; parkedBy: string }[] }>('GET', '/api/v1/parks/2460');
