@@ -45,3 +45,42 @@ describe('claiming is atomic', () => {
     expect(records.every((r) => r.attempts === 1 && r.state === 'ended')).toBe(true);
   });
 });
+
+describe('claiming is atomic with weights and priority classes', () => {
+  it('30 operators with different weights drain 7 queues × 200 callers: every call goes to exactly one of them', async () => {
+    const municipalities = ['2403', '2401', '2409', '2480', '2404', '2460', '2284'];
+    const classify = (_m: string, from: string) => (from.endsWith('7') ? { priorityClass: 'member', boostSeconds: 120 } : undefined);
+    const queue = createCallQueue(ctx.redis, ctx.k, { classify });
+    const operators = createOperatorStore(ctx.redis, ctx.k);
+    const all: string[] = [];
+    for (const [m, municipalityId] of municipalities.entries()) {
+      for (let i = 0; i < 200; i++) {
+        const callId = `m${m}-${i}`;
+        all.push(callId);
+        await queue.enqueue({ ...caller(callId, municipalityId), caller: `+4670123450${i % 10}` });
+      }
+    }
+    const operatorIds = Array.from({ length: 30 }, (_, i) => `op${i}`);
+    for (const [o, id] of operatorIds.entries()) {
+      await operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: municipalities.map((m, j) => ({ id: m, weight: 1 + ((o + j) % 4) })) });
+    }
+
+    const taken = new Map<string, string[]>();
+    await Promise.all(
+      operatorIds.map(async (operatorId) => {
+        const own = createCallQueue(await ctx.connect(), ctx.k);
+        for (let call = await own.claimNext(operatorId); call; call = await own.claimNext(operatorId)) {
+          taken.set(call.callId, [...(taken.get(call.callId) ?? []), operatorId]);
+          await own.finish(call.callId);
+        }
+      }),
+    );
+
+    expect([...taken.keys()].sort()).toEqual([...all].sort());
+    expect([...taken.values()].filter((ops) => ops.length !== 1)).toEqual([]);
+    // The stream tells the same: one offer per call.
+    const offers = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).filter((e) => e.message.type === 'call.offered');
+    expect(offers).toHaveLength(all.length);
+    expect(new Set(offers.map((e) => e.message.callId)).size).toBe(all.length);
+  });
+});
