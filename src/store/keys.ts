@@ -17,7 +17,7 @@
  * | {p}:calls:active                 | set    | ids of calls not yet ended (reconciled with ARI at start)  |
  * | {p}:calls:by-time                | zset   | every call id, score = enqueuedAt (ms)                     |
  * | {p}:calls:by-municipality:{id}   | zset   | call ids of one municipality, score = enqueuedAt (ms)      |
- * | {p}:operator:{operatorId}        | hash   | operator session: phone, municipalities, state, callId     |
+ * | {p}:operator:{operatorId}        | hash   | operator session: phone, municipalities, weights, state, stateSince, callId, pauseReason/Note, wrapUpUntil |
  * | {p}:operators                    | set    | ids of logged-in operators                                 |
  * | {p}:token:{sha256}               | string | JSON of an API token (name, role, expiry); the key is the hash |
  * | {p}:tokens                       | hash   | token id -> sha256, to list and revoke tokens by id        |
