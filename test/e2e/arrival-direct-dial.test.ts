@@ -31,7 +31,7 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-const call = (dialled: string, hangupAfterMs = 8_000) =>
+const call = (dialled: string, hangupAfterMs = 4_000) =>
   startSipp({
     scenarioFile: SCENARIOS.caller,
     remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
@@ -58,13 +58,21 @@ describe.sequential('direct-dial numbers', () => {
     const record = await waitingRecord('2460');
     expect(record).toMatchObject({ state: 'waiting', reason: 'extension-absent', reasonDetail: 'leave: Föräldraledig', extension: '2460201', calledNumber: '+4693514201' });
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined));
   });
 
-  it('send a call for an extension with no registered phone to the queue, saying so', async () => {
+  it('send a call for an extension with no registered phone to the queue, saying so — also through a numbers entry routed to it', async () => {
     await extensionWithDirectNumber('2460202', '0935-142 02');
-    const caller = await call('093514202');
-    expect(await waitingRecord('2460')).toMatchObject({ reason: 'extension-not-registered', extension: '2460202' });
+    const caller = await call('093514202', 3_000);
+    expect(await waitingRecord('2460')).toMatchObject({ reason: 'extension-not-registered', extension: '2460202', calledNumber: '+4693514202' });
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined));
+
+    await lab.switchboard.admin.numbers.create({ number: '0935-142 12', municipalityId: '2460', target: { kind: 'extension', extension: '2460202' } }, actor);
+    const second = await call('093514212', 3_000);
+    expect(await waitingRecord('2460')).toMatchObject({ reason: 'extension-not-registered', extension: '2460202', calledNumber: '+4693514212' });
+    expect((await second.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined));
   });
 
   it('send a call for a busy phone to the queue as busy, and for a phone nobody picks up as no answer after the ring time', async () => {

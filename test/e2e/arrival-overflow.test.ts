@@ -57,7 +57,7 @@ describe.sequential('overflow at the maximum wait', () => {
     const ended = await eventually(async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined), { what: 'the call overflowed', timeoutMs: 10_000 });
     expect(ended).toMatchObject({ outcome: 'overflowed', overflow: 'max-wait', municipality: { id: VINDELN } });
     expect(ended.waitSeconds).toBeGreaterThanOrEqual(3);
-    expect(ended.waitSeconds).toBeLessThan(5);
+    expect(ended.waitSeconds).toBeLessThan(6);
     expect((await lab.api<QueueView>('GET', `/api/v1/queues/${VINDELN}`)).body.calls).toEqual([]);
 
     // The caller heard the message, then the switchboard hung up, long before the caller's own 30 s.
