@@ -151,7 +151,7 @@ export function createArrival(deps: ArrivalDeps) {
         const fields = choice.chosen ? {} : { reasonDetail: 'no choice in the menu' };
         return enqueue(client, channel, { municipalityId: choice.municipalityId, calledNumber, reason: 'regional-number', fields });
       }
-      const result = await directDial.ring(client, channel, route.extension, callerNumber(channel));
+      const result = await directDial.ring(client, channel, route.extension, callerNumber(channel), () => media.hasLeft(callId));
       if (result.answered || 'callerGone' in result) return false;
       callLog.info({ extension: route.extension, reason: result.reason, detail: result.detail }, 'direct-dial number not taken; to the queue');
       const fields = { extension: route.extension, ...(result.detail ? { reasonDetail: result.detail } : {}) };

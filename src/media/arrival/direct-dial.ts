@@ -67,13 +67,15 @@ export function createDirectDial(deps: {
   }
 
   return {
-    async ring(client: Client, caller: Channel, extension: string, callerNumber: string): Promise<DirectDialResult> {
+    /** `callerLeft` tells whether the caller hung up meanwhile (their StasisEnd came before the ringing was set up). */
+    async ring(client: Client, caller: Channel, extension: string, callerNumber: string, callerLeft: () => boolean): Promise<DirectDialResult> {
       const callId = caller.id;
       const callLog = log.child({ callId, extension });
       const absence = await absenceOf(extension);
       if (absence) return { answered: false, reason: 'extension-absent', detail: absence };
       const phones = await contacts.contacts(extension);
       if (phones.length === 0) return { answered: false, reason: 'extension-not-registered' };
+      if (callerLeft()) return { answered: false, callerGone: true };
 
       const result = new Promise<DirectDialResult>((resolve) => {
         ringing.set(callId, {
