@@ -113,6 +113,11 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
       for (const callId of active) {
         const call = await queue.get(callId);
         if (!call) continue;
+        // A call-back has no caller channel until the citizen is dialled: call control's own rules.
+        if (call.kind === 'callback') {
+          await control.reconcileCallback(client, call, live);
+          continue;
+        }
         const opLeg = call.operatorChannelId ? live.get(call.operatorChannelId) : undefined;
         if (!live.has(callId)) {
           await endCall(client, callId, 'caller gone while we were away');

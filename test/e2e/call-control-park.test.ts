@@ -135,6 +135,11 @@ describe.sequential('hold, park and call-backs', () => {
     await h.callWhere(`${bWaiting.callId}-cb`, 'in the queue at its window', (c) => c.state === 'waiting', 6_000);
     expect((await queueOf()).map((c) => c.callId)).toEqual([`${bWaiting.callId}-cb`]);
     await lab.api('DELETE', '/api/v1/operator/session');
+
+    // A restart's reconcile leaves a waiting call-back alone (it has no channel until dialled).
+    await lab.stopApp();
+    await lab.startApp();
+    expect((await queueOf()).map((c) => c.callId)).toEqual([`${bWaiting.callId}-cb`]);
   });
 
   it('a call-back needs a call that waits or is answered, and a window that makes sense', async () => {

@@ -140,6 +140,26 @@ export function createCallControl(deps: CallControlDeps) {
     }
   }
 
+  /** A call-back was answered by its operator: dial the citizen out through the trunk, the operator waiting in the talk bridge. */
+  async function callbackOperatorAnswered(client: Client, call: CallRecord, operatorChannelId: string): Promise<void> {
+    const bridgeId = await ensureTalkBridge(client, call.callId);
+    await ariRequest('put operator in talk bridge', client.bridges.addChannel({ bridgeId, channel: operatorChannelId }));
+    const municipality = await deps.directory.getMunicipality(call.municipalityId);
+    try {
+      await originateLeg(client, call, {
+        channelId: call.channelId,
+        endpoint: trunkDialString(call.caller),
+        arg: CALLBACK_LEG_ARG,
+        timeout: deps.leg.ringSeconds,
+        callerId: `"${municipality?.name ?? call.municipalityId}" <${call.calledNumber}>`,
+      });
+      log.info({ callId: call.callId, number: call.caller, operatorId: call.operatorId }, 'call-back: dialling the citizen');
+    } catch (error) {
+      log.warn({ callId: call.callId, err: error }, 'call-back could not be dialled');
+      await endCall(client, call.callId, 'call-back could not be dialled');
+    }
+  }
+
   async function transfer(callId: string, operatorId: string, target: TransferTarget, mode: TransferMode): Promise<CallRecord> {
     const client = deps.ari.client();
     const endpoint = await dialString(target);
@@ -258,25 +278,7 @@ export function createCallControl(deps: CallControlDeps) {
       return (await endCall(client, callId, 'operator hung up (API)')) ?? call;
     },
 
-    /** A call-back was answered by its operator: dial the citizen out through the trunk, the operator waiting in the talk bridge. */
-    async callbackOperatorAnswered(client: Client, call: CallRecord, operatorChannelId: string): Promise<void> {
-      const bridgeId = await ensureTalkBridge(client, call.callId);
-      await ariRequest('put operator in talk bridge', client.bridges.addChannel({ bridgeId, channel: operatorChannelId }));
-      const municipality = await deps.directory.getMunicipality(call.municipalityId);
-      try {
-        await originateLeg(client, call, {
-          channelId: call.channelId,
-          endpoint: trunkDialString(call.caller),
-          arg: CALLBACK_LEG_ARG,
-          timeout: deps.leg.ringSeconds,
-          callerId: `"${municipality?.name ?? call.municipalityId}" <${call.calledNumber}>`,
-        });
-        log.info({ callId: call.callId, number: call.caller, operatorId: call.operatorId }, 'call-back: dialling the citizen');
-      } catch (error) {
-        log.warn({ callId: call.callId, err: error }, 'call-back could not be dialled');
-        await endCall(client, call.callId, 'call-back could not be dialled');
-      }
-    },
+    callbackOperatorAnswered,
 
     /** StasisStart of a leg this module dialled (its first Stasis argument says which kind). */
     async legAnswered(client: Client, channel: Channel, kind: string, callId: string): Promise<void> {
@@ -309,6 +311,21 @@ export function createCallControl(deps: CallControlDeps) {
       if (!call.transferLeg || live.has(call.transferLeg)) return;
       const ended = await control.legEnded(call.callId, call.transferLeg);
       if (ended) await afterLegEnded(client, ended);
+    },
+
+    /**
+     * A call-back after a start or a lost websocket: its operator leg or citizen leg may have
+     * answered or ended unseen. Waiting and scheduled call-backs have nothing to check.
+     */
+    async reconcileCallback(client: Client, call: CallRecord, live: ReadonlyMap<string, Channel>): Promise<void> {
+      const opLeg = call.operatorChannelId ? live.get(call.operatorChannelId) : undefined;
+      if (call.state === 'connecting' && !opLeg) {
+        await queue.requeue(call.callId, call.operatorChannelId ?? '');
+      } else if (call.state === 'connecting' && opLeg?.state === 'Up') {
+        await callbackOperatorAnswered(client, await queue.markAnswered(call.callId, opLeg.id), opLeg.id);
+      } else if (call.state === 'answered' && (!opLeg || !live.has(call.channelId))) {
+        await endCall(client, call.callId, 'call-back leg gone while we were away');
+      }
     },
 
     /** True for channels whose end this module handles (call-flow.ts dispatches ChannelDestroyed here). */

@@ -8,8 +8,8 @@
 --
 -- A window that has not begun: the call-back is `scheduled`, in {p}:callbacks:scheduled
 -- (score windowFrom) instead of the queue; callback-release.lua moves it into the queue at
--- its place when the window begins. Not in {p}:calls:active (it has no channel to reconcile
--- until it is dialled).
+-- its place when the window begins. In {p}:calls:active like any call not ended (media/call-
+-- control reconciles call-backs by their own rules: no channel until the citizen is dialled).
 --
 -- A waiting call leaves the queue and ends (outcome callback-booked): the call-back holds its
 -- place now. An answered call goes on; the operator or the caller hangs up as usual.
@@ -74,6 +74,7 @@ if due then
 else
   redis.call('ZADD', KEYS[3], window_from, callback_id)
 end
+redis.call('SADD', KEYS[4], callback_id)
 redis.call('ZADD', KEYS[5], now, callback_id)
 redis.call('ZADD', KEYS[6], now, callback_id)
 redis.call('HSET', KEYS[1], 'callbackId', callback_id)
