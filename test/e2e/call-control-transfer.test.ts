@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLabSwitchboard } from '../support/lab-switchboard.js';
+import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { startSipp } from '../support/sipp.js';
 import { RINGING_PHONE, controlHelpers } from './call-control-support.js';
 
@@ -68,6 +68,25 @@ describe.sequential('transfers', () => {
     expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({ outcome: 'answered', recallFrom: '2460101' });
     expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await operatorPhone.done).stats).toMatchObject({ successful: 2, failed: 0 });
+    await lab.api('DELETE', '/api/v1/operator/session');
+  });
+
+  it('a caller who hangs up while the transfer rings leaves no ringing phone behind', async () => {
+    const operatorPhone = await h.answeringPhone(1);
+    const ringing = await startSipp({ scenarioFile: RINGING_PHONE, calls: 1, timeoutMs: 60_000 });
+    await h.bindExtension('2460106', ringing.localPort);
+    await h.login(lab.api, operatorPhone.localPort);
+    const { callId, sipp } = await h.answeredCall(lab.api, '093514100', 2_000);
+    await lab.api('POST', `/api/v1/calls/${callId}/transfer`, { extension: '2460106' });
+
+    // The caller hangs up at 2 s, before the 3 s recall: the extension stops ringing (CANCEL) at once.
+    const ended = await h.callWhere(callId, 'ended', (c) => c.state === 'ended');
+    expect(ended.outcome).toBe('answered');
+    expect((await ringing.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), { what: 'no channel left in Asterisk' });
+    expect(await h.operatorState()).toBe('available');
+    expect((await operatorPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
   });
 
