@@ -36,3 +36,22 @@ describe('operator accounts', () => {
     expect(await snapshot(ctx)).toEqual(before);
   });
 });
+
+describe('logging in with an operator account', () => {
+  it('takes the phone and weighted municipalities the account linked to the token has, unless login names them', async () => {
+    const token = await app.t.tokens.create({ name: 'Eva', role: 'operator' }, { id: 'x', name: 'x', role: 'region-admin' });
+    const withoutAccount = await app.send('POST', '/api/v1/operator/session', { body: {}, auth: token.token });
+    expect(withoutAccount.body.error!.details).toEqual([
+      { field: 'body.phone', problem: 'is required: no operator account is linked to this token' },
+      { field: 'body.municipalities', problem: 'is required: no operator account is linked to this token' },
+    ]);
+
+    await app.send('POST', '/api/v1/operator-accounts', { body: { ...eva, tokenId: token.record.id } });
+    const session = await app.send('POST', '/api/v1/operator/session', { body: {}, auth: token.token });
+    expect(session).toMatchObject({ status: 201, body: { phone: eva.phone, served: eva.municipalities } });
+    await app.send('DELETE', '/api/v1/operator/session', { auth: token.token });
+
+    const elsewhere = await app.send('POST', '/api/v1/operator/session', { body: { phone: 'sip:eva@10.0.0.99:5060' }, auth: token.token });
+    expect(elsewhere.body).toMatchObject({ phone: 'sip:eva@10.0.0.99:5060', served: eva.municipalities });
+  });
+});

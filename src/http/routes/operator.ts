@@ -1,11 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { type GreetingStore, operatorGreeting } from '../../admin/greetings.js';
+import { OperatorPhoneSchema, type OperatorAccountStore, ServedMunicipalitySchema } from '../../admin/operator-accounts.js';
 import type { CallRecord } from '../../calls/call-record.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import { type AnswerDeps, answerCall } from '../../operators/answer-call.js';
-import { MAX_WEIGHT, MIN_WEIGHT, OPERATOR_STATES, type OperatorStore, PAUSE_REASONS } from '../../operators/operator-store.js';
+import { OPERATOR_STATES, type OperatorStore, PAUSE_REASONS } from '../../operators/operator-store.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
@@ -30,29 +31,15 @@ const SessionSchema = z
   })
   .openapi('OperatorSession');
 
-const ServedSchema = z
-  .object({
-    id: MunicipalityIdSchema,
-    weight: z
-      .number()
-      .min(MIN_WEIGHT, `must be at least ${MIN_WEIGHT}`)
-      .max(MAX_WEIGHT, `must be at most ${MAX_WEIGHT}`)
-      .openapi({ description: 'The next call is the longest waiting by wait × weight (plus priority boosts): 2 favours this municipality’s callers' }),
-  })
-  .strict();
-
 const LoginSchema = z
   .object({
-    phone: z
-      .string()
-      .trim()
-      .max(256, 'is too long for the SIP address of a phone')
-      .regex(/^sips?:[^@\s;]+@[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be the SIP address of your phone, like sip:anna@10.1.2.3:5060'),
+    phone: OperatorPhoneSchema.optional().openapi({ description: 'The phone to ring; the operator account’s when left out' }),
     municipalities: z
-      .array(z.union([MunicipalityIdSchema, ServedSchema]))
+      .array(z.union([MunicipalityIdSchema, ServedMunicipalitySchema]))
       .min(1, 'serve at least one municipality')
       .refine((served) => new Set(served.map(municipalityOf)).size === served.length, 'lists a municipality twice')
-      .openapi({ description: 'Each `{id, weight}`, or a plain id for weight 1' }),
+      .optional()
+      .openapi({ description: 'Each `{id, weight}`, or a plain id for weight 1; the operator account’s when left out' }),
   })
   .strict()
   .openapi('OperatorLogin');
@@ -130,7 +117,22 @@ const answerPicked = createRoute({
  * The signed-in operator's own session and actions. The operator is the token's holder:
  * one token, one operator, so nobody can answer in someone else's name.
  */
-export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; directory: DirectoryStore; admin: { greetings: Pick<GreetingStore, 'get'> } }) {
+export function operatorRoutes(
+  deps: AnswerDeps & { operators: OperatorStore; directory: DirectoryStore; admin: { greetings: Pick<GreetingStore, 'get'>; operatorAccounts: Pick<OperatorAccountStore, 'get' | 'idByClaim'> } },
+) {
+  /** What login leaves out comes from the operator account linked to the token (admin/operator-accounts.ts). */
+  async function withAccountDefaults(body: z.output<typeof LoginSchema>, tokenId: string) {
+    const { phone, municipalities } = body;
+    if (phone !== undefined && municipalities !== undefined) return { phone, municipalities };
+    const accountId = await deps.admin.operatorAccounts.idByClaim(`operator-token:${tokenId}`);
+    const account = accountId === undefined ? undefined : (await deps.admin.operatorAccounts.get(accountId))?.doc;
+    const missing = [phone ?? account?.phone ? [] : ['body.phone'], municipalities ?? account?.municipalities ? [] : ['body.municipalities']].flat();
+    if (missing.length > 0) {
+      throw invalidFields(missing.map((field) => ({ field, problem: `is required: ${account ? 'the operator account linked to this token has none' : 'no operator account is linked to this token'}` })));
+    }
+    return { phone: (phone ?? account!.phone)!, municipalities: (municipalities ?? account!.municipalities)! };
+  }
+
   const answered = async (call: CallRecord | null) => {
     if (!call) return { call: null, message: 'No call is waiting in the queues you serve' };
     const municipality = await deps.directory.getMunicipality(call.municipalityId);
@@ -141,14 +143,14 @@ export function operatorRoutes(deps: AnswerDeps & { operators: OperatorStore; di
   router.use(requirePermission('calls:control'));
   return router
     .openapi(login, async (c) => {
-      const body = c.req.valid('json');
+      const principal = c.get('principal');
+      const body = await withAccountDefaults(c.req.valid('json'), principal.id);
       const known = new Set((await deps.directory.listMunicipalities()).map((m) => m.id));
       const unknown = body.municipalities.flatMap((served, index) => {
         const id = municipalityOf(served);
         return known.has(id) ? [] : [{ field: `body.municipalities[${index}]${typeof served === 'string' ? '' : '.id'}`, problem: `${id} is not a member municipality` }];
       });
       if (unknown.length > 0) throw invalidFields(unknown);
-      const principal = c.get('principal');
       const session = await deps.operators.login(principal.id, { name: principal.name, phone: body.phone, municipalities: body.municipalities });
       log.info({ operatorId: principal.id, phone: body.phone, municipalities: body.municipalities }, 'operator logged in');
       return c.json(session, 201);
