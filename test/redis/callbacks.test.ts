@@ -144,5 +144,8 @@ describe('call control in Redis', () => {
     expect((await operators.get('other'))?.state).toBe('connecting');
     expect(await control.listParked(UMEA)).toEqual([]);
     await expect(control.retrieve('a', 'op')).rejects.toMatchObject({ status: 409, code: 'call_not_parked' });
+    // Consoles see it on the events stream, in order.
+    const types = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((e) => e.message.type).filter((t) => t?.startsWith('call.'));
+    expect(types.slice(-2)).toEqual(['call.parked', 'call.retrieved']);
   });
 });
