@@ -58,7 +58,7 @@ export function callbackIdOfDialLeg(channelId: string): string | undefined {
  * Call control on answered calls — hold, blind and attended transfer with recall, park and
  * retrieve, hang up — and dialling out booked call-backs. Redis decides (store/lua/control-*.lua,
  * one script per change); this moves media to match. Legs it dials are named from the call id
- * ("<callId>-xfer<n>", "<callId>-cb") so call-flow.ts can hand their events here.
+ * ("<callId>-xfer<n>", "<callId>-cb-dial") so call-flow.ts can hand their events here.
  */
 export function createCallControl(deps: CallControlDeps) {
   const { queue, control, settings } = deps;
