@@ -21,7 +21,11 @@ export const ControlledCallSchema = CallViewSchema.extend({
   recallFrom: z.string().optional().openapi({ description: 'The target of a blind transfer that was not answered and came back' }),
   parkedAt: z.string().optional(),
   parkedBy: z.string().optional(),
-  callbackId: z.string().optional(),
+  callbackId: z.string().optional().openapi({ description: 'The call-back booked on this call' }),
+  kind: z.literal('callback').optional().openapi({ description: 'A booked call-back: dialled out when an operator takes it' }),
+  callbackOf: z.string().optional(),
+  windowFrom: z.string().optional().openapi({ description: 'Wished window of a call-back' }),
+  windowTo: z.string().optional(),
 }).openapi('ControlledCall');
 
 export async function controlledCallView(call: CallRecord, directory: DirectoryStore) {
@@ -36,6 +40,10 @@ export async function controlledCallView(call: CallRecord, directory: DirectoryS
     parkedAt: iso(call.parkedAt),
     parkedBy: call.parkedBy,
     callbackId: call.callbackId,
+    kind: call.kind,
+    callbackOf: call.callbackOf,
+    windowFrom: call.windowFrom ? iso(call.windowFrom) : undefined,
+    windowTo: call.windowTo ? iso(call.windowTo) : undefined,
   };
 }
 
