@@ -6,6 +6,7 @@ import { DEFAULT_SIP_REALM, createExtensionStore } from './extensions.js';
 import { createGreetingStore } from './greetings.js';
 import { createNumberStore } from './numbers.js';
 import { createOperatorAccountStore } from './operator-accounts.js';
+import { createQueuePolicyStore } from './queue-policies.js';
 import { createOpeningExceptionStore, createOpeningHoursStore } from './opening-hours.js';
 import { regionRules } from './region-rules.js';
 
@@ -19,6 +20,7 @@ export function createAdminStores(redis: RedisClient, k: Keys, audit: AuditLog, 
     openingExceptions: createOpeningExceptionStore(redis, k, audit, rules),
     greetings: createGreetingStore(redis, k, audit, rules),
     operatorAccounts: createOperatorAccountStore(redis, k, audit, rules),
+    queuePolicies: createQueuePolicyStore(redis, k, audit, rules, region),
   };
 }
 

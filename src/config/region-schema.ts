@@ -79,7 +79,7 @@ const overflowTarget = z.discriminatedUnion('kind', [
 export type OverflowTarget = z.output<typeof overflowTarget>;
 
 /** A municipality's queue policy (queue/policy/); every limit is optional (none: callers wait until answered). */
-const queuePolicy = z
+export const queuePolicy = z
   .object({
     maxWait: z.object({ seconds: z.number().int().min(1), overflow: overflowTarget }).strict().optional(),
     maxLength: z.object({ calls: z.number().int().min(1), overflow: overflowTarget }).strict().optional(),
@@ -90,6 +90,24 @@ const queuePolicy = z
   })
   .strict();
 export type QueuePolicy = z.output<typeof queuePolicy>;
+
+/**
+ * What is wrong with a policy's overflow queues: each must be another member's. The config and
+ * the admin API (admin/queue-policies.ts) check with this one rule.
+ */
+export function overflowQueueProblems(policy: z.input<typeof queuePolicy>, self: string, isMember: (id: string) => boolean): { message: string; path: (string | number)[] }[] {
+  const targets: [OverflowTarget | undefined, string[]][] = [
+    [policy.maxWait?.overflow, ['maxWait', 'overflow']],
+    [policy.maxLength?.overflow, ['maxLength', 'overflow']],
+    [policy.noOperator, ['noOperator']],
+  ];
+  return targets.flatMap(([target, at]) => {
+    if (target?.kind !== 'queue') return [];
+    const path = [...at, 'municipality'];
+    if (!isMember(target.municipality)) return [{ message: `"${target.municipality}" is not the id of a configured municipality`, path }];
+    return target.municipality === self ? [{ message: 'must be another municipality than the queue itself', path }] : [];
+  });
+}
 
 /**
  * A priority class of a municipality's queue (queue/priority.ts): a caller it matches is
@@ -179,17 +197,8 @@ function checkRegionWideUniqueness(config: RegionConfig, ctx: z.RefinementCtx): 
     if (!ids.has(id)) issues.push({ message: `"${id}" is not the id of a configured municipality`, path: ['region', 'menu', 'order', j] });
   });
   config.municipalities.forEach((m, i) => {
-    const { maxWait, maxLength, noOperator } = m.queuePolicy;
-    const targets: [OverflowTarget | undefined, string[]][] = [
-      [maxWait?.overflow, ['maxWait', 'overflow']],
-      [maxLength?.overflow, ['maxLength', 'overflow']],
-      [noOperator, ['noOperator']],
-    ];
-    for (const [target, at] of targets) {
-      if (target?.kind !== 'queue') continue;
-      const path = ['municipalities', i, 'queuePolicy', ...at, 'municipality'];
-      if (!ids.has(target.municipality)) issues.push({ message: `"${target.municipality}" is not the id of a configured municipality`, path });
-      else if (target.municipality === m.id) issues.push({ message: 'must be another municipality than the queue itself', path });
+    for (const { message, path } of overflowQueueProblems(m.queuePolicy, m.id, (id) => ids.has(id))) {
+      issues.push({ message, path: ['municipalities', i, 'queuePolicy', ...path] });
     }
   });
   if (!ids.has(config.region.defaultMunicipality)) {

@@ -40,6 +40,7 @@ import { openingExceptionApi, openingHoursApi } from './routes/opening-hours.js'
 import { eventRoutes } from './routes/events.js';
 import { operatorRoutes } from './routes/operator.js';
 import { operatorAccountApi } from './routes/operator-accounts.js';
+import { queuePolicyApi } from './routes/queue-policies.js';
 import { queueRoutes } from './routes/queues.js';
 import { routingRoutes } from './routes/routing.js';
 import { statisticsRoutes } from './routes/statistics.js';
@@ -107,7 +108,8 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/opening-hours', adminResourceRoutes({ ...openingHoursApi, store: deps.admin.openingHours }))
     .route('/opening-hours-exceptions', adminResourceRoutes({ ...openingExceptionApi, store: deps.admin.openingExceptions }))
     .route('/greetings', adminResourceRoutes({ ...greetingApi, store: deps.admin.greetings }))
-    .route('/operator-accounts', adminResourceRoutes({ ...operatorAccountApi, store: deps.admin.operatorAccounts }));
+    .route('/operator-accounts', adminResourceRoutes({ ...operatorAccountApi, store: deps.admin.operatorAccounts }))
+    .route('/queue-policies', adminResourceRoutes({ ...queuePolicyApi, store: deps.admin.queuePolicies }));
 
   const app = apiRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });

@@ -1,5 +1,5 @@
 import type { CallRecord } from '../calls/call-record.js';
-import { CALL_OUTCOMES, CALL_STATES, OVERFLOW_CAUSES, QUEUE_REASONS } from '../calls/call-record.js';
+import { CALL_CONTROL_STATES, CALL_OUTCOMES, CALL_STATES, OVERFLOW_CAUSES, QUEUE_REASONS, TRANSFER_OUTCOMES } from '../calls/call-record.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
 import { z } from './openapi.js';
 
@@ -18,6 +18,12 @@ export const CallViewSchema = z
     overflowFrom: z.string().optional().openapi({ description: 'The municipality whose queue the call overflowed from' }),
     priorityClass: z.string().optional().openapi({ description: 'The priority class the caller fell in (config/region.yaml priorityClasses): answered ahead of others' }),
     state: z.enum(CALL_STATES),
+    control: z.enum(CALL_CONTROL_STATES).optional().openapi({ description: 'On an answered call: held, a transfer under way, parked…' }),
+    transferTarget: z.string().optional().openapi({ description: 'Extension or number of the latest transfer' }),
+    transferOutcome: z.enum(TRANSFER_OUTCOMES).optional(),
+    recallFrom: z.string().optional().openapi({ description: 'An unanswered transfer came back from this target: tell the caller' }),
+    kind: z.literal('callback').optional().openapi({ description: 'A call-back to dial out when taken, booked on the call callbackOf' }),
+    callbackOf: z.string().optional(),
     enqueuedAt: z.string(),
     answeredAt: z.string().optional(),
     endedAt: z.string().optional(),
@@ -48,6 +54,12 @@ export function callView(call: CallRecord, municipalityName?: string): CallView 
     overflowFrom: call.overflowFrom,
     priorityClass: call.priorityClass,
     state: call.state,
+    control: call.control,
+    transferTarget: call.transferTarget,
+    transferOutcome: call.transferOutcome,
+    recallFrom: call.recallFrom,
+    kind: call.kind,
+    callbackOf: call.callbackOf,
     enqueuedAt: iso(call.enqueuedAt)!,
     answeredAt: iso(call.answeredAt),
     endedAt: iso(call.endedAt),

@@ -84,6 +84,9 @@ const cases: Case[] = [
   ...versionedResourceCases('operator-accounts', (m) => ({ name: 'Matrix', municipalityId: m, municipalities: [{ id: m, weight: 1 }] }), { name: 'Changed' }, (m) =>
     t.admin.operatorAccounts.create({ name: 'Seeded', municipalityId: m, municipalities: [{ id: m, weight: 1 }] }, localActor('test setup')),
   ),
+  ...versionedResourceCases('queue-policies', (m) => ({ municipalityId: m, maxWait: { seconds: 300, overflow: { kind: 'callback' } } }), { announceEverySeconds: 60 }, (m) =>
+    t.admin.queuePolicies.create({ municipalityId: m, announceEverySeconds: 30 }, localActor('test setup')),
+  ),
   ...directoryCases(),
   { what: 'list municipalities', method: 'GET', path: '/api/v1/municipalities', allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },
   { what: 'read own municipality', method: 'GET', path: `/api/v1/municipalities/${VANNAS}`, allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },

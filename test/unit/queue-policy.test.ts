@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createAdminStores } from '../../src/admin/index.js';
+import { createAuditLog } from '../../src/audit/audit-log.js';
 import { ConfigError, loadRegionConfig, parseRegionConfig } from '../../src/config/load-region.js';
 import type { QueuePolicy, RegionConfig } from '../../src/config/region-schema.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
@@ -25,11 +27,40 @@ function withPolicy(municipalityId: string, policy: Partial<QueuePolicy>): Regio
 function setup(region: RegionConfig) {
   const queue = createCallQueue(ctx.redis, ctx.k);
   const operators = createOperatorStore(ctx.redis, ctx.k);
-  const policies = createQueuePolicies(ctx.redis, ctx.k, region);
+  // The store shows the region config's policies until one is stored, as in the switchboard.
+  const stored = createAdminStores(ctx.redis, ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }), region).queuePolicies;
+  const policies = createQueuePolicies(ctx.redis, ctx.k, stored, region.municipalities.map((m) => m.id));
   const waitingIds = async (municipalityId: string) => (await queue.listWaiting(municipalityId)).map((w) => w.record.callId);
   const login = (id: string, municipalities: string[]) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities });
-  return { queue, policies, waitingIds, login };
+  return { queue, policies, stored, waitingIds, login };
 }
+
+describe('queue policy: stored by IT staff', () => {
+  it('applies a policy changed through the admin store to the next call, without a restart, and audits it', async () => {
+    const { queue, policies, stored } = setup(shipped);
+    await queue.enqueue(caller('first', BJURHOLM));
+    expect(await policies.admit('first', BJURHOLM)).toMatchObject({ action: 'stay' });
+
+    const actor = { id: 'it', name: 'IT Bjurholm', role: 'municipality-admin' as const, municipalityId: BJURHOLM };
+    await stored.update(BJURHOLM, 0, { maxLength: { calls: 1, overflow: { kind: 'message' } } }, actor);
+    await queue.enqueue(caller('second', BJURHOLM));
+    expect(await policies.admit('second', BJURHOLM)).toMatchObject({ action: 'message', cause: 'max-length' });
+    const log = await createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }).query({ scope: BJURHOLM, objectType: 'queue-policy', limit: 5 });
+    expect(log).toMatchObject([{ action: 'create', actor: { name: 'IT Bjurholm' }, after: { maxLength: { calls: 1 } } }]);
+  });
+
+  it('refuses an overflow into the queue itself or a non-member, naming the field', async () => {
+    const { stored } = setup(shipped);
+    const actor = { id: 'it', name: 'IT', role: 'region-admin' as const };
+    await expect(stored.update(BJURHOLM, 0, { noOperator: { kind: 'queue', municipality: BJURHOLM } }, actor)).rejects.toMatchObject({
+      status: 400,
+      details: [{ field: 'body.noOperator.municipality', problem: 'must be another municipality than the queue itself' }],
+    });
+    await expect(stored.update(BJURHOLM, 0, { maxWait: { seconds: 60, overflow: { kind: 'queue', municipality: '0114' } } }, actor)).rejects.toMatchObject({
+      details: [{ field: 'body.maxWait.overflow.municipality', problem: '"0114" is not the id of a configured municipality' }],
+    });
+  });
+});
 
 describe('queue policy: admission', () => {
   it('lets a call stay without limits and writes the arrival’s fields on its record', async () => {

@@ -136,7 +136,9 @@ export function operatorRoutes(
   const answered = async (call: CallRecord | null) => {
     if (!call) return { call: null, message: 'No call is waiting in the queues you serve' };
     const municipality = await deps.directory.getMunicipality(call.municipalityId);
-    return { call: callView(call, municipality?.name), greeting: await operatorGreeting(deps.admin.greetings, call.municipalityId, municipality?.greeting) };
+    // A call that overflowed into another queue is still a call to the municipality dialled: greet in its name.
+    const called = call.overflowFrom ? await deps.directory.getMunicipality(call.overflowFrom) : municipality;
+    return { call: callView(call, municipality?.name), greeting: await operatorGreeting(deps.admin.greetings, called?.id ?? call.municipalityId, called?.greeting) };
   };
 
   const router = apiRouter<AuthEnv>();

@@ -51,12 +51,14 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     return [...prompts, 'wait-before', `number-${minutes}`, minutes === 1 ? 'wait-minute' : 'wait-minutes'];
   }
 
-  function schedule(client: Client, callId: string, municipalityId: string, count = 1) {
-    const seconds = policies.policyOf(municipalityId).announceEverySeconds;
+  async function schedule(client: Client, callId: string, municipalityId: string, count = 1): Promise<void> {
+    const seconds = (await policies.policyOf(municipalityId)).announceEverySeconds;
     const timer = setTimeout(() => {
       timers.delete(callId);
       void say(client, callId, `position-${count}`, positionPrompts)
-        .then((stillIn) => stillIn && schedule(client, callId, stillIn, count + 1))
+        .then(async (stillIn) => {
+          if (stillIn) await schedule(client, callId, stillIn, count + 1);
+        })
         .catch((error: unknown) => log.warn({ err: error, callId }, 'announcement failed'));
     }, seconds * 1000);
     timer.unref();
@@ -76,7 +78,10 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     start(client: Client, callId: string, { moved = false } = {}): void {
       stop(callId);
       void say(client, callId, moved ? 'moved' : 'greeting', async (municipalityId) => [moved ? 'overflow-moved' : `greeting-${municipalityId}`])
-        .then((stillIn) => stillIn && schedule(client, callId, stillIn))
+        .then(async (stillIn) => {
+          // The interval is read each time: a changed policy applies to callers already waiting.
+          if (stillIn) await schedule(client, callId, stillIn);
+        })
         .catch((error: unknown) => log.warn({ err: error, callId }, 'greeting failed'));
     },
 

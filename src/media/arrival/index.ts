@@ -32,7 +32,7 @@ export function createArrivalPath(deps: {
   now: () => number;
 }) {
   const { redis, k, region, queue, directory, admin, app, extensionEndpoint, now } = deps;
-  const policies = createQueuePolicies(redis, k, region);
+  const policies = createQueuePolicies(redis, k, admin.queuePolicies, region.municipalities.map((m) => m.id));
   const arrival = createArrival({
     region,
     queue,

@@ -1,7 +1,8 @@
 import type { CallRecord, OverflowCause } from '../../calls/call-record.js';
 import { OVERFLOW_CAUSES } from '../../calls/call-record.js';
 import { parseCallRecord } from '../../calls/call-records.js';
-import type { OverflowTarget, QueuePolicy, RegionConfig } from '../../config/region-schema.js';
+import type { QueuePolicyStore } from '../../admin/queue-policies.js';
+import type { OverflowTarget, QueuePolicy } from '../../config/region-schema.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import { hashReply, runScript } from '../../store/scripts.js';
@@ -24,18 +25,18 @@ const EXPECTED_WAIT_SAMPLE = 20;
 const EXPECTED_WAIT_WINDOW_MS = 60 * 60 * 1000;
 
 /**
- * The municipalities' queue policies (config/region.yaml `queuePolicy`) applied in Redis: each
- * decision is one run of store/lua/overflow-apply.lua, which checks the limit and moves or ends
- * the call in the same step, so an operator never takes a call that is being overflowed.
+ * The municipalities' queue policies (admin/queue-policies.ts: as stored by IT staff, else as in
+ * config/region.yaml) applied in Redis: each decision is one run of store/lua/overflow-apply.lua,
+ * which checks the limit and moves or ends the call in the same step, so an operator never takes
+ * a call that is being overflowed. Policies are read at each decision, so a change applies at once.
  */
-export function createQueuePolicies(redis: RedisClient, k: Keys, region: RegionConfig) {
-  const policies = new Map(region.municipalities.map((m) => [m.id, m.queuePolicy]));
+export function createQueuePolicies(redis: RedisClient, k: Keys, stored: Pick<QueuePolicyStore, 'get'>, municipalityIds: readonly string[]) {
   const targetArgs = (target: OverflowTarget | undefined) => [target?.kind ?? '', target?.kind === 'queue' ? target.municipality : ''];
   const fieldArgs = (fields: ArrivalFields) => Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
 
   return {
-    policyOf(municipalityId: string): QueuePolicy {
-      const policy = policies.get(municipalityId);
+    async policyOf(municipalityId: string): Promise<QueuePolicy> {
+      const policy = (await stored.get(municipalityId))?.doc;
       if (!policy) throw new Error(`no municipality ${municipalityId} in the region config`);
       return policy;
     },
@@ -45,7 +46,7 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, region: RegionC
      * no-operator and maximum-length limits (store/lua/overflow-apply.lua, mode admit).
      */
     async admit(callId: string, municipalityId: string, fields: ArrivalFields = {}): Promise<OverflowDecision> {
-      const { maxLength, noOperator } = this.policyOf(municipalityId);
+      const { maxLength, noOperator } = await this.policyOf(municipalityId);
       const reply = await runScript(
         redis.overflowApply(
           [k.call(callId), k.operators()],
@@ -68,7 +69,8 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, region: RegionC
     /** Every call waiting longer than its municipality's maximum wait goes to that limit's target. */
     async sweep(): Promise<OverflowDecision[]> {
       const done: OverflowDecision[] = [];
-      for (const [municipalityId, { maxWait }] of policies) {
+      for (const municipalityId of municipalityIds) {
+        const { maxWait } = await this.policyOf(municipalityId);
         if (!maxWait) continue;
         const reply = await redis.overflowApply(
           [k.queue(municipalityId), k.operators()],

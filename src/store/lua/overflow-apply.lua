@@ -48,9 +48,10 @@ local function apply(call_id, call, cause, kind, target)
     emit_event(prefix, 'call.overflowed', call.municipalityId, { 'callId', call_id, 'cause', cause, 'to', 'callback-offer' })
     return { call_id, 'callback', cause, position(prefix, call.municipalityId, call_id) }
   end
-  redis.call('ZREM', queue_key(prefix, call.municipalityId), call_id)
+  queue_remove(prefix, call.municipalityId, call_id, call.priorityBoostSeconds)
   if kind == 'queue' then
-    redis.call('ZADD', queue_key(prefix, target), tonumber(call.place), call_id)
+    -- The boost goes along: a priority caller stays one in the queue that takes them over.
+    queue_add(prefix, target, call_id, tonumber(call.place), call.priorityBoostSeconds)
     redis.call('HSET', key, 'municipalityId', target, 'overflowFrom', call.municipalityId, 'overflow', cause)
     local pos = position(prefix, target, call_id)
     emit_event(prefix, 'call.overflowed', call.municipalityId, { 'callId', call_id, 'cause', cause, 'to', target })
