@@ -1,13 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createAdminStores } from './admin/index.js';
-import { createAuditLog } from './audit/audit-log.js';
-import { createTokenStore } from './auth/token-store.js';
 import type { RegionConfig } from './config/region-schema.js';
-import { createDirectoryStore } from './directory/directory-store.js';
-import { createDirectorySearch } from './directory/entries/directory-search.js';
-import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
 import { attachEventSocket } from './events/event-socket.js';
 import { AppError } from './errors.js';
 import { createHttpApp } from './http/app.js';
@@ -16,15 +10,10 @@ import { type AriConnection, type AriSettings, connectAri } from './media/ari-co
 import { createArrivalPath } from './media/arrival/index.js';
 import { createCallFlow } from './media/call-flow.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
-import { createCallControlService } from './media/call-control/index.js';
 import type { OperatorLegSettings } from './media/operator-leg.js';
-import { createOperatorStore } from './operators/operator-store.js';
-import { createCallQueue } from './queue/call-queue.js';
-import { priorityClassifier } from './queue/priority.js';
-import { directNumberOwner } from './routing/direct-number-owner.js';
-import { createCallStatistics } from './statistics/call-statistics.js';
 import { keys } from './store/keys.js';
 import { connectRedis } from './store/redis-client.js';
+import { createServices } from './services.js';
 
 export interface SwitchboardSettings {
   region: RegionConfig;
@@ -53,27 +42,22 @@ const CALLBACK_RELEASE_MS = 1_000;
 export async function startSwitchboard(settings: SwitchboardSettings) {
   const redis = await connectRedis(settings.redisUrl, { name: 'switchboard' });
   const k = keys(settings.redisPrefix);
-  const directory = createDirectoryStore(redis, k);
+  // Call control acts on ARI only when asked (HTTP, events), after the connection below exists.
+  const connected: { ari?: AriConnection } = {};
+  const services = createServices(redis, k, {
+    region: settings.region,
+    auditRetentionDays: settings.auditRetentionDays,
+    sipRealm: settings.sipRealm,
+    leg: { ...settings.operatorLeg, app: settings.ari.app },
+    callControl: settings.callControl,
+    ari: { client: () => (connected.ari ?? unreachable()).client() },
+  });
+  const { directory, queue, admin, search, callControl, tokens } = services;
   await directory.syncRegion(settings.region);
-  const queue = createCallQueue(redis, k, { classify: priorityClassifier(settings.region), wrapUpSeconds: settings.region.region.wrapUpSeconds });
-  const operators = createOperatorStore(redis, k);
-  const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
-  const tokens = createTokenStore(redis, k, audit);
-  const admin = createAdminStores(redis, k, audit, settings.region, { sipRealm: settings.sipRealm });
-  const entries = createDirectoryEntryStore(redis, k, audit);
-  const search = createDirectorySearch(redis, k);
   await search.start();
 
   const extensionEndpoint = settings.callControl?.extensionEndpoint ?? DEFAULT_CALL_CONTROL.extensionEndpoint;
   const arrival = createArrivalPath({ redis, k, region: settings.region, queue, directory, admin, app: settings.ari.app, extensionEndpoint, now: settings.now ?? Date.now });
-  // Call control acts on ARI only when asked (HTTP, events), after the connection below exists.
-  const connected: { ari?: AriConnection } = {};
-  const leg = { ...settings.operatorLeg, app: settings.ari.app };
-  const callControl = createCallControlService({
-    redis, k, queue, operators, directory, entries, leg,
-    ari: { client: () => (connected.ari ?? unreachable()).client() },
-    settings: { ...DEFAULT_CALL_CONTROL, ...settings.callControl },
-  });
   const flow = createCallFlow({ queue, arrival: arrival.arrival, app: settings.ari.app, control: callControl.actions });
   const ari = await connectAri(settings.ari, { attach: flow.attach, onConnected: flow.reconcile });
   connected.ari = ari;
@@ -83,8 +67,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   );
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
 
-  const statistics = createCallStatistics(redis, k, settings.region);
-  const app = createHttpApp({ redis, ari, queue, operators, directory, tokens, audit, admin, entries, search, statistics, region: settings.region, directNumberOwner: directNumberOwner(redis, k, admin), callControl, leg });
+  const app = createHttpApp({ ...services, ari });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: () => connectRedis(settings.redisUrl, { name: 'events' }) });
@@ -93,18 +76,9 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   log.info({ url, municipalities: settings.region.municipalities.length }, 'switchboard ready');
 
   return {
+    ...services,
     url,
-    redis,
     keys: k,
-    queue,
-    operators,
-    tokens,
-    audit,
-    directory,
-    admin,
-    entries,
-    search,
-    callControl,
     async stop(): Promise<void> {
       clearInterval(callbackRelease);
       await events.close();

@@ -1,0 +1,76 @@
+import { createAdminStores } from './admin/index.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createTokenStore } from './auth/token-store.js';
+import type { RegionConfig } from './config/region-schema.js';
+import { createDirectoryStore } from './directory/directory-store.js';
+import { createDirectorySearch } from './directory/entries/directory-search.js';
+import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
+import type { HttpDeps } from './http/app.js';
+import type { AriConnection } from './media/ari-connection.js';
+import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
+import { createCallControlService } from './media/call-control/index.js';
+import type { OperatorLegSettings } from './media/operator-leg.js';
+import { createOperatorStore } from './operators/operator-store.js';
+import { createCallQueue } from './queue/call-queue.js';
+import { priorityClassifier } from './queue/priority.js';
+import { directNumberOwner } from './routing/direct-number-owner.js';
+import { createCallStatistics } from './statistics/call-statistics.js';
+import type { Keys } from './store/keys.js';
+import type { RedisClient } from './store/redis-client.js';
+
+export interface ServiceSettings {
+  region: RegionConfig;
+  auditRetentionDays: number;
+  /** Realm of the extensions' SIP digests (default admin/extensions.ts DEFAULT_SIP_REALM). */
+  sipRealm?: string | undefined;
+  leg: OperatorLegSettings;
+  /** Transfers, recall time, the trunk for dialling out (media/call-control/); defaults DEFAULT_CALL_CONTROL. */
+  callControl?: Partial<CallControlSettings> | undefined;
+  /** Asterisk, asked only when an action needs it (the connection may come later, or be down: 503). */
+  ari: Pick<AriConnection, 'client'>;
+}
+
+/**
+ * The stores and services of one switchboard process on one Redis, wired once: what the HTTP
+ * API and the call flow share. The switchboard adds Asterisk's events and the HTTP server; the
+ * HTTP tests use the same wiring with Asterisk out of reach, so they test what runs.
+ */
+export function createServices(redis: RedisClient, k: Keys, settings: ServiceSettings) {
+  const { region } = settings;
+  const directory = createDirectoryStore(redis, k);
+  const queue = createCallQueue(redis, k, { classify: priorityClassifier(region), wrapUpSeconds: region.region.wrapUpSeconds });
+  const operators = createOperatorStore(redis, k);
+  const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
+  const admin = createAdminStores(redis, k, audit, region, { sipRealm: settings.sipRealm });
+  const entries = createDirectoryEntryStore(redis, k, audit);
+  const callControl = createCallControlService({
+    redis,
+    k,
+    queue,
+    operators,
+    directory,
+    entries,
+    leg: settings.leg,
+    ari: settings.ari,
+    settings: { ...DEFAULT_CALL_CONTROL, ...settings.callControl },
+  });
+  return {
+    redis,
+    region,
+    leg: settings.leg,
+    directory,
+    queue,
+    operators,
+    audit,
+    tokens: createTokenStore(redis, k, audit),
+    admin,
+    entries,
+    /** Not started here: it follows changes on a connection of its own (start/stop with the process). */
+    search: createDirectorySearch(redis, k),
+    statistics: createCallStatistics(redis, k, region),
+    directNumberOwner: directNumberOwner(redis, k, admin),
+    callControl,
+  } satisfies Omit<HttpDeps, 'ari'>;
+}
+
+export type Services = ReturnType<typeof createServices>;
