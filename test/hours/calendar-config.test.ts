@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseRegionConfig } from '../../src/config/load-region.js';
+import { parseRegionConfig } from '../../src/config/load-region.js';
+import { problemsOf, regionYaml as region } from '../support/region-yaml.js';
 
 /** config/region.yaml's calendar settings per municipality: closedEves and preHolidayClosesAt. */
-const region = (extra: string) => `
-region:
-  name: Test
-  timezone: Europe/Stockholm
-  defaultMunicipality: "2460"
-municipalities:
-  - id: "2460"
-    name: Vännäs
-    greeting: Vännäs kommun
-    mainNumbers: ["0935-141 00"]
-    extensionRanges: [{ from: "2460000", to: "2460999" }]
-    openingHours: { monday: ["08:00-16:30"] }
-${extra}`;
-
-function problemsOf(text: string): string[] {
-  try {
-    parseRegionConfig(text, 'region.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('calendar settings in config/region.yaml', () => {
   it('closes every eve and keeps the weekly hours before holidays unless told otherwise', () => {

@@ -2,12 +2,13 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdminStores } from '../../src/admin/index.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
-import { ConfigError, loadRegionConfig, parseRegionConfig } from '../../src/config/load-region.js';
+import { loadRegionConfig, parseRegionConfig } from '../../src/config/load-region.js';
 import type { QueuePolicy, RegionConfig } from '../../src/config/region-schema.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { createQueuePolicies } from '../../src/queue/policy/queue-policy.js';
 import { BJURHOLM, NORDMALING, UMEA, caller, sleep, useRedis } from '../support/redis.js';
+import { problemsOf, regionYaml } from '../support/region-yaml.js';
 
 const ctx = useRedis();
 
@@ -174,31 +175,11 @@ describe('closed calls and expected wait', () => {
 });
 
 describe('queue policy config', () => {
-  const region = (policy: string) => `
-region:
-  name: Test
-  timezone: Europe/Stockholm
-  defaultMunicipality: "2460"
-municipalities:
-  - id: "2460"
-    name: Vännäs
-    greeting: Vännäs kommun
-    mainNumbers: ["0935-141 00"]
-    extensionRanges: [{ from: "2460000", to: "2460999" }]
-    openingHours: { monday: ["08:00-16:30"] }
-    queuePolicy: ${policy}`;
+  const region = (policy: string) => regionYaml(`    queuePolicy: ${policy}`);
 
   it('defaults to no limits and refuses overflow into an unknown or the same queue, naming the field', () => {
     expect(parseRegionConfig(region('{}'), 'region.yaml').municipalities[0]?.queuePolicy).toEqual({ announceEverySeconds: 45 });
-    const problems = (policy: string) => {
-      try {
-        parseRegionConfig(region(policy), 'region.yaml');
-      } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as ConfigError).problems.join('\n');
-      }
-      throw new Error('expected a refusal');
-    };
+    const problems = (policy: string) => problemsOf(region(policy)).join('\n');
     expect(problems('{ maxWait: { seconds: 60, overflow: { kind: queue, municipality: "2480" } } }')).toMatch(/queuePolicy\.maxWait\.overflow\.municipality.*not the id/);
     expect(problems('{ noOperator: { kind: queue, municipality: "2460" } }')).toMatch(/queuePolicy\.noOperator\.municipality.*another municipality/);
     expect(problems('{ maxLength: { calls: 0, overflow: { kind: message } } }')).toMatch(/maxLength\.calls/);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadRegionConfig, parseRegionConfig } from '../../src/config/load-region.js';
+import { loadRegionConfig, parseRegionConfig } from '../../src/config/load-region.js';
+import { problemsOf, VANNAS_YAML } from '../support/region-yaml.js';
 
 const minimal = (municipalities: string, region = 'regionalNumbers: []\n  defaultMunicipality: "2460"') => `
 region:
@@ -10,25 +11,8 @@ region:
 municipalities:
 ${municipalities}`;
 
-const vannas = `
-  - id: "2460"
-    name: Vännäs
-    greeting: Vännäs kommun
-    mainNumbers: ["0935-141 00"]
-    directDialRanges: [{ from: "0935-141 01", to: "0935-149 99" }]
-    extensionRanges: [{ from: "2460000", to: "2460999" }]
-    openingHours: { monday: ["08:00-16:30"] }`;
+const vannas = VANNAS_YAML;
 
-function problemsOf(text: string): string[] {
-  try {
-    parseRegionConfig(text, 'region.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toContain('region.yaml');
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('region config', () => {
   it('loads the shipped file with seven members, numbers stored as E.164', async () => {
