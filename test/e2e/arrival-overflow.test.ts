@@ -82,6 +82,15 @@ describe.sequential('overflow at the maximum wait', () => {
     expect(inUmea[0]?.callId).toBe(callId);
     expect(await record(callId)).toMatchObject({ state: 'waiting', overflow: 'max-wait', overflowFrom: NORDMALING, calledNumber: '+4693014000', municipality: { id: UMEA } });
     expect((await lab.api<QueueView>('GET', `/api/v1/queues/${NORDMALING}`)).body.calls).toEqual([]);
+
+    // An operator serving Umeå takes it first, and greets in the name of the municipality dialled.
+    const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 1, vars: { talk_ms: '500' }, timeoutMs: 60_000 });
+    await lab.api('POST', '/api/v1/operator/session', { phone: `sip:operator@${phone.localIp}:${phone.localPort}`, municipalities: [UMEA] });
+    const taken = await lab.api<{ call: CallView; greeting: string }>('POST', '/api/v1/operator/answer-next');
+    expect(taken.body.call.callId).toBe(callId);
+    expect(taken.body.greeting).toBe(lab.region.municipalities.find((m) => m.id === NORDMALING)!.greeting);
+    expect((await phone.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    await lab.api('DELETE', '/api/v1/operator/session');
     for (const caller of [moved, later]) expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
   });
 
