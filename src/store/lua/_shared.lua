@@ -8,6 +8,28 @@ local function fail(code)
   error({ err = 'RV ' .. code })
 end
 
+-- An operator may take a call when available, or in wrap-up (asking for one ends it).
+local function assert_may_take_call(operator)
+  if operator.state == 'paused' then
+    fail('operator_paused')
+  end
+  if operator.state ~= 'available' and operator.state ~= 'wrap-up' then
+    fail('operator_busy')
+  end
+end
+
+-- The state of a logged-in operator who is not busy with a call (to pause, or say ready).
+local function idle_operator_state(operator_key_name)
+  local state = redis.call('HGET', operator_key_name, 'state')
+  if not state then
+    fail('operator_not_logged_in')
+  end
+  if state == 'connecting' or state == 'on-call' then
+    fail('operator_busy')
+  end
+  return state
+end
+
 -- Redis's clock, not the app's: several app instances then agree on every timestamp.
 local function now_ms()
   local t = redis.call('TIME')

@@ -33,12 +33,7 @@ end
 if wanted ~= '' and operator.state == 'connecting' and operator.callId == wanted then
   return redis.call('HGETALL', call_key(prefix, wanted))
 end
-if operator.state == 'paused' then
-  fail('operator_paused')
-end
-if operator.state ~= 'available' and operator.state ~= 'wrap-up' then
-  fail('operator_busy')
-end
+assert_may_take_call(operator)
 
 local served = cjson.decode(operator.municipalities)
 local weights = cjson.decode(operator.weights or '{}')

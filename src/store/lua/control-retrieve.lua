@@ -25,12 +25,7 @@ end
 if operator.state == 'connecting' and operator.callId == call_id then
   return redis.call('HGETALL', KEYS[1])
 end
-if operator.state == 'paused' then
-  fail('operator_paused')
-end
-if operator.state ~= 'available' and operator.state ~= 'wrap-up' then
-  fail('operator_busy')
-end
+assert_may_take_call(operator)
 local served = false
 for _, id in ipairs(cjson.decode(operator.municipalities)) do
   if id == call.municipalityId then

@@ -24,8 +24,9 @@ redis.call('HSET', KEYS[1], 'id', operator_id, 'name', ARGV[3], 'phone', ARGV[4]
 if state then
   emit_operator_state(prefix, operator_id)
 else
-  redis.call('HSET', KEYS[1], 'loggedInAt', now_ms())
   redis.call('SADD', KEYS[2], operator_id)
   set_operator_state(prefix, operator_id, 'available')
+  -- The same instant as stateSince: TIME read twice may differ by a millisecond.
+  redis.call('HSET', KEYS[1], 'loggedInAt', redis.call('HGET', KEYS[1], 'stateSince'))
 end
 return redis.call('HGETALL', KEYS[1])

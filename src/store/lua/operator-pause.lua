@@ -11,12 +11,6 @@
 
 local prefix, operator_id = ARGV[1], ARGV[2]
 
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then
-  fail('operator_not_logged_in')
-end
-if state == 'connecting' or state == 'on-call' then
-  fail('operator_busy')
-end
+idle_operator_state(KEYS[1])
 set_operator_state(prefix, operator_id, 'paused', { pauseReason = ARGV[3], pauseNote = ARGV[4] ~= '' and ARGV[4] or nil })
 return redis.call('HGETALL', KEYS[1])

@@ -11,13 +11,7 @@
 
 local prefix, operator_id = ARGV[1], ARGV[2]
 
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then
-  fail('operator_not_logged_in')
-end
-if state == 'connecting' or state == 'on-call' then
-  fail('operator_busy')
-end
+local state = idle_operator_state(KEYS[1])
 if state ~= 'available' then
   set_operator_state(prefix, operator_id, 'available')
 end
