@@ -14,6 +14,9 @@ import type { OperatorLegSettings } from './media/operator-leg.js';
 import { keys } from './store/keys.js';
 import { connectRedis } from './store/redis-client.js';
 import { createServices } from './services.js';
+import { createContactStore } from './extensions/contact-store.js';
+import { startSipEdge } from './sip-edge/edge.js';
+import type { SipEdgeSettings } from './sip-edge/settings.js';
 
 export interface SwitchboardSettings {
   region: RegionConfig;
@@ -29,6 +32,8 @@ export interface SwitchboardSettings {
   now?: () => number;
   /** Transfers, recall time, the trunk for dialling out (media/call-control/); defaults DEFAULT_CALL_CONTROL. */
   callControl?: Partial<CallControlSettings>;
+  /** The SIP edge (drachtio), when DRACHTIO_* are set. */
+  sipEdge?: SipEdgeSettings | undefined;
 }
 
 /** How often booked call-backs whose window has begun are moved into their queue. */
@@ -67,7 +72,8 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   );
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
 
-  const app = createHttpApp({ ...services, ari });
+  const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, { ...services, contacts: createContactStore(redis, k) });
+  const app = createHttpApp({ ...services, ari, sipEdge });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: () => connectRedis(settings.redisUrl, { name: 'events' }) });
@@ -81,6 +87,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     keys: k,
     async stop(): Promise<void> {
       clearInterval(callbackRelease);
+      sipEdge?.stop();
       await events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       arrival.stop();

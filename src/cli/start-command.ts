@@ -2,6 +2,7 @@ import { loadRegionConfig } from '../config/load-region.js';
 import { readEnv } from '../config/env.js';
 import { runLab } from '../lab/lab.js';
 import { localActor } from '../auth/token-store.js';
+import { sipEdgeSettings } from '../sip-edge/settings.js';
 import { startSwitchboard } from '../switchboard.js';
 
 /**
@@ -27,6 +28,7 @@ export async function startCommand(): Promise<void> {
     http: { host: env.HTTP_HOST, port: env.HTTP_PORT },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     sipRealm: env.SIP_REALM,
+    sipEdge: sipEdgeSettings(env),
   });
 
   console.log(`\nRegionväxeln is answering. API: ${switchboard.url}  (health: ${switchboard.url}/health)`);

@@ -1,5 +1,27 @@
 import { z } from 'zod';
+import { parsePhoneNumber } from '../numbers/phone-number.js';
 import { ConfigError, describeIssues } from './load-region.js';
+
+const HOST_PORT = /^[\w.-]+(:\d{1,5})?$/;
+
+/** A comma-separated list (empty or unset: none), each item checked by `item`. */
+function list(item: z.ZodType<string, string>) {
+  return z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((v) => v.trim()).filter((v) => v !== ''))
+    .pipe(z.array(item));
+}
+
+/** A phone number as written, stored E.164. */
+const PHONE_NUMBER = z.string().transform((raw, ctx) => {
+  const parsed = parsePhoneNumber(raw);
+  if (parsed.ok) return parsed.e164;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
+
+const ADDRESS = z.union([z.ipv4(), z.cidrv4(), z.ipv6(), z.cidrv6()], { error: 'must be an IP address or a CIDR network' });
 
 /**
  * Settings from the environment. Redis and ARI are either both given (a real deployment) or
@@ -23,16 +45,32 @@ const envSchema = z
     /** A blind transfer not answered within this comes back to its operator (or the queue). */
     TRANSFER_RECALL_SECONDS: z.coerce.number().int().min(5).max(300).default(20),
     /** host[:port] of the carrier's SIP side: external transfers and call-backs are dialled there through the `carrier` endpoint. */
-    CARRIER_SIP_HOST: z.string().regex(/^[\w.-]+(:\d{1,5})?$/, 'must be host or host:port').optional(),
+    CARRIER_SIP_HOST: z.string().regex(HOST_PORT, 'must be host or host:port').optional(),
     /** How long audit entries are kept (days). */
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
     /** Realm of the extensions' SIP digests. Every stored HA1 includes it: changing it means setting every password again. */
     SIP_REALM: z.string().regex(/^[\w.-]+$/, 'letters, digits, ., - and _ only').default('regionvaxel'),
+    /** drachtio-server's control port (all three or none): the SIP edge (src/sip-edge/) runs only when given. */
+    DRACHTIO_HOST: z.string().min(1).optional(),
+    DRACHTIO_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    DRACHTIO_SECRET: z.string().min(1).optional(),
+    /** Addresses or networks (CIDR) the carrier's trunk sends from, comma-separated: only these may call in unauthenticated. */
+    SIP_TRUNK_SOURCES: list(ADDRESS),
+    /** Networks (CIDR) phones register from, comma-separated; anything else is refused before digest authentication. */
+    SIP_PHONE_NETWORKS: list(ADDRESS),
+    /** Asterisk media nodes (host:port of their SIP side), comma-separated; switchboard calls are spread over the healthy ones. */
+    SIP_MEDIA_NODES: list(z.string().regex(HOST_PORT, 'must be host or host:port')),
+    /** Numbers rung (through the trunk, all at once) when no media node is healthy or Redis is unreachable: the switchboard keeps answering. */
+    SIP_FALLBACK_NUMBERS: list(PHONE_NUMBER),
   })
   .superRefine((env, ctx) => {
     const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];
     if (ari.some((v) => v !== undefined) && ari.some((v) => v === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['ARI_URL'], message: 'ARI_URL, ARI_USERNAME and ARI_PASSWORD go together: give all three or none (none starts the lab)' });
+    }
+    const drachtio = [env.DRACHTIO_HOST, env.DRACHTIO_PORT, env.DRACHTIO_SECRET];
+    if (drachtio.some((v) => v !== undefined) && drachtio.some((v) => v === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['DRACHTIO_HOST'], message: 'DRACHTIO_HOST, DRACHTIO_PORT and DRACHTIO_SECRET go together: give all three or none (none runs no SIP edge)' });
     }
   });
 

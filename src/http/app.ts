@@ -45,6 +45,7 @@ import { queueRoutes } from './routes/queues.js';
 import { routingRoutes } from './routes/routing.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { tokenRoutes } from './routes/tokens.js';
+import type { SipEdge } from '../sip-edge/edge.js';
 
 export interface HttpDeps {
   redis: RedisClient;
@@ -64,6 +65,8 @@ export interface HttpDeps {
   callControl: CallControlService;
   /** Who a direct number is given to (routing/direct-number-owner.ts), for the routing simulator; without it direct numbers simulate as the queue. */
   directNumberOwner?: DirectNumberOwner;
+  /** The SIP edge's connection and media nodes for /health, when one runs (sip-edge/edge.ts). */
+  sipEdge?: Pick<SipEdge, 'state'> | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { AriConnection } from '../../media/ari-connection.js';
+import type { SipEdge } from '../../sip-edge/edge.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import { apiRouter, z } from '../openapi.js';
 
@@ -8,6 +9,10 @@ const HealthSchema = z
     status: z.enum(['ok', 'degraded']),
     redis: z.object({ ok: z.boolean(), latencyMs: z.number() }),
     ari: z.object({ ok: z.boolean() }),
+    sipEdge: z
+      .object({ ok: z.boolean(), drachtio: z.boolean(), mediaNodes: z.array(z.object({ node: z.string(), healthy: z.boolean() })) })
+      .optional()
+      .openapi({ description: 'Only when the SIP edge runs: its drachtio-server connection and which Asterisk media nodes answer OPTIONS' }),
   })
   .openapi('Health');
 
@@ -16,14 +21,14 @@ const health = createRoute({
   path: '/health',
   tags: ['Health'],
   security: [],
-  summary: 'Whether what a call needs is reachable: Redis (queues, directory) and Asterisk (media)',
+  summary: 'Whether what a call needs is reachable: Redis (queues, directory), Asterisk (media) and, when it runs, the SIP edge',
   responses: {
     200: { description: 'All reachable', content: { 'application/json': { schema: HealthSchema } } },
     503: { description: 'Redis or Asterisk cannot be reached', content: { 'application/json': { schema: HealthSchema } } },
   },
 });
 
-export function healthRoutes(deps: { redis: RedisClient; ari: AriConnection }) {
+export function healthRoutes(deps: { redis: RedisClient; ari: AriConnection; sipEdge?: Pick<SipEdge, 'state'> | undefined }) {
   return apiRouter().openapi(health, async (c) => {
     const started = performance.now();
     const redisOk = await deps.redis
@@ -32,7 +37,11 @@ export function healthRoutes(deps: { redis: RedisClient; ari: AriConnection }) {
       .catch(() => false);
     const redis = { ok: redisOk, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
     const ari = { ok: deps.ari.isConnected() };
-    const ok = redis.ok && ari.ok;
-    return ok ? c.json({ status: 'ok' as const, redis, ari }, 200) : c.json({ status: 'degraded' as const, redis, ari }, 503);
+    const edge = deps.sipEdge?.state();
+    // The edge is degraded without drachtio or without any media node (calls then go to the fallback).
+    const sipEdge = edge && { ok: edge.connected && edge.mediaNodes.some((n) => n.healthy), drachtio: edge.connected, mediaNodes: edge.mediaNodes };
+    const ok = redis.ok && ari.ok && (sipEdge?.ok ?? true);
+    const body = { redis, ari, ...(sipEdge ? { sipEdge } : {}) };
+    return ok ? c.json({ status: 'ok' as const, ...body }, 200) : c.json({ status: 'degraded' as const, ...body }, 503);
   });
 }

@@ -1,0 +1,203 @@
+import Srf from 'drachtio-srf';
+import type { ContactStore } from '../extensions/contact-store.js';
+import { log, type Logger } from '../log.js';
+import type { Services } from '../services.js';
+import { createMediaNodePool, MEDIA_NODE_TIMING } from './media-nodes/media-node-pool.js';
+import { createNonces } from './registrar/digest.js';
+import { register } from './registrar/register.js';
+import { type EdgeRoute, isEmergency, routeInvite, toSwitchboard, type EdgeRoutingDeps } from './routing/route-invite.js';
+import { createAuthFailures } from './security/auth-failures.js';
+import { authenticate, type AuthDeps, type SipReply } from './security/authenticate.js';
+import { createScreen } from './security/screen.js';
+import type { SipEdgeSettings } from './settings.js';
+import { sipHeaders } from './sip-request.js';
+
+/** How long every contact of an extension rings before the call goes to the switchboard. */
+const RING_MS = 20_000;
+
+type Req = Srf.SrfRequest & { source_address: string; on(event: 'cancel', cb: () => void): void };
+type Res = Srf.SrfResponse;
+
+export interface SipEdgeState {
+  connected: boolean;
+  mediaNodes: { node: string; healthy: boolean }[];
+}
+
+/**
+ * The SIP edge: drachtio-srf connected to drachtio-server (its own reconnect, with backoff),
+ * answering REGISTER, OPTIONS and INVITE from the trunk and the region's phones. What to do
+ * is decided by the pure modules beside this one; this file only carries decisions out.
+ */
+export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services, 'directory' | 'admin' | 'directNumberOwner' | 'region'> & { contacts: ContactStore }) {
+  const srf = new Srf();
+  const state = { connected: false };
+  const media = createMediaNodePool(settings.mediaNodes);
+  const screen = createScreen({ trunk: settings.trunkSources, phones: settings.phoneNetworks });
+  const auth: AuthDeps = {
+    realm: settings.realm,
+    nonces: createNonces(),
+    failures: createAuthFailures(),
+    credentials: (extension) => services.admin.extensions.sipCredentials(extension),
+  };
+  const routing: EdgeRoutingDeps = {
+    findRoute: services.directory.findRoute,
+    directNumberOwner: services.directNumberOwner,
+    contacts: services.contacts.contacts,
+    async extension(extension) {
+      const id = await services.admin.extensions.idByClaim(`extension:${extension}`);
+      return id === undefined ? undefined : (await services.admin.extensions.get(id))?.doc;
+    },
+    mainNumber: (id) => services.region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
+    media,
+    trunkHost: settings.trunkHost,
+    fallbackNumbers: settings.fallbackNumbers,
+  };
+
+  srf.connect({ ...settings.drachtio, enablePing: true, reconnect: { retryMaxDelay: 10_000 } } as never);
+  srf.on('connect', (_err: unknown, hostport: string) => {
+    state.connected = true;
+    log.info({ hostport }, 'SIP edge connected to drachtio-server');
+  });
+  srf.on('close' as never, () => {
+    state.connected = false;
+    log.warn('SIP edge lost drachtio-server; reconnecting');
+  });
+  srf.on('error', (error: unknown) => {
+    state.connected = false;
+    log.warn({ err: error }, 'SIP edge: drachtio connection error');
+  });
+
+  // Any answer (even 4xx) means the node's SIP stack is alive; only silence takes it out.
+  const pinger = setInterval(() => {
+    if (!state.connected) return;
+    for (const node of media.nodes) {
+      srf.request(`sip:${node}`, { method: 'OPTIONS' } as never, (err: unknown, req: { on(e: 'response', cb: () => void): void }) => {
+        if (!err) req.on('response', () => media.answered(node));
+      });
+    }
+  }, MEDIA_NODE_TIMING.pingEveryMs);
+
+  /** The first look: scanners get no answer at all, unknown sources a bare 403. */
+  function admitted(req: Req, res: Res): 'trunk' | 'phone' | undefined {
+    const screened = screen(req.source_address, sipHeaders.userAgent(req));
+    if (screened === 'forbidden') send(res, { status: 403 });
+    return screened === 'trunk' || screened === 'phone' ? screened : undefined;
+  }
+
+  srf.options((req: Req, res: Res) => {
+    if (admitted(req, res)) send(res, { status: 200 });
+  });
+
+  srf.register(async (req: Req, res: Res) => {
+    const from = admitted(req, res);
+    if (!from) return;
+    const callLog = log.child({ callId: req.get('call-id'), source: req.source_address });
+    if (from === 'trunk') return send(res, { status: 403 });
+    const reply = await register(req, { ...auth, contacts: services.contacts }).catch((error: unknown) => {
+      callLog.warn({ err: error }, 'REGISTER failed');
+      return { status: 503 };
+    });
+    callLog.info({ extension: sipHeaders.toExtension(req), status: reply.status }, 'REGISTER answered');
+    send(res, reply);
+  });
+
+  srf.invite(async (req: Req, res: Res) => {
+    const from = admitted(req, res);
+    if (!from) return;
+    const dialled = sipHeaders.dialled(req);
+    const callLog = log.child({ callId: req.get('call-id'), source: req.source_address, dialled });
+    let caller: Parameters<typeof routeInvite>[1] = { from: 'trunk' };
+    // 112 must not depend on credentials (or on Redis to check them).
+    if (from === 'phone' && !(dialled && isEmergency(dialled))) {
+      const authed = await authenticate(req, auth).catch(() => ({ reply: { status: 503 } }));
+      if ('reply' in authed) return send(res, authed.reply);
+      caller = { from: 'phone', extension: authed.extension };
+    }
+    const route = await routeInvite(dialled, caller, routing);
+    callLog.info({ route: describe(route) }, 'INVITE routed');
+    await carryOut(req, res, route, callLog).catch((error: unknown) => callLog.info({ status: (error as { status?: number }).status }, 'call not connected'));
+  });
+
+  async function carryOut(req: Req, res: Res, route: EdgeRoute, callLog: Logger): Promise<void> {
+    switch (route.kind) {
+      case 'reject':
+        return send(res, { status: route.status });
+      case 'media':
+        await srf.createB2BUA(req, res, route.uri, { headers: route.headers, localSdpB: req.body });
+        return;
+      case 'trunk': {
+        const id = route.callerId && { From: `<sip:${route.callerId}@${settings.realm}>`, 'P-Asserted-Identity': `<sip:${route.callerId}@${settings.realm}>` };
+        await srf.createB2BUA(req, res, route.uri, { headers: id || {}, localSdpB: req.body });
+        return;
+      }
+      case 'fallback': {
+        const rung = await ringAll(req, res, route.uris);
+        if (rung !== 'answered') send(res, { status: 503 });
+        return;
+      }
+      case 'contacts': {
+        const rung = await ringAll(req, res, route.uris);
+        if (rung === 'answered' || rung === 'cancelled') return;
+        if (!route.unanswered) return send(res, { status: rung });
+        const reason = rung === 486 ? 'extension-busy' : 'extension-no-answer';
+        callLog.info({ extension: route.extension, reason }, 'extension did not answer: to the switchboard');
+        return carryOut(req, res, toSwitchboard(route.unanswered, reason, routing), callLog);
+      }
+    }
+  }
+
+  /**
+   * Rings every uri at once with the caller's offer; the first to answer is connected to the
+   * caller and the others are cancelled. Answers 'answered', 'cancelled' (the caller gave up)
+   * or the status to pass on (486 when any was busy, else 480).
+   */
+  async function ringAll(req: Req, res: Res, uris: string[]): Promise<'answered' | 'cancelled' | 486 | 480> {
+    const outgoing: { cancel(): void }[] = [];
+    let cancelled = false;
+    const stopRinging = () => outgoing.forEach((r) => r.cancel());
+    req.on('cancel', () => {
+      cancelled = true;
+      stopRinging();
+    });
+    const timer = setTimeout(stopRinging, RING_MS);
+    const legs = uris.map((uri) =>
+      srf.createUAC(uri, { localSdp: req.body, headers: { From: req.get('from') ?? '' } }, {
+        cbRequest: ((_err: unknown, sent: { cancel(): void }) => sent && outgoing.push(sent)) as never,
+      }),
+    );
+    try {
+      const uac = await Promise.any(legs);
+      clearTimeout(timer);
+      stopRinging();
+      // A second phone answering at the same moment is hung up.
+      for (const leg of legs) void leg.then((d) => d !== uac && d.destroy()).catch(() => undefined);
+      const uas = await srf.createUAS(req, res, { localSdp: (uac as unknown as { remote: { sdp: string } }).remote.sdp });
+      uas.on('destroy', () => uac.destroy());
+      uac.on('destroy', () => uas.destroy());
+      return 'answered';
+    } catch (error) {
+      clearTimeout(timer);
+      if (cancelled) return 'cancelled';
+      const statuses = error instanceof AggregateError ? error.errors.map((e: { status?: number }) => e.status) : [];
+      return statuses.includes(486) ? 486 : 480;
+    }
+  }
+
+  return {
+    state: (): SipEdgeState => ({ connected: state.connected, mediaNodes: media.state() }),
+    stop(): void {
+      clearInterval(pinger);
+      srf.disconnect();
+    },
+  };
+}
+export type SipEdge = ReturnType<typeof startSipEdge>;
+
+/** Replies carry a status and the headers asked for, never a reason phrase or Server header with detail. */
+function send(res: Res, reply: SipReply): void {
+  res.send(reply.status, { headers: reply.headers ?? {} } as never);
+}
+
+function describe(route: EdgeRoute): string {
+  return route.kind === 'reject' ? `reject ${route.status}` : route.kind === 'contacts' ? `extension ${route.extension} (${route.uris.length} contacts)` : route.kind;
+}
