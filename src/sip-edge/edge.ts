@@ -1,7 +1,7 @@
-import Srf from 'drachtio-srf';
 import type { ContactStore } from '../extensions/contact-store.js';
 import { log, type Logger } from '../log.js';
 import type { Services } from '../services.js';
+import { createSrf, type EdgeRequest as Req, type EdgeResponse as Res } from './drachtio.js';
 import { createMediaNodePool, MEDIA_NODE_TIMING } from './media-nodes/media-node-pool.js';
 import { createNonces } from './registrar/digest.js';
 import { register } from './registrar/register.js';
@@ -15,9 +15,6 @@ import { sipHeaders } from './sip-request.js';
 /** How long every contact of an extension rings before the call goes to the switchboard. */
 const RING_MS = 20_000;
 
-type Req = Srf.SrfRequest & { source_address: string; on(event: 'cancel', cb: () => void): void };
-type Res = Srf.SrfResponse;
-
 export interface SipEdgeState {
   connected: boolean;
   mediaNodes: { node: string; healthy: boolean }[];
@@ -29,7 +26,7 @@ export interface SipEdgeState {
  * is decided by the pure modules beside this one; this file only carries decisions out.
  */
 export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services, 'directory' | 'admin' | 'directNumberOwner' | 'region'> & { contacts: ContactStore }) {
-  const srf = new Srf();
+  const srf = createSrf();
   const state = { connected: false };
   const media = createMediaNodePool(settings.mediaNodes);
   const screen = createScreen({ trunk: settings.trunkSources, phones: settings.phoneNetworks });
@@ -53,12 +50,12 @@ export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services,
     fallbackNumbers: settings.fallbackNumbers,
   };
 
-  srf.connect({ ...settings.drachtio, enablePing: true, reconnect: { retryMaxDelay: 10_000 } } as never);
+  srf.connect({ ...settings.drachtio, enablePing: true, reconnect: { retryMaxDelay: 10_000 } });
   srf.on('connect', (_err: unknown, hostport: string) => {
     state.connected = true;
     log.info({ hostport }, 'SIP edge connected to drachtio-server');
   });
-  srf.on('close' as never, () => {
+  srf.on('close', () => {
     state.connected = false;
     log.warn('SIP edge lost drachtio-server; reconnecting');
   });
@@ -71,8 +68,8 @@ export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services,
   const pinger = setInterval(() => {
     if (!state.connected) return;
     for (const node of media.nodes) {
-      srf.request(`sip:${node}`, { method: 'OPTIONS' } as never, (err: unknown, req: { on(e: 'response', cb: () => void): void }) => {
-        if (!err) req.on('response', () => media.answered(node));
+      srf.request(`sip:${node}`, { method: 'OPTIONS' }, (err, sent) => {
+        if (!err) sent?.on('response', () => media.answered(node));
       });
     }
   }, MEDIA_NODE_TIMING.pingEveryMs);
@@ -84,11 +81,11 @@ export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services,
     return screened === 'trunk' || screened === 'phone' ? screened : undefined;
   }
 
-  srf.options((req: Req, res: Res) => {
+  srf.options((req, res) => {
     if (admitted(req, res)) send(res, { status: 200 });
   });
 
-  srf.register(async (req: Req, res: Res) => {
+  srf.register(async (req, res) => {
     const from = admitted(req, res);
     if (!from) return;
     const callLog = log.child({ callId: req.get('call-id'), source: req.source_address });
@@ -101,7 +98,7 @@ export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services,
     send(res, reply);
   });
 
-  srf.invite(async (req: Req, res: Res) => {
+  srf.invite(async (req, res) => {
     const from = admitted(req, res);
     if (!from) return;
     const dialled = sipHeaders.dialled(req);
@@ -162,7 +159,7 @@ export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services,
     const timer = setTimeout(stopRinging, RING_MS);
     const legs = uris.map((uri) =>
       srf.createUAC(uri, { localSdp: req.body, headers: { From: req.get('from') ?? '' } }, {
-        cbRequest: ((_err: unknown, sent: { cancel(): void }) => sent && outgoing.push(sent)) as never,
+        cbRequest: (_err, sent) => void (sent && outgoing.push(sent)),
       }),
     );
     try {
@@ -171,7 +168,7 @@ export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services,
       stopRinging();
       // A second phone answering at the same moment is hung up.
       for (const leg of legs) void leg.then((d) => d !== uac && d.destroy()).catch(() => undefined);
-      const uas = await srf.createUAS(req, res, { localSdp: (uac as unknown as { remote: { sdp: string } }).remote.sdp });
+      const uas = await srf.createUAS(req, res, { localSdp: uac.remote.sdp });
       uas.on('destroy', () => uac.destroy());
       uac.on('destroy', () => uas.destroy());
       return 'answered';
@@ -195,7 +192,7 @@ export type SipEdge = ReturnType<typeof startSipEdge>;
 
 /** Replies carry a status and the headers asked for, never a reason phrase or Server header with detail. */
 function send(res: Res, reply: SipReply): void {
-  res.send(reply.status, { headers: reply.headers ?? {} } as never);
+  res.send(reply.status, { headers: reply.headers ?? {} });
 }
 
 function describe(route: EdgeRoute): string {
