@@ -8,6 +8,7 @@ import { localActor } from '../../src/auth/token-store.js';
 import { startSwitchboard } from '../../src/switchboard.js';
 import type { RegionConfig } from '../../src/config/region-schema.js';
 import type { CallControlSettings } from '../../src/media/call-control/call-control.js';
+import type { SipEdgeSettings } from '../../src/sip-edge/settings.js';
 
 /**
  * A whole switchboard for an end-to-end test: its own redis-server, its own Asterisk instance
@@ -19,6 +20,7 @@ export async function startLabSwitchboard({
   now = clockFrom(OPEN_INSTANT),
   adjustRegion = (region) => region,
   callControl,
+  sipEdge,
 }: {
   ringSeconds?: number;
   /** The switchboard's clock for opening hours: by default one that runs from a weekday morning, so tests meet an open switchboard at any hour. */
@@ -27,6 +29,8 @@ export async function startLabSwitchboard({
   adjustRegion?: (region: RegionConfig) => RegionConfig;
   /** Call control settings (recall time, the carrier's far end for dialling out: a SIPp UAS). */
   callControl?: Partial<CallControlSettings>;
+  /** The SIP edge through a real drachtio-server; its media node is this lab's Asterisk. */
+  sipEdge?: Omit<SipEdgeSettings, 'mediaNodes'>;
 } = {}) {
   const labDir = defaultLabDir(); // provisioned by test/global-setup.ts
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
@@ -45,6 +49,7 @@ export async function startLabSwitchboard({
       ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName },
       operatorLeg: { endpoint: 'operator-phones', ringSeconds },
       callControl,
+      sipEdge: sipEdge && { ...sipEdge, mediaNodes: [`${asterisk.sipHost}:${asterisk.sipPort}`] },
       http: { host: '127.0.0.1', port: 0 },
       auditRetentionDays: 30,
       now,
