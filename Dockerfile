@@ -2,11 +2,13 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+RUN npm ci
 COPY src ./src
 COPY config ./config
 COPY dialplans ./dialplans
 COPY tsconfig.json ./
+# The web console is built here (Vite is a dev dependency), then the dev dependencies go.
+RUN npm run build && npm prune --omit=dev
 ENV NODE_ENV=production HTTP_HOST=0.0.0.0
 EXPOSE 8080
 USER node

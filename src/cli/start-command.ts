@@ -4,6 +4,7 @@ import { runLab } from '../lab/lab.js';
 import { localActor } from '../auth/token-store.js';
 import { sipEdgeSettings } from '../sip-edge/settings.js';
 import { startSwitchboard } from '../switchboard.js';
+import { ensureWebBuilt } from '../web/build.js';
 
 /**
  * `vaxel start`: the switchboard against the Redis and Asterisk named in the environment, or,
@@ -12,6 +13,8 @@ import { startSwitchboard } from '../switchboard.js';
 export async function startCommand(): Promise<void> {
   const env = readEnv();
   const region = await loadRegionConfig(env.REGION_CONFIG);
+  // The switchboard answers calls without its web console: a failed build is said, not fatal.
+  await ensureWebBuilt((line) => console.log(line)).catch((error: unknown) => console.error('The web console could not be built:', error));
   const lab = env.ARI_URL && env.REDIS_URL ? undefined : await runLab({ appName: env.ARI_APP });
   const redisUrl = env.REDIS_URL ?? lab!.redis.url;
   const ari = env.ARI_URL
@@ -32,6 +35,7 @@ export async function startCommand(): Promise<void> {
   });
 
   console.log(`\nRegionväxeln is answering. API: ${switchboard.url}  (health: ${switchboard.url}/health)`);
+  console.log(`Web console: ${switchboard.url}/konsol/`);
   if (lab) {
     // The lab is for trying things out: give the person at the keyboard a short-lived operator token.
     const { token } = await switchboard.tokens.create({ name: 'lab-operator', role: 'operator', expiresInDays: 1 }, localActor('vaxel start (lab)'));

@@ -45,6 +45,7 @@ import { queueRoutes } from './routes/queues.js';
 import { routingRoutes } from './routes/routing.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { webConsoleRoutes } from './web-console.js';
 import type { SipEdge } from '../sip-edge/edge.js';
 
 export interface HttpDeps {
@@ -116,7 +117,7 @@ export function createHttpApp(deps: HttpDeps) {
 
   const app = apiRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });
-  app.route('/', healthRoutes(deps)).route('/api/v1', api).route('/', apiDocsRoutes());
+  app.route('/', healthRoutes(deps)).route('/api/v1', api).route('/', apiDocsRoutes()).route('/', webConsoleRoutes());
   const document = withCommonErrors(
     app.getOpenAPI31Document({
       openapi: '3.1.0',

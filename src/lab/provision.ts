@@ -51,6 +51,8 @@ const HOST_TOOLS = [
   // The Swedish prompts are spoken from committed text at provisioning (prompts.ts).
   { binary: 'espeak-ng', aptPackage: 'espeak-ng' },
   { binary: 'sox', aptPackage: 'sox' },
+  // The browser tests of the web console drive Debian's Chromium (test/browser/).
+  { binary: 'chromium', aptPackage: 'chromium' },
 ] as const;
 
 const toolEnv = (): NodeJS.ProcessEnv => ({
@@ -92,7 +94,7 @@ export async function provisionLab({ labDir = defaultLabDir(), onProgress = prin
 
   await mkdir(labDir, { recursive: true });
   await withLock(join(labDir, 'provision.lock'), onProgress, async () => {
-    await step(onProgress, 'Host tools: redis-server, sipp (sip-tester), debootstrap, espeak-ng, sox', ensureHostTools);
+    await step(onProgress, 'Host tools: redis-server, sipp (sip-tester), debootstrap, espeak-ng, sox, chromium', ensureHostTools);
     if (await chrootIsCurrent(rootDir)) onProgress(`Asterisk chroot at ${rootDir} is ready`);
     else await buildChroot(rootDir, onProgress);
     await step(onProgress, 'Swedish prompts (espeak-ng, dialplans/prompts/sv.txt)', (detail) => ensurePrompts(rootDir, detail));

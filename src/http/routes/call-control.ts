@@ -27,6 +27,7 @@ export const ControlledCallSchema = CallViewSchema.extend({
   windowFrom: z.string().optional().openapi({ description: 'Wished window of a call-back' }),
   windowTo: z.string().optional(),
 }).openapi('ControlledCall');
+export type ControlledCallView = z.infer<typeof ControlledCallSchema>;
 
 export async function controlledCallView(call: CallRecord, directory: DirectoryStore) {
   const municipality = await directory.getMunicipality(call.municipalityId);

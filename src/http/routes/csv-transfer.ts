@@ -23,6 +23,7 @@ const ReportSchema = z
     problems: z.array(ProblemSchema).openapi({ description: 'Only in a dry run: every bad row by line and column. A real run with problems is refused (400/409) with them as details.' }),
   })
   .openapi('ImportReport');
+export type ImportReportView = z.infer<typeof ReportSchema>;
 
 const MunicipalityQuery = MunicipalityIdSchema.optional().openapi({ description: 'Required unless the token is a municipality admin’s' });
 

@@ -38,6 +38,8 @@ const SearchHitSchema = z
     absence: directoryEntrySchema.shape.absence.openapi({ description: 'The hänvisning in force now (none once its until has passed)' }),
   })
   .openapi('DirectorySearchHit');
+export type SearchHitView = z.infer<typeof SearchHitSchema>;
+export type DirectoryEntryView = z.infer<typeof EntryViewSchema>;
 
 export function entryView(entry: DirectoryEntry) {
   return { ...entry, phoneNumbersDisplay: entry.phoneNumbers.map(formatForDisplay) };

@@ -23,6 +23,7 @@ const MunicipalitySchema = z
     links: z.object({ openingHours: z.string(), openingHoursExceptions: z.string(), greeting: z.string(), extensions: z.string(), directory: z.string(), queue: z.string() }),
   })
   .openapi('Municipality');
+export type MunicipalityView = z.infer<typeof MunicipalitySchema>;
 
 function view(m: MunicipalityConfig) {
   return {

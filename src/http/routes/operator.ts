@@ -30,6 +30,7 @@ const SessionSchema = z
     loggedInAt: z.number().openapi({ description: 'ms since epoch' }),
   })
   .openapi('OperatorSession');
+export type OperatorSessionView = z.infer<typeof SessionSchema>;
 
 const LoginSchema = z
   .object({
@@ -59,6 +60,7 @@ const AnsweredSchema = z
     message: z.string().optional(),
   })
   .openapi('AnsweredCall');
+export type AnsweredCallView = z.infer<typeof AnsweredSchema>;
 
 const login = createRoute({
   method: 'post',

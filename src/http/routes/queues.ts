@@ -14,6 +14,8 @@ const QueueSchema = z
     calls: z.array(CallViewSchema.extend({ position: z.number().int().openapi({ description: '1 = answered next' }), waitingSeconds: z.number() })),
   })
   .openapi('Queue');
+/** A queue as the API shows it (the web console reads it too). */
+export type QueueView = z.infer<typeof QueueSchema>;
 
 const listQueues = createRoute({
   method: 'get',

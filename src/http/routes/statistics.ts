@@ -64,6 +64,16 @@ const FiguresShape = {
 };
 const FiguresSchema = z.object(FiguresShape).openapi('StatisticsFigures');
 const MunicipalityRef = z.object({ id: z.string(), name: z.string() });
+const MunicipalityStatisticsSchema = z.object({
+  municipality: MunicipalityRef,
+  from: z.string(),
+  to: z.string(),
+  serviceLevelSeconds: z.number().int(),
+  groupBy: z.enum(['hour', 'day']),
+  total: FiguresSchema,
+  periods: z.array(z.object({ start: z.string(), end: z.string(), ...FiguresShape })),
+});
+export type MunicipalityStatisticsView = z.infer<typeof MunicipalityStatisticsSchema>;
 
 const municipalityStatistics = createRoute({
   method: 'get',
@@ -78,18 +88,7 @@ const municipalityStatistics = createRoute({
       .superRefine(checkRange),
   },
   responses: {
-    200: jsonResponse(
-      'The figures',
-      z.object({
-        municipality: MunicipalityRef,
-        from: z.string(),
-        to: z.string(),
-        serviceLevelSeconds: z.number().int(),
-        groupBy: z.enum(['hour', 'day']),
-        total: FiguresSchema,
-        periods: z.array(z.object({ start: z.string(), end: z.string(), ...FiguresShape })),
-      }),
-    ),
+    200: jsonResponse('The figures', MunicipalityStatisticsSchema),
     ...errors(400, 401, 403, 404),
   },
 });

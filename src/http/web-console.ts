@@ -1,0 +1,26 @@
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { WEB_BUILD_DIR } from '../web/build.js';
+
+/**
+ * The web console (src/web/, built by Vite into dist/web/) at /konsol/: the operator view, the
+ * wallboard and the admin pages, all talking to /api/v1 with the signed-in token. Outside /api,
+ * so it needs no token itself; "/" leads there.
+ */
+export function webConsoleRoutes() {
+  // Made at the first request: serveStatic complains at once about a root not built yet, and
+  // apps made by API tests never serve the console.
+  let assets: MiddlewareHandler | undefined;
+  return new Hono()
+    .get('/', (c) => c.redirect('/konsol/'))
+    .get('/konsol', (c) => c.redirect('/konsol/'))
+    .use('/konsol/*', (c, next) => {
+      assets ??= serveStatic({
+        root: WEB_BUILD_DIR,
+        rewriteRequestPath: (path) => path.slice('/konsol'.length),
+        // Hashed asset names never change content; index.html must be re-read to find new ones.
+        onFound: (path, c) => c.header('cache-control', path.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+      });
+      return assets(c, next);
+    });
+}

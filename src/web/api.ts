@@ -1,0 +1,51 @@
+/**
+ * The console's one way to the API: the signed-in token (sessionStorage, so it is gone when the
+ * tab closes) as a bearer, JSON in and out, the API's error shape turned into an ApiError.
+ */
+const TOKEN_KEY = 'regionvaxeln.token';
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (value: string) => sessionStorage.setItem(TOKEN_KEY, value),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** `version`: the object's version as the API gave it, sent as If-Match (admin objects and entries refuse changes without it). */
+export async function api<T>(method: string, path: string, json?: unknown, version?: number): Promise<T> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token.get() ?? ''}`, ...(version === undefined ? {} : { 'if-match': `"${version}"` }) };
+  if (json !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`/api/v1${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+  return answer<T>(response.status, await response.text());
+}
+
+/** The API's answer: its JSON, or its error shape as an ApiError. */
+export function answer<T>(status: number, text: string): T {
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (status >= 400) {
+    const error = (parsed as { error?: { code: string; message: string; details?: unknown[] } } | undefined)?.error;
+    throw new ApiError(status, error?.code ?? 'http_error', error?.message ?? `HTTP ${status}`, error?.details);
+  }
+  return parsed as T;
+}
+
+export const get = <T>(path: string) => api<T>('GET', path);
+export const post = <T>(path: string, json?: unknown) => api<T>('POST', path, json);
+export const patch = <T>(path: string, json: unknown, version: number) => api<T>('PATCH', path, json, version);
+export const remove = (path: string, version?: number) => api<void>('DELETE', path, undefined, version);
+
+/** A message for people: what the API said, or that it could not be reached. */
+export function problemText(error: unknown): string {
+  if (error instanceof ApiError) return error.status === 401 ? 'Nyckeln gäller inte längre. Logga in igen.' : error.message;
+  return 'Växeln svarar inte. Kontrollera nätverket.';
+}

@@ -1,0 +1,70 @@
+import type { QueueView } from '../../http/routes/queues.js';
+import { LEVEL_TEXT, duration, useNow, waitLevel } from '../format.js';
+
+type WaitingCall = QueueView['calls'][number];
+
+/**
+ * The queues of the municipalities served: waiting calls and the longest wait, coloured (and
+ * said in words) against each municipality's service-level target; then every waiting call in
+ * answering order, each with a button to take it out of turn.
+ */
+export function QueueBoard({ queues, fetchedAt, targetOf, onPick }: { queues: QueueView[]; fetchedAt: number; targetOf: (municipalityId: string) => number; onPick: (call: WaitingCall) => void }) {
+  const now = useNow();
+  const since = (now - fetchedAt) / 1000;
+  const waiting = queues.flatMap((q) => q.calls).sort((a, b) => b.waitingSeconds - a.waitingSeconds);
+
+  return (
+    <section aria-labelledby="queues-heading">
+      <h2 id="queues-heading">Köer</h2>
+      <ul class="queue-cards">
+        {queues.map((q) => {
+          const longest = q.waitingCount ? q.longestWaitSeconds + since : 0;
+          const level = waitLevel(longest, targetOf(q.municipality.id));
+          return (
+            <li class={`queue-card level-${level}`}>
+              <span class="name">{q.municipality.name}</span>
+              <span class="count">{q.waitingCount} väntar</span>
+              <span>
+                Längst {duration(longest)} – {LEVEL_TEXT[level]}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+      <table class="waiting">
+        <caption>Väntande samtal</caption>
+        <thead>
+          <tr>
+            <th scope="col">Kommun</th>
+            <th scope="col">Uppringare</th>
+            <th scope="col">Väntat</th>
+            <th scope="col">Anledning</th>
+            <th scope="col">
+              <span class="visually-hidden">Åtgärd</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {waiting.length === 0 && (
+            <tr>
+              <td colSpan={5}>Ingen väntar.</td>
+            </tr>
+          )}
+          {waiting.map((call) => (
+            <tr data-call-id={call.callId}>
+              <td>{call.municipality.name}</td>
+              <td>{call.callerDisplay}</td>
+              <td>{duration(call.waitingSeconds + since)}</td>
+              <td>{call.priorityClass ?? call.reasonDetail ?? ''}</td>
+              <td>
+                <button type="button" onClick={() => onPick(call)} aria-label={`Svara på ${call.callerDisplay}, ${call.municipality.name}`}>
+                  Svara
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

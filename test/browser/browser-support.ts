@@ -1,0 +1,47 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Screenshots and accessibility reports of the browser tests (gitignored). */
+export const ARTIFACTS_DIR = resolve(import.meta.dirname, '../../test-artifacts/browser');
+const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Debian's Chromium (installed by the lab's provisioning), headless, with the flags LAB.md lists. */
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+}
+
+type AxeResult = { violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[] };
+
+/**
+ * Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the page as it is, keeps the report as an
+ * artifact, and fails on any serious or critical violation, naming rule and elements.
+ */
+export async function expectAccessible(page: Page, name: string): Promise<void> {
+  await page.addScriptTag({ path: AXE_SCRIPT });
+  const result = await page.evaluate(
+    () => (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<AxeResult> } }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  );
+  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  await writeFile(join(ARTIFACTS_DIR, `${name}.axe.json`), JSON.stringify(result.violations, null, 2));
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** Signs in on the console's first page with an API token, as a person would: type and Enter. */
+export async function signIn(page: Page, baseUrl: string, token: string, hash = '#/telefonist'): Promise<void> {
+  await page.goto(`${baseUrl}/konsol/${hash}`);
+  await page.getByLabel('API-nyckel').fill(token);
+  await page.keyboard.press('Enter');
+  await page.getByRole('link', { name: 'Väggtavla' }).waitFor();
+}

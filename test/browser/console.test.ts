@@ -1,0 +1,145 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localActor } from '../../src/auth/token-store.js';
+import { controlHelpers } from '../e2e/call-control-support.js';
+import { startLabSwitchboard } from '../support/lab-switchboard.js';
+import { expectAccessible, launchChromium, screenshot, signIn } from './browser-support.js';
+
+/**
+ * The web console in Debian's Chromium against a whole lab switchboard (Asterisk, Redis, SIPp):
+ * a citizen's call shows up, the operator answers it with the keyboard, their SIPp phone rings
+ * and is bridged, a transfer found through the directory search reaches a SIPp extension, and
+ * the wallboard counts the call. Every page is checked with axe-core; screenshots of each step
+ * are kept in test-artifacts/browser/.
+ */
+
+let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
+let h: ReturnType<typeof controlHelpers>;
+let browser: Browser;
+let page: Page;
+let operatorToken: string;
+
+beforeAll(async () => {
+  [lab, browser] = await Promise.all([startLabSwitchboard({ ringSeconds: 10 }), launchChromium()]);
+  h = controlHelpers(lab);
+  const tokens = lab.switchboard.tokens;
+  operatorToken = (await tokens.create({ name: 'Anna Telefonist', role: 'operator' }, localActor('browser test'))).token;
+  await lab.switchboard.entries.create(
+    { kind: 'person', municipalityId: '2460', givenName: 'Karin', familyName: 'Lind', title: 'Bygglovshandläggare', department: 'Samhällsbyggnad', keywords: ['bygglov'], extension: '2460100' },
+    localActor('browser test'),
+  );
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' });
+});
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+});
+
+describe.sequential('operator console with a real call', () => {
+  let callId: string;
+  let caller: Awaited<ReturnType<typeof h.caller>>;
+  let operatorPhone: Awaited<ReturnType<typeof h.answeringPhone>>;
+
+  it('signs in with a token and logs in to the switchboard with a phone', async () => {
+    await page.goto(`${lab.switchboard.url}/konsol/`);
+    await expectAccessible(page, '01-sign-in');
+    await screenshot(page, '01-sign-in');
+    await signIn(page, lab.switchboard.url, operatorToken);
+
+    operatorPhone = await h.answeringPhone(1);
+    await page.getByLabel('Telefonens SIP-adress').fill(`sip:operator@127.0.0.1:${operatorPhone.localPort}`);
+    await page.getByLabel('Vännäs').check();
+    await page.getByLabel('Umeå').check();
+    await page.getByRole('button', { name: 'Logga in' }).click();
+    await page.getByText('Anna Telefonist').waitFor();
+    await expect.poll(() => page.locator('.status-bar').textContent()).toContain('Redo');
+    await expectAccessible(page, '02-operator-ready');
+    await screenshot(page, '02-operator-ready');
+  });
+
+  it('a SIPp call to Vännäs shows in the console within 1 s of arriving', async () => {
+    caller = await h.caller('093514100', 30_000);
+    const waiting = await h.firstWaiting('2460');
+    callId = waiting.callId;
+    const row = page.locator(`tr[data-call-id="${callId}"]`);
+    await row.waitFor({ timeout: 5_000 });
+    // Measured in the browser's own clock against the switchboard's arrival time (same machine).
+    const shownAt = await page.evaluate(() => Date.now());
+    const { enqueuedAt } = await h.record(callId);
+    expect(shownAt - enqueuedAt).toBeLessThan(1_000);
+    expect(await row.textContent()).toContain('Vännäs');
+    await screenshot(page, '03-call-waiting');
+  });
+
+  it('the operator answers with Alt+N; the SIPp operator phone receives the call and is bridged', async () => {
+    await page.keyboard.press('Alt+KeyN');
+    await h.callWhere(callId, 'answered', (c) => c.state === 'answered');
+    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
+    const call = page.getByRole('region', { name: /Samtal till Vännäs/ });
+    await call.waitFor();
+    await expect.poll(() => call.textContent()).toContain('Vännäs kommun');
+    expect(await call.locator('.timer').textContent()).toMatch(/^\d:\d\d$/);
+    await expectAccessible(page, '04-call-answered');
+    await screenshot(page, '04-call-answered');
+  });
+
+  it('Alt+K opens the directory search; Enter on a hit transfers to the SIPp extension', async () => {
+    const extensionPhone = await h.answeringPhone(1, 3_000);
+    await h.bindExtension('2460100', extensionPhone.localPort);
+    await page.keyboard.press('Alt+KeyK');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('combobox');
+    await page.keyboard.type('bygglov');
+    const hit = page.getByRole('option', { name: /Karin Lind/ });
+    await hit.waitFor();
+    expect(await hit.textContent()).toContain('Tillgänglig');
+    await expectAccessible(page, '05-transfer-search');
+    await screenshot(page, '05-transfer-search');
+    await page.keyboard.press('Enter');
+
+    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-xfer1`]);
+    expect(await h.record(callId)).toMatchObject({ control: 'transferred', transferTarget: '2460100' });
+    await page.getByText('Inget samtal just nu.').waitFor();
+    await screenshot(page, '06-transferred');
+    // The extension hangs up after 3 s of talk: the call ends, answered.
+    await h.callWhere(callId, 'ended', (c) => c.state === 'ended');
+    expect((await extensionPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect((await operatorPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  });
+
+  it('the wallboard counts the answered call for Vännäs', async () => {
+    await page.getByRole('link', { name: 'Väggtavla' }).click();
+    const vannas = page.locator('[data-municipality="2460"]');
+    const figure = (name: string) => vannas.locator(`[data-figure="${name}"]`).textContent();
+    await expect.poll(() => figure('answered')).toBe('1');
+    expect(await figure('waiting')).toBe('0');
+    expect(await figure('service-level')).toBe('100 %');
+    expect(await vannas.getByRole('img').getAttribute('aria-label')).toMatch(/Samtal per timme i Vännäs\. kl \d\d: 1 samtal, 1 besvarade/);
+    await expectAccessible(page, '07-wallboard');
+    await screenshot(page, '07-wallboard');
+  });
+});
+
+describe('admin pages', () => {
+  it('a municipality admin sees only their municipality, and a CSV check lists bad rows by line and column', async () => {
+    const { token } = await lab.switchboard.tokens.create({ name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' }, localActor('browser test'));
+    const admin = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' });
+    await signIn(admin, lab.switchboard.url, token, '#/admin');
+    await admin.getByRole('heading', { name: 'Administration – Vännäs' }).waitFor();
+    expect(await admin.getByLabel('Kommun', { exact: true }).count()).toBe(0);
+    await admin.getByRole('cell', { name: 'Karin Lind', exact: true }).waitFor();
+    await expectAccessible(admin, '08-admin');
+
+    const csv = 'kind;givenName;familyName;phoneNumbers\nperson;Per;Ek;0935-141 23\nperson;Eva;;12\n';
+    await admin.getByLabel('Fil (CSV, UTF-8)').setInputFiles({ name: 'katalog.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await admin.getByRole('button', { name: 'Kontrollera' }).click();
+    const problems = admin.getByRole('table', { name: 'Problem per rad' });
+    await problems.waitFor();
+    expect(await problems.textContent()).toContain('phoneNumbers');
+    expect(await problems.locator('tbody td').first().textContent()).toBe('3');
+    expect(await admin.getByRole('button', { name: 'Importera' }).isDisabled()).toBe(true);
+    await expectAccessible(admin, '09-admin-import-problems');
+    await screenshot(admin, '09-admin-import-problems');
+    await admin.close();
+  });
+});
