@@ -1,8 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { controlHelpers } from '../e2e/call-control-support.js';
-import { startLabSwitchboard } from '../support/lab-switchboard.js';
+import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { expectAccessible, launchChromium, screenshot, signIn } from './browser-support.js';
 
 /**
@@ -117,6 +117,42 @@ describe.sequential('operator console with a real call', () => {
     expect(await vannas.getByRole('img').getAttribute('aria-label')).toMatch(/Samtal per timme i Vännäs\. kl \d\d: 1 samtal, 1 besvarade/);
     await expectAccessible(page, '07-wallboard');
     await screenshot(page, '07-wallboard');
+  });
+});
+
+describe.sequential('live updates after a network drop', () => {
+  it('says the view is stale, reconnects with ?since= and shows what happened meanwhile', async () => {
+    // Every events socket goes through here; from the second on, the "network" is down until released.
+    const sockets: WebSocketRoute[] = [];
+    let release = () => {};
+    const networkBack = new Promise<void>((resolve) => (release = resolve));
+    await page.routeWebSocket(/\/api\/v1\/events/, async (socket) => {
+      sockets.push(socket);
+      if (sockets.length > 1) await networkBack;
+      socket.connectToServer();
+    });
+    // Leaving the wallboard opens the operator view's socket, through the route.
+    await page.getByRole('link', { name: 'Telefonist' }).click();
+    await page.getByText('Anna Telefonist').waitFor();
+    await eventually(async () => sockets[0], { what: 'the console’s events socket' });
+
+    await sockets[0]!.close();
+    await page.getByText(/Anslutningen till växeln bröts/).waitFor();
+    await screenshot(page, '10-stale');
+    // Meanwhile the operator's state changes (from another tab, say).
+    const pause = await fetch(`${lab.switchboard.url}/api/v1/operator/pause`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'lunch' }),
+    });
+    expect(pause.status).toBe(200);
+    const reconnect = await eventually(async () => sockets[1], { what: 'a reconnection' });
+    expect(new URL(reconnect.url()).searchParams.get('since')).toMatch(/^\d+-\d+$/);
+
+    release();
+    await expect.poll(() => page.locator('.status-bar').textContent()).toContain('Lunch');
+    await expect.poll(() => page.getByText(/Anslutningen till växeln bröts/).count()).toBe(0);
+    await screenshot(page, '11-caught-up');
   });
 });
 

@@ -19,7 +19,7 @@ export function StatusBar({ session, onReady, onPause, onLogout }: { session: Op
         <strong>{session.name}</strong> – {state}
         {paused} sedan {duration((now - session.stateSince) / 1000)}
       </p>
-      <button type="button" onClick={onReady} disabled={session.state === 'available'} aria-keyshortcuts="Alt+R">
+      <button type="button" onClick={onReady} disabled={session.state !== 'paused' && session.state !== 'wrap-up'} aria-keyshortcuts="Alt+R">
         Redo
       </button>
       <form
