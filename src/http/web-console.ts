@@ -14,13 +14,11 @@ export function webConsoleRoutes() {
   return new Hono()
     .get('/', (c) => c.redirect('/konsol/'))
     .get('/konsol', (c) => c.redirect('/konsol/'))
-    .use('/konsol/*', (c, next) => {
-      assets ??= serveStatic({
-        root: WEB_BUILD_DIR,
-        rewriteRequestPath: (path) => path.slice('/konsol'.length),
-        // Hashed asset names never change content; index.html must be re-read to find new ones.
-        onFound: (path, c) => c.header('cache-control', path.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
-      });
-      return assets(c, next);
+    .use('/konsol/*', async (c, next) => {
+      assets ??= serveStatic({ root: WEB_BUILD_DIR, rewriteRequestPath: (path) => path.slice('/konsol'.length) });
+      const response = await assets(c, next);
+      // Hashed asset names never change content; index.html must be re-read to find new ones.
+      response?.headers.set('cache-control', c.req.path.startsWith('/konsol/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      return response;
     });
 }
