@@ -15,7 +15,7 @@ import { keys } from './store/keys.js';
 import { connectRedis } from './store/redis-client.js';
 import { createServices } from './services.js';
 import { createContactStore } from './extensions/contact-store.js';
-import { startSipEdge } from './sip-edge/edge.js';
+import { sipEdgeServices, startSipEdge } from './sip-edge/edge.js';
 import type { SipEdgeSettings } from './sip-edge/settings.js';
 
 export interface SwitchboardSettings {
@@ -72,7 +72,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   );
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
 
-  const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, { ...services, contacts: createContactStore(redis, k) });
+  const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, createContactStore(redis, k)));
   const app = createHttpApp({ ...services, ari, sipEdge });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

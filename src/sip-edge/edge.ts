@@ -1,10 +1,10 @@
 import type { ContactStore } from '../extensions/contact-store.js';
 import { log, type Logger } from '../log.js';
 import type { Services } from '../services.js';
-import { createSrf, type EdgeRequest as Req, type EdgeResponse as Res } from './drachtio.js';
+import { createSrf, type EdgeRequest as Req, type EdgeResponse as Res, type EdgeSrf } from './drachtio.js';
 import { createMediaNodePool, MEDIA_NODE_TIMING } from './media-nodes/media-node-pool.js';
 import { createNonces } from './registrar/digest.js';
-import { register } from './registrar/register.js';
+import { register, type RegistrarDeps } from './registrar/register.js';
 import { type EdgeRoute, isEmergency, routeInvite, toSwitchboard, type EdgeRoutingDeps } from './routing/route-invite.js';
 import { createAuthFailures } from './security/auth-failures.js';
 import { authenticate, type AuthDeps, type SipReply } from './security/authenticate.js';
@@ -20,31 +20,45 @@ export interface SipEdgeState {
   mediaNodes: { node: string; healthy: boolean }[];
 }
 
+export interface SipEdgeServices {
+  findRoute: EdgeRoutingDeps['findRoute'];
+  directNumberOwner: EdgeRoutingDeps['directNumberOwner'];
+  extension: EdgeRoutingDeps['extension'];
+  mainNumber: EdgeRoutingDeps['mainNumber'];
+  credentials: AuthDeps['credentials'];
+  contacts: RegistrarDeps['contacts'];
+}
+
+/** What the edge needs, from the switchboard's services (one wiring, services.ts). */
+export function sipEdgeServices(services: Pick<Services, 'directory' | 'admin' | 'directNumberOwner' | 'region'>, contacts: ContactStore): SipEdgeServices {
+  const { extensions } = services.admin;
+  return {
+    findRoute: services.directory.findRoute,
+    directNumberOwner: services.directNumberOwner,
+    async extension(extension) {
+      const id = await extensions.idByClaim(`extension:${extension}`);
+      return id === undefined ? undefined : (await extensions.get(id))?.doc;
+    },
+    mainNumber: (id) => services.region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
+    credentials: (extension) => extensions.sipCredentials(extension),
+    contacts,
+  };
+}
+
 /**
  * The SIP edge: drachtio-srf connected to drachtio-server (its own reconnect, with backoff),
  * answering REGISTER, OPTIONS and INVITE from the trunk and the region's phones. What to do
  * is decided by the pure modules beside this one; this file only carries decisions out.
+ * `srf` is drachtio-srf's, or a stand-in in the wiring tests.
  */
-export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services, 'directory' | 'admin' | 'directNumberOwner' | 'region'> & { contacts: ContactStore }) {
-  const srf = createSrf();
+export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeServices, srf: EdgeSrf = createSrf()) {
   const state = { connected: false };
   const media = createMediaNodePool(settings.mediaNodes);
   const screen = createScreen({ trunk: settings.trunkSources, phones: settings.phoneNetworks });
-  const auth: AuthDeps = {
-    realm: settings.realm,
-    nonces: createNonces(),
-    failures: createAuthFailures(),
-    credentials: (extension) => services.admin.extensions.sipCredentials(extension),
-  };
+  const auth: AuthDeps = { realm: settings.realm, nonces: createNonces(), failures: createAuthFailures(), credentials: services.credentials };
   const routing: EdgeRoutingDeps = {
-    findRoute: services.directory.findRoute,
-    directNumberOwner: services.directNumberOwner,
-    contacts: services.contacts.contacts,
-    async extension(extension) {
-      const id = await services.admin.extensions.idByClaim(`extension:${extension}`);
-      return id === undefined ? undefined : (await services.admin.extensions.get(id))?.doc;
-    },
-    mainNumber: (id) => services.region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
+    ...services,
+    contacts: (extension) => services.contacts.contacts(extension),
     media,
     trunkHost: settings.trunkHost,
     fallbackNumbers: settings.fallbackNumbers,
@@ -129,7 +143,7 @@ export function startSipEdge(settings: SipEdgeSettings, services: Pick<Services,
       }
       case 'fallback': {
         const rung = await ringAll(req, res, route.uris);
-        if (rung !== 'answered') send(res, { status: 503 });
+        if (rung === 486 || rung === 480) send(res, { status: 503 });
         return;
       }
       case 'contacts': {
