@@ -1,4 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
+import type { CallRecord } from '../calls/call-record.js';
+import type { DirectoryStore } from '../directory/directory-store.js';
 import { z } from '../http/openapi.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
@@ -40,4 +42,10 @@ export type GreetingStore = VersionedStore<GreetingDoc, GreetingInput>;
 /** What the operator says on answering a call to the municipality: the stored greeting, else the region config's. */
 export async function operatorGreeting(greetings: Pick<GreetingStore, 'get'>, municipalityId: string, configured: string | undefined): Promise<string | undefined> {
   return (await greetings.get(municipalityId))?.doc.greeting ?? configured;
+}
+
+/** The greeting for this call: a call that overflowed into another queue is still a call to the municipality dialled, greeted in its name. */
+export async function callGreeting(greetings: Pick<GreetingStore, 'get'>, directory: Pick<DirectoryStore, 'getMunicipality'>, call: Pick<CallRecord, 'municipalityId' | 'overflowFrom'>): Promise<string | undefined> {
+  const calledId = call.overflowFrom ?? call.municipalityId;
+  return operatorGreeting(greetings, calledId, (await directory.getMunicipality(calledId))?.greeting);
 }

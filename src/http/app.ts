@@ -93,7 +93,7 @@ export function createHttpApp(deps: HttpDeps) {
   api
     .route('/queues', queueRoutes(deps))
     .route('/calls', callRoutes(deps))
-    .route('/calls', callControlRoutes({ callControl: deps.callControl.actions, directory: deps.directory, queue: deps.queue }))
+    .route('/calls', callControlRoutes({ callControl: deps.callControl.actions, directory: deps.directory, queue: deps.queue, greetings: deps.admin.greetings }))
     .route('/calls', callbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory, releaseCaller: deps.callControl.actions.releaseBookedCaller }))
     .route('/parks', parkRoutes({ control: deps.callControl.control, directory: deps.directory }))
     .route('/messages', messageRoutes({ messages: deps.callControl.messages }))

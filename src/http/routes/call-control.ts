@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { type GreetingStore, callGreeting } from '../../admin/greetings.js';
 import { CALL_CONTROL_STATES, type CallRecord, TRANSFER_MODES, TRANSFER_OUTCOMES } from '../../calls/call-record.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
@@ -98,7 +99,10 @@ const getControl = createRoute({
   tags: ['Call control'],
   summary: 'A call with what call control did to it: hold, transfer (target, outcome), recall, park, call-back',
   request: { params: CallIdParams },
-  responses: { 200: jsonResponse('The call', ControlledCallSchema), ...errors(400, 401, 403, 404) },
+  responses: {
+    200: jsonResponse('The call', ControlledCallSchema.extend({ greeting: z.string().optional().openapi({ description: 'What to say: the called municipality’s greeting, as the answer gave it' }) })),
+    ...errors(400, 401, 403, 404),
+  },
 });
 
 const listParked = createRoute({
@@ -118,7 +122,7 @@ const listParked = createRoute({
  * every action is checked and made in one Lua script (409 when the call's state does not allow
  * it, 403 when it is someone else's), then Asterisk follows (media/call-control/).
  */
-export function callControlRoutes(deps: { callControl: CallControl; directory: DirectoryStore; queue: Pick<CallQueue, 'get'> }) {
+export function callControlRoutes(deps: { callControl: CallControl; directory: DirectoryStore; queue: Pick<CallQueue, 'get'>; greetings: Pick<GreetingStore, 'get'> }) {
   const { callControl, directory } = deps;
   const router = apiRouter<AuthEnv>();
   router.use(requirePermission('calls:control'));
@@ -128,7 +132,8 @@ export function callControlRoutes(deps: { callControl: CallControl; directory: D
       const { callId } = c.req.valid('param');
       const call = await deps.queue.get(callId);
       if (!call) throw new AppError(404, 'call_not_found', `No call has the id ${callId}`);
-      return c.json(await view(call), 200);
+      // The greeting too, so a console reloaded mid-call still shows what to say.
+      return c.json({ ...(await view(call)), greeting: await callGreeting(deps.greetings, directory, call) }, 200);
     })
     .openapi(hold, async (c) => c.json(await view(await callControl.hold(c.req.valid('param').callId, c.get('principal').id)), 200))
     .openapi(unhold, async (c) => c.json(await view(await callControl.unhold(c.req.valid('param').callId, c.get('principal').id)), 200))

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { type GreetingStore, operatorGreeting } from '../../admin/greetings.js';
+import { type GreetingStore, callGreeting } from '../../admin/greetings.js';
 import { OperatorPhoneSchema, type OperatorAccountStore, ServedMunicipalitySchema } from '../../admin/operator-accounts.js';
 import type { CallRecord } from '../../calls/call-record.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
@@ -138,9 +138,7 @@ export function operatorRoutes(
   const answered = async (call: CallRecord | null) => {
     if (!call) return { call: null, message: 'No call is waiting in the queues you serve' };
     const municipality = await deps.directory.getMunicipality(call.municipalityId);
-    // A call that overflowed into another queue is still a call to the municipality dialled: greet in its name.
-    const called = call.overflowFrom ? await deps.directory.getMunicipality(call.overflowFrom) : municipality;
-    return { call: callView(call, municipality?.name), greeting: await operatorGreeting(deps.admin.greetings, called?.id ?? call.municipalityId, called?.greeting) };
+    return { call: callView(call, municipality?.name), greeting: await callGreeting(deps.admin.greetings, deps.directory, call) };
   };
 
   const router = apiRouter<AuthEnv>();

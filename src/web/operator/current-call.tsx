@@ -38,9 +38,11 @@ export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call
       <h2 id="call-heading">
         Samtal till {call.municipality.name} <span class="called">({call.calledNumberDisplay})</span>
       </h2>
-      <p class="greeting">
-        Säg: <q>{greeting ?? `${call.municipality.name} kommun, välkommen.`}</q>
-      </p>
+      {greeting && (
+        <p class="greeting">
+          Säg: <q>{greeting}</q>
+        </p>
+      )}
       <dl class="call-facts">
         <dt>Uppringare</dt>
         <dd>{call.callerDisplay}</dd>

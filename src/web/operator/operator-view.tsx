@@ -1,4 +1,4 @@
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { CallView } from '../../http/call-view.js';
 import type { ControlledCallView } from '../../http/routes/call-control.js';
 import type { SearchHitView } from '../../http/routes/directory.js';
@@ -23,7 +23,7 @@ const DEFAULT_SERVICE_LEVEL_SECONDS = 30;
 interface OperatorState {
   session: OperatorSessionView | null;
   queues: QueueView[];
-  call?: ControlledCallView;
+  call?: ControlledCallView & { greeting?: string };
   parked: ParkedCall[];
   recent: CallView[];
   fetchedAt: number;
@@ -55,8 +55,6 @@ export function OperatorView() {
   const { stale } = useEvents(() => state.reload());
   const { notice, setNotice, act } = useAction(state.reload);
   const [panel, setPanel] = useState<Panel>();
-  // The greeting comes with the answer only; kept per call for as long as the view lives.
-  const greetings = useRef(new Map<string, string>());
 
   const data = state.data;
   const call = data?.call;
@@ -64,7 +62,6 @@ export function OperatorView() {
 
   const answered = (result: AnsweredCallView) => {
     if (!result.call) return result.message ?? 'Ingen väntar.';
-    if (result.greeting) greetings.current.set(result.call.callId, result.greeting);
     return `Din telefon ringer: ${result.call.municipality.name}, ${result.call.callerDisplay}`;
   };
 
@@ -119,7 +116,7 @@ export function OperatorView() {
       <div class="columns">
         <div>
           {call ? (
-            <CurrentCall call={call} greeting={greetings.current.get(call.callId)} panel={panel} setPanel={setPanel} actions={actions} />
+            <CurrentCall call={call} greeting={call.greeting} panel={panel} setPanel={setPanel} actions={actions} />
           ) : (
             <section class="panel" aria-label="Inget samtal">
               <p>Inget samtal just nu.</p>
