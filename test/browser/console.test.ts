@@ -120,6 +120,40 @@ describe.sequential('operator console with a real call', () => {
   });
 });
 
+describe.sequential('park, retrieve and hang up from the keyboard', () => {
+  it('Alt+P parks the call, Enter on Hämta retrieves it to the operator’s phone, Alt+L hangs up', async () => {
+    await page.getByRole('link', { name: 'Telefonist' }).click();
+    const phone = await h.answeringPhone(2);
+    await fetch(`${lab.switchboard.url}/api/v1/operator/session`, { method: 'DELETE', headers: { authorization: `Bearer ${operatorToken}` } });
+    await page.getByLabel('Telefonens SIP-adress').fill(`sip:operator@127.0.0.1:${phone.localPort}`);
+    await page.getByLabel('Vännäs').check();
+    await page.getByLabel('Telefonens SIP-adress').press('Enter');
+    await page.getByText('Anna Telefonist').waitFor();
+    const caller = await h.caller('093514100', 30_000);
+    const { callId } = await h.firstWaiting('2460');
+    await page.locator(`tr[data-call-id="${callId}"]`).waitFor();
+
+    await page.keyboard.press('Alt+KeyN');
+    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
+    await page.getByRole('region', { name: /Samtal till Vännäs/ }).waitFor();
+    await page.keyboard.press('Alt+KeyP');
+    await h.callWhere(callId, 'parked', (c) => c.control === 'parked');
+    const retrieve = page.getByRole('button', { name: 'Hämta' });
+    await retrieve.waitFor();
+    await screenshot(page, '08-parked');
+
+    await retrieve.focus();
+    await page.keyboard.press('Enter');
+    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op2`]);
+    await page.getByRole('region', { name: /Samtal till Vännäs/ }).waitFor();
+    await page.keyboard.press('Alt+KeyL');
+    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({ outcome: 'answered' });
+    await page.getByText('Inget samtal just nu.').waitFor();
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect((await phone.done).stats).toMatchObject({ successful: 2, failed: 0 });
+  });
+});
+
 describe.sequential('live updates after a network drop', () => {
   it('says the view is stale, reconnects with ?since= and shows what happened meanwhile', async () => {
     // Every events socket goes through here; from the second on, the "network" is down until released.
@@ -131,14 +165,14 @@ describe.sequential('live updates after a network drop', () => {
       if (sockets.length > 1) await networkBack;
       socket.connectToServer();
     });
-    // Leaving the wallboard opens the operator view's socket, through the route.
-    await page.getByRole('link', { name: 'Telefonist' }).click();
+    // Reloaded, the page opens its events socket anew, through the route.
+    await page.reload();
     await page.getByText('Anna Telefonist').waitFor();
     await eventually(async () => sockets[0], { what: 'the console’s events socket' });
 
     await sockets[0]!.close();
     await page.getByText(/Anslutningen till växeln bröts/).waitFor();
-    await screenshot(page, '10-stale');
+    await screenshot(page, '11-stale');
     // Meanwhile the operator's state changes (from another tab, say).
     const pause = await fetch(`${lab.switchboard.url}/api/v1/operator/pause`, {
       method: 'POST',
@@ -152,7 +186,7 @@ describe.sequential('live updates after a network drop', () => {
     release();
     await expect.poll(() => page.locator('.status-bar').textContent()).toContain('Lunch');
     await expect.poll(() => page.getByText(/Anslutningen till växeln bröts/).count()).toBe(0);
-    await screenshot(page, '11-caught-up');
+    await screenshot(page, '12-caught-up');
   });
 });
 
@@ -164,7 +198,7 @@ describe('admin pages', () => {
     await admin.getByRole('heading', { name: 'Administration – Vännäs' }).waitFor();
     expect(await admin.getByLabel('Kommun', { exact: true }).count()).toBe(0);
     await admin.getByRole('cell', { name: 'Karin Lind', exact: true }).waitFor();
-    await expectAccessible(admin, '08-admin');
+    await expectAccessible(admin, '09-admin');
 
     const csv = 'kind;givenName;familyName;phoneNumbers\nperson;Per;Ek;0935-141 23\nperson;Eva;;12\n';
     await admin.getByLabel('Fil (CSV, UTF-8)').setInputFiles({ name: 'katalog.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
@@ -174,8 +208,8 @@ describe('admin pages', () => {
     expect(await problems.textContent()).toContain('phoneNumbers');
     expect(await problems.locator('tbody td').first().textContent()).toBe('3');
     expect(await admin.getByRole('button', { name: 'Importera' }).isDisabled()).toBe(true);
-    await expectAccessible(admin, '09-admin-import-problems');
-    await screenshot(admin, '09-admin-import-problems');
+    await expectAccessible(admin, '10-admin-import-problems');
+    await screenshot(admin, '10-admin-import-problems');
     await admin.close();
   });
 });
