@@ -25,8 +25,8 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
   }
 
   /** The arrival path (menu, direct dial, closed, queue, overflow) is media/arrival/'s. */
-  async function callerArrived(client: Client, channel: Channel, dialled: string, resumed = false): Promise<void> {
-    const queued = await arrival.callerArrived(client, channel, dialled, { resumed });
+  async function callerArrived(client: Client, channel: Channel, dialled: string, resumed = false, edgeReason?: string): Promise<void> {
+    const queued = await arrival.callerArrived(client, channel, dialled, { resumed, edgeReason });
     // The caller may have hung up while we were setting up; their StasisEnd then found nothing to end.
     if (queued && endedChannels.has(channel.id)) await endCall(client, channel.id, 'caller hung up during set-up');
   }
@@ -82,7 +82,7 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
           if (first === OPERATOR_LEG_ARG && second) return operatorAnswered(client, channel, second);
           if ((first === TRANSFER_LEG_ARG || first === CALLBACK_LEG_ARG) && second) return control.legAnswered(client, channel, first, second);
           if (first === EXTENSION_LEG_ARG && second) return arrival.extensionAnswered(client, channel, second);
-          return callerArrived(client, channel, first ?? channel.dialplan.exten);
+          return callerArrived(client, channel, first ?? channel.dialplan.exten, false, second);
         }),
       );
       client.on('StasisEnd', (_event, channel: Channel) =>

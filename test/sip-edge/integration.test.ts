@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localActor } from '../../src/auth/token-store.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { runSipp, SCENARIOS, startSipp } from '../support/sipp.js';
 
@@ -18,6 +20,12 @@ interface QueueView {
   calls: { callId: string }[];
 }
 
+const PHONE_REGISTER = resolve(import.meta.dirname, '../sipp/phone-register.xml');
+const PHONE_BUSY = resolve(import.meta.dirname, '../sipp/phone-busy.xml');
+/** Phones play from 127.0.0.3 (a phone network); the trunk is 127.0.0.1. */
+const PHONE_IP = '127.0.0.3';
+const PASSWORD = 'integration-phone-secret';
+
 describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
   let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 
@@ -28,7 +36,7 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
         realm: 'regionvaxel',
         // SIPp on 127.0.0.1 is the trunk; 127.0.0.2 plays a stranger.
         trunkSources: ['127.0.0.1'],
-        phoneNetworks: [],
+        phoneNetworks: [`${PHONE_IP}/32`],
         trunkHost: undefined,
         fallbackNumbers: [],
       },
@@ -46,6 +54,25 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
     const caller = await startSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: '093514100', vars: { hangup_after_ms: '4000' }, timeoutMs: 30_000 });
     await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls[0], { what: 'the call waiting in Vännäs\'s queue' });
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  });
+
+  it('a phone registers with digest auth; a trunk call to its direct number rings it, and busy sends the call to the queue as busy', async () => {
+    await lab.switchboard.admin.extensions.create(
+      { extension: '2460123', displayName: 'Handläggare', municipalityId: '2460', directNumber: '0935-141 23', password: PASSWORD },
+      localActor('sip-edge integration test'),
+    );
+    const registered = await runSipp({ scenarioFile: PHONE_REGISTER, remote: DRACHTIO_SIP, localIp: PHONE_IP, extraArgs: ['-au', '2460123', '-ap', PASSWORD], timeoutMs: 15_000 });
+    expect(registered.stats).toMatchObject({ successful: 1, failed: 0 });
+    const phonePort = Number(/:(\d+)>/.exec((await lab.switchboard.redis.zRange(lab.switchboard.keys.contacts('2460123'), 0, -1))[0] ?? '')?.[1]);
+    expect(phonePort).toBeGreaterThan(0);
+
+    const busy = await startSipp({ scenarioFile: PHONE_BUSY, localIp: PHONE_IP, localPort: phonePort, calls: 1, timeoutMs: 30_000 });
+    const caller = await startSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: '093514123', vars: { hangup_after_ms: '4000' }, timeoutMs: 30_000 });
+    const waiting = await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls[0], { what: 'the busy direct call waiting' });
+    const { body: record } = await lab.api<{ reason: string; extension?: string }>('GET', `/api/v1/calls/${encodeURIComponent(waiting.callId)}`);
+    expect(record).toMatchObject({ reason: 'extension-busy', extension: '2460123' });
+    expect((await busy.done).stats).toMatchObject({ successful: 1 });
+    await caller.done;
   });
 
   it('a call from an unknown source is refused', async () => {

@@ -1,4 +1,5 @@
 import type { Channel, Client } from 'ari-client';
+import { z } from 'zod';
 import type { QueueReason } from '../../calls/call-record.js';
 import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
 import type { RegionConfig } from '../../config/region-schema.js';
@@ -14,6 +15,9 @@ import { createAnnouncements } from './announcements.js';
 import type { CallerMedia } from './caller-media.js';
 import { callIdOfExtensionLeg, type DirectDial } from './direct-dial.js';
 import { chooseMunicipality } from './regional-menu.js';
+
+/** What the SIP edge says (X-Reason, the second Stasis argument) when it already rang a direct number's phones. */
+const EdgeReason = z.enum(['extension-busy', 'extension-no-answer', 'extension-not-registered']);
 
 export interface ArrivalDeps {
   region: RegionConfig;
@@ -131,7 +135,7 @@ export function createArrival(deps: ArrivalDeps) {
      * A caller entered the Stasis app. Returns true when the call was put in a queue (the
      * caller may have hung up meanwhile: the call flow checks and ends it then).
      */
-    async callerArrived(client: Client, channel: Channel, dialled: string, { resumed = false } = {}): Promise<boolean> {
+    async callerArrived(client: Client, channel: Channel, dialled: string, { resumed = false, edgeReason }: { resumed?: boolean; edgeReason?: string | undefined } = {}): Promise<boolean> {
       const callId = channel.id;
       if (resumed && (await directDial.isTalking(client, callId))) return false;
       const callLog = log.child({ callId, dialled, caller: channel.caller.number });
@@ -151,6 +155,9 @@ export function createArrival(deps: ArrivalDeps) {
         const fields = choice.chosen ? {} : { reasonDetail: 'no choice in the menu' };
         return enqueue(client, channel, { municipalityId: choice.municipalityId, calledNumber, reason: 'regional-number', fields });
       }
+      // The SIP edge already rang the extension's phones (sip-edge/edge.ts): to the queue with its reason.
+      const rungByEdge = EdgeReason.safeParse(edgeReason);
+      if (rungByEdge.success) return enqueue(client, channel, { municipalityId: route.municipalityId, calledNumber, reason: rungByEdge.data, fields: { extension: route.extension } });
       const result = await directDial.ring(client, channel, route.extension, callerNumber(channel), () => media.hasLeft(callId));
       if (result.answered || 'callerGone' in result) return false;
       callLog.info({ extension: route.extension, reason: result.reason, detail: result.detail }, 'direct-dial number not taken; to the queue');
