@@ -46,6 +46,7 @@ export function CsvImport({ municipalityId }: { municipalityId: string }) {
     setReport(undefined);
     setProblems([]);
     setMessage('');
+    setProgress({ phase: 'uploading', ratio: 0 });
     const query = new URLSearchParams({ municipality: municipalityId, mode, dryRun: String(dryRun) });
     upload(`/api/v1${TARGETS[target].path}?${query}`, file, setProgress).then(
       (r) => {
@@ -59,7 +60,6 @@ export function CsvImport({ municipalityId }: { municipalityId: string }) {
         setMessage(problemText(e));
       },
     );
-    setProgress({ phase: 'uploading', ratio: 0 });
   };
   const busy = progress !== undefined && !report && !message;
 

@@ -19,7 +19,10 @@ export function DirectorySearch({ id, label, inputRef, onChoose }: { id: string;
 
   useEffect(() => {
     const q = query.trim();
-    if (q.length < 2) return setHits([]);
+    if (q.length < 2) {
+      setHits([]);
+      return;
+    }
     // A newer query supersedes this one: its answer is dropped if it comes later.
     let current = true;
     const timer = setTimeout(() => {
