@@ -31,7 +31,7 @@ export interface EdgeSrf {
   request(uri: string, opts: { method: 'OPTIONS' }, callback: (err: unknown, sent?: { on(event: 'response', listener: () => void): void }) => void): void;
   createUAC(uri: string, opts: { localSdp: string; headers: Record<string, string> }, progress: { cbRequest: (err: unknown, sent?: { cancel(): void }) => void }): Promise<EdgeDialog>;
   createUAS(req: EdgeRequest, res: EdgeResponse, opts: { localSdp: string }): Promise<EdgeDialog>;
-  createB2BUA(req: EdgeRequest, res: EdgeResponse, uri: string, opts: { headers: Record<string, string>; localSdpB: string }): Promise<unknown>;
+  createB2BUA(req: EdgeRequest, res: EdgeResponse, uri: string, opts: { headers: Record<string, string>; localSdpB: string; passFailure?: boolean }): Promise<unknown>;
 }
 
 export const createSrf = (): EdgeSrf => new Srf() as unknown as EdgeSrf;

@@ -5,7 +5,7 @@ import { createSrf, type EdgeRequest as Req, type EdgeResponse as Res, type Edge
 import { createMediaNodePool, MEDIA_NODE_TIMING } from './media-nodes/media-node-pool.js';
 import { createNonces } from './registrar/digest.js';
 import { register, type RegistrarDeps } from './registrar/register.js';
-import { type EdgeRoute, isEmergency, routeInvite, toSwitchboard, type EdgeRoutingDeps } from './routing/route-invite.js';
+import { type EdgeRoute, fallback, isEmergency, routeInvite, toSwitchboard, type EdgeRoutingDeps } from './routing/route-invite.js';
 import { createAuthFailures } from './security/auth-failures.js';
 import { authenticate, type AuthDeps, type SipReply } from './security/authenticate.js';
 import { createScreen } from './security/screen.js';
@@ -134,7 +134,14 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
       case 'reject':
         return send(res, { status: route.status });
       case 'media':
-        await srf.createB2BUA(req, res, route.uri, { headers: route.headers, localSdpB: req.body });
+        try {
+          await srf.createB2BUA(req, res, route.uri, { headers: route.headers, localSdpB: req.body, passFailure: false });
+        } catch (error) {
+          // 487: the caller gave up. Otherwise the node failed between two pings: the fallback answers instead.
+          if ((error as { status?: number }).status === 487) return;
+          callLog.warn({ node: route.uri, status: (error as { status?: number }).status }, 'media node refused the call; to the fallback');
+          await carryOut(req, res, fallback(routing), callLog);
+        }
         return;
       case 'trunk': {
         const id = route.callerId && { From: `<sip:${route.callerId}@${settings.realm}>`, 'P-Asserted-Identity': `<sip:${route.callerId}@${settings.realm}>` };

@@ -10,7 +10,7 @@ import { inviteText, registerText, sipRequest } from './sip-text.js';
  */
 type Handler = (req: EdgeRequest, res: EdgeResponse) => void | Promise<void>;
 
-function fakeSrf({ uacFails = 486 }: { uacFails?: number } = {}) {
+function fakeSrf({ uacFails = 486, mediaFails }: { uacFails?: number; mediaFails?: number } = {}) {
   const handlers: Record<string, Handler> = {};
   const listeners: Record<string, ((err: unknown, detail: string) => void)[]> = {};
   const b2bua: { uri: string; headers: Record<string, string> }[] = [];
@@ -31,6 +31,7 @@ function fakeSrf({ uacFails = 486 }: { uacFails?: number } = {}) {
     createUAS: async () => ({}) as EdgeDialog,
     createB2BUA: async (_req, _res, uri, opts) => {
       b2bua.push({ uri, headers: opts.headers });
+      if (mediaFails) throw Object.assign(new Error('refused'), { status: mediaFails });
       return {};
     },
   };
@@ -71,7 +72,7 @@ describe('the SIP edge wired to drachtio-srf', () => {
     vi.useRealTimers();
   });
 
-  function started(options?: { uacFails?: number }) {
+  function started(options?: { uacFails?: number; mediaFails?: number }) {
     const fake = fakeSrf(options);
     const edge = startSipEdge(settings, services, fake.srf);
     fake.connect();
@@ -117,6 +118,15 @@ describe('the SIP edge wired to drachtio-srf', () => {
     await deliver(handlers.invite, inviteText(DIRECT), '192.0.2.10');
     expect(uac).toEqual(['sip:2460123@10.20.0.7:5060']);
     expect(b2bua).toEqual([{ uri: `sip:${DIRECT}@ast-a:5080`, headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'extension-busy' } }]);
+    edge.stop();
+  });
+
+  it('when the media node refuses the call (it died between pings), rings the fallback numbers', async () => {
+    const { handlers, b2bua, uac, edge } = started({ mediaFails: 503 });
+    vi.advanceTimersByTime(MEDIA_NODE_TIMING.pingEveryMs);
+    await deliver(handlers.invite, inviteText('+4693514100'), '192.0.2.10');
+    expect(b2bua.map((b) => b.uri)).toEqual(['sip:+4693514100@ast-a:5080']);
+    expect(uac).toEqual(['sip:+46701110001@carrier.example:5060']);
     edge.stop();
   });
 
