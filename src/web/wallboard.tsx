@@ -1,7 +1,7 @@
 import type { MunicipalityView } from '../http/routes/municipalities.js';
 import type { QueueView } from '../http/routes/queues.js';
 import type { MunicipalityStatisticsView } from '../http/routes/statistics.js';
-import { get } from './api.js';
+import { ApiError, get } from './api.js';
 import { useEvents } from './events.js';
 import { LEVEL_TEXT, duration, percent, useNow, waitLevel } from './format.js';
 import { HourlyChart } from './hourly-chart.js';
@@ -16,10 +16,13 @@ function todayInStockholm(): { from: string; to: string } {
   return { from, to: next.toISOString().slice(0, 10) };
 }
 
+/** Today's figures of every municipality the token may read (a municipality admin: their own). */
 async function loadToday(): Promise<MunicipalityStatisticsView[]> {
   const { municipalities } = await get<{ municipalities: MunicipalityView[] }>('/municipalities');
   const range = new URLSearchParams({ ...todayInStockholm(), groupBy: 'hour' });
-  return Promise.all(municipalities.map((m) => get<MunicipalityStatisticsView>(`/statistics/municipalities/${m.id}?${range}`)));
+  const readable = (e: unknown) => (e instanceof ApiError && e.status === 403 ? undefined : Promise.reject(e));
+  const figures = await Promise.all(municipalities.map((m) => get<MunicipalityStatisticsView>(`/statistics/municipalities/${m.id}?${range}`).catch(readable)));
+  return figures.filter((f) => f !== undefined);
 }
 
 /**

@@ -136,6 +136,19 @@ describe.sequential('park, retrieve and hang up from the keyboard', () => {
     await page.keyboard.press('Alt+KeyN');
     await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
     await page.getByRole('region', { name: /Samtal till Vännäs/ }).waitFor();
+
+    // A message for Karin, found in the directory, without leaving the keyboard.
+    await page.keyboard.press('Alt+KeyM');
+    await page.keyboard.type('karin');
+    await page.getByRole('option', { name: /Karin Lind/ }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Meddelande', { exact: true }).fill('Ring tillbaka om bygglovet');
+    await expectAccessible(page, '08-message-form');
+    await page.getByLabel('Meddelande', { exact: true }).press('Control+Enter');
+    await page.getByText('Meddelandet sparat').waitFor();
+    const messages = await lab.api<{ messages: { text: string; callerNumber: string; callId: string }[] }>('GET', '/api/v1/messages?municipality=2460');
+    expect(messages.body.messages[0]).toMatchObject({ text: 'Ring tillbaka om bygglovet', callId });
+
     await page.keyboard.press('Alt+KeyP');
     await h.callWhere(callId, 'parked', (c) => c.control === 'parked');
     const retrieve = page.getByRole('button', { name: 'Hämta' });

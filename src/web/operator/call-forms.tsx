@@ -25,7 +25,7 @@ export function MessageForm({ call, onSend }: { call: ControlledCallView; onSend
     onSend({ entryId: recipient.entry.id, callerName: callerName || undefined, callerNumber: callerNumber || undefined, text, callId: call.callId });
   };
   return (
-    <form ref={ref} class="panel-body" onSubmit={submit} aria-label="Meddelande">
+    <form ref={ref} class="panel-body" onSubmit={submit} aria-label="Ta ett meddelande">
       <DirectorySearch id="message-search" label="Till (sök i katalogen)" onChoose={setRecipient} />
       <p role="status">{recipient ? `Till: ${recipient.entry.name}${recipient.absence ? ` (${absenceText(recipient.absence)})` : ''}` : 'Välj mottagare'}</p>
       <label for="message-caller-name">Uppringarens namn</label>
@@ -33,7 +33,16 @@ export function MessageForm({ call, onSend }: { call: ControlledCallView; onSend
       <label for="message-caller-number">Uppringarens nummer</label>
       <input id="message-caller-number" value={callerNumber} onInput={(e) => setCallerNumber(e.currentTarget.value)} />
       <label for="message-text">Meddelande</label>
-      <textarea id="message-text" required maxLength={2000} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+      {/* Enter is a new line here; Ctrl+Enter sends, so the form needs no mouse. */}
+      <textarea
+        id="message-text"
+        required
+        maxLength={2000}
+        value={text}
+        aria-keyshortcuts="Control+Enter"
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => e.ctrlKey && e.key === 'Enter' && e.currentTarget.form?.requestSubmit()}
+      />
       <button type="submit" disabled={!recipient}>
         Spara meddelandet
       </button>

@@ -11,7 +11,7 @@ export const SHORTCUTS = [
   { code: 'KeyH', key: 'Alt+H', action: 'hold', text: 'Vänteläge på/av' },
   { code: 'KeyP', key: 'Alt+P', action: 'park', text: 'Parkera samtalet' },
   { code: 'KeyL', key: 'Alt+L', action: 'hangup', text: 'Lägg på' },
-  { code: 'KeyM', key: 'Alt+M', action: 'message', text: 'Ta ett meddelande' },
+  { code: 'KeyM', key: 'Alt+M', action: 'message', text: 'Ta ett meddelande (Ctrl+Enter sparar)' },
   { code: 'KeyU', key: 'Alt+U', action: 'callback', text: 'Boka återuppringning' },
   { code: 'KeyR', key: 'Alt+R', action: 'ready', text: 'Redo' },
   { code: 'KeyS', key: 'Alt+S', action: 'pause', text: 'Paus' },
