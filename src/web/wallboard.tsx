@@ -31,7 +31,13 @@ async function loadToday(): Promise<MunicipalityStatisticsView[]> {
  * calls count in statistics).
  */
 export function Wallboard() {
-  const queues = useData(() => get<{ queues: QueueView[] }>('/queues').then((r) => ({ queues: r.queues, fetchedAt: Date.now() })));
+  // A municipality admin may not read queues (403): their wall shows the day's figures only.
+  const queues = useData(() =>
+    get<{ queues: QueueView[] }>('/queues').then(
+      (r) => ({ queues: r.queues, fetchedAt: Date.now() }),
+      (e: unknown) => (e instanceof ApiError && e.status === 403 ? { queues: [], fetchedAt: Date.now() } : Promise.reject(e)),
+    ),
+  );
   const today = useData(loadToday);
   const { stale } = useEvents((event) => {
     queues.reload();
@@ -56,14 +62,18 @@ export function Wallboard() {
                 <dd class="big" data-figure="service-level">
                   {percent(stats.total.serviceLevel)}
                 </dd>
-                <dt>Väntar nu</dt>
-                <dd class={`big level-${level}`} data-figure="waiting">
-                  {queue?.waitingCount ?? 0}
-                </dd>
-                <dt>Längsta väntan</dt>
-                <dd>
-                  {duration(longest)} – {LEVEL_TEXT[level]}
-                </dd>
+                {queue && (
+                  <>
+                    <dt>Väntar nu</dt>
+                    <dd class={`big level-${level}`} data-figure="waiting">
+                      {queue.waitingCount}
+                    </dd>
+                    <dt>Längsta väntan</dt>
+                    <dd>
+                      {duration(longest)} – {LEVEL_TEXT[level]}
+                    </dd>
+                  </>
+                )}
                 <dt>Besvarade i dag</dt>
                 <dd data-figure="answered">{stats.total.answered}</dd>
                 <dt>Avbrutna i dag</dt>

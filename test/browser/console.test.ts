@@ -212,6 +212,12 @@ describe('admin pages', () => {
     expect(await admin.getByLabel('Kommun', { exact: true }).count()).toBe(0);
     await admin.getByRole('cell', { name: 'Karin Lind', exact: true }).waitFor();
     await expectAccessible(admin, '09-admin');
+    // Their wallboard: their own municipality's day, without the queues they may not read.
+    await admin.getByRole('link', { name: 'Väggtavla' }).click();
+    await admin.locator('[data-municipality="2460"] [data-figure="answered"]').waitFor();
+    expect(await admin.locator('.wall-card').count()).toBe(1);
+    expect(await admin.locator('.stale').count()).toBe(0);
+    await admin.getByRole('link', { name: 'Administration' }).click();
 
     const csv = 'kind;givenName;familyName;phoneNumbers\nperson;Per;Ek;0935-141 23\nperson;Eva;;12\n';
     await admin.getByLabel('Fil (CSV, UTF-8)').setInputFiles({ name: 'katalog.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
