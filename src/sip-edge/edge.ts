@@ -65,7 +65,9 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
   };
 
   srf.connect({ ...settings.drachtio, enablePing: true, reconnect: { retryMaxDelay: 10_000 } });
-  srf.on('connect', (_err: unknown, hostport: string) => {
+  srf.on('connect', (err: unknown, hostport: string) => {
+    // drachtio-server answers a wrong secret on the connect event itself.
+    if (err) return log.error({ err }, 'SIP edge: drachtio-server refused the connection (DRACHTIO_SECRET?)');
     state.connected = true;
     log.info({ hostport }, 'SIP edge connected to drachtio-server');
   });
@@ -179,7 +181,8 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
     });
     const timer = setTimeout(stopRinging, RING_MS);
     const legs = uris.map((uri) =>
-      srf.createUAC(uri, { localSdp: req.body, headers: { From: req.get('from') ?? '' } }, {
+      // The caller's From without its tag: each leg is a new dialog with a tag of its own.
+      srf.createUAC(uri, { localSdp: req.body, headers: { From: (req.get('from') ?? '').replace(/;\s*tag=[^;]*/i, '') } }, {
         cbRequest: (_err, sent) => void (sent && outgoing.push(sent)),
       }),
     );

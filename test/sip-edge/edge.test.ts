@@ -15,6 +15,7 @@ function fakeSrf({ uacFails = 486, mediaFails }: { uacFails?: number; mediaFails
   const listeners: Record<string, ((err: unknown, detail: string) => void)[]> = {};
   const b2bua: { uri: string; headers: Record<string, string> }[] = [];
   const uac: string[] = [];
+  const uacFrom: string[] = [];
   const srf: EdgeSrf = {
     connect: () => undefined,
     disconnect: () => undefined,
@@ -24,8 +25,9 @@ function fakeSrf({ uacFails = 486, mediaFails }: { uacFails?: number; mediaFails
     invite: (h) => void (handlers.invite = h),
     // Every media node answers its OPTIONS ping.
     request: (_uri, _opts, callback) => callback(null, { on: (_event, listener) => listener() }),
-    createUAC: async (uri) => {
+    createUAC: async (uri, opts) => {
       uac.push(uri);
+      uacFrom.push(opts.headers.From ?? '');
       throw Object.assign(new Error('busy'), { status: uacFails });
     },
     createUAS: async () => ({}) as EdgeDialog,
@@ -35,7 +37,7 @@ function fakeSrf({ uacFails = 486, mediaFails }: { uacFails?: number; mediaFails
       return {};
     },
   };
-  return { srf, handlers, b2bua, uac, connect: () => listeners.connect?.forEach((l) => l(null, '127.0.0.1:9022')) };
+  return { srf, handlers, b2bua, uac, uacFrom, connect: () => listeners.connect?.forEach((l) => l(null, '127.0.0.1:9022')) };
 }
 
 async function deliver(handler: Handler | undefined, lines: string[], source: string): Promise<number[]> {
@@ -113,10 +115,12 @@ describe('the SIP edge wired to drachtio-srf', () => {
   });
 
   it('rings a direct number\'s phone, and on busy sends the call to the switchboard saying so', async () => {
-    const { handlers, b2bua, uac, edge } = started({ uacFails: 486 });
+    const { handlers, b2bua, uac, uacFrom, edge } = started({ uacFails: 486 });
     vi.advanceTimersByTime(MEDIA_NODE_TIMING.pingEveryMs);
     await deliver(handlers.invite, inviteText(DIRECT), '192.0.2.10');
     expect(uac).toEqual(['sip:2460123@10.20.0.7:5060']);
+    // The phone sees who calls, in a dialog of its own (the caller's tag is not reused).
+    expect(uacFrom).toEqual(['<sip:+46701234567@carrier>']);
     expect(b2bua).toEqual([{ uri: `sip:${DIRECT}@ast-a:5080`, headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'extension-busy' } }]);
     edge.stop();
   });
