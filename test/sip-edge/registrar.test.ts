@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sipDigestHa1 } from '../../src/admin/extensions.js';
+import { createAdminStores } from '../../src/admin/index.js';
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import { localActor } from '../../src/auth/token-store.js';
+import { loadRegionConfig } from '../../src/config/load-region.js';
 import { createContactStore } from '../../src/extensions/contact-store.js';
 import { createNonces, NONCE_LIFETIME_MS, parseDigest } from '../../src/sip-edge/registrar/digest.js';
 import { register, type RegistrarDeps } from '../../src/sip-edge/registrar/register.js';
@@ -59,6 +63,20 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
     const all = await register(sipRequest(registerText(EXT, { contact: '*', expires: 0, authorization: answer(first) })), d);
     expect(all).toEqual({ status: 200 });
     expect(await d.contacts.contacts(EXT)).toEqual([]);
+  });
+
+  it('authenticates against the HA1 the admin API stored for the extension (and only with its password)', async () => {
+    const region = await loadRegionConfig('config/region.yaml');
+    const admin = createAdminStores(ctx.redis, ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }), region);
+    await admin.extensions.create({ extension: '2460150', displayName: 'Reception', municipalityId: '2460', password: 'stored-by-the-admin-api' }, localActor('registrar test'));
+    const d = { ...deps(), credentials: (ext: string) => admin.extensions.sipCredentials(ext) };
+    const challenged = await register(sipRequest(registerText('2460150')), d);
+    const header = challenged.headers!['WWW-Authenticate']!;
+    const wrong = await register(sipRequest(registerText('2460150', { authorization: answer(header, { username: '2460150', password: PASSWORD }) })), d);
+    expect(wrong).toEqual({ status: 403 });
+    const right = await register(sipRequest(registerText('2460150', { authorization: answer(header, { username: '2460150', password: 'stored-by-the-admin-api' }) })), d);
+    expect(right.status).toBe(200);
+    expect(await d.contacts.contacts('2460150')).toEqual(['sip:2460150@10.20.0.5:5062']);
   });
 
   it('a binding is stored with its expiry (the shortest lifetime granted is 60 s)', async () => {
