@@ -120,22 +120,30 @@ describe.sequential('operator console with a real call', () => {
   });
 });
 
+/**
+ * The operator logs in again with a fresh SIPp phone (taking `calls` calls), a citizen calls
+ * Vännäs, and Alt+N answers: the call is bridged with the phone.
+ */
+async function answeredWithNewPhone(calls: number) {
+  await page.getByRole('link', { name: 'Telefonist' }).click();
+  const phone = await h.answeringPhone(calls);
+  await fetch(`${lab.switchboard.url}/api/v1/operator/session`, { method: 'DELETE', headers: { authorization: `Bearer ${operatorToken}` } });
+  await page.getByLabel('Telefonens SIP-adress').fill(`sip:operator@127.0.0.1:${phone.localPort}`);
+  await page.getByLabel('Vännäs').check();
+  await page.getByLabel('Telefonens SIP-adress').press('Enter');
+  await page.getByText('Anna Telefonist').waitFor();
+  const caller = await h.caller('093514100', 30_000);
+  const { callId } = await h.firstWaiting('2460');
+  await page.locator(`tr[data-call-id="${callId}"]`).waitFor();
+  await page.keyboard.press('Alt+KeyN');
+  await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
+  await page.getByRole('region', { name: /Samtal till Vännäs/ }).waitFor();
+  return { phone, caller, callId };
+}
+
 describe.sequential('park, retrieve and hang up from the keyboard', () => {
   it('Alt+P parks the call, Enter on Hämta retrieves it to the operator’s phone, Alt+L hangs up', async () => {
-    await page.getByRole('link', { name: 'Telefonist' }).click();
-    const phone = await h.answeringPhone(2);
-    await fetch(`${lab.switchboard.url}/api/v1/operator/session`, { method: 'DELETE', headers: { authorization: `Bearer ${operatorToken}` } });
-    await page.getByLabel('Telefonens SIP-adress').fill(`sip:operator@127.0.0.1:${phone.localPort}`);
-    await page.getByLabel('Vännäs').check();
-    await page.getByLabel('Telefonens SIP-adress').press('Enter');
-    await page.getByText('Anna Telefonist').waitFor();
-    const caller = await h.caller('093514100', 30_000);
-    const { callId } = await h.firstWaiting('2460');
-    await page.locator(`tr[data-call-id="${callId}"]`).waitFor();
-
-    await page.keyboard.press('Alt+KeyN');
-    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
-    await page.getByRole('region', { name: /Samtal till Vännäs/ }).waitFor();
+    const { phone, caller, callId } = await answeredWithNewPhone(2);
 
     // A message for Karin, found in the directory, without leaving the keyboard.
     await page.keyboard.press('Alt+KeyM');
@@ -167,6 +175,31 @@ describe.sequential('park, retrieve and hang up from the keyboard', () => {
   });
 });
 
+describe.sequential('attended transfer from the keyboard', () => {
+  it('Shift+Enter on a hit rings the extension while the caller waits; Slutför koppling bridges them', async () => {
+    const { phone, caller, callId } = await answeredWithNewPhone(1);
+    const extensionPhone = await h.answeringPhone(1, 4_000);
+    await h.bindExtension('2460100', extensionPhone.localPort);
+    await page.keyboard.press('Alt+KeyK');
+    await page.keyboard.type('bygglov');
+    await page.getByRole('option', { name: /Karin Lind/ }).waitFor();
+    await page.keyboard.press('Shift+Enter');
+
+    await h.bridgeWith(`${callId}-talk`, [`${callId}-op1`, `${callId}-xfer1`]);
+    await h.bridgeWith(`${callId}-hold`, [callId]);
+    const complete = page.getByRole('button', { name: 'Slutför koppling' });
+    await complete.waitFor();
+    await screenshot(page, '09-consulting');
+    await complete.focus();
+    await page.keyboard.press('Enter');
+    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-xfer1`]);
+    expect(await h.record(callId)).toMatchObject({ control: 'transferred', transferMode: 'attended' });
+    await page.getByText('Inget samtal just nu.').waitFor();
+    await h.callWhere(callId, 'ended', (c) => c.state === 'ended');
+    for (const sipp of [phone, caller, extensionPhone]) expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  });
+});
+
 describe.sequential('live updates after a network drop', () => {
   it('says the view is stale, reconnects with ?since= and shows what happened meanwhile', async () => {
     // Every events socket goes through here; from the second on, the "network" is down until released.
@@ -185,7 +218,7 @@ describe.sequential('live updates after a network drop', () => {
 
     await sockets[0]!.close();
     await page.getByText(/Anslutningen till växeln bröts/).waitFor();
-    await screenshot(page, '11-stale');
+    await screenshot(page, '12-stale');
     // Meanwhile the operator's state changes (from another tab, say).
     const pause = await fetch(`${lab.switchboard.url}/api/v1/operator/pause`, {
       method: 'POST',
@@ -199,7 +232,7 @@ describe.sequential('live updates after a network drop', () => {
     release();
     await expect.poll(() => page.locator('.status-bar').textContent()).toContain('Lunch');
     await expect.poll(() => page.getByText(/Anslutningen till växeln bröts/).count()).toBe(0);
-    await screenshot(page, '12-caught-up');
+    await screenshot(page, '13-caught-up');
   });
 });
 
@@ -211,7 +244,7 @@ describe('admin pages', () => {
     await admin.getByRole('heading', { name: 'Administration – Vännäs' }).waitFor();
     expect(await admin.getByLabel('Kommun', { exact: true }).count()).toBe(0);
     await admin.getByRole('cell', { name: 'Karin Lind', exact: true }).waitFor();
-    await expectAccessible(admin, '09-admin');
+    await expectAccessible(admin, '10-admin');
     // Their wallboard: their own municipality's day, without the queues they may not read.
     await admin.getByRole('link', { name: 'Väggtavla' }).click();
     await admin.locator('[data-municipality="2460"] [data-figure="answered"]').waitFor();
@@ -227,8 +260,8 @@ describe('admin pages', () => {
     expect(await problems.textContent()).toContain('phoneNumbers');
     expect(await problems.locator('tbody td').first().textContent()).toBe('3');
     expect(await admin.getByRole('button', { name: 'Importera' }).isDisabled()).toBe(true);
-    await expectAccessible(admin, '10-admin-import-problems');
-    await screenshot(admin, '10-admin-import-problems');
+    await expectAccessible(admin, '11-admin-import-problems');
+    await screenshot(admin, '11-admin-import-problems');
     await admin.close();
   });
 });
