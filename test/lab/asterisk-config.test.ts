@@ -34,7 +34,8 @@ describe('renderAsteriskConfig with the project templates (dialplans/)', () => {
     expect(files).toEqual(expect.arrayContaining(['asterisk.conf', 'pjsip.conf', 'extensions.conf', 'ari.conf', 'http.conf', 'modules.conf']));
     for (const file of files) expect(await readFile(join(outDir, file), 'utf8')).not.toMatch(/\{\{/);
     expect(await readFile(join(outDir, 'pjsip.conf'), 'utf8')).toMatch(/^bind = 127\.0\.0\.1:5060$/m);
-    expect(await readFile(join(outDir, 'extensions.conf'), 'utf8')).toContain('Stasis(regionvaxel,${EXTEN})');
+    // The second argument is the SIP edge's X-Reason (empty for a call that did not come through the edge).
+    expect(await readFile(join(outDir, 'extensions.conf'), 'utf8')).toContain('Stasis(regionvaxel,${EXTEN},${PJSIP_HEADER(read,X-Reason)})');
   });
 
   it('lets only the carrier in: no anonymous endpoint, identification by source address', async () => {

@@ -102,7 +102,8 @@ describe('the lab Asterisk', () => {
 
     expect(arrivals).toHaveLength(1);
     const [arrival] = arrivals;
-    expect(arrival?.args).toEqual(['093514100']);
+    // The second argument is the SIP edge's X-Reason: empty here, the call came straight from the carrier.
+    expect(arrival?.args).toEqual(['093514100', '']);
     expect(arrival?.channel.caller.number).toBe('0701234567');
     const { bridgeChannels, state, channels } = await held.promise;
     expect(state).toBe('Up');
