@@ -237,7 +237,7 @@ describe.sequential('live updates after a network drop', () => {
 });
 
 describe('admin pages', () => {
-  it('a municipality admin sees only their municipality, and a CSV check lists bad rows by line and column', async () => {
+  it('a municipality admin sees only their municipality, keeps its directory and hänvisning, and a CSV check lists bad rows by line and column', async () => {
     const { token } = await lab.switchboard.tokens.create({ name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' }, localActor('browser test'));
     const admin = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' });
     await signIn(admin, lab.switchboard.url, token, '#/admin');
@@ -262,6 +262,21 @@ describe('admin pages', () => {
     expect(await admin.getByRole('button', { name: 'Importera' }).isDisabled()).toBe(true);
     await expectAccessible(admin, '11-admin-import-problems');
     await screenshot(admin, '11-admin-import-problems');
+
+    // The hänvisning is set and cleared, a person added and removed, all through the page.
+    await admin.getByRole('button', { name: 'Ändra hänvisning för Karin Lind' }).click();
+    await admin.getByLabel('Orsak').selectOption('meeting');
+    await admin.getByLabel('Text').fill('Sammanträde');
+    await admin.getByRole('button', { name: 'Spara hänvisning' }).click();
+    await admin.getByRole('cell', { name: 'Möte – Sammanträde' }).waitFor();
+    await admin.getByRole('button', { name: 'Ta bort hänvisningen för Karin Lind' }).click();
+    await admin.getByRole('cell', { name: 'Tillgänglig' }).waitFor();
+    await admin.getByLabel('Förnamn').fill('Per');
+    await admin.getByLabel('Efternamn').fill('Ek');
+    await admin.getByRole('button', { name: 'Lägg till person' }).click();
+    await admin.getByRole('button', { name: 'Ta bort Per Ek ur katalogen' }).click();
+    await admin.getByText('Per Ek borttagen ur katalogen').waitFor();
+    expect(await admin.getByRole('cell', { name: 'Per Ek', exact: true }).count()).toBe(0);
     await admin.close();
   });
 });

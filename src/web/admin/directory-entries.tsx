@@ -7,7 +7,7 @@ import { useData } from '../use-data.js';
 
 type AbsenceReason = keyof typeof ABSENCE_TEXT;
 
-/** The municipality's directory (first 500 entries) with each hänvisning: set or clear it, add a person. */
+/** The municipality's directory (first 500 entries) with each hänvisning: set or clear it, add a person, remove an entry. */
 export function DirectoryEntries({ municipalityId }: { municipalityId: string }) {
   const list = useData(() => get<{ entries: DirectoryEntryView[] }>(`/directory/entries?municipality=${municipalityId}&limit=500`).then((r) => r.entries));
   const { notice, act } = useAction(list.reload);
@@ -38,6 +38,9 @@ export function DirectoryEntries({ municipalityId }: { municipalityId: string })
               <td>
                 <button type="button" onClick={() => setEditing(entry)} aria-label={`Ändra hänvisning för ${entry.name}`}>
                   Hänvisning
+                </button>
+                <button type="button" onClick={() => act(() => remove(`/directory/entries/${entry.id}`, entry.version), `${entry.name} borttagen ur katalogen`)} aria-label={`Ta bort ${entry.name} ur katalogen`}>
+                  Ta bort
                 </button>
                 {entry.absence && (
                   <button type="button" onClick={() => act(() => remove(`/directory/entries/${entry.id}/absence`), `${entry.name} är tillgänglig`)} aria-label={`Ta bort hänvisningen för ${entry.name}`}>
