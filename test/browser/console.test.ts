@@ -141,8 +141,8 @@ async function answeredWithNewPhone(calls: number) {
   return { phone, caller, callId };
 }
 
-describe.sequential('park, retrieve and hang up from the keyboard', () => {
-  it('Alt+P parks the call, Enter on Hämta retrieves it to the operator’s phone, Alt+L hangs up', async () => {
+describe.sequential('message, hold, park, retrieve and hang up from the keyboard', () => {
+  it('Alt+M takes a message, Alt+H holds and takes back, Alt+P parks, Enter on Hämta retrieves to the operator’s phone, Alt+L hangs up', async () => {
     const { phone, caller, callId } = await answeredWithNewPhone(2);
 
     // A message for Karin, found in the directory, without leaving the keyboard.
@@ -156,6 +156,12 @@ describe.sequential('park, retrieve and hang up from the keyboard', () => {
     await page.getByText('Meddelandet sparat').waitFor();
     const messages = await lab.api<{ messages: { text: string; callerNumber: string; callId: string }[] }>('GET', '/api/v1/messages?municipality=2460');
     expect(messages.body.messages[0]).toMatchObject({ text: 'Ring tillbaka om bygglovet', callId });
+
+    await page.keyboard.press('Alt+KeyH');
+    await h.bridgeWith(`${callId}-hold`, [callId]);
+    await page.getByRole('button', { name: 'Återta från vänteläge' }).waitFor();
+    await page.keyboard.press('Alt+KeyH');
+    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
 
     await page.keyboard.press('Alt+KeyP');
     await h.callWhere(callId, 'parked', (c) => c.control === 'parked');
