@@ -174,7 +174,15 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
   async function ringAll(req: Req, res: Res, uris: string[]): Promise<'answered' | 'cancelled' | 486 | 480> {
     const outgoing: { cancel(): void }[] = [];
     let cancelled = false;
-    const stopRinging = () => outgoing.forEach((r) => r.cancel());
+    // A CANCEL to the leg that already answered has no effect (RFC 3261 §9.1); drachtio may refuse to send it.
+    const stopRinging = () =>
+      outgoing.forEach((r) => {
+        try {
+          r.cancel();
+        } catch {
+          // that leg has its final answer already
+        }
+      });
     req.on('cancel', () => {
       cancelled = true;
       stopRinging();
