@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ControlledCallView } from '../../http/routes/call-control.js';
 import type { SearchHitView } from '../../http/routes/directory.js';
 import { absenceText } from '../labels.js';
@@ -7,7 +7,7 @@ import { DirectorySearch } from './directory-search.js';
 /** Focuses the form's first field when it opens (it was opened by a shortcut or a button). */
 function useFirstFocus() {
   const ref = useRef<HTMLFormElement>(null);
-  useEffect(() => ref.current?.querySelector<HTMLElement>('input, textarea')?.focus(), []);
+  useLayoutEffect(() => ref.current?.querySelector<HTMLElement>('input, textarea')?.focus(), []);
   return ref;
 }
 

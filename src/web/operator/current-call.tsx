@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { ControlledCallView } from '../../http/routes/call-control.js';
 import type { SearchHitView } from '../../http/routes/directory.js';
 import { duration, useNow } from '../format.js';
@@ -20,7 +20,8 @@ export interface CallActions {
 export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call: ControlledCallView; greeting?: string; panel: Panel; setPanel: (panel: Panel) => void; actions: CallActions }) {
   const now = useNow();
   const searchRef = useRef<HTMLInputElement>(null);
-  useEffect(() => {
+  // Focused as the panel appears (not after paint), so keys typed right after Alt+K land in the search.
+  useLayoutEffect(() => {
     if (panel === 'transfer') searchRef.current?.focus();
   }, [panel]);
 
