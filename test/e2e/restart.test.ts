@@ -18,6 +18,8 @@ it('comes back to the truth after the app was down: waiting calls still wait, a 
   const call = (hangupAfterMs: number) =>
     startSipp({ scenarioFile: SCENARIOS.caller, remote: sipTarget, service: '093314000', calls: 1, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 60_000 });
   const patient = await call(30_000);
+  // One after the other, so that waiting[1] is the impatient caller even on a busy machine.
+  await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2404')).body.calls.length === 1 ? true : undefined));
   const impatient = await call(2_000);
   const waiting = await eventually(async () => {
     const { body } = await lab.api<QueueView>('GET', '/api/v1/queues/2404');
