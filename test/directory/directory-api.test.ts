@@ -35,6 +35,9 @@ describe('directory entries over HTTP', () => {
     expect(replaced).toMatchObject({ status: 200, body: { title: 'Chef', version: 2 } });
     expect(replaced.headers.get('etag')).toBe('"2"');
 
+    const moved = await app.send('PUT', `/api/v1/directory/entries/${id}`, { body: { ...asa, municipalityId: UMEA }, ifMatch: '"2"' });
+    expect(moved.body.error!.details).toEqual([{ field: 'body.municipalityId', problem: expect.stringContaining('delete it there and create it here') }]);
+
     const stale = await app.send('PUT', `/api/v1/directory/entries/${id}`, { body: asa, ifMatch: '"1"' });
     expect(stale).toMatchObject({ status: 412, body: { error: { code: 'version_mismatch' } } });
 
@@ -51,7 +54,7 @@ describe('directory entries over HTTP', () => {
     const before = await snapshot(ctx);
     const taken = await app.send('POST', '/api/v1/directory/entries', { body: { ...asa, givenName: 'Bo', phoneNumbers: [] } });
     expect(taken.status).toBe(409);
-    expect(taken.body.error).toMatchObject({ code: 'extension_taken' });
+    expect(taken.body.error).toMatchObject({ code: 'extension_taken', details: [{ field: 'body.extension', name: 'Åsa Öberg' }] });
     expect(taken.body.error!.message).toContain('Åsa Öberg');
     expect(await snapshot(ctx)).toEqual(before);
   });

@@ -114,7 +114,7 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
 
   async function update(id: string, input: DirectoryEntryInput, expectedVersion: number, actor: Principal): Promise<DirectoryEntry> {
     const valid = validate(input);
-    if (valid.id !== undefined && valid.id !== id) throw invalidFields([{ field: 'id', problem: `is ${valid.id}, but the entry changed is ${id}` }]);
+    if (valid.id !== undefined && valid.id !== id) throw invalidFields([{ field: 'body.id', problem: `is ${valid.id}, but the entry changed is ${id}` }]);
     return put(toEntry(valid, id, expectedVersion + 1, await now()), expectedVersion, actor);
   }
 
@@ -131,11 +131,15 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
           currentVersion: Number(details[0]),
         });
       case 'municipality':
-        return invalidFields([{ field: 'municipalityId', problem: `entry ${id} belongs to ${details[0]}; to move it, delete it there and create it here` }]);
+        return invalidFields([{ field: 'body.municipalityId', problem: `entry ${id} belongs to ${details[0]}; to move it, delete it there and create it here` }]);
       case 'taken': {
         const [kind, value, ownerId, ownerName, ownerMunicipalityId] = details as [string, string, string, string, string];
         const taken = await takenProblem({ kind, value, ownerId, ownerName, ownerMunicipalityId });
-        return new AppError(409, `${kind}_taken`, `${taken.field}: ${taken.problem}`, { field: taken.field, value, entryId: ownerId, name: ownerName, municipalityId: ownerMunicipalityId });
+        // The API's error shape (a list naming the body field), with who holds the value for a console to link to.
+        const field = `body.${taken.field}`;
+        return new AppError(409, `${kind}_taken`, `${field}: ${taken.problem}`, [
+          { field, problem: taken.problem, value, entryId: ownerId, name: ownerName, municipalityId: ownerMunicipalityId },
+        ]);
       }
       case 'conflicts': {
         const conflicts = JSON.parse(details[0]!) as (Taken & { row: number })[];
