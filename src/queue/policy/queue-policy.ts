@@ -100,12 +100,13 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, stored: Pick<Qu
         REV: true,
         LIMIT: { offset: 0, count: EXPECTED_WAIT_SAMPLE * 3 },
       });
-      const waits: number[] = [];
-      for (const id of ids) {
-        const [outcome, waitMs] = await redis.hmGet(k.call(id), ['outcome', 'waitMs']);
-        if (outcome === 'answered' && waitMs) waits.push(Number(waitMs));
-        if (waits.length === EXPECTED_WAIT_SAMPLE) break;
-      }
+      // One round trip for all candidates: this runs for every waiting caller at each announcement.
+      const pipeline = redis.multi();
+      for (const id of ids) pipeline.hmGet(k.call(id), ['outcome', 'waitMs']);
+      const read = ids.length === 0 ? [] : ((await pipeline.execAsPipeline()) as unknown as (string | null)[][]);
+      const waits = read
+        .flatMap(([outcome, waitMs]) => (outcome === 'answered' && waitMs ? [Number(waitMs)] : []))
+        .slice(0, EXPECTED_WAIT_SAMPLE);
       return waits.length === 0 ? undefined : waits.reduce((sum, w) => sum + w, 0) / waits.length;
     },
   };
