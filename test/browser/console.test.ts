@@ -218,15 +218,23 @@ describe.sequential('live updates after a network drop', () => {
     const sockets: WebSocketRoute[] = [];
     let release = () => {};
     const networkBack = new Promise<void>((resolve) => (release = resolve));
+    let liveOnFirst = false;
     await page.routeWebSocket(/\/api\/v1\/events/, async (socket) => {
       sockets.push(socket);
-      if (sockets.length > 1) await networkBack;
-      socket.connectToServer();
+      const first = sockets.length === 1;
+      if (!first) await networkBack;
+      // Forwarded by hand, to know when the first socket has told the console where the stream is.
+      const server = socket.connectToServer();
+      server.onMessage((message) => {
+        if (first && String(message).includes('"type":"live"')) liveOnFirst = true;
+        socket.send(message);
+      });
     });
     // Reloaded, the page opens its events socket anew, through the route.
     await page.reload();
     await page.getByText('Anna Telefonist').waitFor();
     await eventually(async () => sockets[0], { what: 'the console’s events socket' });
+    await eventually(async () => liveOnFirst || undefined, { what: 'the first socket’s live message' });
 
     await sockets[0]!.close();
     await page.getByText(/Anslutningen till växeln bröts/).waitFor();
