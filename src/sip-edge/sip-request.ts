@@ -11,6 +11,9 @@ export interface SipRequestView {
   method: string;
   uri: string;
   source_address: string;
+  source_port: number;
+  /** udp, tcp, tls or ws(s): the transport the request came over. */
+  protocol: string;
   get(header: string): string | undefined;
   getParsedHeader(header: string): unknown;
 }

@@ -52,7 +52,7 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
 
     const desk = await register(sipRequest(registerText(EXT, { expires: 600, authorization: answer(first) })), d);
     expect(desk).toEqual({ status: 200, headers: { Contact: '<sip:2460100@10.20.0.5:5062>;expires=600' } });
-    const mobile = sipRequest(registerText(EXT, { contact: '<sip:2460100@10.30.1.9:5060;transport=tcp>;expires=120', authorization: answer(first) }), '10.30.1.9');
+    const mobile = sipRequest(registerText(EXT, { contact: '<sip:2460100@10.30.1.9:5060;transport=tcp>;expires=120', authorization: answer(first) }), '10.30.1.9', { port: 5060, protocol: 'tcp' });
     expect((await register(mobile, d)).status).toBe(200);
     expect(await d.contacts.contacts(EXT)).toEqual(['sip:2460100@10.20.0.5:5062', 'sip:2460100@10.30.1.9:5060;transport=tcp']);
 
@@ -62,6 +62,17 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
 
     const all = await register(sipRequest(registerText(EXT, { contact: '*', expires: 0, authorization: answer(first) })), d);
     expect(all).toEqual({ status: 200 });
+    expect(await d.contacts.contacts(EXT)).toEqual([]);
+  });
+
+  it('binds a phone behind NAT at the address its REGISTER came from, and unbinds it the same way', async () => {
+    const d = deps();
+    const auth = answer(await challenge(d));
+    const behindNat = (expires?: number) => sipRequest(registerText(EXT, { contact: '<sip:2460100@192.168.1.10:5062>', expires, authorization: auth }), '203.0.113.5', { port: 40123 });
+    const bound = await register(behindNat(300), d);
+    expect(bound).toEqual({ status: 200, headers: { Contact: '<sip:2460100@203.0.113.5:40123;transport=udp>;expires=300' } });
+    expect(await d.contacts.contacts(EXT)).toEqual(['sip:2460100@203.0.113.5:40123;transport=udp']);
+    expect((await register(behindNat(0), d)).status).toBe(200);
     expect(await d.contacts.contacts(EXT)).toEqual([]);
   });
 

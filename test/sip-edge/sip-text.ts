@@ -7,10 +7,13 @@ const require = createRequire(import.meta.url);
 const SipMessage = require('drachtio-srf/lib/sip-parser/message') as new (raw: string) => object;
 const SipRequest = require('drachtio-srf/lib/request') as new (msg: object, meta: object) => SipRequestView;
 
-/** A drachtio-srf request parsed from raw SIP text (lines joined with CRLF), as received from `source`. */
-export function sipRequest(lines: string[], source = '10.20.0.5'): SipRequestView {
+/**
+ * A drachtio-srf request parsed from raw SIP text (lines joined with CRLF), as received from
+ * `source` over UDP from port 5062 (where registerText's phone listens) unless told otherwise.
+ */
+export function sipRequest(lines: string[], source = '10.20.0.5', { port = 5062, protocol = 'udp' } = {}): SipRequestView {
   const raw = [...lines, 'Content-Length: 0', '', ''].join('\r\n');
-  return new SipRequest(new SipMessage(raw), { source: 'network', address: source, port: '5060', protocol: 'udp', time: '0', transactionId: 'tx', dialogId: '' });
+  return new SipRequest(new SipMessage(raw), { source: 'network', address: source, port: String(port), protocol, time: '0', transactionId: 'tx', dialogId: '' });
 }
 
 export function registerText(extension: string, { contact = `<sip:${extension}@10.20.0.5:5062>`, expires, authorization, userAgent = 'Yealink SIP-T54W' }: { contact?: string; expires?: number; authorization?: string; userAgent?: string } = {}): string[] {

@@ -1,6 +1,7 @@
 import type { ContactStore } from '../../extensions/contact-store.js';
 import { authenticate, type AuthDeps, type SipReply } from '../security/authenticate.js';
 import { sipHeaders, type SipRequestView } from '../sip-request.js';
+import { reachableContact } from './nat.js';
 
 /** Binding lifetimes granted: phones asking for more get the maximum, for less (but not 0) the minimum. */
 export const EXPIRES = { default: 3600, min: 60, max: 3600 };
@@ -14,7 +15,7 @@ export interface RegistrarDeps extends AuthDeps {
  * authentication as the extension in To, then the bindings in Redis (contact-store), several
  * per extension, each with its own expiry; `Expires: 0` (or `;expires=0`) removes one, and
  * `Contact: *` with `Expires: 0` removes them all. A request without Contact asks for the
- * current bindings.
+ * current bindings. A Contact behind NAT is bound at the address the REGISTER came from (nat.ts).
  */
 export async function register(req: SipRequestView, deps: RegistrarDeps): Promise<SipReply> {
   const extension = sipHeaders.toExtension(req);
@@ -30,7 +31,9 @@ export async function register(req: SipRequestView, deps: RegistrarDeps): Promis
     return { status: 200 };
   }
   const granted = new Map<string, number>();
-  for (const { uri, expires = headerExpires ?? EXPIRES.default } of sipHeaders.contacts(req)) {
+  for (const contact of sipHeaders.contacts(req)) {
+    const { expires = headerExpires ?? EXPIRES.default } = contact;
+    const uri = reachableContact(contact.uri, req);
     if (expires === 0) {
       await deps.contacts.unbind(extension, uri);
       continue;
