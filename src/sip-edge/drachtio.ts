@@ -28,10 +28,10 @@ export interface EdgeSrf {
   options(handler: Handler): void;
   register(handler: Handler): void;
   invite(handler: Handler): void;
-  request(uri: string, opts: { method: 'OPTIONS' }, callback: (err: unknown, sent?: { on(event: 'response', listener: () => void): void }) => void): void;
+  request(uri: string, opts: { method: 'OPTIONS' }, callback: (err: unknown, sent?: { on(event: 'response', listener: (response: { status: number }) => void): void }) => void): void;
   createUAC(uri: string, opts: { localSdp: string; headers: Record<string, string> }, progress: { cbRequest: (err: unknown, sent?: { cancel(): void }) => void }): Promise<EdgeDialog>;
   createUAS(req: EdgeRequest, res: EdgeResponse, opts: { localSdp: string }): Promise<EdgeDialog>;
-  createB2BUA(req: EdgeRequest, res: EdgeResponse, uri: string, opts: { headers: Record<string, string>; localSdpB: string; passFailure?: boolean }): Promise<unknown>;
+  createB2BUA(req: EdgeRequest, res: EdgeResponse, uri: string, opts: { headers: Record<string, string>; localSdpB: string; passFailure?: boolean }): Promise<{ uas: EdgeDialog; uac: EdgeDialog }>;
 }
 
 export const createSrf = (): EdgeSrf => new Srf() as unknown as EdgeSrf;

@@ -1,7 +1,7 @@
 import type { ContactStore } from '../extensions/contact-store.js';
 import { log, type Logger } from '../log.js';
 import type { Services } from '../services.js';
-import { createSrf, type EdgeRequest as Req, type EdgeResponse as Res, type EdgeSrf } from './drachtio.js';
+import { createSrf, type EdgeDialog, type EdgeRequest as Req, type EdgeResponse as Res, type EdgeSrf } from './drachtio.js';
 import { createMediaNodePool, MEDIA_NODE_TIMING } from './media-nodes/media-node-pool.js';
 import { createNonces } from './registrar/digest.js';
 import { register, type RegistrarDeps } from './registrar/register.js';
@@ -11,9 +11,6 @@ import { authenticate, type AuthDeps, type SipReply } from './security/authentic
 import { createScreen } from './security/screen.js';
 import type { SipEdgeSettings } from './settings.js';
 import { sipHeaders } from './sip-request.js';
-
-/** How long every contact of an extension rings before the call goes to the switchboard. */
-const RING_MS = 20_000;
 
 export interface SipEdgeState {
   connected: boolean;
@@ -27,6 +24,8 @@ export interface SipEdgeServices {
   mainNumber: EdgeRoutingDeps['mainNumber'];
   credentials: AuthDeps['credentials'];
   contacts: RegistrarDeps['contacts'];
+  /** How long every contact of an extension rings before the call goes to the switchboard (the region's directDialRingSeconds, as on the Asterisk side). */
+  ringMs: number;
 }
 
 /** What the edge needs, from the switchboard's services (one wiring, services.ts). */
@@ -42,6 +41,7 @@ export function sipEdgeServices(services: Pick<Services, 'directory' | 'admin' |
     mainNumber: (id) => services.region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
     credentials: (extension) => extensions.sipCredentials(extension),
     contacts,
+    ringMs: services.region.region.directDialRingSeconds * 1000,
   };
 }
 
@@ -80,12 +80,11 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
     log.warn({ err: error }, 'SIP edge: drachtio connection error');
   });
 
-  // Any answer (even 4xx) means the node's SIP stack is alive; only silence takes it out.
   const pinger = setInterval(() => {
     if (!state.connected) return;
     for (const node of media.nodes) {
       srf.request(`sip:${node}`, { method: 'OPTIONS' }, (err, sent) => {
-        if (!err) sent?.on('response', () => media.answered(node));
+        if (!err) sent?.on('response', ({ status }) => nodeAlive(status) && media.answered(node));
       });
     }
   }, MEDIA_NODE_TIMING.pingEveryMs);
@@ -137,7 +136,8 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
         return send(res, { status: route.status });
       case 'media':
         try {
-          await srf.createB2BUA(req, res, route.uri, { headers: route.headers, localSdpB: req.body, passFailure: false });
+          const { uas, uac } = await srf.createB2BUA(req, res, route.uri, { headers: route.headers, localSdpB: req.body, passFailure: false });
+          endTogether(uas, uac);
         } catch (error) {
           // 487: the caller gave up. Otherwise the node failed between two pings: the fallback answers instead.
           if ((error as { status?: number }).status === 487) return;
@@ -147,7 +147,8 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
         return;
       case 'trunk': {
         const id = route.callerId && { From: `<sip:${route.callerId}@${settings.realm}>`, 'P-Asserted-Identity': `<sip:${route.callerId}@${settings.realm}>` };
-        await srf.createB2BUA(req, res, route.uri, { headers: id || {}, localSdpB: req.body });
+        const { uas, uac } = await srf.createB2BUA(req, res, route.uri, { headers: id || {}, localSdpB: req.body });
+        endTogether(uas, uac);
         return;
       }
       case 'fallback': {
@@ -187,7 +188,7 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
       cancelled = true;
       stopRinging();
     });
-    const timer = setTimeout(stopRinging, RING_MS);
+    const timer = setTimeout(stopRinging, services.ringMs);
     const legs = uris.map((uri) =>
       // The caller's From without its tag: each leg is a new dialog with a tag of its own.
       srf.createUAC(uri, { localSdp: req.body, headers: { From: (req.get('from') ?? '').replace(/;\s*tag=[^;]*/i, '') } }, {
@@ -200,9 +201,7 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
       stopRinging();
       // A second phone answering at the same moment is hung up.
       for (const leg of legs) void leg.then((d) => d !== uac && d.destroy()).catch(() => undefined);
-      const uas = await srf.createUAS(req, res, { localSdp: uac.remote.sdp });
-      uas.on('destroy', () => uac.destroy());
-      uac.on('destroy', () => uas.destroy());
+      endTogether(await srf.createUAS(req, res, { localSdp: uac.remote.sdp }), uac);
       return 'answered';
     } catch (error) {
       clearTimeout(timer);
@@ -221,6 +220,18 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
   };
 }
 export type SipEdge = ReturnType<typeof startSipEdge>;
+
+/**
+ * Any answer from a node's SIP stack means it is alive, even 4xx, but not 408 or 503: those
+ * are what drachtio's own stack makes up when the node is silent or its port unreachable.
+ */
+const nodeAlive = (status: number) => status !== 408 && status !== 503;
+
+/** The two legs of a call through the edge end together: drachtio-srf leaves that to the app. */
+function endTogether(a: EdgeDialog, b: EdgeDialog): void {
+  a.on('destroy', () => b.destroy());
+  b.on('destroy', () => a.destroy());
+}
 
 /** Replies carry a status and the headers asked for, never a reason phrase or Server header with detail. */
 function send(res: Res, reply: SipReply): void {

@@ -24,7 +24,7 @@ function fakeSrf({ uacFails = 486, mediaFails }: { uacFails?: number; mediaFails
     register: (h) => void (handlers.register = h),
     invite: (h) => void (handlers.invite = h),
     // Every media node answers its OPTIONS ping.
-    request: (_uri, _opts, callback) => callback(null, { on: (_event, listener) => listener() }),
+    request: (_uri, _opts, callback) => callback(null, { on: (_event, listener) => listener({ status: 200 }) }),
     createUAC: async (uri, opts) => {
       uac.push(uri);
       uacFrom.push(opts.headers.From ?? '');
@@ -34,7 +34,8 @@ function fakeSrf({ uacFails = 486, mediaFails }: { uacFails?: number; mediaFails
     createB2BUA: async (_req, _res, uri, opts) => {
       b2bua.push({ uri, headers: opts.headers });
       if (mediaFails) throw Object.assign(new Error('refused'), { status: mediaFails });
-      return {};
+      const leg = (): EdgeDialog => ({ remote: { sdp: 'v=0' }, destroy: () => undefined, on: () => undefined });
+      return { uas: leg(), uac: leg() };
     },
   };
   return { srf, handlers, b2bua, uac, uacFrom, connect: () => listeners.connect?.forEach((l) => l(null, '127.0.0.1:9022')) };
@@ -55,6 +56,7 @@ const services: SipEdgeServices = {
   mainNumber: () => undefined,
   credentials: async () => undefined,
   contacts: { bind: async () => undefined, unbind: async () => undefined, contacts: async (ext) => (ext === '2460123' ? ['sip:2460123@10.20.0.7:5060'] : []) },
+  ringMs: 20_000,
 };
 const settings = {
   drachtio: { host: '127.0.0.1', port: 9022, secret: 'x' },

@@ -29,8 +29,8 @@ export async function startLabSwitchboard({
   adjustRegion?: (region: RegionConfig) => RegionConfig;
   /** Call control settings (recall time, the carrier's far end for dialling out: a SIPp UAS). */
   callControl?: Partial<CallControlSettings>;
-  /** The SIP edge through a real drachtio-server; its media node is this lab's Asterisk. */
-  sipEdge?: Omit<SipEdgeSettings, 'mediaNodes'>;
+  /** The SIP edge through a real drachtio-server; its media nodes are this lab's Asterisk and `otherMediaNodes`. */
+  sipEdge?: Omit<SipEdgeSettings, 'mediaNodes'> & { otherMediaNodes?: string[] };
 } = {}) {
   const labDir = defaultLabDir(); // provisioned by test/global-setup.ts
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
@@ -49,7 +49,7 @@ export async function startLabSwitchboard({
       ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName },
       operatorLeg: { endpoint: 'operator-phones', ringSeconds },
       callControl,
-      sipEdge: sipEdge && { ...sipEdge, mediaNodes: [`${asterisk.sipHost}:${asterisk.sipPort}`] },
+      sipEdge: sipEdge && { ...sipEdge, mediaNodes: [`${asterisk.sipHost}:${asterisk.sipPort}`, ...(sipEdge.otherMediaNodes ?? [])] },
       http: { host: '127.0.0.1', port: 0 },
       auditRetentionDays: 30,
       now,

@@ -30,6 +30,8 @@ export interface SippOptions {
   /** -key NAME VALUE each, over the scenario's `vaxel-key-defaults`. */
   vars?: Record<string, string>;
   extraArgs?: string[];
+  /** Keep every SIP message SIPp sent and received (-trace_msg), given back as `messages`. */
+  traceMessages?: boolean;
   /** SIPp is killed when it runs longer. */
   timeoutMs: number;
 }
@@ -50,6 +52,8 @@ export interface SippResult {
   stats?: SippStats;
   /** Unexpected messages and other errors SIPp traced (-trace_err), without its routine recv timeouts. */
   errors: string;
+  /** With `traceMessages`: SIPp's message trace, every message sent and received as text. */
+  messages: string;
 }
 
 export interface SippProcess {
@@ -86,6 +90,7 @@ async function launchSipp(options: SippOptions): Promise<SippProcess> {
   const workDir = await mkdtemp(join(tmpdir(), 'regionvaxel-sipp-'));
   const statFile = join(workDir, 'stats.csv');
   const errorFile = join(workDir, 'errors.log');
+  const messageFile = join(workDir, 'messages.log');
   const args = [
     ...(await scenarioArgs(options, workDir)),
     ...(options.remote ? [options.remote] : []),
@@ -97,6 +102,7 @@ async function launchSipp(options: SippOptions): Promise<SippProcess> {
     '-nostdin',
     '-trace_err', '-error_file', errorFile,
     '-trace_stat', '-stf', statFile, '-fd', '1',
+    ...(options.traceMessages ? ['-trace_msg', '-message_file', messageFile] : []),
     ...(options.extraArgs ?? []),
   ];
   const child = spawn('sipp', args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -130,6 +136,7 @@ async function launchSipp(options: SippOptions): Promise<SippProcess> {
       stderr,
       stats: parseStats(await readFile(statFile, 'utf8').catch(() => '')),
       errors: meaningfulErrors(await readFile(errorFile, 'utf8').catch(() => '')),
+      messages: await readFile(messageFile, 'utf8').catch(() => ''),
     }))
     .finally(async () => {
       clearTimeout(timer);
