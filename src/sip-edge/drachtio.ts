@@ -15,7 +15,7 @@ export interface EdgeResponse {
 }
 export interface EdgeDialog {
   remote: { sdp: string };
-  destroy(): void;
+  destroy(): Promise<void>;
   on(event: 'destroy', listener: () => void): void;
 }
 type Handler = (req: EdgeRequest, res: EdgeResponse) => void | Promise<void>;

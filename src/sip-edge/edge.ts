@@ -200,7 +200,7 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
       clearTimeout(timer);
       stopRinging();
       // A second phone answering at the same moment is hung up.
-      for (const leg of legs) void leg.then((d) => d !== uac && d.destroy()).catch(() => undefined);
+      for (const leg of legs) void leg.then((d) => (d === uac ? undefined : d.destroy())).catch(() => undefined);
       endTogether(await srf.createUAS(req, res, { localSdp: uac.remote.sdp }), uac);
       return 'answered';
     } catch (error) {
@@ -227,10 +227,13 @@ export type SipEdge = ReturnType<typeof startSipEdge>;
  */
 const nodeAlive = (status: number) => status !== 408 && status !== 503;
 
-/** The two legs of a call through the edge end together: drachtio-srf leaves that to the app. */
+/**
+ * The two legs of a call through the edge end together: drachtio-srf leaves that to the app.
+ * A leg already gone (both sides hung up at once) is no error.
+ */
 function endTogether(a: EdgeDialog, b: EdgeDialog): void {
-  a.on('destroy', () => b.destroy());
-  b.on('destroy', () => a.destroy());
+  a.on('destroy', () => void b.destroy().catch(() => undefined));
+  b.on('destroy', () => void a.destroy().catch(() => undefined));
 }
 
 /** Replies carry a status and the headers asked for, never a reason phrase or Server header with detail. */

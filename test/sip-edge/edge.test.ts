@@ -34,7 +34,7 @@ function fakeSrf({ uacFails = 486, mediaFails }: { uacFails?: number; mediaFails
     createB2BUA: async (_req, _res, uri, opts) => {
       b2bua.push({ uri, headers: opts.headers });
       if (mediaFails) throw Object.assign(new Error('refused'), { status: mediaFails });
-      const leg = (): EdgeDialog => ({ remote: { sdp: 'v=0' }, destroy: () => undefined, on: () => undefined });
+      const leg = (): EdgeDialog => ({ remote: { sdp: 'v=0' }, destroy: async () => undefined, on: () => undefined });
       return { uas: leg(), uac: leg() };
     },
   };
