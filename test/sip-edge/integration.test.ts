@@ -47,16 +47,20 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
   const waiting = async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls;
   const trunkCall = (dialled: string, hangupAfterMs = 3_000) =>
     startSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: dialled, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 30_000 });
-  /** A SIPp that answers every call and keeps the messages it saw (a phone, the carrier, a mobile). */
+  /**
+   * A SIPp that answers every call and keeps the messages it saw (a phone, the carrier, a
+   * mobile). It hangs up after 1 s, well before the callers would (≥ 3 s), so one side's BYE
+   * never crosses the other's.
+   */
   const answering = (localPort: number, localIp = '127.0.0.1') =>
-    startSipp({ scenarioFile: SCENARIOS.operatorPhone, localIp, localPort, vars: { talk_ms: '2000' }, traceMessages: true, timeoutMs: 30_000 });
+    startSipp({ scenarioFile: SCENARIOS.operatorPhone, localIp, localPort, vars: { talk_ms: '1000' }, traceMessages: true, timeoutMs: 30_000 });
   const phoneCall = (phone: keyof typeof phones, dialled: string, localIp = PHONE_IP) =>
     runSipp({
       scenarioFile: sipp('phone-call'),
       remote: DRACHTIO_SIP,
       service: dialled,
       localIp,
-      vars: { extension: phones[phone].extension, hangup_after_ms: '2000' },
+      vars: { extension: phones[phone].extension, hangup_after_ms: '4000' },
       extraArgs: ['-au', phones[phone].extension, '-ap', phones[phone].password],
       timeoutMs: 30_000,
     });
@@ -181,7 +185,7 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
 
   it('112 from a phone reaches the trunk without any credentials', async () => {
     const carrier = await answering(carrierPort);
-    const emergency = await runSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: '112', localIp: PHONE_IP, vars: { hangup_after_ms: '2000' }, timeoutMs: 30_000 });
+    const emergency = await runSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: '112', localIp: PHONE_IP, vars: { hangup_after_ms: '4000' }, timeoutMs: 30_000 });
     expect(emergency.stats).toMatchObject({ successful: 1, failed: 0 });
     expect(firstInvite((await carrier.done).messages)).toMatch(/^INVITE sip:112@/);
   });
