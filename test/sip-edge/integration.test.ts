@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
@@ -190,6 +191,15 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
     expect(firstInvite((await carrier.done).messages)).toMatch(/^INVITE sip:112@/);
   });
 
+  it('a known scanner gets no answer at all; the same request with another user agent a bare 403', async () => {
+    const [host, port] = DRACHTIO_SIP.split(':') as [string, string];
+    const scanner = await sendUdp('127.0.0.2', host, Number(port), optionsText('friendly-scanner'));
+    expect(scanner).toBeUndefined();
+    const stranger = await sendUdp('127.0.0.2', host, Number(port), optionsText('Yealink SIP-T54W'));
+    expect(stranger).toMatch(/^SIP\/2\.0 403/);
+    expect(stranger).not.toMatch(/^(Server|User-Agent|Warning):/im);
+  });
+
   it('a call from an unknown source is refused and reaches nothing', async () => {
     const stranger = await runSipp({ builtin: 'uac', remote: DRACHTIO_SIP, service: VANNAS_MAIN, localIp: '127.0.0.2', traceMessages: true, timeoutMs: 15_000 });
     expect(stranger.stats).toMatchObject({ successful: 0, failed: 1 });
@@ -224,3 +234,36 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
     }
   });
 });
+
+function optionsText(userAgent: string): string {
+  const branch = `z9hG4bK-${Math.random().toString(36).slice(2)}`;
+  return [
+    'OPTIONS sip:100@regionvaxel SIP/2.0',
+    `Via: SIP/2.0/UDP 127.0.0.2:5099;branch=${branch};rport`,
+    'From: <sip:100@127.0.0.2>;tag=scan',
+    'To: <sip:100@regionvaxel>',
+    `Call-ID: ${branch}@127.0.0.2`,
+    'CSeq: 1 OPTIONS',
+    'Max-Forwards: 70',
+    `User-Agent: ${userAgent}`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+}
+
+/** Sends one datagram from `fromIp` and gives the first reply, or undefined after 1.5 s of silence. */
+async function sendUdp(fromIp: string, host: string, port: number, text: string): Promise<string | undefined> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((bound) => socket.bind(0, fromIp, bound));
+  try {
+    const reply = new Promise<string | undefined>((answered) => {
+      socket.once('message', (message) => answered(message.toString('utf8')));
+      setTimeout(() => answered(undefined), 1_500);
+    });
+    socket.send(text, port, host);
+    return await reply;
+  } finally {
+    socket.close();
+  }
+}
