@@ -23,10 +23,21 @@ export class ApiError extends Error {
 
 /** `version`: the object's version as the API gave it, sent as If-Match (admin objects and entries refuse changes without it). */
 export async function api<T>(method: string, path: string, json?: unknown, version?: number): Promise<T> {
+  const response = await send(method, path, json, version);
+  return answer<T>(response.status, await response.text());
+}
+
+function send(method: string, path: string, json?: unknown, version?: number): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${token.get() ?? ''}`, ...(version === undefined ? {} : { 'if-match': `"${version}"` }) };
   if (json !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`/api/v1${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
-  return answer<T>(response.status, await response.text());
+  return fetch(`/api/v1${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+}
+
+/** One object read to be changed: its JSON and the version its ETag names, to send back as If-Match. */
+export async function getVersioned<T>(path: string): Promise<{ value: T; version: number }> {
+  const response = await send('GET', path);
+  const value = answer<T>(response.status, await response.text());
+  return { value, version: Number(/^(?:W\/)?"(\d+)"$/.exec(response.headers.get('etag') ?? '')?.[1] ?? Number.NaN) };
 }
 
 /** The API's answer: its JSON, or its error shape as an ApiError. */

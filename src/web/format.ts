@@ -31,3 +31,6 @@ export function waitLevel(waitSeconds: number, targetSeconds: number): Level {
 
 /** Said in words as well, since colour alone carries no meaning (WCAG 1.4.1). */
 export const LEVEL_TEXT: Record<Level, string> = { ok: 'inom målet', warn: 'nära målet', over: 'över målet' };
+
+/** "25 nov. 10:32": a moment that may be another day than today (messages, call-back windows). */
+export const dateTime = (iso: string) => new Date(iso).toLocaleString('sv-SE', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });

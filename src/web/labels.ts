@@ -31,6 +31,12 @@ export const ABSENCE_TEXT: Record<NonNullable<DirectoryEntryView['absence']>['re
   other: 'Borta',
 };
 
+export const ENTRY_KIND_TEXT: Record<DirectoryEntryView['kind'], string> = {
+  person: 'Person',
+  department: 'Avdelning',
+  function: 'Funktion',
+};
+
 export const CONTROL_TEXT: Record<NonNullable<ControlledCallView['control']>, string> = {
   held: 'I vänteläge – den som ringer hör musik',
   transferring: 'Kopplas – anknytningen ringer',

@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -16,8 +16,9 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
+/** `name` may name a folder too ("admin/01-list"): see artifactsOf. */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  await mkdir(dirname(join(ARTIFACTS_DIR, name)), { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
 }
 
@@ -32,7 +33,7 @@ export async function expectAccessible(page: Page, name: string): Promise<void> 
   const result = await page.evaluate(
     () => (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<AxeResult> } }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
   );
-  await mkdir(ARTIFACTS_DIR, { recursive: true });
+  await mkdir(dirname(join(ARTIFACTS_DIR, name)), { recursive: true });
   await writeFile(join(ARTIFACTS_DIR, `${name}.axe.json`), JSON.stringify(result.violations, null, 2));
   const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
@@ -44,4 +45,16 @@ export async function signIn(page: Page, baseUrl: string, token: string, hash = 
   await page.getByLabel('API-nyckel').fill(token);
   await page.keyboard.press('Enter');
   await page.getByRole('link', { name: 'Väggtavla' }).waitFor();
+}
+
+/**
+ * One test file's artifacts, in its own folder of ARTIFACTS_DIR: `clear()` (in beforeAll) empties
+ * that folder only, so files running in parallel keep each other's screenshots and reports.
+ */
+export function artifactsOf(folder: string) {
+  return {
+    clear: () => rm(join(ARTIFACTS_DIR, folder), { recursive: true, force: true }),
+    screenshot: (page: Page, name: string) => screenshot(page, `${folder}/${name}`),
+    expectAccessible: (page: Page, name: string) => expectAccessible(page, `${folder}/${name}`),
+  };
 }

@@ -1,18 +1,19 @@
-import { rm } from 'node:fs/promises';
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { controlHelpers } from '../e2e/call-control-support.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { ARTIFACTS_DIR, expectAccessible, launchChromium, screenshot, signIn } from './browser-support.js';
+import { artifactsOf, launchChromium, signIn } from './browser-support.js';
 
 /**
  * The web console in Debian's Chromium against a whole lab switchboard (Asterisk, Redis, SIPp):
  * a citizen's call shows up, the operator answers it with the keyboard, their SIPp phone rings
  * and is bridged, a transfer found through the directory search reaches a SIPp extension, and
  * the wallboard counts the call. Every page is checked with axe-core; screenshots of each step
- * are kept in test-artifacts/browser/.
+ * are kept in test-artifacts/browser/console/. The admin pages have their own file (admin-pages.test.ts).
  */
+
+const { clear, screenshot, expectAccessible } = artifactsOf('console');
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 let h: ReturnType<typeof controlHelpers>;
@@ -21,8 +22,8 @@ let page: Page;
 let operatorToken: string;
 
 beforeAll(async () => {
-  // The artifacts are this run's only.
-  await rm(ARTIFACTS_DIR, { recursive: true, force: true });
+  // The artifacts are this run's only (this file's folder: other files run in parallel).
+  await clear();
   [lab, browser] = await Promise.all([startLabSwitchboard({ ringSeconds: 10 }), launchChromium()]);
   h = controlHelpers(lab);
   const tokens = lab.switchboard.tokens;
@@ -253,50 +254,5 @@ describe.sequential('live updates after a network drop', () => {
     await expect.poll(() => page.locator('.status-bar').textContent()).toContain('Lunch');
     await expect.poll(() => page.getByText(/Anslutningen till växeln bröts/).count()).toBe(0);
     await screenshot(page, '12-caught-up');
-  });
-});
-
-describe('admin pages', () => {
-  it('a municipality admin sees only their municipality, keeps its directory and hänvisning, and a CSV check lists bad rows by line and column', async () => {
-    const { token } = await lab.switchboard.tokens.create({ name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' }, localActor('browser test'));
-    const admin = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' });
-    await signIn(admin, lab.switchboard.url, token, '#/admin');
-    await admin.getByRole('heading', { name: 'Administration – Vännäs' }).waitFor();
-    expect(await admin.getByLabel('Kommun', { exact: true }).count()).toBe(0);
-    await admin.getByRole('cell', { name: 'Karin Lind', exact: true }).waitFor();
-    await expectAccessible(admin, '13-admin');
-    // Their wallboard: their own municipality's day, without the queues they may not read.
-    await admin.getByRole('link', { name: 'Väggtavla' }).click();
-    await admin.locator('[data-municipality="2460"] [data-figure="answered"]').waitFor();
-    expect(await admin.locator('.wall-card').count()).toBe(1);
-    expect(await admin.locator('.stale').count()).toBe(0);
-    await admin.getByRole('link', { name: 'Administration' }).click();
-
-    const csv = 'kind;givenName;familyName;phoneNumbers\nperson;Per;Ek;0935-141 23\nperson;Eva;;12\n';
-    await admin.getByLabel('Fil (CSV, UTF-8)').setInputFiles({ name: 'katalog.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-    await admin.getByRole('button', { name: 'Kontrollera' }).click();
-    const problems = admin.getByRole('table', { name: 'Problem per rad' });
-    await problems.waitFor();
-    expect(await problems.textContent()).toContain('phoneNumbers');
-    expect(await problems.locator('tbody td').first().textContent()).toBe('3');
-    expect(await admin.getByRole('button', { name: 'Importera' }).isDisabled()).toBe(true);
-    await expectAccessible(admin, '14-admin-import-problems');
-    await screenshot(admin, '14-admin-import-problems');
-
-    // The hänvisning is set and cleared, a person added and removed, all through the page.
-    await admin.getByRole('button', { name: 'Ändra hänvisning för Karin Lind' }).click();
-    await admin.getByLabel('Orsak').selectOption('meeting');
-    await admin.getByLabel('Text').fill('Sammanträde');
-    await admin.getByRole('button', { name: 'Spara hänvisning' }).click();
-    await admin.getByRole('cell', { name: 'Möte – Sammanträde' }).waitFor();
-    await admin.getByRole('button', { name: 'Ta bort hänvisningen för Karin Lind' }).click();
-    await admin.getByRole('cell', { name: 'Tillgänglig' }).waitFor();
-    await admin.getByLabel('Förnamn').fill('Per');
-    await admin.getByLabel('Efternamn').fill('Ek');
-    await admin.getByRole('button', { name: 'Lägg till person' }).click();
-    await admin.getByRole('button', { name: 'Ta bort Per Ek ur katalogen' }).click();
-    await admin.getByText('Per Ek borttagen ur katalogen').waitFor();
-    await expect.poll(() => admin.getByRole('cell', { name: 'Per Ek', exact: true }).count()).toBe(0);
-    await admin.close();
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { AppError } from '../../errors.js';
+import { publishEvent } from '../../events/event-stream.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 
@@ -104,6 +105,8 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
         .zAdd(k.messagesByMunicipality(message.municipalityId), { score: at, value: message.id })
         .zAdd(recipientKey(message.entryId), { score: at, value: message.id })
         .exec();
+      // So consoles listing messages re-read them, as they do for calls.
+      await publishEvent(redis, k, 'message.taken', message.municipalityId, { messageId: message.id, entryId: message.entryId });
       return message;
     },
 
@@ -129,6 +132,7 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
       if (message.handledAt !== undefined) return message;
       const [seconds] = await redis.time();
       await redis.hSet(k.message(id), { handledAt: String(Number(seconds) * 1000), handledBy });
+      await publishEvent(redis, k, 'message.handled', message.municipalityId, { messageId: id, entryId: message.entryId });
       return get(id);
     },
   };

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { assertInScope, assertPermission, scopedMunicipality } from '../../auth/access.js';
 import type { Message, MessageStore } from '../../calls/messages/message-store.js';
 import { phoneNumber } from '../../config/region-schema.js';
+import { formatForDisplay } from '../../numbers/phone-number.js';
 import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import type { AuthEnv } from '../auth.js';
@@ -19,6 +20,7 @@ const MessageSchema = z
     municipalityId: z.string(),
     callerName: z.string().optional(),
     callerNumber: z.string().optional(),
+    callerNumberDisplay: z.string().optional().openapi({ description: 'callerNumber in national format, for people', example: '070-123 45 67' }),
     text: z.string(),
     callId: z.string().optional(),
     createdAt: z.string(),
@@ -27,6 +29,8 @@ const MessageSchema = z
     handledBy: z.string().optional(),
   })
   .openapi('Message');
+/** A message as the API shows it (the web console lists them). */
+export type MessageView = z.infer<typeof MessageSchema>;
 
 const NewMessageSchema = z
   .object({
@@ -82,7 +86,7 @@ const handled = createRoute({
 });
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-const view = (m: Message) => ({ ...m, createdAt: iso(m.createdAt)!, handledAt: iso(m.handledAt) });
+const view = (m: Message) => ({ ...m, callerNumberDisplay: m.callerNumber && formatForDisplay(m.callerNumber), createdAt: iso(m.createdAt)!, handledAt: iso(m.handledAt) });
 
 /** Messages for absent people: operators take and handle them; each belongs to its person's municipality. */
 export function messageRoutes(deps: { messages: MessageStore }) {

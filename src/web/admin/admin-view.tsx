@@ -22,6 +22,8 @@ async function administrable(): Promise<MunicipalityView[]> {
 export function AdminView() {
   const { data: municipalities, error } = useData(administrable);
   const [chosen, setChosen] = useState<string>();
+  // Counts real CSV imports: the lists read afresh after one.
+  const [imported, setImported] = useState(0);
   if (!municipalities) return <p role="status">{error ?? 'Läser in…'}</p>;
   if (municipalities.length === 0) return <p>Den här nyckeln får inte administrera någon kommun.</p>;
   const municipality = municipalities.find((m) => m.id === chosen) ?? municipalities[0]!;
@@ -41,10 +43,10 @@ export function AdminView() {
       )}
       {/* Keyed by municipality: each section starts afresh when another is chosen. */}
       <div key={municipality.id}>
-        <Extensions municipalityId={municipality.id} />
-        <DirectoryEntries municipalityId={municipality.id} />
+        <Extensions municipalityId={municipality.id} imported={imported} />
+        <DirectoryEntries municipalityId={municipality.id} imported={imported} />
         <OpeningHours municipalityId={municipality.id} />
-        <CsvImport municipalityId={municipality.id} />
+        <CsvImport municipalityId={municipality.id} onImported={() => setImported((n) => n + 1)} />
       </div>
     </div>
   );

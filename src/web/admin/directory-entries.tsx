@@ -1,25 +1,75 @@
 import { useState } from 'preact/hooks';
-import type { DirectoryEntryView } from '../../http/routes/directory.js';
-import { api, get, post, remove } from '../api.js';
-import { ABSENCE_TEXT, absenceText } from '../labels.js';
-import { Notice, useAction } from '../use-action.js';
-import { useData } from '../use-data.js';
+import type { DirectoryEntryView, SearchHitView } from '../../http/routes/directory.js';
+import { api, get, getVersioned, post, remove } from '../api.js';
+import { ABSENCE_TEXT, ENTRY_KIND_TEXT, absenceText } from '../labels.js';
+import { Notice } from '../use-action.js';
+import { instantOf, localOf } from './local-time.js';
+import { Field, FormFrame, type Stored, useObjectForm } from './object-form.js';
+import { inSwedish } from './problems.js';
+import { ListFooter, PAGE_SIZE, useAdminList } from './use-pages.js';
 
-type AbsenceReason = keyof typeof ABSENCE_TEXT;
+type Entry = DirectoryEntryView;
 
-/** The municipality's directory (first 500 entries) with each hänvisning: set or clear it, add a person, remove an entry. */
-export function DirectoryEntries({ municipalityId }: { municipalityId: string }) {
-  const list = useData(() => get<{ entries: DirectoryEntryView[] }>(`/directory/entries?municipality=${municipalityId}&limit=500`).then((r) => r.entries));
-  const { notice, act } = useAction(list.reload);
-  const [editing, setEditing] = useState<DirectoryEntryView>();
+const entryPath = (id: string) => `/directory/entries/${id}`;
+
+/**
+ * The municipality's directory: people, departments and functions, a page at a time or found by
+ * the operators' search; add, change (PUT with If-Match), remove, and set or clear each
+ * hänvisning. `imported` changes after a CSV import, which starts the list afresh.
+ */
+export function DirectoryEntries({ municipalityId, imported }: { municipalityId: string; imported: number }) {
+  const [query, setQuery] = useState('');
+  const admin = useAdminList<Entry>({
+    headingId: 'entries-heading',
+    deps: [query, imported],
+    loadPage: (cursor) =>
+      query.trim()
+        ? // The list API has no filter; the search has (name, title, keyword, number), up to 100 hits, best first.
+          get<{ hits: SearchHitView[] }>(`/directory/search?${new URLSearchParams({ q: query.trim(), municipality: municipalityId, limit: '100' })}`).then((r) => ({ items: r.hits.map((h) => h.entry) }))
+        : get<{ entries: Entry[]; nextCursor?: string }>(`/directory/entries?${new URLSearchParams({ municipality: municipalityId, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) })}`).then((r) => ({
+            items: r.entries,
+            nextCursor: r.nextCursor,
+          })),
+  });
+  const [absenceOf, setAbsenceOf] = useState<Entry>();
+  const editing = admin.editing;
+  const focusId = editing ? `entry-edit-${editing.value.id}` : absenceOf && `entry-absence-${absenceOf.id}`;
+  const close = () => {
+    setAbsenceOf(undefined);
+    admin.close(focusId);
+  };
 
   return (
     <section aria-labelledby="entries-heading">
-      <h2 id="entries-heading">Katalogen</h2>
-      <table>
+      <h2 id="entries-heading" tabIndex={-1}>
+        Katalogen
+      </h2>
+      {absenceOf ? (
+        <AbsenceForm
+          key={`absence-${absenceOf.id}`}
+          entry={absenceOf}
+          onSaved={(text) => {
+            setAbsenceOf(undefined);
+            admin.saved(text, focusId);
+          }}
+          onCancel={close}
+        />
+      ) : (
+        <EntryForm key={editing?.value.id ?? 'new'} municipalityId={municipalityId} stored={editing} onSaved={(text) => admin.saved(text, focusId)} onCancel={editing && close} />
+      )}
+      <p class="inline">
+        <label for="entries-filter">Sök i katalogen</label>
+        <input id="entries-filter" type="search" value={query} maxLength={100} aria-describedby="entries-filter-hint" onInput={(e) => setQuery(e.currentTarget.value)} />
+        <span id="entries-filter-hint" class="hint">
+          Namn, titel, avdelning, sökord eller nummer; högst 100 träffar, bäst först.
+        </span>
+      </p>
+      <table id="entries-list">
+        <caption class="visually-hidden">Katalogens poster</caption>
         <thead>
           <tr>
             <th scope="col">Namn</th>
+            <th scope="col">Slag</th>
             <th scope="col">Titel / avdelning</th>
             <th scope="col">Anknytning</th>
             <th scope="col">Hänvisning</th>
@@ -29,88 +79,149 @@ export function DirectoryEntries({ municipalityId }: { municipalityId: string })
           </tr>
         </thead>
         <tbody>
-          {(list.data ?? []).map((entry) => (
-            <tr>
+          {(admin.list.items ?? []).map((entry, row) => (
+            <tr data-row={row}>
               <td>{entry.name}</td>
+              <td>{ENTRY_KIND_TEXT[entry.kind]}</td>
               <td>{[entry.title, entry.department].filter(Boolean).join(', ')}</td>
               <td>{entry.extension ?? '–'}</td>
               <td>{absenceText(entry.absence) ?? 'Tillgänglig'}</td>
-              <td>
-                <button type="button" onClick={() => setEditing(entry)} aria-label={`Ändra hänvisning för ${entry.name}`}>
+              <td class="actions">
+                <button
+                  type="button"
+                  id={`entry-edit-${entry.id}`}
+                  onClick={() => {
+                    setAbsenceOf(undefined);
+                    admin.edit(entryPath(entry.id));
+                  }}
+                  aria-label={`Ändra ${entry.name}`}
+                >
+                  Ändra
+                </button>
+                <button
+                  type="button"
+                  id={`entry-absence-${entry.id}`}
+                  onClick={() => {
+                    admin.close();
+                    setAbsenceOf(entry);
+                  }}
+                  aria-label={`Ändra hänvisning för ${entry.name}`}
+                >
                   Hänvisning
                 </button>
-                <button type="button" onClick={() => act(() => remove(`/directory/entries/${entry.id}`, entry.version), `${entry.name} borttagen ur katalogen`)} aria-label={`Ta bort ${entry.name} ur katalogen`}>
-                  Ta bort
-                </button>
                 {entry.absence && (
-                  <button type="button" onClick={() => act(() => remove(`/directory/entries/${entry.id}/absence`), `${entry.name} är tillgänglig`)} aria-label={`Ta bort hänvisningen för ${entry.name}`}>
+                  <button type="button" onClick={() => admin.act(() => inSwedish(remove(`${entryPath(entry.id)}/absence`)), `${entry.name} är tillgänglig`)} aria-label={`Ta bort hänvisningen för ${entry.name}`}>
                     Tillgänglig
                   </button>
                 )}
+                <button type="button" class="danger" onClick={() => admin.remove(`Ta bort ${entry.name} ur katalogen?`, entryPath(entry.id), entry.version, `${entry.name} borttagen ur katalogen`)} aria-label={`Ta bort ${entry.name} ur katalogen`}>
+                  Ta bort
+                </button>
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {editing && (
-        <AbsenceForm
-          entry={editing}
-          onSave={(absence) => {
-            setEditing(undefined);
-            act(() => api('PUT', `/directory/entries/${editing.id}/absence`, absence), `Hänvisning satt för ${editing.name}`);
-          }}
-        />
-      )}
-      <NewPersonForm onAdd={(person) => act(() => post('/directory/entries', { kind: 'person', municipalityId, ...person }), `${person.givenName} ${person.familyName} tillagd`)} />
-      <Notice text={list.error ?? notice} />
+      <ListFooter list={admin.list} listId="entries-list" noun="Poster" />
+      {admin.dialog}
+      <Notice text={admin.list.error ?? admin.notice} />
     </section>
   );
 }
 
-function AbsenceForm({ entry, onSave }: { entry: DirectoryEntryView; onSave: (absence: { reason: AbsenceReason; text?: string; until?: string }) => void }) {
-  const [reason, setReason] = useState<AbsenceReason>(entry.absence?.reason ?? 'meeting');
-  const [text, setText] = useState(entry.absence?.text ?? '');
-  const [until, setUntil] = useState('');
-  const submit = (event: Event) => {
-    event.preventDefault();
-    onSave({ reason, ...(text ? { text } : {}), ...(until ? { until: new Date(until).toISOString() } : {}) });
+const BLANK = { kind: 'person', givenName: '', familyName: '', name: '', title: '', department: '', keywords: '', phoneNumbers: '', extension: '', email: '', location: '' };
+type EntryValues = typeof BLANK;
+
+/** Lists are written with commas between ("bygglov, plan"). */
+const listOf = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+/** An emptied optional field means none (the API refuses an empty extension or e-mail). */
+const optional = (text: string) => text.trim() || undefined;
+
+const valuesOf = (e: Entry): EntryValues => ({
+  kind: e.kind,
+  givenName: e.givenName ?? '',
+  familyName: e.familyName ?? '',
+  name: e.kind === 'person' ? '' : e.name,
+  title: e.title ?? '',
+  department: e.department ?? '',
+  keywords: e.keywords.join(', '),
+  phoneNumbers: e.phoneNumbersDisplay.join(', '),
+  extension: e.extension ?? '',
+  email: e.email ?? '',
+  location: e.location ?? '',
+});
+
+/** The whole entry, as PUT replaces it: the hänvisning goes back as stored, since this form does not edit it. */
+function bodyOf(v: EntryValues, municipalityId: string, absence: Entry['absence']) {
+  const person = v.kind === 'person';
+  return {
+    kind: v.kind,
+    ...(person ? { givenName: v.givenName, familyName: v.familyName } : { name: v.name }),
+    municipalityId,
+    title: optional(v.title),
+    department: optional(v.department),
+    keywords: listOf(v.keywords),
+    phoneNumbers: listOf(v.phoneNumbers),
+    extension: optional(v.extension),
+    email: optional(v.email),
+    location: optional(v.location),
+    absence,
   };
+}
+
+/** One form for a new entry and for changing one (`stored`, read with its ETag): a person has given and family name, a department or function one name. */
+function EntryForm({ municipalityId, stored, onSaved, onCancel }: { municipalityId: string; stored?: Stored<Entry> | undefined; onSaved: (text: string) => void; onCancel?: (() => void) | undefined }) {
+  const form = useObjectForm({
+    id: stored ? 'entry-edit' : 'entry-new',
+    noun: 'posten',
+    stored,
+    blank: BLANK,
+    valuesOf,
+    save: (v, s) => (s ? api('PUT', entryPath(s.value.id), bodyOf(v, municipalityId, s.value.absence), s.version) : post('/directory/entries', bodyOf(v, municipalityId, null))),
+    reread: () => getVersioned<Entry>(entryPath(stored!.value.id)),
+    onSaved: (v) => onSaved(`${v.kind === 'person' ? `${v.givenName} ${v.familyName}` : v.name} ${stored ? 'sparad' : 'tillagd i katalogen'}`),
+  });
+  const person = form.values.kind === 'person';
   return (
-    <form class="grid-form" onSubmit={submit} aria-label={`Hänvisning för ${entry.name}`}>
-      <label for="absence-reason">Orsak</label>
-      <select id="absence-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value as AbsenceReason)}>
-        {Object.entries(ABSENCE_TEXT).map(([value, label]) => (
-          <option value={value}>{label}</option>
-        ))}
-      </select>
-      <label for="absence-text">Text</label>
-      <input id="absence-text" value={text} maxLength={200} onInput={(e) => setText(e.currentTarget.value)} />
-      <label for="absence-until">Till (valfritt)</label>
-      <input id="absence-until" type="datetime-local" value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
-      <button type="submit">Spara hänvisning</button>
-    </form>
+    <FormFrame form={form} title={stored ? `Ändra ${stored.value.name}` : 'Ny post i katalogen'} submitText={stored ? 'Spara ändringarna' : 'Lägg till i katalogen'} onCancel={onCancel}>
+      <Field form={form} name="kind" label="Slag" options={ENTRY_KIND_TEXT} />
+      {person ? (
+        <>
+          <Field form={form} name="givenName" label="Förnamn" />
+          <Field form={form} name="familyName" label="Efternamn" />
+        </>
+      ) : (
+        <Field form={form} name="name" label="Namn" />
+      )}
+      <Field form={form} name="title" label="Titel (valfri)" />
+      <Field form={form} name="department" label="Avdelning (valfri)" />
+      <Field form={form} name="keywords" label="Sökord (valfria)" hint="Med kommatecken emellan, t.ex. bygglov, detaljplan" />
+      <Field form={form} name="extension" label="Anknytning (valfri)" />
+      <Field form={form} name="phoneNumbers" label="Telefonnummer (valfria)" hint="Med kommatecken emellan, t.ex. 0935-141 23" />
+      <Field form={form} name="email" label="E-post (valfri)" type="email" />
+      <Field form={form} name="location" label="Besöksadress / plats (valfri)" />
+    </FormFrame>
   );
 }
 
-function NewPersonForm({ onAdd }: { onAdd: (person: { givenName: string; familyName: string; title?: string; extension?: string }) => void }) {
-  const [person, setPerson] = useState({ givenName: '', familyName: '', title: '', extension: '' });
-  const field = (name: keyof typeof person, label: string) => (
-    <>
-      <label for={`person-${name}`}>{label}</label>
-      <input id={`person-${name}`} value={person[name]} onInput={(e) => setPerson({ ...person, [name]: e.currentTarget.value })} />
-    </>
-  );
-  const submit = (event: Event) => {
-    event.preventDefault();
-    onAdd({ givenName: person.givenName, familyName: person.familyName, ...(person.title ? { title: person.title } : {}), ...(person.extension ? { extension: person.extension } : {}) });
-  };
+/** The hänvisning of one entry (PUT …/absence): applied to the entry as it is now, so no If-Match. */
+function AbsenceForm({ entry, onSaved, onCancel }: { entry: Entry; onSaved: (text: string) => void; onCancel: () => void }) {
+  const form = useObjectForm({
+    id: 'absence',
+    noun: 'hänvisningen',
+    blank: { reason: entry.absence?.reason ?? 'meeting', text: entry.absence?.text ?? '', until: localOf(entry.absence?.until) },
+    save: (v) => api('PUT', `${entryPath(entry.id)}/absence`, { reason: v.reason, text: optional(v.text), until: optional(instantOf(v.until)) }),
+    onSaved: () => onSaved(`Hänvisning satt för ${entry.name}`),
+  });
   return (
-    <form class="grid-form" onSubmit={submit} aria-label="Ny person i katalogen">
-      {field('givenName', 'Förnamn')}
-      {field('familyName', 'Efternamn')}
-      {field('title', 'Titel (valfri)')}
-      {field('extension', 'Anknytning (valfri)')}
-      <button type="submit">Lägg till person</button>
-    </form>
+    <FormFrame form={form} title={`Hänvisning för ${entry.name}`} submitText="Spara hänvisning" onCancel={onCancel}>
+      <Field form={form} name="reason" label="Orsak" options={ABSENCE_TEXT} />
+      <Field form={form} name="text" label="Text (valfri)" />
+      <Field form={form} name="until" label="Till (valfritt)" type="datetime-local" />
+    </FormFrame>
   );
 }

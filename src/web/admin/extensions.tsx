@@ -1,31 +1,45 @@
-import { useState } from 'preact/hooks';
 import type { ExtensionDoc } from '../../admin/extensions.js';
-import { get, post, remove } from '../api.js';
-import { Notice, useAction } from '../use-action.js';
-import { useData } from '../use-data.js';
+import { get, getVersioned, patch, post } from '../api.js';
+import { Notice } from '../use-action.js';
+import { Field, FormFrame, type Stored, useObjectForm } from './object-form.js';
+import { ListFooter, PAGE_SIZE, useAdminList } from './use-pages.js';
 
 type Extension = ExtensionDoc & { id: string; version: number; directNumberDisplay?: string };
 
-/** The municipality's extensions (first 500): list, add (with the SIP password, write-only), delete. */
-export function Extensions({ municipalityId }: { municipalityId: string }) {
-  const list = useData(() => get<{ extensions: Extension[] }>(`/extensions?municipality=${municipalityId}&limit=500`).then((r) => r.extensions));
-  const { notice, act } = useAction(list.reload);
-  const [form, setForm] = useState({ extension: '', displayName: '', directNumber: '', password: '' });
-  const field = (name: keyof typeof form, label: string, type = 'text') => (
-    <>
-      <label for={`ext-${name}`}>{label}</label>
-      <input id={`ext-${name}`} type={type} value={form[name]} autocomplete="off" onInput={(e) => setForm({ ...form, [name]: e.currentTarget.value })} />
-    </>
-  );
-  const add = (event: Event) => {
-    event.preventDefault();
-    act(() => post('/extensions', { municipalityId, extension: form.extension, displayName: form.displayName, password: form.password, ...(form.directNumber ? { directNumber: form.directNumber } : {}) }), `Anknytning ${form.extension} tillagd`);
-  };
+const extensionPath = (id: string) => `/extensions/${id}`;
+
+/**
+ * The municipality's extensions, a page at a time: add, change (PATCH with If-Match), remove.
+ * The list API has no filter, so there is no search box here. `imported` changes after a CSV
+ * import, which starts the list afresh.
+ */
+export function Extensions({ municipalityId, imported }: { municipalityId: string; imported: number }) {
+  const admin = useAdminList<Extension>({
+    headingId: 'extensions-heading',
+    deps: [imported],
+    loadPage: (cursor) =>
+      get<{ extensions: Extension[]; nextCursor?: string }>(`/extensions?${new URLSearchParams({ municipality: municipalityId, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) })}`).then((r) => ({
+        items: r.extensions,
+        nextCursor: r.nextCursor,
+      })),
+  });
+  const editing = admin.editing;
+  const focusId = editing && `extension-edit-${editing.value.id}`;
 
   return (
     <section aria-labelledby="extensions-heading">
-      <h2 id="extensions-heading">Anknytningar</h2>
-      <table>
+      <h2 id="extensions-heading" tabIndex={-1}>
+        Anknytningar
+      </h2>
+      <ExtensionForm
+        key={editing?.value.id ?? 'new'}
+        municipalityId={municipalityId}
+        stored={editing}
+        onSaved={(text) => admin.saved(text, focusId)}
+        onCancel={editing && (() => admin.close(focusId))}
+      />
+      <table id="extensions-list">
+        <caption class="visually-hidden">Anknytningar</caption>
         <thead>
           <tr>
             <th scope="col">Anknytning</th>
@@ -37,13 +51,16 @@ export function Extensions({ municipalityId }: { municipalityId: string }) {
           </tr>
         </thead>
         <tbody>
-          {(list.data ?? []).map((x) => (
-            <tr>
+          {(admin.list.items ?? []).map((x, row) => (
+            <tr data-row={row}>
               <td>{x.extension}</td>
               <td>{x.displayName}</td>
               <td>{x.directNumberDisplay ?? '–'}</td>
-              <td>
-                <button type="button" onClick={() => act(() => remove(`/extensions/${x.id}`, x.version), `Anknytning ${x.extension} borttagen`)} aria-label={`Ta bort anknytning ${x.extension}`}>
+              <td class="actions">
+                <button type="button" id={`extension-edit-${x.id}`} onClick={() => admin.edit(extensionPath(x.id))} aria-label={`Ändra anknytning ${x.extension}`}>
+                  Ändra
+                </button>
+                <button type="button" class="danger" onClick={() => admin.remove(`Ta bort anknytning ${x.extension} (${x.displayName})?`, extensionPath(x.id), x.version, `Anknytning ${x.extension} borttagen`)} aria-label={`Ta bort anknytning ${x.extension}`}>
                   Ta bort
                 </button>
               </td>
@@ -51,14 +68,47 @@ export function Extensions({ municipalityId }: { municipalityId: string }) {
           ))}
         </tbody>
       </table>
-      <form class="grid-form" onSubmit={add} aria-label="Ny anknytning">
-        {field('extension', 'Anknytning')}
-        {field('displayName', 'Namn')}
-        {field('directNumber', 'Direktnummer (valfritt)')}
-        {field('password', 'SIP-lösenord (12–128 tecken)', 'password')}
-        <button type="submit">Lägg till anknytning</button>
-      </form>
-      <Notice text={list.error ?? notice} />
+      <ListFooter list={admin.list} listId="extensions-list" noun="Anknytningar" />
+      {admin.dialog}
+      <Notice text={admin.list.error ?? admin.notice} />
     </section>
+  );
+}
+
+const BLANK = { extension: '', displayName: '', directNumber: '', password: '' };
+
+/** The password is write-only: never shown, and left as it is unless a new one is typed. */
+const valuesOf = (x: Extension): typeof BLANK => ({ extension: x.extension, displayName: x.displayName, directNumber: x.directNumberDisplay ?? '', password: '' });
+
+/** One form for a new extension and for changing one (`stored`, read with its ETag). */
+function ExtensionForm({ municipalityId, stored, onSaved, onCancel }: { municipalityId: string; stored?: Stored<Extension> | undefined; onSaved: (text: string) => void; onCancel?: (() => void) | undefined }) {
+  const form = useObjectForm({
+    id: stored ? 'extension-edit' : 'extension-new',
+    noun: 'anknytningen',
+    stored,
+    blank: BLANK,
+    valuesOf,
+    save: (v, s) =>
+      s
+        ? // PATCH: null removes the direct number; the password only when a new one is typed.
+          patch(extensionPath(s.value.id), { extension: v.extension, displayName: v.displayName, directNumber: v.directNumber.trim() || null, ...(v.password ? { password: v.password } : {}) }, s.version)
+        : post('/extensions', { municipalityId, extension: v.extension, displayName: v.displayName, password: v.password, directNumber: v.directNumber.trim() || undefined }),
+    reread: () => getVersioned<Extension>(extensionPath(stored!.value.id)),
+    onSaved: (v) => onSaved(`Anknytning ${v.extension} ${stored ? 'sparad' : 'tillagd'}`),
+  });
+  return (
+    <FormFrame form={form} title={stored ? `Ändra anknytning ${stored.value.extension}` : 'Ny anknytning'} submitText={stored ? 'Spara ändringarna' : 'Lägg till anknytning'} onCancel={onCancel}>
+      <Field form={form} name="extension" label="Anknytning" autocomplete="off" />
+      <Field form={form} name="displayName" label="Namn" autocomplete="off" />
+      <Field form={form} name="directNumber" label="Direktnummer (valfritt)" autocomplete="off" />
+      <Field
+        form={form}
+        name="password"
+        label={stored ? 'Nytt SIP-lösenord (valfritt)' : 'SIP-lösenord'}
+        type="password"
+        autocomplete="new-password"
+        hint={stored ? '12–128 tecken. Lämna tomt för att behålla det nuvarande; det visas aldrig.' : '12–128 tecken. Det visas aldrig igen.'}
+      />
+    </FormFrame>
   );
 }

@@ -1,10 +1,13 @@
-import { useState } from 'preact/hooks';
 import type { OpeningExceptionDoc, OpeningHoursDoc } from '../../admin/opening-hours.js';
-import { get, patch, post, remove } from '../api.js';
-import { Notice, useAction } from '../use-action.js';
+import { get, getVersioned, patch, post } from '../api.js';
+import { Notice } from '../use-action.js';
 import { useData } from '../use-data.js';
+import { instantOf, localOf, localTime } from './local-time.js';
+import { Field, FormFrame, type Stored, useObjectForm } from './object-form.js';
+import { inSwedish } from './problems.js';
+import { ListFooter, PAGE_SIZE, useAdminList } from './use-pages.js';
 
-type Stored<Doc> = Doc & { id: string; version: number };
+type Exception = OpeningExceptionDoc & { id: string; version: number };
 type Day = keyof OpeningHoursDoc['weekly'];
 
 const DAYS: [Day, string][] = [
@@ -18,112 +21,178 @@ const DAYS: [Day, string][] = [
 ];
 
 const KIND_TEXT: Record<OpeningExceptionDoc['kind'], string> = { closed: 'Stängt', open: 'Öppet', reduced: 'Begränsade tider' };
+const OVERRIDE_TEXT = { closed: 'Stängt', open: 'Öppet' };
 
 /** "08:00-12:00, 13:00-16:30" ⇄ the API's list of intervals; an empty field is a closed day. */
-const intervalsText = (intervals: string[]) => intervals.join(', ');
-const intervalsOf = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
-const localTime = (iso: string) => new Date(iso).toLocaleString('sv-SE', { dateStyle: 'short', timeStyle: 'short' });
+const intervalsText = (intervals: string[] | undefined) => (intervals ?? []).join(', ');
+const intervalsOf = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const hoursPath = (municipalityId: string) => `/opening-hours/${municipalityId}`;
+const exceptionPath = (id: string) => `/opening-hours-exceptions/${id}`;
 
 /** Weekly hours (the config's at version 0 until stored), the manual override, and one-off exceptions. */
 export function OpeningHours({ municipalityId }: { municipalityId: string }) {
-  const hours = useData(() => get<Stored<OpeningHoursDoc>>(`/opening-hours/${municipalityId}`));
-  const exceptions = useData(() => get<{ 'opening-hours-exceptions': Stored<OpeningExceptionDoc>[] }>(`/opening-hours-exceptions?municipality=${municipalityId}&limit=500`).then((r) => r['opening-hours-exceptions']));
-  const { notice, act } = useAction(() => {
-    hours.reload();
-    exceptions.reload();
+  const hours = useData(() => getVersioned<OpeningHoursDoc>(hoursPath(municipalityId)));
+  const exceptions = useAdminList<Exception>({
+    headingId: 'exceptions-heading',
+    deps: [],
+    loadPage: (cursor) =>
+      get<{ 'opening-hours-exceptions': Exception[]; nextCursor?: string }>(
+        `/opening-hours-exceptions?${new URLSearchParams({ municipality: municipalityId, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) })}`,
+      ).then((r) => ({ items: r['opening-hours-exceptions'], nextCursor: r.nextCursor })),
   });
+  // Both forms change the one hours object: each save re-reads it, and both forms go on from its new version.
+  const hoursSaved = (text: string) => {
+    exceptions.setNotice(text);
+    hours.reload();
+  };
+  const override = hours.data?.value.override;
+  const editing = exceptions.editing;
+  const focusId = editing && `exception-edit-${editing.value.id}`;
 
   return (
-    <section aria-labelledby="hours-heading">
-      <h2 id="hours-heading">Öppettider</h2>
+    <section aria-labelledby="opening-hours-heading">
+      <h2 id="opening-hours-heading">Öppettider</h2>
       {hours.data && (
-        <WeeklyForm
-          key={hours.data.version}
-          hours={hours.data}
-          onSave={(weekly) => act(() => patch(`/opening-hours/${municipalityId}`, { weekly }, hours.data!.version), 'Öppettiderna sparade')}
-          onOverride={(override) => act(() => patch(`/opening-hours/${municipalityId}`, { override }, hours.data!.version), override ? 'Manuellt läge satt' : 'Manuellt läge borttaget')}
-        />
-      )}
-      <h3>Undantag</h3>
-      <ul class="plain">
-        {(exceptions.data ?? []).map((x) => (
-          <li>
-            {localTime(x.start)}–{localTime(x.end)}: {KIND_TEXT[x.kind]}
-            {x.hours?.length ? ` ${intervalsText(x.hours)}` : ''} ({x.reason}){' '}
-            <button type="button" onClick={() => act(() => remove(`/opening-hours-exceptions/${x.id}`, x.version), 'Undantaget borttaget')} aria-label={`Ta bort undantaget ${x.reason}`}>
-              Ta bort
+        <>
+          <WeeklyForm municipalityId={municipalityId} stored={hours.data} onSaved={hoursSaved} />
+          <p>{override ? `Manuellt ${override.state === 'closed' ? 'stängt' : 'öppet'} till ${localTime(override.until)}.` : 'Inget manuellt läge: öppettiderna och undantagen gäller.'}</p>
+          <OverrideForm municipalityId={municipalityId} stored={hours.data} onSaved={hoursSaved} />
+          {override && (
+            <button type="button" onClick={() => exceptions.act(() => inSwedish(patch(hoursPath(municipalityId), { override: null }, hours.data!.version)).finally(hours.reload), 'Manuellt läge borttaget')}>
+              Ta bort manuellt läge
             </button>
-          </li>
-        ))}
-      </ul>
-      <ExceptionForm onAdd={(x) => act(() => post('/opening-hours-exceptions', { municipalityId, ...x }), 'Undantaget tillagt')} />
-      <Notice text={hours.error ?? exceptions.error ?? notice} />
+          )}
+        </>
+      )}
+      <h3 id="exceptions-heading" tabIndex={-1}>
+        Undantag
+      </h3>
+      <ExceptionForm
+        key={editing?.value.id ?? 'new'}
+        municipalityId={municipalityId}
+        stored={editing}
+        onSaved={(text) => exceptions.saved(text, focusId)}
+        onCancel={editing && (() => exceptions.close(focusId))}
+      />
+      <table id="exceptions-list">
+        <caption class="visually-hidden">Undantag från öppettiderna</caption>
+        <thead>
+          <tr>
+            <th scope="col">Från</th>
+            <th scope="col">Till</th>
+            <th scope="col">Slag</th>
+            <th scope="col">Tider</th>
+            <th scope="col">Anledning</th>
+            <th scope="col">
+              <span class="visually-hidden">Åtgärd</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {(exceptions.list.items ?? []).map((x, row) => (
+            <tr data-row={row}>
+              <td>{localTime(x.start)}</td>
+              <td>{localTime(x.end)}</td>
+              <td>{KIND_TEXT[x.kind]}</td>
+              <td>{intervalsText(x.hours) || '–'}</td>
+              <td>{x.reason}</td>
+              <td class="actions">
+                <button type="button" id={`exception-edit-${x.id}`} onClick={() => exceptions.edit(exceptionPath(x.id))} aria-label={`Ändra undantaget ${x.reason}`}>
+                  Ändra
+                </button>
+                <button type="button" class="danger" onClick={() => exceptions.remove(`Ta bort undantaget ${x.reason}?`, exceptionPath(x.id), x.version, 'Undantaget borttaget')} aria-label={`Ta bort undantaget ${x.reason}`}>
+                  Ta bort
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ListFooter list={exceptions.list} listId="exceptions-list" noun="Undantag" />
+      {exceptions.dialog}
+      <Notice text={hours.error ?? exceptions.list.error ?? exceptions.notice} />
     </section>
   );
 }
 
-function WeeklyForm({ hours, onSave, onOverride }: { hours: Stored<OpeningHoursDoc>; onSave: (weekly: Record<Day, string[]>) => void; onOverride: (override: { state: 'open' | 'closed'; until: string } | null) => void }) {
-  const [days, setDays] = useState(Object.fromEntries(DAYS.map(([day]) => [day, intervalsText(hours.weekly[day])])) as Record<Day, string>);
-  const [until, setUntil] = useState('');
-  const submit = (event: Event) => {
-    event.preventDefault();
-    onSave(Object.fromEntries(DAYS.map(([day]) => [day, intervalsOf(days[day])])) as Record<Day, string[]>);
-  };
+type HoursForm = { municipalityId: string; stored: Stored<OpeningHoursDoc>; onSaved: (text: string) => void };
+const rereadHours = (municipalityId: string) => () => getVersioned<OpeningHoursDoc>(hoursPath(municipalityId));
+
+/** Monday to Sunday, each its open intervals; the fields are named as the API names them (weekly.monday), so its problems land at the day. */
+function WeeklyForm({ municipalityId, stored, onSaved }: HoursForm) {
+  const valuesOf = (doc: OpeningHoursDoc) => Object.fromEntries(DAYS.map(([day]) => [`weekly.${day}`, intervalsText(doc.weekly[day])]));
+  const form = useObjectForm({
+    id: 'hours',
+    noun: 'öppettiderna',
+    stored,
+    blank: valuesOf(stored.value),
+    valuesOf,
+    save: (v, s) => patch(hoursPath(municipalityId), { weekly: Object.fromEntries(DAYS.map(([day]) => [day, intervalsOf(v[`weekly.${day}`] ?? '')])) }, s!.version),
+    reread: rereadHours(municipalityId),
+    onSaved: () => onSaved('Öppettiderna sparade'),
+  });
   return (
-    <>
-      <form class="grid-form" onSubmit={submit} aria-label="Veckans öppettider">
-        {DAYS.map(([day, name]) => (
-          <>
-            <label for={`hours-${day}`}>{name}</label>
-            <input id={`hours-${day}`} value={days[day]} placeholder="stängt" onInput={(e) => setDays({ ...days, [day]: e.currentTarget.value })} />
-          </>
-        ))}
-        <button type="submit">Spara öppettider</button>
-      </form>
-      <p>{hours.override ? `Manuellt ${hours.override.state === 'closed' ? 'stängt' : 'öppet'} till ${localTime(hours.override.until)}.` : 'Inget manuellt läge.'}</p>
-      <form
-        class="inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          onOverride({ state: 'closed', until: new Date(until).toISOString() });
-        }}
-      >
-        <label for="override-until">Stäng manuellt till</label>
-        <input id="override-until" type="datetime-local" required value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
-        <button type="submit">Stäng</button>
-        {hours.override && (
-          <button type="button" onClick={() => onOverride(null)}>
-            Ta bort manuellt läge
-          </button>
-        )}
-      </form>
-    </>
+    <FormFrame form={form} title="Veckans öppettider" submitText="Spara öppettider">
+      <p class="hint form-note">Tider som 08:00-12:00, flera med kommatecken emellan; tomt är stängt.</p>
+      {DAYS.map(([day, name]) => (
+        <Field form={form} name={`weekly.${day}`} label={name} placeholder="stängt" />
+      ))}
+    </FormFrame>
   );
 }
 
-function ExceptionForm({ onAdd }: { onAdd: (exception: { start: string; end: string; kind: OpeningExceptionDoc['kind']; hours?: string[]; reason: string }) => void }) {
-  const [x, setX] = useState({ start: '', end: '', kind: 'closed' as OpeningExceptionDoc['kind'], hours: '', reason: '' });
-  const submit = (event: Event) => {
-    event.preventDefault();
-    onAdd({ start: new Date(x.start).toISOString(), end: new Date(x.end).toISOString(), kind: x.kind, reason: x.reason, ...(x.kind === 'closed' ? {} : { hours: intervalsOf(x.hours) }) });
-  };
+/** The manual switch: open or closed whatever the hours say, until a moment. */
+function OverrideForm({ municipalityId, stored, onSaved }: HoursForm) {
+  const valuesOf = (doc: OpeningHoursDoc) => ({ 'override.state': doc.override?.state ?? 'closed', 'override.until': localOf(doc.override?.until) });
+  const form = useObjectForm({
+    id: 'override',
+    noun: 'öppettiderna',
+    stored,
+    blank: valuesOf(stored.value),
+    valuesOf,
+    save: (v, s) => patch(hoursPath(municipalityId), { override: { state: v['override.state'], until: instantOf(v['override.until']) } }, s!.version),
+    reread: rereadHours(municipalityId),
+    onSaved: (v) => onSaved(`Manuellt ${v['override.state'] === 'closed' ? 'stängt' : 'öppet'} till ${localTime(instantOf(v['override.until']))}`),
+  });
   return (
-    <form class="grid-form" onSubmit={submit} aria-label="Nytt undantag">
-      <label for="exception-start">Från</label>
-      <input id="exception-start" type="datetime-local" required value={x.start} onInput={(e) => setX({ ...x, start: e.currentTarget.value })} />
-      <label for="exception-end">Till</label>
-      <input id="exception-end" type="datetime-local" required value={x.end} onInput={(e) => setX({ ...x, end: e.currentTarget.value })} />
-      <label for="exception-kind">Slag</label>
-      <select id="exception-kind" value={x.kind} onChange={(e) => setX({ ...x, kind: e.currentTarget.value as OpeningExceptionDoc['kind'] })}>
-        {Object.entries(KIND_TEXT).map(([value, text]) => (
-          <option value={value}>{text}</option>
-        ))}
-      </select>
-      <label for="exception-hours">Tider (ej för stängt)</label>
-      <input id="exception-hours" value={x.hours} disabled={x.kind === 'closed'} placeholder="10:00-13:00" onInput={(e) => setX({ ...x, hours: e.currentTarget.value })} />
-      <label for="exception-reason">Anledning</label>
-      <input id="exception-reason" required value={x.reason} onInput={(e) => setX({ ...x, reason: e.currentTarget.value })} />
-      <button type="submit">Lägg till undantag</button>
-    </form>
+    <FormFrame form={form} title="Manuellt läge" submitText="Sätt manuellt läge">
+      <Field form={form} name="override.state" label="Läge" options={OVERRIDE_TEXT} />
+      <Field form={form} name="override.until" label="Till" type="datetime-local" />
+    </FormFrame>
+  );
+}
+
+const BLANK_EXCEPTION = { start: '', end: '', kind: 'closed', hours: '', reason: '' };
+
+/** One form for a new exception and for changing one (`stored`, read with its ETag). */
+function ExceptionForm({ municipalityId, stored, onSaved, onCancel }: { municipalityId: string; stored?: Stored<Exception> | undefined; onSaved: (text: string) => void; onCancel?: (() => void) | undefined }) {
+  const form = useObjectForm({
+    id: stored ? 'exception-edit' : 'exception-new',
+    noun: 'undantaget',
+    stored,
+    blank: BLANK_EXCEPTION,
+    valuesOf: (x: Exception) => ({ start: localOf(x.start), end: localOf(x.end), kind: x.kind, hours: intervalsText(x.hours), reason: x.reason }),
+    save: (v, s) => {
+      // Hours belong to open and reduced periods only; a change to closed removes them (null).
+      const hours = v.kind === 'closed' ? (s ? null : undefined) : intervalsOf(v.hours);
+      const body = { start: instantOf(v.start), end: instantOf(v.end), kind: v.kind, hours, reason: v.reason };
+      return s ? patch(exceptionPath(s.value.id), body, s.version) : post('/opening-hours-exceptions', { municipalityId, ...body });
+    },
+    reread: () => getVersioned<Exception>(exceptionPath(stored!.value.id)),
+    onSaved: (v) => onSaved(`Undantaget ${v.reason} ${stored ? 'sparat' : 'tillagt'}`),
+  });
+  return (
+    <FormFrame form={form} title={stored ? `Ändra undantaget ${stored.value.reason}` : 'Nytt undantag'} submitText={stored ? 'Spara ändringarna' : 'Lägg till undantag'} onCancel={onCancel}>
+      <Field form={form} name="start" label="Från" type="datetime-local" />
+      <Field form={form} name="end" label="Till" type="datetime-local" />
+      <Field form={form} name="kind" label="Slag" options={KIND_TEXT} />
+      <Field form={form} name="hours" label="Tider (ej för stängt)" placeholder="10:00-13:00" disabled={form.values.kind === 'closed'} />
+      <Field form={form} name="reason" label="Anledning" />
+    </FormFrame>
   );
 }

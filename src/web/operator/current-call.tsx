@@ -1,7 +1,7 @@
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { ControlledCallView } from '../../http/routes/call-control.js';
 import type { SearchHitView } from '../../http/routes/directory.js';
-import { duration, useNow } from '../format.js';
+import { dateTime, duration, useNow } from '../format.js';
 import { CONTROL_TEXT } from '../labels.js';
 import { CallbackForm, MessageForm } from './call-forms.js';
 import { DirectorySearch } from './directory-search.js';
@@ -26,6 +26,8 @@ export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call
   }, [panel]);
 
   const started = Date.parse(call.answeredAt ?? call.enqueuedAt);
+  // A call-back: the operator's phone rings first, then the switchboard dials the citizen.
+  const callback = call.kind === 'callback';
   const consulting = call.control === 'consulting' || call.control === 'consulted';
   const button = (text: string, keys: string | undefined, onClick: () => void, disabled = false) => (
     <button type="button" onClick={onClick} disabled={disabled} aria-keyshortcuts={keys}>
@@ -37,7 +39,7 @@ export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call
   return (
     <section aria-labelledby="call-heading" class="panel current-call" onKeyDown={(e) => e.key === 'Escape' && setPanel(undefined)}>
       <h2 id="call-heading">
-        Samtal till {call.municipality.name} <span class="called">({call.calledNumberDisplay})</span>
+        {callback ? 'Återuppringning åt' : 'Samtal till'} {call.municipality.name} <span class="called">({call.calledNumberDisplay})</span>
       </h2>
       {greeting && (
         <p class="greeting">
@@ -45,8 +47,14 @@ export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call
         </p>
       )}
       <dl class="call-facts">
-        <dt>Uppringare</dt>
+        <dt>{callback ? 'Ringer upp' : 'Uppringare'}</dt>
         <dd>{call.callerDisplay}</dd>
+        {call.windowTo && (
+          <>
+            <dt>Önskas senast</dt>
+            <dd>{dateTime(call.windowTo)}</dd>
+          </>
+        )}
         <dt>{call.state === 'connecting' ? 'Ringer sedan' : 'Samtalstid'}</dt>
         <dd class="timer">{duration((now - started) / 1000)}</dd>
         {call.waitSeconds !== undefined && (
@@ -69,7 +77,7 @@ export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call
         )}
       </dl>
       <p class="control-state" role="status">
-        {call.state === 'connecting' ? 'Din telefon ringer – svara i luren.' : call.control ? CONTROL_TEXT[call.control] : 'Samtal pågår'}
+        {call.state === 'connecting' ? `Din telefon ringer – svara i luren.${callback ? ` Sedan rings ${call.callerDisplay} upp.` : ''}` : call.control ? CONTROL_TEXT[call.control] : 'Samtal pågår'}
       </p>
       <div class="actions">
         {call.control === 'held' ? button('Återta från vänteläge', 'Alt+H', act('unhold', 'Samtalet återtaget')) : button('Vänteläge', 'Alt+H', act('hold', 'Samtalet i vänteläge'), consulting)}

@@ -11,6 +11,7 @@ import { StaleBanner } from '../stale-banner.js';
 import { Notice, useAction } from '../use-action.js';
 import { useData } from '../use-data.js';
 import { type CallActions, CurrentCall, type Panel } from './current-call.js';
+import { Messages } from './messages.js';
 import { OperatorLogin } from './operator-login.js';
 import { type ParkedCall, ParkedCalls } from './parked-calls.js';
 import { QueueBoard } from './queue-board.js';
@@ -62,7 +63,8 @@ export function OperatorView() {
 
   const answered = (result: AnsweredCallView) => {
     if (!result.call) return result.message ?? 'Ingen väntar.';
-    return `Din telefon ringer: ${result.call.municipality.name}, ${result.call.callerDisplay}`;
+    const { municipality, callerDisplay, kind } = result.call;
+    return `Din telefon ringer: ${municipality.name}, ${kind === 'callback' ? `återuppringning till ${callerDisplay}` : callerDisplay}`;
   };
 
   const actions: CallActions = {
@@ -93,6 +95,7 @@ export function OperatorView() {
       answerNext: () => act(() => post<AnsweredCallView>('/operator/answer-next'), answered),
       ready: () => act(() => post('/operator/ready'), 'Du är redo'),
       pause: () => document.getElementById('pause-reason')?.focus(),
+      messages: () => document.getElementById('messages-heading')?.focus(),
     };
     (callAction[action] ?? always[action] ?? (() => setNotice('Inget samtal att göra det med.')))();
   };
@@ -126,6 +129,11 @@ export function OperatorView() {
             </section>
           )}
           <QueueBoard queues={data.queues} fetchedAt={data.fetchedAt} targetOf={targetOf} onPick={(c) => act(() => post<AnsweredCallView>(`/operator/calls/${c.callId}/answer`), answered)} />
+          <Messages
+            municipalities={data.queues.map((q) => q.municipality)}
+            refreshedAt={data.fetchedAt}
+            onHandled={(m) => act(() => post(`/messages/${m.id}/handled`), `Meddelandet till ${m.recipientName} är hanterat`)}
+          />
         </div>
         <div>
           <ParkedCalls calls={data.parked} fetchedAt={data.fetchedAt} onRetrieve={(c) => act(() => post(`/calls/${c.callId}/retrieve`), 'Hämtar det parkerade samtalet – din telefon ringer')} />

@@ -3,10 +3,13 @@ import { LEVEL_TEXT, duration, useNow, waitLevel } from '../format.js';
 
 type WaitingCall = QueueView['calls'][number];
 
+const isCallback = (call: WaitingCall) => call.kind === 'callback';
+
 /**
  * The queues of the municipalities served: waiting calls and the longest wait, coloured (and
  * said in words) against each municipality's service-level target; then every waiting call in
- * answering order, each with a button to take it out of turn.
+ * answering order, each with a button to take it out of turn. A booked call-back waits at its
+ * caller's place and is marked as one: taking it rings the operator, then dials the citizen.
  */
 export function QueueBoard({ queues, fetchedAt, targetOf, onPick }: { queues: QueueView[]; fetchedAt: number; targetOf: (municipalityId: string) => number; onPick: (call: WaitingCall) => void }) {
   const now = useNow();
@@ -20,10 +23,12 @@ export function QueueBoard({ queues, fetchedAt, targetOf, onPick }: { queues: Qu
         {queues.map((q) => {
           const longest = q.waitingCount ? q.longestWaitSeconds + since : 0;
           const level = waitLevel(longest, targetOf(q.municipality.id));
+          const callbacks = q.calls.filter(isCallback).length;
           return (
             <li class={`queue-card level-${level}`}>
               <span class="name">{q.municipality.name}</span>
               <span class="count">{q.waitingCount} väntar</span>
+              {callbacks > 0 && <span>varav {callbacks} återuppringning{callbacks > 1 ? 'ar' : ''}</span>}
               <span>
                 Längst {duration(longest)} – {LEVEL_TEXT[level]}
               </span>
@@ -50,19 +55,25 @@ export function QueueBoard({ queues, fetchedAt, targetOf, onPick }: { queues: Qu
               <td colSpan={5}>Ingen väntar.</td>
             </tr>
           )}
-          {waiting.map((call) => (
-            <tr data-call-id={call.callId}>
-              <td>{call.municipality.name}</td>
-              <td>{call.callerDisplay}</td>
-              <td>{duration(call.waitingSeconds + since)}</td>
-              <td>{call.priorityClass ?? call.reasonDetail ?? ''}</td>
-              <td>
-                <button type="button" onClick={() => onPick(call)} aria-label={`Svara på ${call.callerDisplay}, ${call.municipality.name}`}>
-                  Svara
-                </button>
-              </td>
-            </tr>
-          ))}
+          {waiting.map((call) => {
+            const callback = isCallback(call);
+            return (
+              // Keyed: a taken call's row goes with its focused button, which must not become the next caller's.
+              <tr key={call.callId} data-call-id={call.callId} class={callback ? 'callback' : undefined}>
+                <td>{call.municipality.name}</td>
+                <td>
+                  {callback && <span class="badge">Återuppringning</span>} {call.callerDisplay}
+                </td>
+                <td>{duration(call.waitingSeconds + since)}</td>
+                <td>{call.priorityClass ?? call.reasonDetail ?? ''}</td>
+                <td>
+                  <button type="button" onClick={() => onPick(call)} aria-label={`${callback ? 'Ring upp' : 'Svara på'} ${call.callerDisplay}, ${call.municipality.name}`}>
+                    {callback ? 'Ring upp' : 'Svara'}
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </section>

@@ -15,6 +15,7 @@ export const SHORTCUTS = [
   { code: 'KeyU', key: 'Alt+U', action: 'callback', text: 'Boka återuppringning' },
   { code: 'KeyR', key: 'Alt+R', action: 'ready', text: 'Redo' },
   { code: 'KeyS', key: 'Alt+S', action: 'pause', text: 'Paus' },
+  { code: 'KeyI', key: 'Alt+I', action: 'messages', text: 'Meddelanden: gå till listan (Tab till filter och Markera hanterat)' },
 ] as const;
 
 export type ShortcutAction = (typeof SHORTCUTS)[number]['action'];

@@ -1,0 +1,137 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { SearchHitView } from '../../http/routes/directory.js';
+import type { MessageView } from '../../http/routes/messages.js';
+import { get } from '../api.js';
+import { dateTime } from '../format.js';
+import { useData } from '../use-data.js';
+import { DirectorySearch } from './directory-search.js';
+
+type Municipality = { id: string; name: string };
+type Person = SearchHitView['entry'];
+
+/** Whose messages to list: one person's, else those of the municipalities given; handled ones too or not. */
+interface Filter {
+  municipalityIds: string[];
+  personId?: string;
+  withHandled: boolean;
+}
+
+/** Newest first. The API lists one municipality (or person) per request, so several are merged. */
+async function loadMessages({ municipalityIds, personId, withHandled }: Filter): Promise<MessageView[]> {
+  const whose = personId ? [{ entryId: personId }] : municipalityIds.map((municipality) => ({ municipality }));
+  const lists = await Promise.all(
+    whose.map((query) => get<{ messages: MessageView[] }>(`/messages?${new URLSearchParams({ ...query, ...(withHandled ? {} : { handled: 'false' }), limit: '50' })}`)),
+  );
+  return lists.flatMap((l) => l.messages).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * Messages taken for absent people, of all the municipalities served, one of them, or one person
+ * found in the directory; not yet handled unless asked. `refreshedAt` changes whenever the view
+ * re-reads (every event, every action), and the list re-reads with it.
+ */
+export function Messages({ municipalities, refreshedAt, onHandled }: { municipalities: Municipality[]; refreshedAt: number; onHandled: (message: MessageView) => void }) {
+  const [municipalityId, setMunicipalityId] = useState('');
+  const [person, setPerson] = useState<Person>();
+  const [withHandled, setWithHandled] = useState(false);
+  const showAll = useRef<HTMLButtonElement>(null);
+  // The search is re-mounted empty once a person is chosen (see its key), so the focus goes on to "Visa alla meddelanden".
+  useLayoutEffect(() => {
+    if (person) showAll.current?.focus();
+  }, [person]);
+
+  const filter: Filter = { municipalityIds: municipalityId ? [municipalityId] : municipalities.map((m) => m.id), personId: person?.id, withHandled };
+  return (
+    <section aria-labelledby="messages-heading" class="messages">
+      <h2 id="messages-heading" tabIndex={-1}>
+        Meddelanden
+      </h2>
+      <div class="filters">
+        <label for="messages-municipality">Kommun</label>
+        <select id="messages-municipality" value={municipalityId} disabled={Boolean(person)} onChange={(e) => setMunicipalityId(e.currentTarget.value)}>
+          <option value="">Alla dina kommuner</option>
+          {municipalities.map((m) => (
+            <option value={m.id}>{m.name}</option>
+          ))}
+        </select>
+        <DirectorySearch key={person?.id ?? 'none'} id="messages-person" label="Person (sök i katalogen)" onChoose={(hit) => setPerson(hit.entry)} />
+        {person && (
+          <p>
+            Visar meddelanden till {person.name}.{' '}
+            <button type="button" ref={showAll} onClick={() => setPerson(undefined)}>
+              Visa alla meddelanden
+            </button>
+          </p>
+        )}
+        <label class="check">
+          <input type="checkbox" checked={withHandled} onChange={(e) => setWithHandled(e.currentTarget.checked)} /> Visa hanterade
+        </label>
+      </div>
+      <MessageList key={JSON.stringify(filter)} filter={filter} refreshedAt={refreshedAt} onHandled={onHandled} />
+    </section>
+  );
+}
+
+function MessageList({ filter, refreshedAt, onHandled }: { filter: Filter; refreshedAt: number; onHandled: (message: MessageView) => void }) {
+  const messages = useData(() => loadMessages(filter));
+  useEffect(messages.reload, [refreshedAt]);
+  const table = useRef<HTMLTableElement>(null);
+  const handling = useRef(false);
+  // A message marked handled leaves the list with its button, and the focus with it: it goes to
+  // the next message's button (or the heading), so the operator can go on with Enter.
+  useLayoutEffect(() => {
+    if (!handling.current || document.activeElement !== document.body) return;
+    handling.current = false;
+    (table.current?.querySelector('button') ?? document.getElementById('messages-heading'))?.focus();
+  }, [messages.data]);
+
+  if (!messages.data) return <p role="status">{messages.error ?? 'Läser in…'}</p>;
+  return (
+    <table ref={table}>
+      <caption class="visually-hidden">Meddelanden, nyast först</caption>
+      <thead>
+        <tr>
+          <th scope="col">Tagit</th>
+          <th scope="col">Till</th>
+          <th scope="col">Från</th>
+          <th scope="col">Meddelande</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {messages.data.length === 0 && (
+          <tr>
+            <td colSpan={5}>Inga meddelanden.</td>
+          </tr>
+        )}
+        {messages.data.map((m) => (
+          <tr key={m.id} data-message-id={m.id}>
+            <td>{dateTime(m.createdAt)}</td>
+            <td>
+              {m.recipientName}
+              {m.extension && <span class="hint"> ankn. {m.extension}</span>}
+            </td>
+            <td>{[m.callerName, m.callerNumberDisplay].filter(Boolean).join(', ') || 'Okänd'}</td>
+            <td class="message-text">{m.text}</td>
+            <td>
+              {m.handledAt ? (
+                `Hanterat ${dateTime(m.handledAt)}`
+              ) : (
+                <button
+                  type="button"
+                  onClick={() => {
+                    handling.current = true;
+                    onHandled(m);
+                  }}
+                  aria-label={`Markera hanterat: till ${m.recipientName}, ${dateTime(m.createdAt)}`}
+                >
+                  Markera hanterat
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

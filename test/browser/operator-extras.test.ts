@@ -1,0 +1,219 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localActor } from '../../src/auth/token-store.js';
+import type { MessageView } from '../../src/http/routes/messages.js';
+import type { OperatorSessionView } from '../../src/http/routes/operator.js';
+import { freeUdpPort } from '../../src/lab/free-port.js';
+import { controlHelpers } from '../e2e/call-control-support.js';
+import { startLabSwitchboard } from '../support/lab-switchboard.js';
+import { SCENARIOS, type SippProcess, startSipp } from '../support/sipp.js';
+import { artifactsOf, launchChromium, signIn } from './browser-support.js';
+
+/**
+ * The operator view's logins, call-backs and messages in Debian's Chromium against a whole lab
+ * switchboard: login by hand with weights and with the operator account's defaults (read back
+ * from the session), a SIPp call answered, a message taken and listed, a call-back booked from
+ * the console that keeps the caller's place and is marked in the queue board, then taken from
+ * the keyboard and dialled out to a SIPp phone at the carrier, and a message marked handled.
+ * axe-core checks every state; screenshots in test-artifacts/browser/operator-extras/.
+ */
+
+let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
+let h: ReturnType<typeof controlHelpers>;
+let browser: Browser;
+let page: Page;
+let operator: { token: string; id: string };
+let karinId: string;
+/** Where the carrier's far end listens: call-backs are dialled out there (a SIPp phone). */
+let carrierPort: number;
+const artifacts = artifactsOf('operator-extras');
+
+beforeAll(async () => {
+  // The artifacts are this run's only.
+  await artifacts.clear();
+  carrierPort = await freeUdpPort();
+  [lab, browser] = await Promise.all([startLabSwitchboard({ ringSeconds: 10, callControl: { trunkHost: `127.0.0.1:${carrierPort}` } }), launchChromium()]);
+  h = controlHelpers(lab);
+  const { token, record } = await lab.switchboard.tokens.create({ name: 'Eva Telefonist', role: 'operator' }, localActor('browser test'));
+  operator = { token, id: record.id };
+  const karin = await lab.switchboard.entries.create(
+    { kind: 'person', municipalityId: '2460', givenName: 'Karin', familyName: 'Lind', title: 'Bygglovshandläggare', keywords: ['bygglov'], extension: '2460100' },
+    localActor('browser test'),
+  );
+  karinId = karin.id;
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' });
+});
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+});
+
+/** The page as it is now: checked with axe-core, and a screenshot. */
+async function step(name: string) {
+  await artifacts.expectAccessible(page, name);
+  await artifacts.screenshot(page, name);
+}
+
+/** Calls the API as the console's operator (the token signed in in the browser). */
+async function asOperator<T>(method: string, path: string): Promise<T> {
+  const response = await fetch(`${lab.switchboard.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${operator.token}` } });
+  return (await response.json()) as T;
+}
+
+const byId = (served: { id: string; weight: number }[]) => [...served].sort((a, b) => a.id.localeCompare(b.id));
+
+describe.sequential('operator console: logins, call-backs and messages', () => {
+  let operatorPhone: SippProcess;
+  let callId: string;
+  let caller: SippProcess;
+  let laterCaller: SippProcess;
+
+  it('without an operator account the defaults say so; by hand, each municipality gets the weight typed', async () => {
+    await signIn(page, lab.switchboard.url, operator.token);
+    await page.getByRole('button', { name: 'Använd mina standardval' }).press('Enter');
+    await page.getByRole('alert').getByText(/Ditt telefonistkonto saknas/).waitFor();
+    await step('01-login-without-account');
+
+    await page.getByLabel('Telefonens SIP-adress').fill('sip:operator@127.0.0.1:5999');
+    await page.getByLabel('Vännäs').check();
+    await page.getByLabel('Umeå').check();
+    const vannasWeight = page.getByRole('row', { name: /Vännäs/ }).getByLabel('Vikt');
+    await vannasWeight.fill('2');
+    await step('02-login-by-hand-with-weights');
+    await vannasWeight.press('Enter');
+    await page.locator('.status-bar').getByText('Eva Telefonist').waitFor();
+
+    const session = await asOperator<OperatorSessionView>('GET', '/operator/session');
+    expect(byId(session.served)).toEqual([
+      { id: '2460', weight: 2 },
+      { id: '2480', weight: 1 },
+    ]);
+    await page.getByRole('button', { name: 'Logga ut ur växeln' }).press('Enter');
+    await page.getByRole('heading', { name: 'Logga in i växeln' }).waitFor();
+  });
+
+  it('with an operator account, "Använd mina standardval" logs in with its phone and weights', async () => {
+    operatorPhone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 2, vars: { talk_ms: '60000' }, timeoutMs: 240_000 });
+    const account = {
+      name: 'Eva Telefonist',
+      municipalityId: '2403',
+      tokenId: operator.id,
+      phone: `sip:operator@127.0.0.1:${operatorPhone.localPort}`,
+      municipalities: [
+        { id: '2460', weight: 3 },
+        { id: '2480', weight: 0.5 },
+      ],
+    };
+    await lab.switchboard.admin.operatorAccounts.create(account, localActor('browser test'));
+
+    await page.getByRole('button', { name: 'Använd mina standardval' }).press('Enter');
+    await expect.poll(() => page.locator('.status-bar').textContent()).toContain('Redo');
+    const session = await asOperator<OperatorSessionView>('GET', '/operator/session');
+    expect(session.phone).toBe(account.phone);
+    expect(byId(session.served)).toEqual(byId(account.municipalities));
+    await page.getByRole('heading', { name: 'Meddelanden' }).waitFor();
+    await step('03-ready-with-account-defaults');
+  });
+
+  it('a SIPp call answered with Alt+N; a message taken on it with Alt+M shows in the messages list', async () => {
+    caller = await h.caller('093514100', 60_000);
+    ({ callId } = await h.firstWaiting('2460'));
+    await page.locator(`tr[data-call-id="${callId}"]`).waitFor();
+    await page.keyboard.press('Alt+KeyN');
+    await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
+    await page.getByRole('region', { name: /Samtal till Vännäs/ }).waitFor();
+
+    await page.keyboard.press('Alt+KeyM');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('message-search');
+    await page.keyboard.type('karin');
+    await page.getByRole('option', { name: /Karin Lind/ }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Uppringarens namn').fill('Per Ek');
+    await page.getByLabel('Meddelande', { exact: true }).fill('Ring tillbaka om bygglovet');
+    await page.getByLabel('Meddelande', { exact: true }).press('Control+Enter');
+    await page.getByText('Meddelandet sparat').waitFor();
+
+    const listed = page.locator('.messages tbody tr', { hasText: 'Ring tillbaka om bygglovet' });
+    await listed.waitFor();
+    expect(await listed.textContent()).toContain('Karin Lind');
+    expect(await listed.textContent()).toContain('Per Ek, 070-123 45 67');
+    await step('04-message-listed');
+  });
+
+  it('Alt+U books a call-back on the call; after hanging up it waits at the caller’s place, marked, before a later caller', async () => {
+    laterCaller = await h.caller('093514100', 20_000);
+    const later = await h.firstWaiting('2460');
+    await page.locator(`tr[data-call-id="${later.callId}"]`).waitFor();
+
+    await page.keyboard.press('Alt+KeyU');
+    // The number to call is the caller's, already filled in and focused: Enter books.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('callback-number');
+    expect(await page.getByLabel('Nummer att ringa upp').inputValue()).toBe('070-123 45 67');
+    await step('05-callback-form');
+    await page.keyboard.press('Enter');
+    await page.getByText('Återuppringning bokad').waitFor();
+    await page.keyboard.press('Alt+KeyL');
+    await h.callWhere(callId, 'ended', (c) => c.state === 'ended');
+    await page.getByText('Inget samtal just nu.').waitFor();
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+
+    const callbackId = `${callId}-cb`;
+    const queue = await lab.api<{ calls: { callId: string; kind?: string }[] }>('GET', '/api/v1/queues/2460');
+    expect(queue.body.calls.map((c) => c.callId)).toEqual([callbackId, later.callId]);
+    const rows = page.locator('table.waiting tbody tr');
+    await expect.poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-call-id')))).toEqual([callbackId, later.callId]);
+    expect(await rows.first().getAttribute('class')).toBe('callback');
+    expect(await rows.first().textContent()).toContain('Återuppringning');
+    expect(await page.locator('.queue-card', { hasText: 'Vännäs' }).textContent()).toContain('varav 1 återuppringning');
+    await step('06-callback-in-queue');
+  });
+
+  it('taken from the queue board with the keyboard, the call-back rings the operator, then dials the SIPp phone at the carrier', async () => {
+    const carrier = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, localPort: carrierPort, calls: 1, vars: { talk_ms: '8000' }, timeoutMs: 60_000 });
+    const callbackId = `${callId}-cb`;
+    await page.getByRole('button', { name: 'Ring upp 070-123 45 67, Vännäs' }).press('Enter');
+
+    // The operator's SIPp phone answers; the switchboard dials the citizen through the carrier, whose SIPp phone answers.
+    await h.bridgeWith(`${callbackId}-talk`, [`${callbackId}-dial`, `${callbackId}-op1`]);
+    const current = page.getByRole('region', { name: /Återuppringning åt Vännäs/ });
+    await current.waitFor();
+    expect(await current.locator('.call-facts').textContent()).toMatch(/^Ringer upp070-123 45 67/);
+    await step('07-callback-taken');
+
+    // The carrier's phone hangs up after 8 s of talk: the call-back ends, answered.
+    expect(await h.callWhere(callbackId, 'ended', (c) => c.state === 'ended', 15_000)).toMatchObject({ outcome: 'answered', kind: 'callback', callbackOf: callId });
+    expect((await carrier.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect((await operatorPhone.done).stats).toMatchObject({ successful: 2, failed: 0 });
+    // The later caller waited on in the queue and hangs up by themselves.
+    expect((await laterCaller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  });
+
+  it('messages: Alt+I goes to the list; one person’s, marked handled from the keyboard (stored); a colleague’s shows live', async () => {
+    await page.keyboard.press('Alt+KeyI');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('messages-heading');
+
+    await page.getByLabel('Person (sök i katalogen)').focus();
+    await page.keyboard.type('karin');
+    await page.getByRole('option', { name: /Karin Lind/ }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByText('Visar meddelanden till Karin Lind.').waitFor();
+    await page.locator('.messages tbody tr', { hasText: 'Ring tillbaka om bygglovet' }).waitFor();
+    await step('08-messages-of-one-person');
+
+    await page.getByRole('button', { name: /^Markera hanterat: till Karin Lind/ }).press('Enter');
+    await page.getByText('Meddelandet till Karin Lind är hanterat').waitFor();
+    const stored = await asOperator<{ messages: MessageView[] }>('GET', `/messages?entryId=${karinId}`);
+    expect(stored.messages).toHaveLength(1);
+    expect(stored.messages[0]).toMatchObject({ text: 'Ring tillbaka om bygglovet', callId, handledBy: operator.id, handledAt: expect.any(String) });
+    // Handled messages are not listed unless asked for.
+    await page.locator('.messages').getByText('Inga meddelanden.').waitFor();
+    await page.getByLabel('Visa hanterade').check();
+    await page.locator('.messages tbody tr', { hasText: 'Hanterat' }).waitFor();
+
+    // A colleague takes a message for Karin: it shows without a reload, through the event stream.
+    const colleague = await h.operatorClient('Bo Telefonist');
+    expect((await colleague.api('POST', '/api/v1/messages', { extension: '2460100', callerName: 'Lena Berg', text: 'Om detaljplanen' })).status).toBe(201);
+    await page.locator('.messages tbody tr', { hasText: 'Om detaljplanen' }).waitFor();
+    await step('09-messages-handled-and-live');
+  });
+});
