@@ -6,7 +6,7 @@ import { Notice } from '../use-action.js';
 import { instantOf, localOf } from './local-time.js';
 import { Field, FormFrame, type Stored, useObjectForm } from './object-form.js';
 import { inSwedish } from './problems.js';
-import { ListFooter, PAGE_SIZE, useAdminList } from './use-pages.js';
+import { AdminTable, PAGE_SIZE, useAdminList } from './use-pages.js';
 
 type Entry = DirectoryEntryView;
 
@@ -64,65 +64,48 @@ export function DirectoryEntries({ municipalityId, imported }: { municipalityId:
           Namn, titel, avdelning, sökord eller nummer; högst 100 träffar, bäst först.
         </span>
       </p>
-      <table id="entries-list">
-        <caption class="visually-hidden">Katalogens poster</caption>
-        <thead>
-          <tr>
-            <th scope="col">Namn</th>
-            <th scope="col">Slag</th>
-            <th scope="col">Titel / avdelning</th>
-            <th scope="col">Anknytning</th>
-            <th scope="col">Hänvisning</th>
-            <th scope="col">
-              <span class="visually-hidden">Åtgärd</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {(admin.list.items ?? []).map((entry, row) => (
-            <tr data-row={row}>
-              <td>{entry.name}</td>
-              <td>{ENTRY_KIND_TEXT[entry.kind]}</td>
-              <td>{[entry.title, entry.department].filter(Boolean).join(', ')}</td>
-              <td>{entry.extension ?? '–'}</td>
-              <td>{absenceText(entry.absence) ?? 'Tillgänglig'}</td>
-              <td class="actions">
-                <button
-                  type="button"
-                  id={`entry-edit-${entry.id}`}
-                  onClick={() => {
-                    setAbsenceOf(undefined);
-                    admin.edit(entryPath(entry.id));
-                  }}
-                  aria-label={`Ändra ${entry.name}`}
-                >
-                  Ändra
-                </button>
-                <button
-                  type="button"
-                  id={`entry-absence-${entry.id}`}
-                  onClick={() => {
-                    admin.close();
-                    setAbsenceOf(entry);
-                  }}
-                  aria-label={`Ändra hänvisning för ${entry.name}`}
-                >
-                  Hänvisning
-                </button>
-                {entry.absence && (
-                  <button type="button" onClick={() => admin.act(() => inSwedish(remove(`${entryPath(entry.id)}/absence`)), `${entry.name} är tillgänglig`)} aria-label={`Ta bort hänvisningen för ${entry.name}`}>
-                    Tillgänglig
-                  </button>
-                )}
-                <button type="button" class="danger" onClick={() => admin.remove(`Ta bort ${entry.name} ur katalogen?`, entryPath(entry.id), entry.version, `${entry.name} borttagen ur katalogen`)} aria-label={`Ta bort ${entry.name} ur katalogen`}>
-                  Ta bort
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <ListFooter list={admin.list} listId="entries-list" noun="Poster" />
+      <AdminTable
+        id="entries-list"
+        caption="Katalogens poster"
+        noun="Poster"
+        columns={['Namn', 'Slag', 'Titel / avdelning', 'Anknytning', 'Hänvisning']}
+        list={admin.list}
+        cells={(entry) => [entry.name, ENTRY_KIND_TEXT[entry.kind], [entry.title, entry.department].filter(Boolean).join(', '), entry.extension ?? '–', absenceText(entry.absence) ?? 'Tillgänglig']}
+        actions={(entry) => (
+          <>
+            <button
+              type="button"
+              id={`entry-edit-${entry.id}`}
+              onClick={() => {
+                setAbsenceOf(undefined);
+                admin.edit(entryPath(entry.id));
+              }}
+              aria-label={`Ändra ${entry.name}`}
+            >
+              Ändra
+            </button>
+            <button
+              type="button"
+              id={`entry-absence-${entry.id}`}
+              onClick={() => {
+                admin.close();
+                setAbsenceOf(entry);
+              }}
+              aria-label={`Ändra hänvisning för ${entry.name}`}
+            >
+              Hänvisning
+            </button>
+            {entry.absence && (
+              <button type="button" onClick={() => admin.act(() => inSwedish(remove(`${entryPath(entry.id)}/absence`)), `${entry.name} är tillgänglig`)} aria-label={`Ta bort hänvisningen för ${entry.name}`}>
+                Tillgänglig
+              </button>
+            )}
+            <button type="button" class="danger" onClick={() => admin.remove(`Ta bort ${entry.name} ur katalogen?`, entryPath(entry.id), entry.version, `${entry.name} borttagen ur katalogen`)} aria-label={`Ta bort ${entry.name} ur katalogen`}>
+              Ta bort
+            </button>
+          </>
+        )}
+      />
       {admin.dialog}
       <Notice text={admin.list.error ?? admin.notice} />
     </section>

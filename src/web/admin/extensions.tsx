@@ -2,7 +2,7 @@ import type { ExtensionDoc } from '../../admin/extensions.js';
 import { get, getVersioned, patch, post } from '../api.js';
 import { Notice } from '../use-action.js';
 import { Field, FormFrame, type Stored, useObjectForm } from './object-form.js';
-import { ListFooter, PAGE_SIZE, useAdminList } from './use-pages.js';
+import { AdminTable, PAGE_SIZE, useAdminList } from './use-pages.js';
 
 type Extension = ExtensionDoc & { id: string; version: number; directNumberDisplay?: string };
 
@@ -38,37 +38,24 @@ export function Extensions({ municipalityId, imported }: { municipalityId: strin
         onSaved={(text) => admin.saved(text, focusId)}
         onCancel={editing && (() => admin.close(focusId))}
       />
-      <table id="extensions-list">
-        <caption class="visually-hidden">Anknytningar</caption>
-        <thead>
-          <tr>
-            <th scope="col">Anknytning</th>
-            <th scope="col">Namn</th>
-            <th scope="col">Direktnummer</th>
-            <th scope="col">
-              <span class="visually-hidden">Åtgärd</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {(admin.list.items ?? []).map((x, row) => (
-            <tr data-row={row}>
-              <td>{x.extension}</td>
-              <td>{x.displayName}</td>
-              <td>{x.directNumberDisplay ?? '–'}</td>
-              <td class="actions">
-                <button type="button" id={`extension-edit-${x.id}`} onClick={() => admin.edit(extensionPath(x.id))} aria-label={`Ändra anknytning ${x.extension}`}>
-                  Ändra
-                </button>
-                <button type="button" class="danger" onClick={() => admin.remove(`Ta bort anknytning ${x.extension} (${x.displayName})?`, extensionPath(x.id), x.version, `Anknytning ${x.extension} borttagen`)} aria-label={`Ta bort anknytning ${x.extension}`}>
-                  Ta bort
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <ListFooter list={admin.list} listId="extensions-list" noun="Anknytningar" />
+      <AdminTable
+        id="extensions-list"
+        caption="Anknytningar"
+        noun="Anknytningar"
+        columns={['Anknytning', 'Namn', 'Direktnummer']}
+        list={admin.list}
+        cells={(x) => [x.extension, x.displayName, x.directNumberDisplay ?? '–']}
+        actions={(x) => (
+          <>
+            <button type="button" id={`extension-edit-${x.id}`} onClick={() => admin.edit(extensionPath(x.id))} aria-label={`Ändra anknytning ${x.extension}`}>
+              Ändra
+            </button>
+            <button type="button" class="danger" onClick={() => admin.remove(`Ta bort anknytning ${x.extension} (${x.displayName})?`, extensionPath(x.id), x.version, `Anknytning ${x.extension} borttagen`)} aria-label={`Ta bort anknytning ${x.extension}`}>
+              Ta bort
+            </button>
+          </>
+        )}
+      />
       {admin.dialog}
       <Notice text={admin.list.error ?? admin.notice} />
     </section>

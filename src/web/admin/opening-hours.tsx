@@ -5,7 +5,7 @@ import { useData } from '../use-data.js';
 import { instantOf, localOf, localTime } from './local-time.js';
 import { Field, FormFrame, type Stored, useObjectForm } from './object-form.js';
 import { inSwedish } from './problems.js';
-import { ListFooter, PAGE_SIZE, useAdminList } from './use-pages.js';
+import { AdminTable, PAGE_SIZE, useAdminList } from './use-pages.js';
 
 type Exception = OpeningExceptionDoc & { id: string; version: number };
 type Day = keyof OpeningHoursDoc['weekly'];
@@ -79,41 +79,24 @@ export function OpeningHours({ municipalityId }: { municipalityId: string }) {
         onSaved={(text) => exceptions.saved(text, focusId)}
         onCancel={editing && (() => exceptions.close(focusId))}
       />
-      <table id="exceptions-list">
-        <caption class="visually-hidden">Undantag från öppettiderna</caption>
-        <thead>
-          <tr>
-            <th scope="col">Från</th>
-            <th scope="col">Till</th>
-            <th scope="col">Slag</th>
-            <th scope="col">Tider</th>
-            <th scope="col">Anledning</th>
-            <th scope="col">
-              <span class="visually-hidden">Åtgärd</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {(exceptions.list.items ?? []).map((x, row) => (
-            <tr data-row={row}>
-              <td>{localTime(x.start)}</td>
-              <td>{localTime(x.end)}</td>
-              <td>{KIND_TEXT[x.kind]}</td>
-              <td>{intervalsText(x.hours) || '–'}</td>
-              <td>{x.reason}</td>
-              <td class="actions">
-                <button type="button" id={`exception-edit-${x.id}`} onClick={() => exceptions.edit(exceptionPath(x.id))} aria-label={`Ändra undantaget ${x.reason}`}>
-                  Ändra
-                </button>
-                <button type="button" class="danger" onClick={() => exceptions.remove(`Ta bort undantaget ${x.reason}?`, exceptionPath(x.id), x.version, 'Undantaget borttaget')} aria-label={`Ta bort undantaget ${x.reason}`}>
-                  Ta bort
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <ListFooter list={exceptions.list} listId="exceptions-list" noun="Undantag" />
+      <AdminTable
+        id="exceptions-list"
+        caption="Undantag från öppettiderna"
+        noun="Undantag"
+        columns={['Från', 'Till', 'Slag', 'Tider', 'Anledning']}
+        list={exceptions.list}
+        cells={(x) => [localTime(x.start), localTime(x.end), KIND_TEXT[x.kind], intervalsText(x.hours) || '–', x.reason]}
+        actions={(x) => (
+          <>
+            <button type="button" id={`exception-edit-${x.id}`} onClick={() => exceptions.edit(exceptionPath(x.id))} aria-label={`Ändra undantaget ${x.reason}`}>
+              Ändra
+            </button>
+            <button type="button" class="danger" onClick={() => exceptions.remove(`Ta bort undantaget ${x.reason}?`, exceptionPath(x.id), x.version, 'Undantaget borttaget')} aria-label={`Ta bort undantaget ${x.reason}`}>
+              Ta bort
+            </button>
+          </>
+        )}
+      />
       {exceptions.dialog}
       <Notice text={hours.error ?? exceptions.list.error ?? exceptions.notice} />
     </section>

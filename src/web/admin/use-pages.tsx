@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { getVersioned, remove } from '../api.js';
 import { useAction } from '../use-action.js';
@@ -98,6 +99,50 @@ export function ListFooter({ list, listId, noun }: { list: ReturnType<typeof use
         </button>
       )}
     </div>
+  );
+}
+
+/**
+ * An admin list as a table: a caption for screen readers, a header per column, per object its
+ * cells and then its buttons, and the footer with "Visa fler". `data-row` is how ListFooter
+ * finds the first new row.
+ */
+export function AdminTable<T>({ id, caption, noun, columns, list, cells, actions }: {
+  id: string;
+  caption: string;
+  noun: string;
+  columns: string[];
+  list: ReturnType<typeof usePages<T>>;
+  cells: (item: T) => ComponentChildren[];
+  actions: (item: T) => ComponentChildren;
+}) {
+  return (
+    <>
+      <table id={id}>
+        <caption class="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((column) => (
+              <th scope="col">{column}</th>
+            ))}
+            <th scope="col">
+              <span class="visually-hidden">Åtgärd</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {(list.items ?? []).map((item, row) => (
+            <tr data-row={row}>
+              {cells(item).map((cell) => (
+                <td>{cell}</td>
+              ))}
+              <td class="actions">{actions(item)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <ListFooter list={list} listId={id} noun={noun} />
+    </>
   );
 }
 
