@@ -7,8 +7,9 @@ const isCallback = (call: WaitingCall) => call.kind === 'callback';
 
 /**
  * The queues of the municipalities served: waiting calls and the longest wait, coloured (and
- * said in words) against each municipality's service-level target; then every waiting call in
- * answering order, each with a button to take it out of turn. A booked call-back waits at its
+ * said in words) against each municipality's service-level target; then every waiting call,
+ * longest wait first (the next call an operator gets also weighs priority and their weights),
+ * each with a button to take it out of turn. A booked call-back waits at its
  * caller's place and is marked as one: taking it rings the operator, then dials the citizen.
  */
 export function QueueBoard({ queues, fetchedAt, targetOf, onPick }: { queues: QueueView[]; fetchedAt: number; targetOf: (municipalityId: string) => number; onPick: (call: WaitingCall) => void }) {
