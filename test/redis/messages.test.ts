@@ -39,6 +39,22 @@ describe('messages for absent people (HTTP on a real Redis)', () => {
     expect((open.body.messages as Message[]).map((m) => m.text)).toEqual(['Andra meddelandet']);
   });
 
+  it('list the newest unhandled ones of a long history, past the first pages of handled ones, up to the limit', async () => {
+    const { t, anna, operator } = await setup();
+    const take = (text: string) => t.call('POST', '/api/v1/messages', { auth: operator, body: { entryId: anna.id, text } });
+    // 130 open ones, then 250 handled on top: the open ones start beyond two pages of the index.
+    for (let i = 0; i < 130; i++) expect((await take(`öppet ${i}`)).status).toBe(201);
+    for (let i = 0; i < 250; i++) {
+      const { body } = await take(`hanterat ${i}`);
+      await t.call('POST', `/api/v1/messages/${(body as Message).id}/handled`, { auth: operator });
+    }
+    const open = await t.call('GET', `/api/v1/messages?municipality=${VANNAS}&handled=false&limit=120`, { auth: operator });
+    const texts = (open.body.messages as Message[]).map((m) => m.text);
+    expect(texts).toEqual(Array.from({ length: 120 }, (_, i) => `öppet ${129 - i}`));
+    const handled = await t.call('GET', `/api/v1/messages?entryId=${anna.id}&handled=true&limit=3`, { auth: operator });
+    expect((handled.body.messages as Message[]).map((m) => m.text)).toEqual(['hanterat 249', 'hanterat 248', 'hanterat 247']);
+  });
+
   it('name the bad field, 404 an unknown person or message, and need a role that handles calls', async () => {
     const { t, operator } = await setup();
     const both = await t.call('POST', '/api/v1/messages', { auth: operator, body: { entryId: 'x', extension: '2460200', text: 'x' } });

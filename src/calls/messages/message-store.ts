@@ -55,6 +55,9 @@ const messageHashSchema = z.object({
  * person (directory entry), newest first. A message is written with its indexes in one
  * MULTI, so a listing never shows half of one.
  */
+/** Messages read per round trip when listing. */
+const LIST_BATCH = 100;
+
 export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<DirectoryEntryStore, 'get'>) {
   const recipientKey = (entryId: string) => k.messagesByRecipient(`entry:${entryId}`);
 
@@ -113,14 +116,16 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
     /** Newest first, of one person or one municipality; `handled` filters on being handled. */
     async list(filter: { entryId?: string; municipalityId?: string; handled?: boolean; limit: number }): Promise<Message[]> {
       const index = filter.entryId ? recipientKey(filter.entryId) : k.messagesByMunicipality(filter.municipalityId ?? '');
-      const ids = await redis.zRange(index, 0, -1, { REV: true });
       const found: Message[] = [];
-      for (const id of ids) {
-        const message = await get(id);
-        if (!message || (filter.handled !== undefined && (message.handledAt !== undefined) !== filter.handled)) continue;
-        if (filter.municipalityId && message.municipalityId !== filter.municipalityId) continue;
-        found.push(message);
-        if (found.length >= filter.limit) break;
+      // A page of the index at a time, its messages read in one round trip (concurrent commands are pipelined).
+      for (let from = 0; found.length < filter.limit; from += LIST_BATCH) {
+        const ids = await redis.zRange(index, from, from + LIST_BATCH - 1, { REV: true });
+        for (const message of await Promise.all(ids.map(get))) {
+          if (!message || (filter.handled !== undefined && (message.handledAt !== undefined) !== filter.handled)) continue;
+          if (filter.municipalityId && message.municipalityId !== filter.municipalityId) continue;
+          if (found.push(message) >= filter.limit) break;
+        }
+        if (ids.length < LIST_BATCH) break;
       }
       return found;
     },
