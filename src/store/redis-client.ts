@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import { log } from '../log.js';
+import { entryScripts } from '../directory/entries/entry-scripts.js';
 import { scripts } from './scripts.js';
 
 /** Reconnect delays double from this... */
@@ -11,7 +12,7 @@ function createRedisClient(url: string, name: string) {
   return createClient({
     url,
     name,
-    scripts,
+    scripts: { ...scripts, ...entryScripts },
     // While disconnected, commands fail at once instead of queueing in memory: a claim or a
     // requeue sent seconds later, after the caller or the operator has moved on, is worse than
     // an error the caller can see and retry.
@@ -24,7 +25,7 @@ function createRedisClient(url: string, name: string) {
   });
 }
 
-/** A connected client with the project's Lua scripts (store/scripts.ts) as methods. */
+/** A connected client with the project's Lua scripts (store/scripts.ts, the directory's) as methods. */
 export type RedisClient = ReturnType<typeof createRedisClient>;
 
 /**

@@ -12,7 +12,10 @@ import { AppError } from '../errors.js';
  * from which a script builds the keys it only learns while running (the queue of the
  * municipality a call belongs to, the operator a call is offered to).
  */
-const shared = readLua('_shared');
+const STORE_LUA = new URL('./lua/', import.meta.url);
+/** The store's scripts, each behind the shared helpers (and the admin ones for admin-*). */
+const script = (name: string, numberOfKeys: number, { readOnly = false } = {}) =>
+  luaScript(STORE_LUA, name, numberOfKeys, { preludes: name.startsWith('admin-') ? ['_shared', '_admin'] : ['_shared'], readOnly });
 
 export const scripts = {
   queueEnqueue: script('enqueue', 6),
@@ -38,13 +41,16 @@ export const scripts = {
   callbackRelease: script('callback-release', 1),
 };
 
-function readLua(name: string): string {
-  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
-}
-
-function script(name: string, numberOfKeys: number, { readOnly = false } = {}) {
+/**
+ * A Lua script of `folder` (a file URL, lua/<name>.lua beside its module) as a node-redis
+ * script: the preludes (files of shared helpers) go in front of it, because Redis Lua has no
+ * include. Every module's scripts are defined here so that one client (redis-client.ts) carries
+ * them all.
+ */
+export function luaScript(folder: URL, name: string, numberOfKeys: number, { preludes = [] as string[], readOnly = false } = {}) {
+  const read = (file: string) => readFileSync(new URL(`${file}.lua`, folder), 'utf8');
   return defineScript({
-    SCRIPT: `${shared}\n${name.startsWith('admin-') ? `${readLua('_admin')}\n` : ''}${readLua(name)}`,
+    SCRIPT: [...preludes, name].map(read).join('\n'),
     NUMBER_OF_KEYS: numberOfKeys,
     IS_READ_ONLY: readOnly,
     parseCommand(parser: CommandParser, keys: readonly string[], args: readonly string[]) {

@@ -8,7 +8,6 @@ import { importConflicts, invalidRows, type RowProblem } from '../../import/row-
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
-import { entryScripts, runEntryScript } from './entry-scripts.js';
 import {
   directoryEntryInputSchema,
   sameContent,
@@ -101,13 +100,13 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
   /** Writes `entry`, as new when `expectedVersion` is undefined. */
   async function put(entry: DirectoryEntry, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
     const audited = audit.context(actor, entry.municipalityId);
-    const reply = await runEntryScript(redis, entryScripts.put, writeKeys(entry.municipalityId, audited), [
+    const reply = listReply(await redis.directoryPutEntry(writeKeys(entry.municipalityId, audited), [
       maxLength,
       entry.id,
       expectedVersion === undefined ? '' : String(expectedVersion),
       JSON.stringify(entry),
       ...auditArgs(audited),
-    ]);
+    ]));
     if (reply[0] === 'ok') return entry;
     throw await refusal(reply, entry.id);
   }
@@ -170,14 +169,14 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     for (let attempt = 1; ; attempt++) {
       const plan = await planBulk(municipalityId, valid);
       const audited = audit.context(actor, municipalityId);
-      const reply = await runEntryScript(redis, entryScripts.bulkWrite, writeKeys(municipalityId, audited), [
+      const reply = listReply(await redis.directoryBulkWrite(writeKeys(municipalityId, audited), [
         maxLength,
         municipalityId,
         mode,
         plan.lines.join('\n'),
         ...auditArgs(audited),
         dryRun ? '1' : '',
-      ]);
+      ]));
       if (reply[0] === 'ok') return { ...plan.result, deleted: Number(reply[1]) };
       if (reply[0] !== 'changed' || attempt === ATTEMPTS) throw await refusal(reply, municipalityId);
     }
@@ -245,11 +244,11 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     async delete(id: string, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
       // The stream is the entry's municipality's, which the script learns; only the context is used here.
       const audited = audit.context(actor, undefined);
-      const reply = await runEntryScript(
-        redis,
-        entryScripts.delete,
-        [k.directoryEntries(), k.directoryExtensions(), k.directoryNumbers(), k.directoryChanges(), k.directoryChangeSeq()],
-        [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion), ...auditArgs(audited)],
+      const reply = listReply(
+        await redis.directoryDeleteEntry(
+          [k.directoryEntries(), k.directoryExtensions(), k.directoryNumbers(), k.directoryChanges(), k.directoryChangeSeq()],
+          [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion), ...auditArgs(audited)],
+        ),
       );
       if (reply[0] === 'ok') return JSON.parse(String(reply[1])) as DirectoryEntry;
       throw await refusal(reply, id);
@@ -337,4 +336,10 @@ function duplicatesWithin(rows: ValidEntryInput[]): RowProblem[] {
     row.phoneNumbers.forEach((number, n) => once(`number:${number}`, index, `phoneNumbers[${n}]`, `number ${formatForDisplay(number)}`));
   });
   return problems;
+}
+
+/** The directory's scripts answer a list ({'ok', ...} or a refusal); anything else is a bug. */
+function listReply(reply: unknown): unknown[] {
+  if (!Array.isArray(reply)) throw new Error(`a directory script replied ${JSON.stringify(reply)}, expected a list`);
+  return reply;
 }
