@@ -7,6 +7,7 @@ import { AppError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
 import { type AriConnection, type AriSettings, connectAri } from './media/ari-connection.js';
+import { createCallRetention, DEFAULT_CALL_RECORD_RETENTION_DAYS, runCallRetention } from './calls/call-retention.js';
 import { createArrivalPath } from './media/arrival/index.js';
 import { createCallFlow } from './media/call-flow.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
@@ -26,6 +27,8 @@ export interface SwitchboardSettings {
   operatorLeg: Omit<OperatorLegSettings, 'app'>;
   http: { host: string; port: number };
   auditRetentionDays: number;
+  /** Ended call records older than this are removed (calls/call-retention.ts); DEFAULT_CALL_RECORD_RETENTION_DAYS when not given. */
+  callRecordRetentionDays?: number;
   /** Realm of the extensions' SIP digests (default admin/extensions.ts DEFAULT_SIP_REALM). */
   sipRealm?: string;
   /** The clock for time of day (opening hours, absences); Date.now when not given. Tests run "on 2026-12-25 10:00". */
@@ -70,6 +73,8 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     () => void callControl.callbacks.releaseDue().catch((error: unknown) => log.warn({ err: error }, 'moving due call-backs into their queues failed')),
     CALLBACK_RELEASE_MS,
   );
+  // At start and hourly: records past their retention hold callers' numbers no longer needed.
+  const callRetention = runCallRetention(createCallRetention(redis, k, { retentionDays: settings.callRecordRetentionDays ?? DEFAULT_CALL_RECORD_RETENTION_DAYS }));
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
 
   const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, createContactStore(redis, k)));
@@ -93,6 +98,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       arrival.stop();
       ari.close();
       await search.stop();
+      await callRetention.stop();
       await redis.close();
     },
   };

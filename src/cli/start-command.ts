@@ -30,6 +30,7 @@ export async function startCommand(): Promise<void> {
     callControl: { recallSeconds: env.TRANSFER_RECALL_SECONDS, trunkHost: env.CARRIER_SIP_HOST },
     http: { host: env.HTTP_HOST, port: env.HTTP_PORT },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    callRecordRetentionDays: env.CALL_RECORD_RETENTION_DAYS,
     sipRealm: env.SIP_REALM,
     sipEdge: sipEdgeSettings(env),
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CALL_RECORD_RETENTION_DAYS, MIN_CALL_RECORD_RETENTION_DAYS } from '../calls/call-retention.js';
 import { parsePhoneNumber } from '../numbers/phone-number.js';
 import { ConfigError, describeIssues } from './load-region.js';
 
@@ -48,6 +49,8 @@ const envSchema = z
     CARRIER_SIP_HOST: z.string().regex(HOST_PORT, 'must be host or host:port').optional(),
     /** How long audit entries are kept (days). */
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
+    /** How long ended call records (callers' numbers) are kept (days): 13 months by default, at least a month for the cost split. */
+    CALL_RECORD_RETENTION_DAYS: z.coerce.number().int().min(MIN_CALL_RECORD_RETENTION_DAYS).max(3650).default(DEFAULT_CALL_RECORD_RETENTION_DAYS),
     /** Realm of the extensions' SIP digests. Every stored HA1 includes it: changing it means setting every password again. */
     SIP_REALM: z.string().regex(/^[\w.-]+$/, 'letters, digits, ., - and _ only').default('regionvaxel'),
     /** drachtio-server's control port (all three or none): the SIP edge (src/sip-edge/) runs only when given. */

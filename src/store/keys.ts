@@ -13,7 +13,7 @@
  * | {p}:queue:{municipalityId}       | zset   | waiting call ids, score = place in line (lower = earlier)  |
  * | {p}:queue-boost:{munId}:{seconds}| zset   | the waiting calls of one priority boost, score = place (claim.lua reads their head) |
  * | {p}:queue-boosts:{munId}         | set    | the boosts (seconds) that have a queue-boost sub-queue     |
- * | {p}:call:{callId}                | hash   | the call record (see calls/call-record.ts)                 |
+ * | {p}:call:{callId}                | hash   | the call record (see calls/call-record.ts); ended ones removed after CALL_RECORD_RETENTION_DAYS |
  * | {p}:calls:active                 | set    | ids of calls not yet ended (reconciled with ARI at start)  |
  * | {p}:calls:by-time                | zset   | every call id, score = enqueuedAt (ms)                     |
  * | {p}:calls:by-municipality:{id}   | zset   | call ids of one municipality, score = enqueuedAt (ms)      |
@@ -48,6 +48,7 @@
  * builds the admin-index, claim and claim-refs keys, and the key of a claim's holder.
  * store/lua/control-operator-action.lua and control-retrieve.lua build {p}:park:{id}.
  * store/lua/overflow-apply.lua builds {p}:calls:active (a call the queue policy ends) and the target's {p}:queue:{id}.
+ * store/lua/calls-prune.lua builds {p}:calls:by-municipality:{id} and {p}:park:{id} of the records it removes.
  * directory/entries/lua/_shared.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
  */
 export interface Keys {

@@ -39,6 +39,7 @@ export const scripts = {
   controlParkList: script('control-park-list', 1),
   callbackBook: script('callback-book', 6),
   callbackRelease: script('callback-release', 1),
+  callsPrune: script('calls-prune', 1),
 };
 
 /**
