@@ -13,6 +13,9 @@ const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(
 const greetingFields = {
   municipalityId: MunicipalityIdSchema,
   greeting: text(200).openapi({ description: 'What the operator says on answering', example: 'Vännäs kommun, välkommen. Vad kan jag hjälpa dig med?' }),
+  callbackGreeting: text(200)
+    .optional()
+    .openapi({ description: 'What the operator says when the citizen answers a call-back; the region config’s when left out', example: 'Hej, det här är Vännäs kommun som ringer upp dig efter ditt samtal.' }),
   closedMessage: text(1000).optional().openapi({ description: 'What a caller hears outside opening hours' }),
   queueAnnouncements: z.array(text(500)).max(10, 'must be at most 10 texts').optional().openapi({ description: 'What a waiting caller hears, in turn' }),
   language: z
@@ -44,8 +47,20 @@ export async function operatorGreeting(greetings: Pick<GreetingStore, 'get'>, mu
   return (await greetings.get(municipalityId))?.doc.greeting ?? configured;
 }
 
-/** The greeting for this call: a call that overflowed into another queue is still a call to the municipality dialled, greeted in its name. */
-export async function callGreeting(greetings: Pick<GreetingStore, 'get'>, directory: Pick<DirectoryStore, 'getMunicipality'>, call: Pick<CallRecord, 'municipalityId' | 'overflowFrom'>): Promise<string | undefined> {
+/**
+ * The greeting for this call: a call that overflowed into another queue is still a call to the
+ * municipality dialled, greeted in its name. A call-back is the switchboard calling the citizen,
+ * so "välkommen" would be wrong: it has its own opening (stored, else the config's, else one
+ * naming the municipality without its genitive, which no rule derives: "Umeå kommun", "Bjurholms kommun").
+ */
+export async function callGreeting(
+  greetings: Pick<GreetingStore, 'get'>,
+  directory: Pick<DirectoryStore, 'getMunicipality'>,
+  call: Pick<CallRecord, 'municipalityId' | 'overflowFrom' | 'kind'>,
+): Promise<string | undefined> {
   const calledId = call.overflowFrom ?? call.municipalityId;
-  return operatorGreeting(greetings, calledId, (await directory.getMunicipality(calledId))?.greeting);
+  const municipality = await directory.getMunicipality(calledId);
+  if (call.kind !== 'callback') return operatorGreeting(greetings, calledId, municipality?.greeting);
+  const fallback = municipality && `Hej, det här är kommunväxeln i ${municipality.name} som ringer upp dig efter ditt samtal.`;
+  return (await greetings.get(calledId))?.doc.callbackGreeting ?? municipality?.callbackGreeting ?? fallback;
 }

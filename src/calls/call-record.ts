@@ -103,6 +103,10 @@ export interface CallRecord {
   /** The wished window (ms); the call-back is offered from windowFrom on. */
   windowFrom?: number;
   windowTo?: number;
+  /** When it was booked, and by which operator (id and name then): none when the switchboard booked it (overflow offer). */
+  bookedAt?: number;
+  bookedBy?: string;
+  bookedByName?: string;
   /** When the citizen answered the call-back dialled out to them. */
   dialAnsweredAt?: number;
 }

@@ -46,6 +46,9 @@ const callHashSchema = z.object({
   callbackId: z.string().optional(),
   windowFrom: ms.optional(),
   windowTo: ms.optional(),
+  bookedAt: ms.optional(),
+  bookedBy: z.string().optional(),
+  bookedByName: z.string().optional(),
   dialAnsweredAt: ms.optional(),
 }) satisfies z.ZodType<CallRecord>;
 

@@ -130,6 +130,8 @@ const municipality = z
     id: z.string().regex(/^\d{4}$/, 'must be the four-digit SCB kommunkod'),
     name: z.string().trim().min(1, 'must not be empty'),
     greeting: z.string().trim().min(1, 'must not be empty'),
+    /** What the operator says when the citizen answers a call-back ("Hej, det här är Vännäs kommun som ringer upp…"): the switchboard calls, so the welcome would be wrong. */
+    callbackGreeting: z.string().trim().min(1, 'must not be empty').optional(),
     mainNumbers: z.array(phoneNumber).min(1, 'needs at least one main number'),
     directDialRanges: z.array(numberRange).default([]),
     extensionRanges: z.array(extensionRange).min(1, 'needs at least one extension range'),

@@ -7,7 +7,7 @@ import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 
 /** A municipality as every app instance reads it from Redis. */
-export type Municipality = Pick<MunicipalityConfig, 'id' | 'name' | 'greeting' | 'mainNumbers' | 'openingHours'>;
+export type Municipality = Pick<MunicipalityConfig, 'id' | 'name' | 'greeting' | 'callbackGreeting' | 'mainNumbers' | 'openingHours'>;
 
 /**
  * The region's directory in Redis: members and what each number routes to. Written from
@@ -32,7 +32,7 @@ export function createDirectoryStore(redis: RedisClient, k: Keys) {
         tx.zAdd(k.didRanges(), { score: e164Digits(range.to), value: `${range.from}:${range.to}:${range.municipalityId}` });
       }
       for (const m of region.municipalities) {
-        const stored: Municipality = { id: m.id, name: m.name, greeting: m.greeting, mainNumbers: m.mainNumbers, openingHours: m.openingHours };
+        const stored: Municipality = { id: m.id, name: m.name, greeting: m.greeting, callbackGreeting: m.callbackGreeting, mainNumbers: m.mainNumbers, openingHours: m.openingHours };
         tx.set(k.municipality(m.id), JSON.stringify(stored));
         tx.sAdd(k.municipalities(), m.id);
       }

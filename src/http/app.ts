@@ -26,7 +26,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 import { adminResourceRoutes } from './routes/admin-resource.js';
 import { auditRoutes } from './routes/audit.js';
 import { callControlRoutes, parkRoutes } from './routes/call-control.js';
-import { callbackRoutes } from './routes/callbacks.js';
+import { callbackRoutes, scheduledCallbackRoutes } from './routes/callbacks.js';
 import { callRoutes } from './routes/calls.js';
 import { municipalityRoutes } from './routes/municipalities.js';
 import { csvTransferRoutes } from './routes/csv-transfer.js';
@@ -95,6 +95,7 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/calls', callRoutes(deps))
     .route('/calls', callControlRoutes({ callControl: deps.callControl.actions, directory: deps.directory, queue: deps.queue, greetings: deps.admin.greetings }))
     .route('/calls', callbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory, releaseCaller: deps.callControl.actions.releaseBookedCaller }))
+    .route('/callbacks', scheduledCallbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory }))
     .route('/parks', parkRoutes({ control: deps.callControl.control, directory: deps.directory }))
     .route('/messages', messageRoutes({ messages: deps.callControl.messages }))
     .route('/operator', operatorRoutes(deps))

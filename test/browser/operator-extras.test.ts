@@ -14,7 +14,9 @@ import { artifactsOf, launchChromium, signIn } from './browser-support.js';
  * switchboard: login by hand with weights and with the operator account's defaults (read back
  * from the session), a SIPp call answered, a message taken and listed, a call-back booked from
  * the console that keeps the caller's place and is marked in the queue board, then taken from
- * the keyboard and dialled out to a SIPp phone at the carrier, and a message marked handled.
+ * the keyboard (with the call-back's opening to say) and dialled out to a SIPp phone at the
+ * carrier, and a message marked handled; a call-back booked for a later window listed as booked,
+ * and one past its window marked late in the queue.
  * axe-core checks every state; screenshots in test-artifacts/browser/operator-extras/.
  */
 
@@ -178,6 +180,8 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     const current = page.getByRole('region', { name: /Återuppringning åt Vännäs/ });
     await current.waitFor();
     expect(await current.locator('.call-facts').textContent()).toMatch(/^Ringer upp070-123 45 67/);
+    // The switchboard is calling: the call-back's opening, not the inbound welcome.
+    expect(await current.locator('.greeting').textContent()).toBe('Säg: Hej, det här är Vännäs kommun som ringer upp dig efter ditt samtal.');
     await step('07-callback-taken');
 
     // The carrier's phone hangs up after 8 s of talk: the call-back ends, answered.
@@ -215,5 +219,47 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     expect((await colleague.api('POST', '/api/v1/messages', { extension: '2460100', callerName: 'Lena Berg', text: 'Om detaljplanen' })).status).toBe(201);
     await page.locator('.messages tbody tr', { hasText: 'Om detaljplanen' }).waitFor();
     await step('09-messages-handled-and-live');
+  });
+
+  it('a call-back booked for a later window is listed under "Bokade återuppringningar" (Alt+B); one past its window is marked late in the queue', async () => {
+    // Calls set in Redis, not by SIPp: these steps are about the console, and no phone needs to ring.
+    const { queue, callControl } = lab.switchboard;
+    const enqueue = (id: string) => queue.enqueue({ callId: id, channelId: id, municipalityId: '2460', calledNumber: '+4693514100', caller: '+46703334455', reason: 'main-number' });
+    const scheduledId = `later-${Date.now()}`;
+    await enqueue(scheduledId);
+    await queue.claimCall(operator.id, scheduledId);
+    await queue.markAnswered(scheduledId, `${scheduledId}-op1`);
+    await page.getByRole('region', { name: /Samtal till Vännäs/ }).waitFor();
+
+    // Booked from the console for tomorrow 13:00–14:00, Stockholm time (the page's zone).
+    const tomorrow = new Date(Date.now() + 86_400_000).toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
+    await page.keyboard.press('Alt+KeyU');
+    await page.getByLabel('Tidigast (tomt: nu)').fill(`${tomorrow}T13:00`);
+    await page.getByLabel('Senast', { exact: true }).fill(`${tomorrow}T14:00`);
+    await page.getByRole('button', { name: 'Boka återuppringning' }).press('Enter');
+    await page.getByText('Återuppringning bokad').waitFor();
+    await queue.finish(scheduledId);
+    await page.getByText('Inget samtal just nu.').waitFor();
+
+    const row = page.locator(`tr[data-call-id="${scheduledId}-cb"]`);
+    await row.waitFor();
+    expect(await row.locator('td').allTextContents()).toEqual(['Vännäs', '070-333 44 55', expect.stringMatching(/13:00 – 14:00$/), expect.stringMatching(/^Eva Telefonist \d/)]);
+    expect(await page.locator(`table.waiting tr[data-call-id="${scheduledId}-cb"]`).count()).toBe(0);
+    await page.keyboard.press('Alt+KeyB');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('scheduled-heading');
+    await step('10-callback-booked-for-later');
+
+    // A call-back whose wished window ended a minute ago and that nobody has taken yet.
+    const lateId = `late-${Date.now()}`;
+    const windowTo = Date.now() - 60_000;
+    await enqueue(lateId);
+    await callControl.callbacks.book({ callId: lateId, windowTo });
+    const lateRow = page.locator(`table.waiting tr[data-call-id="${lateId}-cb"]`);
+    await lateRow.waitFor();
+    expect(await lateRow.getAttribute('class')).toBe('callback late');
+    const before = new Date(windowTo).toLocaleTimeString('sv-SE', { timeZone: 'Europe/Stockholm', hour: '2-digit', minute: '2-digit' });
+    expect(await lateRow.locator('.badge.late').textContent()).toMatch(new RegExp(`^Sen – önskades före (.* )?${before}$`));
+    await page.getByRole('button', { name: 'Ring upp 070-333 44 55, Vännäs, sen' }).waitFor();
+    await step('11-late-callback-in-queue');
   });
 });

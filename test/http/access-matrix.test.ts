@@ -28,6 +28,9 @@ const cases: Case[] = [
   { what: 'read queues', method: 'GET', path: '/api/v1/queues', allowed: ['region-admin', 'operator', 'auditor'] },
   { what: 'read one queue', method: 'GET', path: `/api/v1/queues/${VANNAS}`, allowed: ['region-admin', 'operator', 'auditor'] },
   { what: 'read call records', method: 'GET', path: '/api/v1/calls', allowed: ['region-admin', 'operator', 'auditor'] },
+  // Booked call-backs are calls (a citizen's number): calls:read, which no municipality admin has, their own municipality's neither.
+  { what: 'read own municipality’s booked call-backs', method: 'GET', path: `/api/v1/callbacks?municipality=${VANNAS}`, allowed: ['region-admin', 'operator', 'auditor'] },
+  { what: 'read another municipality’s booked call-backs', method: 'GET', path: `/api/v1/callbacks?municipality=${UMEA}`, allowed: ['region-admin', 'operator', 'auditor'] },
   { what: 'read own municipality’s statistics', method: 'GET', path: `/api/v1/statistics/municipalities/${VANNAS}?from=2026-11-01&to=2026-12-01`, allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },
   { what: 'read another municipality’s statistics', method: 'GET', path: `/api/v1/statistics/municipalities/${UMEA}?from=2026-11-01&to=2026-12-01`, allowed: ['region-admin', 'operator', 'auditor'] },
   { what: 'read operators’ statistics of own calls', method: 'GET', path: '/api/v1/statistics/operators?from=2026-11-01&to=2026-12-01', allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },

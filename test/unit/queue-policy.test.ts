@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdminStores } from '../../src/admin/index.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
+import { createCallbackStore } from '../../src/calls/callbacks/callback-store.js';
 import { loadRegionConfig, parseRegionConfig } from '../../src/config/load-region.js';
 import type { QueuePolicy, RegionConfig } from '../../src/config/region-schema.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
@@ -146,6 +147,18 @@ describe('queue policy: maximum wait', () => {
     expect(await policies.endOffer('cb')).toEqual({ callId: 'cb', action: 'message', cause: 'max-wait', position: 0 });
     expect(await queue.get('cb')).toMatchObject({ state: 'ended', outcome: 'overflowed' });
     expect(await policies.endOffer('cb')).toMatchObject({ action: 'stay' });
+  });
+});
+
+describe('queue policy: call-backs', () => {
+  it('never overflows a booked call-back, though its wait counts from the call it was booked on', async () => {
+    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'message' } } }));
+    await queue.enqueue(caller('a', BJURHOLM));
+    await createCallbackStore(ctx.redis, ctx.k).book({ callId: 'a' });
+    await sleep(1100);
+    expect(await policies.sweep()).toEqual([]);
+    expect(await waitingIds(BJURHOLM)).toEqual(['a-cb']);
+    expect(await queue.get('a-cb')).toMatchObject({ state: 'waiting' });
   });
 });
 

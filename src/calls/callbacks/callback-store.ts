@@ -14,6 +14,8 @@ export interface CallbackBooking {
   windowTo?: number;
   /** The operator booking it (must be the one who answered an answered call); none when the switchboard books it itself. */
   operatorId?: string;
+  /** Their name, kept on the call-back as who booked it. */
+  operatorName?: string;
 }
 
 /** How many scheduled call-backs one release run moves at most. */
@@ -41,12 +43,25 @@ export function createCallbackStore(redis: RedisClient, k: Keys) {
       const reply = await runScript(
         redis.callbackBook(
           [k.call(callId), k.call(`${callId}-cb`), k.scheduledCallbacks(), k.activeCalls(), k.callsByTime(), k.callsByMunicipality(municipalityId)],
-          [k.prefix, callId, booking.operatorId ?? '', number, String(booking.windowFrom ?? 0), String(booking.windowTo ?? 0)],
+          [k.prefix, callId, booking.operatorId ?? '', number, String(booking.windowFrom ?? 0), String(booking.windowTo ?? 0), booking.operatorName ?? ''],
         ),
         { callId, operatorId: booking.operatorId },
       );
       const [callback, original] = reply as [unknown, unknown];
       return { callback: parseCallRecord(hashReply(callback)), call: parseCallRecord(hashReply(original)) };
+    },
+
+    /**
+     * Call-backs whose window has not begun, soonest first; of one municipality or all. The index
+     * is region-wide (release reads it by time), so one municipality's are picked from it: there
+     * are tens, not thousands. One released meanwhile is left out by its state.
+     */
+    async listScheduled(municipalityId?: string): Promise<CallRecord[]> {
+      const ids = await redis.zRange(k.scheduledCallbacks(), 0, -1);
+      const hashes = await Promise.all(ids.map((id) => redis.hGetAll(k.call(id))));
+      return hashes
+        .filter((hash) => hash.state === 'scheduled' && (municipalityId === undefined || hash.municipalityId === municipalityId))
+        .map(parseCallRecord);
     },
 
     /** Moves call-backs whose window has begun into their queue, at their place; returns their ids. */

@@ -25,8 +25,6 @@ export const ControlledCallSchema = CallViewSchema.extend({
   callbackId: z.string().optional().openapi({ description: 'The call-back booked on this call' }),
   kind: z.literal('callback').optional().openapi({ description: 'A booked call-back: dialled out when an operator takes it' }),
   callbackOf: z.string().optional(),
-  windowFrom: z.string().optional().openapi({ description: 'Wished window of a call-back' }),
-  windowTo: z.string().optional(),
 }).openapi('ControlledCall');
 export type ControlledCallView = z.infer<typeof ControlledCallSchema>;
 
@@ -44,8 +42,6 @@ export async function controlledCallView(call: CallRecord, directory: DirectoryS
     callbackId: call.callbackId,
     kind: call.kind,
     callbackOf: call.callbackOf,
-    windowFrom: call.windowFrom ? iso(call.windowFrom) : undefined,
-    windowTo: call.windowTo ? iso(call.windowTo) : undefined,
   };
 }
 
@@ -100,7 +96,7 @@ const getControl = createRoute({
   summary: 'A call with what call control did to it: hold, transfer (target, outcome), recall, park, call-back',
   request: { params: CallIdParams },
   responses: {
-    200: jsonResponse('The call', ControlledCallSchema.extend({ greeting: z.string().optional().openapi({ description: 'What to say: the called municipality’s greeting, as the answer gave it' }) })),
+    200: jsonResponse('The call', ControlledCallSchema.extend({ greeting: z.string().optional().openapi({ description: 'What to say: the called municipality’s greeting (call-back greeting for a call-back), as the answer gave it' }) })),
     ...errors(400, 401, 403, 404),
   },
 });

@@ -1,10 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
+import { scopedMunicipality } from '../../auth/access.js';
 import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
 import { phoneNumber } from '../../config/region-schema.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
+import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
-import { apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { CallViewSchema, callView } from '../call-view.js';
+import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
 import { CallIdParams, ControlledCallSchema, controlledCallView } from './call-control.js';
 
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with offset, like 2026-11-27T13:00:00+01:00' });
@@ -48,9 +51,38 @@ export function callbackRoutes(deps: { callbacks: CallbackStore; directory: Dire
       number: body.number,
       windowFrom: body.from ? Date.parse(body.from) : undefined,
       windowTo: body.to ? Date.parse(body.to) : undefined,
+      operatorName: c.get('principal').name,
     });
     log.info({ callId, callbackId: callback.callId, state: callback.state, windowFrom: callback.windowFrom }, 'call-back booked');
     if (call.outcome === 'callback-booked') await deps.releaseCaller(callId);
     return c.json({ callback: await controlledCallView(callback, deps.directory), call: await controlledCallView(call, deps.directory) }, 201);
+  });
+}
+
+const listScheduled = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['Call control'],
+  summary: 'Booked call-backs whose wished window has not begun, soonest first',
+  description:
+    'They are in no queue until their window begins (then GET /queues shows them at their caller’s place). `caller`/`callerDisplay` is the number to call; `bookedBy` is absent for one the caller booked by pressing 1 in an overflowing queue. Events: call.callback-booked when one is booked, call.queued when its window begins.',
+  request: { query: z.object({ municipality: MunicipalityIdSchema.optional().openapi({ description: 'One municipality’s; all when left out' }) }).strict() },
+  responses: { 200: jsonResponse('The booked call-backs', z.object({ callbacks: z.array(CallViewSchema) })), ...errors(400, 401, 403, 404) },
+});
+
+/**
+ * GET /callbacks: the call-backs booked for later, which no queue shows yet. They are calls
+ * (a citizen's number), so reading them is `calls:read`, as the queues and call records are.
+ */
+export function scheduledCallbackRoutes(deps: { callbacks: CallbackStore; directory: DirectoryStore }) {
+  const router = apiRouter<AuthEnv>();
+  router.use(requirePermission('calls:read'));
+  return router.openapi(listScheduled, async (c) => {
+    // A no-op while municipality admins lack calls:read; keeps them to their own should that change.
+    const municipalityId = scopedMunicipality(c.get('principal'), c.req.valid('query').municipality);
+    const names = new Map((await deps.directory.listMunicipalities()).map((m) => [m.id, m.name]));
+    if (municipalityId !== undefined && !names.has(municipalityId)) throw new AppError(404, 'municipality_not_found', `${municipalityId} is not a member municipality`);
+    const scheduled = await deps.callbacks.listScheduled(municipalityId);
+    return c.json({ callbacks: scheduled.map((call) => callView(call, names.get(call.municipalityId))) }, 200);
   });
 }

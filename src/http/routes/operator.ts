@@ -56,7 +56,7 @@ const PauseSchema = z
 const AnsweredSchema = z
   .object({
     call: CallViewSchema.nullable(),
-    greeting: z.string().optional().openapi({ description: 'What to say: the called municipality’s greeting (stored under /greetings, else the region config’s)' }),
+    greeting: z.string().optional().openapi({ description: 'What to say: the called municipality’s greeting, or its call-back greeting for a call-back (stored under /greetings, else the region config’s)' }),
     message: z.string().optional(),
   })
   .openapi('AnsweredCall');

@@ -23,6 +23,7 @@
 -- ARGV[1] key prefix   ARGV[2] callId
 -- ARGV[3] operatorId booking it, or '' (the switchboard itself, e.g. on overflow)
 -- ARGV[4] number to call (E.164)   ARGV[5] window from (ms)   ARGV[6] window to (ms)
+-- ARGV[7] name of the operator booking it (kept with their id: the list of booked call-backs says who)
 --
 -- Returns {call-back record as HGETALL, call record as HGETALL}. Emits call.callback-booked
 -- (and call.ended for a waiting call).
@@ -32,6 +33,7 @@
 
 local prefix, call_id, operator_id, number = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local window_from, window_to = tonumber(ARGV[5]), tonumber(ARGV[6])
+local operator_name = ARGV[7]
 local callback_id = call_id .. '-cb'
 
 local call = read_hash(KEYS[1])
@@ -65,7 +67,15 @@ redis.call('HSET', KEYS[2],
   'kind', 'callback',
   'callbackOf', call_id,
   'windowFrom', window_from,
-  'windowTo', window_to)
+  'windowTo', window_to,
+  'bookedAt', now)
+if operator_id ~= '' then
+  redis.call('HSET', KEYS[2], 'bookedBy', operator_id, 'bookedByName', operator_name)
+end
+-- Greeted in the name of the municipality dialled, also when the call had overflowed into another queue.
+if call.overflowFrom then
+  redis.call('HSET', KEYS[2], 'overflowFrom', call.overflowFrom)
+end
 if call.priorityClass then
   redis.call('HSET', KEYS[2], 'priorityClass', call.priorityClass, 'priorityBoostSeconds', call.priorityBoostSeconds)
 end

@@ -17,7 +17,9 @@
 --
 -- 'sweep': every call of one municipality's queue that has waited maxWait or longer (since its
 -- enqueuedAt, which a requeue or an earlier move keeps) goes to the maxWait target. A call that
--- overflowed once never overflows again (no ping-pong between two queues).
+-- overflowed once never overflows again (no ping-pong between two queues). A booked call-back
+-- never overflows: it has no caller on the line to play to, its enqueuedAt is the original
+-- call's (so it would be "too long" at once), and the citizen was promised the call.
 --   KEYS[1] {p}:queue:{municipalityId}
 --   KEYS[2] {p}:operators (unused; the same keys for both modes)
 --   ARGV[1] key prefix   ARGV[2] 'sweep'   ARGV[3] maxWait ms
@@ -118,7 +120,7 @@ local now = now_ms()
 local done = {}
 for _, call_id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local call = read_hash(call_key(prefix, call_id))
-  if call and call.state == 'waiting' and not call.overflow and now - tonumber(call.enqueuedAt) >= max_wait then
+  if call and call.state == 'waiting' and not call.overflow and call.kind ~= 'callback' and now - tonumber(call.enqueuedAt) >= max_wait then
     table.insert(done, apply(call_id, call, 'max-wait', kind, target))
   end
 end

@@ -16,6 +16,7 @@ import { OperatorLogin } from './operator-login.js';
 import { type ParkedCall, ParkedCalls } from './parked-calls.js';
 import { QueueBoard } from './queue-board.js';
 import { RecentCalls } from './recent-calls.js';
+import { ScheduledCallbacks } from './scheduled-callbacks.js';
 import { SHORTCUTS, type ShortcutAction, useShortcuts } from './shortcuts.js';
 import { StatusBar } from './status-bar.js';
 
@@ -27,6 +28,8 @@ interface OperatorState {
   call?: ControlledCallView & { greeting?: string };
   parked: ParkedCall[];
   recent: CallView[];
+  /** Call-backs booked for later (GET /callbacks), of the municipalities served. */
+  scheduled: CallView[];
   fetchedAt: number;
 }
 
@@ -34,11 +37,12 @@ interface OperatorState {
 async function loadOperatorState(): Promise<OperatorState> {
   const session = await get<OperatorSessionView>('/operator/session').catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e)));
   const served = new Set(session?.municipalities);
-  const [{ queues }, { calls }, call, parks] = await Promise.all([
+  const [{ queues }, { calls }, call, parks, { callbacks }] = await Promise.all([
     get<{ queues: QueueView[] }>('/queues'),
     get<{ calls: CallView[] }>('/calls?limit=50'),
     session?.callId ? get<ControlledCallView>(`/calls/${session.callId}/control`) : undefined,
     Promise.all([...served].map((id) => get<{ calls: ParkedCall[] }>(`/parks/${id}`))),
+    get<{ callbacks: CallView[] }>('/callbacks'),
   ]);
   return {
     session,
@@ -46,6 +50,7 @@ async function loadOperatorState(): Promise<OperatorState> {
     call,
     parked: parks.flatMap((p) => p.calls),
     recent: calls.filter((c) => session && c.answeredBy === session.id).slice(0, 10),
+    scheduled: callbacks.filter((c) => served.has(c.municipality.id)),
     fetchedAt: Date.now(),
   };
 }
@@ -96,6 +101,7 @@ export function OperatorView() {
       ready: () => act(() => post('/operator/ready'), 'Du är redo'),
       pause: () => document.getElementById('pause-reason')?.focus(),
       messages: () => document.getElementById('messages-heading')?.focus(),
+      scheduled: () => document.getElementById('scheduled-heading')?.focus(),
     };
     (callAction[action] ?? always[action] ?? (() => setNotice('Inget samtal att göra det med.')))();
   };
@@ -129,6 +135,7 @@ export function OperatorView() {
             </section>
           )}
           <QueueBoard queues={data.queues} fetchedAt={data.fetchedAt} targetOf={targetOf} onPick={(c) => act(() => post<AnsweredCallView>(`/operator/calls/${c.callId}/answer`), answered)} />
+          <ScheduledCallbacks callbacks={data.scheduled} />
           <Messages
             municipalities={data.queues.map((q) => q.municipality)}
             refreshedAt={data.fetchedAt}

@@ -1,16 +1,25 @@
 import type { QueueView } from '../../http/routes/queues.js';
-import { LEVEL_TEXT, duration, useNow, waitLevel } from '../format.js';
+import { LEVEL_TEXT, duration, timeOn, useNow, waitLevel } from '../format.js';
 
 type WaitingCall = QueueView['calls'][number];
 
 const isCallback = (call: WaitingCall) => call.kind === 'callback';
 
 /**
+ * A call-back still waiting after the end of its wished window is late (docs/decisions.md,
+ * "Late call-backs"). Judged by the server's clock, as the waits are: its read time (enqueuedAt
+ * + waitingSeconds) plus the time since, so a browser whose clock is off does not misjudge it.
+ */
+const isLate = (call: WaitingCall, since: number) =>
+  call.windowTo !== undefined && Date.parse(call.enqueuedAt) + (call.waitingSeconds + since) * 1000 >= Date.parse(call.windowTo);
+
+/**
  * The queues of the municipalities served: waiting calls and the longest wait, coloured (and
  * said in words) against each municipality's service-level target; then every waiting call,
  * longest wait first (the next call an operator gets also weighs priority and their weights),
  * each with a button to take it out of turn. A booked call-back waits at its
- * caller's place and is marked as one: taking it rings the operator, then dials the citizen.
+ * caller's place and is marked as one (and as late past its wished window): taking it rings the
+ * operator, then dials the citizen.
  */
 export function QueueBoard({ queues, fetchedAt, targetOf, onPick }: { queues: QueueView[]; fetchedAt: number; targetOf: (municipalityId: string) => number; onPick: (call: WaitingCall) => void }) {
   const now = useNow();
@@ -58,17 +67,19 @@ export function QueueBoard({ queues, fetchedAt, targetOf, onPick }: { queues: Qu
           )}
           {waiting.map((call) => {
             const callback = isCallback(call);
+            const late = callback && isLate(call, since);
             return (
               // Keyed: a taken call's row goes with its focused button, which must not become the next caller's.
-              <tr key={call.callId} data-call-id={call.callId} class={callback ? 'callback' : undefined}>
+              <tr key={call.callId} data-call-id={call.callId} class={callback ? `callback${late ? ' late' : ''}` : undefined}>
                 <td>{call.municipality.name}</td>
                 <td>
-                  {callback && <span class="badge">Återuppringning</span>} {call.callerDisplay}
+                  {callback && <span class="badge">Återuppringning</span>} {call.callerDisplay}{' '}
+                  {late && <span class="badge late">Sen – önskades före {timeOn(call.windowTo!, now)}</span>}
                 </td>
                 <td>{duration(call.waitingSeconds + since)}</td>
                 <td>{call.priorityClass ?? call.reasonDetail ?? ''}</td>
                 <td>
-                  <button type="button" onClick={() => onPick(call)} aria-label={`${callback ? 'Ring upp' : 'Svara på'} ${call.callerDisplay}, ${call.municipality.name}`}>
+                  <button type="button" onClick={() => onPick(call)} aria-label={`${callback ? 'Ring upp' : 'Svara på'} ${call.callerDisplay}, ${call.municipality.name}${late ? ', sen' : ''}`}>
                     {callback ? 'Ring upp' : 'Svara'}
                   </button>
                 </td>

@@ -16,6 +16,7 @@ export const SHORTCUTS = [
   { code: 'KeyR', key: 'Alt+R', action: 'ready', text: 'Redo' },
   { code: 'KeyS', key: 'Alt+S', action: 'pause', text: 'Paus' },
   { code: 'KeyI', key: 'Alt+I', action: 'messages', text: 'Meddelanden: gå till listan (Tab till filter och Markera hanterat)' },
+  { code: 'KeyB', key: 'Alt+B', action: 'scheduled', text: 'Bokade återuppringningar: gå till listan' },
 ] as const;
 
 export type ShortcutAction = (typeof SHORTCUTS)[number]['action'];

@@ -1,0 +1,55 @@
+import type { CallView } from '../../http/call-view.js';
+import { dateTime, timeOn } from '../format.js';
+
+/** "25 nov. 13:00 – 14:00", "25 nov. 13:00 – 26 nov. 09:00", or "från 25 nov. 13:00" without an end. */
+function wishedWindow({ windowFrom, windowTo }: CallView): string {
+  if (!windowFrom) return '';
+  return windowTo ? `${dateTime(windowFrom)} – ${timeOn(windowTo, Date.parse(windowFrom))}` : `från ${dateTime(windowFrom)}`;
+}
+
+/**
+ * Call-backs booked for later, soonest first. Until their window begins they are in no queue, so
+ * this is the only place an operator sees what has been promised. Re-read with the rest of the
+ * view on every event: booking emits call.callback-booked, the window's start call.queued (then
+ * the call-back leaves this list for the queue board).
+ */
+export function ScheduledCallbacks({ callbacks }: { callbacks: CallView[] }) {
+  return (
+    <section aria-labelledby="scheduled-heading">
+      {/* Focusable, so Alt+B can take a keyboard user here; the list itself has nothing to press. */}
+      <h2 id="scheduled-heading" tabIndex={-1}>
+        Bokade återuppringningar
+      </h2>
+      <table class="scheduled">
+        <caption class="visually-hidden">Bokade återuppringningar som inte har börjat, den tidigaste först</caption>
+        <thead>
+          <tr>
+            <th scope="col">Kommun</th>
+            <th scope="col">Ring upp</th>
+            <th scope="col">Önskad tid</th>
+            <th scope="col">Bokad av</th>
+          </tr>
+        </thead>
+        <tbody>
+          {callbacks.length === 0 && (
+            <tr>
+              <td colSpan={4}>Inga bokade återuppringningar.</td>
+            </tr>
+          )}
+          {callbacks.map((c) => (
+            <tr key={c.callId} data-call-id={c.callId}>
+              <td>{c.municipality.name}</td>
+              <td>{c.callerDisplay}</td>
+              <td>{wishedWindow(c)}</td>
+              <td>
+                {/* Without an operator, the caller booked it by pressing 1 when the queue offered it. */}
+                {c.bookedBy?.name ?? 'Uppringaren, i kön'}
+                {c.bookedAt && <span class="hint"> {dateTime(c.bookedAt)}</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

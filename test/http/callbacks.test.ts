@@ -1,0 +1,132 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { callGreeting } from '../../src/admin/greetings.js';
+import { localActor } from '../../src/auth/token-store.js';
+import type { Municipality } from '../../src/directory/directory-store.js';
+import { buildTestApp } from '../support/http-app.js';
+import { sleep, useRedis } from '../support/redis.js';
+
+const ctx = useRedis();
+
+const VANNAS = '2460';
+const UMEA = '2480';
+const NORDMALING = '2401';
+const MAIN_NUMBER: Record<string, string> = { [VANNAS]: '+4693514100', [UMEA]: '+4690161000' };
+
+let t: Awaited<ReturnType<typeof buildTestApp>>;
+let operator: { token: string; id: string };
+
+beforeEach(async () => {
+  t = await buildTestApp(ctx);
+  const { token, record } = await t.tokens.create({ name: 'Eva Telefonist', role: 'operator' }, localActor('test setup'));
+  operator = { token, id: record.id };
+  const login = await t.call('POST', '/api/v1/operator/session', { auth: token, body: { phone: 'sip:eva@127.0.0.1', municipalities: [VANNAS, UMEA] } });
+  expect(login.status).toBe(201);
+});
+
+const asOperator = (method: string, path: string, body?: unknown) => t.call(method, path, { auth: operator.token, body });
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+const HOUR = 3_600_000;
+
+/**
+ * A call answered by the operator (set in Redis: no Asterisk here), a call-back booked on it
+ * through the API as the console does, then the call ended so the operator can take the next.
+ */
+async function bookOnAnsweredCall(callId: string, municipalityId: string, window: { from?: number; to?: number } = {}) {
+  await t.queue.enqueue({ callId, channelId: callId, municipalityId, calledNumber: MAIN_NUMBER[municipalityId]!, caller: '+46701234567', reason: 'main-number' });
+  await t.queue.claimCall(operator.id, callId);
+  await t.queue.markAnswered(callId, `${callId}-op1`);
+  const { status, body } = await asOperator('POST', `/api/v1/calls/${callId}/callback`, { number: '070-765 43 21', from: iso(window.from), to: iso(window.to) });
+  expect(status, JSON.stringify(body)).toBe(201);
+  await t.queue.finish(callId);
+}
+
+const listed = async (query = '') => {
+  const { status, body } = await asOperator('GET', `/api/v1/callbacks${query}`);
+  expect(status, JSON.stringify(body)).toBe(200);
+  return body.callbacks as { callId: string; bookedAt?: string }[];
+};
+
+describe('GET /callbacks: call-backs booked for later', () => {
+  it('lists those whose window has not begun, soonest first, with the number, window and who booked them; of one municipality or all', async () => {
+    const now = Date.now();
+    await bookOnAnsweredCall('a', VANNAS, { from: now + 2 * HOUR, to: now + 3 * HOUR });
+    await bookOnAnsweredCall('b', UMEA, { from: now + HOUR });
+    await bookOnAnsweredCall('c', VANNAS); // due at once: in the queue, not here
+
+    expect((await listed()).map((c) => c.callId)).toEqual(['b-cb', 'a-cb']);
+    const vannas = await listed(`?municipality=${VANNAS}`);
+    expect(vannas).toEqual([
+      expect.objectContaining({
+        callId: 'a-cb',
+        kind: 'callback',
+        callbackOf: 'a',
+        state: 'scheduled',
+        municipality: { id: VANNAS, name: 'Vännäs' },
+        caller: '+46707654321',
+        callerDisplay: '070-765 43 21',
+        windowFrom: iso(now + 2 * HOUR),
+        windowTo: iso(now + 3 * HOUR),
+        bookedBy: { id: operator.id, name: 'Eva Telefonist' },
+        bookedAt: expect.any(String),
+      }),
+    ]);
+    expect(Date.parse(vannas[0]!.bookedAt!)).toBeGreaterThanOrEqual(now);
+    expect((await listed(`?municipality=${UMEA}`))[0]).not.toHaveProperty('windowTo');
+    expect((await t.call('GET', `/api/v1/queues/${VANNAS}`, { auth: operator.token })).body.calls).toMatchObject([{ callId: 'c-cb', bookedBy: { name: 'Eva Telefonist' } }]);
+  });
+
+  it('leaves one out once its window has begun and it is in the queue; booking and release are on the event stream', async () => {
+    await bookOnAnsweredCall('a', VANNAS, { from: Date.now() + 300 });
+    expect((await listed()).map((c) => c.callId)).toEqual(['a-cb']);
+    await sleep(400);
+    expect(await t.callControl.callbacks.releaseDue()).toEqual(['a-cb']);
+    expect(await listed()).toEqual([]);
+
+    // The console re-reads the list on events: one when booked, one when the window begins.
+    const events = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((e) => e.message).filter((m) => m.callId === 'a-cb');
+    expect(events.map((m) => m.type)).toEqual(['call.callback-booked', 'call.queued']);
+  });
+
+  it.each([
+    ['municipality=xx', ['query.municipality']],
+    ['municipality=2460&municipality=2480', ['query.municipality']],
+    ['state=scheduled', ['query.state']],
+  ])('refuses ?%s with 400 naming %j', async (query, fields) => {
+    const { status, body } = await asOperator('GET', `/api/v1/callbacks?${query}`);
+    expect(status).toBe(400);
+    expect(body.error?.code).toBe('invalid_request');
+    expect(body.error?.details?.map((d) => d.field)).toEqual(fields);
+  });
+
+  it('says 404 for a municipality that is not a member', async () => {
+    expect(await asOperator('GET', '/api/v1/callbacks?municipality=0114')).toMatchObject({ status: 404, body: { error: { code: 'municipality_not_found' } } });
+  });
+});
+
+describe('what the operator says on a call-back', () => {
+  const CALLBACK_GREETING = 'Hej, det här är Vännäs kommun som ringer upp dig efter ditt samtal.';
+
+  it('is the call-back greeting, not the welcome: the configured one, else one stored by IT staff', async () => {
+    await bookOnAnsweredCall('a', VANNAS);
+    const greeting = async (callId: string) => (await asOperator('GET', `/api/v1/calls/${callId}/control`)).body.greeting;
+    expect(await greeting('a')).toBe('Vännäs kommun, välkommen. Vad kan jag hjälpa dig med?');
+    expect(await greeting('a-cb')).toBe(CALLBACK_GREETING);
+
+    await t.admin.greetings.create({ municipalityId: VANNAS, greeting: 'Vännäs kommun, god dag.', callbackGreeting: 'Hej, Vännäs kommun här, vi ringer upp dig.' }, localActor('test setup'));
+    expect(await greeting('a')).toBe('Vännäs kommun, god dag.');
+    expect(await greeting('a-cb')).toBe('Hej, Vännäs kommun här, vi ringer upp dig.');
+  });
+
+  it('is in the name of the municipality dialled when the call had overflowed into another queue', async () => {
+    await t.queue.enqueue({ callId: 'o', channelId: 'o', municipalityId: UMEA, calledNumber: '+4693014000', caller: '+46701234567', reason: 'main-number' });
+    await ctx.redis.hSet(ctx.k.call('o'), { overflowFrom: NORDMALING, overflow: 'max-length' });
+    await t.callControl.callbacks.book({ callId: 'o' });
+    expect((await asOperator('GET', '/api/v1/calls/o-cb/control')).body.greeting).toBe('Hej, det här är Nordmalings kommun som ringer upp dig efter ditt samtal.');
+  });
+
+  it('without one configured or stored, names the municipality without guessing its genitive', async () => {
+    const vannas = { id: VANNAS, name: 'Vännäs', greeting: 'Vännäs kommun, välkommen.' } as Municipality;
+    const greeting = await callGreeting({ get: async () => undefined }, { getMunicipality: async () => vannas }, { municipalityId: VANNAS, kind: 'callback' });
+    expect(greeting).toBe('Hej, det här är kommunväxeln i Vännäs som ringer upp dig efter ditt samtal.');
+  });
+});
