@@ -67,7 +67,21 @@ export interface SippProcess {
 
 /** Runs SIPp to completion: e.g. a caller that places calls and exits. */
 export async function runSipp(options: SippOptions): Promise<SippResult> {
-  return (await launchSipp(options)).done;
+  for (let attempt = 1; ; attempt++) {
+    const result = await (await launchSipp(options)).done;
+    if (!mayRetryBind(options, attempt, result.stderr)) return result;
+  }
+}
+
+/**
+ * A port that was free when picked may be taken by another test's socket before SIPp binds it
+ * (errno 98, EADDRINUSE): then SIPp starts again on another, when the port was ours to pick.
+ */
+/** SIPp exits within milliseconds when it cannot bind its port. */
+const BIND_GRACE_MS = 100;
+
+function mayRetryBind(options: SippOptions, attempt: number, output: string): boolean {
+  return options.localPort === undefined && attempt < 3 && /Unable to bind main socket, errno = 98/.test(output);
 }
 
 /**
@@ -76,12 +90,16 @@ export async function runSipp(options: SippOptions): Promise<SippResult> {
  * runs never share trace files.
  */
 export async function startSipp(options: SippOptions): Promise<SippProcess> {
-  const sipp = await launchSipp(options);
-  await Promise.race([
-    waitUntilBound(sipp.localIp, sipp.localPort),
-    sipp.done.then((result) => Promise.reject(new Error(`sipp exited before it was listening (code ${result.code}):\n${result.stderr || result.stdout}`))),
-  ]);
-  return sipp;
+  for (let attempt = 1; ; attempt++) {
+    const sipp = await launchSipp(options);
+    const exited = sipp.done.then((result) => ({ exited: result }));
+    // The port taken may also be another socket's (then SIPp fails to bind at once): a moment's grace tells which.
+    const listening = waitUntilBound(sipp.localIp, sipp.localPort).then(() => new Promise<undefined>((r) => setTimeout(r, BIND_GRACE_MS)));
+    const outcome = await Promise.race([listening, exited]);
+    if (!outcome) return sipp;
+    const { code, stderr, stdout } = outcome.exited;
+    if (!mayRetryBind(options, attempt, stderr)) throw new Error(`sipp exited before it was listening (code ${code}):\n${stderr || stdout}`);
+  }
 }
 
 async function launchSipp(options: SippOptions): Promise<SippProcess> {
