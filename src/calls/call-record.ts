@@ -5,9 +5,10 @@ export type CallState = (typeof CALL_STATES)[number];
 
 /**
  * How a call ended: talked to an operator, or the caller hung up before that, or (waiting) it
- * was turned into a booked call-back that keeps its place (calls/callbacks/).
+ * was turned into a booked call-back that keeps its place (calls/callbacks/), or (a call-back,
+ * scheduled or waiting) an operator cancelled it.
  */
-export const CALL_OUTCOMES = ['answered', 'abandoned', 'callback-booked', 'closed', 'overflowed'] as const;
+export const CALL_OUTCOMES = ['answered', 'abandoned', 'callback-booked', 'closed', 'overflowed', 'callback-cancelled'] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /**
@@ -107,6 +108,8 @@ export interface CallRecord {
   bookedAt?: number;
   bookedBy?: string;
   bookedByName?: string;
+  /** The operator who cancelled the call-back (outcome callback-cancelled). */
+  cancelledBy?: string;
   /** When the citizen answered the call-back dialled out to them. */
   dialAnsweredAt?: number;
 }

@@ -49,6 +49,7 @@ const callHashSchema = z.object({
   bookedAt: ms.optional(),
   bookedBy: z.string().optional(),
   bookedByName: z.string().optional(),
+  cancelledBy: z.string().optional(),
   dialAnsweredAt: ms.optional(),
 }) satisfies z.ZodType<CallRecord>;
 

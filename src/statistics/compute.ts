@@ -7,8 +7,9 @@ import type { CallRecord } from '../calls/call-record.js';
  *
  * - offered: every ended call (enqueued in the period), whatever its outcome.
  * - answered / abandoned: outcome `answered` / `abandoned`. Any other outcome (`closed`,
- *   `overflowed`, ... added by later features) is counted in offered and under its own name
- *   in `otherOutcomes`, and nowhere else: such a call never waited for an operator to the end.
+ *   `overflowed`, `callback-booked`, `callback-cancelled`, ... added by later features) is
+ *   counted in offered and under its own name in `otherOutcomes`, and nowhere else: such a call
+ *   never waited for an operator to the end (a cancelled call-back is not an abandoned caller).
  * - shortAbandoned: abandoned with a wait of at most 5 s. Counted in abandoned too, but left
  *   out of the service level: a caller who hangs up within 5 s (a misdial, a change of mind
  *   during the greeting) says nothing about how fast the switchboard answers.

@@ -39,6 +39,7 @@ export const scripts = {
   controlParkList: script('control-park-list', 1),
   callbackBook: script('callback-book', 6),
   callbackRelease: script('callback-release', 1),
+  callbackCancel: script('callback-cancel', 4),
   callsPrune: script('calls-prune', 1),
 };
 
@@ -86,6 +87,10 @@ const SCRIPT_ERRORS = {
   call_control_conflict: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not in a state that allows this (held, transferring or parked already?)` },
   call_not_parked: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not parked` },
   call_not_bookable: { status: 409, message: (s: ScriptSubject) => `no call-back can be booked on call ${s.callId}: only on a call that waits or is answered` },
+  callback_not_found: { status: 404, message: (s: ScriptSubject) => `call-back ${s.callId} does not exist (no such call, or a call that is not a call-back)` },
+  callback_offered: { status: 409, message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: it is ringing an operator's phone` },
+  callback_answered: { status: 409, message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: an operator has answered it` },
+  callback_ended: { status: 409, message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: it has already ended` },
 } as const satisfies Record<string, { status: AppError['status']; message: (s: ScriptSubject) => string }>;
 
 export type ScriptErrorCode = keyof typeof SCRIPT_ERRORS;

@@ -16,7 +16,7 @@ import { artifactsOf, launchChromium, signIn } from './browser-support.js';
  * the console that keeps the caller's place and is marked in the queue board, then taken from
  * the keyboard (with the call-back's opening to say) and dialled out to a SIPp phone at the
  * carrier, and a message marked handled; a call-back booked for a later window listed as booked,
- * and one past its window marked late in the queue.
+ * and one past its window marked late in the queue; the booked one cancelled from the keyboard.
  * axe-core checks every state; screenshots in test-artifacts/browser/operator-extras/.
  */
 
@@ -221,7 +221,7 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     await step('09-messages-handled-and-live');
   });
 
-  it('a call-back booked for a later window is listed under "Bokade återuppringningar" (Alt+B); one past its window is marked late in the queue', async () => {
+  it('a call-back booked for a later window is listed under "Bokade återuppringningar" (Alt+B); one past its window is marked late in the queue; the booked one is cancelled', async () => {
     // Calls set in Redis, not by SIPp: these steps are about the console, and no phone needs to ring.
     const { queue, callControl } = lab.switchboard;
     const enqueue = (id: string) => queue.enqueue({ callId: id, channelId: id, municipalityId: '2460', calledNumber: '+4693514100', caller: '+46703334455', reason: 'main-number' });
@@ -243,7 +243,7 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
 
     const row = page.locator(`tr[data-call-id="${scheduledId}-cb"]`);
     await row.waitFor();
-    expect(await row.locator('td').allTextContents()).toEqual(['Vännäs', '070-333 44 55', expect.stringMatching(/13:00 – 14:00$/), expect.stringMatching(/^Eva Telefonist \d/)]);
+    expect(await row.locator('td').allTextContents()).toEqual(['Vännäs', '070-333 44 55', expect.stringMatching(/13:00 – 14:00$/), expect.stringMatching(/^Eva Telefonist \d/), 'Avboka']);
     expect(await page.locator(`table.waiting tr[data-call-id="${scheduledId}-cb"]`).count()).toBe(0);
     await page.keyboard.press('Alt+KeyB');
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('scheduled-heading');
@@ -261,5 +261,26 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     expect(await lateRow.locator('.badge.late').textContent()).toMatch(new RegExp(`^Sen – önskades före (.* )?${before}$`));
     await page.getByRole('button', { name: 'Ring upp 070-333 44 55, Vännäs, sen' }).waitFor();
     await step('11-late-callback-in-queue');
+
+    // The citizen called again and was helped: the booked call-back is cancelled from the keyboard,
+    // after a question whose focused answer keeps it.
+    await page.keyboard.press('Alt+KeyB');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('scheduled-heading');
+    await page.keyboard.press('Tab');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Avboka återuppringningen till 070-333 44 55, Vännäs');
+    await page.keyboard.press('Enter');
+    const question = page.getByRole('dialog', { name: /^Avboka återuppringningen till 070-333 44 55 \(Vännäs\)\?/ });
+    await question.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Behåll');
+    await step('12-cancel-callback-confirm');
+    await page.keyboard.press('Shift+Tab');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Avboka');
+    await page.keyboard.press('Enter');
+    await page.getByText('Återuppringningen till 070-333 44 55 är avbokad').waitFor();
+    await row.waitFor({ state: 'detached' });
+    await page.locator('table.scheduled').getByText('Inga bokade återuppringningar.').waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('scheduled-heading');
+    expect(await asOperator('GET', `/calls/${scheduledId}-cb`)).toMatchObject({ state: 'ended', outcome: 'callback-cancelled', cancelledBy: operator.id });
+    await step('13-callback-cancelled');
   });
 });

@@ -31,6 +31,9 @@ const cases: Case[] = [
   // Booked call-backs are calls (a citizen's number): calls:read, which no municipality admin has, their own municipality's neither.
   { what: 'read own municipality’s booked call-backs', method: 'GET', path: `/api/v1/callbacks?municipality=${VANNAS}`, allowed: ['region-admin', 'operator', 'auditor'] },
   { what: 'read another municipality’s booked call-backs', method: 'GET', path: `/api/v1/callbacks?municipality=${UMEA}`, allowed: ['region-admin', 'operator', 'auditor'] },
+  // Cancelling a booked call-back is calls:control, as booking is (an operator logged in for other municipalities: test/http/callbacks.test.ts).
+  { what: 'cancel a booked call-back of own municipality', method: 'POST', path: () => bookedCallback(VANNAS), allowed: ['region-admin', 'operator'] },
+  { what: 'cancel a booked call-back of another municipality', method: 'POST', path: () => bookedCallback(UMEA), allowed: ['region-admin', 'operator'] },
   { what: 'read own municipality’s statistics', method: 'GET', path: `/api/v1/statistics/municipalities/${VANNAS}?from=2026-11-01&to=2026-12-01`, allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },
   { what: 'read another municipality’s statistics', method: 'GET', path: `/api/v1/statistics/municipalities/${UMEA}?from=2026-11-01&to=2026-12-01`, allowed: ['region-admin', 'operator', 'auditor'] },
   { what: 'read operators’ statistics of own calls', method: 'GET', path: '/api/v1/statistics/operators?from=2026-11-01&to=2026-12-01', allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },
@@ -95,6 +98,15 @@ const cases: Case[] = [
   { what: 'read own municipality', method: 'GET', path: `/api/v1/municipalities/${VANNAS}`, allowed: ['region-admin', 'municipality-admin', 'operator', 'auditor'] },
   { what: 'read another municipality', method: 'GET', path: `/api/v1/municipalities/${UMEA}`, allowed: ['region-admin', 'operator', 'auditor'] },
 ];
+
+let booked = 0;
+/** A call-back booked for later in the municipality's queue, and the path that cancels it. */
+async function bookedCallback(municipalityId: string): Promise<string> {
+  const callId = `matrix-${++booked}`;
+  await t.queue.enqueue({ callId, channelId: callId, municipalityId, calledNumber: municipalityId === VANNAS ? '+4693514100' : '+4690161000', caller: '+46701234567', reason: 'main-number' });
+  await t.callControl.callbacks.book({ callId, windowFrom: Date.now() + 3_600_000 });
+  return `/api/v1/callbacks/${callId}-cb/cancel`;
+}
 
 /** The shared directory: like an admin resource, but replaced whole (PUT), and operators set the hänvisning. */
 function directoryCases(): Case[] {

@@ -103,6 +103,80 @@ describe('GET /callbacks: call-backs booked for later', () => {
   });
 });
 
+describe('POST /callbacks/{callId}/cancel: cancelling a booked call-back', () => {
+  const cancel = (callId: string, token = operator.token) => t.call('POST', `/api/v1/callbacks/${callId}/cancel`, { auth: token });
+  const events = async (callId: string) => ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((e) => e.message).filter((m) => m.callId === callId);
+  const waitingIds = async (municipalityId: string) => ((await asOperator('GET', `/api/v1/queues/${municipalityId}`)).body.calls as { callId: string }[]).map((c) => c.callId);
+
+  it('cancels one booked for later: gone from the list, the record ended with the outcome and who cancelled it, an event for the consoles', async () => {
+    await bookOnAnsweredCall('a', VANNAS, { from: Date.now() + HOUR });
+    await bookOnAnsweredCall('b', VANNAS, { from: Date.now() + 2 * HOUR });
+    const { status, body } = await cancel('a-cb');
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ callId: 'a-cb', kind: 'callback', callbackOf: 'a', state: 'ended', outcome: 'callback-cancelled', cancelledBy: operator.id, endedAt: expect.any(String) });
+
+    expect((await listed()).map((c) => c.callId)).toEqual(['b-cb']);
+    expect(await ctx.redis.zRange(ctx.k.scheduledCallbacks(), 0, -1)).toEqual(['b-cb']);
+    expect(await ctx.redis.sIsMember(ctx.k.activeCalls(), 'a-cb')).toBeFalsy();
+    expect((await asOperator('GET', '/api/v1/calls/a-cb')).body).toMatchObject({ state: 'ended', outcome: 'callback-cancelled', cancelledBy: operator.id });
+    expect((await events('a-cb')).map((m) => m.type)).toEqual(['call.callback-booked', 'call.ended']);
+    expect((await events('a-cb'))[1]).toMatchObject({ outcome: 'callback-cancelled', cancelledBy: operator.id, municipalityId: VANNAS });
+    // Its window beginning later releases nothing.
+    expect(await t.callControl.callbacks.releaseDue()).toEqual([]);
+  });
+
+  it('cancels one waiting in its queue: gone from the queue, the record ended; cancelling again gives it back unchanged', async () => {
+    await bookOnAnsweredCall('a', VANNAS);
+    // A later caller: behind the call-back, which keeps the place of the call it was booked on.
+    await t.queue.enqueue({ callId: 'w', channelId: 'w', municipalityId: VANNAS, calledNumber: MAIN_NUMBER[VANNAS]!, caller: '+46701112233', reason: 'main-number' });
+    expect(await waitingIds(VANNAS)).toEqual(['a-cb', 'w']);
+
+    const first = await cancel('a-cb');
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toMatchObject({ state: 'ended', outcome: 'callback-cancelled', cancelledBy: operator.id });
+    expect(await waitingIds(VANNAS)).toEqual(['w']);
+    expect((await events('a-cb')).map((m) => m.type)).toEqual(['call.callback-booked', 'call.ended']);
+    // The operator asking for the next call gets the caller, not the cancelled call-back.
+    expect((await t.queue.claimNext(operator.id))?.callId).toBe('w');
+
+    const again = await cancel('a-cb');
+    expect(again).toMatchObject({ status: 200, body: { endedAt: first.body.endedAt, outcome: 'callback-cancelled' } });
+    expect(await events('a-cb')).toHaveLength(2);
+  });
+
+  it('refuses with 409, saying why, one that rings an operator, is answered or has ended; nothing changes', async () => {
+    await bookOnAnsweredCall('a', VANNAS);
+    await t.queue.claimCall(operator.id, 'a-cb');
+    expect(await cancel('a-cb')).toMatchObject({ status: 409, body: { error: { code: 'callback_offered' } } });
+    await t.queue.markAnswered('a-cb', 'a-cb-op1');
+    const answered = await cancel('a-cb');
+    expect(answered).toMatchObject({ status: 409, body: { error: { code: 'callback_answered' } } });
+    expect(answered.body.error?.message).toMatch(/answered/);
+    expect((await asOperator('GET', '/api/v1/calls/a-cb')).body).toMatchObject({ state: 'answered' });
+    await t.queue.finish('a-cb');
+    expect(await cancel('a-cb')).toMatchObject({ status: 409, body: { error: { code: 'callback_ended' } } });
+    expect((await asOperator('GET', '/api/v1/calls/a-cb')).body).toMatchObject({ state: 'ended', outcome: 'answered' });
+  });
+
+  it('says 404 for an unknown id and for a call that is not a call-back', async () => {
+    await bookOnAnsweredCall('a', VANNAS, { from: Date.now() + HOUR });
+    expect(await cancel('nope-cb')).toMatchObject({ status: 404, body: { error: { code: 'callback_not_found' } } });
+    expect(await cancel('a')).toMatchObject({ status: 404, body: { error: { code: 'callback_not_found' } } });
+  });
+
+  it('is refused (403) to roles that may not book, and to an operator logged in for other municipalities', async () => {
+    await bookOnAnsweredCall('a', VANNAS, { from: Date.now() + HOUR });
+    expect(await cancel('a-cb', await t.tokenFor('municipality-admin', VANNAS))).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect(await cancel('a-cb', await t.tokenFor('auditor'))).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    const { token } = await t.tokens.create({ name: 'Olle i Umeå', role: 'operator' }, localActor('test setup'));
+    expect((await t.call('POST', '/api/v1/operator/session', { auth: token, body: { phone: 'sip:olle@127.0.0.1', municipalities: [UMEA] } })).status).toBe(201);
+    expect(await cancel('a-cb', token)).toMatchObject({ status: 403, body: { error: { code: 'municipality_not_served' } } });
+    expect((await listed()).map((c) => c.callId)).toEqual(['a-cb']);
+    // A region admin (not logged in to the switchboard) may.
+    expect(await cancel('a-cb', await t.tokenFor('region-admin'))).toMatchObject({ status: 200, body: { outcome: 'callback-cancelled' } });
+  });
+});
+
 describe('what the operator says on a call-back', () => {
   const CALLBACK_GREETING = 'Hej, det här är Vännäs kommun som ringer upp dig efter ditt samtal.';
 

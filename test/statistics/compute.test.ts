@@ -54,6 +54,22 @@ describe('computeFigures', () => {
     expect(computeFigures([ended('abandoned', { waitS: 2 })], options)).toMatchObject({ offered: 1, abandoned: 1, shortAbandoned: 1, serviceLevel: null });
   });
 
+  it('counts a cancelled call-back as a booked one is counted: offered, under its outcome, not abandoned and not in the service level', () => {
+    // The citizen's call (callback-booked), then its call-back cancelled an hour later (callback-cancelled).
+    const calls = [ended('callback-booked', { waitS: 40 }), ended('callback-cancelled', { waitS: 3600 }), ended('answered', { waitS: 10, talkS: 60 })];
+    expect(computeFigures(calls, options)).toMatchObject({
+      offered: 3,
+      answered: 1,
+      abandoned: 0,
+      shortAbandoned: 0,
+      otherOutcomes: { 'callback-booked': 1, 'callback-cancelled': 1 },
+      serviceLevel: 1,
+      meanWaitSeconds: 10,
+    });
+    // Nobody was offered it, so it counts for no operator.
+    expect(figuresByOperator(calls, options).map((o) => o.operatorId)).toEqual([]);
+  });
+
   it('uses each call’s own municipality’s threshold', () => {
     const calls = [ended('answered', { waitS: 25, talkS: 1, municipalityId: VANNAS }), ended('answered', { waitS: 25, talkS: 1, municipalityId: UMEA })];
     expect(computeFigures(calls, options)).toMatchObject({ answered: 2, answeredWithinServiceLevel: 1, serviceLevel: 0.5 });

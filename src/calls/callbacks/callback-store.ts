@@ -64,6 +64,25 @@ export function createCallbackStore(redis: RedisClient, k: Keys) {
         .map(parseCallRecord);
     },
 
+    /** The municipality of a call (a call-back's), undefined when there is no such call. */
+    async municipalityOf(callId: string): Promise<string | undefined> {
+      return (await redis.hGet(k.call(callId), 'municipalityId')) ?? undefined;
+    },
+
+    /**
+     * Cancels a call-back that is scheduled or waiting in its queue (store/lua/callback-cancel.lua):
+     * it ends with outcome callback-cancelled and `cancelledBy`. 404 callback_not_found, 403
+     * municipality_not_served (a logged-in operator not serving its municipality), 409
+     * callback_offered / callback_answered / callback_ended. Cancelling twice gives the same record.
+     */
+    async cancel(callbackId: string, operatorId: string): Promise<CallRecord> {
+      const reply = await runScript(
+        redis.callbackCancel([k.call(callbackId), k.scheduledCallbacks(), k.activeCalls(), k.operator(operatorId)], [k.prefix, callbackId, operatorId]),
+        { callId: callbackId, operatorId },
+      );
+      return parseCallRecord(hashReply(reply));
+    },
+
     /** Moves call-backs whose window has begun into their queue, at their place; returns their ids. */
     async releaseDue(): Promise<string[]> {
       return (await redis.callbackRelease([k.scheduledCallbacks()], [k.prefix, String(RELEASE_BATCH)])) as string[];

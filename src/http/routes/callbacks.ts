@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { scopedMunicipality } from '../../auth/access.js';
+import { assertInScope, assertPermission, scopedMunicipality } from '../../auth/access.js';
 import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
 import { phoneNumber } from '../../config/region-schema.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
@@ -70,19 +70,43 @@ const listScheduled = createRoute({
   responses: { 200: jsonResponse('The booked call-backs', z.object({ callbacks: z.array(CallViewSchema) })), ...errors(400, 401, 403, 404) },
 });
 
+const cancel = createRoute({
+  method: 'post',
+  path: '/{callId}/cancel',
+  tags: ['Call control'],
+  summary: 'Cancel a booked call-back that is scheduled or waiting in its queue',
+  description:
+    'E.g. the citizen called again and was helped, or the booking was a mistake. The call-back (`callId` is its own id, "<callId>-cb") leaves the booked list or its queue and ends with outcome callback-cancelled; `cancelledBy` on the record names the operator. Refused (409) once it rings an operator’s phone (callback_offered), is answered (callback_answered) or has ended (callback_ended); cancelling one already cancelled gives it back unchanged. Needs calls:control, as booking does; an operator logged in to the switchboard may cancel only in the municipalities they serve (403 municipality_not_served). Event: call.ended with outcome callback-cancelled.',
+  request: { params: CallIdParams },
+  responses: { 200: jsonResponse('The call-back, ended', ControlledCallSchema), ...errors(401, 403, 404, 409) },
+});
+
 /**
  * GET /callbacks: the call-backs booked for later, which no queue shows yet. They are calls
  * (a citizen's number), so reading them is `calls:read`, as the queues and call records are.
+ * POST /callbacks/{callId}/cancel: `calls:control`, as booking is.
  */
 export function scheduledCallbackRoutes(deps: { callbacks: CallbackStore; directory: DirectoryStore }) {
   const router = apiRouter<AuthEnv>();
-  router.use(requirePermission('calls:read'));
-  return router.openapi(listScheduled, async (c) => {
-    // A no-op while municipality admins lack calls:read; keeps them to their own should that change.
-    const municipalityId = scopedMunicipality(c.get('principal'), c.req.valid('query').municipality);
-    const names = new Map((await deps.directory.listMunicipalities()).map((m) => [m.id, m.name]));
-    if (municipalityId !== undefined && !names.has(municipalityId)) throw new AppError(404, 'municipality_not_found', `${municipalityId} is not a member municipality`);
-    const scheduled = await deps.callbacks.listScheduled(municipalityId);
-    return c.json({ callbacks: scheduled.map((call) => callView(call, names.get(call.municipalityId))) }, 200);
-  });
+  return router
+    .openapi(listScheduled, async (c) => {
+      assertPermission(c.get('principal'), 'calls:read');
+      // A no-op while municipality admins lack calls:read; keeps them to their own should that change.
+      const municipalityId = scopedMunicipality(c.get('principal'), c.req.valid('query').municipality);
+      const names = new Map((await deps.directory.listMunicipalities()).map((m) => [m.id, m.name]));
+      if (municipalityId !== undefined && !names.has(municipalityId)) throw new AppError(404, 'municipality_not_found', `${municipalityId} is not a member municipality`);
+      const scheduled = await deps.callbacks.listScheduled(municipalityId);
+      return c.json({ callbacks: scheduled.map((call) => callView(call, names.get(call.municipalityId))) }, 200);
+    })
+    .openapi(cancel, async (c) => {
+      const principal = c.get('principal');
+      assertPermission(principal, 'calls:control');
+      const { callId } = c.req.valid('param');
+      // A no-op while municipality admins lack calls:control; keeps them to their own should that change.
+      const municipalityId = await deps.callbacks.municipalityOf(callId);
+      if (municipalityId !== undefined) assertInScope(principal, municipalityId);
+      const callback = await deps.callbacks.cancel(callId, principal.id);
+      log.info({ callId, municipalityId: callback.municipalityId, cancelledBy: principal.id }, 'call-back cancelled');
+      return c.json(await controlledCallView(callback, deps.directory), 200);
+    });
 }

@@ -8,6 +8,16 @@ local function fail(code)
   error({ err = 'RV ' .. code })
 end
 
+-- Aborts unless `municipality_id` is among the operator's served ones (a list of ids).
+local function assert_serves(served, municipality_id)
+  for _, id in ipairs(served) do
+    if id == municipality_id then
+      return
+    end
+  end
+  fail('municipality_not_served')
+end
+
 -- An operator may take a call when available, or in wrap-up (asking for one ends it).
 local function assert_may_take_call(operator)
   if operator.state == 'paused' then

@@ -44,15 +44,7 @@ if wanted ~= '' then
   if not municipality_id then
     fail('call_not_found')
   end
-  local is_served = false
-  for _, id in ipairs(served) do
-    if id == municipality_id then
-      is_served = true
-    end
-  end
-  if not is_served then
-    fail('municipality_not_served')
-  end
+  assert_serves(served, municipality_id)
   if redis.call('HGET', call_key(prefix, wanted), 'state') ~= 'waiting' then
     fail('call_not_waiting')
   end

@@ -26,15 +26,7 @@ if operator.state == 'connecting' and operator.callId == call_id then
   return redis.call('HGETALL', KEYS[1])
 end
 assert_may_take_call(operator)
-local served = false
-for _, id in ipairs(cjson.decode(operator.municipalities)) do
-  if id == call.municipalityId then
-    served = true
-  end
-end
-if not served then
-  fail('municipality_not_served')
-end
+assert_serves(cjson.decode(operator.municipalities), call.municipalityId)
 if call.state ~= 'answered' or call.control ~= 'parked' then
   fail('call_not_parked')
 end

@@ -239,10 +239,11 @@ export function FormFrame<V extends Values>({ form, title, submitText, onCancel,
 
 /**
  * Asks before something is deleted: a modal dialog (the focus stays in it, Escape cancels) with
- * Avbryt focused, so that a hasty Enter deletes nothing. The browser gives the focus back to the
+ * Avbryt (or the given cancelText) focused, so that a hasty Enter deletes nothing. Also the
+ * operator view's question before a call-back is cancelled. The browser gives the focus back to the
  * button that asked when the dialog closes.
  */
-function Confirm({ question, confirmText, onConfirm, onClose }: { question: string; confirmText: string; onConfirm: () => void; onClose: () => void }) {
+function Confirm({ question, confirmText, cancelText, onConfirm, onClose }: { question: string; confirmText: string; cancelText: string; onConfirm: () => void; onClose: () => void }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
   useLayoutEffect(() => {
@@ -263,18 +264,21 @@ function Confirm({ question, confirmText, onConfirm, onClose }: { question: stri
           {confirmText}
         </button>
         <button ref={cancel} type="button" class="secondary" onClick={() => dialog.current?.close()}>
-          Avbryt
+          {cancelText}
         </button>
       </div>
     </dialog>
   );
 }
 
-/** `ask(question, confirmText, action)` shows the question; `dialog` is where the page renders it. */
+/**
+ * `ask(question, confirmText, action)` shows the question; `dialog` is where the page renders it.
+ * `cancelText` names the focused button that asks nothing to be done ("Avbryt" unless given).
+ */
 export function useConfirm() {
-  const [asked, setAsked] = useState<{ question: string; confirmText: string; action: () => void }>();
-  const dialog = asked && <Confirm question={asked.question} confirmText={asked.confirmText} onConfirm={asked.action} onClose={() => setAsked(undefined)} />;
-  return { dialog, ask: (question: string, confirmText: string, action: () => void) => setAsked({ question, confirmText, action }) };
+  const [asked, setAsked] = useState<{ question: string; confirmText: string; cancelText: string; action: () => void }>();
+  const dialog = asked && <Confirm question={asked.question} confirmText={asked.confirmText} cancelText={asked.cancelText} onConfirm={asked.action} onClose={() => setAsked(undefined)} />;
+  return { dialog, ask: (question: string, confirmText: string, action: () => void, cancelText = 'Avbryt') => setAsked({ question, confirmText, cancelText, action }) };
 }
 
 /**

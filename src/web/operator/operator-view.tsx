@@ -5,6 +5,7 @@ import type { SearchHitView } from '../../http/routes/directory.js';
 import type { MunicipalityView } from '../../http/routes/municipalities.js';
 import type { AnsweredCallView, OperatorSessionView } from '../../http/routes/operator.js';
 import type { QueueView } from '../../http/routes/queues.js';
+import { useConfirm, useFocusLater } from '../admin/object-form.js';
 import { ApiError, api, get, post } from '../api.js';
 import { useEvents } from '../events.js';
 import { StaleBanner } from '../stale-banner.js';
@@ -61,6 +62,8 @@ export function OperatorView() {
   const { stale } = useEvents(() => state.reload());
   const { notice, setNotice, act } = useAction(state.reload);
   const [panel, setPanel] = useState<Panel>();
+  const { dialog, ask } = useConfirm();
+  const focusLater = useFocusLater();
 
   const data = state.data;
   const call = data?.call;
@@ -71,6 +74,22 @@ export function OperatorView() {
     const { municipality, callerDisplay, kind } = result.call;
     return `Din telefon ringer: ${municipality.name}, ${kind === 'callback' ? `återuppringning till ${callerDisplay}` : callerDisplay}`;
   };
+
+  /**
+   * Cancels a booked call-back (scheduled, or waiting in the queue) after asking, "Behåll" focused.
+   * Its row goes, so the focus goes to the heading of the list it was in.
+   */
+  const cancelCallback = (c: { callId: string; callerDisplay: string; municipality: { name: string } }, headingId: string) =>
+    ask(`Avboka återuppringningen till ${c.callerDisplay} (${c.municipality.name})? Ingen ringer då upp.`, 'Avboka', () =>
+      act(
+        () => post(`/callbacks/${c.callId}/cancel`),
+        () => {
+          focusLater(headingId);
+          return `Återuppringningen till ${c.callerDisplay} är avbokad`;
+        },
+      ),
+    'Behåll',
+    );
 
   const actions: CallActions = {
     run: (path, body, done) => {
@@ -122,6 +141,7 @@ export function OperatorView() {
         onLogout={() => act(() => api('DELETE', '/operator/session'), 'Utloggad ur växeln')}
       />
       <Notice text={notice} />
+      {dialog}
       <div class="columns">
         <div>
           {call ? (
@@ -134,8 +154,14 @@ export function OperatorView() {
               </button>
             </section>
           )}
-          <QueueBoard queues={data.queues} fetchedAt={data.fetchedAt} targetOf={targetOf} onPick={(c) => act(() => post<AnsweredCallView>(`/operator/calls/${c.callId}/answer`), answered)} />
-          <ScheduledCallbacks callbacks={data.scheduled} />
+          <QueueBoard
+            queues={data.queues}
+            fetchedAt={data.fetchedAt}
+            targetOf={targetOf}
+            onPick={(c) => act(() => post<AnsweredCallView>(`/operator/calls/${c.callId}/answer`), answered)}
+            onCancel={(c) => cancelCallback(c, 'queues-heading')}
+          />
+          <ScheduledCallbacks callbacks={data.scheduled} onCancel={(c) => cancelCallback(c, 'scheduled-heading')} />
           <Messages
             municipalities={data.queues.map((q) => q.municipality)}
             refreshedAt={data.fetchedAt}

@@ -19,16 +19,32 @@ const isLate = (call: WaitingCall, since: number) =>
  * longest wait first (the next call an operator gets also weighs priority and their weights),
  * each with a button to take it out of turn. A booked call-back waits at its
  * caller's place and is marked as one (and as late past its wished window): taking it rings the
- * operator, then dials the citizen.
+ * operator, then dials the citizen; "Avboka" cancels it (the citizen was helped meanwhile).
  */
-export function QueueBoard({ queues, fetchedAt, targetOf, onPick }: { queues: QueueView[]; fetchedAt: number; targetOf: (municipalityId: string) => number; onPick: (call: WaitingCall) => void }) {
+export function QueueBoard({
+  queues,
+  fetchedAt,
+  targetOf,
+  onPick,
+  onCancel,
+}: {
+  queues: QueueView[];
+  fetchedAt: number;
+  targetOf: (municipalityId: string) => number;
+  onPick: (call: WaitingCall) => void;
+  /** Cancel a call-back (asks first). */
+  onCancel: (call: WaitingCall) => void;
+}) {
   const now = useNow();
   const since = (now - fetchedAt) / 1000;
   const waiting = queues.flatMap((q) => q.calls).sort((a, b) => b.waitingSeconds - a.waitingSeconds);
 
   return (
     <section aria-labelledby="queues-heading">
-      <h2 id="queues-heading">Köer</h2>
+      {/* Focusable: the focus goes here when a cancelled call-back's row is gone. */}
+      <h2 id="queues-heading" tabIndex={-1}>
+        Köer
+      </h2>
       <ul class="queue-cards">
         {queues.map((q) => {
           const longest = q.waitingCount ? q.longestWaitSeconds + since : 0;
@@ -82,6 +98,14 @@ export function QueueBoard({ queues, fetchedAt, targetOf, onPick }: { queues: Qu
                   <button type="button" onClick={() => onPick(call)} aria-label={`${callback ? 'Ring upp' : 'Svara på'} ${call.callerDisplay}, ${call.municipality.name}${late ? ', sen' : ''}`}>
                     {callback ? 'Ring upp' : 'Svara'}
                   </button>
+                  {callback && (
+                    <>
+                      {' '}
+                      <button type="button" class="secondary" onClick={() => onCancel(call)} aria-label={`Avboka återuppringningen till ${call.callerDisplay}, ${call.municipality.name}`}>
+                        Avboka
+                      </button>
+                    </>
+                  )}
                 </td>
               </tr>
             );

@@ -7,6 +7,7 @@ const OUTCOME_TEXT: Record<NonNullable<CallView['outcome']>, string> = {
   closed: 'Stängt',
   overflowed: 'Överflöde',
   'callback-booked': 'Återuppringning bokad',
+  'callback-cancelled': 'Återuppringning avbokad',
 };
 
 /** The operator's latest calls, newest first. */

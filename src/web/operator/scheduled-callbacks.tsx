@@ -13,10 +13,10 @@ function wishedWindow({ windowFrom, windowTo }: CallView): string {
  * view on every event: booking emits call.callback-booked, the window's start call.queued (then
  * the call-back leaves this list for the queue board).
  */
-export function ScheduledCallbacks({ callbacks }: { callbacks: CallView[] }) {
+export function ScheduledCallbacks({ callbacks, onCancel }: { callbacks: CallView[]; onCancel: (callback: CallView) => void }) {
   return (
     <section aria-labelledby="scheduled-heading">
-      {/* Focusable, so Alt+B can take a keyboard user here; the list itself has nothing to press. */}
+      {/* Focusable, so Alt+B can take a keyboard user here (and the focus goes here when a cancelled row is gone). */}
       <h2 id="scheduled-heading" tabIndex={-1}>
         Bokade återuppringningar
       </h2>
@@ -28,12 +28,15 @@ export function ScheduledCallbacks({ callbacks }: { callbacks: CallView[] }) {
             <th scope="col">Ring upp</th>
             <th scope="col">Önskad tid</th>
             <th scope="col">Bokad av</th>
+            <th scope="col">
+              <span class="visually-hidden">Åtgärd</span>
+            </th>
           </tr>
         </thead>
         <tbody>
           {callbacks.length === 0 && (
             <tr>
-              <td colSpan={4}>Inga bokade återuppringningar.</td>
+              <td colSpan={5}>Inga bokade återuppringningar.</td>
             </tr>
           )}
           {callbacks.map((c) => (
@@ -45,6 +48,11 @@ export function ScheduledCallbacks({ callbacks }: { callbacks: CallView[] }) {
                 {/* Without an operator, the caller booked it by pressing 1 when the queue offered it. */}
                 {c.bookedBy?.name ?? 'Uppringaren, i kön'}
                 {c.bookedAt && <span class="hint"> {dateTime(c.bookedAt)}</span>}
+              </td>
+              <td>
+                <button type="button" class="secondary" onClick={() => onCancel(c)} aria-label={`Avboka återuppringningen till ${c.callerDisplay}, ${c.municipality.name}`}>
+                  Avboka
+                </button>
               </td>
             </tr>
           ))}
