@@ -69,7 +69,7 @@ export function DirectoryEntries({ municipalityId, imported }: { municipalityId:
         caption="Katalogens poster"
         noun="Poster"
         columns={['Namn', 'Slag', 'Titel / avdelning', 'Anknytning', 'Hänvisning']}
-        list={admin.list}
+        admin={admin}
         cells={(entry) => [entry.name, ENTRY_KIND_TEXT[entry.kind], [entry.title, entry.department].filter(Boolean).join(', '), entry.extension ?? '–', absenceText(entry.absence) ?? 'Tillgänglig']}
         actions={(entry) => (
           <>
@@ -100,11 +100,9 @@ export function DirectoryEntries({ municipalityId, imported }: { municipalityId:
                 Tillgänglig
               </button>
             )}
-            <button type="button" class="danger" onClick={() => admin.remove(`Ta bort ${entry.name} ur katalogen?`, entryPath(entry.id), entry.version, `${entry.name} borttagen ur katalogen`)} aria-label={`Ta bort ${entry.name} ur katalogen`}>
-              Ta bort
-            </button>
           </>
         )}
+        removal={(entry) => ({ label: `Ta bort ${entry.name} ur katalogen`, question: `Ta bort ${entry.name} ur katalogen?`, path: entryPath(entry.id), done: `${entry.name} borttagen ur katalogen` })}
       />
       {admin.dialog}
       <Notice text={admin.list.error ?? admin.notice} />

@@ -43,18 +43,16 @@ export function Extensions({ municipalityId, imported }: { municipalityId: strin
         caption="Anknytningar"
         noun="Anknytningar"
         columns={['Anknytning', 'Namn', 'Direktnummer']}
-        list={admin.list}
+        admin={admin}
         cells={(x) => [x.extension, x.displayName, x.directNumberDisplay ?? '–']}
         actions={(x) => (
           <>
             <button type="button" id={`extension-edit-${x.id}`} onClick={() => admin.edit(extensionPath(x.id))} aria-label={`Ändra anknytning ${x.extension}`}>
               Ändra
             </button>
-            <button type="button" class="danger" onClick={() => admin.remove(`Ta bort anknytning ${x.extension} (${x.displayName})?`, extensionPath(x.id), x.version, `Anknytning ${x.extension} borttagen`)} aria-label={`Ta bort anknytning ${x.extension}`}>
-              Ta bort
-            </button>
           </>
         )}
+        removal={(x) => ({ label: `Ta bort anknytning ${x.extension}`, question: `Ta bort anknytning ${x.extension} (${x.displayName})?`, path: extensionPath(x.id), done: `Anknytning ${x.extension} borttagen` })}
       />
       {admin.dialog}
       <Notice text={admin.list.error ?? admin.notice} />

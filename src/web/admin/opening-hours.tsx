@@ -84,18 +84,16 @@ export function OpeningHours({ municipalityId }: { municipalityId: string }) {
         caption="Undantag från öppettiderna"
         noun="Undantag"
         columns={['Från', 'Till', 'Slag', 'Tider', 'Anledning']}
-        list={exceptions.list}
+        admin={exceptions}
         cells={(x) => [localTime(x.start), localTime(x.end), KIND_TEXT[x.kind], intervalsText(x.hours) || '–', x.reason]}
         actions={(x) => (
           <>
             <button type="button" id={`exception-edit-${x.id}`} onClick={() => exceptions.edit(exceptionPath(x.id))} aria-label={`Ändra undantaget ${x.reason}`}>
               Ändra
             </button>
-            <button type="button" class="danger" onClick={() => exceptions.remove(`Ta bort undantaget ${x.reason}?`, exceptionPath(x.id), x.version, 'Undantaget borttaget')} aria-label={`Ta bort undantaget ${x.reason}`}>
-              Ta bort
-            </button>
           </>
         )}
+        removal={(x) => ({ label: `Ta bort undantaget ${x.reason}`, question: `Ta bort undantaget ${x.reason}?`, path: exceptionPath(x.id), done: 'Undantaget borttaget' })}
       />
       {exceptions.dialog}
       <Notice text={hours.error ?? exceptions.list.error ?? exceptions.notice} />

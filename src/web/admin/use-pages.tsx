@@ -102,20 +102,37 @@ export function ListFooter({ list, listId, noun }: { list: ReturnType<typeof use
   );
 }
 
+/** How a row's object is removed: its button's name, the question asked first, its API path and what is said after. */
+export interface Removal {
+  label: string;
+  question: string;
+  path: string;
+  done: string;
+}
+
 /**
  * An admin list as a table: a caption for screen readers, a header per column, per object its
- * cells and then its buttons, and the footer with "Visa fler". `data-row` is how ListFooter
- * finds the first new row.
+ * cells, then its buttons and last "Ta bort" (asked first, useAdminList's remove), and the
+ * footer with "Visa fler". `data-row` is how ListFooter finds the first new row.
  */
-export function AdminTable<T>({ id, caption, noun, columns, list, cells, actions }: {
+export function AdminTable<T extends { version: number }>({ id, caption, noun, columns, admin, cells, actions, removal }: {
   id: string;
   caption: string;
   noun: string;
   columns: string[];
-  list: ReturnType<typeof usePages<T>>;
+  admin: ReturnType<typeof useAdminList<T>>;
   cells: (item: T) => ComponentChildren[];
   actions: (item: T) => ComponentChildren;
+  removal: (item: T) => Removal;
 }) {
+  const removeButton = (item: T) => {
+    const { label, question, path, done } = removal(item);
+    return (
+      <button type="button" class="danger" onClick={() => admin.remove(question, path, item.version, done)} aria-label={label}>
+        Ta bort
+      </button>
+    );
+  };
   return (
     <>
       <table id={id}>
@@ -131,17 +148,20 @@ export function AdminTable<T>({ id, caption, noun, columns, list, cells, actions
           </tr>
         </thead>
         <tbody>
-          {(list.items ?? []).map((item, row) => (
+          {(admin.list.items ?? []).map((item, row) => (
             <tr data-row={row}>
               {cells(item).map((cell) => (
                 <td>{cell}</td>
               ))}
-              <td class="actions">{actions(item)}</td>
+              <td class="actions">
+                {actions(item)}
+                {removeButton(item)}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <ListFooter list={list} listId={id} noun={noun} />
+      <ListFooter list={admin.list} listId={id} noun={noun} />
     </>
   );
 }

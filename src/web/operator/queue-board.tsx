@@ -1,5 +1,6 @@
 import type { QueueView } from '../../http/routes/queues.js';
 import { LEVEL_TEXT, duration, timeOn, useNow, waitLevel } from '../format.js';
+import { CancelCallbackButton } from './scheduled-callbacks.js';
 
 type WaitingCall = QueueView['calls'][number];
 
@@ -101,9 +102,7 @@ export function QueueBoard({
                   {callback && (
                     <>
                       {' '}
-                      <button type="button" class="secondary" onClick={() => onCancel(call)} aria-label={`Avboka återuppringningen till ${call.callerDisplay}, ${call.municipality.name}`}>
-                        Avboka
-                      </button>
+                      <CancelCallbackButton callback={call} onCancel={onCancel} />
                     </>
                   )}
                 </td>

@@ -50,14 +50,21 @@ export function ScheduledCallbacks({ callbacks, onCancel }: { callbacks: CallVie
                 {c.bookedAt && <span class="hint"> {dateTime(c.bookedAt)}</span>}
               </td>
               <td>
-                <button type="button" class="secondary" onClick={() => onCancel(c)} aria-label={`Avboka återuppringningen till ${c.callerDisplay}, ${c.municipality.name}`}>
-                  Avboka
-                </button>
+                <CancelCallbackButton callback={c} onCancel={onCancel} />
               </td>
             </tr>
           ))}
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** "Avboka" on a call-back, here and in the queue board: the question comes from onCancel. */
+export function CancelCallbackButton<C extends Pick<CallView, 'callerDisplay' | 'municipality'>>({ callback, onCancel }: { callback: C; onCancel: (callback: C) => void }) {
+  return (
+    <button type="button" class="secondary" onClick={() => onCancel(callback)} aria-label={`Avboka återuppringningen till ${callback.callerDisplay}, ${callback.municipality.name}`}>
+      Avboka
+    </button>
   );
 }
