@@ -6,24 +6,6 @@ import { publishEvent } from '../../events/event-stream.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 
-/** A message taken by an operator for someone who could not take the call. */
-export interface Message {
-  id: string;
-  /** The directory entry of the person (an extension given is resolved to its entry). */
-  entryId: string;
-  recipientName: string;
-  extension?: string;
-  municipalityId: string;
-  callerName?: string;
-  callerNumber?: string;
-  text: string;
-  callId?: string;
-  createdAt: number;
-  createdBy: string;
-  handledAt?: number;
-  handledBy?: string;
-}
-
 export interface NewMessage {
   entryId?: string;
   extension?: string;
@@ -34,8 +16,10 @@ export interface NewMessage {
 }
 
 const ms = z.coerce.number().int();
+/** A message taken by an operator for someone who could not take the call, as its hash in Redis holds it. */
 const messageHashSchema = z.object({
   id: z.string(),
+  /** The directory entry of the person (an extension given is resolved to its entry). */
   entryId: z.string(),
   recipientName: z.string(),
   extension: z.string().optional(),
@@ -48,15 +32,19 @@ const messageHashSchema = z.object({
   createdBy: z.string(),
   handledAt: ms.optional(),
   handledBy: z.string().optional(),
-}) satisfies z.ZodType<Message>;
+});
+/** The fields of a message; the API shows the same, with times as ISO text. */
+export const messageFields = messageHashSchema.shape;
+export type Message = z.output<typeof messageHashSchema>;
+
+/** Messages read per round trip when listing. */
+const LIST_BATCH = 100;
 
 /**
  * Messages for absent people, in Redis: one hash each, indexed per municipality and per
  * person (directory entry), newest first. A message is written with its indexes in one
  * MULTI, so a listing never shows half of one.
  */
-/** Messages read per round trip when listing. */
-const LIST_BATCH = 100;
 
 export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<DirectoryEntryStore, 'get'>) {
   const recipientKey = (entryId: string) => k.messagesByRecipient(`entry:${entryId}`);

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { assertInScope, assertPermission, scopedMunicipality } from '../../auth/access.js';
-import type { Message, MessageStore } from '../../calls/messages/message-store.js';
+import { type Message, type MessageStore, messageFields } from '../../calls/messages/message-store.js';
 import { phoneNumber } from '../../config/region-schema.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import { AppError } from '../../errors.js';
@@ -13,20 +13,10 @@ const entryId = z.string().min(1).max(100);
 
 const MessageSchema = z
   .object({
-    id: z.string(),
-    entryId: z.string(),
-    recipientName: z.string(),
-    extension: z.string().optional(),
-    municipalityId: z.string(),
-    callerName: z.string().optional(),
-    callerNumber: z.string().optional(),
+    ...messageFields,
     callerNumberDisplay: z.string().optional().openapi({ description: 'callerNumber in national format, for people', example: '070-123 45 67' }),
-    text: z.string(),
-    callId: z.string().optional(),
     createdAt: z.string(),
-    createdBy: z.string(),
     handledAt: z.string().optional(),
-    handledBy: z.string().optional(),
   })
   .openapi('Message');
 /** A message as the API shows it (the web console lists them). */
