@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { getVersioned, remove } from '../api.js';
+import { DataTable } from '../data-table.js';
 import { useAction } from '../use-action.js';
 import { type Stored, useConfirm, useFocusLater } from './object-form.js';
 import { inSwedish, swedishError } from './problems.js';
@@ -135,32 +136,22 @@ export function AdminTable<T extends { version: number }>({ id, caption, noun, c
   };
   return (
     <>
-      <table id={id}>
-        <caption class="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            {columns.map((column) => (
-              <th scope="col">{column}</th>
-            ))}
-            <th scope="col">
-              <span class="visually-hidden">Åtgärd</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {(admin.list.items ?? []).map((item, row) => (
-            <tr data-row={row}>
-              {cells(item).map((cell) => (
-                <td>{cell}</td>
-              ))}
-              <td class="actions">
-                {actions(item)}
-                {removeButton(item)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        id={id}
+        caption={caption}
+        columns={[...columns, { label: 'Åtgärd', hidden: true, class: 'actions' }]}
+        items={admin.list.items ?? []}
+        row={(item, row) => ({
+          attrs: { 'data-row': row },
+          cells: [
+            ...cells(item),
+            <>
+              {actions(item)}
+              {removeButton(item)}
+            </>,
+          ],
+        })}
+      />
       <ListFooter list={admin.list} listId={id} noun={noun} />
     </>
   );

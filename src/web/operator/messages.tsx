@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { SearchHitView } from '../../http/routes/directory.js';
 import type { MessageView } from '../../http/routes/messages.js';
 import { get } from '../api.js';
+import { DataTable } from '../data-table.js';
 import { dateTime } from '../format.js';
 import { useData } from '../use-data.js';
 import { DirectorySearch } from './directory-search.js';
@@ -87,51 +88,39 @@ function MessageList({ filter, refreshedAt, onHandled }: { filter: Filter; refre
 
   if (!messages.data) return <p role="status">{messages.error ?? 'Läser in…'}</p>;
   return (
-    <table ref={table}>
-      <caption class="visually-hidden">Meddelanden, nyast först</caption>
-      <thead>
-        <tr>
-          <th scope="col">Tagit</th>
-          <th scope="col">Till</th>
-          <th scope="col">Från</th>
-          <th scope="col">Meddelande</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
-      <tbody>
-        {messages.data.length === 0 && (
-          <tr>
-            <td colSpan={5}>Inga meddelanden.</td>
-          </tr>
-        )}
-        {messages.data.map((m) => (
-          <tr key={m.id} data-message-id={m.id}>
-            <td>{dateTime(m.createdAt)}</td>
-            <td>
-              {m.recipientName}
-              {m.extension && <span class="hint"> ankn. {m.extension}</span>}
-            </td>
-            <td>{[m.callerName, m.callerNumberDisplay].filter(Boolean).join(', ') || 'Okänd'}</td>
-            <td class="message-text">{m.text}</td>
-            <td>
-              {m.handledAt ? (
-                `Hanterat ${dateTime(m.handledAt)}`
-              ) : (
-                <button
-                  type="button"
-                  onClick={() => {
-                    handling.current = true;
-                    onHandled(m);
-                  }}
-                  aria-label={`Markera hanterat: till ${m.recipientName}, ${dateTime(m.createdAt)}`}
-                >
-                  Markera hanterat
-                </button>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      tableRef={table}
+      caption="Meddelanden, nyast först"
+      columns={['Tagit', 'Till', 'Från', { label: 'Meddelande', class: 'message-text' }, 'Status']}
+      items={messages.data}
+      empty="Inga meddelanden."
+      row={(m) => ({
+        key: m.id,
+        attrs: { 'data-message-id': m.id },
+        cells: [
+          dateTime(m.createdAt),
+          <>
+            {m.recipientName}
+            {m.extension && <span class="hint"> ankn. {m.extension}</span>}
+          </>,
+          [m.callerName, m.callerNumberDisplay].filter(Boolean).join(', ') || 'Okänd',
+          m.text,
+          m.handledAt ? (
+            `Hanterat ${dateTime(m.handledAt)}`
+          ) : (
+            <button
+              type="button"
+              onClick={() => {
+                handling.current = true;
+                onHandled(m);
+              }}
+              aria-label={`Markera hanterat: till ${m.recipientName}, ${dateTime(m.createdAt)}`}
+            >
+              Markera hanterat
+            </button>
+          ),
+        ],
+      })}
+    />
   );
 }

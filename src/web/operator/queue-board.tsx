@@ -1,4 +1,5 @@
 import type { QueueView } from '../../http/routes/queues.js';
+import { DataTable } from '../data-table.js';
 import { LEVEL_TEXT, duration, timeOn, useNow, waitLevel } from '../format.js';
 import { CancelCallbackButton } from './scheduled-callbacks.js';
 
@@ -63,54 +64,42 @@ export function QueueBoard({
           );
         })}
       </ul>
-      <table class="waiting">
-        <caption>Väntande samtal</caption>
-        <thead>
-          <tr>
-            <th scope="col">Kommun</th>
-            <th scope="col">Uppringare</th>
-            <th scope="col">Väntat</th>
-            <th scope="col">Anledning</th>
-            <th scope="col">
-              <span class="visually-hidden">Åtgärd</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {waiting.length === 0 && (
-            <tr>
-              <td colSpan={5}>Ingen väntar.</td>
-            </tr>
-          )}
-          {waiting.map((call) => {
-            const callback = isCallback(call);
-            const late = callback && isLate(call, since);
-            return (
-              // Keyed: a taken call's row goes with its focused button, which must not become the next caller's.
-              <tr key={call.callId} data-call-id={call.callId} class={callback ? `callback${late ? ' late' : ''}` : undefined}>
-                <td>{call.municipality.name}</td>
-                <td>
-                  {callback && <span class="badge">Återuppringning</span>} {call.callerDisplay}{' '}
-                  {late && <span class="badge late">Sen – önskades före {timeOn(call.windowTo!, now)}</span>}
-                </td>
-                <td>{duration(call.waitingSeconds + since)}</td>
-                <td>{call.priorityClass ?? call.reasonDetail ?? ''}</td>
-                <td>
-                  <button type="button" onClick={() => onPick(call)} aria-label={`${callback ? 'Ring upp' : 'Svara på'} ${call.callerDisplay}, ${call.municipality.name}${late ? ', sen' : ''}`}>
-                    {callback ? 'Ring upp' : 'Svara'}
-                  </button>
-                  {callback && (
-                    <>
-                      {' '}
-                      <CancelCallbackButton callback={call} onCancel={onCancel} />
-                    </>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable
+        class="waiting"
+        caption="Väntande samtal"
+        columns={['Kommun', 'Uppringare', 'Väntat', 'Anledning', { label: 'Åtgärd', hidden: true }]}
+        items={waiting}
+        empty="Ingen väntar."
+        row={(call) => {
+          const callback = isCallback(call);
+          const late = callback && isLate(call, since);
+          return {
+            // Keyed: a taken call's row goes with its focused button, which must not become the next caller's.
+            key: call.callId,
+            attrs: { 'data-call-id': call.callId, class: callback ? `callback${late ? ' late' : ''}` : undefined },
+            cells: [
+              call.municipality.name,
+              <>
+                {callback && <span class="badge">Återuppringning</span>} {call.callerDisplay}{' '}
+                {late && <span class="badge late">Sen – önskades före {timeOn(call.windowTo!, now)}</span>}
+              </>,
+              duration(call.waitingSeconds + since),
+              call.priorityClass ?? call.reasonDetail ?? '',
+              <>
+                <button type="button" onClick={() => onPick(call)} aria-label={`${callback ? 'Ring upp' : 'Svara på'} ${call.callerDisplay}, ${call.municipality.name}${late ? ', sen' : ''}`}>
+                  {callback ? 'Ring upp' : 'Svara'}
+                </button>
+                {callback && (
+                  <>
+                    {' '}
+                    <CancelCallbackButton callback={call} onCancel={onCancel} />
+                  </>
+                )}
+              </>,
+            ],
+          };
+        }}
+      />
     </section>
   );
 }

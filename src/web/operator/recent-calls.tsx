@@ -1,4 +1,5 @@
 import type { CallView } from '../../http/call-view.js';
+import { DataTable } from '../data-table.js';
 import { clock, duration } from '../format.js';
 
 const OUTCOME_TEXT: Record<NonNullable<CallView['outcome']>, string> = {
@@ -15,28 +16,22 @@ export function RecentCalls({ calls }: { calls: CallView[] }) {
   return (
     <section aria-labelledby="recent-heading">
       <h2 id="recent-heading">Senaste samtal</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Tid</th>
-            <th scope="col">Kommun</th>
-            <th scope="col">Uppringare</th>
-            <th scope="col">Samtalstid</th>
-            <th scope="col">Utfall</th>
-          </tr>
-        </thead>
-        <tbody>
-          {calls.map((call) => (
-            <tr>
-              <td>{clock(call.enqueuedAt)}</td>
-              <td>{call.municipality.name}</td>
-              <td>{call.callerDisplay}</td>
-              <td>{call.talkSeconds === undefined ? '–' : duration(call.talkSeconds)}</td>
-              <td>{call.outcome ? OUTCOME_TEXT[call.outcome] : 'Pågår'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption="Dina senaste samtal, nyast först"
+        columns={['Tid', 'Kommun', 'Uppringare', 'Samtalstid', 'Utfall']}
+        items={calls}
+        empty="Inga samtal ännu."
+        row={(call) => ({
+          key: call.callId,
+          cells: [
+            clock(call.enqueuedAt),
+            call.municipality.name,
+            call.callerDisplay,
+            call.talkSeconds === undefined ? '–' : duration(call.talkSeconds),
+            call.outcome ? OUTCOME_TEXT[call.outcome] : 'Pågår',
+          ],
+        })}
+      />
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import type { CallView } from '../../http/call-view.js';
+import { DataTable } from '../data-table.js';
 import { dateTime, timeOn } from '../format.js';
 
 /** "25 nov. 13:00 – 14:00", "25 nov. 13:00 – 26 nov. 09:00", or "från 25 nov. 13:00" without an end. */
@@ -20,42 +21,28 @@ export function ScheduledCallbacks({ callbacks, onCancel }: { callbacks: CallVie
       <h2 id="scheduled-heading" tabIndex={-1}>
         Bokade återuppringningar
       </h2>
-      <table class="scheduled">
-        <caption class="visually-hidden">Bokade återuppringningar som inte har börjat, den tidigaste först</caption>
-        <thead>
-          <tr>
-            <th scope="col">Kommun</th>
-            <th scope="col">Ring upp</th>
-            <th scope="col">Önskad tid</th>
-            <th scope="col">Bokad av</th>
-            <th scope="col">
-              <span class="visually-hidden">Åtgärd</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {callbacks.length === 0 && (
-            <tr>
-              <td colSpan={5}>Inga bokade återuppringningar.</td>
-            </tr>
-          )}
-          {callbacks.map((c) => (
-            <tr key={c.callId} data-call-id={c.callId}>
-              <td>{c.municipality.name}</td>
-              <td>{c.callerDisplay}</td>
-              <td>{wishedWindow(c)}</td>
-              <td>
-                {/* Without an operator, the caller booked it by pressing 1 when the queue offered it. */}
-                {c.bookedBy?.name ?? 'Uppringaren, i kön'}
-                {c.bookedAt && <span class="hint"> {dateTime(c.bookedAt)}</span>}
-              </td>
-              <td>
-                <CancelCallbackButton callback={c} onCancel={onCancel} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        class="scheduled"
+        caption="Bokade återuppringningar som inte har börjat, den tidigaste först"
+        columns={['Kommun', 'Ring upp', 'Önskad tid', 'Bokad av', { label: 'Åtgärd', hidden: true }]}
+        items={callbacks}
+        empty="Inga bokade återuppringningar."
+        row={(c) => ({
+          key: c.callId,
+          attrs: { 'data-call-id': c.callId },
+          cells: [
+            c.municipality.name,
+            c.callerDisplay,
+            wishedWindow(c),
+            <>
+              {/* Without an operator, the caller booked it by pressing 1 when the queue offered it. */}
+              {c.bookedBy?.name ?? 'Uppringaren, i kön'}
+              {c.bookedAt && <span class="hint"> {dateTime(c.bookedAt)}</span>}
+            </>,
+            <CancelCallbackButton callback={c} onCancel={onCancel} />,
+          ],
+        })}
+      />
     </section>
   );
 }
