@@ -1,5 +1,10 @@
 # The Regionväxeln control plane. Build: docker build -t regionvaxel .
 FROM node:20-bookworm-slim
+# The texts IT staff store (closed message, queue announcements) are spoken here, by espeak-ng
+# and sox, for Asterisk to fetch (src/media/spoken-text/), as the lab does on its host.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng sox \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci

@@ -4,6 +4,8 @@ import { availableParallelism } from 'node:os';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { createAuditLog } from '../src/audit/audit-log.js';
 import type { Principal } from '../src/auth/access.js';
+import { loadRegionConfig } from '../src/config/load-region.js';
+import { createDirectoryStore } from '../src/directory/directory-store.js';
 import { createDirectorySearch } from '../src/directory/entries/directory-search.js';
 import { toInput, type DirectoryEntry } from '../src/directory/entries/entry-schema.js';
 import { createDirectoryEntryStore, type DirectoryEntryStore } from '../src/directory/entries/entry-store.js';
@@ -52,6 +54,8 @@ export async function run(): Promise<void> {
     const rows = generateDirectory(ENTRIES);
     const generatedMs = performance.now() - started;
 
+    // The entries are checked against the members' numbers and ranges, as the switchboard syncs them at start.
+    await createDirectoryStore(redisA, k).syncRegion(await loadRegionConfig('config/region.yaml'));
     const store = createDirectoryEntryStore(redisA, k, createAuditLog(redisA, k, { retentionDays: 1 }));
     started = performance.now();
     const entries: DirectoryEntry[] = [];

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { startRedisServer } from '../src/lab/redis-server.js';
 import { createOperatorStore } from '../src/operators/operator-store.js';
 import { createCallQueue } from '../src/queue/call-queue.js';
-import type { PriorityClassifier } from '../src/queue/priority.js';
+import type { PriorityClassMatch } from '../src/queue/priority.js';
 import { keys } from '../src/store/keys.js';
 import { connectRedis, type RedisClient } from '../src/store/redis-client.js';
 
@@ -22,9 +22,9 @@ const run_ = promisify(execFile);
 
 /**
  * `npm run bench -- queues`: the queue's Lua scripts on a real redis-server of their own.
- * 1. enqueue, claim and abandon operations per second, 50 in flight, beside redis-benchmark's
- *    rate (50 clients) for the raw commands they are made of (ZADD, HSET) and for EVAL of a
- *    trivial script, measured on the same server in the same run;
+ * 1. enqueue, claim (alone, and paired with a requeue) and abandon operations per second, 50
+ *    in flight, beside redis-benchmark's rate (50 clients) for the raw commands they are made
+ *    of (ZADD, HSET) and for EVAL of a trivial script, measured on the same server in the same run;
  * 2. the choice of the next call with 7 queues × 200 waiting callers (some in priority classes)
  *    and 30 operators serving all seven with different weights: latency p50/p99, alone and with
  *    the 30 operators asking at once, beside a plain ZRANGE round trip.
@@ -96,9 +96,18 @@ async function operationsPerSecond(redis: RedisClient): Promise<[string, number]
     await queue.requeue(call!.callId, call!.operatorChannelId!);
   });
   const abandon = await rate(OPERATIONS, (i) => queue.finish(`c${i}`));
+  // Claim alone: a prepared set of waiting calls, each taken by an operator of its own who
+  // logged in beforehand (a claim leaves its operator connecting), so nothing but claims is
+  // timed. The queues empty as it runs; a claim reads only their heads, whatever their length.
+  for (let i = 0; i < OPERATIONS; i++) await queue.enqueue({ ...callOf(i), callId: `k${i}`, channelId: `k${i}` });
+  await rate(OPERATIONS, (i) => operators.login(`claimer${i}`, { name: `claimer${i}`, phone: `sip:claimer${i}@bench`, municipalities: MUNICIPALITIES }));
+  const claimOnly = await rate(OPERATIONS, async (i) => {
+    if (!(await queue.claimNext(`claimer${i}`))) throw new Error(`claimer${i} found no call`);
+  });
   return [
     ['Regionväxeln: enqueue (record, queue, indexes, event)', enqueue],
     ['Regionväxeln: claim of the next call, then requeue (pairs)', claimRequeue],
+    ['Regionväxeln: claim alone (prepared calls, an operator for each)', claimOnly],
     ['Regionväxeln: abandon (a waiting caller hangs up)', abandon],
   ];
 }
@@ -107,14 +116,15 @@ async function operationsPerSecond(redis: RedisClient): Promise<[string, number]
 async function nextCallLatency(redis: RedisClient): Promise<void> {
   const k = keys('bench-choice');
   // One caller in five in a priority class, of two different boosts.
-  const classify: PriorityClassifier = (_m, caller) =>
+  const classify = (caller: string): PriorityClassMatch | undefined =>
     caller.endsWith('7') ? { priorityClass: 'member', boostSeconds: 120 } : caller.endsWith('3') ? { priorityClass: 'listed', boostSeconds: 30 } : undefined;
-  const queue = createCallQueue(redis, k, { classify });
+  const queue = createCallQueue(redis, k);
   const operators = createOperatorStore(redis, k);
   let n = 0;
   for (const municipalityId of MUNICIPALITIES) {
     for (let i = 0; i < WAITING_PER_QUEUE; i++, n++) {
-      await queue.enqueue({ callId: `w${n}`, channelId: `w${n}`, municipalityId, calledNumber: '+4693514100', caller: `+4670123${String(n).padStart(4, '0')}`, reason: 'main-number' });
+      const from = `+4670123${String(n).padStart(4, '0')}`;
+      await queue.enqueue({ callId: `w${n}`, channelId: `w${n}`, municipalityId, calledNumber: '+4693514100', caller: from, reason: 'main-number' }, { priority: classify(from) });
     }
   }
   for (let o = 0; o < OPERATORS; o++) {

@@ -10,9 +10,9 @@ import type { AriConnection } from './media/ari-connection.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
 import { createCallControlService } from './media/call-control/index.js';
 import type { OperatorLegSettings } from './media/operator-leg.js';
+import { type SpokenTextSettings, createSpokenTexts } from './media/spoken-text/spoken-texts.js';
 import { createOperatorStore } from './operators/operator-store.js';
 import { createCallQueue } from './queue/call-queue.js';
-import { priorityClassifier } from './queue/priority.js';
 import { directNumberOwner } from './routing/direct-number-owner.js';
 import { createCallStatistics } from './statistics/call-statistics.js';
 import type { Keys } from './store/keys.js';
@@ -28,6 +28,8 @@ export interface ServiceSettings {
   callControl?: Partial<CallControlSettings> | undefined;
   /** Asterisk, asked only when an action needs it (the connection may come later, or be down: 503). */
   ari: Pick<AriConnection, 'client'>;
+  /** Where stored texts are spoken to and fetched from (media/spoken-text/). */
+  spokenText: SpokenTextSettings;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface ServiceSettings {
 export function createServices(redis: RedisClient, k: Keys, settings: ServiceSettings) {
   const { region } = settings;
   const directory = createDirectoryStore(redis, k);
-  const queue = createCallQueue(redis, k, { classify: priorityClassifier(region), wrapUpSeconds: region.region.wrapUpSeconds });
+  const queue = createCallQueue(redis, k, { wrapUpSeconds: region.region.wrapUpSeconds });
   const operators = createOperatorStore(redis, k);
   const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
   const admin = createAdminStores(redis, k, audit, region, { sipRealm: settings.sipRealm });
@@ -70,6 +72,8 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     statistics: createCallStatistics(redis, k, region),
     directNumberOwner: directNumberOwner(redis, k, admin),
     callControl,
+    /** Stored texts (closed message, queue announcements) as audio: the call flow plays them, the HTTP app serves them to Asterisk. */
+    spokenTexts: createSpokenTexts(redis, k, settings.spokenText),
   } satisfies Omit<HttpDeps, 'ari'>;
 }
 

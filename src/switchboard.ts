@@ -6,12 +6,14 @@ import { attachEventSocket } from './events/event-socket.js';
 import { AppError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
-import { type AriConnection, type AriSettings, connectAri } from './media/ari-connection.js';
+import { type AriConnection, type AriSettings, connectAri, mediaNodeOf } from './media/ari-connection.js';
 import { createCallRetention, DEFAULT_CALL_RECORD_RETENTION_DAYS, runCallRetention } from './calls/call-retention.js';
+import { startAuditRetention } from './audit/audit-retention.js';
 import { createArrivalPath } from './media/arrival/index.js';
 import { createCallFlow } from './media/call-flow.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
 import type { OperatorLegSettings } from './media/operator-leg.js';
+import { DEFAULT_SPOKEN_TEXT_CACHE_DIR, localBaseUrl } from './media/spoken-text/spoken-texts.js';
 import { keys } from './store/keys.js';
 import { connectRedis } from './store/redis-client.js';
 import { createServices } from './services.js';
@@ -24,7 +26,7 @@ export interface SwitchboardSettings {
   redisUrl: string;
   redisPrefix: string;
   ari: AriSettings;
-  operatorLeg: Omit<OperatorLegSettings, 'app'>;
+  operatorLeg: Omit<OperatorLegSettings, 'app' | 'mediaNode'>;
   http: { host: string; port: number };
   auditRetentionDays: number;
   /** Ended call records older than this are removed (calls/call-retention.ts); DEFAULT_CALL_RECORD_RETENTION_DAYS when not given. */
@@ -37,6 +39,11 @@ export interface SwitchboardSettings {
   callControl?: Partial<CallControlSettings>;
   /** The SIP edge (drachtio), when DRACHTIO_* are set. */
   sipEdge?: SipEdgeSettings | undefined;
+  /**
+   * Stored texts spoken (media/spoken-text/): where the WAVs are kept (default
+   * DEFAULT_SPOKEN_TEXT_CACHE_DIR) and the app's URL as Asterisk reaches it (default where the API listens).
+   */
+  spokenText?: { baseUrl?: string | undefined; cacheDir?: string | undefined };
 }
 
 /** How often booked call-backs whose window has begun are moved into their queue. */
@@ -52,21 +59,33 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   const k = keys(settings.redisPrefix);
   // Call control acts on ARI only when asked (HTTP, events), after the connection below exists.
   const connected: { ari?: AriConnection } = {};
+  // Known once the HTTP server listens (the port may be 0: any free one). A call arriving before
+  // that (ARI connects first) hears the generic prompts instead of a stored text.
+  const listening: { at?: string } = {};
+  const mediaNode = mediaNodeOf(settings.ari);
   const services = createServices(redis, k, {
     region: settings.region,
     auditRetentionDays: settings.auditRetentionDays,
     sipRealm: settings.sipRealm,
-    leg: { ...settings.operatorLeg, app: settings.ari.app },
+    leg: { ...settings.operatorLeg, app: settings.ari.app, mediaNode },
     callControl: settings.callControl,
     ari: { client: () => (connected.ari ?? unreachable()).client() },
+    spokenText: {
+      cacheDir: settings.spokenText?.cacheDir ?? DEFAULT_SPOKEN_TEXT_CACHE_DIR,
+      baseUrl: () => {
+        const url = settings.spokenText?.baseUrl ?? listening.at;
+        if (url === undefined) throw new Error('the HTTP server does not listen yet');
+        return url;
+      },
+    },
   });
-  const { directory, queue, admin, search, callControl, tokens } = services;
+  const { directory, queue, admin, search, callControl, tokens, spokenTexts } = services;
   await directory.syncRegion(settings.region);
   await search.start();
 
   const extensionEndpoint = settings.callControl?.extensionEndpoint ?? DEFAULT_CALL_CONTROL.extensionEndpoint;
-  const arrival = createArrivalPath({ redis, k, region: settings.region, queue, directory, admin, app: settings.ari.app, extensionEndpoint, now: settings.now ?? Date.now });
-  const flow = createCallFlow({ queue, arrival: arrival.arrival, app: settings.ari.app, control: callControl.actions });
+  const arrival = createArrivalPath({ redis, k, region: settings.region, queue, directory, admin, spokenTexts, app: settings.ari.app, mediaNode, extensionEndpoint, now: settings.now ?? Date.now });
+  const flow = createCallFlow({ queue, arrival: arrival.arrival, app: settings.ari.app, mediaNode, control: callControl.actions });
   const ari = await connectAri(settings.ari, { attach: flow.attach, onConnected: flow.reconcile });
   connected.ari = ari;
   const callbackRelease = setInterval(
@@ -74,6 +93,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     CALLBACK_RELEASE_MS,
   );
   // At start and hourly: records past their retention hold callers' numbers no longer needed.
+  const auditRetention = startAuditRetention(services);
   const callRetention = runCallRetention(createCallRetention(redis, k, { retentionDays: settings.callRecordRetentionDays ?? DEFAULT_CALL_RECORD_RETENTION_DAYS }));
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
 
@@ -84,6 +104,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: () => connectRedis(settings.redisUrl, { name: 'events' }) });
   const { port } = server.address() as AddressInfo;
   const url = `http://${settings.http.host}:${port}`;
+  listening.at = localBaseUrl(settings.http.host, port);
   log.info({ url, municipalities: settings.region.municipalities.length }, 'switchboard ready');
 
   return {
@@ -99,6 +120,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       ari.close();
       await search.stop();
       await callRetention.stop();
+      await auditRetention.stop();
       await redis.close();
     },
   };

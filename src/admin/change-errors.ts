@@ -7,10 +7,10 @@ import type { Claim } from './versioned-store.js';
 
 /** How the versioned store's refusals read: each names the field and what holds or needs the value. */
 
-/** A claimed value as people read it: "0935-141 23", "extension 2460123". */
+/** A claimed value as people read it: "0935-141 23", "extension 2460123", "directory entry 9f3a". */
 export function showClaim(claim: string): string {
   const [kind, value] = [claim.slice(0, claim.indexOf(':')), claim.slice(claim.indexOf(':') + 1)];
-  return kind === 'e164' ? formatForDisplay(value) : `${kind} ${value}`;
+  return kind === 'e164' ? formatForDisplay(value) : `${kind.replaceAll('-', ' ')} ${value}`;
 }
 
 /** A 409 naming the body field in conflict, in the shape of a 400's (http/validation.ts). */
@@ -45,6 +45,8 @@ export interface CheckProblem {
   claim?: string;
   label?: string;
   version?: number;
+  /** reference_missing: the municipality of what the ref names, when it exists but is another's. */
+  municipalityId?: string;
 }
 
 /** The field and problem of a claim the script refused (claim_taken, claim_in_use, reference_missing), or undefined for another code. */
@@ -58,7 +60,10 @@ function claimProblem(p: CheckProblem, s: ChangeSubject): FieldProblem | undefin
         ? { field: fieldOf(s.claims), problem: `${s.label} cannot be deleted while ${p.label} points at it (${showClaim(p.claim!)})` }
         : { field: fieldOf(s.claims), problem: `${showClaim(p.claim!)} cannot change while ${p.label} points at it` };
     case 'reference_missing':
-      return { field: fieldOf(s.refs), problem: `no ${showClaim(p.claim!)} exists` };
+      return {
+        field: fieldOf(s.refs),
+        problem: p.municipalityId === undefined ? `no ${showClaim(p.claim!)} exists` : `${showClaim(p.claim!)} is ${p.municipalityId}'s: only one of the ${s.type}'s own municipality can be linked`,
+      };
     default:
       return undefined;
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
+import { entryIdSchema } from '../directory/entries/entry-schema.js';
 import { z } from '../http/openapi.js';
 import { invalidFields } from '../http/validation.js';
 import type { Keys } from '../store/keys.js';
@@ -16,11 +17,9 @@ const extensionFields = {
   displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
   municipalityId: MunicipalityIdSchema,
   directNumber: PhoneNumberSchema.optional(),
-  directoryEntryId: z
-    .string()
-    .regex(/^[\w-]{1,100}$/, 'must be the id of a directory entry (letters, digits, - and _)')
+  directoryEntryId: entryIdSchema
     .optional()
-    .openapi({ description: 'The directory entry (person, function) this extension belongs to' }),
+    .openapi({ description: 'The directory entry (person, function) of the same municipality this extension belongs to; the entry cannot be deleted while linked' }),
 };
 
 const PasswordSchema = z
@@ -45,8 +44,9 @@ export function sipDigestHa1(username: string, realm: string, password: string):
 
 /**
  * Extensions (anknytningar): a number unique in the region within its municipality's extension
- * ranges, optionally a direct-dial number of that municipality, and SIP credentials of which
- * only the HA1 digest is stored, beside the extension and never in it.
+ * ranges, optionally a direct-dial number of that municipality and a link to the directory
+ * entry of the person or function, and SIP credentials of which only the HA1 digest is stored,
+ * beside the extension and never in it.
  */
 export function createExtensionStore(redis: RedisClient, k: Keys, audit: AuditLog, rules: RegionRules, { sipRealm }: { sipRealm: string }) {
   const store = createVersionedStore<ExtensionDoc, ExtensionInput>(redis, k, audit, {
@@ -68,6 +68,8 @@ export function createExtensionStore(redis: RedisClient, k: Keys, audit: AuditLo
       { claim: `extension:${doc.extension}`, field: 'extension' },
       ...(doc.directNumber ? [{ claim: `e164:${doc.directNumber}`, field: 'directNumber' }] : []),
     ],
+    // The link is a ref like a number's to its extension: the entry must exist (in this municipality, _admin.lua) and cannot be deleted while linked.
+    refs: (doc) => (doc.directoryEntryId === undefined ? [] : [{ claim: `directory-entry:${doc.directoryEntryId}`, field: 'directoryEntryId' }]),
     reservedBy: rules.reservedBy,
   });
 

@@ -19,17 +19,21 @@ export const ExtensionNumberSchema = z
 export { MunicipalityIdSchema } from '../http/openapi.js';
 
 /**
- * The body of a PATCH from an object's fields: each optional; an optional field may be null,
- * which removes it; a `fixed` field is refused with the reason given.
+ * The body of a PATCH from an object's fields: each optional; an optional field (or one with a
+ * default) may be null, which removes it (back to the default); a `fixed` field is refused with
+ * the reason given.
  */
 export function changeSchema<Input>(shape: Record<string, z.ZodType>, fixed: Record<string, string>) {
   const fields: Record<string, z.ZodType> = {};
   for (const [name, schema] of Object.entries(shape)) {
     fields[name] = Object.hasOwn(fixed, name)
       ? z.unknown().refine(() => false, { error: fixed[name] }).optional().openapi({ readOnly: true, description: fixed[name] })
-      : schema.isOptional()
-        ? schema.nullable()
-        : schema.optional();
+      : schema instanceof z.ZodDefault
+        ? // Unwrapped: a field left out of a PATCH must keep its stored value, not take the default (null resets it).
+          (schema.unwrap() as z.ZodType).optional().nullable()
+        : schema.isOptional()
+          ? schema.nullable()
+          : schema.optional();
   }
   // The loop loses the field types; the fields are those of Input, each optional or null.
   return z.object(fields).strict() as unknown as z.ZodType<Patch<Input>>;

@@ -4,7 +4,7 @@ import { MAX_WEIGHT, MIN_WEIGHT } from '../operators/operator-store.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { MunicipalityIdSchema, bodySchemas } from './fields.js';
-import type { RegionRules } from './region-rules.js';
+import { notAMember, type RegionRules } from './region-rules.js';
 import { createVersionedStore } from './versioned-store.js';
 
 /** The SIP address the switchboard rings an operator on. */
@@ -58,7 +58,7 @@ export function createOperatorAccountStore(redis: RedisClient, k: Keys, audit: A
     type: 'operator-account',
     schema: rules.memberObject(accountFields, (doc, _m, ctx) => {
       doc.municipalities.forEach((served, i) => {
-        if (!rules.isMember(served.id)) ctx.addIssue({ code: 'custom', path: ['municipalities', i, 'id'], message: `${served.id} is not a member municipality` });
+        if (!rules.isMember(served.id)) ctx.addIssue({ code: 'custom', path: ['municipalities', i, 'id'], message: notAMember(served.id) });
       });
     }),
     sortKey: (doc) => doc.name.toLowerCase().replace(/\s+/g, '_'),

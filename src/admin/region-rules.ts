@@ -9,6 +9,29 @@ export function inRanges(ranges: readonly Range[], value: string, magnitude: (v:
   return ranges.some((r) => r.from.length === value.length && magnitude(r.from) <= magnitude(value) && magnitude(value) <= magnitude(r.to));
 }
 
+/** A member's own numbers as config/region.yaml gives them (directory-store.ts keeps a copy of them in Redis). */
+export type MemberNumbers = Pick<MunicipalityConfig, 'id' | 'name' | 'mainNumbers' | 'directDialRanges' | 'extensionRanges'>;
+
+/** Why a municipality id is refused, wherever one is given (an object, an entry, an import). */
+export const notAMember = (municipalityId: string): string => `${municipalityId} is not a member municipality (config/region.yaml)`;
+
+/**
+ * The member whose configured numbers hold a claimed value ("e164:+4693514100": a main number,
+ * or one in a direct-dial range; "extension:2460123": one in an extension range), and how, said
+ * of the value ("is already the main number of Vännäs"). Ranges never overlap in the region
+ * (region-schema.ts), so there is at most one.
+ */
+export function configuredHolder(members: readonly MemberNumbers[], claim: string): { municipalityId: string; what: string } | undefined {
+  const kind = claim.slice(0, claim.indexOf(':'));
+  const value = claim.slice(kind.length + 1);
+  for (const m of members) {
+    if (kind === 'e164' && m.mainNumbers.includes(value)) return { municipalityId: m.id, what: `is already the main number of ${m.name}` };
+    if (kind === 'e164' && inRanges(m.directDialRanges, value, e164Digits)) return { municipalityId: m.id, what: `is in ${m.name}'s direct-dial ranges` };
+    if (kind === 'extension' && inRanges(m.extensionRanges, value, Number)) return { municipalityId: m.id, what: `is in ${m.name}'s extension ranges` };
+  }
+  return undefined;
+}
+
 function showRanges(ranges: readonly Range[], show: (v: string) => string): string {
   return ranges.length === 0 ? 'none configured' : ranges.map((r) => `${show(r.from)}–${show(r.to)}`).join(', ');
 }
@@ -37,7 +60,7 @@ export function regionRules(region: RegionConfig) {
           const { municipalityId } = doc as { municipalityId: string };
           const m = members.get(municipalityId);
           if (m) check(doc, m, ctx);
-          else ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: `${municipalityId} is not a member municipality (config/region.yaml)` });
+          else ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: notAMember(municipalityId) });
         });
     },
 

@@ -38,7 +38,7 @@ export interface ResourceSpec<Doc extends { municipalityId: string }, Input> {
   label(doc: Doc): string;
   /** Values only this object may hold. */
   claims(doc: Doc): Claim[];
-  /** Claims of other objects this one points at: they must exist, and cannot go while pointed at. */
+  /** Claims of other objects this one points at, or "directory-entry:<id>" (an entry of its municipality): they must exist, and cannot go while pointed at. */
   refs?(doc: Doc): Claim[];
   /** What outside the store already holds a claimed value (the region config's main numbers), if anything. */
   reservedBy?(claim: string): string | undefined;
@@ -285,9 +285,10 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
      * An import, all or nothing in one script (store/lua/admin-bulk.lua): each row creates an
      * object (no id) or changes one of the municipality's (its id; the version is the stored
      * one), checked as create and update check theirs; replace mode deletes the municipality's
-     * other objects. Every problem of every row is reported at once: invalid_rows (400) for
-     * rows wrong in themselves or against each other, else import_conflicts (409) for rows
-     * against what is stored. A dry run checks everything, the script's checks too, and writes
+     * other objects. Every problem of every row is reported at once: rows wrong in themselves
+     * or against each other, and rows against what is stored (the script checks the rows right
+     * in themselves); invalid_rows (400) when any is of the first kind, else import_conflicts
+     * (409). A dry run checks everything, the script's checks too, and writes
      * nothing. See docs/decisions.md, "Bulk writes".
      */
     async bulkWrite(
@@ -329,9 +330,15 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
         if (!p || !once(row, `id:${p.id}`, 'id', `id ${p.id}`)) return;
         for (const { claim, field } of spec.claims(p.next!)) once(row, `claim:${claim}`, field, showClaim(claim));
       });
-      if (invalid.length > 0) throw invalidRows(invalid.sort((a, b) => a.row - b.row));
 
-      const changes = planned.map((p, row) => ({ planned: p!, row }));
+      // A row with a problem is not written, but the object it names is sent as kept (only its
+      // version checked), so that replace mode does not count it among those to delete.
+      const bad = new Set([...invalid, ...conflicts].map((p) => p.row));
+      const changes = planned.flatMap((p, row) => {
+        if (p && !bad.has(row)) return [{ planned: p, row }];
+        const current = found[row];
+        return current?.version && current.doc.municipalityId === municipalityId ? [{ planned: { id: current.id, current, next: current.doc, secret: undefined, unchanged: true }, row }] : [];
+      });
       if (mode === 'replace') {
         const kept = new Set(changes.map((c) => c.planned.id));
         const others = (await redis.zRange(k.adminIndex(type, municipalityId), 0, -1)).map((member) => member.slice(member.lastIndexOf(' ') + 1));
@@ -342,7 +349,7 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
       // With problems found here, the script only checks (a dry run), so that all are listed.
       const reply = await redis.adminBulk(
         [k.adminIndex(type, municipalityId), k.audit(municipalityId)],
-        [k.prefix, type, mode, dryRun || conflicts.length > 0 ? '1' : '', JSON.stringify(changes.map((c) => ({ ...scripted(actor, c.planned), row: c.row })))],
+        [k.prefix, type, mode, dryRun || bad.size > 0 ? '1' : '', JSON.stringify(changes.map((c) => ({ ...scripted(actor, c.planned), row: c.row })))],
       );
       if (!Array.isArray(reply)) throw new Error(`admin-bulk replied ${JSON.stringify(reply)}`);
       if (reply[0] === 'conflicts') {
@@ -353,7 +360,10 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
           conflicts.push(importProblem(p.row, p, planned ? subject(planned) : added));
         }
       }
-      if (conflicts.length > 0) throw importConflicts(conflicts.sort((a, b) => a.row - b.row));
+      const byRow = (a: RowProblem, b: RowProblem) => a.row - b.row;
+      // Rows wrong in themselves make it a 400, which lists the conflicts of the others too.
+      if (invalid.length > 0) throw invalidRows([...invalid, ...conflicts].sort(byRow));
+      if (conflicts.length > 0) throw importConflicts(conflicts.sort(byRow));
 
       const count = (test: (p: Planned<Doc>) => boolean) => changes.filter((c) => c.row >= 0 && test(c.planned)).length;
       return {

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/access.js';
+import { log } from '../log.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 
@@ -36,11 +37,15 @@ export interface AuditContext {
 /**
  * Every admin change: who, when, which object, before and after. One Redis stream per
  * municipality (and one for region-wide objects), so a municipality's log is read without
- * scanning the others'. Append-only: nothing here updates or deletes an entry; entries older
- * than the retention are trimmed as new ones arrive (XADD MINID).
+ * scanning the others'. Append-only: nothing here updates or deletes an entry, except that
+ * entries older than the retention go. Adding trims only roughly (XADD MINID ~ frees whole
+ * stream nodes, so a small or quiet stream keeps old entries), hence `query` never returns
+ * an entry past the retention and `trim` (run hourly, audit-retention.ts) removes them exactly.
  */
 export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: { retentionDays: number }) {
   const retentionMs = retentionDays * 86_400_000;
+  /** The oldest stream id (ms) still kept: entry ids are their time of writing. */
+  const oldestKept = () => Date.now() - retentionMs;
 
   /** Who and when, and where to write: what every entry of one change has in common. */
   function context(actor: Principal, municipalityId: string | undefined): AuditContext {
@@ -48,7 +53,7 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
       key: k.audit(municipalityId ?? REGION_SCOPE),
       at: new Date().toISOString(),
       actor: JSON.stringify({ id: actor.id, name: actor.name, role: actor.role }),
-      minId: Date.now() - retentionMs,
+      minId: oldestKept(),
     };
   }
 
@@ -87,13 +92,17 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
     /** For scripts that write many entries, or learn the object only while running (directory/entries/lua/). */
     context,
 
-    /** Newest first; `before` is the id of the last entry of the previous page. */
+    /**
+     * Newest first, none older than the retention; `before` is the id of the last entry of the
+     * previous page (a valid stream id: http/routes/audit.ts checks it with StreamIdSchema).
+     */
     async query(options: { scope: string; objectType?: string; objectId?: string; limit: number; before?: string }): Promise<AuditEntry[]> {
       const found: AuditEntry[] = [];
+      const start = String(oldestKept());
       let end = options.before ? `(${options.before}` : '+';
       // Filtering by object happens here, so read in pages until enough match or the stream ends.
       for (;;) {
-        const page = (await redis.xRevRange(k.audit(options.scope), end, '-', { COUNT: Math.max(100, options.limit) })) ?? [];
+        const page = (await redis.xRevRange(k.audit(options.scope), end, start, { COUNT: Math.max(100, options.limit) })) ?? [];
         for (const { id, message } of page) {
           const entry = toEntry(id, message);
           if ((!options.objectType || entry.object.type === options.objectType) && (!options.objectId || entry.object.id === options.objectId)) found.push(entry);
@@ -103,7 +112,29 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
         end = `(${page.at(-1)!.id}`;
       }
     },
+
+    /**
+     * Removes every entry older than the retention from every audit stream, exactly (XTRIM
+     * MINID without ~), also from streams nothing is written to any more (a municipality that
+     * left the region). Each XTRIM is atomic; returns how many entries went.
+     */
+    async trim(): Promise<number> {
+      const minId = oldestKept();
+      let removed = 0;
+      for await (const streams of redis.scanIterator({ MATCH: `${globEscape(k.audit(''))}*`, TYPE: 'stream', COUNT: 1000 })) {
+        for (const key of streams) removed += await redis.xTrim(key, 'MINID', minId);
+      }
+      if (removed > 0) trimLog.info({ removed, retentionDays }, 'audit entries past their retention removed');
+      return removed;
+    },
   };
+}
+
+const trimLog = log.child({ component: 'audit-log' });
+
+/** `text` matched literally by SCAN MATCH. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 export type AuditLog = ReturnType<typeof createAuditLog>;

@@ -1,13 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors.js';
+import { MunicipalityIdSchema, z } from '../http/openapi.js';
+import { log } from '../log.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import type { Principal, Role } from './access.js';
+import { ROLES, type Principal, type Role } from './access.js';
+import { notAMember } from '../admin/region-rules.js';
 
 /** What is stored for a token: never the token itself, only its SHA-256 as the key. */
 export interface TokenRecord extends Principal {
   createdAt: string;
+  /** Every token made since lifetimes were capped has one (DEFAULT_TOKEN_DAYS unless asked). */
   expiresAt?: string;
   createdBy: string;
 }
@@ -16,23 +20,105 @@ export interface NewToken {
   name: string;
   role: Role;
   /** Required for a municipality admin, and only for one. */
-  municipalityId?: string;
-  expiresInDays?: number;
+  municipalityId?: string | undefined;
+  /** DEFAULT_TOKEN_DAYS when not given. */
+  expiresInDays?: number | undefined;
+}
+
+/** A token lives a year unless asked otherwise: renewed at the yearly review of who has access. */
+export const DEFAULT_TOKEN_DAYS = 365;
+/**
+ * Never longer than two years, for every role: a token is a bearer secret, and one that never
+ * expires is how a forgotten integration's secret stays valid. Integrations (wallboards,
+ * exports) need no more: renewing is making a new token, swapping it in and revoking the old
+ * one, with no gap since both work meanwhile.
+ */
+export const MAX_TOKEN_DAYS = 730;
+/**
+ * An expired token is refused at once, but its record is kept this long after expiry, listed
+ * as expired, so an admin can see why an integration stopped and whom to give a new one; then
+ * Redis drops the record (its key's TTL) and forgetExpired its index entry. Audit entries stay.
+ */
+export const EXPIRED_TOKEN_GRACE_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/**
+ * What a new token must be, for the API (body) and `vaxel token create` alike: a
+ * municipality admin's token names one member municipality (`isMember`, admin/region-rules.ts),
+ * other roles are region-wide.
+ */
+export function newTokenSchema(isMember: (municipalityId: string) => boolean) {
+  return z
+    .object({
+      name: z.string({ error: 'is required: who or what holds the token' }).trim().min(1, 'must not be empty').max(100),
+      role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
+      municipalityId: MunicipalityIdSchema.optional(),
+      expiresInDays: z
+        .number({ error: 'must be a number of days' })
+        .int('must be a whole number of days')
+        .min(1, 'must be at least 1')
+        .max(MAX_TOKEN_DAYS, `must be at most ${MAX_TOKEN_DAYS} (two years): make a new token then`)
+        .optional()
+        .openapi({ description: `Days until the token stops working; ${DEFAULT_TOKEN_DAYS} when not given` }),
+    })
+    .strict()
+    .superRefine((token, ctx) => {
+      if ((token.role === 'municipality-admin') !== (token.municipalityId !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: 'a municipality-admin token needs one; other roles are region-wide and must not have one' });
+      } else if (token.municipalityId !== undefined && !isMember(token.municipalityId)) {
+        ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: notAMember(token.municipalityId) });
+      }
+    });
+}
+
+/** Where a page of the token list goes on: after this token, in creation order. */
+export interface TokenCursor {
+  createdAt: string;
+  id: string;
+}
+
+const CURSOR_TEXT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) ([0-9a-f]{16})$/;
+
+/** The place a cursor stands for, or undefined when the text is not a cursor the list gave. */
+export function parseTokenCursor(cursor: string): TokenCursor | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const parts = CURSOR_TEXT.exec(text);
+  return parts && Buffer.from(text).toString('base64url') === cursor ? { createdAt: parts[1]!, id: parts[2]! } : undefined;
+}
+
+function tokenCursor(record: TokenRecord): string {
+  return Buffer.from(`${record.createdAt} ${record.id}`).toString('base64url');
+}
+
+/** Creation order, then id: the list's order, total so a cursor is a place in it. */
+function compareCreated(a: TokenCursor, b: TokenCursor): number {
+  return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
+export function isExpired(record: TokenRecord): boolean {
+  return record.expiresAt !== undefined && Date.parse(record.expiresAt) <= Date.now();
 }
 
 /**
  * API tokens: 32 random bytes shown once at creation. A token is high-entropy, so a plain
  * SHA-256 (not a slow password hash) is enough to make a leaked Redis dump useless. Creating
- * and revoking are audited in the same transaction as the change.
+ * and revoking are audited in the same transaction as the change. Every token expires
+ * (DEFAULT_TOKEN_DAYS, at most MAX_TOKEN_DAYS).
  */
 export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
+  /** Every token in the index with its record, none when Redis has removed the record (forgetExpired's work). */
+  async function indexed(): Promise<{ id: string; record: TokenRecord | undefined }[]> {
+    const index = Object.entries(await redis.hGetAll(k.tokens()));
+    const stored = index.length === 0 ? [] : await redis.mGet(index.map(([, sha]) => k.token(sha)));
+    return index.map(([id], i) => ({ id, record: stored[i] ? (JSON.parse(stored[i]) as TokenRecord) : undefined }));
+  }
+
   return {
+    /** `input` as newTokenSchema lets it through (the API and the CLI check it there). */
     async create(input: NewToken, actor: Principal): Promise<{ token: string; record: TokenRecord }> {
-      if ((input.role === 'municipality-admin') !== (input.municipalityId !== undefined)) {
-        throw new AppError(400, 'invalid_request', 'municipalityId: a municipality-admin token needs one, other roles must not have one');
-      }
       const token = `rv_${randomBytes(32).toString('base64url')}`;
       const now = new Date();
+      const lifetimeDays = input.expiresInDays ?? DEFAULT_TOKEN_DAYS;
       const record: TokenRecord = {
         id: randomBytes(8).toString('hex'),
         name: input.name,
@@ -40,11 +126,11 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
         ...(input.municipalityId ? { municipalityId: input.municipalityId } : {}),
         createdAt: now.toISOString(),
         createdBy: actor.name,
-        ...(input.expiresInDays ? { expiresAt: new Date(now.getTime() + input.expiresInDays * 86_400_000).toISOString() } : {}),
+        expiresAt: new Date(now.getTime() + lifetimeDays * DAY_MS).toISOString(),
       };
       const sha = hashToken(token);
       const tx = redis.multi();
-      tx.set(k.token(sha), JSON.stringify(record), input.expiresInDays ? { EX: input.expiresInDays * 86_400 } : {});
+      tx.set(k.token(sha), JSON.stringify(record), { EX: (lifetimeDays + EXPIRED_TOKEN_GRACE_DAYS) * 86_400 });
       tx.hSet(k.tokens(), record.id, sha);
       audit.append(tx, actor, { action: 'create', object: { type: 'token', id: record.id }, municipalityId: record.municipalityId, after: record });
       await tx.exec();
@@ -56,20 +142,23 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
       const stored = await redis.get(k.token(hashToken(token)));
       if (!stored) return undefined;
       const record = JSON.parse(stored) as TokenRecord;
-      return record.expiresAt && Date.parse(record.expiresAt) <= Date.now() ? undefined : record;
+      return isExpired(record) ? undefined : record;
     },
 
-    /** Tokens still valid, optionally of one municipality (region-wide ones have none). */
-    async list(municipalityId?: string): Promise<TokenRecord[]> {
-      const index = await redis.hGetAll(k.tokens());
-      const ids = Object.keys(index);
-      if (ids.length === 0) return [];
-      const stored = await redis.mGet(ids.map((id) => k.token(index[id]!)));
-      return stored
-        .filter((s): s is string => s !== null)
-        .map((s) => JSON.parse(s) as TokenRecord)
+    /**
+     * A page of the tokens (valid ones, and expired ones in their grace period), in creation
+     * order, optionally of one municipality (region-wide ones have none). The page is cut
+     * from the whole index, read at once: a region has hundreds of tokens, not millions, and
+     * expired ones leave it (forgetExpired).
+     */
+    async list({ municipalityId, limit, after }: { municipalityId?: string | undefined; limit: number; after?: TokenCursor | undefined }): Promise<{ items: TokenRecord[]; nextCursor?: string }> {
+      const rest = (await indexed())
+        .flatMap(({ record }) => (record ? [record] : []))
         .filter((r) => municipalityId === undefined || r.municipalityId === municipalityId)
-        .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+        .filter((r) => after === undefined || compareCreated(r, after) > 0)
+        .sort(compareCreated);
+      const items = rest.slice(0, limit);
+      return rest.length > limit ? { items, nextCursor: tokenCursor(items.at(-1)!) } : { items };
     },
 
     async get(id: string): Promise<TokenRecord | undefined> {
@@ -90,6 +179,20 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
       audit.append(tx, actor, { action: 'delete', object: { type: 'token', id }, municipalityId: record.municipalityId, before: record });
       await tx.exec();
       return record;
+    },
+
+    /**
+     * Drops from the index the tokens whose record Redis has removed (its TTL: expiry plus
+     * EXPIRED_TOKEN_GRACE_DAYS), so the index does not keep every token ever made. Not audited:
+     * nothing anyone decided changes, and the token's creation stays in the audit log. Safe
+     * beside creating and revoking: a record never comes back once gone (ids are random).
+     */
+    async forgetExpired(): Promise<number> {
+      const gone = (await indexed()).filter(({ record }) => !record).map(({ id }) => id);
+      if (gone.length === 0) return 0;
+      await redis.hDel(k.tokens(), gone);
+      log.info({ forgotten: gone.length, graceDays: EXPIRED_TOKEN_GRACE_DAYS }, 'tokens expired past their grace period left the token index');
+      return gone.length;
     },
   };
 }

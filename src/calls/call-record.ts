@@ -4,11 +4,13 @@ export const CALL_STATES = ['waiting', 'connecting', 'answered', 'ended', 'sched
 export type CallState = (typeof CALL_STATES)[number];
 
 /**
- * How a call ended: talked to an operator, or the caller hung up before that, or (waiting) it
+ * How a call ended: talked to an operator (answered: also when it ended back in the queue or
+ * ringing an operator again after that), or the caller hung up before that, or (waiting) it
  * was turned into a booked call-back that keeps its place (calls/callbacks/), or (a call-back,
- * scheduled or waiting) an operator cancelled it.
+ * scheduled or waiting) an operator cancelled it, or (a call-back) its citizen never answered it
+ * (store/lua/callback-unanswered.lua).
  */
-export const CALL_OUTCOMES = ['answered', 'abandoned', 'callback-booked', 'closed', 'overflowed', 'callback-cancelled'] as const;
+export const CALL_OUTCOMES = ['answered', 'abandoned', 'callback-booked', 'closed', 'overflowed', 'callback-cancelled', 'callback-no-answer'] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /**
@@ -44,7 +46,18 @@ export interface CallRecord {
    * whose operator did not answer goes back to exactly where it was. Not its position (see the queue).
    */
   place: number;
+  /**
+   * The FIRST answer by an operator: kept when the call is answered again (after a recall, a
+   * retrieve from the park, or going back to the queue), so waitMs = answeredAt − enqueuedAt.
+   */
   answeredAt?: number;
+  /** The operator who answered last: the call counts for them in the operators' statistics. */
+  answeredBy?: string;
+  /**
+   * Start of the current stretch of talk: the answer of the operator who has the call, present
+   * only while one has it (added to talkMs when they let go of it or it ends).
+   */
+  talkSince?: number;
   endedAt?: number;
   /**
    * The operator whose phone rings (connecting), who answered, or whose phone rang when the
@@ -68,13 +81,28 @@ export interface CallRecord {
   extension?: string;
   /** More on `reason` for the operator, e.g. the absence ("leave: Föräldraledig, until …"). */
   reasonDetail?: string;
+  /**
+   * The Asterisk media node the caller is on (AriSettings.mediaNode): set at arrival, or for a
+   * call-back by the first instance to ring an operator for it. Only the app instance of that
+   * node reconciles the call: another node's Asterisk cannot see its channels.
+   */
+  mediaNode?: string;
   /** Which queue policy limit moved or ended the call (outcome overflowed, or moved to another queue). */
   overflow?: OverflowCause;
   /** The municipality whose queue the call overflowed from into this one (its calledNumber still tells which was called). */
   overflowFrom?: string;
   outcome?: CallOutcome;
-  /** Until answered, or until the caller hung up. */
+  /**
+   * Enqueue to the first answer (a call-back's enqueuedAt is its call's), or to the end of a
+   * call never answered.
+   */
   waitMs?: number;
+  /**
+   * The operators' time with the caller, summed over stretches: each from an operator's answer
+   * until they let go of the call (blind transfer, completed transfer, park) or it ends. Hold
+   * and consultation count; a transfer's ringing, the talk with its target and the park do not
+   * (docs/decisions.md, "Statistics"). While the call lasts: the stretches ended so far.
+   */
   talkMs?: number;
 
   // Call control on an answered call (media/call-control/, store/lua/control-*.lua).
@@ -112,6 +140,8 @@ export interface CallRecord {
   cancelledBy?: string;
   /** When the citizen answered the call-back dialled out to them. */
   dialAnsweredAt?: number;
+  /** How many times the call-back was dialled out and its citizen did not answer (it ends as callback-no-answer at the limit). */
+  unansweredDials?: number;
 }
 
 /**

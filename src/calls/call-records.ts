@@ -17,6 +17,8 @@ const callHashSchema = z.object({
   enqueuedAt: ms,
   place: ms,
   answeredAt: ms.optional(),
+  answeredBy: z.string().optional(),
+  talkSince: ms.optional(),
   endedAt: ms.optional(),
   operatorId: z.string().optional(),
   operatorChannelId: z.string().optional(),
@@ -25,6 +27,7 @@ const callHashSchema = z.object({
   attempts: ms,
   extension: z.string().optional(),
   reasonDetail: z.string().optional(),
+  mediaNode: z.string().optional(),
   overflow: z.enum(OVERFLOW_CAUSES).optional(),
   overflowFrom: z.string().optional(),
   outcome: z.enum(CALL_OUTCOMES).optional(),
@@ -51,6 +54,7 @@ const callHashSchema = z.object({
   bookedByName: z.string().optional(),
   cancelledBy: z.string().optional(),
   dialAnsweredAt: ms.optional(),
+  unansweredDials: ms.optional(),
 }) satisfies z.ZodType<CallRecord>;
 
 /** The one place where a stored call hash becomes a CallRecord (numbers as numbers). */

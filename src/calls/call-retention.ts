@@ -1,4 +1,5 @@
 import { log } from '../log.js';
+import { runPeriodically } from '../periodic-job.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 
@@ -48,29 +49,6 @@ export function createCallRetention(redis: RedisClient, k: Keys, { retentionDays
 
 export type CallRetention = ReturnType<typeof createCallRetention>;
 
-/**
- * Prunes now and then every `everyMs` (an hour), one run at a time. `stop` ends the run under
- * way after its current batch and waits for it, so nothing writes after the client closes.
- */
-export function runCallRetention(retention: CallRetention, everyMs = HOUR_MS) {
-  const stopping = new AbortController();
-  let running: Promise<void> | undefined;
-  const run = () => {
-    running ??= retention
-      .prune({ signal: stopping.signal })
-      .then(() => undefined)
-      .catch((error: unknown) => log.warn({ err: error }, 'removing call records past their retention failed; tried again at the next run'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  run();
-  const timer = setInterval(run, everyMs);
-  return {
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      stopping.abort();
-      await running;
-    },
-  };
-}
+/** Prunes now and then every `everyMs` (an hour); `stop` ends the run under way after its current batch. */
+export const runCallRetention = (retention: CallRetention, everyMs = HOUR_MS) =>
+  runPeriodically('removing call records past their retention', (signal) => retention.prune({ signal }), everyMs);

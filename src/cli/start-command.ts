@@ -18,8 +18,8 @@ export async function startCommand(): Promise<void> {
   const lab = env.ARI_URL && env.REDIS_URL ? undefined : await runLab({ appName: env.ARI_APP });
   const redisUrl = env.REDIS_URL ?? lab!.redis.url;
   const ari = env.ARI_URL
-    ? { url: env.ARI_URL, username: env.ARI_USERNAME!, password: env.ARI_PASSWORD!, app: env.ARI_APP }
-    : { url: lab!.asterisk.ariUrl, username: lab!.asterisk.ariUser, password: lab!.asterisk.ariPassword, app: env.ARI_APP };
+    ? { url: env.ARI_URL, username: env.ARI_USERNAME!, password: env.ARI_PASSWORD!, app: env.ARI_APP, mediaNode: env.MEDIA_NODE_ID }
+    : { url: lab!.asterisk.ariUrl, username: lab!.asterisk.ariUser, password: lab!.asterisk.ariPassword, app: env.ARI_APP, mediaNode: env.MEDIA_NODE_ID };
 
   const switchboard = await startSwitchboard({
     region,
@@ -33,6 +33,7 @@ export async function startCommand(): Promise<void> {
     callRecordRetentionDays: env.CALL_RECORD_RETENTION_DAYS,
     sipRealm: env.SIP_REALM,
     sipEdge: sipEdgeSettings(env),
+    spokenText: { baseUrl: env.SPOKEN_TEXT_BASE_URL, cacheDir: env.SPOKEN_TEXT_CACHE_DIR },
   });
 
   console.log(`\nRegionväxeln is answering. API: ${switchboard.url}  (health: ${switchboard.url}/health)`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_CALL_RECORD_RETENTION_DAYS, MIN_CALL_RECORD_RETENTION_DAYS } from '../calls/call-retention.js';
+import { DEFAULT_SPOKEN_TEXT_CACHE_DIR } from '../media/spoken-text/spoken-texts.js';
 import { parsePhoneNumber } from '../numbers/phone-number.js';
 import { ConfigError, describeIssues } from './load-region.js';
 
@@ -39,6 +40,7 @@ const envSchema = z
     ARI_USERNAME: z.string().min(1).optional(),
     ARI_PASSWORD: z.string().min(1).optional(),
     ARI_APP: z.string().regex(/^[\w-]+$/, 'letters, digits, - and _ only').default('regionvaxel'),
+    MEDIA_NODE_ID: z.string().regex(/^[\w.:-]{1,100}$/, 'letters, digits and . : - _ only').optional(),
     /** The pjsip endpoint Asterisk dials operators' phones through (dialplans/pjsip.conf). */
     OPERATOR_ENDPOINT: z.string().default('operator-phones'),
     /** How long an operator's phone may ring before the call goes back to its place in the queue. */
@@ -65,6 +67,19 @@ const envSchema = z
     SIP_MEDIA_NODES: list(z.string().regex(HOST_PORT, 'must be host or host:port')),
     /** Numbers rung (through the trunk, all at once) when no media node is healthy or Redis is unreachable: the switchboard keeps answering. */
     SIP_FALLBACK_NUMBERS: list(PHONE_NUMBER),
+    /**
+     * The app's address as Asterisk reaches it: Asterisk fetches spoken texts from
+     * <this>/media/spoken/<sha256>.wav (media/spoken-text/). Unset: where the API listens once
+     * it does (switchboard.ts), a wildcard host as loopback (Asterisk on the same host, as in docker-compose.yml).
+     */
+    SPOKEN_TEXT_BASE_URL: z
+      .url({ protocol: /^https?$/, error: 'must be the http(s):// URL Asterisk reaches this app at, e.g. http://10.0.0.5:8080' })
+      // ARI takes several media as one comma-separated list.
+      .refine((url) => !url.includes(','), 'must not contain a comma')
+      .transform((url) => url.replace(/\/+$/, ''))
+      .optional(),
+    /** Where spoken texts are kept as WAV (a cache: Redis has the texts); private to this user. */
+    SPOKEN_TEXT_CACHE_DIR: z.string().startsWith('/', 'must be an absolute path').default(DEFAULT_SPOKEN_TEXT_CACHE_DIR),
   })
   .superRefine((env, ctx) => {
     const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];

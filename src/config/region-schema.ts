@@ -78,6 +78,23 @@ const overflowTarget = z.discriminatedUnion('kind', [
 ]);
 export type OverflowTarget = z.output<typeof overflowTarget>;
 
+/**
+ * A priority class of a municipality's queue (queue/priority.ts): a caller it matches is
+ * answered as if they had waited boostSeconds longer (docs/decisions.md, "Choice of the next call").
+ */
+const priorityClass = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1 to 40 lowercase letters, digits and dashes'),
+    boostSeconds: z.number().int('must be a whole number of seconds').min(1).max(3600),
+    /** Callers from any member's extension or direct-dial range (staff calling through the switchboard). */
+    memberNumbers: z.boolean().default(false),
+    /** Callers from these numbers. */
+    numbers: z.array(phoneNumber).default([]),
+  })
+  .strict()
+  .refine((c) => c.memberNumbers || c.numbers.length > 0, { message: 'matches no caller: set memberNumbers or list numbers', path: ['numbers'] });
+export type PriorityClass = z.output<typeof priorityClass>;
+
 /** A municipality's queue policy (queue/policy/); every limit is optional (none: callers wait until answered). */
 export const queuePolicy = z
   .object({
@@ -87,6 +104,11 @@ export const queuePolicy = z
     noOperator: overflowTarget.optional(),
     /** Seconds between position/expected-wait announcements while waiting. */
     announceEverySeconds: z.number().int().min(5).default(45),
+    /** Callers that go first, the first matching class applying (queue/priority.ts); absent: none. */
+    priorityClasses: z
+      .array(priorityClass)
+      .refine((classes) => new Set(classes.map((c) => c.name)).size === classes.length, 'names a class twice')
+      .optional(),
   })
   .strict();
 export type QueuePolicy = z.output<typeof queuePolicy>;
@@ -110,23 +132,18 @@ export function overflowQueueProblems(policy: z.input<typeof queuePolicy>, self:
 }
 
 /**
- * A priority class of a municipality's queue (queue/priority.ts): a caller it matches is
- * answered as if they had waited boostSeconds longer (docs/decisions.md, "Choice of the next call").
+ * priorityClasses sat beside queuePolicy until they became part of it (so IT staff change them
+ * under /api/v1/queue-policies): a file still written that way is refused with where they go now.
  */
-const priorityClass = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1 to 40 lowercase letters, digits and dashes'),
-    boostSeconds: z.number().int('must be a whole number of seconds').min(1).max(3600),
-    /** Callers from any member's extension or direct-dial range (staff calling through the switchboard). */
-    memberNumbers: z.boolean().default(false),
-    /** Callers from these numbers. */
-    numbers: z.array(phoneNumber).default([]),
-  })
-  .strict()
-  .refine((c) => c.memberNumbers || c.numbers.length > 0, { message: 'matches no caller: set memberNumbers or list numbers', path: ['numbers'] });
+function movedKeyMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'unrecognized_keys' || !issue.keys.includes('priorityClasses')) return undefined;
+  const others = issue.keys.filter((key) => key !== 'priorityClasses');
+  const moved = 'priorityClasses has moved into the queue policy: write it as queuePolicy.priorityClasses';
+  return others.length === 0 ? moved : `${moved}; unrecognized keys: ${others.map((key) => `"${key}"`).join(', ')}`;
+}
 
-const municipality = z
-  .object({
+const municipality = z.strictObject(
+  {
     id: z.string().regex(/^\d{4}$/, 'must be the four-digit SCB kommunkod'),
     name: z.string().trim().min(1, 'must not be empty'),
     greeting: z.string().trim().min(1, 'must not be empty'),
@@ -136,11 +153,6 @@ const municipality = z
     directDialRanges: z.array(numberRange).default([]),
     extensionRanges: z.array(extensionRange).min(1, 'needs at least one extension range'),
     openingHours: weeklyHours,
-    /** Callers that go first, the first matching class applying (queue/priority.ts). */
-    priorityClasses: z
-      .array(priorityClass)
-      .default([])
-      .refine((classes) => new Set(classes.map((c) => c.name)).size === classes.length, 'names a class twice'),
     /** Eves closed like holidays (hours/swedish-calendar.ts); the seed of the admin's opening hours. */
     closedEves: closedEves.default([...CLOSABLE_EVES]),
     /** On a day before a holiday the day's hours end at this time (unset: the weekly hours as usual). */
@@ -148,8 +160,9 @@ const municipality = z
     /** Statistics: a call answered within this many seconds counts towards the service level. */
     serviceLevelSeconds: z.number().int('must be a whole number of seconds').min(1).max(3600).default(DEFAULT_SERVICE_LEVEL_SECONDS),
     queuePolicy: queuePolicy.default({ announceEverySeconds: 45 }),
-  })
-  .strict();
+  },
+  { error: movedKeyMessage },
+);
 
 export const regionConfigSchema = z
   .object({

@@ -6,8 +6,11 @@ import { buildRoutingTable } from '../routing/routing-table.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 
-/** A municipality as every app instance reads it from Redis. */
-export type Municipality = Pick<MunicipalityConfig, 'id' | 'name' | 'greeting' | 'callbackGreeting' | 'mainNumbers' | 'openingHours'>;
+/** A municipality as every app instance reads it from Redis; its numbers and ranges are what the directory's entries are checked against (entries/entry-store.ts). */
+export type Municipality = Pick<
+  MunicipalityConfig,
+  'id' | 'name' | 'greeting' | 'callbackGreeting' | 'mainNumbers' | 'directDialRanges' | 'extensionRanges' | 'openingHours'
+>;
 
 /**
  * The region's directory in Redis: members and what each number routes to. Written from
@@ -32,7 +35,16 @@ export function createDirectoryStore(redis: RedisClient, k: Keys) {
         tx.zAdd(k.didRanges(), { score: e164Digits(range.to), value: `${range.from}:${range.to}:${range.municipalityId}` });
       }
       for (const m of region.municipalities) {
-        const stored: Municipality = { id: m.id, name: m.name, greeting: m.greeting, callbackGreeting: m.callbackGreeting, mainNumbers: m.mainNumbers, openingHours: m.openingHours };
+        const stored: Municipality = {
+          id: m.id,
+          name: m.name,
+          greeting: m.greeting,
+          callbackGreeting: m.callbackGreeting,
+          mainNumbers: m.mainNumbers,
+          directDialRanges: m.directDialRanges,
+          extensionRanges: m.extensionRanges,
+          openingHours: m.openingHours,
+        };
         tx.set(k.municipality(m.id), JSON.stringify(stored));
         tx.sAdd(k.municipalities(), m.id);
       }

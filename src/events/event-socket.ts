@@ -6,7 +6,8 @@ import type { TokenRecord, TokenStore } from '../auth/token-store.js';
 import { log } from '../log.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { type SwitchboardEvent, compareSeq, toEvent, visibleTo } from './event-stream.js';
+import { StreamPositionSchema } from '../store/stream-id.js';
+import { type SwitchboardEvent, compareSeq, eventFor, toEvent } from './event-stream.js';
 
 export const EVENTS_PATH = '/api/v1/events';
 
@@ -18,7 +19,6 @@ const BLOCK_MS = 5_000;
 const PING_MS = 30_000;
 /** A client this far behind is closed (1013, try again later): it resumes with ?since= rather than growing our memory. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-const SEQ = /^\d{1,20}-\d{1,20}$/;
 
 export interface EventSocketDeps {
   tokens: TokenStore;
@@ -33,8 +33,9 @@ export interface EventSocketDeps {
 
 /**
  * GET /api/v1/events as a WebSocket on the app's Node HTTP server: the event stream
- * (events/event-stream.ts) as JSON text messages, one event each, in sequence order, filtered
- * by the token's role and municipality.
+ * (events/event-stream.ts) as JSON text messages, one event each, in sequence order, as the
+ * token's role and municipality may see them (eventFor: a municipality admin gets its own call
+ * events without personal fields).
  *
  * - Token: `Authorization: Bearer <token>`, or `?access_token=<token>` for browsers (which
  *   cannot set headers on a WebSocket). Refused with HTTP 401 before the upgrade.
@@ -50,7 +51,9 @@ export function attachEventSocket(server: Server, deps: EventSocketDeps): { clos
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== EVENTS_PATH) return refuse(socket, 404, 'not_found', `No WebSocket at ${url.pathname}`);
     const since = url.searchParams.get('since');
-    if (since !== null && !SEQ.test(since)) return refuse(socket, 400, 'invalid_request', 'since must be the seq of an event, like "1764230400000-0"', 'query.since');
+    // The same check as the route's query schema (http/routes/events.ts), which Hono never runs for an upgrade.
+    const sinceProblem = since === null ? undefined : StreamPositionSchema.safeParse(since).error?.issues[0]?.message;
+    if (sinceProblem) return refuse(socket, 400, 'invalid_request', `since ${sinceProblem}`, 'query.since');
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? url.searchParams.get('access_token');
     if (!token) return refuse(socket, 401, 'unauthenticated', 'Send an API token as "Authorization: Bearer <token>" or ?access_token=');
     deps.tokens.verify(token).then(
@@ -120,8 +123,8 @@ async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, 
   };
   const sendVisible = (entries: { id: string; message: Record<string, string> }[]) => {
     for (const { id, message } of entries) {
-      const event = toEvent(id, message);
-      if (visibleTo(principal, event)) send(event);
+      const event = eventFor(principal, toEvent(id, message));
+      if (event) send(event);
     }
   };
 

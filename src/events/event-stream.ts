@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/access.js';
+import { type Principal, hasPermission } from '../auth/access.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 
@@ -33,15 +33,21 @@ export function toEvent(id: string, message: Record<string, string>): Switchboar
 }
 
 /**
- * Whether a token's holder sees an event: a municipality admin sees their municipality's
- * events and region-wide ones (an operator's state) that name it among `municipalities`;
- * operators, auditors and region admins see everything.
+ * The event as a token's holder may see it, or undefined: the stream tells no more than the API
+ * would. A role that reads calls (calls:read: operators, auditors, region admins; over the API
+ * they read every municipality's queues, calls, messages) gets every event whole. A role without
+ * it (a municipality admin) reads only its municipality's statistics: it gets that
+ * municipality's call events as bare facts (type, seq, at, municipalityId), without the call's
+ * id, numbers, transfer targets or operator, enough for its wallboard to re-read the day's
+ * figures (web/wallboard.tsx, on call.ended); operators' states and messages not at all. Left-out
+ * events leave no gap a client could notice: seqs are stream ids, not a count, and a client
+ * resuming with ?since= is filtered the same way again.
  */
-export function visibleTo(principal: Principal, event: SwitchboardEvent): boolean {
-  if (principal.role !== 'municipality-admin') return true;
-  const own = principal.municipalityId;
-  if (event.municipalityId !== undefined) return event.municipalityId === own;
-  return typeof event.municipalities === 'string' && event.municipalities.split(',').includes(own ?? '');
+export function eventFor(principal: Principal, event: SwitchboardEvent): SwitchboardEvent | undefined {
+  if (hasPermission(principal, 'calls:read')) return event;
+  if (!hasPermission(principal, 'statistics:read') || !event.type.startsWith('call.') || event.municipalityId === undefined) return undefined;
+  if (principal.role === 'municipality-admin' && event.municipalityId !== principal.municipalityId) return undefined;
+  return { seq: event.seq, type: event.type, at: event.at, municipalityId: event.municipalityId };
 }
 
 /** Compares two stream ids ("<ms>-<n>") in stream order. */

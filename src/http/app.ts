@@ -12,6 +12,7 @@ import { AppError } from '../errors.js';
 import type { AriConnection } from '../media/ari-connection.js';
 import type { CallControlService } from '../media/call-control/index.js';
 import type { OperatorLegSettings } from '../media/operator-leg.js';
+import type { SpokenTexts } from '../media/spoken-text/spoken-texts.js';
 import type { OperatorStore } from '../operators/operator-store.js';
 import type { CallQueue } from '../queue/call-queue.js';
 import type { CallStatistics } from '../statistics/call-statistics.js';
@@ -43,6 +44,7 @@ import { operatorAccountApi } from './routes/operator-accounts.js';
 import { queuePolicyApi } from './routes/queue-policies.js';
 import { queueRoutes } from './routes/queues.js';
 import { routingRoutes } from './routes/routing.js';
+import { spokenTextRoutes } from './routes/spoken.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webConsoleRoutes } from './web-console.js';
@@ -68,6 +70,8 @@ export interface HttpDeps {
   directNumberOwner?: DirectNumberOwner;
   /** The SIP edge's connection and media nodes for /health, when one runs (sip-edge/edge.ts). */
   sipEdge?: Pick<SipEdge, 'state'> | undefined;
+  /** Stored texts spoken for Asterisk to fetch (media/spoken-text/): GET /media/spoken/{sha256}.wav, open like /health. */
+  spokenTexts: Pick<SpokenTexts, 'audio'>;
 }
 
 /**
@@ -118,7 +122,7 @@ export function createHttpApp(deps: HttpDeps) {
 
   const app = apiRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });
-  app.route('/', healthRoutes(deps)).route('/api/v1', api).route('/', apiDocsRoutes()).route('/', webConsoleRoutes());
+  app.route('/', healthRoutes(deps)).route('/api/v1', api).route('/', apiDocsRoutes()).route('/', webConsoleRoutes()).route('/', spokenTextRoutes(deps.spokenTexts));
   const document = withCommonErrors(
     app.getOpenAPI31Document({
       openapi: '3.1.0',

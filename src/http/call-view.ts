@@ -1,5 +1,6 @@
 import type { CallRecord } from '../calls/call-record.js';
 import { CALL_CONTROL_STATES, CALL_OUTCOMES, CALL_STATES, OVERFLOW_CAUSES, QUEUE_REASONS, TRANSFER_OUTCOMES } from '../calls/call-record.js';
+import { CALLBACK_MAX_UNANSWERED_DIALS } from '../calls/callbacks/callback-limits.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
 import { z } from './openapi.js';
 
@@ -29,10 +30,22 @@ export const CallViewSchema = z
     bookedAt: z.string().optional().openapi({ description: 'When the call-back was booked' }),
     bookedBy: z.object({ id: z.string(), name: z.string() }).optional().openapi({ description: 'The operator who booked the call-back (their name then); absent when the caller booked it by pressing 1 in an overflowing queue' }),
     cancelledBy: z.string().optional().openapi({ description: 'Id of the operator who cancelled the call-back (outcome callback-cancelled)' }),
+    unansweredDials: z
+      .number()
+      .int()
+      .optional()
+      .openapi({
+        description: `A call-back: how many times its citizen was dialled and did not answer (each time it went back to its place in the queue); at ${CALLBACK_MAX_UNANSWERED_DIALS} it ends as callback-no-answer`,
+        example: 1,
+      }),
     enqueuedAt: z.string(),
-    answeredAt: z.string().optional(),
+    answeredAt: z.string().optional().openapi({ description: 'The first answer by an operator (kept when the call is answered again after a recall, a retrieve or going back to the queue)' }),
+    talkSince: z
+      .string()
+      .optional()
+      .openapi({ description: 'While an operator has the call: when they answered it (the start of the talk they are having; absent while it waits, rings, is transferred or parked, and once ended)' }),
     endedAt: z.string().optional(),
-    answeredBy: z.string().optional().openapi({ description: 'Id of the operator who answered' }),
+    answeredBy: z.string().optional().openapi({ description: 'Id of the operator who answered (the last one, when it was answered more than once)' }),
     outcome: z.enum(CALL_OUTCOMES).optional(),
     waitSeconds: z.number().optional(),
     talkSeconds: z.number().optional(),
@@ -71,10 +84,13 @@ export function callView(call: CallRecord, municipalityName?: string): CallView 
     bookedAt: iso(call.bookedAt),
     bookedBy: call.bookedBy ? { id: call.bookedBy, name: call.bookedByName ?? call.bookedBy } : undefined,
     cancelledBy: call.cancelledBy,
+    unansweredDials: call.unansweredDials,
     enqueuedAt: iso(call.enqueuedAt)!,
     answeredAt: iso(call.answeredAt),
+    talkSince: iso(call.talkSince),
     endedAt: iso(call.endedAt),
-    answeredBy: call.state === 'answered' || call.outcome === 'answered' ? call.operatorId : undefined,
+    // operatorId: a record written before answeredBy was.
+    answeredBy: call.answeredBy ?? (call.state === 'answered' || call.outcome === 'answered' ? call.operatorId : undefined),
     outcome: call.outcome,
     waitSeconds: call.waitMs === undefined ? undefined : call.waitMs / 1000,
     talkSeconds: call.talkMs === undefined ? undefined : call.talkMs / 1000,

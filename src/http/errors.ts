@@ -40,6 +40,10 @@ export function handleError(error: Error, c: Context): Response {
     if (status === 415) {
       return c.json({ error: { code: 'unsupported_media_type', message: 'Send the request body as JSON, with Content-Type: application/json' } }, status);
     }
+    // Hono's JSON validator refuses a body that does not parse before any schema sees it: still name the field.
+    if (status === 400 && /malformed json/i.test(error.message)) {
+      return c.json({ error: { code: 'invalid_request', message: 'body: is not valid JSON', details: [{ field: 'body', problem: 'is not valid JSON' }] } }, status);
+    }
     return c.json({ error: { code: status === 400 ? 'invalid_request' : 'http_error', message: error.message || 'Request not accepted' } }, status);
   }
   if (REDIS_UNREACHABLE.some((type) => error instanceof type)) {

@@ -2,12 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runTool } from './progress.js';
+import { speakToWav } from '../media/spoken-text/speak.js';
 
 /**
  * The switchboard's Swedish prompts, spoken from the texts committed in dialplans/prompts/sv.txt
  * by espeak-ng (Swedish voice) and converted by sox to what Asterisk's format_wav plays (8 kHz,
- * 16 bit, mono). No recorded audio is committed: the texts are the source.
+ * 16 bit, mono: media/spoken-text/speak.ts). No recorded audio is committed: the texts are the source.
  */
 export const PROMPTS_FILE = fileURLToPath(new URL('../../dialplans/prompts/sv.txt', import.meta.url));
 
@@ -59,12 +59,7 @@ export async function ensurePrompts(rootDir: string, detail: (line: string) => v
   const building = `${dir}.${randomBytes(4).toString('hex')}`;
   await mkdir(building, { recursive: true });
   try {
-    for (const [name, text] of prompts) {
-      const spoken = join(building, `${name}.22k.wav`);
-      await runTool('espeak-ng', ['-v', 'sv', '-s', '150', '-w', spoken, text]);
-      await runTool('sox', [spoken, '-r', '8000', '-c', '1', '-b', '16', join(building, `${name}.wav`)]);
-      await rm(spoken);
-    }
+    for (const [name, text] of prompts) await speakToWav(text, 'sv', join(building, `${name}.wav`));
     await writeFile(join(building, MARKER), hash);
     await rm(dir, { recursive: true, force: true });
     await rename(building, dir);

@@ -1,4 +1,4 @@
-import type { Client } from 'ari-client';
+import type { Channel, Client } from 'ari-client';
 import type { CallRecord } from '../calls/call-record.js';
 
 /**
@@ -38,7 +38,8 @@ export function isGone(error: unknown): boolean {
   return error instanceof Error && /not found|not in stasis|404|422/i.test(error.message);
 }
 
-async function unlessGone(what: string, request: Promise<unknown>): Promise<void> {
+/** Runs an ARI request whose "it is not there" answer means the work is done already (tear-down, a repeated move). */
+export async function unlessGone(what: string, request: Promise<unknown>): Promise<void> {
   try {
     await ariRequest(what, request);
   } catch (error) {
@@ -61,16 +62,6 @@ export function releaseHoldBridge(client: Client, callId: string): Promise<void>
   return unlessGone('destroy holding bridge', client.bridges.destroy({ bridgeId: mediaIds.holdBridge(callId) }));
 }
 
-/** Moves the caller from holding to a talking bridge with the operator's answered leg. */
-export async function bridgeWithOperator(client: Client, callId: string, operatorChannelId: string): Promise<void> {
-  const holdBridgeId = mediaIds.holdBridge(callId);
-  await unlessGone('take caller out of holding', client.bridges.removeChannel({ bridgeId: holdBridgeId, channel: callId }));
-  await releaseHoldBridge(client, callId);
-  const bridgeId = mediaIds.talkBridge(callId);
-  await ariRequest('create talk bridge', client.bridges.create({ type: 'mixing', bridgeId, name: bridgeId }));
-  await ariRequest('bridge caller and operator', client.bridges.addChannel({ bridgeId, channel: [callId, operatorChannelId] }));
-}
-
 /** Ends every media part of a call that still exists: both legs and both bridges. */
 export async function releaseCall(client: Client, call: Pick<CallRecord, 'callId' | 'operatorChannelId'>): Promise<void> {
   const { callId, operatorChannelId } = call;
@@ -80,4 +71,27 @@ export async function releaseCall(client: Client, call: Pick<CallRecord, 'callId
     releaseHoldBridge(client, callId),
     unlessGone('destroy talk bridge', client.bridges.destroy({ bridgeId: mediaIds.talkBridge(callId) })),
   ]);
+}
+
+/** What Asterisk has, read once per reconcile (media/call-flow.ts): its channels, and each bridge's channels. */
+export interface AsteriskView {
+  channels: ReadonlyMap<string, Channel>;
+  bridges: ReadonlyMap<string, readonly string[]>;
+}
+
+export async function readAsterisk(client: Client): Promise<AsteriskView> {
+  const [channels, bridges] = await Promise.all([ariRequest('list channels', client.channels.list()), ariRequest('list bridges', client.bridges.list())]);
+  return { channels: new Map(channels.map((c) => [c.id, c])), bridges: new Map(bridges.map((b) => [b.id, [b.channels].flat()])) };
+}
+
+export const inBridge = (view: AsteriskView, bridgeId: string, channelId: string): boolean => view.bridges.get(bridgeId)?.includes(channelId) ?? false;
+
+/**
+ * One change reconcile makes to bring Asterisk (or Redis) in line with the truth: `what` names
+ * the kind (a periodic run makes it only when the previous run found the same one), `why` is logged.
+ */
+export interface Repair {
+  what: string;
+  why: string;
+  run(): Promise<unknown>;
 }

@@ -8,6 +8,8 @@ export interface OperatorLegSettings {
   /** pjsip endpoint that dials operator phones by SIP URI (dialplans/pjsip.conf). */
   endpoint: string;
   ringSeconds: number;
+  /** The media node this instance rings from (AriSettings.mediaNode). */
+  mediaNode: string;
 }
 
 /**

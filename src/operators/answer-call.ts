@@ -26,7 +26,8 @@ export async function answerCall(deps: AnswerDeps, operatorId: string, pickedCal
   if (!operator) throw new AppError(409, 'operator_not_logged_in', 'Log in as an operator (with your phone) before taking calls');
   if (operator.state === 'paused') throw new AppError(409, 'operator_paused', 'You are paused: say you are ready before taking calls');
   const client = deps.ari.client();
-  const call = pickedCallId ? await deps.queue.claimCall(operatorId, pickedCallId) : await deps.queue.claimNext(operatorId);
+  const node = { mediaNode: deps.leg.mediaNode };
+  const call = pickedCallId ? await deps.queue.claimCall(operatorId, pickedCallId, node) : await deps.queue.claimNext(operatorId, node);
   if (!call) return null;
   const operatorChannelId = call.operatorChannelId!;
   try {

@@ -1,10 +1,12 @@
-import type { CallRecord } from '../calls/call-record.js';
+import type { CallRecord, OverflowCause } from '../calls/call-record.js';
+import { OVERFLOW_CAUSES } from '../calls/call-record.js';
 import { createCallRecords, parseCallRecord } from '../calls/call-records.js';
+import type { OverflowTarget } from '../config/region-schema.js';
 import { AppError } from '../errors.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { hashReply, runScript } from '../store/scripts.js';
-import type { PriorityClassifier } from './priority.js';
+import type { PriorityClassMatch } from './priority.js';
 
 /** What the media side knows of a new call; the queue adds the rest of the record. */
 export type EnqueueInput = Pick<CallRecord, 'callId' | 'channelId' | 'municipalityId' | 'calledNumber' | 'caller' | 'reason'>;
@@ -13,6 +15,29 @@ export type EnqueueInput = Pick<CallRecord, 'callId' | 'channelId' | 'municipali
 export interface QueuedCall {
   record: CallRecord;
   position: number;
+}
+
+/** What became of a call at a policy check: it stays, moved to another queue, or ended for a message / call-back offer. */
+export interface OverflowDecision {
+  callId: string;
+  action: 'stay' | OverflowTarget['kind'];
+  cause?: OverflowCause;
+  /** In the (new) queue; 0 when the call ended. */
+  position: number;
+}
+
+/** Extra record fields an arrival writes (call-record.ts): only these names reach the scripts. */
+export type ArrivalFields = Partial<Pick<CallRecord, 'extension' | 'reasonDetail' | 'mediaNode'>>;
+
+/**
+ * What an arrival adds to a new call (queue/policy/ decides it): the caller's priority class,
+ * the queue policy's admission limits, and the arrival's record fields. Without `admission`
+ * the call is queued unchecked.
+ */
+export interface EnqueueOptions {
+  priority?: PriorityClassMatch | undefined;
+  admission?: { maxLength?: { calls: number; overflow: OverflowTarget } | undefined; noOperator?: OverflowTarget | undefined };
+  fields?: ArrivalFields;
 }
 
 export interface WaitingCall {
@@ -31,17 +56,15 @@ export interface WaitingCall {
  * reply. Conflicts are AppErrors: see store/scripts.ts for codes and statuses.
  */
 export interface CallQueueOptions {
-  /** Puts callers in the called municipality's priority class (queue/priority.ts); none without it. */
-  classify?: PriorityClassifier;
   /** The operator's wrap-up after an answered call ends (config region.wrapUpSeconds); none without it. */
   wrapUpSeconds?: number;
 }
 
-export function createCallQueue(redis: RedisClient, k: Keys, { classify, wrapUpSeconds = 0 }: CallQueueOptions = {}) {
+export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0 }: CallQueueOptions = {}) {
   const { prefix } = k;
 
-  async function claim(operatorId: string, callId: string): Promise<CallRecord | null> {
-    const reply = await runScript(redis.queueClaim([k.operator(operatorId)], [prefix, operatorId, callId]), { operatorId, callId });
+  async function claim(operatorId: string, callId: string, mediaNode: string): Promise<CallRecord | null> {
+    const reply = await runScript(redis.queueClaim([k.operator(operatorId)], [prefix, operatorId, callId, mediaNode]), { operatorId, callId });
     return reply === null ? null : parseCallRecord(hashReply(reply));
   }
 
@@ -49,35 +72,53 @@ export function createCallQueue(redis: RedisClient, k: Keys, { classify, wrapUpS
     ...createCallRecords(redis, k),
 
     /**
-     * Puts a call at the end of its municipality's queue, in the caller's priority class if any.
-     * Repeating it for the same call changes nothing.
+     * Puts a call at the end of its municipality's queue (store/lua/enqueue.lua), with its
+     * priority class, arrival fields and admission decided in the same step. Repeating it for
+     * the same call changes nothing and answers the same.
      */
-    async enqueue(input: EnqueueInput): Promise<QueuedCall> {
+    async enqueue(input: EnqueueInput, { priority, admission, fields = {} }: EnqueueOptions = {}): Promise<QueuedCall & { decision: OverflowDecision }> {
       const { callId, municipalityId } = input;
-      const priority = classify?.(municipalityId, input.caller);
       const reply = await runScript(
         redis.queueEnqueue(
           [k.call(callId), k.queue(municipalityId), k.queueSeq(), k.activeCalls(), k.callsByTime(), k.callsByMunicipality(municipalityId)],
-          [prefix, callId, input.channelId, municipalityId, input.calledNumber, input.caller, input.reason, priority?.priorityClass ?? '', String(priority?.boostSeconds ?? 0)],
+          [
+            prefix,
+            callId,
+            input.channelId,
+            municipalityId,
+            input.calledNumber,
+            input.caller,
+            input.reason,
+            priority?.priorityClass ?? '',
+            String(priority?.boostSeconds ?? 0),
+            // Empty: no such limit.
+            admission?.maxLength ? String(admission.maxLength.calls) : '',
+            ...targetArgs(admission?.maxLength?.overflow),
+            ...targetArgs(admission?.noOperator),
+            ...arrivalFieldArgs(fields),
+          ],
         ),
         { callId },
       );
-      return queuedCall(reply);
+      const [decision] = parseDecisions(Array.isArray(reply) ? reply.slice(2) : reply);
+      if (!decision) throw new Error(`enqueue of ${callId} returned no admission decision`);
+      return { ...queuedCall(reply), decision };
     },
 
     /**
      * Gives the operator the next call of the municipalities they serve — the longest-waiting,
      * weighted by the operator's weight for its municipality and the call's priority boost
      * (store/lua/claim.lua) — or null when none waits. The operator must be logged in and
-     * available or in wrap-up (which this ends); 409 operator_paused when paused.
+     * available or in wrap-up (which this ends); 409 operator_paused when paused. `mediaNode`:
+     * where the operator's phone is rung from, recorded on a call that has none yet (a call-back).
      */
-    claimNext: (operatorId: string): Promise<CallRecord | null> => claim(operatorId, ''),
+    claimNext: (operatorId: string, { mediaNode = '' }: { mediaNode?: string } = {}): Promise<CallRecord | null> => claim(operatorId, '', mediaNode),
 
     /** Gives the operator one particular waiting call (picked from the list). */
-    async claimCall(operatorId: string, callId: string): Promise<CallRecord> {
+    async claimCall(operatorId: string, callId: string, { mediaNode = '' }: { mediaNode?: string } = {}): Promise<CallRecord> {
       // '' would mean "the longest-waiting call" to the script.
       if (callId === '') throw new AppError(404, 'call_not_found', 'no call id given');
-      const record = await claim(operatorId, callId);
+      const record = await claim(operatorId, callId, mediaNode);
       if (!record) throw new Error(`claim of call ${callId} returned no call`);
       return record;
     },
@@ -132,6 +173,21 @@ export function createCallQueue(redis: RedisClient, k: Keys, { classify, wrapUpS
 }
 
 export type CallQueue = ReturnType<typeof createCallQueue>;
+
+/** A policy target as the scripts take it: kind, and the municipality of a `queue` target. */
+export const targetArgs = (target: OverflowTarget | undefined) => [target?.kind ?? '', target?.kind === 'queue' ? target.municipality : ''];
+
+/** Arrival fields as the scripts take them: name, value pairs. */
+export const arrivalFieldArgs = (fields: ArrivalFields) => Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
+
+/** The scripts' decisions: {callId, action, cause, position} rows. */
+export function parseDecisions(reply: unknown): OverflowDecision[] {
+  if (!Array.isArray(reply)) throw new Error(`unexpected overflow reply ${JSON.stringify(reply)}`);
+  return reply.map((row: unknown) => {
+    const [callId, action, cause, position] = row as [string, OverflowDecision['action'], string, number];
+    return { callId, action, position: Number(position), ...((OVERFLOW_CAUSES as readonly string[]).includes(cause) ? { cause: cause as OverflowCause } : {}) };
+  });
+}
 
 function queuedCall(reply: unknown): QueuedCall {
   if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new Error(`unexpected queue reply ${JSON.stringify(reply)}`);

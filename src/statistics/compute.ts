@@ -15,10 +15,12 @@ import type { CallRecord } from '../calls/call-record.js';
  *   during the greeting) says nothing about how fast the switchboard answers.
  * - service level: answered within the municipality's threshold (wait ≤ serviceLevelSeconds)
  *   divided by (answered + abandoned − shortAbandoned); null when that is 0.
- * - wait (mean, 90th percentile): of answered calls (the speed of answer). The percentile is
- *   nearest-rank: the smallest wait such that at least 90 % of the waits are no longer, i.e.
- *   the ⌈0.9·n⌉-th of the n waits in ascending order.
- * - talk: of answered calls, from answer to hang-up.
+ * - wait (mean, 90th percentile): of answered calls (the speed of answer), enqueue to the FIRST
+ *   answer: a call answered again after a recall, a retrieve or a requeue keeps its first wait.
+ *   The percentile is nearest-rank: the smallest wait such that at least 90 % of the waits are
+ *   no longer, i.e. the ⌈0.9·n⌉-th of the n waits in ascending order.
+ * - talk: of answered calls, the operators' time with the caller (CallRecord.talkMs: from each
+ *   answer until the operator let go of the call — transfer, park — or it ended).
  * Times are reported in seconds (ms / 1000, means rounded to the ms).
  */
 
@@ -155,13 +157,24 @@ function periodIndex(periods: readonly Period[], at: number): number {
 }
 
 /**
- * Figures per operator: the calls that ended with that operator, i.e. answered by them or
- * abandoned while their phone rang (a call that went back to the queue and was taken by
- * another counts for the other). Calls no operator was offered are not in any operator's
- * figures. Sorted by operator id.
+ * Figures per operator: the calls that ended with that operator, i.e. answered last by them
+ * (answeredBy) or, never answered, abandoned while their phone rang (a call that went back to
+ * the queue and was taken by another counts for the other; one answered, parked and retrieved
+ * by another, for the one who answered last, with its whole wait and talk). Calls no operator
+ * was offered are not in any operator's figures. Sorted by operator id. With `periods`, each
+ * operator's figures per period too (figuresByPeriod).
  */
-export function figuresByOperator(records: readonly CallRecord[], options: FigureOptions): ({ operatorId: string } & Figures)[] {
-  return [...groupBy(records, (r) => r.operatorId)].map(([operatorId, calls]) => ({ operatorId, ...computeFigures(calls, options) }));
+export function figuresByOperator(
+  records: readonly CallRecord[],
+  options: FigureOptions,
+  periods?: readonly Period[],
+): ({ operatorId: string; periods?: ReturnType<typeof figuresByPeriod> } & Figures)[] {
+  // operatorId for records written before answeredBy existed.
+  return groupBy(records, (r) => r.answeredBy ?? r.operatorId).map(([operatorId, calls]) => ({
+    operatorId,
+    ...computeFigures(calls, options),
+    ...(periods ? { periods: figuresByPeriod(calls, periods, options) } : {}),
+  }));
 }
 
 function groupBy(records: readonly CallRecord[], key: (record: CallRecord) => string | undefined): [string, CallRecord[]][] {

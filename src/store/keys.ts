@@ -41,12 +41,14 @@
  * | {p}:messages:by-municipality:{id}| zset   | message ids of a municipality, score = created (µs)       |
  * | {p}:messages:by-recipient:{r}    | zset   | message ids for one person, r = "entry:{id}" (directory entry), score = created (µs) |
  * | {p}:events                       | stream | every call, queue and operator change: type, municipalityId, fields; id = sequence; capped ~100 000 (events/) |
+ * | {p}:spoken-text:{sha256}         | string | JSON {voice, text} of a stored text given out as audio (media/spoken-text/); expires 30 days after last use |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id}, {p}:queue-boost(s):..., {p}:operator:{id} keys themselves from the
  * prefix (store/lua/_shared.lua: keep the two in step; emit_event there writes {p}:events), so the store assumes one Redis (not a
  * cluster); the prefix is passed to every script as ARGV[1]. Likewise store/lua/admin-change.lua
  * builds the admin-index, claim and claim-refs keys, and the key of a claim's holder.
- * store/lua/control-operator-action.lua and control-retrieve.lua build {p}:park:{id}.
+ * store/lua/_shared.lua (park_key) builds {p}:park:{id}.
+ * store/lua/enqueue.lua builds {p}:operators (admission: does a logged-in operator serve the municipality).
  * store/lua/overflow-apply.lua builds {p}:calls:active (a call the queue policy ends) and the target's {p}:queue:{id}.
  * store/lua/calls-prune.lua builds {p}:calls:by-municipality:{id} and {p}:park:{id} of the records it removes.
  * directory/entries/lua/_shared.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
@@ -89,6 +91,8 @@ export interface Keys {
   message(id: string): string;
   messagesByMunicipality(municipalityId: string): string;
   messagesByRecipient(recipient: string): string;
+  /** `sha256` names the audio in its URL (media/spoken-text/spoken-texts.ts spokenTextHash). */
+  spokenText(sha256: string): string;
 }
 
 export function keys(prefix = 'rv'): Keys {
@@ -128,5 +132,6 @@ export function keys(prefix = 'rv'): Keys {
     messagesByMunicipality: (municipalityId) => `${prefix}:messages:by-municipality:${municipalityId}`,
     messagesByRecipient: (recipient) => `${prefix}:messages:by-recipient:${recipient}`,
     events: () => `${prefix}:events`,
+    spokenText: (sha256) => `${prefix}:spoken-text:${sha256}`,
   };
 }

@@ -30,7 +30,7 @@ export const scripts = {
   operatorReady: script('operator-ready', 1),
   adminChange: script('admin-change', 3),
   adminBulk: script('admin-bulk', 2),
-  overflowApply: script('overflow-apply', 2),
+  overflowApply: script('overflow-apply', 1),
   overflowClosed: script('overflow-closed', 3),
   controlOperatorAction: script('control-operator-action', 1),
   controlLegAnswered: script('control-leg-answered', 1),
@@ -40,6 +40,7 @@ export const scripts = {
   callbackBook: script('callback-book', 6),
   callbackRelease: script('callback-release', 1),
   callbackCancel: script('callback-cancel', 4),
+  callbackUnanswered: script('callback-unanswered', 2),
   callsPrune: script('calls-prune', 1),
 };
 

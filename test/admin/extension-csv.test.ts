@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRedis } from '../support/redis.js';
-import { PASSWORD, UMEA, VANNAS, adminApp, snapshot } from './support.js';
+import { PASSWORD, UMEA, VANNAS, adminApp, setupActor, snapshot } from './support.js';
 
 const ctx = useRedis();
 let app: Awaited<ReturnType<typeof adminApp>>;
@@ -35,8 +35,9 @@ describe('extensions CSV import and export', () => {
     expect(await app.t.admin.extensions.sipCredentials('2460123')).toMatchObject({ ha1: md5(`2460123:regionvaxel:${PASSWORD}`) });
   });
 
-  it('changes nothing when a row is bad; a dry run lists every bad row by line and column', async () => {
+  it('changes nothing when a row is bad; a dry run lists every bad row by line and column, the conflicting ones too', async () => {
     await upload(`municipality=${UMEA}`, `extension,displayName,password\n2480100,Umeå Person,${PASSWORD}`);
+    await app.send('POST', '/api/v1/numbers', { body: { number: '0935-141 50', municipalityId: VANNAS, target: { kind: 'queue' } } });
     const before = await snapshot(ctx);
     const bad = [
       'extension,displayName,directNumber,password',
@@ -45,11 +46,30 @@ describe('extensions CSV import and export', () => {
       `2480200,Fel kommun,,${PASSWORD}`,
       `2460125,Fel nummer,090-16 10 00,${PASSWORD}`,
       `2460123,Dubbel,,${PASSWORD}`,
+      `2460126,Krock,0935-141 50,${PASSWORD}`,
     ].join('\n');
     const dry = await upload(`municipality=${VANNAS}&dryRun=true`, bad);
-    expect((dry.body.problems as { line: number; column: string }[]).map((p) => `${p.line}:${p.column}`)).toEqual(['3:password', '4:extension', '5:directNumber', '6:extension']);
+    expect((dry.body.problems as { line: number; column: string }[]).map((p) => `${p.line}:${p.column}`)).toEqual(['3:password', '4:extension', '5:directNumber', '6:extension', '7:directNumber']);
+    expect(dry.body.problems).toContainEqual({ line: 7, column: 'directNumber', problem: '0935-141 50 is already held by number 0935-141 50' });
     const real = await upload(`municipality=${VANNAS}`, bad);
-    expect(real).toMatchObject({ status: 400, body: { error: { code: 'invalid_rows' } } });
+    expect(real).toMatchObject({ status: 400, body: { error: { code: 'invalid_rows', details: dry.body.problems } } });
     expect(await snapshot(ctx)).toEqual(before);
+  });
+
+  it('in replace mode, takes a bad row’s extension for kept, not for one to delete', async () => {
+    const anna = await app.send('POST', '/api/v1/extensions', { body: { extension: '2460150', displayName: 'Anna', municipalityId: VANNAS, password: PASSWORD } });
+    await app.send('POST', '/api/v1/numbers', { body: { number: '0935-141 60', municipalityId: VANNAS, target: { kind: 'extension', extension: '2460150' } } });
+    const dry = await upload(`municipality=${VANNAS}&mode=replace&dryRun=true`, `id,extension,displayName\n${anna.body.id},2460150,`);
+    expect(dry.body.problems).toEqual([{ line: 2, column: 'displayName', problem: expect.any(String) }]);
+  });
+
+  it('links an extension to a directory entry of its municipality by directoryEntryId, and names a link to none', async () => {
+    await app.t.entries.create({ kind: 'person', id: 'anna', givenName: 'Anna', familyName: 'Berg', municipalityId: VANNAS }, setupActor);
+    const csv = ['extension,displayName,directoryEntryId,password', `2460123,Anna Berg,anna,${PASSWORD}`, `2460124,Bo Ek,bo,${PASSWORD}`].join('\n');
+    const dry = await upload(`municipality=${VANNAS}&dryRun=true`, csv);
+    expect(dry.body.problems).toEqual([{ line: 3, column: 'directoryEntryId', problem: 'no directory entry bo exists' }]);
+    expect((await upload(`municipality=${VANNAS}`, csv.split('\n').slice(0, 2).join('\n'))).body).toMatchObject({ created: 1 });
+    expect((await app.t.admin.extensions.list({ municipalityId: VANNAS, limit: 10 })).items.map((item) => item.doc.directoryEntryId)).toEqual(['anna']);
+    expect((await app.send('DELETE', '/api/v1/directory/entries/anna', { ifMatch: '"1"' })).body.error).toMatchObject({ code: 'entry_in_use' });
   });
 });

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRedis } from '../support/redis.js';
-import { PASSWORD, UMEA, VANNAS, adminApp, snapshot } from './support.js';
+import { PASSWORD, UMEA, VANNAS, adminApp, setupActor, snapshot } from './support.js';
 
 const ctx = useRedis();
 let app: Awaited<ReturnType<typeof adminApp>>;
 
 beforeEach(async () => {
   app = await adminApp(ctx);
+  // The directory entry `anna` links to: directoryEntryId must name an entry of the extension's municipality.
+  await app.t.entries.create({ kind: 'person', id: 'person-anna', givenName: 'Anna', familyName: 'Berg', municipalityId: VANNAS }, setupActor);
 });
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
@@ -108,7 +110,7 @@ describe('extensions', () => {
     [{ directNumber: 'hello' }, 'body.directNumber', 'is not a'],
     [{ directNumber: '090-16 12 34' }, 'body.directNumber', "090-16 12 34 is not in Vännäs's direct-dial ranges (0935-141 01–0935-149 99)"],
     [{ directNumber: '0935-141 00' }, 'body.directNumber', 'is not in Vännäs'],
-    [{ directoryEntryId: 'a b' }, 'body.directoryEntryId', 'must be the id of a directory entry'],
+    [{ directoryEntryId: 'a b' }, 'body.directoryEntryId', 'must be 1 to 64 letters, digits'],
     [{ password: 'short' }, 'body.password', 'at least 12 characters'],
     [{ password: undefined }, 'body.password', ''],
     [{ extension: undefined }, 'body.extension', ''],
@@ -160,5 +162,55 @@ describe('extensions', () => {
     const { status, body } = await app.send('POST', '/api/v1/extensions', { body: anna });
     expect(status).toBe(409);
     expect(body.error?.message).toBe('body.directNumber: 0935-141 23 is already held by number 0935-141 23');
+  });
+
+  describe('the link to a directory entry (directoryEntryId)', () => {
+    it('must name an entry of the extension’s own municipality (409 reference_missing), checked on import too', async () => {
+      const umea = await app.t.entries.create({ kind: 'function', name: 'Växeln', municipalityId: UMEA }, setupActor);
+      const before = await snapshot(ctx);
+      const missing = await app.send('POST', '/api/v1/extensions', { body: { ...anna, directoryEntryId: 'nobody' } });
+      expect(missing).toMatchObject({ status: 409, body: { error: { code: 'reference_missing', details: [{ field: 'body.directoryEntryId', problem: 'no directory entry nobody exists' }] } } });
+      const elsewhere = await app.send('POST', '/api/v1/extensions', { body: { ...anna, directoryEntryId: umea.id } });
+      expect(elsewhere).toMatchObject({ status: 409, body: { error: { code: 'reference_missing', details: [{ field: 'body.directoryEntryId', problem: expect.stringContaining(`is ${UMEA}'s`) }] } } });
+      expect(await snapshot(ctx)).toEqual(before);
+
+      const created = await app.send('POST', '/api/v1/extensions', { body: anna });
+      expect(created).toMatchObject({ status: 201, body: { directoryEntryId: 'person-anna' } });
+      const relinked = await app.send('PATCH', `/api/v1/extensions/${created.body.id}`, { body: { directoryEntryId: umea.id }, ifMatch: '"1"' });
+      expect(relinked).toMatchObject({ status: 409, body: { error: { code: 'reference_missing' } } });
+    });
+
+    it('keeps the entry from being deleted while linked (409 naming the extensions), and lets it go once unlinked', async () => {
+      const first = await app.send('POST', '/api/v1/extensions', { body: anna });
+      await app.send('POST', '/api/v1/extensions', { body: { ...anna, extension: '2460124', directNumber: undefined, displayName: 'Anna Berg (mobil)' } });
+      const before = await snapshot(ctx);
+
+      const refused = await app.send('DELETE', '/api/v1/directory/entries/person-anna', { ifMatch: '"1"' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({
+        code: 'entry_in_use',
+        message: 'Entry person-anna cannot be deleted while extension 2460123 (Anna Berg), extension 2460124 (Anna Berg (mobil)) link to it: change or remove their directoryEntryId first',
+        details: [{ field: 'path.id', problem: expect.stringContaining('extension 2460123 (Anna Berg)') }],
+      });
+      expect(await snapshot(ctx)).toEqual(before);
+      // A directory import replacing the municipality's entries would delete it too.
+      await expect(app.t.entries.bulkReplace(VANNAS, [{ kind: 'function', name: 'Växeln', municipalityId: VANNAS }], setupActor)).rejects.toMatchObject({
+        status: 409,
+        code: 'import_conflicts',
+        details: [{ row: -1, field: 'id', problem: expect.stringContaining('entry person-anna (Anna Berg) is not among the rows, so it would be deleted, but it cannot be deleted while extension 2460123') }],
+      });
+      // A row of the entry that is wrong in itself is only that: the entry is not taken for one to delete.
+      await expect(app.t.entries.bulkReplace(VANNAS, [{ kind: 'person', id: 'person-anna', givenName: '', familyName: 'Berg', municipalityId: VANNAS }], setupActor)).rejects.toMatchObject({
+        status: 400,
+        details: [{ row: 0, field: 'givenName' }],
+      });
+      expect(await snapshot(ctx)).toEqual(before);
+
+      // Unlinked (or the extension deleted), the entry can go.
+      await app.send('PATCH', `/api/v1/extensions/${first.body.id}`, { body: { directoryEntryId: null }, ifMatch: '"1"' });
+      const second = (await app.t.admin.extensions.list({ municipalityId: VANNAS, limit: 10 })).items.find((item) => item.doc.extension === '2460124')!;
+      await app.send('DELETE', `/api/v1/extensions/${second.id}`, { ifMatch: '"1"' });
+      expect((await app.send('DELETE', '/api/v1/directory/entries/person-anna', { ifMatch: '"1"' })).status).toBe(204);
+    });
   });
 });

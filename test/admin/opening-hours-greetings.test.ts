@@ -54,9 +54,14 @@ describe('/api/v1/opening-hours', () => {
     expect(created.body.preHolidayClosesAt).toBeUndefined();
     const changed = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: { closedEves: ['julafton'], preHolidayClosesAt: '15:00' }, ifMatch: '"1"' });
     expect(changed.body).toMatchObject({ version: 2, closedEves: ['julafton'], preHolidayClosesAt: '15:00' });
+    // A change that leaves them out keeps them: a default applies to a new object, not to a field left out.
+    const kept = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: { override: { state: 'closed', until: '2026-12-01T08:00:00+01:00' } }, ifMatch: '"2"' });
+    expect(kept.body).toMatchObject({ version: 3, closedEves: ['julafton'], preHolidayClosesAt: '15:00' });
+    const cleared = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: { override: null }, ifMatch: '"3"' });
+    expect(cleared.body).toMatchObject({ version: 4, closedEves: ['julafton'] });
     // null brings back the default: every eve closed, no early closing.
-    const reset = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: { closedEves: null, preHolidayClosesAt: null }, ifMatch: '"2"' });
-    expect(reset.body).toMatchObject({ version: 3, closedEves: ['midsommarafton', 'julafton', 'nyårsafton'] });
+    const reset = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: { closedEves: null, preHolidayClosesAt: null }, ifMatch: '"4"' });
+    expect(reset.body).toMatchObject({ version: 5, closedEves: ['midsommarafton', 'julafton', 'nyårsafton'] });
     expect(reset.body.preHolidayClosesAt).toBeUndefined();
 
     const before = await snapshot(ctx);
@@ -67,7 +72,7 @@ describe('/api/v1/opening-hours', () => {
       [{ preHolidayClosesAt: '25:00' }, 'body.preHolidayClosesAt'],
       [{ preHolidayClosesAt: '3pm' }, 'body.preHolidayClosesAt'],
     ] as const) {
-      const answer = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: change, ifMatch: '"3"' });
+      const answer = await app.send('PATCH', `/api/v1/opening-hours/${UMEA}`, { body: change, ifMatch: '"5"' });
       expect(answer.status, JSON.stringify(change)).toBe(400);
       expect(fields(answer), JSON.stringify(answer.body)).toContain(field);
     }

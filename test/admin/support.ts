@@ -7,12 +7,8 @@ export const UMEA = '2480';
 export const PASSWORD = 'correct horse battery staple';
 export const setupActor = localActor('test setup');
 
-/** Every key of the test's prefix with its content (DUMP), to prove that a refused change changed nothing. */
-export async function snapshot(ctx: RedisTestContext): Promise<Record<string, string>> {
-  const state: Record<string, string> = {};
-  for (const key of (await ctx.redis.keys(`${ctx.k.prefix}:*`)).sort()) state[key] = String(await ctx.redis.dump(key));
-  return state;
-}
+/** Every key of the test's prefix with its content, to prove that a refused change changed nothing. */
+export { storedState as snapshot } from '../support/stored-state.js';
 
 /** The test app with a region admin's token, and `send` as that admin unless told otherwise. */
 export async function adminApp(ctx: RedisTestContext) {

@@ -25,7 +25,7 @@ describe('the versioned store', () => {
     await expect(store.create({ name: 'pump', municipalityId: UMEA }, setupActor)).rejects.toMatchObject({
       status: 409,
       code: 'claim_taken',
-      message: `body.name: widget-name pump is already held by widget pump of ${VANNAS}`,
+      message: `body.name: widget name pump is already held by widget pump of ${VANNAS}`,
     });
     expect((await store.list({ limit: 10 })).items.map((i) => i.doc)).toEqual([{ name: 'pump', municipalityId: VANNAS }]);
   });

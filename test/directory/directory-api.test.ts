@@ -38,8 +38,14 @@ describe('directory entries over HTTP', () => {
     const moved = await app.send('PUT', `/api/v1/directory/entries/${id}`, { body: { ...asa, municipalityId: UMEA }, ifMatch: '"2"' });
     expect(moved.body.error!.details).toEqual([{ field: 'body.municipalityId', problem: expect.stringContaining('delete it there and create it here') }]);
 
+    // 412 in the shape of the admin resources' (and of the API's Error schema).
     const stale = await app.send('PUT', `/api/v1/directory/entries/${id}`, { body: asa, ifMatch: '"1"' });
-    expect(stale).toMatchObject({ status: 412, body: { error: { code: 'version_mismatch' } } });
+    expect(stale).toMatchObject({ status: 412, body: { error: { code: 'version_mismatch', details: [{ field: 'header.if-match', problem: 'the current ETag is "2"' }] } } });
+    const extension = await app.send('POST', '/api/v1/extensions', { body: { extension: '2460999', displayName: 'X', municipalityId: VANNAS, password: 'correct horse battery staple' } });
+    const staleExtension = await app.send('PATCH', `/api/v1/extensions/${extension.body.id}`, { body: { displayName: 'Y' }, ifMatch: '"7"' });
+    expect(Object.keys(stale.body.error!)).toEqual(Object.keys(staleExtension.body.error!));
+    expect(stale.body.error!.details).toEqual(staleExtension.body.error!.details!.map((d) => ({ ...d, problem: 'the current ETag is "2"' })));
+    expect((await app.send('DELETE', `/api/v1/directory/entries/${id}`, { ifMatch: '"1"' })).body.error).toMatchObject({ code: 'version_mismatch', details: [{ field: 'header.if-match' }] });
 
     expect((await app.send('DELETE', `/api/v1/directory/entries/${id}`, { ifMatch: '"2"' })).status).toBe(204);
     expect((await app.send('GET', `/api/v1/directory/entries/${id}`)).status).toBe(404);
@@ -57,6 +63,20 @@ describe('directory entries over HTTP', () => {
     expect(taken.body.error).toMatchObject({ code: 'extension_taken', details: [{ field: 'body.extension', name: 'Åsa Öberg' }] });
     expect(taken.body.error!.message).toContain('Åsa Öberg');
     expect(await snapshot(ctx)).toEqual(before);
+  });
+
+  it('refuses a municipality that is not a member, and the ids of the API’s own paths', async () => {
+    const before = await snapshot(ctx);
+    const outside = await app.send('POST', '/api/v1/directory/entries', { body: { ...asa, municipalityId: '9999' } });
+    expect(outside).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', details: [{ field: 'body.municipalityId', problem: '9999 is not a member municipality (config/region.yaml)' }] } } });
+    for (const id of ['export', 'import']) {
+      const reserved = await app.send('POST', '/api/v1/directory/entries', { body: { ...asa, id } });
+      expect(reserved).toMatchObject({ status: 400, body: { error: { details: [{ field: 'body.id', problem: expect.stringContaining('is reserved') }] } } });
+    }
+    expect(await snapshot(ctx)).toEqual(before);
+    // Any other id is read back singly.
+    expect((await app.send('POST', '/api/v1/directory/entries', { body: { ...asa, id: 'exporter' } })).status).toBe(201);
+    expect((await app.send('GET', '/api/v1/directory/entries/exporter')).body).toMatchObject({ id: 'exporter' });
   });
 
   it('lets a municipality admin read and change only their own municipality’s entries', async () => {

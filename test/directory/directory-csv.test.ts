@@ -48,7 +48,7 @@ describe('directory CSV import and export', () => {
     expect((await upload(`/api/v1/directory/entries/import?municipality=${VANNAS}`, semicolons)).body).toMatchObject({ created: 2 });
   });
 
-  it('changes nothing when a row in the middle is bad; a dry run lists every bad row by line and column', async () => {
+  it('changes nothing when a row in the middle is bad; a dry run lists every bad row by line and column, the conflicting ones too', async () => {
     await upload(`/api/v1/directory/entries/import?municipality=${UMEA}`, 'kind,name,extension\nfunction,Umeå växel,2480100');
     const before = await snapshot(ctx);
     const bad = [
@@ -64,12 +64,14 @@ describe('directory CSV import and export', () => {
 
     const dry = await upload(`/api/v1/directory/entries/import?municipality=${VANNAS}&dryRun=true`, bad);
     expect(dry.status).toBe(200);
-    expect((dry.body.problems as { line: number; column: string }[]).map((p) => `${p.line}:${p.column}`)).toEqual(['3:givenName', '4:phoneNumbers', '5:kind', '7:absenceReason']);
+    expect((dry.body.problems as { line: number; column: string }[]).map((p) => `${p.line}:${p.column}`)).toEqual(['3:givenName', '4:phoneNumbers', '5:kind', '6:extension', '7:absenceReason']);
+    expect(dry.body.problems).toContainEqual({ line: 6, column: 'extension', problem: expect.stringContaining('Umeå växel (Umeå') });
 
+    // A real run is refused with the same list (400: some rows are wrong in themselves).
     const real = await upload(`/api/v1/directory/entries/import?municipality=${VANNAS}`, bad);
     expect(real.status).toBe(400);
     expect(real.body.error).toMatchObject({ code: 'invalid_rows' });
-    expect(real.body.error!.details).toContainEqual({ line: 3, column: 'givenName', problem: expect.any(String) });
+    expect(real.body.error!.details).toEqual(dry.body.problems);
     expect(await snapshot(ctx)).toEqual(before);
 
     // Once each row is right in itself, a value another municipality's entry holds is the problem, by line.
@@ -90,6 +92,21 @@ describe('directory CSV import and export', () => {
     expect(broken).toMatchObject({ status: 400, body: { error: { code: 'invalid_csv' } } });
     const json = await app.send('POST', `/api/v1/directory/entries/import?municipality=${VANNAS}`, { body: { kind: 'function' } });
     expect(json.status).toBe(415);
+  });
+
+  it('imports only into a member municipality, and keeps the ids the API’s paths use', async () => {
+    const before = await snapshot(ctx);
+    const outside = await upload('/api/v1/directory/entries/import?municipality=9999', GOOD);
+    expect(outside).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', details: [{ field: 'municipalityId', problem: '9999 is not a member municipality (config/region.yaml)' }] } } });
+    const dry = await upload('/api/v1/directory/entries/import?municipality=9999&dryRun=true', GOOD);
+    expect(dry.status).toBe(400);
+
+    const reserved = await upload(`/api/v1/directory/entries/import?municipality=${VANNAS}&dryRun=true`, 'id,kind,name\nexport,function,Export\nok,function,Ok\nimport,function,Import');
+    expect(reserved.body.problems).toEqual([
+      { line: 2, column: 'id', problem: expect.stringContaining('is reserved') },
+      { line: 4, column: 'id', problem: expect.stringContaining('is reserved') },
+    ]);
+    expect(await snapshot(ctx)).toEqual(before);
   });
 
   it('keeps a municipality admin to their own municipality', async () => {

@@ -1,9 +1,10 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createDirectorySearch, type DirectorySearch } from '../../src/directory/entries/directory-search.js';
 import { useRedis } from '../support/redis.js';
-import { entryStoreAs, eventually, person, UMEA, unit, VANNAS } from './support.js';
+import { entryStoreAs, eventually, person, syncRegion, UMEA, unit, VANNAS } from './support.js';
 
 const ctx = useRedis();
+beforeEach(() => syncRegion(ctx));
 
 /** What the requirement promises: a change made through any instance is searchable in every instance within a second. */
 const SYNC_BOUND_MS = 1_000;
@@ -133,7 +134,9 @@ describe('directory search across app instances', () => {
 
     // No persistence in the test server: it restarts empty, as a Redis without AOF after a crash.
     await ctx.server.restart();
-    await eventually(() => a.redis.isReady, LIVENESS_MS);
+    await eventually(() => a.redis.isReady && ctx.redis.isReady, LIVENESS_MS);
+    // The region, as a switchboard starting on the emptied Redis writes it.
+    await syncRegion(ctx);
     await a.store.create(unit('function', 'Hemtjänst', VANNAS));
 
     await eventually(() => found(b.search, 'hemtjanst').length === 1, LIVENESS_MS);

@@ -1,12 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import type { Principal } from '../../src/auth/access.js';
 import { rowProblemsOf } from '../../src/import/row-problems.js';
 import { directoryEntrySchema } from '../../src/directory/entries/entry-schema.js';
 import { useRedis } from '../support/redis.js';
-import { entryStoreAs, person, snapshot, UMEA, unit, VANNAS } from './support.js';
+import { entryStoreAs, person, snapshot, syncRegion, UMEA, unit, VANNAS } from './support.js';
 
 const ctx = useRedis();
+beforeEach(() => syncRegion(ctx));
 const store = () => entryStoreAs(ctx.redis, ctx.k);
 
 describe('directory entries: create, read, update, delete', () => {
@@ -51,12 +52,16 @@ describe('directory entries: create, read, update, delete', () => {
     await expect(store().create({ kind: 'room', name: 'x', municipalityId: VANNAS } as never)).rejects.toMatchObject({ status: 400 });
   });
 
-  it('updates only at the version read: 412 naming the current version otherwise, 404 when gone', async () => {
+  it('updates only at the version read: 412 naming the current version otherwise (as for admin objects), 404 when gone', async () => {
     const created = await store().create(unit('function', 'Bygglov', VANNAS, { extension: '2460100' }));
     const updated = await store().update(created.id, unit('function', 'Bygglov och strandskydd', VANNAS, { extension: '2460101' }), 1);
 
     expect(updated).toMatchObject({ id: created.id, name: 'Bygglov och strandskydd', extension: '2460101', version: 2 });
-    await expect(store().update(created.id, unit('function', 'Stale', VANNAS), 1)).rejects.toMatchObject({ status: 412, code: 'version_mismatch', details: { currentVersion: 2 } });
+    await expect(store().update(created.id, unit('function', 'Stale', VANNAS), 1)).rejects.toMatchObject({
+      status: 412,
+      code: 'version_mismatch',
+      details: [{ field: 'header.if-match', problem: 'the current ETag is "2"' }],
+    });
     expect(await store().get(created.id)).toEqual(updated);
     await expect(store().update('missing', unit('function', 'X', VANNAS), 1)).rejects.toMatchObject({ status: 404, code: 'entry_not_found' });
     // The extension it gave up is free again.
@@ -76,7 +81,7 @@ describe('directory entries: create, read, update, delete', () => {
     expect(await store().get(created.id)).toBeUndefined();
     await expect(store().delete(created.id)).rejects.toMatchObject({ status: 404 });
     expect((await store().list(VANNAS)).entries).toEqual([]);
-    await expect(store().create(person('Bo', 'Ek', UMEA, { extension: '2460200', phoneNumbers: ['093514200'] }))).resolves.toBeDefined();
+    await expect(store().create(person('Bo', 'Ek', VANNAS, { extension: '2460200', phoneNumbers: ['093514200'] }))).resolves.toBeDefined();
   });
 
   it('sets and clears a hänvisning whatever the version, bumping it', async () => {
@@ -92,7 +97,6 @@ describe('directory entries: create, read, update, delete', () => {
 
 describe('directory entries: numbers and extensions are unique in the region', () => {
   it('refuses an extension or number another entry has, in any municipality, naming who has it', async () => {
-    await ctx.redis.set(ctx.k.municipality(VANNAS), JSON.stringify({ id: VANNAS, name: 'Vännäs' }));
     const anna = await store().create(person('Anna', 'Berg', VANNAS, { extension: '2460300', phoneNumbers: ['0935-143 00'] }));
     const before = await snapshot(ctx);
 
@@ -248,6 +252,28 @@ describe('directory entries: bulk import, all or nothing', () => {
 
     const counted = await s.bulkReplace(VANNAS, [unit('function', 'Ny', VANNAS)], { dryRun: true });
     expect(counted).toMatchObject({ created: 1, updated: 0, deleted: 3 });
+    expect(await snapshot(ctx)).toEqual(before);
+  });
+
+  it('lists rows wrong in themselves and rows in conflict together, in a dry run and in the refusal of a real one', async () => {
+    const { s, elsewhere } = await seeded();
+    const before = await snapshot(ctx);
+    const rows = [
+      person('Krock', 'Ett', VANNAS, { phoneNumbers: ['090-16 10 01'] }),
+      person('', 'Tom', VANNAS),
+      person('Umeå', 'Person', VANNAS, { id: elsewhere.id }),
+      unit('function', 'Växeln', VANNAS, { phoneNumbers: ['090-16 10 00'] }),
+      unit('function', 'Fel', VANNAS, { phoneNumbers: ['0935'] }),
+    ];
+    const listed = ['0 phoneNumbers', '1 givenName', '2 id', '3 phoneNumbers', '4 phoneNumbers[0]'];
+    for (const dryRun of [true, false]) {
+      const refused = await s.bulkUpsert(VANNAS, rows, { dryRun }).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ status: 400, code: 'invalid_rows' });
+      expect(rowProblemsOf(refused)!.map((p) => `${p.row} ${p.field}`)).toEqual(listed);
+    }
+    expect(rowProblemsOf(await s.bulkUpsert(VANNAS, rows, { dryRun: true }).catch((error: unknown) => error))![3]!.problem).toBe(
+      'number 090-16 10 00 is already the main number of Umeå (config/region.yaml)',
+    );
     expect(await snapshot(ctx)).toEqual(before);
   });
 

@@ -3,11 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { useRedis } from '../support/redis.js';
-import { snapshot, VANNAS } from './support.js';
+import { snapshot, syncRegion, VANNAS } from './support.js';
 
 const ctx = useRedis();
+// The region as the switchboard writes it at start: `vaxel import` checks against the Redis it is given.
+beforeEach(() => syncRegion(ctx));
 const run = promisify(execFile);
 
 /** `vaxel` as IT staff run it, against the test's redis-server and key prefix. */
@@ -59,6 +61,16 @@ describe('vaxel import / export', () => {
     expect(again.out).toContain('all 2500 rows are fine; importing would make 0 new, 0 changed, 2500 unchanged, 0 deleted');
     // Each run starts a Node process with tsx: seconds each on a busy machine.
   }, 240_000);
+
+  it('imports into a member municipality only', async () => {
+    const file = join(await tempDir(), 'entries.csv');
+    await writeFile(file, 'kind,name\nfunction,Växeln\n');
+    const before = await snapshot(ctx);
+    const outside = await vaxel('import', 'entries', '--municipality', '9999', '--file', file);
+    expect(outside.code).toBe(1);
+    expect(outside.out).toContain('municipalityId: 9999 is not a member municipality (config/region.yaml)');
+    expect(await snapshot(ctx)).toEqual(before);
+  }, 120_000);
 
   it('names a wrong argument', async () => {
     const wrong = await vaxel('import', 'phones', '--municipality', '24', '--file', 'x.csv');

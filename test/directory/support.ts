@@ -1,10 +1,21 @@
+import { resolve } from 'node:path';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import type { Principal } from '../../src/auth/access.js';
+import { loadRegionConfig } from '../../src/config/load-region.js';
+import type { RegionConfig } from '../../src/config/region-schema.js';
+import { createDirectoryStore } from '../../src/directory/directory-store.js';
 import { directoryEntryInputSchema, toEntry, type DirectoryEntry, type DirectoryEntryInput } from '../../src/directory/entries/entry-schema.js';
 import { createDirectoryEntryStore, type BulkOptions, type EntryStoreOptions } from '../../src/directory/entries/entry-store.js';
 import type { Keys } from '../../src/store/keys.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import type { RedisTestContext } from '../support/redis.js';
+
+/** The region as the switchboard syncs it at start (`region`, else config/region.yaml): the entry store checks members and numbers against it. */
+export async function syncRegion(ctx: RedisTestContext, region?: RegionConfig): Promise<RegionConfig> {
+  const synced = region ?? (await loadRegionConfig(resolve('config/region.yaml')));
+  await createDirectoryStore(ctx.redis, ctx.k).syncRegion(synced);
+  return synced;
+}
 
 export const TEST_ADMIN: Principal = { id: 'test-admin', name: 'Test admin', role: 'region-admin' };
 
@@ -42,12 +53,8 @@ export function entries(...inputs: DirectoryEntryInput[]): DirectoryEntry[] {
   });
 }
 
-/** Every key of the test's prefix with its content (DUMP), to show that a refused change changed nothing. */
-export async function snapshot(ctx: RedisTestContext): Promise<Record<string, string>> {
-  const state: Record<string, string> = {};
-  for (const key of (await ctx.redis.keys(`${ctx.k.prefix}:*`)).sort()) state[key] = String(await ctx.redis.dump(key));
-  return state;
-}
+/** Every key of the test's prefix with its content, to prove that a refused change changed nothing. */
+export { storedState as snapshot } from '../support/stored-state.js';
 
 /** Polls `found` until it is true, failing after `withinMs`: the bound the behaviour promises, not a timing measurement. */
 export async function eventually(found: () => boolean, withinMs: number): Promise<void> {

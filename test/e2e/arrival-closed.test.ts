@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, runSipp } from '../support/sipp.js';
+import { SCENARIOS, startSipp } from '../support/sipp.js';
 
 type CallView = { callId: string; state: string; outcome?: string; municipality: { id: string }; reason: string };
 type QueueView = { calls: unknown[] };
+type Playback = { id: string; media_uri: string; next_media_uri?: string; target_uri: string; language: string; state: string };
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 beforeAll(async () => {
@@ -15,15 +16,34 @@ afterAll(async () => {
 });
 
 describe('a call on a public holiday', () => {
-  it('hears the closed message and the alternatives, then the switchboard ends the call, recorded as closed', async () => {
+  it('hears the holiday’s closed message and the alternatives, then the switchboard ends the call, recorded as closed', async () => {
     const started = Date.now();
-    const result = await runSipp({
+    const caller = await startSipp({
       scenarioFile: SCENARIOS.caller,
       remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
       service: '093514100',
       vars: { hangup_after_ms: '30000' },
       timeoutMs: 45_000,
     });
+    // The call is recorded closed before the prompts play.
+    const { callId } = await eventually(async () => (await lab.api<{ calls: CallView[] }>('GET', '/api/v1/calls?municipality=2460')).body.calls[0], { what: 'the call recorded' });
+    // What Asterisk plays to the caller's channel, asked of ARI (the playback is named after the call, as announcements are).
+    const playback = (media: string) =>
+      eventually(
+        async () => {
+          const { status, body } = await lab.ari<Playback>(`/ari/playbacks/${encodeURIComponent(`${callId}-closed`)}`);
+          return status === 200 && body.media_uri === media ? body : undefined;
+        },
+        { what: `${media} playing`, timeoutMs: 8_000 },
+      );
+    expect(await playback('sound:regionvaxel/closed-holiday')).toMatchObject({
+      target_uri: `channel:${callId}`,
+      language: 'sv',
+      next_media_uri: 'sound:regionvaxel/closed-alternatives',
+    });
+    expect((await playback('sound:regionvaxel/closed-alternatives')).next_media_uri).toBeUndefined();
+
+    const result = await caller.done;
     const elapsed = Date.now() - started;
     expect(result.stats).toMatchObject({ successful: 1, failed: 0 });
     // The switchboard hung up (well before the caller's own 30 s), after the two prompts

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { startSipp } from '../support/sipp.js';
+import { SCENARIOS, startSipp } from '../support/sipp.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
 type CallView = { callId: string; state: string; reason: string; reasonDetail?: string; calledNumber: string; municipality: { id: string } };
@@ -62,6 +62,26 @@ describe.sequential('the regional number’s menu', () => {
     expect(body).toMatchObject({ state: 'waiting', reason: 'regional-number', reasonDetail: 'no choice in the menu', municipality: { id: '2403' } });
     // Two wrong digits end the menu at once: no waiting out the menu's 7 options and the timeouts.
     expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  });
+
+  // The menu read out twice (about 20 s a round with seven members) and both 3 s waits: some 45 s before the queue.
+  it('sends a caller who presses nothing, through both rounds of the menu, to the default municipality’s queue', { timeout: 120_000 }, async () => {
+    const started = Date.now();
+    // A caller without DTMF who stays on the line (then hangs up: the menu and the greeting are long done).
+    const caller = await startSipp({
+      scenarioFile: SCENARIOS.caller,
+      remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
+      service: REGIONAL_NUMBER,
+      vars: { hangup_after_ms: '65000' },
+      timeoutMs: 100_000,
+    });
+    const waiting = await waitingIn(lab.region.region.defaultMunicipality, 80_000);
+    const elapsed = Date.now() - started;
+    const { body } = await lab.api<CallView>('GET', `/api/v1/calls/${encodeURIComponent(waiting.callId)}`);
+    expect(body).toMatchObject({ state: 'waiting', reason: 'regional-number', reasonDetail: 'no choice in the menu', calledNumber: '+4693214090', municipality: { id: '2403' } });
+    // Not sent on early: both rounds were played out and both waits for a digit ran out (2 × 3 s alone).
+    expect(elapsed).toBeGreaterThan(2 * (lab.region.region.menu.timeoutSeconds * 1000) + 30_000);
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
   });
 });

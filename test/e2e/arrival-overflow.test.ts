@@ -94,6 +94,25 @@ describe.sequential('overflow at the maximum wait', () => {
     for (const caller of [moved, later]) expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
   });
 
+  it('offers no call-back to an anonymous caller: at the maximum wait they hear the message and the switchboard hangs up', async () => {
+    const started = Date.now();
+    const caller = await startSipp({
+      scenarioFile: SCENARIOS.caller,
+      remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
+      service: '093414000',
+      vars: { hangup_after_ms: '30000', caller_number: 'anonymous' },
+      timeoutMs: 60_000,
+    });
+    const { callId } = await firstWaiting(ROBERTSFORS);
+    const ended = await eventually(async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined), { what: 'the call overflowed', timeoutMs: 10_000 });
+    expect(ended).toMatchObject({ outcome: 'overflowed', overflow: 'max-wait', municipality: { id: ROBERTSFORS } });
+    // Ended at the maximum wait: an offer would have kept it waiting through its prompt and the 6 s for a digit.
+    expect(ended.waitSeconds).toBeLessThan(5);
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((await lab.api<QueueView>('GET', `/api/v1/queues/${ROBERTSFORS}`)).body.calls).toEqual([]);
+  });
+
   it('offers a call-back after the maximum wait; pressing 1 books it at the call’s place and the switchboard hangs up', async () => {
     const caller = await startSipp({
       scenarioFile: resolve(import.meta.dirname, '../sipp/caller-dtmf.xml'),

@@ -20,15 +20,19 @@ afterAll(async () => {
 type Queue = { calls: { callId: string; position: number }[] };
 
 describe.sequential('hold, park and call-backs', () => {
-  it('hold: the caller goes to holding (music), the operator stays alone in the talk bridge; unhold brings them back', async () => {
+  it('hold: the caller goes to holding and hears music, the operator stays alone in the talk bridge; unhold brings them back and the music stops', async () => {
     const operatorPhone = await h.answeringPhone(1);
     await h.login(lab.api, operatorPhone.localPort);
     const { callId, sipp } = await h.answeredCall(lab.api);
+    // Talking to an operator's phone that sends no audio (SIPp): nothing reaches the caller.
+    expect(await h.sentToCallerDuring(callId, 1_000)).toBeLessThan(5);
 
     const hold = await lab.api<{ control: string }>('POST', `/api/v1/calls/${callId}/hold`);
     expect(hold).toMatchObject({ status: 200, body: { control: 'held' } });
     await h.bridgeWith(`${callId}-hold`, [callId]);
     await h.bridgeWith(`${callId}-talk`, [`${callId}-op1`]);
+    // On hold the caller's phone gets a steady stream: the music on hold (nothing else plays in the holding bridge).
+    expect(await h.sentToCallerDuring(callId, 2_000)).toBeGreaterThan(75);
     expect((await lab.api('POST', `/api/v1/calls/${callId}/hold`)).status).toBe(409);
 
     const unhold = await lab.api<{ control?: string }>('POST', `/api/v1/calls/${callId}/unhold`);
@@ -36,6 +40,8 @@ describe.sequential('hold, park and call-backs', () => {
     expect(unhold.body.control).toBeUndefined();
     await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
     await h.bridgeGone(`${callId}-hold`);
+    // The music stopped with the hold.
+    expect(await h.sentToCallerDuring(callId, 1_500)).toBeLessThan(5);
     expect((await lab.api('POST', `/api/v1/calls/${callId}/unhold`)).status).toBe(409);
 
     expect((await lab.api('POST', `/api/v1/calls/${callId}/hangup`)).status).toBe(200);

@@ -96,5 +96,17 @@ export function controlHelpers(lab: Lab) {
 
   const operatorState = async (api: Api = lab.api) => (await api<{ state: string }>('GET', '/api/v1/operator/session')).body.state;
 
-  return { sipTarget, answeringPhone, caller, operatorClient, login, record, callWhere, firstWaiting, answeredCall, bridgeWith, bridgeGone, bindExtension, operatorState };
+  /** RTP packets Asterisk sent the caller over `ms` (ARI's RTP statistics of their channel): 50 a second (20 ms frames) while something plays to them, none while nothing does. */
+  async function sentToCallerDuring(callId: string, ms: number): Promise<number> {
+    const sent = async () => {
+      const { status, body } = await lab.ari<{ txcount: number }>(`/ari/channels/${encodeURIComponent(callId)}/rtp_statistics`);
+      expect(status).toBe(200);
+      return body.txcount;
+    };
+    const before = await sent();
+    await new Promise((r) => setTimeout(r, ms));
+    return (await sent()) - before;
+  }
+
+  return { sipTarget, answeringPhone, caller, operatorClient, login, record, callWhere, firstWaiting, answeredCall, bridgeWith, bridgeGone, bindExtension, operatorState, sentToCallerDuring };
 }

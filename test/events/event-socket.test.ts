@@ -165,23 +165,113 @@ describe('the events socket', () => {
     expect(future.messages[0]).toEqual({ type: 'reset', seq: stale.messages.at(-1)!.seq });
   });
 
-  it('shows a municipality admin only their municipality, and operators serving it', async () => {
+  it('resumes from 0-0, the seq it gives while the stream is empty or gone (Redis lost it)', async () => {
     const app = await start();
-    const bjurholmAdmin = await connect(app.base, await app.tokenFor('municipality-admin', BJURHOLM));
-    const auditor = await connect(app.base, await app.tokenFor('auditor'));
+    const token = await app.tokenFor('operator');
+    const empty = await connect(app.base, token);
+    expect(empty.messages).toEqual([{ type: 'live', seq: '0-0' }]);
+    empty.ws.terminate();
 
+    await app.queue.enqueue(caller('a', BJURHOLM));
+    const again = await connect(`${app.base}?since=0-0`, token);
+    expect(typesOf(again.messages)).toEqual(['call.queued:a', 'live']);
+  });
+
+  /**
+   * Anna (Bjurholm and Umeå) answers b1 in Bjurholm and transfers it to an external number, which
+   * answers; u1 in Umeå is abandoned; a message is taken in Bjurholm. Real scripts throughout,
+   * the message as the message store publishes it.
+   */
+  async function traffic(app: Awaited<ReturnType<typeof start>>) {
     await app.login('anna', [BJURHOLM, UMEA]);
-    await app.login('bo', [UMEA]);
-    await app.queue.enqueue(caller('u1', UMEA));
     await app.queue.enqueue(caller('b1', BJURHOLM));
+    await app.queue.enqueue(caller('u1', UMEA));
+    const offered = await app.queue.claimNext('anna');
+    expect(offered?.callId).toBe('b1');
+    await app.queue.markAnswered('b1', offered!.operatorChannelId!);
+    await app.callControl.control.act('b1', 'anna', { action: 'transfer', mode: 'blind', targetKind: 'external', target: '+4690123456' });
+    await app.callControl.control.legAnswered('b1', 'b1-xfer1');
+    await publishEvent(ctx.redis, ctx.k, 'message.taken', BJURHOLM, { messageId: 'm1', entryId: 'e1' });
     await app.queue.finish('u1');
     await app.queue.finish('b1');
+  }
+  const everything = [
+    'operator.state:available',
+    'call.queued:b1',
+    'call.queued:u1',
+    'operator.state:connecting:b1',
+    'call.offered:b1',
+    'operator.state:on-call:b1',
+    'call.answered:b1',
+    'operator.state:available',
+    'call.transfer-started:b1',
+    'call.transferred:b1',
+    'message.taken',
+    'call.ended:u1',
+    'call.ended:b1',
+  ];
+  const ended = (count: number) => (all: Message[]) => all.filter((m) => m.type === 'call.ended').length === count;
 
-    await auditor.until((m) => m.filter((e) => e.type === 'call.ended').length === 2, 'both calls to end');
-    await bjurholmAdmin.until((m) => m.some((e) => e.type === 'call.ended'), 'b1 to end');
-    expect(typesOf(auditor.events())).toEqual(['operator.state:available', 'operator.state:available', 'call.queued:u1', 'call.queued:b1', 'call.ended:u1', 'call.ended:b1']);
-    expect(typesOf(bjurholmAdmin.events())).toEqual(['operator.state:available', 'call.queued:b1', 'call.ended:b1']);
-    expect(bjurholmAdmin.events()[0]).toMatchObject({ operatorId: 'anna', municipalities: `${BJURHOLM},${UMEA}` });
+  it('gives operators, auditors and region admins every event whole, as they read every queue and call over the API', async () => {
+    const app = await start();
+    const clients = await Promise.all((['operator', 'auditor', 'region-admin'] as const).map(async (role) => [role, await connect(app.base, await app.tokenFor(role))] as const));
+    await traffic(app);
+    for (const [role, client] of clients) {
+      await client.until(ended(2), `${role}: both calls to end`);
+      expect(typesOf(client.events()), role).toEqual(everything);
+      // The transfer's target (a citizen's or another organisation's number) and the message, as GET /calls and /messages show them.
+      expect(client.events().find((e) => e.type === 'call.transferred'), role).toMatchObject({ callId: 'b1', target: '+4690123456', municipalityId: BJURHOLM });
+      expect(client.events().find((e) => e.type === 'message.taken'), role).toMatchObject({ messageId: 'm1', entryId: 'e1' });
+    }
+  });
+
+  it('gives a municipality admin (no calls:read) only their municipality’s call events, as bare facts without ids, numbers or operators', async () => {
+    const app = await start();
+    const bjurholmAdmin = await connect(app.base, await app.tokenFor('municipality-admin', BJURHOLM));
+    const umeaAdmin = await connect(app.base, await app.tokenFor('municipality-admin', UMEA));
+    await traffic(app);
+
+    await bjurholmAdmin.until(ended(1), 'b1 to end');
+    await umeaAdmin.until(ended(1), 'u1 to end');
+    // Their statistics count these; their wallboard re-reads the day's figures on call.ended.
+    expect(bjurholmAdmin.events().map((e) => e.type)).toEqual(['call.queued', 'call.offered', 'call.answered', 'call.transfer-started', 'call.transferred', 'call.ended']);
+    expect(umeaAdmin.events().map((e) => e.type)).toEqual(['call.queued', 'call.ended']);
+    for (const event of [...bjurholmAdmin.events(), ...umeaAdmin.events()]) {
+      expect(Object.keys(event).sort()).toEqual(['at', 'municipalityId', 'seq', 'type']);
+    }
+    expect(new Set(bjurholmAdmin.events().map((e) => e.municipalityId))).toEqual(new Set([BJURHOLM]));
+    expect(new Set(umeaAdmin.events().map((e) => e.municipalityId))).toEqual(new Set([UMEA]));
+    // The same events as everyone's, by their seqs: redacted, not made up.
+    const stored = new Map(((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((s) => [s.id, s.message]));
+    for (const event of bjurholmAdmin.events()) expect(stored.get(event.seq)).toMatchObject({ type: event.type, municipalityId: BJURHOLM });
+  });
+
+  it('resumes a filtered client after the events it saw, or after `live`, without gaps or a reset', async () => {
+    const app = await start();
+    const token = await app.tokenFor('municipality-admin', BJURHOLM);
+    const first = await connect(app.base, token);
+    await app.queue.enqueue(caller('b1', BJURHOLM));
+    const lastSeen = (await first.until((m) => m.some((e) => e.type === 'call.queued'), 'b1')).at(-1)!.seq;
+    // Umeå's events after it are not theirs: the stream moves on without them.
+    await app.queue.enqueue(caller('u1', UMEA));
+    await app.queue.finish('u1');
+    first.ws.terminate();
+
+    await app.queue.enqueue(caller('b2', BJURHOLM));
+    await app.queue.enqueue(caller('u2', UMEA));
+    const again = await connect(`${app.base}?since=${lastSeen}`, token);
+    expect(again.messages.map((m) => m.type)).toEqual(['call.queued', 'live']);
+    // `live` names the stream's end, an event they did not get (u2's): resuming from it is as good.
+    const end = ((await ctx.redis.xRevRange(ctx.k.events(), '+', '-', { COUNT: 1 })) ?? [])[0]!.id;
+    expect(again.messages[1]).toEqual({ type: 'live', seq: end });
+    again.ws.terminate();
+
+    await app.queue.finish('u2');
+    await app.queue.finish('b2');
+    const third = await connect(`${app.base}?since=${end}`, token);
+    expect(third.messages.map((m) => m.type)).toEqual(['call.ended', 'live']);
+    await app.queue.finish('b1');
+    await third.until((m) => m.filter((e) => e.type === 'call.ended').length === 2, 'b1 to end, live');
   });
 
   it('answers a plain GET (no upgrade) with 426, and describes the endpoint in the API document', async () => {
@@ -211,9 +301,11 @@ describe('the events socket', () => {
     expect(unknown.status).toBe(401);
     expect(JSON.parse(unknown.body)).toMatchObject({ error: { code: 'unauthenticated' } });
     expect((await refusal(`${app.base}?access_token=nope`)).status).toBe(401);
-    const badSince = await refusal(`${app.base}?since=yesterday`, { authorization: `Bearer ${token}` });
-    expect(badSince.status).toBe(400);
-    expect(JSON.parse(badSince.body)).toMatchObject({ error: { code: 'invalid_request', details: [{ field: 'query.since' }] } });
+    for (const since of ['yesterday', '18446744073709551616-0']) {
+      const badSince = await refusal(`${app.base}?since=${since}`, { authorization: `Bearer ${token}` });
+      expect(badSince.status).toBe(400);
+      expect(JSON.parse(badSince.body)).toMatchObject({ error: { code: 'invalid_request', details: [{ field: 'query.since' }] } });
+    }
     expect((await refusal(app.base.replace('/events', '/elsewhere'), { authorization: `Bearer ${token}` })).status).toBe(404);
 
     // A browser's way: the token in the query.

@@ -26,10 +26,15 @@ function simulate(query: Record<string, string>, auth: string | null = admin) {
   return t.call('GET', `/api/v1/routing/simulate?${new URLSearchParams(query).toString()}`, { auth });
 }
 
+/** What dialplans/prompts/sv.txt says for the closed prompts: the caller hears these unless a closed message is stored. */
+const CLOSED = { prompt: 'closed', text: 'Växeln är stängd just nu.' };
+const CLOSED_HOLIDAY = { prompt: 'closed-holiday', text: 'Idag är det helgdag och växeln är stängd.' };
+const ALTERNATIVES = { prompt: 'closed-alternatives', text: 'Vid nödsituation, ring 112. Välkommen åter under våra öppettider.' };
+
 const fields = (answer: { body: { error?: { details?: { field: string }[] } } }) => answer.body.error?.details?.map((d) => d.field);
 
 describe('GET /api/v1/routing/simulate', () => {
-  it('puts a call on an ordinary weekday morning in the municipality’s queue, saying until when it is open', async () => {
+  it('puts a call on an ordinary weekday morning in the municipality’s queue, saying until when it is open and the greeting it hears', async () => {
     const answer = await simulate({ number: VANNAS_MAIN, at: '2026-11-23T10:00:00+01:00' });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body).toMatchObject({
@@ -40,29 +45,48 @@ describe('GET /api/v1/routing/simulate', () => {
       municipality: { id: VANNAS, name: 'Vännäs' },
       routeReason: 'main-number',
       opening: { open: true, rule: 'weekly', hours: ['08:00-16:30'], changesAt: '2026-11-23T16:30:00+01:00' },
+      prompts: [{ prompt: 'greeting-2460', text: 'Välkommen till Vännäs kommun. Du står i kö till växeln.' }],
     });
+    expect(answer.body.menu).toBeUndefined();
     expect(answer.body.explanation).toMatch(/main number of Vännäs.*open.*waits in its queue/);
   });
 
-  it('gives a call on a public holiday the closed message, naming the holiday', async () => {
-    await t.call('POST', '/api/v1/greetings', { auth: admin, body: { municipalityId: VANNAS, greeting: 'Vännäs kommun', closedMessage: 'Växeln är stängd i dag.' } });
+  it('gives a call on a public holiday the holiday’s closed prompts as the call flow plays them, naming the holiday', async () => {
     const juldagen = await simulate({ number: VANNAS_MAIN, at: '2026-12-25T10:00:00+01:00' });
     expect(juldagen.body).toMatchObject({
       meets: 'closed-message',
       municipality: { id: VANNAS },
       opening: { open: false, rule: 'holiday', holiday: 'juldagen', changesAt: '2026-12-28T08:00:00+01:00' },
-      closedMessage: 'Växeln är stängd i dag.',
     });
+    expect(juldagen.body.prompts).toEqual([CLOSED_HOLIDAY, ALTERNATIVES]);
     expect(juldagen.body.explanation).toContain('juldagen is a public holiday');
     // Easter-based, and the moment given in UTC: shown in local time.
     const langfredagen = await simulate({ number: '090-16 10 00', at: '2027-03-26T09:00:00Z' });
     expect(langfredagen.body).toMatchObject({ at: '2027-03-26T10:00:00+01:00', meets: 'closed-message', municipality: { id: UMEA }, opening: { rule: 'holiday', holiday: 'långfredagen' } });
-    expect(langfredagen.body.closedMessage).toBeUndefined();
+    expect(langfredagen.body.prompts).toEqual([CLOSED_HOLIDAY, ALTERNATIVES]);
+  });
+
+  it('reports a stored closed message as what a closed municipality’s caller hears instead of the closed prompt, the alternatives after it', async () => {
+    const closedMessage = 'Vännäs kommuns växel är stängd i dag. Vi öppnar igen klockan åtta.';
+    const stored = await t.call('POST', '/api/v1/greetings', { auth: admin, body: { municipalityId: VANNAS, greeting: 'Vännäs kommun', closedMessage, queueAnnouncements: ['Du vet väl att du kan söka bygglov på vannas.se.'] } });
+    expect(stored.status, JSON.stringify(stored.body)).toBe(201);
+    const message = { prompt: 'closed-message', text: closedMessage };
+    // On a holiday and outside the weekly hours alike: the stored message stands for both closed prompts.
+    expect((await simulate({ number: VANNAS_MAIN, at: '2026-12-25T10:00:00+01:00' })).body.prompts).toEqual([message, ALTERNATIVES]);
+    expect((await simulate({ number: VANNAS_MAIN, at: '2026-11-23T20:00:00+01:00' })).body).toMatchObject({ meets: 'closed-message', opening: { open: false }, prompts: [message, ALTERNATIVES] });
+    // Open, the caller hears the queue's greeting as before; another municipality keeps its prompts.
+    expect((await simulate({ number: VANNAS_MAIN, at: '2026-11-23T10:00:00+01:00' })).body.prompts).toEqual([{ prompt: 'greeting-2460', text: 'Välkommen till Vännäs kommun. Du står i kö till växeln.' }]);
+    expect((await simulate({ number: '090-16 10 00', at: '2026-12-25T10:00:00+01:00' })).body.prompts).toEqual([CLOSED_HOLIDAY, ALTERNATIVES]);
+    // Removed again: the shipped prompt.
+    const removed = await t.call('PATCH', `/api/v1/greetings/${VANNAS}`, { auth: admin, body: { closedMessage: null }, headers: { 'if-match': '"1"' } });
+    expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+    expect((await simulate({ number: VANNAS_MAIN, at: '2026-12-25T10:00:00+01:00' })).body.prompts).toEqual([CLOSED_HOLIDAY, ALTERNATIVES]);
   });
 
   it('closes on the eves the municipality closes on, as set through the opening-hours API', async () => {
     const at = '2026-06-19T10:00:00+02:00';
-    expect((await simulate({ number: VANNAS_MAIN, at })).body).toMatchObject({ meets: 'closed-message', opening: { rule: 'eve', holiday: 'midsommarafton' } });
+    // A closed eve sounds as a holiday does.
+    expect((await simulate({ number: VANNAS_MAIN, at })).body).toMatchObject({ meets: 'closed-message', opening: { rule: 'eve', holiday: 'midsommarafton' }, prompts: [CLOSED_HOLIDAY, ALTERNATIVES] });
     const kept = await t.call('PATCH', `/api/v1/opening-hours/${VANNAS}`, { auth: admin, body: { closedEves: ['julafton', 'nyårsafton'] }, headers: { 'if-match': '"0"' } });
     expect(kept.status, JSON.stringify(kept.body)).toBe(200);
     // Open now, with Vännäs's early closing (13:00, config/region.yaml): midsommarafton comes before midsommardagen.
@@ -71,7 +95,12 @@ describe('GET /api/v1/routing/simulate', () => {
 
   it('closes early on a day before a holiday, per municipality', async () => {
     const at = '2026-04-02T14:00:00+02:00';
-    expect((await simulate({ number: VANNAS_MAIN, at })).body).toMatchObject({ meets: 'closed-message', opening: { open: false, rule: 'pre-holiday', holiday: 'skärtorsdagen', before: 'långfredagen' } });
+    // Closed for the afternoon, not for a holiday: the plain closed prompt.
+    expect((await simulate({ number: VANNAS_MAIN, at })).body).toMatchObject({
+      meets: 'closed-message',
+      opening: { open: false, rule: 'pre-holiday', holiday: 'skärtorsdagen', before: 'långfredagen' },
+      prompts: [CLOSED, ALTERNATIVES],
+    });
     // Umeå closes at 15:00 before holidays.
     expect((await simulate({ number: '090-16 10 00', at })).body).toMatchObject({ meets: 'queue', opening: { rule: 'pre-holiday', hours: ['07:30-15:00'], changesAt: '2026-04-02T15:00:00+02:00' } });
   });
@@ -85,6 +114,7 @@ describe('GET /api/v1/routing/simulate', () => {
     expect((await simulate({ number: VANNAS_MAIN, at: '2026-11-24T10:00:00+01:00' })).body).toMatchObject({
       meets: 'closed-message',
       opening: { rule: 'exception', exception: { id: exception.body.id, kind: 'closed', reason: 'Personaldag' } },
+      prompts: [CLOSED, ALTERNATIVES],
     });
     const override = { state: 'open', until: '2026-12-25T12:00:00+01:00' };
     expect((await t.call('PATCH', `/api/v1/opening-hours/${VANNAS}`, { auth: admin, body: { override }, headers: { 'if-match': '"0"' } })).status).toBe(200);
@@ -103,14 +133,32 @@ describe('GET /api/v1/routing/simulate', () => {
       municipality: { id: VANNAS },
       routeReason: 'unassigned-direct-number',
     });
-    expect((await simulate({ number: '0932-140 90', at: '2026-11-23T10:00:00+01:00' })).body).toMatchObject({ meets: 'menu', municipality: { id: '2403', name: 'Bjurholm' }, opening: { open: true } });
+  });
+
+  it('tells what the regional menu says, in the configured order, and what no choice leads to', async () => {
+    const menu = await simulate({ number: '0932-140 90', at: '2026-11-23T10:00:00+01:00' });
+    expect(menu.body).toMatchObject({ meets: 'menu', municipality: { id: '2403', name: 'Bjurholm' }, opening: { open: true } });
+    const heard = menu.body.menu as { prompt: string; text: string }[];
+    expect(heard.slice(0, 5)).toEqual([
+      { prompt: 'menu-welcome', text: 'Välkommen till Umeåregionens växel.' },
+      { prompt: 'menu-for-2403', text: 'För Bjurholm,' },
+      { prompt: 'menu-press-1', text: 'tryck 1.' },
+      { prompt: 'menu-for-2401', text: 'För Nordmaling,' },
+      { prompt: 'menu-press-2', text: 'tryck 2.' },
+    ]);
+    // Every member, digit 1 to 7, in config/region.yaml's order.
+    expect(heard.filter((p) => p.prompt.startsWith('menu-for-')).map((p) => p.prompt.slice('menu-for-'.length))).toEqual(t.region.municipalities.map((m) => m.id));
+    expect(heard.at(-1)).toEqual({ prompt: 'menu-press-7', text: 'tryck 7.' });
+    // Without a choice: Bjurholm's queue greeting; on a holiday, its closed prompts.
+    expect(menu.body.prompts).toEqual([{ prompt: 'greeting-2403', text: 'Välkommen till Bjurholms kommun. Du står i kö till växeln.' }]);
+    expect((await simulate({ number: '0932-140 90', at: '2026-12-25T10:00:00+01:00' })).body).toMatchObject({ meets: 'menu', prompts: [CLOSED_HOLIDAY, ALTERNATIVES] });
   });
 
   it('rings the extension a direct number is given to, telling what an unanswered call then meets', async () => {
     // The simulator as startSwitchboard mounts it, with the call flow's owner of direct numbers.
     const app = apiRouter();
     app.use(requireToken(t.tokens));
-    app.route('/routing', routingRoutes({ directory: t.directory, admin: t.admin, directNumberOwner: directNumberOwner(ctx.redis, ctx.k, t.admin) }));
+    app.route('/routing', routingRoutes({ directory: t.directory, region: t.region, admin: t.admin, directNumberOwner: directNumberOwner(ctx.redis, ctx.k, t.admin) }));
     app.onError(handleError);
     await t.admin.extensions.create({ extension: '2460123', displayName: 'Anna Berg', municipalityId: VANNAS, directNumber: '0935-141 23', password: 'correct horse battery staple' }, localActor('test setup'));
     const ask = async (at: string) => {
@@ -121,7 +169,8 @@ describe('GET /api/v1/routing/simulate', () => {
     expect(open.status, JSON.stringify(open.body)).toBe(200);
     expect(open.body).toMatchObject({ meets: 'extension', extension: '2460123', municipality: { id: VANNAS }, opening: { open: true } });
     expect(open.body.explanation).toMatch(/extension 2460123.*If not answered.*waits in its queue/);
-    expect((await ask('2026-12-25T10:00:00+01:00')).body).toMatchObject({ meets: 'extension', opening: { open: false, rule: 'holiday', holiday: 'juldagen' } });
+    expect(open.body.prompts).toEqual([{ prompt: 'greeting-2460', text: 'Välkommen till Vännäs kommun. Du står i kö till växeln.' }]);
+    expect((await ask('2026-12-25T10:00:00+01:00')).body).toMatchObject({ meets: 'extension', opening: { open: false, rule: 'holiday', holiday: 'juldagen' }, prompts: [CLOSED_HOLIDAY, ALTERNATIVES] });
   });
 
   it('simulates now when no moment is given', async () => {

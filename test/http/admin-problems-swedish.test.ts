@@ -72,6 +72,22 @@ describe('the API’s refusals on the admin forms, in Swedish', () => {
     expect(stale.text).toMatch(/^Någon annan har ändrat det/);
   });
 
+  it('another municipality’s values, a linked entry and a reserved id', async () => {
+    const umea = await t.tokenFor('municipality-admin', '2480');
+    const created2480 = await t.call('POST', '/api/v1/extensions', { auth: umea, body: { municipalityId: '2480', extension: '2480100', displayName: 'Per Ek', password: 'långt-lösenord-3' } });
+    expect(created2480.status).toBe(201);
+    const theirs = await refusal('POST', '/api/v1/directory/entries', { kind: 'person', municipalityId: '2460', givenName: 'Karin', familyName: 'Lind', extension: '2480100' });
+    expect(theirs.problems).toEqual([expect.stringMatching(/^anknytning 2480100 används redan av anknytning 2480100 \(Per Ek\) i Umeå$/)]);
+    const ranges = await refusal('POST', '/api/v1/directory/entries', { kind: 'person', municipalityId: '2460', givenName: 'Karin', familyName: 'Lind', extension: '2480101' });
+    expect(ranges.problems).toEqual([expect.stringMatching(/^anknytning 2480101 ligger i Umeås anknytningsserier$/)]);
+    const entry = await created('/api/v1/directory/entries', { kind: 'person', municipalityId: '2460', givenName: 'Karin', familyName: 'Lind', extension: '2460100' });
+    await created('/api/v1/extensions', { municipalityId: '2460', extension: '2460100', displayName: 'Karin Lind', password: 'långt-lösenord-1', directoryEntryId: entry.id });
+    const linked = await refusal('DELETE', `/api/v1/directory/entries/${entry.id}`, undefined, entry.version);
+    expect(linked.text).toMatch(/kan inte tas bort så länge anknytning 2460100 .*är kopplad till den/);
+    const reserved = await refusal('POST', '/api/v1/directory/entries', { id: 'export', kind: 'department', municipalityId: '2460', name: 'Plan' });
+    expect(reserved.problems).toEqual(['är upptaget av växeln: välj ett annat id']);
+  });
+
   it('opening hours, the override and exceptions', async () => {
     const weekly = await refusal('PATCH', '/api/v1/opening-hours/2460', { weekly: { monday: ['8-16'], tuesday: ['08:00-12:00', '11:00-13:00'], wednesday: ['16:00-08:00'] } }, 0);
     expect(weekly.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^ska skrivas som 08:00-16:30/), 'överlappar 08:00-12:00', 'måste öppna innan det stänger']));

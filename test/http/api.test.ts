@@ -145,12 +145,11 @@ describe('queues', () => {
   });
 
   it('shows the priority class a caller was put in', async () => {
-    const region = {
-      ...t.region,
-      municipalities: t.region.municipalities.map((m) => (m.id === '2460' ? { ...m, priorityClasses: [{ name: 'member', boostSeconds: 120, memberNumbers: true, numbers: [] }] } : m)),
-    };
-    const queue = createCallQueue(ctx.redis, ctx.k, { classify: priorityClassifier(region) });
-    const arrive = (callId: string, caller: string) => queue.enqueue({ callId, channelId: callId, municipalityId: '2460', calledNumber: MAIN_NUMBER['2460']!, caller, reason: 'main-number' });
+    const classify = priorityClassifier(t.region);
+    const classes = [{ name: 'member', boostSeconds: 120, memberNumbers: true, numbers: [] }];
+    const queue = createCallQueue(ctx.redis, ctx.k);
+    const arrive = (callId: string, caller: string) =>
+      queue.enqueue({ callId, channelId: callId, municipalityId: '2460', calledNumber: MAIN_NUMBER['2460']!, caller, reason: 'main-number' }, { priority: classify('2460', caller, classes) });
     await arrive('citizen', '+46701234567');
     // An Umeå extension calling Vännäs through the switchboard.
     await arrive('colleague', '2480123');
@@ -275,10 +274,10 @@ describe('operator session', () => {
     expect(status).toBe(400);
     expect(body.error).toEqual({
       code: 'invalid_request',
-      message: 'body.municipalities[1]: 9999 is not a member municipality; body.municipalities[2]: 0000 is not a member municipality',
+      message: 'body.municipalities[1]: 9999 is not a member municipality (config/region.yaml); body.municipalities[2]: 0000 is not a member municipality (config/region.yaml)',
       details: [
-        { field: 'body.municipalities[1]', problem: '9999 is not a member municipality' },
-        { field: 'body.municipalities[2]', problem: '0000 is not a member municipality' },
+        { field: 'body.municipalities[1]', problem: '9999 is not a member municipality (config/region.yaml)' },
+        { field: 'body.municipalities[2]', problem: '0000 is not a member municipality (config/region.yaml)' },
       ],
     });
     expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);

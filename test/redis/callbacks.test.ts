@@ -74,6 +74,59 @@ describe('call-backs', () => {
     expect(await waitingIds()).toEqual(['a-cb', 'b']);
   });
 
+  it('whose citizen does not answer goes back to its place; after the third unanswered dial it ends as callback-no-answer', async () => {
+    const { queue, callbacks, operators, login, waitingIds } = setup();
+    for (const id of ['a', 'b']) await queue.enqueue(caller(id, UMEA));
+    await callbacks.book({ callId: 'a' });
+    await login('op');
+    const attempt = async (n: number) => {
+      expect(await queue.claimNext('op')).toMatchObject({ callId: 'a-cb', operatorChannelId: `a-cb-op${n}` });
+      return queue.markAnswered('a-cb', `a-cb-op${n}`);
+    };
+
+    await attempt(1);
+    // Another leg's end, or a call that is not a call-back, is none of its business.
+    expect(await callbacks.notReached('a-cb', { operatorChannelId: 'a-cb-op0' })).toBeNull();
+    expect(await callbacks.notReached('b')).toBeNull();
+    const first = await callbacks.notReached('a-cb', { operatorChannelId: 'a-cb-op1' });
+    expect(first).toMatchObject({ what: 'requeued', position: 1, callback: { state: 'waiting', unansweredDials: 1, operatorChannelId: 'a-cb-op1' } });
+    // Nobody talked to the citizen: the operator's answer does not count, and they are free at once.
+    expect(first?.callback.answeredAt).toBeUndefined();
+    expect(first?.callback.operatorId).toBeUndefined();
+    expect((await operators.get('op'))?.state).toBe('available');
+    expect(await waitingIds()).toEqual(['a-cb', 'b']);
+    // Settled once: a retry (or the other leg's end) changes nothing.
+    expect(await callbacks.notReached('a-cb')).toBeNull();
+
+    await attempt(2);
+    expect(await callbacks.notReached('a-cb')).toMatchObject({ what: 'requeued', callback: { unansweredDials: 2 } });
+    await attempt(3);
+    const last = await callbacks.notReached('a-cb');
+    expect(last).toMatchObject({ what: 'ended', position: 0, callback: { state: 'ended', outcome: 'callback-no-answer', unansweredDials: 3, operatorId: 'op' } });
+    expect(last?.callback.talkMs).toBeUndefined();
+    expect(await waitingIds()).toEqual(['b']);
+    expect(await queue.activeCallIds()).toEqual(['b']);
+    expect((await operators.get('op'))?.state).toBe('available');
+    const events = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((e) => e.message).filter((m) => m.callId === 'a-cb');
+    expect(events.filter((m) => m.type === 'call.requeued').map((m) => [m.cause, m.unansweredDials])).toEqual([
+      ['callback-no-answer', '1'],
+      ['callback-no-answer', '2'],
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'call.ended', outcome: 'callback-no-answer', callbackOf: 'a', unansweredDials: '3' });
+  });
+
+  it('whose citizen answered is not sent back: it ends as answered', async () => {
+    const { queue, callbacks, control, login } = setup();
+    await queue.enqueue(caller('a', UMEA));
+    await callbacks.book({ callId: 'a' });
+    await login('op');
+    await queue.claimNext('op');
+    await queue.markAnswered('a-cb', 'a-cb-op1');
+    expect(await control.legAnswered('a-cb', 'a-cb-dial')).toMatchObject({ what: 'callback' });
+    expect(await callbacks.notReached('a-cb')).toBeNull();
+    expect(await queue.finish('a-cb')).toMatchObject({ outcome: 'answered' });
+  });
+
   it('is refused on a call that is ringing an operator or ended, and on a call-back itself', async () => {
     const { queue, callbacks, login } = setup();
     await queue.enqueue(caller('a', UMEA));

@@ -49,15 +49,16 @@ describe('claiming is atomic', () => {
 describe('claiming is atomic with weights and priority classes', () => {
   it('30 operators with different weights drain 7 queues × 200 callers: every call goes to exactly one of them', async () => {
     const municipalities = ['2403', '2401', '2409', '2480', '2404', '2460', '2284'];
-    const classify = (_m: string, from: string) => (from.endsWith('7') ? { priorityClass: 'member', boostSeconds: 120 } : undefined);
-    const queue = createCallQueue(ctx.redis, ctx.k, { classify });
+    const classify = (from: string) => (from.endsWith('7') ? { priorityClass: 'member', boostSeconds: 120 } : undefined);
+    const queue = createCallQueue(ctx.redis, ctx.k);
     const operators = createOperatorStore(ctx.redis, ctx.k);
     const all: string[] = [];
     for (const [m, municipalityId] of municipalities.entries()) {
       for (let i = 0; i < 200; i++) {
         const callId = `m${m}-${i}`;
         all.push(callId);
-        await queue.enqueue({ ...caller(callId, municipalityId), caller: `+4670123450${i % 10}` });
+        const from = `+4670123450${i % 10}`;
+        await queue.enqueue({ ...caller(callId, municipalityId), caller: from }, { priority: classify(from) });
       }
     }
     const operatorIds = Array.from({ length: 30 }, (_, i) => `op${i}`);

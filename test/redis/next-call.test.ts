@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createOperatorStore, type ServedMunicipality } from '../../src/operators/operator-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
-import type { PriorityClassifier } from '../../src/queue/priority.js';
+import type { PriorityClassMatch } from '../../src/queue/priority.js';
 import { BJURHOLM, UMEA, caller, useRedis } from '../support/redis.js';
 
 const ctx = useRedis();
 
 /** Callers from these numbers are in a class (the classifier itself: test/unit/priority-classes.test.ts). */
-const classify: PriorityClassifier = (_municipalityId, number) =>
+const classify = (number: string): PriorityClassMatch | undefined =>
   ({ '+46700000030': { priorityClass: 'thirty', boostSeconds: 30 }, '+46700000120': { priorityClass: 'member', boostSeconds: 120 } })[number];
 
 /**
@@ -17,12 +17,12 @@ const classify: PriorityClassifier = (_municipalityId, number) =>
  * are far larger than the milliseconds the test takes.
  */
 function setup() {
-  const queue = createCallQueue(ctx.redis, ctx.k, { classify });
+  const queue = createCallQueue(ctx.redis, ctx.k);
   const operators = createOperatorStore(ctx.redis, ctx.k);
   let base: number | undefined;
   /** A call that has waited `waitedSeconds` at the time of the test's first call (one clock reading, so equal waits are exactly equal). */
   async function waiting(callId: string, municipalityId: string, waitedSeconds: number, from = '+46701234567') {
-    await queue.enqueue({ ...caller(callId, municipalityId), caller: from });
+    await queue.enqueue({ ...caller(callId, municipalityId), caller: from }, { priority: classify(from) });
     if (base === undefined) {
       const [seconds, micros] = await ctx.redis.time();
       base = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
@@ -127,7 +127,7 @@ describe('the next call', () => {
     for (const municipalityId of municipalities) {
       for (let i = 0; i < 200; i++, n++) {
         const from = n % 10 === 3 ? '+46700000030' : n % 10 === 7 ? '+46700000120' : '+46701234567';
-        await queue.enqueue({ ...caller(`c${n}`, municipalityId), caller: from });
+        await queue.enqueue({ ...caller(`c${n}`, municipalityId), caller: from }, { priority: classify(from) });
       }
     }
     // Redis counts the commands scripts run: a claim reads one call per candidate (HMGET).

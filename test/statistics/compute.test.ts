@@ -164,4 +164,42 @@ describe('figuresByOperator', () => {
     expect(figures[0]).toMatchObject({ offered: 2, answered: 2, abandoned: 0, answeredWithinServiceLevel: 1, serviceLevel: 0.5, meanWaitSeconds: 30, p90WaitSeconds: 40, talkSeconds: 120, meanTalkSeconds: 60 });
     expect(figures[1]).toMatchObject({ offered: 2, answered: 1, abandoned: 1, shortAbandoned: 0, serviceLevel: 0.5, meanWaitSeconds: 10, talkSeconds: 100 });
   });
+
+  it('counts a call answered more than once for the operator who answered it last, with its first wait and all its talk', () => {
+    // Answered by op-a after 5 s, 60 s of talk, a blind transfer nobody answered: back in the
+    // queue, answered by op-b, 90 s more. The record (mark-answered.lua, finish.lua) keeps the
+    // first wait and sums the talk; answeredBy op-b.
+    const recalled = { ...ended('answered', { waitS: 5, talkS: 150 }), answeredBy: 'op-b' };
+    // Answered by op-a after 20 s, back in the queue, and the caller hung up there: no operator
+    // has it any more (operatorId cleared), it still counts as answered, for op-a.
+    const hungUpInQueue = { ...ended('answered', { waitS: 20, talkS: 40 }), answeredBy: 'op-a' };
+    const figures = figuresByOperator([recalled, hungUpInQueue, ended('abandoned', { waitS: 12, operatorId: 'op-b' })], options);
+    expect(figures).toEqual([
+      expect.objectContaining({ operatorId: 'op-a', offered: 1, answered: 1, answeredWithinServiceLevel: 1, meanWaitSeconds: 20, talkSeconds: 40 }),
+      // 5 s within 30 s: in the service level, as the citizen met it; 1 of (1 answered + 1 abandoned).
+      expect.objectContaining({ operatorId: 'op-b', offered: 2, answered: 1, abandoned: 1, answeredWithinServiceLevel: 1, serviceLevel: 0.5, meanWaitSeconds: 5, talkSeconds: 150 }),
+    ]);
+    expect(figures[0]!.periods).toBeUndefined();
+  });
+
+  it('gives each operator’s figures per local hour, every hour of the range listed, from the same computation as a municipality’s', () => {
+    const hours = periodsCovering(Date.parse('2026-11-02T08:00:00+01:00'), Date.parse('2026-11-02T11:00:00+01:00'), 'hour', ZONE);
+    const calls = [
+      ended('answered', { at: '2026-11-02T08:10:00+01:00', waitS: 10, talkS: 100, operatorId: 'op-a' }),
+      ended('answered', { at: '2026-11-02T08:50:00+01:00', waitS: 50, talkS: 20, operatorId: 'op-a' }),
+      ended('abandoned', { at: '2026-11-02T10:05:00+01:00', waitS: 8, operatorId: 'op-a' }),
+      ended('answered', { at: '2026-11-02T09:15:00+01:00', waitS: 2, talkS: 30, operatorId: 'op-b' }),
+    ];
+    const [a, b] = figuresByOperator(calls, options, hours);
+    expect(a!.periods!.map((p) => [p.start, p.offered, p.answered, p.abandoned, p.talkSeconds, p.meanWaitSeconds, p.serviceLevel])).toEqual([
+      // 08: waits 10 and 50 (mean 30; 1 of 2 within 30 s), talk 120
+      ['2026-11-02T08:00:00+01:00', 2, 2, 0, 120, 30, 0.5],
+      ['2026-11-02T09:00:00+01:00', 0, 0, 0, 0, null, null],
+      ['2026-11-02T10:00:00+01:00', 1, 0, 1, 0, null, 0],
+    ]);
+    expect(b!.periods!.map((p) => p.offered)).toEqual([0, 1, 0]);
+    // The periods add up to the operator's total.
+    expect(a).toMatchObject({ offered: 3, answered: 2, abandoned: 1, talkSeconds: 120, meanWaitSeconds: 30, serviceLevel: 1 / 3 });
+    expect(a!.periods).toEqual(figuresByPeriod(calls.slice(0, 3), hours, options));
+  });
 });

@@ -198,6 +198,53 @@ describe('GET /api/v1/statistics/operators', () => {
     expect(umea.body.operators).toEqual([expect.objectContaining({ name: 'Bo', offered: 1, answered: 1, talkSeconds: 180 })]);
   });
 
+  it('gives each operator’s figures per local day, as computed by hand, when asked', async () => {
+    await storeNovember();
+    const { status, body } = await get(`/api/v1/statistics/operators?${NOVEMBER}&groupBy=day`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect(body.groupBy).toBe('day');
+    type Period = { start: string; end: string; offered: number; answered: number; abandoned: number; talkSeconds: number; meanWaitSeconds: number | null; serviceLevel: number | null };
+    const byName = Object.fromEntries((body.operators as { name: string; periods: Period[] }[]).map((o) => [o.name, o]));
+    const anna = byName.Anna!.periods;
+    expect(anna).toHaveLength(30);
+    expect(anna.every((p, i) => p.start === `2026-11-${String(i + 1).padStart(2, '0')}T00:00:00+01:00`)).toBe(true);
+    const busy = (periods: Period[]) => periods.filter((p) => p.offered > 0).map((p) => [p.start.slice(0, 10), p.offered, p.answered, p.abandoned, p.talkSeconds, p.meanWaitSeconds, p.serviceLevel]);
+    // Anna: 2 Nov answered after 10 s, 120 s talk; 3 Nov abandoned after 50 s while her phone
+    // rang (service level 0 of 1); 30 Nov (23:30 local) answered after 20 s, 30 s talk.
+    expect(busy(anna)).toEqual([
+      ['2026-11-02', 1, 1, 0, 120, 10, 1],
+      ['2026-11-03', 1, 0, 1, 0, null, 0],
+      ['2026-11-30', 1, 1, 0, 30, 20, 1],
+    ]);
+    // Bo: 2 Nov in Vännäs 40 s/60 s (outside 30 s) and in Umeå 5 s/180 s: mean wait 22.5 s.
+    expect(busy(byName.Bo!.periods)).toEqual([['2026-11-02', 2, 2, 0, 240, 22.5, 0.5]]);
+  });
+
+  it('gives one municipality’s calls per operator per local hour, every hour listed', async () => {
+    await storeNovember();
+    const { status, body } = await get(`/api/v1/statistics/operators?from=2026-11-02&to=2026-11-03&municipality=${VANNAS}&groupBy=hour`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const operators = body.operators as { name: string; offered: number; periods: { start: string; offered: number; answered: number; talkSeconds: number }[] }[];
+    expect(operators.map((o) => [o.name, o.offered, o.periods.length]).sort()).toEqual([
+      ['Anna', 1, 24],
+      ['Bo', 1, 24],
+    ]);
+    const busyHours = (name: string) => operators.find((o) => o.name === name)!.periods.filter((p) => p.offered > 0).map((p) => [p.start, p.answered, p.talkSeconds]);
+    expect(busyHours('Anna')).toEqual([['2026-11-02T09:00:00+01:00', 1, 120]]);
+    // Bo's Umeå call at 11:00 is not Vännäs's.
+    expect(busyHours('Bo')).toEqual([['2026-11-02T09:00:00+01:00', 1, 60]]);
+  });
+
+  it('gives totals only without groupBy, and refuses an unknown grouping naming query.groupBy', async () => {
+    await storeNovember();
+    const { body } = await get(`/api/v1/statistics/operators?${NOVEMBER}`);
+    expect(body.groupBy).toBeNull();
+    expect((body.operators as { periods?: unknown }[]).every((o) => o.periods === undefined)).toBe(true);
+    const refused = await get(`/api/v1/statistics/operators?${NOVEMBER}&groupBy=week`);
+    expect(refused.status).toBe(400);
+    expect(fieldsOf(refused.body)).toEqual(['query.groupBy']);
+  });
+
   it('refuses a municipality that is not a member with a 400 naming query.municipality', async () => {
     const { status, body } = await get(`/api/v1/statistics/operators?${NOVEMBER}&municipality=9999`);
     expect(status).toBe(400);
@@ -300,5 +347,6 @@ describe('the API document', () => {
     const path = '/api/v1/statistics/municipalities/{municipalityId}';
     expect(doc.paths[path]?.get?.parameters?.map((p) => p.name)).toEqual(['municipalityId', 'from', 'to', 'groupBy']);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/statistics/operators', `${path}/cost-split.csv`]));
+    expect(doc.paths['/api/v1/statistics/operators']?.get?.parameters?.map((p) => p.name)).toEqual(['from', 'to', 'municipality', 'groupBy']);
   });
 });

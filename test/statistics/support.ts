@@ -7,7 +7,8 @@ export const UMEA = '2480';
 let n = 0;
 
 /**
- * An ended call as the queue scripts leave it (store/lua/mark-answered.lua, finish.lua);
+ * An ended call as the queue scripts leave it (store/lua/mark-answered.lua, finish.lua), its
+ * operator the one who answered it (answeredBy) or whose phone rang when it was abandoned;
  * `at` is its arrival, ISO 8601 with offset. Any outcome string is accepted: later features
  * add outcomes (closed, overflowed) and the statistics must take them as they come.
  */
@@ -34,5 +35,6 @@ export function ended(
     waitMs,
     ...(outcome === 'answered' ? { answeredAt: enqueuedAt + waitMs, talkMs, endedAt: enqueuedAt + waitMs + (talkMs ?? 0) } : { endedAt: enqueuedAt + waitMs }),
     ...(operatorId ? { operatorId } : {}),
+    ...(operatorId && outcome === 'answered' ? { answeredBy: operatorId } : {}),
   };
 }

@@ -1,4 +1,7 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 import type { Principal, Role } from '../../src/auth/access.js';
 import { localActor } from '../../src/auth/token-store.js';
 import { loadRegionConfig } from '../../src/config/load-region.js';
@@ -20,6 +23,13 @@ const unreachableAsterisk: AriConnection = {
   close: () => undefined,
 };
 
+/**
+ * Where the test file's apps keep spoken texts (made private to this user, as the app requires),
+ * removed after the file: a hook of the file that imports this.
+ */
+const spokenTextCache = mkdtempSync(join(tmpdir(), 'rv-test-spoken-'));
+afterAll(() => rmSync(spokenTextCache, { recursive: true, force: true }));
+
 export type Json = Record<string, unknown> & { error?: { code: string; message: string; details?: { field: string }[] } };
 
 /** The HTTP app on this test's Redis keys, the region synced, and a way to call it with any token. */
@@ -30,8 +40,10 @@ export async function buildTestApp(ctx: RedisTestContext) {
   const services = createServices(ctx.redis, ctx.k, {
     region,
     auditRetentionDays: 30,
-    leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20 },
+    leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20, mediaNode: 'test' },
     ari: unreachableAsterisk,
+    // Asterisk, out of reach here, would fetch them from a switchboard's HTTP server.
+    spokenText: { cacheDir: spokenTextCache, baseUrl: () => 'http://127.0.0.1:8080' },
   });
   await services.directory.syncRegion(region);
   const app = createHttpApp({ ...services, ari: unreachableAsterisk });

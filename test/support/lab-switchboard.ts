@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { loadRegionConfig } from '../../src/config/load-region.js';
 import { startAsterisk } from '../../src/lab/asterisk.js';
 import { defaultLabDir } from '../../src/lab/provision.js';
@@ -21,6 +23,7 @@ export async function startLabSwitchboard({
   adjustRegion = (region) => region,
   callControl,
   sipEdge,
+  spokenTextBaseUrl,
 }: {
   ringSeconds?: number;
   /** The switchboard's clock for opening hours: by default one that runs from a weekday morning, so tests meet an open switchboard at any hour. */
@@ -31,14 +34,17 @@ export async function startLabSwitchboard({
   callControl?: Partial<CallControlSettings>;
   /** The SIP edge through a real drachtio-server; its media nodes are this lab's Asterisk and `otherMediaNodes`. */
   sipEdge?: Omit<SipEdgeSettings, 'mediaNodes'> & { otherMediaNodes?: string[] };
+  /** Where Asterisk fetches spoken texts from (SPOKEN_TEXT_BASE_URL); by default the app's own HTTP server. */
+  spokenTextBaseUrl?: string;
 } = {}) {
   const labDir = defaultLabDir(); // provisioned by test/global-setup.ts
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
-  const [redis, firstAsterisk, region] = await Promise.all([
+  const [redis, firstAsterisk, region, spokenTextCache] = await Promise.all([
     startRedisServer({}),
     startAsterisk({ labDir, appName }),
     // No wrap-up (test/redis/operator-store.test.ts covers it): an operator is free when a call ends, unless adjustRegion says otherwise.
     loadRegionConfig(resolve('config/region.yaml')).then((loaded) => adjustRegion({ ...loaded, region: { ...loaded.region, wrapUpSeconds: 0 } })),
+    mkdtemp(join(tmpdir(), 'rv-e2e-spoken-')),
   ]);
   let asterisk = firstAsterisk; // replaced by restartAsterisk()
   const startApp = () =>
@@ -53,6 +59,7 @@ export async function startLabSwitchboard({
       http: { host: '127.0.0.1', port: 0 },
       auditRetentionDays: 30,
       now,
+      spokenText: { baseUrl: spokenTextBaseUrl, cacheDir: spokenTextCache },
     });
   let switchboard = await startApp();
   const { token, record: operator } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' }, localActor('e2e test'));
@@ -105,7 +112,7 @@ export async function startLabSwitchboard({
     },
     async stop() {
       await switchboard.stop().catch(() => undefined);
-      await Promise.all([asterisk.stop(), redis.stop()]);
+      await Promise.all([asterisk.stop(), redis.stop(), rm(spokenTextCache, { recursive: true, force: true })]);
     },
   };
 }

@@ -31,24 +31,59 @@ function setup(region: RegionConfig) {
   const operators = createOperatorStore(ctx.redis, ctx.k);
   // The store shows the region config's policies until one is stored, as in the switchboard.
   const stored = createAdminStores(ctx.redis, ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }), region).queuePolicies;
-  const policies = createQueuePolicies(ctx.redis, ctx.k, stored, region.municipalities.map((m) => m.id));
+  const policies = createQueuePolicies(ctx.redis, ctx.k, queue, stored, region);
   const waitingIds = async (municipalityId: string) => (await queue.listWaiting(municipalityId)).map((w) => w.record.callId);
   const login = (id: string, municipalities: string[]) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities });
   return { queue, policies, stored, waitingIds, login };
 }
 
-describe('queue policy: stored by IT staff', () => {
-  it('applies a policy changed through the admin store to the next call, without a restart, and audits it', async () => {
-    const { queue, policies, stored } = setup(shipped);
-    await queue.enqueue(caller('first', BJURHOLM));
-    expect(await policies.admit('first', BJURHOLM)).toMatchObject({ action: 'stay' });
+/** What the events stream says of one call, in order: each event's type and fields other than its callId. */
+async function eventsOf(callId: string) {
+  const all = (await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? [];
+  return all.filter((e) => e.message.callId === callId).map(({ message: { callId: _, municipalityId: __, ...rest } }) => rest);
+}
 
-    const actor = { id: 'it', name: 'IT Bjurholm', role: 'municipality-admin' as const, municipalityId: BJURHOLM };
+describe('queue policy: stored by IT staff', () => {
+  const actor = { id: 'it', name: 'IT Bjurholm', role: 'municipality-admin' as const, municipalityId: BJURHOLM };
+
+  it('applies a policy changed through the admin store to the next call, without a restart, and audits it', async () => {
+    const { policies, stored } = setup(shipped);
+    expect(await policies.enqueue(caller('first', BJURHOLM))).toMatchObject({ action: 'stay' });
+
     await stored.update(BJURHOLM, 0, { maxLength: { calls: 1, overflow: { kind: 'message' } } }, actor);
-    await queue.enqueue(caller('second', BJURHOLM));
-    expect(await policies.admit('second', BJURHOLM)).toMatchObject({ action: 'message', cause: 'max-length' });
+    expect(await policies.enqueue(caller('second', BJURHOLM))).toMatchObject({ action: 'message', cause: 'max-length' });
     const log = await createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }).query({ scope: BJURHOLM, objectType: 'queue-policy', limit: 5 });
     expect(log).toMatchObject([{ action: 'create', actor: { name: 'IT Bjurholm' }, after: { maxLength: { calls: 1 } } }]);
+  });
+
+  it('classifies each arriving call by the priority classes of the stored policy, the config’s until one is stored', async () => {
+    const listed = { name: 'listed', boostSeconds: 60, memberNumbers: false, numbers: ['+46701234567'] };
+    const { queue, policies, stored, login } = setup(withPolicy(BJURHOLM, { priorityClasses: [listed] }));
+    expect((await stored.get(BJURHOLM))?.version).toBe(0);
+    await policies.enqueue(caller('config-class', BJURHOLM));
+    expect(await queue.get('config-class')).toMatchObject({ priorityClass: 'listed', priorityBoostSeconds: 60 });
+
+    // Written as people write numbers; stored as E.164.
+    await stored.update(BJURHOLM, 0, { priorityClasses: [{ name: 'staff', boostSeconds: 120, memberNumbers: true }, { name: 'vip', boostSeconds: 300, numbers: ['070-765 43 21'] }] }, actor);
+    await policies.enqueue(caller('no-longer-listed', BJURHOLM));
+    await policies.enqueue({ ...caller('colleague', BJURHOLM), caller: '2480123' });
+    await policies.enqueue({ ...caller('vip', BJURHOLM), caller: '+46707654321' });
+    expect((await queue.get('no-longer-listed'))?.priorityClass).toBeUndefined();
+    expect(await queue.get('colleague')).toMatchObject({ priorityClass: 'staff', priorityBoostSeconds: 120 });
+    expect(await queue.get('vip')).toMatchObject({ priorityClass: 'vip', priorityBoostSeconds: 300 });
+    // Classified once, at arrival: the call already waiting keeps its class.
+    expect(await queue.get('config-class')).toMatchObject({ priorityClass: 'listed' });
+    // The boost decides who goes first: the vip, then the colleague, then the earlier arrivals.
+    await login('op', [BJURHOLM]);
+    expect((await queue.claimNext('op'))?.callId).toBe('vip');
+
+    const [entry] = await createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }).query({ scope: BJURHOLM, objectType: 'queue-policy', limit: 1 });
+    expect(entry).toMatchObject({ before: { version: 0, priorityClasses: [listed] }, after: { version: 1, priorityClasses: [{ name: 'staff' }, { name: 'vip', numbers: ['+46707654321'] }] } });
+
+    // Removed (null): nobody goes first any more.
+    await stored.update(BJURHOLM, 1, { priorityClasses: null }, actor);
+    await policies.enqueue({ ...caller('colleague-2', BJURHOLM), caller: '2480123' });
+    expect((await queue.get('colleague-2'))?.priorityClass).toBeUndefined();
   });
 
   it('refuses an overflow into the queue itself or a non-member, naming the field', async () => {
@@ -62,48 +97,84 @@ describe('queue policy: stored by IT staff', () => {
       details: [{ field: 'body.maxWait.overflow.municipality', problem: '"0114" is not the id of a configured municipality' }],
     });
   });
+
+  it('refuses priority classes that match nobody, repeat a name or list a number that is not one, naming the field', async () => {
+    const { stored } = setup(shipped);
+    await expect(stored.update(BJURHOLM, 0, { priorityClasses: [{ name: 'nobody', boostSeconds: 60 }] }, actor)).rejects.toMatchObject({
+      status: 400,
+      details: [{ field: 'body.priorityClasses[0].numbers', problem: 'matches no caller: set memberNumbers or list numbers' }],
+    });
+    const twice = { name: 'a', boostSeconds: 60, memberNumbers: true };
+    await expect(stored.update(BJURHOLM, 0, { priorityClasses: [twice, twice] }, actor)).rejects.toMatchObject({
+      details: [{ field: 'body.priorityClasses', problem: 'names a class twice' }],
+    });
+    await expect(stored.update(BJURHOLM, 0, { priorityClasses: [{ name: 'Listed!', boostSeconds: 3601, numbers: ['0935-12'] }] }, actor)).rejects.toMatchObject({
+      details: [
+        { field: 'body.priorityClasses[0].name', problem: 'must be 1 to 40 lowercase letters, digits and dashes' },
+        { field: 'body.priorityClasses[0].boostSeconds' },
+        { field: 'body.priorityClasses[0].numbers[0]', problem: expect.stringContaining('"0935-12"') },
+      ],
+    });
+    expect((await stored.get(BJURHOLM))?.version).toBe(0);
+  });
 });
 
-describe('queue policy: admission', () => {
-  it('lets a call stay without limits and writes the arrival’s fields on its record', async () => {
+describe('queue policy: admission, in the same step as the enqueue', () => {
+  it('lets a call stay without limits, its arrival’s fields on its record from the start', async () => {
     const { queue, policies } = setup(shipped);
-    await queue.enqueue({ ...caller('a', BJURHOLM), reason: 'extension-absent' });
-    const decision = await policies.admit('a', BJURHOLM, { extension: '2403100', reasonDetail: 'leave: Semester' });
+    const decision = await policies.enqueue({ ...caller('a', BJURHOLM), reason: 'extension-absent' }, { extension: '2403100', reasonDetail: 'leave: Semester' });
     expect(decision).toEqual({ callId: 'a', action: 'stay', position: 1 });
     expect(await queue.get('a')).toMatchObject({ state: 'waiting', reason: 'extension-absent', extension: '2403100', reasonDetail: 'leave: Semester' });
+    expect(await eventsOf('a')).toEqual([{ type: 'call.queued', position: '1', priorityClass: '' }]);
   });
 
-  it('sends a call beyond the maximum length to another queue, keeping its place and enqueue time', async () => {
+  it('sends a call that would be beyond the maximum length to another queue, at its own place, listed under the municipality called', async () => {
     const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxLength: { calls: 2, overflow: { kind: 'queue', municipality: UMEA } } }));
     await queue.enqueue(caller('early-umea', UMEA));
-    for (const id of ['b1', 'b2']) {
-      await queue.enqueue(caller(id, BJURHOLM));
-      expect((await policies.admit(id, BJURHOLM)).action).toBe('stay');
-    }
-    const { record: before } = await queue.enqueue(caller('b3', BJURHOLM));
-    await sleep(5);
+    for (const id of ['b1', 'b2']) expect((await policies.enqueue(caller(id, BJURHOLM))).action).toBe('stay');
+    const decision = await policies.enqueue(caller('b3', BJURHOLM), { reasonDetail: 'kept' });
     await queue.enqueue(caller('late-umea', UMEA));
 
-    const decision = await policies.admit('b3', BJURHOLM);
     expect(decision).toEqual({ callId: 'b3', action: 'queue', cause: 'max-length', position: 2 });
     expect(await waitingIds(BJURHOLM)).toEqual(['b1', 'b2']);
-    // Its place is older than the Umeå call that came after it.
     expect(await waitingIds(UMEA)).toEqual(['early-umea', 'b3', 'late-umea']);
-    expect(await queue.get('b3')).toMatchObject({ municipalityId: UMEA, overflowFrom: BJURHOLM, overflow: 'max-length', enqueuedAt: before.enqueuedAt, place: before.place });
+    expect(await queue.get('b3')).toMatchObject({ state: 'waiting', municipalityId: UMEA, overflowFrom: BJURHOLM, overflow: 'max-length', reasonDetail: 'kept' });
+    expect((await queue.listRecords({ municipalityId: BJURHOLM, limit: 10 })).map((r) => r.callId)).toContain('b3');
+    expect(await eventsOf('b3')).toEqual([
+      { type: 'call.overflowed', cause: 'max-length', to: UMEA },
+      { type: 'call.queued', overflowFrom: BJURHOLM, position: '2', priorityClass: '' },
+    ]);
+    // Enqueued again (a retry after a lost reply): the same decision, nothing queued twice.
+    expect(await policies.enqueue(caller('b3', BJURHOLM))).toEqual(decision);
+    expect(await waitingIds(UMEA)).toEqual(['early-umea', 'b3', 'late-umea']);
   });
 
   it('ends a call with a message when no logged-in operator serves the municipality, and not when one does', async () => {
     const { queue, policies, waitingIds, login } = setup(withPolicy(NORDMALING, { noOperator: { kind: 'message' } }));
     await login('op-umea', [UMEA]);
-    await queue.enqueue(caller('n1', NORDMALING));
-    expect(await policies.admit('n1', NORDMALING)).toEqual({ callId: 'n1', action: 'message', cause: 'no-operator', position: 0 });
-    expect(await queue.get('n1')).toMatchObject({ state: 'ended', outcome: 'overflowed', overflow: 'no-operator' });
+    const decision = await policies.enqueue(caller('n1', NORDMALING), { extension: '2401100', reasonDetail: 'busy' });
+    expect(decision).toEqual({ callId: 'n1', action: 'message', cause: 'no-operator', position: 0 });
+    // The operator's record says why the direct dial came here, even for a call that never waited.
+    expect(await queue.get('n1')).toMatchObject({ state: 'ended', outcome: 'overflowed', overflow: 'no-operator', waitMs: 0, extension: '2401100', reasonDetail: 'busy' });
     expect(await queue.activeCallIds()).not.toContain('n1');
     expect(await waitingIds(NORDMALING)).toEqual([]);
+    expect(await eventsOf('n1')).toEqual([{ type: 'call.ended', outcome: 'overflowed', cause: 'no-operator' }]);
+    expect(await policies.enqueue(caller('n1', NORDMALING))).toEqual(decision);
 
     await login('op-nordmaling', [UMEA, NORDMALING]);
-    await queue.enqueue(caller('n2', NORDMALING));
-    expect((await policies.admit('n2', NORDMALING)).action).toBe('stay');
+    expect((await policies.enqueue(caller('n2', NORDMALING))).action).toBe('stay');
+  });
+
+  it('offers a call-back only to a caller whose number can be called back; anyone else gets the message', async () => {
+    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxLength: { calls: 1, overflow: { kind: 'callback' } } }));
+    await policies.enqueue(caller('first', BJURHOLM));
+    expect(await policies.enqueue(caller('number', BJURHOLM))).toEqual({ callId: 'number', action: 'callback', cause: 'max-length', position: 2 });
+    expect(await queue.get('number')).toMatchObject({ state: 'waiting', overflow: 'max-length' });
+    for (const [id, from] of [['hidden', 'anonymous'], ['unreadable', '12'], ['extension', '2480123']]) {
+      expect(await policies.enqueue({ ...caller(id!, BJURHOLM), caller: from! })).toEqual({ callId: id, action: 'message', cause: 'max-length', position: 0 });
+      expect(await queue.get(id!)).toMatchObject({ state: 'ended', outcome: 'overflowed', overflow: 'max-length' });
+    }
+    expect(await waitingIds(BJURHOLM)).toEqual(['first', 'number']);
   });
 });
 
@@ -147,6 +218,15 @@ describe('queue policy: maximum wait', () => {
     expect(await policies.endOffer('cb')).toEqual({ callId: 'cb', action: 'message', cause: 'max-wait', position: 0 });
     expect(await queue.get('cb')).toMatchObject({ state: 'ended', outcome: 'overflowed' });
     expect(await policies.endOffer('cb')).toMatchObject({ action: 'stay' });
+  });
+
+  it('gives an anonymous caller the message at the maximum wait instead of a call-back offer', async () => {
+    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'callback' } } }));
+    await queue.enqueue({ ...caller('hidden', BJURHOLM), caller: 'anonymous' });
+    await sleep(1100);
+    expect(await policies.sweep()).toEqual([{ callId: 'hidden', action: 'message', cause: 'max-wait', position: 0 }]);
+    expect(await queue.get('hidden')).toMatchObject({ state: 'ended', outcome: 'overflowed', overflow: 'max-wait' });
+    expect(await waitingIds(BJURHOLM)).toEqual([]);
   });
 });
 

@@ -1,8 +1,11 @@
 import type { CallRecord } from '../call-record.js';
 import { parseCallRecord } from '../call-records.js';
+import { invalidFields } from '../../http/validation.js';
+import { parsePhoneNumber } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import { hashReply, runScript } from '../../store/scripts.js';
+import { CALLBACK_MAX_UNANSWERED_DIALS } from './callback-limits.js';
 
 export interface CallbackBooking {
   /** The call the call-back is booked on (waiting or answered). */
@@ -20,6 +23,9 @@ export interface CallbackBooking {
 
 /** How many scheduled call-backs one release run moves at most. */
 const RELEASE_BATCH = 100;
+
+/** What became of a call-back whose citizen was not reached (store/lua/callback-unanswered.lua). */
+export type CallbackNotReached = { what: 'requeued' | 'ended'; position: number; callback: CallRecord };
 
 /**
  * Call-backs: a booked call-back is a call record of kind callback ("<callId>-cb") at the
@@ -39,6 +45,10 @@ export function createCallbackStore(redis: RedisClient, k: Keys) {
       const { callId } = booking;
       const call = await redis.hGetAll(k.call(callId));
       const number = booking.number ?? call.caller ?? '';
+      // Without a number given, only a caller's that can be dialled: not "anonymous" or unreadable.
+      if (booking.number === undefined && call.caller !== undefined && !parsePhoneNumber(call.caller).ok) {
+        throw invalidFields([{ field: 'body.number', problem: `is needed: the caller's number (${call.caller}) cannot be called back` }]);
+      }
       const municipalityId = call.municipalityId ?? '';
       const reply = await runScript(
         redis.callbackBook(
@@ -81,6 +91,19 @@ export function createCallbackStore(redis: RedisClient, k: Keys) {
         { callId: callbackId, operatorId },
       );
       return parseCallRecord(hashReply(reply));
+    },
+
+    /**
+     * The citizen of an answered call-back was not reached (their leg never answered, or the
+     * operator hung up first): back to its place in the queue, or ended as callback-no-answer
+     * after CALLBACK_MAX_UNANSWERED_DIALS. With `operatorChannelId`, only a call-back answered on
+     * that leg. Null when there was nothing to settle (the citizen answered, or it moved on).
+     */
+    async notReached(callbackId: string, { operatorChannelId = '' }: { operatorChannelId?: string } = {}): Promise<CallbackNotReached | null> {
+      const reply = await redis.callbackUnanswered([k.call(callbackId), k.activeCalls()], [k.prefix, callbackId, operatorChannelId, String(CALLBACK_MAX_UNANSWERED_DIALS)]);
+      if (reply === null) return null;
+      if (!Array.isArray(reply) || (reply[0] !== 'requeued' && reply[0] !== 'ended')) throw new Error(`unexpected call-back reply ${JSON.stringify(reply)}`);
+      return { what: reply[0], position: Number(reply[1]), callback: parseCallRecord(hashReply(reply[2])) };
     },
 
     /** Moves call-backs whose window has begun into their queue, at their place; returns their ids. */

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// The API's zod (extended for OpenAPI): these schemas describe the API, whichever module loads them first.
+import { z } from '../../http/openapi.js';
 import { parsePhoneNumber } from '../../numbers/phone-number.js';
 
 /**
@@ -14,7 +15,15 @@ export type EntryKind = (typeof ENTRY_KINDS)[number];
 export const ABSENCE_REASONS = ['meeting', 'lunch', 'leave', 'sick', 'travel', 'other'] as const;
 
 /** Ids appear in Redis keys and URLs, so they are kept to a safe alphabet. */
-const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const ENTRY_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Paths beside /directory/entries/{id} (the CSV routes, mounted first): an entry with such an id could never be read. */
+const RESERVED_IDS = ['export', 'import'];
+
+/** The id of an entry, as given to a new one (an import keeping ids across exports) or linked to (an extension's directoryEntryId). */
+export const entryIdSchema = z
+  .string()
+  .regex(ENTRY_ID_PATTERN, 'must be 1 to 64 letters, digits, "-" or "_"')
+  .refine((id) => !RESERVED_IDS.includes(id), { message: 'is reserved (/directory/entries/export and …/import are paths of the API): choose another id' });
 const MAX_PHONE_NUMBERS = 10;
 const MAX_KEYWORDS = 30;
 
@@ -44,7 +53,7 @@ export const absenceInputSchema = z.strictObject({
 
 const editableFields = {
   /** Given by imports that keep ids across exports; a new entry gets a generated one otherwise. */
-  id: z.string().regex(ID_PATTERN, 'must be 1 to 64 letters, digits, "-" or "_"').optional(),
+  id: entryIdSchema.optional(),
   municipalityId: z.string().regex(/^\d{4}$/, 'must be the four-digit SCB kommunkod'),
   title: optionalText(100),
   department: optionalText(100),

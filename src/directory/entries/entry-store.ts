@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import { staleVersion } from '../../admin/change-errors.js';
+import { configuredHolder, notAMember, type MemberNumbers } from '../../admin/region-rules.js';
 import type { AuditContext, AuditLog } from '../../audit/audit-log.js';
 import type { Principal } from '../../auth/access.js';
 import { formatPath } from '../../config/load-region.js';
 import { AppError } from '../../errors.js';
-import { invalidFields } from '../../http/validation.js';
+import { invalidFields, type FieldProblem } from '../../http/validation.js';
 import { importConflicts, invalidRows, type RowProblem } from '../../import/row-problems.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
+import { createDirectoryStore } from '../directory-store.js';
 import {
+  ENTRY_ID_PATTERN,
   directoryEntryInputSchema,
   sameContent,
   toEntry,
@@ -46,14 +50,31 @@ export interface BulkOptions {
   dryRun?: boolean;
 }
 
-/** A value an entry outside an import holds, as a script names it. */
+/** Who has a value an entry lists, as a script names it (lua/_shared.lua, entry_conflict). */
 interface Taken {
-  kind: string;
+  kind: 'extension' | 'number';
   value: string;
-  ownerId: string;
-  ownerName: string;
-  ownerMunicipalityId: string;
+  /** The holder's municipality. */
+  municipalityId: string;
+  /** Another entry, anywhere in the region. */
+  entryId?: string;
+  name?: string;
+  /** Another municipality's admin object ("extension:<id>", "number:<id>"), named by label ("… of Vännäs"). */
+  holder?: string;
+  label?: string;
+  /** Another municipality's configured numbers, said of the value ("is already the main number of Vännäs"). */
+  what?: string;
 }
+
+/** An entry a replace would delete that extensions link to (directoryEntryId), by their labels. */
+interface Linked {
+  entryId: string;
+  name: string;
+  linked: string[];
+}
+
+/** What config/region.yaml gives another municipality of an entry's values: claim → holder (a script refuses those newly listed). */
+type Reserved = Record<string, { municipalityId: string; what: string }>;
 
 const DEFAULT_CHANGE_LOG_LENGTH = 10_000;
 const DEFAULT_PAGE_SIZE = 100;
@@ -68,12 +89,19 @@ const ATTEMPTS = 3;
 /**
  * The region's shared directory in Redis. Each change is one Lua script (entries/lua/) that
  * checks and writes together: the version the caller read (412 when the entry has changed
- * since), and that no other entry anywhere in the region has the extension or a number (409
- * naming who has it). The same script appends the change to a stream, from which every app
- * instance keeps its search index current (directory-search.ts).
+ * since), that no other entry anywhere in the region has the extension or a number, and that
+ * no other municipality has a value the entry newly lists (an extension or direct number of
+ * theirs, their main number, a value in their ranges) (409 naming who has it). The same script
+ * appends the change to a stream, from which every app instance keeps its search index
+ * current (directory-search.ts).
+ *
+ * Members and their numbers are read from Redis as the switchboard syncs them from
+ * config/region.yaml at every start (directory-store.ts), the data calls are routed by; so the
+ * API, `vaxel import` and every instance check against the same region.
  */
 export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: AuditLog, { changeLogLength = DEFAULT_CHANGE_LOG_LENGTH }: EntryStoreOptions = {}) {
   const maxLength = String(changeLogLength);
+  const region = createDirectoryStore(redis, k);
   const writeKeys = (municipalityId: string, audited: AuditContext) => [
     k.directoryEntries(),
     k.directoryExtensions(),
@@ -92,6 +120,14 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     return new Date(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)).toISOString();
   }
 
+  /** The members, once `municipalityId` is one of them (400 naming `field` otherwise). */
+  async function membersWith(municipalityId: string, field: string): Promise<MemberNumbers[]> {
+    const members = await region.listMunicipalities();
+    if (members.length === 0) throw invalidFields([{ field, problem: 'cannot be checked: no members are in Redis (the switchboard writes those of config/region.yaml when it starts)' }]);
+    if (!members.some((m) => m.id === municipalityId)) throw invalidFields([{ field, problem: notAMember(municipalityId) }]);
+    return members;
+  }
+
   async function get(id: string): Promise<DirectoryEntry | undefined> {
     const stored = await redis.hGet(k.directoryEntries(), id);
     return stored ? (JSON.parse(stored) as DirectoryEntry) : undefined;
@@ -99,16 +135,19 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
 
   /** Writes `entry`, as new when `expectedVersion` is undefined. */
   async function put(entry: DirectoryEntry, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
+    const members = await membersWith(entry.municipalityId, 'body.municipalityId');
     const audited = audit.context(actor, entry.municipalityId);
     const reply = listReply(await redis.directoryPutEntry(writeKeys(entry.municipalityId, audited), [
+      k.prefix,
       maxLength,
       entry.id,
       expectedVersion === undefined ? '' : String(expectedVersion),
       JSON.stringify(entry),
+      JSON.stringify(reservedElsewhere(entry, members)),
       ...auditArgs(audited),
     ]));
     if (reply[0] === 'ok') return entry;
-    throw await refusal(reply, entry.id);
+    throw await refusal(reply, entry.id, expectedVersion);
   }
 
   async function update(id: string, input: DirectoryEntryInput, expectedVersion: number, actor: Principal): Promise<DirectoryEntry> {
@@ -117,8 +156,8 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     return put(toEntry(valid, id, expectedVersion + 1, await now()), expectedVersion, actor);
   }
 
-  /** The AppError for a script's refusal of a change to entry `id` (an import names its row instead). */
-  async function refusal(reply: unknown[], id: string): Promise<Error> {
+  /** The AppError for a script's refusal of a change to entry `id` at `expectedVersion` (an import names its row instead). */
+  async function refusal(reply: unknown[], id: string, expectedVersion?: number): Promise<Error> {
     const [code, ...details] = reply.map(String);
     switch (code) {
       case 'exists':
@@ -126,36 +165,50 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
       case 'not_found':
         return new AppError(404, 'entry_not_found', `No directory entry has the id ${id}`);
       case 'version':
-        return new AppError(412, 'version_mismatch', `Entry ${id} has changed since it was read: it is at version ${details[0]}`, {
-          currentVersion: Number(details[0]),
-        });
+        return staleVersion('directory entry', id, Number(details[0]), expectedVersion ?? 0);
       case 'municipality':
         return invalidFields([{ field: 'body.municipalityId', problem: `entry ${id} belongs to ${details[0]}; to move it, delete it there and create it here` }]);
       case 'taken': {
-        const [kind, value, ownerId, ownerName, ownerMunicipalityId] = details as [string, string, string, string, string];
-        const taken = await takenProblem({ kind, value, ownerId, ownerName, ownerMunicipalityId });
+        const taken = JSON.parse(details[0]!) as Taken;
+        const problem = await takenProblem(taken);
         // The API's error shape (a list naming the body field), with who holds the value for a console to link to.
-        const field = `body.${taken.field}`;
-        return new AppError(409, `${kind}_taken`, `${field}: ${taken.problem}`, [
-          { field, problem: taken.problem, value, entryId: ownerId, name: ownerName, municipalityId: ownerMunicipalityId },
+        const field = `body.${problem.field}`;
+        const holder = taken.entryId !== undefined ? { entryId: taken.entryId, name: taken.name } : taken.holder !== undefined ? { holder: taken.holder } : {};
+        return new AppError(409, `${taken.kind}_taken`, `${field}: ${problem.problem}`, [
+          { field, problem: problem.problem, value: taken.value, municipalityId: taken.municipalityId, ...holder },
         ]);
       }
-      case 'conflicts': {
-        const conflicts = JSON.parse(details[0]!) as (Taken & { row: number })[];
-        return importConflicts(await Promise.all(conflicts.map(async (c) => ({ row: c.row - 1, ...(await takenProblem(c)) }))));
+      case 'linked': {
+        const problem = linkedProblem(JSON.parse(details[0]!) as string[]);
+        return new AppError(409, 'entry_in_use', `Entry ${id} ${problem}`, [{ field: 'path.id', problem }]);
       }
-      case 'changed':
-        return new AppError(409, 'directory_changed', `rows[${Number(details[0]) - 1}]: the entry changed during the import; try again`);
       default:
         return new Error(`unexpected reply from a directory script: ${JSON.stringify(reply)}`);
     }
   }
 
   /** Names the value and who has it, so the message says whom to ask. */
-  async function takenProblem(taken: Taken): Promise<{ field: string; problem: string }> {
+  async function takenProblem(taken: Taken): Promise<FieldProblem> {
     const what = taken.kind === 'extension' ? `extension ${taken.value}` : `number ${formatForDisplay(taken.value)}`;
-    const owner = `${taken.ownerName} (${await municipalityName(taken.ownerMunicipalityId)}, entry ${taken.ownerId})`;
-    return { field: taken.kind === 'extension' ? 'extension' : 'phoneNumbers', problem: `${what} is already used by ${owner}` };
+    const problem =
+      taken.entryId !== undefined
+        ? `${what} is already used by ${taken.name} (${await municipalityName(taken.municipalityId)}, entry ${taken.entryId})`
+        : taken.label !== undefined
+          ? `${what} is already held by ${taken.label}`
+          : `${what} ${taken.what} (config/region.yaml)`;
+    return { field: taken.kind === 'extension' ? 'extension' : 'phoneNumbers', problem };
+  }
+
+  /** An import's problems that bulk-write.lua found, by row of the import (`rowOf` its 1-based line; a deletion of replace mode is row -1). */
+  async function scriptConflicts(json: string, rowOf: (line: number) => number): Promise<RowProblem[]> {
+    const found = JSON.parse(json) as ((Taken | Linked) & { row: number })[];
+    return Promise.all(
+      found.map(async (c) =>
+        'linked' in c
+          ? { row: -1, field: 'id', problem: `entry ${c.entryId} (${c.name}) is not among the rows, so it would be deleted, but it ${linkedProblem(c.linked)}` }
+          : { row: rowOf(c.row), ...(await takenProblem(c)) },
+      ),
+    );
   }
 
   /** The member's name as configured (directory-store.ts), or its kommunkod when unknown. */
@@ -164,55 +217,86 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     return stored ? (JSON.parse(stored) as { name: string }).name : id;
   }
 
+  /**
+   * Every row is checked, and every problem listed at once: rows wrong in themselves or against
+   * each other (invalid_rows, 400), and rows against what is stored (import_conflicts, 409; in a
+   * 400 too when both are found). With problems, the script only checks (as for a dry run), so
+   * that it finds the conflicts of the rows that are right in themselves.
+   */
   async function bulkWrite(municipalityId: string, rows: readonly DirectoryEntryInput[], mode: 'replace' | 'upsert', actor: Principal, { dryRun = false }: BulkOptions): Promise<BulkResult> {
-    const valid = validateRows(municipalityId, rows);
+    const { valid, invalid } = validateRows(municipalityId, rows);
+    const members = await membersWith(municipalityId, 'municipalityId');
+    const bad = new Set(invalid.map((p) => p.row));
     for (let attempt = 1; ; attempt++) {
-      const plan = await planBulk(municipalityId, valid);
+      const plan = await planBulk(municipalityId, rows, valid, bad, members);
       const audited = audit.context(actor, municipalityId);
       const reply = listReply(await redis.directoryBulkWrite(writeKeys(municipalityId, audited), [
+        k.prefix,
         maxLength,
         municipalityId,
         mode,
-        plan.lines.join('\n'),
+        plan.lines.map((line) => line.text).join('\n'),
         ...auditArgs(audited),
-        dryRun ? '1' : '',
+        dryRun || bad.size > 0 || plan.conflicts.length > 0 ? '1' : '',
       ]));
-      if (reply[0] === 'ok') return { ...plan.result, deleted: Number(reply[1]) };
-      if (reply[0] !== 'changed' || attempt === ATTEMPTS) throw await refusal(reply, municipalityId);
+      // The script names a line (1-based); rows with a problem have none, or only one keeping their entry.
+      const rowOf = (line: number) => plan.lines[line - 1]!.row;
+      if (reply[0] === 'changed') {
+        if (attempt < ATTEMPTS) continue;
+        throw new AppError(409, 'directory_changed', `rows[${rowOf(Number(reply[1]))}]: the entry changed during the import; try again`);
+      }
+      if (reply[0] !== 'ok' && reply[0] !== 'conflicts') throw new Error(`unexpected reply from bulk-write.lua: ${JSON.stringify(reply)}`);
+      const conflicts = [...plan.conflicts, ...(reply[0] === 'conflicts' ? await scriptConflicts(String(reply[1]), rowOf) : [])];
+      const byRow = (a: RowProblem, b: RowProblem) => a.row - b.row;
+      if (invalid.length > 0) throw invalidRows([...invalid, ...conflicts].sort(byRow));
+      if (conflicts.length > 0) throw importConflicts(conflicts.sort(byRow));
+      return { ...plan.result, deleted: Number(reply[1]) };
     }
   }
 
-  /** What to send for each row, decided on the entries as they are now (the script refuses if they change meanwhile). */
-  async function planBulk(municipalityId: string, rows: ValidEntryInput[]) {
-    const givenIds = rows.flatMap((row) => (row.id === undefined ? [] : [row.id]));
+  /**
+   * What to send for each row, decided on the entries as they are now (the script refuses if
+   * they change meanwhile). A row with a problem (`bad`, or its id another municipality's
+   * entry) is not written; its stored entry, if it names one, is sent as kept, so that a
+   * replace does not count it among those to delete.
+   */
+  async function planBulk(municipalityId: string, rows: readonly DirectoryEntryInput[], valid: (ValidEntryInput | undefined)[], bad: ReadonlySet<number>, members: readonly MemberNumbers[]) {
+    const ids = rows.map((row, index) => valid[index]?.id ?? (typeof row.id === 'string' && ENTRY_ID_PATTERN.test(row.id) ? row.id : undefined));
+    const givenIds = ids.filter((id) => id !== undefined);
     const stored: (string | null)[] = [];
     // In slices: one command with tens of thousands of arguments is more than the client can build.
     for (let at = 0; at < givenIds.length; at += READ_SLICE) stored.push(...(await redis.hmGet(k.directoryEntries(), givenIds.slice(at, at + READ_SLICE))));
     const current = new Map(stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : [])).map((entry) => [entry.id, entry]));
     const updatedAt = await now();
     const result: Omit<BulkResult, 'deleted'> = { created: 0, updated: 0, unchanged: 0, entries: [] };
-    /** One line per row for the script: id, the version read ('' for new), JSON to write ('' to keep), tab-separated. */
-    const lines: string[] = [];
-    const elsewhere: RowProblem[] = [];
-    rows.forEach((row, index) => {
-      const existing = row.id === undefined ? undefined : current.get(row.id);
+    /** For the script, tab-separated: id, the version read ('' for new), JSON to write ('' to keep), reservedElsewhere ('' for none); by row. */
+    const lines: { row: number; text: string }[] = [];
+    const conflicts: RowProblem[] = [];
+    rows.forEach((_, index) => {
+      const row = valid[index];
+      const existing = ids[index] === undefined ? undefined : current.get(ids[index]);
       if (existing && existing.municipalityId !== municipalityId) {
-        elsewhere.push({ row: index, field: 'id', problem: `entry ${existing.id} (${existing.name}) belongs to ${existing.municipalityId}` });
+        conflicts.push({ row: index, field: 'id', problem: `entry ${existing.id} (${existing.name}) belongs to ${existing.municipalityId}` });
+        return;
+      }
+      if (!row || bad.has(index)) {
+        if (existing) lines.push({ row: index, text: `${existing.id}\t${existing.version}\t\t` });
         return;
       }
       const entry = toEntry(row, row.id ?? newId(), (existing?.version ?? 0) + 1, updatedAt);
       if (existing && sameContent(existing, entry)) {
-        lines.push(`${existing.id}\t${existing.version}\t`);
+        lines.push({ row: index, text: `${existing.id}\t${existing.version}\t\t` });
         result.unchanged++;
         result.entries.push(existing);
         return;
       }
-      lines.push(`${entry.id}\t${existing ? existing.version : ''}\t${JSON.stringify(entry)}`);
+      const reserved = reservedElsewhere(entry, members);
+      const reservedText = Object.keys(reserved).length > 0 ? JSON.stringify(reserved) : '';
+      lines.push({ row: index, text: `${entry.id}\t${existing ? existing.version : ''}\t${JSON.stringify(entry)}\t${reservedText}` });
       result[existing ? 'updated' : 'created']++;
       result.entries.push(entry);
     });
-    if (elsewhere.length > 0) throw importConflicts(elsewhere);
-    return { lines, result };
+    return { lines, result, conflicts };
   }
 
   return {
@@ -240,7 +324,7 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
       }
     },
 
-    /** Deletes the entry (if still at `expectedVersion`, when given) and returns it as it was. */
+    /** Deletes the entry (if still at `expectedVersion`, when given) and returns it as it was; not while an extension links to it (409). */
     async delete(id: string, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
       // The stream is the entry's municipality's, which the script learns; only the context is used here.
       const audited = audit.context(actor, undefined);
@@ -251,7 +335,7 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
         ),
       );
       if (reply[0] === 'ok') return JSON.parse(String(reply[1])) as DirectoryEntry;
-      throw await refusal(reply, id);
+      throw await refusal(reply, id, expectedVersion);
     },
 
     /**
@@ -296,12 +380,30 @@ function validate(input: DirectoryEntryInput): ValidEntryInput {
   return parsed.data;
 }
 
+/** The values of `entry` that config/region.yaml gives another municipality than the entry's. */
+function reservedElsewhere(entry: DirectoryEntry, members: readonly MemberNumbers[]): Reserved {
+  const claims = [...(entry.extension === undefined ? [] : [`extension:${entry.extension}`]), ...entry.phoneNumbers.map((number) => `e164:${number}`)];
+  const reserved: Reserved = {};
+  for (const claim of claims) {
+    const holder = configuredHolder(members, claim);
+    if (holder && holder.municipalityId !== entry.municipalityId) reserved[claim] = holder;
+  }
+  return reserved;
+}
+
+/** How a deletion refused for the extensions linking to the entry reads, after "entry <id>". */
+function linkedProblem(labels: readonly string[]): string {
+  const one = labels.length === 1;
+  return `cannot be deleted while ${labels.join(', ')} link${one ? 's' : ''} to it: change or remove ${one ? 'its' : 'their'} directoryEntryId first`;
+}
+
 /**
  * Every row checked before anything is written: each on its own, then against each other (an
  * extension, number or id twice in one import). All problems are reported at once (up to a
- * limit), named by row, so a file can be fixed in one go.
+ * limit), named by row, so a file can be fixed in one go; `valid` holds the rows right in
+ * themselves, by index.
  */
-function validateRows(municipalityId: string, rows: readonly DirectoryEntryInput[]): ValidEntryInput[] {
+function validateRows(municipalityId: string, rows: readonly DirectoryEntryInput[]): { valid: (ValidEntryInput | undefined)[]; invalid: RowProblem[] } {
   if (!/^\d{4}$/.test(municipalityId)) throw invalidFields([{ field: 'municipalityId', problem: 'must be the four-digit SCB kommunkod' }]);
   if (rows.length > MAX_BULK_ROWS) throw invalidFields([{ field: 'rows', problem: `must be at most ${MAX_BULK_ROWS}, not ${rows.length}` }]);
   const problems: RowProblem[] = [];
@@ -318,8 +420,7 @@ function validateRows(municipalityId: string, rows: readonly DirectoryEntryInput
   });
   // Valid rows are compared with each other too, so one pass reports everything.
   problems.push(...duplicatesWithin(valid));
-  if (problems.length > 0) throw invalidRows(problems.sort((a, b) => a.row - b.row));
-  return valid;
+  return { valid, invalid: problems };
 }
 
 function duplicatesWithin(rows: ValidEntryInput[]): RowProblem[] {

@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { REGION_SCOPE, type AuditLog } from '../../audit/audit-log.js';
+import { StreamIdSchema } from '../../store/stream-id.js';
 import { scopedMunicipality } from '../../auth/access.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { MunicipalityIdSchema, apiRouter, errors, z } from '../openapi.js';
@@ -21,7 +22,7 @@ const queryAudit = createRoute({
   method: 'get',
   path: '/',
   tags: ['Audit'],
-  summary: 'Admin changes, newest first: of one municipality, or region-wide ones when none is given',
+  summary: 'Admin changes, newest first: of one municipality, or region-wide ones when none is given; none older than AUDIT_RETENTION_DAYS',
   request: {
     query: z
       .object({
@@ -29,7 +30,7 @@ const queryAudit = createRoute({
         objectType: z.string().max(50).optional(),
         objectId: z.string().max(100).optional(),
         limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(50),
-        before: z.string().regex(/^\d+-\d+$/, 'must be the id of an audit entry').optional(),
+        before: StreamIdSchema.optional().openapi({ description: 'The id of the last entry of the previous page' }),
       })
       .strict(),
   },

@@ -10,6 +10,7 @@ import type { CallQueue } from '../../queue/call-queue.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { notAMember } from '../../admin/region-rules.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -151,7 +152,7 @@ export function parkRoutes(deps: { control: ControlStore; directory: DirectorySt
   router.use(requirePermission('calls:read'));
   return router.openapi(listParked, async (c) => {
     const { municipalityId } = c.req.valid('param');
-    if (!(await deps.directory.getMunicipality(municipalityId))) throw new AppError(404, 'municipality_not_found', `${municipalityId} is not a member municipality`);
+    if (!(await deps.directory.getMunicipality(municipalityId))) throw new AppError(404, 'municipality_not_found', notAMember(municipalityId));
     const parked = await deps.control.listParked(municipalityId);
     const calls = await Promise.all(parked.map(async ({ call, parkedMs }) => ({ ...(await controlledCallView(call, deps.directory)), parkedSeconds: parkedMs / 1000 })));
     return c.json({ calls }, 200);

@@ -9,6 +9,7 @@ import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
 import { CallIdParams, ControlledCallSchema, controlledCallView } from './call-control.js';
+import { notAMember } from '../../admin/region-rules.js';
 
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with offset, like 2026-11-27T13:00:00+01:00' });
 
@@ -94,7 +95,7 @@ export function scheduledCallbackRoutes(deps: { callbacks: CallbackStore; direct
       // A no-op while municipality admins lack calls:read; keeps them to their own should that change.
       const municipalityId = scopedMunicipality(c.get('principal'), c.req.valid('query').municipality);
       const names = new Map((await deps.directory.listMunicipalities()).map((m) => [m.id, m.name]));
-      if (municipalityId !== undefined && !names.has(municipalityId)) throw new AppError(404, 'municipality_not_found', `${municipalityId} is not a member municipality`);
+      if (municipalityId !== undefined && !names.has(municipalityId)) throw new AppError(404, 'municipality_not_found', notAMember(municipalityId));
       const scheduled = await deps.callbacks.listScheduled(municipalityId);
       return c.json({ callbacks: scheduled.map((call) => callView(call, names.get(call.municipalityId))) }, 200);
     })

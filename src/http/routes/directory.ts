@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { assertInScope, scopedMunicipality } from '../../auth/access.js';
 import type { DirectorySearch } from '../../directory/entries/directory-search.js';
 import { entryCsvTransfer } from '../../directory/entries/entry-csv.js';
-import { absenceInputSchema, directoryEntryInputSchema, directoryEntrySchema, type DirectoryEntry } from '../../directory/entries/entry-schema.js';
+import { ENTRY_ID_PATTERN, absenceInputSchema, directoryEntryInputSchema, directoryEntrySchema, type DirectoryEntry } from '../../directory/entries/entry-schema.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { MAX_QUERY_LENGTH } from '../../directory/entries/search-terms.js';
 import { AppError } from '../../errors.js';
@@ -28,7 +28,7 @@ const EntryInputSchema = directoryEntryInputSchema.openapi('DirectoryEntryInput'
   description: 'A person (givenName, familyName) or a department/function (name); numbers in any Swedish notation, stored E.164',
 });
 
-const IdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an entry id as the API gave it') });
+const IdParams = z.object({ id: z.string().regex(ENTRY_ID_PATTERN, 'must be an entry id as the API gave it') });
 
 const SearchHitSchema = z
   .object({
@@ -76,7 +76,7 @@ const list = createRoute({
       .object({
         municipality: MunicipalityIdSchema.optional().openapi({ description: 'Required unless the token is a municipality admin’s' }),
         limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(100),
-        cursor: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a cursor from a previous page').optional(),
+        cursor: z.string().regex(ENTRY_ID_PATTERN, 'is not a cursor from a previous page').optional(),
       })
       .strict(),
   },
@@ -96,7 +96,7 @@ const create = createRoute({
   method: 'post',
   path: '/entries',
   tags: ['Directory'],
-  summary: 'Create an entry; its extension and numbers must not be any other entry’s in the region',
+  summary: 'Create an entry; its extension and numbers must not be any other entry’s in the region, nor another municipality’s',
   request: { body: { required: true, content: { 'application/json': { schema: EntryInputSchema } } } },
   responses: { 201: { ...jsonResponse('Created', EntryViewSchema), headers: ETagHeader }, ...errors(400, 401, 403, 409) },
 });
@@ -114,9 +114,9 @@ const remove = createRoute({
   method: 'delete',
   path: '/entries/{id}',
   tags: ['Directory'],
-  summary: 'Delete the entry',
+  summary: 'Delete the entry (409 while an extension links to it)',
   request: { params: IdParams, headers: IfMatchHeaders },
-  responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404, 412, 428) },
+  responses: { 204: { description: 'Deleted' }, ...errors(400, 401, 403, 404, 409, 412, 428) },
 });
 
 const setAbsence = createRoute({

@@ -1,8 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { type AuthEnv } from '../auth.js';
+import { StreamPositionSchema } from '../../store/stream-id.js';
 import { ErrorSchema, apiRouter, errors, z } from '../openapi.js';
-
-const SEQ_EXAMPLE = '1764230400000-0';
 
 const events = createRoute({
   method: 'get',
@@ -12,12 +11,14 @@ const events = createRoute({
   description:
     'Connect with a WebSocket (`Upgrade: websocket`); the token as `Authorization: Bearer`, or `?access_token=` from a browser. ' +
     'Each message is one JSON event `{seq, type, at, municipalityId?, ...fields}` in sequence order (call.queued, call.offered, call.answered, ' +
-    'call.requeued, call.ended, operator.state, ...), filtered by the token: a municipality admin sees their municipality only. ' +
+    'call.requeued, call.ended, operator.state, ...). Operators, auditors and region admins get every event whole; a municipality admin ' +
+    "gets only their municipality's call events, as bare facts `{seq, type, at, municipalityId}` (enough to re-read its figures), " +
+    'and no operator events. ' +
     '`?since=<seq>` first sends what came after that event, then `{"type":"live","seq"}` and live events; `{"type":"reset","seq"}` first ' +
     'when what was missed is no longer kept: reload the state and go on from that seq. A bad token is refused with 401 before the upgrade.',
   request: {
     query: z.object({
-      since: z.string().optional().openapi({ example: SEQ_EXAMPLE, description: 'The seq of the last event received' }),
+      since: StreamPositionSchema.optional().openapi({ description: 'The seq of the last event received (or of `live`/`reset`)' }),
       access_token: z.string().optional().openapi({ description: 'The API token, for browsers (prefer the header elsewhere)' }),
     }),
   },

@@ -11,6 +11,7 @@ import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
 import { invalidFields } from '../validation.js';
+import { notAMember } from '../../admin/region-rules.js';
 
 const municipalityOf = (served: string | { id: string }) => (typeof served === 'string' ? served : served.id);
 
@@ -150,7 +151,7 @@ export function operatorRoutes(
       const known = new Set((await deps.directory.listMunicipalities()).map((m) => m.id));
       const unknown = body.municipalities.flatMap((served, index) => {
         const id = municipalityOf(served);
-        return known.has(id) ? [] : [{ field: `body.municipalities[${index}]${typeof served === 'string' ? '' : '.id'}`, problem: `${id} is not a member municipality` }];
+        return known.has(id) ? [] : [{ field: `body.municipalities[${index}]${typeof served === 'string' ? '' : '.id'}`, problem: notAMember(id) }];
       });
       if (unknown.length > 0) throw invalidFields(unknown);
       const session = await deps.operators.login(principal.id, { name: principal.name, phone: body.phone, municipalities: body.municipalities });

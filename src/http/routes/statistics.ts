@@ -11,6 +11,7 @@ import { COST_SPLIT_COLUMNS, costSplitCsv } from '../../statistics/cost-split.js
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
 import { invalidFields } from '../validation.js';
+import { notAMember } from '../../admin/region-rules.js';
 
 /** The region's local time (the config allows only this zone; the type says so if that changes). */
 const ZONE: RegionConfig['region']['timezone'] = 'Europe/Stockholm';
@@ -63,15 +64,18 @@ const FiguresShape = {
   meanTalkSeconds: z.number().nullable(),
 };
 const FiguresSchema = z.object(FiguresShape).openapi('StatisticsFigures');
+/** Every local hour or day of the range, empty ones too, each with its figures. */
+const PeriodsSchema = z.array(z.object({ start: z.string(), end: z.string(), ...FiguresShape }));
+const GroupBy = z.enum(['hour', 'day']).openapi({ description: 'Local (Europe/Stockholm) hours or days' });
 const MunicipalityRef = z.object({ id: z.string(), name: z.string() });
 const MunicipalityStatisticsSchema = z.object({
   municipality: MunicipalityRef,
   from: z.string(),
   to: z.string(),
   serviceLevelSeconds: z.number().int(),
-  groupBy: z.enum(['hour', 'day']),
+  groupBy: GroupBy,
   total: FiguresSchema,
-  periods: z.array(z.object({ start: z.string(), end: z.string(), ...FiguresShape })),
+  periods: PeriodsSchema,
 });
 export type MunicipalityStatisticsView = z.infer<typeof MunicipalityStatisticsSchema>;
 
@@ -83,7 +87,7 @@ const municipalityStatistics = createRoute({
   request: {
     params: z.object({ municipalityId: MunicipalityIdSchema }),
     query: z
-      .object({ ...RangeQuery, groupBy: z.enum(['hour', 'day']).default('day').openapi({ description: 'Local (Europe/Stockholm) hours or days' }) })
+      .object({ ...RangeQuery, groupBy: GroupBy.default('day') })
       .strict()
       .superRefine(checkRange),
   },
@@ -97,10 +101,14 @@ const operatorStatistics = createRoute({
   method: 'get',
   path: '/operators',
   tags: ['Statistics'],
-  summary: 'Per operator: the calls that ended with them (answered, or abandoned while their phone rang)',
+  summary: 'Per operator: the calls that ended with them (answered last by them, or abandoned while their phone rang); in total, and per local hour or day when asked',
   request: {
     query: z
-      .object({ ...RangeQuery, municipality: MunicipalityIdSchema.optional().openapi({ description: 'Only calls to this municipality' }) })
+      .object({
+        ...RangeQuery,
+        municipality: MunicipalityIdSchema.optional().openapi({ description: 'Only calls to this municipality' }),
+        groupBy: GroupBy.optional().openapi({ description: 'Also each operator’s figures per local (Europe/Stockholm) hour or day; without it, totals only' }),
+      })
       .strict()
       .superRefine(checkRange),
   },
@@ -111,7 +119,8 @@ const operatorStatistics = createRoute({
         from: z.string(),
         to: z.string(),
         municipality: MunicipalityRef.nullable(),
-        operators: z.array(z.object({ operatorId: z.string(), name: z.string().nullable(), ...FiguresShape })),
+        groupBy: GroupBy.nullable(),
+        operators: z.array(z.object({ operatorId: z.string(), name: z.string().nullable(), ...FiguresShape, periods: PeriodsSchema.optional() })),
       }),
     ),
     ...errors(400, 401, 403),
@@ -173,16 +182,18 @@ export function statisticsRoutes(deps: { statistics: CallStatistics; directory: 
       const query = c.req.valid('query');
       const municipalityId = scopedMunicipality(c.get('principal'), query.municipality);
       const municipality = municipalityId === undefined ? undefined : await deps.directory.getMunicipality(municipalityId);
-      if (municipalityId !== undefined && !municipality) throw invalidFields([{ field: 'query.municipality', problem: `${municipalityId} is not a member municipality` }]);
+      if (municipalityId !== undefined && !municipality) throw invalidFields([{ field: 'query.municipality', problem: notAMember(municipalityId) }]);
       const calls = await statistics.endedCalls({ municipalityId, fromMs: query.from, toMs: query.to });
+      const periods = query.groupBy && periodsCovering(query.from, query.to, query.groupBy, ZONE);
       const operators = await Promise.all(
-        figuresByOperator(calls, statistics.figureOptions()).map(async (figures) => ({ ...figures, name: (await deps.tokens.get(figures.operatorId))?.name ?? null })),
+        figuresByOperator(calls, statistics.figureOptions(), periods).map(async (figures) => ({ ...figures, name: (await deps.tokens.get(figures.operatorId))?.name ?? null })),
       );
       return c.json(
         {
           from: localIso(query.from),
           to: localIso(query.to),
           municipality: municipality ? { id: municipality.id, name: municipality.name } : null,
+          groupBy: query.groupBy ?? null,
           operators,
         },
         200,

@@ -1,6 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
+import { regionRules } from '../../admin/region-rules.js';
 import { ROLES, assertInScope, scopedMunicipality } from '../../auth/access.js';
-import type { TokenStore } from '../../auth/token-store.js';
+import { type TokenRecord, type TokenStore, isExpired, newTokenSchema, parseTokenCursor } from '../../auth/token-store.js';
+import type { RegionConfig } from '../../config/region-schema.js';
 import { AppError } from '../../errors.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
@@ -13,39 +15,36 @@ const TokenSchema = z
     municipalityId: z.string().optional(),
     createdAt: z.string(),
     createdBy: z.string(),
-    expiresAt: z.string().optional(),
+    expiresAt: z.string().optional().openapi({ description: 'Absent only on tokens made before every token expired' }),
+    expired: z.boolean().openapi({ description: 'Expired and refused; listed for EXPIRED_TOKEN_GRACE_DAYS (30) after expiry, then gone' }),
   })
   .openapi('Token');
 
-const NewTokenSchema = z
-  .object({
-    name: z.string().trim().min(1, 'must not be empty').max(100),
-    role: z.enum(ROLES),
-    municipalityId: MunicipalityIdSchema.optional(),
-    expiresInDays: z.number().int().min(1).max(3650).optional(),
-  })
-  .strict()
-  .refine((token) => (token.role === 'municipality-admin') === (token.municipalityId !== undefined), {
-    path: ['municipalityId'],
-    message: 'a municipality-admin token needs one; other roles are region-wide and must not have one',
-  })
-  .openapi('NewToken');
+const tokenView = (record: TokenRecord) => ({ ...record, expired: isExpired(record) });
 
 const listTokens = createRoute({
   method: 'get',
   path: '/',
   tags: ['Tokens'],
-  summary: 'Valid tokens (never the secrets); a municipality admin sees their municipality’s',
-  request: { query: z.object({ municipality: MunicipalityIdSchema.optional() }).strict() },
-  responses: { 200: jsonResponse('Tokens', z.object({ tokens: z.array(TokenSchema) })), ...errors(400, 401, 403) },
-});
-const createToken = createRoute({
-  method: 'post',
-  path: '/',
-  tags: ['Tokens'],
-  summary: 'Make a token; the secret is in this answer only',
-  request: { body: { required: true, content: { 'application/json': { schema: NewTokenSchema } } } },
-  responses: { 201: jsonResponse('Created', z.object({ token: z.string(), record: TokenSchema })), ...errors(400, 401, 403) },
+  summary: 'The tokens (never the secrets) in creation order, a page at a time; a municipality admin sees their municipality’s',
+  request: {
+    query: z
+      .object({
+        municipality: MunicipalityIdSchema.optional(),
+        limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(50),
+        cursor: z
+          .string()
+          .max(100)
+          .transform((cursor, ctx) => parseTokenCursor(cursor) ?? (ctx.addIssue({ code: 'custom', message: 'is not a cursor from a previous page' }), z.NEVER))
+          .optional()
+          .openapi({ type: 'string', description: 'nextCursor of the previous page' }),
+      })
+      .strict(),
+  },
+  responses: {
+    200: jsonResponse('A page of tokens; nextCursor is absent on the last', z.object({ tokens: z.array(TokenSchema), nextCursor: z.string().optional() })),
+    ...errors(400, 401, 403),
+  },
 });
 const revokeToken = createRoute({
   method: 'delete',
@@ -56,12 +55,23 @@ const revokeToken = createRoute({
   responses: { 204: { description: 'Revoked' }, ...errors(400, 401, 403, 404) },
 });
 
-export function tokenRoutes(deps: { tokens: TokenStore }) {
+export function tokenRoutes(deps: { tokens: TokenStore; region: RegionConfig }) {
+  // The body is checked against the region's members, as `vaxel token create` checks its arguments.
+  const createToken = createRoute({
+    method: 'post',
+    path: '/',
+    tags: ['Tokens'],
+    summary: 'Make a token; the secret is in this answer only',
+    request: { body: { required: true, content: { 'application/json': { schema: newTokenSchema(regionRules(deps.region).isMember).openapi('NewToken') } } } },
+    responses: { 201: jsonResponse('Created', z.object({ token: z.string(), record: TokenSchema })), ...errors(400, 401, 403) },
+  });
+
   const read = apiRouter<AuthEnv>();
   read.use(requirePermission('tokens:read'));
   read.openapi(listTokens, async (c) => {
-    const municipality = scopedMunicipality(c.get('principal'), c.req.valid('query').municipality);
-    return c.json({ tokens: await deps.tokens.list(municipality) }, 200);
+    const { municipality, limit, cursor } = c.req.valid('query');
+    const page = await deps.tokens.list({ municipalityId: scopedMunicipality(c.get('principal'), municipality), limit, after: cursor });
+    return c.json({ tokens: page.items.map(tokenView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
   });
 
   const write = apiRouter<AuthEnv>();
@@ -72,7 +82,8 @@ export function tokenRoutes(deps: { tokens: TokenStore }) {
       const body = c.req.valid('json');
       // A municipality admin makes tokens for their own municipality only, so never region-wide roles.
       assertInScope(principal, body.municipalityId);
-      return c.json(await deps.tokens.create(body, principal), 201);
+      const { token, record } = await deps.tokens.create(body, principal);
+      return c.json({ token, record: tokenView(record) }, 201);
     })
     .openapi(revokeToken, async (c) => {
       const principal = c.get('principal');

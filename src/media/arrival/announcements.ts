@@ -4,37 +4,68 @@ import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { log } from '../../log.js';
 import { ariRequest, mediaIds } from '../call-media.js';
 import { SPOKEN_NUMBERS_UP_TO, type CallerMedia } from './caller-media.js';
+import { queueAnnouncement, queueGreetingPrompt } from './caller-prompts.js';
+import type { StoredTexts } from './stored-texts.js';
+
+/** A waiting call as an announcement needs it. */
+interface Waiting {
+  /** The queue it waits in (it may have overflowed into another municipality's). */
+  municipalityId: string;
+  /** The municipality called, whose stored texts the caller hears (as the operator greets in its name). */
+  calledId: string;
+  position: number;
+}
+
+/** What one announcement plays: shipped prompts, then a stored text's media URI (resolved before the music stops). */
+interface Announcement {
+  prompts: string[];
+  spokenUri?: string | undefined;
+}
 
 /**
  * What a waiting caller hears: the municipality's greeting first, then music, and every
  * `announceEverySeconds` (queue policy) their position and, when recent calls tell it, the
- * expected wait in minutes (queue/policy: the mean wait of calls answered in the last hour).
+ * expected wait in minutes (queue/policy: the mean wait of calls answered in the last hour),
+ * then the next of the municipality's stored queue announcements (admin/greetings.ts), if any.
  * The music stops for a prompt and starts again after it, only while the call still waits.
  * Kept in this process only: after a restart the music plays on without announcements.
  */
-export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePolicies; media: CallerMedia; now: () => number }) {
-  const { queue, policies, media, now } = deps;
+export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePolicies; media: CallerMedia; texts: StoredTexts; now: () => number }) {
+  const { queue, policies, media, texts, now } = deps;
   const timers = new Map<string, NodeJS.Timeout>();
-  /** The playback under way per call, to stop it when the call overflows. */
+  /** The playback under way per call, to stop it when the call overflows (silence removes it, so nothing more plays). */
   const current = new Map<string, string>();
 
-  /** The call's municipality and position while it waits (it may have overflowed into another queue), else undefined. */
-  async function waiting(callId: string): Promise<{ municipalityId: string; position: number } | undefined> {
+  /** The call while it waits, else undefined. */
+  async function waiting(callId: string): Promise<Waiting | undefined> {
     const call = await queue.get(callId);
     if (call?.state !== 'waiting') return undefined;
     const position = (await queue.listWaiting(call.municipalityId)).find((w) => w.record.callId === callId)?.position;
-    return position === undefined ? undefined : { municipalityId: call.municipalityId, position };
+    return position === undefined ? undefined : { municipalityId: call.municipalityId, calledId: call.overflowFrom ?? call.municipalityId, position };
   }
 
-  /** Plays into the call's holding bridge as playback `<callId>-<what>` (named, so Asterisk shows which prompt plays). */
-  async function say(client: Client, callId: string, what: string, prompts: (municipalityId: string, position: number) => Promise<string[]>): Promise<string | undefined> {
+  /**
+   * Plays into the call's holding bridge as playback `<callId>-<what>` (named, so Asterisk shows
+   * which prompt plays), a stored text after it as `<callId>-<what>-text`; a text that cannot be
+   * played is skipped (logged). Returns the queue the call waits in, if it still does.
+   */
+  async function say(client: Client, callId: string, what: string, announcement: (call: Waiting) => Promise<Announcement>): Promise<string | undefined> {
     const now1 = await waiting(callId);
     if (!now1 || media.hasLeft(callId)) return undefined;
+    // Read and spoken while the music still plays: the caller hears no longer gap than for prompts alone.
+    const { prompts, spokenUri } = await announcement(now1);
     await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
+    const bridgeId = mediaIds.holdBridge(callId);
     const playbackId = `${callId}-${what}`;
     current.set(callId, playbackId);
-    await media.play(client, callId, await prompts(now1.municipalityId, now1.position), { bridgeId: mediaIds.holdBridge(callId), playbackId });
-    current.delete(callId);
+    await media.play(client, callId, prompts, { bridgeId, playbackId });
+    const textPlaybackId = `${playbackId}-text`;
+    if (spokenUri !== undefined && current.get(callId) === playbackId) {
+      current.set(callId, textPlaybackId);
+      await media.playSpokenElse(client, callId, spokenUri, [], { bridgeId, textPlaybackId });
+    }
+    // Unless silenced meanwhile, and perhaps already playing what comes instead.
+    if (current.get(callId) === playbackId || current.get(callId) === textPlaybackId) current.delete(callId);
     // Music again only while the call still waits: an operator may have taken it meanwhile.
     if ((await waiting(callId)) && !media.hasLeft(callId)) {
       await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(() => undefined);
@@ -55,7 +86,10 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     const seconds = (await policies.policyOf(municipalityId)).announceEverySeconds;
     const timer = setTimeout(() => {
       timers.delete(callId);
-      void say(client, callId, `position-${count}`, positionPrompts)
+      void say(client, callId, `position-${count}`, async ({ municipalityId, calledId, position }) => {
+        const [prompts, stored] = await Promise.all([positionPrompts(municipalityId, position), texts.of(calledId, callId)]);
+        return { prompts, spokenUri: await texts.mediaUri(queueAnnouncement(stored, count), callId) };
+      })
         .then(async (stillIn) => {
           if (stillIn) await schedule(client, callId, stillIn, count + 1);
         })
@@ -77,7 +111,7 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
      */
     start(client: Client, callId: string, { moved = false } = {}): void {
       stop(callId);
-      void say(client, callId, moved ? 'moved' : 'greeting', async (municipalityId) => [moved ? 'overflow-moved' : `greeting-${municipalityId}`])
+      void say(client, callId, moved ? 'moved' : 'greeting', async ({ municipalityId }) => ({ prompts: [moved ? 'overflow-moved' : queueGreetingPrompt(municipalityId)] }))
         .then(async (stillIn) => {
           // The interval is read each time: a changed policy applies to callers already waiting.
           if (stillIn) await schedule(client, callId, stillIn);
@@ -92,6 +126,7 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     async silence(client: Client, callId: string): Promise<void> {
       stop(callId);
       const playbackId = current.get(callId);
+      current.delete(callId);
       if (playbackId) await ariRequest('stop announcement', client.playbacks.stop({ playbackId })).catch(() => undefined);
     },
   };

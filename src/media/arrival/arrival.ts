@@ -8,13 +8,16 @@ import type { OpeningState } from '../../hours/opening-state.js';
 import { log } from '../../log.js';
 import { parsePhoneNumber } from '../../numbers/phone-number.js';
 import type { CallQueue } from '../../queue/call-queue.js';
-import type { ArrivalFields, OverflowDecision, QueuePolicies } from '../../queue/policy/queue-policy.js';
+import type { ArrivalFields, OverflowDecision } from '../../queue/call-queue.js';
+import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { type DirectNumberOwner, routeCall } from '../../routing/route-call.js';
 import { ariRequest, holdCaller, mediaIds } from '../call-media.js';
 import { createAnnouncements } from './announcements.js';
 import type { CallerMedia } from './caller-media.js';
+import { closedPrompts } from './caller-prompts.js';
 import { callIdOfExtensionLeg, type DirectDial } from './direct-dial.js';
 import { chooseMunicipality } from './regional-menu.js';
+import type { StoredTexts } from './stored-texts.js';
 
 /** What the SIP edge says (X-Reason, the second Stasis argument) when it already rang a direct number's phones. */
 const EdgeReason = z.enum(['extension-busy', 'extension-no-answer', 'extension-not-registered']);
@@ -29,8 +32,12 @@ export interface ArrivalDeps {
   directDial: DirectDial;
   /** calls/callbacks/: books a call-back on a waiting call. */
   callbacks: Pick<CallbackStore, 'book'>;
+  /** The municipality's stored closed message and queue announcements, spoken. */
+  texts: StoredTexts;
   /** hours/opening-state.ts: whether the municipality's switchboard is open at an instant. */
   openingStateAt(municipalityId: string, at: Date): Promise<OpeningState>;
+  /** This instance's Asterisk (AriSettings.mediaNode): a queued call's record names it, so only this node's instance reconciles it. */
+  mediaNode: string;
   /** The switchboard's clock for time of day (tests run "on 2026-12-25 10:00"); Redis stamps the records. */
   now: () => number;
 }
@@ -50,8 +57,8 @@ interface QueueEntry {
  * every decision (queue/, queue/policy/); this moves the caller's media to match.
  */
 export function createArrival(deps: ArrivalDeps) {
-  const { region, queue, directory, owner, policies, media, directDial, callbacks, now } = deps;
-  const announcements = createAnnouncements({ queue, policies, media, now });
+  const { region, queue, directory, owner, policies, media, directDial, callbacks, texts, now } = deps;
+  const announcements = createAnnouncements({ queue, policies, media, texts, now });
 
   /** Open, unless the hours say closed. A failure to read them lets the call through: a citizen should reach a person. */
   async function closedState(municipalityId: string, callId: string): Promise<OpeningState | undefined> {
@@ -68,18 +75,23 @@ export function createArrival(deps: ArrivalDeps) {
     await ariRequest('hang up caller', client.channels.hangup({ channelId: callId, reason: 'normal' })).catch(() => undefined);
   }
 
-  /** Outside opening hours: the call is recorded as closed, the caller hears the closed message and the alternatives, then the call ends. */
+  /**
+   * Outside opening hours: the call is recorded as closed, the caller hears the closed message
+   * (the municipality's stored one, else the shipped prompt) and the alternatives, then the call ends.
+   */
   async function closed(client: Client, channel: Channel, entry: QueueEntry, state: OpeningState): Promise<void> {
     const callId = channel.id;
     await policies.recordClosed({ callId, channelId: callId, municipalityId: entry.municipalityId, calledNumber: entry.calledNumber, caller: callerNumber(channel), reason: entry.reason }, entry.fields);
-    log.info({ callId, municipalityId: entry.municipalityId, rule: state.rule, why: state.why }, 'call arrived while closed; closed message played');
+    const { spoken, otherwise, then } = closedPrompts(state, await texts.of(entry.municipalityId, callId));
+    // Spoken before answering: the caller hears ringing meanwhile, not silence.
+    const spokenUri = await texts.mediaUri(spoken, callId);
     await ariRequest('answer', client.channels.answer({ channelId: callId })).catch(() => undefined);
-    const holiday = state.rule === 'holiday' || state.rule === 'eve';
-    await media.play(client, callId, [holiday ? 'closed-holiday' : 'closed', 'closed-alternatives']);
+    const heard = await media.playSpokenElse(client, callId, spokenUri, otherwise, { then, playbackId: `${callId}-closed`, textPlaybackId: `${callId}-closed-message` });
+    log.info({ callId, municipalityId: entry.municipalityId, rule: state.rule, why: state.why, heard }, 'call arrived while closed; closed message played');
     await hangUp(client, callId);
   }
 
-  /** Into the queue (held, music), then the queue policy's admission check and the announcements. */
+  /** Into the queue (held, music) with the queue policy's admission decided in the same step, then the announcements. */
   async function enqueue(client: Client, channel: Channel, entry: QueueEntry): Promise<boolean> {
     const callId = channel.id;
     const closedNow = await closedState(entry.municipalityId, callId);
@@ -89,9 +101,9 @@ export function createArrival(deps: ArrivalDeps) {
     }
     if (media.hasLeft(callId)) return false;
     await holdCaller(client, callId);
-    const { position } = await queue.enqueue({ callId, channelId: callId, municipalityId: entry.municipalityId, calledNumber: entry.calledNumber, caller: callerNumber(channel), reason: entry.reason });
-    log.info({ callId, municipalityId: entry.municipalityId, reason: entry.reason, position }, 'call queued');
-    const decision = await policies.admit(callId, entry.municipalityId, entry.fields);
+    const input = { callId, channelId: callId, municipalityId: entry.municipalityId, calledNumber: entry.calledNumber, caller: callerNumber(channel), reason: entry.reason };
+    const decision = await policies.enqueue(input, { ...entry.fields, mediaNode: deps.mediaNode });
+    log.info({ callId, municipalityId: entry.municipalityId, reason: entry.reason, position: decision.position, admission: decision.action }, 'call queued');
     if (decision.action === 'stay') announcements.start(client, callId);
     else await overflowed(client, decision);
     return true;
@@ -198,7 +210,10 @@ export function createArrival(deps: ArrivalDeps) {
 
 export type Arrival = ReturnType<typeof createArrival>;
 
-/** The caller's number as E.164 when it parses, else as received ("anonymous" when hidden). */
+/**
+ * The caller's number as E.164 when it parses, else as received ("anonymous" when hidden). Only
+ * an E.164 caller is offered a call-back when a queue overflows (store/lua/enqueue.lua).
+ */
 export function callerNumber(channel: Channel): string {
   const raw = channel.caller.number;
   if (!raw) return 'anonymous';

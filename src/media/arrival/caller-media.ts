@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'ari-client';
+import { log } from '../../log.js';
 import { ariRequest, isGone } from '../call-media.js';
 
 /** A prompt of dialplans/prompts/sv.txt, found on a Swedish channel as sounds/sv/regionvaxel/<name>. */
@@ -9,6 +10,16 @@ interface PlayOptions {
   bridgeId?: string;
   playbackId?: string;
 }
+
+/**
+ * How a playback ended: `failed` when Asterisk could play none of it (PlaybackFinished's state,
+ * e.g. a spoken text it could not fetch), `gone` when the caller hung up or the channel or bridge
+ * was gone, else `done` (played to the end, or stopped).
+ */
+export type PlaybackEnd = 'done' | 'failed' | 'gone';
+
+/** What playSpokenElse played: the stored text, or the prompts in its stead; `gone` when the caller left first. */
+export type SpokenOrPrompts = 'text' | 'prompts' | 'gone';
 
 const newPlaybackId = (channelId: string) => `${channelId}-pb-${randomBytes(4).toString('hex')}`;
 
@@ -25,26 +36,32 @@ export const SPOKEN_NUMBERS_UP_TO = 60;
  * listener is added per call.
  */
 export function createCallerMedia() {
-  const playbacks = new Map<string, { channelId: string; done: () => void }>();
+  const playbacks = new Map<string, { channelId: string; done: (end: PlaybackEnd) => void }>();
   const digitWaiters = new Map<string, (digit: string | undefined) => void>();
   const left = new Set<string>();
 
-  function finishPlayback(playbackId: string) {
-    playbacks.get(playbackId)?.done();
+  function finishPlayback(playbackId: string, end: PlaybackEnd) {
+    playbacks.get(playbackId)?.done(end);
     playbacks.delete(playbackId);
   }
 
   /**
-   * Plays the prompts in turn to the caller; resolves when done, stopped, or the caller is gone.
-   * With `bridgeId` (the caller's holding bridge) the prompts are played into that bridge, not on
-   * the channel: a channel's own playback holds up every other request on the channel until it
-   * ends, so an operator answering mid-prompt would wait for it; a bridge's playback ends with
-   * the bridge when the caller is moved to the operator.
+   * Plays the prompts in turn to the caller; resolves when done, stopped, or the caller is gone,
+   * saying which. With `bridgeId` (the caller's holding bridge) the prompts are played into that
+   * bridge, not on the channel: a channel's own playback holds up every other request on the
+   * channel until it ends, so an operator answering mid-prompt would wait for it; a bridge's
+   * playback ends with the bridge when the caller is moved to the operator.
    */
-  async function play(client: Client, channelId: string, names: string[], { bridgeId, playbackId = newPlaybackId(channelId) }: PlayOptions = {}): Promise<void> {
-    if (left.has(channelId) || names.length === 0) return;
-    const finished = new Promise<void>((done) => playbacks.set(playbackId, { channelId, done }));
-    const media = names.map(prompt).join(',');
+  async function play(client: Client, channelId: string, names: string[], options: PlayOptions = {}): Promise<PlaybackEnd> {
+    return playMedia(client, channelId, names.map(prompt), options);
+  }
+
+  /** Plays media URIs in turn (one playback: Asterisk skips an item it cannot play unseen). */
+  async function playMedia(client: Client, channelId: string, uris: string[], { bridgeId, playbackId = newPlaybackId(channelId) }: PlayOptions): Promise<PlaybackEnd> {
+    if (left.has(channelId)) return 'gone';
+    if (uris.length === 0) return 'done';
+    const finished = new Promise<PlaybackEnd>((done) => playbacks.set(playbackId, { channelId, done }));
+    const media = uris.join(',');
     try {
       await ariRequest(
         'play prompt',
@@ -52,15 +69,40 @@ export function createCallerMedia() {
         bridgeId ? client.bridges.play({ bridgeId, media, playbackId, lang: PROMPT_LANGUAGE }) : client.channels.play({ channelId, media, playbackId, lang: PROMPT_LANGUAGE }),
       );
     } catch (error) {
-      finishPlayback(playbackId);
-      if (isGone(error)) return;
+      finishPlayback(playbackId, 'gone');
+      if (isGone(error)) return 'gone';
       throw error;
     }
-    await finished;
+    return finished;
+  }
+
+  /**
+   * A stored text spoken (`spokenUri`, from media/spoken-text/), else the prompts `otherwise`;
+   * then `then`. The text plays alone, as `textPlaybackId`: in a list Asterisk skips an item it
+   * cannot fetch unseen, alone its failure shows (PlaybackFinished `failed`) and the prompts
+   * stand in. Without a text (none stored, or it could not be spoken) `otherwise` and `then` play
+   * as one list, as `playbackId`. Returns what the caller heard.
+   */
+  async function playSpokenElse(
+    client: Client,
+    channelId: string,
+    spokenUri: string | undefined,
+    otherwise: string[],
+    { then = [], textPlaybackId = newPlaybackId(channelId), ...options }: PlayOptions & { then?: string[]; textPlaybackId?: string } = {},
+  ): Promise<SpokenOrPrompts> {
+    const text = spokenUri === undefined ? undefined : await playMedia(client, channelId, [spokenUri], { ...options, playbackId: textPlaybackId });
+    if (text === 'gone') return 'gone';
+    if (text === 'failed') log.warn({ channelId, media: spokenUri, instead: otherwise }, 'a stored text could not be played (Asterisk could not fetch it); the prompts instead');
+    if (text === 'done') {
+      await play(client, channelId, then, options);
+      return 'text';
+    }
+    return (await play(client, channelId, [...otherwise, ...then], options)) === 'gone' ? 'gone' : 'prompts';
   }
 
   return {
     play,
+    playSpokenElse,
 
     /**
      * Plays the prompts and waits for one digit: pressed during the prompts (which then stop) or
@@ -80,7 +122,7 @@ export function createCallerMedia() {
       try {
         const got = await Promise.race([digit, afterPrompt]);
         if (got !== undefined && playbacks.has(playbackId)) {
-          await ariRequest('stop prompt', client.playbacks.stop({ playbackId })).catch(() => finishPlayback(playbackId));
+          await ariRequest('stop prompt', client.playbacks.stop({ playbackId })).catch(() => finishPlayback(playbackId, 'done'));
         }
         return got;
       } finally {
@@ -94,7 +136,7 @@ export function createCallerMedia() {
 
     /** Registers the event dispatch on a (new) ARI client. */
     attach(client: Client): void {
-      client.on('PlaybackFinished', (event) => finishPlayback(event.playback.id));
+      client.on('PlaybackFinished', (event) => finishPlayback(event.playback.id, event.playback.state === 'failed' ? 'failed' : 'done'));
       client.on('ChannelDtmfReceived', (event, channel) => digitWaiters.get(channel.id)?.(event.digit));
     },
 
@@ -103,7 +145,7 @@ export function createCallerMedia() {
       left.add(channelId);
       setTimeout(() => left.delete(channelId), 60_000).unref();
       digitWaiters.get(channelId)?.(undefined);
-      for (const [id, playback] of playbacks) if (playback.channelId === channelId) finishPlayback(id);
+      for (const [id, playback] of playbacks) if (playback.channelId === channelId) finishPlayback(id, 'gone');
     },
   };
 }

@@ -10,10 +10,12 @@ import type { CallQueue } from '../../queue/call-queue.js';
 import { createQueuePolicies } from '../../queue/policy/queue-policy.js';
 import { directNumberOwner } from '../../routing/direct-number-owner.js';
 import type { Keys } from '../../store/keys.js';
+import type { SpokenTexts } from '../spoken-text/spoken-texts.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import { createArrival } from './arrival.js';
 import { createCallerMedia } from './caller-media.js';
 import { createDirectDial } from './direct-dial.js';
+import { createStoredTexts } from './stored-texts.js';
 
 /** How often waiting calls are checked against their municipality's maximum wait. */
 const OVERFLOW_SWEEP_MS = 1_000;
@@ -26,13 +28,17 @@ export function createArrivalPath(deps: {
   queue: CallQueue;
   directory: DirectoryStore;
   admin: AdminStores;
+  /** The closed message and queue announcements IT staff store, spoken for Asterisk to fetch. */
+  spokenTexts: Pick<SpokenTexts, 'mediaUri'>;
   app: string;
+  /** This instance's Asterisk (AriSettings.mediaNode), recorded on the calls queued here. */
+  mediaNode: string;
   /** pjsip endpoint that dials extensions' phones by SIP URI (call control's extensionEndpoint). */
   extensionEndpoint: string;
   now: () => number;
 }) {
-  const { redis, k, region, queue, directory, admin, app, extensionEndpoint, now } = deps;
-  const policies = createQueuePolicies(redis, k, admin.queuePolicies, region.municipalities.map((m) => m.id));
+  const { redis, k, region, queue, directory, admin, spokenTexts, app, mediaNode, extensionEndpoint, now } = deps;
+  const policies = createQueuePolicies(redis, k, queue, admin.queuePolicies, region);
   const arrival = createArrival({
     region,
     queue,
@@ -42,7 +48,9 @@ export function createArrivalPath(deps: {
     media: createCallerMedia(),
     directDial: createDirectDial({ redis, k, contacts: createContactStore(redis, k), app, endpoint: extensionEndpoint, ringSeconds: region.region.directDialRingSeconds, now }),
     callbacks: createCallbackStore(redis, k),
+    texts: createStoredTexts({ greetings: admin.greetings, spokenTexts }),
     openingStateAt: createOpeningStateReader(admin).openingStateAt,
+    mediaNode,
     now,
   });
   let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,7 @@
 import type { Client } from 'ari-client';
 import type { RegionConfig } from '../../config/region-schema.js';
 import type { CallerMedia } from './caller-media.js';
+import { menuChoicePrompts } from './caller-prompts.js';
 
 /** Tries before the caller is sent to the default municipality. */
 const TRIES = 2;
@@ -21,7 +22,7 @@ export async function chooseMunicipality(
   { region, media }: { region: RegionConfig; media: CallerMedia },
 ): Promise<{ municipalityId: string; chosen: boolean; digits: string[] }> {
   const order = menuOrder(region);
-  const options = order.flatMap((id, i) => [`menu-for-${id}`, `menu-press-${i + 1}`]);
+  const options = menuChoicePrompts(order);
   const digits: string[] = [];
   for (let attempt = 1; attempt <= TRIES; attempt++) {
     const intro = attempt === 1 ? ['menu-welcome'] : digits.length > 0 ? ['menu-invalid'] : [];

@@ -1,5 +1,6 @@
 import type { Channel, Client } from 'ari-client';
-import type { CallRecord, TransferMode, TransferTargetKind } from '../../calls/call-record.js';
+import type { CallControlState, CallRecord, TransferMode, TransferTargetKind } from '../../calls/call-record.js';
+import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
 import type { ContactStore } from '../../extensions/contact-store.js';
@@ -8,10 +9,10 @@ import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { OperatorStore } from '../../operators/operator-store.js';
 import type { CallQueue } from '../../queue/call-queue.js';
 import type { AriConnection } from '../ari-connection.js';
-import { ariRequest, isGone, releaseCall } from '../call-media.js';
+import { type AsteriskView, ariRequest, callIdOfOperatorChannel, inBridge, isGone, mediaIds, releaseCall, type Repair } from '../call-media.js';
 import { type OperatorLegSettings, ringOperator } from '../operator-leg.js';
 import type { ControlStore, LegEnded } from './control-store.js';
-import { destroyTalkBridge, ensureTalkBridge, hangUp, moveToHold, moveToTalk } from './control-media.js';
+import { destroyTalkBridge, hangUp, joinTalk, moveToHold, moveToTalk } from './control-media.js';
 
 /** Stasis app arguments of the legs call control dials: a transfer's target, a call-back's citizen. */
 export const TRANSFER_LEG_ARG = 'transfer-leg';
@@ -33,6 +34,7 @@ export const DEFAULT_CALL_CONTROL: CallControlSettings = { extensionEndpoint: 'o
 export interface CallControlDeps {
   queue: CallQueue;
   control: ControlStore;
+  callbacks: Pick<CallbackStore, 'notReached'>;
   operators: OperatorStore;
   directory: DirectoryStore;
   contacts: ContactStore;
@@ -52,6 +54,27 @@ export function callIdOfTransferLeg(channelId: string): string | undefined {
 /** The call-back a citizen's leg belongs to: its channel id is "<callbackId>-dial" (store/lua/callback-book.lua). */
 export function callbackIdOfDialLeg(channelId: string): string | undefined {
   return /^(.+-cb)-dial$/.exec(channelId)?.[1];
+}
+
+/** A call-back's id is "<callId>-cb" (store/lua/callback-book.lua); a caller's call id is their channel's. */
+const isCallbackId = (callId: string) => callId.endsWith('-cb');
+
+/** Where the caller of an answered call is in holding (music): everything but plain talk and a completed transfer. */
+const CALLER_ON_HOLD: ReadonlySet<CallControlState> = new Set(['held', 'transferring', 'consulting', 'consulted', 'parked']);
+/** While a transfer's target leg is the call's business (it answering or ending changes the call). */
+const TRANSFER_UNDER_WAY: ReadonlySet<CallControlState> = new Set(['transferring', 'consulting', 'consulted', 'transferred']);
+
+/**
+ * True when `channelId` is a leg the call has now: the operator leg of its current offer or
+ * answer, its transfer's target while the transfer lasts, an answered call-back's citizen.
+ * Any other leg named from the call is left over (e.g. the operator's after a park whose hang-up
+ * was cut short), since leg names are never reused and a call never takes an old one back.
+ */
+function isCurrentLeg(channelId: string, call: CallRecord | null): boolean {
+  if (!call || call.state === 'ended') return false;
+  if (channelId === call.operatorChannelId) return call.state === 'connecting' || call.state === 'answered';
+  if (channelId === call.transferLeg) return call.state === 'answered' && call.control !== undefined && TRANSFER_UNDER_WAY.has(call.control);
+  return call.kind === 'callback' && channelId === call.channelId && call.state === 'answered';
 }
 
 /**
@@ -78,16 +101,31 @@ export function createCallControl(deps: CallControlDeps) {
     return `PJSIP/${settings.trunkEndpoint}/sip:${e164}@${settings.trunkHost}`;
   }
 
-  /** Ends a call in Redis and every media part of it, control legs included. */
-  async function endCall(client: Client, callId: string, why: string): Promise<CallRecord | null> {
-    const call = await queue.finish(callId);
+  /**
+   * Ends a call in Redis and releases every media part of it, control legs included. With
+   * `operatorChannelId` the operator hung up: only a call answered on that leg ends. A call-back
+   * whose citizen was never reached does not end as answered: it goes back to its place in the
+   * queue, or ends as callback-no-answer at the limit (store/lua/callback-unanswered.lua).
+   * Returns the call after it; null when nothing changed.
+   */
+  async function endCall(client: Client, callId: string, why: string, operatorChannelId?: string): Promise<CallRecord | null> {
+    const notReached = isCallbackId(callId) ? await deps.callbacks.notReached(callId, { operatorChannelId }) : null;
+    const call = notReached?.callback ?? (await queue.finish(callId, { operatorChannelId }));
     if (!call) return null;
-    log.info({ callId, outcome: call.outcome, transferTarget: call.transferTarget, why }, 'call ended');
+    if (notReached) {
+      const { what, position } = notReached;
+      log.info(
+        { callId, operatorId: call.operatorId, unansweredDials: call.unansweredDials, position, why },
+        what === 'ended' ? 'call-back ended: its citizen never answered' : 'call-back not answered by its citizen; back in its place in the queue',
+      );
+    } else {
+      log.info({ callId, outcome: call.outcome, waitMs: call.waitMs, talkMs: call.talkMs, transferTarget: call.transferTarget, why }, 'call ended');
+    }
     await Promise.all([releaseCall(client, call), releaseLegs(client, call)]);
     return call;
   }
 
-  /** What call control dialled for a call that is ending (call-flow.ts's endCall runs it too). */
+  /** What call control dialled for a call that is ending. */
   async function releaseLegs(client: Client, call: CallRecord): Promise<void> {
     await Promise.all([
       hangUp(client, call.transferLeg, 'hang up transfer target'),
@@ -142,8 +180,7 @@ export function createCallControl(deps: CallControlDeps) {
 
   /** A call-back was answered by its operator: dial the citizen out through the trunk, the operator waiting in the talk bridge. */
   async function callbackOperatorAnswered(client: Client, call: CallRecord, operatorChannelId: string): Promise<void> {
-    const bridgeId = await ensureTalkBridge(client, call.callId);
-    await ariRequest('put operator in talk bridge', client.bridges.addChannel({ bridgeId, channel: operatorChannelId }));
+    await joinTalk(client, call.callId, [operatorChannelId]);
     const municipality = await deps.directory.getMunicipality(call.municipalityId);
     try {
       await originateLeg(client, call, {
@@ -153,7 +190,7 @@ export function createCallControl(deps: CallControlDeps) {
         timeout: deps.leg.ringSeconds,
         callerId: `"${municipality?.name ?? call.municipalityId}" <${call.calledNumber}>`,
       });
-      log.info({ callId: call.callId, number: call.caller, operatorId: call.operatorId }, 'call-back: dialling the citizen');
+      log.info({ callId: call.callId, number: call.caller, operatorId: call.operatorId, unansweredDials: call.unansweredDials ?? 0 }, 'call-back: dialling the citizen');
     } catch (error) {
       log.warn({ callId: call.callId, err: error }, 'call-back could not be dialled');
       await endCall(client, call.callId, 'call-back could not be dialled');
@@ -184,7 +221,7 @@ export function createCallControl(deps: CallControlDeps) {
   }
 
   return {
-    releaseLegs,
+    endCall,
 
     async hold(callId: string, operatorId: string): Promise<CallRecord> {
       const client = deps.ari.client();
@@ -255,7 +292,7 @@ export function createCallControl(deps: CallControlDeps) {
     /**
      * Hangs up the caller of a waiting call that became a booked call-back (ended in Redis
      * already). The booking stands if Asterisk cannot be asked: the caller is then released at
-     * their own hang-up or at the next reconcile.
+     * their own hang-up or by reconcile (media/call-flow.ts: a caller whose call has ended).
      */
     async releaseBookedCaller(callId: string): Promise<void> {
       const call = await queue.get(callId);
@@ -293,8 +330,7 @@ export function createCallControl(deps: CallControlDeps) {
           await moveToTalk(client, callId, [channel.id]);
           log.info({ callId, target: answered.call.transferTarget }, 'transfer answered; caller and target bridged');
         } else {
-          const bridgeId = await ensureTalkBridge(client, callId);
-          await ariRequest('bridge answered leg', client.bridges.addChannel({ bridgeId, channel: channel.id }));
+          await joinTalk(client, callId, [channel.id]);
           log.info({ callId, what: answered.what }, answered.what === 'consult' ? 'transfer target answered; operator consulting' : 'call-back answered; citizen and operator bridged');
         }
       } catch (error) {
@@ -304,29 +340,88 @@ export function createCallControl(deps: CallControlDeps) {
     },
 
     /**
-     * After a start or a lost websocket (call-flow.ts reconcile): a transfer whose target leg
-     * vanished meanwhile is settled as its ChannelDestroyed would have (recall, back, end).
+     * Reconcile (media/call-flow.ts) of an answered or waiting call of a caller: a transfer whose
+     * target leg vanished is settled as its ChannelDestroyed would have been (recall, back,
+     * end); else the caller is put where Redis says: in holding with music (waiting, ringing
+     * an operator, held, parked, a transfer under way) or in the talk bridge with the operator
+     * or the transfer's target. `restartMusic` (after a start or reconnect): music is started
+     * again for a caller in holding, whose music may have stopped for a prompt that ended
+     * unseen (e.g. the call-back offer) — nothing in Asterisk tells whether it plays.
      */
-    async reconcileCall(client: Client, call: CallRecord, live: ReadonlyMap<string, unknown>): Promise<void> {
-      if (!call.transferLeg || live.has(call.transferLeg)) return;
-      const ended = await control.legEnded(call.callId, call.transferLeg);
-      if (ended) await afterLegEnded(client, ended);
+    planCall(client: Client, call: CallRecord, view: AsteriskView, { restartMusic }: { restartMusic: boolean }): Repair | undefined {
+      const { callId, control: state } = call;
+      const transferLeg = call.transferLeg;
+      if (call.state === 'answered' && transferLeg && state && TRANSFER_UNDER_WAY.has(state) && !view.channels.has(transferLeg)) {
+        return {
+          what: 'transfer-leg-gone',
+          why: 'the transfer target leg is gone',
+          run: async () => {
+            const ended = await control.legEnded(callId, transferLeg);
+            if (ended) await afterLegEnded(client, ended);
+          },
+        };
+      }
+      if (call.state !== 'answered' || (state && CALLER_ON_HOLD.has(state))) {
+        if (!inBridge(view, mediaIds.holdBridge(callId), callId)) {
+          return {
+            what: 'to-hold',
+            why: `the caller is not in holding, though the call is ${state ?? call.state}`,
+            run: async () => {
+              await moveToHold(client, callId);
+              // The operator has let go of a parked call or a blind transfer: nobody is to stay in the talk bridge.
+              if (state === 'parked' || state === 'transferring') await destroyTalkBridge(client, callId);
+            },
+          };
+        }
+        if (!restartMusic) return undefined;
+        return { what: 'music', why: 'music on hold started again', run: () => ariRequest('start music on hold', client.channels.startMoh({ channelId: callId, mohClass: 'default' })) };
+      }
+      const talkBridge = mediaIds.talkBridge(callId);
+      const other = state === 'transferred' ? transferLeg : call.operatorChannelId;
+      const missing = [callId, other].filter((id): id is string => id !== undefined && !inBridge(view, talkBridge, id));
+      if (missing.length === 0) return undefined;
+      return {
+        what: 'to-talk',
+        why: `${missing.join(' and ')} not in the talk bridge, though the call is ${state ?? 'answered'}`,
+        run: () => (missing.includes(callId) ? moveToTalk(client, callId, missing.filter((id) => id !== callId)) : joinTalk(client, callId, missing)),
+      };
     },
 
     /**
-     * A call-back after a start or a lost websocket: its operator leg or citizen leg may have
-     * answered or ended unseen. Waiting and scheduled call-backs have nothing to check.
+     * Reconcile of a call-back (it has no channel until the citizen is dialled): ringing its
+     * operator, the operator's leg decides (gone: back to its place; answered: dial out);
+     * answered, it ends when its operator or citizen leg is gone (back to its place when the
+     * citizen never answered). Waiting and scheduled call-backs have nothing to check.
      */
-    async reconcileCallback(client: Client, call: CallRecord, live: ReadonlyMap<string, Channel>): Promise<void> {
-      const opLeg = call.operatorChannelId ? live.get(call.operatorChannelId) : undefined;
+    planCallback(client: Client, call: CallRecord, view: AsteriskView): Repair | undefined {
+      const { callId, operatorChannelId = '' } = call;
+      const opLeg = view.channels.get(operatorChannelId);
       if (call.state === 'connecting' && !opLeg) {
-        await queue.requeue(call.callId, call.operatorChannelId ?? '');
-      } else if (call.state === 'connecting' && opLeg?.state === 'Up') {
-        await callbackOperatorAnswered(client, await queue.markAnswered(call.callId, opLeg.id), opLeg.id);
-      } else if (call.state === 'answered' && (!opLeg || !live.has(call.channelId))) {
-        await endCall(client, call.callId, 'call-back leg gone while we were away');
+        return { what: 'requeue', why: 'the call-back’s operator leg is gone', run: () => queue.requeue(callId, operatorChannelId) };
       }
+      if (call.state === 'connecting' && opLeg?.state === 'Up') {
+        return { what: 'answer', why: 'the call-back’s operator answered unseen', run: async () => callbackOperatorAnswered(client, await queue.markAnswered(callId, opLeg.id), opLeg.id) };
+      }
+      if (call.state === 'answered' && (!opLeg || !view.channels.has(call.channelId))) {
+        return { what: 'end', why: 'a leg of the call-back is gone', run: () => endCall(client, callId, 'call-back leg gone while we were away') };
+      }
+      return undefined;
     },
+
+    /**
+     * Reconcile of a leg this switchboard dialled for a call ("<callId>-op<n>", "-xfer<n>",
+     * "-cb-dial"; `call` is its call's record, null when there is none): one the call no longer
+     * has is hung up. E.g. the operator's leg after a park, a blind or a completed transfer when
+     * the process stopped between the script and the hang-up: the operator, available in Redis,
+     * would otherwise still be bridged with the caller while being offered the next call.
+     */
+    planLeg(client: Client, channelId: string, call: CallRecord | null): Repair | undefined {
+      if (isCurrentLeg(channelId, call)) return undefined;
+      return { what: 'stale-leg', why: `leg ${channelId} is no longer the call’s (${call ? `the call is ${call.control ?? call.state}` : 'no such call'})`, run: () => hangUp(client, channelId, 'hang up left-over leg') };
+    },
+
+    /** The call a leg this switchboard dialled belongs to (an operator's, a transfer target's, a call-back citizen's); undefined for other channels. */
+    callIdOfLeg: (channelId: string) => callIdOfOperatorChannel(channelId) ?? callIdOfTransferLeg(channelId) ?? callbackIdOfDialLeg(channelId),
 
     /** True for channels whose end this module handles (call-flow.ts dispatches ChannelDestroyed here). */
     ownsChannel: (channelId: string) => callIdOfTransferLeg(channelId) !== undefined || callbackIdOfDialLeg(channelId) !== undefined,
@@ -334,7 +429,10 @@ export function createCallControl(deps: CallControlDeps) {
     async channelDestroyed(client: Client, channel: Channel): Promise<void> {
       const callbackId = callbackIdOfDialLeg(channel.id);
       if (callbackId !== undefined) {
-        await endCall(client, callbackId, 'call-back citizen hung up or did not answer');
+        const call = await queue.get(callbackId);
+        // A leg of an earlier attempt, or the call-back was settled already (e.g. its operator hung up first).
+        if (call?.state !== 'answered') return;
+        await endCall(client, callbackId, call.dialAnsweredAt === undefined ? 'call-back citizen did not answer' : 'call-back citizen hung up');
         return;
       }
       const callId = callIdOfTransferLeg(channel.id)!;

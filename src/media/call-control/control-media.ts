@@ -1,5 +1,5 @@
 import type { Client } from 'ari-client';
-import { ariRequest, isGone, mediaIds } from '../call-media.js';
+import { ariRequest, mediaIds, unlessGone } from '../call-media.js';
 
 /**
  * Moving a caller between their call's two bridges (media/call-media.ts names them): the
@@ -7,14 +7,6 @@ import { ariRequest, isGone, mediaIds } from '../call-media.js';
  * whoever they talk to (operator, transfer target, citizen called back) is. Every step
  * tolerates what is already done, so a repeated or interrupted move can simply be run again.
  */
-
-export async function unlessGone(what: string, request: Promise<unknown>): Promise<void> {
-  try {
-    await ariRequest(what, request);
-  } catch (error) {
-    if (!isGone(error)) throw error;
-  }
-}
 
 export function hangUp(client: Client, channelId: string | undefined, what: string): Promise<void> {
   if (!channelId) return Promise.resolve();
@@ -32,8 +24,14 @@ async function ensureBridge(client: Client, type: 'mixing' | 'holding', bridgeId
 }
 
 /** The call's talk bridge, created if it is not there. */
-export function ensureTalkBridge(client: Client, callId: string): Promise<string> {
+function ensureTalkBridge(client: Client, callId: string): Promise<string> {
   return ensureBridge(client, 'mixing', mediaIds.talkBridge(callId));
+}
+
+/** Legs that answered (the operator's, a transfer target's, a call-back's citizen) into the call's talk bridge. */
+export async function joinTalk(client: Client, callId: string, channels: string[]): Promise<void> {
+  const bridgeId = await ensureTalkBridge(client, callId);
+  await ariRequest('join talk bridge', client.bridges.addChannel({ bridgeId, channel: channels }));
 }
 
 export function destroyTalkBridge(client: Client, callId: string): Promise<void> {
@@ -53,6 +51,5 @@ export async function moveToTalk(client: Client, callId: string, others: string[
   await unlessGone('stop music on hold', client.channels.stopMoh({ channelId: callId }));
   await unlessGone('take caller out of holding', client.bridges.removeChannel({ bridgeId: mediaIds.holdBridge(callId), channel: callId }));
   await unlessGone('destroy holding bridge', client.bridges.destroy({ bridgeId: mediaIds.holdBridge(callId) }));
-  const bridgeId = await ensureTalkBridge(client, callId);
-  await ariRequest('bridge caller', client.bridges.addChannel({ bridgeId, channel: [callId, ...others] }));
+  await joinTalk(client, callId, [callId, ...others]);
 }

@@ -27,11 +27,12 @@ export function createCallControlService(deps: {
 }) {
   const { redis, k } = deps;
   const control = createControlStore(redis, k);
+  const callbacks = createCallbackStore(redis, k);
   return {
     control,
-    callbacks: createCallbackStore(redis, k),
+    callbacks,
     messages: createMessageStore(redis, k, deps.entries),
-    actions: createCallControl({ ...deps, control, contacts: createContactStore(redis, k) }),
+    actions: createCallControl({ ...deps, control, callbacks, contacts: createContactStore(redis, k) }),
   };
 }
 

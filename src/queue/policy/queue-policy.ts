@@ -1,24 +1,12 @@
-import type { CallRecord, OverflowCause } from '../../calls/call-record.js';
-import { OVERFLOW_CAUSES } from '../../calls/call-record.js';
+import type { CallRecord } from '../../calls/call-record.js';
 import { parseCallRecord } from '../../calls/call-records.js';
 import type { QueuePolicyStore } from '../../admin/queue-policies.js';
-import type { OverflowTarget, QueuePolicy } from '../../config/region-schema.js';
+import type { QueuePolicy, RegionConfig } from '../../config/region-schema.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
-import { hashReply, runScript } from '../../store/scripts.js';
-import type { EnqueueInput } from '../call-queue.js';
-
-/** What became of a call at a policy check: it stays, moved to another queue, or ended for a message / call-back offer. */
-export interface OverflowDecision {
-  callId: string;
-  action: 'stay' | OverflowTarget['kind'];
-  cause?: OverflowCause;
-  /** In the (new) queue; 0 when the call ended. */
-  position: number;
-}
-
-/** Extra record fields an arrival writes (call-record.ts): only these names reach the scripts. */
-export type ArrivalFields = Partial<Pick<CallRecord, 'extension' | 'reasonDetail'>>;
+import { hashReply } from '../../store/scripts.js';
+import { arrivalFieldArgs, parseDecisions, targetArgs, type ArrivalFields, type CallQueue, type EnqueueInput, type OverflowDecision } from '../call-queue.js';
+import { priorityClassifier } from '../priority.js';
 
 /** How many recent calls the expected wait is computed from, and how old they may be. */
 const EXPECTED_WAIT_SAMPLE = 20;
@@ -26,13 +14,14 @@ const EXPECTED_WAIT_WINDOW_MS = 60 * 60 * 1000;
 
 /**
  * The municipalities' queue policies (admin/queue-policies.ts: as stored by IT staff, else as in
- * config/region.yaml) applied in Redis: each decision is one run of store/lua/overflow-apply.lua,
- * which checks the limit and moves or ends the call in the same step, so an operator never takes
- * a call that is being overflowed. Policies are read at each decision, so a change applies at once.
+ * config/region.yaml) applied in Redis: each decision is one script run (store/lua/enqueue.lua at
+ * arrival, overflow-apply.lua after), which checks the limit and moves or ends the call in the
+ * same step, so an operator never takes a call that is being overflowed. Policies are read at
+ * each decision, so a change applies at once.
  */
-export function createQueuePolicies(redis: RedisClient, k: Keys, stored: Pick<QueuePolicyStore, 'get'>, municipalityIds: readonly string[]) {
-  const targetArgs = (target: OverflowTarget | undefined) => [target?.kind ?? '', target?.kind === 'queue' ? target.municipality : ''];
-  const fieldArgs = (fields: ArrivalFields) => Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
+export function createQueuePolicies(redis: RedisClient, k: Keys, queue: Pick<CallQueue, 'enqueue'>, stored: Pick<QueuePolicyStore, 'get'>, region: RegionConfig) {
+  const municipalityIds = region.municipalities.map((m) => m.id);
+  const classify = priorityClassifier(region);
 
   return {
     async policyOf(municipalityId: string): Promise<QueuePolicy> {
@@ -42,26 +31,20 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, stored: Pick<Qu
     },
 
     /**
-     * Right after a call was enqueued: writes the arrival's record fields, then applies the
-     * no-operator and maximum-length limits (store/lua/overflow-apply.lua, mode admit).
+     * A call arrives in its municipality's queue, in one step (store/lua/enqueue.lua) with the
+     * arrival's record fields, the policy's priority class for the caller, and admission: no
+     * logged-in operator serving it → noOperator, a full queue → maxLength. A call-back is offered
+     * only to a caller whose number can be called back (E.164); others get the message instead.
      */
-    async admit(callId: string, municipalityId: string, fields: ArrivalFields = {}): Promise<OverflowDecision> {
-      const { maxLength, noOperator } = await this.policyOf(municipalityId);
-      const reply = await runScript(
-        redis.overflowApply(
-          [k.call(callId), k.operators()],
-          [k.prefix, 'admit', callId, maxLength ? String(maxLength.calls) : '', ...targetArgs(maxLength?.overflow), ...targetArgs(noOperator), ...fieldArgs(fields)],
-        ),
-        { callId },
-      );
-      const [decision] = decisions(reply);
-      if (!decision) throw new Error(`overflow admit of ${callId} returned no decision`);
-      return decision;
+    async enqueue(input: EnqueueInput, fields: ArrivalFields = {}): Promise<OverflowDecision> {
+      const { maxLength, noOperator, priorityClasses = [] } = await this.policyOf(input.municipalityId);
+      const priority = classify(input.municipalityId, input.caller, priorityClasses);
+      return (await queue.enqueue(input, { priority, admission: { maxLength, noOperator }, fields })).decision;
     },
 
     /** Ends a call whose call-back offer was not taken (outcome overflowed); 'stay' when it no longer waits. */
     async endOffer(callId: string): Promise<OverflowDecision> {
-      const [decision] = decisions(await redis.overflowApply([k.call(callId), k.operators()], [k.prefix, 'end', callId]));
+      const [decision] = parseDecisions(await redis.overflowApply([k.call(callId)], [k.prefix, 'end', callId]));
       if (!decision) throw new Error(`overflow end of ${callId} returned no decision`);
       return decision;
     },
@@ -72,11 +55,8 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, stored: Pick<Qu
       for (const municipalityId of municipalityIds) {
         const { maxWait } = await this.policyOf(municipalityId);
         if (!maxWait) continue;
-        const reply = await redis.overflowApply(
-          [k.queue(municipalityId), k.operators()],
-          [k.prefix, 'sweep', String(maxWait.seconds * 1000), ...targetArgs(maxWait.overflow)],
-        );
-        done.push(...decisions(reply));
+        const reply = await redis.overflowApply([k.queue(municipalityId)], [k.prefix, 'sweep', String(maxWait.seconds * 1000), ...targetArgs(maxWait.overflow)]);
+        done.push(...parseDecisions(reply));
       }
       return done;
     },
@@ -85,7 +65,7 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, stored: Pick<Qu
     async recordClosed(input: EnqueueInput, fields: ArrivalFields = {}): Promise<CallRecord> {
       const reply = await redis.overflowClosed(
         [k.call(input.callId), k.callsByTime(), k.callsByMunicipality(input.municipalityId)],
-        [k.prefix, input.callId, input.channelId, input.municipalityId, input.calledNumber, input.caller, input.reason, ...fieldArgs(fields)],
+        [k.prefix, input.callId, input.channelId, input.municipalityId, input.calledNumber, input.caller, input.reason, ...arrivalFieldArgs(fields)],
       );
       return parseCallRecord(hashReply(reply));
     },
@@ -113,11 +93,3 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, stored: Pick<Qu
 }
 
 export type QueuePolicies = ReturnType<typeof createQueuePolicies>;
-
-function decisions(reply: unknown): OverflowDecision[] {
-  if (!Array.isArray(reply)) throw new Error(`unexpected overflow reply ${JSON.stringify(reply)}`);
-  return reply.map((row: unknown) => {
-    const [callId, action, cause, position] = row as [string, OverflowDecision['action'], string, number];
-    return { callId, action, position: Number(position), ...((OVERFLOW_CAUSES as readonly string[]).includes(cause) ? { cause: cause as OverflowCause } : {}) };
-  });
-}

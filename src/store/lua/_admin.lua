@@ -2,7 +2,9 @@
 -- the object, the region-wide values it claims (an extension number, an E.164 number), the
 -- claims of others it points at, its list indexes, its secret and its audit entry. Shared by
 -- admin-change.lua (one change) and admin-bulk.lua (an import: many changes, all or nothing);
--- scripts.ts puts this file (after _shared.lua) in front of every admin-*.lua.
+-- scripts.ts puts this file (after _shared.lua) in front of every admin-*.lua, and
+-- directory/entries/entry-scripts.ts in front of the directory's scripts, which share
+-- region_use_elsewhere and admin_refs_key with the admin scripts.
 --
 -- A change, as versioned-store.ts sends it (JSON; every value a string or number, none null):
 --   type, id           the object's type and id
@@ -12,7 +14,8 @@
 --   unchanged          true for an import's row that writes nothing: only its version is checked
 --   municipalityId     the object's municipality after the change, '' to delete it
 --   sortKey            no spaces   label: names the object in other objects' conflicts
---   claims, refs       JSON arrays of "{kind}:{value}" (a string, stored as given)
+--   claims, refs       JSON arrays of "{kind}:{value}" (a string, stored as given); a ref
+--                      "directory-entry:{id}" points at an entry of the object's municipality
 --   doc                the object's document (JSON, stored as given)
 --   secret             the secret to store, '' to keep the stored one
 --   minId              oldest audit stream id to keep (ms)   audit: the entry's fields, flat list
@@ -23,8 +26,9 @@
 --
 -- Problems, { code, detail }: admin_exists {}, admin_not_found {}, version_mismatch {version},
 -- claim_taken {claim, holder, label}, claim_in_use {claim, referrer, label}, reference_missing
--- {claim}. key_type {key} (a key holds a type no admin script writes: corrupt data) is raised at
--- once, as "RV key_type <JSON detail>".
+-- {claim, municipalityId (of an entry that exists, but in another municipality)}. key_type {key}
+-- (a key holds a type no admin script writes: corrupt data) is raised at once, as "RV key_type
+-- <JSON detail>".
 
 local function admin_reject(code, detail)
   error({ err = 'RV ' .. code .. ' ' .. cjson.encode(detail) })
@@ -52,13 +56,60 @@ local function admin_label_of(prefix, holder)
   return redis.call('HGET', prefix .. ':admin:' .. holder, 'label') or holder
 end
 
-local function admin_contains(list, value)
-  for _, item in ipairs(list) do
-    if item == value then
-      return true
+-- A member's name as the switchboard last synced it from config/region.yaml
+-- ({p}:municipality:{id}, directory/directory-store.ts), else its kommunkod.
+local function municipality_name(prefix, municipality_id)
+  local json = redis.call('GET', prefix .. ':municipality:' .. municipality_id)
+  return json and cjson.decode(json).name or municipality_id
+end
+
+-- A number or an extension is used in two places. The admin store claims it ({p}:claim:{claim},
+-- "{type}:{id}"): an extension or a direct-dial number, owned for routing. The directory lists
+-- it ({p}:directory:extensions|numbers, entry id; directory/entries/lua/): whom it reaches. Each
+-- place keeps it unique by itself, and across the two it stays within one municipality: a
+-- person's entry may show their own municipality's extension, never another's. This is that
+-- one check, for both places (admin_check here; put-entry.lua and bulk-write.lua there): the
+-- user of `claim` ("extension:2460123", "e164:+4693514123") in the place other than `asking`
+-- ('admin' or 'directory') that belongs to another municipality than `municipality_id`, as
+-- {holder ("{type}:{id}", "directory-entry:{id}"), label, municipalityId}, or nil. The
+-- directory's key names here must match src/store/keys.ts.
+local function region_use_elsewhere(prefix, asking, claim, municipality_id)
+  local holder, municipality, label
+  if asking == 'directory' then
+    holder = redis.call('GET', admin_claim_key(prefix, claim))
+    if not holder then
+      return nil
     end
+    municipality, label = unpack(redis.call('HMGET', prefix .. ':admin:' .. holder, 'municipalityId', 'label'))
+  else
+    local kind, value = string.match(claim, '^([^:]+):(.*)$')
+    local index = ({ extension = 'extensions', e164 = 'numbers' })[kind]
+    local id = index and redis.call('HGET', prefix .. ':directory:' .. index, value)
+    if not id then
+      return nil
+    end
+    local entry = cjson.decode(redis.call('HGET', prefix .. ':directory:entries', id))
+    holder, municipality, label = 'directory-entry:' .. id, entry.municipalityId, 'the directory entry ' .. entry.name .. ' (' .. id .. ')'
   end
-  return false
+  if not municipality or municipality == municipality_id then
+    return nil
+  end
+  return { holder = holder, label = label .. ' of ' .. municipality_name(prefix, municipality), municipalityId = municipality }
+end
+
+-- Why a ref of an object of `municipality_id` points at nothing, as reference_missing's detail,
+-- or nil: a claim nobody holds, or (directory-entry:{id}) no entry of that municipality.
+local function admin_ref_missing(prefix, claim, municipality_id)
+  local entry_id = string.match(claim, '^directory%-entry:(.+)$')
+  if not entry_id then
+    return not redis.call('GET', admin_claim_key(prefix, claim)) and { claim = claim } or nil
+  end
+  local json = redis.call('HGET', prefix .. ':directory:entries', entry_id)
+  if not json then
+    return { claim = claim }
+  end
+  local owner = cjson.decode(json).municipalityId
+  return owner ~= municipality_id and { claim = claim, municipalityId = owner } or nil
 end
 
 local function admin_expect_type(key, wanted)
@@ -109,11 +160,18 @@ local function admin_check(prefix, change, problems)
     local holder = redis.call('GET', admin_claim_key(prefix, claim))
     if holder and holder ~= change.self then
       problem('claim_taken', { claim = claim, holder = holder, label = admin_label_of(prefix, holder) })
+    elseif not contains(change.old_claims, claim) then
+      -- Only a value newly taken: one the object had was checked when it took it, and data from
+      -- before this check is no reason to refuse an unrelated change.
+      local user = region_use_elsewhere(prefix, 'admin', claim, change.municipalityId)
+      if user then
+        problem('claim_taken', { claim = claim, holder = user.holder, label = user.label })
+      end
     end
   end
   -- A value others point at (an extension a number routes to) is not given up under them.
   for _, claim in ipairs(change.old_claims) do
-    if not admin_contains(change.new_claims, claim) then
+    if not contains(change.new_claims, claim) then
       local referrer = redis.call('SRANDMEMBER', admin_refs_key(prefix, claim))
       if referrer then
         problem('claim_in_use', { claim = claim, referrer = referrer, label = admin_label_of(prefix, referrer) })
@@ -121,8 +179,9 @@ local function admin_check(prefix, change, problems)
     end
   end
   for _, claim in ipairs(change.new_refs) do
-    if not redis.call('GET', admin_claim_key(prefix, claim)) then
-      problem('reference_missing', { claim = claim })
+    local missing = admin_ref_missing(prefix, claim, change.municipalityId)
+    if missing then
+      problem('reference_missing', missing)
     end
   end
 end
@@ -164,12 +223,12 @@ local function admin_apply(prefix, change)
     redis.call('ZREM', admin_index_key(prefix, change.type, change.stored.municipalityId), member)
   end
   for _, claim in ipairs(change.old_claims) do
-    if not admin_contains(change.new_claims, claim) then
+    if not contains(change.new_claims, claim) then
       redis.call('DEL', admin_claim_key(prefix, claim))
     end
   end
   for _, claim in ipairs(change.old_refs) do
-    if not admin_contains(change.new_refs, claim) then
+    if not contains(change.new_refs, claim) then
       redis.call('SREM', admin_refs_key(prefix, claim), change.self)
     end
   end

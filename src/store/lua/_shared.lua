@@ -8,14 +8,21 @@ local function fail(code)
   error({ err = 'RV ' .. code })
 end
 
--- Aborts unless `municipality_id` is among the operator's served ones (a list of ids).
-local function assert_serves(served, municipality_id)
-  for _, id in ipairs(served) do
-    if id == municipality_id then
-      return
+-- Whether `value` is an element of the array `list`.
+local function contains(list, value)
+  for _, item in ipairs(list) do
+    if item == value then
+      return true
     end
   end
-  fail('municipality_not_served')
+  return false
+end
+
+-- Aborts unless `municipality_id` is among the operator's served ones (a list of ids).
+local function assert_serves(served, municipality_id)
+  if not contains(served, municipality_id) then
+    fail('municipality_not_served')
+  end
 end
 
 -- An operator may take a call when available, or in wrap-up (asking for one ends it).
@@ -58,6 +65,11 @@ local function operator_key(prefix, operator_id)
   return prefix .. ':operator:' .. operator_id
 end
 
+-- A municipality's parked call ids, score = parkedAt.
+local function park_key(prefix, municipality_id)
+  return prefix .. ':park:' .. municipality_id
+end
+
 -- A hash as a table by field name, or nil when the key does not exist.
 local function read_hash(key)
   local flat = redis.call('HGETALL', key)
@@ -89,9 +101,9 @@ end
 --   emit_event(prefix, 'call.queued', call.municipalityId, { 'callId', call_id, 'position', 3 })
 -- type: '<object>.<what happened>' (call.queued, call.offered, call.answered, call.requeued,
 --   call.ended, operator.state, and your own, e.g. call.transferred, call.parked);
--- municipality_id: the municipality the event concerns, '' for a region-wide one (the stream
---   shows a municipality admin only their municipality's events, and region-wide ones whose
---   'municipalities' field, a comma-separated list of ids, names theirs);
+-- municipality_id: the municipality the event concerns, '' for a region-wide one (who sees
+--   which event, and which of its fields, is decided when the stream is read: eventFor in
+--   src/events/event-stream.ts);
 -- fields: optional flat list of field, value, field, value... (values strings or numbers).
 -- Returns the event's stream id.
 local EVENTS_MAX_LENGTH = 100000
@@ -108,7 +120,7 @@ end
 local OPERATOR_STATE_FIELDS = { 'callId', 'pauseReason', 'pauseNote', 'wrapUpUntil' }
 
 -- Emits operator.state with the operator's current state and that state's own fields, and
--- the municipalities served (comma-separated, for the stream's filter). The operator must be
+-- the municipalities served (comma-separated: whose calls they take). The operator must be
 -- logged in (operator-logout.lua emits its own 'logged-out').
 local function emit_operator_state(prefix, operator_id)
   local operator = read_hash(operator_key(prefix, operator_id))
@@ -189,4 +201,47 @@ local function queue_remove(prefix, municipality_id, call_id, boost)
   if boost > 0 then
     redis.call('ZREM', queue_boost_key(prefix, municipality_id, boost), call_id)
   end
+end
+
+-- Offers a call to an operator: their phone rings on a new operator leg "<callId>-op<attempt>"
+-- (the channel id media/call-media.ts rings them on), so that events of an earlier offer's leg
+-- can be told apart from this one's (mark-answered, requeue, finish check it). The call and the
+-- operator are connecting; the caller emits its own event (call.offered, call.retrieved).
+local function offer_call(prefix, call_id, operator_id)
+  local key = call_key(prefix, call_id)
+  local attempt = redis.call('HINCRBY', key, 'attempts', 1)
+  redis.call('HSET', key, 'state', 'connecting', 'operatorId', operator_id, 'operatorChannelId', call_id .. '-op' .. attempt)
+  set_operator_state(prefix, operator_id, 'connecting', { callId = call_id })
+end
+
+-- Puts a call that is no longer waiting back in its queue at its ORIGINAL place (its place
+-- number is its score: ahead of everyone who came after it), with its priority class: waiting,
+-- nobody's. operatorChannelId stays, so late events of the last offer's leg are recognised as
+-- stale. The caller releases the operator and emits call.requeued. Returns its 1-based position.
+local function back_to_place(prefix, call_id, call)
+  local key = call_key(prefix, call_id)
+  queue_add(prefix, call.municipalityId, call_id, tonumber(call.place), call.priorityBoostSeconds)
+  redis.call('HSET', key, 'state', 'waiting')
+  redis.call('HDEL', key, 'operatorId')
+  return position(prefix, call.municipalityId, call_id)
+end
+
+-- Talk time is the time an operator of the switchboard spends on the call (docs/decisions.md,
+-- "Statistics"): summed over stretches, each from an operator's answer (mark-answered.lua sets
+-- talkSince) until the operator lets go of the call (blind transfer, completed attended
+-- transfer, park: control-operator-action.lua) or the call ends (finish.lua). So talkSince is
+-- set exactly while an operator has the call: hold and consultation lie inside a stretch; a
+-- transfer's ringing, the caller's talk with its target, the park and an offer's ringing do
+-- not. Ends the open stretch, if any, at `now`: adds it to talkMs.
+local function close_talk(key, call, now)
+  if call.talkSince then
+    redis.call('HINCRBY', key, 'talkMs', now - tonumber(call.talkSince))
+    redis.call('HDEL', key, 'talkSince')
+  end
+end
+
+-- Whether the caller can be offered a call-back: their number is E.164 (media/arrival/ stores
+-- "anonymous", or a number it could not read, as received).
+local function can_call_back(number)
+  return string.match(number, '^%+%d+$') ~= nil
 end

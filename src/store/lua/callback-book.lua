@@ -12,7 +12,10 @@
 -- control reconciles call-backs by their own rules: no channel until the citizen is dialled).
 --
 -- A waiting call leaves the queue and ends (outcome callback-booked): the call-back holds its
--- place now. An answered call goes on; the operator or the caller hangs up as usual.
+-- place now. Its waitMs runs to now, unless an operator answered it once (it came back to the
+-- queue after a recall or an unanswered retrieve): then it stays the first answer's, as every
+-- later step keeps it (mark-answered.lua). An answered call goes on; the operator or the caller
+-- hangs up as usual.
 --
 -- KEYS[1] {p}:call:{callId}
 -- KEYS[2] {p}:call:{callId}-cb
@@ -91,7 +94,10 @@ redis.call('HSET', KEYS[1], 'callbackId', callback_id)
 
 if call.state == 'waiting' then
   queue_remove(prefix, municipality_id, call_id, call.priorityBoostSeconds)
-  redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', now, 'outcome', 'callback-booked', 'waitMs', now - tonumber(call.enqueuedAt))
+  redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', now, 'outcome', 'callback-booked')
+  if not call.answeredAt then
+    redis.call('HSET', KEYS[1], 'waitMs', now - tonumber(call.enqueuedAt))
+  end
   redis.call('SREM', KEYS[4], call_id)
   emit_event(prefix, 'call.ended', municipality_id, { 'callId', call_id, 'outcome', 'callback-booked', 'operatorId', '' })
 end

@@ -45,7 +45,7 @@ for _, call in ipairs(doomed) do
     redis.call('ZREM', prefix .. ':calls:by-municipality:' .. call.municipality, call.id)
     -- finish.lua does not know parks: a parked call whose caller hung up stays listed there
     -- until control-park-list.lua next reads the park.
-    redis.call('ZREM', prefix .. ':park:' .. call.municipality, call.id)
+    redis.call('ZREM', park_key(prefix, call.municipality), call.id)
   end
   if call.from then
     redis.call('ZREM', prefix .. ':calls:by-municipality:' .. call.from, call.id)

@@ -1,9 +1,7 @@
 -- An operator takes a waiting call: the one given, or the best of all the queues of the
 -- municipalities the operator serves. The call leaves its queue and becomes connecting (the
 -- operator's phone rings); the operator becomes connecting with its callId.
--- Each offer gets its own operator leg id, "<callId>-op<attempt>" (the channel id Asterisk
--- rings the operator on, see media/call-media.ts), so that events of an earlier offer's leg
--- can be told apart from the current one (mark-answered, requeue, finish check it).
+-- Each offer gets its own operator leg id (_shared.lua offer_call).
 --
 -- The best call has the highest score (docs/decisions.md, "Choice of the next call"):
 --   score = waited ms × the operator's weight for its municipality + priorityBoostSeconds × 1000
@@ -16,6 +14,8 @@
 -- ARGV[1] key prefix
 -- ARGV[2] operatorId
 -- ARGV[3] callId of the call to take, or '' for the best one
+-- ARGV[4] the media node the operator is rung from, set on a call that has none (a call-back:
+--         it has no caller channel until dialled), so that node's instance reconciles it
 --
 -- Returns the call record as HGETALL, or nil when '' was given and no call waits.
 -- Emits call.offered and operator.state.
@@ -92,12 +92,10 @@ else
 end
 
 local key = call_key(prefix, call_id)
-local attempt = redis.call('HINCRBY', key, 'attempts', 1)
 queue_remove(prefix, municipality_id, call_id, redis.call('HGET', key, 'priorityBoostSeconds'))
-redis.call('HSET', key,
-  'state', 'connecting',
-  'operatorId', operator_id,
-  'operatorChannelId', call_id .. '-op' .. attempt)
-set_operator_state(prefix, operator_id, 'connecting', { callId = call_id })
+offer_call(prefix, call_id, operator_id)
+if (ARGV[4] or '') ~= '' then
+  redis.call('HSETNX', key, 'mediaNode', ARGV[4])
+end
 emit_event(prefix, 'call.offered', municipality_id, { 'callId', call_id, 'operatorId', operator_id })
 return redis.call('HGETALL', key)

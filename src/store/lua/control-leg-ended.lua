@@ -4,6 +4,10 @@
 --     wrap-up): the call is offered to them again, connecting on leg "<callId>-op<attempt>",
 --     and their phone rings with "recall from <target>"; else to its municipality's queue at
 --     its ORIGINAL place (its place score), like any call whose operator did not answer.
+--     Either way the call is no longer answered; it keeps its first answer's answeredAt and
+--     waitMs, and its talk ended at the transfer (_shared.lua close_talk).
+--     Back in the queue it keeps its enqueuedAt too, and never overflows on the maximum wait
+--     (overflow-apply.lua): it has been answered once.
 --   consulting / consulted (attended: the target did not answer, or hung up while talking to
 --     the operator): the operator has the caller back.
 --   transferred: the target hung up after the transfer: the call is to end.
@@ -29,18 +33,14 @@ if call.control == 'transferring' then
   redis.call('HDEL', KEYS[1], 'control')
   redis.call('HSET', KEYS[1], 'recallFrom', call.transferTarget)
   if operator and (operator.state == 'available' or operator.state == 'wrap-up') then
-    local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-    redis.call('HSET', KEYS[1], 'state', 'connecting', 'operatorId', operator_id,
-      'operatorChannelId', call_id .. '-op' .. attempt, 'transferOutcome', 'recalled')
-    set_operator_state(prefix, operator_id, 'connecting', { callId = call_id })
+    offer_call(prefix, call_id, operator_id)
+    redis.call('HSET', KEYS[1], 'transferOutcome', 'recalled')
     emit_event(prefix, 'call.offered', call.municipalityId, { 'callId', call_id, 'operatorId', operator_id, 'recallFrom', call.transferTarget })
     what = 'recall-operator'
   else
-    redis.call('HSET', KEYS[1], 'state', 'waiting', 'transferOutcome', 'requeued')
-    redis.call('HDEL', KEYS[1], 'operatorId')
-    queue_add(prefix, call.municipalityId, call_id, tonumber(call.place), call.priorityBoostSeconds)
-    emit_event(prefix, 'call.requeued', call.municipalityId,
-      { 'callId', call_id, 'position', position(prefix, call.municipalityId, call_id), 'recallFrom', call.transferTarget })
+    local at = back_to_place(prefix, call_id, call)
+    redis.call('HSET', KEYS[1], 'transferOutcome', 'requeued')
+    emit_event(prefix, 'call.requeued', call.municipalityId, { 'callId', call_id, 'position', at, 'recallFrom', call.transferTarget })
     what = 'recall-queue'
   end
 elseif call.control == 'consulting' or call.control == 'consulted' then

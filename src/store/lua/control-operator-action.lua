@@ -5,7 +5,9 @@
 --
 -- Whenever the operator leaves the call (blind transfer, complete, park) their leg id is taken
 -- off the call (operatorChannelId) before media/call-control hangs it up, so the leg's
--- StasisEnd (finish.lua with that leg) no longer ends the call; the operator is released.
+-- StasisEnd (finish.lua with that leg) no longer ends the call; the operator is released, and
+-- their stretch of talk ends (_shared.lua close_talk: what follows, the target ringing and
+-- talking to the caller, or the park, is not the switchboard's talk).
 --
 -- KEYS[1] {p}:call:{callId}
 -- ARGV[1] key prefix   ARGV[2] callId   ARGV[3] operatorId
@@ -18,11 +20,6 @@
 -- control state does not allow the action: e.g. unhold of a call not held, a second transfer).
 
 local prefix, call_id, operator_id, action = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-
--- {p}:park:{municipalityId} (keys.ts park): parked call ids, score = parkedAt.
-local function park_key(municipality_id)
-  return prefix .. ':park:' .. municipality_id
-end
 
 local call = read_hash(KEYS[1])
 if not call then
@@ -59,6 +56,7 @@ local function release_operator_leg()
   released = call.operatorChannelId or ''
   redis.call('HDEL', KEYS[1], 'operatorChannelId')
   release_operator(prefix, operator_id, call_id)
+  close_talk(KEYS[1], call, now)
 end
 
 if action == 'hold' then
@@ -89,7 +87,7 @@ elseif action == 'cancel' then
   redis.call('HSET', KEYS[1], 'transferOutcome', 'cancelled')
 elseif action == 'park' then
   redis.call('HSET', KEYS[1], 'control', 'parked', 'parkedAt', now, 'parkedBy', operator_id)
-  redis.call('ZADD', park_key(call.municipalityId), now, call_id)
+  redis.call('ZADD', park_key(prefix, call.municipalityId), now, call_id)
   release_operator_leg()
 end
 

@@ -31,10 +31,8 @@ if call.state ~= 'answered' or call.control ~= 'parked' then
   fail('call_not_parked')
 end
 
-local attempt = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-redis.call('ZREM', prefix .. ':park:' .. call.municipalityId, call_id)
+redis.call('ZREM', park_key(prefix, call.municipalityId), call_id)
 redis.call('HDEL', KEYS[1], 'control')
-redis.call('HSET', KEYS[1], 'state', 'connecting', 'operatorId', operator_id, 'operatorChannelId', call_id .. '-op' .. attempt)
-set_operator_state(prefix, operator_id, 'connecting', { callId = call_id })
+offer_call(prefix, call_id, operator_id)
 emit_event(prefix, 'call.retrieved', call.municipalityId, { 'callId', call_id, 'operatorId', operator_id })
 return redis.call('HGETALL', KEYS[1])

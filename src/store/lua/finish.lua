@@ -1,8 +1,13 @@
--- The call ended. From waiting or connecting it was abandoned (it leaves its queue; an
--- operator whose phone was ringing becomes available), waitMs up to now. From answered it was
--- answered, talkMs since answeredAt; the operator goes into wrap-up for ARGV[4] ms (available
--- at once when 0). Sets state ended, endedAt and outcome, and removes the call from the
--- active set.
+-- The call ended. Its outcome:
+--   answered, when an operator answered it at some time (answeredAt), even if it ended while
+--     back in the queue or ringing an operator again (a recall or a retrieve nobody answered):
+--     its waitMs stays the first answer's (mark-answered.lua) and a stretch of talk still open
+--     (an operator had it) is added to talkMs (_shared.lua close_talk). Ending from answered,
+--     the operator goes into wrap-up for ARGV[4] ms (available at once when 0).
+--   abandoned, when it never was answered: waitMs up to now.
+-- From waiting or connecting the call leaves its queue and an operator whose phone was
+-- ringing becomes available. Sets state ended, endedAt and outcome, and removes the call from
+-- the active set.
 --
 -- KEYS[1] {p}:call:{callId}
 -- KEYS[2] {p}:calls:active
@@ -33,18 +38,21 @@ if operator_channel_id ~= '' and (call.operatorChannelId ~= operator_channel_id 
 end
 
 local now = now_ms()
-local outcome
 if call.state == 'answered' then
-  outcome = 'answered'
-  redis.call('HSET', KEYS[1], 'outcome', outcome, 'talkMs', now - tonumber(call.answeredAt))
   release_operator(prefix, call.operatorId, call_id, wrap_up_ms)
 else
-  outcome = 'abandoned'
   queue_remove(prefix, call.municipalityId, call_id, call.priorityBoostSeconds)
-  redis.call('HSET', KEYS[1], 'outcome', outcome, 'waitMs', now - tonumber(call.enqueuedAt))
   release_operator(prefix, call.operatorId, call_id)
 end
-redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', now)
+local outcome
+if call.answeredAt then
+  outcome = 'answered'
+  close_talk(KEYS[1], call, now)
+else
+  outcome = 'abandoned'
+  redis.call('HSET', KEYS[1], 'waitMs', now - tonumber(call.enqueuedAt))
+end
+redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', now, 'outcome', outcome)
 redis.call('SREM', KEYS[2], call_id)
 emit_event(prefix, 'call.ended', call.municipalityId, { 'callId', call_id, 'outcome', outcome, 'operatorId', call.operatorId or '' })
 return redis.call('HGETALL', KEYS[1])

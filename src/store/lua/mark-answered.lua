@@ -1,5 +1,13 @@
 -- The operator answered on the leg of the current offer: the call is bridged.
--- connecting -> answered (answeredAt, waitMs); the operator is on-call.
+-- connecting -> answered; the operator is on-call.
+--
+-- A call may be answered more than once: after a blind transfer nobody answered came back
+-- (recall), after a retrieve from the park, or after it went back to the queue. The FIRST
+-- answer is the call's answer: answeredAt and waitMs (enqueue to first answer: the speed of
+-- answer the statistics, the service level and the expected wait announced read) are written
+-- once and kept. talkSince starts this answer's stretch of talk (_shared.lua close_talk: an
+-- earlier stretch was closed when its operator let go of the call). answeredBy: the operator
+-- who answered last (the call counts for them in the operators' statistics).
 --
 -- KEYS[1] {p}:call:{callId}
 -- ARGV[1] key prefix
@@ -29,10 +37,13 @@ if call.state ~= 'connecting' then
 end
 
 local now = now_ms()
-local wait_ms = now - tonumber(call.enqueuedAt)
-redis.call('HSET', KEYS[1], 'state', 'answered', 'answeredAt', now, 'waitMs', wait_ms)
+if not call.answeredAt then
+  redis.call('HSET', KEYS[1], 'answeredAt', now, 'waitMs', now - tonumber(call.enqueuedAt))
+end
+redis.call('HSET', KEYS[1], 'state', 'answered', 'talkSince', now, 'answeredBy', call.operatorId)
 if redis.call('HGET', operator_key(prefix, call.operatorId), 'callId') == call_id then
   set_operator_state(prefix, call.operatorId, 'on-call', { callId = call_id })
 end
-emit_event(prefix, 'call.answered', call.municipalityId, { 'callId', call_id, 'operatorId', call.operatorId, 'waitMs', wait_ms })
+emit_event(prefix, 'call.answered', call.municipalityId,
+  { 'callId', call_id, 'operatorId', call.operatorId, 'waitMs', redis.call('HGET', KEYS[1], 'waitMs') })
 return redis.call('HGETALL', KEYS[1])

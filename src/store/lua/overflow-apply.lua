@@ -2,32 +2,27 @@
 -- for its overflow target, in one step with the check, so that an operator never takes a call
 -- that is being overflowed and no call overflows twice.
 --
--- Two modes:
---
--- 'admit': just after a call was enqueued (store/lua/enqueue.lua). Writes the arrival's extra
--- record fields, then: no logged-in operator serves the municipality → the noOperator target;
--- else the call's position is beyond maxLength → the maxLength target; else it stays.
---   KEYS[1] {p}:call:{callId}
---   KEYS[2] {p}:operators
---   ARGV[1] key prefix   ARGV[2] 'admit'   ARGV[3] callId
---   ARGV[4] maxLength ('' = none)   ARGV[5] its target kind   ARGV[6] its target municipality
---   ARGV[7] noOperator target kind ('' = none)   ARGV[8] its target municipality
---   ARGV[9], ARGV[10]... record fields as name, value pairs (extension, reasonDetail)
---   Returns { {callId, action, cause, position} } (one) — action 'stay' or as below.
+-- Two modes (admission, at arrival, is part of store/lua/enqueue.lua):
 --
 -- 'sweep': every call of one municipality's queue that has waited maxWait or longer (since its
 -- enqueuedAt, which a requeue or an earlier move keeps) goes to the maxWait target. A call that
 -- overflowed once never overflows again (no ping-pong between two queues). A booked call-back
 -- never overflows: it has no caller on the line to play to, its enqueuedAt is the original
 -- call's (so it would be "too long" at once), and the citizen was promised the call.
+-- Nor does a call that an operator has answered once (answeredAt) and that came back to the
+-- queue (a blind transfer nobody answered, a retrieve or recall whose operator did not answer):
+-- its enqueuedAt is its arrival, so it would be "too long" at once, and the citizen, whose
+-- matter an operator has begun, is not to be sent to a message or another queue for the
+-- switchboard's own failed attempt. It keeps its original place, ahead of all who came after it.
+-- A caller whose number cannot be called back (_shared.lua can_call_back) is never offered a
+-- call-back: a 'callback' target is 'message' for them (as in enqueue.lua).
 --   KEYS[1] {p}:queue:{municipalityId}
---   KEYS[2] {p}:operators (unused; the same keys for both modes)
 --   ARGV[1] key prefix   ARGV[2] 'sweep'   ARGV[3] maxWait ms
 --   ARGV[4] target kind   ARGV[5] target municipality
 --   Returns { {callId, action, cause, position}, ... } for the calls moved or ended.
 --
 -- 'end': a call whose call-back offer (below) was not taken ends now, as 'message' would have.
---   KEYS[1] {p}:call:{callId}   KEYS[2] {p}:operators (unused)
+--   KEYS[1] {p}:call:{callId}
 --   ARGV[1] key prefix   ARGV[2] 'end'   ARGV[3] callId
 --   Returns { {callId, action, cause, 0} }, action 'stay' when the call no longer waits.
 --
@@ -38,13 +33,15 @@
 -- books it through calls/callbacks/, anything else ends it with mode 'end').
 -- The record's `overflow` names the cause.
 -- Safe to retry: a moved or ended call no longer qualifies.
--- Errors: call_not_found (admit).
 
 local prefix, mode = ARGV[1], ARGV[2]
 
 local function apply(call_id, call, cause, kind, target)
   local key = call_key(prefix, call_id)
   local now = now_ms()
+  if kind == 'callback' and not can_call_back(call.caller) then
+    kind = 'message'
+  end
   if kind == 'callback' then
     redis.call('HSET', key, 'overflow', cause)
     emit_event(prefix, 'call.overflowed', call.municipalityId, { 'callId', call_id, 'cause', cause, 'to', 'callback-offer' })
@@ -67,44 +64,6 @@ local function apply(call_id, call, cause, kind, target)
   return { call_id, kind, cause, 0 }
 end
 
-local function served_by_someone(municipality_id)
-  for _, operator_id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-    local served = redis.call('HGET', operator_key(prefix, operator_id), 'municipalities')
-    if served then
-      for _, id in ipairs(cjson.decode(served)) do
-        if id == municipality_id then
-          return true
-        end
-      end
-    end
-  end
-  return false
-end
-
-if mode == 'admit' then
-  local call_id = ARGV[3]
-  local call = read_hash(KEYS[1])
-  if not call then
-    fail('call_not_found')
-  end
-  if #ARGV >= 9 and call.state ~= 'ended' then
-    for i = 9, #ARGV, 2 do
-      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-    end
-  end
-  local pos = position(prefix, call.municipalityId, call_id)
-  if call.state ~= 'waiting' or call.overflow then
-    return { { call_id, 'stay', '', pos } }
-  end
-  if ARGV[7] ~= '' and not served_by_someone(call.municipalityId) then
-    return { apply(call_id, call, 'no-operator', ARGV[7], ARGV[8]) }
-  end
-  if ARGV[4] ~= '' and pos > tonumber(ARGV[4]) then
-    return { apply(call_id, call, 'max-length', ARGV[5], ARGV[6]) }
-  end
-  return { { call_id, 'stay', '', pos } }
-end
-
 if mode == 'end' then
   local call_id = ARGV[3]
   local call = read_hash(KEYS[1])
@@ -120,7 +79,8 @@ local now = now_ms()
 local done = {}
 for _, call_id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local call = read_hash(call_key(prefix, call_id))
-  if call and call.state == 'waiting' and not call.overflow and call.kind ~= 'callback' and now - tonumber(call.enqueuedAt) >= max_wait then
+  if call and call.state == 'waiting' and not call.overflow and call.kind ~= 'callback' and not call.answeredAt
+    and now - tonumber(call.enqueuedAt) >= max_wait then
     table.insert(done, apply(call_id, call, 'max-wait', kind, target))
   end
 end

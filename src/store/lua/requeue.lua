@@ -1,6 +1,9 @@
 -- The operator's phone did not answer (or could not be rung): the call goes back to its
 -- ORIGINAL place in its queue (its place number is its score), ahead of everyone who came
 -- after it, with its priority class. connecting -> waiting; the operator becomes available.
+-- A call answered before (offered again after a recall or a retrieve) keeps its first answer
+-- (answeredAt, waitMs) and never overflows on the maximum wait (overflow-apply.lua); its talk
+-- so far is in talkMs (its operator let go of it: _shared.lua close_talk).
 --
 -- KEYS[1] {p}:call:{callId}
 -- ARGV[1] key prefix
@@ -23,11 +26,8 @@ if call.operatorChannelId ~= operator_channel_id or (call.state ~= 'connecting' 
   return nil
 end
 if call.state == 'connecting' then
-  queue_add(prefix, call.municipalityId, call_id, tonumber(call.place), call.priorityBoostSeconds)
-  redis.call('HSET', KEYS[1], 'state', 'waiting')
-  redis.call('HDEL', KEYS[1], 'operatorId')
+  local at = back_to_place(prefix, call_id, call)
   release_operator(prefix, call.operatorId, call_id)
-  emit_event(prefix, 'call.requeued', call.municipalityId,
-    { 'callId', call_id, 'position', position(prefix, call.municipalityId, call_id), 'operatorId', call.operatorId })
+  emit_event(prefix, 'call.requeued', call.municipalityId, { 'callId', call_id, 'position', at, 'operatorId', call.operatorId })
 end
 return { position(prefix, call.municipalityId, call_id), redis.call('HGETALL', KEYS[1]) }

@@ -19,7 +19,12 @@ const PHRASES: [RegExp, (...m: string[]) => string][] = [
   [/^is too long for a phone number$/, () => 'är för långt för ett telefonnummer'],
   [/^(\S+) is not in (.+)'s extension ranges \((.*)\)$/, (x, m, r) => `${x} ligger inte i ${genitive(m)} anknytningsserier (${r})`],
   [/^(.+) is not in (.+)'s direct-dial ranges \((.*)\)$/, (x, m, r) => `${x} ligger inte i ${genitive(m)} direktnummerserier (${r})`],
-  [/^(.+) is already (?:used by|held by) (.+)$/, (what, who) => `${thing(what)} används redan av ${thing(who).replace(/, entry [\w-]+\)$/, ')')}`],
+  [/^(.+) is already (?:used by|held by) (.+?)(?: of ([^()]+))?$/, (what, who, m) => `${thing(what)} används redan av ${thing(who).replace(/, entry [\w-]+\)$/, ')')}${m ? ` i ${m}` : ''}`],
+  [/^(.+) is in (.+)'s extension ranges \(config\/region\.yaml\)$/, (what, m) => `${thing(what)} ligger i ${genitive(m)} anknytningsserier`],
+  [/^(.+) is in (.+)'s direct-dial ranges \(config\/region\.yaml\)$/, (what, m) => `${thing(what)} ligger i ${genitive(m)} direktnummerserier`],
+  [/^(\d+) is not a member municipality/, (m) => `${m} är ingen av regionens kommuner`],
+  [/^cannot be deleted while (.+) links? to it/, (who) => `kan inte tas bort så länge ${thing(who)} är kopplad till den: ändra eller ta bort kopplingen först`],
+  [/^is reserved/, () => 'är upptaget av växeln: välj ett annat id'],
   [/^(.+) is already the main number of (.+) \(config\/region\.yaml\)$/, (what, m) => `${thing(what)} är ${genitive(m)} huvudnummer`],
   [/^(.+) is already the regional number/, (what) => `${thing(what)} är regionens gemensamma nummer`],
   [/^(.+) cannot be deleted while (.+) points at it/, (what, who) => `${thing(what)} kan inte tas bort så länge ${thing(who)} pekar på den`],
@@ -45,8 +50,12 @@ const PHRASES: [RegExp, (...m: string[]) => string][] = [
 /** Vännäs → Vännäs (huvudnummer), Umeå → Umeås. */
 const genitive = (name: string) => (/[sxz]$/i.test(name) ? name : `${name}s`);
 
-/** "extension 2460100", "number 0935-141 23" as Swedes say them. */
-const thing = (what: string) => what.replace(/^extension /, 'anknytning ').replace(/^number /, 'numret ');
+/** "extension 2460100", "number 0935-141 23", "the directory entry Anna Berg (9f3a)" as Swedes say them. */
+const thing = (what: string) =>
+  what
+    .replace(/^extension /, 'anknytning ')
+    .replace(/^number /, 'numret ')
+    .replace(/^the directory entry (.+) \([\w-]+\)$/, 'katalogposten $1');
 
 /** One problem the API named, in Swedish. */
 export function swedishProblem(problem: string): string {

@@ -25,7 +25,8 @@ export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call
     if (panel === 'transfer') searchRef.current?.focus();
   }, [panel]);
 
-  const started = Date.parse(call.answeredAt ?? call.enqueuedAt);
+  // The talk since this operator answered (answeredAt is the call's first answer, perhaps another's).
+  const started = Date.parse(call.talkSince ?? call.enqueuedAt);
   // A call-back: the operator's phone rings first, then the switchboard dials the citizen.
   const callback = call.kind === 'callback';
   const consulting = call.control === 'consulting' || call.control === 'consulted';

@@ -1,3 +1,4 @@
+import { CALLBACK_MAX_UNANSWERED_DIALS } from '../../calls/callbacks/callback-limits.js';
 import type { QueueView } from '../../http/routes/queues.js';
 import { DataTable } from '../data-table.js';
 import { LEVEL_TEXT, duration, timeOn, useNow, waitLevel } from '../format.js';
@@ -20,8 +21,9 @@ const isLate = (call: WaitingCall, since: number) =>
  * said in words) against each municipality's service-level target; then every waiting call,
  * longest wait first (the next call an operator gets also weighs priority and their weights),
  * each with a button to take it out of turn. A booked call-back waits at its
- * caller's place and is marked as one (and as late past its wished window): taking it rings the
- * operator, then dials the citizen; "Avboka" cancels it (the citizen was helped meanwhile).
+ * caller's place and is marked as one (and as late past its wished window, and with the dial
+ * it is at once its citizen did not answer before): taking it rings the operator, then dials
+ * the citizen; "Avboka" cancels it (the citizen was helped meanwhile).
  */
 export function QueueBoard({
   queues,
@@ -80,7 +82,10 @@ export function QueueBoard({
             cells: [
               call.municipality.name,
               <>
-                {callback && <span class="badge">Återuppringning</span>} {call.callerDisplay}{' '}
+                {callback && <span class="badge">Återuppringning</span>}{' '}
+                {/* The dial the next operator makes: the citizen did not answer the earlier ones. */}
+                {callback && call.unansweredDials ? `Försök ${call.unansweredDials + 1} av ${CALLBACK_MAX_UNANSWERED_DIALS} – ` : ''}
+                {call.callerDisplay}{' '}
                 {late && <span class="badge late">Sen – önskades före {timeOn(call.windowTo!, now)}</span>}
               </>,
               duration(call.waitingSeconds + since),

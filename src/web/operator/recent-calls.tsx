@@ -9,6 +9,7 @@ const OUTCOME_TEXT: Record<NonNullable<CallView['outcome']>, string> = {
   overflowed: 'Överflöde',
   'callback-booked': 'Återuppringning bokad',
   'callback-cancelled': 'Återuppringning avbokad',
+  'callback-no-answer': 'Återuppringning utan svar',
 };
 
 /** The operator's latest calls, newest first. */

@@ -1,5 +1,6 @@
--- Shared helpers of the directory's scripts: entry-scripts.ts puts this file in front of each,
--- because Redis Lua has no include. Key names built here must match src/store/keys.ts.
+-- Shared helpers of the directory's scripts: entry-scripts.ts puts this file in front of each
+-- (after the store's _shared.lua and _admin.lua, whose helpers it uses), because Redis Lua has
+-- no include. Key names built here must match src/store/keys.ts.
 --
 -- Every script makes all its checks before its first write and returns (rather than raises) a
 -- problem as {code, details...}, so a refused change leaves nothing behind.
@@ -15,28 +16,66 @@ local function decoded(json)
   return nil
 end
 
--- The first extension or number of `entry` held by an entry that may_take(owner) does not
--- allow to give it up, as {kind, value, owner id}; nil when the entry may have them all.
-local function find_taken(extensions_key, numbers_key, entry, may_take)
+-- The values an entry lists, as claims ("extension:2460123", "e164:+4693514123"), each with
+-- its kind as the directory names it ('extension' or 'number') and its value.
+local function listed(entry)
+  local values = {}
   if entry.extension then
-    local owner = redis.call('HGET', extensions_key, entry.extension)
-    if owner and not may_take(owner) then
-      return { 'extension', entry.extension, owner }
-    end
+    values[#values + 1] = { kind = 'extension', value = entry.extension, claim = 'extension:' .. entry.extension }
   end
   for _, number in ipairs(entry.phoneNumbers) do
-    local owner = redis.call('HGET', numbers_key, number)
+    values[#values + 1] = { kind = 'number', value = number, claim = 'e164:' .. number }
+  end
+  return values
+end
+
+-- Why `entry` (replacing `stored`, nil for a new one) cannot have its values, or nil; the first
+-- of, in order:
+-- * a value held by another entry that may_take(owner id) does not allow to give it up:
+--   {kind, value, entryId, name, municipalityId} of that entry;
+-- * a value newly listed (not in `stored`) that another municipality uses: an admin object of
+--   theirs (_admin.lua's region_use_elsewhere): {kind, value, holder, label, municipalityId};
+--   or its configured numbers, as the caller found them in config/region.yaml (`reserved`:
+--   claim -> {municipalityId, what}): {kind, value, what, municipalityId}.
+-- Only new values meet the second, so that an entry listed before that check (or before a
+-- range moved) can still be edited, e.g. given a hänvisning.
+local function entry_conflict(prefix, keys, entry, stored, reserved, may_take)
+  local values = listed(entry)
+  for _, v in ipairs(values) do
+    local owner = redis.call('HGET', v.kind == 'extension' and keys.extensions or keys.numbers, v.value)
     if owner and not may_take(owner) then
-      return { 'number', number, owner }
+      local holder = cjson.decode(redis.call('HGET', keys.entries, owner))
+      return { kind = v.kind, value = v.value, entryId = owner, name = holder.name, municipalityId = holder.municipalityId }
+    end
+  end
+  local before = {}
+  for _, v in ipairs(stored and listed(stored) or {}) do
+    before[v.claim] = true
+  end
+  for _, v in ipairs(values) do
+    if not before[v.claim] then
+      local user = region_use_elsewhere(prefix, 'directory', v.claim, entry.municipalityId)
+      if user then
+        return { kind = v.kind, value = v.value, holder = user.holder, label = user.label, municipalityId = user.municipalityId }
+      end
+      local configured = reserved[v.claim]
+      if configured then
+        return { kind = v.kind, value = v.value, what = configured.what, municipalityId = configured.municipalityId }
+      end
     end
   end
   return nil
 end
 
--- The refusal naming who holds the value, so the message can say who to ask.
-local function taken_reply(entries_key, taken)
-  local owner = cjson.decode(redis.call('HGET', entries_key, taken[3]))
-  return { 'taken', taken[1], taken[2], taken[3], owner.name, owner.municipalityId }
+-- The extensions (admin objects) that link to entry `id` by directoryEntryId (_admin.lua keeps
+-- them as refs of "directory-entry:{id}"), by label: the entry cannot go while any does.
+local function linked_to(prefix, id)
+  local labels = {}
+  for _, holder in ipairs(redis.call('SMEMBERS', admin_refs_key(prefix, 'directory-entry:' .. id))) do
+    labels[#labels + 1] = admin_label_of(prefix, holder)
+  end
+  table.sort(labels)
+  return labels
 end
 
 -- Guarded on the owner, so a value another entry has taken over meanwhile stays with it.

@@ -3,38 +3,44 @@
 -- KEYS[1] {p}:directory:entries   KEYS[2] {p}:directory:extensions   KEYS[3] {p}:directory:numbers
 -- KEYS[4] {p}:directory:by-municipality:{municipalityId}
 -- KEYS[5] {p}:directory:changes   KEYS[6] {p}:directory:change-seq   KEYS[7] {p}:audit:{municipalityId}
--- ARGV[1] length the change stream is trimmed to   ARGV[2] municipalityId
--- ARGV[3] 'replace' (entries of the municipality not among the rows are deleted) or 'upsert'
--- ARGV[4] the rows, one per line: id TAB the version the caller read ('' = new) TAB entry JSON
---         ('' = keep as stored). One argument rather than three per row: an import of tens of
---         thousands of rows would otherwise be more arguments than a call can carry. JSON has
---         no raw tabs or newlines, and ids neither.
--- ARGV[5] oldest audit id to keep (ms)   ARGV[6] time of the change   ARGV[7] who made it (JSON)
--- ARGV[8] '1' for a dry run: every check, then the answer, without writing anything
+-- ARGV[1] key prefix (the admin store's claims and extensions are read by it)
+-- ARGV[2] length the change stream is trimmed to   ARGV[3] municipalityId
+-- ARGV[4] 'replace' (entries of the municipality not among the rows are deleted) or 'upsert'
+-- ARGV[5] the rows, one per line: id TAB the version the caller read ('' = new) TAB entry JSON
+--         ('' = keep as stored) TAB the entry's values that config/region.yaml gives another
+--         municipality (JSON, as put-entry.lua's ARGV[6]; '' = none). One argument rather than
+--         four per row: an import of tens of thousands of rows would otherwise be more
+--         arguments than a call can carry. JSON has no raw tabs or newlines, and ids neither.
+-- ARGV[6] oldest audit id to keep (ms)   ARGV[7] time of the change   ARGV[8] who made it (JSON)
+-- ARGV[9] '1' for a dry run: every check, then the answer, without writing anything
 --
 -- Every entry created, changed or deleted gets its own audit entry, as a single change would.
 --
 -- The caller read the rows' entries to decide what to write; a row whose entry changed since
 -- then refuses the whole write, so nothing is written from a stale read. Returns {'ok',
 -- number of entries deleted}, or a refusal: {'changed', 1-based row}, or {'conflicts', JSON
--- list of {row (1-based), kind, value, ownerId, ownerName, ownerMunicipalityId}}, the first
--- value of each row (up to 51 rows) that an entry outside the write holds.
+-- list}: for each row (up to 51 rows, `row` 1-based) the first problem _shared.lua's
+-- entry_conflict finds, its values held by entries outside the write or by another
+-- municipality; and in replace mode, for each entry it would delete that extensions link to,
+-- {row = 0, entryId, name, linked = labels of those extensions}.
 
-local max_length, municipality_id, mode = ARGV[1], ARGV[2], ARGV[3]
-local dry_run = ARGV[8] == '1'
-local audit = { key = KEYS[7], min_id = ARGV[5], at = ARGV[6], actor = ARGV[7] }
+local prefix, max_length, municipality_id, mode = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local dry_run = ARGV[9] == '1'
+local audit = { key = KEYS[7], min_id = ARGV[6], at = ARGV[7], actor = ARGV[8] }
 
 local rows, in_rows = {}, {}
-local text = ARGV[4]
+local text = ARGV[5]
 local start = 1
 while start <= #text do
   local line_end = string.find(text, '\n', start, true) or (#text + 1)
   local tab = string.find(text, '\t', start, true)
   local second_tab = string.find(text, '\t', tab + 1, true)
+  local third_tab = string.find(text, '\t', second_tab + 1, true)
   local row = {
     id = string.sub(text, start, tab - 1),
     expected = string.sub(text, tab + 1, second_tab - 1),
-    json = string.sub(text, second_tab + 1, line_end - 1),
+    json = string.sub(text, second_tab + 1, third_tab - 1),
+    reserved = string.sub(text, third_tab + 1, line_end - 1),
   }
   rows[#rows + 1] = row
   in_rows[row.id] = true
@@ -72,14 +78,21 @@ end
 local function may_take(owner)
   return in_rows[owner] or is_removed[owner]
 end
+local keys = { entries = KEYS[1], extensions = KEYS[2], numbers = KEYS[3] }
 local conflicts = {}
 for r, row in ipairs(rows) do
   if row.entry and #conflicts <= 50 then
-    local taken = find_taken(KEYS[2], KEYS[3], row.entry, may_take)
+    local taken = entry_conflict(prefix, keys, row.entry, row.stored, row.reserved == '' and {} or cjson.decode(row.reserved), may_take)
     if taken then
-      local owner = cjson.decode(redis.call('HGET', KEYS[1], taken[3]))
-      conflicts[#conflicts + 1] = { row = r, kind = taken[1], value = taken[2], ownerId = taken[3], ownerName = owner.name, ownerMunicipalityId = owner.municipalityId }
+      taken.row = r
+      conflicts[#conflicts + 1] = taken
     end
+  end
+end
+for _, gone in ipairs(removed) do
+  local linked = linked_to(prefix, gone.id)
+  if #linked > 0 and #conflicts <= 50 then
+    conflicts[#conflicts + 1] = { row = 0, entryId = gone.id, name = gone.stored and gone.stored.name or gone.id, linked = linked }
   end
 end
 if #conflicts > 0 then

@@ -8,7 +8,9 @@
 -- The audit entry goes to the stream of the entry's municipality, {p}:audit:{municipalityId},
 -- a key only known once the entry is read.
 --
--- Returns {'ok', the deleted entry (JSON)}, {'not_found'} or {'version', stored version}.
+-- Returns {'ok', the deleted entry (JSON)}, {'not_found'}, {'version', stored version} or
+-- {'linked', JSON list of the labels of the extensions whose directoryEntryId is this entry}:
+-- an entry is not deleted from under the extensions that show it.
 
 local prefix, max_length, id, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local json = redis.call('HGET', KEYS[1], id)
@@ -18,6 +20,10 @@ end
 local stored = cjson.decode(json)
 if expected ~= '' and stored.version ~= tonumber(expected) then
   return { 'version', stored.version }
+end
+local linked = linked_to(prefix, id)
+if #linked > 0 then
+  return { 'linked', cjson.encode(linked) }
 end
 
 release(KEYS[2], KEYS[3], id, stored)

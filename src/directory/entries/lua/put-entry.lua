@@ -3,16 +3,20 @@
 -- KEYS[1] {p}:directory:entries   KEYS[2] {p}:directory:extensions   KEYS[3] {p}:directory:numbers
 -- KEYS[4] {p}:directory:by-municipality:{municipalityId of the entry}
 -- KEYS[5] {p}:directory:changes   KEYS[6] {p}:directory:change-seq   KEYS[7] {p}:audit:{municipalityId}
--- ARGV[1] length the change stream is trimmed to   ARGV[2] entry id
--- ARGV[3] expected version ('' = the id must be new)   ARGV[4] the entry as stored (JSON)
--- ARGV[5] oldest audit id to keep (ms)   ARGV[6] time of the change   ARGV[7] who made it (JSON)
+-- ARGV[1] key prefix (the admin store's claims and extensions are read by it)
+-- ARGV[2] length the change stream is trimmed to   ARGV[3] entry id
+-- ARGV[4] expected version ('' = the id must be new)   ARGV[5] the entry as stored (JSON)
+-- ARGV[6] the entry's values that config/region.yaml gives another municipality: JSON object,
+--         claim -> {municipalityId, what} (see _shared.lua's entry_conflict)
+-- ARGV[7] oldest audit id to keep (ms)   ARGV[8] time of the change   ARGV[9] who made it (JSON)
 --
 -- Returns {'ok'}, or a refusal: {'exists'}, {'not_found'}, {'version', stored
--- version}, {'municipality', stored municipalityId}, or {'taken', kind, value, owner id,
--- owner name, owner municipalityId}.
+-- version}, {'municipality', stored municipalityId}, or {'taken', JSON of what _shared.lua's
+-- entry_conflict found}.
 
-local max_length, id, expected, json = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local audit = { key = KEYS[7], min_id = ARGV[5], at = ARGV[6], actor = ARGV[7] }
+local prefix, max_length, id, expected, json = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local reserved = cjson.decode(ARGV[6])
+local audit = { key = KEYS[7], min_id = ARGV[7], at = ARGV[8], actor = ARGV[9] }
 local entry = cjson.decode(json)
 local stored_json = redis.call('HGET', KEYS[1], id)
 local stored = decoded(stored_json)
@@ -33,11 +37,12 @@ else
   end
 end
 
-local taken = find_taken(KEYS[2], KEYS[3], entry, function(owner)
+local keys = { entries = KEYS[1], extensions = KEYS[2], numbers = KEYS[3] }
+local taken = entry_conflict(prefix, keys, entry, stored, reserved, function(owner)
   return owner == id
 end)
 if taken then
-  return taken_reply(KEYS[1], taken)
+  return { 'taken', cjson.encode(taken) }
 end
 
 if stored then
