@@ -19,7 +19,19 @@ export const ErrorSchema = z
     error: z.object({
       code: z.string().openapi({ example: 'invalid_request' }),
       message: z.string().openapi({ example: 'body.phone: must be the SIP address of your phone' }),
-      details: z.array(z.object({ field: z.string(), problem: z.string() })).optional(),
+      details: z
+        .array(
+          z
+            .object({
+              field: z.string().optional().openapi({ description: 'Where the problem lies: body.phoneNumbers[1], query.limit, path.id, header.if-match' }),
+              line: z.number().int().optional().openapi({ description: 'In a CSV import: the file’s line (1 is the header)' }),
+              column: z.string().optional().openapi({ description: 'In a CSV import: the column' }),
+              problem: z.string(),
+            })
+            // A conflict adds what it is about (the value, its holder); an import's row its row.
+            .loose(),
+        )
+        .optional(),
     }),
   })
   .openapi('Error');
