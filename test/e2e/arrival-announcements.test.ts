@@ -43,4 +43,18 @@ describe('a caller waiting in the queue', () => {
     expect([position.media_uri, position.next_media_uri]).toEqual(expect.arrayContaining([expect.stringMatching(/^sound:regionvaxel\/(position-before|number-1|position-after)$/)]));
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
   });
+
+  it('hears their position again after the switchboard restarted, without the greeting a second time', async () => {
+    const caller = await startSipp({ scenarioFile: SCENARIOS.caller, remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`, service: '093514100', vars: { hangup_after_ms: '25000' }, timeoutMs: 60_000 });
+    const { callId } = await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls[0], { what: 'the call waiting' });
+    await playing(`${callId}-greeting`, 3_000);
+    // Stopped before its first announcement: that timer was the old process's.
+    await lab.stopApp();
+    await lab.startApp();
+
+    const position = await playing(`${callId}-position-1`, 12_000);
+    expect(position.target_uri).toBe(`bridge:${callId}-hold`);
+    expect((await lab.ari(`/ari/playbacks/${encodeURIComponent(`${callId}-greeting`)}`)).status).toBe(404);
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+  });
 });

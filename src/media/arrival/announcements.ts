@@ -28,7 +28,7 @@ interface Announcement {
  * expected wait in minutes (queue/policy: the mean wait of calls answered in the last hour),
  * then the next of the municipality's stored queue announcements (admin/greetings.ts), if any.
  * The music stops for a prompt and starts again after it, only while the call still waits.
- * Kept in this process only: after a restart the music plays on without announcements.
+ * The timers live in this process: after a restart reconcile resumes them (`resume`).
  */
 export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePolicies; media: CallerMedia; texts: StoredTexts; now: () => number }) {
   const { queue, policies, media, texts, now } = deps;
@@ -96,6 +96,8 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
         .catch((error: unknown) => log.warn({ err: error, callId }, 'announcement failed'));
     }, seconds * 1000);
     timer.unref();
+    // One chain per call, whoever scheduled last (an arrival and a resume may meet).
+    clearTimeout(timers.get(callId));
     timers.set(callId, timer);
   }
 
@@ -117,6 +119,17 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
           if (stillIn) await schedule(client, callId, stillIn);
         })
         .catch((error: unknown) => log.warn({ err: error, callId }, 'greeting failed'));
+    },
+
+    /**
+     * Announcements again for a caller who waits with none scheduled (this process started or
+     * reconnected after the call arrived): from the next interval on, without the greeting they
+     * heard already. The count starts again at 1, so the stored texts start again from the first.
+     */
+    async resume(client: Client, callId: string): Promise<void> {
+      if (timers.has(callId)) return;
+      const now1 = await waiting(callId);
+      if (now1) await schedule(client, callId, now1.municipalityId);
     },
 
     /** No more announcements for the call (it left or hung up). */

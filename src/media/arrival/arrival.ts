@@ -184,6 +184,9 @@ export function createArrival(deps: ArrivalDeps) {
       }
     },
 
+    /** Announcements again for a waiting caller this process has none scheduled for (reconcile, after a start or reconnect). */
+    resumeAnnouncements: (client: Client, callId: string) => announcements.resume(client, callId),
+
     /** Registers prompt and DTMF event dispatch on a (new) ARI client. */
     attach: (client: Client) => media.attach(client),
 
