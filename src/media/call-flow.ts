@@ -254,11 +254,11 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
           log.error({ err: error, repair: repair.key }, 'reconcile: repair failed');
         }
       }
-      // After a start or reconnect: the announcements' timers of callers still waiting were this process's (or lost with the old one).
+      // After a start or reconnect: what a waiting caller hears (announcements, a call-back offer) was this process's, or lost with the old one.
       if (!periodic) {
         for (const [callId, call] of records) {
           if (call?.state !== 'waiting' || call.kind === 'callback' || !view.channels.has(callId)) continue;
-          void arrival.resumeAnnouncements(client, callId).catch((error: unknown) => log.warn({ err: error, callId }, 'resuming announcements failed'));
+          void arrival.resumeWaiting(client, call).catch((error: unknown) => log.warn({ err: error, callId }, 'resuming what a waiting caller hears failed'));
         }
       }
       if (!periodic || due.length > 0) log.info({ activeCalls: active.length, channels: view.channels.size, repairs: due.length, periodic }, 'reconciled calls with Asterisk');

@@ -87,6 +87,25 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     await sipp.stop();
   });
 
+  it('a call-back offer cut short by a stop is made again: unanswered, it ends as the offer would have', async () => {
+    const sipp = await h.caller('093214000', 60_000);
+    const { callId } = await eventually(async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2403')).body.calls[0]);
+    // The max-wait sweep marked the call for the offer, and the app stopped before (or while) playing it.
+    await whileDown((redis, k) => redis.hSet(k.call(callId), 'overflow', 'max-wait'));
+
+    // "Tryck 1" again, no digit within the menu's timeout: the call ends (overflowed) and the caller is hung up.
+    const ended = await eventually(
+      async () => {
+        const { body } = await lab.api<{ state: string; outcome?: string }>('GET', `/api/v1/calls/${callId}`);
+        return body.state === 'ended' ? body : undefined;
+      },
+      { what: 'the offer made again and ended', timeoutMs: 30_000 },
+    );
+    expect(ended.outcome).toBe('overflowed');
+    await channelGone(callId);
+    await sipp.stop();
+  });
+
   it('park: the operator’s old leg is hung up and the caller goes to holding, so the available operator is not still bridged', async () => {
     const firstPhone = await h.answeringPhone(1, 60_000);
     await h.login(lab.api, firstPhone.localPort);

@@ -135,6 +135,11 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     /** No more announcements for the call (it left or hung up). */
     stop,
 
+    /** No more announcements for any call: the process stops (the next one resumes them). */
+    stopAll(): void {
+      for (const callId of [...timers.keys()]) stop(callId);
+    },
+
     /** As stop, and the prompt under way stops too: the caller is about to hear something else. */
     async silence(client: Client, callId: string): Promise<void> {
       stop(callId);

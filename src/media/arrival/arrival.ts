@@ -1,14 +1,13 @@
 import type { Channel, Client } from 'ari-client';
 import { z } from 'zod';
-import type { QueueReason } from '../../calls/call-record.js';
+import type { CallRecord, QueueReason } from '../../calls/call-record.js';
 import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
 import type { RegionConfig } from '../../config/region-schema.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import type { OpeningState } from '../../hours/opening-state.js';
 import { log } from '../../log.js';
 import { parsePhoneNumber } from '../../numbers/phone-number.js';
-import type { CallQueue } from '../../queue/call-queue.js';
-import type { ArrivalFields, OverflowDecision } from '../../queue/call-queue.js';
+import type { ArrivalFields, CallQueue, OverflowDecision } from '../../queue/call-queue.js';
 import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { type DirectNumberOwner, routeCall } from '../../routing/route-call.js';
 import { ariRequest, holdCaller, mediaIds } from '../call-media.js';
@@ -109,34 +108,45 @@ export function createArrival(deps: ArrivalDeps) {
     return true;
   }
 
+  /** Calls whose call-back offer this process is playing now: an offer is never made twice at once. */
+  const offering = new Set<string>();
+
+  /**
+   * "Tryck 1" into the holding bridge (the call still waits: an operator may take it meanwhile).
+   * 1 books the call-back and thanks the caller; otherwise the offer ends the call ('ended'),
+   * unless it no longer waits ('stay': taken meanwhile, music again).
+   */
+  async function offerCallback(client: Client, callId: string): Promise<'booked' | 'ended' | 'stay'> {
+    const digit = await media.collectDigit(client, callId, ['overflow-callback-offer'], region.region.menu.timeoutSeconds * 1000, { bridgeId: mediaIds.holdBridge(callId) });
+    if (digit === '1') {
+      const booked = await callbacks.book({ callId }).then(
+        () => true,
+        (error: unknown) => (log.warn({ err: error, callId }, 'call-back could not be booked'), false),
+      );
+      if (booked) {
+        log.info({ callId }, 'caller booked a call-back instead of waiting');
+        await media.play(client, callId, ['overflow-callback-booked']);
+        await hangUp(client, callId);
+        return 'booked';
+      }
+    }
+    if ((await policies.endOffer(callId)).action !== 'stay') return 'ended';
+    await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(() => undefined);
+    return 'stay';
+  }
+
   /** Plays what the queue policy decided for a call (admission or maximum wait). */
   async function overflowed(client: Client, decision: OverflowDecision): Promise<void> {
     const { callId, action, cause } = decision;
     log.info({ callId, action, cause, position: decision.position }, 'queue policy overflowed the call');
-    if (action === 'stay') return;
+    if (action === 'stay' || (action === 'callback' && offering.has(callId))) return;
     await announcements.silence(client, callId);
     if (action === 'queue') return announcements.start(client, callId, { moved: true });
     await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
     if (action === 'callback') {
-      // Into the holding bridge: the call still waits, and an operator may take it meanwhile.
-      const digit = await media.collectDigit(client, callId, ['overflow-callback-offer'], region.region.menu.timeoutSeconds * 1000, { bridgeId: mediaIds.holdBridge(callId) });
-      if (digit === '1') {
-        const booked = await callbacks.book({ callId }).then(
-          () => true,
-          (error: unknown) => (log.warn({ err: error, callId }, 'call-back could not be booked'), false),
-        );
-        if (booked) {
-          log.info({ callId }, 'caller booked a call-back instead of waiting');
-          await media.play(client, callId, ['overflow-callback-booked']);
-          return hangUp(client, callId);
-        }
-      }
-      const ended = await policies.endOffer(callId);
-      if (ended.action === 'stay') {
-        // Taken by an operator, or the caller hung up, meanwhile: nothing to end here.
-        await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(() => undefined);
-        return;
-      }
+      offering.add(callId);
+      const offered = await offerCallback(client, callId).finally(() => offering.delete(callId));
+      if (offered !== 'ended') return;
     }
     await media.play(client, callId, [cause === 'no-operator' ? 'overflow-no-operator' : action === 'callback' ? 'overflow-callback-unavailable' : 'overflow-busy']);
     await hangUp(client, callId);
@@ -184,8 +194,18 @@ export function createArrival(deps: ArrivalDeps) {
       }
     },
 
-    /** Announcements again for a waiting caller this process has none scheduled for (reconcile, after a start or reconnect). */
-    resumeAnnouncements: (client: Client, callId: string) => announcements.resume(client, callId),
+    /**
+     * A caller still waiting after a start or reconnect (reconcile): a call-back offer that was
+     * cut short (the call is marked for it, not moved) is made again, unless this process is
+     * making it; otherwise the announcements go on.
+     */
+    async resumeWaiting(client: Client, call: CallRecord): Promise<void> {
+      if (call.overflow && !call.overflowFrom) return overflowed(client, { callId: call.callId, action: 'callback', cause: call.overflow, position: 0 });
+      await announcements.resume(client, call.callId);
+    },
+
+    /** The process stops: no announcement timer fires after it (the next process resumes them). */
+    stop: () => announcements.stopAll(),
 
     /** Registers prompt and DTMF event dispatch on a (new) ARI client. */
     attach: (client: Client) => media.attach(client),

@@ -73,6 +73,7 @@ export function createArrivalPath(deps: {
     },
     stop(): void {
       clearInterval(timer);
+      arrival.stop();
     },
   };
 }
