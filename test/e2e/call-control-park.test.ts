@@ -1,17 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freeUdpPort } from '../../src/lab/free-port.js';
-import { startLabSwitchboard } from '../support/lab-switchboard.js';
+import type { startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, startSipp } from '../support/sipp.js';
-import { controlHelpers } from './call-control-support.js';
+import { controlHelpers, startLabWithCarrier } from './call-control-support.js';
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 let h: ReturnType<typeof controlHelpers>;
 /** Where the carrier's far end listens: a SIPp UAS receives what the switchboard dials out. */
 let carrierPort: number;
 beforeAll(async () => {
-  carrierPort = await freeUdpPort();
-  lab = await startLabSwitchboard({ ringSeconds: 5, callControl: { trunkHost: `127.0.0.1:${carrierPort}` } });
-  h = controlHelpers(lab);
+  ({ lab, h, carrierPort } = await startLabWithCarrier());
 });
 afterAll(async () => {
   await lab?.stop();

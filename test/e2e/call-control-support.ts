@@ -3,7 +3,8 @@ import { expect } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
 import { createContactStore } from '../../src/extensions/contact-store.js';
-import { eventually, type startLabSwitchboard } from '../support/lab-switchboard.js';
+import { freeUdpPort } from '../../src/lab/free-port.js';
+import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, startSipp } from '../support/sipp.js';
 
 /** Helpers shared by the call control end-to-end tests (test/e2e/call-control-*.test.ts). */
@@ -12,6 +13,16 @@ export const RINGING_PHONE = resolve(import.meta.dirname, '../sipp/ringing-phone
 
 type Lab = Awaited<ReturnType<typeof startLabSwitchboard>>;
 type Bridge = { id: string; channels: string[] };
+
+/**
+ * A lab switchboard whose carrier's far side (external transfers, call-backs) is wherever the
+ * test starts a SIPp UAS: `carrierPort`. Operators' phones ring 5 s.
+ */
+export async function startLabWithCarrier() {
+  const carrierPort = await freeUdpPort();
+  const lab = await startLabSwitchboard({ ringSeconds: 5, callControl: { trunkHost: `127.0.0.1:${carrierPort}` } });
+  return { lab, carrierPort, h: controlHelpers(lab) };
+}
 
 export function controlHelpers(lab: Lab) {
   const sipTarget = `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`;

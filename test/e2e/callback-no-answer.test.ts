@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freeUdpPort } from '../../src/lab/free-port.js';
-import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { eventually, type startLabSwitchboard } from '../support/lab-switchboard.js';
 import { startSipp } from '../support/sipp.js';
-import { RINGING_PHONE, controlHelpers } from './call-control-support.js';
+import { RINGING_PHONE, controlHelpers, startLabWithCarrier } from './call-control-support.js';
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 let h: ReturnType<typeof controlHelpers>;
 /** Where the carrier's far end listens: a SIPp UAS whose phone rings and is never answered. */
 let carrierPort: number;
 beforeAll(async () => {
-  carrierPort = await freeUdpPort();
   // The citizen's phone rings 5 s (the operator ring time) before the dial-out gives up.
-  lab = await startLabSwitchboard({ ringSeconds: 5, callControl: { trunkHost: `127.0.0.1:${carrierPort}` } });
-  h = controlHelpers(lab);
+  ({ lab, h, carrierPort } = await startLabWithCarrier());
 });
 afterAll(async () => {
   await lab?.stop();
