@@ -11,6 +11,7 @@ import { localActor } from '../auth/token-store.js';
 import { readEnv } from '../config/env.js';
 import { ConfigError, describeIssues, loadRegionConfig } from '../config/load-region.js';
 import { entryCsvTransfer } from '../directory/entries/entry-csv.js';
+import { createDirectoryStore } from '../directory/directory-store.js';
 import { createDirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
 import { importCsv, writeCsv, type CsvTransfer, type ImportReport } from '../import/csv-table.js';
@@ -38,10 +39,14 @@ async function withTransfer<T>(kind: Kind, what: string, work: (transfer: CsvTra
   try {
     const k = keys(env.REDIS_PREFIX);
     const audit = createAuditLog(redis, k, { retentionDays: env.AUDIT_RETENTION_DAYS });
+    const region = await loadRegionConfig(env.REGION_CONFIG);
+    // Entries are checked against the members' numbers and ranges in Redis: written from the
+    // config here as the switchboard does at start, so an import works before its first start too.
+    await createDirectoryStore(redis, k).syncRegion(region);
     // Each transfer's inputs only pass from its own format to its own write, so its input type need not be known here.
     const transfers: Record<Kind, () => unknown> = {
       entries: () => entryCsvTransfer(createDirectoryEntryStore(redis, k, audit)),
-      extensions: async () => extensionCsvTransfer(createAdminStores(redis, k, audit, await loadRegionConfig(env.REGION_CONFIG), { sipRealm: env.SIP_REALM }).extensions),
+      extensions: () => extensionCsvTransfer(createAdminStores(redis, k, audit, region, { sipRealm: env.SIP_REALM }).extensions),
     };
     return await work((await transfers[kind]()) as CsvTransfer<unknown>, localActor(`vaxel ${what} (${userInfo().username})`));
   } finally {

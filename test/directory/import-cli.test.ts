@@ -72,6 +72,16 @@ describe('vaxel import / export', () => {
     expect(await snapshot(ctx)).toEqual(before);
   }, 120_000);
 
+  it('imports into a Redis the switchboard has not started on yet: the members come from the config', async () => {
+    const fresh = await ctx.redis.keys(`${ctx.k.prefix}:*`);
+    if (fresh.length > 0) await ctx.redis.del(fresh);
+    const file = join(await tempDir(), 'entries.csv');
+    await writeFile(file, 'kind,name,extension\nfunction,Växeln,2460100\n');
+    const imported = await vaxel('import', 'entries', '--municipality', VANNAS, '--file', file);
+    expect(imported.out).toMatch(/Imported 1 rows into 2460: 1 new/);
+    expect(imported.code).toBe(0);
+  }, 120_000);
+
   it('names a wrong argument', async () => {
     const wrong = await vaxel('import', 'phones', '--municipality', '24', '--file', 'x.csv');
     expect(wrong.code).toBe(1);
