@@ -160,7 +160,9 @@ export function createArrival(deps: ArrivalDeps) {
     async callerArrived(client: Client, channel: Channel, dialled: string, { resumed = false, edgeReason }: { resumed?: boolean; edgeReason?: string | undefined } = {}): Promise<boolean> {
       const callId = channel.id;
       if (resumed && (await directDial.isTalking(client, callId))) return false;
-      const callLog = log.child({ callId, dialled, caller: channel.caller.number });
+      // The number called is the region's; the caller's is personal data, at debug only (src/log.ts).
+      const callLog = log.child({ callId, calledNumber: dialled });
+      callLog.debug({ caller: channel.caller.number }, 'caller arrived');
       const route = await routeCall(dialled, directory.findRoute, owner);
       if (route.action === 'reject') {
         callLog.info({ cause: route.cause, detail: route.detail }, 'call rejected: not a number of the region');
