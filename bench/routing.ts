@@ -4,10 +4,11 @@ import { createAuditLog } from '../src/audit/audit-log.js';
 import { createAdminStores } from '../src/admin/index.js';
 import { loadRegionConfig } from '../src/config/load-region.js';
 import { createDirectoryStore } from '../src/directory/directory-store.js';
+import { createDiallingGuard } from '../src/dialling/dialling-guard.js';
 import { createContactStore } from '../src/extensions/contact-store.js';
 import { startRedisServer } from '../src/lab/redis-server.js';
 import { parsePhoneNumber } from '../src/numbers/phone-number.js';
-import { directNumberOwner } from '../src/routing/direct-number-owner.js';
+import { directNumberTarget } from '../src/routing/direct-number-owner.js';
 import type { RouteTarget } from '../src/routing/route-target.js';
 import { createMediaNodePool } from '../src/sip-edge/media-nodes/media-node-pool.js';
 import { type EdgeRoutingDeps, routeInvite } from '../src/sip-edge/routing/route-invite.js';
@@ -42,10 +43,13 @@ export async function run(): Promise<void> {
     media.nodes.forEach((n) => media.answered(n));
     const deps: EdgeRoutingDeps = {
       findRoute: directory.findRoute,
-      directNumberOwner: directNumberOwner(redis, k, admin),
+      directNumberTarget: directNumberTarget(redis, k, admin),
       contacts: createContactStore(redis, k).contacts,
       extension: async () => undefined,
       mainNumber: () => undefined,
+      // Trunk calls to the region's numbers: the dial policy and 112's caller ID are never asked.
+      dialling: createDiallingGuard(redis, k, { policies: admin.dialPolicies, region }),
+      emergencyCallerId: async () => undefined,
       media,
       trunkHost: 'carrier.example:5060',
       fallbackNumbers: [],

@@ -15,6 +15,26 @@ const benches: Record<string, { what: string; load: () => Promise<{ run(): Promi
     what: 'operators\' search over 100 000 generated entries (p50/p99) beside a linear scan, index build, and sync between two instances',
     load: () => import('./directory.js'),
   },
+  'call-setup': {
+    what: '1-second SIPp calls at rising rates: calls set up (in the queue with holding bridge and music within 1 s) beside a minimal ARI queue on the same Asterisk; both knees, and twice the knee with and without the capacity limit',
+    load: () => import('./call-setup.js'),
+  },
+  import: {
+    what: 'a 50 000-row directory import and a 50 000-row extensions import while another process runs queue operations: their worst and p99 latency beside a baseline, and the imports\' times',
+    load: () => import('./import.js'),
+  },
+  'replica-ack': {
+    what: 'a state change answered at once beside answered once a Redis replica has it (WAIT): p50/p99 one at a time, per second with 50 in flight',
+    load: () => import('./replica-ack.js'),
+  },
+  holding: {
+    what: 'callers waiting at once (each set up within 1 s, music, announcements) before calls fail, beside the minimal ARI queue; Asterisk\'s and the app\'s CPU and memory',
+    load: () => import('./holding.js'),
+  },
+  soak: {
+    what: '10 000 calls through queue, answer and hang-up; the app\'s RSS at the start and the end (within 10 %)',
+    load: () => import('./soak.js'),
+  },
   routing: {
     what: 'SIP edge routing decisions per second and p99 with 100 000 numbers in Redis, beside plain Redis GETs',
     load: () => import('./routing.js'),

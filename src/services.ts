@@ -1,7 +1,9 @@
 import { createAdminStores } from './admin/index.js';
+import { createTokenAccounts, withTokenLinkCheck } from './admin/operator-accounts.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createTokenStore } from './auth/token-store.js';
 import type { RegionConfig } from './config/region-schema.js';
+import { createDiallingGuard } from './dialling/dialling-guard.js';
 import { createDirectoryStore } from './directory/directory-store.js';
 import { createDirectorySearch } from './directory/entries/directory-search.js';
 import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
@@ -9,9 +11,13 @@ import type { HttpDeps } from './http/app.js';
 import type { AriConnection } from './media/ari-connection.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
 import { createCallControlService } from './media/call-control/index.js';
-import type { OperatorLegSettings } from './media/operator-leg.js';
+import type { NodeCommandBus } from './media/nodes/node-commands.js';
+import { createNodeRouter } from './media/nodes/node-router.js';
+import type { OperatorLegConfig, OperatorLegSettings } from './media/operator-leg.js';
 import { type SpokenTextSettings, createSpokenTexts } from './media/spoken-text/spoken-texts.js';
+import { createOperatorPhones } from './operators/operator-phone.js';
 import { createOperatorStore } from './operators/operator-store.js';
+import { createContactStore } from './extensions/contact-store.js';
 import { createCallQueue } from './queue/call-queue.js';
 import { directNumberOwner } from './routing/direct-number-owner.js';
 import { createCallStatistics } from './statistics/call-statistics.js';
@@ -23,13 +29,18 @@ export interface ServiceSettings {
   auditRetentionDays: number;
   /** Realm of the extensions' SIP digests (default admin/extensions.ts DEFAULT_SIP_REALM). */
   sipRealm?: string | undefined;
-  leg: OperatorLegSettings;
+  /** Ringing operators; `phoneNetworks` are OPERATOR_PHONE_NETWORKS (operators/operator-phone.ts). */
+  leg: OperatorLegConfig;
   /** Transfers, recall time, the trunk for dialling out (media/call-control/); defaults DEFAULT_CALL_CONTROL. */
   callControl?: Partial<CallControlSettings> | undefined;
   /** Asterisk, asked only when an action needs it (the connection may come later, or be down: 503). */
   ari: Pick<AriConnection, 'client'>;
   /** Where stored texts are spoken to and fetched from (media/spoken-text/). */
   spokenText: SpokenTextSettings;
+  /** MEDIA_NODE_DEAD_SECONDS (media/nodes/): the queue views leave out calls of a node silent this long. */
+  mediaNodeDeadSeconds?: number | undefined;
+  /** The other media nodes' instances, for calls waiting there (media/nodes/); none in the HTTP tests. */
+  nodeCommands?: Pick<NodeCommandBus, 'send' | 'othersUp'> | undefined;
 }
 
 /**
@@ -40,10 +51,16 @@ export interface ServiceSettings {
 export function createServices(redis: RedisClient, k: Keys, settings: ServiceSettings) {
   const { region } = settings;
   const directory = createDirectoryStore(redis, k);
-  const queue = createCallQueue(redis, k, { wrapUpSeconds: region.region.wrapUpSeconds });
+  const queue = createCallQueue(redis, k, { wrapUpSeconds: region.region.wrapUpSeconds, mediaNodeDeadSeconds: settings.mediaNodeDeadSeconds });
   const operators = createOperatorStore(redis, k);
   const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
-  const admin = createAdminStores(redis, k, audit, region, { sipRealm: settings.sipRealm });
+  const { phoneNetworks, ...legSettings } = settings.leg;
+  const phones = createOperatorPhones({ networks: phoneNetworks, region, contacts: createContactStore(redis, k) });
+  const leg: OperatorLegSettings = { ...legSettings, phones };
+  const tokens = createTokenStore(redis, k, audit);
+  const adminStores = createAdminStores(redis, k, audit, region, { sipRealm: settings.sipRealm, operatorPhoneProblem: phones.problem });
+  const admin = { ...adminStores, operatorAccounts: withTokenLinkCheck(adminStores.operatorAccounts, tokens) };
+  const dialling = createDiallingGuard(redis, k, { policies: admin.dialPolicies, region });
   const entries = createDirectoryEntryStore(redis, k, audit);
   const callControl = createCallControlService({
     redis,
@@ -52,26 +69,35 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     operators,
     directory,
     entries,
-    leg: settings.leg,
+    leg,
     ari: settings.ari,
     settings: { ...DEFAULT_CALL_CONTROL, ...settings.callControl },
+    dialling,
   });
   return {
     redis,
     region,
-    leg: settings.leg,
+    leg,
+    /** Which phones operators may give (login, operator accounts), and where to ring them. */
+    phones,
     directory,
     queue,
     operators,
     audit,
-    tokens: createTokenStore(redis, k, audit),
+    tokens,
     admin,
+    /** The dial policy every call leaving the region asks (toll fraud): the SIP edge, call control, the admin API. */
+    dialling,
+    /** Which operator account a token served as (login, operator statistics). */
+    tokenAccounts: createTokenAccounts(redis, k, admin.operatorAccounts),
     entries,
     /** Not started here: it follows changes on a connection of its own (start/stop with the process). */
     search: createDirectorySearch(redis, k),
     statistics: createCallStatistics(redis, k, region),
     directNumberOwner: directNumberOwner(redis, k, admin),
     callControl,
+    /** Where each call's media steps run: on its caller's node, here or forwarded to its instance (media/nodes/). */
+    nodes: createNodeRouter({ node: leg.mediaNode, queue, ari: settings.ari, leg, control: callControl.actions, commands: settings.nodeCommands }),
     /** Stored texts (closed message, queue announcements) as audio: the call flow plays them, the HTTP app serves them to Asterisk. */
     spokenTexts: createSpokenTexts(redis, k, settings.spokenText),
   } satisfies Omit<HttpDeps, 'ari'>;

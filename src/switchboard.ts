@@ -8,29 +8,43 @@ import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
 import { type AriConnection, type AriSettings, connectAri, mediaNodeOf } from './media/ari-connection.js';
 import { createCallRetention, DEFAULT_CALL_RECORD_RETENTION_DAYS, runCallRetention } from './calls/call-retention.js';
+import { createMessageRetention, DEFAULT_MESSAGE_RETENTION_DAYS, runMessageRetention } from './calls/messages/message-retention.js';
 import { startAuditRetention } from './audit/audit-retention.js';
+import { type CapacityLimits, DEFAULT_CAPACITY } from './media/arrival/capacity.js';
 import { createArrivalPath } from './media/arrival/index.js';
 import { createCallFlow } from './media/call-flow.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
-import type { OperatorLegSettings } from './media/operator-leg.js';
+import type { OperatorLegConfig } from './media/operator-leg.js';
 import { DEFAULT_SPOKEN_TEXT_CACHE_DIR, localBaseUrl } from './media/spoken-text/spoken-texts.js';
 import { keys } from './store/keys.js';
-import { connectRedis } from './store/redis-client.js';
+import { type RedisTarget, type SentinelTarget, connectRedisTo } from './store/redis-client.js';
+import { createNodeCommandBus } from './media/nodes/node-commands.js';
+import { DEFAULT_MEDIA_NODE_DEAD_SECONDS, startNodeLiveness } from './media/nodes/node-liveness.js';
 import { createServices } from './services.js';
-import { createContactStore } from './extensions/contact-store.js';
+import { runImportRecovery } from './import/staged-import.js';
 import { sipEdgeServices, startSipEdge } from './sip-edge/edge.js';
 import type { SipEdgeSettings } from './sip-edge/settings.js';
 
 export interface SwitchboardSettings {
   region: RegionConfig;
-  redisUrl: string;
+  /** One Redis (REDIS_URL), or `redisSentinel` instead. */
+  redisUrl?: string;
+  /** Redis through Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_MASTER), following its master through failovers. */
+  redisSentinel?: SentinelTarget | undefined;
+  /** Replicas that must have a state change before it is answered (REDIS_ACK_REPLICAS; store/replica-ack.ts): 1 under Sentinel, 0 otherwise by default. */
+  redisAckReplicas?: number | undefined;
   redisPrefix: string;
+  /** MEDIA_NODE_DEAD_SECONDS: a media node silent this long has lost its calls (media/nodes/); DEFAULT_MEDIA_NODE_DEAD_SECONDS when not given. */
+  mediaNodeDeadSeconds?: number;
   ari: AriSettings;
-  operatorLeg: Omit<OperatorLegSettings, 'app' | 'mediaNode'>;
+  /** How operators' phones are rung, and the networks they may be on (OPERATOR_PHONE_NETWORKS). */
+  operatorLeg: Omit<OperatorLegConfig, 'app' | 'mediaNode'>;
   http: { host: string; port: number };
   auditRetentionDays: number;
   /** Ended call records older than this are removed (calls/call-retention.ts); DEFAULT_CALL_RECORD_RETENTION_DAYS when not given. */
   callRecordRetentionDays?: number;
+  /** Messages for absent people older than this are removed (calls/messages/message-retention.ts); DEFAULT_MESSAGE_RETENTION_DAYS when not given. */
+  messageRetentionDays?: number;
   /** Realm of the extensions' SIP digests (default admin/extensions.ts DEFAULT_SIP_REALM). */
   sipRealm?: string;
   /** The clock for time of day (opening hours, absences); Date.now when not given. Tests run "on 2026-12-25 10:00". */
@@ -44,6 +58,10 @@ export interface SwitchboardSettings {
    * DEFAULT_SPOKEN_TEXT_CACHE_DIR) and the app's URL as Asterisk reaches it (default where the API listens).
    */
   spokenText?: { baseUrl?: string | undefined; cacheDir?: string | undefined };
+  /** Calls this media node takes on at once (MAX_CALLS_SETTING_UP, MAX_CALLS_HELD); DEFAULT_CAPACITY where not given. */
+  capacity?: Partial<CapacityLimits> | undefined;
+  /** How long a caller's set-up may take before it fails (CALL_SETUP_TIMEOUT_MS; media/arrival/call-set-up.ts). */
+  setUpTimeoutMs?: number | undefined;
 }
 
 /** How often booked call-backs whose window has begun are moved into their queue. */
@@ -55,7 +73,10 @@ const CALLBACK_RELEASE_MS = 1_000;
  * ARI app name on its Asterisk.
  */
 export async function startSwitchboard(settings: SwitchboardSettings) {
-  const redis = await connectRedis(settings.redisUrl, { name: 'switchboard' });
+  const target: RedisTarget = settings.redisSentinel ?? { url: settings.redisUrl ?? missingRedis() };
+  const { client: redis, replicas } = await connectRedisTo(target, { name: 'switchboard', ackReplicas: settings.redisAckReplicas });
+  // Connections of their own for blocking reads (events, node commands): nothing to confirm on them.
+  const connectReader = (name: string) => () => connectRedisTo(target, { name, ackReplicas: 0 }).then(({ client }) => client);
   const k = keys(settings.redisPrefix);
   // Call control acts on ARI only when asked (HTTP, events), after the connection below exists.
   const connected: { ari?: AriConnection } = {};
@@ -63,6 +84,9 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   // that (ARI connects first) hears the generic prompts instead of a stored text.
   const listening: { at?: string } = {};
   const mediaNode = mediaNodeOf(settings.ari);
+  const mediaNodeDeadSeconds = settings.mediaNodeDeadSeconds ?? DEFAULT_MEDIA_NODE_DEAD_SECONDS;
+  // Other instances ask this one to act on its node (ring, call control), and it asks them.
+  const nodeCommands = createNodeCommandBus({ redis, k, node: mediaNode, connect: connectReader('node-commands') });
   const services = createServices(redis, k, {
     region: settings.region,
     auditRetentionDays: settings.auditRetentionDays,
@@ -78,16 +102,51 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
         return url;
       },
     },
+    mediaNodeDeadSeconds,
+    nodeCommands,
+  });
+  nodeCommands.start(services.nodes.runHere);
+  // Beats for this node while its ARI answers; ends the calls of any node silent too long.
+  const liveness = startNodeLiveness({
+    redis,
+    k,
+    node: mediaNode,
+    instanceId: nodeCommands.instanceId,
+    beating: () => connected.ari?.isConnected() ?? false,
+    deadSeconds: mediaNodeDeadSeconds,
+    wrapUpSeconds: settings.region.region.wrapUpSeconds,
   });
   const { directory, queue, admin, search, callControl, tokens, spokenTexts } = services;
   await directory.syncRegion(settings.region);
   await search.start();
 
   const extensionEndpoint = settings.callControl?.extensionEndpoint ?? DEFAULT_CALL_CONTROL.extensionEndpoint;
-  const arrival = createArrivalPath({ redis, k, region: settings.region, queue, directory, admin, spokenTexts, app: settings.ari.app, mediaNode, extensionEndpoint, now: settings.now ?? Date.now });
+  const arrival = createArrivalPath({
+    redis,
+    k,
+    region: settings.region,
+    queue,
+    admin,
+    spokenTexts,
+    app: settings.ari.app,
+    mediaNode,
+    extensionEndpoint,
+    dialling: services.dialling,
+    capacity: { ...DEFAULT_CAPACITY, ...settings.capacity },
+    setUpTimeoutMs: settings.setUpTimeoutMs,
+    now: settings.now ?? Date.now,
+  });
   const flow = createCallFlow({ queue, arrival: arrival.arrival, app: settings.ari.app, mediaNode, control: callControl.actions });
-  const ari = await connectAri(settings.ari, { attach: flow.attach, onConnected: flow.reconcile });
+  const ari = await connectAri(settings.ari, {
+    attach: flow.attach,
+    onConnected: async (client, run) => {
+      // Back (or answering again): its callers can be rung for at once, not at the next beat.
+      if (!run.periodic) liveness.beatNow();
+      await flow.reconcile(client, run);
+    },
+  });
   connected.ari = ari;
+  liveness.beatNow();
   const callbackRelease = setInterval(
     () => void callControl.callbacks.releaseDue().catch((error: unknown) => log.warn({ err: error }, 'moving due call-backs into their queues failed')),
     CALLBACK_RELEASE_MS,
@@ -95,13 +154,16 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   // At start and hourly: records past their retention hold callers' numbers no longer needed.
   const auditRetention = startAuditRetention(services);
   const callRetention = runCallRetention(createCallRetention(redis, k, { retentionDays: settings.callRecordRetentionDays ?? DEFAULT_CALL_RECORD_RETENTION_DAYS }));
+  const messageRetention = runMessageRetention(createMessageRetention(redis, k, { retentionDays: settings.messageRetentionDays ?? DEFAULT_MESSAGE_RETENTION_DAYS }));
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
+  const importRecovery = runImportRecovery(redis, k);
 
-  const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, createContactStore(redis, k)));
-  const app = createHttpApp({ ...services, ari, sipEdge });
+  const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, k));
+  const app = createHttpApp({ ...services, ari, sipEdge, mediaNodes: liveness, replicas });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: () => connectRedis(settings.redisUrl, { name: 'events' }) });
+  const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: connectReader('events') });
+  await events.ready;
   const { port } = server.address() as AddressInfo;
   const url = `http://${settings.http.host}:${port}`;
   listening.at = localBaseUrl(settings.http.host, port);
@@ -117,16 +179,25 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       await events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       arrival.stop();
+      await liveness.stop();
+      await nodeCommands.stop();
       ari.close();
       await search.stop();
       await callRetention.stop();
+      await messageRetention.stop();
+      await importRecovery.stop();
       await auditRetention.stop();
+      replicas?.stop();
       await redis.close();
     },
   };
 }
 
 export type Switchboard = Awaited<ReturnType<typeof startSwitchboard>>;
+
+function missingRedis(): never {
+  throw new Error('startSwitchboard: give redisUrl or redisSentinel');
+}
 
 function unreachable(): never {
   throw new AppError(503, 'ari_unavailable', 'The media server (Asterisk) cannot be reached right now');

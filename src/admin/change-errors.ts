@@ -92,9 +92,10 @@ export function scriptError(error: unknown, s: ChangeSubject & { notFound: (id: 
 }
 
 /**
- * A problem admin-bulk.lua found with one change of an import, as the row problem of an
- * import_conflicts (row -1: a deletion of replace mode). Someone else's change between the
- * import's read and its script (a version moved, an object added) asks for the import again.
+ * A problem an import's checks (store/lua/_import.lua) found with one change, as the row
+ * problem of an import_conflicts (row -1: a deletion of replace mode). Someone else's change
+ * between the import's read and its checks (a version moved, an object added) asks for the
+ * import again.
  */
 export function importProblem(row: number, p: CheckProblem, s: ChangeSubject): RowProblem {
   const again = 'while the import was prepared: import again';

@@ -1,4 +1,5 @@
 import type { CsvFormat, CsvTransfer } from '../import/csv-table.js';
+import type { ImportProgress } from '../import/staged-import.js';
 import type { ExtensionDoc, ExtensionInput, ExtensionStore } from './extensions.js';
 
 /**
@@ -32,20 +33,29 @@ function toRow({ id, doc }: { id: string; doc: ExtensionDoc }): Record<string, s
   return { id, extension: doc.extension, displayName: doc.displayName, directNumber: doc.directNumber ?? '', directoryEntryId: doc.directoryEntryId ?? '', password: '' };
 }
 
-export function extensionCsvTransfer(store: ExtensionStore): CsvTransfer<ExtensionInput & { id?: string | undefined }> {
+/** A file's rows looked up at once (one pipeline): a whole file's would hold up the connection's other commands. */
+const LOOKUP_SLICE = 500;
+
+/** `onProgress`: how far each import is staged, checked and written (`vaxel import`'s progress bar). */
+export function extensionCsvTransfer(store: ExtensionStore, { onProgress }: { onProgress?: ImportProgress } = {}): CsvTransfer<ExtensionInput & { id?: string | undefined }> {
   return {
     what: 'extensions',
     format: extensionCsvFormat,
     async write(municipalityId, inputs, { mode, dryRun, actor }) {
       // A row without id changes the extension of its municipality that has its number, if there is one.
-      const rows = await Promise.all(
-        inputs.map(async ({ id, ...input }) => {
-          const holder = id ?? (await store.idByClaim(`extension:${input.extension}`));
-          const own = holder !== undefined && id === undefined ? (await store.get(holder))?.doc.municipalityId === municipalityId : true;
-          return { id: own ? holder : undefined, input };
-        }),
-      );
-      return store.bulkWrite(municipalityId, rows, mode, actor, { dryRun });
+      const rows: { id: string | undefined; input: ExtensionInput }[] = [];
+      for (let at = 0; at < inputs.length; at += LOOKUP_SLICE) {
+        rows.push(
+          ...(await Promise.all(
+            inputs.slice(at, at + LOOKUP_SLICE).map(async ({ id, ...input }) => {
+              const holder = id ?? (await store.idByClaim(`extension:${input.extension}`));
+              const own = holder !== undefined && id === undefined ? (await store.get(holder))?.doc.municipalityId === municipalityId : true;
+              return { id: own ? holder : undefined, input };
+            }),
+          )),
+        );
+      }
+      return store.bulkWrite(municipalityId, rows, mode, actor, { dryRun, onProgress });
     },
     async exportRows(municipalityId) {
       const rows: Record<string, string>[] = [];

@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { entryIdSchema } from '../directory/entries/entry-schema.js';
 import { z } from '../http/openapi.js';
 import { invalidFields } from '../http/validation.js';
+import type { StagedImportOptions } from '../import/staged-import.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { ExtensionNumberSchema, MunicipalityIdSchema, PhoneNumberSchema, bodySchemas } from './fields.js';
@@ -48,30 +49,42 @@ export function sipDigestHa1(username: string, realm: string, password: string):
  * entry of the person or function, and SIP credentials of which only the HA1 digest is stored,
  * beside the extension and never in it.
  */
-export function createExtensionStore(redis: RedisClient, k: Keys, audit: AuditLog, rules: RegionRules, { sipRealm }: { sipRealm: string }) {
-  const store = createVersionedStore<ExtensionDoc, ExtensionInput>(redis, k, audit, {
-    type: 'extension',
-    schema: rules.memberObject(extensionFields, (doc, m, ctx) => {
-      rules.checkExtension(m, doc.extension, ctx, ['extension']);
-      if (doc.directNumber) rules.checkDirectDial(m, doc.directNumber, ctx, ['directNumber']);
-    }),
-    toDraft({ password, ...doc }, current) {
-      // The digest includes the username (the extension number), so a new number needs the password again.
-      if (password === undefined && current?.extension !== doc.extension) {
-        throw invalidFields([{ field: 'body.password', problem: current ? 'is needed when the extension number changes (the SIP digest includes it)' : 'is required' }]);
-      }
-      return { doc, secret: password === undefined ? undefined : sipDigestHa1(doc.extension, sipRealm, password) };
+export function createExtensionStore(
+  redis: RedisClient,
+  k: Keys,
+  audit: AuditLog,
+  rules: RegionRules,
+  { sipRealm, imports }: { sipRealm: string; imports?: StagedImportOptions },
+) {
+  const store = createVersionedStore<ExtensionDoc, ExtensionInput>(
+    redis,
+    k,
+    audit,
+    {
+      type: 'extension',
+      schema: rules.memberObject(extensionFields, (doc, m, ctx) => {
+        rules.checkExtension(m, doc.extension, ctx, ['extension']);
+        if (doc.directNumber) rules.checkDirectDial(m, doc.directNumber, ctx, ['directNumber']);
+      }),
+      toDraft({ password, ...doc }, current) {
+        // The digest includes the username (the extension number), so a new number needs the password again.
+        if (password === undefined && current?.extension !== doc.extension) {
+          throw invalidFields([{ field: 'body.password', problem: current ? 'is needed when the extension number changes (the SIP digest includes it)' : 'is required' }]);
+        }
+        return { doc, secret: password === undefined ? undefined : sipDigestHa1(doc.extension, sipRealm, password) };
+      },
+      sortKey: (doc) => doc.extension,
+      label: (doc) => `extension ${doc.extension} (${doc.displayName})`,
+      claims: (doc) => [
+        { claim: `extension:${doc.extension}`, field: 'extension' },
+        ...(doc.directNumber ? [{ claim: `e164:${doc.directNumber}`, field: 'directNumber' }] : []),
+      ],
+      // The link is a ref like a number's to its extension: the entry must exist (in this municipality, _admin.lua) and cannot be deleted while linked.
+      refs: (doc) => (doc.directoryEntryId === undefined ? [] : [{ claim: `directory-entry:${doc.directoryEntryId}`, field: 'directoryEntryId' }]),
+      reservedBy: rules.reservedBy,
     },
-    sortKey: (doc) => doc.extension,
-    label: (doc) => `extension ${doc.extension} (${doc.displayName})`,
-    claims: (doc) => [
-      { claim: `extension:${doc.extension}`, field: 'extension' },
-      ...(doc.directNumber ? [{ claim: `e164:${doc.directNumber}`, field: 'directNumber' }] : []),
-    ],
-    // The link is a ref like a number's to its extension: the entry must exist (in this municipality, _admin.lua) and cannot be deleted while linked.
-    refs: (doc) => (doc.directoryEntryId === undefined ? [] : [{ claim: `directory-entry:${doc.directoryEntryId}`, field: 'directoryEntryId' }]),
-    reservedBy: rules.reservedBy,
-  });
+    { imports },
+  );
 
   return {
     ...store,

@@ -5,6 +5,7 @@ import { type Principal, assertInScope } from '../auth/access.js';
 import { AppError } from '../errors.js';
 import { type FieldProblem, invalidFields, invalidRequest } from '../http/validation.js';
 import { importConflicts, invalidRows, type RowProblem } from '../import/row-problems.js';
+import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp } from '../import/staged-import.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { type ChangeSubject, type CheckProblem, conflict, importProblem, scriptError, showClaim, staleVersion } from './change-errors.js';
@@ -14,9 +15,9 @@ import { type ChangeSubject, type CheckProblem, conflict, importProblem, scriptE
  * kinds to come): each belongs to a municipality, has a version that every change raises, and
  * may claim values that must be unique in the whole region. A change is one Lua script
  * (store/lua/admin-change.lua) that checks the version and the claims and writes the object, its
- * claims, its indexes and its audit entry together, or nothing at all. An import (bulkWrite) is
- * one script too (store/lua/admin-bulk.lua), making the same checks and writes for every row
- * (store/lua/_admin.lua), all or nothing.
+ * claims, its indexes and its audit entry together, or nothing at all. An import (bulkWrite)
+ * makes the same checks and writes for every row (store/lua/_admin.lua), all or nothing, in
+ * chunks of short scripts (import/staged-import.ts).
  */
 
 /** A region-wide unique value, "{kind}:{value}" (e.g. "extension:2460123"), and the field that holds it. */
@@ -83,6 +84,16 @@ export interface Page<Doc> {
 /** A change to an object: the fields given replace the stored ones whole; null removes an optional field. */
 export type Patch<Input> = { [K in keyof Input]?: Input[K] | null };
 
+/** A stored document with a change applied, as update() merges them: the fields given replace, null removes. */
+export function withPatch(doc: object, patch: object): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...doc };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === null) delete merged[field];
+    else if (value !== undefined) merged[field] = value;
+  }
+  return merged;
+}
+
 /** A row of an import (bulkWrite): the id of an object of the import's municipality to change, or none to create one. */
 export interface BulkRow<Input> {
   id?: string | undefined;
@@ -131,6 +142,8 @@ interface ScriptChange {
 /** 16 random hex digits, or the kommunkod of a kind with one object per municipality (spec.idOf). */
 export const OBJECT_ID = /^(?:[0-9a-f]{16}|\d{4})$/;
 const CURSOR_MEMBER = /^\S+ (?:[0-9a-f]{16}|\d{4})$/;
+/** Objects an import reads at once (one pipeline), before it plans its rows. */
+const READ_SLICE = 500;
 
 /** The index member a cursor stands for, or undefined when the text is not a cursor. */
 export function parseCursor(cursor: string): string | undefined {
@@ -143,8 +156,10 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
   k: Keys,
   audit: AuditLog,
   spec: ResourceSpec<Doc, Input>,
+  { imports: importOptions }: { imports?: StagedImportOptions } = {},
 ) {
   const { type } = spec;
+  const imports = createStagedImports(redis, k, importOptions);
   const notFound = (id: string) => new AppError(404, `${type}_not_found`, `No ${type} has the id ${id}`);
 
   /** The id of the object of this store's type holding `claim` ("extension:2460123"), if one does. */
@@ -158,6 +173,17 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     if (version && doc) return { id, version: Number(version), doc: JSON.parse(doc) as Doc };
     const seeded = spec.seed?.(id);
     return seeded && { id, version: 0, doc: seeded };
+  }
+
+  /**
+   * The objects of `ids` (undefined where none is given), a slice at a time: an import's tens
+   * of thousands of reads at once would queue every other command of this connection (the call
+   * flow's, in the switchboard) behind them.
+   */
+  async function getMany(ids: readonly (string | undefined)[]): Promise<(Versioned<Doc> | undefined)[]> {
+    const found: (Versioned<Doc> | undefined)[] = [];
+    for (let at = 0; at < ids.length; at += READ_SLICE) found.push(...(await Promise.all(ids.slice(at, at + READ_SLICE).map((id) => (id === undefined ? undefined : get(id))))));
+    return found;
   }
 
   /** Audit entries show the object as the API does: never its secret, which is not in the document. */
@@ -234,7 +260,8 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     if (planned.unchanged) return current;
     const change = scripted(actor, planned);
     try {
-      const version = Number(await redis.adminChange([change.key, change.secretKey, change.auditKey], [k.prefix, JSON.stringify(change)]));
+      // Waits while an import switches over (the change's audit time is when it was asked for).
+      const version = Number(await imports.pastSwitch(() => redis.adminChange([change.key, change.secretKey, change.auditKey], [k.prefix, JSON.stringify(change)])));
       return planned.next && { id, version, doc: planned.next };
     } catch (error) {
       throw scriptError(error, { ...subject(planned), notFound });
@@ -265,12 +292,7 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     /** Changes the object at version `basedOn` (the caller's If-Match); any other version is a 412. */
     async update(id: string, basedOn: number, patch: Patch<Input>, actor: Principal): Promise<Versioned<Doc>> {
       const found = await current(id, actor, basedOn);
-      const merged: Record<string, unknown> = { ...found.doc };
-      for (const [field, value] of Object.entries(patch)) {
-        if (value === null) delete merged[field];
-        else if (value !== undefined) merged[field] = value;
-      }
-      return (await write(actor, id, found, toDraft(merged as Input, found.doc)))!;
+      return (await write(actor, id, found, toDraft(withPatch(found.doc, patch) as Input, found.doc)))!;
     },
 
     async remove(id: string, basedOn: number, actor: Principal): Promise<Versioned<Doc>> {
@@ -282,53 +304,54 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     },
 
     /**
-     * An import, all or nothing in one script (store/lua/admin-bulk.lua): each row creates an
-     * object (no id) or changes one of the municipality's (its id; the version is the stored
-     * one), checked as create and update check theirs; replace mode deletes the municipality's
-     * other objects. Every problem of every row is reported at once: rows wrong in themselves
-     * or against each other, and rows against what is stored (the script checks the rows right
-     * in themselves); invalid_rows (400) when any is of the first kind, else import_conflicts
-     * (409). A dry run checks everything, the script's checks too, and writes
-     * nothing. See docs/decisions.md, "Bulk writes".
+     * An import, all or nothing (staged, checked and written in chunks of short scripts:
+     * import/staged-import.ts): each row creates an object (no id) or changes one of the
+     * municipality's (its id; the version is the stored one), checked as create and update
+     * check theirs; replace mode deletes the municipality's other objects. Every problem of
+     * every row is reported at once: rows wrong in themselves or against each other, and rows
+     * against what is stored (the scripts check the rows right in themselves); invalid_rows
+     * (400) when any is of the first kind, else import_conflicts (409). A dry run checks
+     * everything, the scripts' checks too, and writes nothing. See docs/decisions.md, "Bulk writes".
      */
     async bulkWrite(
       municipalityId: string,
       rows: readonly BulkRow<Input>[],
       mode: 'replace' | 'upsert',
       actor: Principal,
-      { dryRun = false }: { dryRun?: boolean } = {},
+      { dryRun = false, onProgress }: { dryRun?: boolean; onProgress?: ImportProgress | undefined } = {},
     ): Promise<BulkResult<Doc>> {
       assertInScope(actor, municipalityId);
-      const found = await Promise.all(rows.map((row) => (row.id === undefined ? undefined : get(row.id))));
+      const found = await getMany(rows.map((row) => row.id));
       const invalid: RowProblem[] = [];
       const conflicts: RowProblem[] = [];
-      const planned = rows.map((row, index) => {
+      const planned: (Planned<Doc> | undefined)[] = rows.map(() => undefined);
+      await forEachRow(rows, (row, index) => {
         const current = found[index];
         if (row.id !== undefined && current?.doc.municipalityId !== municipalityId) {
           invalid.push({ row: index, field: 'id', problem: `no ${type} of ${municipalityId} has the id ${row.id}` });
-          return undefined;
+          return;
         }
         try {
-          return plan(actor, row.id ?? newId(row.input), current, toDraft(row.input, current?.doc), municipalityId);
+          planned[index] = plan(actor, row.id ?? newId(row.input), current, toDraft(row.input, current?.doc), municipalityId);
         } catch (error) {
           if (!(error instanceof AppError) || (error.status !== 400 && error.status !== 409)) throw error;
           const problems = (error.details as FieldProblem[] | undefined) ?? [{ field: '', problem: error.message }];
           (error.status === 400 ? invalid : conflicts).push(...problems.map((p) => ({ row: index, field: p.field.replace(/^body\./, ''), problem: p.problem })));
-          return undefined;
         }
       });
       // The same id or claimed value twice in one import: the later rows name the first.
       const firstRow = new Map<string, number>();
-      const once = (row: number, key: string, field: string, what: string): boolean => {
+      // `what` only when a value is found twice: formatting every number of 50 000 rows takes half a second.
+      const once = (row: number, key: string, field: string, what: () => string): boolean => {
         const first = firstRow.get(key);
         if (first === undefined) firstRow.set(key, row);
-        else invalid.push({ row, field, problem: `${what} is also in rows[${first}]` });
+        else invalid.push({ row, field, problem: `${what()} is also in rows[${first}]` });
         return first === undefined;
       };
       planned.forEach((p, row) => {
         // One object twice: its claims are the same object's, not a second claimant.
-        if (!p || !once(row, `id:${p.id}`, 'id', `id ${p.id}`)) return;
-        for (const { claim, field } of spec.claims(p.next!)) once(row, `claim:${claim}`, field, showClaim(claim));
+        if (!p || !once(row, `id:${p.id}`, 'id', () => `id ${p.id}`)) return;
+        for (const { claim, field } of spec.claims(p.next!)) once(row, `claim:${claim}`, field, () => showClaim(claim));
       });
 
       // A row with a problem is not written, but the object it names is sent as kept (only its
@@ -342,23 +365,31 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
       if (mode === 'replace') {
         const kept = new Set(changes.map((c) => c.planned.id));
         const others = (await redis.zRange(k.adminIndex(type, municipalityId), 0, -1)).map((member) => member.slice(member.lastIndexOf(' ') + 1));
-        for (const current of await Promise.all(others.filter((id) => !kept.has(id)).map(get))) {
+        for (const current of await getMany(others.filter((id) => !kept.has(id)))) {
           if (current?.version) changes.push({ planned: plan(actor, current.id, current, undefined), row: -1 });
         }
       }
-      // With problems found here, the script only checks (a dry run), so that all are listed.
-      const reply = await redis.adminBulk(
-        [k.adminIndex(type, municipalityId), k.audit(municipalityId)],
-        [k.prefix, type, mode, dryRun || bad.size > 0 ? '1' : '', JSON.stringify(changes.map((c) => ({ ...scripted(actor, c.planned), row: c.row })))],
+      const ops: StagedOp[] = [];
+      await forEachRow(changes, (c) => ops.push({ op: 'admin', row: c.row, id: c.planned.id, change: scripted(actor, c.planned) }));
+      // With problems found here, the stored data is only checked (a dry run), so that all are listed.
+      const checked = await imports.run(
+        {
+          kind: type,
+          municipalityId,
+          actor: actor.name,
+          ops,
+          coverIndex: mode === 'replace' ? k.adminIndex(type, municipalityId) : undefined,
+          context: {},
+        },
+        { checkOnly: dryRun || bad.size > 0, onProgress },
       );
-      if (!Array.isArray(reply)) throw new Error(`admin-bulk replied ${JSON.stringify(reply)}`);
-      if (reply[0] === 'conflicts') {
-        const byId = new Map(changes.map((c) => [c.planned.id, c.planned]));
-        for (const p of JSON.parse(String(reply[1])) as (CheckProblem & { row: number; id: string })[]) {
-          const planned = byId.get(p.id);
-          const added = { id: p.id, type, label: p.label ?? p.id, deleting: false, basedOn: 0, claims: [], refs: [] };
-          conflicts.push(importProblem(p.row, p, planned ? subject(planned) : added));
-        }
+      const byId = new Map(changes.map((c) => [c.planned.id, c.planned]));
+      for (const p of checked.problems as unknown as (CheckProblem & { row: number; id: string })[]) conflicts.push(importProblem(p.row, p, subject(byId.get(p.id)!)));
+      // Objects of the municipality created since their index was read: replace mode would keep them unseen.
+      for (const id of checked.uncovered) {
+        const added = await get(id);
+        const label = added ? spec.label(added.doc) : `${type} ${id}`;
+        conflicts.push(importProblem(-1, { code: 'admin_added' }, { id, type, label, deleting: false, basedOn: 0, claims: [], refs: [] }));
       }
       const byRow = (a: RowProblem, b: RowProblem) => a.row - b.row;
       // Rows wrong in themselves make it a 400, which lists the conflicts of the others too.

@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/access.js';
 import { log } from '../log.js';
 import type { Keys } from '../store/keys.js';
-import type { RedisClient } from '../store/redis-client.js';
+import { type RedisClient, scanKeys } from '../store/redis-client.js';
 
 /** Region-wide objects (tokens of operators, the region's own settings) are audited under this scope. */
 export const REGION_SCOPE = 'region';
@@ -121,7 +121,7 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
     async trim(): Promise<number> {
       const minId = oldestKept();
       let removed = 0;
-      for await (const streams of redis.scanIterator({ MATCH: `${globEscape(k.audit(''))}*`, TYPE: 'stream', COUNT: 1000 })) {
+      for await (const streams of scanKeys(redis, { MATCH: `${globEscape(k.audit(''))}*`, TYPE: 'stream', COUNT: 1000 })) {
         for (const key of streams) removed += await redis.xTrim(key, 'MINID', minId);
       }
       if (removed > 0) trimLog.info({ removed, retentionDays }, 'audit entries past their retention removed');

@@ -24,7 +24,11 @@ export interface Principal {
   id: string;
   name: string;
   role: Role;
-  /** Set for a municipality admin: the only municipality they may read and change. */
+  /**
+   * Set for a municipality admin: the only municipality they may read and change. An operator's
+   * may name their employer: it changes nothing they may do (operators serve every member), only
+   * who may link the token to an operator account (admin/operator-accounts.ts).
+   */
   municipalityId?: string;
 }
 

@@ -44,15 +44,16 @@ const DAY_MS = 86_400_000;
 
 /**
  * What a new token must be, for the API (body) and `vaxel token create` alike: a
- * municipality admin's token names one member municipality (`isMember`, admin/region-rules.ts),
- * other roles are region-wide.
+ * municipality admin's token names one member municipality (`isMember`, admin/region-rules.ts);
+ * an operator's may name its holder's employer, which only decides who may link it to an
+ * operator account (admin/operator-accounts.ts); auditor and region-admin tokens are region-wide.
  */
 export function newTokenSchema(isMember: (municipalityId: string) => boolean) {
   return z
     .object({
       name: z.string({ error: 'is required: who or what holds the token' }).trim().min(1, 'must not be empty').max(100),
       role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
-      municipalityId: MunicipalityIdSchema.optional(),
+      municipalityId: MunicipalityIdSchema.optional().openapi({ description: 'A municipality admin’s municipality (required); an operator’s employer (optional: who may link the token to an operator account)' }),
       expiresInDays: z
         .number({ error: 'must be a number of days' })
         .int('must be a whole number of days')
@@ -63,8 +64,10 @@ export function newTokenSchema(isMember: (municipalityId: string) => boolean) {
     })
     .strict()
     .superRefine((token, ctx) => {
-      if ((token.role === 'municipality-admin') !== (token.municipalityId !== undefined)) {
-        ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: 'a municipality-admin token needs one; other roles are region-wide and must not have one' });
+      if (token.role === 'municipality-admin' && token.municipalityId === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: 'a municipality-admin token needs one' });
+      } else if (token.municipalityId !== undefined && token.role !== 'municipality-admin' && token.role !== 'operator') {
+        ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: `a ${token.role} token is region-wide and must not have one (municipality admins have theirs, operators may have their employer)` });
       } else if (token.municipalityId !== undefined && !isMember(token.municipalityId)) {
         ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: notAMember(token.municipalityId) });
       }
@@ -167,7 +170,7 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
       return stored ? (JSON.parse(stored) as TokenRecord) : undefined;
     },
 
-    /** Revokes at once: the next request with the token is refused. */
+    /** Revokes at once: the next request with the token is refused, and its event sockets are told to close (events/event-socket.ts). */
     async revoke(id: string, actor: Principal): Promise<TokenRecord> {
       const sha = await redis.hGet(k.tokens(), id);
       const stored = sha ? await redis.get(k.token(sha)) : null;
@@ -176,6 +179,7 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
       const tx = redis.multi();
       tx.del(k.token(sha));
       tx.hDel(k.tokens(), id);
+      tx.publish(k.tokenRevocations(), id);
       audit.append(tx, actor, { action: 'delete', object: { type: 'token', id }, municipalityId: record.municipalityId, before: record });
       await tx.exec();
       return record;

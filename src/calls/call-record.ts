@@ -8,9 +8,25 @@ export type CallState = (typeof CALL_STATES)[number];
  * ringing an operator again after that), or the caller hung up before that, or (waiting) it
  * was turned into a booked call-back that keeps its place (calls/callbacks/), or (a call-back,
  * scheduled or waiting) an operator cancelled it, or (a call-back) its citizen never answered it
- * (store/lua/callback-unanswered.lua).
+ * (store/lua/callback-unanswered.lua), or (a call-back) the dial policy refused its number when
+ * it was to be dialled (dialling/), or, never answered, the caller's media node (Asterisk) was
+ * lost with their channel (media/nodes/, store/lua/media-node-sweep.lua), or its set-up failed
+ * after the answer and the caller was told to call again (setup-failed), or the media node was
+ * at capacity and refused it before any answer (rejected-capacity: no caller's number kept).
  */
-export const CALL_OUTCOMES = ['answered', 'abandoned', 'callback-booked', 'closed', 'overflowed', 'callback-cancelled', 'callback-no-answer'] as const;
+export const CALL_OUTCOMES = [
+  'answered',
+  'abandoned',
+  'callback-booked',
+  'closed',
+  'overflowed',
+  'callback-cancelled',
+  'callback-no-answer',
+  'callback-denied',
+  'media-node-lost',
+  'setup-failed',
+  'rejected-capacity',
+] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /**
@@ -25,6 +41,8 @@ export const QUEUE_REASONS = [
   'extension-no-answer',
   'extension-not-registered',
   'extension-absent',
+  // A call to a direct number given to an extension, refused (rejected-capacity) before it rang.
+  'direct-number',
 ] as const;
 export type QueueReason = (typeof QUEUE_REASONS)[number];
 
@@ -77,6 +95,11 @@ export interface CallRecord {
   attempts: number;
 
   // Arrival (media/arrival/) and queue policy (queue/policy/, store/lua/overflow-*.lua).
+  /**
+   * When the caller's channel was created in Asterisk (ms, Asterisk's clock): the call reached
+   * the media node. enqueuedAt − arrivedAt is the set-up time (docs/decisions.md, "Call set-up").
+   */
+  arrivedAt?: number;
   /** The extension a direct-dial number belongs to, when the call came for it. */
   extension?: string;
   /** More on `reason` for the operator, e.g. the absence ("leave: Föräldraledig, until …"). */

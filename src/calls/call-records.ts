@@ -25,6 +25,7 @@ const callHashSchema = z.object({
   priorityClass: z.string().optional(),
   priorityBoostSeconds: ms.optional(),
   attempts: ms,
+  arrivedAt: ms.optional(),
   extension: z.string().optional(),
   reasonDetail: z.string().optional(),
   mediaNode: z.string().optional(),

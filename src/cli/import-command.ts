@@ -15,6 +15,7 @@ import { createDirectoryStore } from '../directory/directory-store.js';
 import { createDirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
 import { importCsv, writeCsv, type CsvTransfer, type ImportReport } from '../import/csv-table.js';
+import type { ImportPhase, ImportProgress } from '../import/staged-import.js';
 import { keys } from '../store/keys.js';
 import { connectRedis } from '../store/redis-client.js';
 
@@ -31,8 +32,11 @@ const importArgs = z.object({
 
 const exportArgs = importArgs.pick({ kind: true, municipality: true }).extend({ out: z.string({ error: 'is required: the file to write' }).min(1) });
 
-/** The kind's CSV transfer on the switchboard's Redis (REDIS_URL), as `token create` uses it; changes are audited as this command. */
-async function withTransfer<T>(kind: Kind, what: string, work: (transfer: CsvTransfer<unknown>, actor: Principal) => Promise<T>): Promise<T> {
+/**
+ * The kind's CSV transfer on the switchboard's Redis (REDIS_URL), as `token create` uses it;
+ * changes are audited as this command, and an import's progress is told to `onProgress`.
+ */
+async function withTransfer<T>(kind: Kind, what: string, work: (transfer: CsvTransfer<unknown>, actor: Principal) => Promise<T>, onProgress?: ImportProgress): Promise<T> {
   const env = readEnv();
   if (!env.REDIS_URL) throw new ConfigError('the environment', [`REDIS_URL: ${what} needs the Redis the switchboard uses`]);
   const redis = await connectRedis(env.REDIS_URL, { name: 'vaxel-cli' });
@@ -45,8 +49,8 @@ async function withTransfer<T>(kind: Kind, what: string, work: (transfer: CsvTra
     await createDirectoryStore(redis, k).syncRegion(region);
     // Each transfer's inputs only pass from its own format to its own write, so its input type need not be known here.
     const transfers: Record<Kind, () => unknown> = {
-      entries: () => entryCsvTransfer(createDirectoryEntryStore(redis, k, audit)),
-      extensions: () => extensionCsvTransfer(createAdminStores(redis, k, audit, region, { sipRealm: env.SIP_REALM }).extensions),
+      entries: () => entryCsvTransfer(createDirectoryEntryStore(redis, k, audit), { onProgress }),
+      extensions: () => extensionCsvTransfer(createAdminStores(redis, k, audit, region, { sipRealm: env.SIP_REALM }).extensions, { onProgress }),
     };
     return await work((await transfers[kind]()) as CsvTransfer<unknown>, localActor(`vaxel ${what} (${userInfo().username})`));
   } finally {
@@ -69,18 +73,28 @@ export async function importCommand(argv: string[]): Promise<void> {
 
   // Shown in logs too (noTTYOutput), where imports are often run from scripts.
   const bar = new SingleBar({ format: ' {phase} |{bar}| {value}/{total} rows', hideCursor: true, clearOnComplete: false, noTTYOutput: true });
+  const show = (phase: string, done: number, total: number) => {
+    bar.setTotal(total);
+    bar.update(done, { phase: phase.padEnd(9) });
+    // Each phase's end gets its own line in a log (not a terminal), whatever the bar's schedule.
+    if (done === total) bar.render();
+  };
   let report: ImportReport;
   try {
-    report = await withTransfer(kind, 'import', async (transfer, actor) => {
-      bar.start(1, 0, { phase: 'reading ' });
-      return importCsv(text, transfer.format(municipality), (inputs, dry) => transfer.write(municipality, inputs, { mode, dryRun: dry, actor }), {
-        dryRun,
-        onProgress(phase, done, total) {
-          bar.setTotal(total);
-          bar.update(done, { phase: phase === 'reading' ? 'reading ' : phase === 'writing' ? (dryRun ? 'checking' : 'writing ') : 'done    ' });
-        },
-      });
-    });
+    report = await withTransfer(
+      kind,
+      'import',
+      async (transfer, actor) => {
+        bar.start(1, 0, { phase: 'reading'.padEnd(9) });
+        return importCsv(text, transfer.format(municipality), (inputs, dry) => transfer.write(municipality, inputs, { mode, dryRun: dry, actor }), {
+          dryRun,
+          // Reading the file; then the store's phases (below); then done.
+          onProgress: (phase, done, total) => phase !== 'writing' && show(phase, done, total),
+        });
+      },
+      // Staged in chunks, checked against the stored data, then written ("switching") chunk by chunk.
+      (phase: ImportPhase, done, total) => show(phase, done, total),
+    );
   } catch (error) {
     bar.stop();
     if (!(error instanceof AppError)) throw error;

@@ -1,6 +1,6 @@
 import { loadRegionConfig } from '../config/load-region.js';
 import { readEnv } from '../config/env.js';
-import { runLab } from '../lab/lab.js';
+import { LAB_PHONE_NETWORK, runLab } from '../lab/lab.js';
 import { localActor } from '../auth/token-store.js';
 import { sipEdgeSettings } from '../sip-edge/settings.js';
 import { startSwitchboard } from '../switchboard.js';
@@ -15,25 +15,33 @@ export async function startCommand(): Promise<void> {
   const region = await loadRegionConfig(env.REGION_CONFIG);
   // The switchboard answers calls without its web console: a failed build is said, not fatal.
   await ensureWebBuilt((line) => console.log(line)).catch((error: unknown) => console.error('The web console could not be built:', error));
-  const lab = env.ARI_URL && env.REDIS_URL ? undefined : await runLab({ appName: env.ARI_APP });
-  const redisUrl = env.REDIS_URL ?? lab!.redis.url;
+  const sentinels = env.REDIS_SENTINELS.length > 0 ? { masterName: env.REDIS_SENTINEL_MASTER, sentinels: env.REDIS_SENTINELS.map(hostPort) } : undefined;
+  const lab = env.ARI_URL && (env.REDIS_URL || sentinels) ? undefined : await runLab({ appName: env.ARI_APP });
+  const redis = env.REDIS_URL ? { url: env.REDIS_URL } : (sentinels ?? lab!.redisTarget);
   const ari = env.ARI_URL
     ? { url: env.ARI_URL, username: env.ARI_USERNAME!, password: env.ARI_PASSWORD!, app: env.ARI_APP, mediaNode: env.MEDIA_NODE_ID }
-    : { url: lab!.asterisk.ariUrl, username: lab!.asterisk.ariUser, password: lab!.asterisk.ariPassword, app: env.ARI_APP, mediaNode: env.MEDIA_NODE_ID };
+    : // The lab's own node id: its Asterisk has new ports at every start, but is the same node.
+      { url: lab!.asterisk.ariUrl, username: lab!.asterisk.ariUser, password: lab!.asterisk.ariPassword, app: env.ARI_APP, mediaNode: env.MEDIA_NODE_ID ?? lab!.mediaNodeId };
 
   const switchboard = await startSwitchboard({
     region,
-    redisUrl,
+    ...('url' in redis ? { redisUrl: redis.url } : { redisSentinel: redis }),
+    redisAckReplicas: env.REDIS_ACK_REPLICAS,
     redisPrefix: env.REDIS_PREFIX,
+    mediaNodeDeadSeconds: env.MEDIA_NODE_DEAD_SECONDS,
     ari,
-    operatorLeg: { endpoint: env.OPERATOR_ENDPOINT, ringSeconds: env.OPERATOR_RING_SECONDS },
+    // The lab's phones (SIPp, softphones on this machine) are on loopback.
+    operatorLeg: { endpoint: env.OPERATOR_ENDPOINT, ringSeconds: env.OPERATOR_RING_SECONDS, phoneNetworks: lab ? [...env.OPERATOR_PHONE_NETWORKS, LAB_PHONE_NETWORK] : env.OPERATOR_PHONE_NETWORKS },
     callControl: { recallSeconds: env.TRANSFER_RECALL_SECONDS, trunkHost: env.CARRIER_SIP_HOST },
     http: { host: env.HTTP_HOST, port: env.HTTP_PORT },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     callRecordRetentionDays: env.CALL_RECORD_RETENTION_DAYS,
+    messageRetentionDays: env.MESSAGE_RETENTION_DAYS,
     sipRealm: env.SIP_REALM,
     sipEdge: sipEdgeSettings(env),
     spokenText: { baseUrl: env.SPOKEN_TEXT_BASE_URL, cacheDir: env.SPOKEN_TEXT_CACHE_DIR },
+    capacity: { settingUp: env.MAX_CALLS_SETTING_UP, held: env.MAX_CALLS_HELD },
+    setUpTimeoutMs: env.CALL_SETUP_TIMEOUT_MS,
   });
 
   console.log(`\nRegionväxeln is answering. API: ${switchboard.url}  (health: ${switchboard.url}/health)`);
@@ -53,4 +61,10 @@ export async function startCommand(): Promise<void> {
   console.log('\nStopping…');
   await switchboard.stop();
   await lab?.stop();
+}
+
+/** "host:port" (checked by the env schema) as a node address. */
+function hostPort(value: string): { host: string; port: number } {
+  const at = value.lastIndexOf(':');
+  return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
 }

@@ -60,8 +60,8 @@ const commands: Command[] = [
   },
   {
     path: ['lab', 'start'],
-    usage: 'lab start [--app NAME] [--sip-port N] [--ari-port N] [--redis-port N]',
-    summary: 'run Redis and Asterisk for trying things out, until Ctrl-C',
+    usage: 'lab start [--app NAME] [--sip-port N] [--ari-port N] [--redis-port N] [--ha]',
+    summary: 'run Redis and Asterisk for trying things out, until Ctrl-C; --ha: Redis as a primary, a replica and three sentinels',
     run: labStart,
   },
 ];
@@ -69,13 +69,15 @@ const commands: Command[] = [
 async function labStart(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { app: { type: 'string' }, 'sip-port': { type: 'string' }, 'ari-port': { type: 'string' }, 'redis-port': { type: 'string' } },
+    options: { app: { type: 'string' }, 'sip-port': { type: 'string' }, 'ari-port': { type: 'string' }, 'redis-port': { type: 'string' }, ha: { type: 'boolean' } },
   });
+  if (values.ha && values['redis-port'] !== undefined) throw new UsageError('--redis-port and --ha do not go together: with --ha every Redis and sentinel gets a free port');
   const lab = await runLab({
     appName: values.app ?? process.env.ARI_APP,
     sipPort: port(values['sip-port'], '--sip-port'),
     ariPort: port(values['ari-port'], '--ari-port'),
     redisPort: port(values['redis-port'], '--redis-port'),
+    ha: values.ha ?? false,
     numbersToCall: await regionNumbers(),
   });
   console.log('\nCtrl-C stops the lab.');

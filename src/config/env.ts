@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { DEFAULT_CALL_RECORD_RETENTION_DAYS, MIN_CALL_RECORD_RETENTION_DAYS } from '../calls/call-retention.js';
+import { DEFAULT_MESSAGE_RETENTION_DAYS } from '../calls/messages/message-retention.js';
+import { DEFAULT_MEDIA_NODE_DEAD_SECONDS } from '../media/nodes/node-liveness.js';
 import { DEFAULT_SPOKEN_TEXT_CACHE_DIR } from '../media/spoken-text/spoken-texts.js';
+import { DEFAULT_SET_UP_TIMEOUT_MS } from '../media/arrival/call-set-up.js';
+import { DEFAULT_CAPACITY } from '../media/arrival/capacity.js';
 import { parsePhoneNumber } from '../numbers/phone-number.js';
 import { ConfigError, describeIssues } from './load-region.js';
 
@@ -34,13 +38,25 @@ const envSchema = z
     REGION_CONFIG: z.string().default('config/region.yaml'),
     HTTP_HOST: z.string().default('127.0.0.1'),
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+    // Empty is unset (docker-compose.yml passes REDIS_URL= for its `ha` profile).
+    REDIS_URL: z
+      .union([z.literal(''), z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })])
+      .optional()
+      .transform((url) => url || undefined),
+    /** Redis through Sentinel instead of REDIS_URL: the sentinels (host:port, comma-separated; three or more). */
+    REDIS_SENTINELS: list(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')),
+    /** The name the sentinels monitor the master under. */
+    REDIS_SENTINEL_MASTER: z.string().regex(/^[\w.-]+$/, 'letters, digits, ., - and _ only').default('regionvaxel'),
+    /** Replicas that must have a state change before it is answered (WAIT; store/replica-ack.ts): 1 under Sentinel, 0 otherwise. */
+    REDIS_ACK_REPLICAS: z.coerce.number().int().min(0).max(5).optional(),
     REDIS_PREFIX: z.string().regex(/^[\w-]+$/, 'letters, digits, - and _ only').default('rv'),
     ARI_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s):// URL of Asterisk\'s HTTP server, e.g. http://asterisk:8088' }).optional(),
     ARI_USERNAME: z.string().min(1).optional(),
     ARI_PASSWORD: z.string().min(1).optional(),
     ARI_APP: z.string().regex(/^[\w-]+$/, 'letters, digits, - and _ only').default('regionvaxel'),
     MEDIA_NODE_ID: z.string().regex(/^[\w.:-]{1,100}$/, 'letters, digits and . : - _ only').optional(),
+    /** A media node silent this long (no heartbeat from its instance) has lost its calls: they end as media-node-lost. */
+    MEDIA_NODE_DEAD_SECONDS: z.coerce.number().int().min(5).max(3600).default(DEFAULT_MEDIA_NODE_DEAD_SECONDS),
     /** The pjsip endpoint Asterisk dials operators' phones through (dialplans/pjsip.conf). */
     OPERATOR_ENDPOINT: z.string().default('operator-phones'),
     /** How long an operator's phone may ring before the call goes back to its place in the queue. */
@@ -53,6 +69,8 @@ const envSchema = z
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
     /** How long ended call records (callers' numbers) are kept (days): 13 months by default, at least a month for the cost split. */
     CALL_RECORD_RETENTION_DAYS: z.coerce.number().int().min(MIN_CALL_RECORD_RETENTION_DAYS).max(3650).default(DEFAULT_CALL_RECORD_RETENTION_DAYS),
+    /** How long messages for absent people (callers' names, numbers, what they said) are kept (days), handled or not. */
+    MESSAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_MESSAGE_RETENTION_DAYS),
     /** Realm of the extensions' SIP digests. Every stored HA1 includes it: changing it means setting every password again. */
     SIP_REALM: z.string().regex(/^[\w.-]+$/, 'letters, digits, ., - and _ only').default('regionvaxel'),
     /** drachtio-server's control port (all three or none): the SIP edge (src/sip-edge/) runs only when given. */
@@ -63,6 +81,15 @@ const envSchema = z
     SIP_TRUNK_SOURCES: list(ADDRESS),
     /** Networks (CIDR) phones register from, comma-separated; anything else is refused before digest authentication. */
     SIP_PHONE_NETWORKS: list(ADDRESS),
+    /**
+     * Networks (CIDR) the operators' desk phones are on, comma-separated: an operator phone given
+     * as sip:user@<IP address> must be in one, so that no login makes Asterisk dial out to an
+     * address elsewhere (a SIP address at the carrier is a free outbound call). None by default:
+     * operators then give an extension of the region as their phone (operators/operator-phone.ts).
+     */
+    OPERATOR_PHONE_NETWORKS: list(ADDRESS),
+    /** When true, phones' REGISTER and INVITE (112 aside) are refused (403) unless they came over SIP TLS (drachtio's 5061). */
+    SIP_PHONES_REQUIRE_TLS: z.stringbool({ error: 'must be true or false' }).default(false),
     /** Asterisk media nodes (host:port of their SIP side), comma-separated; switchboard calls are spread over the healthy ones. */
     SIP_MEDIA_NODES: list(z.string().regex(HOST_PORT, 'must be host or host:port')),
     /** Numbers rung (through the trunk, all at once) when no media node is healthy or Redis is unreachable: the switchboard keeps answering. */
@@ -80,11 +107,20 @@ const envSchema = z
       .optional(),
     /** Where spoken texts are kept as WAV (a cache: Redis has the texts); private to this user. */
     SPOKEN_TEXT_CACHE_DIR: z.string().startsWith('/', 'must be an absolute path').default(DEFAULT_SPOKEN_TEXT_CACHE_DIR),
+    /** Callers this media node sets up at once; more are refused (busy) before the answer (media/arrival/capacity.ts). */
+    MAX_CALLS_SETTING_UP: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_CAPACITY.settingUp),
+    /** Callers this media node holds at once (waiting, in a menu, talking); more are refused (busy) before the answer. */
+    MAX_CALLS_HELD: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_CAPACITY.held),
+    /** How long a caller's set-up may take before it fails: the caller hears the overload prompt (media/arrival/call-set-up.ts). */
+    CALL_SETUP_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(DEFAULT_SET_UP_TIMEOUT_MS),
   })
   .superRefine((env, ctx) => {
     const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];
     if (ari.some((v) => v !== undefined) && ari.some((v) => v === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['ARI_URL'], message: 'ARI_URL, ARI_USERNAME and ARI_PASSWORD go together: give all three or none (none starts the lab)' });
+    }
+    if (env.REDIS_URL !== undefined && env.REDIS_SENTINELS.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'give REDIS_URL (one Redis) or REDIS_SENTINELS (Redis through Sentinel), not both' });
     }
     const drachtio = [env.DRACHTIO_HOST, env.DRACHTIO_PORT, env.DRACHTIO_SECRET];
     if (drachtio.some((v) => v !== undefined) && drachtio.some((v) => v === undefined)) {

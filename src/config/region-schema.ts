@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLOSABLE_EVES } from '../hours/swedish-calendar.js';
 import { e164Digits, parsePhoneNumber } from '../numbers/phone-number.js';
+import { type NetworkSpan, networkSpan, spansOverlap } from './networks.js';
 import { DEFAULT_SERVICE_LEVEL_SECONDS } from '../statistics/compute.js';
 
 /**
@@ -142,6 +143,13 @@ function movedKeyMessage(issue: z.core.$ZodRawIssue): string | undefined {
   return others.length === 0 ? moved : `${moved}; unrecognized keys: ${others.map((key) => `"${key}"`).join(', ')}`;
 }
 
+/** A network written as CIDR, its address the network's first (no host bits). */
+const phoneNetwork = z
+  .union([z.cidrv4(), z.cidrv6()], { error: 'must be a network in CIDR form, e.g. "10.24.60.0/24"' })
+  .superRefine((cidr, ctx) => {
+    if (networkSpan(cidr).hostBits) ctx.addIssue({ code: 'custom', message: 'has host bits set: write the network\'s first address' });
+  });
+
 const municipality = z.strictObject(
   {
     id: z.string().regex(/^\d{4}$/, 'must be the four-digit SCB kommunkod'),
@@ -160,6 +168,11 @@ const municipality = z.strictObject(
     /** Statistics: a call answered within this many seconds counts towards the service level. */
     serviceLevelSeconds: z.number().int('must be a whole number of seconds').min(1).max(3600).default(DEFAULT_SERVICE_LEVEL_SECONDS),
     queuePolicy: queuePolicy.default({ announceEverySeconds: 45 }),
+    /**
+     * The networks (CIDR) the municipality's phones are on: a 112 call from a phone that is not
+     * registered shows this municipality's main number (sip-edge/routing/emergency-caller-id.ts).
+     */
+    phoneNetworks: z.array(phoneNetwork).default([]),
   },
   { error: movedKeyMessage },
 );
@@ -238,6 +251,17 @@ function checkRegionWideUniqueness(config: RegionConfig, ctx: z.RefinementCtx): 
       extensionSpans.push({ start: Number(r.from), end: Number(r.to), width: r.from.length, label: `extensions ${r.from}–${r.to} of ${m.name}`, path: ['municipalities', i, 'extensionRanges', j] }),
     );
   });
+
+  // A phone network belongs to one municipality: it decides whose main number a 112 call shows.
+  const networks: { span: NetworkSpan; label: string }[] = [];
+  config.municipalities.forEach((m, i) =>
+    m.phoneNetworks.forEach((cidr, j) => {
+      const span = networkSpan(cidr);
+      const clash = networks.find((other) => spansOverlap(span, other.span));
+      if (clash) issues.push({ message: `overlaps ${clash.label}`, path: ['municipalities', i, 'phoneNetworks', j] });
+      networks.push({ span, label: `phone network ${cidr} of ${m.name}` });
+    }),
+  );
 
   const reportOverlaps = (spans: Span[], sameKind: (a: Span, b: Span) => boolean) => {
     spans.forEach((span, k) => {

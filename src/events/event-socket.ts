@@ -19,16 +19,44 @@ const BLOCK_MS = 5_000;
 const PING_MS = 30_000;
 /** A client this far behind is closed (1013, try again later): it resumes with ?since= rather than growing our memory. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Sockets one token may have open at once: a console or two per operator, not a leak or a flood. */
+export const DEFAULT_MAX_SOCKETS_PER_TOKEN = 5;
+/** Sockets of the whole process: each holds a Redis connection of its own (its blocking XREAD). */
+export const DEFAULT_MAX_SOCKETS = 500;
+/** setTimeout's longest wait (about 24.8 days); a token may live two years. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * How the server closes a socket (code, then a reason in words). A client reconnects with
+ * ?since= after any of them, except 4401 (a new token is needed) and, until one of its own
+ * sockets closes, 4429.
+ */
+export const CLOSE_CODES = {
+  /** The token was revoked (at once, by the revocation channel) or has expired (at its expiresAt). */
+  tokenInvalid: 4401,
+  /** The token already has its maximum of sockets open (DEFAULT_MAX_SOCKETS_PER_TOKEN). */
+  tooManyForToken: 4429,
+  /** Try again later: the process has its maximum of sockets open, or the client is too far behind. */
+  tryAgainLater: 1013,
+  /** Reading the stream failed. */
+  failed: 1011,
+} as const;
 
 export interface EventSocketDeps {
   tokens: TokenStore;
   k: Keys;
   /** Reads the stream's state (XINFO, XRANGE) for a new socket. */
   redis: RedisClient;
-  /** A new connection for one socket's blocking XREAD (a blocked connection can do nothing else); closed with the socket. */
+  /**
+   * A new connection: one per socket for its blocking XREAD (a blocked connection can do
+   * nothing else), closed with the socket, and one per process subscribed to token revocations.
+   */
   connectReader: () => Promise<RedisClient>;
   /** Ping (and token re-check) interval; PING_MS unless a test wants it shorter. */
   pingMs?: number;
+  /** Sockets per token (DEFAULT_MAX_SOCKETS_PER_TOKEN) and in all (DEFAULT_MAX_SOCKETS); more are closed at once with 4429 and 1013. */
+  maxSocketsPerToken?: number;
+  maxSockets?: number;
 }
 
 /**
@@ -43,9 +71,24 @@ export interface EventSocketDeps {
  *   have been trimmed from the capped stream (or Redis lost them), the first message is
  *   `{"type":"reset","seq":...}`: reload the state over the API and go on from that seq.
  * - After catching up, `{"type":"live","seq":<last seq sent or current end>}`.
+ * - Closed by the server with CLOSE_CODES: a revoked token's sockets within a second (revoke
+ *   publishes on {p}:token-revocations, to which one connection per process listens), an
+ *   expired one's at its expiresAt; sockets over the limits at once. The 30 s ping re-checks
+ *   the token too, for a revocation published while the listener was reconnecting.
+ *
+ * `ready` resolves once revocations are listened to (a failure is logged: the re-check remains).
  */
-export function attachEventSocket(server: Server, deps: EventSocketDeps): { close(): Promise<void> } {
+export function attachEventSocket(server: Server, deps: EventSocketDeps): { ready: Promise<void>; close(): Promise<void> } {
   const wss = new WebSocketServer({ noServer: true });
+  const sockets = socketRegistry({ perToken: deps.maxSocketsPerToken ?? DEFAULT_MAX_SOCKETS_PER_TOKEN, total: deps.maxSockets ?? DEFAULT_MAX_SOCKETS });
+  const subscriber = deps.connectReader().then(async (client) => {
+    await client.subscribe(deps.k.tokenRevocations(), (tokenId) => sockets.closeAll(tokenId, CLOSE_CODES.tokenInvalid, 'token revoked'));
+    return client;
+  });
+  const ready = subscriber.then(
+    () => undefined,
+    (error: unknown) => log.warn({ err: error }, 'events: cannot listen to token revocations; revoked tokens are found by the 30 s re-check'),
+  );
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -59,7 +102,11 @@ export function attachEventSocket(server: Server, deps: EventSocketDeps): { clos
     deps.tokens.verify(token).then(
       (principal) => {
         if (!principal) return refuse(socket, 401, 'unauthenticated', 'The API token is unknown, revoked or expired');
-        wss.handleUpgrade(request, socket, head, (ws) => void stream(ws, deps, { principal, token, since }));
+        wss.handleUpgrade(request, socket, head, (ws) => {
+          const refused = sockets.admit(principal.id, ws);
+          if (refused) return ws.close(refused.code, refused.reason);
+          void stream(ws, deps, { principal, token, since });
+        });
       },
       (error: unknown) => {
         log.warn({ err: error }, 'events: could not check a token');
@@ -69,12 +116,55 @@ export function attachEventSocket(server: Server, deps: EventSocketDeps): { clos
   });
 
   return {
-    close: () =>
-      new Promise<void>((resolve) => {
+    ready,
+    async close() {
+      await ready;
+      const client = await subscriber.catch(() => undefined);
+      if (client?.isOpen) client.destroy();
+      await new Promise<void>((resolve) => {
         for (const ws of wss.clients) ws.terminate();
         wss.close(() => resolve());
-      }),
+      });
+    },
   };
+}
+
+/** The open sockets by token, within the limits; what is over them is refused with its close code and reason. */
+function socketRegistry(limits: { perToken: number; total: number }) {
+  const byToken = new Map<string, Set<WebSocket>>();
+  let total = 0;
+  return {
+    /** Counts the socket in (until it closes), or says why it is refused. */
+    admit(tokenId: string, ws: WebSocket): { code: number; reason: string } | undefined {
+      if (total >= limits.total) return { code: CLOSE_CODES.tryAgainLater, reason: `the switchboard has its ${limits.total} event sockets open: try again later` };
+      const own = byToken.get(tokenId) ?? new Set<WebSocket>();
+      if (own.size >= limits.perToken) return { code: CLOSE_CODES.tooManyForToken, reason: `this token has ${limits.perToken} event sockets open: close one first` };
+      own.add(ws);
+      byToken.set(tokenId, own);
+      total += 1;
+      ws.once('close', () => {
+        own.delete(ws);
+        total -= 1;
+        if (own.size === 0) byToken.delete(tokenId);
+      });
+      return undefined;
+    },
+    closeAll(tokenId: string, code: number, reason: string): void {
+      for (const ws of byToken.get(tokenId) ?? []) ws.close(code, reason);
+    },
+  };
+}
+
+/** Runs `run` at the instant `at` (ms), however far off: setTimeout waits at most MAX_TIMER_MS at a time. */
+function timerAt(at: number, run: () => void): { clear(): void } {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const wait = at - Date.now();
+    timer = wait > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(run, Math.max(0, wait));
+    timer.unref();
+  };
+  arm();
+  return { clear: () => clearTimeout(timer) };
 }
 
 /** An HTTP error answer on a socket that asked to upgrade, in the API's JSON error shape. */
@@ -100,25 +190,30 @@ async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, 
   const socketLog = log.child({ component: 'events', tokenId: principal.id, role: principal.role });
   let reader: RedisClient | undefined;
   let open = true;
+  const expiry = principal.expiresAt === undefined ? undefined : timerAt(Date.parse(principal.expiresAt), () => ws.close(CLOSE_CODES.tokenInvalid, 'token expired'));
   const closed = () => {
     open = false;
     clearInterval(ping);
+    expiry?.clear();
     // Closing the reader also ends an XREAD blocked on it.
     if (reader?.isOpen) reader.destroy();
   };
   ws.on('close', closed);
   ws.on('error', (error) => socketLog.debug({ err: error }, 'events socket error'));
+  const recheck = () => void deps.tokens.verify(token).then((still) => (still ? undefined : ws.close(CLOSE_CODES.tokenInvalid, 'token revoked or expired')), () => undefined);
+  // A revocation published between the upgrade's check and the socket being counted in was not seen by it.
+  recheck();
   let alive = true;
   ws.on('pong', () => (alive = true));
   const ping = setInterval(() => {
     if (!alive) return ws.terminate();
     alive = false;
     ws.ping();
-    deps.tokens.verify(token).then((still) => (still ? undefined : ws.close(4401, 'token revoked or expired')), () => undefined);
+    recheck();
   }, deps.pingMs ?? PING_MS);
 
   const send = (event: SwitchboardEvent | { type: string; seq: string }) => {
-    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.close(1013, 'too far behind: reconnect with ?since=');
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.close(CLOSE_CODES.tryAgainLater, 'too far behind: reconnect with ?since=');
     ws.send(JSON.stringify(event));
   };
   const sendVisible = (entries: { id: string; message: Record<string, string> }[]) => {
@@ -158,7 +253,7 @@ async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, 
   } catch (error) {
     if (!open) return;
     socketLog.warn({ err: error }, 'events: stream failed; closing the socket (the client resumes with ?since=)');
-    ws.close(1011, 'event stream failed: reconnect with ?since=');
+    ws.close(CLOSE_CODES.failed, 'event stream failed: reconnect with ?since=');
   } finally {
     closed();
   }

@@ -39,15 +39,31 @@ export function toEvent(id: string, message: Record<string, string>): Switchboar
  * it (a municipality admin) reads only its municipality's statistics: it gets that
  * municipality's call events as bare facts (type, seq, at, municipalityId), without the call's
  * id, numbers, transfer targets or operator, enough for its wallboard to re-read the day's
- * figures (web/wallboard.tsx, on call.ended); operators' states and messages not at all. Left-out
+ * figures (web/wallboard.tsx, on call.ended); operators' states and messages not at all. As
+ * IT staff (admin:read) it gets its municipality's dial-policy events (dialling.*) with the
+ * fields DIALLING_FIELDS_FOR_ADMINS, to act on a refused number or a capped extension. Left-out
  * events leave no gap a client could notice: seqs are stream ids, not a count, and a client
  * resuming with ?since= is filtered the same way again.
  */
 export function eventFor(principal: Principal, event: SwitchboardEvent): SwitchboardEvent | undefined {
   if (hasPermission(principal, 'calls:read')) return event;
-  if (!hasPermission(principal, 'statistics:read') || !event.type.startsWith('call.') || event.municipalityId === undefined) return undefined;
+  if (event.municipalityId === undefined) return undefined;
   if (principal.role === 'municipality-admin' && event.municipalityId !== principal.municipalityId) return undefined;
-  return { seq: event.seq, type: event.type, at: event.at, municipalityId: event.municipalityId };
+  const facts = { seq: event.seq, type: event.type, at: event.at, municipalityId: event.municipalityId };
+  if (event.type.startsWith('dialling.')) return hasPermission(principal, 'admin:read') ? { ...facts, ...pick(event, DIALLING_FIELDS_FOR_ADMINS) } : undefined;
+  if (!hasPermission(principal, 'statistics:read') || !event.type.startsWith('call.')) return undefined;
+  return facts;
+}
+
+/**
+ * What IT staff act on in a dial-policy event (dialling.refused, dialling.cap-reached: which
+ * kind of caller, which class of number, which extension, which limit): their municipality's
+ * own administration. Not the call id (they read no calls), and no number (none is published).
+ */
+const DIALLING_FIELDS_FOR_ADMINS = ['kind', 'class', 'extension', 'limit', 'cap', 'used'] as const;
+
+function pick(event: SwitchboardEvent, fields: readonly string[]): Record<string, string | number> {
+  return Object.fromEntries(fields.flatMap((field) => (event[field] === undefined ? [] : [[field, event[field]!]])));
 }
 
 /** Compares two stream ids ("<ms>-<n>") in stream order. */

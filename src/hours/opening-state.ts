@@ -183,7 +183,7 @@ export function openingState(settings: OpeningSettings, at: Date): OpeningState 
 }
 
 /** Every exception of a municipality, page by page (tens a year: reading them all is cheaper than indexing by end). */
-async function allExceptions(store: AdminStores['openingExceptions'], municipalityId: string) {
+async function allExceptions(store: Pick<AdminStores['openingExceptions'], 'list'>, municipalityId: string) {
   const found: OpeningSettings['exceptions'][number][] = [];
   let cursor: string | undefined;
   do {
@@ -200,7 +200,7 @@ async function allExceptions(store: AdminStores['openingExceptions'], municipali
  * `openingStateNow(municipalityId)` when a call arrives; the routing simulator asks
  * `openingStateAt(municipalityId, at)`. An unknown municipality is a 404 `municipality_not_found`.
  */
-export function createOpeningStateReader(admin: Pick<AdminStores, 'openingHours' | 'openingExceptions'>) {
+export function createOpeningStateReader(admin: { openingHours: Pick<AdminStores['openingHours'], 'get'>; openingExceptions: Pick<AdminStores['openingExceptions'], 'list'> }) {
   async function openingStateAt(municipalityId: string, at: Date): Promise<OpeningState> {
     const [hours, exceptions] = await Promise.all([admin.openingHours.get(municipalityId), allExceptions(admin.openingExceptions, municipalityId)]);
     if (!hours) throw new AppError(404, 'municipality_not_found', `No member municipality has the id ${municipalityId}`);

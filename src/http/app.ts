@@ -2,17 +2,23 @@ import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
 import { extensionCsvTransfer } from '../admin/extension-csv.js';
 import type { AdminStores } from '../admin/index.js';
+import type { TokenAccounts } from '../admin/operator-accounts.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { RegionConfig } from '../config/region-schema.js';
+import type { DiallingGuard } from '../dialling/dialling-guard.js';
 import type { DirectoryStore } from '../directory/directory-store.js';
 import type { DirectorySearch } from '../directory/entries/directory-search.js';
 import type { DirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
 import type { AriConnection } from '../media/ari-connection.js';
 import type { CallControlService } from '../media/call-control/index.js';
+import type { NodeLiveness } from '../media/nodes/node-liveness.js';
+import type { NodeRouter } from '../media/nodes/node-router.js';
+import type { ReplicaAcks } from '../store/replica-ack.js';
 import type { OperatorLegSettings } from '../media/operator-leg.js';
 import type { SpokenTexts } from '../media/spoken-text/spoken-texts.js';
+import type { OperatorPhones } from '../operators/operator-phone.js';
 import type { OperatorStore } from '../operators/operator-store.js';
 import type { CallQueue } from '../queue/call-queue.js';
 import type { CallStatistics } from '../statistics/call-statistics.js';
@@ -31,6 +37,7 @@ import { callbackRoutes, scheduledCallbackRoutes } from './routes/callbacks.js';
 import { callRoutes } from './routes/calls.js';
 import { municipalityRoutes } from './routes/municipalities.js';
 import { csvTransferRoutes } from './routes/csv-transfer.js';
+import { dialPolicyApi } from './routes/dial-policies.js';
 import { directoryRoutes } from './routes/directory.js';
 import { extensionApi } from './routes/extensions.js';
 import { greetingApi } from './routes/greetings.js';
@@ -59,13 +66,25 @@ export interface HttpDeps {
   tokens: TokenStore;
   audit: AuditLog;
   leg: OperatorLegSettings;
+  /** Which phones operators may give, and where to ring them (operators/operator-phone.ts). */
+  phones: OperatorPhones;
   admin: AdminStores;
+  /** Which operator account a token served as (admin/operator-accounts.ts). */
+  tokenAccounts: TokenAccounts;
+  /** The dial policy (dialling/): call control and the number store ask it; the API answers its refusals (dialling_denied). */
+  dialling: DiallingGuard;
   entries: DirectoryEntryStore;
   region: RegionConfig;
   search: DirectorySearch;
   statistics: CallStatistics;
   /** Hold, transfer, park, hang up, call-backs, messages (media/call-control/). */
   callControl: CallControlService;
+  /** Runs a call's media steps on its caller's media node (media/nodes/): answering, call control. */
+  nodes: NodeRouter;
+  /** The region's media nodes and whether they beat, for /health (media/nodes/node-liveness.ts); none in the HTTP tests. */
+  mediaNodes?: Pick<NodeLiveness, 'nodes'> | undefined;
+  /** Whether Redis replicas confirm changes, for /health (store/replica-ack.ts), when changes wait for them. */
+  replicas?: Pick<ReplicaAcks, 'state'> | undefined;
   /** Who a direct number is given to (routing/direct-number-owner.ts), for the routing simulator; without it direct numbers simulate as the queue. */
   directNumberOwner?: DirectNumberOwner;
   /** The SIP edge's connection and media nodes for /health, when one runs (sip-edge/edge.ts). */
@@ -97,8 +116,9 @@ export function createHttpApp(deps: HttpDeps) {
   api
     .route('/queues', queueRoutes(deps))
     .route('/calls', callRoutes(deps))
-    .route('/calls', callControlRoutes({ callControl: deps.callControl.actions, directory: deps.directory, queue: deps.queue, greetings: deps.admin.greetings }))
-    .route('/calls', callbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory, releaseCaller: deps.callControl.actions.releaseBookedCaller }))
+    // Call control runs on the call's media node (media/nodes/), whichever instance the request reached.
+    .route('/calls', callControlRoutes({ callControl: deps.nodes.control, directory: deps.directory, queue: deps.queue, greetings: deps.admin.greetings }))
+    .route('/calls', callbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory, releaseCaller: deps.nodes.control.releaseBookedCaller }))
     .route('/callbacks', scheduledCallbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory }))
     .route('/parks', parkRoutes({ control: deps.callControl.control, directory: deps.directory }))
     .route('/messages', messageRoutes({ messages: deps.callControl.messages }))
@@ -118,7 +138,8 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/opening-hours-exceptions', adminResourceRoutes({ ...openingExceptionApi, store: deps.admin.openingExceptions }))
     .route('/greetings', adminResourceRoutes({ ...greetingApi, store: deps.admin.greetings }))
     .route('/operator-accounts', adminResourceRoutes({ ...operatorAccountApi, store: deps.admin.operatorAccounts }))
-    .route('/queue-policies', adminResourceRoutes({ ...queuePolicyApi, store: deps.admin.queuePolicies }));
+    .route('/queue-policies', adminResourceRoutes({ ...queuePolicyApi, store: deps.admin.queuePolicies }))
+    .route('/dial-policies', adminResourceRoutes({ ...dialPolicyApi, store: deps.admin.dialPolicies }));
 
   const app = apiRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });

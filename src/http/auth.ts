@@ -5,13 +5,17 @@ import { AppError } from '../errors.js';
 
 export type AuthEnv = { Variables: { principal: TokenRecord } };
 
+/** The token of an Authorization header; 401 when it is not `Bearer <token>`. */
+export function bearerToken(header: string | undefined): string {
+  const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+  if (!token) throw new AppError(401, 'unauthenticated', 'Send an API token as "Authorization: Bearer <token>"');
+  return token;
+}
+
 /** Requires `Authorization: Bearer <token>` of a known, unexpired token. The token is never logged. */
 export function requireToken(tokens: TokenStore): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw new AppError(401, 'unauthenticated', 'Send an API token as "Authorization: Bearer <token>"');
-    const principal = await tokens.verify(match[1]);
+    const principal = await tokens.verify(bearerToken(c.req.header('authorization')));
     if (!principal) throw new AppError(401, 'unauthenticated', 'The API token is unknown, revoked or expired');
     c.set('principal', principal);
     await next();

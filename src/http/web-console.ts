@@ -1,17 +1,24 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { WEB_BUILD_DIR } from '../web/build.js';
+import { pageHeaders } from './page-headers.js';
 
 /**
  * The web console (src/web/, built by Vite into dist/web/) at /konsol/: the operator view, the
  * wallboard and the admin pages, all talking to /api/v1 with the signed-in token. Outside /api,
- * so it needs no token itself; "/" leads there.
+ * so it needs no token itself; "/" leads there. Sent with the pages' security headers
+ * (page-headers.ts): the build has no inline script.
  */
 export function webConsoleRoutes() {
   // Made at the first request: serveStatic complains at once about a root not built yet, and
   // apps made by API tests never serve the console.
   let assets: MiddlewareHandler | undefined;
+  const headers = pageHeaders();
   return new Hono()
+    // On the console's own paths only: this router is mounted at the app's root.
+    .use('/', headers)
+    .use('/konsol', headers)
+    .use('/konsol/*', headers)
     .get('/', (c) => c.redirect('/konsol/'))
     .get('/konsol', (c) => c.redirect('/konsol/'))
     .use('/konsol/*', async (c, next) => {

@@ -3,13 +3,15 @@ import { stringify } from 'csv-stringify/sync';
 import type { Principal } from '../auth/access.js';
 import { AppError } from '../errors.js';
 import { invalidFields } from '../http/validation.js';
+import { asText, fromText } from './formula-cells.js';
 import { rowProblemsOf, type RowProblem } from './row-problems.js';
 
 /**
  * CSV files as IT staff exchange them with spreadsheets: UTF-8 with or without a byte-order
  * mark, comma- or semicolon-separated (Swedish Excel writes semicolons), a header row naming
  * the columns. Exports are written with a BOM and commas, so Excel shows å, ä and ö right and
- * the file imports again unchanged.
+ * the file imports again unchanged; a cell a spreadsheet would run as a formula is written as
+ * text and read back as it was (formula-cells.ts).
  */
 
 /** A kind of CSV file (directory entries, extensions): its columns and how a row becomes an input. */
@@ -78,12 +80,13 @@ export function readCsv(text: string, format: CsvFormat<unknown>): CsvRow[] {
   if (problems.length > 0) throw invalidFields(problems);
   return rows.map(({ record, info }) => ({
     line: info.lines,
-    cells: Object.fromEntries(format.columns.map((column) => [column, record[names.indexOf(column)] ?? ''])),
+    cells: Object.fromEntries(format.columns.map((column) => [column, fromText(record[names.indexOf(column)] ?? '')])),
   }));
 }
 
 export function writeCsv(columns: readonly string[], rows: readonly Record<string, string>[]): string {
-  return `\uFEFF${stringify([...rows], { header: true, columns: [...columns] })}`;
+  const safe = rows.map((row) => Object.fromEntries(Object.entries(row).map(([column, cell]) => [column, asText(cell)])));
+  return `\uFEFF${stringify(safe, { header: true, columns: [...columns] })}`;
 }
 
 /** Row problems as lines and columns of the file. */

@@ -38,6 +38,10 @@ export interface AsteriskInstance {
   readonly appName: string;
   /** The instance's directory on the host (inside the chroot); its log/ has asterisk.out. */
   readonly instanceDir: string;
+  /** Asterisk's process id (a fault test kills it). */
+  readonly pid: number;
+  /** Resolves, saying why, when Asterisk exits: stopped, or died (the lab starts it again, asterisk-supervisor.ts). */
+  readonly exited: Promise<Error>;
   /** Runs an Asterisk CLI command (`asterisk -rx`) and returns its output. */
   cli(command: string): Promise<string>;
   /** Stops Asterisk (SIGTERM, then SIGKILL) and removes the instance directory. */
@@ -120,7 +124,7 @@ export async function startAsterisk(options: StartAsteriskOptions): Promise<Aste
   }
   logger.debug({ procMount: running.procMount }, 'Asterisk ready');
 
-  return { ariUrl, ariUser: ARI_USER, ariPassword, sipHost: SIP_HOST, sipPort, appName, instanceDir, cli, stop };
+  return { ariUrl, ariUser: ARI_USER, ariPassword, sipHost: SIP_HOST, sipPort, appName, instanceDir, pid: running.child.pid!, exited: running.exited, cli, stop };
 }
 
 interface RunningAsterisk {

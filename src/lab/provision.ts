@@ -46,6 +46,8 @@ interface ChrootMarker {
 /** Host tools and the Debian packages that provide them. */
 const HOST_TOOLS = [
   { binary: 'redis-server', aptPackage: 'redis-server' },
+  // Redis that fails over (`lab start --ha`, the failover tests): Debian packages the sentinel apart.
+  { binary: 'redis-sentinel', aptPackage: 'redis-sentinel' },
   { binary: 'sipp', aptPackage: 'sip-tester' },
   { binary: 'debootstrap', aptPackage: 'debootstrap' },
   // The Swedish prompts are spoken from committed text at provisioning (prompts.ts).
@@ -94,7 +96,7 @@ export async function provisionLab({ labDir = defaultLabDir(), onProgress = prin
 
   await mkdir(labDir, { recursive: true });
   await withLock(join(labDir, 'provision.lock'), onProgress, async () => {
-    await step(onProgress, 'Host tools: redis-server, sipp (sip-tester), debootstrap, espeak-ng, sox, chromium', ensureHostTools);
+    await step(onProgress, 'Host tools: redis-server, redis-sentinel, sipp (sip-tester), debootstrap, espeak-ng, sox, chromium', ensureHostTools);
     if (await chrootIsCurrent(rootDir)) onProgress(`Asterisk chroot at ${rootDir} is ready`);
     else await buildChroot(rootDir, onProgress);
     await step(onProgress, 'Swedish prompts (espeak-ng, dialplans/prompts/sv.txt)', (detail) => ensurePrompts(rootDir, detail));

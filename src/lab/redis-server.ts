@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +12,27 @@ export interface RedisServerOptions {
   dir?: string;
   /** Append-only file with fsync on every write, so that an acknowledged write survives kill -9. */
   appendonly?: boolean;
+  /** A replica of this master (redis-ha.ts). */
+  replicaOf?: { host: string; port: number };
+  /** A Redis Sentinel (`redis-sentinel`) watching this master instead of a Redis server (redis-ha.ts). */
+  sentinel?: SentinelOptions;
+}
+
+export interface SentinelOptions {
+  masterName: string;
+  master: { host: string; port: number };
+  /** Sentinels that must agree the master is down before one fails it over. */
+  quorum: number;
+  /** Silence after which a sentinel thinks the master is down. */
+  downAfterMs: number;
 }
 
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
   readonly dir: string;
+  /** The server's process id while it runs (a fault test in another process kills it). */
+  readonly pid: number | undefined;
   /** Graceful shutdown (SIGTERM); removes the data directory if it was a temporary one. */
   stop(): Promise<void>;
   /** SIGKILL, as a crash would: no shutdown save, no AOF rewrite. For fault tests. */
@@ -27,6 +42,8 @@ export interface RedisServer {
 }
 
 const BINARY = 'redis-server';
+/** Debian's package redis-sentinel; the same program as redis-server, in sentinel mode. */
+const SENTINEL_BINARY = 'redis-sentinel';
 const READY_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** Lines of the server's own output kept to explain a failed start. */
@@ -37,22 +54,24 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   const port = opts.port ?? (await freeTcpPort());
   const tempDir = opts.dir === undefined;
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'regionvaxel-redis-')));
-  const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--daemonize', 'no',
-    // No RDB snapshots: with appendonly the AOF is the one durable copy, without it nothing is.
-    '--save', '',
-    '--appendonly', opts.appendonly ? 'yes' : 'no',
-    ...(opts.appendonly ? ['--appendfsync', 'always'] : []),
-  ];
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'];
+  const binary = opts.sentinel ? SENTINEL_BINARY : BINARY;
+  const args = opts.sentinel
+    ? [await writeSentinelConfig(dir, opts.sentinel), ...common]
+    : [
+        ...common,
+        // No RDB snapshots: with appendonly the AOF is the one durable copy, without it nothing is.
+        '--save', '',
+        '--appendonly', opts.appendonly ? 'yes' : 'no',
+        ...(opts.appendonly ? ['--appendfsync', 'always'] : []),
+        ...(opts.replicaOf ? ['--replicaof', opts.replicaOf.host, String(opts.replicaOf.port)] : []),
+      ];
 
   let child: ChildProcess | undefined;
   let stopped = false;
 
   async function launch(): Promise<void> {
-    const { process: started, exited } = spawnServer(args);
+    const { process: started, exited } = spawnServer(binary, args);
     child = started;
     try {
       await Promise.race([waitUntilServing(port, started.pid ?? -1), exited.then((why) => Promise.reject(why))]);
@@ -71,6 +90,9 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
+    get pid() {
+      return child?.pid;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -88,9 +110,29 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   };
 }
 
+/**
+ * A sentinel's configuration file: sentinels rewrite theirs (what they learn of replicas and
+ * other sentinels), so each has its own, in its own directory.
+ */
+async function writeSentinelConfig(dir: string, sentinel: SentinelOptions): Promise<string> {
+  const { masterName, master } = sentinel;
+  const file = join(dir, 'sentinel.conf');
+  await writeFile(
+    file,
+    [
+      `sentinel monitor ${masterName} ${master.host} ${master.port} ${sentinel.quorum}`,
+      `sentinel down-after-milliseconds ${masterName} ${sentinel.downAfterMs}`,
+      `sentinel failover-timeout ${masterName} ${Math.max(10_000, sentinel.downAfterMs * 10)}`,
+      `sentinel parallel-syncs ${masterName} 1`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
 /** Spawns the server; `exited` resolves with an error saying why it is gone (could not spawn, or exited with this output). */
-function spawnServer(args: string[]): { process: ChildProcess; exited: Promise<Error> } {
-  const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnServer(binary: string, args: string[]): { process: ChildProcess; exited: Promise<Error> } {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
     tail.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
@@ -103,12 +145,12 @@ function spawnServer(args: string[]): { process: ChildProcess; exited: Promise<E
     child.once('error', (error: NodeJS.ErrnoException) => {
       resolve(
         error.code === 'ENOENT'
-          ? new Error(`${BINARY} was not found on PATH. Install Redis 7 (e.g. "apt-get install redis-server") to run the lab and the Redis tests.`)
-          : new Error(`could not start ${BINARY}: ${error.message}`),
+          ? new Error(`${binary} was not found on PATH. Install Redis 7 (e.g. "apt-get install redis-server redis-sentinel") to run the lab and the Redis tests.`)
+          : new Error(`could not start ${binary}: ${error.message}`),
       );
     });
     child.once('exit', (code, signal) => {
-      resolve(new Error(`${BINARY} exited (${signal ?? `code ${code}`}) before it was ready:\n${tail.join('\n')}`));
+      resolve(new Error(`${binary} exited (${signal ?? `code ${code}`}) before it was ready:\n${tail.join('\n')}`));
     });
   });
   return { process: child, exited };

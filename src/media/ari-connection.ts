@@ -3,6 +3,7 @@ import ari, { type Client } from 'ari-client';
 import pRetry from 'p-retry';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
+import { ariRequest } from './call-media.js';
 
 /**
  * ari-client makes its REST requests through Node's global HTTP agent. Capped, a slow Asterisk
@@ -13,6 +14,17 @@ const ARI_MAX_SOCKETS = 64;
 
 /** How often Redis and Asterisk are reconciled while connected, unless AriSettings says otherwise. */
 export const DEFAULT_RECONCILE_EVERY_SECONDS = 30;
+/** Connecting (ari-client reads Asterisk's API description, then opens the websocket) gives up after this and tries again. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Asterisk is asked if it answers this often while the websocket is up (one question at a
+ * time): a hung Asterisk keeps its socket open and says nothing, and must count as down (health,
+ * the node's heartbeat) rather than be waited on...
+ */
+const PING_EVERY_MS = 1_000;
+const PING_TIMEOUT_MS = 5_000;
+/** ...once it has not answered for this long: an Asterisk slow under load is not a dead one. */
+const SILENT_MS = 10_000;
 
 export interface AriSettings {
   url: string;
@@ -38,6 +50,7 @@ export const mediaNodeOf = (settings: Pick<AriSettings, 'url' | 'mediaNode'>): s
 export interface AriConnection {
   /** The connected client; a 503 for the caller of an API while Asterisk is out of reach. */
   client(): Client;
+  /** The websocket is up and Asterisk has answered a ping within the last 10 s. */
   isConnected(): boolean;
   close(): void;
 }
@@ -51,7 +64,10 @@ export interface AriConnection {
  * another runs; one after a reconnection waits for it.
  *
  * ari-client reconnects its websocket by itself but gives up after its backoff
- * (WebSocketMaxRetries); then a whole new client is built, as at start, retrying forever.
+ * (WebSocketMaxRetries); then a whole new client is built, as at start, retrying forever. No
+ * step waits on Asterisk for ever: connecting is bounded (CONNECT_TIMEOUT_MS, then again), and
+ * a ping every second tells a hung Asterisk (socket open, nothing answers) from a live one; an
+ * Asterisk answering again after such a silence is reconciled as after a reconnection.
  */
 export function connectAri(
   settings: AriSettings,
@@ -59,6 +75,10 @@ export function connectAri(
 ): Promise<AriConnection> {
   let current: Client | undefined;
   let connected = false;
+  /** Asterisk answered a ping within SILENT_MS (or none has been asked since the websocket came up). */
+  let answering = true;
+  let lastAnswer = Date.now();
+  let pinging = false;
   let closed = false;
   let reconciling: Promise<void> = Promise.resolve();
   let pending = 0;
@@ -74,14 +94,38 @@ export function connectAri(
   }
 
   const periodicReconcile = setInterval(() => {
-    if (current && connected && !closed) void reconcile(current, true);
+    if (current && connected && answering && !closed) void reconcile(current, true);
   }, (settings.reconcileEverySeconds ?? DEFAULT_RECONCILE_EVERY_SECONDS) * 1000);
   periodicReconcile.unref();
+
+  const ping = setInterval(() => {
+    const client = current;
+    if (!client || !connected || closed || pinging) return;
+    pinging = true;
+    // asterisk/info, not asterisk/ping: ari-client 2.2.0 sends the latter without its credentials.
+    ariRequest('ping', client.asterisk.getInfo({ only: 'status' }), PING_TIMEOUT_MS)
+      .then(
+        () => {
+          lastAnswer = Date.now();
+          if (answering || current !== client) return;
+          answering = true;
+          log.info({ ari: settings.url }, 'Asterisk answers again; reconciling calls with Asterisk');
+          void reconcile(client);
+        },
+        (error: unknown) => {
+          if (!answering || current !== client || !connected || Date.now() - lastAnswer < SILENT_MS) return;
+          answering = false;
+          log.error({ ari: settings.url, reason: (error as Error).message }, 'Asterisk has not answered for 10 s although its websocket is open; the media node counts as down');
+        },
+      )
+      .finally(() => (pinging = false));
+  }, PING_EVERY_MS);
+  ping.unref();
 
   globalAgent.maxSockets = ARI_MAX_SOCKETS;
 
   async function establish(): Promise<Client> {
-    const client = await pRetry(() => ari.connect(settings.url, settings.username, settings.password), {
+    return pRetry(() => attempt(), {
       retries: Number.POSITIVE_INFINITY,
       minTimeout: 200,
       maxTimeout: 5_000,
@@ -89,6 +133,10 @@ export function connectAri(
       onFailedAttempt: ({ error, attemptNumber }) =>
         log.warn({ ari: settings.url, attempt: attemptNumber, reason: error.message }, 'ARI not reachable yet, retrying'),
     });
+  }
+
+  async function attempt(): Promise<Client> {
+    const client = await ariRequest('connect', ari.connect(settings.url, settings.username, settings.password), CONNECT_TIMEOUT_MS);
     hooks.attach(client);
     client.on('WebSocketReconnecting', (error) => {
       connected = false;
@@ -97,6 +145,8 @@ export function connectAri(
     client.on('WebSocketConnected', () => {
       const again = current === client && !connected;
       connected = true;
+      answering = true;
+      lastAnswer = Date.now();
       if (again) {
         log.info('ARI websocket back; reconciling calls with Asterisk');
         void reconcile(client);
@@ -111,9 +161,17 @@ export function connectAri(
         .then((fresh) => reconcile(fresh))
         .catch((error: unknown) => log.error({ err: error }, 'could not rebuild the ARI client'));
     });
-    await client.start(settings.app);
+    try {
+      await ariRequest('open the event websocket', client.start(settings.app), CONNECT_TIMEOUT_MS);
+    } catch (error) {
+      detach(client);
+      client.stop();
+      throw error;
+    }
     current = client;
     connected = true;
+    answering = true;
+    lastAnswer = Date.now();
     log.info({ ari: settings.url, app: settings.app }, 'connected to Asterisk ARI');
     return client;
   }
@@ -122,14 +180,15 @@ export function connectAri(
     await reconcile(client);
     return {
       client() {
-        if (!current || !connected) throw new AppError(503, 'ari_unavailable', 'The media server (Asterisk) cannot be reached right now');
+        if (!current || !connected || !answering) throw new AppError(503, 'ari_unavailable', 'The media server (Asterisk) cannot be reached right now');
         return current;
       },
-      isConnected: () => connected,
+      isConnected: () => connected && answering,
       close() {
         closed = true;
         connected = false;
         clearInterval(periodicReconcile);
+        clearInterval(ping);
         if (current) {
           detach(current);
           current.stop();

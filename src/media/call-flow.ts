@@ -4,11 +4,12 @@ import { log } from '../log.js';
 import type { CallQueue } from '../queue/call-queue.js';
 import type { Arrival } from './arrival/arrival.js';
 import { createCallerMedia } from './arrival/caller-media.js';
+import { OVERLOAD_PROMPT } from './arrival/call-set-up.js';
 import { closedPrompts } from './arrival/caller-prompts.js';
 import { EXTENSION_LEG_ARG, callIdOfExtensionLeg } from './arrival/direct-dial.js';
 import { CALLBACK_LEG_ARG, type CallControl, TRANSFER_LEG_ARG } from './call-control/call-control.js';
-import { moveToTalk } from './call-control/control-media.js';
-import { type AsteriskView, OPERATOR_LEG_ARG, type Repair, ariRequest, callIdOfOperatorChannel, isGone, readAsterisk, releaseHoldBridge } from './call-media.js';
+import { hangUp, moveToHold, moveToTalk } from './call-control/control-media.js';
+import { type AsteriskView, OPERATOR_LEG_ARG, type Repair, ariRequest, callIdOfOperatorChannel, channelExists, isGone, readAsterisk, releaseHoldBridge } from './call-media.js';
 
 /** How long a hung-up caller's channel id is remembered, to catch a hang-up that overtakes its own set-up. */
 const ENDED_MEMORY_MS = 60_000;
@@ -29,6 +30,8 @@ function endingPrompts(call: CallRecord): string[] {
     return [...otherwise, ...then];
   }
   if (call.outcome === 'callback-booked') return ['overflow-callback-booked'];
+  // A set-up that failed and could not hang up (media/arrival/call-set-up.ts): told again, then released.
+  if (call.outcome === 'setup-failed') return [OVERLOAD_PROMPT];
   if (call.outcome === 'overflowed') return [call.overflow === 'no-operator' ? 'overflow-no-operator' : 'overflow-busy'];
   return [];
 }
@@ -70,30 +73,74 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
     if (!queued && !endedChannels.has(channel.id)) settled.add(channel.id);
   }
 
+  /**
+   * The operator's phone answered the offer on `operatorChannel`. Caller and operator are
+   * bridged first, and only then is the call recorded as answered: a call whose bridging failed
+   * is never answered (the caller gone, it ends as abandoned; the operator's leg gone, it goes
+   * back to its place).
+   */
   async function operatorAnswered(client: Client, operatorChannel: Channel, callId: string): Promise<void> {
+    const answeredAt = Date.now();
     const callLog = log.child({ callId, operatorChannelId: operatorChannel.id });
-    let call: CallRecord;
-    try {
-      call = await queue.markAnswered(callId, operatorChannel.id);
-    } catch (error) {
-      callLog.info({ reason: (error as Error).message }, 'operator answered a call that is no longer theirs; hanging up their leg');
-      await ariRequest('hang up stale operator leg', client.channels.hangup({ channelId: operatorChannel.id })).catch(() => undefined);
+    const offered = await queue.get(callId);
+    if (offered?.operatorChannelId !== operatorChannel.id || (offered.state !== 'connecting' && offered.state !== 'answered')) {
+      callLog.info({ state: offered?.state }, 'operator answered a call that is no longer theirs; hanging up their leg');
+      await hangUp(client, operatorChannel.id, 'hang up stale operator leg').catch(() => undefined);
       return;
     }
+    // A call-back has no caller on the line yet: call control dials the citizen once its operator is there.
+    if (offered.kind === 'callback') {
+      const call = await recordAnswer(client, callId, operatorChannel.id, answeredAt);
+      return call ? control.callbackOperatorAnswered(client, call, operatorChannel.id) : undefined;
+    }
     try {
-      // A call-back has no caller on the line yet: call control dials the citizen now.
-      if (call.kind === 'callback') return await control.callbackOperatorAnswered(client, call, operatorChannel.id);
+      await arrival.silence(client, callId);
       await moveToTalk(client, callId, [operatorChannel.id]);
-      callLog.info({ operatorId: call.operatorId, waitMs: call.waitMs }, 'caller and operator bridged');
     } catch (error) {
       if (!isGone(error)) throw error;
-      await endCall(client, callId, 'a leg vanished while bridging');
+      return bridgingFailed(client, callId, operatorChannel.id);
+    }
+    const call = await recordAnswer(client, callId, operatorChannel.id, answeredAt);
+    if (!call) {
+      // Back in the queue meanwhile (the ring time ran out): the caller goes back to music.
+      if ((await queue.get(callId))?.state === 'waiting') await moveToHold(client, callId).catch(() => undefined);
+      return;
+    }
+    callLog.info({ operatorId: call.operatorId, waitMs: call.waitMs }, 'caller and operator bridged');
+    // Their phone hung up while being bridged: its StasisEnd found the call not yet answered, so ended nothing.
+    if (endedChannels.has(operatorChannel.id)) await endCall(client, callId, 'operator hung up while being bridged', operatorChannel.id);
+  }
+
+  /**
+   * Records the operator's answer, dated when their leg answered (`answeredAt`, this process's
+   * clock: only the time since is sent); null, their leg hung up, when the offer was withdrawn
+   * meanwhile (the caller hung up, the ring time ran out).
+   */
+  async function recordAnswer(client: Client, callId: string, operatorChannelId: string, answeredAt: number): Promise<CallRecord | null> {
+    try {
+      return await queue.markAnswered(callId, operatorChannelId, { answeredMsAgo: Date.now() - answeredAt });
+    } catch (error) {
+      log.info({ callId, operatorChannelId, reason: (error as Error).message }, 'the offer ended before the operator’s answer was recorded; hanging up their leg');
+      await hangUp(client, operatorChannelId, 'hang up stale operator leg').catch(() => undefined);
+      return null;
     }
   }
 
+  /** A leg vanished while caller and operator were being bridged: which one decides what becomes of the call. */
+  async function bridgingFailed(client: Client, callId: string, operatorChannelId: string): Promise<void> {
+    if (!(await channelExists(client, callId))) {
+      await endCall(client, callId, 'the caller hung up while being bridged with the operator');
+      return;
+    }
+    await hangUp(client, operatorChannelId, 'hang up the operator leg');
+    await operatorLegFailed(callId, operatorChannelId, 'the operator leg vanished while being bridged');
+    // Back on music in holding, as any caller waiting.
+    await moveToHold(client, callId);
+  }
+
   /** Ends the call in Redis and releases its media (media/call-control's endCall: a call-back not reached goes back to its place). */
-  async function endCall(client: Client, callId: string, why: string, operatorChannelId?: string): Promise<void> {
-    await control.endCall(client, callId, why, operatorChannelId);
+  async function endCall(client: Client, callId: string, why: string, operatorChannelId?: string, options?: { mediaNodeLost?: boolean }): Promise<void> {
+    await control.endCall(client, callId, why, operatorChannelId, options);
   }
 
   /** The operator's phone was not answered (or could not be reached): the call goes back to its place. */
@@ -117,7 +164,13 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
     const { callId, operatorChannelId } = call;
     const opLeg = operatorChannelId ? view.channels.get(operatorChannelId) : undefined;
     if (!view.channels.has(callId)) {
-      return { what: 'end', why: 'the caller is gone', run: () => endCall(client, callId, 'caller gone while we were away') };
+      // Gone with an Asterisk that has restarted since the call arrived, or hung up while we were away.
+      const mediaNodeLost = call.enqueuedAt < view.startedAt;
+      return {
+        what: 'end',
+        why: mediaNodeLost ? 'the caller went with the Asterisk that ran before this one' : 'the caller is gone',
+        run: () => endCall(client, callId, mediaNodeLost ? 'caller lost with a restart of Asterisk' : 'caller gone while we were away', undefined, { mediaNodeLost }),
+      };
     }
     if (call.state === 'connecting' && !opLeg) {
       return { what: 'requeue', why: 'the operator leg is gone', run: () => operatorLegFailed(callId, operatorChannelId ?? '', 'operator leg gone while we were away') };
@@ -172,11 +225,11 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
       );
       client.on('StasisEnd', (_event, channel: Channel) =>
         guard('StasisEnd', async () => {
+          rememberEnded(channel.id);
           const callId = callIdOfOperatorChannel(channel.id);
           if (callId) return endCall(client, callId, 'operator hung up', channel.id);
-          rememberEnded(channel.id);
           media.callerLeft(channel.id);
-          await arrival.callerLeft(client, channel.id);
+          if (!(await arrival.callerLeft(client, channel.id))) return;
           await endCall(client, channel.id, 'caller hung up');
         }),
       );

@@ -1,6 +1,7 @@
 import type { Client } from 'ari-client';
 import type { CallRecord } from '../calls/call-record.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
+import type { OperatorPhones } from '../operators/operator-phone.js';
 import { OPERATOR_LEG_ARG, ariRequest } from './call-media.js';
 
 export interface OperatorLegSettings {
@@ -10,10 +11,16 @@ export interface OperatorLegSettings {
   ringSeconds: number;
   /** The media node this instance rings from (AriSettings.mediaNode). */
   mediaNode: string;
+  /** Checks the operator's phone again and finds where to ring it (operators/operator-phone.ts). */
+  phones: Pick<OperatorPhones, 'ringUri'>;
 }
 
+/** The settings as configured: the operator phone networks, from which services.ts makes `phones`. */
+export type OperatorLegConfig = Omit<OperatorLegSettings, 'phones'> & { phoneNetworks: readonly string[] };
+
 /**
- * Rings the operator's phone for a claimed call. The leg enters the Stasis app only when
+ * Rings the operator's phone for a claimed call, if it may still be rung (a 409 AppError if not:
+ * the caller puts the call back in its place). The leg enters the Stasis app only when
  * answered (then call-flow bridges it); if it is not answered its ChannelDestroyed puts the
  * call back in the queue. The phone's display shows which municipality was called and by whom.
  */
@@ -23,10 +30,11 @@ export async function ringOperator(
   leg: { call: CallRecord; operatorChannelId: string; phone: string; municipalityName: string },
 ): Promise<void> {
   const { call, operatorChannelId, phone, municipalityName } = leg;
+  const uri = await settings.phones.ringUri(phone);
   await ariRequest(
     'ring operator',
     client.channels.originate({
-      endpoint: `PJSIP/${settings.endpoint}/${phone}`,
+      endpoint: `PJSIP/${settings.endpoint}/${uri}`,
       app: settings.app,
       appArgs: `${OPERATOR_LEG_ARG},${call.callId}`,
       channelId: operatorChannelId,

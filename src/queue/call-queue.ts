@@ -1,4 +1,4 @@
-import type { CallRecord, OverflowCause } from '../calls/call-record.js';
+import type { CallOutcome, CallRecord, OverflowCause } from '../calls/call-record.js';
 import { OVERFLOW_CAUSES } from '../calls/call-record.js';
 import { createCallRecords, parseCallRecord } from '../calls/call-records.js';
 import type { OverflowTarget } from '../config/region-schema.js';
@@ -26,8 +26,11 @@ export interface OverflowDecision {
   position: number;
 }
 
+/** How a call can end at its arrival, never having waited (store/lua/arrival-ended.lua). */
+export type ArrivalOutcome = Extract<CallOutcome, 'closed' | 'rejected-capacity' | 'setup-failed'>;
+
 /** Extra record fields an arrival writes (call-record.ts): only these names reach the scripts. */
-export type ArrivalFields = Partial<Pick<CallRecord, 'extension' | 'reasonDetail' | 'mediaNode'>>;
+export type ArrivalFields = Partial<Pick<CallRecord, 'extension' | 'reasonDetail' | 'mediaNode' | 'arrivedAt'>>;
 
 /**
  * What an arrival adds to a new call (queue/policy/ decides it): the caller's priority class,
@@ -58,9 +61,14 @@ export interface WaitingCall {
 export interface CallQueueOptions {
   /** The operator's wrap-up after an answered call ends (config region.wrapUpSeconds); none without it. */
   wrapUpSeconds?: number;
+  /**
+   * MEDIA_NODE_DEAD_SECONDS: a waiting call whose media node has been silent this long is not
+   * listed (it is about to end as media-node-lost, media/nodes/); 0 lists every call.
+   */
+  mediaNodeDeadSeconds?: number;
 }
 
-export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0 }: CallQueueOptions = {}) {
+export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0, mediaNodeDeadSeconds = 0 }: CallQueueOptions = {}) {
   const { prefix } = k;
 
   async function claim(operatorId: string, callId: string, mediaNode: string): Promise<CallRecord | null> {
@@ -123,9 +131,15 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
       return record;
     },
 
-    /** The operator answered on the leg of the current offer; they are bridged with the caller. */
-    async markAnswered(callId: string, operatorChannelId: string): Promise<CallRecord> {
-      const reply = await runScript(redis.queueMarkAnswered([k.call(callId)], [prefix, callId, operatorChannelId]), { callId, operatorChannelId });
+    /**
+     * The operator answered on the leg of the current offer; they are bridged with the caller.
+     * `answeredMsAgo`: the answer is recorded once they are bridged, and dated when the leg answered.
+     */
+    async markAnswered(callId: string, operatorChannelId: string, { answeredMsAgo = 0 }: { answeredMsAgo?: number } = {}): Promise<CallRecord> {
+      const reply = await runScript(redis.queueMarkAnswered([k.call(callId)], [prefix, callId, operatorChannelId, String(Math.max(0, Math.round(answeredMsAgo)))]), {
+        callId,
+        operatorChannelId,
+      });
       return parseCallRecord(hashReply(reply));
     },
 
@@ -143,16 +157,43 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
      * The call ended, in whatever state it was (see store/lua/finish.lua for outcome and times);
      * the operator who talked to the caller goes into wrap-up.
      * With `operatorChannelId` the operator hung up: the call ends only if it was answered on that
-     * leg. Null when nothing ended: no such call (never queued), or not answered on that leg.
+     * leg. `mediaNodeLost`: the caller's channel went with their Asterisk, so a call never answered
+     * ends as media-node-lost, not abandoned. Null when nothing ended: no such call (never
+     * queued), or not answered on that leg.
      */
-    async finish(callId: string, { operatorChannelId = '' }: { operatorChannelId?: string } = {}): Promise<CallRecord | null> {
-      const reply = await redis.queueFinish([k.call(callId), k.activeCalls()], [prefix, callId, operatorChannelId, String(wrapUpSeconds * 1000)]);
+    /**
+     * A call that ends at its arrival, recorded with why (store/lua/arrival-ended.lua): closed,
+     * rejected-capacity, setup-failed. A call its set-up enqueued already ends now with that
+     * outcome; an ended one is returned unchanged (safe to retry).
+     */
+    async recordEnded(input: EnqueueInput, outcome: ArrivalOutcome, fields: ArrivalFields = {}): Promise<CallRecord> {
+      const reply = await redis.arrivalEnded(
+        [k.call(input.callId), k.callsByTime(), k.callsByMunicipality(input.municipalityId), k.activeCalls()],
+        [prefix, input.callId, input.channelId, input.municipalityId, input.calledNumber, input.caller, input.reason, outcome, ...arrivalFieldArgs(fields)],
+      );
+      return parseCallRecord(hashReply(reply));
+    },
+
+    async finish(callId: string, { operatorChannelId = '', mediaNodeLost = false }: { operatorChannelId?: string; mediaNodeLost?: boolean } = {}): Promise<CallRecord | null> {
+      const reply = await redis.queueFinish(
+        [k.call(callId), k.activeCalls()],
+        [prefix, callId, operatorChannelId, String(wrapUpSeconds * 1000), mediaNodeLost ? 'media-node-lost' : 'abandoned'],
+      );
       return reply === null ? null : parseCallRecord(hashReply(reply));
     },
 
-    /** One municipality's waiting calls, first in line first. */
+    /**
+     * A waiting call's 1-based place in line, undefined when it is not in that queue: one ZRANK,
+     * however long the queue (what a waiting caller is told; listWaiting reads every call).
+     */
+    async positionOf(municipalityId: string, callId: string): Promise<number | undefined> {
+      const rank = await redis.zRank(k.queue(municipalityId), callId);
+      return rank === null ? undefined : rank + 1;
+    },
+
+    /** One municipality's waiting calls, first in line first (not those of a media node silent past MEDIA_NODE_DEAD_SECONDS). */
     async listWaiting(municipalityId: string): Promise<WaitingCall[]> {
-      const reply = await redis.queueListWaiting([k.queue(municipalityId)], [prefix]);
+      const reply = await redis.queueListWaiting([k.queue(municipalityId)], [prefix, String(mediaNodeDeadSeconds * 1000)]);
       if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new Error(`unexpected list-waiting reply ${JSON.stringify(reply)}`);
       const [now, ...hashes] = reply as [number, ...unknown[]];
       return hashes.map((hash, index) => {

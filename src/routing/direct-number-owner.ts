@@ -1,24 +1,37 @@
 import type { AdminStores } from '../admin/index.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import type { DirectNumberOwner } from './route-call.js';
+import { type DirectNumberOwner, type DirectNumberTarget, extensionOwner } from './route-call.js';
 
 /**
- * Who a direct-dial number is given to, from the admin store's region-wide claims
+ * Where a direct-dial number is set to go, from the admin store's region-wide claims
  * ({p}:claim:e164:<number> → "extension:<id>" or "number:<id>"): an extension's own direct
- * number, or a numbers entry whose target is an extension. A numbers entry routed to the queue
- * or to an external number has no extension owner (the call goes to the queue).
+ * number, or a numbers entry whose target is an extension or an external number. A numbers
+ * entry routed to the queue has no target (the call goes to the queue).
  */
-export function directNumberOwner(redis: RedisClient, k: Keys, admin: Pick<AdminStores, 'extensions' | 'numbers'>): DirectNumberOwner {
+export function directNumberTarget(redis: RedisClient, k: Keys, admin: Pick<AdminStores, 'extensions' | 'numbers'>): DirectNumberTarget {
   return async (e164) => {
     const holder = await redis.get(k.claim(`e164:${e164}`));
     if (!holder) return undefined;
     const [type, id = ''] = holder.split(':');
-    if (type === 'extension') return (await admin.extensions.get(id))?.doc.extension;
+    if (type === 'extension') {
+      const extension = (await admin.extensions.get(id))?.doc.extension;
+      return extension === undefined ? undefined : { kind: 'extension', extension };
+    }
     if (type === 'number') {
       const target = (await admin.numbers.get(id))?.doc.target;
-      return target?.kind === 'extension' ? target.extension : undefined;
+      if (target?.kind === 'extension') return { kind: 'extension', extension: target.extension };
+      if (target?.kind === 'external') return { kind: 'external', number: target.number };
     }
     return undefined;
   };
+}
+
+/**
+ * The extension a direct-dial number is given to, as routeCall asks it: a number forwarded to
+ * an external number has none here (the Asterisk side queues its calls; the SIP edge forwards
+ * them, sip-edge/routing/route-invite.ts).
+ */
+export function directNumberOwner(redis: RedisClient, k: Keys, admin: Pick<AdminStores, 'extensions' | 'numbers'>): DirectNumberOwner {
+  return extensionOwner(directNumberTarget(redis, k, admin));
 }

@@ -11,6 +11,23 @@ export type NumberLookup = (e164: string) => Promise<RouteTarget | undefined>;
  */
 export type DirectNumberOwner = (e164: string) => Promise<string | undefined>;
 
+/**
+ * Where a direct-dial number (E.164) is set to go, if anywhere: an extension (its own direct
+ * number, or a numbers entry routed to it) or an external number it is forwarded to (a numbers
+ * entry). Only the SIP edge forwards (through the trunk, under the dial policy); to routeCall,
+ * and so to the Asterisk side, a forwarded number has no owner: its calls go to the queue.
+ */
+export type DirectNumberTarget = (e164: string) => Promise<{ kind: 'extension'; extension: string } | { kind: 'external'; number: string } | undefined>;
+
+/** The owner routeCall asks, from a target look-up; `seen` gets each target found (the edge's forward). */
+export function extensionOwner(target: DirectNumberTarget, seen?: (found: Awaited<ReturnType<DirectNumberTarget>>) => void): DirectNumberOwner {
+  return async (e164) => {
+    const found = await target(e164);
+    seen?.(found);
+    return found?.kind === 'extension' ? found.extension : undefined;
+  };
+}
+
 /** What happens to a call. */
 export type CallRoute =
   | { action: 'queue'; municipalityId: string; calledNumber: string; reason: QueueReason }

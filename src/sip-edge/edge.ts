@@ -1,16 +1,22 @@
-import type { ContactStore } from '../extensions/contact-store.js';
+import type { RegionConfig } from '../config/region-schema.js';
+import type { DiallingGuard } from '../dialling/dialling-guard.js';
+import { type ContactStore, createContactStore, sourceAddress } from '../extensions/contact-store.js';
 import { log, type Logger } from '../log.js';
+import { directNumberTarget } from '../routing/direct-number-owner.js';
 import type { Services } from '../services.js';
+import type { Keys } from '../store/keys.js';
 import { createSrf, type EdgeDialog, type EdgeRequest as Req, type EdgeResponse as Res, type EdgeSrf } from './drachtio.js';
 import { createMediaNodePool, MEDIA_NODE_TIMING } from './media-nodes/media-node-pool.js';
 import { createNonces } from './registrar/digest.js';
-import { register, type RegistrarDeps } from './registrar/register.js';
-import { type EdgeRoute, fallback, isEmergency, routeInvite, toSwitchboard, type EdgeRoutingDeps } from './routing/route-invite.js';
-import { createAuthFailures } from './security/auth-failures.js';
+import { register } from './registrar/register.js';
+import { createEmergencyCallerIds, phoneSource } from './routing/emergency-caller-id.js';
+import { type Caller, type EdgeRoute, fallback, isEmergency, routeInvite, toSwitchboard, trunkHeaders, type EdgeRoutingDeps } from './routing/route-invite.js';
+import { type AuthFailures, createAuthFailures } from './security/auth-failures.js';
 import { authenticate, type AuthDeps, type SipReply } from './security/authenticate.js';
+import { createNonceCounts, type NonceCounts } from './security/nonce-counts.js';
 import { createScreen } from './security/screen.js';
 import type { SipEdgeSettings } from './settings.js';
-import { sipHeaders } from './sip-request.js';
+import { sipHeaders, type SipRequestView } from './sip-request.js';
 
 export interface SipEdgeState {
   connected: boolean;
@@ -19,31 +25,46 @@ export interface SipEdgeState {
 
 export interface SipEdgeServices {
   findRoute: EdgeRoutingDeps['findRoute'];
-  directNumberOwner: EdgeRoutingDeps['directNumberOwner'];
+  directNumberTarget: EdgeRoutingDeps['directNumberTarget'];
   extension: EdgeRoutingDeps['extension'];
   mainNumber: EdgeRoutingDeps['mainNumber'];
   credentials: AuthDeps['credentials'];
-  contacts: RegistrarDeps['contacts'];
+  contacts: Pick<ContactStore, 'bind' | 'unbind' | 'contacts' | 'at'>;
+  dialling: Pick<DiallingGuard, 'decide' | 'admitExtensionCall' | 'recordExtensionCallEnded'>;
+  nonceCounts: Pick<NonceCounts, 'firstUse'>;
+  authFailures: AuthFailures;
+  /** The members' phone networks and the default municipality: whose main number a 112 call shows. */
+  region: Pick<RegionConfig, 'region' | 'municipalities'>;
   /** How long every contact of an extension rings before the call goes to the switchboard (the region's directDialRingSeconds, as on the Asterisk side). */
   ringMs: number;
 }
 
 /** What the edge needs, from the switchboard's services (one wiring, services.ts). */
-export function sipEdgeServices(services: Pick<Services, 'directory' | 'admin' | 'directNumberOwner' | 'region'>, contacts: ContactStore): SipEdgeServices {
+export function sipEdgeServices(
+  services: Pick<Services, 'directory' | 'admin' | 'region' | 'redis' | 'dialling'>,
+  k: Keys,
+): SipEdgeServices {
   const { extensions } = services.admin;
   return {
     findRoute: services.directory.findRoute,
-    directNumberOwner: services.directNumberOwner,
+    directNumberTarget: directNumberTarget(services.redis, k, services.admin),
     async extension(extension) {
       const id = await extensions.idByClaim(`extension:${extension}`);
       return id === undefined ? undefined : (await extensions.get(id))?.doc;
     },
     mainNumber: (id) => services.region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
     credentials: (extension) => extensions.sipCredentials(extension),
-    contacts,
+    contacts: createContactStore(services.redis, k),
+    dialling: services.dialling,
+    nonceCounts: createNonceCounts(services.redis, k),
+    authFailures: createAuthFailures(services.redis, k),
+    region: services.region,
     ringMs: services.region.region.directDialRingSeconds * 1000,
   };
 }
+
+/** Transports a phone's request counts as encrypted on when SIP_PHONES_REQUIRE_TLS is set. */
+const SECURE_TRANSPORTS = new Set(['tls', 'wss']);
 
 /**
  * The SIP edge: drachtio-srf connected to drachtio-server (its own reconnect, with backoff),
@@ -55,10 +76,16 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
   const state = { connected: false };
   const media = createMediaNodePool(settings.mediaNodes);
   const screen = createScreen({ trunk: settings.trunkSources, phones: settings.phoneNetworks });
-  const auth: AuthDeps = { realm: settings.realm, nonces: createNonces(), failures: createAuthFailures(), credentials: services.credentials };
+  const auth: AuthDeps = { realm: settings.realm, nonces: createNonces(), nonceCounts: services.nonceCounts, failures: services.authFailures, credentials: services.credentials };
+  const callerIds = createEmergencyCallerIds({ bindingsAt: (hostPort) => services.contacts.at(hostPort), extension: services.extension, mainNumber: services.mainNumber, region: services.region });
   const routing: EdgeRoutingDeps = {
     ...services,
     contacts: (extension) => services.contacts.contacts(extension),
+    emergencyCallerId: async (at, callId) => {
+      const { callerId, basis } = await callerIds.of(at);
+      log.info({ callId, basis }, '112: caller ID chosen');
+      return callerId;
+    },
     media,
     trunkHost: settings.trunkHost,
     fallbackNumbers: settings.fallbackNumbers,
@@ -96,6 +123,9 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
     return screened === 'trunk' || screened === 'phone' ? screened : undefined;
   }
 
+  /** SIP_PHONES_REQUIRE_TLS: a phone's REGISTER or INVITE (112 aside) must have come over TLS. */
+  const transportAllowed = (req: SipRequestView) => !settings.phonesRequireTls || SECURE_TRANSPORTS.has(req.protocol?.toLowerCase());
+
   srf.options((req, res) => {
     if (admitted(req, res)) send(res, { status: 200 });
   });
@@ -103,37 +133,49 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
   srf.register(async (req, res) => {
     const from = admitted(req, res);
     if (!from) return;
-    const callLog = log.child({ callId: req.get('call-id'), source: req.source_address });
-    if (from === 'trunk') return send(res, { status: 403 });
+    const callLog = log.child({ callId: req.get('call-id'), source: req.source_address, transport: req.protocol });
+    if (from === 'trunk' || !transportAllowed(req)) return send(res, { status: 403 });
     const reply = await register(req, { ...auth, contacts: services.contacts }).catch((error: unknown) => {
       callLog.warn({ err: error }, 'REGISTER failed');
-      return { status: 503 };
+      return { status: 503 } as Awaited<ReturnType<typeof register>>;
     });
     callLog.info({ extension: sipHeaders.toExtension(req), status: reply.status }, 'REGISTER answered');
     send(res, reply);
+    const { registered } = reply;
+    if (registered) {
+      // The copy a 112 call falls back on while Redis is away.
+      void callerIds.registered(sourceAddress(req.source_address, req.source_port), registered.extension, registered.expiresSeconds).catch(() => undefined);
+    }
   });
 
   srf.invite(async (req, res) => {
     const from = admitted(req, res);
     if (!from) return;
     const dialled = sipHeaders.dialled(req);
-    const callLog = log.child({ callId: req.get('call-id'), source: req.source_address, dialled });
-    let caller: Parameters<typeof routeInvite>[1] = { from: 'trunk' };
-    // 112 must not depend on credentials (or on Redis to check them).
-    if (from === 'phone' && !(dialled && isEmergency(dialled))) {
-      const authed = await authenticate(req, auth).catch(() => ({ reply: { status: 503 } }));
-      if ('reply' in authed) return send(res, authed.reply);
-      caller = { from: 'phone', extension: authed.extension };
+    const callId = req.get('call-id') ?? '';
+    // The number dialled may be a citizen's: at debug only (src/log.ts).
+    const callLog = log.child({ callId, source: req.source_address });
+    callLog.debug({ dialled }, 'INVITE');
+    let caller: Caller = { from: 'trunk' };
+    if (from === 'phone') {
+      // 112 must not depend on credentials, on Redis to check them, or on the transport.
+      if (dialled && isEmergency(dialled)) caller = { from: 'phone-network', at: phoneSource(req) };
+      else {
+        if (!transportAllowed(req)) return send(res, { status: 403 });
+        const authed = await authenticate(req, auth).catch(() => ({ reply: { status: 503 } }));
+        if ('reply' in authed) return send(res, authed.reply);
+        caller = { from: 'phone', extension: authed.extension };
+      }
     }
-    const route = await routeInvite(dialled, caller, routing);
-    callLog.info({ route: describe(route) }, 'INVITE routed');
+    const route = await routeInvite(dialled, caller, routing, callId);
+    callLog.info(describe(route), 'INVITE routed');
     await carryOut(req, res, route, callLog).catch((error: unknown) => callLog.info({ status: (error as { status?: number }).status }, 'call not connected'));
   });
 
   async function carryOut(req: Req, res: Res, route: EdgeRoute, callLog: Logger): Promise<void> {
     switch (route.kind) {
       case 'reject':
-        return send(res, { status: route.status });
+        return send(res, route.status === 503 ? UNAVAILABLE : { status: route.status });
       case 'media':
         try {
           const { uas, uac } = await srf.createB2BUA(req, res, route.uri, { headers: route.headers, localSdpB: req.body, passFailure: false });
@@ -146,14 +188,29 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
         }
         return;
       case 'trunk': {
-        const id = route.callerId && { From: `<sip:${route.callerId}@${settings.realm}>`, 'P-Asserted-Identity': `<sip:${route.callerId}@${settings.realm}>` };
-        const { uas, uac } = await srf.createB2BUA(req, res, route.uri, { headers: id || {}, localSdpB: req.body });
-        endTogether(uas, uac);
+        const { admitted: counted, forwarded } = route;
+        // The daily cap counts the minutes of every admitted call, once, when it ends.
+        const talked = (seconds: number) => {
+          if (!counted) return;
+          services.dialling.recordExtensionCallEnded(counted.municipalityId, counted.extension, seconds).catch((error: unknown) => callLog.warn({ err: error }, 'talk time not counted'));
+        };
+        try {
+          const { uas, uac } = await srf.createB2BUA(req, res, route.uri, { headers: trunkHeaders(route, settings.realm), localSdpB: req.body, ...(forwarded ? { passFailure: false } : {}) });
+          const answeredAt = Date.now();
+          endTogether(uas, uac, () => talked(Math.round((Date.now() - answeredAt) / 1000)));
+        } catch (error) {
+          talked(0);
+          const status = (error as { status?: number }).status;
+          // A forward the far end did not take: the switchboard takes the citizen (not when they gave up).
+          if (!forwarded || status === 487) throw error;
+          callLog.info({ status }, 'forwarded number not answered; to the switchboard');
+          await carryOut(req, res, toSwitchboard(forwarded.call, 'forward-failed', routing), callLog);
+        }
         return;
       }
       case 'fallback': {
         const rung = await ringAll(req, res, route.uris);
-        if (rung === 486 || rung === 480) send(res, { status: 503 });
+        if (rung === 486 || rung === 480) send(res, UNAVAILABLE);
         return;
       }
       case 'contacts': {
@@ -229,18 +286,45 @@ const nodeAlive = (status: number) => status !== 408 && status !== 503;
 
 /**
  * The two legs of a call through the edge end together: drachtio-srf leaves that to the app.
- * A leg already gone (both sides hung up at once) is no error.
+ * A leg already gone (both sides hung up at once) is no error. `ended` runs once, at the first.
  */
-function endTogether(a: EdgeDialog, b: EdgeDialog): void {
-  a.on('destroy', () => void b.destroy().catch(() => undefined));
-  b.on('destroy', () => void a.destroy().catch(() => undefined));
+function endTogether(a: EdgeDialog, b: EdgeDialog, ended?: () => void): void {
+  let done = false;
+  const end = (other: EdgeDialog) => () => {
+    if (!done) ended?.();
+    done = true;
+    void other.destroy().catch(() => undefined);
+  };
+  a.on('destroy', end(b));
+  b.on('destroy', end(a));
 }
+
+/**
+ * The answer when the switchboard cannot take a call now: no media node took it (each refuses,
+ * busy, past its capacity: media/arrival/capacity.ts) and no fallback number answered, or what it
+ * needs is out of reach. Retry-After lets the carrier try its other route or try again soon;
+ * short, because a carrier may hold back every call to the edge that long (docs/decisions.md,
+ * "Call set-up under load").
+ */
+const UNAVAILABLE: SipReply = { status: 503, headers: { 'Retry-After': '10' } };
 
 /** Replies carry a status and the headers asked for, never a reason phrase or Server header with detail. */
 function send(res: Res, reply: SipReply): void {
   res.send(reply.status, { headers: reply.headers ?? {} });
 }
 
-function describe(route: EdgeRoute): string {
-  return route.kind === 'reject' ? `reject ${route.status}` : route.kind === 'contacts' ? `extension ${route.extension} (${route.uris.length} contacts)` : route.kind;
+/** What the log says about a route: its kind and class, never the number (personal data). */
+function describe(route: EdgeRoute): Record<string, unknown> {
+  switch (route.kind) {
+    case 'reject':
+      return { route: 'reject', status: route.status, ...(route.refusal ? { numberClass: route.refusal.numberClass, refused: route.refusal.reason } : {}) };
+    case 'contacts':
+      return { route: 'extension', extension: route.extension, contacts: route.uris.length };
+    case 'trunk':
+      return { route: route.forwarded ? 'forward' : 'trunk', numberClass: route.numberClass, ...(route.admitted ? { extension: route.admitted.extension } : {}) };
+    case 'media':
+      return { route: route.headers['X-Target'] === 'menu' ? 'menu' : 'switchboard', reason: route.headers['X-Reason'] };
+    case 'fallback':
+      return { route: 'fallback', numbers: route.uris.length };
+  }
 }

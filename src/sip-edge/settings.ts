@@ -9,6 +9,8 @@ export interface SipEdgeSettings {
   trunkHost: string | undefined;
   /** E.164. */
   fallbackNumbers: string[];
+  /** SIP_PHONES_REQUIRE_TLS: phones' REGISTER and INVITE (112 aside) only over TLS. */
+  phonesRequireTls: boolean;
 }
 
 /** The edge's settings from the (already zod-checked) environment; undefined when no drachtio-server is named. */
@@ -22,5 +24,6 @@ export function sipEdgeSettings(env: Env): SipEdgeSettings | undefined {
     mediaNodes: env.SIP_MEDIA_NODES,
     trunkHost: env.CARRIER_SIP_HOST,
     fallbackNumbers: env.SIP_FALLBACK_NUMBERS,
+    phonesRequireTls: env.SIP_PHONES_REQUIRE_TLS,
   };
 }

@@ -49,6 +49,8 @@ export const sipHeaders = {
   dialled: (req: SipRequestView) => Dialled.safeParse(uriUser(req.uri)).data,
   /** The extension a REGISTER is for: the To URI's user part. */
   toExtension: (req: SipRequestView) => Extension.safeParse(safe(() => uriUser(ParsedAddress.parse(req.getParsedHeader('to')).uri))).data,
+  /** The From URI's user part when it is an extension's form (a phone's own line), else undefined. */
+  fromUser: (req: SipRequestView) => Extension.safeParse(safe(() => uriUser(ParsedAddress.parse(req.getParsedHeader('from')).uri))).data,
   userAgent: (req: SipRequestView) => UserAgent.safeParse(req.get('user-agent') ?? '').data ?? '',
   /** The Expires header in seconds, if present and valid. */
   expires: (req: SipRequestView) => Seconds.safeParse(req.get('expires')).data,

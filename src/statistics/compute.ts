@@ -10,6 +10,9 @@ import type { CallRecord } from '../calls/call-record.js';
  *   `overflowed`, `callback-booked`, `callback-cancelled`, ... added by later features) is
  *   counted in offered and under its own name in `otherOutcomes`, and nowhere else: such a call
  *   never waited for an operator to the end (a cancelled call-back is not an abandoned caller).
+ * - mediaNodeLost: of otherOutcomes, the calls never answered whose caller was lost with their
+ *   media node (outcome `media-node-lost`: an Asterisk or its app instance died, media/nodes/):
+ *   shown on its own because it is the switchboard's failure, not the caller's nor the operators'.
  * - shortAbandoned: abandoned with a wait of at most 5 s. Counted in abandoned too, but left
  *   out of the service level: a caller who hangs up within 5 s (a misdial, a change of mind
  *   during the greeting) says nothing about how fast the switchboard answers.
@@ -36,6 +39,8 @@ export interface Figures {
   shortAbandoned: number;
   /** Ended calls with an outcome other than answered or abandoned, by outcome. */
   otherOutcomes: Record<string, number>;
+  /** Of otherOutcomes: lost with their media node before an operator answered. */
+  mediaNodeLost: number;
   answeredWithinServiceLevel: number;
   /** 0–1; null when no call counts towards it. */
   serviceLevel: number | null;
@@ -92,6 +97,7 @@ export function computeFigures(records: readonly CallRecord[], options: FigureOp
     abandoned,
     shortAbandoned,
     otherOutcomes,
+    mediaNodeLost: otherOutcomes['media-node-lost'] ?? 0,
     answeredWithinServiceLevel: answeredWithin,
     serviceLevel: counted === 0 ? null : answeredWithin / counted,
     meanWaitSeconds: meanSeconds(
@@ -162,15 +168,21 @@ function periodIndex(periods: readonly Period[], at: number): number {
  * the queue and was taken by another counts for the other; one answered, parked and retrieved
  * by another, for the one who answered last, with its whole wait and talk). Calls no operator
  * was offered are not in any operator's figures. Sorted by operator id. With `periods`, each
- * operator's figures per period too (figuresByPeriod).
+ * operator's figures per period too (figuresByPeriod). Records name operators by token id;
+ * `operatorOf` says who that is (the operator account, http/routes/statistics.ts), so that the
+ * calls of several tokens of one person count together.
  */
 export function figuresByOperator(
   records: readonly CallRecord[],
   options: FigureOptions,
   periods?: readonly Period[],
+  operatorOf: (tokenId: string) => string = (tokenId) => tokenId,
 ): ({ operatorId: string; periods?: ReturnType<typeof figuresByPeriod> } & Figures)[] {
   // operatorId for records written before answeredBy existed.
-  return groupBy(records, (r) => r.answeredBy ?? r.operatorId).map(([operatorId, calls]) => ({
+  return groupBy(records, (r) => {
+    const tokenId = r.answeredBy ?? r.operatorId;
+    return tokenId === undefined ? undefined : operatorOf(tokenId);
+  }).map(([operatorId, calls]) => ({
     operatorId,
     ...computeFigures(calls, options),
     ...(periods ? { periods: figuresByPeriod(calls, periods, options) } : {}),

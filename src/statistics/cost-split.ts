@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { CallRecord } from '../calls/call-record.js';
+import { asText } from '../import/formula-cells.js';
 import { type FigureOptions, type Figures, type Period, computeFigures, figuresByPeriod } from './compute.js';
 
 /**
@@ -75,7 +76,11 @@ export function costSplitCsv({ municipality, days, calls, regionCalls, options, 
   };
   const rows = own.map((day, i) => row(day.start.slice(0, 'YYYY-MM-DD'.length), day, region[i]!));
   rows.push(row('total', computeFigures(calls, options), computeFigures(regionCalls, regionOptions)));
-  return stringify(rows, { header: true, columns: [...COST_SPLIT_COLUMNS] });
+  // Figures never start with a formula character, but names might (import/formula-cells.ts).
+  return stringify(
+    rows.map((cells) => cells.map((cell) => asText(String(cell)))),
+    { header: true, columns: [...COST_SPLIT_COLUMNS] },
+  );
 }
 
 const percent = (part: number, whole: number) => (whole === 0 ? '' : ((100 * part) / whole).toFixed(2));

@@ -13,9 +13,14 @@ import { AppError } from '../errors.js';
  * municipality a call belongs to, the operator a call is offered to).
  */
 const STORE_LUA = new URL('./lua/', import.meta.url);
-/** The store's scripts, each behind the shared helpers (and the admin ones for admin-*). */
-const script = (name: string, numberOfKeys: number, { readOnly = false } = {}) =>
-  luaScript(STORE_LUA, name, numberOfKeys, { preludes: name.startsWith('admin-') ? ['_shared', '_admin'] : ['_shared'], readOnly });
+/**
+ * The store's scripts, each behind the shared helpers: the admin ones for admin-*; for import-*
+ * also the directory's (an import writes directory entries or admin objects) and _import.lua.
+ */
+const DIRECTORY_SHARED = new URL('../directory/entries/lua/_shared', import.meta.url).href;
+const preludesOf = (name: string) =>
+  name.startsWith('admin-') ? ['_shared', '_admin'] : name.startsWith('import-') ? ['_shared', '_admin', DIRECTORY_SHARED, '_import'] : ['_shared'];
+const script = (name: string, numberOfKeys: number, { readOnly = false } = {}) => luaScript(STORE_LUA, name, numberOfKeys, { preludes: preludesOf(name), readOnly });
 
 export const scripts = {
   queueEnqueue: script('enqueue', 6),
@@ -29,9 +34,16 @@ export const scripts = {
   operatorPause: script('operator-pause', 1),
   operatorReady: script('operator-ready', 1),
   adminChange: script('admin-change', 3),
-  adminBulk: script('admin-bulk', 2),
+  importOpen: script('import-open', 2),
+  importStage: script('import-stage', 1),
+  importFence: script('import-fence', 1),
+  importCover: script('import-cover', 2),
+  importCheck: script('import-check', 1),
+  importCommit: script('import-commit', 1),
+  importApply: script('import-apply', 1),
+  importAbort: script('import-abort', 1),
   overflowApply: script('overflow-apply', 1),
-  overflowClosed: script('overflow-closed', 3),
+  arrivalEnded: script('arrival-ended', 4),
   controlOperatorAction: script('control-operator-action', 1),
   controlLegAnswered: script('control-leg-answered', 1),
   controlLegEnded: script('control-leg-ended', 1),
@@ -42,6 +54,11 @@ export const scripts = {
   callbackCancel: script('callback-cancel', 4),
   callbackUnanswered: script('callback-unanswered', 2),
   callsPrune: script('calls-prune', 1),
+  mediaNodeBeat: script('media-node-beat', 2),
+  mediaNodeSweep: script('media-node-sweep', 3),
+  dialCapAdmit: script('dial-cap-admit', 1),
+  contactBinding: script('contact-binding', 2),
+  messagesPrune: script('messages-prune', 1),
 };
 
 /**
@@ -92,6 +109,7 @@ const SCRIPT_ERRORS = {
   callback_offered: { status: 409, message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: it is ringing an operator's phone` },
   callback_answered: { status: 409, message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: an operator has answered it` },
   callback_ended: { status: 409, message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: it has already ended` },
+  media_node_down: { status: 503, message: (s: ScriptSubject) => `the media node (Asterisk) of call ${s.callId} cannot be reached right now; the call keeps its place` },
 } as const satisfies Record<string, { status: AppError['status']; message: (s: ScriptSubject) => string }>;
 
 export type ScriptErrorCode = keyof typeof SCRIPT_ERRORS;

@@ -237,17 +237,19 @@ describe('bulkWrite on the versioned store (extensions)', () => {
       );
       expect(error.details).toEqual([{ row: 1, field: 'directNumber', problem: '0935-141 23 is already held by extension 2460101 (Person 1)' }]);
     });
-    it('refuses the whole import when an object changed or was added between its read and its script', async () => {
+    it('refuses the whole import when an object changed or was added between its read and its checks', async () => {
       const { extensions } = admin;
       const anna = await extensions.create(person(1), setupActor);
-      const bulk = ctx.redis.adminBulk.bind(ctx.redis);
       let added = '';
-      vi.spyOn(ctx.redis, 'adminBulk').mockImplementationOnce(async (keys, args) => {
-        await extensions.update(anna.id, 1, { displayName: 'Changed Meanwhile' }, setupActor);
-        added = (await extensions.create(person(9), setupActor)).id;
-        return bulk(keys, args);
-      });
-      const error = await refusal(extensions.bulkWrite(VANNAS, [{ id: anna.id, input: { ...anna.doc, displayName: 'From Import' } }, { input: person(2) }], 'replace', setupActor));
+      // The rows are read and planned; while they are staged, single changes come in (another connection).
+      const other = createAdminStores(await ctx.connect(), ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 }), region).extensions;
+      const meanwhile = async (phase: string) => {
+        if (phase !== 'staging' || added) return;
+        await other.update(anna.id, 1, { displayName: 'Changed Meanwhile' }, setupActor);
+        added = (await other.create(person(9), setupActor)).id;
+      };
+      const rows = [{ id: anna.id, input: { ...anna.doc, displayName: 'From Import' } }, { input: person(2) }];
+      const error = await refusal(extensions.bulkWrite(VANNAS, rows, 'replace', setupActor, { onProgress: meanwhile }));
       expect(error.details).toEqual([
         { row: -1, field: 'id', problem: 'extension 2460109 (Person 9) is not among the rows: it was added while the import was prepared: import again' },
         { row: 0, field: 'id', problem: 'extension 2460101 (From Import) was changed (to version 2, read at 1) while the import was prepared: import again' },
@@ -309,14 +311,15 @@ describe('bulkWrite on the versioned store (extensions)', () => {
     expect(await admin.extensions.bulkWrite(VANNAS, [{ input: person(1) }], 'upsert', vannasAdmin)).toMatchObject({ created: 1 });
   });
 
-  it('imports 2 000 rows in one script call, and again unchanged', async () => {
+  it('imports 2 000 rows in chunks of short scripts, and again unchanged', async () => {
     const { extensions } = admin;
     const rows = Array.from({ length: 2000 }, (_, n) => ({ input: person(n, UMEA) }));
-    const calls = vi.spyOn(ctx.redis, 'adminBulk');
+    const written = vi.spyOn(ctx.redis, 'importApply');
 
     const result = await extensions.bulkWrite(UMEA, rows, 'replace', setupActor);
 
-    expect(calls).toHaveBeenCalledTimes(1);
+    // 50 rows a chunk, each written by a script of its own.
+    expect(written).toHaveBeenCalledTimes(40);
     expect(result).toMatchObject({ created: 2000, updated: 0, unchanged: 0, deleted: 0 });
     expect(await ctx.redis.zCard(ctx.k.adminIndex('extension', UMEA))).toBe(2000);
     expect(await ctx.redis.xLen(ctx.k.audit(UMEA))).toBe(2000);

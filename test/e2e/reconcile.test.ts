@@ -3,11 +3,13 @@ import { localActor } from '../../src/auth/token-store.js';
 import { createCallbackStore } from '../../src/calls/callbacks/callback-store.js';
 import { createControlStore } from '../../src/media/call-control/control-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
+import { LAB_PHONE_NETWORK } from '../../src/lab/lab.js';
 import { keys } from '../../src/store/keys.js';
 import { connectRedis } from '../../src/store/redis-client.js';
 import { startSwitchboard } from '../../src/switchboard.js';
 import { OPEN_INSTANT, clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { controlHelpers } from './call-control-support.js';
+import { testDialling } from '../support/dialling.js';
 
 /**
  * The crash windows of docs/decisions.md "Reconcile": the app stops after a Redis script and
@@ -54,7 +56,7 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     const ended = await eventually(async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2409')).body.calls[0]);
 
     await whileDown(async (redis, k) => {
-      await createCallbackStore(redis, k).book({ callId: booked.callId });
+      await createCallbackStore(redis, k, testDialling({ redis, k }).guard).book({ callId: booked.callId });
       await redis.overflowApply([k.call(ended.callId)], [k.prefix, 'end', ended.callId]);
     });
 
@@ -221,7 +223,7 @@ describe.sequential('periodic reconcile while the app runs', () => {
       redisUrl: lab.redis.url,
       redisPrefix: 'rv',
       ari: { url: lab.asterisk.ariUrl, username: lab.asterisk.ariUser, password: lab.asterisk.ariPassword, app: lab.asterisk.appName, reconcileEverySeconds: 2 },
-      operatorLeg: { endpoint: 'operator-phones', ringSeconds: 5 },
+      operatorLeg: { endpoint: 'operator-phones', ringSeconds: 5, phoneNetworks: [LAB_PHONE_NETWORK] },
       http: { host: '127.0.0.1', port: 0 },
       auditRetentionDays: 30,
       now: clockFrom(OPEN_INSTANT),

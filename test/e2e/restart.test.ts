@@ -67,8 +67,9 @@ it('reconnects to Asterisk by itself after Asterisk restarts: calls lost with it
   // The websocket comes back without anyone restarting the app, and the app says so.
   const health = await eventually(
     async () => {
-      const response = await fetch(`${lab.switchboard.url}/health`);
-      return response.status === 200 ? ((await response.json()) as { ari: { ok: boolean } }) : undefined;
+      // The detail needs a token (the operator's); without one /health says only ok or not.
+      const { status, body } = await lab.api<{ ari: { ok: boolean } }>('GET', '/health');
+      return status === 200 ? body : undefined;
     },
     { what: 'ARI reconnected', timeoutMs: 30_000 },
   );

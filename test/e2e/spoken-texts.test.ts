@@ -113,7 +113,7 @@ describe('a stored closed message', () => {
 });
 
 describe('stored queue announcements', () => {
-  it('follow the position in turn, each announcement the next text, into the holding bridge', async () => {
+  it('follow the position in turn, each announcement the next text, on the caller’s channel in their holding bridge', async () => {
     // Bjurholm open today by the manual override.
     await asAdmin('PATCH', '/api/v1/opening-hours/2403', { override: { state: 'open', until: '2026-12-25T18:00:00+01:00' } }, { 'if-match': '"0"' });
     await asAdmin('POST', '/api/v1/greetings', { municipalityId: '2403', greeting: 'Bjurholms kommun, växeln.', queueAnnouncements: BJURHOLM_ANNOUNCEMENTS });
@@ -122,9 +122,9 @@ describe('stored queue announcements', () => {
 
     // Greeting (4.6 s), 5 s of music, "Du är nummer ett i kön", then the first text.
     await playing(`${callId}-position-1`, 'sound:regionvaxel/position-before', 15_000);
-    expect(await playing(`${callId}-position-1-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[0]!), 10_000)).toMatchObject({ target_uri: `bridge:${callId}-hold` });
+    expect(await playing(`${callId}-position-1-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[0]!), 10_000)).toMatchObject({ target_uri: `channel:${callId}` });
     await playing(`${callId}-position-2`, 'sound:regionvaxel/position-before', 15_000);
-    expect(await playing(`${callId}-position-2-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[1]!), 10_000)).toMatchObject({ target_uri: `bridge:${callId}-hold` });
+    expect(await playing(`${callId}-position-2-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[1]!), 10_000)).toMatchObject({ target_uri: `channel:${callId}` });
     for (const text of BJURHOLM_ANNOUNCEMENTS) await fetched(text);
 
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });

@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { localActor } from '../../src/auth/token-store.js';
-import { attachEventSocket } from '../../src/events/event-socket.js';
+import { CLOSE_CODES, DEFAULT_MAX_SOCKETS_PER_TOKEN, attachEventSocket } from '../../src/events/event-socket.js';
 import { publishEvent } from '../../src/events/event-stream.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
@@ -22,16 +22,17 @@ afterEach(async () => {
 });
 
 /** The real app on a real Node HTTP server with the events socket attached, on a free port. */
-async function start({ pingMs }: { pingMs?: number } = {}) {
+async function start({ pingMs, maxSockets, maxSocketsPerToken }: { pingMs?: number; maxSockets?: number; maxSocketsPerToken?: number } = {}) {
   const api = await buildTestApp(ctx);
   const server = serve({ fetch: api.app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  const events = attachEventSocket(server, { tokens: api.tokens, k: ctx.k, redis: ctx.redis, connectReader: () => ctx.connect(), pingMs });
+  const events = attachEventSocket(server, { tokens: api.tokens, k: ctx.k, redis: ctx.redis, connectReader: () => ctx.connect(), pingMs, maxSockets, maxSocketsPerToken });
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())), () => events.close());
+  await events.ready;
   const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/events`;
   const queue = createCallQueue(ctx.redis, ctx.k);
   const operators = createOperatorStore(ctx.redis, ctx.k);
-  const login = (id: string, municipalities: string[]) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities });
+  const login = (id: string, municipalities: string[]) => operators.login(id, { name: id, phone: `sip:${id}@10.0.0.5`, municipalities });
   return { ...api, base, queue, operators, login };
 }
 
@@ -60,6 +61,30 @@ async function connect(url: string, token?: string) {
   const events = () => messages.filter((m) => m.type !== 'live' && m.type !== 'reset');
   await until((all) => all.some((m) => m.type === 'live' || m.type === 'reset'), 'the socket to go live');
   return { ws, messages, events, until };
+}
+
+/** When and how the server closed the socket. */
+function closeOf(ws: WebSocket): Promise<{ code: number; reason: string; at: number }> {
+  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason), at: Date.now() })));
+}
+
+/** A socket as soon as it is upgraded, before anything is sent on it (a refused one is closed right after). */
+async function opened(url: string, token: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  cleanups.push(() => ws.terminate());
+  await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  return ws;
+}
+
+/** Connects (and goes live) within a few tries: a closed socket leaves the server's count once its close is seen there. */
+async function eventuallyConnects(url: string, token: string): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    const ws = await opened(url, token);
+    const first = await Promise.race([new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data)))), closeOf(ws).then(() => 'closed')]);
+    if (first !== 'closed') return;
+    if (tries > 20) throw new Error('the token never got a socket again');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Answers `url`'s upgrade with an HTTP status instead of a socket. */
@@ -283,13 +308,58 @@ describe('the events socket', () => {
     expect(Object.keys(document.body.paths as object)).toContain('/api/v1/events');
   });
 
-  it('closes the socket when its token is revoked', async () => {
-    const app = await start({ pingMs: 100 });
+  it('closes every socket of a revoked token within a second (the ping’s re-check being 30 s off), and only those', async () => {
+    const app = await start();
     const created = await app.tokens.create({ name: 'console', role: 'operator' }, localActor('test'));
-    const client = await connect(app.base, created.token);
-    const closed = new Promise<number>((resolve) => client.ws.once('close', (code) => resolve(code)));
+    const [first, second] = [await connect(app.base, created.token), await connect(`${app.base}?access_token=${created.token}`)];
+    const other = await connect(app.base, await app.tokenFor('operator'));
+    const closings = [first, second].map((client) => closeOf(client.ws));
+
+    const revokedAt = Date.now();
     await app.tokens.revoke(created.record.id, localActor('test'));
-    expect(await closed).toBe(4401);
+    for (const closing of closings) {
+      const closed = await closing;
+      expect(closed).toMatchObject({ code: CLOSE_CODES.tokenInvalid, reason: 'token revoked' });
+      expect(closed.at - revokedAt).toBeLessThan(1000);
+    }
+    // Another token's socket goes on.
+    await app.queue.enqueue(caller('a', BJURHOLM));
+    await other.until((m) => m.some((e) => e.callId === 'a'), 'call a on the other socket');
+    expect(other.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('closes a socket when its token expires, at the moment it expires', async () => {
+    const app = await start();
+    const created = await app.tokens.create({ name: 'short', role: 'operator' }, localActor('test'));
+    // A token expiring in 1.5 s, as Redis would hold one made a year ago.
+    const sha = (await ctx.redis.hGet(ctx.k.tokens(), created.record.id))!;
+    const expiresAt = Date.now() + 1500;
+    await ctx.redis.set(ctx.k.token(sha), JSON.stringify({ ...created.record, expiresAt: new Date(expiresAt).toISOString() }));
+    const client = await connect(app.base, created.token);
+    const closed = await closeOf(client.ws);
+    expect(closed).toMatchObject({ code: CLOSE_CODES.tokenInvalid, reason: 'token expired' });
+    expect(closed.at).toBeGreaterThanOrEqual(expiresAt);
+    expect(closed.at - expiresAt).toBeLessThan(500);
+  });
+
+  it('lets a token have 5 sockets open at once: a 6th is closed with 4429 and says why; one closing makes room', async () => {
+    const app = await start();
+    const token = await app.tokenFor('operator');
+    const open = await Promise.all(Array.from({ length: DEFAULT_MAX_SOCKETS_PER_TOKEN }, () => connect(app.base, token)));
+    expect(await closeOf(await opened(app.base, token))).toMatchObject({ code: 4429, reason: 'this token has 5 event sockets open: close one first' });
+    // Others are not held up by this token's sockets.
+    await connect(app.base, await app.tokenFor('operator'));
+
+    const leaving = closeOf(open[0]!.ws);
+    open[0]!.ws.close();
+    await leaving;
+    await eventuallyConnects(app.base, token);
+  });
+
+  it('refuses sockets over the process’s limit with 1013 (try again later), whatever the token', async () => {
+    const app = await start({ maxSockets: 3 });
+    for (let i = 0; i < 3; i++) await connect(app.base, await app.tokenFor('operator'));
+    expect(await closeOf(await opened(app.base, await app.tokenFor('auditor')))).toMatchObject({ code: 1013, reason: 'the switchboard has its 3 event sockets open: try again later' });
   });
 
   it('refuses a missing or unknown token with 401 before upgrading, and a bad since with 400', async () => {

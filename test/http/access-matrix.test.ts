@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../src/auth/access.js';
+import { localActor } from '../../src/auth/token-store.js';
 import { keys } from '../../src/store/keys.js';
-import { connectRedis, type RedisClient } from '../../src/store/redis-client.js';
+import { connectRedis, type RedisNodeClient } from '../../src/store/redis-client.js';
 import { buildTestApp, type Json } from '../support/http-app.js';
 import { useRedis } from '../support/redis.js';
 import { type TestApp, UMEA, VANNAS, createTargets, openApiDocument, operationsOf } from './fuzz-support.js';
@@ -20,7 +21,7 @@ import { type TestApp, UMEA, VANNAS, createTargets, openApiDocument, operationsO
  */
 
 const ctx = useRedis();
-let redis: RedisClient;
+let redis: RedisNodeClient;
 let t: TestApp;
 let targets: ReturnType<typeof createTargets>;
 let tokens: Record<Role, string>;
@@ -77,13 +78,16 @@ function inBoth(make: (m: string, whose: string) => Omit<Case, 'municipality'>):
   ];
 }
 
+/** A new operator token's id, of an employer or region-wide, to link to an account. */
+const operatorTokenId = async (municipalityId?: string) => (await t.tokens.create({ name: 'Matrix operator', role: 'operator', municipalityId }, localActor('access matrix'))).record.id;
+
 const mainNumber = (m: string) => (m === VANNAS ? '0935-141 00' : '090-16 10 00');
 const range = 'from=2026-11-01&to=2026-12-01';
 
 /** The n-th new object of each versioned admin resource in municipality m (numbers and extensions in its ranges), and a change to one. */
 const samples: Record<string, { create: (m: string, n: number) => object; change: object; perMunicipality?: true }> = {
   extensions: { create: (m, n) => ({ extension: `${m}1${String(n).padStart(2, '0')}`, displayName: 'Matrix', municipalityId: m, password: 'matrix password' }), change: { displayName: 'Changed' } },
-  numbers: { create: (m, n) => ({ number: `${m === VANNAS ? '+46935141' : '+46901610'}${String(n).padStart(2, '0')}`, municipalityId: m, target: { kind: 'queue' } }), change: { target: { kind: 'queue' } } },
+  numbers: { create: (m, n) => ({ number: m === VANNAS ? `+4693514${100 + n}` : `+469016${1000 + n}`, municipalityId: m, target: { kind: 'queue' } }), change: { target: { kind: 'queue' } } },
   'opening-hours': { create: (m) => ({ municipalityId: m, weekly: { monday: ['08:00-12:00'] } }), change: { weekly: { tuesday: ['08:00-12:00'] } }, perMunicipality: true },
   'opening-hours-exceptions': {
     create: (m) => ({ municipalityId: m, start: '2026-12-24T00:00:00+01:00', end: '2026-12-25T00:00:00+01:00', kind: 'closed', reason: 'Julafton' }),
@@ -92,10 +96,16 @@ const samples: Record<string, { create: (m: string, n: number) => object; change
   greetings: { create: (m) => ({ municipalityId: m, greeting: 'Välkommen' }), change: { greeting: 'Hej' }, perMunicipality: true },
   'operator-accounts': { create: (m) => ({ name: 'Matrix', municipalityId: m, municipalities: [{ id: m, weight: 1 }] }), change: { name: 'Changed' } },
   'queue-policies': { create: (m) => ({ municipalityId: m, maxWait: { seconds: 300, overflow: { kind: 'callback' } } }), change: { announceEverySeconds: 60 }, perMunicipality: true },
+  'dial-policies': {
+    create: (m) => ({ municipalityId: m, allow: { extension: ['mobile'], transfer: ['mobile'], callback: ['mobile'], forwarded: [] }, extensionDailyCap: { calls: 100, minutes: 300 } }),
+    change: { extensionDailyCap: { calls: 50, minutes: 100 } },
+    perMunicipality: true,
+  },
 };
 
 const cases: Case[] = [
-  { what: 'ask the health of the switchboard (no token needed)', op: 'GET /health', allowed: everyone, pastAuth: true },
+  // Without a token only ok or degraded; with one of any role, the detail (test/http/api.test.ts).
+  { what: 'ask the health of the switchboard (no token needed; a token adds the detail)', op: 'GET /health', allowed: everyone, pastAuth: true },
   { what: 'fetch a spoken text’s audio (no token needed: Asterisk fetches it)', op: 'GET /media/spoken/{file}', allowed: everyone, pastAuth: true },
   { what: 'read queues', op: 'GET /api/v1/queues', allowed: callReaders },
   ...inBoth((m, whose) => ({ what: `read ${whose} queue`, op: 'GET /api/v1/queues/{municipalityId}', allowed: callReaders })),
@@ -134,6 +144,22 @@ const cases: Case[] = [
   { what: 'list region-wide tokens', op: 'GET /api/v1/tokens', allowed: adminReaders },
   ...inBoth((m, whose) => ({ what: `create a token for ${whose} IT staff`, op: 'POST /api/v1/tokens', body: () => ({ name: `IT ${m}`, role: 'municipality-admin', municipalityId: m }), allowed: admins })),
   { what: 'create an operator token', op: 'POST /api/v1/tokens', body: () => ({ name: 'Op', role: 'operator' }), allowed: ['region-admin'] },
+  // An operator token reads every municipality's calls, whoever employs its holder: a region admin's to make.
+  ...inBoth((m, whose) => ({ what: `create an operator token for an operator employed by ${whose}`, op: 'POST /api/v1/tokens', body: () => ({ name: 'Op', role: 'operator', municipalityId: m }), allowed: ['region-admin'] })),
+  // Linking a token to an operator account: a municipality admin only their own municipality's tokens, to their own accounts.
+  ...inBoth((m, whose) => ({
+    what: `link an operator token of ${whose} to an operator account there`,
+    op: 'POST /api/v1/operator-accounts',
+    body: async () => ({ name: 'Linked', municipalityId: m, municipalities: [{ id: m, weight: 1 }], tokenId: await operatorTokenId(m) }),
+    allowed: admins,
+  })),
+  {
+    what: 'link a region-wide operator token to an operator account of own municipality',
+    op: 'POST /api/v1/operator-accounts',
+    municipality: VANNAS,
+    body: async () => ({ name: 'Linked', municipalityId: VANNAS, municipalities: [{ id: VANNAS, weight: 1 }], tokenId: await operatorTokenId() }),
+    allowed: ['region-admin'],
+  },
   ...inBoth((m, whose) => ({ what: `revoke a token of ${whose}`, op: 'DELETE /api/v1/tokens/{tokenId}', allowed: admins })),
   ...inBoth((m, whose) => ({ what: `read ${whose} audit log`, op: 'GET /api/v1/audit', query: `municipality=${m}`, allowed: adminReaders })),
   ...inBoth((m, whose) => ({ what: `read ${whose} statistics`, op: 'GET /api/v1/statistics/municipalities/{municipalityId}', query: range, allowed: everyone })),

@@ -35,10 +35,27 @@ type QueueView = {
 };
 
 describe('health', () => {
-  it('reports Redis up and Asterisk down as degraded (503), without a token', async () => {
+  it('says only degraded (503) without a token, with Redis up and Asterisk down', async () => {
     const { status, body } = await call('GET', '/health', { auth: null });
     expect(status).toBe(503);
-    expect(body).toEqual({ status: 'degraded', redis: { ok: true, latencyMs: expect.any(Number) }, ari: { ok: false } });
+    expect(body).toEqual({ status: 'degraded' });
+  });
+
+  it('shows what is up and what is not to any valid token, and refuses an unknown one', async () => {
+    const { status, body } = await call('GET', '/health', { auth: await t.tokenFor('auditor') });
+    expect(status).toBe(503);
+    expect(body).toEqual({ status: 'degraded', redis: { ok: true, latencyMs: expect.any(Number) }, ari: { ok: false, mediaNode: 'test' } });
+    expect(await call('GET', '/health', { auth: 'rv_not-a-real-token' })).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
+  });
+
+  it('documents both answers, the summary and the detail, and that a token is optional', async () => {
+    type Operation = { security: unknown[]; responses: Record<string, { content?: { 'application/json': { schema: { anyOf?: { $ref: string }[] } } } }> };
+    const doc = (await (await t.app.request('/api/openapi.json')).json()) as { paths: Record<string, { get: Operation }> };
+    const operation = doc.paths['/health']!.get;
+    expect(operation.security).toEqual([{}, { bearer: [] }]);
+    for (const status of ['200', '503']) {
+      expect(operation.responses[status]!.content!['application/json'].schema.anyOf!.map((s) => s.$ref).sort()).toEqual(['#/components/schemas/Health', '#/components/schemas/HealthSummary']);
+    }
   });
 });
 
@@ -452,7 +469,8 @@ describe('the API document', () => {
     );
     const page = await t.app.request('/api/docs');
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('/api/openapi.json');
+    expect(await page.text()).toContain('/api/docs/assets/start.js');
+    expect(await (await t.app.request('/api/docs/assets/start.js')).text()).toContain('/api/openapi.json');
   });
 
   it('says on every /api/v1 operation that Redis out of reach is a 503, and on those with a body that 413 and 415 may come', async () => {

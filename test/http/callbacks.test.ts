@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { callGreeting } from '../../src/admin/greetings.js';
 import { localActor } from '../../src/auth/token-store.js';
+import { DEFAULT_ALLOWED, DEFAULT_DIAL_POLICY } from '../../src/dialling/dial-policy.js';
 import type { Municipality } from '../../src/directory/directory-store.js';
 import { buildTestApp } from '../support/http-app.js';
 import { sleep, useRedis } from '../support/redis.js';
@@ -174,6 +175,49 @@ describe('POST /callbacks/{callId}/cancel: cancelling a booked call-back', () =>
     expect((await listed()).map((c) => c.callId)).toEqual(['a-cb']);
     // A region admin (not logged in to the switchboard) may.
     expect(await cancel('a-cb', await t.tokenFor('region-admin'))).toMatchObject({ status: 200, body: { outcome: 'callback-cancelled' } });
+  });
+});
+
+describe('the dial policy on call-backs and external transfers', () => {
+  /** A call the operator has answered (in Redis: no Asterisk here), from `caller`. */
+  async function answered(callId: string, caller = '+46701234567') {
+    await t.queue.enqueue({ callId, channelId: callId, municipalityId: VANNAS, calledNumber: MAIN_NUMBER[VANNAS]!, caller, reason: 'main-number' });
+    await t.queue.claimCall(operator.id, callId);
+    return t.queue.markAnswered(callId, `${callId}-op1`);
+  }
+  const refusals = async () => ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((e) => e.message).filter((m) => m.type === 'dialling.refused');
+
+  it('refuses to book a call-back to a number the policy does not allow call-backs (403 naming body.number and the class); nothing booked', async () => {
+    const call = await answered('a');
+    const { status, body } = await asOperator('POST', '/api/v1/calls/a/callback', { number: '0900-123 45 67' });
+    expect(status).toBe(403);
+    expect(body.error).toEqual({
+      code: 'dialling_denied',
+      message: 'premium numbers may not be dialled for callback calls (dial policy of Vännäs)',
+      details: [{ field: 'body.number', class: 'premium', problem: 'is a premium number, not allowed for callback calls by the dial policy of Vännäs' }],
+    });
+    expect(await t.queue.get('a')).toEqual(call);
+    expect(await t.queue.get('a-cb')).toBeNull();
+    expect(await refusals()).toEqual([{ type: 'dialling.refused', municipalityId: VANNAS, kind: 'callback', class: 'premium', callId: 'a' }]);
+  });
+
+  it('checks the caller’s own number when none is given, until the policy allows its class', async () => {
+    await answered('n', '+4722334455');
+    const refused = await asOperator('POST', '/api/v1/calls/n/callback', {});
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'dialling_denied', details: [{ field: 'body.number', class: 'international-nordic' }] } } });
+    const allow = { ...DEFAULT_DIAL_POLICY.allow, callback: [...DEFAULT_ALLOWED, 'international-nordic' as const] };
+    await t.admin.dialPolicies.update(VANNAS, 0, { allow }, localActor('test setup'));
+    expect(await asOperator('POST', '/api/v1/calls/n/callback', {})).toMatchObject({ status: 201, body: { callback: { callId: 'n-cb', caller: '+4722334455' } } });
+  });
+
+  it('refuses a transfer to a number the policy does not allow transfers (403) before anything changes; an allowed one goes on to Asterisk', async () => {
+    const call = await answered('x');
+    const refused = await asOperator('POST', '/api/v1/calls/x/transfer', { number: '+881 6 1234 5678' });
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'dialling_denied', message: 'satellite numbers may not be dialled for transfer calls (dial policy of Vännäs)', details: [{ field: 'body.number', class: 'satellite' }] } } });
+    expect(await t.queue.get('x')).toEqual(call);
+    expect(await refusals()).toEqual([{ type: 'dialling.refused', municipalityId: VANNAS, kind: 'transfer', class: 'satellite', callId: 'x' }]);
+    // Allowed: past the policy, only Asterisk's absence stops it here.
+    expect(await asOperator('POST', '/api/v1/calls/x/transfer', { number: '070-123 45 67' })).toMatchObject({ status: 503, body: { error: { code: 'ari_unavailable' } } });
   });
 });
 

@@ -449,6 +449,10 @@ export function createTargets(t: TestApp) {
     greetings: [t.admin.greetings, (m) => ({ municipalityId: m, greeting: 'Välkommen' })],
     'operator-accounts': [t.admin.operatorAccounts, (m) => ({ name: 'Fuzz Target', municipalityId: m, municipalities: [{ id: m, weight: 1 }] })],
     'queue-policies': [t.admin.queuePolicies, (m) => ({ municipalityId: m, announceEverySeconds: 60 })],
+    'dial-policies': [
+      t.admin.dialPolicies,
+      (m) => ({ municipalityId: m, allow: { extension: ['mobile'], transfer: ['mobile'], callback: ['mobile'], forwarded: [] }, extensionDailyCap: { calls: 100, minutes: 300 } }),
+    ],
   };
 
   /** A stored admin object (version 0 is the config's, not stored: then one is made). */
@@ -545,7 +549,7 @@ export function createTargets(t: TestApp) {
       return { text, header: header!, rows };
     },
 
-    /** No stored object of a per-municipality resource (opening hours, greeting, queue policy: their id is the kommunkod), so that one can be created. */
+    /** No stored object of a per-municipality resource (opening hours, greeting, queue or dial policy: their id is the kommunkod), so that one can be created. */
     async vacate(plural: string, m: string): Promise<void> {
       const [store] = adminResources[plural]!;
       const found = await store.get(m);

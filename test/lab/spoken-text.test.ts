@@ -12,7 +12,7 @@ import { defaultLabDir } from '../../src/lab/provision.js';
 import { startRedisServer, type RedisServer } from '../../src/lab/redis-server.js';
 import { createSpokenTexts, type SpokenTexts } from '../../src/media/spoken-text/spoken-texts.js';
 import { keys } from '../../src/store/keys.js';
-import { connectRedis, type RedisClient } from '../../src/store/redis-client.js';
+import { connectRedis, type RedisNodeClient } from '../../src/store/redis-client.js';
 import { buildTestApp } from '../support/http-app.js';
 import { runSipp, SCENARIOS } from '../support/sipp.js';
 
@@ -26,7 +26,7 @@ const appName = `spoken-${randomUUID().slice(0, 8)}`;
 let asterisk: AsteriskInstance;
 let client: Client;
 let redisServer: RedisServer;
-let redis: RedisClient;
+let redis: RedisNodeClient;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 interface Hit {

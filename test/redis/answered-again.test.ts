@@ -13,6 +13,7 @@ import { createQueuePolicies } from '../../src/queue/policy/queue-policy.js';
 import { createCallStatistics } from '../../src/statistics/call-statistics.js';
 import { computeFigures, figuresByOperator } from '../../src/statistics/compute.js';
 import { BJURHOLM, caller, sleep, useRedis } from '../support/redis.js';
+import { testDialling } from '../support/dialling.js';
 
 /**
  * Calls an operator answered that come back: a blind transfer nobody answered (recall), a
@@ -301,7 +302,7 @@ describe('a call-back booked on a call answered once and back in the queue', () 
     expect((await control.legEnded('b', transferring.transferLeg!))?.what).toBe('recall-queue');
     await sleep(30);
 
-    const { call, callback } = await createCallbackStore(ctx.redis, ctx.k).book({ callId: 'b' });
+    const { call, callback } = await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard).book({ callId: 'b' });
     expect(call).toMatchObject({ state: 'ended', outcome: 'callback-booked', ...firstAnswer(first), talkMs: transferring.talkMs });
     expect(callback).toMatchObject({ state: 'waiting', kind: 'callback', enqueuedAt: first.enqueuedAt });
     expect(callback.waitMs).toBeUndefined();
@@ -311,7 +312,7 @@ describe('a call-back booked on a call answered once and back in the queue', () 
     const { queue } = setup();
     const { record } = await queue.enqueue(caller('w', BJURHOLM));
     await sleep(30);
-    const { call } = await createCallbackStore(ctx.redis, ctx.k).book({ callId: 'w' });
+    const { call } = await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard).book({ callId: 'w' });
     expect(call).toMatchObject({ state: 'ended', outcome: 'callback-booked' });
     expect(call.waitMs).toBe(call.endedAt! - record.enqueuedAt);
     expect(call.waitMs).toBeGreaterThanOrEqual(30);

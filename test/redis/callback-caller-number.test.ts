@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createCallbackStore } from '../../src/calls/callbacks/callback-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { UMEA, caller, useRedis } from '../support/redis.js';
+import { testDialling } from '../support/dialling.js';
 
 const ctx = useRedis();
 
 describe('call-back to the caller’s own number', () => {
   it('is refused, naming body.number, when the caller’s number cannot be dialled; a number given books it', async () => {
     const queue = createCallQueue(ctx.redis, ctx.k);
-    const callbacks = createCallbackStore(ctx.redis, ctx.k);
+    const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard);
     for (const [id, from] of [['hidden', 'anonymous'], ['unreadable', '12'], ['internal', '2480123']] as const) {
       await queue.enqueue({ ...caller(id, UMEA), caller: from });
       await expect(callbacks.book({ callId: id }), from).rejects.toMatchObject({

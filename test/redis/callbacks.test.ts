@@ -4,13 +4,14 @@ import { createControlStore } from '../../src/media/call-control/control-store.j
 import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { UMEA, caller, sleep, useRedis } from '../support/redis.js';
+import { testDialling } from '../support/dialling.js';
 
 const ctx = useRedis();
 
 function setup() {
   const queue = createCallQueue(ctx.redis, ctx.k);
   const operators = createOperatorStore(ctx.redis, ctx.k);
-  const callbacks = createCallbackStore(ctx.redis, ctx.k);
+  const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard);
   const control = createControlStore(ctx.redis, ctx.k);
   const waitingIds = async () => (await queue.listWaiting(UMEA)).map((w) => w.record.callId);
   const login = (id: string) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [UMEA] });
@@ -113,6 +114,34 @@ describe('call-backs', () => {
       ['callback-no-answer', '2'],
     ]);
     expect(events.at(-1)).toMatchObject({ type: 'call.ended', outcome: 'callback-no-answer', callbackOf: 'a', unansweredDials: '3' });
+  });
+
+  it('whose number the dial policy refuses as it is to be dialled ends at once as callback-denied, its tries unchanged', async () => {
+    const { queue, callbacks, operators, login, waitingIds } = setup();
+    await queue.enqueue(caller('a', UMEA));
+    await callbacks.book({ callId: 'a' });
+    await login('op');
+    await queue.claimNext('op');
+    await queue.markAnswered('a-cb', 'a-cb-op1');
+    const denied = await callbacks.notReached('a-cb', { operatorChannelId: 'a-cb-op1', denied: true });
+    expect(denied).toMatchObject({ what: 'ended', position: 0, callback: { state: 'ended', outcome: 'callback-denied', operatorId: 'op' } });
+    expect(denied?.callback.unansweredDials).toBeUndefined();
+    expect(denied?.callback.answeredAt).toBeUndefined();
+    expect(await waitingIds()).toEqual([]);
+    expect(await queue.activeCallIds()).toEqual([]);
+    expect((await operators.get('op'))?.state).toBe('available');
+    const ended = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((e) => e.message).filter((m) => m.type === 'call.ended' && m.callId === 'a-cb');
+    expect(ended).toEqual([expect.objectContaining({ outcome: 'callback-denied', callbackOf: 'a', unansweredDials: '0' })]);
+    // Settled once.
+    expect(await callbacks.notReached('a-cb', { denied: true })).toBeNull();
+  });
+
+  it('is refused (403 dialling_denied) when booked to a number the call’s municipality does not allow call-backs; nothing booked', async () => {
+    const { queue, callbacks, waitingIds } = setup();
+    await queue.enqueue(caller('a', UMEA));
+    await expect(callbacks.book({ callId: 'a', number: '+12025550123' })).rejects.toMatchObject({ status: 403, code: 'dialling_denied', details: [{ field: 'body.number', class: 'international-other' }] });
+    expect(await waitingIds()).toEqual(['a']);
+    expect(await queue.get('a-cb')).toBeNull();
   });
 
   it('whose citizen answered is not sent back: it ends as answered', async () => {

@@ -5,6 +5,7 @@ import { localActor } from '../../src/auth/token-store.js';
 import { freeUdpPort } from '../../src/lab/free-port.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { runSipp, SCENARIOS, startSipp, type SippProcess } from '../support/sipp.js';
+import { digestAnswer, registerText, type SipResponse, tlsConnection, udpRequest } from './sip-wire.js';
 
 /**
  * Through a real drachtio-server (README, "SIP edge": its container image or a build from
@@ -15,6 +16,8 @@ import { runSipp, SCENARIOS, startSipp, type SippProcess } from '../support/sipp
  * time may be connected to that drachtio-server (it shares incoming calls among its apps).
  */
 const { DRACHTIO_HOST, DRACHTIO_PORT, DRACHTIO_SECRET, DRACHTIO_SIP = '127.0.0.1:5060' } = process.env;
+/** drachtio-server's SIP over TLS: DRACHTIO_SIPS, by default DRACHTIO_SIP's host with the next port (5060 → 5061). */
+const DRACHTIO_SIPS = process.env.DRACHTIO_SIPS ?? DRACHTIO_SIP.replace(/:(\d+)$/, (_, port: string) => `:${Number(port) + 1}`);
 const configured = Boolean(DRACHTIO_HOST && DRACHTIO_PORT && DRACHTIO_SECRET);
 if (!configured) {
   console.warn('test/sip-edge/integration.test.ts NOT RUN: set DRACHTIO_HOST, DRACHTIO_PORT and DRACHTIO_SECRET to a running drachtio-server (README, "SIP edge")');
@@ -28,10 +31,15 @@ interface EdgeHealth {
 }
 
 const sipp = (name: string) => resolve(import.meta.dirname, `../sipp/${name}.xml`);
-/** Phones play from 127.0.0.3 (a phone network); the trunk is 127.0.0.1; 127.0.0.2 is a stranger. */
+/** Phones play from 127.0.0.3 and 127.0.0.4 (phone networks); the trunk is 127.0.0.1; 127.0.0.2 is a stranger. */
 const PHONE_IP = '127.0.0.3';
+const OTHER_PHONE_IP = '127.0.0.4';
+const REGISTRAR = `sip:${DRACHTIO_SIP}`;
+/** A direct number of Vännäs that a numbers entry forwards to a mobile. */
+const FORWARDED = { number: '0935-141 50', e164: '+4693514150', to: '070-123 45 67' };
 const FALLBACK_MOBILE = '+46701112233';
 const VANNAS_MAIN = '093514100';
+const actor = localActor('sip-edge integration test');
 const phones = {
   vannas: { extension: '2460123', displayName: 'Handläggare Vännäs', municipalityId: '2460', directNumber: '0935-141 23', password: 'vannas-phone-secret' },
   umea: { extension: '2480100', displayName: 'Handläggare Umeå', municipalityId: '2480', password: 'umea-phone-secret' },
@@ -55,6 +63,8 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
    */
   const answering = (localPort: number, localIp = '127.0.0.1') =>
     startSipp({ scenarioFile: SCENARIOS.operatorPhone, localIp, localPort, vars: { talk_ms: '1000' }, traceMessages: true, timeoutMs: 30_000 });
+  /** SIPp's digest credentials for a phone's INVITE: its digest uri is the Request-URI, as the edge checks (SIPp's default is its remote address). */
+  const phoneCredentials = (phone: keyof typeof phones, dialled: string) => ['-au', phones[phone].extension, '-ap', phones[phone].password, '-auth_uri', `${dialled}@${DRACHTIO_SIP}`];
   const phoneCall = (phone: keyof typeof phones, dialled: string, localIp = PHONE_IP) =>
     runSipp({
       scenarioFile: sipp('phone-call'),
@@ -62,7 +72,7 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
       service: dialled,
       localIp,
       vars: { extension: phones[phone].extension, hangup_after_ms: '4000' },
-      extraArgs: ['-au', phones[phone].extension, '-ap', phones[phone].password],
+      extraArgs: phoneCredentials(phone, dialled),
       timeoutMs: 30_000,
     });
   /** The first INVITE a SIPp received, as text. */
@@ -76,14 +86,16 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
         drachtio: { host: DRACHTIO_HOST!, port: Number(DRACHTIO_PORT), secret: DRACHTIO_SECRET! },
         realm: 'regionvaxel',
         trunkSources: ['127.0.0.1'],
-        phoneNetworks: [`${PHONE_IP}/32`],
+        phoneNetworks: [`${PHONE_IP}/32`, `${OTHER_PHONE_IP}/32`],
         trunkHost: `127.0.0.1:${carrierPort}`,
         fallbackNumbers: [FALLBACK_MOBILE],
+        phonesRequireTls: false,
         // A second media node that never answers: it must stay out of rotation.
         otherMediaNodes: [deadNode],
       },
     });
-    for (const phone of Object.values(phones)) await lab.switchboard.admin.extensions.create(phone, localActor('sip-edge integration test'));
+    for (const phone of Object.values(phones)) await lab.switchboard.admin.extensions.create(phone, actor);
+    await lab.switchboard.admin.numbers.create({ number: FORWARDED.number, municipalityId: '2460', target: { kind: 'external', number: FORWARDED.to } }, actor);
     await eventually(async () => (await health())?.ok || undefined, { what: 'the edge connected with a healthy media node', timeoutMs: 15_000 });
   });
   afterAll(async () => {
@@ -184,11 +196,113 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
     expect(invite).toMatch(/^From:.*\+4693514123/m);
   });
 
-  it('112 from a phone reaches the trunk without any credentials', async () => {
+  it('112 from a phone reaches the trunk without any credentials; not registered, it shows the region\'s default municipality\'s main number', async () => {
     const carrier = await answering(carrierPort);
     const emergency = await runSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: '112', localIp: PHONE_IP, vars: { hangup_after_ms: '4000' }, timeoutMs: 30_000 });
     expect(emergency.stats).toMatchObject({ successful: 1, failed: 0 });
-    expect(firstInvite((await carrier.done).messages)).toMatch(/^INVITE sip:112@/);
+    const invite = firstInvite((await carrier.done).messages);
+    expect(invite).toMatch(/^INVITE sip:112@/);
+    // 127.0.0.3 is on no member's phone network: the default municipality's (Bjurholm's) main number.
+    const bjurholm = lab.region.municipalities.find((m) => m.id === lab.region.region.defaultMunicipality)!.mainNumbers[0]!;
+    expect(invite).toMatch(new RegExp(`^P-Asserted-Identity:.*\\${bjurholm}@`, 'm'));
+  });
+
+  it('112 from a registered phone carries its extension\'s direct number as P-Asserted-Identity and From', async () => {
+    const carrier = await answering(carrierPort);
+    const emergency = await runSipp({
+      scenarioFile: SCENARIOS.caller,
+      remote: DRACHTIO_SIP,
+      service: '112',
+      localIp: PHONE_IP,
+      localPort: phonePorts.vannas,
+      vars: { hangup_after_ms: '4000' },
+      timeoutMs: 30_000,
+    });
+    expect(emergency.stats).toMatchObject({ successful: 1, failed: 0 });
+    const invite = firstInvite((await carrier.done).messages);
+    expect(invite).toMatch(/^INVITE sip:112@/);
+    expect(invite).toMatch(/^P-Asserted-Identity:.*\+4693514123@/m);
+    expect(invite).toMatch(/^From:.*\+4693514123@/m);
+  });
+
+  it('1177 from a phone goes out through the trunk as dialled', async () => {
+    const carrier = await answering(carrierPort);
+    const call = await phoneCall('vannas', '1177');
+    expect(call.stats).toMatchObject({ successful: 1, failed: 0 });
+    expect(firstInvite((await carrier.done).messages)).toMatch(/^INVITE sip:1177@/);
+  });
+
+  it('0900 from an extension gets a 403 from the dial policy, which IT staff hear of, and reaches nothing', async () => {
+    const carrier = await answering(carrierPort);
+    const refusals = async () =>
+      ((await lab.switchboard.redis.xRange(lab.switchboard.keys.events(), '-', '+')) ?? []).flatMap((entry) => (entry?.message.type === 'dialling.refused' ? [entry.message] : []));
+    try {
+      const call = await runSipp({
+        scenarioFile: sipp('phone-call-refused'),
+        remote: DRACHTIO_SIP,
+        service: '09001234567',
+        localIp: PHONE_IP,
+        vars: { extension: phones.vannas.extension },
+        extraArgs: phoneCredentials('vannas', '09001234567'),
+        timeoutMs: 15_000,
+      });
+      expect(call.stats).toMatchObject({ successful: 1, failed: 0 });
+      // Refused by the policy (not by authentication): the event says the class and the extension, not the number.
+      expect(await refusals()).toEqual([expect.objectContaining({ municipalityId: '2460', kind: 'extension', class: 'premium', extension: phones.vannas.extension })]);
+      expect(JSON.stringify(await refusals())).not.toMatch(/0900|9001234567/);
+    } finally {
+      expect((await carrier.stop()).messages).not.toMatch(/INVITE sip:/);
+    }
+  });
+
+  it('a direct number forwarded to a mobile reaches the carrier\'s far side: the forwarding number asserted and in Diversion, the caller in From', async () => {
+    const carrier = await answering(carrierPort);
+    const caller = await trunkCall(FORWARDED.number.replace(/\D/g, ''));
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    const invite = firstInvite((await carrier.done).messages);
+    expect(invite).toMatch(/^INVITE sip:\+46701234567@/);
+    expect(invite).toMatch(new RegExp(`^P-Asserted-Identity:.*\\${FORWARDED.e164}@`, 'm'));
+    expect(invite).toMatch(new RegExp(`^Diversion:.*\\${FORWARDED.e164}@.*reason=unconditional`, 'm'));
+    expect(invite).toMatch(/^From:.*0701234567/m);
+    expect(await waiting()).toEqual([]);
+  });
+
+  describe('digest answers that cannot be played again', () => {
+    const extension = phones.umea.extension;
+    /** A REGISTER that binds nothing (it only asks for the bindings), from `fromIp`. */
+    const ask = (fromIp: string, authorization?: string, uri = REGISTRAR) =>
+      udpRequest(fromIp, DRACHTIO_SIP, (localPort) => registerText({ transport: 'UDP', localIp: fromIp, localPort, extension, uri, authorization }));
+    const answer = (challenge: SipResponse | undefined, nc = 1) => digestAnswer(challenge!.header('www-authenticate')!, { uri: REGISTRAR, username: extension, password: phones.umea.password, nc });
+
+    it('a captured Authorization is refused: with its nonce count used (401), from another address (401 stale), for another Request-URI (403)', async () => {
+      const challenge = await ask(PHONE_IP);
+      expect(challenge?.status).toBe(401);
+      const captured = answer(challenge);
+      expect((await ask(PHONE_IP, captured))?.status).toBe(200);
+      const replayed = await ask(PHONE_IP, captured);
+      expect(replayed?.status).toBe(401);
+      expect(replayed?.header('www-authenticate')).not.toMatch(/stale/);
+      const elsewhere = await ask(OTHER_PHONE_IP, captured);
+      expect(elsewhere?.status).toBe(401);
+      expect(elsewhere?.header('www-authenticate')).toMatch(/stale=true/);
+      expect((await ask(PHONE_IP, captured, `sip:${extension}@${DRACHTIO_SIP}`))?.status).toBe(403);
+      // The phone itself goes on with its next nonce count.
+      expect((await ask(PHONE_IP, answer(challenge, 2)))?.status).toBe(200);
+    });
+
+    it('after the edge restarts, its old nonce is answered stale=true as often as phones send it, and the phone registers again, not locked out', async () => {
+      const before = await ask(PHONE_IP);
+      await lab.stopApp();
+      await lab.startApp();
+      await eventually(async () => (await health())?.ok || undefined, { what: 'the restarted edge connected', timeoutMs: 15_000 });
+      let last: SipResponse | undefined;
+      for (let nc = 1; nc <= 8; nc++) {
+        last = await ask(PHONE_IP, answer(before, nc));
+        expect(last?.status).toBe(401);
+        expect(last?.header('www-authenticate')).toMatch(/stale=true/);
+      }
+      expect((await ask(PHONE_IP, answer(last)))?.status).toBe(200);
+    });
   });
 
   it('a known scanner gets no answer at all; the same request with another user agent a bare 403', async () => {
@@ -232,6 +346,66 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
       await mobile?.stop();
       await lab.redis.restart();
     }
+  });
+});
+
+describe.skipIf(!configured)('SIP edge through a real drachtio-server with TLS required of phones', () => {
+  let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
+  let carrierPort: number;
+  /**
+   * A phone of its own: drachtio-server remembers the transport a user@host registered over and
+   * sends that user's in-dialog requests over it, so a TLS phone sharing an extension and host
+   * with the UDP phones above would take their BYEs (until its registration ran out).
+   */
+  const phone = { extension: '2460160', displayName: 'Handläggare Vännäs (TLS)', municipalityId: '2460', password: 'vannas-tls-phone-secret' };
+
+  beforeAll(async () => {
+    carrierPort = await freeUdpPort();
+    lab = await startLabSwitchboard({
+      sipEdge: {
+        drachtio: { host: DRACHTIO_HOST!, port: Number(DRACHTIO_PORT), secret: DRACHTIO_SECRET! },
+        realm: 'regionvaxel',
+        trunkSources: ['127.0.0.1'],
+        phoneNetworks: [`${PHONE_IP}/32`],
+        trunkHost: `127.0.0.1:${carrierPort}`,
+        fallbackNumbers: [],
+        phonesRequireTls: true,
+      },
+    });
+    await lab.switchboard.admin.extensions.create(phone, actor);
+    await eventually(async () => (await lab.api<EdgeHealth>('GET', '/health')).body.sipEdge?.ok || undefined, { what: 'the edge connected', timeoutMs: 15_000 });
+  });
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  it('a phone registers over TLS (Node\'s tls: Debian\'s SIPp has no TLS); over UDP it gets a bare 403', async () => {
+    const overUdp = await udpRequest(PHONE_IP, DRACHTIO_SIP, (localPort) =>
+      registerText({ transport: 'UDP', localIp: PHONE_IP, localPort, extension: phone.extension, uri: REGISTRAR, contact: true }),
+    );
+    expect(overUdp?.status).toBe(403);
+    const tls = await tlsConnection(PHONE_IP, DRACHTIO_SIPS);
+    try {
+      const uri = `sips:${DRACHTIO_SIPS}`;
+      const register = (authorization?: string, expires = 300) =>
+        tls.request(registerText({ transport: 'TLS', localIp: PHONE_IP, localPort: tls.localPort, extension: phone.extension, uri, authorization, contact: true, expires }));
+      const challenge = await register();
+      expect(challenge.status).toBe(401);
+      const answer = (nc: number) => digestAnswer(challenge.header('www-authenticate')!, { uri, username: phone.extension, password: phone.password, nc });
+      expect((await register(answer(1))).status).toBe(200);
+      // Bound where the TLS connection came from, so calls reach the phone over it.
+      expect(await lab.switchboard.redis.zRange(lab.switchboard.keys.contacts(phone.extension), 0, -1)).toEqual([`sip:${phone.extension}@${PHONE_IP}:${tls.localPort};transport=tls`]);
+      expect((await register(answer(2), 0)).status).toBe(200);
+    } finally {
+      tls.close();
+    }
+  });
+
+  it('112 over UDP still goes out: an emergency call is never refused for its transport', async () => {
+    const carrier = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, localPort: carrierPort, vars: { talk_ms: '1000' }, traceMessages: true, timeoutMs: 30_000 });
+    const emergency = await runSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: '112', localIp: PHONE_IP, vars: { hangup_after_ms: '4000' }, timeoutMs: 30_000 });
+    expect(emergency.stats).toMatchObject({ successful: 1, failed: 0 });
+    expect((await carrier.done).messages).toMatch(/^INVITE sip:112@/m);
   });
 });
 

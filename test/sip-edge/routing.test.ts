@@ -1,10 +1,19 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { createAdminStores } from '../../src/admin/index.js';
+import { createAuditLog } from '../../src/audit/audit-log.js';
+import { localActor } from '../../src/auth/token-store.js';
 import { loadRegionConfig } from '../../src/config/load-region.js';
+import { DEFAULT_DIAL_POLICY } from '../../src/dialling/dial-policy.js';
+import { directNumberOwner, directNumberTarget } from '../../src/routing/direct-number-owner.js';
+import { routeCall } from '../../src/routing/route-call.js';
 import { buildRoutingTable, tableLookup } from '../../src/routing/routing-table.js';
 import { createMediaNodePool } from '../../src/sip-edge/media-nodes/media-node-pool.js';
-import { type EdgeRoutingDeps, routeInvite } from '../../src/sip-edge/routing/route-invite.js';
+import { type EdgeRoutingDeps, routeInvite, type TrunkRoute, trunkHeaders } from '../../src/sip-edge/routing/route-invite.js';
 import { createScreen } from '../../src/sip-edge/security/screen.js';
 import { sipHeaders } from '../../src/sip-edge/sip-request.js';
+import { allowing, testDialling } from '../support/dialling.js';
+import { useRedis } from '../support/redis.js';
 import { inviteText, sipRequest } from './sip-text.js';
 
 const region = await loadRegionConfig('config/region.yaml');
@@ -12,16 +21,31 @@ const lookup = tableLookup(buildRoutingTable(region));
 const VANNAS_MAIN = '+4693514100';
 const VANNAS = region.municipalities.find((m) => m.mainNumbers.includes(VANNAS_MAIN))!;
 const DIRECT = '+4693514123';
+/** A direct number of Vännäs forwarded to a mobile (a numbers entry with an external target). */
+const FORWARDED = '+4693514150';
+const MOBILE = '+46701234567';
+const actor = localActor('routing test');
 
-function deps(over: Partial<EdgeRoutingDeps> & { healthy?: string[] } = {}): EdgeRoutingDeps {
+/**
+ * Decisions on the real dial policy and daily caps (dialling/dialling-guard.ts on a real
+ * redis-server, the shipped default policy until a test stores another); the directory is the
+ * config's routing table, contacts and extensions a table.
+ */
+const ctx = useRedis();
+
+function deps(over: Partial<EdgeRoutingDeps> & { healthy?: string[] } = {}): EdgeRoutingDeps & { policies: ReturnType<typeof testDialling>['policies'] } {
   const media = createMediaNodePool(['ast-a:5060', 'ast-b:5060'], { now: () => 0 });
   for (const node of over.healthy ?? ['ast-a:5060', 'ast-b:5060']) media.answered(node);
+  const { guard, policies } = testDialling(ctx);
   return {
+    policies,
     findRoute: lookup,
-    directNumberOwner: async (e164) => (e164 === DIRECT ? '2460123' : undefined),
+    directNumberTarget: async (e164) => (e164 === DIRECT ? { kind: 'extension', extension: '2460123' } : e164 === FORWARDED ? { kind: 'external', number: MOBILE } : undefined),
     contacts: async (ext) => (ext === '2460123' ? ['sip:2460123@10.20.0.7:5060', 'sip:2460123@10.30.1.9:5060'] : []),
     extension: async (ext) => ({ '2460123': { municipalityId: VANNAS.id, directNumber: DIRECT }, '2480100': { municipalityId: '2480' } })[ext],
     mainNumber: (id) => region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
+    dialling: guard,
+    emergencyCallerId: async () => '+4693214000',
     media,
     trunkHost: 'carrier.example:5060',
     fallbackNumbers: ['+46701110001', '+46701110002'],
@@ -94,11 +118,56 @@ describe('fallback: the switchboard keeps answering', () => {
 
 describe('calls from the region\'s phones', () => {
   const phone = { from: 'phone', extension: '2460123' } as const;
+  const trunkTo = (uri: string, over: Partial<TrunkRoute> = {}) => ({ kind: 'trunk', uri: `sip:${uri}@carrier.example:5060`, ...over });
 
-  it('an external number leaves through the trunk with the extension\'s direct number, else its municipality\'s main number', async () => {
-    expect(await routeInvite(dialled('0701234567'), phone, deps())).toEqual({ kind: 'trunk', uri: 'sip:+46701234567@carrier.example:5060', callerId: DIRECT });
+  it('an external number the policy allows leaves through the trunk as E.164, with the direct number, else the main number, and is counted', async () => {
+    expect(await routeInvite(dialled('0701234567'), phone, deps())).toEqual(
+      trunkTo(MOBILE, { numberClass: 'mobile', callerId: DIRECT, admitted: { municipalityId: VANNAS.id, extension: '2460123' } }),
+    );
     const umea = await routeInvite(dialled('0701234567'), { from: 'phone', extension: '2480100' }, deps());
-    expect(umea).toEqual({ kind: 'trunk', uri: 'sip:+46701234567@carrier.example:5060', callerId: region.municipalities.find((m) => m.id === '2480')!.mainNumbers[0] });
+    expect(umea).toMatchObject({ kind: 'trunk', callerId: region.municipalities.find((m) => m.id === '2480')!.mainNumbers[0], admitted: { municipalityId: '2480' } });
+    // Counted against the extension's cap of the (Stockholm) day: Vännäs's extension once.
+    const today = DateTime.now().setZone('Europe/Stockholm').toISODate()!;
+    expect(await ctx.redis.hGet(ctx.k.dialCap('2460123', today), 'calls')).toBe('1');
+  });
+
+  it('refuses what the municipality\'s policy does not allow (premium, satellite, international by default): 403 with the class', async () => {
+    for (const [number, numberClass] of [
+      ['0900-123 45 67', 'premium'],
+      ['0939-123 456', 'premium'],
+      ['+881631234567', 'satellite'],
+      ['00442079460000', 'international-europe'],
+    ] as const) {
+      const route = await routeInvite(dialled(number.replace(/[\s-]/g, '')), phone, deps());
+      expect(route).toMatchObject({ kind: 'reject', status: 403, refusal: { numberClass } });
+    }
+    // An admin allowing premium numbers for extensions makes 0900 go out.
+    const d = deps();
+    await d.policies.update(VANNAS.id, 0, { allow: allowing({ extension: [...DEFAULT_DIAL_POLICY.allow.extension, 'premium'] }) }, actor);
+    expect(await routeInvite(dialled('09001234567'), phone, d)).toMatchObject({ kind: 'trunk', uri: 'sip:+469001234567@carrier.example:5060', numberClass: 'premium' });
+  });
+
+  it('past the extension\'s daily cap external calls are refused, but never 112 or a short number', async () => {
+    const d = deps();
+    await d.policies.update(VANNAS.id, 0, { extensionDailyCap: { calls: 1, minutes: 600 } }, actor);
+    expect(await routeInvite(dialled('0701234567'), phone, d)).toMatchObject({ kind: 'trunk' });
+    expect(await routeInvite(dialled('0701234567'), phone, d)).toMatchObject({ kind: 'reject', status: 403, refusal: { numberClass: 'mobile', reason: expect.stringMatching(/daily cap of calls/) } });
+    expect(await routeInvite(dialled('1177'), phone, d)).toMatchObject({ kind: 'trunk', uri: 'sip:1177@carrier.example:5060' });
+    expect(await routeInvite(dialled('112'), phone, d)).toMatchObject({ kind: 'trunk', uri: 'sip:112@carrier.example:5060' });
+  });
+
+  it('national short numbers go out as dialled (never taken for extensions), with the phone\'s caller ID, even with Redis stuck', async () => {
+    for (const [number, dial] of [['1177', '1177'], ['11414', '11414'], ['11313', '11313'], ['116000', '116000'], ['+461177', '1177']] as const) {
+      expect(await routeInvite(dialled(number), phone, deps())).toEqual(trunkTo(dial, { numberClass: 'short-service', callerId: DIRECT }));
+    }
+    const stuck = deps({ extension: () => new Promise(() => undefined), dialling: { decide: () => Promise.reject(new Error('down')), admitExtensionCall: () => Promise.reject(new Error('down')) } });
+    expect(await routeInvite(dialled('11414'), phone, stuck)).toEqual(trunkTo('11414', { numberClass: 'short-service' }));
+  });
+
+  it('what is no number at all is 404; a Redis failure on a phone\'s own call is 503, not the citizens\' fallback', async () => {
+    expect(await routeInvite(dialled('0701'), phone, deps())).toEqual({ kind: 'reject', status: 404 });
+    const down = deps({ findRoute: async () => Promise.reject(new Error('ECONNREFUSED')) });
+    expect(await routeInvite(dialled('0701234567'), phone, down)).toEqual({ kind: 'reject', status: 503 });
   });
 
   it('an extension in another municipality rings its contacts; unknown 404, unregistered 480', async () => {
@@ -108,16 +177,70 @@ describe('calls from the region\'s phones', () => {
     expect(await routeInvite(dialled('2480100'), phone, deps())).toEqual({ kind: 'reject', status: 480 });
   });
 
-  it('112 reaches the trunk whatever else fails: Redis down, no media node, no fallback', async () => {
+  it('112 reaches the trunk whatever else fails: Redis down, no media node, no fallback, no credentials', async () => {
     const everythingDown = deps({
       findRoute: async () => Promise.reject(new Error('down')),
       extension: () => new Promise(() => undefined),
       contacts: async () => Promise.reject(new Error('down')),
+      emergencyCallerId: async () => Promise.reject(new Error('down')),
       healthy: [],
       fallbackNumbers: [],
     });
-    expect(await routeInvite(dialled('112'), phone, everythingDown)).toEqual({ kind: 'trunk', uri: 'sip:112@carrier.example:5060' });
-    expect(await routeInvite(dialled('112'), phone, deps())).toEqual({ kind: 'trunk', uri: 'sip:112@carrier.example:5060', callerId: DIRECT });
+    expect(await routeInvite(dialled('112'), phone, everythingDown)).toEqual(trunkTo('112', { numberClass: 'emergency' }));
+    expect(await routeInvite(dialled('112'), phone, deps())).toEqual(trunkTo('112', { numberClass: 'emergency', callerId: DIRECT }));
+    // Without credentials, from a phone network: the caller ID the emergency look-up gives (emergency-caller-id.ts).
+    const unauthenticated = { from: 'phone-network', at: { address: '10.24.96.7', port: 5060 } } as const;
+    for (const number of ['112', '+46112', '0046112', '90000']) {
+      expect(await routeInvite(dialled(number), unauthenticated, deps())).toEqual(trunkTo('112', { numberClass: 'emergency', callerId: '+4693214000' }));
+    }
+    // Nothing else goes anywhere without credentials.
+    expect(await routeInvite(dialled('1177'), unauthenticated, deps())).toEqual({ kind: 'reject', status: 403 });
+  });
+});
+
+describe('a direct number forwarded to an external number', () => {
+  it('leaves through the trunk under the forwarded policy: the forwarding number asserted and in Diversion, the caller kept in From', async () => {
+    const route = await routeInvite(dialled(FORWARDED), { from: 'trunk' }, deps());
+    expect(route).toEqual({
+      kind: 'trunk',
+      uri: `sip:${MOBILE}@carrier.example:5060`,
+      numberClass: 'mobile',
+      forwarded: { from: FORWARDED, call: { municipalityId: VANNAS.id, calledNumber: FORWARDED } },
+    });
+    expect(trunkHeaders(route as TrunkRoute, 'regionvaxel')).toEqual({
+      'P-Asserted-Identity': `<sip:${FORWARDED}@regionvaxel>`,
+      Diversion: `<sip:${FORWARDED}@regionvaxel>;reason=unconditional;counter=1`,
+    });
+    // A phone's own call out shows its caller ID in both.
+    expect(trunkHeaders({ kind: 'trunk', uri: 'sip:x@y', numberClass: 'mobile', callerId: DIRECT }, 'regionvaxel')).toEqual({
+      From: `<sip:${DIRECT}@regionvaxel>`,
+      'P-Asserted-Identity': `<sip:${DIRECT}@regionvaxel>`,
+    });
+  });
+
+  it('once the policy no longer allows the target, the citizen reaches the switchboard instead, saying why', async () => {
+    const d = deps();
+    await d.policies.update(VANNAS.id, 0, { allow: allowing({ forwarded: ['regional'] }) }, actor);
+    expect(await routeInvite(dialled(FORWARDED), { from: 'trunk' }, d)).toEqual({
+      kind: 'media',
+      uri: `sip:${FORWARDED}@ast-a:5060`,
+      headers: { 'X-Municipality': VANNAS.id, 'X-Target': 'queue', 'X-Reason': 'forward-refused' },
+    });
+    // No trunk to forward through: the switchboard as well.
+    expect(await routeInvite(dialled(FORWARDED), { from: 'trunk' }, deps({ trunkHost: undefined }))).toMatchObject({ kind: 'media', headers: { 'X-Reason': 'forward-refused' } });
+  });
+
+  it('on the Asterisk side (routeCall with the stored numbers) a forwarded number still goes to the queue, as before', async () => {
+    const audit = createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 });
+    const admin = createAdminStores(ctx.redis, ctx.k, audit, region);
+    await admin.numbers.create({ number: FORWARDED, municipalityId: VANNAS.id, target: { kind: 'external', number: MOBILE } }, actor);
+    expect(await directNumberTarget(ctx.redis, ctx.k, admin)(FORWARDED)).toEqual({ kind: 'external', number: MOBILE });
+    expect(await routeCall(FORWARDED, lookup, directNumberOwner(ctx.redis, ctx.k, admin))).toEqual({
+      action: 'queue',
+      municipalityId: VANNAS.id,
+      calledNumber: FORWARDED,
+      reason: 'unassigned-direct-number',
+    });
   });
 });
 

@@ -18,13 +18,16 @@ describe('computeFigures', () => {
       ended('abandoned', { waitS: 5.001 }),
       ended('abandoned', { waitS: 70 }),
       ended('closed'),
+      // Lost with its media node: the switchboard's failure, neither answered nor abandoned.
+      ended('media-node-lost', { waitS: 50 }),
     ];
     expect(computeFigures(calls, options)).toEqual({
-      offered: 9,
+      offered: 10,
       answered: 4,
       abandoned: 4,
       shortAbandoned: 2,
-      otherOutcomes: { closed: 1 },
+      otherOutcomes: { closed: 1, 'media-node-lost': 1 },
+      mediaNodeLost: 1,
       answeredWithinServiceLevel: 2,
       // 2 within 30 s of (4 answered + 4 abandoned − 2 short) = 6
       serviceLevel: 2 / 6,
@@ -43,6 +46,7 @@ describe('computeFigures', () => {
       abandoned: 0,
       shortAbandoned: 0,
       otherOutcomes: {},
+      mediaNodeLost: 0,
       answeredWithinServiceLevel: 0,
       serviceLevel: null,
       meanWaitSeconds: null,

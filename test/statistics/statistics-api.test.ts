@@ -11,16 +11,23 @@ import { UMEA, VANNAS, ended } from './support.js';
 const ctx = useRedis();
 let t: Awaited<ReturnType<typeof buildTestApp>>;
 let admin: string;
-let anna: { id: string; token: string };
-let bo: { id: string; token: string };
+/** An operator: their token (its id is what call records name) and their operator account. */
+type Operator = { id: string; token: string; accountId: string };
+let anna: Operator;
+let bo: Operator;
+
+/** A new operator token, and (unless `account` is false) an operator account of that name linked to it. */
+async function operator(name: string, { account = true } = {}): Promise<Operator> {
+  const { token, record } = await t.tokens.create({ name, role: 'operator' }, localActor('test setup'));
+  const linked = account
+    ? await t.admin.operatorAccounts.create({ name, municipalityId: VANNAS, tokenId: record.id, municipalities: [{ id: VANNAS, weight: 1 }] }, localActor('test setup'))
+    : undefined;
+  return { id: record.id, token, accountId: linked?.id ?? '' };
+}
 
 beforeEach(async () => {
   t = await buildTestApp(ctx);
   admin = await t.tokenFor('region-admin');
-  const operator = async (name: string) => {
-    const { token, record } = await t.tokens.create({ name, role: 'operator' }, localActor('test setup'));
-    return { id: record.id, token };
-  };
   anna = await operator('Anna');
   bo = await operator('Bo');
 });
@@ -78,6 +85,7 @@ describe('GET /api/v1/statistics/municipalities/{id}', () => {
       abandoned: 2,
       shortAbandoned: 1,
       otherOutcomes: {},
+      mediaNodeLost: 0,
       answeredWithinServiceLevel: 2,
       serviceLevel: 0.5,
       meanWaitSeconds: 23.333,
@@ -103,7 +111,7 @@ describe('GET /api/v1/statistics/municipalities/{id}', () => {
 
   it('counts calls made through the real queue, and leaves out calls not yet ended', async () => {
     const operators = createOperatorStore(ctx.redis, ctx.k);
-    await operators.login(anna.id, { name: 'Anna', phone: 'sip:anna@phones.example', municipalities: [VANNAS] });
+    await operators.login(anna.id, { name: 'Anna', phone: 'sip:anna@10.0.0.5', municipalities: [VANNAS] });
     const callerIn = (callId: string) => ({ callId, channelId: callId, municipalityId: VANNAS, calledNumber: '+4693514100', caller: '+46701234567', reason: 'main-number' as const });
     await t.queue.enqueue(callerIn('talked'));
     await t.queue.enqueue(callerIn('gave-up'));
@@ -120,7 +128,7 @@ describe('GET /api/v1/statistics/municipalities/{id}', () => {
     expect(status).toBe(200);
     expect(body.total).toMatchObject({ offered: 2, answered: 1, abandoned: 1, answeredWithinServiceLevel: 1 });
     const operatorsView = await get(`/api/v1/statistics/operators?from=${from}&to=${to}`);
-    expect(operatorsView.body.operators).toEqual([expect.objectContaining({ operatorId: anna.id, name: 'Anna', offered: 1, answered: 1 })]);
+    expect(operatorsView.body.operators).toEqual([expect.objectContaining({ accountId: anna.accountId, name: 'Anna', offered: 1, answered: 1 })]);
   });
 
   it('counts a call for the municipality it arrived for, even after it moved to another’s queue', async () => {
@@ -189,13 +197,37 @@ describe('GET /api/v1/statistics/operators', () => {
     expect(all.body.municipality).toBeNull();
     const byName = (body: typeof all.body) => Object.fromEntries((body.operators as { name: string }[]).map((o) => [o.name, o]));
     // Anna: answered 10 s/120 s and 20 s/30 s in Vännäs, abandoned while ringing after 50 s.
-    expect(byName(all.body).Anna).toMatchObject({ operatorId: anna.id, offered: 3, answered: 2, abandoned: 1, talkSeconds: 150, meanWaitSeconds: 15, p90WaitSeconds: 20 });
+    expect(byName(all.body).Anna).toMatchObject({ accountId: anna.accountId, offered: 3, answered: 2, abandoned: 1, talkSeconds: 150, meanWaitSeconds: 15, p90WaitSeconds: 20 });
     // Bo: 40 s/60 s in Vännäs, 5 s/180 s in Umeå.
-    expect(byName(all.body).Bo).toMatchObject({ operatorId: bo.id, offered: 2, answered: 2, answeredWithinServiceLevel: 1, talkSeconds: 240 });
+    expect(byName(all.body).Bo).toMatchObject({ accountId: bo.accountId, offered: 2, answered: 2, answeredWithinServiceLevel: 1, talkSeconds: 240 });
 
     const umea = await get(`/api/v1/statistics/operators?${NOVEMBER}&municipality=${UMEA}`);
     expect(umea.body.municipality).toEqual({ id: UMEA, name: 'Umeå' });
     expect(umea.body.operators).toEqual([expect.objectContaining({ name: 'Bo', offered: 1, answered: 1, talkSeconds: 180 })]);
+  });
+
+  it('names operators by their account, never by token: a renewed token counts for the same account, operators without one together', async () => {
+    await storeNovember();
+    // Anna's token is renewed: she logged in with the old one while it was linked, then her account took the new one.
+    await t.call('POST', '/api/v1/operator/session', { auth: anna.token, body: { phone: 'sip:anna@10.0.0.5', municipalities: [VANNAS] } });
+    const renewed = await t.tokens.create({ name: 'Anna 2027', role: 'operator' }, localActor('test setup'));
+    await t.admin.operatorAccounts.update(anna.accountId, 1, { tokenId: renewed.record.id }, localActor('test setup'));
+    await store(ended('answered', { at: '2026-11-20T10:00:00+01:00', waitS: 30, talkS: 90, operatorId: renewed.record.id }));
+    // Two operators without an account.
+    const [olle, siv] = [await operator('Olle', { account: false }), await operator('Siv', { account: false })];
+    await store(ended('answered', { at: '2026-11-21T10:00:00+01:00', waitS: 8, talkS: 10, operatorId: olle.id }));
+    await store(ended('abandoned', { at: '2026-11-22T10:00:00+01:00', waitS: 9, operatorId: siv.id }));
+
+    const { status, body } = await get(`/api/v1/statistics/operators?${NOVEMBER}`);
+    expect(status).toBe(200);
+    expect(body.operators).toEqual([
+      expect.objectContaining({ accountId: expect.any(String), offered: expect.any(Number) }),
+      expect.objectContaining({ accountId: expect.any(String) }),
+      expect.objectContaining({ accountId: null, name: null, offered: 2, answered: 1, abandoned: 1, talkSeconds: 10 }),
+    ]);
+    const annas = (body.operators as { accountId: string | null }[]).find((o) => o.accountId === anna.accountId);
+    expect(annas).toMatchObject({ name: 'Anna', offered: 4, answered: 3, talkSeconds: 240 });
+    for (const token of [anna, bo, olle, siv].map((o) => o.id).concat(renewed.record.id)) expect(JSON.stringify(body)).not.toContain(token);
   });
 
   it('gives each operator’s figures per local day, as computed by hand, when asked', async () => {

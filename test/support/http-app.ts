@@ -30,6 +30,9 @@ const unreachableAsterisk: AriConnection = {
 const spokenTextCache = mkdtempSync(join(tmpdir(), 'rv-test-spoken-'));
 afterAll(() => rmSync(spokenTextCache, { recursive: true, force: true }));
 
+/** OPERATOR_PHONE_NETWORKS of the test app. */
+export const TEST_OPERATOR_PHONE_NETWORKS = ['127.0.0.0/8', '10.0.0.0/8'];
+
 export type Json = Record<string, unknown> & { error?: { code: string; message: string; details?: { field: string }[] } };
 
 /** The HTTP app on this test's Redis keys, the region synced, and a way to call it with any token. */
@@ -40,7 +43,8 @@ export async function buildTestApp(ctx: RedisTestContext) {
   const services = createServices(ctx.redis, ctx.k, {
     region,
     auditRetentionDays: 30,
-    leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20, mediaNode: 'test' },
+    // The operator phones these tests log in with: on loopback and 10.x.
+    leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20, mediaNode: 'test', phoneNetworks: TEST_OPERATOR_PHONE_NETWORKS },
     ari: unreachableAsterisk,
     // Asterisk, out of reach here, would fetch them from a switchboard's HTTP server.
     spokenText: { cacheDir: spokenTextCache, baseUrl: () => 'http://127.0.0.1:8080' },

@@ -3,11 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadRegionConfig } from '../../src/config/load-region.js';
-import { startAsterisk } from '../../src/lab/asterisk.js';
+import { type AsteriskInstance, startAsterisk } from '../../src/lab/asterisk.js';
+import { superviseAsterisk } from '../../src/lab/asterisk-supervisor.js';
+import { startRedisHa } from '../../src/lab/redis-ha.js';
+import { LAB_PHONE_NETWORK } from '../../src/lab/lab.js';
 import { defaultLabDir } from '../../src/lab/provision.js';
 import { startRedisServer } from '../../src/lab/redis-server.js';
 import { localActor } from '../../src/auth/token-store.js';
-import { startSwitchboard } from '../../src/switchboard.js';
+import { type SwitchboardSettings, startSwitchboard } from '../../src/switchboard.js';
+import type { CapacityLimits } from '../../src/media/arrival/capacity.js';
 import type { RegionConfig } from '../../src/config/region-schema.js';
 import type { CallControlSettings } from '../../src/media/call-control/call-control.js';
 import type { SipEdgeSettings } from '../../src/sip-edge/settings.js';
@@ -24,6 +28,12 @@ export async function startLabSwitchboard({
   callControl,
   sipEdge,
   spokenTextBaseUrl,
+  capacity,
+  setUpTimeoutMs,
+  mediaNodeDeadSeconds,
+  supervised = false,
+  redisHa = false,
+  redisAof = false,
 }: {
   ringSeconds?: number;
   /** The switchboard's clock for opening hours: by default one that runs from a weekday morning, so tests meet an open switchboard at any hour. */
@@ -36,84 +46,152 @@ export async function startLabSwitchboard({
   sipEdge?: Omit<SipEdgeSettings, 'mediaNodes'> & { otherMediaNodes?: string[] };
   /** Where Asterisk fetches spoken texts from (SPOKEN_TEXT_BASE_URL); by default the app's own HTTP server. */
   spokenTextBaseUrl?: string;
+  /** Calls the media node takes on at once (media/arrival/capacity.ts); the defaults when not given. */
+  capacity?: Partial<CapacityLimits>;
+  /** How long a caller's set-up may take (media/arrival/call-set-up.ts); the default when not given. */
+  setUpTimeoutMs?: number;
+  /** MEDIA_NODE_DEAD_SECONDS (media/nodes/); the default when not given. */
+  mediaNodeDeadSeconds?: number;
+  /** Asterisk started again when it dies, as the lab does (lab/asterisk-supervisor.ts). */
+  supervised?: boolean;
+  /** Redis through Sentinel: a primary, a replica and three sentinels (lab/redis-ha.ts); `redis` is then the first primary. */
+  redisHa?: boolean;
+  /** Redis with its append-only file, so a test may kill it and find its data after a restart. */
+  redisAof?: boolean;
 } = {}) {
   const labDir = defaultLabDir(); // provisioned by test/global-setup.ts
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
-  const [redis, firstAsterisk, region, spokenTextCache] = await Promise.all([
-    startRedisServer({}),
-    startAsterisk({ labDir, appName }),
+  const [ha, first, region, spokenTextCache] = await Promise.all([
+    redisHa ? startRedisHa({ downAfterMs: 1_000 }) : startRedisServer({ appendonly: redisAof }),
+    supervised ? superviseAsterisk({ labDir, appName }) : startAsterisk({ labDir, appName }),
     // No wrap-up (test/redis/operator-store.test.ts covers it): an operator is free when a call ends, unless adjustRegion says otherwise.
     loadRegionConfig(resolve('config/region.yaml')).then((loaded) => adjustRegion({ ...loaded, region: { ...loaded.region, wrapUpSeconds: 0 } })),
     mkdtemp(join(tmpdir(), 'rv-e2e-spoken-')),
   ]);
-  let asterisk = firstAsterisk; // replaced by restartAsterisk()
-  const startApp = () =>
+  const redis = 'servers' in ha ? ha.servers[0] : ha;
+  const supervisor = 'current' in first ? first : undefined;
+  let unsupervised = 'current' in first ? first.current() : first; // replaced by restartAsterisk()
+  const current = () => supervisor?.current() ?? unsupervised;
+  const startApp = (overrides: Partial<Pick<SwitchboardSettings, 'capacity' | 'setUpTimeoutMs'>> = {}) =>
     startSwitchboard({
       region,
-      redisUrl: redis.url,
+      ...('servers' in ha ? { redisSentinel: ha.target } : { redisUrl: redis.url }),
       redisPrefix: 'rv',
-      ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName },
-      operatorLeg: { endpoint: 'operator-phones', ringSeconds },
+      ari: { url: current().ariUrl, username: current().ariUser, password: current().ariPassword, app: appName },
+      mediaNodeDeadSeconds,
+      operatorLeg: { endpoint: 'operator-phones', ringSeconds, phoneNetworks: [LAB_PHONE_NETWORK] },
       callControl,
-      sipEdge: sipEdge && { ...sipEdge, mediaNodes: [`${asterisk.sipHost}:${asterisk.sipPort}`, ...(sipEdge.otherMediaNodes ?? [])] },
+      sipEdge: sipEdge && { ...sipEdge, mediaNodes: [`${current().sipHost}:${current().sipPort}`, ...(sipEdge.otherMediaNodes ?? [])] },
       http: { host: '127.0.0.1', port: 0 },
       auditRetentionDays: 30,
       now,
       spokenText: { baseUrl: spokenTextBaseUrl, cacheDir: spokenTextCache },
+      capacity,
+      setUpTimeoutMs,
+      ...overrides,
     });
   let switchboard = await startApp();
   const { token, record: operator } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' }, localActor('e2e test'));
 
   /** Calls the switchboard's HTTP API as the operator; returns status and parsed JSON. */
-  async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${switchboard.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
-
+  const api = apiOf(() => switchboard.url, token);
   /** Asks Asterisk itself (ARI REST) — to check media, not our own view of it. */
-  async function ari<T = unknown>(path: string): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${asterisk.ariUrl}${path}`, {
-      headers: { authorization: `Basic ${Buffer.from(`${asterisk.ariUser}:${asterisk.ariPassword}`).toString('base64')}` },
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
+  const ari = ariOf(current);
+  const others: { stop(): Promise<void> }[] = [];
 
   return {
     get switchboard() {
       return switchboard;
     },
     get asterisk() {
-      return asterisk;
+      return current();
     },
     redis,
+    /** With `redisHa`: the primary, the replica and the sentinels. */
+    redisHa: 'servers' in ha ? ha : undefined,
     region,
     operatorId: operator.id,
+    /** The operator's API token (for the events WebSocket). */
+    operatorToken: token,
     api,
     ari,
     /** Stops the app only (Redis and Asterisk go on, calls stay in Stasis), as a crash or deploy would. */
     async stopApp() {
       await switchboard.stop();
     },
-    async startApp() {
-      switchboard = await startApp();
+    /** Starts the app again; `overrides` (capacity, set-up timeout) for this start only. */
+    async startApp(overrides: Partial<Pick<SwitchboardSettings, 'capacity' | 'setUpTimeoutMs'>> = {}) {
+      switchboard = await startApp(overrides);
     },
     /** Stops Asterisk (every call in it ends) and starts it again on the same ports, as a crash and restart would. */
     async restartAsterisk(downMs: number) {
-      const { sipPort, ariUrl, ariPassword } = asterisk;
-      await asterisk.stop();
+      const { sipPort, ariUrl, ariPassword } = unsupervised;
+      await unsupervised.stop();
       await new Promise((r) => setTimeout(r, downMs));
-      asterisk = await startAsterisk({ labDir, appName, sipPort, ariPort: Number(new URL(ariUrl).port), ariPassword });
+      unsupervised = await startAsterisk({ labDir, appName, sipPort, ariPort: Number(new URL(ariUrl).port), ariPassword });
+    },
+    /**
+     * Another media node on the same Redis: its own Asterisk and its own app instance (MEDIA_NODE_ID
+     * `node`), asked through its own HTTP API with the same operator token. Stopped with the lab.
+     */
+    async addNode(node: string) {
+      // The same ARI password: ari-client keeps one set of credentials per process (swagger-client's global
+      // authorizations), and both instances run in this one. Deployed, each instance is a process of its own.
+      const nodeAsterisk = await startAsterisk({ labDir, appName, ariPassword: current().ariPassword });
+      const app = await startSwitchboard({
+        region,
+        ...('servers' in ha ? { redisSentinel: ha.target } : { redisUrl: redis.url }),
+        redisPrefix: 'rv',
+        ari: { url: nodeAsterisk.ariUrl, username: nodeAsterisk.ariUser, password: nodeAsterisk.ariPassword, app: appName, mediaNode: node },
+        mediaNodeDeadSeconds,
+        operatorLeg: { endpoint: 'operator-phones', ringSeconds, phoneNetworks: [LAB_PHONE_NETWORK] },
+        callControl,
+        http: { host: '127.0.0.1', port: 0 },
+        auditRetentionDays: 30,
+        now,
+        spokenText: { cacheDir: spokenTextCache },
+      });
+      const added = {
+        asterisk: nodeAsterisk,
+        switchboard: app,
+        api: apiOf(() => app.url, token),
+        ari: ariOf(() => nodeAsterisk),
+        async stop() {
+          await app.stop().catch(() => undefined);
+          await nodeAsterisk.stop();
+        },
+      };
+      others.push(added);
+      return added;
     },
     async stop() {
+      await Promise.all(others.map((other) => other.stop()));
       await switchboard.stop().catch(() => undefined);
-      await Promise.all([asterisk.stop(), redis.stop(), rm(spokenTextCache, { recursive: true, force: true })]);
+      await Promise.all([(supervisor ?? unsupervised).stop(), ha.stop(), rm(spokenTextCache, { recursive: true, force: true })]);
     },
+  };
+}
+
+/** Calls a switchboard's HTTP API with a token; returns status and parsed JSON. */
+function apiOf(url: () => string, token: string) {
+  return async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${url()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+/** Asks an Asterisk itself (ARI REST). */
+function ariOf(asterisk: () => AsteriskInstance) {
+  return async function ari<T = unknown>(path: string): Promise<{ status: number; body: T }> {
+    const { ariUrl, ariUser, ariPassword } = asterisk();
+    const response = await fetch(`${ariUrl}${path}`, { headers: { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` } });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
 }
 

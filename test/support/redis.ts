@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { startRedisServer, type RedisServer, type RedisServerOptions } from '../../src/lab/redis-server.js';
 import type { EnqueueInput } from '../../src/queue/call-queue.js';
 import { keys, type Keys } from '../../src/store/keys.js';
-import { connectRedis, type RedisClient } from '../../src/store/redis-client.js';
+import { connectRedis, type RedisNodeClient as RedisClient } from '../../src/store/redis-client.js';
 
 export interface RedisTestContext {
   /** The file's redis-server. */

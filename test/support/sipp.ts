@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { freeUdpPort } from '../../src/lab/free-port.js';
@@ -8,6 +8,8 @@ import { freeUdpPort } from '../../src/lab/free-port.js';
 /** The project's SIPp scenarios (test/sipp/). */
 export const SCENARIOS = {
   caller: resolve(import.meta.dirname, '../sipp/caller.xml'),
+  /** A caller who may be refused (486, 503) before the answer; load runs count answered and refused calls with traceCounts. */
+  callerRefusable: resolve(import.meta.dirname, '../sipp/caller-refusable.xml'),
   operatorPhone: resolve(import.meta.dirname, '../sipp/operator-phone.xml'),
 } as const;
 
@@ -32,6 +34,8 @@ export interface SippOptions {
   extraArgs?: string[];
   /** Keep every SIP message SIPp sent and received (-trace_msg), given back as `messages`. */
   traceMessages?: boolean;
+  /** Count each scenario step's messages (-trace_counts), given back as `counts`: cheap enough for load runs. */
+  traceCounts?: boolean;
   /** SIPp is killed when it runs longer. */
   timeoutMs: number;
 }
@@ -54,6 +58,8 @@ export interface SippResult {
   errors: string;
   /** With `traceMessages`: SIPp's message trace, every message sent and received as text. */
   messages: string;
+  /** With `traceCounts`: the final count of each column of SIPp's counts file, e.g. `6_200_Recv`, `0_INVITE_Retrans`. */
+  counts?: Record<string, number>;
 }
 
 export interface SippProcess {
@@ -121,6 +127,7 @@ async function launchSipp(options: SippOptions): Promise<SippProcess> {
     '-trace_err', '-error_file', errorFile,
     '-trace_stat', '-stf', statFile, '-fd', '1',
     ...(options.traceMessages ? ['-trace_msg', '-message_file', messageFile] : []),
+    ...(options.traceCounts ? ['-trace_counts'] : []),
     ...(options.extraArgs ?? []),
   ];
   const child = spawn('sipp', args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -155,6 +162,7 @@ async function launchSipp(options: SippOptions): Promise<SippProcess> {
       stats: parseStats(await readFile(statFile, 'utf8').catch(() => '')),
       errors: meaningfulErrors(await readFile(errorFile, 'utf8').catch(() => '')),
       messages: await readFile(messageFile, 'utf8').catch(() => ''),
+      counts: options.traceCounts ? await readCounts(workDir) : undefined,
     }))
     .finally(async () => {
       clearTimeout(timer);
@@ -218,6 +226,16 @@ export function parseStats(csv: string): SippStats | undefined {
   if (!header || !last || rows.length < 2) return undefined;
   const column = (name: string) => Number(last[header.indexOf(name)] ?? NaN);
   return { successful: column('SuccessfulCall(C)'), failed: column('FailedCall(C)'), created: column('TotalCallCreated') };
+}
+
+/** SIPp names its counts file after the scenario and its pid (<scenario>_<pid>_counts.csv) in its working dir; the last row is cumulative. */
+async function readCounts(workDir: string): Promise<Record<string, number> | undefined> {
+  const file = (await readdir(workDir)).find((name) => name.endsWith('_counts.csv'));
+  const rows = file ? (await readFile(join(workDir, file), 'utf8')).split('\n').filter((row) => row.trim() !== '') : [];
+  const header = rows[0]?.split(';');
+  const last = rows.at(-1)?.split(';');
+  if (!header || !last || rows.length < 2) return undefined;
+  return Object.fromEntries(header.flatMap((name, i) => (/^\d+_/.test(name) ? [[name, Number(last[i])]] : [])));
 }
 
 /**

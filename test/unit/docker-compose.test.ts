@@ -14,12 +14,28 @@ import { readEnv } from '../../src/config/env.js';
  */
 const root = resolve(import.meta.dirname, '../..');
 type Service = { environment?: Record<string, string>; command?: string[]; volumes?: string[]; image?: string; build?: string };
-const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+// Merge keys (`<<: *sentinel`) as Compose reads them.
+const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const { app, asterisk, drachtio, redis } = compose.services;
-const sample: Record<string, string> = { ARI_PASSWORD: 'x'.repeat(24), DRACHTIO_SECRET: 'y'.repeat(24), TRUNK_MATCH: '192.0.2.10', PHONE_NETWORKS: '10.20.0.0/16', CARRIER_SIP_HOST: '192.0.2.10:5060' };
-/** Compose's own interpolation of `${NAME}`, `${NAME:-default}` and `${NAME:?message}` from `env`. */
+const sample: Record<string, string> = {
+  ARI_PASSWORD: 'x'.repeat(24),
+  DRACHTIO_SECRET: 'y'.repeat(24),
+  TRUNK_MATCH: '192.0.2.10',
+  PHONE_NETWORKS: '10.20.0.0/16',
+  CARRIER_SIP_HOST: '192.0.2.10:5060',
+  SIP_TLS_CERT: '/etc/ssl/sip/fullchain.pem',
+  SIP_TLS_KEY: '/etc/ssl/sip/privkey.pem',
+};
+/**
+ * Compose's own interpolation of `${NAME}`, `${NAME:-default}` (unset or empty: the default),
+ * `${NAME-default}` (unset only) and `${NAME:?message}` from `env`.
+ */
 const interpolate = (value: string, env: Record<string, string>) =>
-  value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => env[name] ?? (kind === '-' ? rest! : ''));
+  value.replace(/\$\{(\w+)(?:(:?)([-?])([^}]*))?\}/g, (_, name: string, colon?: string, kind?: string, rest?: string) => {
+    const set = env[name];
+    if (kind !== '-') return set ?? '';
+    return set === undefined || (colon === ':' && set === '') ? rest! : set;
+  });
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose specification', () => {
@@ -56,5 +72,34 @@ describe('docker-compose.yml', () => {
     expect(drachtio?.environment?.DRACHTIO_SECRET).toBe(app?.environment?.DRACHTIO_SECRET);
     const asteriskPort = compose.services['asterisk-config']?.environment?.ASTERISK_SIP_PORT;
     expect(app?.environment?.SIP_MEDIA_NODES).toBe(`127.0.0.1:${asteriskPort}`);
+  });
+
+  it('offers SIP over TLS on 5061 with the certificate and key from the environment, mounted where drachtio\'s config reads them', () => {
+    const config = readFileSync(resolve(root, drachtio!.volumes![0]!.split(':')[0]!), 'utf8');
+    expect(config).toMatch(/<contact>sips:\*:5061;transport=tls<\/contact>/);
+    const mounts = new Map(drachtio!.volumes!.slice(1).map((volume) => interpolate(volume, sample).split(':') as [string, string, string]).map(([from, to]) => [to, from]));
+    for (const [element, env] of [['cert-file', 'SIP_TLS_CERT'], ['key-file', 'SIP_TLS_KEY']]) {
+      const path = new RegExp(`<${element}>([^<]+)</${element}>`).exec(config)?.[1];
+      expect(mounts.get(path!), element).toBe(sample[env!]);
+    }
+    // Without a certificate compose stops with a message naming the variable.
+    expect(drachtio!.volumes!.join('\n')).toMatch(/\$\{SIP_TLS_CERT:\?[^}]+\}/);
+    expect(readEnv({ ...sample, ...Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, sample)])) }).SIP_PHONES_REQUIRE_TLS).toBe(false);
+  });
+
+  it('offers Redis that fails over as the profile ha: a replica and three sentinels watching the primary, the app finding the master through them', () => {
+    const ha = Object.entries(compose.services).filter(([, service]) => (service as { profiles?: string[] }).profiles?.includes('ha'));
+    expect(ha.map(([name]) => name).sort()).toEqual(['redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']);
+    const primaryPort = redis?.command?.[redis.command.indexOf('--port') + 1];
+    expect(compose.services['redis-replica']?.command?.join(' ')).toContain(`--replicaof 127.0.0.1 ${primaryPort}`);
+    const sentinels = ha.filter(([name]) => name.startsWith('sentinel-')).map(([, service]) => service as Service & { entrypoint?: string[] });
+    for (const sentinel of sentinels) expect(sentinel.entrypoint?.join(' ')).toContain(`sentinel monitor regionvaxel 127.0.0.1 ${primaryPort} 2`);
+    const ports = sentinels.map((sentinel) => sentinel.environment?.SENTINEL_PORT);
+    // The app's environment as the top of the file says to start the profile with.
+    const haEnv = { ...sample, REDIS_URL: '', REDIS_SENTINELS: ports.map((port) => `127.0.0.1:${port}`).join(',') };
+    const env = readEnv(Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, haEnv)])));
+    expect(env).toMatchObject({ REDIS_URL: undefined, REDIS_SENTINELS: ports.map((port) => `127.0.0.1:${port}`), REDIS_SENTINEL_MASTER: 'regionvaxel' });
+    // Without the profile, one Redis by URL.
+    expect(readEnv(Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, sample)])))).toMatchObject({ REDIS_URL: `redis://127.0.0.1:${primaryPort}`, REDIS_SENTINELS: [] });
   });
 });

@@ -10,6 +10,7 @@ import { createCallQueue } from '../../src/queue/call-queue.js';
 import { createQueuePolicies } from '../../src/queue/policy/queue-policy.js';
 import { BJURHOLM, NORDMALING, UMEA, caller, sleep, useRedis } from '../support/redis.js';
 import { problemsOf, regionYaml } from '../support/region-yaml.js';
+import { testDialling } from '../support/dialling.js';
 
 const ctx = useRedis();
 
@@ -234,7 +235,7 @@ describe('queue policy: call-backs', () => {
   it('never overflows a booked call-back, though its wait counts from the call it was booked on', async () => {
     const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'message' } } }));
     await queue.enqueue(caller('a', BJURHOLM));
-    await createCallbackStore(ctx.redis, ctx.k).book({ callId: 'a' });
+    await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard).book({ callId: 'a' });
     await sleep(1100);
     expect(await policies.sweep()).toEqual([]);
     expect(await waitingIds(BJURHOLM)).toEqual(['a-cb']);

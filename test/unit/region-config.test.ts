@@ -68,6 +68,27 @@ describe('region config', () => {
     ]);
   });
 
+  it('reads each member\'s phone networks, none of them shared, each written from its first address', () => {
+    const umea = `
+  - id: "2480"
+    name: Umeå
+    greeting: Umeå kommun
+    mainNumbers: ["090-16 10 00"]
+    extensionRanges: [{ from: "2480000", to: "2489999" }]
+    openingHours: {}
+    phoneNetworks: ["10.248.0.0/16", "fd00:2480::/32"]`;
+    const ok = parseRegionConfig(minimal(`${vannas}\n    phoneNetworks: ["10.24.96.0/20"]${umea}`), 'region.yaml');
+    expect(ok.municipalities.map((m) => m.phoneNetworks)).toEqual([['10.24.96.0/20'], ['10.248.0.0/16', 'fd00:2480::/32']]);
+    expect(problemsOf(minimal(`${vannas}\n    phoneNetworks: ["10.248.16.0/20", "fd00:2480:7::/48"]${umea}`))).toEqual([
+      'municipalities[1].phoneNetworks[0]: overlaps phone network 10.248.16.0/20 of Vännäs',
+      'municipalities[1].phoneNetworks[1]: overlaps phone network fd00:2480:7::/48 of Vännäs',
+    ]);
+    expect(problemsOf(minimal(`${vannas}\n    phoneNetworks: ["10.24.96.7/20", "10.24.96.0", "10.24.96.0/20"]`))).toEqual([
+      "municipalities[0].phoneNetworks[0]: has host bits set: write the network's first address",
+      'municipalities[0].phoneNetworks[1]: must be a network in CIDR form, e.g. "10.24.60.0/24"',
+    ]);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(problemsOf('region: [\n')).toEqual([expect.stringMatching(/^line \d+: /)]);
   });

@@ -1,3 +1,4 @@
+import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import type { CallRecord } from '../call-record.js';
 import { parseCallRecord } from '../call-records.js';
 import { invalidFields } from '../../http/validation.js';
@@ -34,12 +35,15 @@ export type CallbackNotReached = { what: 'requeued' | 'ended'; position: number;
  * answers. One whose window has not begun waits in {p}:callbacks:scheduled until
  * `releaseDue` (run by a timer) puts it in the queue.
  */
-export function createCallbackStore(redis: RedisClient, k: Keys) {
+export function createCallbackStore(redis: RedisClient, k: Keys, dialling: Pick<DiallingGuard, 'assertAllowed'>) {
   return {
     /**
      * Books a call-back on a waiting or answered call. A waiting call leaves the queue and ends
      * (outcome callback-booked); the call-back has its place. Booking twice gives the same call-back.
-     * Exported for the arrival side too (an overflowing queue may offer call-backs).
+     * Exported for the arrival side too (an overflowing queue may offer call-backs). The number
+     * to call (given, or the caller's own) must be one the call's municipality's dial policy
+     * allows call-backs to dial (403 dialling_denied naming body.number); call control asks
+     * again when it dials it.
      */
     async book(booking: CallbackBooking): Promise<{ callback: CallRecord; call: CallRecord }> {
       const { callId } = booking;
@@ -49,6 +53,8 @@ export function createCallbackStore(redis: RedisClient, k: Keys) {
       if (booking.number === undefined && call.caller !== undefined && !parsePhoneNumber(call.caller).ok) {
         throw invalidFields([{ field: 'body.number', problem: `is needed: the caller's number (${call.caller}) cannot be called back` }]);
       }
+      // No such call: the script says so (404).
+      if (call.municipalityId !== undefined) await dialling.assertAllowed(call.municipalityId, 'callback', number, { status: 403, field: 'body.number' }, { callId });
       const municipalityId = call.municipalityId ?? '';
       const reply = await runScript(
         redis.callbackBook(
@@ -97,10 +103,14 @@ export function createCallbackStore(redis: RedisClient, k: Keys) {
      * The citizen of an answered call-back was not reached (their leg never answered, or the
      * operator hung up first): back to its place in the queue, or ended as callback-no-answer
      * after CALLBACK_MAX_UNANSWERED_DIALS. With `operatorChannelId`, only a call-back answered on
-     * that leg. Null when there was nothing to settle (the citizen answered, or it moved on).
+     * that leg. `denied`: its number was not dialled, the dial policy refusing it now: it ends at
+     * once as callback-denied. Null when there was nothing to settle (the citizen answered, or it moved on).
      */
-    async notReached(callbackId: string, { operatorChannelId = '' }: { operatorChannelId?: string } = {}): Promise<CallbackNotReached | null> {
-      const reply = await redis.callbackUnanswered([k.call(callbackId), k.activeCalls()], [k.prefix, callbackId, operatorChannelId, String(CALLBACK_MAX_UNANSWERED_DIALS)]);
+    async notReached(callbackId: string, { operatorChannelId = '', denied = false }: { operatorChannelId?: string; denied?: boolean } = {}): Promise<CallbackNotReached | null> {
+      const reply = await redis.callbackUnanswered(
+        [k.call(callbackId), k.activeCalls()],
+        [k.prefix, callbackId, operatorChannelId, String(CALLBACK_MAX_UNANSWERED_DIALS), ...(denied ? ['denied'] : [])],
+      );
       if (reply === null) return null;
       if (!Array.isArray(reply) || (reply[0] !== 'requeued' && reply[0] !== 'ended')) throw new Error(`unexpected call-back reply ${JSON.stringify(reply)}`);
       return { what: reply[0], position: Number(reply[1]), callback: parseCallRecord(hashReply(reply[2])) };

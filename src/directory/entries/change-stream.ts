@@ -38,9 +38,12 @@ export async function streamEnd(redis: RedisClient, k: Keys): Promise<StreamPosi
 
 /** Every entry, a batch at a time (HSCAN, so Redis is never busy with all of them at once). */
 export async function* allEntries(redis: RedisClient, k: Keys): AsyncGenerator<DirectoryEntry[]> {
-  for await (const batch of redis.hScanIterator(k.directoryEntries(), { COUNT: 1000 })) {
-    yield batch.map(({ value }) => JSON.parse(value) as DirectoryEntry);
-  }
+  let cursor = '0';
+  do {
+    const page = await redis.hScan(k.directoryEntries(), cursor, { COUNT: 1000 });
+    cursor = String(page.cursor);
+    yield page.entries.map(({ value }) => JSON.parse(value) as DirectoryEntry);
+  } while (cursor !== '0');
 }
 
 /**

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from '../../log.js';
 import type { Keys } from '../../store/keys.js';
-import type { RedisClient } from '../../store/redis-client.js';
+import { type RedisClient, duplicateClient } from '../../store/redis-client.js';
 import { allEntries, changesAfter, streamEnd, type StreamPosition } from './change-stream.js';
 import type { DirectoryEntry } from './entry-schema.js';
 import { buildSearchIndex, type EntryChange, type SearchHit, type SearchIndex, type SearchOptions } from './search-index.js';
@@ -141,7 +141,7 @@ export function createDirectorySearch(redis: RedisClient, k: Keys) {
       if (reached === 'gap') await load();
       else position = reached;
     }
-    const client = redis.duplicate();
+    const client = duplicateClient(redis);
     client.on('error', (error: unknown) => searchLog.debug({ err: error }, 'directory change stream connection error'));
     await client.connect();
     const stopping = { now: false };

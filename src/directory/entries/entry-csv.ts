@@ -1,4 +1,5 @@
 import { LIST_SEPARATOR, splitList, type CsvFormat, type CsvTransfer } from '../../import/csv-table.js';
+import type { ImportProgress } from '../../import/staged-import.js';
 import type { DirectoryEntry, DirectoryEntryInput } from './entry-schema.js';
 import type { DirectoryEntryStore } from './entry-store.js';
 
@@ -80,11 +81,12 @@ function entryToCsvRow(entry: DirectoryEntry): Record<string, string> {
   };
 }
 
-export function entryCsvTransfer(entries: DirectoryEntryStore): CsvTransfer<DirectoryEntryInput> {
+/** `onProgress`: how far each import is staged, checked and written (`vaxel import`'s progress bar). */
+export function entryCsvTransfer(entries: DirectoryEntryStore, { onProgress }: { onProgress?: ImportProgress } = {}): CsvTransfer<DirectoryEntryInput> {
   return {
     what: 'directory entries',
     format: entryCsvFormat,
-    write: (municipalityId, rows, { mode, dryRun, actor }) => (mode === 'replace' ? entries.bulkReplace : entries.bulkUpsert)(municipalityId, rows, actor, { dryRun }),
+    write: (municipalityId, rows, { mode, dryRun, actor }) => (mode === 'replace' ? entries.bulkReplace : entries.bulkUpsert)(municipalityId, rows, actor, { dryRun, onProgress }),
     async exportRows(municipalityId) {
       const rows: Record<string, string>[] = [];
       let cursor: string | undefined;

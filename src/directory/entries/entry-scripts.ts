@@ -9,7 +9,8 @@ import { luaScript } from '../../store/scripts.js';
  * Each runs behind the store's admin helpers (store/lua/_shared.lua and _admin.lua, as the
  * admin scripts do), since whether a municipality may list a number is one check for both
  * (_admin.lua's region_use_elsewhere), and extensions link to entries through the admin
- * store's refs. Given as absolute URLs, which luaScript reads as they are.
+ * store's refs. Given as absolute URLs, which luaScript reads as they are. An import is
+ * checked and written by the store's import-*.lua (import/staged-import.ts), with lua/_shared.lua.
  */
 const LUA = new URL('./lua/', import.meta.url);
 const ADMIN_PRELUDES = ['_shared', '_admin'].map((name) => new URL(`../../store/lua/${name}`, import.meta.url).href);
@@ -18,5 +19,4 @@ const script = (name: string, numberOfKeys: number) => luaScript(LUA, name, numb
 export const entryScripts = {
   directoryPutEntry: script('put-entry', 7),
   directoryDeleteEntry: script('delete-entry', 5),
-  directoryBulkWrite: script('bulk-write', 7),
 };

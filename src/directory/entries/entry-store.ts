@@ -7,6 +7,7 @@ import { formatPath } from '../../config/load-region.js';
 import { AppError } from '../../errors.js';
 import { invalidFields, type FieldProblem } from '../../http/validation.js';
 import { importConflicts, invalidRows, type RowProblem } from '../../import/row-problems.js';
+import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp, type StagedProblem } from '../../import/staged-import.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
@@ -26,6 +27,8 @@ import {
 export interface EntryStoreOptions {
   /** Changes the change stream keeps; an app instance that falls further behind reloads its search index. */
   changeLogLength?: number;
+  /** How imports are chunked and how long their fence lasts without a sign of life (import/staged-import.ts). */
+  imports?: StagedImportOptions;
 }
 
 export interface EntryPage {
@@ -48,6 +51,8 @@ export interface BulkResult {
 export interface BulkOptions {
   /** Every check, the stored data's included, and the counts it would make, without writing. */
   dryRun?: boolean;
+  /** Called as the rows are staged, checked and written (import/staged-import.ts). */
+  onProgress?: ImportProgress | undefined;
 }
 
 /** Who has a value an entry lists, as a script names it (lua/_shared.lua, entry_conflict). */
@@ -66,20 +71,13 @@ interface Taken {
   what?: string;
 }
 
-/** An entry a replace would delete that extensions link to (directoryEntryId), by their labels. */
-interface Linked {
-  entryId: string;
-  name: string;
-  linked: string[];
-}
-
 /** What config/region.yaml gives another municipality of an entry's values: claim → holder (a script refuses those newly listed). */
 type Reserved = Record<string, { municipalityId: string; what: string }>;
 
 const DEFAULT_CHANGE_LOG_LENGTH = 10_000;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 500;
-/** An import is one Lua script: this keeps it (and Redis's pause while it runs) bounded. */
+/** What one import may hold: the API's 20 MiB file, and a switch-over of a few seconds. */
 export const MAX_BULK_ROWS = 50_000;
 /** Entries read per command when an import reads the ones it updates. */
 const READ_SLICE = 1_000;
@@ -99,9 +97,10 @@ const ATTEMPTS = 3;
  * config/region.yaml at every start (directory-store.ts), the data calls are routed by; so the
  * API, `vaxel import` and every instance check against the same region.
  */
-export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: AuditLog, { changeLogLength = DEFAULT_CHANGE_LOG_LENGTH }: EntryStoreOptions = {}) {
+export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: AuditLog, { changeLogLength = DEFAULT_CHANGE_LOG_LENGTH, imports: importOptions }: EntryStoreOptions = {}) {
   const maxLength = String(changeLogLength);
   const region = createDirectoryStore(redis, k);
+  const imports = createStagedImports(redis, k, importOptions);
   const writeKeys = (municipalityId: string, audited: AuditContext) => [
     k.directoryEntries(),
     k.directoryExtensions(),
@@ -136,16 +135,20 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
   /** Writes `entry`, as new when `expectedVersion` is undefined. */
   async function put(entry: DirectoryEntry, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
     const members = await membersWith(entry.municipalityId, 'body.municipalityId');
-    const audited = audit.context(actor, entry.municipalityId);
-    const reply = listReply(await redis.directoryPutEntry(writeKeys(entry.municipalityId, audited), [
-      k.prefix,
-      maxLength,
-      entry.id,
-      expectedVersion === undefined ? '' : String(expectedVersion),
-      JSON.stringify(entry),
-      JSON.stringify(reservedElsewhere(entry, members)),
-      ...auditArgs(audited),
-    ]));
+    const reply = listReply(
+      await imports.pastSwitch(() => {
+        const audited = audit.context(actor, entry.municipalityId);
+        return redis.directoryPutEntry(writeKeys(entry.municipalityId, audited), [
+          k.prefix,
+          maxLength,
+          entry.id,
+          expectedVersion === undefined ? '' : String(expectedVersion),
+          JSON.stringify(entry),
+          JSON.stringify(reservedElsewhere(entry, members)),
+          ...auditArgs(audited),
+        ]);
+      }),
+    );
     if (reply[0] === 'ok') return entry;
     throw await refusal(reply, entry.id, expectedVersion);
   }
@@ -199,14 +202,13 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     return { field: taken.kind === 'extension' ? 'extension' : 'phoneNumbers', problem };
   }
 
-  /** An import's problems that bulk-write.lua found, by row of the import (`rowOf` its 1-based line; a deletion of replace mode is row -1). */
-  async function scriptConflicts(json: string, rowOf: (line: number) => number): Promise<RowProblem[]> {
-    const found = JSON.parse(json) as ((Taken | Linked) & { row: number })[];
+  /** An import's problems with stored data (store/lua/_import.lua: 'taken' by row, 'linked' for a deletion of replace mode, row -1). */
+  async function importedConflicts(problems: readonly StagedProblem[]): Promise<RowProblem[]> {
     return Promise.all(
-      found.map(async (c) =>
-        'linked' in c
-          ? { row: -1, field: 'id', problem: `entry ${c.entryId} (${c.name}) is not among the rows, so it would be deleted, but it ${linkedProblem(c.linked)}` }
-          : { row: rowOf(c.row), ...(await takenProblem(c)) },
+      problems.map(async (p) =>
+        p.code === 'linked'
+          ? { row: -1, field: 'id', problem: `entry ${p.id} (${String(p.name)}) is not among the rows, so it would be deleted, but it ${linkedProblem(p.linked as string[])}` }
+          : { row: p.row, ...(await takenProblem(p as unknown as Taken)) },
       ),
     );
   }
@@ -220,59 +222,66 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
   /**
    * Every row is checked, and every problem listed at once: rows wrong in themselves or against
    * each other (invalid_rows, 400), and rows against what is stored (import_conflicts, 409; in a
-   * 400 too when both are found). With problems, the script only checks (as for a dry run), so
-   * that it finds the conflicts of the rows that are right in themselves.
+   * 400 too when both are found). With problems, the stored data is only checked (as for a dry
+   * run), so that the conflicts of the rows right in themselves are found too. The rows are
+   * staged, checked and written in chunks (import/staged-import.ts), all or nothing.
    */
-  async function bulkWrite(municipalityId: string, rows: readonly DirectoryEntryInput[], mode: 'replace' | 'upsert', actor: Principal, { dryRun = false }: BulkOptions): Promise<BulkResult> {
-    const { valid, invalid } = validateRows(municipalityId, rows);
+  async function bulkWrite(municipalityId: string, rows: readonly DirectoryEntryInput[], mode: 'replace' | 'upsert', actor: Principal, { dryRun = false, onProgress }: BulkOptions): Promise<BulkResult> {
+    const { valid, invalid } = await validateRows(municipalityId, rows);
     const members = await membersWith(municipalityId, 'municipalityId');
     const bad = new Set(invalid.map((p) => p.row));
     for (let attempt = 1; ; attempt++) {
-      const plan = await planBulk(municipalityId, rows, valid, bad, members);
+      const plan = await planBulk(municipalityId, rows, valid, bad, members, mode);
       const audited = audit.context(actor, municipalityId);
-      const reply = listReply(await redis.directoryBulkWrite(writeKeys(municipalityId, audited), [
-        k.prefix,
-        maxLength,
-        municipalityId,
-        mode,
-        plan.lines.map((line) => line.text).join('\n'),
-        ...auditArgs(audited),
-        dryRun || bad.size > 0 || plan.conflicts.length > 0 ? '1' : '',
-      ]));
-      // The script names a line (1-based); rows with a problem have none, or only one keeping their entry.
-      const rowOf = (line: number) => plan.lines[line - 1]!.row;
-      if (reply[0] === 'changed') {
+      const outcome = await imports.run(
+        {
+          kind: 'directory',
+          municipalityId,
+          actor: actor.name,
+          ops: plan.ops,
+          coverIndex: mode === 'replace' ? k.directoryByMunicipality(municipalityId) : undefined,
+          context: { municipalityId, maxLength: changeLogLength, audit: { key: audited.key, min_id: String(audited.minId), at: audited.at, actor: audited.actor } },
+        },
+        { checkOnly: dryRun || bad.size > 0 || plan.conflicts.length > 0, onProgress },
+      );
+      // An entry changed, or one added in replace mode, since the plan read them: plan again.
+      const changed = outcome.problems.find((p) => p.code === 'changed');
+      if (changed || outcome.uncovered.length > 0) {
         if (attempt < ATTEMPTS) continue;
-        throw new AppError(409, 'directory_changed', `rows[${rowOf(Number(reply[1]))}]: the entry changed during the import; try again`);
+        const where = changed && changed.row >= 0 ? `rows[${changed.row}]: the entry` : `entry ${changed?.id ?? outcome.uncovered[0]}, not among the rows,`;
+        throw new AppError(409, 'directory_changed', `${where} changed during the import; try again`);
       }
-      if (reply[0] !== 'ok' && reply[0] !== 'conflicts') throw new Error(`unexpected reply from bulk-write.lua: ${JSON.stringify(reply)}`);
-      const conflicts = [...plan.conflicts, ...(reply[0] === 'conflicts' ? await scriptConflicts(String(reply[1]), rowOf) : [])];
+      const conflicts = [...plan.conflicts, ...(await importedConflicts(outcome.problems))];
       const byRow = (a: RowProblem, b: RowProblem) => a.row - b.row;
       if (invalid.length > 0) throw invalidRows([...invalid, ...conflicts].sort(byRow));
       if (conflicts.length > 0) throw importConflicts(conflicts.sort(byRow));
-      return { ...plan.result, deleted: Number(reply[1]) };
+      return plan.result;
     }
   }
 
   /**
-   * What to send for each row, decided on the entries as they are now (the script refuses if
-   * they change meanwhile). A row with a problem (`bad`, or its id another municipality's
-   * entry) is not written; its stored entry, if it names one, is sent as kept, so that a
-   * replace does not count it among those to delete.
+   * What to write for each row, decided on the entries as they are now (the import's check
+   * refuses if they change meanwhile). A row with a problem (`bad`, or its id another
+   * municipality's entry) is not written; its stored entry, if it names one, is sent as kept, so
+   * that a replace does not count it among those to delete. In replace mode the municipality's
+   * other entries are deleted (row -1).
    */
-  async function planBulk(municipalityId: string, rows: readonly DirectoryEntryInput[], valid: (ValidEntryInput | undefined)[], bad: ReadonlySet<number>, members: readonly MemberNumbers[]) {
+  async function planBulk(
+    municipalityId: string,
+    rows: readonly DirectoryEntryInput[],
+    valid: (ValidEntryInput | undefined)[],
+    bad: ReadonlySet<number>,
+    members: readonly MemberNumbers[],
+    mode: 'replace' | 'upsert',
+  ) {
     const ids = rows.map((row, index) => valid[index]?.id ?? (typeof row.id === 'string' && ENTRY_ID_PATTERN.test(row.id) ? row.id : undefined));
-    const givenIds = ids.filter((id) => id !== undefined);
-    const stored: (string | null)[] = [];
-    // In slices: one command with tens of thousands of arguments is more than the client can build.
-    for (let at = 0; at < givenIds.length; at += READ_SLICE) stored.push(...(await redis.hmGet(k.directoryEntries(), givenIds.slice(at, at + READ_SLICE))));
-    const current = new Map(stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : [])).map((entry) => [entry.id, entry]));
+    const current = await readEntries(ids.filter((id) => id !== undefined));
     const updatedAt = await now();
-    const result: Omit<BulkResult, 'deleted'> = { created: 0, updated: 0, unchanged: 0, entries: [] };
-    /** For the script, tab-separated: id, the version read ('' for new), JSON to write ('' to keep), reservedElsewhere ('' for none); by row. */
-    const lines: { row: number; text: string }[] = [];
+    const result: BulkResult = { created: 0, updated: 0, unchanged: 0, deleted: 0, entries: [] };
+    const ops: StagedOp[] = [];
     const conflicts: RowProblem[] = [];
-    rows.forEach((_, index) => {
+    const kept = (entry: DirectoryEntry, row: number): StagedOp => ({ op: 'entry', row, id: entry.id, expected: String(entry.version), json: '', reserved: '' });
+    await forEachRow(rows, (_, index) => {
       const row = valid[index];
       const existing = ids[index] === undefined ? undefined : current.get(ids[index]);
       if (existing && existing.municipalityId !== municipalityId) {
@@ -280,23 +289,38 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
         return;
       }
       if (!row || bad.has(index)) {
-        if (existing) lines.push({ row: index, text: `${existing.id}\t${existing.version}\t\t` });
+        if (existing) ops.push(kept(existing, index));
         return;
       }
       const entry = toEntry(row, row.id ?? newId(), (existing?.version ?? 0) + 1, updatedAt);
       if (existing && sameContent(existing, entry)) {
-        lines.push({ row: index, text: `${existing.id}\t${existing.version}\t\t` });
+        ops.push(kept(existing, index));
         result.unchanged++;
         result.entries.push(existing);
         return;
       }
       const reserved = reservedElsewhere(entry, members);
-      const reservedText = Object.keys(reserved).length > 0 ? JSON.stringify(reserved) : '';
-      lines.push({ row: index, text: `${entry.id}\t${existing ? existing.version : ''}\t${JSON.stringify(entry)}\t${reservedText}` });
+      const json = JSON.stringify(entry);
+      ops.push({ op: 'entry', row: index, id: entry.id, expected: existing ? String(existing.version) : '', json, reserved: Object.keys(reserved).length > 0 ? JSON.stringify(reserved) : '' });
       result[existing ? 'updated' : 'created']++;
       result.entries.push(entry);
     });
-    return { lines, result, conflicts };
+    if (mode === 'replace') {
+      const named = new Set(ops.map((op) => op.id));
+      const others = (await redis.zRange(k.directoryByMunicipality(municipalityId), 0, -1)).filter((id) => !named.has(id));
+      const stored = await readEntries(others);
+      // Deleted before the rows are written, as a single delete and create would be.
+      ops.unshift(...others.map((id): StagedOp => ({ op: 'entry-delete', row: -1, id, expected: stored.has(id) ? String(stored.get(id)!.version) : '' })));
+      result.deleted = others.length;
+    }
+    return { ops, result, conflicts };
+  }
+
+  /** The stored entries of `ids`, by id; read in slices: one command with tens of thousands of arguments is more than the client can build. */
+  async function readEntries(ids: readonly string[]): Promise<Map<string, DirectoryEntry>> {
+    const stored: (string | null)[] = [];
+    for (let at = 0; at < ids.length; at += READ_SLICE) stored.push(...(await redis.hmGet(k.directoryEntries(), ids.slice(at, at + READ_SLICE))));
+    return new Map(stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : [])).map((entry) => [entry.id, entry]));
   }
 
   return {
@@ -327,11 +351,12 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     /** Deletes the entry (if still at `expectedVersion`, when given) and returns it as it was; not while an extension links to it (409). */
     async delete(id: string, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
       // The stream is the entry's municipality's, which the script learns; only the context is used here.
-      const audited = audit.context(actor, undefined);
       const reply = listReply(
-        await redis.directoryDeleteEntry(
-          [k.directoryEntries(), k.directoryExtensions(), k.directoryNumbers(), k.directoryChanges(), k.directoryChangeSeq()],
-          [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion), ...auditArgs(audited)],
+        await imports.pastSwitch(() =>
+          redis.directoryDeleteEntry(
+            [k.directoryEntries(), k.directoryExtensions(), k.directoryNumbers(), k.directoryChanges(), k.directoryChangeSeq()],
+            [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion), ...auditArgs(audit.context(actor, undefined))],
+          ),
         ),
       );
       if (reply[0] === 'ok') return JSON.parse(String(reply[1])) as DirectoryEntry;
@@ -403,12 +428,12 @@ function linkedProblem(labels: readonly string[]): string {
  * limit), named by row, so a file can be fixed in one go; `valid` holds the rows right in
  * themselves, by index.
  */
-function validateRows(municipalityId: string, rows: readonly DirectoryEntryInput[]): { valid: (ValidEntryInput | undefined)[]; invalid: RowProblem[] } {
+async function validateRows(municipalityId: string, rows: readonly DirectoryEntryInput[]): Promise<{ valid: (ValidEntryInput | undefined)[]; invalid: RowProblem[] }> {
   if (!/^\d{4}$/.test(municipalityId)) throw invalidFields([{ field: 'municipalityId', problem: 'must be the four-digit SCB kommunkod' }]);
   if (rows.length > MAX_BULK_ROWS) throw invalidFields([{ field: 'rows', problem: `must be at most ${MAX_BULK_ROWS}, not ${rows.length}` }]);
   const problems: RowProblem[] = [];
   const valid: ValidEntryInput[] = [];
-  rows.forEach((row, index) => {
+  await forEachRow(rows, (row, index) => {
     const parsed = directoryEntryInputSchema.safeParse(row);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) problems.push({ row: index, field: formatPath(issue.path), problem: issue.message });
@@ -426,15 +451,16 @@ function validateRows(municipalityId: string, rows: readonly DirectoryEntryInput
 function duplicatesWithin(rows: ValidEntryInput[]): RowProblem[] {
   const problems: RowProblem[] = [];
   const firstRow = new Map<string, number>();
-  const once = (key: string, index: number, field: string, what: string) => {
+  // `what` only when a value is found twice: formatting every number of 50 000 rows takes half a second.
+  const once = (key: string, index: number, field: string, what: () => string) => {
     const first = firstRow.get(key);
     if (first === undefined) firstRow.set(key, index);
-    else problems.push({ row: index, field, problem: `${what} is also in rows[${first}]` });
+    else problems.push({ row: index, field, problem: `${what()} is also in rows[${first}]` });
   };
   rows.forEach((row, index) => {
-    if (row.id !== undefined) once(`id:${row.id}`, index, 'id', `id ${row.id}`);
-    if (row.extension !== undefined) once(`extension:${row.extension}`, index, 'extension', `extension ${row.extension}`);
-    row.phoneNumbers.forEach((number, n) => once(`number:${number}`, index, `phoneNumbers[${n}]`, `number ${formatForDisplay(number)}`));
+    if (row.id !== undefined) once(`id:${row.id}`, index, 'id', () => `id ${row.id}`);
+    if (row.extension !== undefined) once(`extension:${row.extension}`, index, 'extension', () => `extension ${row.extension}`);
+    row.phoneNumbers.forEach((number, n) => once(`number:${number}`, index, `phoneNumbers[${n}]`, () => `number ${formatForDisplay(number)}`));
   });
   return problems;
 }

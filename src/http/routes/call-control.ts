@@ -80,7 +80,7 @@ const transfer = createRoute({
   tags: ['Call control'],
   summary: 'Transfer the call to an extension or an external number (blind or attended)',
   description:
-    'Blind: the caller hears music and the operator is released at once; unanswered within the recall time, the call comes back to the operator (or to the queue at its place). Attended: the caller is held while the operator talks to the target; then complete or cancel.',
+    'Blind: the caller hears music and the operator is released at once; unanswered within the recall time, the call comes back to the operator (or to the queue at its place). Attended: the caller is held while the operator talks to the target; then complete or cancel. An external number must be one the call’s municipality’s dial policy allows for transfers (/dial-policies): otherwise 403 dialling_denied naming body.number and the number’s class, and nothing changes.',
   request: { params: CallIdParams, body: { required: true, content: { 'application/json': { schema: TransferSchema } } } },
   responses: { 200: jsonResponse('The call, transferring', ControlledCallSchema), ...errors(400, 401, 403, 404, 409, 503) },
 });
@@ -119,7 +119,12 @@ const listParked = createRoute({
  * every action is checked and made in one Lua script (409 when the call's state does not allow
  * it, 403 when it is someone else's), then Asterisk follows (media/call-control/).
  */
-export function callControlRoutes(deps: { callControl: CallControl; directory: DirectoryStore; queue: Pick<CallQueue, 'get'>; greetings: Pick<GreetingStore, 'get'> }) {
+export function callControlRoutes(deps: {
+  callControl: Pick<CallControl, 'hold' | 'unhold' | 'transfer' | 'completeTransfer' | 'cancelTransfer' | 'park' | 'retrieve' | 'hangUpCall'>;
+  directory: DirectoryStore;
+  queue: Pick<CallQueue, 'get'>;
+  greetings: Pick<GreetingStore, 'get'>;
+}) {
   const { callControl, directory } = deps;
   const router = apiRouter<AuthEnv>();
   router.use(requirePermission('calls:control'));

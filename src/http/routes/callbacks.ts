@@ -32,7 +32,7 @@ const book = createRoute({
   tags: ['Call control'],
   summary: 'Book a call-back on a waiting or answered call; it keeps the call’s place in the queue',
   description:
-    'The call-back ("<callId>-cb") takes the call’s original place in its municipality’s queue (from the window’s start); an operator takes it like any call, their phone rings, then the citizen is dialled out. A waiting call ends (callback-booked) and its caller is released.',
+    'The call-back ("<callId>-cb") takes the call’s original place in its municipality’s queue (from the window’s start); an operator takes it like any call, their phone rings, then the citizen is dialled out. A waiting call ends (callback-booked) and its caller is released. The number (given, or the caller’s own) must be one the call’s municipality’s dial policy allows call-backs to dial (/dial-policies): otherwise 403 dialling_denied naming body.number and the number’s class, nothing booked. It is asked again when the citizen is dialled: refused then, the call-back ends as callback-denied.',
   request: { params: CallIdParams, body: { required: true, content: { 'application/json': { schema: BookingSchema } } } },
   responses: {
     201: jsonResponse('The call-back booked (state waiting, or scheduled until the window begins) and the call', z.object({ callback: ControlledCallSchema, call: ControlledCallSchema })),

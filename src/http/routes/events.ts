@@ -15,7 +15,10 @@ const events = createRoute({
     "gets only their municipality's call events, as bare facts `{seq, type, at, municipalityId}` (enough to re-read its figures), " +
     'and no operator events. ' +
     '`?since=<seq>` first sends what came after that event, then `{"type":"live","seq"}` and live events; `{"type":"reset","seq"}` first ' +
-    'when what was missed is no longer kept: reload the state and go on from that seq. A bad token is refused with 401 before the upgrade.',
+    'when what was missed is no longer kept: reload the state and go on from that seq. A bad token is refused with 401 before the upgrade. ' +
+    'The server closes a socket with 4401 when its token is revoked (within a second) or expires (at its expiresAt): a new token is needed; ' +
+    'with 4429 when the token already has 5 sockets open; with 1013 (try again later) when the switchboard has its maximum open (500) or the client ' +
+    'is too far behind; with 1011 when reading the stream failed. After 1013 and 1011 reconnect with ?since=.',
   request: {
     query: z.object({
       since: StreamPositionSchema.optional().openapi({ description: 'The seq of the last event received (or of `live`/`reset`)' }),

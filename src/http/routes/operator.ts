@@ -1,11 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { type GreetingStore, callGreeting } from '../../admin/greetings.js';
-import { OperatorPhoneSchema, type OperatorAccountStore, ServedMunicipalitySchema } from '../../admin/operator-accounts.js';
+import { ServedMunicipalitySchema, type TokenAccounts } from '../../admin/operator-accounts.js';
 import type { CallRecord } from '../../calls/call-record.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import { type AnswerDeps, answerCall } from '../../operators/answer-call.js';
+import { OperatorPhoneSchema, type OperatorPhones, parseOperatorPhone } from '../../operators/operator-phone.js';
 import { OPERATOR_STATES, type OperatorStore, PAUSE_REASONS } from '../../operators/operator-store.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
@@ -35,7 +36,10 @@ export type OperatorSessionView = z.infer<typeof SessionSchema>;
 
 const LoginSchema = z
   .object({
-    phone: OperatorPhoneSchema.optional().openapi({ description: 'The phone to ring; the operator account’s when left out' }),
+    phone: OperatorPhoneSchema.optional().openapi({
+      description:
+        'The phone to ring, the operator account’s when left out: sip:user@<IP address>[:port] on an operator phone network (OPERATOR_PHONE_NETWORKS), or an extension of the region (e.g. 2403100), which must have a phone registered',
+    }),
     municipalities: z
       .array(z.union([MunicipalityIdSchema, ServedMunicipalitySchema]))
       .min(1, 'serve at least one municipality')
@@ -68,6 +72,8 @@ const login = createRoute({
   path: '/session',
   tags: ['Operator'],
   summary: 'Log in as an operator: the phone to ring and the municipalities served',
+  description:
+    'A phone outside the operator phone networks, a host name or an extension outside the region is a 400 naming body.phone; an extension with no phone registered right now is a 409 (phone_not_registered).',
   request: { body: { required: true, content: { 'application/json': { schema: LoginSchema } } } },
   responses: { 201: jsonResponse('Logged in', SessionSchema), ...errors(400, 401, 403, 409) },
 });
@@ -121,19 +127,36 @@ const answerPicked = createRoute({
  * one token, one operator, so nobody can answer in someone else's name.
  */
 export function operatorRoutes(
-  deps: AnswerDeps & { operators: OperatorStore; directory: DirectoryStore; admin: { greetings: Pick<GreetingStore, 'get'>; operatorAccounts: Pick<OperatorAccountStore, 'get' | 'idByClaim'> } },
+  deps: AnswerDeps & {
+    operators: OperatorStore;
+    directory: DirectoryStore;
+    admin: { greetings: Pick<GreetingStore, 'get'> };
+    tokenAccounts: Pick<TokenAccounts, 'linked' | 'remember'>;
+    phones: Pick<OperatorPhones, 'problem' | 'ringUri'>;
+  },
 ) {
   /** What login leaves out comes from the operator account linked to the token (admin/operator-accounts.ts). */
   async function withAccountDefaults(body: z.output<typeof LoginSchema>, tokenId: string) {
     const { phone, municipalities } = body;
-    if (phone !== undefined && municipalities !== undefined) return { phone, municipalities };
-    const accountId = await deps.admin.operatorAccounts.idByClaim(`operator-token:${tokenId}`);
-    const account = accountId === undefined ? undefined : (await deps.admin.operatorAccounts.get(accountId))?.doc;
+    // Read at every login, even when the body says everything: statistics remember it (below).
+    const linked = await deps.tokenAccounts.linked(tokenId);
+    const account = linked?.doc;
+    if (phone !== undefined && municipalities !== undefined) return { phone, municipalities, accountId: linked?.id };
     const missing = [phone ?? account?.phone ? [] : ['body.phone'], municipalities ?? account?.municipalities ? [] : ['body.municipalities']].flat();
     if (missing.length > 0) {
       throw invalidFields(missing.map((field) => ({ field, problem: `is required: ${account ? 'the operator account linked to this token has none' : 'no operator account is linked to this token'}` })));
     }
-    return { phone: (phone ?? account!.phone)!, municipalities: (municipalities ?? account!.municipalities)! };
+    return { phone: (phone ?? account!.phone)!, municipalities: (municipalities ?? account!.municipalities)!, accountId: linked?.id };
+  }
+
+  /** An extension as phone must have one registered now, or the first call would find nothing to ring. */
+  async function assertRegistered(phone: string): Promise<void> {
+    const parsed = parseOperatorPhone(phone);
+    if (!('kind' in parsed) || parsed.kind !== 'extension') return;
+    await deps.phones.ringUri(phone).catch((error: unknown) => {
+      if (!(error instanceof AppError && error.code === 'phone_not_registered')) throw error;
+      throw new AppError(409, error.code, error.message, [{ field: 'body.phone', problem: `${phone} has no phone registered right now: register the phone, then log in` }]);
+    });
   }
 
   const answered = async (call: CallRecord | null) => {
@@ -153,8 +176,12 @@ export function operatorRoutes(
         const id = municipalityOf(served);
         return known.has(id) ? [] : [{ field: `body.municipalities[${index}]${typeof served === 'string' ? '' : '.id'}`, problem: notAMember(id) }];
       });
-      if (unknown.length > 0) throw invalidFields(unknown);
+      // An account's phone was checked when saved, but the networks may have changed since.
+      const phoneProblem = deps.phones.problem(body.phone);
+      if (unknown.length > 0 || phoneProblem) throw invalidFields([...(phoneProblem ? [{ field: 'body.phone', problem: phoneProblem }] : []), ...unknown]);
+      await assertRegistered(body.phone);
       const session = await deps.operators.login(principal.id, { name: principal.name, phone: body.phone, municipalities: body.municipalities });
+      if (body.accountId) await deps.tokenAccounts.remember(principal.id, body.accountId);
       log.info({ operatorId: principal.id, phone: body.phone, municipalities: body.municipalities }, 'operator logged in');
       return c.json(session, 201);
     })

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { DateTime } from 'luxon';
 import { assertInScope, scopedMunicipality } from '../../auth/access.js';
-import type { TokenStore } from '../../auth/token-store.js';
+import type { TokenAccounts } from '../../admin/operator-accounts.js';
 import type { RegionConfig } from '../../config/region-schema.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
@@ -56,6 +56,7 @@ const FiguresShape = {
   abandoned: z.number().int().openapi({ description: 'The caller hung up before an operator answered (short abandons included)' }),
   shortAbandoned: z.number().int().openapi({ description: 'Abandoned within 5 s; left out of the service level' }),
   otherOutcomes: z.record(z.string(), z.number().int()).openapi({ description: 'Ended with another outcome (closed, overflowed, ...): in offered only' }),
+  mediaNodeLost: z.number().int().openapi({ description: 'Of otherOutcomes: lost with their media node (Asterisk) before an operator answered, outcome media-node-lost' }),
   answeredWithinServiceLevel: z.number().int(),
   serviceLevel: z.number().nullable().openapi({ description: 'answeredWithinServiceLevel / (answered + abandoned − shortAbandoned), 0–1; null when that is 0' }),
   meanWaitSeconds: z.number().nullable().openapi({ description: 'Of answered calls' }),
@@ -102,6 +103,8 @@ const operatorStatistics = createRoute({
   path: '/operators',
   tags: ['Statistics'],
   summary: 'Per operator: the calls that ended with them (answered last by them, or abandoned while their phone rang); in total, and per local hour or day when asked',
+  description:
+    'Operators are their operator accounts: the account linked to the token that took the call, or the one it was linked to when it logged in. Operators without one are counted together in one row whose accountId and name are null.',
   request: {
     query: z
       .object({
@@ -120,7 +123,14 @@ const operatorStatistics = createRoute({
         to: z.string(),
         municipality: MunicipalityRef.nullable(),
         groupBy: GroupBy.nullable(),
-        operators: z.array(z.object({ operatorId: z.string(), name: z.string().nullable(), ...FiguresShape, periods: PeriodsSchema.optional() })),
+        operators: z.array(
+          z.object({
+            accountId: z.string().nullable().openapi({ description: 'The operator account (GET /operator-accounts/{id}); null for the one row of operators without an account' }),
+            name: z.string().nullable().openapi({ description: 'The account’s name; null for operators without an account' }),
+            ...FiguresShape,
+            periods: PeriodsSchema.optional(),
+          }),
+        ),
       }),
     ),
     ...errors(400, 401, 403),
@@ -145,7 +155,7 @@ const costSplit = createRoute({
 
 const localIso = (ms: number) => DateTime.fromMillis(ms, { zone: ZONE }).toISO({ suppressMilliseconds: true })!;
 
-export function statisticsRoutes(deps: { statistics: CallStatistics; directory: DirectoryStore; tokens: TokenStore }) {
+export function statisticsRoutes(deps: { statistics: CallStatistics; directory: DirectoryStore; tokenAccounts: Pick<TokenAccounts, 'named'> }) {
   const { statistics } = deps;
 
   /** The municipality asked for, if the token may see it: 403 before 404, so scope hides existence. */
@@ -185,9 +195,14 @@ export function statisticsRoutes(deps: { statistics: CallStatistics; directory: 
       if (municipalityId !== undefined && !municipality) throw invalidFields([{ field: 'query.municipality', problem: notAMember(municipalityId) }]);
       const calls = await statistics.endedCalls({ municipalityId, fromMs: query.from, toMs: query.to });
       const periods = query.groupBy && periodsCovering(query.from, query.to, query.groupBy, ZONE);
-      const operators = await Promise.all(
-        figuresByOperator(calls, statistics.figureOptions(), periods).map(async (figures) => ({ ...figures, name: (await deps.tokens.get(figures.operatorId))?.name ?? null })),
-      );
+      // Token ids are not handed out: calls count for the account, or together for those without one ('').
+      const tokenIds = [...new Set(calls.flatMap((call) => call.answeredBy ?? call.operatorId ?? []))];
+      const accounts = await deps.tokenAccounts.named(tokenIds);
+      const names = new Map([...accounts.values()].map((account) => [account.id, account.name]));
+      const operators = figuresByOperator(calls, statistics.figureOptions(), periods, (tokenId) => accounts.get(tokenId)?.id ?? '')
+        .map(({ operatorId: accountId, ...figures }) => ({ accountId: accountId || null, name: names.get(accountId) ?? null, ...figures }))
+        // The row of operators without an account last.
+        .sort((a, b) => Number(a.accountId === null) - Number(b.accountId === null));
       return c.json(
         {
           from: localIso(query.from),

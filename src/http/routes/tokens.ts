@@ -80,8 +80,14 @@ export function tokenRoutes(deps: { tokens: TokenStore; region: RegionConfig }) 
     .openapi(createToken, async (c) => {
       const principal = c.get('principal');
       const body = c.req.valid('json');
-      // A municipality admin makes tokens for their own municipality only, so never region-wide roles.
+      // A municipality admin makes tokens for their own municipality only, and only their own
+      // role's: an operator token reads every municipality's calls, whatever employer it names.
       assertInScope(principal, body.municipalityId);
+      if (principal.role === 'municipality-admin' && body.role !== 'municipality-admin') {
+        throw new AppError(403, 'forbidden', `A municipality admin makes municipality-admin tokens only; a region admin makes ${body.role} tokens`, [
+          { field: 'body.role', problem: 'must be municipality-admin for a token made by a municipality admin' },
+        ]);
+      }
       const { token, record } = await deps.tokens.create(body, principal);
       return c.json({ token, record: tokenView(record) }, 201);
     })

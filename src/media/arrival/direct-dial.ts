@@ -52,6 +52,8 @@ export function createDirectDial(deps: {
 }) {
   const { redis, k, contacts, app, endpoint, ringSeconds, now } = deps;
   const ringing = new Map<string, Ringing>();
+  /** Callers talking to an extension (answered here, or found so after a start): only their end has a direct bridge to release. */
+  const talking = new Set<string>();
 
   /** The absence on the extension's directory entry, as the operator reads it, if the person is away now. */
   async function absenceOf(extension: string): Promise<string | undefined> {
@@ -120,6 +122,7 @@ export function createDirectDial(deps: {
       state.legs.delete(leg.id);
       await Promise.all([...state.legs].map((other) => hangUp(client, other)));
       state.settle({ answered: true });
+      talking.add(callId);
       const bridgeId = directIds.bridge(callId);
       try {
         await ariRequest('answer caller', client.channels.answer({ channelId: callId }));
@@ -152,6 +155,7 @@ export function createDirectDial(deps: {
 
     /** Either side of an answered direct-dial call hung up: the other side and the bridge go too. */
     async release(client: Client, callId: string): Promise<void> {
+      if (!talking.delete(callId)) return;
       const bridgeId = directIds.bridge(callId);
       const bridge = await ariRequest('read direct bridge', client.bridges.get({ bridgeId })).catch(() => undefined);
       if (!bridge) return;
@@ -161,7 +165,9 @@ export function createDirectDial(deps: {
 
     /** After a restart: a caller already talking to an extension is left alone. */
     async isTalking(client: Client, callId: string): Promise<boolean> {
-      return Boolean(await ariRequest('read direct bridge', client.bridges.get({ bridgeId: directIds.bridge(callId) })).catch(() => undefined));
+      const found = Boolean(await ariRequest('read direct bridge', client.bridges.get({ bridgeId: directIds.bridge(callId) })).catch(() => undefined));
+      if (found) talking.add(callId);
+      return found;
     },
   };
 }

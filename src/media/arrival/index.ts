@@ -2,17 +2,20 @@ import type { Client } from 'ari-client';
 import type { AdminStores } from '../../admin/index.js';
 import { createCallbackStore } from '../../calls/callbacks/callback-store.js';
 import type { RegionConfig } from '../../config/region-schema.js';
-import type { DirectoryStore } from '../../directory/directory-store.js';
+import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import { createContactStore } from '../../extensions/contact-store.js';
-import { createOpeningStateReader } from '../../hours/opening-state.js';
 import { log } from '../../log.js';
 import type { CallQueue } from '../../queue/call-queue.js';
 import { createQueuePolicies } from '../../queue/policy/queue-policy.js';
 import { directNumberOwner } from '../../routing/direct-number-owner.js';
+import { buildRoutingTable, tableLookup } from '../../routing/routing-table.js';
 import type { Keys } from '../../store/keys.js';
 import type { SpokenTexts } from '../spoken-text/spoken-texts.js';
 import type { RedisClient } from '../../store/redis-client.js';
+import { createArrivalConfig } from './arrival-config.js';
 import { createArrival } from './arrival.js';
+import { createCallSetUp } from './call-set-up.js';
+import { type CapacityLimits, createCapacity } from './capacity.js';
 import { createCallerMedia } from './caller-media.js';
 import { createDirectDial } from './direct-dial.js';
 import { createStoredTexts } from './stored-texts.js';
@@ -26,7 +29,6 @@ export function createArrivalPath(deps: {
   k: Keys;
   region: RegionConfig;
   queue: CallQueue;
-  directory: DirectoryStore;
   admin: AdminStores;
   /** The closed message and queue announcements IT staff store, spoken for Asterisk to fetch. */
   spokenTexts: Pick<SpokenTexts, 'mediaUri'>;
@@ -35,28 +37,43 @@ export function createArrivalPath(deps: {
   mediaNode: string;
   /** pjsip endpoint that dials extensions' phones by SIP URI (call control's extensionEndpoint). */
   extensionEndpoint: string;
+  /** The dial policy: a call-back is offered only to a caller whose number it allows call-backs to dial. */
+  dialling: DiallingGuard;
+  /** This node's limits (capacity.ts). */
+  capacity: CapacityLimits;
+  /** How long a caller's set-up may take (call-set-up.ts DEFAULT_SET_UP_TIMEOUT_MS when not given). */
+  setUpTimeoutMs?: number | undefined;
   now: () => number;
 }) {
-  const { redis, k, region, queue, directory, admin, spokenTexts, app, mediaNode, extensionEndpoint, now } = deps;
-  const policies = createQueuePolicies(redis, k, queue, admin.queuePolicies, region);
+  const { redis, k, region, queue, admin, spokenTexts, app, mediaNode, extensionEndpoint, dialling, now } = deps;
+  // What callers meet is read once and kept until an admin change; a storm costs no reads but the enqueue.
+  const config = createArrivalConfig({ redis, k, admin });
+  const policies = createQueuePolicies(redis, k, queue, config.admin.queuePolicies, region);
+  const media = createCallerMedia();
+  const capacity = createCapacity(deps.capacity);
   const arrival = createArrival({
     region,
     queue,
-    directory,
+    // The numbers this process wrote to the directory at start (DirectoryStore.syncRegion), looked up in memory.
+    findRoute: tableLookup(buildRoutingTable(region)),
     owner: directNumberOwner(redis, k, admin),
     policies,
-    media: createCallerMedia(),
+    media,
     directDial: createDirectDial({ redis, k, contacts: createContactStore(redis, k), app, endpoint: extensionEndpoint, ringSeconds: region.region.directDialRingSeconds, now }),
-    callbacks: createCallbackStore(redis, k),
-    texts: createStoredTexts({ greetings: admin.greetings, spokenTexts }),
-    openingStateAt: createOpeningStateReader(admin).openingStateAt,
+    callbacks: createCallbackStore(redis, k, dialling),
+    dialling,
+    texts: createStoredTexts({ greetings: config.admin.greetings, spokenTexts }),
+    openingStateAt: config.openingStateAt,
     mediaNode,
+    capacity,
+    setUp: createCallSetUp({ policies, queue, media, timeoutMs: deps.setUpTimeoutMs }),
     now,
   });
   let timer: NodeJS.Timeout | undefined;
   return {
     arrival,
     policies,
+    capacity,
     /** Sweeps for calls past their maximum wait every second while Asterisk is reachable. */
     startOverflowWatch(client: () => Client | undefined): void {
       let running = false;
@@ -73,6 +90,7 @@ export function createArrivalPath(deps: {
     },
     stop(): void {
       clearInterval(timer);
+      config.stop();
       arrival.stop();
     },
   };

@@ -1,6 +1,7 @@
 import type { Channel, Client } from 'ari-client';
 import type { CallControlState, CallRecord, TransferMode, TransferTargetKind } from '../../calls/call-record.js';
 import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
+import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import { AppError } from '../../errors.js';
 import type { ContactStore } from '../../extensions/contact-store.js';
@@ -42,6 +43,8 @@ export interface CallControlDeps {
   ari: Pick<AriConnection, 'client'>;
   leg: OperatorLegSettings;
   settings: CallControlSettings;
+  /** The dial policy, asked before an external transfer and before a call-back's citizen is dialled. */
+  dialling: Pick<DiallingGuard, 'decide' | 'assertAllowed'>;
 }
 
 export type TransferTarget = { kind: TransferTargetKind; value: string };
@@ -106,11 +109,12 @@ export function createCallControl(deps: CallControlDeps) {
    * `operatorChannelId` the operator hung up: only a call answered on that leg ends. A call-back
    * whose citizen was never reached does not end as answered: it goes back to its place in the
    * queue, or ends as callback-no-answer at the limit (store/lua/callback-unanswered.lua).
-   * Returns the call after it; null when nothing changed.
+   * `mediaNodeLost`: the caller went with their Asterisk (queue.finish). Returns the call after
+   * it; null when nothing changed.
    */
-  async function endCall(client: Client, callId: string, why: string, operatorChannelId?: string): Promise<CallRecord | null> {
+  async function endCall(client: Client, callId: string, why: string, operatorChannelId?: string, { mediaNodeLost = false } = {}): Promise<CallRecord | null> {
     const notReached = isCallbackId(callId) ? await deps.callbacks.notReached(callId, { operatorChannelId }) : null;
-    const call = notReached?.callback ?? (await queue.finish(callId, { operatorChannelId }));
+    const call = notReached?.callback ?? (await queue.finish(callId, { operatorChannelId, mediaNodeLost }));
     if (!call) return null;
     if (notReached) {
       const { what, position } = notReached;
@@ -178,8 +182,19 @@ export function createCallControl(deps: CallControlDeps) {
     }
   }
 
-  /** A call-back was answered by its operator: dial the citizen out through the trunk, the operator waiting in the talk bridge. */
+  /**
+   * A call-back was answered by its operator: dial the citizen out through the trunk, the
+   * operator waiting in the talk bridge. The dial policy is asked again first (it may have
+   * changed since the booking): refused, the call-back ends as callback-denied, nobody dialled.
+   */
   async function callbackOperatorAnswered(client: Client, call: CallRecord, operatorChannelId: string): Promise<void> {
+    const decision = await deps.dialling.decide(call.municipalityId, 'callback', call.caller, { callId: call.callId });
+    if (!decision.allowed) {
+      const denied = await deps.callbacks.notReached(call.callId, { operatorChannelId, denied: true });
+      log.info({ callId: call.callId, operatorId: call.operatorId, class: decision.class }, 'call-back not dialled: the dial policy refuses its number now; ended as callback-denied');
+      await Promise.all([releaseCall(client, denied?.callback ?? call), releaseLegs(client, call)]);
+      return;
+    }
     await joinTalk(client, call.callId, [operatorChannelId]);
     const municipality = await deps.directory.getMunicipality(call.municipalityId);
     try {
@@ -198,6 +213,11 @@ export function createCallControl(deps: CallControlDeps) {
   }
 
   async function transfer(callId: string, operatorId: string, target: TransferTarget, mode: TransferMode): Promise<CallRecord> {
+    if (target.kind === 'external') {
+      // Before anything changes: the call's municipality pays for the leg out (403 dialling_denied). No such call: control.act says so.
+      const call = await queue.get(callId);
+      if (call) await deps.dialling.assertAllowed(call.municipalityId, 'transfer', target.value, { status: 403, field: 'body.number' }, { callId });
+    }
     const client = deps.ari.client();
     const endpoint = await dialString(target);
     const { call, releasedLeg } = await control.act(callId, operatorId, { action: 'transfer', mode, targetKind: target.kind, target: target.value });

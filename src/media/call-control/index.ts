@@ -1,5 +1,6 @@
 import { createCallbackStore } from '../../calls/callbacks/callback-store.js';
 import { createMessageStore } from '../../calls/messages/message-store.js';
+import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { createContactStore } from '../../extensions/contact-store.js';
@@ -24,10 +25,12 @@ export function createCallControlService(deps: {
   ari: Pick<AriConnection, 'client'>;
   leg: OperatorLegSettings;
   settings: CallControlSettings;
+  /** The dial policy: external transfers and call-backs are asked before anything changes. */
+  dialling: DiallingGuard;
 }) {
   const { redis, k } = deps;
   const control = createControlStore(redis, k);
-  const callbacks = createCallbackStore(redis, k);
+  const callbacks = createCallbackStore(redis, k, deps.dialling);
   return {
     control,
     callbacks,

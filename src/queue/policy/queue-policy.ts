@@ -1,11 +1,9 @@
 import type { CallRecord } from '../../calls/call-record.js';
-import { parseCallRecord } from '../../calls/call-records.js';
 import type { QueuePolicyStore } from '../../admin/queue-policies.js';
 import type { QueuePolicy, RegionConfig } from '../../config/region-schema.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
-import { hashReply } from '../../store/scripts.js';
-import { arrivalFieldArgs, parseDecisions, targetArgs, type ArrivalFields, type CallQueue, type EnqueueInput, type OverflowDecision } from '../call-queue.js';
+import { parseDecisions, targetArgs, type ArrivalFields, type CallQueue, type EnqueueInput, type OverflowDecision } from '../call-queue.js';
 import { priorityClassifier } from '../priority.js';
 
 /** How many recent calls the expected wait is computed from, and how old they may be. */
@@ -19,7 +17,7 @@ const EXPECTED_WAIT_WINDOW_MS = 60 * 60 * 1000;
  * same step, so an operator never takes a call that is being overflowed. Policies are read at
  * each decision, so a change applies at once.
  */
-export function createQueuePolicies(redis: RedisClient, k: Keys, queue: Pick<CallQueue, 'enqueue'>, stored: Pick<QueuePolicyStore, 'get'>, region: RegionConfig) {
+export function createQueuePolicies(redis: RedisClient, k: Keys, queue: Pick<CallQueue, 'enqueue' | 'recordEnded'>, stored: Pick<QueuePolicyStore, 'get'>, region: RegionConfig) {
   const municipalityIds = region.municipalities.map((m) => m.id);
   const classify = priorityClassifier(region);
 
@@ -62,13 +60,7 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, queue: Pick<Cal
     },
 
     /** Records a call that arrived while its municipality was closed: ended at once, outcome closed. */
-    async recordClosed(input: EnqueueInput, fields: ArrivalFields = {}): Promise<CallRecord> {
-      const reply = await redis.overflowClosed(
-        [k.call(input.callId), k.callsByTime(), k.callsByMunicipality(input.municipalityId)],
-        [k.prefix, input.callId, input.channelId, input.municipalityId, input.calledNumber, input.caller, input.reason, ...arrivalFieldArgs(fields)],
-      );
-      return parseCallRecord(hashReply(reply));
-    },
+    recordClosed: (input: EnqueueInput, fields: ArrivalFields = {}): Promise<CallRecord> => queue.recordEnded(input, 'closed', fields),
 
     /**
      * The expected wait in a municipality's queue: the mean wait of its calls answered in the

@@ -20,7 +20,8 @@ export function reachableContact(contact: string, req: Pick<SipRequestView, 'sou
   if (!parsed?.host) return contact;
   const transport = (parsed.params?.transport ?? req.protocol ?? 'udp').toLowerCase();
   const defaultPort = parsed.scheme === 'sips' || transport === 'tls' ? 5061 : 5060;
-  const port = Number(parsed.port ?? defaultPort);
+  // drachtio-srf's parser gives NaN for a URI without a port.
+  const port = Number.isFinite(parsed.port) ? Number(parsed.port) : defaultPort;
   if (parsed.host === req.source_address && port === req.source_port) return contact;
   const user = parsed.user ? `${parsed.user}@` : '';
   const host = req.source_address.includes(':') ? `[${req.source_address}]` : req.source_address;

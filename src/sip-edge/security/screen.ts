@@ -1,4 +1,5 @@
-import { BlockList, isIPv6 } from 'node:net';
+import { type BlockList, isIPv6 } from 'node:net';
+import { addressList } from '../../config/address-list.js';
 
 /**
  * The first, cheap look at every request, before Redis or a digest: scanners are dropped
@@ -12,18 +13,6 @@ const SCANNERS = /friendly-scanner|sipvicious|sipcli|sip-scan|sipsak|vaxsipusera
 
 export function isScanner(userAgent: string): boolean {
   return SCANNERS.test(userAgent);
-}
-
-/** Addresses or CIDR networks as given in the environment, for membership tests. */
-export function addressList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', bits] = entry.split('/');
-    const family = isIPv6(address) ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(address, family);
-    else list.addSubnet(address, Number(bits), family);
-  }
-  return list;
 }
 
 export function createScreen(sources: { trunk: readonly string[]; phones: readonly string[] }) {

@@ -1,10 +1,10 @@
 -- Checking and writing one change of a versioned admin object (src/admin/versioned-store.ts):
 -- the object, the region-wide values it claims (an extension number, an E.164 number), the
 -- claims of others it points at, its list indexes, its secret and its audit entry. Shared by
--- admin-change.lua (one change) and admin-bulk.lua (an import: many changes, all or nothing);
--- scripts.ts puts this file (after _shared.lua) in front of every admin-*.lua, and
--- directory/entries/entry-scripts.ts in front of the directory's scripts, which share
--- region_use_elsewhere and admin_refs_key with the admin scripts.
+-- admin-change.lua (one change) and _import.lua (an import's rows, checked and written in
+-- chunks, all or nothing); scripts.ts puts this file (after _shared.lua) in front of every
+-- admin-*.lua and import-*.lua, and directory/entries/entry-scripts.ts in front of the
+-- directory's scripts, which share region_use_elsewhere and admin_refs_key with the admin scripts.
 --
 -- A change, as versioned-store.ts sends it (JSON; every value a string or number, none null):
 --   type, id           the object's type and id
@@ -32,6 +32,18 @@
 
 local function admin_reject(code, detail)
   error({ err = 'RV ' .. code .. ' ' .. cjson.encode(detail) })
+end
+
+-- No single change is made while an import is checked and switched over (its fence,
+-- {p}:import-switch, src/import/staged-import.ts): the import writes in many short steps, each
+-- relying on what its checks saw. Raised as "RV import_switching {importId, expired}"; the
+-- caller waits and tries again, and when the lease has run out (the importing process stopped)
+-- it first finishes or discards that import (_import.lua).
+local function admin_assert_not_switching(prefix)
+  local fence = redis.call('HMGET', prefix .. ':import-switch', 'importId', 'leaseUntil')
+  if fence[1] then
+    admin_reject('import_switching', { importId = fence[1], expired = (tonumber(fence[2]) or 0) < now_ms() })
+  end
 end
 
 local function admin_claim_key(prefix, claim)
@@ -68,7 +80,7 @@ end
 -- it ({p}:directory:extensions|numbers, entry id; directory/entries/lua/): whom it reaches. Each
 -- place keeps it unique by itself, and across the two it stays within one municipality: a
 -- person's entry may show their own municipality's extension, never another's. This is that
--- one check, for both places (admin_check here; put-entry.lua and bulk-write.lua there): the
+-- one check, for both places (admin_check here; _shared.lua's entry_conflict there): the
 -- user of `claim` ("extension:2460123", "e164:+4693514123") in the place other than `asking`
 -- ('admin' or 'directory') that belongs to another municipality than `municipality_id`, as
 -- {holder ("{type}:{id}", "directory-entry:{id}"), label, municipalityId}, or nil. The
@@ -261,5 +273,8 @@ local function admin_apply(prefix, change)
   end
 
   redis.call('XADD', change.auditKey, 'MINID', '~', change.minId, '*', unpack(change.audit))
+  -- Every admin change raises {p}:admin-version: what callers meet (hours, policies, texts) is
+  -- cached per app instance until it changes (media/arrival/arrival-config.ts).
+  redis.call('INCR', prefix .. ':admin-version')
   return new_version
 end

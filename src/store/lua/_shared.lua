@@ -240,6 +240,72 @@ local function close_talk(key, call, now)
   end
 end
 
+-- A media node's heartbeat (media/nodes/node-liveness.ts): present while the node's app
+-- instance has its Asterisk; it expires a few seconds after the last beat.
+local function media_node_key(prefix, node)
+  return prefix .. ':media-node:' .. node
+end
+
+-- Whether an operator can be rung for a waiting call now: its caller's media node beats. A
+-- call on no node (written before nodes were recorded) and a call-back (it has no media until
+-- an operator takes it; its node is the taker's) always can. `seen` caches EXISTS per node
+-- for one script run.
+local function media_node_up(prefix, call, seen)
+  if not call.mediaNode or call.kind == 'callback' then
+    return true
+  end
+  if seen[call.mediaNode] == nil then
+    seen[call.mediaNode] = redis.call('EXISTS', media_node_key(prefix, call.mediaNode)) == 1
+  end
+  return seen[call.mediaNode]
+end
+
+-- Whether a waiting call's media node has been silent for dead_ms or longer: the call is a
+-- ghost that media-node-sweep.lua is about to end, never shown or offered as waiting. Silent
+-- since its last beat ({p}:media-nodes), or since the call arrived for a node never heard of.
+local function media_node_dead(prefix, call, dead_ms, now)
+  if not call.mediaNode or call.kind == 'callback' or dead_ms <= 0 then
+    return false
+  end
+  if redis.call('EXISTS', media_node_key(prefix, call.mediaNode)) == 1 then
+    return false
+  end
+  local seen = tonumber(redis.call('ZSCORE', prefix .. ':media-nodes', call.mediaNode)) or 0
+  return now - math.max(seen, tonumber(call.enqueuedAt) or 0) >= dead_ms
+end
+
+-- Ends a call that is not ended yet (finish.lua, media-node-sweep.lua). Its outcome: answered
+-- when an operator answered it at some time (answeredAt), even if it ended while back in the
+-- queue or ringing an operator again: its waitMs stays the first answer's and a stretch of
+-- talk still open is added to talkMs (close_talk); ending from answered, the operator goes into
+-- wrap-up for wrap_up_ms (available at once when 0). Never answered: `unanswered` (abandoned,
+-- media-node-lost), waitMs up to now. From waiting or connecting the call leaves its queue
+-- and an operator whose phone was ringing becomes available. Sets state ended, endedAt and
+-- outcome, leaves {p}:calls:active (active_key) and emits call.ended with `fields` added.
+local function end_call(prefix, key, active_key, call_id, call, unanswered, wrap_up_ms, fields)
+  local now = now_ms()
+  if call.state == 'answered' then
+    release_operator(prefix, call.operatorId, call_id, wrap_up_ms)
+  else
+    queue_remove(prefix, call.municipalityId, call_id, call.priorityBoostSeconds)
+    release_operator(prefix, call.operatorId, call_id)
+  end
+  local outcome = unanswered
+  if call.answeredAt then
+    outcome = 'answered'
+    close_talk(key, call, now)
+  else
+    redis.call('HSET', key, 'waitMs', now - tonumber(call.enqueuedAt))
+  end
+  redis.call('HSET', key, 'state', 'ended', 'endedAt', now, 'outcome', outcome)
+  redis.call('SREM', active_key, call_id)
+  local event = { 'callId', call_id, 'outcome', outcome, 'operatorId', call.operatorId or '' }
+  for _, value in ipairs(fields or {}) do
+    table.insert(event, value)
+  end
+  emit_event(prefix, 'call.ended', call.municipalityId, event)
+end
+
 -- Whether the caller can be offered a call-back: their number is E.164 (media/arrival/ stores
 -- "anonymous", or a number it could not read, as received).
 local function can_call_back(number)

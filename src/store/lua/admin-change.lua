@@ -14,11 +14,13 @@
 -- Returns the object's new version (0 once deleted).
 -- Errors, "RV <code> <JSON detail>": the first problem _admin.lua's admin_check finds
 -- (admin_exists, admin_not_found, version_mismatch {version}, claim_taken {claim, holder,
--- label}, claim_in_use {claim, referrer, label}, reference_missing {claim}), or key_type {key}.
+-- label}, claim_in_use {claim, referrer, label}, reference_missing {claim}), key_type {key}, or
+-- import_switching {importId, expired} while an import switches over (the caller waits).
 -- Not safe to blindly retry: a retry after a lost reply fails with version_mismatch (412),
 -- which is the honest answer; it never applies a change twice.
 
 local prefix = ARGV[1]
+admin_assert_not_switching(prefix)
 local change = admin_load(cjson.decode(ARGV[2]))
 
 local problems = {}

@@ -14,15 +14,21 @@
 -- ARGV[1] key prefix
 -- ARGV[2] operatorId
 -- ARGV[3] callId of the call to take, or '' for the best one
--- ARGV[4] the media node the operator is rung from, set on a call that has none (a call-back:
---         it has no caller channel until dialled), so that node's instance reconciles it
+-- ARGV[4] the media node of the instance that takes the call: a call-back's node from now on
+--         (it has no caller channel until dialled; its operator and citizen legs are made
+--         there), so that node's instance reconciles it. A caller's call keeps its own node.
+--
+-- A caller whose media node does not beat (_shared.lua media_node_up: its instance or its
+-- Asterisk is down) cannot be rung for: the best call is the best one whose node beats, looked
+-- for among the first SKIP_AT_MOST of each queue and sub-queue; the others keep their place
+-- until their node is back or media-node-sweep.lua ends them.
 --
 -- Returns the call record as HGETALL, or nil when '' was given and no call waits.
 -- Emits call.offered and operator.state.
 -- An operator in wrap-up may take a call: asking for one ends the wrap-up early.
 -- Safe to retry with a callId: an operator already connecting to that very call gets it back.
 -- Errors: operator_not_logged_in, operator_busy, operator_paused, and with a callId also
--- call_not_found, municipality_not_served, call_not_waiting.
+-- call_not_found, municipality_not_served, call_not_waiting, media_node_down.
 
 local prefix, operator_id, wanted = ARGV[1], ARGV[2], ARGV[3]
 
@@ -45,16 +51,44 @@ if wanted ~= '' then
     fail('call_not_found')
   end
   assert_serves(served, municipality_id)
-  if redis.call('HGET', call_key(prefix, wanted), 'state') ~= 'waiting' then
+  local picked = read_hash(call_key(prefix, wanted))
+  if picked.state ~= 'waiting' then
     fail('call_not_waiting')
+  end
+  if not media_node_up(prefix, picked, {}) then
+    fail('media_node_down')
   end
   call_id = wanted
 else
   local now = now_ms()
   local best_score, best_place
+  local seen = {}
 
-  local function consider(id, candidate, weight)
-    local call = redis.call('HMGET', call_key(prefix, candidate), 'enqueuedAt', 'place', 'priorityBoostSeconds')
+  -- The first call of a queue (or sub-queue) whose media node beats, with the fields the score
+  -- needs, or nil. `in_queue` (for a sub-queue) drops entries whose call left the queue through
+  -- a script that did not use queue_remove. One HMGET per call looked at.
+  local SKIP_AT_MOST = 50
+  local function first_up(zset, in_queue)
+    local skipped = 0
+    while skipped < SKIP_AT_MOST do
+      local candidate = redis.call('ZRANGE', zset, skipped, skipped)[1]
+      if not candidate then
+        return nil
+      end
+      if in_queue and not redis.call('ZSCORE', in_queue, candidate) then
+        redis.call('ZREM', zset, candidate)
+      else
+        local call = redis.call('HMGET', call_key(prefix, candidate), 'enqueuedAt', 'place', 'priorityBoostSeconds', 'mediaNode', 'kind')
+        if media_node_up(prefix, { mediaNode = call[4] or nil, kind = call[5] or nil }, seen) then
+          return candidate, call
+        end
+        skipped = skipped + 1
+      end
+    end
+    return nil
+  end
+
+  local function consider(id, candidate, call, weight)
     local place = tonumber(call[2])
     local score = (now - tonumber(call[1])) * weight + (tonumber(call[3]) or 0) * 1000
     if not best_score or score > best_score or (score == best_score and place < best_place) then
@@ -65,23 +99,18 @@ else
   for _, id in ipairs(served) do
     local weight = tonumber(weights[id]) or 1
     local queue = queue_key(prefix, id)
-    local head = redis.call('ZRANGE', queue, 0, 0)[1]
+    local head, head_call = first_up(queue)
     if head then
-      consider(id, head, weight)
+      consider(id, head, head_call, weight)
+    end
+    if redis.call('EXISTS', queue) == 1 then
       for _, boost in ipairs(redis.call('SMEMBERS', queue_boosts_key(prefix, id))) do
         local sub_queue = queue_boost_key(prefix, id, boost)
-        while true do
-          local sub_head = redis.call('ZRANGE', sub_queue, 0, 0)[1]
-          if not sub_head then
-            redis.call('SREM', queue_boosts_key(prefix, id), boost)
-            break
-          end
-          if redis.call('ZSCORE', queue, sub_head) then
-            consider(id, sub_head, weight)
-            break
-          end
-          -- Left the queue through a script that did not use queue_remove.
-          redis.call('ZREM', sub_queue, sub_head)
+        local sub_head, sub_call = first_up(sub_queue, queue)
+        if sub_head then
+          consider(id, sub_head, sub_call, weight)
+        elseif redis.call('EXISTS', sub_queue) == 0 then
+          redis.call('SREM', queue_boosts_key(prefix, id), boost)
         end
       end
     end
@@ -94,8 +123,8 @@ end
 local key = call_key(prefix, call_id)
 queue_remove(prefix, municipality_id, call_id, redis.call('HGET', key, 'priorityBoostSeconds'))
 offer_call(prefix, call_id, operator_id)
-if (ARGV[4] or '') ~= '' then
-  redis.call('HSETNX', key, 'mediaNode', ARGV[4])
+if (ARGV[4] or '') ~= '' and redis.call('HGET', key, 'kind') == 'callback' then
+  redis.call('HSET', key, 'mediaNode', ARGV[4])
 end
 emit_event(prefix, 'call.offered', municipality_id, { 'callId', call_id, 'operatorId', operator_id })
 return redis.call('HGETALL', key)

@@ -27,7 +27,7 @@
 -- Optional, for an arrival (none: no admission check):
 -- ARGV[10] maxLength ('' = none)   ARGV[11] its target kind   ARGV[12] its target municipality
 -- ARGV[13] noOperator target kind ('' = none)   ARGV[14] its target municipality
--- ARGV[15], ARGV[16]... record fields as name, value pairs (extension, reasonDetail)
+-- ARGV[15], ARGV[16]... record fields as name, value pairs (extension, reasonDetail, mediaNode)
 --
 -- Returns {position, record as HGETALL, {callId, action, cause, position}}: position is 1-based
 -- in the queue the call is in, 0 when it no longer waits; action 'stay' or the target's kind.
@@ -106,6 +106,12 @@ if priority_class ~= '' then
 end
 for i = 15, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+-- A caller arriving on a media node says the node is alive now: one never heard of (no
+-- heartbeat yet) becomes known, so media-node-sweep.lua judges its calls too.
+local media_node = redis.call('HGET', KEYS[1], 'mediaNode')
+if media_node then
+  redis.call('ZADD', prefix .. ':media-nodes', 'GT', now, media_node)
 end
 redis.call('ZADD', KEYS[5], now, call_id)
 redis.call('ZADD', KEYS[6], now, call_id)

@@ -1,10 +1,12 @@
--- The call ended. Its outcome:
+-- The call ended. Its outcome (_shared.lua end_call):
 --   answered, when an operator answered it at some time (answeredAt), even if it ended while
 --     back in the queue or ringing an operator again (a recall or a retrieve nobody answered):
 --     its waitMs stays the first answer's (mark-answered.lua) and a stretch of talk still open
 --     (an operator had it) is added to talkMs (_shared.lua close_talk). Ending from answered,
 --     the operator goes into wrap-up for ARGV[4] ms (available at once when 0).
---   abandoned, when it never was answered: waitMs up to now.
+--   abandoned, when it never was answered: waitMs up to now; or media-node-lost (ARGV[5]) when
+--     the caller's channel went with their Asterisk (reconcile found Asterisk started after
+--     the call arrived): not the caller's doing, so not counted as abandoned.
 -- From waiting or connecting the call leaves its queue and an operator whose phone was
 -- ringing becomes available. Sets state ended, endedAt and outcome, and removes the call from
 -- the active set.
@@ -17,6 +19,7 @@
 --         only if it was answered on that leg (a late hang-up of an earlier offer's leg
 --         must not end a call that is back in the queue or offered to someone else)
 -- ARGV[4] wrap-up time after an answered call, ms (absent: 0)
+-- ARGV[5] the outcome of a call never answered: 'abandoned' (absent) or 'media-node-lost'
 --
 -- Returns the call record as HGETALL; nil when there is no such call (it was never queued,
 -- e.g. rejected before) or it was not answered on the operator leg given.
@@ -37,22 +40,6 @@ if operator_channel_id ~= '' and (call.operatorChannelId ~= operator_channel_id 
   return nil
 end
 
-local now = now_ms()
-if call.state == 'answered' then
-  release_operator(prefix, call.operatorId, call_id, wrap_up_ms)
-else
-  queue_remove(prefix, call.municipalityId, call_id, call.priorityBoostSeconds)
-  release_operator(prefix, call.operatorId, call_id)
-end
-local outcome
-if call.answeredAt then
-  outcome = 'answered'
-  close_talk(KEYS[1], call, now)
-else
-  outcome = 'abandoned'
-  redis.call('HSET', KEYS[1], 'waitMs', now - tonumber(call.enqueuedAt))
-end
-redis.call('HSET', KEYS[1], 'state', 'ended', 'endedAt', now, 'outcome', outcome)
-redis.call('SREM', KEYS[2], call_id)
-emit_event(prefix, 'call.ended', call.municipalityId, { 'callId', call_id, 'outcome', outcome, 'operatorId', call.operatorId or '' })
+local unanswered = ARGV[5] == 'media-node-lost' and 'media-node-lost' or 'abandoned'
+end_call(prefix, KEYS[1], KEYS[2], call_id, call, unanswered, wrap_up_ms)
 return redis.call('HGETALL', KEYS[1])

@@ -13,6 +13,9 @@
 -- ARGV[1] key prefix
 -- ARGV[2] callId
 -- ARGV[3] operatorChannelId (the operator leg that answered)
+-- ARGV[4] how many ms ago the leg answered (absent: now): the app records the answer only once
+--         caller and operator are bridged, which takes a few ARI steps, and the wait ends and the
+--         talk begins when the operator answered
 --
 -- Returns the call record as HGETALL. Emits call.answered and operator.state.
 -- Safe to retry: a call already answered on the same operator leg is returned unchanged.
@@ -36,7 +39,7 @@ if call.state ~= 'connecting' then
   fail('call_not_connecting')
 end
 
-local now = now_ms()
+local now = math.max(now_ms() - math.max(0, tonumber(ARGV[4]) or 0), tonumber(call.enqueuedAt))
 if not call.answeredAt then
   redis.call('HSET', KEYS[1], 'answeredAt', now, 'waitMs', now - tonumber(call.enqueuedAt))
 end

@@ -45,7 +45,7 @@ export function OperatorLogin({ municipalities, onLogin }: { municipalities: Mun
         <label for="phone">Telefonens SIP-adress</label>
         <input id="phone" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} placeholder="sip:anna@10.1.2.3:5060" aria-describedby="phone-hint" />
         <p id="phone-hint" class="hint">
-          Tomt: telefonen i ditt telefonistkonto.
+          En SIP-adress med telefonens IP-adress på telefonistnätet, eller din anknytning (t.ex. 2403100) om telefonen är registrerad. Tomt: telefonen i ditt telefonistkonto.
         </p>
         <fieldset>
           <legend>Kommuner du svarar för (inga valda: kontots)</legend>

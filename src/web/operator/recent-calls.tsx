@@ -10,6 +10,10 @@ const OUTCOME_TEXT: Record<NonNullable<CallView['outcome']>, string> = {
   'callback-booked': 'Återuppringning bokad',
   'callback-cancelled': 'Återuppringning avbokad',
   'callback-no-answer': 'Återuppringning utan svar',
+  'callback-denied': 'Återuppringning spärrad (nummerpolicy)',
+  'media-node-lost': 'Bröts (mediaserverfel)',
+  'setup-failed': 'Kunde inte tas emot (överbelastning)',
+  'rejected-capacity': 'Avvisat (växeln full)',
 };
 
 /** The operator's latest calls, newest first. */

@@ -3,7 +3,8 @@
 -- no include. Key names built here must match src/store/keys.ts.
 --
 -- Every script makes all its checks before its first write and returns (rather than raises) a
--- problem as {code, details...}, so a refused change leaves nothing behind.
+-- problem as {code, details...}, so a refused change leaves nothing behind. An import's rows
+-- are checked and written with these helpers too (store/lua/_import.lua).
 
 local function by_municipality_key(prefix, municipality_id)
   return prefix .. ':directory:by-municipality:' .. municipality_id
@@ -125,4 +126,32 @@ local function audit_change(audit, action, id, municipality_id, before_json, aft
     fields[#fields + 1] = after_json
   end
   redis.call('XADD', audit.key, 'MINID', '~', audit.min_id, '*', unpack(fields))
+end
+
+-- Writes `json` (the entry) as entry `id` in place of `stored_json` (false or nil: a new entry),
+-- `keys` being the directory's (entries, extensions, numbers, changes: the stream, seq: its
+-- counter), with its values, its place in its municipality's index (`index_key`), its change for the
+-- search indexes and its audit entry. Checked by the caller.
+local function write_entry(keys, index_key, max_length, audit, id, stored_json, json)
+  local entry = cjson.decode(json)
+  if stored_json then
+    release(keys.extensions, keys.numbers, id, cjson.decode(stored_json))
+  end
+  claim(keys.extensions, keys.numbers, id, entry)
+  redis.call('HSET', keys.entries, id, json)
+  redis.call('ZADD', index_key, 0, id)
+  record_change(keys.changes, keys.seq, max_length, id, json)
+  audit_change(audit, stored_json and 'update' or 'create', id, entry.municipalityId, stored_json or nil, json)
+end
+
+-- Deletes entry `id` of `municipality_id` (stored as `stored_json`; false when only its index
+-- member was left), likewise. Checked by the caller.
+local function remove_entry(keys, index_key, max_length, audit, id, stored_json, municipality_id)
+  if stored_json then
+    release(keys.extensions, keys.numbers, id, cjson.decode(stored_json))
+  end
+  redis.call('HDEL', keys.entries, id)
+  redis.call('ZREM', index_key, id)
+  record_change(keys.changes, keys.seq, max_length, id, nil)
+  audit_change(audit, 'delete', id, municipality_id, stored_json or nil, nil)
 end

@@ -8,11 +8,13 @@
 -- The audit entry goes to the stream of the entry's municipality, {p}:audit:{municipalityId},
 -- a key only known once the entry is read.
 --
+-- Raises "RV import_switching ..." while an import switches over (_admin.lua).
 -- Returns {'ok', the deleted entry (JSON)}, {'not_found'}, {'version', stored version} or
 -- {'linked', JSON list of the labels of the extensions whose directoryEntryId is this entry}:
 -- an entry is not deleted from under the extensions that show it.
 
 local prefix, max_length, id, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+admin_assert_not_switching(prefix)
 local json = redis.call('HGET', KEYS[1], id)
 if not json then
   return { 'not_found' }
@@ -26,9 +28,7 @@ if #linked > 0 then
   return { 'linked', cjson.encode(linked) }
 end
 
-release(KEYS[2], KEYS[3], id, stored)
-redis.call('HDEL', KEYS[1], id)
-redis.call('ZREM', by_municipality_key(prefix, stored.municipalityId), id)
-record_change(KEYS[4], KEYS[5], max_length, id, nil)
-audit_change({ key = prefix .. ':audit:' .. stored.municipalityId, min_id = ARGV[5], at = ARGV[6], actor = ARGV[7] }, 'delete', id, stored.municipalityId, json, nil)
+local keys = { entries = KEYS[1], extensions = KEYS[2], numbers = KEYS[3], changes = KEYS[4], seq = KEYS[5] }
+local audit = { key = prefix .. ':audit:' .. stored.municipalityId, min_id = ARGV[5], at = ARGV[6], actor = ARGV[7] }
+remove_entry(keys, by_municipality_key(prefix, stored.municipalityId), max_length, audit, id, json, stored.municipalityId)
 return { 'ok', json }

@@ -10,11 +10,13 @@
 --         claim -> {municipalityId, what} (see _shared.lua's entry_conflict)
 -- ARGV[7] oldest audit id to keep (ms)   ARGV[8] time of the change   ARGV[9] who made it (JSON)
 --
+-- Raises "RV import_switching ..." while an import switches over (_admin.lua).
 -- Returns {'ok'}, or a refusal: {'exists'}, {'not_found'}, {'version', stored
 -- version}, {'municipality', stored municipalityId}, or {'taken', JSON of what _shared.lua's
 -- entry_conflict found}.
 
 local prefix, max_length, id, expected, json = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+admin_assert_not_switching(prefix)
 local reserved = cjson.decode(ARGV[6])
 local audit = { key = KEYS[7], min_id = ARGV[7], at = ARGV[8], actor = ARGV[9] }
 local entry = cjson.decode(json)
@@ -37,7 +39,7 @@ else
   end
 end
 
-local keys = { entries = KEYS[1], extensions = KEYS[2], numbers = KEYS[3] }
+local keys = { entries = KEYS[1], extensions = KEYS[2], numbers = KEYS[3], changes = KEYS[5], seq = KEYS[6] }
 local taken = entry_conflict(prefix, keys, entry, stored, reserved, function(owner)
   return owner == id
 end)
@@ -45,12 +47,5 @@ if taken then
   return { 'taken', cjson.encode(taken) }
 end
 
-if stored then
-  release(KEYS[2], KEYS[3], id, stored)
-end
-claim(KEYS[2], KEYS[3], id, entry)
-redis.call('HSET', KEYS[1], id, json)
-redis.call('ZADD', KEYS[4], 0, id)
-record_change(KEYS[5], KEYS[6], max_length, id, json)
-audit_change(audit, stored and 'update' or 'create', id, entry.municipalityId, stored_json or nil, json)
+write_entry(keys, KEYS[4], max_length, audit, id, stored_json, json)
 return { 'ok' }

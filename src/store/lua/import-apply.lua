@@ -1,0 +1,40 @@
+-- Writes one chunk of a committed import (_import.lua's import_apply), each op with its audit
+-- entry, and notes it in the journal in the same step, so that no chunk is written twice. The
+-- last chunk ends the import: journal, staging, lock and fence are removed.
+--
+-- KEYS[1] {p}:import:{importId}
+-- ARGV[1] key prefix   ARGV[2] holder of the fence   ARGV[3] chunk number
+--
+-- Returns {'ok', chunks written so far}, {'done'} (that was the last), {'at', chunks written}
+-- (this chunk was written already: go on from there), {'fence_lost'} (another took the fence
+-- over and finishes the import) or {'gone'} (the import is finished: no journal).
+
+local journal, prefix, holder, n = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
+local id, state, applied, chunks, lease_ms = unpack(redis.call('HMGET', journal, 'id', 'state', 'applied', 'chunks', 'leaseMs'))
+if not state then
+  return { 'gone' }
+end
+if not import_hold(prefix, holder, lease_ms) then
+  return { 'fence_lost' }
+end
+if state ~= 'committed' then
+  return redis.error_reply('import ' .. id .. ' is not committed')
+end
+applied = tonumber(applied)
+if n ~= applied then
+  return { 'at', applied }
+end
+
+local chunk = cjson.decode(redis.call('HGET', journal .. ':chunks', ARGV[3]))
+for _, op in ipairs(chunk.ops) do
+  import_apply(prefix, chunk.context, op)
+end
+applied = applied + 1
+if applied == tonumber(chunks) then
+  import_end(prefix, id)
+  return { 'done' }
+end
+redis.call('HDEL', journal .. ':chunks', ARGV[3])
+redis.call('HSET', journal, 'applied', applied)
+import_renew(journal)
+return { 'ok', applied }
