@@ -7,7 +7,6 @@ import { createDiallingGuard } from './dialling/dialling-guard.js';
 import { createDirectoryStore } from './directory/directory-store.js';
 import { createDirectorySearch } from './directory/entries/directory-search.js';
 import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
-import type { HttpDeps } from './http/app.js';
 import type { AriConnection } from './media/ari-connection.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
 import { createCallControlService } from './media/call-control/index.js';
@@ -18,8 +17,10 @@ import { type SpokenTextSettings, createSpokenTexts } from './media/spoken-text/
 import { createOperatorPhones } from './operators/operator-phone.js';
 import { createOperatorStore } from './operators/operator-store.js';
 import { createContactStore } from './extensions/contact-store.js';
+import { createCallbackStore } from './calls/callbacks/callback-store.js';
 import { createCallQueue } from './queue/call-queue.js';
-import { directNumberOwner } from './routing/direct-number-owner.js';
+import { directNumberTarget } from './routing/direct-number-owner.js';
+import { extensionOwner } from './routing/route-call.js';
 import { createCallStatistics } from './statistics/call-statistics.js';
 import type { Keys } from './store/keys.js';
 import type { RedisClient } from './store/redis-client.js';
@@ -45,8 +46,9 @@ export interface ServiceSettings {
 
 /**
  * The stores and services of one switchboard process on one Redis, wired once: what the HTTP
- * API and the call flow share. The switchboard adds Asterisk's events and the HTTP server; the
- * HTTP tests use the same wiring with Asterisk out of reach, so they test what runs.
+ * API, the call flow and the SIP edge share. Each store is built here once and handed to what
+ * needs it. The switchboard adds Asterisk's events, the SIP edge and the HTTP server; the HTTP
+ * tests use the same wiring with Asterisk out of reach, so they test what runs.
  */
 export function createServices(redis: RedisClient, k: Keys, settings: ServiceSettings) {
   const { region } = settings;
@@ -55,16 +57,22 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
   const operators = createOperatorStore(redis, k);
   const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
   const { phoneNetworks, ...legSettings } = settings.leg;
-  const phones = createOperatorPhones({ networks: phoneNetworks, region, contacts: createContactStore(redis, k) });
+  // Where extensions' phones are registered (SIP edge): rung by direct dial, transfers and operators' logins.
+  const contacts = createContactStore(redis, k);
+  const phones = createOperatorPhones({ networks: phoneNetworks, region, contacts });
   const leg: OperatorLegSettings = { ...legSettings, phones };
   const tokens = createTokenStore(redis, k, audit);
   const adminStores = createAdminStores(redis, k, audit, region, { sipRealm: settings.sipRealm, operatorPhoneProblem: phones.problem });
   const admin = { ...adminStores, operatorAccounts: withTokenLinkCheck(adminStores.operatorAccounts, tokens) };
   const dialling = createDiallingGuard(redis, k, { policies: admin.dialPolicies, region });
   const entries = createDirectoryEntryStore(redis, k, audit);
+  const callbacks = createCallbackStore(redis, k, dialling);
+  const numberTarget = directNumberTarget(redis, k, admin);
   const callControl = createCallControlService({
     redis,
     k,
+    contacts,
+    callbacks,
     queue,
     operators,
     directory,
@@ -88,19 +96,24 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     admin,
     /** The dial policy every call leaving the region asks (toll fraud): the SIP edge, call control, the admin API. */
     dialling,
+    /** Registered phones of extensions (extensions/contact-store.ts): the SIP edge binds them, calls ring them. */
+    contacts,
     /** Which operator account a token served as (login, operator statistics). */
     tokenAccounts: createTokenAccounts(redis, k, admin.operatorAccounts),
     entries,
     /** Not started here: it follows changes on a connection of its own (start/stop with the process). */
     search: createDirectorySearch(redis, k),
     statistics: createCallStatistics(redis, k, region),
-    directNumberOwner: directNumberOwner(redis, k, admin),
+    /** Where a direct number is set to go (routing/direct-number-owner.ts): the SIP edge forwards by it. */
+    directNumberTarget: numberTarget,
+    /** The extension a direct number is given to, as routeCall asks it (a forwarded number has none: the SIP edge forwards it): the arrival path, the routing simulator. */
+    directNumberOwner: extensionOwner(numberTarget),
     callControl,
     /** Where each call's media steps run: on its caller's node, here or forwarded to its instance (media/nodes/). */
     nodes: createNodeRouter({ node: leg.mediaNode, queue, ari: settings.ari, leg, control: callControl.actions, commands: settings.nodeCommands }),
     /** Stored texts (closed message, queue announcements) as audio: the call flow plays them, the HTTP app serves them to Asterisk. */
     spokenTexts: createSpokenTexts(redis, k, settings.spokenText),
-  } satisfies Omit<HttpDeps, 'ari'>;
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -6,6 +6,7 @@ import { attachEventSocket } from './events/event-socket.js';
 import { AppError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
+import { runPeriodically } from './periodic-job.js';
 import { type AriConnection, type AriSettings, connectAri, mediaNodeOf } from './media/ari-connection.js';
 import { createCallRetention, DEFAULT_CALL_RECORD_RETENTION_DAYS, runCallRetention } from './calls/call-retention.js';
 import { createMessageRetention, DEFAULT_MESSAGE_RETENTION_DAYS, runMessageRetention } from './calls/messages/message-retention.js';
@@ -16,13 +17,15 @@ import { createCallFlow } from './media/call-flow.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
 import type { OperatorLegConfig } from './media/operator-leg.js';
 import { DEFAULT_SPOKEN_TEXT_CACHE_DIR, localBaseUrl } from './media/spoken-text/spoken-texts.js';
-import { keys } from './store/keys.js';
+import { type Keys, keys } from './store/keys.js';
 import { type RedisTarget, type SentinelTarget, connectRedisTo } from './store/redis-client.js';
 import { createNodeCommandBus } from './media/nodes/node-commands.js';
 import { DEFAULT_MEDIA_NODE_DEAD_SECONDS, startNodeLiveness } from './media/nodes/node-liveness.js';
-import { createServices } from './services.js';
+import { createServices, type Services } from './services.js';
 import { runImportRecovery } from './import/staged-import.js';
-import { sipEdgeServices, startSipEdge } from './sip-edge/edge.js';
+import { type SipEdgeServices, startSipEdge } from './sip-edge/edge.js';
+import { createAuthFailures } from './sip-edge/security/auth-failures.js';
+import { createNonceCounts } from './sip-edge/security/nonce-counts.js';
 import type { SipEdgeSettings } from './sip-edge/settings.js';
 
 export interface SwitchboardSettings {
@@ -127,6 +130,9 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     region: settings.region,
     queue,
     admin,
+    contacts: services.contacts,
+    callbacks: callControl.callbacks,
+    directNumberOwner: services.directNumberOwner,
     spokenTexts,
     app: settings.ari.app,
     mediaNode,
@@ -147,10 +153,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   });
   connected.ari = ari;
   liveness.beatNow();
-  const callbackRelease = setInterval(
-    () => void callControl.callbacks.releaseDue().catch((error: unknown) => log.warn({ err: error }, 'moving due call-backs into their queues failed')),
-    CALLBACK_RELEASE_MS,
-  );
+  const callbackRelease = runPeriodically('moving due call-backs into their queues', () => callControl.callbacks.releaseDue(), CALLBACK_RELEASE_MS, { atOnce: false });
   // At start and hourly: records past their retention hold callers' numbers no longer needed.
   const auditRetention = startAuditRetention(services);
   const callRetention = runCallRetention(createCallRetention(redis, k, { retentionDays: settings.callRecordRetentionDays ?? DEFAULT_CALL_RECORD_RETENTION_DAYS }));
@@ -174,11 +177,11 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     url,
     keys: k,
     async stop(): Promise<void> {
-      clearInterval(callbackRelease);
+      await callbackRelease.stop();
       sipEdge?.stop();
       await events.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      arrival.stop();
+      await arrival.stop();
       await liveness.stop();
       await nodeCommands.stop();
       ari.close();
@@ -194,6 +197,27 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
 }
 
 export type Switchboard = Awaited<ReturnType<typeof startSwitchboard>>;
+
+/** What the SIP edge needs, from the switchboard's services, and the stores only the edge uses (its digest checks). */
+function sipEdgeServices(services: Services, k: Keys): SipEdgeServices {
+  const { extensions } = services.admin;
+  return {
+    findRoute: services.directory.findRoute,
+    directNumberTarget: services.directNumberTarget,
+    async extension(extension) {
+      const id = await extensions.idByClaim(`extension:${extension}`);
+      return id === undefined ? undefined : (await extensions.get(id))?.doc;
+    },
+    mainNumber: (id) => services.region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
+    credentials: (extension) => extensions.sipCredentials(extension),
+    contacts: services.contacts,
+    dialling: services.dialling,
+    nonceCounts: createNonceCounts(services.redis, k),
+    authFailures: createAuthFailures(services.redis, k),
+    region: services.region,
+    ringMs: services.region.region.directDialRingSeconds * 1000,
+  };
+}
 
 function missingRedis(): never {
   throw new Error('startSwitchboard: give redisUrl or redisSentinel');

@@ -1,9 +1,9 @@
 import { ErrorReply } from 'redis';
 import { AppError } from '../errors.js';
-import type { FieldProblem } from '../http/validation.js';
+import type { FieldProblem } from '../validation/field-problems.js';
 import type { RowProblem } from '../import/row-problems.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
-import type { Claim } from './versioned-store.js';
+import type { Claim } from './claim.js';
 
 /** How the versioned store's refusals read: each names the field and what holds or needs the value. */
 
@@ -13,7 +13,7 @@ export function showClaim(claim: string): string {
   return kind === 'e164' ? formatForDisplay(value) : `${kind.replaceAll('-', ' ')} ${value}`;
 }
 
-/** A 409 naming the body field in conflict, in the shape of a 400's (http/validation.ts). */
+/** A 409 naming the body field in conflict, in the shape of a 400's (validation/field-problems.ts). */
 export function conflict(code: string, field: string, problem: string): AppError {
   return new AppError(409, code, `body.${field}: ${problem}`, [{ field: `body.${field}`, problem }]);
 }

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RegionConfig } from '../config/region-schema.js';
 import { CALLER_KINDS, CHOOSABLE_CLASSES, type CallerKind, type DialDecision, type DialPolicy, DEFAULT_DIAL_POLICY, decideDial } from '../dialling/dial-policy.js';
-import { z } from '../http/openapi.js';
+import { z } from '../validation/schema.js';
 import { regionAreaCodes } from '../numbers/number-class.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import { entryIdSchema } from '../directory/entries/entry-schema.js';
-import { z } from '../http/openapi.js';
-import { invalidFields } from '../http/validation.js';
+import { z } from '../validation/schema.js';
+import { invalidFields } from '../validation/field-problems.js';
 import type { StagedImportOptions } from '../import/staged-import.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';

@@ -1,4 +1,4 @@
-import { z } from '../http/openapi.js';
+import { z } from '../validation/schema.js';
 import { phoneNumber } from '../config/region-schema.js';
 import type { Patch } from './versioned-store.js';
 
@@ -16,7 +16,7 @@ export const ExtensionNumberSchema = z
   .regex(/^\d{2,8}$/, 'must be 2 to 8 digits')
   .openapi({ example: '2460123', description: "An extension in one of its municipality's extension ranges" });
 
-export { MunicipalityIdSchema } from '../http/openapi.js';
+export { MunicipalityIdSchema } from '../validation/schema.js';
 
 /**
  * The body of a PATCH from an object's fields: each optional; an optional field (or one with a

@@ -1,7 +1,7 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { type RegionConfig, closedEves, dayHours, timeOfDay, weeklyHours } from '../config/region-schema.js';
 import { CLOSABLE_EVES } from '../hours/swedish-calendar.js';
-import { z } from '../http/openapi.js';
+import { z } from '../validation/schema.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { MunicipalityIdSchema, bodySchemas } from './fields.js';

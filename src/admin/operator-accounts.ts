@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { type Principal, assertInScope } from '../auth/access.js';
 import { type TokenStore, isExpired } from '../auth/token-store.js';
 import { AppError } from '../errors.js';
-import { z } from '../http/openapi.js';
+import { z } from '../validation/schema.js';
 import { OperatorPhoneSchema } from '../operators/operator-phone.js';
 import { MAX_WEIGHT, MIN_WEIGHT } from '../operators/operator-store.js';
 import type { Keys } from '../store/keys.js';

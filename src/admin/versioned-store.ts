@@ -3,11 +3,12 @@ import type { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { type Principal, assertInScope } from '../auth/access.js';
 import { AppError } from '../errors.js';
-import { type FieldProblem, invalidFields, invalidRequest } from '../http/validation.js';
+import { type FieldProblem, invalidFields, invalidRequest } from '../validation/field-problems.js';
 import { importConflicts, invalidRows, type RowProblem } from '../import/row-problems.js';
 import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp } from '../import/staged-import.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
+import type { Claim } from './claim.js';
 import { type ChangeSubject, type CheckProblem, conflict, importProblem, scriptError, showClaim, staleVersion } from './change-errors.js';
 
 /**
@@ -19,12 +20,6 @@ import { type ChangeSubject, type CheckProblem, conflict, importProblem, scriptE
  * makes the same checks and writes for every row (store/lua/_admin.lua), all or nothing, in
  * chunks of short scripts (import/staged-import.ts).
  */
-
-/** A region-wide unique value, "{kind}:{value}" (e.g. "extension:2460123"), and the field that holds it. */
-export interface Claim {
-  claim: string;
-  field: string;
-}
 
 export interface ResourceSpec<Doc extends { municipalityId: string }, Input> {
   /** Singular, lower case ("extension"): in key names, the audit log's object type and messages. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors.js';
-import { MunicipalityIdSchema, z } from '../http/openapi.js';
+import { MunicipalityIdSchema, z } from '../validation/schema.js';
 import { log } from '../log.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';

@@ -1,29 +1,11 @@
 import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
 import { extensionCsvTransfer } from '../admin/extension-csv.js';
-import type { AdminStores } from '../admin/index.js';
-import type { TokenAccounts } from '../admin/operator-accounts.js';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { TokenStore } from '../auth/token-store.js';
-import type { RegionConfig } from '../config/region-schema.js';
-import type { DiallingGuard } from '../dialling/dialling-guard.js';
-import type { DirectoryStore } from '../directory/directory-store.js';
-import type { DirectorySearch } from '../directory/entries/directory-search.js';
-import type { DirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
 import type { AriConnection } from '../media/ari-connection.js';
-import type { CallControlService } from '../media/call-control/index.js';
 import type { NodeLiveness } from '../media/nodes/node-liveness.js';
-import type { NodeRouter } from '../media/nodes/node-router.js';
 import type { ReplicaAcks } from '../store/replica-ack.js';
-import type { OperatorLegSettings } from '../media/operator-leg.js';
-import type { SpokenTexts } from '../media/spoken-text/spoken-texts.js';
-import type { OperatorPhones } from '../operators/operator-phone.js';
-import type { OperatorStore } from '../operators/operator-store.js';
-import type { CallQueue } from '../queue/call-queue.js';
-import type { CallStatistics } from '../statistics/call-statistics.js';
-import type { DirectNumberOwner } from '../routing/route-call.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { Services } from '../services.js';
 import { apiDocsRoutes } from './api-docs.js';
 import { type AuthEnv, requireToken } from './auth.js';
 import { handleError, notFound } from './errors.js';
@@ -57,41 +39,19 @@ import { tokenRoutes } from './routes/tokens.js';
 import { webConsoleRoutes } from './web-console.js';
 import type { SipEdge } from '../sip-edge/edge.js';
 
-export interface HttpDeps {
-  redis: RedisClient;
+/**
+ * What the API serves from: the switchboard's services (services.ts), and what only the running
+ * process has: Asterisk's connection, the media nodes' beats, the replicas and the SIP edge.
+ */
+export type HttpDeps = Services & {
   ari: AriConnection;
-  queue: CallQueue;
-  operators: OperatorStore;
-  directory: DirectoryStore;
-  tokens: TokenStore;
-  audit: AuditLog;
-  leg: OperatorLegSettings;
-  /** Which phones operators may give, and where to ring them (operators/operator-phone.ts). */
-  phones: OperatorPhones;
-  admin: AdminStores;
-  /** Which operator account a token served as (admin/operator-accounts.ts). */
-  tokenAccounts: TokenAccounts;
-  /** The dial policy (dialling/): call control and the number store ask it; the API answers its refusals (dialling_denied). */
-  dialling: DiallingGuard;
-  entries: DirectoryEntryStore;
-  region: RegionConfig;
-  search: DirectorySearch;
-  statistics: CallStatistics;
-  /** Hold, transfer, park, hang up, call-backs, messages (media/call-control/). */
-  callControl: CallControlService;
-  /** Runs a call's media steps on its caller's media node (media/nodes/): answering, call control. */
-  nodes: NodeRouter;
   /** The region's media nodes and whether they beat, for /health (media/nodes/node-liveness.ts); none in the HTTP tests. */
   mediaNodes?: Pick<NodeLiveness, 'nodes'> | undefined;
   /** Whether Redis replicas confirm changes, for /health (store/replica-ack.ts), when changes wait for them. */
   replicas?: Pick<ReplicaAcks, 'state'> | undefined;
-  /** Who a direct number is given to (routing/direct-number-owner.ts), for the routing simulator; without it direct numbers simulate as the queue. */
-  directNumberOwner?: DirectNumberOwner;
   /** The SIP edge's connection and media nodes for /health, when one runs (sip-edge/edge.ts). */
   sipEdge?: Pick<SipEdge, 'state'> | undefined;
-  /** Stored texts spoken for Asterisk to fetch (media/spoken-text/): GET /media/spoken/{sha256}.wav, open like /health. */
-  spokenTexts: Pick<SpokenTexts, 'audio'>;
-}
+};
 
 /**
  * The admin and operator HTTP API. /health, the OpenAPI document (/api/openapi.json) and its

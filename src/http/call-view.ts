@@ -2,7 +2,7 @@ import type { CallRecord } from '../calls/call-record.js';
 import { CALL_CONTROL_STATES, CALL_OUTCOMES, CALL_STATES, OVERFLOW_CAUSES, QUEUE_REASONS, TRANSFER_OUTCOMES } from '../calls/call-record.js';
 import { CALLBACK_MAX_UNANSWERED_DIALS } from '../calls/callbacks/callback-limits.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
-import { z } from './openapi.js';
+import { z } from '../validation/schema.js';
 
 export const CallViewSchema = z
   .object({

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { z } from './openapi.js';
+import { z } from '../validation/schema.js';
 
 /**
  * Optimistic concurrency for every changeable object: GET answers `ETag: "<version>"`, and a

@@ -1,10 +1,11 @@
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Env } from 'hono';
-import { invalidRequest } from './validation.js';
+import { invalidRequest } from '../validation/field-problems.js';
+import { z } from '../validation/schema.js';
 
 /**
  * A router whose routes are described for the OpenAPI document and validated by their zod
- * schemas; any validation failure becomes the one 400 shape (validation.ts).
+ * schemas; any validation failure becomes the one 400 shape (validation/field-problems.ts).
  */
 export function apiRouter<E extends Env>() {
   return new OpenAPIHono<E>({
@@ -57,10 +58,3 @@ export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 412 | 428 | 5
 export function jsonResponse<S extends z.ZodType>(description: string, schema: S) {
   return { description, content: { 'application/json': { schema } } };
 }
-
-export const MunicipalityIdSchema = z
-  .string()
-  .regex(/^\d{4}$/, 'must be a four-digit SCB kommunkod')
-  .openapi({ example: '2460', description: 'SCB kommunkod of a member municipality' });
-
-export { z };

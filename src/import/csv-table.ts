@@ -2,7 +2,7 @@ import { CsvError, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Principal } from '../auth/access.js';
 import { AppError } from '../errors.js';
-import { invalidFields } from '../http/validation.js';
+import { invalidFields } from '../validation/field-problems.js';
 import { asText, fromText } from './formula-cells.js';
 import { rowProblemsOf, type RowProblem } from './row-problems.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { log } from '../log.js';
 import { renderAsteriskConfig } from './asterisk-config.js';
 import { freeTcpPort, freeUdpPort } from './free-port.js';
-import { runTool, withSystemPath } from './progress.js';
+import { runTool, withSystemPath } from '../run-tool.js';
 import { asteriskRootDir, assertChrootReady, defaultLabDir, ensureChrootHosts, LabSetupError, mountPoints, processIsAlive } from './provision.js';
 
 /**

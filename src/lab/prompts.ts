@@ -1,36 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROMPTS_FILE, parsePrompts } from '../media/prompt-list.js';
 import { speakToWav } from '../media/spoken-text/speak.js';
 
 /**
- * The switchboard's Swedish prompts, spoken from the texts committed in dialplans/prompts/sv.txt
- * by espeak-ng (Swedish voice) and converted by sox to what Asterisk's format_wav plays (8 kHz,
- * 16 bit, mono: media/spoken-text/speak.ts). No recorded audio is committed: the texts are the source.
+ * The prompts of the prompts file (media/prompt-list.ts), spoken by espeak-ng (Swedish voice) and
+ * converted by sox to what Asterisk's format_wav plays (8 kHz, 16 bit, mono: media/spoken-text/speak.ts)
+ * into the lab's Asterisk. No recorded audio is committed: the texts are the source.
  */
-export const PROMPTS_FILE = fileURLToPath(new URL('../../dialplans/prompts/sv.txt', import.meta.url));
 
 /** Inside the Asterisk chroot: the `sv` language's sounds, so `sound:regionvaxel/<name>` finds them on a Swedish channel. */
 export const PROMPTS_DIR_IN_CHROOT = 'usr/share/asterisk/sounds/sv/regionvaxel';
 
-/** `{n}` lines stand for one prompt per number, for positions and minutes. */
-const NUMBERED_UP_TO = 60;
 const MARKER = '.source-sha256';
-
-/** The prompts of a prompts file: name → text, `{n}` lines expanded. */
-export function parsePrompts(source: string): Map<string, string> {
-  const prompts = new Map<string, string>();
-  source.split('\n').forEach((line, index) => {
-    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
-    const match = /^([a-z0-9{}-]+)\s*=\s*(.+)$/.exec(line.trim());
-    if (!match) throw new Error(`${PROMPTS_FILE}:${index + 1}: expected "name = text"`);
-    const [, name = '', text = ''] = match;
-    if (!name.includes('{n}')) return void prompts.set(name, text);
-    for (let n = 1; n <= NUMBERED_UP_TO; n++) prompts.set(name.replace('{n}', String(n)), text.replaceAll('{n}', String(n)));
-  });
-  return prompts;
-}
 
 async function promptSource(): Promise<{ source: string; hash: string }> {
   const source = await readFile(PROMPTS_FILE, 'utf8');

@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import { delimiter, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log } from '../log.js';
-import { printProgress, runTool, step, withSystemPath, type OnProgress } from './progress.js';
+import { runTool, withSystemPath } from '../run-tool.js';
+import { printProgress, step, type OnProgress } from './progress.js';
 import { ensurePrompts, promptsAreCurrent } from './prompts.js';
 
 /**

@@ -4,7 +4,7 @@ import { addressList, inAddressList } from '../config/address-list.js';
 import type { RegionConfig } from '../config/region-schema.js';
 import { AppError } from '../errors.js';
 import type { ContactStore } from '../extensions/contact-store.js';
-import { z } from '../http/openapi.js';
+import { z } from '../validation/schema.js';
 
 /**
  * The phone an operator is rung on. Asterisk dials it as given (PJSIP/operator-phones/<uri>),

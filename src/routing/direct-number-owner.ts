@@ -1,7 +1,7 @@
 import type { AdminStores } from '../admin/index.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { type DirectNumberOwner, type DirectNumberTarget, extensionOwner } from './route-call.js';
+import type { DirectNumberTarget } from './route-call.js';
 
 /**
  * Where a direct-dial number is set to go, from the admin store's region-wide claims
@@ -27,11 +27,3 @@ export function directNumberTarget(redis: RedisClient, k: Keys, admin: Pick<Admi
   };
 }
 
-/**
- * The extension a direct-dial number is given to, as routeCall asks it: a number forwarded to
- * an external number has none here (the Asterisk side queues its calls; the SIP edge forwards
- * them, sip-edge/routing/route-invite.ts).
- */
-export function directNumberOwner(redis: RedisClient, k: Keys, admin: Pick<AdminStores, 'extensions' | 'numbers'>): DirectNumberOwner {
-  return extensionOwner(directNumberTarget(redis, k, admin));
-}

@@ -1,19 +1,16 @@
 import type { RegionConfig } from '../config/region-schema.js';
 import type { DiallingGuard } from '../dialling/dialling-guard.js';
-import { type ContactStore, createContactStore, sourceAddress } from '../extensions/contact-store.js';
+import { type ContactStore, sourceAddress } from '../extensions/contact-store.js';
 import { log, type Logger } from '../log.js';
-import { directNumberTarget } from '../routing/direct-number-owner.js';
-import type { Services } from '../services.js';
-import type { Keys } from '../store/keys.js';
 import { createSrf, type EdgeDialog, type EdgeRequest as Req, type EdgeResponse as Res, type EdgeSrf } from './drachtio.js';
 import { createMediaNodePool, MEDIA_NODE_TIMING } from './media-nodes/media-node-pool.js';
 import { createNonces } from './registrar/digest.js';
 import { register } from './registrar/register.js';
 import { createEmergencyCallerIds, phoneSource } from './routing/emergency-caller-id.js';
 import { type Caller, type EdgeRoute, fallback, isEmergency, routeInvite, toSwitchboard, trunkHeaders, type EdgeRoutingDeps } from './routing/route-invite.js';
-import { type AuthFailures, createAuthFailures } from './security/auth-failures.js';
+import type { AuthFailures } from './security/auth-failures.js';
 import { authenticate, type AuthDeps, type SipReply } from './security/authenticate.js';
-import { createNonceCounts, type NonceCounts } from './security/nonce-counts.js';
+import type { NonceCounts } from './security/nonce-counts.js';
 import { createScreen } from './security/screen.js';
 import type { SipEdgeSettings } from './settings.js';
 import { sipHeaders, type SipRequestView } from './sip-request.js';
@@ -23,6 +20,7 @@ export interface SipEdgeState {
   mediaNodes: { node: string; healthy: boolean }[];
 }
 
+/** What the edge needs, from the switchboard's services (built in switchboard.ts). */
 export interface SipEdgeServices {
   findRoute: EdgeRoutingDeps['findRoute'];
   directNumberTarget: EdgeRoutingDeps['directNumberTarget'];
@@ -37,30 +35,6 @@ export interface SipEdgeServices {
   region: Pick<RegionConfig, 'region' | 'municipalities'>;
   /** How long every contact of an extension rings before the call goes to the switchboard (the region's directDialRingSeconds, as on the Asterisk side). */
   ringMs: number;
-}
-
-/** What the edge needs, from the switchboard's services (one wiring, services.ts). */
-export function sipEdgeServices(
-  services: Pick<Services, 'directory' | 'admin' | 'region' | 'redis' | 'dialling'>,
-  k: Keys,
-): SipEdgeServices {
-  const { extensions } = services.admin;
-  return {
-    findRoute: services.directory.findRoute,
-    directNumberTarget: directNumberTarget(services.redis, k, services.admin),
-    async extension(extension) {
-      const id = await extensions.idByClaim(`extension:${extension}`);
-      return id === undefined ? undefined : (await extensions.get(id))?.doc;
-    },
-    mainNumber: (id) => services.region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
-    credentials: (extension) => extensions.sipCredentials(extension),
-    contacts: createContactStore(services.redis, k),
-    dialling: services.dialling,
-    nonceCounts: createNonceCounts(services.redis, k),
-    authFailures: createAuthFailures(services.redis, k),
-    region: services.region,
-    ringMs: services.region.region.directDialRingSeconds * 1000,
-  };
 }
 
 /** Transports a phone's request counts as encrypted on when SIP_PHONES_REQUIRE_TLS is set. */

@@ -1,4 +1,4 @@
-import { z } from '../http/openapi.js';
+import { z } from '../validation/schema.js';
 
 /** Each part of a Redis stream id is an unsigned 64-bit number. */
 const PART_MAX = 2n ** 64n - 1n;

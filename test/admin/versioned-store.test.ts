@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { createVersionedStore } from '../../src/admin/versioned-store.js';
-import { z } from '../../src/http/openapi.js';
+import { z } from '../../src/validation/schema.js';
 import { useRedis } from '../support/redis.js';
 import { UMEA, VANNAS, setupActor } from './support.js';
 

@@ -4,7 +4,6 @@ import { requireToken } from '../../src/http/auth.js';
 import { handleError } from '../../src/http/errors.js';
 import { apiRouter } from '../../src/http/openapi.js';
 import { routingRoutes } from '../../src/http/routes/routing.js';
-import { directNumberOwner } from '../../src/routing/direct-number-owner.js';
 import { buildTestApp } from '../support/http-app.js';
 import { useRedis } from '../support/redis.js';
 
@@ -158,7 +157,7 @@ describe('GET /api/v1/routing/simulate', () => {
     // The simulator as startSwitchboard mounts it, with the call flow's owner of direct numbers.
     const app = apiRouter();
     app.use(requireToken(t.tokens));
-    app.route('/routing', routingRoutes({ directory: t.directory, region: t.region, admin: t.admin, directNumberOwner: directNumberOwner(ctx.redis, ctx.k, t.admin) }));
+    app.route('/routing', routingRoutes({ directory: t.directory, region: t.region, admin: t.admin, directNumberOwner: t.directNumberOwner }));
     app.onError(handleError);
     await t.admin.extensions.create({ extension: '2460123', displayName: 'Anna Berg', municipalityId: VANNAS, directNumber: '0935-141 23', password: 'correct horse battery staple' }, localActor('test setup'));
     const ask = async (at: string) => {

@@ -71,7 +71,7 @@ describe('what the arrival reads, cached until an admin change (media/arrival/ar
       const after = await eventuallyValue(async () => (await config.admin.queuePolicies.get(UMEA))?.doc.announceEverySeconds, 30);
       expect(after).toBe(30);
     } finally {
-      config.stop();
+      await config.stop();
     }
   });
 
@@ -86,7 +86,7 @@ describe('what the arrival reads, cached until an admin change (media/arrival/ar
       expect(state).toBe('override');
       expect((await config.openingStateAt(UMEA, new Date(wednesdayMorning.getTime() + 2_000))).open).toBe(false);
     } finally {
-      config.stop();
+      await config.stop();
     }
   });
 });

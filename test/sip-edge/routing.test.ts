@@ -5,8 +5,8 @@ import { createAuditLog } from '../../src/audit/audit-log.js';
 import { localActor } from '../../src/auth/token-store.js';
 import { loadRegionConfig } from '../../src/config/load-region.js';
 import { DEFAULT_DIAL_POLICY } from '../../src/dialling/dial-policy.js';
-import { directNumberOwner, directNumberTarget } from '../../src/routing/direct-number-owner.js';
-import { routeCall } from '../../src/routing/route-call.js';
+import { directNumberTarget } from '../../src/routing/direct-number-owner.js';
+import { extensionOwner, routeCall } from '../../src/routing/route-call.js';
 import { buildRoutingTable, tableLookup } from '../../src/routing/routing-table.js';
 import { createMediaNodePool } from '../../src/sip-edge/media-nodes/media-node-pool.js';
 import { type EdgeRoutingDeps, routeInvite, type TrunkRoute, trunkHeaders } from '../../src/sip-edge/routing/route-invite.js';
@@ -235,7 +235,7 @@ describe('a direct number forwarded to an external number', () => {
     const admin = createAdminStores(ctx.redis, ctx.k, audit, region);
     await admin.numbers.create({ number: FORWARDED, municipalityId: VANNAS.id, target: { kind: 'external', number: MOBILE } }, actor);
     expect(await directNumberTarget(ctx.redis, ctx.k, admin)(FORWARDED)).toEqual({ kind: 'external', number: MOBILE });
-    expect(await routeCall(FORWARDED, lookup, directNumberOwner(ctx.redis, ctx.k, admin))).toEqual({
+    expect(await routeCall(FORWARDED, lookup, extensionOwner(directNumberTarget(ctx.redis, ctx.k, admin)))).toEqual({
       action: 'queue',
       municipalityId: VANNAS.id,
       calledNumber: FORWARDED,

@@ -1,7 +1,7 @@
 import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import type { CallRecord } from '../call-record.js';
 import { parseCallRecord } from '../call-records.js';
-import { invalidFields } from '../../http/validation.js';
+import { invalidFields } from '../../validation/field-problems.js';
 import { parsePhoneNumber } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';

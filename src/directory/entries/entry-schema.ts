@@ -1,5 +1,5 @@
 // The API's zod (extended for OpenAPI): these schemas describe the API, whichever module loads them first.
-import { z } from '../../http/openapi.js';
+import { z } from '../../validation/schema.js';
 import { parsePhoneNumber } from '../../numbers/phone-number.js';
 
 /**

@@ -5,7 +5,7 @@ import type { AuditContext, AuditLog } from '../../audit/audit-log.js';
 import type { Principal } from '../../auth/access.js';
 import { formatPath } from '../../config/load-region.js';
 import { AppError } from '../../errors.js';
-import { invalidFields, type FieldProblem } from '../../http/validation.js';
+import { invalidFields, type FieldProblem } from '../../validation/field-problems.js';
 import { importConflicts, invalidRows, type RowProblem } from '../../import/row-problems.js';
 import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp, type StagedProblem } from '../../import/staged-import.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';

@@ -4,7 +4,8 @@ import { OBJECT_ID, type Patch, type VersionedStore, type Versioned } from '../.
 import { AppError } from '../../errors.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { ETagHeader, IfMatchHeaders, basedOn, etag } from '../etag.js';
-import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
 
 /**
  * The HTTP face of a versioned admin resource (admin/versioned-store.ts): list, create, read,

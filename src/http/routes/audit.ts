@@ -3,7 +3,8 @@ import { REGION_SCOPE, type AuditLog } from '../../audit/audit-log.js';
 import { StreamIdSchema } from '../../store/stream-id.js';
 import { scopedMunicipality } from '../../auth/access.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
-import { MunicipalityIdSchema, apiRouter, errors, z } from '../openapi.js';
+import { apiRouter, errors } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
 
 const AuditEntrySchema = z
   .object({

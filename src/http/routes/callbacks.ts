@@ -7,7 +7,8 @@ import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
-import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
 import { CallIdParams, ControlledCallSchema, controlledCallView } from './call-control.js';
 import { notAMember } from '../../admin/region-rules.js';
 

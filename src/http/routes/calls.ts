@@ -4,7 +4,8 @@ import { AppError } from '../../errors.js';
 import type { CallQueue } from '../../queue/call-queue.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
-import { MunicipalityIdSchema, apiRouter, errors, z } from '../openapi.js';
+import { apiRouter, errors } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
 
 const listCalls = createRoute({
   method: 'get',

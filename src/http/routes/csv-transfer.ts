@@ -5,8 +5,9 @@ import { scopedMunicipality } from '../../auth/access.js';
 import { AppError } from '../../errors.js';
 import { importCsv, writeCsv, type CsvTransfer } from '../../import/csv-table.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
-import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
-import { invalidFields } from '../validation.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { invalidFields } from '../../validation/field-problems.js';
 
 /** A CSV import may be this large: 50 000 rows of a few hundred bytes. Other requests keep the API's 1 MiB. */
 export const MAX_CSV_BYTES = 20 * 1024 * 1024;

@@ -9,8 +9,9 @@ import { AppError } from '../../errors.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { ETagHeader, IfMatchHeaders, basedOn, etag } from '../etag.js';
-import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
-import { invalidFields } from '../validation.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { invalidFields } from '../../validation/field-problems.js';
 import { csvTransferRoutes } from './csv-transfer.js';
 
 /**

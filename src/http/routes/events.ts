@@ -1,7 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { type AuthEnv } from '../auth.js';
 import { StreamPositionSchema } from '../../store/stream-id.js';
-import { ErrorSchema, apiRouter, errors, z } from '../openapi.js';
+import { ErrorSchema, apiRouter, errors } from '../openapi.js';
+import { z } from '../../validation/schema.js';
 
 const events = createRoute({
   method: 'get',

@@ -1,6 +1,6 @@
 import { type ExtensionDoc, extensionBodies } from '../../admin/extensions.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
-import { z } from '../openapi.js';
+import { z } from '../../validation/schema.js';
 import { viewSchema } from './admin-resource.js';
 
 /** /api/v1/extensions (mounted in app.ts with its store): an extension as shown never has its password or digest. */

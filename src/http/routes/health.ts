@@ -8,7 +8,8 @@ import type { SipEdge } from '../../sip-edge/edge.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import type { ReplicaAcks } from '../../store/replica-ack.js';
 import { bearerToken } from '../auth.js';
-import { ErrorSchema, apiRouter, z } from '../openapi.js';
+import { ErrorSchema, apiRouter } from '../openapi.js';
+import { z } from '../../validation/schema.js';
 
 const Status = z.enum(['ok', 'degraded']);
 

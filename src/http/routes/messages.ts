@@ -6,7 +6,8 @@ import { formatForDisplay } from '../../numbers/phone-number.js';
 import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import type { AuthEnv } from '../auth.js';
-import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
 
 const extension = z.string().regex(/^\d{2,8}$/, 'must be an extension number of 2 to 8 digits');
 const entryId = z.string().min(1).max(100);

@@ -4,7 +4,8 @@ import type { MunicipalityConfig, RegionConfig } from '../../config/region-schem
 import { AppError } from '../../errors.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
-import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
 
 /**
  * /api/v1/municipalities: the members as config/region.yaml makes them. Membership, numbers and

@@ -1,6 +1,6 @@
 import { type NumberDoc, NumberTargetSchema, numberBodies } from '../../admin/numbers.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
-import { z } from '../openapi.js';
+import { z } from '../../validation/schema.js';
 import { viewSchema } from './admin-resource.js';
 
 /** /api/v1/numbers (mounted in app.ts with its store): direct-dial numbers and where their calls go. */

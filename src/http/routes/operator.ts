@@ -10,8 +10,9 @@ import { OperatorPhoneSchema, type OperatorPhones, parseOperatorPhone } from '..
 import { OPERATOR_STATES, type OperatorStore, PAUSE_REASONS } from '../../operators/operator-store.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
-import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
-import { invalidFields } from '../validation.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { invalidFields } from '../../validation/field-problems.js';
 import { notAMember } from '../../admin/region-rules.js';
 
 const municipalityOf = (served: string | { id: string }) => (typeof served === 'string' ? served : served.id);

@@ -13,7 +13,8 @@ import { menuOrder } from '../../media/arrival/regional-menu.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import { type DirectNumberOwner, routeCall } from '../../routing/route-call.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
-import { apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { z } from '../../validation/schema.js';
 
 /**
  * /api/v1/routing/simulate: what a call to a number at a moment would meet, decided by the very

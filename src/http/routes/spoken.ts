@@ -1,7 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { AppError } from '../../errors.js';
 import { SPOKEN_TEXT_HASH, type SpokenTexts } from '../../media/spoken-text/spoken-texts.js';
-import { apiRouter, errors, z } from '../openapi.js';
+import { apiRouter, errors } from '../openapi.js';
+import { z } from '../../validation/schema.js';
 
 const FileParam = z.object({
   file: z

@@ -9,8 +9,9 @@ import type { CallStatistics } from '../../statistics/call-statistics.js';
 import { computeFigures, figuresByOperator, figuresByPeriod, periodsCovering } from '../../statistics/compute.js';
 import { COST_SPLIT_COLUMNS, costSplitCsv } from '../../statistics/cost-split.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
-import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
-import { invalidFields } from '../validation.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { invalidFields } from '../../validation/field-problems.js';
 import { notAMember } from '../../admin/region-rules.js';
 
 /** The region's local time (the config allows only this zone; the type says so if that changes). */

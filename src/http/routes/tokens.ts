@@ -5,7 +5,8 @@ import { type TokenRecord, type TokenStore, isExpired, newTokenSchema, parseToke
 import type { RegionConfig } from '../../config/region-schema.js';
 import { AppError } from '../../errors.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
-import { MunicipalityIdSchema, apiRouter, errors, jsonResponse, z } from '../openapi.js';
+import { apiRouter, errors, jsonResponse } from '../openapi.js';
+import { MunicipalityIdSchema, z } from '../../validation/schema.js';
 
 const TokenSchema = z
   .object({

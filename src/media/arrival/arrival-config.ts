@@ -2,6 +2,7 @@ import type { AdminStores } from '../../admin/index.js';
 import type { ListQuery } from '../../admin/versioned-store.js';
 import { createOpeningStateReader, type OpeningState } from '../../hours/opening-state.js';
 import { log } from '../../log.js';
+import { runPeriodically } from '../../periodic-job.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 
@@ -77,15 +78,13 @@ export function createArrivalConfig(deps: { redis: RedisClient; k: Keys; admin: 
     states = new Map();
   }
 
-  let checking = false;
-  const timer = setInterval(() => {
-    if (checking) return;
-    checking = true;
-    checkVersion()
-      .catch(() => undefined) // Redis out of reach: keep what we have, ask again next time.
-      .finally(() => (checking = false));
-  }, deps.checkEveryMs ?? CONFIG_CHECK_EVERY_MS);
-  timer.unref();
+  const checks = runPeriodically(
+    'checking the admin version',
+    // Redis out of reach: keep what we have, ask again next time (not worth a line every half second).
+    () => checkVersion().catch(() => undefined),
+    deps.checkEveryMs ?? CONFIG_CHECK_EVERY_MS,
+    { atOnce: false },
+  );
 
   return {
     /** Versioned-store look-alikes whose reads are cached (for queue/policy, stored texts). */
@@ -103,9 +102,7 @@ export function createArrivalConfig(deps: { redis: RedisClient; k: Keys; admin: 
       return state;
     },
 
-    stop(): void {
-      clearInterval(timer);
-    },
+    stop: checks.stop,
   };
 }
 

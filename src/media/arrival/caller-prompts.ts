@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { GreetingDoc } from '../../admin/greetings.js';
 import type { OpeningState } from '../../hours/opening-state.js';
-import { PROMPTS_FILE, parsePrompts } from '../../lab/prompts.js';
+import { PROMPTS_FILE, parsePrompts } from '../prompt-list.js';
 
 /**
  * Which of the shipped prompts (dialplans/prompts/sv.txt) and stored texts a caller hears where:
@@ -56,7 +56,7 @@ export const queueGreetingPrompt = (municipalityId: string) => `greeting-${munic
 
 let texts: Promise<ReadonlyMap<string, string>> | undefined;
 
-/** The prompts' Swedish texts by name, read from the prompts file once (lab/prompts.ts parses it, as for speaking them). */
+/** The prompts' Swedish texts by name, read from the prompts file once (media/prompt-list.ts parses it, as the lab does for speaking them). */
 export function promptTexts(): Promise<ReadonlyMap<string, string>> {
   texts ??= readFile(PROMPTS_FILE, 'utf8')
     .then(parsePrompts)

@@ -1,13 +1,13 @@
 import type { Client } from 'ari-client';
 import type { AdminStores } from '../../admin/index.js';
-import { createCallbackStore } from '../../calls/callbacks/callback-store.js';
+import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
 import type { RegionConfig } from '../../config/region-schema.js';
 import type { DiallingGuard } from '../../dialling/dialling-guard.js';
-import { createContactStore } from '../../extensions/contact-store.js';
-import { log } from '../../log.js';
+import type { ContactStore } from '../../extensions/contact-store.js';
+import { type PeriodicJob, runPeriodically } from '../../periodic-job.js';
 import type { CallQueue } from '../../queue/call-queue.js';
 import { createQueuePolicies } from '../../queue/policy/queue-policy.js';
-import { directNumberOwner } from '../../routing/direct-number-owner.js';
+import type { DirectNumberOwner } from '../../routing/route-call.js';
 import { buildRoutingTable, tableLookup } from '../../routing/routing-table.js';
 import type { Keys } from '../../store/keys.js';
 import type { SpokenTexts } from '../spoken-text/spoken-texts.js';
@@ -30,6 +30,12 @@ export function createArrivalPath(deps: {
   region: RegionConfig;
   queue: CallQueue;
   admin: AdminStores;
+  /** Registered phones a direct-dial call rings. */
+  contacts: ContactStore;
+  /** Where a caller's call-back is booked. */
+  callbacks: CallbackStore;
+  /** The extension a direct number is given to (services.ts). */
+  directNumberOwner: DirectNumberOwner;
   /** The closed message and queue announcements IT staff store, spoken for Asterisk to fetch. */
   spokenTexts: Pick<SpokenTexts, 'mediaUri'>;
   app: string;
@@ -56,11 +62,11 @@ export function createArrivalPath(deps: {
     queue,
     // The numbers this process wrote to the directory at start (DirectoryStore.syncRegion), looked up in memory.
     findRoute: tableLookup(buildRoutingTable(region)),
-    owner: directNumberOwner(redis, k, admin),
+    owner: deps.directNumberOwner,
     policies,
     media,
-    directDial: createDirectDial({ redis, k, contacts: createContactStore(redis, k), app, endpoint: extensionEndpoint, ringSeconds: region.region.directDialRingSeconds, now }),
-    callbacks: createCallbackStore(redis, k, dialling),
+    directDial: createDirectDial({ redis, k, contacts: deps.contacts, app, endpoint: extensionEndpoint, ringSeconds: region.region.directDialRingSeconds, now }),
+    callbacks: deps.callbacks,
     dialling,
     texts: createStoredTexts({ greetings: config.admin.greetings, spokenTexts }),
     openingStateAt: config.openingStateAt,
@@ -69,28 +75,25 @@ export function createArrivalPath(deps: {
     setUp: createCallSetUp({ policies, queue, media, timeoutMs: deps.setUpTimeoutMs }),
     now,
   });
-  let timer: NodeJS.Timeout | undefined;
+  let overflowWatch: PeriodicJob | undefined;
   return {
     arrival,
     policies,
     capacity,
     /** Sweeps for calls past their maximum wait every second while Asterisk is reachable. */
     startOverflowWatch(client: () => Client | undefined): void {
-      let running = false;
-      timer = setInterval(() => {
-        const current = client();
-        if (running || !current) return;
-        running = true;
-        arrival
-          .sweep(current)
-          .catch((error: unknown) => log.error({ err: error }, 'overflow sweep failed'))
-          .finally(() => (running = false));
-      }, OVERFLOW_SWEEP_MS);
-      timer.unref();
+      overflowWatch = runPeriodically(
+        'overflow sweep',
+        async () => {
+          const current = client();
+          if (current) await arrival.sweep(current);
+        },
+        OVERFLOW_SWEEP_MS,
+        { atOnce: false },
+      );
     },
-    stop(): void {
-      clearInterval(timer);
-      config.stop();
+    async stop(): Promise<void> {
+      await Promise.all([overflowWatch?.stop(), config.stop()]);
       arrival.stop();
     },
   };

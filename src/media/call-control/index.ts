@@ -1,9 +1,9 @@
-import { createCallbackStore } from '../../calls/callbacks/callback-store.js';
+import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
 import { createMessageStore } from '../../calls/messages/message-store.js';
 import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
-import { createContactStore } from '../../extensions/contact-store.js';
+import type { ContactStore } from '../../extensions/contact-store.js';
 import type { OperatorStore } from '../../operators/operator-store.js';
 import type { CallQueue } from '../../queue/call-queue.js';
 import type { Keys } from '../../store/keys.js';
@@ -17,6 +17,8 @@ import { createControlStore } from './control-store.js';
 export function createCallControlService(deps: {
   redis: RedisClient;
   k: Keys;
+  contacts: ContactStore;
+  callbacks: CallbackStore;
   queue: CallQueue;
   operators: OperatorStore;
   directory: DirectoryStore;
@@ -30,12 +32,11 @@ export function createCallControlService(deps: {
 }) {
   const { redis, k } = deps;
   const control = createControlStore(redis, k);
-  const callbacks = createCallbackStore(redis, k, deps.dialling);
   return {
     control,
-    callbacks,
+    callbacks: deps.callbacks,
     messages: createMessageStore(redis, k, deps.entries),
-    actions: createCallControl({ ...deps, control, callbacks, contacts: createContactStore(redis, k) }),
+    actions: createCallControl({ ...deps, control }),
   };
 }
 

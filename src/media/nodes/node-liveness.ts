@@ -1,4 +1,5 @@
 import { log } from '../../log.js';
+import { runPeriodically } from '../../periodic-job.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 
@@ -71,15 +72,13 @@ export function startNodeLiveness(settings: NodeLivenessSettings) {
     }
   }
 
-  const guard = (what: string, work: () => Promise<void>) => () => void work().catch((error: unknown) => livenessLog.warn({ err: error }, `${what} failed`));
-  const beating = setInterval(guard('media node heartbeat', beat), BEAT_EVERY_MS);
-  const sweeping = setInterval(guard('looking for silent media nodes', sweep), SWEEP_EVERY_MS);
   // The first beat at once: calls arriving now must find their node beating.
-  guard('media node heartbeat', beat)();
+  const beating = runPeriodically(`media node ${node} heartbeat`, beat, BEAT_EVERY_MS);
+  const sweeping = runPeriodically('looking for silent media nodes', sweep, SWEEP_EVERY_MS, { atOnce: false });
 
   return {
     /** Beats now (e.g. right after ARI connected) rather than within the next second. */
-    beatNow: guard('media node heartbeat', beat),
+    beatNow: (): void => void beating.runNow(),
 
     /** Every media node heard of, with whether it beats now (for /health). */
     async nodes(): Promise<MediaNodeState[]> {
@@ -91,8 +90,7 @@ export function startNodeLiveness(settings: NodeLivenessSettings) {
 
     /** Stops beating and sweeping; the node's heartbeat goes at once (its callers cannot be rung while no instance has it). */
     async stop(): Promise<void> {
-      clearInterval(beating);
-      clearInterval(sweeping);
+      await Promise.all([beating.stop(), sweeping.stop()]);
       await stopBeating().catch(() => undefined);
     },
   };

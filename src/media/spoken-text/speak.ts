@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { runTool } from '../../lab/progress.js';
+import { runTool } from '../../run-tool.js';
 
 /**
  * Bump when speakToWav's output changes (rate, format): spoken texts are addressed by a hash
