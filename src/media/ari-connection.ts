@@ -33,7 +33,7 @@ export interface AriSettings {
   app: string;
   /**
    * Reconcile every this many seconds while connected (default 30). It is also how long a
-   * mismatch must last before a periodic run repairs it (media/call-flow.ts): keep it well above
+   * mismatch must last before a periodic run repairs it (media/reconcile/plan.ts): keep it well above
    * the longest change in flight (an ending prompt, a few seconds).
    */
   reconcileEverySeconds?: number;

@@ -4,42 +4,18 @@ import { log } from '../log.js';
 import type { CallQueue } from '../queue/call-queue.js';
 import type { Arrival } from './arrival/arrival.js';
 import { createCallerMedia } from './arrival/caller-media.js';
-import { OVERLOAD_PROMPT } from './arrival/call-set-up.js';
-import { closedPrompts } from './arrival/caller-prompts.js';
-import { EXTENSION_LEG_ARG, callIdOfExtensionLeg } from './arrival/direct-dial.js';
-import { CALLBACK_LEG_ARG, type CallControl, TRANSFER_LEG_ARG } from './call-control/call-control.js';
+import type { CallControl } from './call-control/call-control.js';
 import { hangUp, moveToHold, moveToTalk } from './call-control/control-media.js';
-import { type AsteriskView, OPERATOR_LEG_ARG, type Repair, ariRequest, callIdOfOperatorChannel, channelExists, isGone, readAsterisk, releaseHoldBridge } from './call-media.js';
+import { channelExists, isGone } from './call-media.js';
+import { CALLBACK_LEG_ARG, EXTENSION_LEG_ARG, OPERATOR_LEG_ARG, TRANSFER_LEG_ARG, callIdOfExtensionLeg, callIdOfOperatorChannel } from './media-ids.js';
+import { createReconciler } from './reconcile/run.js';
 
 /** How long a hung-up caller's channel id is remembered, to catch a hang-up that overtakes its own set-up. */
 const ENDED_MEMORY_MS = 60_000;
 /**
- * A periodic reconcile leaves a caller alone while this process runs their arrival (menu,
- * direct dial, closed message), unless it has run this long: then it is stuck (e.g. waiting for
- * the end of a prompt whose event was lost) and the set-up is run again.
- */
-const ARRIVAL_STUCK_MS = 5 * 60_000;
-/** The longest an ending prompt may keep a caller reconcile releases. */
-const ENDING_PROMPT_MAX_MS = 30_000;
-
-/** What a caller whose call ended hears before the hang-up, as media/arrival/ plays it at the time (nothing for other endings). */
-function endingPrompts(call: CallRecord): string[] {
-  if (call.outcome === 'closed') {
-    // The record keeps neither the rule that closed nor the message heard: the plain closed prompts.
-    const { otherwise, then } = closedPrompts(undefined);
-    return [...otherwise, ...then];
-  }
-  if (call.outcome === 'callback-booked') return ['overflow-callback-booked'];
-  // A set-up that failed and could not hang up (media/arrival/call-set-up.ts): told again, then released.
-  if (call.outcome === 'setup-failed') return [OVERLOAD_PROMPT];
-  if (call.outcome === 'overflowed') return [call.overflow === 'no-operator' ? 'overflow-no-operator' : 'overflow-busy'];
-  return [];
-}
-
-/**
  * What the switchboard does with Asterisk's events: callers arriving and hanging up, operator
  * legs answering or failing. Redis holds the truth about every call; this only moves media to
- * match it, so a restarted process can rebuild everything from Redis and Asterisk (reconcile).
+ * match it, so a restarted process can rebuild everything from Redis and Asterisk (media/reconcile/).
  */
 export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: string; mediaNode: string; control: CallControl }) {
   const { queue, arrival, app, mediaNode, control } = deps;
@@ -50,8 +26,6 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
   const settled = new Set<string>();
   /** Prompts for the callers reconcile releases (its own dispatch: the arrival's is the arrival's). */
   const media = createCallerMedia();
-  /** The repairs the previous periodic reconcile found (key → the record it was found on, as JSON). */
-  let suspected = new Map<string, string>();
 
   function rememberEnded(channelId: string) {
     endedChannels.add(channelId);
@@ -149,63 +123,6 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
     if (call) log.info({ callId, operatorChannelId, position: call.position, cause }, 'operator did not answer; call back in its place in the queue');
   }
 
-  /** A caller still on the line whose call has ended in Redis (e.g. the process stopped before the hang-up): their ending prompt, then the hang-up. */
-  async function releaseEnded(client: Client, call: CallRecord): Promise<void> {
-    const prompts = endingPrompts(call);
-    if (prompts.length > 0) {
-      await ariRequest('stop music', client.channels.stopMoh({ channelId: call.callId })).catch(() => undefined);
-      await ariRequest('play ending prompt', media.play(client, call.callId, prompts), ENDING_PROMPT_MAX_MS).catch(() => undefined);
-    }
-    await endCall(client, call.callId, `its call had ended (${call.outcome}) with the caller still on the line`);
-  }
-
-  /** What reconcile does for a caller's call that is not ended (a call-back's are call control's). */
-  function planCall(client: Client, call: CallRecord, view: AsteriskView, periodic: boolean): Repair | undefined {
-    const { callId, operatorChannelId } = call;
-    const opLeg = operatorChannelId ? view.channels.get(operatorChannelId) : undefined;
-    if (!view.channels.has(callId)) {
-      // Gone with an Asterisk that has restarted since the call arrived, or hung up while we were away.
-      const mediaNodeLost = call.enqueuedAt < view.startedAt;
-      return {
-        what: 'end',
-        why: mediaNodeLost ? 'the caller went with the Asterisk that ran before this one' : 'the caller is gone',
-        run: () => endCall(client, callId, mediaNodeLost ? 'caller lost with a restart of Asterisk' : 'caller gone while we were away', undefined, { mediaNodeLost }),
-      };
-    }
-    if (call.state === 'connecting' && !opLeg) {
-      return { what: 'requeue', why: 'the operator leg is gone', run: () => operatorLegFailed(callId, operatorChannelId ?? '', 'operator leg gone while we were away') };
-    }
-    if (call.state === 'connecting' && opLeg?.state === 'Up') {
-      return { what: 'answer', why: 'the operator answered unseen', run: () => operatorAnswered(client, opLeg, callId) };
-    }
-    if (call.state === 'answered' && operatorChannelId && !opLeg) {
-      // (Without operatorChannelId the operator has let go: parked or transferred, see media/call-control.)
-      return { what: 'end', why: 'the operator leg is gone', run: () => endCall(client, callId, 'operator gone while we were away', operatorChannelId) };
-    }
-    return control.planCall(client, call, view, { restartMusic: !periodic });
-  }
-
-  /** What reconcile does for a caller in our Stasis app whose call is not active. */
-  function planCaller(client: Client, channel: Channel, call: CallRecord | null): Repair {
-    if (call?.state === 'ended') {
-      return {
-        what: 'release-ended',
-        why: `the call has ended (${call.outcome}) but its caller is still on the line`,
-        // Not awaited: an ending prompt takes seconds, and the other repairs need not wait for it.
-        run: async () => void releaseEnded(client, call).catch((error: unknown) => log.error({ err: error, callId: call.callId }, 'releasing the caller of an ended call failed')),
-      };
-    }
-    // The set-up was cut short (we stopped between StasisStart and enqueue): run it again from the start.
-    return {
-      what: 'arrive',
-      why: 'a caller in our app unknown to the queues',
-      run: async () => {
-        await releaseHoldBridge(client, channel.id);
-        await callerArrived(client, channel, channel.dialplan.exten, true);
-      },
-    };
-  }
-
   const guard = (what: string, work: () => Promise<void>) =>
     void work().catch((error: unknown) => log.error({ err: error, what }, 'handling an Asterisk event failed'));
 
@@ -246,76 +163,20 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
 
     /**
      * Brings Asterisk (and Redis, where a leg's end was missed) into agreement with Redis's
-     * calls: after a start or a lost websocket (events may have been missed), and `periodic`ally
-     * while connected (an ARI step may have failed with nobody to retry it). Each call, caller
-     * channel and leg named from a call gives at most one repair (see the plans here and in
-     * media/call-control). A periodic run makes a repair only when the previous run, one
-     * period earlier, found the same one on the same unchanged record: a call in the middle of
-     * a change (a script has run, its ARI steps are under way, or its record changed since) is
-     * never "repaired" half-way; after a start or reconnect every repair is made at once.
+     * calls: after a start or a lost websocket, and `periodic`ally while connected
+     * (media/reconcile/: the plan, and its runner).
      */
-    async reconcile(client: Client, { periodic = false }: { periodic?: boolean } = {}): Promise<void> {
-      // Calls before channels: a call active before the channel list was read whose caller is not in it is gone for good.
-      const active = await queue.activeCallIds();
-      const view = await readAsterisk(client);
-      const activeIds = new Set(active);
-      const records = new Map<string, CallRecord | null>();
-      const recordOf = async (callId: string) => {
-        if (!records.has(callId)) records.set(callId, await queue.get(callId));
-        return records.get(callId) ?? null;
-      };
-      await Promise.all(active.map(recordOf));
-
-      const found: (Repair & { key: string; version: string })[] = [];
-      const add = (id: string, call: CallRecord | null, repair: Repair | undefined) => {
-        if (repair) found.push({ ...repair, key: `${repair.what}:${id}`, version: JSON.stringify(call) });
-      };
-      for (const callId of active) {
-        const call = records.get(callId);
-        // Another node's call: its channels are on an Asterisk this instance cannot see.
-        if (call?.mediaNode !== undefined && call.mediaNode !== mediaNode) continue;
-        if (call) add(callId, call, call.kind === 'callback' ? control.planCallback(client, call, view) : planCall(client, call, view, periodic));
-      }
-      for (const channel of view.channels.values()) {
-        const callOfLeg = control.callIdOfLeg(channel.id);
-        if (callOfLeg !== undefined) {
-          const call = await recordOf(callOfLeg);
-          add(channel.id, call, control.planLeg(client, channel.id, call));
-          continue;
-        }
-        const inOurApp = channel.dialplan.app_name === 'Stasis' && channel.dialplan.app_data.split(',')[0] === app;
-        if (!inOurApp || activeIds.has(channel.id) || callIdOfExtensionLeg(channel.id)) continue;
-        // After a start or reconnect, as ever: the set-up is run again (events it waited for may be lost).
-        if (periodic && (settled.has(channel.id) || Date.now() - (arriving.get(channel.id) ?? 0) < ARRIVAL_STUCK_MS)) continue;
-        const call = await recordOf(channel.id);
-        add(channel.id, call, planCaller(client, channel, call));
-      }
-      // Channels gone without their StasisEnd (the websocket was down) are forgotten here.
-      for (const id of [...arriving.keys(), ...settled]) {
-        if (view.channels.has(id)) continue;
-        arriving.delete(id);
-        settled.delete(id);
-      }
-
-      const due = periodic ? found.filter((repair) => suspected.get(repair.key) === repair.version) : found;
-      suspected = periodic ? new Map(found.map((repair) => [repair.key, repair.version])) : new Map();
-      for (const repair of due) {
-        log[repair.what === 'music' ? 'debug' : 'warn']({ repair: repair.key, why: repair.why, periodic }, 'reconcile: bringing the call in line with Redis');
-        try {
-          await repair.run();
-        } catch (error) {
-          log.error({ err: error, repair: repair.key }, 'reconcile: repair failed');
-        }
-      }
-      // After a start or reconnect: what a waiting caller hears (announcements, a call-back offer) was this process's, or lost with the old one.
-      if (!periodic) {
-        for (const [callId, call] of records) {
-          if (call?.state !== 'waiting' || call.kind === 'callback' || !view.channels.has(callId)) continue;
-          void arrival.resumeWaiting(client, call).catch((error: unknown) => log.warn({ err: error, callId }, 'resuming what a waiting caller hears failed'));
-        }
-      }
-      if (!periodic || due.length > 0) log.info({ activeCalls: active.length, channels: view.channels.size, repairs: due.length, periodic }, 'reconciled calls with Asterisk');
-    },
+    reconcile: createReconciler({
+      queue,
+      control,
+      arrival,
+      app,
+      mediaNode,
+      arriving,
+      settled,
+      media,
+      flow: { operatorAnswered, operatorLegFailed, callerArrived },
+    }),
   };
 }
 

@@ -1,24 +1,6 @@
-import type { Channel, Client } from 'ari-client';
+import type { Client } from 'ari-client';
 import type { CallRecord } from '../calls/call-record.js';
-
-/**
- * The media objects of one call in Asterisk, all named from the call id (which is the
- * caller's channel id). Deterministic names let a restarted process find a call's bridges
- * and operator leg again without having kept anything in memory.
- */
-export const mediaIds = {
-  holdBridge: (callId: string) => `${callId}-hold`,
-  talkBridge: (callId: string) => `${callId}-talk`,
-  operatorChannel: (callId: string, attempt: number) => `${callId}-op${attempt}`,
-};
-
-/** The call an operator leg belongs to, read back from the leg's channel id. */
-export function callIdOfOperatorChannel(channelId: string): string | undefined {
-  return /^(.+)-op\d+$/.exec(channelId)?.[1];
-}
-
-/** Stasis app arguments that mark an originated channel as an operator's leg of a call. */
-export const OPERATOR_LEG_ARG = 'operator-leg';
+import { mediaIds } from './media-ids.js';
 
 /** Bounds an ARI request: ari-client has no timeouts, and a stuck request must not stall a call. */
 export async function ariRequest<T>(what: string, request: Promise<T>, timeoutMs = 5_000): Promise<T> {
@@ -96,40 +78,4 @@ export async function releaseCall(client: Client, call: Pick<CallRecord, 'callId
     // A talk bridge exists only once an operator answered: not asked for otherwise (every call's end is a request less for Asterisk).
     call.answeredAt !== undefined && unlessGone('destroy talk bridge', client.bridges.destroy({ bridgeId: mediaIds.talkBridge(callId) })),
   ]);
-}
-
-/**
- * What Asterisk has, read once per reconcile (media/call-flow.ts): its channels, each bridge's
- * channels, and when it started (ms; NaN if it does not say): a call that arrived before that lost
- * its caller with the Asterisk that ran then.
- */
-export interface AsteriskView {
-  channels: ReadonlyMap<string, Channel>;
-  bridges: ReadonlyMap<string, readonly string[]>;
-  startedAt: number;
-}
-
-export async function readAsterisk(client: Client): Promise<AsteriskView> {
-  const [info, channels, bridges] = await Promise.all([
-    ariRequest('read Asterisk status', client.asterisk.getInfo({ only: 'status' })),
-    ariRequest('list channels', client.channels.list()),
-    ariRequest('list bridges', client.bridges.list()),
-  ]);
-  return {
-    channels: new Map(channels.map((c) => [c.id, c])),
-    bridges: new Map(bridges.map((b) => [b.id, [b.channels].flat()])),
-    startedAt: Date.parse(info.status?.startup_time ?? ''),
-  };
-}
-
-export const inBridge = (view: AsteriskView, bridgeId: string, channelId: string): boolean => view.bridges.get(bridgeId)?.includes(channelId) ?? false;
-
-/**
- * One change reconcile makes to bring Asterisk (or Redis) in line with the truth: `what` names
- * the kind (a periodic run makes it only when the previous run found the same one), `why` is logged.
- */
-export interface Repair {
-  what: string;
-  why: string;
-  run(): Promise<unknown>;
 }

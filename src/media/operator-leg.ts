@@ -2,7 +2,8 @@ import type { Client } from 'ari-client';
 import type { CallRecord } from '../calls/call-record.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
 import type { OperatorPhones } from '../operators/operator-phone.js';
-import { OPERATOR_LEG_ARG, ariRequest } from './call-media.js';
+import { ariRequest } from './call-media.js';
+import { OPERATOR_LEG_ARG, legAppArgs } from './media-ids.js';
 
 export interface OperatorLegSettings {
   app: string;
@@ -36,7 +37,7 @@ export async function ringOperator(
     client.channels.originate({
       endpoint: `PJSIP/${settings.endpoint}/${uri}`,
       app: settings.app,
-      appArgs: `${OPERATOR_LEG_ARG},${call.callId}`,
+      appArgs: legAppArgs(OPERATOR_LEG_ARG, call.callId),
       channelId: operatorChannelId,
       callerId: `"${municipalityName}: ${formatForDisplay(call.caller)}" <${call.caller}>`,
       timeout: settings.ringSeconds,

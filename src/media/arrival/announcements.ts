@@ -3,6 +3,7 @@ import type { CallQueue } from '../../queue/call-queue.js';
 import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { log } from '../../log.js';
 import { ariRequest } from '../call-media.js';
+import { mediaIds } from '../media-ids.js';
 import { SPOKEN_NUMBERS_UP_TO, type CallerMedia } from './caller-media.js';
 import { queueAnnouncement, queueGreetingPrompt } from './caller-prompts.js';
 import type { StoredTexts } from './stored-texts.js';
@@ -71,10 +72,10 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     // Read and spoken while the music still plays: the caller hears no longer gap than for prompts alone.
     const { prompts, spokenUri } = await announcement(now1);
     if (!setUpNow) await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
-    const playbackId = `${callId}-${what}`;
+    const playbackId = mediaIds.playback(callId, what);
     current.set(callId, playbackId);
     await media.play(client, callId, prompts, { playbackId });
-    const textPlaybackId = `${playbackId}-text`;
+    const textPlaybackId = mediaIds.textPlayback(playbackId);
     if (spokenUri !== undefined && current.get(callId) === playbackId) {
       current.set(callId, textPlaybackId);
       await media.playSpokenElse(client, callId, spokenUri, [], { textPlaybackId });
@@ -164,7 +165,7 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
       const unknownPlayback = !playbackId && adopted.has(callId);
       stop(callId);
       current.delete(callId);
-      const playbackIds = playbackId ? [playbackId] : unknownPlayback ? ANNOUNCEMENT_KINDS.flatMap((what) => [`${callId}-${what}`, `${callId}-${what}-text`]) : [];
+      const playbackIds = playbackId ? [playbackId] : unknownPlayback ? ANNOUNCEMENT_KINDS.flatMap((what) => [mediaIds.playback(callId, what), mediaIds.textPlayback(mediaIds.playback(callId, what))]) : [];
       await Promise.all(playbackIds.map((id) => ariRequest('stop announcement', client.playbacks.stop({ playbackId: id })).catch(() => undefined)));
     },
   };

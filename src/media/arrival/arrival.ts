@@ -10,13 +10,14 @@ import { parsePhoneNumber } from '../../numbers/phone-number.js';
 import type { ArrivalFields, CallQueue, EnqueueInput, OverflowDecision } from '../../queue/call-queue.js';
 import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { type CallRoute, type DirectNumberOwner, type NumberLookup, routeCall } from '../../routing/route-call.js';
-import { ariRequest, mediaIds } from '../call-media.js';
+import { ariRequest } from '../call-media.js';
+import { callIdOfExtensionLeg, mediaIds } from '../media-ids.js';
 import { createAnnouncements } from './announcements.js';
 import { type CallSetUp, within } from './call-set-up.js';
 import type { Capacity, Refusal } from './capacity.js';
 import type { CallerMedia } from './caller-media.js';
 import { closedPrompts } from './caller-prompts.js';
-import { callIdOfExtensionLeg, type DirectDial } from './direct-dial.js';
+import type { DirectDial } from './direct-dial.js';
 import { chooseMunicipality } from './regional-menu.js';
 import type { StoredTexts } from './stored-texts.js';
 
@@ -98,7 +99,7 @@ export function createArrival(deps: ArrivalDeps) {
     // Spoken before answering: the caller hears ringing meanwhile, not silence.
     const spokenUri = await texts.mediaUri(spoken, callId);
     await ariRequest('answer', client.channels.answer({ channelId: callId })).catch(() => undefined);
-    const heard = await media.playSpokenElse(client, callId, spokenUri, otherwise, { then, playbackId: `${callId}-closed`, textPlaybackId: `${callId}-closed-message` });
+    const heard = await media.playSpokenElse(client, callId, spokenUri, otherwise, { then, playbackId: mediaIds.playback(callId, 'closed'), textPlaybackId: mediaIds.playback(callId, 'closed-message') });
     log.info({ callId, municipalityId: entry.municipalityId, rule: state.rule, why: state.why, heard }, 'call arrived while closed; closed message played');
     await hangUp(client, callId);
   }

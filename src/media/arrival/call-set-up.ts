@@ -4,6 +4,7 @@ import { log } from '../../log.js';
 import type { ArrivalFields, CallQueue, EnqueueInput, OverflowDecision } from '../../queue/call-queue.js';
 import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { ariRequest, holdCaller, isGone, releaseHoldBridge } from '../call-media.js';
+import { mediaIds } from '../media-ids.js';
 import type { CallerMedia } from './caller-media.js';
 
 /**
@@ -117,7 +118,7 @@ export function createCallSetUp(deps: { policies: Pick<QueuePolicies, 'enqueue'>
       const recorded = within('record the failure', recordFailure(call), RECORD_WAIT_MS).catch(() => undefined);
       await releaseHoldBridge(client, callId).catch(() => undefined);
       await ariRequest('answer', client.channels.answer({ channelId: callId })).catch(() => undefined);
-      await ariRequest('overload prompt', media.play(client, callId, [OVERLOAD_PROMPT], { playbackId: `${callId}-${OVERLOAD_PROMPT}` }), OVERLOAD_PROMPT_MAX_MS).catch(() => undefined);
+      await ariRequest('overload prompt', media.play(client, callId, [OVERLOAD_PROMPT], { playbackId: mediaIds.playback(callId, OVERLOAD_PROMPT) }), OVERLOAD_PROMPT_MAX_MS).catch(() => undefined);
       await recorded;
       await ariRequest('hang up caller', client.channels.hangup({ channelId: callId, reason: 'normal' })).catch(() => undefined);
     },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from 'ari-client';
 import { log } from '../../log.js';
 import { ariRequest, isGone } from '../call-media.js';
+import { mediaIds } from '../media-ids.js';
 
 /** A prompt of dialplans/prompts/sv.txt, found on a Swedish channel as sounds/sv/regionvaxel/<name>. */
 export const prompt = (name: string) => `sound:regionvaxel/${name}`;
@@ -21,7 +22,7 @@ export type PlaybackEnd = 'done' | 'failed' | 'gone';
 /** What playSpokenElse played: the stored text, or the prompts in its stead; `gone` when the caller left first. */
 export type SpokenOrPrompts = 'text' | 'prompts' | 'gone';
 
-const newPlaybackId = (channelId: string) => `${channelId}-pb-${randomBytes(4).toString('hex')}`;
+const newPlaybackId = (channelId: string) => mediaIds.promptPlayback(channelId, randomBytes(4).toString('hex'));
 
 /** The prompts are Swedish (dialplans/prompts/sv.txt, generated into sounds/sv/). */
 const PROMPT_LANGUAGE = 'sv';

@@ -7,19 +7,7 @@ import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import { ariRequest, isGone } from '../call-media.js';
-
-/** Stasis app argument marking an originated channel as an extension's leg of a direct-dial call. */
-export const EXTENSION_LEG_ARG = 'extension-leg';
-
-/** Channel ids of a direct-dial call's media, named from the call id like the queue's (call-media.ts). */
-export const directIds = {
-  extensionLeg: (callId: string, n: number) => `${callId}-ext${n}`,
-  bridge: (callId: string) => `${callId}-direct`,
-};
-
-export function callIdOfExtensionLeg(channelId: string): string | undefined {
-  return /^(.+)-ext\d+$/.exec(channelId)?.[1];
-}
+import { EXTENSION_LEG_ARG, callIdOfExtensionLeg, legAppArgs, mediaIds } from '../media-ids.js';
 
 /** How a direct-dial attempt ended: the extension talks with the caller, or the call goes to the queue with this reason. */
 export type DirectDialResult = { answered: true } | { answered: false; reason: QueueReason; detail?: string } | { answered: false; callerGone: true };
@@ -81,7 +69,7 @@ export function createDirectDial(deps: {
 
       const result = new Promise<DirectDialResult>((resolve) => {
         ringing.set(callId, {
-          legs: new Set(phones.map((_, i) => directIds.extensionLeg(callId, i + 1))),
+          legs: new Set(phones.map((_, i) => mediaIds.extensionLeg(callId, i + 1))),
           causes: [],
           settle(outcome) {
             ringing.delete(callId);
@@ -92,14 +80,14 @@ export function createDirectDial(deps: {
       await ariRequest('ring caller', client.channels.ring({ channelId: callId })).catch(() => undefined);
       await Promise.all(
         phones.map(async (phone, i) => {
-          const channelId = directIds.extensionLeg(callId, i + 1);
+          const channelId = mediaIds.extensionLeg(callId, i + 1);
           try {
             await ariRequest(
               'ring extension',
               client.channels.originate({
                 endpoint: `PJSIP/${endpoint}/${phone}`,
                 app,
-                appArgs: `${EXTENSION_LEG_ARG},${callId}`,
+                appArgs: legAppArgs(EXTENSION_LEG_ARG, callId),
                 channelId,
                 callerId: `"${formatForDisplay(callerNumber)}" <${callerNumber}>`,
                 timeout: ringSeconds,
@@ -123,7 +111,7 @@ export function createDirectDial(deps: {
       await Promise.all([...state.legs].map((other) => hangUp(client, other)));
       state.settle({ answered: true });
       talking.add(callId);
-      const bridgeId = directIds.bridge(callId);
+      const bridgeId = mediaIds.directBridge(callId);
       try {
         await ariRequest('answer caller', client.channels.answer({ channelId: callId }));
         await ariRequest('create direct bridge', client.bridges.create({ type: 'mixing', bridgeId, name: bridgeId }));
@@ -156,7 +144,7 @@ export function createDirectDial(deps: {
     /** Either side of an answered direct-dial call hung up: the other side and the bridge go too. */
     async release(client: Client, callId: string): Promise<void> {
       if (!talking.delete(callId)) return;
-      const bridgeId = directIds.bridge(callId);
+      const bridgeId = mediaIds.directBridge(callId);
       const bridge = await ariRequest('read direct bridge', client.bridges.get({ bridgeId })).catch(() => undefined);
       if (!bridge) return;
       await Promise.all([...bridge.channels, callId].map((channelId) => hangUp(client, channelId)));
@@ -165,7 +153,7 @@ export function createDirectDial(deps: {
 
     /** After a restart: a caller already talking to an extension is left alone. */
     async isTalking(client: Client, callId: string): Promise<boolean> {
-      const found = Boolean(await ariRequest('read direct bridge', client.bridges.get({ bridgeId: directIds.bridge(callId) })).catch(() => undefined));
+      const found = Boolean(await ariRequest('read direct bridge', client.bridges.get({ bridgeId: mediaIds.directBridge(callId) })).catch(() => undefined));
       if (found) talking.add(callId);
       return found;
     },

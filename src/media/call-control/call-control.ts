@@ -1,5 +1,5 @@
 import type { Channel, Client } from 'ari-client';
-import type { CallControlState, CallRecord, TransferMode, TransferTargetKind } from '../../calls/call-record.js';
+import type { CallRecord, TransferMode, TransferTargetKind } from '../../calls/call-record.js';
 import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
 import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
@@ -10,14 +10,11 @@ import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { OperatorStore } from '../../operators/operator-store.js';
 import type { CallQueue } from '../../queue/call-queue.js';
 import type { AriConnection } from '../ari-connection.js';
-import { type AsteriskView, ariRequest, callIdOfOperatorChannel, inBridge, isGone, mediaIds, releaseCall, type Repair } from '../call-media.js';
+import { ariRequest, isGone, releaseCall } from '../call-media.js';
+import { CALLBACK_LEG_ARG, TRANSFER_LEG_ARG, callIdOfTransferLeg, callbackIdOfDialLeg, isCallbackId, legAppArgs } from '../media-ids.js';
 import { type OperatorLegSettings, ringOperator } from '../operator-leg.js';
 import type { ControlStore, LegEnded } from './control-store.js';
 import { destroyTalkBridge, hangUp, joinTalk, moveToHold, moveToTalk } from './control-media.js';
-
-/** Stasis app arguments of the legs call control dials: a transfer's target, a call-back's citizen. */
-export const TRANSFER_LEG_ARG = 'transfer-leg';
-export const CALLBACK_LEG_ARG = 'callback-leg';
 
 export interface CallControlSettings {
   /** pjsip endpoint extensions' phones are dialled through, by SIP URI (as operators' phones). */
@@ -49,42 +46,11 @@ export interface CallControlDeps {
 
 export type TransferTarget = { kind: TransferTargetKind; value: string };
 
-/** The call a transfer's target leg belongs to: its channel id is "<callId>-xfer<n>". */
-export function callIdOfTransferLeg(channelId: string): string | undefined {
-  return /^(.+)-xfer\d+$/.exec(channelId)?.[1];
-}
-
-/** The call-back a citizen's leg belongs to: its channel id is "<callbackId>-dial" (store/lua/callback-book.lua). */
-export function callbackIdOfDialLeg(channelId: string): string | undefined {
-  return /^(.+-cb)-dial$/.exec(channelId)?.[1];
-}
-
-/** A call-back's id is "<callId>-cb" (store/lua/callback-book.lua); a caller's call id is their channel's. */
-const isCallbackId = (callId: string) => callId.endsWith('-cb');
-
-/** Where the caller of an answered call is in holding (music): everything but plain talk and a completed transfer. */
-const CALLER_ON_HOLD: ReadonlySet<CallControlState> = new Set(['held', 'transferring', 'consulting', 'consulted', 'parked']);
-/** While a transfer's target leg is the call's business (it answering or ending changes the call). */
-const TRANSFER_UNDER_WAY: ReadonlySet<CallControlState> = new Set(['transferring', 'consulting', 'consulted', 'transferred']);
-
-/**
- * True when `channelId` is a leg the call has now: the operator leg of its current offer or
- * answer, its transfer's target while the transfer lasts, an answered call-back's citizen.
- * Any other leg named from the call is left over (e.g. the operator's after a park whose hang-up
- * was cut short), since leg names are never reused and a call never takes an old one back.
- */
-function isCurrentLeg(channelId: string, call: CallRecord | null): boolean {
-  if (!call || call.state === 'ended') return false;
-  if (channelId === call.operatorChannelId) return call.state === 'connecting' || call.state === 'answered';
-  if (channelId === call.transferLeg) return call.state === 'answered' && call.control !== undefined && TRANSFER_UNDER_WAY.has(call.control);
-  return call.kind === 'callback' && channelId === call.channelId && call.state === 'answered';
-}
-
 /**
  * Call control on answered calls — hold, blind and attended transfer with recall, park and
  * retrieve, hang up — and dialling out booked call-backs. Redis decides (store/lua/control-*.lua,
  * one script per change); this moves media to match. Legs it dials are named from the call id
- * ("<callId>-xfer<n>", "<callId>-cb-dial") so call-flow.ts can hand their events here.
+ * (media-ids.ts) so call-flow.ts can hand their events here.
  */
 export function createCallControl(deps: CallControlDeps) {
   const { queue, control, settings } = deps;
@@ -143,7 +109,7 @@ export function createCallControl(deps: CallControlDeps) {
       client.channels.originate({
         endpoint: leg.endpoint,
         app: deps.leg.app,
-        appArgs: `${leg.arg},${call.callId}`,
+        appArgs: legAppArgs(leg.arg, call.callId),
         channelId: leg.channelId,
         callerId: leg.callerId,
         timeout: leg.timeout,
@@ -165,6 +131,12 @@ export function createCallControl(deps: CallControlDeps) {
     } else {
       await recallToOperator(client, call);
     }
+  }
+
+  /** A transfer's target leg ended (or could not be dialled): Redis decides what becomes of the call, media follows. */
+  async function transferLegGone(client: Client, callId: string, legId: string): Promise<void> {
+    const ended = await control.legEnded(callId, legId);
+    if (ended) await afterLegEnded(client, ended);
   }
 
   async function recallToOperator(client: Client, call: CallRecord): Promise<void> {
@@ -234,8 +206,7 @@ export function createCallControl(deps: CallControlDeps) {
       await originateLeg(client, call, { channelId: legId, endpoint, arg: TRANSFER_LEG_ARG, timeout, callerId: `"${formatForDisplay(call.caller)}" <${call.caller}>` });
     } catch (error) {
       log.warn({ callId, legId, err: error }, 'could not dial the transfer target');
-      const ended = await control.legEnded(callId, legId);
-      if (ended) await afterLegEnded(client, ended);
+      await transferLegGone(client, callId, legId);
     }
     return (await queue.get(callId)) ?? call;
   }
@@ -312,7 +283,7 @@ export function createCallControl(deps: CallControlDeps) {
     /**
      * Hangs up the caller of a waiting call that became a booked call-back (ended in Redis
      * already). The booking stands if Asterisk cannot be asked: the caller is then released at
-     * their own hang-up or by reconcile (media/call-flow.ts: a caller whose call has ended).
+     * their own hang-up or by reconcile (media/reconcile/: a caller whose call has ended).
      */
     async releaseBookedCaller(callId: string): Promise<void> {
       const call = await queue.get(callId);
@@ -359,89 +330,7 @@ export function createCallControl(deps: CallControlDeps) {
       }
     },
 
-    /**
-     * Reconcile (media/call-flow.ts) of an answered or waiting call of a caller: a transfer whose
-     * target leg vanished is settled as its ChannelDestroyed would have been (recall, back,
-     * end); else the caller is put where Redis says: in holding with music (waiting, ringing
-     * an operator, held, parked, a transfer under way) or in the talk bridge with the operator
-     * or the transfer's target. `restartMusic` (after a start or reconnect): music is started
-     * again for a caller in holding, whose music may have stopped for a prompt that ended
-     * unseen (e.g. the call-back offer) — nothing in Asterisk tells whether it plays.
-     */
-    planCall(client: Client, call: CallRecord, view: AsteriskView, { restartMusic }: { restartMusic: boolean }): Repair | undefined {
-      const { callId, control: state } = call;
-      const transferLeg = call.transferLeg;
-      if (call.state === 'answered' && transferLeg && state && TRANSFER_UNDER_WAY.has(state) && !view.channels.has(transferLeg)) {
-        return {
-          what: 'transfer-leg-gone',
-          why: 'the transfer target leg is gone',
-          run: async () => {
-            const ended = await control.legEnded(callId, transferLeg);
-            if (ended) await afterLegEnded(client, ended);
-          },
-        };
-      }
-      if (call.state !== 'answered' || (state && CALLER_ON_HOLD.has(state))) {
-        if (!inBridge(view, mediaIds.holdBridge(callId), callId)) {
-          return {
-            what: 'to-hold',
-            why: `the caller is not in holding, though the call is ${state ?? call.state}`,
-            run: async () => {
-              await moveToHold(client, callId);
-              // The operator has let go of a parked call or a blind transfer: nobody is to stay in the talk bridge.
-              if (state === 'parked' || state === 'transferring') await destroyTalkBridge(client, callId);
-            },
-          };
-        }
-        if (!restartMusic) return undefined;
-        return { what: 'music', why: 'music on hold started again', run: () => ariRequest('start music on hold', client.channels.startMoh({ channelId: callId, mohClass: 'default' })) };
-      }
-      const talkBridge = mediaIds.talkBridge(callId);
-      const other = state === 'transferred' ? transferLeg : call.operatorChannelId;
-      const missing = [callId, other].filter((id): id is string => id !== undefined && !inBridge(view, talkBridge, id));
-      if (missing.length === 0) return undefined;
-      return {
-        what: 'to-talk',
-        why: `${missing.join(' and ')} not in the talk bridge, though the call is ${state ?? 'answered'}`,
-        run: () => (missing.includes(callId) ? moveToTalk(client, callId, missing.filter((id) => id !== callId)) : joinTalk(client, callId, missing)),
-      };
-    },
-
-    /**
-     * Reconcile of a call-back (it has no channel until the citizen is dialled): ringing its
-     * operator, the operator's leg decides (gone: back to its place; answered: dial out);
-     * answered, it ends when its operator or citizen leg is gone (back to its place when the
-     * citizen never answered). Waiting and scheduled call-backs have nothing to check.
-     */
-    planCallback(client: Client, call: CallRecord, view: AsteriskView): Repair | undefined {
-      const { callId, operatorChannelId = '' } = call;
-      const opLeg = view.channels.get(operatorChannelId);
-      if (call.state === 'connecting' && !opLeg) {
-        return { what: 'requeue', why: 'the call-back’s operator leg is gone', run: () => queue.requeue(callId, operatorChannelId) };
-      }
-      if (call.state === 'connecting' && opLeg?.state === 'Up') {
-        return { what: 'answer', why: 'the call-back’s operator answered unseen', run: async () => callbackOperatorAnswered(client, await queue.markAnswered(callId, opLeg.id), opLeg.id) };
-      }
-      if (call.state === 'answered' && (!opLeg || !view.channels.has(call.channelId))) {
-        return { what: 'end', why: 'a leg of the call-back is gone', run: () => endCall(client, callId, 'call-back leg gone while we were away') };
-      }
-      return undefined;
-    },
-
-    /**
-     * Reconcile of a leg this switchboard dialled for a call ("<callId>-op<n>", "-xfer<n>",
-     * "-cb-dial"; `call` is its call's record, null when there is none): one the call no longer
-     * has is hung up. E.g. the operator's leg after a park, a blind or a completed transfer when
-     * the process stopped between the script and the hang-up: the operator, available in Redis,
-     * would otherwise still be bridged with the caller while being offered the next call.
-     */
-    planLeg(client: Client, channelId: string, call: CallRecord | null): Repair | undefined {
-      if (isCurrentLeg(channelId, call)) return undefined;
-      return { what: 'stale-leg', why: `leg ${channelId} is no longer the call’s (${call ? `the call is ${call.control ?? call.state}` : 'no such call'})`, run: () => hangUp(client, channelId, 'hang up left-over leg') };
-    },
-
-    /** The call a leg this switchboard dialled belongs to (an operator's, a transfer target's, a call-back citizen's); undefined for other channels. */
-    callIdOfLeg: (channelId: string) => callIdOfOperatorChannel(channelId) ?? callIdOfTransferLeg(channelId) ?? callbackIdOfDialLeg(channelId),
+    transferLegGone,
 
     /** True for channels whose end this module handles (call-flow.ts dispatches ChannelDestroyed here). */
     ownsChannel: (channelId: string) => callIdOfTransferLeg(channelId) !== undefined || callbackIdOfDialLeg(channelId) !== undefined,
@@ -455,9 +344,7 @@ export function createCallControl(deps: CallControlDeps) {
         await endCall(client, callbackId, call.dialAnsweredAt === undefined ? 'call-back citizen did not answer' : 'call-back citizen hung up');
         return;
       }
-      const callId = callIdOfTransferLeg(channel.id)!;
-      const ended = await control.legEnded(callId, channel.id);
-      if (ended) await afterLegEnded(client, ended);
+      await transferLegGone(client, callIdOfTransferLeg(channel.id)!, channel.id);
     },
   };
 }

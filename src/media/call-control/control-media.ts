@@ -1,8 +1,9 @@
 import type { Client } from 'ari-client';
-import { ariRequest, mediaIds, unlessGone } from '../call-media.js';
+import { ariRequest, unlessGone } from '../call-media.js';
+import { mediaIds } from '../media-ids.js';
 
 /**
- * Moving a caller between their call's two bridges (media/call-media.ts names them): the
+ * Moving a caller between their call's two bridges (media/media-ids.ts names them): the
  * holding bridge, where they hear music on their own channel, and the talk bridge, where
  * whoever they talk to (operator, transfer target, citizen called back) is. Every step
  * tolerates what is already done, so a repeated or interrupted move can simply be run again.
