@@ -37,3 +37,19 @@ function rowsRefused(status: 400 | 409, code: string, problems: RowProblem[]): A
 export function rowProblemsOf(error: unknown): RowProblem[] | undefined {
   return error instanceof AppError && (error.code === 'invalid_rows' || error.code === 'import_conflicts') ? (error.details as RowProblem[]) : undefined;
 }
+
+/**
+ * The check for a value found twice in one import (an id, an extension, a number): the
+ * returned `once(row, key, field, what)` is true the first time `key` is met, and after that
+ * adds to `problems` a problem of `row` naming the first row. `what` names the value, called
+ * only for a repeat: formatting every number of 50 000 rows takes half a second.
+ */
+export function repeatsWithin(problems: RowProblem[]) {
+  const firstRow = new Map<string, number>();
+  return (row: number, key: string, field: string, what: () => string): boolean => {
+    const first = firstRow.get(key);
+    if (first === undefined) firstRow.set(key, row);
+    else problems.push({ row, field, problem: `${what()} is also in rows[${first}]` });
+    return first === undefined;
+  };
+}
