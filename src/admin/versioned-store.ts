@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { type Principal, assertInScope } from '../auth/access.js';
 import { AppError } from '../errors.js';
 import { type FieldProblem, invalidFields, invalidRequest } from '../http/validation.js';
-import { importConflicts, invalidRows, repeatsWithin, type RowProblem } from '../import/row-problems.js';
+import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../import/row-problems.js';
 import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp } from '../import/staged-import.js';
 import type { Keys } from '../store/keys.js';
 import { lexPage } from '../store/lex-page.js';
@@ -383,10 +383,7 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
         const label = added ? spec.label(added.doc) : `${type} ${id}`;
         conflicts.push(importProblem(-1, { code: 'admin_added' }, { id, type, label, deleting: false, basedOn: 0, claims: [], refs: [] }));
       }
-      const byRow = (a: RowProblem, b: RowProblem) => a.row - b.row;
-      // Rows wrong in themselves make it a 400, which lists the conflicts of the others too.
-      if (invalid.length > 0) throw invalidRows([...invalid, ...conflicts].sort(byRow));
-      if (conflicts.length > 0) throw importConflicts(conflicts.sort(byRow));
+      assertNoRowProblems(invalid, conflicts);
 
       const count = (test: (p: Planned<Doc>) => boolean) => changes.filter((c) => c.row >= 0 && test(c.planned)).length;
       return {

@@ -33,6 +33,17 @@ function rowsRefused(status: 400 | 409, code: string, problems: RowProblem[]): A
   return new AppError(status, code, message, more > 0 ? [...listed, { row: -1, field: 'rows', problem: `${more} more problems not listed` }] : listed);
 }
 
+/**
+ * Throws when an import found problems: invalid_rows (400) when any row is wrong in itself or
+ * against the others, listing the conflicts of the other rows too; else import_conflicts (409)
+ * for rows against what is stored. Each list in row order.
+ */
+export function assertNoRowProblems(invalid: RowProblem[], conflicts: RowProblem[]): void {
+  const byRow = (a: RowProblem, b: RowProblem) => a.row - b.row;
+  if (invalid.length > 0) throw invalidRows([...invalid, ...conflicts].sort(byRow));
+  if (conflicts.length > 0) throw importConflicts(conflicts.sort(byRow));
+}
+
 /** The problems of a refusal by invalidRows or importConflicts, or undefined for any other error. */
 export function rowProblemsOf(error: unknown): RowProblem[] | undefined {
   return error instanceof AppError && (error.code === 'invalid_rows' || error.code === 'import_conflicts') ? (error.details as RowProblem[]) : undefined;

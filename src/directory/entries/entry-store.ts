@@ -6,7 +6,7 @@ import type { Principal } from '../../auth/access.js';
 import { formatPath } from '../../config/load-region.js';
 import { AppError } from '../../errors.js';
 import { invalidFields, type FieldProblem } from '../../http/validation.js';
-import { importConflicts, invalidRows, repeatsWithin, type RowProblem } from '../../import/row-problems.js';
+import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../../import/row-problems.js';
 import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp, type StagedProblem } from '../../import/staged-import.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
@@ -251,9 +251,7 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
         throw new AppError(409, 'directory_changed', `${where} changed during the import; try again`);
       }
       const conflicts = [...plan.conflicts, ...(await importedConflicts(outcome.problems))];
-      const byRow = (a: RowProblem, b: RowProblem) => a.row - b.row;
-      if (invalid.length > 0) throw invalidRows([...invalid, ...conflicts].sort(byRow));
-      if (conflicts.length > 0) throw importConflicts(conflicts.sort(byRow));
+      assertNoRowProblems(invalid, conflicts);
       return plan.result;
     }
   }
