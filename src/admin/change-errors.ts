@@ -1,8 +1,8 @@
-import { ErrorReply } from 'redis';
 import { AppError } from '../errors.js';
 import type { FieldProblem } from '../validation/field-problems.js';
 import type { RowProblem } from '../import/row-problems.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
+import type { ScriptFailure } from '../store/scripts.js';
 import type { Claim } from './claim.js';
 
 /** How the versioned store's refusals read: each names the field and what holds or needs the value. */
@@ -69,11 +69,9 @@ function claimProblem(p: CheckProblem, s: ChangeSubject): FieldProblem | undefin
   }
 }
 
-/** The script's "RV <code> <detail>" as the AppError it stands for; anything else is rethrown as it is (a 500). */
-export function scriptError(error: unknown, s: ChangeSubject & { notFound: (id: string) => AppError }): unknown {
-  const match = error instanceof ErrorReply ? /^RV (\w+) (\{.*\})/s.exec(error.message) : null;
-  if (!match) return error;
-  const p: CheckProblem = { ...(JSON.parse(match[2]!) as Omit<CheckProblem, 'code'>), code: match[1]! };
+/** admin-change-3.lua's refusal as the AppError it stands for (runScript's explain); undefined for one that is not the caller's (key_type: a 500). */
+export function changeFailure(failure: ScriptFailure, s: ChangeSubject & { notFound: (id: string) => AppError }): AppError | undefined {
+  const p: CheckProblem = { ...(failure.detail as Omit<CheckProblem, 'code'>), code: failure.code };
   switch (p.code) {
     case 'admin_not_found':
       return s.notFound(s.id);
@@ -85,10 +83,10 @@ export function scriptError(error: unknown, s: ChangeSubject & { notFound: (id: 
       if (s.deleting) return new AppError(409, 'claim_in_use', `${s.label} cannot be deleted while ${p.label} points at it`);
       break;
     case 'key_type':
-      return error;
+      return undefined;
   }
   const claim = claimProblem(p, s);
-  return claim ? conflict(p.code, claim.field, claim.problem) : error;
+  return claim ? conflict(p.code, claim.field, claim.problem) : undefined;
 }
 
 /**

@@ -4,18 +4,20 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { type Principal, assertInScope } from '../auth/access.js';
 import { AppError } from '../errors.js';
 import { type FieldProblem, invalidFields, invalidRequest } from '../validation/field-problems.js';
-import { importConflicts, invalidRows, type RowProblem } from '../import/row-problems.js';
+import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../import/row-problems.js';
 import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp } from '../import/staged-import.js';
 import type { Keys } from '../store/keys.js';
+import { lexPage } from '../store/lex-page.js';
 import type { RedisClient } from '../store/redis-client.js';
 import type { Claim } from './claim.js';
-import { type ChangeSubject, type CheckProblem, conflict, importProblem, scriptError, showClaim, staleVersion } from './change-errors.js';
+import { runScript } from '../store/scripts.js';
+import { type ChangeSubject, type CheckProblem, changeFailure, conflict, importProblem, showClaim, staleVersion } from './change-errors.js';
 
 /**
  * One store for every kind of object an administrator keeps (extensions, numbers, and the
  * kinds to come): each belongs to a municipality, has a version that every change raises, and
  * may claim values that must be unique in the whole region. A change is one Lua script
- * (store/lua/admin-change.lua) that checks the version and the claims and writes the object, its
+ * (store/lua/admin-change-3.lua) that checks the version and the claims and writes the object, its
  * claims, its indexes and its audit entry together, or nothing at all. An import (bulkWrite)
  * makes the same checks and writes for every row (store/lua/_admin.lua), all or nothing, in
  * chunks of short scripts (import/staged-import.ts).
@@ -254,13 +256,10 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     const planned = plan(actor, id, current, draft);
     if (planned.unchanged) return current;
     const change = scripted(actor, planned);
-    try {
-      // Waits while an import switches over (the change's audit time is when it was asked for).
-      const version = Number(await imports.pastSwitch(() => redis.adminChange([change.key, change.secretKey, change.auditKey], [k.prefix, JSON.stringify(change)])));
-      return planned.next && { id, version, doc: planned.next };
-    } catch (error) {
-      throw scriptError(error, { ...subject(planned), notFound });
-    }
+    // Waits while an import switches over (the change's audit time is when it was asked for).
+    const pending = imports.pastSwitch(() => redis.adminChange([change.key, change.secretKey, change.auditKey], [k.prefix, JSON.stringify(change)]));
+    const version = Number(await runScript(pending, (failure) => changeFailure(failure, { ...subject(planned), notFound })));
+    return planned.next && { id, version, doc: planned.next };
   }
 
   /** The stored object, or 404; a municipality admin may only change their own municipality's. */
@@ -335,14 +334,7 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
         }
       });
       // The same id or claimed value twice in one import: the later rows name the first.
-      const firstRow = new Map<string, number>();
-      // `what` only when a value is found twice: formatting every number of 50 000 rows takes half a second.
-      const once = (row: number, key: string, field: string, what: () => string): boolean => {
-        const first = firstRow.get(key);
-        if (first === undefined) firstRow.set(key, row);
-        else invalid.push({ row, field, problem: `${what()} is also in rows[${first}]` });
-        return first === undefined;
-      };
+      const once = repeatsWithin(invalid);
       planned.forEach((p, row) => {
         // One object twice: its claims are the same object's, not a second claimant.
         if (!p || !once(row, `id:${p.id}`, 'id', () => `id ${p.id}`)) return;
@@ -386,10 +378,7 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
         const label = added ? spec.label(added.doc) : `${type} ${id}`;
         conflicts.push(importProblem(-1, { code: 'admin_added' }, { id, type, label, deleting: false, basedOn: 0, claims: [], refs: [] }));
       }
-      const byRow = (a: RowProblem, b: RowProblem) => a.row - b.row;
-      // Rows wrong in themselves make it a 400, which lists the conflicts of the others too.
-      if (invalid.length > 0) throw invalidRows([...invalid, ...conflicts].sort(byRow));
-      if (conflicts.length > 0) throw importConflicts(conflicts.sort(byRow));
+      assertNoRowProblems(invalid, conflicts);
 
       const count = (test: (p: Planned<Doc>) => boolean) => changes.filter((c) => c.row >= 0 && test(c.planned)).length;
       return {
@@ -405,10 +394,9 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     async list({ municipalityId, limit, cursor }: ListQuery): Promise<Page<Doc>> {
       const after = cursor === undefined ? undefined : parseCursor(cursor);
       if (cursor !== undefined && after === undefined) throw invalidFields([{ field: 'query.cursor', problem: 'is not a cursor from a previous page' }]);
-      const members = await redis.zRange(k.adminIndex(type, municipalityId), after ? `(${after}` : '-', '+', { BY: 'LEX', LIMIT: { offset: 0, count: limit + 1 } });
-      const page = members.slice(0, limit);
-      const items = (await Promise.all(page.map((member) => get(member.slice(member.lastIndexOf(' ') + 1))))).filter((item) => item !== undefined);
-      return { items, ...(members.length > limit ? { nextCursor: Buffer.from(page.at(-1)!).toString('base64url') } : {}) };
+      const { members, more } = await lexPage(redis, k.adminIndex(type, municipalityId), after, limit);
+      const items = (await Promise.all(members.map((member) => get(member.slice(member.lastIndexOf(' ') + 1))))).filter((item) => item !== undefined);
+      return { items, ...(more ? { nextCursor: Buffer.from(members.at(-1)!).toString('base64url') } : {}) };
     },
 
     /** The secret of the object holding `claim`, if that object is of this store's type. */

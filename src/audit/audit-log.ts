@@ -89,7 +89,7 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
      */
     entry,
 
-    /** For scripts that write many entries, or learn the object only while running (directory/entries/lua/). */
+    /** For scripts that write many entries, or learn the object only while running (store/lua/directory-*.lua). */
     context,
 
     /**

@@ -8,9 +8,9 @@ export type CallState = (typeof CALL_STATES)[number];
  * ringing an operator again after that), or the caller hung up before that, or (waiting) it
  * was turned into a booked call-back that keeps its place (calls/callbacks/), or (a call-back,
  * scheduled or waiting) an operator cancelled it, or (a call-back) its citizen never answered it
- * (store/lua/callback-unanswered.lua), or (a call-back) the dial policy refused its number when
+ * (store/lua/callback-unanswered-2.lua), or (a call-back) the dial policy refused its number when
  * it was to be dialled (dialling/), or, never answered, the caller's media node (Asterisk) was
- * lost with their channel (media/nodes/, store/lua/media-node-sweep.lua), or its set-up failed
+ * lost with their channel (media/nodes/, store/lua/media-node-sweep-3.lua), or its set-up failed
  * after the answer and the caller was told to call again (setup-failed), or the media node was
  * at capacity and refused it before any answer (rejected-capacity: no caller's number kept).
  */
@@ -89,7 +89,7 @@ export interface CallRecord {
   operatorChannelId?: string;
   /** The priority class the caller fell in when queued (queue/priority.ts); absent for most calls. */
   priorityClass?: string;
-  /** That class's boost: the call is chosen as if it had waited this much longer (store/lua/claim.lua). */
+  /** That class's boost: the call is chosen as if it had waited this much longer (store/lua/claim-1.lua). */
   priorityBoostSeconds?: number;
   /** How many times the call was offered to an operator's phone. */
   attempts: number;

@@ -22,7 +22,7 @@ export interface PruneResult {
 /**
  * Call records hold callers' numbers: personal data kept only as long as the statistics and
  * the cost split need them. `prune` removes every ended record enqueued more than
- * `retentionDays` ago, by Redis's clock, in atomic batches (store/lua/calls-prune.lua), so
+ * `retentionDays` ago, by Redis's clock, in atomic batches (store/lua/calls-prune-1.lua), so
  * several instances may prune at once and a run killed half-way leaves whole records only.
  */
 export function createCallRetention(redis: RedisClient, k: Keys, { retentionDays, batchSize = BATCH }: { retentionDays: number; batchSize?: number }) {

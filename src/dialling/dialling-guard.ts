@@ -45,7 +45,7 @@ const localDay = (ms: number): string => DateTime.fromMillis(ms, { zone: ZONE })
  * The dial policy as the switchboard asks it (see DiallingGuard): each decision reads the
  * municipality's stored policy once (admin/dial-policies.ts); a refusal is logged without the
  * number (debug has it) and published as `dialling.refused` for IT staff. The daily cap per
- * extension is one script per admission (store/lua/dial-cap-admit.lua), counted per local day in
+ * extension is one script per admission (store/lua/dial-cap-admit-1.lua), counted per local day in
  * Europe/Stockholm; the minutes of a call go to the day its talk began (`now` minus its length),
  * which is the day it was admitted but for a call admitted in the last seconds before midnight
  * and answered after it (docs/decisions.md, "Dial policy").

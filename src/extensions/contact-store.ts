@@ -33,7 +33,7 @@ export function sourceAddress(address: string, port: number): string {
  * (direct-dial numbers, transfers). One sorted set per extension, scored by expiry, so that an
  * expired binding is simply not read; and the same bindings by address (who is registered at
  * host:port), which a 112 call's caller ID is looked up in. One script writes both
- * (store/lua/contact-binding.lua), so the two views never disagree.
+ * (store/lua/contact-binding-2.lua), so the two views never disagree.
  */
 export function createContactStore(redis: RedisClient, k: Keys) {
   async function nowMs(): Promise<number> {

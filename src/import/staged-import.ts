@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import { ErrorReply } from 'redis';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import { runPeriodically } from '../periodic-job.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
+import { runScript, scriptFailure } from '../store/scripts.js';
 
 /**
  * Imports (the directory's, the admin store's) written all or nothing without holding Redis:
@@ -129,8 +129,8 @@ export function createStagedImports(redis: RedisClient, k: Keys, { chunkRows = D
       return reply;
     };
     const fields = { kind: plan.kind, municipalityId: plan.municipalityId, actor: plan.actor, rows: total, startedAt: new Date().toISOString(), leaseMs, lockMs: LOCK_MS, keepMs: KEEP_MS };
-    const opened = await step(redis.importOpen([journal, k.importLock(plan.kind, plan.municipalityId)], [k.prefix, importId, checkOnly ? '' : '1', JSON.stringify(fields)]));
-    if (opened[0] === 'locked') throw importInProgress(plan, JSON.parse(String(opened[1])) as Record<string, string>);
+    const opening = step(redis.importOpen([journal, k.importLock(plan.kind, plan.municipalityId)], [k.prefix, importId, checkOnly ? '' : '1', JSON.stringify(fields)]));
+    await runScript(opening, (failure) => (failure.code === 'import_in_progress' ? importInProgress(plan, failure.detail as Record<string, string>) : undefined));
     const importLog = log.child({ importId, kind: plan.kind, municipalityId: plan.municipalityId });
 
     let holder = '';
@@ -252,7 +252,7 @@ export function createStagedImports(redis: RedisClient, k: Keys, { chunkRows = D
   }
 
   /**
-   * A single change of the directory or the admin store (its script raises "RV import_switching"
+   * A single change of the directory or the admin store (its script fails with import_switching
    * while an import switches over): tried again until the switch-over has ended, finishing an
    * import whose process stopped; 503 import_switching after CHANGE_WAIT_MS.
    */
@@ -289,8 +289,8 @@ export function runImportRecovery(redis: RedisClient, k: Keys) {
 }
 
 function switchingOf(error: unknown): { importId: string; expired: boolean } | undefined {
-  const match = error instanceof ErrorReply ? /^RV import_switching (\{.*\})/s.exec(error.message) : null;
-  return match ? (JSON.parse(match[1]!) as { importId: string; expired: boolean }) : undefined;
+  const failure = scriptFailure(error);
+  return failure?.code === 'import_switching' ? (failure.detail as { importId: string; expired: boolean }) : undefined;
 }
 
 const switching = () => new AppError(503, 'import_switching', 'An import is being written right now; try again in a moment');

@@ -6,8 +6,8 @@
  *
  * Some names are made by Lua scripts, which must agree with the parsers here:
  * store/lua/_shared.lua (an offer's operator leg "<callId>-op<attempt>"),
- * store/lua/control-operator-action.lua (a transfer's target leg "<callId>-xfer<n>"),
- * store/lua/callback-book.lua (a call-back "<callId>-cb", its citizen's leg "<callId>-cb-dial").
+ * store/lua/control-operator-action-1.lua (a transfer's target leg "<callId>-xfer<n>"),
+ * store/lua/callback-book-6.lua (a call-back "<callId>-cb", its citizen's leg "<callId>-cb-dial").
  */
 export const mediaIds = {
   /** Where the caller waits, hearing music. */

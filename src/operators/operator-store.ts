@@ -15,7 +15,7 @@ export type OperatorState = (typeof OPERATOR_STATES)[number];
 export const PAUSE_REASONS = ['break', 'lunch', 'meeting', 'training', 'admin-work', 'technical-problem', 'other'] as const;
 export type PauseReason = (typeof PAUSE_REASONS)[number];
 
-/** How much an operator favours a municipality's calls (store/lua/claim.lua): wait × weight. */
+/** How much an operator favours a municipality's calls (store/lua/claim-1.lua): wait × weight. */
 export const MIN_WEIGHT = 0.1;
 export const MAX_WEIGHT = 10;
 
@@ -77,7 +77,7 @@ const operatorHashSchema = z.object({
 
 /**
  * The stored session as the operator sees it. A wrap-up is not ended by a timer: once its
- * time has passed the operator is shown (and treated by claim.lua) as available.
+ * time has passed the operator is shown (and treated by claim-1.lua) as available.
  */
 function parseOperator(hash: Record<string, string>, now = Date.now()): OperatorSession {
   const parsed = operatorHashSchema.safeParse(hash);

@@ -26,7 +26,7 @@ export interface OverflowDecision {
   position: number;
 }
 
-/** How a call can end at its arrival, never having waited (store/lua/arrival-ended.lua). */
+/** How a call can end at its arrival, never having waited (store/lua/arrival-ended-4.lua). */
 export type ArrivalOutcome = Extract<CallOutcome, 'closed' | 'rejected-capacity' | 'setup-failed'>;
 
 /** Extra record fields an arrival writes (call-record.ts): only these names reach the scripts. */
@@ -80,7 +80,7 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
     ...createCallRecords(redis, k),
 
     /**
-     * Puts a call at the end of its municipality's queue (store/lua/enqueue.lua), with its
+     * Puts a call at the end of its municipality's queue (store/lua/enqueue-6.lua), with its
      * priority class, arrival fields and admission decided in the same step. Repeating it for
      * the same call changes nothing and answers the same.
      */
@@ -116,7 +116,7 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
     /**
      * Gives the operator the next call of the municipalities they serve — the longest-waiting,
      * weighted by the operator's weight for its municipality and the call's priority boost
-     * (store/lua/claim.lua) — or null when none waits. The operator must be logged in and
+     * (store/lua/claim-1.lua) — or null when none waits. The operator must be logged in and
      * available or in wrap-up (which this ends); 409 operator_paused when paused. `mediaNode`:
      * where the operator's phone is rung from, recorded on a call that has none yet (a call-back).
      */
@@ -154,7 +154,7 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
     },
 
     /**
-     * The call ended, in whatever state it was (see store/lua/finish.lua for outcome and times);
+     * The call ended, in whatever state it was (see store/lua/finish-2.lua for outcome and times);
      * the operator who talked to the caller goes into wrap-up.
      * With `operatorChannelId` the operator hung up: the call ends only if it was answered on that
      * leg. `mediaNodeLost`: the caller's channel went with their Asterisk, so a call never answered
@@ -162,7 +162,7 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
      * queued), or not answered on that leg.
      */
     /**
-     * A call that ends at its arrival, recorded with why (store/lua/arrival-ended.lua): closed,
+     * A call that ends at its arrival, recorded with why (store/lua/arrival-ended-4.lua): closed,
      * rejected-capacity, setup-failed. A call its set-up enqueued already ends now with that
      * outcome; an ended one is returned unchanged (safe to retry).
      */

@@ -5,7 +5,7 @@ import { e164Digits } from '../numbers/phone-number.js';
 /** The priority class a call was put in, stored on its record (calls/call-record.ts). */
 export interface PriorityClassMatch {
   priorityClass: string;
-  /** Added to the call's effective wait when an operator's next call is chosen (store/lua/claim.lua). */
+  /** Added to the call's effective wait when an operator's next call is chosen (store/lua/claim-1.lua). */
   boostSeconds: number;
 }
 

@@ -11,7 +11,7 @@
  * | {p}:did-ranges                   | zset   | member "start:end:municipalityId", score = end (E.164 digits) |
  * | {p}:queue-seq                    | string | counter giving each enqueued call its place in line        |
  * | {p}:queue:{municipalityId}       | zset   | waiting call ids, score = place in line (lower = earlier)  |
- * | {p}:queue-boost:{munId}:{seconds}| zset   | the waiting calls of one priority boost, score = place (claim.lua reads their head) |
+ * | {p}:queue-boost:{munId}:{seconds}| zset   | the waiting calls of one priority boost, score = place (claim-1.lua reads their head) |
  * | {p}:queue-boosts:{munId}         | set    | the boosts (seconds) that have a queue-boost sub-queue     |
  * | {p}:call:{callId}                | hash   | the call record (see calls/call-record.ts); ended ones removed after CALL_RECORD_RETENTION_DAYS |
  * | {p}:calls:active                 | set    | ids of calls not yet ended (reconciled with ARI at start)  |
@@ -43,7 +43,7 @@
  * | {p}:import-switch                | hash   | the fence while an import is checked and switched over: importId, holder, leaseUntil (ms) |
  * | {p}:import-lock:{kind}:{munId}   | string | importId of the import of that kind under way for that municipality (expires) |
  * | {p}:contacts:{extension}         | zset   | SIP contact URIs registered for an extension, score = expiry (ms) |
- * | {p}:contacts-at:{host:port}      | zset   | "{extension} {contact URI}" of the bindings at that address, score = expiry (ms): who a 112 call from there is (store/lua/contact-binding.lua keeps it in step) |
+ * | {p}:contacts-at:{host:port}      | zset   | "{extension} {contact URI}" of the bindings at that address, score = expiry (ms): who a 112 call from there is (store/lua/contact-binding-2.lua keeps it in step) |
  * | {p}:sip-nc:{nonce}:{nc}          | string | a digest nonce count used once (qop=auth), expires with the nonce (sip-edge/security/nonce-counts.ts) |
  * | {p}:sip-auth-fail:{scope}:{key}  | string | failed digest attempts of a source (scope `source`) or a source and extension (`source-extension`) within the window, or the block (rate-limiter-flexible's key and value) |
  * | {p}:park:{municipalityId}        | zset   | parked call ids of a municipality, score = parkedAt (ms) (store/lua/control-*.lua) |
@@ -55,24 +55,24 @@
  * | {p}:spoken-text:{sha256}         | string | JSON {voice, text} of a stored text given out as audio (media/spoken-text/); expires 30 days after last use |
  * | {p}:media-node:{node}            | string | a media node's heartbeat: the id of the app instance that has its Asterisk; expires a few seconds after the last beat (media/nodes/) |
  * | {p}:media-nodes                  | zset   | every media node heard of, score = its last heartbeat (ms), or the arrival of a call on it |
- * | {p}:media-nodes:swept            | hash   | node -> the last heartbeat at which its calls were ended as lost (store/lua/media-node-sweep.lua) |
+ * | {p}:media-nodes:swept            | hash   | node -> the last heartbeat at which its calls were ended as lost (store/lua/media-node-sweep-3.lua) |
  * | {p}:node-commands:{node}         | list   | JSON commands for the instance that has that media node (ring an operator, call control); expires when nobody reads it |
  * | {p}:node-replies:{instanceId}    | list   | JSON replies to the commands an app instance sent to other nodes; expires when nobody reads it |
  * | {p}:dial-cap:{extension}:{day}   | hash   | an extension's external calls and minutes of one local day (yyyy-mm-dd, Europe/Stockholm), capReached; expires ~2 days later (dialling/) |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id}, {p}:queue-boost(s):..., {p}:operator:{id} keys themselves from the
  * prefix (store/lua/_shared.lua: keep the two in step; emit_event there writes {p}:events), so the store assumes one Redis (not a
- * cluster); the prefix is passed to every script as ARGV[1]. Likewise store/lua/admin-change.lua
+ * cluster); the prefix is passed to every script as ARGV[1]. Likewise store/lua/admin-change-3.lua
  * builds the admin-index, claim and claim-refs keys, and the key of a claim's holder.
  * store/lua/_shared.lua (park_key) builds {p}:park:{id}.
  * store/lua/_admin.lua (admin_apply) builds {p}:admin-version.
- * store/lua/enqueue.lua builds {p}:operators (admission: does a logged-in operator serve the municipality).
- * store/lua/overflow-apply.lua builds {p}:calls:active (a call the queue policy ends) and the target's {p}:queue:{id}.
- * store/lua/calls-prune.lua builds {p}:calls:by-municipality:{id} and {p}:park:{id} of the records it removes.
+ * store/lua/enqueue-6.lua builds {p}:operators (admission: does a logged-in operator serve the municipality).
+ * store/lua/overflow-apply-1.lua builds {p}:calls:active (a call the queue policy ends) and the target's {p}:queue:{id}.
+ * store/lua/calls-prune-1.lua builds {p}:calls:by-municipality:{id} and {p}:park:{id} of the records it removes.
  * store/lua/_shared.lua (media_node_key, media_node_dead) builds {p}:media-node:{node} and reads {p}:media-nodes
- * (claim.lua, list-waiting.lua, media-node-sweep.lua); enqueue.lua adds the call's node to {p}:media-nodes.
- * store/lua/messages-prune.lua builds {p}:message:{id} and {p}:messages:by-recipient:entry:{id} of the messages it removes.
- * directory/entries/lua/_shared.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
+ * (claim-1.lua, list-waiting-1.lua, media-node-sweep-3.lua); enqueue-6.lua adds the call's node to {p}:media-nodes.
+ * store/lua/messages-prune-1.lua builds {p}:message:{id} and {p}:messages:by-recipient:entry:{id} of the messages it removes.
+ * store/lua/_directory.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
  * store/lua/_import.lua builds {p}:import-switch, the chunks, ids and lock keys of a journal, and (as the directory's
  * and admin scripts do) the directory and admin keys an import's rows write.
  */

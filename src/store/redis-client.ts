@@ -1,7 +1,6 @@
 import pRetry from 'p-retry';
 import { createClient, createSentinel } from 'redis';
 import { log } from '../log.js';
-import { entryScripts } from '../directory/entries/entry-scripts.js';
 import { type ReplicaAcks, requireReplicaAcks } from './replica-ack.js';
 import { scripts } from './scripts.js';
 
@@ -19,13 +18,11 @@ const reconnectStrategy = (retries: number) =>
   // Jitter, so that several app instances do not all knock at once after a Redis restart.
   Math.min(RECONNECT_FIRST_MS * 2 ** retries, RECONNECT_MAX_MS) + Math.floor(Math.random() * RECONNECT_FIRST_MS);
 
-const allScripts = { ...scripts, ...entryScripts };
-
 function createRedisClient(url: string, name: string) {
   return createClient({
     url,
     name,
-    scripts: allScripts,
+    scripts,
     // While disconnected, commands fail at once instead of queueing in memory: a claim or a
     // requeue sent seconds later, after the caller or the operator has moved on, is worse than
     // an error the caller can see and retry.
@@ -39,7 +36,7 @@ function createSentinelClient(target: SentinelTarget, name: string) {
     name: target.masterName,
     sentinelRootNodes: target.sentinels,
     RESP: 2,
-    scripts: allScripts,
+    scripts,
     // A command to a master that went away is not queued by its node client: the Sentinel
     // client finds the new master (asking the sentinels) and sends it there, for up to
     // maxCommandRediscovers tries a second apart; every script is safe to run twice.
@@ -52,7 +49,7 @@ function createSentinelClient(target: SentinelTarget, name: string) {
 export type RedisNodeClient = ReturnType<typeof createRedisClient>;
 /** The master of a Redis Sentinel set (REDIS_SENTINELS, REDIS_SENTINEL_MASTER), whichever it is now. */
 export type RedisSentinelClient = ReturnType<typeof createSentinelClient>;
-/** A connected client with the project's Lua scripts (store/scripts.ts, the directory's) as methods. */
+/** A connected client with the project's Lua scripts (store/scripts.ts) as methods. */
 export type RedisClient = RedisNodeClient | RedisSentinelClient;
 
 export interface SentinelTarget {
@@ -110,7 +107,7 @@ export async function connectRedisTo(
 ): Promise<{ client: RedisClient; replicas: ReplicaAcks | undefined }> {
   const required = ackReplicas ?? ('url' in target ? 0 : 1);
   const client = 'url' in target ? await connectRedis(target.url, { name }) : await connectSentinel(target, name);
-  return { client, replicas: required > 0 ? requireReplicaAcks(client, allScripts, { replicas: required }) : undefined };
+  return { client, replicas: required > 0 ? requireReplicaAcks(client, scripts, { replicas: required }) : undefined };
 }
 
 /** As connectRedis: waits, trying again with backoff, until the sentinels name a master that answers. */

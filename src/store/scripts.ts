@@ -1,76 +1,43 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { defineScript, ErrorReply, type CommandParser } from 'redis';
 import { AppError } from '../errors.js';
 
 /**
- * The Lua scripts that make every state change of calls and operator sessions atomic, one
- * script per change (src/store/lua/<name>.lua, KEYS and ARGV documented in each header).
- * Registered on the client (redis-client.ts), node-redis calls them by EVALSHA and falls back
- * to EVAL when the server answers NOSCRIPT (e.g. after a restart emptied its script cache).
+ * Every Lua script of the project, one per atomic change (src/store/lua/<name>-<numKeys>.lua,
+ * bullmq's convention: the file name says how many KEYS the script takes, its header documents
+ * them and its ARGV). Registered on the client (redis-client.ts), node-redis calls them by
+ * EVALSHA and falls back to EVAL when the server answers NOSCRIPT (e.g. after a restart emptied
+ * its script cache).
  *
  * Calling convention: `client.<script>(keys, args)` where args[0] is always the key prefix,
  * from which a script builds the keys it only learns while running (the queue of the
  * municipality a call belongs to, the operator a call is offered to).
  */
-const STORE_LUA = new URL('./lua/', import.meta.url);
-/**
- * The store's scripts, each behind the shared helpers: the admin ones for admin-*; for import-*
- * also the directory's (an import writes directory entries or admin objects) and _import.lua.
- */
-const DIRECTORY_SHARED = new URL('../directory/entries/lua/_shared', import.meta.url).href;
-const preludesOf = (name: string) =>
-  name.startsWith('admin-') ? ['_shared', '_admin'] : name.startsWith('import-') ? ['_shared', '_admin', DIRECTORY_SHARED, '_import'] : ['_shared'];
-const script = (name: string, numberOfKeys: number, { readOnly = false } = {}) => luaScript(STORE_LUA, name, numberOfKeys, { preludes: preludesOf(name), readOnly });
-
-export const scripts = {
-  queueEnqueue: script('enqueue', 6),
-  queueClaim: script('claim', 1),
-  queueMarkAnswered: script('mark-answered', 1),
-  queueRequeue: script('requeue', 1),
-  queueFinish: script('finish', 2),
-  queueListWaiting: script('list-waiting', 1, { readOnly: true }),
-  operatorLogin: script('operator-login', 2),
-  operatorLogout: script('operator-logout', 2),
-  operatorPause: script('operator-pause', 1),
-  operatorReady: script('operator-ready', 1),
-  adminChange: script('admin-change', 3),
-  importOpen: script('import-open', 2),
-  importStage: script('import-stage', 1),
-  importFence: script('import-fence', 1),
-  importCover: script('import-cover', 2),
-  importCheck: script('import-check', 1),
-  importCommit: script('import-commit', 1),
-  importApply: script('import-apply', 1),
-  importAbort: script('import-abort', 1),
-  overflowApply: script('overflow-apply', 1),
-  arrivalEnded: script('arrival-ended', 4),
-  controlOperatorAction: script('control-operator-action', 1),
-  controlLegAnswered: script('control-leg-answered', 1),
-  controlLegEnded: script('control-leg-ended', 1),
-  controlRetrieve: script('control-retrieve', 2),
-  controlParkList: script('control-park-list', 1),
-  callbackBook: script('callback-book', 6),
-  callbackRelease: script('callback-release', 1),
-  callbackCancel: script('callback-cancel', 4),
-  callbackUnanswered: script('callback-unanswered', 2),
-  callsPrune: script('calls-prune', 1),
-  mediaNodeBeat: script('media-node-beat', 2),
-  mediaNodeSweep: script('media-node-sweep', 3),
-  dialCapAdmit: script('dial-cap-admit', 1),
-  contactBinding: script('contact-binding', 2),
-  messagesPrune: script('messages-prune', 1),
-};
+const LUA = new URL('./lua/', import.meta.url);
+const LUA_FILES = readdirSync(LUA);
 
 /**
- * A Lua script of `folder` (a file URL, lua/<name>.lua beside its module) as a node-redis
- * script: the preludes (files of shared helpers) go in front of it, because Redis Lua has no
- * include. Every module's scripts are defined here so that one client (redis-client.ts) carries
- * them all.
+ * The helper files (lua/_<topic>.lua) a script runs behind, because Redis Lua has no include:
+ * _shared.lua for every script (fail, calls, queues, operators, events); _admin.lua for the
+ * versioned admin store and what checks against it (directory-*, import-*); _directory.lua for
+ * directory entries (directory-*, import-*); _import.lua for staged imports.
  */
-export function luaScript(folder: URL, name: string, numberOfKeys: number, { preludes = [] as string[], readOnly = false } = {}) {
-  const read = (file: string) => readFileSync(new URL(`${file}.lua`, folder), 'utf8');
+function helpersOf(name: string): string[] {
+  if (name.startsWith('admin-')) return ['_shared', '_admin'];
+  if (name.startsWith('directory-')) return ['_shared', '_admin', '_directory'];
+  if (name.startsWith('import-')) return ['_shared', '_admin', '_directory', '_import'];
+  return ['_shared'];
+}
+
+/** The script lua/<name>-<numKeys>.lua, behind its helpers, as a node-redis script taking exactly numKeys keys. */
+function script(name: string, { readOnly = false } = {}) {
+  const files = LUA_FILES.filter((file) => new RegExp(`^${name}-(\\d+)\\.lua$`).test(file));
+  if (files.length !== 1) throw new Error(`expected one src/store/lua/${name}-<numKeys>.lua, found ${files.length}`);
+  const file = files[0]!;
+  const numberOfKeys = Number(/-(\d+)\.lua$/.exec(file)![1]);
+  const read = (path: string) => readFileSync(new URL(path, LUA), 'utf8');
   return defineScript({
-    SCRIPT: [...preludes, name].map(read).join('\n'),
+    SCRIPT: [...helpersOf(name).map((helper) => read(`${helper}.lua`)), read(file)].join('\n'),
     NUMBER_OF_KEYS: numberOfKeys,
     IS_READ_ONLY: readOnly,
     parseCommand(parser: CommandParser, keys: readonly string[], args: readonly string[]) {
@@ -83,7 +50,48 @@ export function luaScript(folder: URL, name: string, numberOfKeys: number, { pre
   });
 }
 
-/** What a script's failure is about, for the error message. */
+export const scripts = {
+  queueEnqueue: script('enqueue'),
+  queueClaim: script('claim'),
+  queueMarkAnswered: script('mark-answered'),
+  queueRequeue: script('requeue'),
+  queueFinish: script('finish'),
+  queueListWaiting: script('list-waiting', { readOnly: true }),
+  operatorLogin: script('operator-login'),
+  operatorLogout: script('operator-logout'),
+  operatorPause: script('operator-pause'),
+  operatorReady: script('operator-ready'),
+  adminChange: script('admin-change'),
+  directoryPutEntry: script('directory-put-entry'),
+  directoryDeleteEntry: script('directory-delete-entry'),
+  importOpen: script('import-open'),
+  importStage: script('import-stage'),
+  importFence: script('import-fence'),
+  importCover: script('import-cover'),
+  importCheck: script('import-check'),
+  importCommit: script('import-commit'),
+  importApply: script('import-apply'),
+  importAbort: script('import-abort'),
+  overflowApply: script('overflow-apply'),
+  arrivalEnded: script('arrival-ended'),
+  controlOperatorAction: script('control-operator-action'),
+  controlLegAnswered: script('control-leg-answered'),
+  controlLegEnded: script('control-leg-ended'),
+  controlRetrieve: script('control-retrieve'),
+  controlParkList: script('control-park-list'),
+  callbackBook: script('callback-book'),
+  callbackRelease: script('callback-release'),
+  callbackCancel: script('callback-cancel'),
+  callbackUnanswered: script('callback-unanswered'),
+  callsPrune: script('calls-prune'),
+  mediaNodeBeat: script('media-node-beat'),
+  mediaNodeSweep: script('media-node-sweep'),
+  dialCapAdmit: script('dial-cap-admit'),
+  contactBinding: script('contact-binding'),
+  messagesPrune: script('messages-prune'),
+};
+
+/** What a call script's refusal is about, for the error message (SCRIPT_ERRORS: the codes of the call, queue and operator scripts). */
 export interface ScriptSubject {
   callId?: string;
   operatorId?: string;
@@ -114,22 +122,41 @@ const SCRIPT_ERRORS = {
 
 export type ScriptErrorCode = keyof typeof SCRIPT_ERRORS;
 
+/** A script's refusal, "RV <code> <JSON detail>" as fail (lua/_shared.lua) raises it. */
+export interface ScriptFailure {
+  code: string;
+  detail: Record<string, unknown>;
+}
+
+/** The one reader of a script's refusal; undefined for any other error (a connection, a bug in a script). */
+export function scriptFailure(error: unknown): ScriptFailure | undefined {
+  const match = error instanceof ErrorReply ? /^RV (\w+) (\{.*\})/s.exec(error.message) : null;
+  return match ? { code: match[1]!, detail: JSON.parse(match[2]!) as Record<string, unknown> } : undefined;
+}
+
+/** The AppError a refusal stands for where the script was called, or undefined for one that is not the caller's (a 500). */
+export type ExplainFailure = (failure: ScriptFailure) => AppError | undefined | Promise<AppError | undefined>;
+
 /**
- * Awaits a script call and turns the "RV <code>" errors that scripts raise (see _shared.lua)
- * into AppErrors with the code's HTTP status. Any other failure (connection, a bug in a
- * script) is rethrown as it is: an internal error, not the caller's.
+ * Awaits a script call and turns a refusal into the AppError it stands for: the call scripts'
+ * codes by the table above, with `subject` named in the message, or whatever `explain` makes
+ * of it. Any other failure (connection, a bug in a script, a code not explained) is rethrown
+ * as it is: an internal error, not the caller's.
  */
-export async function runScript<T>(pending: Promise<T>, subject: ScriptSubject): Promise<T> {
+export async function runScript<T>(pending: Promise<T>, explain: ScriptSubject | ExplainFailure): Promise<T> {
   try {
     return await pending;
   } catch (error) {
-    const code = error instanceof ErrorReply ? /^RV (\w+)/.exec(error.message)?.[1] : undefined;
-    if (code !== undefined && Object.hasOwn(SCRIPT_ERRORS, code)) {
-      const known = SCRIPT_ERRORS[code as ScriptErrorCode];
-      throw new AppError(known.status, code, known.message(subject));
-    }
-    throw error;
+    const failure = scriptFailure(error);
+    if (!failure) throw error;
+    throw (await (typeof explain === 'function' ? explain(failure) : callFailure(failure, explain))) ?? error;
   }
+}
+
+function callFailure({ code }: ScriptFailure, subject: ScriptSubject): AppError | undefined {
+  if (!Object.hasOwn(SCRIPT_ERRORS, code)) return undefined;
+  const known = SCRIPT_ERRORS[code as ScriptErrorCode];
+  return new AppError(known.status, code, known.message(subject));
 }
 
 /** A flat HGETALL reply from a script (field, value, field, value...) as an object. */

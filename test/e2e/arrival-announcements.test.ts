@@ -38,7 +38,7 @@ describe('a caller waiting in the queue', () => {
     expect(greeting).toMatchObject({ media_uri: 'sound:regionvaxel/greeting-2460', target_uri: `channel:${callId}`, language: 'sv' });
 
     // 5 s after the greeting (4.6 s long): "Du är nummer ett i kön."
-    const position = await playing(`${callId}-position-1`, 15_000);
+    const position = await playing(`${callId}-position`, 15_000);
     expect(position.target_uri).toBe(`channel:${callId}`);
     expect([position.media_uri, position.next_media_uri]).toEqual(expect.arrayContaining([expect.stringMatching(/^sound:regionvaxel\/(position-before|number-1|position-after)$/)]));
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
@@ -75,7 +75,7 @@ describe('a caller waiting in the queue', () => {
     await lab.stopApp();
     await lab.startApp();
 
-    const position = await playing(`${callId}-position-1`, 12_000);
+    const position = await playing(`${callId}-position`, 12_000);
     expect(position.target_uri).toBe(`channel:${callId}`);
     expect((await lab.ari(`/ari/playbacks/${encodeURIComponent(`${callId}-greeting`)}`)).status).toBe(404);
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });

@@ -39,7 +39,7 @@ function call(callId: string, ageDays: number, fields: Partial<CallRecord> = {})
 /** Not ended: no outcome or end yet. */
 const live = (state: CallRecord['state']): Partial<CallRecord> => ({ state, outcome: undefined, talkMs: undefined, endedAt: undefined });
 
-/** Writes records as enqueue.lua does: the hash, and the two indexes under the municipality the call arrived for. */
+/** Writes records as enqueue-6.lua does: the hash, and the two indexes under the municipality the call arrived for. */
 async function store(...records: CallRecord[]) {
   const multi = ctx.redis.multi();
   for (const record of records) {
@@ -77,7 +77,7 @@ describe('call record retention', () => {
       call('old-talking', 500, live('answered')),
       call('old-callback', 500, { ...live('scheduled'), kind: 'callback', callbackOf: 'old-answered' }),
     );
-    // A call-back booked on an overflowed call carries its overflowFrom but is indexed where it was booked (callback-book.lua).
+    // A call-back booked on an overflowed call carries its overflowFrom but is indexed where it was booked (callback-book-6.lua).
     const callback = call('old-callback-ended', 450, { kind: 'callback', callbackOf: 'old-overflowed', municipalityId: UMEA, overflowFrom: VANNAS });
     await store(callback);
     await ctx.redis.zRem(ctx.k.callsByMunicipality(VANNAS), callback.callId);

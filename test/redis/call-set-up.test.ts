@@ -20,7 +20,7 @@ beforeAll(async () => {
 const admin = () => createAdminStores(ctx.redis, ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }), region);
 const actor = localActor('test');
 
-describe('calls that end at their arrival (store/lua/arrival-ended.lua)', () => {
+describe('calls that end at their arrival (store/lua/arrival-ended-4.lua)', () => {
   it('records a call refused at capacity as ended, outcome rejected-capacity, without the caller, in the municipality’s calls, never in a queue', async () => {
     const queue = createCallQueue(ctx.redis, ctx.k);
     const refused = await queue.recordEnded({ ...caller('r1', UMEA), caller: '' }, 'rejected-capacity', { mediaNode: 'node-a', arrivedAt: 1_000 });

@@ -13,7 +13,7 @@ const ctx = useRedis();
 const DEAD_MS = 1_000;
 
 /**
- * Media-node liveness in Redis (store/lua/media-node-*.lua, claim.lua, list-waiting.lua): a node
+ * Media-node liveness in Redis (store/lua/media-node-*.lua, claim-1.lua, list-waiting-1.lua): a node
  * beats while its instance has its Asterisk; a caller on a node that does not beat is never
  * offered; one on a node silent for the dead time is never listed and is ended once, as
  * media-node-lost.

@@ -11,7 +11,7 @@ const classify = (number: string): PriorityClassMatch | undefined =>
   ({ '+46700000030': { priorityClass: 'thirty', boostSeconds: 30 }, '+46700000120': { priorityClass: 'member', boostSeconds: 120 } })[number];
 
 /**
- * The choice of the next call (store/lua/claim.lua), with expectations computed by hand from
+ * The choice of the next call (store/lua/claim-1.lua), with expectations computed by hand from
  * score = waited ms × weight + boost s × 1000, ties to the earlier place. Each call is made to
  * have waited a known time by moving its enqueuedAt back (by the Redis clock); the seconds apart
  * are far larger than the milliseconds the test takes.

@@ -171,7 +171,7 @@ describe('figuresByOperator', () => {
 
   it('counts a call answered more than once for the operator who answered it last, with its first wait and all its talk', () => {
     // Answered by op-a after 5 s, 60 s of talk, a blind transfer nobody answered: back in the
-    // queue, answered by op-b, 90 s more. The record (mark-answered.lua, finish.lua) keeps the
+    // queue, answered by op-b, 90 s more. The record (mark-answered-1.lua, finish-2.lua) keeps the
     // first wait and sums the talk; answeredBy op-b.
     const recalled = { ...ended('answered', { waitS: 5, talkS: 150 }), answeredBy: 'op-b' };
     // Answered by op-a after 20 s, back in the queue, and the caller hung up there: no operator

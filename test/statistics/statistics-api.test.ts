@@ -34,7 +34,7 @@ beforeEach(async () => {
 
 /**
  * Writes a record as the queue scripts do: a hash of strings, indexed by arrival under the
- * municipality it arrived for (store/lua/enqueue.lua), which is the record's own unless the
+ * municipality it arrived for (store/lua/enqueue-6.lua), which is the record's own unless the
  * call has since moved to another's queue.
  */
 async function store(record: CallRecord, extra: Record<string, string> = {}, arrivedFor = record.municipalityId) {

@@ -7,7 +7,7 @@ export const UMEA = '2480';
 let n = 0;
 
 /**
- * An ended call as the queue scripts leave it (store/lua/mark-answered.lua, finish.lua), its
+ * An ended call as the queue scripts leave it (store/lua/mark-answered-1.lua, finish-2.lua), its
  * operator the one who answered it (answeredBy) or whose phone rang when it was abandoned;
  * `at` is its arrival, ISO 8601 with offset. Any outcome string is accepted: later features
  * add outcomes (closed, overflowed) and the statistics must take them as they come.

@@ -25,13 +25,13 @@ export interface CallbackBooking {
 /** How many scheduled call-backs one release run moves at most. */
 const RELEASE_BATCH = 100;
 
-/** What became of a call-back whose citizen was not reached (store/lua/callback-unanswered.lua). */
+/** What became of a call-back whose citizen was not reached (store/lua/callback-unanswered-2.lua). */
 export type CallbackNotReached = { what: 'requeued' | 'ended'; position: number; callback: CallRecord };
 
 /**
  * Call-backs: a booked call-back is a call record of kind callback ("<callId>-cb") at the
  * ORIGINAL place of the call in its municipality's queue, taken by claim-next like any call
- * (store/lua/callback-book.lua); media/call-control dials the citizen out once the operator
+ * (store/lua/callback-book-6.lua); media/call-control dials the citizen out once the operator
  * answers. One whose window has not begun waits in {p}:callbacks:scheduled until
  * `releaseDue` (run by a timer) puts it in the queue.
  */
@@ -86,7 +86,7 @@ export function createCallbackStore(redis: RedisClient, k: Keys, dialling: Pick<
     },
 
     /**
-     * Cancels a call-back that is scheduled or waiting in its queue (store/lua/callback-cancel.lua):
+     * Cancels a call-back that is scheduled or waiting in its queue (store/lua/callback-cancel-4.lua):
      * it ends with outcome callback-cancelled and `cancelledBy`. 404 callback_not_found, 403
      * municipality_not_served (a logged-in operator not serving its municipality), 409
      * callback_offered / callback_answered / callback_ended. Cancelling twice gives the same record.

@@ -20,7 +20,7 @@ const redisNow = (redis: RedisClient) => async (): Promise<number> => {
  * Messages for absent people hold a caller's name, number and what they said: personal data
  * kept only while someone may still need to call back. `prune` removes every message created
  * more than `retentionDays` ago, handled or not, in atomic batches per municipality
- * (store/lua/messages-prune.lua), so several instances may prune at once and a run killed
+ * (store/lua/messages-prune-1.lua), so several instances may prune at once and a run killed
  * half-way leaves whole messages only. `now` is the clock the cutoff is taken from (Redis's
  * unless a test sets it).
  */

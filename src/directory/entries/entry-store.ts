@@ -6,11 +6,13 @@ import type { Principal } from '../../auth/access.js';
 import { formatPath } from '../../config/load-region.js';
 import { AppError } from '../../errors.js';
 import { invalidFields, type FieldProblem } from '../../validation/field-problems.js';
-import { importConflicts, invalidRows, type RowProblem } from '../../import/row-problems.js';
+import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../../import/row-problems.js';
 import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp, type StagedProblem } from '../../import/staged-import.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
+import { lexPage } from '../../store/lex-page.js';
 import type { RedisClient } from '../../store/redis-client.js';
+import { runScript, type ScriptFailure } from '../../store/scripts.js';
 import { createDirectoryStore } from '../directory-store.js';
 import {
   ENTRY_ID_PATTERN,
@@ -55,7 +57,7 @@ export interface BulkOptions {
   onProgress?: ImportProgress | undefined;
 }
 
-/** Who has a value an entry lists, as a script names it (lua/_shared.lua, entry_conflict). */
+/** Who has a value an entry lists, as a script names it (store/lua/_directory.lua, entry_conflict). */
 interface Taken {
   kind: 'extension' | 'number';
   value: string;
@@ -85,7 +87,7 @@ const READ_SLICE = 1_000;
 const ATTEMPTS = 3;
 
 /**
- * The region's shared directory in Redis. Each change is one Lua script (entries/lua/) that
+ * The region's shared directory in Redis. Each change is one Lua script (store/lua/directory-*.lua) that
  * checks and writes together: the version the caller read (412 when the entry has changed
  * since), that no other entry anywhere in the region has the extension or a number, and that
  * no other municipality has a value the entry newly lists (an extension or direct number of
@@ -135,22 +137,20 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
   /** Writes `entry`, as new when `expectedVersion` is undefined. */
   async function put(entry: DirectoryEntry, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
     const members = await membersWith(entry.municipalityId, 'body.municipalityId');
-    const reply = listReply(
-      await imports.pastSwitch(() => {
-        const audited = audit.context(actor, entry.municipalityId);
-        return redis.directoryPutEntry(writeKeys(entry.municipalityId, audited), [
-          k.prefix,
-          maxLength,
-          entry.id,
-          expectedVersion === undefined ? '' : String(expectedVersion),
-          JSON.stringify(entry),
-          JSON.stringify(reservedElsewhere(entry, members)),
-          ...auditArgs(audited),
-        ]);
-      }),
-    );
-    if (reply[0] === 'ok') return entry;
-    throw await refusal(reply, entry.id, expectedVersion);
+    const pending = imports.pastSwitch(() => {
+      const audited = audit.context(actor, entry.municipalityId);
+      return redis.directoryPutEntry(writeKeys(entry.municipalityId, audited), [
+        k.prefix,
+        maxLength,
+        entry.id,
+        expectedVersion === undefined ? '' : String(expectedVersion),
+        JSON.stringify(entry),
+        JSON.stringify(reservedElsewhere(entry, members)),
+        ...auditArgs(audited),
+      ]);
+    });
+    await runScript(pending, (failure) => refusal(failure, entry.id, expectedVersion));
+    return entry;
   }
 
   async function update(id: string, input: DirectoryEntryInput, expectedVersion: number, actor: Principal): Promise<DirectoryEntry> {
@@ -160,19 +160,18 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
   }
 
   /** The AppError for a script's refusal of a change to entry `id` at `expectedVersion` (an import names its row instead). */
-  async function refusal(reply: unknown[], id: string, expectedVersion?: number): Promise<Error> {
-    const [code, ...details] = reply.map(String);
+  async function refusal({ code, detail }: ScriptFailure, id: string, expectedVersion?: number): Promise<AppError | undefined> {
     switch (code) {
-      case 'exists':
+      case 'entry_exists':
         return new AppError(409, 'entry_exists', `An entry with the id ${id} exists already`);
-      case 'not_found':
+      case 'entry_not_found':
         return new AppError(404, 'entry_not_found', `No directory entry has the id ${id}`);
-      case 'version':
-        return staleVersion('directory entry', id, Number(details[0]), expectedVersion ?? 0);
-      case 'municipality':
-        return invalidFields([{ field: 'body.municipalityId', problem: `entry ${id} belongs to ${details[0]}; to move it, delete it there and create it here` }]);
-      case 'taken': {
-        const taken = JSON.parse(details[0]!) as Taken;
+      case 'version_mismatch':
+        return staleVersion('directory entry', id, Number(detail.version), expectedVersion ?? 0);
+      case 'entry_municipality':
+        return invalidFields([{ field: 'body.municipalityId', problem: `entry ${id} belongs to ${String(detail.municipalityId)}; to move it, delete it there and create it here` }]);
+      case 'entry_taken': {
+        const taken = detail as unknown as Taken;
         const problem = await takenProblem(taken);
         // The API's error shape (a list naming the body field), with who holds the value for a console to link to.
         const field = `body.${problem.field}`;
@@ -181,12 +180,12 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
           { field, problem: problem.problem, value: taken.value, municipalityId: taken.municipalityId, ...holder },
         ]);
       }
-      case 'linked': {
-        const problem = linkedProblem(JSON.parse(details[0]!) as string[]);
+      case 'entry_in_use': {
+        const problem = linkedProblem(detail.linked as string[]);
         return new AppError(409, 'entry_in_use', `Entry ${id} ${problem}`, [{ field: 'path.id', problem }]);
       }
       default:
-        return new Error(`unexpected reply from a directory script: ${JSON.stringify(reply)}`);
+        return undefined;
     }
   }
 
@@ -252,9 +251,7 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
         throw new AppError(409, 'directory_changed', `${where} changed during the import; try again`);
       }
       const conflicts = [...plan.conflicts, ...(await importedConflicts(outcome.problems))];
-      const byRow = (a: RowProblem, b: RowProblem) => a.row - b.row;
-      if (invalid.length > 0) throw invalidRows([...invalid, ...conflicts].sort(byRow));
-      if (conflicts.length > 0) throw importConflicts(conflicts.sort(byRow));
+      assertNoRowProblems(invalid, conflicts);
       return plan.result;
     }
   }
@@ -351,16 +348,15 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     /** Deletes the entry (if still at `expectedVersion`, when given) and returns it as it was; not while an extension links to it (409). */
     async delete(id: string, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
       // The stream is the entry's municipality's, which the script learns; only the context is used here.
-      const reply = listReply(
-        await imports.pastSwitch(() =>
-          redis.directoryDeleteEntry(
-            [k.directoryEntries(), k.directoryExtensions(), k.directoryNumbers(), k.directoryChanges(), k.directoryChangeSeq()],
-            [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion), ...auditArgs(audit.context(actor, undefined))],
-          ),
+      const pending = imports.pastSwitch(() =>
+        redis.directoryDeleteEntry(
+          [k.directoryEntries(), k.directoryExtensions(), k.directoryNumbers(), k.directoryChanges(), k.directoryChangeSeq()],
+          [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion), ...auditArgs(audit.context(actor, undefined))],
         ),
       );
-      if (reply[0] === 'ok') return JSON.parse(String(reply[1])) as DirectoryEntry;
-      throw await refusal(reply, id, expectedVersion);
+      const reply = await runScript(pending, (failure) => refusal(failure, id, expectedVersion));
+      if (!Array.isArray(reply) || reply[0] !== 'ok') throw new Error(`directory-delete-entry replied ${JSON.stringify(reply)}, expected {'ok', entry}`);
+      return JSON.parse(String(reply[1])) as DirectoryEntry;
     },
 
     /**
@@ -369,14 +365,10 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
      */
     async list(municipalityId: string, { cursor, limit = DEFAULT_PAGE_SIZE }: { cursor?: string; limit?: number } = {}): Promise<EntryPage> {
       const count = Math.min(Math.max(Math.trunc(limit) || DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
-      const ids = await redis.zRange(k.directoryByMunicipality(municipalityId), cursor ? `(${cursor}` : '-', '+', {
-        BY: 'LEX',
-        LIMIT: { offset: 0, count: count + 1 },
-      });
-      const page = ids.slice(0, count);
+      const { members: page, more } = await lexPage(redis, k.directoryByMunicipality(municipalityId), cursor, count);
       const stored = page.length === 0 ? [] : await redis.hmGet(k.directoryEntries(), page);
       const entries = stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : []));
-      return ids.length > count ? { entries, nextCursor: page.at(-1)! } : { entries };
+      return more ? { entries, nextCursor: page.at(-1)! } : { entries };
     },
 
     /**
@@ -450,23 +442,11 @@ async function validateRows(municipalityId: string, rows: readonly DirectoryEntr
 
 function duplicatesWithin(rows: ValidEntryInput[]): RowProblem[] {
   const problems: RowProblem[] = [];
-  const firstRow = new Map<string, number>();
-  // `what` only when a value is found twice: formatting every number of 50 000 rows takes half a second.
-  const once = (key: string, index: number, field: string, what: () => string) => {
-    const first = firstRow.get(key);
-    if (first === undefined) firstRow.set(key, index);
-    else problems.push({ row: index, field, problem: `${what()} is also in rows[${first}]` });
-  };
+  const once = repeatsWithin(problems);
   rows.forEach((row, index) => {
-    if (row.id !== undefined) once(`id:${row.id}`, index, 'id', () => `id ${row.id}`);
-    if (row.extension !== undefined) once(`extension:${row.extension}`, index, 'extension', () => `extension ${row.extension}`);
-    row.phoneNumbers.forEach((number, n) => once(`number:${number}`, index, `phoneNumbers[${n}]`, () => `number ${formatForDisplay(number)}`));
+    if (row.id !== undefined) once(index, `id:${row.id}`, 'id', () => `id ${row.id}`);
+    if (row.extension !== undefined) once(index, `extension:${row.extension}`, 'extension', () => `extension ${row.extension}`);
+    row.phoneNumbers.forEach((number, n) => once(index, `number:${number}`, `phoneNumbers[${n}]`, () => `number ${formatForDisplay(number)}`));
   });
   return problems;
-}
-
-/** The directory's scripts answer a list ({'ok', ...} or a refusal); anything else is a bug. */
-function listReply(reply: unknown): unknown[] {
-  if (!Array.isArray(reply)) throw new Error(`a directory script replied ${JSON.stringify(reply)}, expected a list`);
-  return reply;
 }

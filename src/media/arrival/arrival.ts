@@ -170,7 +170,7 @@ export function createArrival(deps: ArrivalDeps) {
   const offering = new Set<string>();
 
   /**
-   * Whether the caller's own number (E.164: enqueue.lua offers nothing to others) is one the
+   * Whether the caller's own number (E.164: enqueue-6.lua offers nothing to others) is one the
    * municipality's dial policy lets a call-back dial. When the policy cannot be read: no offer.
    */
   async function mayCallBack(callId: string): Promise<boolean> {
@@ -351,7 +351,7 @@ export type Arrival = ReturnType<typeof createArrival>;
 
 /**
  * The caller's number as E.164 when it parses, else as received ("anonymous" when hidden). Only
- * an E.164 caller is offered a call-back when a queue overflows (store/lua/enqueue.lua).
+ * an E.164 caller is offered a call-back when a queue overflows (store/lua/enqueue-6.lua).
  */
 export function callerNumber(channel: Channel): string {
   const raw = channel.caller.number;

@@ -61,7 +61,7 @@ export function within<T>(what: string, work: Promise<T>, ms: number): Promise<T
  * A caller's way into their queue, lean and bounded (docs/decisions.md, "Call set-up under
  * load"): answered and their own holding bridge made at once, the caller into it hearing music
  * (call-media.ts holdCaller: two ARI round trips), then one Redis script that records, admits
- * and enqueues the call (store/lua/enqueue.lua; its configuration is cached, arrival-config.ts).
+ * and enqueues the call (store/lua/enqueue-6.lua; its configuration is cached, arrival-config.ts).
  * Nothing else is awaited before the music. The enqueue comes after the media, so a call in a
  * queue always has its caller in holding with music, and its record's enqueuedAt − arrivedAt is
  * the set-up time.

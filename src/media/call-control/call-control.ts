@@ -74,7 +74,7 @@ export function createCallControl(deps: CallControlDeps) {
    * Ends a call in Redis and releases every media part of it, control legs included. With
    * `operatorChannelId` the operator hung up: only a call answered on that leg ends. A call-back
    * whose citizen was never reached does not end as answered: it goes back to its place in the
-   * queue, or ends as callback-no-answer at the limit (store/lua/callback-unanswered.lua).
+   * queue, or ends as callback-no-answer at the limit (store/lua/callback-unanswered-2.lua).
    * `mediaNodeLost`: the caller went with their Asterisk (queue.finish). Returns the call after
    * it; null when nothing changed.
    */

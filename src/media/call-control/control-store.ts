@@ -8,9 +8,9 @@ export type OperatorAction =
   | { action: 'hold' | 'unhold' | 'complete' | 'cancel' | 'park' }
   | { action: 'transfer'; mode: TransferMode; targetKind: TransferTargetKind; target: string };
 
-/** What the media side must do after a control leg answered (store/lua/control-leg-answered.lua). */
+/** What the media side must do after a control leg answered (store/lua/control-leg-answered-1.lua). */
 export type LegAnswered = { what: 'bridge' | 'consult' | 'callback'; call: CallRecord };
-/** ... or ended (store/lua/control-leg-ended.lua). */
+/** ... or ended (store/lua/control-leg-ended-1.lua). */
 export type LegEnded = { what: 'recall-operator' | 'recall-queue' | 'back' | 'end'; call: CallRecord };
 
 /**

@@ -7,7 +7,7 @@ import type { RedisClient } from '../../store/redis-client.js';
 export const DEFAULT_MEDIA_NODE_DEAD_SECONDS = 30;
 /** A node's instance beats this often while its Asterisk answers... */
 const BEAT_EVERY_MS = 1_000;
-/** ...and its heartbeat lives this long: a node silent for more is not rung for (store/lua/claim.lua). */
+/** ...and its heartbeat lives this long: a node silent for more is not rung for (store/lua/claim-1.lua). */
 export const HEARTBEAT_TTL_MS = 5_000;
 /** Every instance looks for silent nodes this often. */
 const SWEEP_EVERY_MS = 1_000;
@@ -38,7 +38,7 @@ export interface NodeLivenessSettings {
 /**
  * Media-node liveness, shared by every app instance through Redis: each instance beats for its
  * own node while its Asterisk answers, and every instance ends the calls of any node silent for
- * MEDIA_NODE_DEAD_SECONDS (store/lua/media-node-sweep.lua: outcome media-node-lost, once). So a
+ * MEDIA_NODE_DEAD_SECONDS (store/lua/media-node-sweep-3.lua: outcome media-node-lost, once). So a
  * dead Asterisk, or a dead instance (only it reaches its Asterisk), never leaves callers waiting
  * in Redis that no operator can reach: ghosts.
  */
@@ -98,12 +98,12 @@ export function startNodeLiveness(settings: NodeLivenessSettings) {
 
 export type NodeLiveness = ReturnType<typeof startNodeLiveness>;
 
-/** One heartbeat of `node` (store/lua/media-node-beat.lua); true when the node was silent before it. */
+/** One heartbeat of `node` (store/lua/media-node-beat-2.lua); true when the node was silent before it. */
 export async function beatFor(redis: RedisClient, k: Keys, { node, instanceId, ttlMs = HEARTBEAT_TTL_MS }: { node: string; instanceId: string; ttlMs?: number }): Promise<boolean> {
   return (await redis.mediaNodeBeat([k.mediaNode(node), k.mediaNodes()], [k.prefix, node, String(ttlMs), instanceId])) === 1;
 }
 
-/** Ends the calls of nodes silent for `deadMs` (store/lua/media-node-sweep.lua); what it did to which call. */
+/** Ends the calls of nodes silent for `deadMs` (store/lua/media-node-sweep-3.lua); what it did to which call. */
 export async function sweepLostNodes(
   redis: RedisClient,
   k: Keys,

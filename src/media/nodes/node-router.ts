@@ -95,7 +95,7 @@ export function createNodeRouter(deps: NodeRouterDeps) {
     /**
      * Refuses (503 ari_unavailable) before anything is claimed when no media node can ring an
      * operator: this instance's Asterisk is out of reach and no other node beats. (The claim
-     * offers only callers on nodes that beat: store/lua/claim.lua.)
+     * offers only callers on nodes that beat: store/lua/claim-1.lua.)
      */
     async assertCanRing(): Promise<void> {
       try {

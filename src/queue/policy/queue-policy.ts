@@ -12,8 +12,8 @@ const EXPECTED_WAIT_WINDOW_MS = 60 * 60 * 1000;
 
 /**
  * The municipalities' queue policies (admin/queue-policies.ts: as stored by IT staff, else as in
- * config/region.yaml) applied in Redis: each decision is one script run (store/lua/enqueue.lua at
- * arrival, overflow-apply.lua after), which checks the limit and moves or ends the call in the
+ * config/region.yaml) applied in Redis: each decision is one script run (store/lua/enqueue-6.lua at
+ * arrival, overflow-apply-1.lua after), which checks the limit and moves or ends the call in the
  * same step, so an operator never takes a call that is being overflowed. Policies are read at
  * each decision, so a change applies at once.
  */
@@ -29,7 +29,7 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, queue: Pick<Cal
     },
 
     /**
-     * A call arrives in its municipality's queue, in one step (store/lua/enqueue.lua) with the
+     * A call arrives in its municipality's queue, in one step (store/lua/enqueue-6.lua) with the
      * arrival's record fields, the policy's priority class for the caller, and admission: no
      * logged-in operator serving it → noOperator, a full queue → maxLength. A call-back is offered
      * only to a caller whose number can be called back (E.164); others get the message instead.

@@ -1,10 +1,10 @@
 -- Checking and writing one change of a versioned admin object (src/admin/versioned-store.ts):
 -- the object, the region-wide values it claims (an extension number, an E.164 number), the
 -- claims of others it points at, its list indexes, its secret and its audit entry. Shared by
--- admin-change.lua (one change) and _import.lua (an import's rows, checked and written in
+-- admin-change-3.lua (one change) and _import.lua (an import's rows, checked and written in
 -- chunks, all or nothing); scripts.ts puts this file (after _shared.lua) in front of every
--- admin-*.lua and import-*.lua, and directory/entries/entry-scripts.ts in front of the
--- directory's scripts, which share region_use_elsewhere and admin_refs_key with the admin scripts.
+-- admin-*, import-* and directory-* script (the directory's share region_use_elsewhere and
+-- admin_refs_key with the admin scripts).
 --
 -- A change, as versioned-store.ts sends it (JSON; every value a string or number, none null):
 --   type, id           the object's type and id
@@ -27,22 +27,17 @@
 -- Problems, { code, detail }: admin_exists {}, admin_not_found {}, version_mismatch {version},
 -- claim_taken {claim, holder, label}, claim_in_use {claim, referrer, label}, reference_missing
 -- {claim, municipalityId (of an entry that exists, but in another municipality)}. key_type {key}
--- (a key holds a type no admin script writes: corrupt data) is raised at once, as "RV key_type
--- <JSON detail>".
-
-local function admin_reject(code, detail)
-  error({ err = 'RV ' .. code .. ' ' .. cjson.encode(detail) })
-end
+-- (a key holds a type no admin script writes: corrupt data) is raised at once (fail, _shared.lua).
 
 -- No single change is made while an import is checked and switched over (its fence,
 -- {p}:import-switch, src/import/staged-import.ts): the import writes in many short steps, each
--- relying on what its checks saw. Raised as "RV import_switching {importId, expired}"; the
+-- relying on what its checks saw. Fails with import_switching {importId, expired}; the
 -- caller waits and tries again, and when the lease has run out (the importing process stopped)
 -- it first finishes or discards that import (_import.lua).
 local function admin_assert_not_switching(prefix)
   local fence = redis.call('HMGET', prefix .. ':import-switch', 'importId', 'leaseUntil')
   if fence[1] then
-    admin_reject('import_switching', { importId = fence[1], expired = (tonumber(fence[2]) or 0) < now_ms() })
+    fail('import_switching', { importId = fence[1], expired = (tonumber(fence[2]) or 0) < now_ms() })
   end
 end
 
@@ -77,10 +72,10 @@ end
 
 -- A number or an extension is used in two places. The admin store claims it ({p}:claim:{claim},
 -- "{type}:{id}"): an extension or a direct-dial number, owned for routing. The directory lists
--- it ({p}:directory:extensions|numbers, entry id; directory/entries/lua/): whom it reaches. Each
+-- it ({p}:directory:extensions|numbers, entry id; directory-*.lua): whom it reaches. Each
 -- place keeps it unique by itself, and across the two it stays within one municipality: a
 -- person's entry may show their own municipality's extension, never another's. This is that
--- one check, for both places (admin_check here; _shared.lua's entry_conflict there): the
+-- one check, for both places (admin_check here; _directory.lua's entry_conflict there): the
 -- user of `claim` ("extension:2460123", "e164:+4693514123") in the place other than `asking`
 -- ('admin' or 'directory') that belongs to another municipality than `municipality_id`, as
 -- {holder ("{type}:{id}", "directory-entry:{id}"), label, municipalityId}, or nil. The
@@ -127,7 +122,7 @@ end
 local function admin_expect_type(key, wanted)
   local actual = redis.call('TYPE', key).ok
   if actual ~= 'none' and actual ~= wanted then
-    admin_reject('key_type', { key = key })
+    fail('key_type', { key = key })
   end
 end
 

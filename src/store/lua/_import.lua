@@ -8,7 +8,7 @@
 -- written, one script each. A committed import is written to its end even when its process
 -- stops: whoever finds the fence's lease run out takes the fence over and writes the chunks
 -- left (roll forward). An import not committed has written nothing, and is discarded.
--- scripts.ts puts this file after _shared.lua, _admin.lua and directory/entries/lua/_shared.lua
+-- scripts.ts puts this file after _shared.lua, _admin.lua and _directory.lua
 -- in front of every import-*.lua.
 --
 -- Keys (src/store/keys.ts): the journal {p}:import:{id} (hash: id, kind, municipalityId, actor,
@@ -24,11 +24,11 @@
 --   {op = 'entry', row, id, expected, json, reserved}   a directory entry: `expected` the version
 --       read ('' = new), `json` the entry to store ('' = kept as stored: only its version is
 --       checked), `reserved` its values that config/region.yaml gives another municipality
---       (JSON as put-entry.lua's ARGV[6], '' = none)
+--       (JSON as directory-put-entry-7.lua's ARGV[6], '' = none)
 --   {op = 'entry-delete', row, id, expected}   a directory entry to delete ('' = only its
 --       index member is left)
 -- A chunk's context is what its entry ops need: municipalityId, maxLength (of the change
--- stream) and audit {key, min_id, at, actor} (directory/entries/lua/_shared.lua's audit_change).
+-- stream) and audit {key, min_id, at, actor} (_directory.lua's audit_change).
 --
 -- A problem, as a check returns it, is {row, id, code, ...detail}: an admin op's admin_check
 -- problems (_admin.lua); for an entry 'changed' (not at the version read, or not the import's
@@ -55,6 +55,19 @@ local function import_hold(prefix, holder, lease_ms)
   end
   redis.call('HSET', fence, 'leaseUntil', now_ms() + tonumber(lease_ms))
   return true
+end
+
+-- How a step of an import under way begins: nil to go on (the fence's lease extended), or the
+-- reply that ends it at once: {'gone'} (the journal is no longer there) or {'fence_lost'}.
+local function import_step_refused(journal, prefix, holder)
+  local lease_ms = redis.call('HGET', journal, 'leaseMs')
+  if not lease_ms then
+    return { 'gone' }
+  end
+  if not import_hold(prefix, holder, lease_ms) then
+    return { 'fence_lost' }
+  end
+  return nil
 end
 
 -- Keeps the import's lock, and until it is committed its staged keys, from expiring while it works.
@@ -142,7 +155,7 @@ local function import_check(prefix, context, ids_key, op, problems)
 end
 
 -- Writes a checked op, with its audit entry (and an entry's change for the search indexes).
--- Releases are guarded on the owner (directory/entries/lua/_shared.lua), so a value passing
+-- Releases are guarded on the owner (_directory.lua), so a value passing
 -- between two entries of the import ends with its new holder whichever is written first.
 local function import_apply(prefix, context, op)
   if op.op == 'admin' then

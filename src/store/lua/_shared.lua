@@ -1,11 +1,12 @@
 -- Shared helpers. scripts.ts puts this file in front of every script before loading it,
 -- because Redis Lua has no include. Key names built here must match src/store/keys.ts.
 
--- Aborts the script with "RV <code>", which scripts.ts turns into an AppError. Raised rather
--- than returned so that helpers can abort too; every script makes all its checks before its
--- first write, so a failure never leaves half a change behind (Redis does not roll back).
-local function fail(code)
-  error({ err = 'RV ' .. code })
+-- The one way a script fails: "RV <code> <JSON detail>" (detail a table, {} when the code says
+-- it all), which scripts.ts's runScript turns into an AppError. Raised rather than returned so
+-- that helpers can abort too; every script makes all its checks before its first write, so a
+-- failure never leaves half a change behind (Redis does not roll back).
+local function fail(code, detail)
+  error({ err = 'RV ' .. code .. ' ' .. cjson.encode(detail or {}) })
 end
 
 -- Whether `value` is an element of the array `list`.
@@ -121,7 +122,7 @@ local OPERATOR_STATE_FIELDS = { 'callId', 'pauseReason', 'pauseNote', 'wrapUpUnt
 
 -- Emits operator.state with the operator's current state and that state's own fields, and
 -- the municipalities served (comma-separated: whose calls they take). The operator must be
--- logged in (operator-logout.lua emits its own 'logged-out').
+-- logged in (operator-logout-2.lua emits its own 'logged-out').
 local function emit_operator_state(prefix, operator_id)
   local operator = read_hash(operator_key(prefix, operator_id))
   local event = { 'operatorId', operator_id, 'state', operator.state, 'municipalities', table.concat(cjson.decode(operator.municipalities), ',') }
@@ -174,9 +175,9 @@ end
 
 -- A call with a priority class (priorityBoostSeconds > 0) is also kept in a sub-queue of its
 -- municipality per boost, {p}:queue-boost:{municipalityId}:{seconds} (scored by place like the
--- queue), and the boosts in use in {p}:queue-boosts:{municipalityId}: claim.lua then looks only
+-- queue), and the boosts in use in {p}:queue-boosts:{municipalityId}: claim-1.lua then looks only
 -- at the head of the queue and the head of each sub-queue. Put a call (back) in its queue with
--- queue_add and take it out with queue_remove; claim.lua drops sub-queue entries whose call is
+-- queue_add and take it out with queue_remove; claim-1.lua drops sub-queue entries whose call is
 -- no longer in the queue, so a script that only ZREMs from the queue is still correct.
 local function queue_boost_key(prefix, municipality_id, boost)
   return prefix .. ':queue-boost:' .. municipality_id .. ':' .. boost
@@ -227,9 +228,9 @@ local function back_to_place(prefix, call_id, call)
 end
 
 -- Talk time is the time an operator of the switchboard spends on the call (docs/decisions.md,
--- "Statistics"): summed over stretches, each from an operator's answer (mark-answered.lua sets
+-- "Statistics"): summed over stretches, each from an operator's answer (mark-answered-1.lua sets
 -- talkSince) until the operator lets go of the call (blind transfer, completed attended
--- transfer, park: control-operator-action.lua) or the call ends (finish.lua). So talkSince is
+-- transfer, park: control-operator-action-1.lua) or the call ends (finish-2.lua). So talkSince is
 -- set exactly while an operator has the call: hold and consultation lie inside a stretch; a
 -- transfer's ringing, the caller's talk with its target, the park and an offer's ringing do
 -- not. Ends the open stretch, if any, at `now`: adds it to talkMs.
@@ -261,7 +262,7 @@ local function media_node_up(prefix, call, seen)
 end
 
 -- Whether a waiting call's media node has been silent for dead_ms or longer: the call is a
--- ghost that media-node-sweep.lua is about to end, never shown or offered as waiting. Silent
+-- ghost that media-node-sweep-3.lua is about to end, never shown or offered as waiting. Silent
 -- since its last beat ({p}:media-nodes), or since the call arrived for a node never heard of.
 local function media_node_dead(prefix, call, dead_ms, now)
   if not call.mediaNode or call.kind == 'callback' or dead_ms <= 0 then
@@ -274,7 +275,7 @@ local function media_node_dead(prefix, call, dead_ms, now)
   return now - math.max(seen, tonumber(call.enqueuedAt) or 0) >= dead_ms
 end
 
--- Ends a call that is not ended yet (finish.lua, media-node-sweep.lua). Its outcome: answered
+-- Ends a call that is not ended yet (finish-2.lua, media-node-sweep-3.lua). Its outcome: answered
 -- when an operator answered it at some time (answeredAt), even if it ended while back in the
 -- queue or ringing an operator again: its waitMs stays the first answer's and a stretch of
 -- talk still open is added to talkMs (close_talk); ending from answered, the operator goes into

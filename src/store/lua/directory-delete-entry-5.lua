@@ -8,24 +8,25 @@
 -- The audit entry goes to the stream of the entry's municipality, {p}:audit:{municipalityId},
 -- a key only known once the entry is read.
 --
--- Raises "RV import_switching ..." while an import switches over (_admin.lua).
--- Returns {'ok', the deleted entry (JSON)}, {'not_found'}, {'version', stored version} or
--- {'linked', JSON list of the labels of the extensions whose directoryEntryId is this entry}:
--- an entry is not deleted from under the extensions that show it.
+-- Returns {'ok', the deleted entry (JSON)}.
+-- Fails (fail, _shared.lua) with entry_not_found, version_mismatch {version: the stored one},
+-- entry_in_use {linked: the labels of the extensions whose directoryEntryId is this entry: an
+-- entry is not deleted from under the extensions that show it}, or import_switching while an
+-- import switches over (_admin.lua).
 
 local prefix, max_length, id, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 admin_assert_not_switching(prefix)
 local json = redis.call('HGET', KEYS[1], id)
 if not json then
-  return { 'not_found' }
+  fail('entry_not_found')
 end
 local stored = cjson.decode(json)
 if expected ~= '' and stored.version ~= tonumber(expected) then
-  return { 'version', stored.version }
+  fail('version_mismatch', { version = stored.version })
 end
 local linked = linked_to(prefix, id)
 if #linked > 0 then
-  return { 'linked', cjson.encode(linked) }
+  fail('entry_in_use', { linked = linked })
 end
 
 local keys = { entries = KEYS[1], extensions = KEYS[2], numbers = KEYS[3], changes = KEYS[4], seq = KEYS[5] }

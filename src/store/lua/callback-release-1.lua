@@ -1,5 +1,5 @@
 -- Call-backs whose wished window has begun go into their municipality's queue at their
--- ORIGINAL place (callback-book.lua). Run every few seconds by every app instance; one run
+-- ORIGINAL place (callback-book-6.lua). Run every few seconds by every app instance; one run
 -- moves each call-back once, so instances racing each other do no harm.
 --
 -- KEYS[1] {p}:callbacks:scheduled

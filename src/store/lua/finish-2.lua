@@ -1,7 +1,7 @@
 -- The call ended. Its outcome (_shared.lua end_call):
 --   answered, when an operator answered it at some time (answeredAt), even if it ended while
 --     back in the queue or ringing an operator again (a recall or a retrieve nobody answered):
---     its waitMs stays the first answer's (mark-answered.lua) and a stretch of talk still open
+--     its waitMs stays the first answer's (mark-answered-1.lua) and a stretch of talk still open
 --     (an operator had it) is added to talkMs (_shared.lua close_talk). Ending from answered,
 --     the operator goes into wrap-up for ARGV[4] ms (available at once when 0).
 --   abandoned, when it never was answered: waitMs up to now; or media-node-lost (ARGV[5]) when

@@ -2,7 +2,7 @@
 -- for its overflow target, in one step with the check, so that an operator never takes a call
 -- that is being overflowed and no call overflows twice.
 --
--- Two modes (admission, at arrival, is part of store/lua/enqueue.lua):
+-- Two modes (admission, at arrival, is part of store/lua/enqueue-6.lua):
 --
 -- 'sweep': every call of one municipality's queue that has waited maxWait or longer (since its
 -- enqueuedAt, which a requeue or an earlier move keeps) goes to the maxWait target. A call that
@@ -15,7 +15,7 @@
 -- matter an operator has begun, is not to be sent to a message or another queue for the
 -- switchboard's own failed attempt. It keeps its original place, ahead of all who came after it.
 -- A caller whose number cannot be called back (_shared.lua can_call_back) is never offered a
--- call-back: a 'callback' target is 'message' for them (as in enqueue.lua).
+-- call-back: a 'callback' target is 'message' for them (as in enqueue-6.lua).
 --   KEYS[1] {p}:queue:{municipalityId}
 --   ARGV[1] key prefix   ARGV[2] 'sweep'   ARGV[3] maxWait ms
 --   ARGV[4] target kind   ARGV[5] target municipality

@@ -21,7 +21,7 @@
 -- A caller whose media node does not beat (_shared.lua media_node_up: its instance or its
 -- Asterisk is down) cannot be rung for: the best call is the best one whose node beats, looked
 -- for among the first SKIP_AT_MOST of each queue and sub-queue; the others keep their place
--- until their node is back or media-node-sweep.lua ends them.
+-- until their node is back or media-node-sweep-3.lua ends them.
 --
 -- Returns the call record as HGETALL, or nil when '' was given and no call waits.
 -- Emits call.offered and operator.state.

@@ -8,9 +8,9 @@
 -- line; the record's municipalityId becomes the target's, overflowFrom its own), 'message'
 -- (recorded as ended at once, outcome overflowed, never in a queue: the app plays the message
 -- and hangs up), 'callback' (it waits in its queue, marked, while the app offers a call-back;
--- declined, overflow-apply.lua 'end' ends it). A caller whose number cannot be called back (not
+-- declined, overflow-apply-1.lua 'end' ends it). A caller whose number cannot be called back (not
 -- E.164: "anonymous", or not a valid number, which media/arrival/ stores as received) is never
--- offered one: 'callback' is 'message' for them (the same rule as overflow-apply.lua's sweep).
+-- offered one: 'callback' is 'message' for them (the same rule as overflow-apply-1.lua's sweep).
 -- The record's `overflow` names the cause. The call stays indexed under its own municipality
 -- (KEYS[6]): it was offered there.
 --
@@ -108,7 +108,7 @@ for i = 15, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
 end
 -- A caller arriving on a media node says the node is alive now: one never heard of (no
--- heartbeat yet) becomes known, so media-node-sweep.lua judges its calls too.
+-- heartbeat yet) becomes known, so media-node-sweep-3.lua judges its calls too.
 local media_node = redis.call('HGET', KEYS[1], 'mediaNode')
 if media_node then
   redis.call('ZADD', prefix .. ':media-nodes', 'GT', now, media_node)

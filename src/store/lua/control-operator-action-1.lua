@@ -5,7 +5,7 @@
 --
 -- Whenever the operator leaves the call (blind transfer, complete, park) their leg id is taken
 -- off the call (operatorChannelId) before media/call-control hangs it up, so the leg's
--- StasisEnd (finish.lua with that leg) no longer ends the call; the operator is released, and
+-- StasisEnd (finish-2.lua with that leg) no longer ends the call; the operator is released, and
 -- their stretch of talk ends (_shared.lua close_talk: what follows, the target ringing and
 -- talking to the caller, or the park, is not the switchboard's talk).
 --

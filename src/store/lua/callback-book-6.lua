@@ -1,20 +1,20 @@
 -- Books a call-back on a call that is waiting or answered. The call-back is a call record of
 -- its own, kind callback, id "<callId>-cb", that takes the call's ORIGINAL place (the same
--- place score) in its municipality's queue, so an operator's claim-next (claim.lua) takes it
+-- place score) in its municipality's queue, so an operator's claim-next (claim-1.lua) takes it
 -- when the call itself would have been taken. Its channel, "<callId>-cb-dial", is the one
 -- dialled out to the citizen when an operator answers (media/call-control). Not "<callId>-cb"
 -- itself: Asterisk refuses a new channel id that is a prefix of a live one (the operator's leg
 -- "<callId>-cb-op1").
 --
 -- A window that has not begun: the call-back is `scheduled`, in {p}:callbacks:scheduled
--- (score windowFrom) instead of the queue; callback-release.lua moves it into the queue at
+-- (score windowFrom) instead of the queue; callback-release-1.lua moves it into the queue at
 -- its place when the window begins. In {p}:calls:active like any call not ended (media/call-
 -- control reconciles call-backs by their own rules: no channel until the citizen is dialled).
 --
 -- A waiting call leaves the queue and ends (outcome callback-booked): the call-back holds its
 -- place now. Its waitMs runs to now, unless an operator answered it once (it came back to the
 -- queue after a recall or an unanswered retrieve): then it stays the first answer's, as every
--- later step keeps it (mark-answered.lua). An answered call goes on; the operator or the caller
+-- later step keeps it (mark-answered-1.lua). An answered call goes on; the operator or the caller
 -- hangs up as usual.
 --
 -- KEYS[1] {p}:call:{callId}

@@ -6,7 +6,7 @@
 -- ARGV[1] key prefix
 -- ARGV[2] operatorId   ARGV[3] name   ARGV[4] phone (SIP URI)
 -- ARGV[5] municipalities (JSON array of municipality ids)
--- ARGV[6] weights (JSON object municipality id -> weight, claim.lua)
+-- ARGV[6] weights (JSON object municipality id -> weight, claim-1.lua)
 --
 -- Returns the operator session as HGETALL. Emits operator.state.
 -- Safe to retry (a repeated login is an update).

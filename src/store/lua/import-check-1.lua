@@ -6,15 +6,12 @@
 -- ARGV[1] key prefix   ARGV[2] holder of the fence ('' for a check-only run)   ARGV[3] chunk number
 --
 -- Returns {'ok'} (no problem), {'ok', JSON list of problems}, {'fence_lost'} or {'gone'}.
--- Raises "RV key_type ..." when a key an op would write holds the wrong type (_admin.lua).
+-- Fails with key_type when a key an op would write holds the wrong type (_admin.lua).
 
 local journal, prefix, holder = KEYS[1], ARGV[1], ARGV[2]
-local lease_ms = redis.call('HGET', journal, 'leaseMs')
-if not lease_ms then
-  return { 'gone' }
-end
-if not import_hold(prefix, holder, lease_ms) then
-  return { 'fence_lost' }
+local refused = import_step_refused(journal, prefix, holder)
+if refused then
+  return refused
 end
 local chunk = cjson.decode(redis.call('HGET', journal .. ':chunks', ARGV[3]))
 local problems = {}

@@ -1,8 +1,8 @@
 -- A call-back's operator answered, but the citizen was never reached: their leg
 -- ("<callId>-cb-dial") was not answered (no answer, busy, could not be dialled), or the
 -- operator hung up before the citizen answered. The promise still stands, so the call-back is
--- not ended as answered (finish.lua would, with talk time): it goes back to its ORIGINAL place
--- in its queue (its place score, as requeue.lua), waiting, with one more unansweredDials; the
+-- not ended as answered (finish-2.lua would, with talk time): it goes back to its ORIGINAL place
+-- in its queue (its place score, as requeue-1.lua), waiting, with one more unansweredDials; the
 -- operator is available again at once (no conversation took place, as after an unanswered
 -- offer). After `max` unanswered dials it ends instead: outcome callback-no-answer, neither
 -- answered nor abandoned (the citizen did not give up waiting; they could not be reached).
@@ -20,7 +20,7 @@
 --
 -- Returns {'requeued' or 'ended', position (0 when ended), record as HGETALL}, or nil when
 -- there is nothing to settle: not a call-back, not answered by an operator (any more), the
--- citizen did answer (dialAnsweredAt: it ends as answered, finish.lua), or another leg.
+-- citizen did answer (dialAnsweredAt: it ends as answered, finish-2.lua), or another leg.
 -- Emits call.requeued (with unansweredDials) or call.ended (outcome callback-no-answer or
 -- callback-denied), and operator.state.
 -- Safe to retry: a settled call-back is no longer answered, so nothing changes the second time.
@@ -40,7 +40,7 @@ local now = now_ms()
 local dials = denied and (tonumber(call.unansweredDials) or 0) or redis.call('HINCRBY', KEYS[1], 'unansweredDials', 1)
 release_operator(prefix, call.operatorId, call_id)
 -- The operator's answer is void: nobody talked to the citizen. The next operator's answer
--- (mark-answered.lua) is then the call-back's first, and finish.lua never counts this one.
+-- (mark-answered-1.lua) is then the call-back's first, and finish-2.lua never counts this one.
 redis.call('HDEL', KEYS[1], 'answeredAt', 'answeredBy', 'waitMs', 'talkSince')
 
 if denied or dials >= max then

@@ -2,7 +2,7 @@
 -- ORIGINAL place in its queue (its place number is its score), ahead of everyone who came
 -- after it, with its priority class. connecting -> waiting; the operator becomes available.
 -- A call answered before (offered again after a recall or a retrieve) keeps its first answer
--- (answeredAt, waitMs) and never overflows on the maximum wait (overflow-apply.lua); its talk
+-- (answeredAt, waitMs) and never overflows on the maximum wait (overflow-apply-1.lua); its talk
 -- so far is in talkMs (its operator let go of it: _shared.lua close_talk).
 --
 -- KEYS[1] {p}:call:{callId}

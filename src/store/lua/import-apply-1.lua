@@ -8,6 +8,7 @@
 -- Returns {'ok', chunks written so far}, {'done'} (that was the last), {'at', chunks written}
 -- (this chunk was written already: go on from there), {'fence_lost'} (another took the fence
 -- over and finishes the import) or {'gone'} (the import is finished: no journal).
+-- Fails with import_not_committed {importId} (a bug of the caller: only a committed import is written).
 
 local journal, prefix, holder, n = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
 local id, state, applied, chunks, lease_ms = unpack(redis.call('HMGET', journal, 'id', 'state', 'applied', 'chunks', 'leaseMs'))
@@ -18,7 +19,7 @@ if not import_hold(prefix, holder, lease_ms) then
   return { 'fence_lost' }
 end
 if state ~= 'committed' then
-  return redis.error_reply('import ' .. id .. ' is not committed')
+  fail('import_not_committed', { importId = id })
 end
 applied = tonumber(applied)
 if n ~= applied then

@@ -39,12 +39,12 @@ for _, call in ipairs(doomed) do
   redis.call('ZREM', KEYS[1], call.id)
   -- The municipality index holding the id is one of these two, by path: a call is indexed
   -- under the municipality it arrived for, which is overflowFrom once it overflowed into
-  -- another's queue (overflow-apply.lua); a call-back under the one it was booked in, its
+  -- another's queue (overflow-apply-1.lua); a call-back under the one it was booked in, its
   -- municipalityId. ZREM of both is right either way.
   if call.municipality then
     redis.call('ZREM', prefix .. ':calls:by-municipality:' .. call.municipality, call.id)
-    -- finish.lua does not know parks: a parked call whose caller hung up stays listed there
-    -- until control-park-list.lua next reads the park.
+    -- finish-2.lua does not know parks: a parked call whose caller hung up stays listed there
+    -- until control-park-list-1.lua next reads the park.
     redis.call('ZREM', park_key(prefix, call.municipality), call.id)
   end
   if call.from then

@@ -1,7 +1,7 @@
 -- A media node's heartbeat, written every second by the app instance that has the node's
 -- Asterisk while its ARI answers (media/nodes/node-liveness.ts): the heartbeat key lives a few
--- seconds (claim.lua rings only for callers on a node that beats), and {p}:media-nodes keeps
--- when each node last beat (media-node-sweep.lua ends the calls of one silent too long; /health
+-- seconds (claim-1.lua rings only for callers on a node that beats), and {p}:media-nodes keeps
+-- when each node last beat (media-node-sweep-3.lua ends the calls of one silent too long; /health
 -- lists the nodes).
 --
 -- KEYS[1] {p}:media-node:{node}

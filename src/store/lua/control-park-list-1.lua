@@ -1,5 +1,5 @@
 -- The calls parked in one municipality's park, longest parked first. A parked call whose
--- caller hung up is ended by finish.lua, which does not know parks: such ids are dropped here.
+-- caller hung up is ended by finish-2.lua, which does not know parks: such ids are dropped here.
 --
 -- KEYS[1] {p}:park:{municipalityId}
 -- ARGV[1] key prefix

@@ -7,7 +7,7 @@
 --     Either way the call is no longer answered; it keeps its first answer's answeredAt and
 --     waitMs, and its talk ended at the transfer (_shared.lua close_talk).
 --     Back in the queue it keeps its enqueuedAt too, and never overflows on the maximum wait
---     (overflow-apply.lua): it has been answered once.
+--     (overflow-apply-1.lua): it has been answered once.
 --   consulting / consulted (attended: the target did not answer, or hung up while talking to
 --     the operator): the operator has the caller back.
 --   transferred: the target hung up after the transfer: the call is to end.

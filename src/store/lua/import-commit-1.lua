@@ -7,12 +7,9 @@
 -- Returns {'ok'}, {'fence_lost'} or {'gone'}.
 
 local journal, prefix, holder = KEYS[1], ARGV[1], ARGV[2]
-local lease_ms = redis.call('HGET', journal, 'leaseMs')
-if not lease_ms then
-  return { 'gone' }
-end
-if not import_hold(prefix, holder, lease_ms) then
-  return { 'fence_lost' }
+local refused = import_step_refused(journal, prefix, holder)
+if refused then
+  return refused
 end
 redis.call('HSET', journal, 'state', 'committed', 'chunks', ARGV[3], 'applied', 0)
 redis.call('PERSIST', journal)

@@ -1,7 +1,7 @@
 -- An operator serving the parked call's municipality retrieves it: it leaves the park and is
 -- offered to that operator (connecting on leg "<callId>-op<attempt>"), whose phone rings; when
--- they answer, mark-answered.lua and the usual bridging take over. If the phone is not
--- answered, requeue.lua puts the call in its queue at its original place.
+-- they answer, mark-answered-1.lua and the usual bridging take over. If the phone is not
+-- answered, requeue-1.lua puts the call in its queue at its original place.
 --
 -- KEYS[1] {p}:call:{callId}
 -- KEYS[2] {p}:operator:{operatorId}

@@ -1,4 +1,4 @@
--- Ends the calls of media nodes that have been silent (no heartbeat, media-node-beat.lua) for
+-- Ends the calls of media nodes that have been silent (no heartbeat, media-node-beat-2.lua) for
 -- ARGV[2] ms: their callers went with the node (its Asterisk died, or its app instance, which
 -- alone can reach it). Every instance runs it every second; the script decides each call once.
 --

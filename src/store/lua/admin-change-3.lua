@@ -12,7 +12,7 @@
 -- ARGV[2] the change, JSON (see _admin.lua)
 --
 -- Returns the object's new version (0 once deleted).
--- Errors, "RV <code> <JSON detail>": the first problem _admin.lua's admin_check finds
+-- Fails (fail, _shared.lua) with the first problem _admin.lua's admin_check finds
 -- (admin_exists, admin_not_found, version_mismatch {version}, claim_taken {claim, holder,
 -- label}, claim_in_use {claim, referrer, label}, reference_missing {claim}), key_type {key}, or
 -- import_switching {importId, expired} while an import switches over (the caller waits).
@@ -26,7 +26,7 @@ local change = admin_load(cjson.decode(ARGV[2]))
 local problems = {}
 admin_check(prefix, change, problems)
 if #problems > 0 then
-  admin_reject(problems[1].code, problems[1].detail)
+  fail(problems[1].code, problems[1].detail)
 end
 admin_check_key_types(prefix, change)
 

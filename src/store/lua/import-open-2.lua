@@ -6,8 +6,8 @@
 -- ARGV[4] the journal's fields, JSON: kind, municipalityId, actor, rows, startedAt, leaseMs,
 --         lockMs, keepMs
 --
--- Returns {'ok'}, or {'locked', JSON of the journal of the import holding the lock ({} when
--- that one has just ended)}.
+-- Returns {'ok'}. Fails (fail, _shared.lua) with import_in_progress {the journal of the import
+-- holding the lock; empty when that one has just ended}.
 
 local prefix, import_id, locking = ARGV[1], ARGV[2], ARGV[3] == '1'
 local fields = cjson.decode(ARGV[4])
@@ -16,7 +16,7 @@ local fields = cjson.decode(ARGV[4])
 if locking and not redis.call('SET', KEYS[2], import_id, 'NX', 'PX', fields.lockMs) then
   local holder = redis.call('GET', KEYS[2])
   if holder ~= import_id then
-    return { 'locked', cjson.encode(holder and read_hash(import_journal_key(prefix, holder)) or {}) }
+    fail('import_in_progress', holder and read_hash(import_journal_key(prefix, holder)) or {})
   end
 end
 

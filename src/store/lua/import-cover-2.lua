@@ -11,12 +11,9 @@
 -- or {'fence_lost'} (another took the fence over) or {'gone'} (the journal is no longer there).
 
 local journal, prefix, holder, after, count = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-local lease_ms = redis.call('HGET', journal, 'leaseMs')
-if not lease_ms then
-  return { 'gone' }
-end
-if not import_hold(prefix, holder, lease_ms) then
-  return { 'fence_lost' }
+local refused = import_step_refused(journal, prefix, holder)
+if refused then
+  return refused
 end
 local members = redis.call('ZRANGE', KEYS[2], after == '' and '-' or '(' .. after, '+', 'BYLEX', 'LIMIT', 0, count)
 local reply = { 'ok', #members < count and '' or members[#members] }

@@ -7,13 +7,14 @@
 -- ARGV[2] length the change stream is trimmed to   ARGV[3] entry id
 -- ARGV[4] expected version ('' = the id must be new)   ARGV[5] the entry as stored (JSON)
 -- ARGV[6] the entry's values that config/region.yaml gives another municipality: JSON object,
---         claim -> {municipalityId, what} (see _shared.lua's entry_conflict)
+--         claim -> {municipalityId, what} (see _directory.lua's entry_conflict)
 -- ARGV[7] oldest audit id to keep (ms)   ARGV[8] time of the change   ARGV[9] who made it (JSON)
 --
--- Raises "RV import_switching ..." while an import switches over (_admin.lua).
--- Returns {'ok'}, or a refusal: {'exists'}, {'not_found'}, {'version', stored
--- version}, {'municipality', stored municipalityId}, or {'taken', JSON of what _shared.lua's
--- entry_conflict found}.
+-- Returns {'ok'}.
+-- Fails (fail, _shared.lua) with entry_exists, entry_not_found, version_mismatch {version: the
+-- stored one}, entry_municipality {municipalityId: the stored one}, entry_taken {what
+-- _directory.lua's entry_conflict found}, or import_switching while an import switches over
+-- (_admin.lua).
 
 local prefix, max_length, id, expected, json = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 admin_assert_not_switching(prefix)
@@ -25,17 +26,17 @@ local stored = decoded(stored_json)
 
 if expected == '' then
   if stored then
-    return { 'exists' }
+    fail('entry_exists')
   end
 else
   if not stored then
-    return { 'not_found' }
+    fail('entry_not_found')
   end
   if stored.version ~= tonumber(expected) then
-    return { 'version', stored.version }
+    fail('version_mismatch', { version = stored.version })
   end
   if stored.municipalityId ~= entry.municipalityId then
-    return { 'municipality', stored.municipalityId }
+    fail('entry_municipality', { municipalityId = stored.municipalityId })
   end
 end
 
@@ -44,7 +45,7 @@ local taken = entry_conflict(prefix, keys, entry, stored, reserved, function(own
   return owner == id
 end)
 if taken then
-  return { 'taken', cjson.encode(taken) }
+  fail('entry_taken', taken)
 end
 
 write_entry(keys, KEYS[4], max_length, audit, id, stored_json, json)

@@ -1,4 +1,4 @@
--- Cancels a booked call-back (callback-book.lua) that nobody has started on: scheduled (its
+-- Cancels a booked call-back (callback-book-6.lua) that nobody has started on: scheduled (its
 -- window not begun, in {p}:callbacks:scheduled) or waiting in its municipality's queue. E.g.
 -- the citizen called again and was helped, or the booking was a mistake. It leaves the index
 -- or queue and ends: state ended, outcome callback-cancelled, endedAt, cancelledBy. One that
@@ -27,7 +27,7 @@ if call.state == 'ended' and call.outcome == 'callback-cancelled' then
   return redis.call('HGETALL', KEYS[1])
 end
 -- An operator logged in to the switchboard cancels only in the municipalities they serve, as
--- they take calls (claim.lua); one not logged in is not limited, as the list they read is not.
+-- they take calls (claim-1.lua); one not logged in is not limited, as the list they read is not.
 local operator = read_hash(KEYS[4])
 if operator then
   assert_serves(cjson.decode(operator.municipalities), call.municipalityId)

@@ -1,7 +1,7 @@
 -- One municipality's queue in order, read in one go so that positions and records agree,
 -- with Redis's clock for the waiting times. Read-only. A call whose media node has been silent
 -- for ARGV[2] ms is left out (_shared.lua media_node_dead): its caller is gone with the node,
--- and media-node-sweep.lua is about to end it, so nobody is shown a ghost as waiting.
+-- and media-node-sweep-3.lua is about to end it, so nobody is shown a ghost as waiting.
 --
 -- KEYS[1] {p}:queue:{municipalityId}
 -- ARGV[1] key prefix

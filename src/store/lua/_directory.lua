@@ -1,10 +1,10 @@
--- Shared helpers of the directory's scripts: entry-scripts.ts puts this file in front of each
--- (after the store's _shared.lua and _admin.lua, whose helpers it uses), because Redis Lua has
--- no include. Key names built here must match src/store/keys.ts.
+-- Shared helpers of the directory's scripts (directory-*.lua): scripts.ts puts this file in
+-- front of each (after _shared.lua and _admin.lua, whose helpers it uses), because Redis Lua
+-- has no include. Key names built here must match src/store/keys.ts.
 --
--- Every script makes all its checks before its first write and returns (rather than raises) a
--- problem as {code, details...}, so a refused change leaves nothing behind. An import's rows
--- are checked and written with these helpers too (store/lua/_import.lua).
+-- Every script makes all its checks before its first write, so a refused change (fail,
+-- _shared.lua) leaves nothing behind. An import's rows are checked and written with these
+-- helpers too (_import.lua).
 
 local function by_municipality_key(prefix, municipality_id)
   return prefix .. ':directory:by-municipality:' .. municipality_id
