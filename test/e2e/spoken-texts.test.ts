@@ -121,10 +121,10 @@ describe('stored queue announcements', () => {
     const { callId } = await eventually(async () => (await lab.api<{ calls: CallView[] }>('GET', '/api/v1/queues/2403')).body.calls[0], { what: 'the call waiting' });
 
     // Greeting (4.6 s), 5 s of music, "Du är nummer ett i kön", then the first text.
-    await playing(`${callId}-position-1`, 'sound:regionvaxel/position-before', 15_000);
-    expect(await playing(`${callId}-position-1-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[0]!), 10_000)).toMatchObject({ target_uri: `channel:${callId}` });
-    await playing(`${callId}-position-2`, 'sound:regionvaxel/position-before', 15_000);
-    expect(await playing(`${callId}-position-2-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[1]!), 10_000)).toMatchObject({ target_uri: `channel:${callId}` });
+    await playing(`${callId}-position`, 'sound:regionvaxel/position-before', 15_000);
+    expect(await playing(`${callId}-position-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[0]!), 10_000)).toMatchObject({ target_uri: `channel:${callId}` });
+    await playing(`${callId}-position`, 'sound:regionvaxel/position-before', 15_000);
+    expect(await playing(`${callId}-position-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[1]!), 10_000)).toMatchObject({ target_uri: `channel:${callId}` });
     for (const text of BJURHOLM_ANNOUNCEMENTS) await fetched(text);
 
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
