@@ -97,7 +97,7 @@ export async function provisionLab({ labDir = defaultLabDir(), onProgress = prin
 
   await mkdir(labDir, { recursive: true });
   await withLock(join(labDir, 'provision.lock'), onProgress, async () => {
-    await step(onProgress, 'Host tools: redis-server, redis-sentinel, sipp (sip-tester), debootstrap, espeak-ng, sox, chromium', ensureHostTools);
+    await step(onProgress, 'Host tools: redis-server, redis-sentinel, sipp (sip-tester), debootstrap, espeak-ng, sox, chromium', (detail) => ensureHostTools(detail));
     if (await chrootIsCurrent(rootDir)) onProgress(`Asterisk chroot at ${rootDir} is ready`);
     else await buildChroot(rootDir, onProgress);
     await step(onProgress, 'Swedish prompts (espeak-ng, dialplans/prompts/sv.txt)', (detail) => ensurePrompts(rootDir, detail));
@@ -124,8 +124,26 @@ async function chrootIsCurrent(rootDir: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Host tools
 
-async function missingHostTools(): Promise<(typeof HOST_TOOLS)[number][]> {
-  const found = await Promise.all(HOST_TOOLS.map(async (tool) => ((await findBinary(tool.binary)) ? undefined : tool)));
+type HostTool = (typeof HOST_TOOLS)[number];
+
+/**
+ * Only these host tools, installed like the lab's when missing: for what needs a few of them
+ * and no Asterisk (the Redis test tier).
+ */
+export async function provisionHostTools(
+  binaries: readonly HostTool['binary'][],
+  { labDir = defaultLabDir(), onProgress = printProgress }: ProvisionOptions = {},
+): Promise<void> {
+  const tools = HOST_TOOLS.filter((tool) => binaries.includes(tool.binary));
+  if ((await missingHostTools(tools)).length === 0) return;
+  await mkdir(labDir, { recursive: true });
+  await withLock(join(labDir, 'provision.lock'), onProgress, () =>
+    step(onProgress, `Host tools: ${binaries.join(', ')}`, (detail) => ensureHostTools(detail, tools)),
+  );
+}
+
+async function missingHostTools(tools: readonly HostTool[] = HOST_TOOLS): Promise<HostTool[]> {
+  const found = await Promise.all(tools.map(async (tool) => ((await findBinary(tool.binary)) ? undefined : tool)));
   return found.filter((tool) => tool !== undefined);
 }
 
@@ -144,8 +162,8 @@ async function findBinary(name: string): Promise<string | undefined> {
 
 const isRoot = () => process.getuid?.() === 0;
 
-async function ensureHostTools(detail: OnProgress): Promise<void> {
-  const missing = await missingHostTools();
+async function ensureHostTools(detail: OnProgress, tools: readonly HostTool[] = HOST_TOOLS): Promise<void> {
+  const missing = await missingHostTools(tools);
   if (missing.length === 0) {
     detail('all present');
     return;

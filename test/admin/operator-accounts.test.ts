@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createContactStore } from '../../src/extensions/contact-store.js';
 import { useRedis } from '../support/redis.js';
 import { adminApp, setupActor, snapshot, UMEA, VANNAS } from './support.js';
+import { BJURHOLM } from '../support/municipalities.js';
 
 const ctx = useRedis();
 let app: Awaited<ReturnType<typeof adminApp>>;
@@ -10,7 +11,6 @@ beforeEach(async () => {
   app = await adminApp(ctx);
 });
 
-const BJURHOLM = '2403';
 const eva = { name: 'Eva Telefonist', municipalityId: BJURHOLM, phone: 'sip:eva@10.0.0.21:5060', municipalities: [{ id: VANNAS, weight: 2 }, { id: UMEA, weight: 1 }] };
 
 describe('operator accounts', () => {

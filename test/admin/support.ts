@@ -1,9 +1,9 @@
 import { localActor } from '../../src/auth/token-store.js';
 import { buildTestApp } from '../support/http-app.js';
 import type { RedisTestContext } from '../support/redis.js';
+import { UMEA, VANNAS } from '../support/municipalities.js';
 
-export const VANNAS = '2460';
-export const UMEA = '2480';
+export { UMEA, VANNAS };
 export const PASSWORD = 'correct horse battery staple';
 export const setupActor = localActor('test setup');
 

@@ -33,9 +33,7 @@ export function entryStoreAs(redis: RedisClient, k: Keys, actor: Principal = TES
   };
 }
 
-export const VANNAS = '2460';
-export const UMEA = '2480';
-export const ORNSKOLDSVIK = '2284';
+export { ORNSKOLDSVIK, UMEA, VANNAS } from '../support/municipalities.js';
 
 export function person(givenName: string, familyName: string, municipalityId: string, more: Partial<DirectoryEntryInput> = {}): DirectoryEntryInput {
   return { kind: 'person', givenName, familyName, municipalityId, ...more } as DirectoryEntryInput;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
 type Playback = { id: string; media_uri: string; next_media_uri?: string; target_uri: string; language: string; state: string };
@@ -31,7 +31,7 @@ const playing = (playbackId: string, timeoutMs: number) =>
 
 describe('a caller waiting in the queue', () => {
   it('hears the municipality’s greeting in Swedish first, then their position, on their own channel in their holding bridge', async () => {
-    const caller = await startSipp({ scenarioFile: SCENARIOS.caller, remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`, service: '093514100', vars: { hangup_after_ms: '14000' }, timeoutMs: 60_000 });
+    const caller = await startCaller(lab.asterisk, '093514100', { hangupAfterMs: 14_000, timeoutMs: 60_000 });
     const { callId } = await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls[0], { what: 'the call waiting' });
 
     const greeting = await playing(`${callId}-greeting`, 3_000);
@@ -45,7 +45,7 @@ describe('a caller waiting in the queue', () => {
   });
 
   it('is bridged with an operator who answers during the greeting at once, the greeting stopped (it plays on the caller’s channel)', async () => {
-    const caller = await startSipp({ scenarioFile: SCENARIOS.caller, remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`, service: '093514100', vars: { hangup_after_ms: '20000' }, timeoutMs: 60_000 });
+    const caller = await startCaller(lab.asterisk, '093514100', { hangupAfterMs: 20_000, timeoutMs: 60_000 });
     const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 1, vars: { talk_ms: '1000' }, timeoutMs: 60_000 });
     expect((await lab.api('POST', '/api/v1/operator/session', { phone: `sip:operator@${phone.localIp}:${phone.localPort}`, municipalities: ['2460'] })).status).toBe(201);
     const { callId } = await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls[0], { what: 'the call waiting' });
@@ -68,7 +68,7 @@ describe('a caller waiting in the queue', () => {
   });
 
   it('hears their position again after the switchboard restarted, without the greeting a second time', async () => {
-    const caller = await startSipp({ scenarioFile: SCENARIOS.caller, remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`, service: '093514100', vars: { hangup_after_ms: '25000' }, timeoutMs: 60_000 });
+    const caller = await startCaller(lab.asterisk, '093514100', { hangupAfterMs: 25_000, timeoutMs: 60_000 });
     const { callId } = await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls[0], { what: 'the call waiting' });
     await playing(`${callId}-greeting`, 3_000);
     // Stopped before its first announcement: that timer was the old process's.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { startCaller } from '../support/sipp.js';
 
 type CallView = { callId: string; state: string; outcome?: string; municipality: { id: string }; reason: string };
 type QueueView = { calls: unknown[] };
@@ -18,11 +18,8 @@ afterAll(async () => {
 describe('a call on a public holiday', () => {
   it('hears the holiday’s closed message and the alternatives, then the switchboard ends the call, recorded as closed', async () => {
     const started = Date.now();
-    const caller = await startSipp({
-      scenarioFile: SCENARIOS.caller,
-      remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
-      service: '093514100',
-      vars: { hangup_after_ms: '30000' },
+    const caller = await startCaller(lab.asterisk, '093514100', {
+      hangupAfterMs: 30_000,
       timeoutMs: 45_000,
     });
     // The call is recorded closed before the prompts play.

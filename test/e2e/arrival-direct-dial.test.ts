@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { createContactStore } from '../../src/extensions/contact-store.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
 type CallView = { callId: string; state: string; reason: string; reasonDetail?: string; extension?: string; calledNumber: string; municipality: { id: string } };
@@ -32,11 +32,8 @@ afterAll(async () => {
 });
 
 const call = (dialled: string, hangupAfterMs = 4_000) =>
-  startSipp({
-    scenarioFile: SCENARIOS.caller,
-    remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
-    service: dialled,
-    vars: { hangup_after_ms: String(hangupAfterMs) },
+  startCaller(lab.asterisk, dialled, {
+    hangupAfterMs,
     timeoutMs: 60_000,
   });
 

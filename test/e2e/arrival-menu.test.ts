@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { startCaller, startSipp } from '../support/sipp.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
 type CallView = { callId: string; state: string; reason: string; reasonDetail?: string; calledNumber: string; municipality: { id: string } };
@@ -69,11 +69,8 @@ describe.sequential('the regional number’s menu', () => {
   it('sends a caller who presses nothing, through both rounds of the menu, to the default municipality’s queue', { timeout: 120_000 }, async () => {
     const started = Date.now();
     // A caller without DTMF who stays on the line (then hangs up: the menu and the greeting are long done).
-    const caller = await startSipp({
-      scenarioFile: SCENARIOS.caller,
-      remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
-      service: REGIONAL_NUMBER,
-      vars: { hangup_after_ms: '65000' },
+    const caller = await startCaller(lab.asterisk, REGIONAL_NUMBER, {
+      hangupAfterMs: 65_000,
       timeoutMs: 100_000,
     });
     const waiting = await waitingIn(lab.region.region.defaultMunicipality, 80_000);

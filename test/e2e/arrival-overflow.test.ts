@@ -2,15 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueuePolicy, RegionConfig } from '../../src/config/region-schema.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { resolve } from 'node:path';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
+import { NORDMALING, ROBERTSFORS, UMEA, VINDELN } from '../support/municipalities.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
 type CallView = { callId: string; state: string; outcome?: string; overflow?: string; overflowFrom?: string; waitSeconds?: number; calledNumber: string; municipality: { id: string } };
-
-const VINDELN = '2404';
-const NORDMALING = '2401';
-const UMEA = '2480';
-const ROBERTSFORS = '2409';
 
 /**
  * Short maximum waits: Vindeln's callers hear a message after 3 s, Nordmaling's move to Umeå's
@@ -35,7 +31,7 @@ afterAll(async () => {
 });
 
 const call = (dialled: string, hangupAfterMs: number) =>
-  startSipp({ scenarioFile: SCENARIOS.caller, remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`, service: dialled, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 60_000 });
+  startCaller(lab.asterisk, dialled, { hangupAfterMs, timeoutMs: 60_000 });
 
 const firstWaiting = (municipalityId: string) =>
   eventually(
@@ -96,11 +92,9 @@ describe.sequential('overflow at the maximum wait', () => {
 
   it('offers no call-back to an anonymous caller: at the maximum wait they hear the message and the switchboard hangs up', async () => {
     const started = Date.now();
-    const caller = await startSipp({
-      scenarioFile: SCENARIOS.caller,
-      remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
-      service: '093414000',
-      vars: { hangup_after_ms: '30000', caller_number: 'anonymous' },
+    const caller = await startCaller(lab.asterisk, '093414000', {
+      hangupAfterMs: 30_000,
+      callerNumber: 'anonymous',
       timeoutMs: 60_000,
     });
     const { callId } = await firstWaiting(ROBERTSFORS);

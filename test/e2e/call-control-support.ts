@@ -4,8 +4,9 @@ import { localActor } from '../../src/auth/token-store.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
 import { createContactStore } from '../../src/extensions/contact-store.js';
 import { freeUdpPort } from '../../src/lab/free-port.js';
+import { apiClient } from '../support/api-client.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 /** Helpers shared by the call control end-to-end tests (test/e2e/call-control-*.test.ts). */
 
@@ -31,21 +32,12 @@ export function controlHelpers(lab: Lab) {
   const answeringPhone = (calls = 1, talkMs = 30_000) => startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls, vars: { talk_ms: String(talkMs) }, timeoutMs: 90_000 });
 
   const caller = (dialled: string, hangupAfterMs = 30_000) =>
-    startSipp({ scenarioFile: SCENARIOS.caller, remote: sipTarget, service: dialled, calls: 1, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 90_000 });
+    startCaller(sipTarget, dialled, { hangupAfterMs, timeoutMs: 90_000 });
 
   /** An API caller with a token of its own (a second operator). */
   async function operatorClient(name: string) {
     const { token, record } = await lab.switchboard.tokens.create({ name, role: 'operator' }, localActor('e2e test'));
-    async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-      const response = await fetch(`${lab.switchboard.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-    }
-    return { id: record.id, api };
+    return { id: record.id, api: apiClient(lab.switchboard.url, token) };
   }
 
   type Api = Lab['api'];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeUdpPort } from '../../src/lab/free-port.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, runSipp, startSipp } from '../support/sipp.js';
+import { runCaller, SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 type CallView = { callId: string; state: string; outcome?: string; waitSeconds?: number; talkSeconds?: number; answeredBy?: string };
 type QueueView = { calls: Array<{ callId: string; position: number }> };
@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const call = (dialled: string, hangupAfterMs: number) =>
-  startSipp({ scenarioFile: SCENARIOS.caller, remote: sipTarget, service: dialled, calls: 1, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 60_000 });
+  startCaller(sipTarget, dialled, { hangupAfterMs, timeoutMs: 60_000 });
 
 const waitingIn = (municipalityId: string) =>
   eventually(
@@ -109,7 +109,7 @@ describe.sequential('how calls end', () => {
   });
 
   it('turns away a number that is not the region’s at once (SIP 404) and queues nothing', async () => {
-    const result = await runSipp({ scenarioFile: SCENARIOS.caller, remote: sipTarget, service: '0701234567', calls: 1, timeoutMs: 20_000 });
+    const result = await runCaller(sipTarget, '0701234567', { timeoutMs: 20_000 });
     expect(result.stats).toMatchObject({ successful: 0, failed: 1 });
     expect(result.errors).toMatch(/404/);
     const { body } = await lab.api<{ queues: QueueView[] }>('GET', '/api/v1/queues');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { startCaller } from '../support/sipp.js';
 
 type Playback = { id: string; media_uri: string; target_uri: string; language: string };
 type CallView = { callId: string; state: string; outcome?: string };
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 /** A caller who would wait 30 s (unless told otherwise): one hung up much sooner was hung up by the switchboard. */
 const caller = (hangupAfterMs = 30_000) =>
-  startSipp({ scenarioFile: SCENARIOS.caller, remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`, service: UMEA, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 45_000 });
+  startCaller(lab.asterisk, UMEA, { hangupAfterMs, timeoutMs: 45_000 });
 
 /** The caller's channel, as Asterisk has it (the call id is the caller's channel id). */
 const callerChannel = () => eventually(async () => (await lab.ari<{ id: string }[]>('/ari/channels')).body[0]?.id, { what: 'the caller in Asterisk', timeoutMs: 15_000 });

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { DEFAULT_ALLOWED, DEFAULT_DIAL_POLICY } from '../../src/dialling/dial-policy.js';
+import { apiClient } from '../support/api-client.js';
 import { eventually, type startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 import { controlHelpers, startLabWithCarrier } from './call-control-support.js';
+import { ROBERTSFORS, VANNAS } from '../support/municipalities.js';
 
 /**
  * The dial policy (toll fraud) through the lab: an operator's transfer and a call-back to a
@@ -12,9 +14,6 @@ import { controlHelpers, startLabWithCarrier } from './call-control-support.js';
  * policy refuses by the time it is dialled ends unanswered and undialled, a caller whose number
  * may not be called back is not offered a call-back, and a satellite forward target is refused.
  */
-
-const VANNAS = '2460';
-const ROBERTSFORS = '2409';
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 let h: ReturnType<typeof controlHelpers>;
@@ -25,15 +24,8 @@ let asAdmin: <T = { error?: { code: string; message: string; details?: unknown[]
 beforeAll(async () => {
   ({ lab, h, carrierPort } = await startLabWithCarrier());
   const { token } = await lab.switchboard.tokens.create({ name: 'IT', role: 'region-admin' }, localActor('e2e test'));
-  asAdmin = async (method, path, body, ifMatch) => {
-    const response = await fetch(`${lab.switchboard.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(ifMatch ? { 'if-match': ifMatch } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = apiClient(lab.switchboard.url, token);
+  asAdmin = <T,>(method: string, path: string, body?: unknown, ifMatch?: string) => api<T>(method, path, body, ifMatch ? { 'if-match': ifMatch } : {});
 });
 afterAll(async () => {
   await lab?.stop();
@@ -119,11 +111,9 @@ describe.sequential('the dial policy in the lab', () => {
   it('offers no call-back to a caller whose number may not be called back: they hear the message instead, as a caller without a number does', async () => {
     // Robertsfors offers a call-back when nobody serves it; its policy refuses call-backs abroad (the default).
     await lab.switchboard.admin.queuePolicies.create({ municipalityId: ROBERTSFORS, noOperator: { kind: 'callback' } }, localActor('e2e test'));
-    const caller = await startSipp({
-      scenarioFile: SCENARIOS.caller,
-      remote: h.sipTarget,
-      service: '093414000',
-      vars: { caller_number: '+4722334455', hangup_after_ms: '30000' },
+    const caller = await startCaller(h.sipTarget, '093414000', {
+      hangupAfterMs: 30_000,
+      callerNumber: '+4722334455',
       timeoutMs: 60_000,
     });
     // The switchboard hangs up after the message, long before the caller's own 30 s.

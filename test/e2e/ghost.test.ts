@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { asteriskRootDir, defaultLabDir } from '../../src/lab/provision.js';
+import { apiClient } from '../support/api-client.js';
 import { type LabAppInfo, startLabApp } from '../support/lab-app-process.js';
 import { eventually } from '../support/lab-switchboard.js';
-import { SCENARIOS, type SippProcess, startSipp } from '../support/sipp.js';
+import { SCENARIOS, type SippProcess, startCaller, startSipp } from '../support/sipp.js';
 
 /**
  * Power loss (docs/decisions.md, "Media-node liveness"): Asterisk, Redis and the switchboard
@@ -21,20 +22,10 @@ afterAll(async () => {
   for (const step of cleanup.reverse()) await step();
 });
 
-function apiOf(app: LabAppInfo) {
-  return async <T>(method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${app.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
-}
+const apiOf = (app: LabAppInfo) => apiClient(app.url, app.token);
 
 const caller = async (app: LabAppInfo) => {
-  const sipp = await startSipp({ scenarioFile: SCENARIOS.caller, remote: app.sip, service: '093514100', calls: 1, vars: { hangup_after_ms: '120000' }, timeoutMs: 150_000 });
+  const sipp = await startCaller(app.sip, '093514100', { hangupAfterMs: 120_000, timeoutMs: 150_000 });
   sipps.push(sipp);
   return sipp;
 };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatForDisplay } from '../../src/numbers/phone-number.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, type SippProcess, startSipp } from '../support/sipp.js';
+import { SCENARIOS, type SippProcess, startCaller, startSipp } from '../support/sipp.js';
 
 type QueueView = { municipality: { id: string; name: string }; calls: Array<{ callId: string; position: number; waitingSeconds: number; calledNumberDisplay: string; callerDisplay: string; enqueuedAt: string }> };
 type CallView = { callId: string; state: string; outcome?: string; answeredBy?: string; waitSeconds?: number; talkSeconds?: number; municipality: { id: string } };
@@ -25,12 +25,9 @@ describe('a citizen calls a municipality and reaches an operator (SIPp → Aster
     for (const [i, m] of municipalities.entries()) {
       const dialled = formatForDisplay(m.mainNumbers[0]!).replace(/\D/g, '');
       callers.push(
-        await startSipp({
-          scenarioFile: SCENARIOS.caller,
-          remote: sipTarget,
-          service: dialled,
-          calls: 1,
-          vars: { caller_number: `07012345${String(i).padStart(2, '0')}`, hangup_after_ms: '60000' },
+        await startCaller(sipTarget, dialled, {
+          hangupAfterMs: 60_000,
+          callerNumber: `07012345${String(i).padStart(2, '0')}`,
           timeoutMs: 120_000,
         }),
       );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContactStore } from '../../src/extensions/contact-store.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 type CallView = { callId: string; state: string; outcome?: string; answeredBy?: string };
 type Refusal = { error: { code: string; details: { field: string; problem: string }[] } };
@@ -41,12 +41,8 @@ describe.sequential('the operator’s phone', () => {
     const login = await lab.api<{ phone: string }>('POST', '/api/v1/operator/session', { phone: '2460150', municipalities: ['2460'] });
     expect(login).toMatchObject({ status: 201, body: { phone: '2460150' } });
 
-    const citizen = await startSipp({
-      scenarioFile: SCENARIOS.caller,
-      remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
-      service: '093514100',
-      calls: 1,
-      vars: { hangup_after_ms: '30000' },
+    const citizen = await startCaller(lab.asterisk, '093514100', {
+      hangupAfterMs: 30_000,
       timeoutMs: 60_000,
     });
     await eventually(async () => ((await lab.api<{ calls: unknown[] }>('GET', '/api/v1/queues/2460')).body.calls.length === 1 ? true : undefined), { what: 'the call waiting in Vännäs' });
@@ -75,12 +71,8 @@ describe.sequential('the operator’s phone', () => {
   it('is checked again when rung: a phone no longer allowed is not dialled, and the call keeps its place', async () => {
     // A session stored before the rule (or before the networks narrowed) with an address elsewhere.
     await lab.switchboard.redis.hSet(lab.switchboard.keys.operator(lab.operatorId), 'phone', 'sip:op@192.0.2.10');
-    const citizen = await startSipp({
-      scenarioFile: SCENARIOS.caller,
-      remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
-      service: '093514100',
-      calls: 1,
-      vars: { hangup_after_ms: '5000' },
+    const citizen = await startCaller(lab.asterisk, '093514100', {
+      hangupAfterMs: 5000,
       timeoutMs: 60_000,
     });
     const waiting = await eventually(async () => (await lab.api<{ calls: { callId: string; position: number }[] }>('GET', '/api/v1/queues/2460')).body.calls[0], { what: 'the call waiting' });

@@ -7,6 +7,7 @@ import { LAB_PHONE_NETWORK } from '../../src/lab/lab.js';
 import { keys } from '../../src/store/keys.js';
 import { connectRedis } from '../../src/store/redis-client.js';
 import { startSwitchboard } from '../../src/switchboard.js';
+import { apiClient } from '../support/api-client.js';
 import { OPEN_INSTANT, clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { controlHelpers } from './call-control-support.js';
 import { testDialling } from '../support/dialling.js';
@@ -230,15 +231,7 @@ describe.sequential('periodic reconcile while the app runs', () => {
     });
     try {
       const { token } = await app.tokens.create({ name: 'periodic operator', role: 'operator' }, localActor('e2e test'));
-      const api = async <T = unknown>(method: string, path: string, body?: unknown) => {
-        const response = await fetch(`${app.url}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await response.text();
-        return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-      };
+      const api = apiClient(app.url, token);
       const record = async (id: string) => (await app.queue.get(id))!;
       const phone = await h.answeringPhone(1, 60_000);
       await h.login(api, phone.localPort);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 type CallView = { callId: string; state: string; outcome?: string; waitSeconds?: number };
 type QueueView = { calls: Array<{ callId: string; position: number }> };
@@ -16,7 +16,7 @@ afterAll(async () => {
 it('comes back to the truth after the app was down: waiting calls still wait, a caller who left meanwhile is abandoned', async () => {
   const sipTarget = `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`;
   const call = (hangupAfterMs: number) =>
-    startSipp({ scenarioFile: SCENARIOS.caller, remote: sipTarget, service: '093314000', calls: 1, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 60_000 });
+    startCaller(sipTarget, '093314000', { hangupAfterMs, timeoutMs: 60_000 });
   const patient = await call(30_000);
   // One after the other, so that waiting[1] is the impatient caller even on a busy machine.
   await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2404')).body.calls.length === 1 ? true : undefined));
@@ -51,12 +51,8 @@ it('comes back to the truth after the app was down: waiting calls still wait, a 
 });
 
 it('reconnects to Asterisk by itself after Asterisk restarts: calls lost with it are ended, new calls are queued again', async () => {
-  const caller = await startSipp({
-    scenarioFile: SCENARIOS.caller,
-    remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
-    service: '093414000',
-    calls: 1,
-    vars: { hangup_after_ms: '30000' },
+  const caller = await startCaller(lab.asterisk, '093414000', {
+    hangupAfterMs: 30_000,
     timeoutMs: 60_000,
   });
   const lost = await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2409')).body.calls[0]);
@@ -80,12 +76,8 @@ it('reconnects to Asterisk by itself after Asterisk restarts: calls lost with it
   });
   expect(record.outcome).toBe('abandoned');
 
-  const next = await startSipp({
-    scenarioFile: SCENARIOS.caller,
-    remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
-    service: '093414000',
-    calls: 1,
-    vars: { hangup_after_ms: '1000' },
+  const next = await startCaller(lab.asterisk, '093414000', {
+    hangupAfterMs: 1000,
     timeoutMs: 30_000,
   });
   await eventually(async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2409')).body.calls[0]);

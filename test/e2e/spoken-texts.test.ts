@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { spokenTextHash, spokenTextPath } from '../../src/media/spoken-text/spoken-texts.js';
 import { clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, startSipp } from '../support/sipp.js';
+import { startCaller } from '../support/sipp.js';
 
 /**
  * The texts IT staff store (/api/v1/greetings) as callers hear them, through the lab's real
@@ -87,7 +87,7 @@ const fetched = (text: string) => {
 };
 
 function call(service: string, hangupAfterMs: number) {
-  return startSipp({ scenarioFile: SCENARIOS.caller, remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`, service, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: hangupAfterMs + 20_000 });
+  return startCaller(lab.asterisk, service, { hangupAfterMs, timeoutMs: hangupAfterMs + 20_000 });
 }
 
 const recorded = (municipalityId: string) =>

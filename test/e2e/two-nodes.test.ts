@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { SCENARIOS, type SippProcess, startSipp } from '../support/sipp.js';
+import { type SippProcess, startCaller } from '../support/sipp.js';
 import { controlHelpers } from './call-control-support.js';
 
 /**
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const callerOn = async (sip: { sipHost: string; sipPort: number }, hangupAfterMs = 60_000) => {
-  const sipp = await startSipp({ scenarioFile: SCENARIOS.caller, remote: `${sip.sipHost}:${sip.sipPort}`, service: '093514100', calls: 1, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 90_000 });
+  const sipp = await startCaller(sip, '093514100', { hangupAfterMs, timeoutMs: 90_000 });
   sipps.push(sipp);
   return sipp;
 };

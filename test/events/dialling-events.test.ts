@@ -6,9 +6,9 @@ import { eventFor, toEvent } from '../../src/events/event-stream.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { testDialling } from '../support/dialling.js';
 import { UMEA, caller, useRedis } from '../support/redis.js';
+import { VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
-const VANNAS = '2460';
 
 const principal = (role: Principal['role'], municipalityId?: string): Principal => ({ id: role, name: role, role, ...(municipalityId ? { municipalityId } : {}) });
 

@@ -6,13 +6,12 @@ import { apiRouter } from '../../src/http/openapi.js';
 import { routingRoutes } from '../../src/http/routes/routing.js';
 import { buildTestApp } from '../support/http-app.js';
 import { useRedis } from '../support/redis.js';
+import { UMEA, VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
 let t: Awaited<ReturnType<typeof buildTestApp>>;
 let admin: string;
 
-const VANNAS = '2460';
-const UMEA = '2480';
 const VANNAS_MAIN = '0935-141 00';
 
 beforeEach(async () => {

@@ -5,12 +5,10 @@ import { DEFAULT_ALLOWED, DEFAULT_DIAL_POLICY } from '../../src/dialling/dial-po
 import type { Municipality } from '../../src/directory/directory-store.js';
 import { buildTestApp } from '../support/http-app.js';
 import { sleep, useRedis } from '../support/redis.js';
+import { NORDMALING, UMEA, VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
 
-const VANNAS = '2460';
-const UMEA = '2480';
-const NORDMALING = '2401';
 const MAIN_NUMBER: Record<string, string> = { [VANNAS]: '+4693514100', [UMEA]: '+4690161000' };
 
 let t: Awaited<ReturnType<typeof buildTestApp>>;

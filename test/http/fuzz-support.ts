@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { localActor } from '../../src/auth/token-store.js';
 import type { buildTestApp } from '../support/http-app.js';
+import { UMEA, VANNAS } from '../support/municipalities.js';
 
 /**
  * What the HTTP fuzzing and the access matrix share: the API's operations read from its own
@@ -12,8 +13,7 @@ import type { buildTestApp } from '../support/http-app.js';
 
 export type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
 
-export const VANNAS = '2460';
-export const UMEA = '2480';
+export { UMEA, VANNAS };
 
 // ---------------------------------------------------------------------------------------------
 // The OpenAPI document

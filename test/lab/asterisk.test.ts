@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startAsterisk, type AsteriskInstance } from '../../src/lab/asterisk.js';
 import { defaultLabDir, provisionLab } from '../../src/lab/provision.js';
-import { runSipp, SCENARIOS, startSipp } from '../support/sipp.js';
+import { runCaller, SCENARIOS, startSipp } from '../support/sipp.js';
 
 /**
  * The lab's Asterisk with the project's own config (dialplans/), driven by real SIP (SIPp) and
@@ -85,11 +85,9 @@ describe('the lab Asterisk', () => {
     };
 
     const started = Date.now();
-    const result = await runSipp({
-      scenarioFile: SCENARIOS.caller,
-      remote: `${asterisk.sipHost}:${asterisk.sipPort}`,
-      service: '093514100',
-      vars: { caller_number: '0701234567', hangup_after_ms: '15000' },
+    const result = await runCaller(asterisk, '093514100', {
+      hangupAfterMs: 15_000,
+      callerNumber: '0701234567',
       timeoutMs: 30_000,
     });
     const callSeconds = (Date.now() - started) / 1000;
@@ -149,10 +147,7 @@ describe('the lab Asterisk', () => {
 
   it('turns away a call from a source that is not the carrier', async () => {
     const before = arrivals.length;
-    const result = await runSipp({
-      scenarioFile: SCENARIOS.caller,
-      remote: `${asterisk.sipHost}:${asterisk.sipPort}`,
-      service: '093214000',
+    const result = await runCaller(asterisk, '093214000', {
       // Any loopback address is reachable; only 127.0.0.1 is the lab's carrier (TRUNK_MATCH).
       localIp: '127.0.0.2',
       timeoutMs: 20_000,

@@ -14,7 +14,7 @@ import { createSpokenTexts, type SpokenTexts } from '../../src/media/spoken-text
 import { keys } from '../../src/store/keys.js';
 import { connectRedis, type RedisNodeClient } from '../../src/store/redis-client.js';
 import { buildTestApp } from '../support/http-app.js';
-import { runSipp, SCENARIOS } from '../support/sipp.js';
+import { runCaller } from '../support/sipp.js';
 
 /**
  * Stored texts played by the lab's real Asterisk 22: the app gives a caller's channel (or its
@@ -93,11 +93,8 @@ async function play(target: { channelId: string } | { bridgeId: string }, media:
 /** A citizen's call from the carrier into the Stasis app, answered; `work` runs with its channel, then the app hangs up. */
 async function onCall<T>(work: (channelId: string) => Promise<T>): Promise<T> {
   const channel = new Promise<string>((resolve) => (arrived = resolve));
-  const caller = runSipp({
-    scenarioFile: SCENARIOS.caller,
-    remote: `${asterisk.sipHost}:${asterisk.sipPort}`,
-    service: '093514100',
-    vars: { hangup_after_ms: '90000' },
+  const caller = runCaller(asterisk, '093514100', {
+    hangupAfterMs: 90_000,
     timeoutMs: 120_000,
   });
   const channelId = await channel;

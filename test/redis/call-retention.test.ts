@@ -4,9 +4,9 @@ import type { CallRecord } from '../../src/calls/call-record.js';
 import { createCallRetention } from '../../src/calls/call-retention.js';
 import { buildTestApp } from '../support/http-app.js';
 import { UMEA, useRedis } from '../support/redis.js';
+import { VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
-const VANNAS = '2460';
 const DAY_MS = 86_400_000;
 const retentionDays = 400;
 

@@ -4,10 +4,9 @@ import { DEFAULT_ALLOWED, DEFAULT_DIAL_POLICY } from '../../src/dialling/dial-po
 import { log } from '../../src/log.js';
 import { testDialling } from '../support/dialling.js';
 import { useRedis } from '../support/redis.js';
+import { UMEA, VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
-const VANNAS = '2460';
-const UMEA = '2480';
 const setup = localActor('test setup');
 
 /** The events in the stream, oldest first, as their fields. */

@@ -3,10 +3,9 @@ import { localActor } from '../../src/auth/token-store.js';
 import { createMessageRetention } from '../../src/calls/messages/message-retention.js';
 import { buildTestApp } from '../support/http-app.js';
 import { sleep, useRedis } from '../support/redis.js';
+import { UMEA, VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
-const VANNAS = '2460';
-const UMEA = '2480';
 const DAY_MS = 86_400_000;
 const retentionDays = 90;
 

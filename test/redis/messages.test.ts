@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { buildTestApp } from '../support/http-app.js';
 import { useRedis } from '../support/redis.js';
+import { UMEA, VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
-const VANNAS = '2460';
-const UMEA = '2480';
 
 type Message = { id: string; entryId: string; recipientName: string; municipalityId: string; text: string; callerNumber?: string; handledAt?: string; handledBy?: string };
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { freeUdpPort } from '../../src/lab/free-port.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { runSipp, SCENARIOS, startSipp, type SippProcess } from '../support/sipp.js';
+import { runCaller, runSipp, SCENARIOS, type SippProcess, startCaller, startSipp } from '../support/sipp.js';
 import { digestAnswer, registerText, type SipResponse, tlsConnection, udpRequest } from './sip-wire.js';
 
 /**
@@ -55,7 +55,7 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
   const health = async () => (await lab.api<EdgeHealth>('GET', '/health')).body.sipEdge;
   const waiting = async () => (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls;
   const trunkCall = (dialled: string, hangupAfterMs = 3_000) =>
-    startSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: dialled, vars: { hangup_after_ms: String(hangupAfterMs) }, timeoutMs: 30_000 });
+    startCaller(DRACHTIO_SIP, dialled, { hangupAfterMs, timeoutMs: 30_000 });
   /**
    * A SIPp that answers every call and keeps the messages it saw (a phone, the carrier, a
    * mobile). It hangs up after 1 s, well before the callers would (≥ 3 s), so one side's BYE
@@ -198,7 +198,7 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
 
   it('112 from a phone reaches the trunk without any credentials; not registered, it shows the region\'s default municipality\'s main number', async () => {
     const carrier = await answering(carrierPort);
-    const emergency = await runSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: '112', localIp: PHONE_IP, vars: { hangup_after_ms: '4000' }, timeoutMs: 30_000 });
+    const emergency = await runCaller(DRACHTIO_SIP, '112', { hangupAfterMs: 4000, localIp: PHONE_IP, timeoutMs: 30_000 });
     expect(emergency.stats).toMatchObject({ successful: 1, failed: 0 });
     const invite = firstInvite((await carrier.done).messages);
     expect(invite).toMatch(/^INVITE sip:112@/);
@@ -209,13 +209,10 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
 
   it('112 from a registered phone carries its extension\'s direct number as P-Asserted-Identity and From', async () => {
     const carrier = await answering(carrierPort);
-    const emergency = await runSipp({
-      scenarioFile: SCENARIOS.caller,
-      remote: DRACHTIO_SIP,
-      service: '112',
+    const emergency = await runCaller(DRACHTIO_SIP, '112', {
+      hangupAfterMs: 4000,
       localIp: PHONE_IP,
       localPort: phonePorts.vannas,
-      vars: { hangup_after_ms: '4000' },
       timeoutMs: 30_000,
     });
     expect(emergency.stats).toMatchObject({ successful: 1, failed: 0 });
@@ -403,7 +400,7 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server with TLS r
 
   it('112 over UDP still goes out: an emergency call is never refused for its transport', async () => {
     const carrier = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, localPort: carrierPort, vars: { talk_ms: '1000' }, traceMessages: true, timeoutMs: 30_000 });
-    const emergency = await runSipp({ scenarioFile: SCENARIOS.caller, remote: DRACHTIO_SIP, service: '112', localIp: PHONE_IP, vars: { hangup_after_ms: '4000' }, timeoutMs: 30_000 });
+    const emergency = await runCaller(DRACHTIO_SIP, '112', { hangupAfterMs: 4000, localIp: PHONE_IP, timeoutMs: 30_000 });
     expect(emergency.stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await carrier.done).messages).toMatch(/^INVITE sip:112@/m);
   });

@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
 import type { CallOutcome, CallRecord } from '../../src/calls/call-record.js';
+import { UMEA, VANNAS } from '../support/municipalities.js';
 
-export const VANNAS = '2460';
-export const UMEA = '2480';
+export { UMEA, VANNAS };
 
 let n = 0;
 

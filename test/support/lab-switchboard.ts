@@ -15,6 +15,7 @@ import type { CapacityLimits } from '../../src/media/arrival/capacity.js';
 import type { RegionConfig } from '../../src/config/region-schema.js';
 import type { CallControlSettings } from '../../src/media/call-control/call-control.js';
 import type { SipEdgeSettings } from '../../src/sip-edge/settings.js';
+import { apiClient } from './api-client.js';
 
 /**
  * A whole switchboard for an end-to-end test: its own redis-server, its own Asterisk instance
@@ -94,7 +95,7 @@ export async function startLabSwitchboard({
   const { token, record: operator } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' }, localActor('e2e test'));
 
   /** Calls the switchboard's HTTP API as the operator; returns status and parsed JSON. */
-  const api = apiOf(() => switchboard.url, token);
+  const api = apiClient(() => switchboard.url, token);
   /** Asks Asterisk itself (ARI REST) — to check media, not our own view of it. */
   const ari = ariOf(current);
   const others: { stop(): Promise<void> }[] = [];
@@ -154,7 +155,7 @@ export async function startLabSwitchboard({
       const added = {
         asterisk: nodeAsterisk,
         switchboard: app,
-        api: apiOf(() => app.url, token),
+        api: apiClient(app.url, token),
         ari: ariOf(() => nodeAsterisk),
         async stop() {
           await app.stop().catch(() => undefined);
@@ -169,19 +170,6 @@ export async function startLabSwitchboard({
       await switchboard.stop().catch(() => undefined);
       await Promise.all([(supervisor ?? unsupervised).stop(), ha.stop(), rm(spokenTextCache, { recursive: true, force: true })]);
     },
-  };
-}
-
-/** Calls a switchboard's HTTP API with a token; returns status and parsed JSON. */
-function apiOf(url: () => string, token: string) {
-  return async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${url()}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
 }
 

@@ -55,9 +55,7 @@ export function useRedis(options: RedisServerOptions = {}): RedisTestContext {
   return ctx;
 }
 
-export const BJURHOLM = '2403';
-export const NORDMALING = '2401';
-export const UMEA = '2480';
+export { BJURHOLM, NORDMALING, UMEA } from './municipalities.js';
 
 /** A caller in `municipalityId`'s queue; the channel id is the call id, as Asterisk gives it. */
 export function caller(callId: string, municipalityId: string): EnqueueInput {

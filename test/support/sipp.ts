@@ -108,6 +108,40 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
   }
 }
 
+/** Where a SIP peer listens: 'host:port', or an Asterisk instance's SIP side. */
+export type SipTarget = string | { sipHost: string; sipPort: number };
+
+export interface CallerOptions extends Omit<SippOptions, 'scenarioFile' | 'builtin' | 'remote' | 'service'> {
+  /** The caller hangs up after this long unless the far side does first; caller.xml's default (30 s) when not given. */
+  hangupAfterMs?: number;
+  /** The caller's number (From); caller.xml's default (0701234567) when not given. */
+  callerNumber?: string;
+}
+
+/** A citizen (test/sipp/caller.xml) calling `dialled` at `target`; resolves once SIPp listens (startSipp). */
+export function startCaller(target: SipTarget, dialled: string, options: CallerOptions): Promise<SippProcess> {
+  return startSipp(callerSipp(target, dialled, options));
+}
+
+/** A citizen (test/sipp/caller.xml) calling `dialled` at `target`, run to completion (runSipp). */
+export function runCaller(target: SipTarget, dialled: string, options: CallerOptions): Promise<SippResult> {
+  return runSipp(callerSipp(target, dialled, options));
+}
+
+function callerSipp(target: SipTarget, dialled: string, { hangupAfterMs, callerNumber, vars, ...options }: CallerOptions): SippOptions {
+  return {
+    ...options,
+    scenarioFile: SCENARIOS.caller,
+    remote: typeof target === 'string' ? target : `${target.sipHost}:${target.sipPort}`,
+    service: dialled,
+    vars: {
+      ...(callerNumber === undefined ? {} : { caller_number: callerNumber }),
+      ...(hangupAfterMs === undefined ? {} : { hangup_after_ms: String(hangupAfterMs) }),
+      ...vars,
+    },
+  };
+}
+
 async function launchSipp(options: SippOptions): Promise<SippProcess> {
   const localIp = options.localIp ?? '127.0.0.1';
   const localPort = options.localPort ?? (await freeUdpPort());
