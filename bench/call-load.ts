@@ -58,7 +58,13 @@ export type LoadLab = Awaited<ReturnType<typeof startLoadLab>>;
 async function startMinimalQueue(lab: Lab): Promise<MinimalQueue> {
   const child: ChildProcess = fork(new URL('./minimal-ari-queue.ts', import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ARI_URL: lab.asterisk.ariUrl, ARI_USERNAME: lab.asterisk.ariUser, ARI_PASSWORD: lab.asterisk.ariPassword, ARI_APP: MINIMAL_APP },
+    env: {
+      ...process.env,
+      ARI_URL: lab.asterisk.ariUrl,
+      ARI_USERNAME: lab.asterisk.ariUser,
+      ARI_PASSWORD: lab.asterisk.ariPassword,
+      ARI_APP: MINIMAL_APP,
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const next = (type: string) =>
@@ -105,7 +111,10 @@ export interface LoadResult {
  * SIPp calls to `service` at `rate` per second for `seconds`, each lasting `holdMs` after its
  * answer (then the caller hangs up). Resolves when SIPp has finished every call.
  */
-export async function runLoad(load: LoadLab, { service, rate, seconds, holdMs }: { service: string; rate: number; seconds: number; holdMs: number }): Promise<LoadResult> {
+export async function runLoad(
+  load: LoadLab,
+  { service, rate, seconds, holdMs }: { service: string; rate: number; seconds: number; holdMs: number },
+): Promise<LoadResult> {
   const started = performance.now();
   const sipp = await startSipp({
     scenarioFile: SCENARIOS.callerRefusable,
@@ -121,9 +130,11 @@ export async function runLoad(load: LoadLab, { service, rate, seconds, holdMs }:
   });
   const result = await sipp.done;
   const counts = result.counts ?? {};
-  const sum = (test: RegExp) => Object.entries(counts).reduce((total, [name, n]) => (test.test(name) ? total + n : total), 0);
+  const sum = (test: RegExp) =>
+    Object.entries(counts).reduce((total, [name, n]) => (test.test(name) ? total + n : total), 0);
   // The INVITE's responses are the scenario's first 200, 486 and 503 steps (the second 200 answers the caller's BYE).
-  const first = (code: string) => counts[Object.keys(counts).find((name) => new RegExp(`^\\d+_${code}_Recv$`).test(name)) ?? ''] ?? 0;
+  const first = (code: string) =>
+    counts[Object.keys(counts).find((name) => new RegExp(`^\\d+_${code}_Recv$`).test(name)) ?? ''] ?? 0;
   return {
     created: result.stats?.created ?? 0,
     answered: first('200'),
@@ -145,7 +156,9 @@ export async function waitForNoChannels(lab: Lab): Promise<void> {
   try {
     await eventually(none, { timeoutMs: 60_000, what: 'no channels left in Asterisk' });
   } catch {
-    console.log(`  (${(await lab.ari<unknown[]>('/ari/channels')).body.length} channels left a minute after the run: hung up)`);
+    console.log(
+      `  (${(await lab.ari<unknown[]>('/ari/channels')).body.length} channels left a minute after the run: hung up)`,
+    );
     await lab.asterisk.cli('channel request hangup all');
     await eventually(none, { timeoutMs: 60_000, what: 'no channels left in Asterisk' });
   }
@@ -188,7 +201,8 @@ export async function asteriskPid(lab: Lab): Promise<number> {
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = await readFile(join('/proc', entry, 'cmdline'), 'utf8').catch(() => '');
     const [program, ...args] = cmdline.split('\0');
-    if (program === '/usr/sbin/asterisk' && args.some((arg) => arg.includes(`/lab-instances/${instance}/`))) return Number(entry);
+    if (program === '/usr/sbin/asterisk' && args.some((arg) => arg.includes(`/lab-instances/${instance}/`)))
+      return Number(entry);
   }
   throw new Error(`no Asterisk process of lab instance ${instance}`);
 }

@@ -52,7 +52,9 @@ interface Row {
 export async function run(): Promise<void> {
   const load = await startLoadLab({ capacity: UNLIMITED });
   try {
-    console.log(`\ncall-setup: 1-second calls at rising rates, ${SECONDS} s each (machine: ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)})`);
+    console.log(
+      `\ncall-setup: 1-second calls at rising rates, ${SECONDS} s each (machine: ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)})`,
+    );
     await countSetUpRoundTrips(load, SWITCHBOARD_NUMBER);
 
     console.log(`\n${'rate'.padStart(6)}  ${'minimal ARI queue: set up'.padEnd(34)}  Regionväxeln: set up`);
@@ -70,17 +72,29 @@ export async function run(): Promise<void> {
     }
     const minimalKnee = knee(minimal);
     const switchboardKnee = knee(switchboard);
-    console.log(`\nknee (highest rate with ≥ ${KNEE_SHARE * 100} % set up within 1 s): minimal ARI queue ${minimalKnee} calls/s, Regionväxeln ${switchboardKnee} calls/s`);
-    if (minimalKnee === 0) console.log('the minimal queue set up too few calls at every rate tried: no ratio (a busy machine? see the load average)');
-    else console.log(`Regionväxeln's knee is ${percent(switchboardKnee, minimalKnee)} of the minimal queue's (target ≥ 90 %) — ${switchboardKnee >= 0.9 * minimalKnee ? 'met' : 'NOT met'}`);
+    console.log(
+      `\nknee (highest rate with ≥ ${KNEE_SHARE * 100} % set up within 1 s): minimal ARI queue ${minimalKnee} calls/s, Regionväxeln ${switchboardKnee} calls/s`,
+    );
+    if (minimalKnee === 0)
+      console.log(
+        'the minimal queue set up too few calls at every rate tried: no ratio (a busy machine? see the load average)',
+      );
+    else
+      console.log(
+        `Regionväxeln's knee is ${percent(switchboardKnee, minimalKnee)} of the minimal queue's (target ≥ 90 %) — ${switchboardKnee >= 0.9 * minimalKnee ? 'met' : 'NOT met'}`,
+      );
 
     const twice = 2 * Math.max(switchboardKnee, RATES[0]!);
     console.log(`\nat twice Regionväxeln's knee, ${twice} calls/s:`);
     await load.lab.stopApp();
     await load.lab.startApp({ capacity: DEFAULT_CAPACITY });
     const limited = await switchboardRun(load, twice);
-    console.log(`  with the capacity limit (${DEFAULT_CAPACITY.settingUp} setting up, ${DEFAULT_CAPACITY.held} held): ${show(limited)}`);
-    console.log(`    accepted calls set up: ${percent(limited.setUp, limited.accepted)} (target ≥ ${KNEE_SHARE * 100} %) — ${limited.setUp >= KNEE_SHARE * limited.accepted ? 'met' : 'NOT met'}; refused before any answer: ${limited.refused}, SIPp timeouts ${limited.sipp.timeouts}`);
+    console.log(
+      `  with the capacity limit (${DEFAULT_CAPACITY.settingUp} setting up, ${DEFAULT_CAPACITY.held} held): ${show(limited)}`,
+    );
+    console.log(
+      `    accepted calls set up: ${percent(limited.setUp, limited.accepted)} (target ≥ ${KNEE_SHARE * 100} %) — ${limited.setUp >= KNEE_SHARE * limited.accepted ? 'met' : 'NOT met'}; refused before any answer: ${limited.refused}, SIPp timeouts ${limited.sipp.timeouts}`,
+    );
     await load.lab.stopApp();
     await load.lab.startApp({ capacity: UNLIMITED });
     const unlimited = await switchboardRun(load, twice);
@@ -104,7 +118,13 @@ async function switchboardRun(load: LoadLab, rate: number): Promise<Row> {
   const sipp = await runLoad(load, { service: SWITCHBOARD_NUMBER, rate, seconds: SECONDS, holdMs: HOLD_MS });
   await waitForNoChannels(load.lab);
   const records = await recordsSince(load.redis, load.lab, since);
-  return { rate, sipp, setUp: records.filter(setUpInTime).length, accepted: sipp.created - sipp.refused, refused: sipp.refused };
+  return {
+    rate,
+    sipp,
+    setUp: records.filter(setUpInTime).length,
+    accepted: sipp.created - sipp.refused,
+    refused: sipp.refused,
+  };
 }
 
 const show = (row: Row) =>
@@ -118,4 +138,5 @@ function misses(rows: Row[]): number {
   return n;
 }
 /** The highest rate with at least the knee share set up (0 when none had). */
-const knee = (rows: Row[]): number => Math.max(0, ...rows.filter((row) => share(row) >= KNEE_SHARE).map((row) => row.rate));
+const knee = (rows: Row[]): number =>
+  Math.max(0, ...rows.filter((row) => share(row) >= KNEE_SHARE).map((row) => row.rate));

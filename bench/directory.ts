@@ -33,7 +33,10 @@ const QUERIES: { kind: string; queries: string[]; municipalities?: string[] }[] 
   { kind: 'keyword / function', queries: ['bygglov', 'färdtjänst', 'hemtjänst', 'skolskjuts', 'socialjour'] },
   { kind: 'keyword in one municipality', queries: ['bygglov', 'färdtjänst', 'lön'], municipalities: ['2460'] },
   { kind: 'without å ä ö', queries: ['ornskoldsvik', 'asa', 'bjorn', 'oberg', 'hagglund', 'fardtjanst'] },
-  { kind: 'extension / number', queries: ['24600', '2480012', '0935-14', '+46 935 14', '090-16 12', '070-12', '0660-88 01 23'] },
+  {
+    kind: 'extension / number',
+    queries: ['24600', '2480012', '0935-14', '+46 935 14', '090-16 12', '070-12', '0660-88 01 23'],
+  },
 ];
 
 /**
@@ -46,7 +49,10 @@ const QUERIES: { kind: string; queries: string[]; municipalities?: string[] }[] 
 export async function run(): Promise<void> {
   const server = await startRedisServer();
   const k = keys(`bench-${randomUUID()}`);
-  const [redisA, redisB] = await Promise.all([connectRedis(server.url, { name: 'bench-a' }), connectRedis(server.url, { name: 'bench-b' })]);
+  const [redisA, redisB] = await Promise.all([
+    connectRedis(server.url, { name: 'bench-a' }),
+    connectRedis(server.url, { name: 'bench-b' }),
+  ]);
   const instanceA = createDirectorySearch(redisA, k);
   const instanceB = createDirectorySearch(redisB, k);
   try {
@@ -59,7 +65,8 @@ export async function run(): Promise<void> {
     const store = createDirectoryEntryStore(redisA, k, createAuditLog(redisA, k, { retentionDays: 1 }));
     started = performance.now();
     const entries: DirectoryEntry[] = [];
-    for (const [municipalityId, municipalityRows] of rows) entries.push(...(await store.bulkReplace(municipalityId, municipalityRows, BENCH_ACTOR)).entries);
+    for (const [municipalityId, municipalityRows] of rows)
+      entries.push(...(await store.bulkReplace(municipalityId, municipalityRows, BENCH_ACTOR)).entries);
     const importMs = performance.now() - started;
 
     started = performance.now();
@@ -70,21 +77,37 @@ export async function run(): Promise<void> {
     await buildSearchIndex(entries);
     const buildMs = performance.now() - started;
 
-    console.log(`\ndirectory: ${entries.length} entries in ${MEMBERS.length} municipalities, generated in ${seconds(generatedMs)}`);
-    console.log(`  imported through the store (bulkReplace, one per municipality: validation, uniqueness, Lua): ${seconds(importMs)}`);
-    console.log(`  index at instance start (read from Redis and build): ${seconds(loadMs)}; the build alone: ${seconds(buildMs)}`);
+    console.log(
+      `\ndirectory: ${entries.length} entries in ${MEMBERS.length} municipalities, generated in ${seconds(generatedMs)}`,
+    );
+    console.log(
+      `  imported through the store (bulkReplace, one per municipality: validation, uniqueness, Lua): ${seconds(importMs)}`,
+    );
+    console.log(
+      `  index at instance start (read from Redis and build): ${seconds(loadMs)}; the build alone: ${seconds(buildMs)}`,
+    );
 
     const others = cpuOfOthers();
     const searchP99 = compareSearches(instanceA.search, linearScan(entries));
     // Other work on the machine shows in the tails: say how busy it was.
-    console.log(`(machine: ${availableParallelism()} cores; other processes used ${others()} of them while searches were timed)`);
+    console.log(
+      `(machine: ${availableParallelism()} cores; other processes used ${others()} of them while searches were timed)`,
+    );
     const syncMs = await timeSync(store, instanceB.search, entries);
 
-    console.log(`\nsync: a change through instance A's store, until instance B's search finds it (${syncMs.length} changes, ms)`);
-    console.log(`  p50 ${fixed(quantile(syncMs, 0.5))}  p99 ${fixed(quantile(syncMs, 0.99))}  max ${fixed(syncMs.at(-1)!)}`);
-    console.log(`\ntarget: search p99 under ${SEARCH_P99_TARGET_MS} ms — ${searchP99 < SEARCH_P99_TARGET_MS ? 'met' : 'NOT met'} (${fixed(searchP99)} ms)`);
+    console.log(
+      `\nsync: a change through instance A's store, until instance B's search finds it (${syncMs.length} changes, ms)`,
+    );
+    console.log(
+      `  p50 ${fixed(quantile(syncMs, 0.5))}  p99 ${fixed(quantile(syncMs, 0.99))}  max ${fixed(syncMs.at(-1)!)}`,
+    );
+    console.log(
+      `\ntarget: search p99 under ${SEARCH_P99_TARGET_MS} ms — ${searchP99 < SEARCH_P99_TARGET_MS ? 'met' : 'NOT met'} (${fixed(searchP99)} ms)`,
+    );
     const syncP99 = quantile(syncMs, 0.99);
-    console.log(`target: a change searchable in every instance within ${SYNC_TARGET_MS} ms — ${syncMs.at(-1)! < SYNC_TARGET_MS ? 'met' : 'NOT met'} (p99 ${fixed(syncP99)} ms, max ${fixed(syncMs.at(-1)!)} ms)`);
+    console.log(
+      `target: a change searchable in every instance within ${SYNC_TARGET_MS} ms — ${syncMs.at(-1)! < SYNC_TARGET_MS ? 'met' : 'NOT met'} (p99 ${fixed(syncP99)} ms, max ${fixed(syncMs.at(-1)!)} ms)`,
+    );
   } finally {
     await Promise.all([instanceA.stop(), instanceB.stop()]);
     await Promise.all([redisA.close(), redisB.close()]);
@@ -101,11 +124,17 @@ type Search = (query: string, options: { municipalities?: string[]; limit: numbe
  * one starting; returns our overall p99.
  */
 function compareSearches(ours: Search, baseline: Search): number {
-  const plan = QUERIES.flatMap(({ kind, queries, municipalities }) => queries.map((query) => ({ kind, query, options: { limit: 20, ...(municipalities ? { municipalities } : {}) } })));
+  const plan = QUERIES.flatMap(({ kind, queries, municipalities }) =>
+    queries.map((query) => ({ kind, query, options: { limit: 20, ...(municipalities ? { municipalities } : {}) } })),
+  );
   const timings = { ours: new Map<string, number[]>(), baseline: new Map<string, number[]>() };
   const hits = { ours: new Map<string, number>(), baseline: new Map<string, number>() };
-  for (const [name, search] of [['ours', ours], ['baseline', baseline]] as const) {
-    for (let i = 0, until = performance.now() + WARM_UP_MS; performance.now() < until; i++) search(plan[i % plan.length]!.query, plan[i % plan.length]!.options);
+  for (const [name, search] of [
+    ['ours', ours],
+    ['baseline', baseline],
+  ] as const) {
+    for (let i = 0, until = performance.now() + WARM_UP_MS; performance.now() < until; i++)
+      search(plan[i % plan.length]!.query, plan[i % plan.length]!.options);
     for (let i = 0; i < SEARCHES; i++) {
       const { kind, query, options } = plan[i % plan.length]!;
       const started = performance.now();
@@ -117,14 +146,22 @@ function compareSearches(ours: Search, baseline: Search): number {
     }
   }
   console.log(`\nsearch latency: ${SEARCHES} queries each, the kinds in turn, 20 hits at most (ms)`);
-  console.log('(linear scan: every entry\'s folded text checked with includes(), stopping at 20 found, unranked, no typos)');
-  console.log(`${'query kind'.padEnd(30)} ${'Regionväxeln p50'.padStart(16)} ${'p99'.padStart(7)}   ${'linear scan p50'.padStart(15)} ${'p99'.padStart(7)}`);
+  console.log(
+    "(linear scan: every entry's folded text checked with includes(), stopping at 20 found, unranked, no typos)",
+  );
+  console.log(
+    `${'query kind'.padEnd(30)} ${'Regionväxeln p50'.padStart(16)} ${'p99'.padStart(7)}   ${'linear scan p50'.padStart(15)} ${'p99'.padStart(7)}`,
+  );
   for (const kind of [...QUERIES.map((q) => q.kind), 'all']) {
     const o = timings.ours.get(kind)!;
     const b = timings.baseline.get(kind)!;
-    console.log(`${kind.padEnd(30)} ${fixed(quantile(o, 0.5)).padStart(16)} ${fixed(quantile(o, 0.99)).padStart(7)}   ${fixed(quantile(b, 0.5)).padStart(15)} ${fixed(quantile(b, 0.99)).padStart(7)}`);
+    console.log(
+      `${kind.padEnd(30)} ${fixed(quantile(o, 0.5)).padStart(16)} ${fixed(quantile(o, 0.99)).padStart(7)}   ${fixed(quantile(b, 0.5)).padStart(15)} ${fixed(quantile(b, 0.99)).padStart(7)}`,
+    );
   }
-  const missed = [...hits.ours].filter(([query, found]) => found > 0 && hits.baseline.get(query) === 0).map(([query]) => `"${query}"`);
+  const missed = [...hits.ours]
+    .filter(([query, found]) => found > 0 && hits.baseline.get(query) === 0)
+    .map(([query]) => `"${query}"`);
   console.log(`found by Regionväxeln but not by the linear scan (typos): ${missed.join(', ') || 'none'}`);
   return quantile(timings.ours.get('all')!, 0.99);
 }
@@ -161,7 +198,12 @@ async function timeSync(store: DirectoryEntryStore, searchB: Search, entries: Di
     const entry = entries[(i * 7_919) % entries.length]!;
     const marker = `synk${i}x`;
     const started = performance.now();
-    await store.update(entry.id, { ...toInput(entry), keywords: [...entry.keywords, marker] }, entry.version, BENCH_ACTOR);
+    await store.update(
+      entry.id,
+      { ...toInput(entry), keywords: [...entry.keywords, marker] },
+      entry.version,
+      BENCH_ACTOR,
+    );
     while (searchB(marker, { limit: 1 }).length === 0) {
       if (performance.now() - started > 10_000) throw new Error(`change ${i} not found by instance B within 10 s`);
       await yieldToIo();

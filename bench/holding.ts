@@ -2,7 +2,18 @@ import { readdir } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { DEFAULT_CAPACITY, UNLIMITED } from '../src/media/arrival/capacity.js';
 import { SCENARIOS, type SippProcess, startSipp } from '../test/support/sipp.js';
-import { type LoadLab, MINIMAL_NUMBER, SWITCHBOARD_NUMBER, asteriskPid, percent, processUsage, recordsSince, setUpInTime, startLoadLab, waitForNoChannels } from './call-load.js';
+import {
+  type LoadLab,
+  MINIMAL_NUMBER,
+  SWITCHBOARD_NUMBER,
+  asteriskPid,
+  percent,
+  processUsage,
+  recordsSince,
+  setUpInTime,
+  startLoadLab,
+  waitForNoChannels,
+} from './call-load.js';
 
 /** Callers added per step, and how fast they call (well under either app's set-up knee). */
 const STEP = Number(process.env.BENCH_HOLD_STEP ?? 250);
@@ -39,16 +50,25 @@ export async function run(): Promise<void> {
   const load = await startLoadLab({ capacity: UNLIMITED });
   try {
     const pid = await asteriskPid(load.lab);
-    console.log(`\nholding: callers added ${STEP} at a time at ${RATE}/s and kept, up to ${MAX} (machine: ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)})`);
+    console.log(
+      `\nholding: callers added ${STEP} at a time at ${RATE}/s and kept, up to ${MAX} (machine: ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)})`,
+    );
     const results: Record<string, Step[]> = {};
-    for (const [name, number] of [['Regionväxeln', SWITCHBOARD_NUMBER], ['minimal ARI queue', MINIMAL_NUMBER]] as const) {
+    for (const [name, number] of [
+      ['Regionväxeln', SWITCHBOARD_NUMBER],
+      ['minimal ARI queue', MINIMAL_NUMBER],
+    ] as const) {
       console.log(`\n${name}:`);
-      console.log(`  ${'holding'.padStart(7)}  ${'step set up'.padEnd(18)} silent  Asterisk CPU   RSS     fds   app CPU   RSS`);
+      console.log(
+        `  ${'holding'.padStart(7)}  ${'step set up'.padEnd(18)} silent  Asterisk CPU   RSS     fds   app CPU   RSS`,
+      );
       results[name] = await ramp(load, pid, number, name === 'Regionväxeln');
     }
     console.log('\ncallers waiting at once with every call of each step set up (≥ 99.9 %) and none silent:');
     for (const [name, steps] of Object.entries(results)) console.log(`  ${name.padEnd(20)} ${held(steps)}`);
-    console.log(`(the switchboard's default limit MAX_CALLS_HELD is ${DEFAULT_CAPACITY.held}; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`);
+    console.log(
+      `(the switchboard's default limit MAX_CALLS_HELD is ${DEFAULT_CAPACITY.held}; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
+    );
   } finally {
     await load.stop();
   }
@@ -63,10 +83,21 @@ async function ramp(load: LoadLab, pid: number, number: string, switchboard: boo
     for (let holding = STEP; holding <= MAX; holding += STEP) {
       const since = Date.now();
       callers.push(
-        await startSipp({ scenarioFile: SCENARIOS.callerRefusable, remote: load.target, service: number, calls: STEP, rate: RATE, vars: { hold_ms: String(3_600_000) }, extraArgs: ['-l', '100000'], timeoutMs: 3_600_000 }),
+        await startSipp({
+          scenarioFile: SCENARIOS.callerRefusable,
+          remote: load.target,
+          service: number,
+          calls: STEP,
+          rate: RATE,
+          vars: { hold_ms: String(3_600_000) },
+          extraArgs: ['-l', '100000'],
+          timeoutMs: 3_600_000,
+        }),
       );
       await new Promise((r) => setTimeout(r, (STEP / RATE) * 1000 + SETTLE_MS));
-      const setUp = switchboard ? (await recordsSince(load.redis, load.lab, since)).filter(setUpInTime).length : (await load.minimal.report()).setUpInTime;
+      const setUp = switchboard
+        ? (await recordsSince(load.redis, load.lab, since)).filter(setUpInTime).length
+        : (await load.minimal.report()).setUpInTime;
       const usage = await measure(load, pid, switchboard);
       const silent = await silentCallers(load);
       const step: Step = { holding, setUp, tried: STEP, silent, ...usage };
@@ -93,10 +124,17 @@ async function measure(load: LoadLab, pid: number, switchboard: boolean): Promis
   await new Promise((r) => setTimeout(r, MEASURE_MS));
   const asteriskAfter = await processUsage(pid);
   const fds = (await readdir(`/proc/${pid}/fd`)).length;
-  const asterisk = { cpu: (asteriskAfter.cpuMs - asteriskBefore.cpuMs) / MEASURE_MS, rssBytes: asteriskAfter.rssBytes, fds };
+  const asterisk = {
+    cpu: (asteriskAfter.cpuMs - asteriskBefore.cpuMs) / MEASURE_MS,
+    rssBytes: asteriskAfter.rssBytes,
+    fds,
+  };
   if (switchboard) {
     const used = process.cpuUsage(appBefore);
-    return { asterisk, app: { cpu: (used.user + used.system) / 1000 / MEASURE_MS, rssBytes: process.memoryUsage().rss } };
+    return {
+      asterisk,
+      app: { cpu: (used.user + used.system) / 1000 / MEASURE_MS, rssBytes: process.memoryUsage().rss },
+    };
   }
   const report = await load.minimal.report();
   return { asterisk, app: { cpu: report.cpuMs / MEASURE_MS, rssBytes: report.rssBytes } };
@@ -106,7 +144,9 @@ async function measure(load: LoadLab, pid: number, switchboard: boolean): Promis
 async function silentCallers(load: LoadLab): Promise<number> {
   const channels = (await load.lab.ari<{ id: string }[]>('/ari/channels')).body;
   const sample = [...channels].sort(() => Math.random() - 0.5).slice(0, SAMPLED);
-  const sent = async (id: string) => (await load.lab.ari<{ txcount?: number }>(`/ari/channels/${encodeURIComponent(id)}/rtp_statistics`)).body.txcount ?? 0;
+  const sent = async (id: string) =>
+    (await load.lab.ari<{ txcount?: number }>(`/ari/channels/${encodeURIComponent(id)}/rtp_statistics`)).body.txcount ??
+    0;
   const counts = await Promise.all(
     sample.map(async (channel) => {
       const before = await sent(channel.id);
@@ -119,7 +159,9 @@ async function silentCallers(load: LoadLab): Promise<number> {
 
 /** The most callers held with every step before fully set up and none silent. */
 function held(steps: Step[]): string {
-  const good = steps.filter((s, i) => steps.slice(0, i + 1).every((t) => t.setUp >= KNEE_SHARE * t.tried && t.silent === 0));
+  const good = steps.filter((s, i) =>
+    steps.slice(0, i + 1).every((t) => t.setUp >= KNEE_SHARE * t.tried && t.silent === 0),
+  );
   const last = steps.at(-1);
   const reachedMax = good.length === steps.length && last?.holding === Math.floor(MAX / STEP) * STEP;
   return good.length === 0 ? `fewer than ${STEP}` : `${good.at(-1)!.holding}${reachedMax ? ' (the most tried)' : ''}`;

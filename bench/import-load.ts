@@ -47,7 +47,16 @@ async function timed<T>(operation: () => Promise<T>): Promise<T | undefined> {
 async function cycle(n: number, operatorId: string): Promise<void> {
   const callId = `bench-${n}`;
   const municipalityId = MUNICIPALITIES[n % MUNICIPALITIES.length]!;
-  await timed(() => queue.enqueue({ callId, channelId: callId, municipalityId, calledNumber: '+4693514100', caller: '+46701234567', reason: 'main-number' }));
+  await timed(() =>
+    queue.enqueue({
+      callId,
+      channelId: callId,
+      municipalityId,
+      calledNumber: '+4693514100',
+      caller: '+46701234567',
+      reason: 'main-number',
+    }),
+  );
   const offered = await timed(() => queue.claimCall(operatorId, callId));
   if (offered?.operatorChannelId) await timed(() => queue.requeue(callId, offered.operatorChannelId!));
   await timed(() => queue.finish(callId));
@@ -55,7 +64,11 @@ async function cycle(n: number, operatorId: string): Promise<void> {
 
 const idle: string[] = [];
 for (let o = 0; o < 200; o++) {
-  await operators.login(`bench-op${o}`, { name: `bench-op${o}`, phone: `sip:op${o}@bench`, municipalities: MUNICIPALITIES });
+  await operators.login(`bench-op${o}`, {
+    name: `bench-op${o}`,
+    phone: `sip:op${o}@bench`,
+    municipalities: MUNICIPALITIES,
+  });
   idle.push(`bench-op${o}`);
 }
 let running = true;

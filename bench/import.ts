@@ -48,8 +48,14 @@ export async function run(): Promise<void> {
   const server = await startRedisServer();
   const k = keys(`bench-${randomUUID()}`);
   const redis = await connectRedis(server.url, { name: 'bench-import' });
-  const load = fork(new URL('./import-load.ts', import.meta.url), [server.url, k.prefix, String(QUEUE_OPS_PER_SECOND)], { execArgv: ['--import', 'tsx'] });
-  const loadDone = new Promise<LoadMessage & { type: 'samples' }>((resolve) => load.on('message', (m: LoadMessage) => m.type === 'samples' && resolve(m)));
+  const load = fork(
+    new URL('./import-load.ts', import.meta.url),
+    [server.url, k.prefix, String(QUEUE_OPS_PER_SECOND)],
+    { execArgv: ['--import', 'tsx'] },
+  );
+  const loadDone = new Promise<LoadMessage & { type: 'samples' }>((resolve) =>
+    load.on('message', (m: LoadMessage) => m.type === 'samples' && resolve(m)),
+  );
   try {
     const region = await loadRegionConfig('config/region.yaml');
     await createDirectoryStore(redis, k).syncRegion(region);
@@ -59,11 +65,22 @@ export async function run(): Promise<void> {
     const audit = createAuditLog(redis, k, { retentionDays: 1 });
     const imports = { chunkRows: CHUNK_ROWS };
     const entries = createDirectoryEntryStore(redis, k, audit, { imports });
-    const extensions = createExtensionStore(redis, k, audit, regionRules(wide), { sipRealm: DEFAULT_SIP_REALM, imports });
-    const entryRows = generateDirectory(Math.ceil(ROWS * 2.6)).get(UMEA)!.slice(0, ROWS);
-    if (entryRows.length < ROWS) throw new Error(`the generator gave Umeå ${entryRows.length} entries, fewer than ${ROWS}`);
+    const extensions = createExtensionStore(redis, k, audit, regionRules(wide), {
+      sipRealm: DEFAULT_SIP_REALM,
+      imports,
+    });
+    const entryRows = generateDirectory(Math.ceil(ROWS * 2.6))
+      .get(UMEA)!
+      .slice(0, ROWS);
+    if (entryRows.length < ROWS)
+      throw new Error(`the generator gave Umeå ${entryRows.length} entries, fewer than ${ROWS}`);
     const extensionRows = Array.from({ length: ROWS }, (_, n) => ({
-      input: { extension: String(24_800_000 + n), displayName: `Anknytning ${n}`, municipalityId: UMEA, password: `bench-password-${n}` },
+      input: {
+        extension: String(24_800_000 + n),
+        displayName: `Anknytning ${n}`,
+        municipalityId: UMEA,
+        password: `bench-password-${n}`,
+      },
     }));
     await new Promise<void>((resolve) => load.on('message', (m: LoadMessage) => m.type === 'ready' && resolve()));
     await redis.configSet({ 'slowlog-log-slower-than': String(SLOW_SCRIPT_US), 'slowlog-max-len': '100000' });
@@ -78,7 +95,10 @@ export async function run(): Promise<void> {
     windows.push({ label: 'baseline: no import', from: baselineFrom, to: now() });
 
     const runs = [
-      { label: `directory import, ${ROWS} new entries`, write: (onProgress: Progress) => entries.bulkUpsert(UMEA, entryRows, ACTOR, { onProgress }) },
+      {
+        label: `directory import, ${ROWS} new entries`,
+        write: (onProgress: Progress) => entries.bulkUpsert(UMEA, entryRows, ACTOR, { onProgress }),
+      },
       {
         label: `extensions import, ${ROWS} new extensions`,
         write: (onProgress: Progress) => extensions.bulkWrite(UMEA, extensionRows, 'upsert', ACTOR, { onProgress }),
@@ -102,8 +122,12 @@ export async function run(): Promise<void> {
       windows.push({ label: `during the ${label}`, from, to });
       const marks = [...phases.entries(), ['end', to] as const];
       // By phase too: planning is the importing process's work alone (no script of the import runs then).
-      marks.slice(0, -1).forEach(([phase, at], i) => windows.push({ label: `  ${phase}`, from: at, to: marks[i + 1]![1] }));
-      const byPhase = marks.slice(0, -1).map(([phase, at], i) => `${phase} ${((marks[i + 1]![1] - at) / 1000).toFixed(2)} s`);
+      marks
+        .slice(0, -1)
+        .forEach(([phase, at], i) => windows.push({ label: `  ${phase}`, from: at, to: marks[i + 1]![1] }));
+      const byPhase = marks
+        .slice(0, -1)
+        .map(([phase, at], i) => `${phase} ${((marks[i + 1]![1] - at) / 1000).toFixed(2)} s`);
       reports.push(
         `  ${label}: ${((to - from) / 1000).toFixed(1)} s in all (${byPhase.join(', ')}); created ${result.created}`,
         `    steps (one script each, round trip): ${[...reportsOf].map(([phase, at]) => `${phase} ${stepTimes(at)}`).join('; ')}`,
@@ -116,12 +140,15 @@ export async function run(): Promise<void> {
     load.send({ type: 'stop' });
     const { samples, errors } = await loadDone;
     console.log(`\nqueue operations (enqueue, claim, requeue, finish), round trip in ms`);
-    console.log(`  ${''.padEnd(52)} ${'count'.padStart(7)} ${'failed'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'worst'.padStart(8)}`);
+    console.log(
+      `  ${''.padEnd(52)} ${'count'.padStart(7)} ${'failed'.padStart(7)} ${'p50'.padStart(8)} ${'p99'.padStart(8)} ${'worst'.padStart(8)}`,
+    );
     const worstOf = new Map<string, number>();
     for (const w of windows) {
       const inside = samples.filter(([at]) => at >= w.from && at <= w.to);
       const ms = inside.map(([, took]) => took).sort((a, b) => a - b);
-      const at = (q: number) => (ms.length === 0 ? Number.NaN : ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!);
+      const at = (q: number) =>
+        ms.length === 0 ? Number.NaN : ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!;
       worstOf.set(w.label, Math.max(worstOf.get(w.label) ?? 0, ms.at(-1) ?? 0));
       console.log(
         `  ${w.label.padEnd(52)} ${String(ms.length).padStart(7)} ${String(inside.filter(([, , ok]) => !ok).length).padStart(7)} ${at(0.5).toFixed(2).padStart(8)} ${at(0.99).toFixed(2).padStart(8)} ${(ms.at(-1) ?? Number.NaN).toFixed(2).padStart(8)}`,
@@ -132,9 +159,15 @@ export async function run(): Promise<void> {
     for (const line of reports) console.log(line);
     const worst = Math.max(...[...worstOf].filter(([label]) => label.startsWith('during')).map(([, ms]) => ms));
     // Planning is the importing process's CPU alone: what its scripts do to the queues shows in the other phases.
-    const inSteps = Math.max(...[...worstOf].filter(([label]) => /^ +(staging|checking|switching)/.test(label)).map(([, ms]) => ms));
-    console.log(`\ntarget: worst queue operation during an import under ${WORST_TARGET_MS} ms — ${worst < WORST_TARGET_MS ? 'met' : 'NOT met'} (${worst.toFixed(1)} ms)`);
-    console.log(`  while the imports' scripts ran (staging, checking, switching): ${inSteps.toFixed(1)} ms; with no import at all: ${worstOf.get(windows[0]!.label)!.toFixed(1)} ms`);
+    const inSteps = Math.max(
+      ...[...worstOf].filter(([label]) => /^ +(staging|checking|switching)/.test(label)).map(([, ms]) => ms),
+    );
+    console.log(
+      `\ntarget: worst queue operation during an import under ${WORST_TARGET_MS} ms — ${worst < WORST_TARGET_MS ? 'met' : 'NOT met'} (${worst.toFixed(1)} ms)`,
+    );
+    console.log(
+      `  while the imports' scripts ran (staging, checking, switching): ${inSteps.toFixed(1)} ms; with no import at all: ${worstOf.get(windows[0]!.label)!.toFixed(1)} ms`,
+    );
     console.log(`(load average over the last minute: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`);
   } finally {
     load.kill();
@@ -147,7 +180,10 @@ type Progress = (phase: ImportPhase) => void;
 
 /** p50, p99 and worst of the gaps between successive reports of one phase, in ms. */
 function stepTimes(at: number[]): string {
-  const gaps = at.slice(1).map((t, i) => t - at[i]!).sort((a, b) => a - b);
+  const gaps = at
+    .slice(1)
+    .map((t, i) => t - at[i]!)
+    .sort((a, b) => a - b);
   if (gaps.length === 0) return 'one step';
   const q = (f: number) => gaps[Math.min(gaps.length - 1, Math.floor(f * gaps.length))]!.toFixed(2);
   return `${gaps.length + 1} steps, p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, worst ${gaps.at(-1)!.toFixed(1)} ms`;
@@ -165,6 +201,8 @@ async function slowScripts(redis: Awaited<ReturnType<typeof connectRedis>>): Pro
     const name = command?.toUpperCase() === 'EVALSHA' ? (names.get(String(sha)) ?? 'a script') : String(command);
     byName.set(name, [...(byName.get(name) ?? []), us]);
   }
-  const listed = [...byName].sort((a, b) => b[1].length - a[1].length).map(([name, us]) => `${name} ${us.length} (worst ${(Math.max(...us) / 1000).toFixed(1)} ms)`);
+  const listed = [...byName]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([name, us]) => `${name} ${us.length} (worst ${(Math.max(...us) / 1000).toFixed(1)} ms)`);
   return `over ${SLOW_SCRIPT_US / 1000} ms in Redis's SLOWLOG: ${listed.join(', ')}`;
 }

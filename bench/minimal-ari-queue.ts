@@ -29,7 +29,8 @@ const SET_UP_WITHIN_MS = 1_000;
 
 async function main(): Promise<void> {
   const { ARI_URL, ARI_USERNAME, ARI_PASSWORD, ARI_APP } = process.env;
-  if (!ARI_URL || !ARI_USERNAME || !ARI_PASSWORD || !ARI_APP) throw new Error('ARI_URL, ARI_USERNAME, ARI_PASSWORD and ARI_APP are required');
+  if (!ARI_URL || !ARI_USERNAME || !ARI_PASSWORD || !ARI_APP)
+    throw new Error('ARI_URL, ARI_USERNAME, ARI_PASSWORD and ARI_APP are required');
   const client: Client = await ari.connect(ARI_URL, ARI_USERNAME, ARI_PASSWORD);
   const counts = { arrived: 0, setUpInTime: 0, setUpLate: 0, failed: 0 };
   const gone = new Set<string>();
@@ -67,7 +68,12 @@ async function main(): Promise<void> {
     if (message.type === 'report') {
       const cpu = process.cpuUsage(cpuBefore);
       cpuBefore = process.cpuUsage();
-      const report: MinimalQueueReport = { ...counts, holding: holding.size, cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss };
+      const report: MinimalQueueReport = {
+        ...counts,
+        holding: holding.size,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        rssBytes: process.memoryUsage().rss,
+      };
       process.send?.({ type: 'report', report });
       Object.assign(counts, { arrived: 0, setUpInTime: 0, setUpLate: 0, failed: 0 });
       gone.clear();

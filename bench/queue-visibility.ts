@@ -17,11 +17,21 @@ export async function run(): Promise<void> {
   try {
     for (let i = 0; i < CALLS; i++) {
       const started = performance.now();
-      const caller = await startSipp({ scenarioFile: SCENARIOS.caller, remote: target, service: '093514100', calls: 1, vars: { hangup_after_ms: '300' }, timeoutMs: 30_000 });
+      const caller = await startSipp({
+        scenarioFile: SCENARIOS.caller,
+        remote: target,
+        service: '093514100',
+        calls: 1,
+        vars: { hangup_after_ms: '300' },
+        timeoutMs: 30_000,
+      });
       // Two back-to-back pollers, one per observer, so neither waits for the other.
       const [asterisk, queue] = await Promise.all([
         firstSeen(started, async () => (await lab.ari<unknown[]>('/ari/channels')).body.length > 0),
-        firstSeen(started, async () => (await lab.api<{ calls: unknown[] }>('GET', '/api/v1/queues/2460')).body.calls.length > 0),
+        firstSeen(
+          started,
+          async () => (await lab.api<{ calls: unknown[] }>('GET', '/api/v1/queues/2460')).body.calls.length > 0,
+        ),
       ]);
       asteriskMs.push(asterisk);
       queueMs.push(queue);
@@ -33,7 +43,8 @@ export async function run(): Promise<void> {
   }
   const row = (label: string, samples: number[]) => {
     const sorted = [...samples].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(0).padStart(6);
+    const at = (q: number) =>
+      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(0).padStart(6);
     return `${label.padEnd(44)} ${at(0.5)} ${at(0.95)} ${sorted.at(-1)!.toFixed(0).padStart(6)}`;
   };
   console.log(`\nqueue-visibility: ${CALLS} calls to 0935-141 00, one at a time (ms from starting the SIPp caller)`);

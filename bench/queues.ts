@@ -33,11 +33,14 @@ export async function run(): Promise<void> {
   const server = await startRedisServer();
   const redis = await connectRedis(server.url, { name: 'bench' });
   try {
-    console.log(`\nqueues: Lua scripts on redis-server at port ${server.port} (machine: ${availableParallelism()} cores)`);
+    console.log(
+      `\nqueues: Lua scripts on redis-server at port ${server.port} (machine: ${availableParallelism()} cores)`,
+    );
     const baseline = await redisBenchmark(server.port);
     const ours = await operationsPerSecond(redis);
     console.log(`\noperations per second, ${CONCURRENCY} in flight (${OPERATIONS} each)`);
-    for (const [label, rate] of [...baseline, ...ours]) console.log(`  ${label.padEnd(66)} ${rate.toFixed(0).padStart(8)}`);
+    for (const [label, rate] of [...baseline, ...ours])
+      console.log(`  ${label.padEnd(66)} ${rate.toFixed(0).padStart(8)}`);
 
     await nextCallLatency(redis);
   } finally {
@@ -56,7 +59,9 @@ async function redisBenchmark(port: number): Promise<[string, number][]> {
     results.push([`baseline: redis-benchmark ${line.split(':')[0]!.trim()}`, rate(line)]);
   }
   const script = "redis.call('HSET', KEYS[1], 'f', ARGV[1]) return redis.call('ZADD', KEYS[2], ARGV[1], KEYS[1])";
-  const evalOut = (await run_('redis-benchmark', [...common, 'EVAL', script, '2', 'bench:h:__rand_int__', 'bench:z', '__rand_int__'])).stdout;
+  const evalOut = (
+    await run_('redis-benchmark', [...common, 'EVAL', script, '2', 'bench:h:__rand_int__', 'bench:z', '__rand_int__'])
+  ).stdout;
   results.push(['baseline: redis-benchmark EVAL (a script: one HSET, one ZADD)', rate(evalOut)]);
   await run_('redis-cli', ['-p', String(port), 'FLUSHALL']);
   return results;
@@ -90,7 +95,8 @@ async function operationsPerSecond(redis: RedisClient): Promise<[string, number]
   const enqueue = await rate(OPERATIONS, (i) => queue.enqueue(callOf(i)));
   // Each worker is an operator: claim the next call, then give it back (requeue, as when the
   // phone does not answer), so every claim chooses among full queues.
-  for (let o = 0; o < CONCURRENCY; o++) await operators.login(`op${o}`, { name: `op${o}`, phone: `sip:op${o}@bench`, municipalities: MUNICIPALITIES });
+  for (let o = 0; o < CONCURRENCY; o++)
+    await operators.login(`op${o}`, { name: `op${o}`, phone: `sip:op${o}@bench`, municipalities: MUNICIPALITIES });
   const claimRequeue = await rate(OPERATIONS, async (_, worker) => {
     const call = await queue.claimNext(`op${worker}`);
     await queue.requeue(call!.callId, call!.operatorChannelId!);
@@ -100,7 +106,13 @@ async function operationsPerSecond(redis: RedisClient): Promise<[string, number]
   // logged in beforehand (a claim leaves its operator connecting), so nothing but claims is
   // timed. The queues empty as it runs; a claim reads only their heads, whatever their length.
   for (let i = 0; i < OPERATIONS; i++) await queue.enqueue({ ...callOf(i), callId: `k${i}`, channelId: `k${i}` });
-  await rate(OPERATIONS, (i) => operators.login(`claimer${i}`, { name: `claimer${i}`, phone: `sip:claimer${i}@bench`, municipalities: MUNICIPALITIES }));
+  await rate(OPERATIONS, (i) =>
+    operators.login(`claimer${i}`, {
+      name: `claimer${i}`,
+      phone: `sip:claimer${i}@bench`,
+      municipalities: MUNICIPALITIES,
+    }),
+  );
   const claimOnly = await rate(OPERATIONS, async (i) => {
     if (!(await queue.claimNext(`claimer${i}`))) throw new Error(`claimer${i} found no call`);
   });
@@ -117,14 +129,28 @@ async function nextCallLatency(redis: RedisClient): Promise<void> {
   const k = keys('bench-choice');
   // One caller in five in a priority class, of two different boosts.
   const classify = (caller: string): PriorityClassMatch | undefined =>
-    caller.endsWith('7') ? { priorityClass: 'member', boostSeconds: 120 } : caller.endsWith('3') ? { priorityClass: 'listed', boostSeconds: 30 } : undefined;
+    caller.endsWith('7')
+      ? { priorityClass: 'member', boostSeconds: 120 }
+      : caller.endsWith('3')
+        ? { priorityClass: 'listed', boostSeconds: 30 }
+        : undefined;
   const queue = createCallQueue(redis, k);
   const operators = createOperatorStore(redis, k);
   let n = 0;
   for (const municipalityId of MUNICIPALITIES) {
     for (let i = 0; i < WAITING_PER_QUEUE; i++, n++) {
       const from = `+4670123${String(n).padStart(4, '0')}`;
-      await queue.enqueue({ callId: `w${n}`, channelId: `w${n}`, municipalityId, calledNumber: '+4693514100', caller: from, reason: 'main-number' }, { priority: classify(from) });
+      await queue.enqueue(
+        {
+          callId: `w${n}`,
+          channelId: `w${n}`,
+          municipalityId,
+          calledNumber: '+4693514100',
+          caller: from,
+          reason: 'main-number',
+        },
+        { priority: classify(from) },
+      );
     }
   }
   for (let o = 0; o < OPERATORS; o++) {
@@ -156,20 +182,26 @@ async function nextCallLatency(redis: RedisClient): Promise<void> {
     }),
   );
   const waiting = (await queue.waitingCounts(MUNICIPALITIES)) as Record<string, number>;
-  if (Object.values(waiting).some((count) => count !== WAITING_PER_QUEUE)) throw new Error(`queues changed size: ${JSON.stringify(waiting)}`);
+  if (Object.values(waiting).some((count) => count !== WAITING_PER_QUEUE))
+    throw new Error(`queues changed size: ${JSON.stringify(waiting)}`);
 
   const row = (label: string, samples: number[]) => {
     const sorted = [...samples].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3).padStart(8);
+    const at = (q: number) =>
+      sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(3).padStart(8);
     return `  ${label.padEnd(66)} ${at(0.5)} ${at(0.99)} ${sorted.at(-1)!.toFixed(3).padStart(8)}`;
   };
-  console.log(`\nchoosing the next call: ${MUNICIPALITIES.length} queues × ${WAITING_PER_QUEUE} waiting (1 in 5 in a priority class), ${OPERATORS} operators serving all with weights (ms, round trip)`);
+  console.log(
+    `\nchoosing the next call: ${MUNICIPALITIES.length} queues × ${WAITING_PER_QUEUE} waiting (1 in 5 in a priority class), ${OPERATORS} operators serving all with weights (ms, round trip)`,
+  );
   console.log(`  ${''.padEnd(66)}      p50      p99      max`);
   console.log(row('baseline: ZRANGE queue 0 0, one at a time', zrange));
   console.log(row('Regionväxeln: claim of the next call, one operator at a time', alone));
   console.log(row(`Regionväxeln: claim of the next call, ${OPERATORS} operators at once`, together));
   const p99 = [...alone].sort((a, b) => a - b)[Math.floor(0.99 * alone.length)]!;
-  console.log(`target: choice p99 under ${CHOICE_P99_TARGET_MS} ms — ${p99 < CHOICE_P99_TARGET_MS ? 'met' : 'NOT met'} (${p99.toFixed(3)} ms)`);
+  console.log(
+    `target: choice p99 under ${CHOICE_P99_TARGET_MS} ms — ${p99 < CHOICE_P99_TARGET_MS ? 'met' : 'NOT met'} (${p99.toFixed(3)} ms)`,
+  );
   // Tails follow whatever else the machine runs: say how busy it was.
   console.log(`(load average over the last minute: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`);
 }

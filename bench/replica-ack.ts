@@ -20,20 +20,26 @@ export async function run(): Promise<void> {
   const primary = await startRedisServer({ appendonly: true });
   const replica = await startRedisServer({ appendonly: true, replicaOf: { host: '127.0.0.1', port: primary.port } });
   try {
-    console.log(`\nreplica-ack: primary :${primary.port}, replica :${replica.port}, append-only, fsync always (machine: ${availableParallelism()} cores)`);
+    console.log(
+      `\nreplica-ack: primary :${primary.port}, replica :${replica.port}, append-only, fsync always (machine: ${availableParallelism()} cores)`,
+    );
     const plain = await connectRedisTo({ url: primary.url }, { name: 'bench-plain', ackReplicas: 0 });
     const acked = await connectRedisTo({ url: primary.url }, { name: 'bench-acked', ackReplicas: 1 });
     try {
       // The replica first in step: WAIT would otherwise time out on a sync still under way.
       await sendCommand(acked.client, ['WAIT', '1', '5000']);
-      console.log(`\n${'enqueue'.padEnd(40)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'per s, 50 in flight'.padStart(22)}`);
+      console.log(
+        `\n${'enqueue'.padEnd(40)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'per s, 50 in flight'.padStart(22)}`,
+      );
       for (const [label, client] of [
         ['answered at once', plain.client],
         ['answered once the replica has it', acked.client],
         ['answered at once (again)', plain.client],
       ] as const) {
         const { p50, p99, perSecond } = await measure(client, label);
-        console.log(`${label.padEnd(40)} ${p50.toFixed(2).padStart(8)} ${p99.toFixed(2).padStart(8)} ${perSecond.toFixed(0).padStart(22)}`);
+        console.log(
+          `${label.padEnd(40)} ${p50.toFixed(2).padStart(8)} ${p99.toFixed(2).padStart(8)} ${perSecond.toFixed(0).padStart(22)}`,
+        );
       }
       console.log(`replicas confirming throughout: ${acked.replicas?.state().confirming}`);
     } finally {
@@ -48,7 +54,14 @@ export async function run(): Promise<void> {
 async function measure(client: RedisClient, label: string): Promise<{ p50: number; p99: number; perSecond: number }> {
   const k = keys(`bench-ack-${label.replace(/\W+/g, '-')}`);
   const queue = createCallQueue(client, k);
-  const callOf = (id: string) => ({ callId: id, channelId: id, municipalityId: '2460', calledNumber: '+4693514100', caller: '+46701234567', reason: 'main-number' as const });
+  const callOf = (id: string) => ({
+    callId: id,
+    channelId: id,
+    municipalityId: '2460',
+    calledNumber: '+4693514100',
+    caller: '+46701234567',
+    reason: 'main-number' as const,
+  });
   const latencies: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) {
     const started = performance.now();
@@ -64,5 +77,9 @@ async function measure(client: RedisClient, label: string): Promise<{ p50: numbe
     }),
   );
   const perSecond = CONCURRENT / ((performance.now() - started) / 1000);
-  return { p50: latencies[Math.floor(latencies.length * 0.5)]!, p99: latencies[Math.ceil(latencies.length * 0.99) - 1]!, perSecond };
+  return {
+    p50: latencies[Math.floor(latencies.length * 0.5)]!,
+    p99: latencies[Math.ceil(latencies.length * 0.99) - 1]!,
+    perSecond,
+  };
 }

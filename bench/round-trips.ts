@@ -30,15 +30,28 @@ export async function countSetUpRoundTrips(load: LoadLab, number: string): Promi
   await monitor.monitor((reply) => {
     const [, at = '0', client = '', command = ''] = /^(\d+\.\d+) \[\d+ (\S+)\] (.*)$/.exec(reply) ?? [];
     // "lua": commands a script runs inside its one round trip.
-    if (client !== own && client !== 'lua') redis.push({ at: Number(at) * 1000, what: command.replace(/"/g, '').slice(0, 100) });
+    if (client !== own && client !== 'lua')
+      redis.push({ at: Number(at) * 1000, what: command.replace(/"/g, '').slice(0, 100) });
   });
   let best: { ari: string[]; redis: string[] } | undefined;
   try {
     for (let i = 0; i < CALLS; i++) {
       const k = load.lab.switchboard.keys;
       const seen = await load.redis.zCard(k.callsByTime());
-      const caller = await startSipp({ scenarioFile: SCENARIOS.caller, remote: load.target, service: number, vars: { hangup_after_ms: '3000' }, timeoutMs: 30_000 });
-      const callId = await eventually(async () => ((await load.redis.zCard(k.callsByTime())) > seen ? (await load.redis.zRange(k.callsByTime(), -1, -1))[0] : undefined), { what: 'the call queued', timeoutMs: 30_000 });
+      const caller = await startSipp({
+        scenarioFile: SCENARIOS.caller,
+        remote: load.target,
+        service: number,
+        vars: { hangup_after_ms: '3000' },
+        timeoutMs: 30_000,
+      });
+      const callId = await eventually(
+        async () =>
+          (await load.redis.zCard(k.callsByTime())) > seen
+            ? (await load.redis.zRange(k.callsByTime(), -1, -1))[0]
+            : undefined,
+        { what: 'the call queued', timeoutMs: 30_000 },
+      );
       await caller.done;
       await waitForNoChannels(load.lab);
       const record = parseCallRecord(await load.redis.hGetAll(k.call(callId)));
@@ -47,7 +60,9 @@ export async function countSetUpRoundTrips(load: LoadLab, number: string): Promi
       // MONITOR's clock has µs; the enqueue's own command is at enqueuedAt (ms), so the window ends 1 ms later.
       const within = (at: number) => at >= record.arrivedAt! && at <= record.enqueuedAt + 1;
       const found = {
-        ari: ari.filter((r) => within(r.at) && r.what.includes(call.callId)).map((r) => r.what.replaceAll(call.callId, '{callId}')),
+        ari: ari
+          .filter((r) => within(r.at) && r.what.includes(call.callId))
+          .map((r) => r.what.replaceAll(call.callId, '{callId}')),
         redis: redis.filter((r) => within(r.at)).map((r) => r.what.replaceAll(call.callId, '{callId}')),
       };
       if (!best || found.ari.length + found.redis.length < best.ari.length + best.redis.length) best = found;
@@ -58,7 +73,9 @@ export async function countSetUpRoundTrips(load: LoadLab, number: string): Promi
     unsubscribe('http.client.request.start', onRequest);
     await monitor.close();
   }
-  console.log(`\nround trips from the caller's arrival to "in the queue with music" (fewest of ${CALLS} calls): ${best!.ari.length} ARI requests, ${best!.redis.length} Redis commands`);
+  console.log(
+    `\nround trips from the caller's arrival to "in the queue with music" (fewest of ${CALLS} calls): ${best!.ari.length} ARI requests, ${best!.redis.length} Redis commands`,
+  );
   for (const what of best!.ari) console.log(`  ARI   ${what}`);
   for (const what of best!.redis) console.log(`  Redis ${what}`);
 }

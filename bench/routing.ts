@@ -35,7 +35,11 @@ export async function run(): Promise<void> {
     const region = await loadRegionConfig(resolve('config/region.yaml'));
     const directory = createDirectoryStore(redis, k);
     await directory.syncRegion(region);
-    const numbers = await seedNumbers(redis, k, region.municipalities.map((m) => m.id));
+    const numbers = await seedNumbers(
+      redis,
+      k,
+      region.municipalities.map((m) => m.id),
+    );
     const directDial = region.municipalities.flatMap((m) => m.directDialRanges.map((r) => r.from));
     const admin = createAdminStores(redis, k, createAuditLog(redis, k, { retentionDays: 1 }), region);
     // A frozen clock: both nodes stay healthy however long the run takes (nothing pings them here).
@@ -55,7 +59,9 @@ export async function run(): Promise<void> {
       fallbackNumbers: [],
       deadlineMs: 5_000,
     };
-    const dialled = Array.from({ length: DECISIONS }, (_, i) => (i % 10 === 9 ? directDial[i % directDial.length]! : numbers[(i * 7919) % numbers.length]!));
+    const dialled = Array.from({ length: DECISIONS }, (_, i) =>
+      i % 10 === 9 ? directDial[i % directDial.length]! : numbers[(i * 7919) % numbers.length]!,
+    );
     const decide = async (i: number) => {
       const route = await routeInvite(dialled[i]!, { from: 'trunk' }, deps);
       if (route.kind !== 'media') throw new Error(`${dialled[i]} was routed to ${JSON.stringify(route)}`);
@@ -64,7 +70,9 @@ export async function run(): Promise<void> {
       await redis.get(k.route(dialled[i]!));
     };
 
-    console.log(`\nrouting: ${NUMBERS} numbers in Redis, ${DECISIONS} decisions (90 % exact numbers, 10 % direct-dial ranges)`);
+    console.log(
+      `\nrouting: ${NUMBERS} numbers in Redis, ${DECISIONS} decisions (90 % exact numbers, 10 % direct-dial ranges)`,
+    );
     await sequential(Math.min(2_000, DECISIONS), decide); // warm up
     report('routing decision', await sequential(DECISIONS, decide), await concurrent(DECISIONS, decide));
     report('baseline: Redis GET', await sequential(DECISIONS, get), await concurrent(DECISIONS, get));
@@ -75,7 +83,11 @@ export async function run(): Promise<void> {
 }
 
 /** Writes `NUMBERS` valid Swedish numbers as main numbers of the members, as syncRegion writes routes. */
-async function seedNumbers(redis: RedisClient, k: ReturnType<typeof keys>, municipalities: string[]): Promise<string[]> {
+async function seedNumbers(
+  redis: RedisClient,
+  k: ReturnType<typeof keys>,
+  municipalities: string[],
+): Promise<string[]> {
   const numbers: string[] = [];
   for (let i = 0; numbers.length < NUMBERS; i++) {
     const parsed = parsePhoneNumber(`090-${String(1_000_000 + i).slice(1, 3)} ${String(1_000_000 + i).slice(3)}`);
@@ -84,7 +96,10 @@ async function seedNumbers(redis: RedisClient, k: ReturnType<typeof keys>, munic
   for (let start = 0; start < numbers.length; start += 5_000) {
     const tx = redis.multi();
     numbers.slice(start, start + 5_000).forEach((number, j) => {
-      const target: RouteTarget = { kind: 'main-number', municipalityId: municipalities[(start + j) % municipalities.length]! };
+      const target: RouteTarget = {
+        kind: 'main-number',
+        municipalityId: municipalities[(start + j) % municipalities.length]!,
+      };
       tx.set(k.route(number), JSON.stringify(target));
     });
     await tx.exec();
@@ -93,7 +108,10 @@ async function seedNumbers(redis: RedisClient, k: ReturnType<typeof keys>, munic
 }
 
 /** One at a time: each operation's latency (ms). */
-async function sequential(count: number, op: (i: number) => Promise<void>): Promise<{ latencies: number[]; perSecond: number }> {
+async function sequential(
+  count: number,
+  op: (i: number) => Promise<void>,
+): Promise<{ latencies: number[]; perSecond: number }> {
   const latencies: number[] = [];
   const started = performance.now();
   for (let i = 0; i < count; i++) {
@@ -108,13 +126,18 @@ async function sequential(count: number, op: (i: number) => Promise<void>): Prom
 async function concurrent(count: number, op: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < count) await op(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < count) await op(next++);
+    }),
+  );
   return count / ((performance.now() - started) / 1000);
 }
 
 function report(what: string, one: { latencies: number[]; perSecond: number }, many: number): void {
-  const q = (p: number) => one.latencies[Math.min(one.latencies.length - 1, Math.ceil(p * one.latencies.length) - 1)]!.toFixed(3);
-  console.log(`  ${what.padEnd(22)} one at a time: ${Math.round(one.perSecond)}/s  p50 ${q(0.5)} ms  p99 ${q(0.99)} ms  |  ${IN_FLIGHT} in flight: ${Math.round(many)}/s`);
+  const q = (p: number) =>
+    one.latencies[Math.min(one.latencies.length - 1, Math.ceil(p * one.latencies.length) - 1)]!.toFixed(3);
+  console.log(
+    `  ${what.padEnd(22)} one at a time: ${Math.round(one.perSecond)}/s  p50 ${q(0.5)} ms  p99 ${q(0.99)} ms  |  ${IN_FLIGHT} in flight: ${Math.round(many)}/s`,
+  );
 }

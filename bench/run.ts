@@ -12,7 +12,7 @@ const benches: Record<string, { what: string; load: () => Promise<{ run(): Promi
     load: () => import('./queues.js'),
   },
   directory: {
-    what: 'operators\' search over 100 000 generated entries (p50/p99) beside a linear scan, index build, and sync between two instances',
+    what: "operators' search over 100 000 generated entries (p50/p99) beside a linear scan, index build, and sync between two instances",
     load: () => import('./directory.js'),
   },
   'call-setup': {
@@ -20,7 +20,7 @@ const benches: Record<string, { what: string; load: () => Promise<{ run(): Promi
     load: () => import('./call-setup.js'),
   },
   import: {
-    what: 'a 50 000-row directory import and a 50 000-row extensions import while another process runs queue operations: their worst and p99 latency beside a baseline, and the imports\' times',
+    what: "a 50 000-row directory import and a 50 000-row extensions import while another process runs queue operations: their worst and p99 latency beside a baseline, and the imports' times",
     load: () => import('./import.js'),
   },
   'replica-ack': {
@@ -28,11 +28,11 @@ const benches: Record<string, { what: string; load: () => Promise<{ run(): Promi
     load: () => import('./replica-ack.js'),
   },
   holding: {
-    what: 'callers waiting at once (each set up within 1 s, music, announcements) before calls fail, beside the minimal ARI queue; Asterisk\'s and the app\'s CPU and memory',
+    what: "callers waiting at once (each set up within 1 s, music, announcements) before calls fail, beside the minimal ARI queue; Asterisk's and the app's CPU and memory",
     load: () => import('./holding.js'),
   },
   soak: {
-    what: '10 000 calls through queue, answer and hang-up; the app\'s RSS at the start and the end (within 10 %)',
+    what: "10 000 calls through queue, answer and hang-up; the app's RSS at the start and the end (within 10 %)",
     load: () => import('./soak.js'),
   },
   routing: {
@@ -44,7 +44,11 @@ const benches: Record<string, { what: string; load: () => Promise<{ run(): Promi
 const name = process.argv[2];
 const bench = name ? benches[name] : undefined;
 if (!bench) {
-  console.error(`usage: npm run bench -- <name>\n${Object.entries(benches).map(([n, b]) => `  ${n}: ${b.what}`).join('\n')}`);
+  console.error(
+    `usage: npm run bench -- <name>\n${Object.entries(benches)
+      .map(([n, b]) => `  ${n}: ${b.what}`)
+      .join('\n')}`,
+  );
   process.exit(2);
 }
 await (await bench.load()).run();

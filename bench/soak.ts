@@ -38,33 +38,65 @@ export async function run(): Promise<void> {
   const [redisServer, asterisk] = await Promise.all([startRedisServer(), startAsterisk({ appName })]);
   const app = fork(new URL('./switchboard-process.ts', import.meta.url), [], {
     execArgv: ['--import', 'tsx', '--expose-gc'],
-    env: { ...process.env, BENCH_SWITCHBOARD: JSON.stringify({ redisUrl: redisServer.url, ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName }, operators: OPERATORS }) },
+    env: {
+      ...process.env,
+      BENCH_SWITCHBOARD: JSON.stringify({
+        redisUrl: redisServer.url,
+        ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: appName },
+        operators: OPERATORS,
+      }),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const reply = <T>(type: string) => new Promise<T>((resolve) => app.on('message', (message: { type: string }) => message.type === type && resolve(message as T)));
+  const reply = <T>(type: string) =>
+    new Promise<T>((resolve) =>
+      app.on('message', (message: { type: string }) => message.type === type && resolve(message as T)),
+    );
   const memory = async () => {
     const answer = reply<{ memory: NodeJS.MemoryUsage }>('memory');
     app.send({ type: 'memory' });
     return (await answer).memory;
   };
   const redis = await connectRedis(redisServer.url, { name: 'bench-soak' });
-  const ari = async <T>(path: string) => (await fetch(`${asterisk.ariUrl}${path}`, { headers: { authorization: `Basic ${Buffer.from(`${asterisk.ariUser}:${asterisk.ariPassword}`).toString('base64')}` } })).json() as Promise<T>;
+  const ari = async <T>(path: string) =>
+    (
+      await fetch(`${asterisk.ariUrl}${path}`, {
+        headers: {
+          authorization: `Basic ${Buffer.from(`${asterisk.ariUser}:${asterisk.ariPassword}`).toString('base64')}`,
+        },
+      })
+    ).json() as Promise<T>;
   const phones: SippProcess[] = [];
   let stopped = false;
   try {
     const { url, tokens } = await reply<{ url: string; tokens: string[] }>('ready');
-    console.log(`\nsoak: ${CALLS} calls at ${RATE}/s, ${OPERATORS} operators, ${TALK_MS} ms of talk each, the app in process ${app.pid} (machine: ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)})`);
+    console.log(
+      `\nsoak: ${CALLS} calls at ${RATE}/s, ${OPERATORS} operators, ${TALK_MS} ms of talk each, the app in process ${app.pid} (machine: ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)})`,
+    );
     const operators: Api[] = [];
     for (const [i, token] of tokens.entries()) {
       // A media port of its own: SIPp's default (6000 up) is shared by every SIPp on the machine.
-      const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 1_000_000, vars: { talk_ms: String(TALK_MS) }, extraArgs: ['-l', '100', '-mp', String(await freeUdpPort())], timeoutMs: 24 * 3_600_000 });
+      const phone = await startSipp({
+        scenarioFile: SCENARIOS.operatorPhone,
+        calls: 1_000_000,
+        vars: { talk_ms: String(TALK_MS) },
+        extraArgs: ['-l', '100', '-mp', String(await freeUdpPort())],
+        timeoutMs: 24 * 3_600_000,
+      });
       phones.push(phone);
       const api: Api = async (method, path, body) => {
-        const response = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        const response = await fetch(`${url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
         const text = await response.text();
         return { status: response.status, body: (text ? JSON.parse(text) : undefined) as never };
       };
-      const login = await api('POST', '/api/v1/operator/session', { phone: `sip:op${i}@127.0.0.1:${phone.localPort}`, municipalities: ['2480'] });
+      const login = await api('POST', '/api/v1/operator/session', {
+        phone: `sip:op${i}@127.0.0.1:${phone.localPort}`,
+        municipalities: ['2480'],
+      });
       if (login.status !== 201) throw new Error(`operator ${i} could not log in: ${JSON.stringify(login.body)}`);
       operators.push(api);
     }
@@ -85,26 +117,35 @@ export async function run(): Promise<void> {
     let start: Promise<NodeJS.MemoryUsage> | undefined;
     const began = performance.now();
     // Each operator takes the next call as soon as they are free again, until every call is done.
-    const working = operators.map(async (api) => {
-      while (!stopped) {
-        const next = await api<{ call: { callId: string } | null }>('POST', '/api/v1/operator/answer-next');
-        if (!next.body?.call) {
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
+    const working = operators
+      .map(async (api) => {
+        while (!stopped) {
+          const next = await api<{ call: { callId: string } | null }>('POST', '/api/v1/operator/answer-next');
+          if (!next.body?.call) {
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          taken += 1;
+          if (taken === WARM_UP) start = memory();
+          if (taken % 1000 === 0)
+            console.log(`  ${taken} calls taken, ${(taken / ((performance.now() - began) / 1000)).toFixed(1)}/s`);
+          await new Promise((r) => setTimeout(r, TALK_MS));
+          // Free again once the call ended (or, if their phone did not answer in time, it went back to the queue).
+          const free = async () =>
+            (await api<{ state: string }>('GET', '/api/v1/operator/session')).body.state === 'available'
+              ? true
+              : undefined;
+          await eventually(free, { timeoutMs: 120_000, what: 'the operator free again' }).catch(() => (stuck += 1));
         }
-        taken += 1;
-        if (taken === WARM_UP) start = memory();
-        if (taken % 1000 === 0) console.log(`  ${taken} calls taken, ${(taken / ((performance.now() - began) / 1000)).toFixed(1)}/s`);
-        await new Promise((r) => setTimeout(r, TALK_MS));
-        // Free again once the call ended (or, if their phone did not answer in time, it went back to the queue).
-        const free = async () => ((await api<{ state: string }>('GET', '/api/v1/operator/session')).body.state === 'available' ? true : undefined);
-        await eventually(free, { timeoutMs: 120_000, what: 'the operator free again' }).catch(() => (stuck += 1));
-      }
-    }).map((operator) => operator.catch((error: unknown) => console.error('an operator stopped taking calls:', error)));
+      })
+      .map((operator) => operator.catch((error: unknown) => console.error('an operator stopped taking calls:', error)));
     const result = await callers.done;
     stopped = true;
     await Promise.all(working);
-    await eventually(async () => ((await ari<unknown[]>('/ari/channels')).length === 0 ? true : undefined), { timeoutMs: 60_000, what: 'no channels left' });
+    await eventually(async () => ((await ari<unknown[]>('/ari/channels')).length === 0 ? true : undefined), {
+      timeoutMs: 60_000,
+      what: 'no channels left',
+    });
     const end = await memory();
 
     const k = keys('rv');
@@ -118,14 +159,22 @@ export async function run(): Promise<void> {
     }
     const active = await redis.sCard(k.activeCalls());
     const bridges = (await ari<unknown[]>('/ari/bridges')).length;
-    console.log(`\n${result.stats?.created ?? 0} calls placed, ${taken} taken by operators in ${((performance.now() - began) / 1000).toFixed(0)} s; records by outcome ${JSON.stringify(byOutcome)}`);
-    console.log(`left behind: ${active} active calls, ${bridges} bridges in Asterisk; operators not free 2 minutes after a call: ${stuck}`);
+    console.log(
+      `\n${result.stats?.created ?? 0} calls placed, ${taken} taken by operators in ${((performance.now() - began) / 1000).toFixed(0)} s; records by outcome ${JSON.stringify(byOutcome)}`,
+    );
+    console.log(
+      `left behind: ${active} active calls, ${bridges} bridges in Asterisk; operators not free 2 minutes after a call: ${stuck}`,
+    );
     if (!start) throw new Error('fewer calls than the warm-up');
     const before = await start;
     const growth = end.rss / before.rss - 1;
-    console.log(`the app's RSS after ${WARM_UP} calls ${mb(before.rss)} (heap ${mb(before.heapUsed)}), at the end ${mb(end.rss)} (heap ${mb(end.heapUsed)}): ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %`);
+    console.log(
+      `the app's RSS after ${WARM_UP} calls ${mb(before.rss)} (heap ${mb(before.heapUsed)}), at the end ${mb(end.rss)} (heap ${mb(end.heapUsed)}): ${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %`,
+    );
     // Memory given back is no leak: only growth counts against the target.
-    console.log(`target: RSS at the end at most ${RSS_GROWTH_LIMIT * 100} % above the start — ${growth <= RSS_GROWTH_LIMIT ? 'met' : 'NOT met'}`);
+    console.log(
+      `target: RSS at the end at most ${RSS_GROWTH_LIMIT * 100} % above the start — ${growth <= RSS_GROWTH_LIMIT ? 'met' : 'NOT met'}`,
+    );
   } finally {
     stopped = true;
     await Promise.all(phones.map((phone) => phone.stop()));

@@ -36,7 +36,11 @@ async function main(settings: Settings): Promise<void> {
     spokenText: { cacheDir: spokenTextCache },
   });
   const tokens: string[] = [];
-  for (let i = 0; i < settings.operators; i++) tokens.push((await switchboard.tokens.create({ name: `bench operator ${i}`, role: 'operator' }, localActor('benchmark'))).token);
+  for (let i = 0; i < settings.operators; i++)
+    tokens.push(
+      (await switchboard.tokens.create({ name: `bench operator ${i}`, role: 'operator' }, localActor('benchmark')))
+        .token,
+    );
   process.on('message', (message: { type: string }) => {
     if (message.type === 'memory') {
       (globalThis as { gc?: () => void }).gc?.();

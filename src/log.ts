@@ -6,14 +6,27 @@ import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'p
  * call id says which call it was. A debug line keeps them, for a fault being chased.
  * Child loggers' bindings are not filtered (pino serialises them once): bind ids, not numbers.
  */
-export const PERSONAL_FIELDS: readonly string[] = ['caller', 'callerNumber', 'callerName', 'number', 'dialled', 'target', 'transferTarget'];
+export const PERSONAL_FIELDS: readonly string[] = [
+  'caller',
+  'callerNumber',
+  'callerName',
+  'number',
+  'dialled',
+  'target',
+  'transferTarget',
+];
 const PERSONAL = new Set(PERSONAL_FIELDS);
 const INFO = 30;
 export const PERSONAL_PLACEHOLDER = '[personal: debug only]';
 
 function withoutPersonal(fields: Record<string, unknown>): Record<string, unknown> {
   if (!Object.keys(fields).some((key) => PERSONAL.has(key))) return fields;
-  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, PERSONAL.has(key) && value !== undefined ? PERSONAL_PLACEHOLDER : value]));
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [
+      key,
+      PERSONAL.has(key) && value !== undefined ? PERSONAL_PLACEHOLDER : value,
+    ]),
+  );
 }
 
 const options = (level: string): LoggerOptions => ({

@@ -7,7 +7,12 @@ import { log } from './log.js';
  * signal and waits for it, so nothing writes after the Redis client closes. Every periodic job
  * of the switchboard goes through here.
  */
-export function runPeriodically(what: string, task: (signal: AbortSignal) => Promise<unknown>, everyMs: number, { atOnce = true }: { atOnce?: boolean } = {}) {
+export function runPeriodically(
+  what: string,
+  task: (signal: AbortSignal) => Promise<unknown>,
+  everyMs: number,
+  { atOnce = true }: { atOnce?: boolean } = {},
+) {
   const stopping = new AbortController();
   let running: Promise<void> | undefined;
   const run = (): Promise<void> => {

@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 
 /** PATH plus the sbin dirs, which a non-login shell may lack (chroot, debootstrap, mount live there). */
 export function withSystemPath(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const dirs = [...(env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+  const dirs = [
+    ...(env.PATH ?? '').split(':'),
+    '/usr/local/sbin',
+    '/usr/local/bin',
+    '/usr/sbin',
+    '/usr/bin',
+    '/sbin',
+    '/bin',
+  ];
   return { ...env, PATH: [...new Set(dirs.filter(Boolean))].join(':') };
 }
 
@@ -56,14 +64,23 @@ export function runTool(command: string, args: readonly string[], options: ToolO
 
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(new Error(error.code === 'ENOENT' ? `${command} is not installed (not found on PATH)` : `could not run ${command}: ${error.message}`));
+      reject(
+        new Error(
+          error.code === 'ENOENT'
+            ? `${command} is not installed (not found on PATH)`
+            : `could not run ${command}: ${error.message}`,
+        ),
+      );
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       outLines(Buffer.alloc(0), true);
       errLines(Buffer.alloc(0), true);
       if (code === 0) resolve(stdout.join(''));
-      else reject(new Error(`${[command, ...args].join(' ')} failed (${signal ?? `exit code ${code}`}):\n${tail.join('\n')}`));
+      else
+        reject(
+          new Error(`${[command, ...args].join(' ')} failed (${signal ?? `exit code ${code}`}):\n${tail.join('\n')}`),
+        );
     });
   });
 }

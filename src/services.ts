@@ -53,7 +53,10 @@ export interface ServiceSettings {
 export function createServices(redis: RedisClient, k: Keys, settings: ServiceSettings) {
   const { region } = settings;
   const directory = createDirectoryStore(redis, k);
-  const queue = createCallQueue(redis, k, { wrapUpSeconds: region.region.wrapUpSeconds, mediaNodeDeadSeconds: settings.mediaNodeDeadSeconds });
+  const queue = createCallQueue(redis, k, {
+    wrapUpSeconds: region.region.wrapUpSeconds,
+    mediaNodeDeadSeconds: settings.mediaNodeDeadSeconds,
+  });
   const operators = createOperatorStore(redis, k);
   const audit = createAuditLog(redis, k, { retentionDays: settings.auditRetentionDays });
   const { phoneNetworks, ...legSettings } = settings.leg;
@@ -62,7 +65,10 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
   const phones = createOperatorPhones({ networks: phoneNetworks, region, contacts });
   const leg: OperatorLegSettings = { ...legSettings, phones };
   const tokens = createTokenStore(redis, k, audit);
-  const adminStores = createAdminStores(redis, k, audit, region, { sipRealm: settings.sipRealm, operatorPhoneProblem: phones.problem });
+  const adminStores = createAdminStores(redis, k, audit, region, {
+    sipRealm: settings.sipRealm,
+    operatorPhoneProblem: phones.problem,
+  });
   const admin = { ...adminStores, operatorAccounts: withTokenLinkCheck(adminStores.operatorAccounts, tokens) };
   const dialling = createDiallingGuard(redis, k, { policies: admin.dialPolicies, region });
   const entries = createDirectoryEntryStore(redis, k, audit);
@@ -110,7 +116,14 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     directNumberOwner: extensionOwner(numberTarget),
     callControl,
     /** Where each call's media steps run: on its caller's node, here or forwarded to its instance (media/nodes/). */
-    nodes: createNodeRouter({ node: leg.mediaNode, queue, ari: settings.ari, leg, control: callControl.actions, commands: settings.nodeCommands }),
+    nodes: createNodeRouter({
+      node: leg.mediaNode,
+      queue,
+      ari: settings.ari,
+      leg,
+      control: callControl.actions,
+      commands: settings.nodeCommands,
+    }),
     /** Stored texts (closed message, queue announcements) as audio: the call flow plays them, the HTTP app serves them to Asterisk. */
     spokenTexts: createSpokenTexts(redis, k, settings.spokenText),
   };

@@ -9,7 +9,11 @@ import { log } from './log.js';
 import { runPeriodically } from './periodic-job.js';
 import { type AriConnection, type AriSettings, connectAri, mediaNodeOf } from './media/ari-connection.js';
 import { createCallRetention, DEFAULT_CALL_RECORD_RETENTION_DAYS, runCallRetention } from './calls/call-retention.js';
-import { createMessageRetention, DEFAULT_MESSAGE_RETENTION_DAYS, runMessageRetention } from './calls/messages/message-retention.js';
+import {
+  createMessageRetention,
+  DEFAULT_MESSAGE_RETENTION_DAYS,
+  runMessageRetention,
+} from './calls/messages/message-retention.js';
 import { startAuditRetention } from './audit/audit-retention.js';
 import { type CapacityLimits, DEFAULT_CAPACITY } from './media/arrival/capacity.js';
 import { createArrivalPath } from './media/arrival/index.js';
@@ -77,9 +81,13 @@ const CALLBACK_RELEASE_MS = 1_000;
  */
 export async function startSwitchboard(settings: SwitchboardSettings) {
   const target: RedisTarget = settings.redisSentinel ?? { url: settings.redisUrl ?? missingRedis() };
-  const { client: redis, replicas } = await connectRedisTo(target, { name: 'switchboard', ackReplicas: settings.redisAckReplicas });
+  const { client: redis, replicas } = await connectRedisTo(target, {
+    name: 'switchboard',
+    ackReplicas: settings.redisAckReplicas,
+  });
   // Connections of their own for blocking reads (events, node commands): nothing to confirm on them.
-  const connectReader = (name: string) => () => connectRedisTo(target, { name, ackReplicas: 0 }).then(({ client }) => client);
+  const connectReader = (name: string) => () =>
+    connectRedisTo(target, { name, ackReplicas: 0 }).then(({ client }) => client);
   const k = keys(settings.redisPrefix);
   // Call control acts on ARI only when asked (HTTP, events), after the connection below exists.
   const connected: { ari?: AriConnection } = {};
@@ -142,7 +150,13 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     setUpTimeoutMs: settings.setUpTimeoutMs,
     now: settings.now ?? Date.now,
   });
-  const flow = createCallFlow({ queue, arrival: arrival.arrival, app: settings.ari.app, mediaNode, control: callControl.actions });
+  const flow = createCallFlow({
+    queue,
+    arrival: arrival.arrival,
+    app: settings.ari.app,
+    mediaNode,
+    control: callControl.actions,
+  });
   const ari = await connectAri(settings.ari, {
     attach: flow.attach,
     onConnected: async (client, run) => {
@@ -153,11 +167,24 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   });
   connected.ari = ari;
   liveness.beatNow();
-  const callbackRelease = runPeriodically('moving due call-backs into their queues', () => callControl.callbacks.releaseDue(), CALLBACK_RELEASE_MS, { atOnce: false });
+  const callbackRelease = runPeriodically(
+    'moving due call-backs into their queues',
+    () => callControl.callbacks.releaseDue(),
+    CALLBACK_RELEASE_MS,
+    { atOnce: false },
+  );
   // At start and hourly: records past their retention hold callers' numbers no longer needed.
   const auditRetention = startAuditRetention(services);
-  const callRetention = runCallRetention(createCallRetention(redis, k, { retentionDays: settings.callRecordRetentionDays ?? DEFAULT_CALL_RECORD_RETENTION_DAYS }));
-  const messageRetention = runMessageRetention(createMessageRetention(redis, k, { retentionDays: settings.messageRetentionDays ?? DEFAULT_MESSAGE_RETENTION_DAYS }));
+  const callRetention = runCallRetention(
+    createCallRetention(redis, k, {
+      retentionDays: settings.callRecordRetentionDays ?? DEFAULT_CALL_RECORD_RETENTION_DAYS,
+    }),
+  );
+  const messageRetention = runMessageRetention(
+    createMessageRetention(redis, k, {
+      retentionDays: settings.messageRetentionDays ?? DEFAULT_MESSAGE_RETENTION_DAYS,
+    }),
+  );
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
   const importRecovery = runImportRecovery(redis, k);
 

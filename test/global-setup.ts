@@ -12,7 +12,13 @@ const webConsole = () => ensureWebBuilt((line) => console.log(`[web] ${line}`));
  */
 const SET_UP: Record<string, (() => Promise<void>)[]> = {
   // espeak-ng and sox: the switchboard speaks stored texts (test/http/spoken.test.ts); the console's build: test/http/web-console.test.ts.
-  redis: [() => provisionHostTools(['redis-server', 'redis-sentinel', 'espeak-ng', 'sox'], { onProgress: (line) => console.log(`[tools] ${line}`) }), webConsole],
+  redis: [
+    () =>
+      provisionHostTools(['redis-server', 'redis-sentinel', 'espeak-ng', 'sox'], {
+        onProgress: (line) => console.log(`[tools] ${line}`),
+      }),
+    webConsole,
+  ],
   // The lab's host tools (redis-server, sipp, chromium...), its Asterisk chroot and its prompts.
   lab: [lab],
   browser: [lab, webConsole],

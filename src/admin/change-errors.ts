@@ -57,12 +57,18 @@ function claimProblem(p: CheckProblem, s: ChangeSubject): FieldProblem | undefin
       return { field: fieldOf(s.claims), problem: `${showClaim(p.claim!)} is already held by ${p.label}` };
     case 'claim_in_use':
       return s.deleting
-        ? { field: fieldOf(s.claims), problem: `${s.label} cannot be deleted while ${p.label} points at it (${showClaim(p.claim!)})` }
+        ? {
+            field: fieldOf(s.claims),
+            problem: `${s.label} cannot be deleted while ${p.label} points at it (${showClaim(p.claim!)})`,
+          }
         : { field: fieldOf(s.claims), problem: `${showClaim(p.claim!)} cannot change while ${p.label} points at it` };
     case 'reference_missing':
       return {
         field: fieldOf(s.refs),
-        problem: p.municipalityId === undefined ? `no ${showClaim(p.claim!)} exists` : `${showClaim(p.claim!)} is ${p.municipalityId}'s: only one of the ${s.type}'s own municipality can be linked`,
+        problem:
+          p.municipalityId === undefined
+            ? `no ${showClaim(p.claim!)} exists`
+            : `${showClaim(p.claim!)} is ${p.municipalityId}'s: only one of the ${s.type}'s own municipality can be linked`,
       };
     default:
       return undefined;
@@ -70,7 +76,10 @@ function claimProblem(p: CheckProblem, s: ChangeSubject): FieldProblem | undefin
 }
 
 /** admin-change-3.lua's refusal as the AppError it stands for (runScript's explain); undefined for one that is not the caller's (key_type: a 500). */
-export function changeFailure(failure: ScriptFailure, s: ChangeSubject & { notFound: (id: string) => AppError }): AppError | undefined {
+export function changeFailure(
+  failure: ScriptFailure,
+  s: ChangeSubject & { notFound: (id: string) => AppError },
+): AppError | undefined {
   const p: CheckProblem = { ...(failure.detail as Omit<CheckProblem, 'code'>), code: failure.code };
   switch (p.code) {
     case 'admin_not_found':
@@ -80,7 +89,8 @@ export function changeFailure(failure: ScriptFailure, s: ChangeSubject & { notFo
     case 'version_mismatch':
       return staleVersion(s.type, s.id, p.version ?? 0, s.basedOn);
     case 'claim_in_use':
-      if (s.deleting) return new AppError(409, 'claim_in_use', `${s.label} cannot be deleted while ${p.label} points at it`);
+      if (s.deleting)
+        return new AppError(409, 'claim_in_use', `${s.label} cannot be deleted while ${p.label} points at it`);
       break;
     case 'key_type':
       return undefined;
@@ -103,7 +113,11 @@ export function importProblem(row: number, p: CheckProblem, s: ChangeSubject): R
     case 'admin_not_found':
       return { row, field: 'id', problem: `${s.label} was deleted ${again}` };
     case 'version_mismatch':
-      return { row, field: 'id', problem: `${s.label} was changed (to version ${p.version}, read at ${s.basedOn}) ${again}` };
+      return {
+        row,
+        field: 'id',
+        problem: `${s.label} was changed (to version ${p.version}, read at ${s.basedOn}) ${again}`,
+      };
     case 'admin_added':
       return { row, field: 'id', problem: `${s.label} is not among the rows: it was added ${again}` };
     default:

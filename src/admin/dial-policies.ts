@@ -1,6 +1,14 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { RegionConfig } from '../config/region-schema.js';
-import { CALLER_KINDS, CHOOSABLE_CLASSES, type CallerKind, type DialDecision, type DialPolicy, DEFAULT_DIAL_POLICY, decideDial } from '../dialling/dial-policy.js';
+import {
+  CALLER_KINDS,
+  CHOOSABLE_CLASSES,
+  type CallerKind,
+  type DialDecision,
+  type DialPolicy,
+  DEFAULT_DIAL_POLICY,
+  decideDial,
+} from '../dialling/dial-policy.js';
 import { z } from '../validation/schema.js';
 import { regionAreaCodes } from '../numbers/number-class.js';
 import type { Keys } from '../store/keys.js';
@@ -34,23 +42,45 @@ const classList = (kind: CallerKind) =>
 const dialPolicyFields = {
   municipalityId: MunicipalityIdSchema,
   allow: z
-    .object(Object.fromEntries(CALLER_KINDS.map((kind) => [kind, classList(kind)])) as Record<CallerKind, ReturnType<typeof classList>>)
+    .object(
+      Object.fromEntries(CALLER_KINDS.map((kind) => [kind, classList(kind)])) as Record<
+        CallerKind,
+        ReturnType<typeof classList>
+      >,
+    )
     .strict()
     .openapi({ description: 'Per kind of caller, the number classes allowed (docs/decisions.md, "Dial policy")' }),
   extensionDailyCap: z
     .object({
-      calls: z.number().int('must be a whole number').min(1).max(10_000).openapi({ description: 'External calls a day per extension', example: 200 }),
-      minutes: z.number().int('must be a whole number').min(1).max(100_000).openapi({ description: 'External minutes a day per extension (each call rounded up)', example: 600 }),
+      calls: z
+        .number()
+        .int('must be a whole number')
+        .min(1)
+        .max(10_000)
+        .openapi({ description: 'External calls a day per extension', example: 200 }),
+      minutes: z
+        .number()
+        .int('must be a whole number')
+        .min(1)
+        .max(100_000)
+        .openapi({ description: 'External minutes a day per extension (each call rounded up)', example: 600 }),
     })
     .strict()
-    .openapi({ description: 'Per extension and local day (Europe/Stockholm): past either, its external calls are refused; emergency and short numbers are never counted' }),
+    .openapi({
+      description:
+        'Per extension and local day (Europe/Stockholm): past either, its external calls are refused; emergency and short numbers are never counted',
+    }),
 };
 
 export type DialPolicyDoc = DialPolicy & { municipalityId: string };
 /** As sent, the same as stored: every field is required (a PATCH gives some of them). */
 export type DialPolicyInput = DialPolicyDoc;
 
-export const dialPolicyBodies = bodySchemas('DialPolicy', dialPolicyFields, 'each municipality has its own dial policy');
+export const dialPolicyBodies = bodySchemas(
+  'DialPolicy',
+  dialPolicyFields,
+  'each municipality has its own dial policy',
+);
 
 /**
  * Each municipality's dial policy (toll fraud: which numbers each kind of caller may dial, and
@@ -78,7 +108,8 @@ export type DialPolicyStore = VersionedStore<DialPolicyDoc, DialPolicyInput>;
 export function dialPolicyReader(policies: Pick<DialPolicyStore, 'get'>, region: RegionConfig) {
   const areaCodes = regionAreaCodes(region.municipalities.flatMap((m) => m.mainNumbers));
   const names = new Map(region.municipalities.map((m) => [m.id, m.name]));
-  const policyOf = async (municipalityId: string): Promise<DialPolicy> => (await policies.get(municipalityId))?.doc ?? DEFAULT_DIAL_POLICY;
+  const policyOf = async (municipalityId: string): Promise<DialPolicy> =>
+    (await policies.get(municipalityId))?.doc ?? DEFAULT_DIAL_POLICY;
   return {
     policyOf,
     async decide(municipalityId: string, kind: CallerKind, dialled: string): Promise<DialDecision> {

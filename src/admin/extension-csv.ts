@@ -30,14 +30,24 @@ function extensionCsvFormat(municipalityId: string): CsvFormat<ExtensionInput & 
 }
 
 function toRow({ id, doc }: { id: string; doc: ExtensionDoc }): Record<string, string> {
-  return { id, extension: doc.extension, displayName: doc.displayName, directNumber: doc.directNumber ?? '', directoryEntryId: doc.directoryEntryId ?? '', password: '' };
+  return {
+    id,
+    extension: doc.extension,
+    displayName: doc.displayName,
+    directNumber: doc.directNumber ?? '',
+    directoryEntryId: doc.directoryEntryId ?? '',
+    password: '',
+  };
 }
 
 /** A file's rows looked up at once (one pipeline): a whole file's would hold up the connection's other commands. */
 const LOOKUP_SLICE = 500;
 
 /** `onProgress`: how far each import is staged, checked and written (`vaxel import`'s progress bar). */
-export function extensionCsvTransfer(store: ExtensionStore, { onProgress }: { onProgress?: ImportProgress } = {}): CsvTransfer<ExtensionInput & { id?: string | undefined }> {
+export function extensionCsvTransfer(
+  store: ExtensionStore,
+  { onProgress }: { onProgress?: ImportProgress } = {},
+): CsvTransfer<ExtensionInput & { id?: string | undefined }> {
   return {
     what: 'extensions',
     format: extensionCsvFormat,
@@ -49,7 +59,10 @@ export function extensionCsvTransfer(store: ExtensionStore, { onProgress }: { on
           ...(await Promise.all(
             inputs.slice(at, at + LOOKUP_SLICE).map(async ({ id, ...input }) => {
               const holder = id ?? (await store.idByClaim(`extension:${input.extension}`));
-              const own = holder !== undefined && id === undefined ? (await store.get(holder))?.doc.municipalityId === municipalityId : true;
+              const own =
+                holder !== undefined && id === undefined
+                  ? (await store.get(holder))?.doc.municipalityId === municipalityId
+                  : true;
               return { id: own ? holder : undefined, input };
             }),
           )),

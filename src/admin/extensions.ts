@@ -18,21 +18,29 @@ const extensionFields = {
   displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
   municipalityId: MunicipalityIdSchema,
   directNumber: PhoneNumberSchema.optional(),
-  directoryEntryId: entryIdSchema
-    .optional()
-    .openapi({ description: 'The directory entry (person, function) of the same municipality this extension belongs to; the entry cannot be deleted while linked' }),
+  directoryEntryId: entryIdSchema.optional().openapi({
+    description:
+      'The directory entry (person, function) of the same municipality this extension belongs to; the entry cannot be deleted while linked',
+  }),
 };
 
 const PasswordSchema = z
   .string()
   .min(12, 'must be at least 12 characters')
   .max(128, 'must be at most 128 characters')
-  .openapi({ format: 'password', writeOnly: true, description: "The SIP password of the extension's phone; never shown again" });
+  .openapi({
+    format: 'password',
+    writeOnly: true,
+    description: "The SIP password of the extension's phone; never shown again",
+  });
 
 export type ExtensionDoc = z.output<z.ZodObject<typeof extensionFields>>;
 export type ExtensionInput = ExtensionDoc & { password?: string | undefined };
 
-export const extensionBodies = bodySchemas<typeof extensionFields & { password: typeof PasswordSchema }, ExtensionInput>(
+export const extensionBodies = bodySchemas<
+  typeof extensionFields & { password: typeof PasswordSchema },
+  ExtensionInput
+>(
   'Extension',
   { ...extensionFields, password: PasswordSchema },
   'delete the extension and create it in the other municipality',
@@ -69,7 +77,14 @@ export function createExtensionStore(
       toDraft({ password, ...doc }, current) {
         // The digest includes the username (the extension number), so a new number needs the password again.
         if (password === undefined && current?.extension !== doc.extension) {
-          throw invalidFields([{ field: 'body.password', problem: current ? 'is needed when the extension number changes (the SIP digest includes it)' : 'is required' }]);
+          throw invalidFields([
+            {
+              field: 'body.password',
+              problem: current
+                ? 'is needed when the extension number changes (the SIP digest includes it)'
+                : 'is required',
+            },
+          ]);
         }
         return { doc, secret: password === undefined ? undefined : sipDigestHa1(doc.extension, sipRealm, password) };
       },
@@ -80,7 +95,10 @@ export function createExtensionStore(
         ...(doc.directNumber ? [{ claim: `e164:${doc.directNumber}`, field: 'directNumber' }] : []),
       ],
       // The link is a ref like a number's to its extension: the entry must exist (in this municipality, _admin.lua) and cannot be deleted while linked.
-      refs: (doc) => (doc.directoryEntryId === undefined ? [] : [{ claim: `directory-entry:${doc.directoryEntryId}`, field: 'directoryEntryId' }]),
+      refs: (doc) =>
+        doc.directoryEntryId === undefined
+          ? []
+          : [{ claim: `directory-entry:${doc.directoryEntryId}`, field: 'directoryEntryId' }],
       reservedBy: rules.reservedBy,
     },
     { imports },

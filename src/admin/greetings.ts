@@ -8,16 +8,25 @@ import { MunicipalityIdSchema, bodySchemas } from './fields.js';
 import type { RegionRules } from './region-rules.js';
 import { type VersionedStore, createVersionedStore, onePerMunicipality } from './versioned-store.js';
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 const greetingFields = {
   municipalityId: MunicipalityIdSchema,
-  greeting: text(200).openapi({ description: 'What the operator says on answering', example: 'Vännäs kommun, välkommen. Vad kan jag hjälpa dig med?' }),
-  callbackGreeting: text(200)
-    .optional()
-    .openapi({ description: 'What the operator says when the citizen answers a call-back; the region config’s when left out', example: 'Hej, det här är Vännäs kommun som ringer upp dig efter ditt samtal.' }),
+  greeting: text(200).openapi({
+    description: 'What the operator says on answering',
+    example: 'Vännäs kommun, välkommen. Vad kan jag hjälpa dig med?',
+  }),
+  callbackGreeting: text(200).optional().openapi({
+    description: 'What the operator says when the citizen answers a call-back; the region config’s when left out',
+    example: 'Hej, det här är Vännäs kommun som ringer upp dig efter ditt samtal.',
+  }),
   closedMessage: text(1000).optional().openapi({ description: 'What a caller hears outside opening hours' }),
-  queueAnnouncements: z.array(text(500)).max(10, 'must be at most 10 texts').optional().openapi({ description: 'What a waiting caller hears, in turn' }),
+  queueAnnouncements: z
+    .array(text(500))
+    .max(10, 'must be at most 10 texts')
+    .optional()
+    .openapi({ description: 'What a waiting caller hears, in turn' }),
   language: z
     .string()
     .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as sv or sv-SE')
@@ -43,7 +52,11 @@ export function createGreetingStore(redis: RedisClient, k: Keys, audit: AuditLog
 export type GreetingStore = VersionedStore<GreetingDoc, GreetingInput>;
 
 /** What the operator says on answering a call to the municipality: the stored greeting, else the region config's. */
-export async function operatorGreeting(greetings: Pick<GreetingStore, 'get'>, municipalityId: string, configured: string | undefined): Promise<string | undefined> {
+export async function operatorGreeting(
+  greetings: Pick<GreetingStore, 'get'>,
+  municipalityId: string,
+  configured: string | undefined,
+): Promise<string | undefined> {
   return (await greetings.get(municipalityId))?.doc.greeting ?? configured;
 }
 
@@ -61,6 +74,7 @@ export async function callGreeting(
   const calledId = call.overflowFrom ?? call.municipalityId;
   const municipality = await directory.getMunicipality(calledId);
   if (call.kind !== 'callback') return operatorGreeting(greetings, calledId, municipality?.greeting);
-  const fallback = municipality && `Hej, det här är kommunväxeln i ${municipality.name} som ringer upp dig efter ditt samtal.`;
+  const fallback =
+    municipality && `Hej, det här är kommunväxeln i ${municipality.name} som ringer upp dig efter ditt samtal.`;
   return (await greetings.get(calledId))?.doc.callbackGreeting ?? municipality?.callbackGreeting ?? fallback;
 }

@@ -19,7 +19,10 @@ export function createAdminStores(
   audit: AuditLog,
   region: RegionConfig,
   // Without operator phone networks, an account's default phone can only be an extension.
-  { sipRealm = DEFAULT_SIP_REALM, operatorPhoneProblem: phoneProblem = operatorPhoneProblem([], region) }: { sipRealm?: string | undefined; operatorPhoneProblem?: (phone: string) => string | undefined } = {},
+  {
+    sipRealm = DEFAULT_SIP_REALM,
+    operatorPhoneProblem: phoneProblem = operatorPhoneProblem([], region),
+  }: { sipRealm?: string | undefined; operatorPhoneProblem?: (phone: string) => string | undefined } = {},
 ) {
   const rules = regionRules(region);
   const dialPolicies = createDialPolicyStore(redis, k, audit, rules);

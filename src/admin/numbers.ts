@@ -16,8 +16,14 @@ import { type BulkRow, type Patch, createVersionedStore, withPatch } from './ver
 export const NumberTargetSchema = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('extension'), extension: ExtensionNumberSchema }).strict(),
-    z.object({ kind: z.literal('queue') }).strict().openapi({ description: "The municipality's queue: an operator answers" }),
-    z.object({ kind: z.literal('external'), number: PhoneNumberSchema }).strict().openapi({ description: 'A number outside the region' }),
+    z
+      .object({ kind: z.literal('queue') })
+      .strict()
+      .openapi({ description: "The municipality's queue: an operator answers" }),
+    z
+      .object({ kind: z.literal('external'), number: PhoneNumberSchema })
+      .strict()
+      .openapi({ description: 'A number outside the region' }),
   ])
   .openapi('NumberTarget');
 
@@ -29,7 +35,11 @@ const numberFields = {
 
 export type NumberDoc = z.output<z.ZodObject<typeof numberFields>>;
 
-export const numberBodies = bodySchemas('Number', numberFields, 'delete the number and create it in the other municipality');
+export const numberBodies = bodySchemas(
+  'Number',
+  numberFields,
+  'delete the number and create it in the other municipality',
+);
 
 /**
  * Direct-dial numbers (direktnummer) and where a call to one goes. A number lies in its
@@ -41,7 +51,13 @@ export const numberBodies = bodySchemas('Number', numberFields, 'delete the numb
  * change and import row; a policy changed later leaves stored numbers as they are (the SIP edge
  * decides again at each call).
  */
-export function createNumberStore(redis: RedisClient, k: Keys, audit: AuditLog, rules: RegionRules, dialPolicies: Pick<DialPolicyReader, 'decide' | 'nameOf'>) {
+export function createNumberStore(
+  redis: RedisClient,
+  k: Keys,
+  audit: AuditLog,
+  rules: RegionRules,
+  dialPolicies: Pick<DialPolicyReader, 'decide' | 'nameOf'>,
+) {
   const schema = rules.memberObject(numberFields, (doc, m, ctx) => {
     rules.checkDirectDial(m, doc.number, ctx, ['number']);
     if (doc.target.kind === 'extension') rules.checkExtension(m, doc.target.extension, ctx, ['target', 'extension']);
@@ -53,7 +69,10 @@ export function createNumberStore(redis: RedisClient, k: Keys, audit: AuditLog, 
     sortKey: (doc) => doc.number,
     label: (doc) => `number ${formatForDisplay(doc.number)}`,
     claims: (doc) => [{ claim: `e164:${doc.number}`, field: 'number' }],
-    refs: (doc) => (doc.target.kind === 'extension' ? [{ claim: `extension:${doc.target.extension}`, field: 'target.extension' }] : []),
+    refs: (doc) =>
+      doc.target.kind === 'extension'
+        ? [{ claim: `extension:${doc.target.extension}`, field: 'target.extension' }]
+        : [],
     reservedBy: rules.reservedBy,
   });
 
@@ -70,7 +89,12 @@ export function createNumberStore(redis: RedisClient, k: Keys, audit: AuditLog, 
     if (importOf !== undefined && municipalityId !== importOf) return undefined;
     assertInScope(actor, municipalityId);
     const decision = await dialPolicies.decide(municipalityId, 'forwarded', target.number);
-    return decision.allowed ? undefined : diallingDenied(decision, 'forwarded', dialPolicies.nameOf(municipalityId), { status: 409, field: 'body.target.number' });
+    return decision.allowed
+      ? undefined
+      : diallingDenied(decision, 'forwarded', dialPolicies.nameOf(municipalityId), {
+          status: 409,
+          field: 'body.target.number',
+        });
   }
 
   return {
@@ -94,9 +118,17 @@ export function createNumberStore(redis: RedisClient, k: Keys, audit: AuditLog, 
     async bulkWrite(...args: Parameters<typeof store.bulkWrite>) {
       const [municipalityId, rows, mode, actor] = args;
       assertInScope(actor, municipalityId);
-      const refusals = await Promise.all(rows.map((row: BulkRow<NumberDoc>) => forwardRefusal(row.input, actor, municipalityId)));
+      const refusals = await Promise.all(
+        rows.map((row: BulkRow<NumberDoc>) => forwardRefusal(row.input, actor, municipalityId)),
+      );
       const denied: RowProblem[] = refusals.flatMap((error, row) =>
-        error ? (error.details as FieldProblem[]).map((p) => ({ row, field: p.field.replace(/^body\./, ''), problem: p.problem })) : [],
+        error
+          ? (error.details as FieldProblem[]).map((p) => ({
+              row,
+              field: p.field.replace(/^body\./, ''),
+              problem: p.problem,
+            }))
+          : [],
       );
       if (denied.length === 0) return store.bulkWrite(...args);
       // Every problem at once: the store's own, found by a dry run, beside the policy's.

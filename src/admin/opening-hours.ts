@@ -17,14 +17,21 @@ import { createVersionedStore, onePerMunicipality } from './versioned-store.js';
  */
 
 const Instant = z.iso
-  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with its UTC offset, e.g. 2026-12-24T12:00:00+01:00' })
+  .datetime({
+    offset: true,
+    error: 'must be an ISO 8601 date-time with its UTC offset, e.g. 2026-12-24T12:00:00+01:00',
+  })
   .openapi({ example: '2026-12-24T12:00:00+01:00' });
 
 // Rebuilt from the config's shape: a schema made before @hono/zod-openapi extended zod (region-schema.ts may load first) has no .openapi.
-const WeeklyHoursSchema = z.object(weeklyHours.shape).strict().openapi('WeeklyHours', {
-  description: 'Monday to Sunday, each a list of "HH:MM-HH:MM" open intervals in local time (Europe/Stockholm); a day left out is closed',
-  example: { monday: ['08:00-12:00', '13:00-16:30'], friday: ['08:00-15:00'] },
-});
+const WeeklyHoursSchema = z
+  .object(weeklyHours.shape)
+  .strict()
+  .openapi('WeeklyHours', {
+    description:
+      'Monday to Sunday, each a list of "HH:MM-HH:MM" open intervals in local time (Europe/Stockholm); a day left out is closed',
+    example: { monday: ['08:00-12:00', '13:00-16:30'], friday: ['08:00-15:00'] },
+  });
 
 const OverrideSchema = z
   .object({
@@ -32,7 +39,9 @@ const OverrideSchema = z
     until: Instant.openapi({ description: 'When the weekly hours and exceptions apply again' }),
   })
   .strict()
-  .openapi('OpeningOverride', { description: 'Open or closed, whatever the hours say, until a moment (the manual switch)' });
+  .openapi('OpeningOverride', {
+    description: 'Open or closed, whatever the hours say, until a moment (the manual switch)',
+  });
 
 const openingHoursFields = {
   municipalityId: MunicipalityIdSchema,
@@ -40,11 +49,13 @@ const openingHoursFields = {
   override: OverrideSchema.optional(),
   // Plain zod schemas shared with the config (region-schema.ts): .meta, not .openapi, describes them.
   closedEves: closedEves.default([...CLOSABLE_EVES]).meta({
-    description: 'The eves closed all day like public holidays (default all three); an eve left out keeps its weekly hours, shortened as a day before a holiday',
+    description:
+      'The eves closed all day like public holidays (default all three); an eve left out keeps its weekly hours, shortened as a day before a holiday',
     example: ['midsommarafton', 'julafton', 'nyårsafton'],
   }),
   preHolidayClosesAt: timeOfDay.optional().meta({
-    description: 'On a day before a public holiday or closed eve (skärtorsdagen, valborgsmässoafton, 23 December, ...) the day’s hours end at this local time; unset: the weekly hours as usual',
+    description:
+      'On a day before a public holiday or closed eve (skärtorsdagen, valborgsmässoafton, 23 December, ...) the day’s hours end at this local time; unset: the weekly hours as usual',
     example: '15:00',
   }),
 };
@@ -53,23 +64,47 @@ export type OpeningHoursDoc = z.output<z.ZodObject<typeof openingHoursFields>>;
 /** As sent: a day left out of `weekly` is closed. */
 export type OpeningHoursInput = z.input<z.ZodObject<typeof openingHoursFields>>;
 
-export const openingHoursBodies = bodySchemas('OpeningHours', openingHoursFields, 'each municipality has its own opening hours');
+export const openingHoursBodies = bodySchemas(
+  'OpeningHours',
+  openingHoursFields,
+  'each municipality has its own opening hours',
+);
 
 const exceptionFields = {
   municipalityId: MunicipalityIdSchema,
   start: Instant,
   end: Instant,
-  kind: z.enum(['closed', 'open', 'reduced']).openapi({ description: 'closed all the period; open or reduced: open during `hours` on each day of it' }),
-  hours: dayHours.optional().openapi({ description: 'For open and reduced: "HH:MM-HH:MM" local times; not for closed', example: ['10:00-13:00'] }),
-  reason: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').openapi({ example: 'Julafton' }),
+  kind: z
+    .enum(['closed', 'open', 'reduced'])
+    .openapi({ description: 'closed all the period; open or reduced: open during `hours` on each day of it' }),
+  hours: dayHours.optional().openapi({
+    description: 'For open and reduced: "HH:MM-HH:MM" local times; not for closed',
+    example: ['10:00-13:00'],
+  }),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters')
+    .openapi({ example: 'Julafton' }),
 };
 
 export type OpeningExceptionDoc = z.output<z.ZodObject<typeof exceptionFields>>;
 
-export const openingExceptionBodies = bodySchemas('OpeningException', exceptionFields, 'delete the exception and create it in the other municipality');
+export const openingExceptionBodies = bodySchemas(
+  'OpeningException',
+  exceptionFields,
+  'delete the exception and create it in the other municipality',
+);
 
 /** Weekly hours and the manual override: one object per municipality, its id the kommunkod; until one is stored, GET shows config/region.yaml's hours. */
-export function createOpeningHoursStore(redis: RedisClient, k: Keys, audit: AuditLog, rules: RegionRules, region: RegionConfig) {
+export function createOpeningHoursStore(
+  redis: RedisClient,
+  k: Keys,
+  audit: AuditLog,
+  rules: RegionRules,
+  region: RegionConfig,
+) {
   const configured = new Map(region.municipalities.map((m) => [m.id, m]));
   return createVersionedStore<OpeningHoursDoc, OpeningHoursInput>(redis, k, audit, {
     type: 'opening-hours',
@@ -77,7 +112,14 @@ export function createOpeningHoursStore(redis: RedisClient, k: Keys, audit: Audi
     ...onePerMunicipality,
     seed(id) {
       const m = configured.get(id);
-      return m && { municipalityId: id, weekly: m.openingHours, closedEves: m.closedEves, ...(m.preHolidayClosesAt ? { preHolidayClosesAt: m.preHolidayClosesAt } : {}) };
+      return (
+        m && {
+          municipalityId: id,
+          weekly: m.openingHours,
+          closedEves: m.closedEves,
+          ...(m.preHolidayClosesAt ? { preHolidayClosesAt: m.preHolidayClosesAt } : {}),
+        }
+      );
     },
     label: (doc) => `the opening hours of ${doc.municipalityId}`,
   });
@@ -88,9 +130,12 @@ export function createOpeningExceptionStore(redis: RedisClient, k: Keys, audit: 
   return createVersionedStore<OpeningExceptionDoc>(redis, k, audit, {
     type: 'opening-exception',
     schema: rules.memberObject(exceptionFields, (doc, _m, ctx) => {
-      if (Date.parse(doc.end) <= Date.parse(doc.start)) ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${doc.start})` });
-      if (doc.kind === 'closed' && doc.hours) ctx.addIssue({ code: 'custom', path: ['hours'], message: 'must not be given when kind is closed' });
-      if (doc.kind !== 'closed' && !doc.hours?.length) ctx.addIssue({ code: 'custom', path: ['hours'], message: `is required when kind is ${doc.kind}` });
+      if (Date.parse(doc.end) <= Date.parse(doc.start))
+        ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${doc.start})` });
+      if (doc.kind === 'closed' && doc.hours)
+        ctx.addIssue({ code: 'custom', path: ['hours'], message: 'must not be given when kind is closed' });
+      if (doc.kind !== 'closed' && !doc.hours?.length)
+        ctx.addIssue({ code: 'custom', path: ['hours'], message: `is required when kind is ${doc.kind}` });
     }),
     // UTC, so that the list is in order of time whatever offset each was written with.
     sortKey: (doc) => new Date(doc.start).toISOString(),

@@ -20,14 +20,24 @@ export const ServedMunicipalitySchema = z
       .number()
       .min(MIN_WEIGHT, `must be at least ${MIN_WEIGHT}`)
       .max(MAX_WEIGHT, `must be at most ${MAX_WEIGHT}`)
-      .openapi({ description: 'The next call is the longest waiting by wait × weight (plus priority boosts): 2 favours this municipality’s callers' }),
+      .openapi({
+        description:
+          'The next call is the longest waiting by wait × weight (plus priority boosts): 2 favours this municipality’s callers',
+      }),
   })
   .strict()
   .openapi('ServedMunicipality');
 
 const accountFields = {
-  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').openapi({ example: 'Eva Telefonist' }),
-  municipalityId: MunicipalityIdSchema.openapi({ description: 'The employer (usually Bjurholm, which hosts the switchboard): its admins administer the account' }),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(100, 'must be at most 100 characters')
+    .openapi({ example: 'Eva Telefonist' }),
+  municipalityId: MunicipalityIdSchema.openapi({
+    description: 'The employer (usually Bjurholm, which hosts the switchboard): its admins administer the account',
+  }),
   tokenId: z
     .string()
     .regex(/^[\w-]{1,64}$/, 'must be the id of an API token (GET /api/v1/tokens)')
@@ -37,7 +47,8 @@ const accountFields = {
         'The operator token this account belongs to (logging in with it needs no body): a valid operator token whose employer (its municipalityId) is this account’s, or a region-wide one; a municipality admin may link only their own municipality’s',
     }),
   phone: OperatorPhoneSchema.optional().openapi({
-    description: 'The desk phone, used when login does not name one: sip:user@<IP address> on an operator phone network (OPERATOR_PHONE_NETWORKS), or an extension of the region (e.g. 2403100)',
+    description:
+      'The desk phone, used when login does not name one: sip:user@<IP address> on an operator phone network (OPERATOR_PHONE_NETWORKS), or an extension of the region (e.g. 2403100)',
   }),
   municipalities: z
     .array(ServedMunicipalitySchema)
@@ -48,7 +59,11 @@ const accountFields = {
 
 export type OperatorAccountDoc = z.output<z.ZodObject<typeof accountFields>>;
 
-export const operatorAccountBodies = bodySchemas('OperatorAccount', accountFields, 'delete the account and create it under the other employer');
+export const operatorAccountBodies = bodySchemas(
+  'OperatorAccount',
+  accountFields,
+  'delete the account and create it under the other employer',
+);
 
 /**
  * Operator accounts (telefonister): who an operator is and what they serve by default, so that
@@ -56,12 +71,19 @@ export const operatorAccountBodies = bodySchemas('OperatorAccount', accountField
  * to at most one account (a region-wide claim). `phoneProblem` says why a default phone may not
  * be rung (operators/operator-phone.ts operatorPhoneProblem).
  */
-export function createOperatorAccountStore(redis: RedisClient, k: Keys, audit: AuditLog, rules: RegionRules, phoneProblem: (phone: string) => string | undefined) {
+export function createOperatorAccountStore(
+  redis: RedisClient,
+  k: Keys,
+  audit: AuditLog,
+  rules: RegionRules,
+  phoneProblem: (phone: string) => string | undefined,
+) {
   return createVersionedStore<OperatorAccountDoc>(redis, k, audit, {
     type: 'operator-account',
     schema: rules.memberObject(accountFields, (doc, _m, ctx) => {
       doc.municipalities.forEach((served, i) => {
-        if (!rules.isMember(served.id)) ctx.addIssue({ code: 'custom', path: ['municipalities', i, 'id'], message: notAMember(served.id) });
+        if (!rules.isMember(served.id))
+          ctx.addIssue({ code: 'custom', path: ['municipalities', i, 'id'], message: notAMember(served.id) });
       });
       const phone = doc.phone === undefined ? undefined : phoneProblem(doc.phone);
       if (phone) ctx.addIssue({ code: 'custom', path: ['phone'], message: phone });
@@ -88,8 +110,18 @@ export function withTokenLinkCheck(store: OperatorAccountStore, tokens: Pick<Tok
     // The account's own scope first: a municipality admin is told the account is not theirs.
     assertInScope(actor, employer);
     const token = await tokens.get(tokenId);
-    if (!token || isExpired(token)) throw conflict('token_not_found', 'tokenId', `no valid token has the id ${tokenId} (unknown, revoked or expired)`);
-    if (token.role !== 'operator') throw conflict('token_not_operator', 'tokenId', `is a ${token.role} token: only an operator token can be an operator's`);
+    if (!token || isExpired(token))
+      throw conflict(
+        'token_not_found',
+        'tokenId',
+        `no valid token has the id ${tokenId} (unknown, revoked or expired)`,
+      );
+    if (token.role !== 'operator')
+      throw conflict(
+        'token_not_operator',
+        'tokenId',
+        `is a ${token.role} token: only an operator token can be an operator's`,
+      );
     if (actor.role === 'municipality-admin' && token.municipalityId !== actor.municipalityId) {
       const problem = token.municipalityId
         ? `is a token of ${token.municipalityId}: you may link only tokens of ${actor.municipalityId}`
@@ -97,7 +129,11 @@ export function withTokenLinkCheck(store: OperatorAccountStore, tokens: Pick<Tok
       throw new AppError(403, 'other_municipality', `body.tokenId: ${problem}`, [{ field: 'body.tokenId', problem }]);
     }
     if (token.municipalityId !== undefined && token.municipalityId !== employer) {
-      throw conflict('token_other_municipality', 'tokenId', `is the token of an operator employed by ${token.municipalityId}, not by ${employer} (the account's municipalityId)`);
+      throw conflict(
+        'token_other_municipality',
+        'tokenId',
+        `is the token of an operator employed by ${token.municipalityId}, not by ${employer} (the account's municipalityId)`,
+      );
     }
   }
 
@@ -110,7 +146,8 @@ export function withTokenLinkCheck(store: OperatorAccountStore, tokens: Pick<Tok
     async update(id, basedOn, patch, actor) {
       // A missing object (404) or a stale If-Match (412) is the store's to say first.
       const current = patch.tokenId ? await store.get(id) : undefined;
-      if (current?.version === basedOn && patch.tokenId && patch.tokenId !== current.doc.tokenId) await checkLink(patch.tokenId, current.doc.municipalityId, actor);
+      if (current?.version === basedOn && patch.tokenId && patch.tokenId !== current.doc.tokenId)
+        await checkLink(patch.tokenId, current.doc.municipalityId, actor);
       return store.update(id, basedOn, patch, actor);
     },
   };
@@ -129,7 +166,11 @@ export interface AccountName {
  * to the token now, else the one it was linked to when last used to log in, remembered in
  * {p}:operator-token-accounts (token ids are never reused, so the link stays true).
  */
-export function createTokenAccounts(redis: RedisClient, k: Keys, accounts: Pick<OperatorAccountStore, 'idByClaim' | 'get'>) {
+export function createTokenAccounts(
+  redis: RedisClient,
+  k: Keys,
+  accounts: Pick<OperatorAccountStore, 'idByClaim' | 'get'>,
+) {
   const linkedId = (tokenId: string) => accounts.idByClaim(`operator-token:${tokenId}`);
   return {
     /** The account linked to the token now (at login: its defaults). */

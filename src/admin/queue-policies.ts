@@ -34,12 +34,19 @@ export const queuePolicyBodies = bodySchemas('QueuePolicy', policyFields, 'each 
  * applies to the next call and the next sweep, without a restart. A policy stored before priority
  * classes were part of it has none (absent) until IT staff add them.
  */
-export function createQueuePolicyStore(redis: RedisClient, k: Keys, audit: AuditLog, rules: RegionRules, region: RegionConfig) {
+export function createQueuePolicyStore(
+  redis: RedisClient,
+  k: Keys,
+  audit: AuditLog,
+  rules: RegionRules,
+  region: RegionConfig,
+) {
   const configured = new Map(region.municipalities.map((m) => [m.id, m.queuePolicy]));
   return createVersionedStore<QueuePolicyDoc, QueuePolicyInput>(redis, k, audit, {
     type: 'queue-policy',
     schema: rules.memberObject(policyFields, (doc, m, ctx) => {
-      for (const { message, path } of overflowQueueProblems(doc, m.id, rules.isMember)) ctx.addIssue({ code: 'custom', message, path });
+      for (const { message, path } of overflowQueueProblems(doc, m.id, rules.isMember))
+        ctx.addIssue({ code: 'custom', message, path });
     }),
     ...onePerMunicipality,
     seed(id) {

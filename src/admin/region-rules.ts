@@ -6,14 +6,21 @@ type Range = { from: string; to: string };
 
 /** Ends are written with the same number of digits (region-schema.ts), so only values that long can fall inside. */
 export function inRanges(ranges: readonly Range[], value: string, magnitude: (v: string) => number): boolean {
-  return ranges.some((r) => r.from.length === value.length && magnitude(r.from) <= magnitude(value) && magnitude(value) <= magnitude(r.to));
+  return ranges.some(
+    (r) =>
+      r.from.length === value.length && magnitude(r.from) <= magnitude(value) && magnitude(value) <= magnitude(r.to),
+  );
 }
 
 /** A member's own numbers as config/region.yaml gives them (directory-store.ts keeps a copy of them in Redis). */
-export type MemberNumbers = Pick<MunicipalityConfig, 'id' | 'name' | 'mainNumbers' | 'directDialRanges' | 'extensionRanges'>;
+export type MemberNumbers = Pick<
+  MunicipalityConfig,
+  'id' | 'name' | 'mainNumbers' | 'directDialRanges' | 'extensionRanges'
+>;
 
 /** Why a municipality id is refused, wherever one is given (an object, an entry, an import). */
-export const notAMember = (municipalityId: string): string => `${municipalityId} is not a member municipality (config/region.yaml)`;
+export const notAMember = (municipalityId: string): string =>
+  `${municipalityId} is not a member municipality (config/region.yaml)`;
 
 /**
  * The member whose configured numbers hold a claimed value ("e164:+4693514100": a main number,
@@ -21,13 +28,19 @@ export const notAMember = (municipalityId: string): string => `${municipalityId}
  * of the value ("is already the main number of Vännäs"). Ranges never overlap in the region
  * (region-schema.ts), so there is at most one.
  */
-export function configuredHolder(members: readonly MemberNumbers[], claim: string): { municipalityId: string; what: string } | undefined {
+export function configuredHolder(
+  members: readonly MemberNumbers[],
+  claim: string,
+): { municipalityId: string; what: string } | undefined {
   const kind = claim.slice(0, claim.indexOf(':'));
   const value = claim.slice(kind.length + 1);
   for (const m of members) {
-    if (kind === 'e164' && m.mainNumbers.includes(value)) return { municipalityId: m.id, what: `is already the main number of ${m.name}` };
-    if (kind === 'e164' && inRanges(m.directDialRanges, value, e164Digits)) return { municipalityId: m.id, what: `is in ${m.name}'s direct-dial ranges` };
-    if (kind === 'extension' && inRanges(m.extensionRanges, value, Number)) return { municipalityId: m.id, what: `is in ${m.name}'s extension ranges` };
+    if (kind === 'e164' && m.mainNumbers.includes(value))
+      return { municipalityId: m.id, what: `is already the main number of ${m.name}` };
+    if (kind === 'e164' && inRanges(m.directDialRanges, value, e164Digits))
+      return { municipalityId: m.id, what: `is in ${m.name}'s direct-dial ranges` };
+    if (kind === 'extension' && inRanges(m.extensionRanges, value, Number))
+      return { municipalityId: m.id, what: `is in ${m.name}'s extension ranges` };
   }
   return undefined;
 }
@@ -44,7 +57,8 @@ function showRanges(ranges: readonly Range[], show: (v: string) => string): stri
 export function regionRules(region: RegionConfig) {
   const members = new Map(region.municipalities.map((m) => [m.id, m]));
   const configured = new Map<string, string>();
-  for (const m of region.municipalities) for (const n of m.mainNumbers) configured.set(n, `the main number of ${m.name} (config/region.yaml)`);
+  for (const m of region.municipalities)
+    for (const n of m.mainNumbers) configured.set(n, `the main number of ${m.name} (config/region.yaml)`);
   for (const n of region.region.regionalNumbers) configured.set(n, 'the regional number (config/region.yaml)');
 
   return {
@@ -66,7 +80,11 @@ export function regionRules(region: RegionConfig) {
 
     checkExtension(m: MunicipalityConfig, extension: string, ctx: z.RefinementCtx, path: (string | number)[]): void {
       if (!inRanges(m.extensionRanges, extension, Number)) {
-        ctx.addIssue({ code: 'custom', path, message: `${extension} is not in ${m.name}'s extension ranges (${showRanges(m.extensionRanges, String)})` });
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${extension} is not in ${m.name}'s extension ranges (${showRanges(m.extensionRanges, String)})`,
+        });
       }
     },
 
@@ -82,9 +100,14 @@ export function regionRules(region: RegionConfig) {
 
     /** A number the region answers itself (main, regional or direct-dial) cannot be an external destination: the call would come back in. */
     checkExternal(e164: string, ctx: z.RefinementCtx, path: (string | number)[]): void {
-      const owner = configured.get(e164) ?? region.municipalities.find((m) => inRanges(m.directDialRanges, e164, e164Digits))?.name;
+      const owner =
+        configured.get(e164) ?? region.municipalities.find((m) => inRanges(m.directDialRanges, e164, e164Digits))?.name;
       if (owner) {
-        ctx.addIssue({ code: 'custom', path, message: `${formatForDisplay(e164)} is the region's own number (${owner}): route to the extension or the queue instead` });
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${formatForDisplay(e164)} is the region's own number (${owner}): route to the extension or the queue instead`,
+        });
       }
     },
 

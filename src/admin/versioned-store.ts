@@ -5,13 +5,27 @@ import { type Principal, assertInScope } from '../auth/access.js';
 import { AppError } from '../errors.js';
 import { type FieldProblem, invalidFields, invalidRequest } from '../validation/field-problems.js';
 import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../import/row-problems.js';
-import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp } from '../import/staged-import.js';
+import {
+  createStagedImports,
+  forEachRow,
+  type ImportProgress,
+  type StagedImportOptions,
+  type StagedOp,
+} from '../import/staged-import.js';
 import type { Keys } from '../store/keys.js';
 import { lexPage } from '../store/lex-page.js';
 import type { RedisClient } from '../store/redis-client.js';
 import type { Claim } from './claim.js';
 import { runScript } from '../store/scripts.js';
-import { type ChangeSubject, type CheckProblem, changeFailure, conflict, importProblem, showClaim, staleVersion } from './change-errors.js';
+import {
+  type ChangeSubject,
+  type CheckProblem,
+  changeFailure,
+  conflict,
+  importProblem,
+  showClaim,
+  staleVersion,
+} from './change-errors.js';
 
 /**
  * One store for every kind of object an administrator keeps (extensions, numbers, and the
@@ -179,7 +193,10 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
    */
   async function getMany(ids: readonly (string | undefined)[]): Promise<(Versioned<Doc> | undefined)[]> {
     const found: (Versioned<Doc> | undefined)[] = [];
-    for (let at = 0; at < ids.length; at += READ_SLICE) found.push(...(await Promise.all(ids.slice(at, at + READ_SLICE).map((id) => (id === undefined ? undefined : get(id))))));
+    for (let at = 0; at < ids.length; at += READ_SLICE)
+      found.push(
+        ...(await Promise.all(ids.slice(at, at + READ_SLICE).map((id) => (id === undefined ? undefined : get(id))))),
+      );
     return found;
   }
 
@@ -191,17 +208,30 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
    * region config holds) and says what it would write; `importOf` is the municipality of an
    * import, which every row must belong to. Throws the AppError of the first problem.
    */
-  function plan(actor: Principal, id: string, current: Versioned<Doc> | undefined, draft: Draft | undefined, importOf?: string): Planned<Doc> {
+  function plan(
+    actor: Principal,
+    id: string,
+    current: Versioned<Doc> | undefined,
+    draft: Draft | undefined,
+    importOf?: string,
+  ): Planned<Doc> {
     let next: Doc | undefined;
     if (draft) {
       const parsed = spec.schema.safeParse(draft.doc);
       if (!parsed.success) throw invalidRequest(parsed.error.issues, 'json');
       next = parsed.data;
       if (importOf !== undefined && next.municipalityId !== importOf) {
-        throw invalidFields([{ field: 'body.municipalityId', problem: `is ${next.municipalityId}, but the import is for ${importOf}` }]);
+        throw invalidFields([
+          { field: 'body.municipalityId', problem: `is ${next.municipalityId}, but the import is for ${importOf}` },
+        ]);
       }
       if (current && next.municipalityId !== current.doc.municipalityId) {
-        throw invalidFields([{ field: 'body.municipalityId', problem: `cannot be changed (from ${current.doc.municipalityId}): delete the ${type} and create it in the other municipality` }]);
+        throw invalidFields([
+          {
+            field: 'body.municipalityId',
+            problem: `cannot be changed (from ${current.doc.municipalityId}): delete the ${type} and create it in the other municipality`,
+          },
+        ]);
       }
       assertInScope(actor, next.municipalityId);
       for (const { claim, field } of spec.claims(next)) {
@@ -210,7 +240,8 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
       }
     }
     // A change that changes nothing would only raise the version and fill the audit log.
-    const unchanged = !!current && !!next && draft?.secret === undefined && JSON.stringify(next) === JSON.stringify(current.doc);
+    const unchanged =
+      !!current && !!next && draft?.secret === undefined && JSON.stringify(next) === JSON.stringify(current.doc);
     return { id, current, next, secret: draft?.secret, unchanged };
   }
 
@@ -218,7 +249,15 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
   function subject({ id, current, next }: Planned<Doc>): ChangeSubject {
     const refs = next ? (spec.refs?.(next) ?? []) : [];
     const claims = [...(next ? spec.claims(next) : []), ...(current ? spec.claims(current.doc) : [])];
-    return { id, type, label: spec.label((next ?? current?.doc)!), deleting: !next, basedOn: current?.version ?? 0, claims, refs };
+    return {
+      id,
+      type,
+      label: spec.label((next ?? current?.doc)!),
+      deleting: !next,
+      basedOn: current?.version ?? 0,
+      claims,
+      refs,
+    };
   }
 
   /** The change as the admin scripts take it (store/lua/_admin.lua), with its audit entry. */
@@ -252,13 +291,22 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
   const outcome = ({ id, current, next, unchanged }: Planned<Doc>): Versioned<Doc> | undefined =>
     unchanged ? current : next && { id, version: (current?.version ?? 0) + 1, doc: next };
 
-  async function write(actor: Principal, id: string, current: Versioned<Doc> | undefined, draft: Draft | undefined): Promise<Versioned<Doc> | undefined> {
+  async function write(
+    actor: Principal,
+    id: string,
+    current: Versioned<Doc> | undefined,
+    draft: Draft | undefined,
+  ): Promise<Versioned<Doc> | undefined> {
     const planned = plan(actor, id, current, draft);
     if (planned.unchanged) return current;
     const change = scripted(actor, planned);
     // Waits while an import switches over (the change's audit time is when it was asked for).
-    const pending = imports.pastSwitch(() => redis.adminChange([change.key, change.secretKey, change.auditKey], [k.prefix, JSON.stringify(change)]));
-    const version = Number(await runScript(pending, (failure) => changeFailure(failure, { ...subject(planned), notFound })));
+    const pending = imports.pastSwitch(() =>
+      redis.adminChange([change.key, change.secretKey, change.auditKey], [k.prefix, JSON.stringify(change)]),
+    );
+    const version = Number(
+      await runScript(pending, (failure) => changeFailure(failure, { ...subject(planned), notFound })),
+    );
     return planned.next && { id, version, doc: planned.next };
   }
 
@@ -272,7 +320,8 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     return found;
   }
 
-  const toDraft = (input: Input, currentDoc: Doc | undefined): Draft => spec.toDraft?.(input, currentDoc) ?? { doc: input };
+  const toDraft = (input: Input, currentDoc: Doc | undefined): Draft =>
+    spec.toDraft?.(input, currentDoc) ?? { doc: input };
   const newId = (input: Input): string => spec.idOf?.(input) ?? randomBytes(8).toString('hex');
 
   return {
@@ -292,7 +341,12 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     async remove(id: string, basedOn: number, actor: Principal): Promise<Versioned<Doc>> {
       const found = await current(id, actor, basedOn);
       // A seed is not stored, so there is nothing to delete: GET shows it again anyway.
-      if (found.version === 0) throw new AppError(404, `${type}_not_stored`, `Nothing is stored for the ${type} ${id}: it shows what the region config says`);
+      if (found.version === 0)
+        throw new AppError(
+          404,
+          `${type}_not_stored`,
+          `Nothing is stored for the ${type} ${id}: it shows what the region config says`,
+        );
       await write(actor, id, found, undefined);
       return found;
     },
@@ -326,11 +380,19 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
           return;
         }
         try {
-          planned[index] = plan(actor, row.id ?? newId(row.input), current, toDraft(row.input, current?.doc), municipalityId);
+          planned[index] = plan(
+            actor,
+            row.id ?? newId(row.input),
+            current,
+            toDraft(row.input, current?.doc),
+            municipalityId,
+          );
         } catch (error) {
           if (!(error instanceof AppError) || (error.status !== 400 && error.status !== 409)) throw error;
           const problems = (error.details as FieldProblem[] | undefined) ?? [{ field: '', problem: error.message }];
-          (error.status === 400 ? invalid : conflicts).push(...problems.map((p) => ({ row: index, field: p.field.replace(/^body\./, ''), problem: p.problem })));
+          (error.status === 400 ? invalid : conflicts).push(
+            ...problems.map((p) => ({ row: index, field: p.field.replace(/^body\./, ''), problem: p.problem })),
+          );
         }
       });
       // The same id or claimed value twice in one import: the later rows name the first.
@@ -347,17 +409,23 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
       const changes = planned.flatMap((p, row) => {
         if (p && !bad.has(row)) return [{ planned: p, row }];
         const current = found[row];
-        return current?.version && current.doc.municipalityId === municipalityId ? [{ planned: { id: current.id, current, next: current.doc, secret: undefined, unchanged: true }, row }] : [];
+        return current?.version && current.doc.municipalityId === municipalityId
+          ? [{ planned: { id: current.id, current, next: current.doc, secret: undefined, unchanged: true }, row }]
+          : [];
       });
       if (mode === 'replace') {
         const kept = new Set(changes.map((c) => c.planned.id));
-        const others = (await redis.zRange(k.adminIndex(type, municipalityId), 0, -1)).map((member) => member.slice(member.lastIndexOf(' ') + 1));
+        const others = (await redis.zRange(k.adminIndex(type, municipalityId), 0, -1)).map((member) =>
+          member.slice(member.lastIndexOf(' ') + 1),
+        );
         for (const current of await getMany(others.filter((id) => !kept.has(id)))) {
           if (current?.version) changes.push({ planned: plan(actor, current.id, current, undefined), row: -1 });
         }
       }
       const ops: StagedOp[] = [];
-      await forEachRow(changes, (c) => ops.push({ op: 'admin', row: c.row, id: c.planned.id, change: scripted(actor, c.planned) }));
+      await forEachRow(changes, (c) =>
+        ops.push({ op: 'admin', row: c.row, id: c.planned.id, change: scripted(actor, c.planned) }),
+      );
       // With problems found here, the stored data is only checked (a dry run), so that all are listed.
       const checked = await imports.run(
         {
@@ -371,12 +439,19 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
         { checkOnly: dryRun || bad.size > 0, onProgress },
       );
       const byId = new Map(changes.map((c) => [c.planned.id, c.planned]));
-      for (const p of checked.problems as unknown as (CheckProblem & { row: number; id: string })[]) conflicts.push(importProblem(p.row, p, subject(byId.get(p.id)!)));
+      for (const p of checked.problems as unknown as (CheckProblem & { row: number; id: string })[])
+        conflicts.push(importProblem(p.row, p, subject(byId.get(p.id)!)));
       // Objects of the municipality created since their index was read: replace mode would keep them unseen.
       for (const id of checked.uncovered) {
         const added = await get(id);
         const label = added ? spec.label(added.doc) : `${type} ${id}`;
-        conflicts.push(importProblem(-1, { code: 'admin_added' }, { id, type, label, deleting: false, basedOn: 0, claims: [], refs: [] }));
+        conflicts.push(
+          importProblem(
+            -1,
+            { code: 'admin_added' },
+            { id, type, label, deleting: false, basedOn: 0, claims: [], refs: [] },
+          ),
+        );
       }
       assertNoRowProblems(invalid, conflicts);
 
@@ -393,9 +468,12 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     /** In sortKey order; a page is read from the index first, so an object deleted meanwhile is left out. */
     async list({ municipalityId, limit, cursor }: ListQuery): Promise<Page<Doc>> {
       const after = cursor === undefined ? undefined : parseCursor(cursor);
-      if (cursor !== undefined && after === undefined) throw invalidFields([{ field: 'query.cursor', problem: 'is not a cursor from a previous page' }]);
+      if (cursor !== undefined && after === undefined)
+        throw invalidFields([{ field: 'query.cursor', problem: 'is not a cursor from a previous page' }]);
       const { members, more } = await lexPage(redis, k.adminIndex(type, municipalityId), after, limit);
-      const items = (await Promise.all(members.map((member) => get(member.slice(member.lastIndexOf(' ') + 1))))).filter((item) => item !== undefined);
+      const items = (await Promise.all(members.map((member) => get(member.slice(member.lastIndexOf(' ') + 1))))).filter(
+        (item) => item !== undefined,
+      );
       return { items, ...(more ? { nextCursor: Buffer.from(members.at(-1)!).toString('base64url') } : {}) };
     },
 
@@ -409,4 +487,6 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
   };
 }
 
-export type VersionedStore<Doc extends { municipalityId: string }, Input = Doc> = ReturnType<typeof createVersionedStore<Doc, Input>>;
+export type VersionedStore<Doc extends { municipalityId: string }, Input = Doc> = ReturnType<
+  typeof createVersionedStore<Doc, Input>
+>;

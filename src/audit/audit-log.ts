@@ -96,16 +96,27 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
      * Newest first, none older than the retention; `before` is the id of the last entry of the
      * previous page (a valid stream id: http/routes/audit.ts checks it with StreamIdSchema).
      */
-    async query(options: { scope: string; objectType?: string; objectId?: string; limit: number; before?: string }): Promise<AuditEntry[]> {
+    async query(options: {
+      scope: string;
+      objectType?: string;
+      objectId?: string;
+      limit: number;
+      before?: string;
+    }): Promise<AuditEntry[]> {
       const found: AuditEntry[] = [];
       const start = String(oldestKept());
       let end = options.before ? `(${options.before}` : '+';
       // Filtering by object happens here, so read in pages until enough match or the stream ends.
       for (;;) {
-        const page = (await redis.xRevRange(k.audit(options.scope), end, start, { COUNT: Math.max(100, options.limit) })) ?? [];
+        const page =
+          (await redis.xRevRange(k.audit(options.scope), end, start, { COUNT: Math.max(100, options.limit) })) ?? [];
         for (const { id, message } of page) {
           const entry = toEntry(id, message);
-          if ((!options.objectType || entry.object.type === options.objectType) && (!options.objectId || entry.object.id === options.objectId)) found.push(entry);
+          if (
+            (!options.objectType || entry.object.type === options.objectType) &&
+            (!options.objectId || entry.object.id === options.objectId)
+          )
+            found.push(entry);
           if (found.length === options.limit) return found;
         }
         if (page.length < Math.max(100, options.limit)) return found;
@@ -121,7 +132,11 @@ export function createAuditLog(redis: RedisClient, k: Keys, { retentionDays }: {
     async trim(): Promise<number> {
       const minId = oldestKept();
       let removed = 0;
-      for await (const streams of scanKeys(redis, { MATCH: `${globEscape(k.audit(''))}*`, TYPE: 'stream', COUNT: 1000 })) {
+      for await (const streams of scanKeys(redis, {
+        MATCH: `${globEscape(k.audit(''))}*`,
+        TYPE: 'stream',
+        COUNT: 1000,
+      })) {
         for (const key of streams) removed += await redis.xTrim(key, 'MINID', minId);
       }
       if (removed > 0) trimLog.info({ removed, retentionDays }, 'audit entries past their retention removed');

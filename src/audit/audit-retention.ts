@@ -12,5 +12,12 @@ const HOUR_MS = 3_600_000;
  * way, so nothing writes after the Redis client closes. Several instances may run it at once:
  * both steps are idempotent.
  */
-export const startAuditRetention = ({ audit, tokens }: { audit: Pick<AuditLog, 'trim'>; tokens: Pick<TokenStore, 'forgetExpired'> }, everyMs = HOUR_MS) =>
-  runPeriodically('removing audit entries and expired tokens past their retention', () => Promise.all([audit.trim(), tokens.forgetExpired()]), everyMs);
+export const startAuditRetention = (
+  { audit, tokens }: { audit: Pick<AuditLog, 'trim'>; tokens: Pick<TokenStore, 'forgetExpired'> },
+  everyMs = HOUR_MS,
+) =>
+  runPeriodically(
+    'removing audit entries and expired tokens past their retention',
+    () => Promise.all([audit.trim(), tokens.forgetExpired()]),
+    everyMs,
+  );

@@ -9,12 +9,32 @@ export const ROLES = ['region-admin', 'municipality-admin', 'operator', 'auditor
 export type Role = (typeof ROLES)[number];
 
 /** absence:write sets a directory entry's hänvisning: operators do it for staff who call in, as admins do. */
-export const PERMISSIONS = ['calls:read', 'calls:control', 'directory:read', 'absence:write', 'admin:read', 'admin:write', 'tokens:read', 'tokens:write', 'audit:read', 'statistics:read'] as const;
+export const PERMISSIONS = [
+  'calls:read',
+  'calls:control',
+  'directory:read',
+  'absence:write',
+  'admin:read',
+  'admin:write',
+  'tokens:read',
+  'tokens:write',
+  'audit:read',
+  'statistics:read',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   'region-admin': PERMISSIONS,
-  'municipality-admin': ['directory:read', 'absence:write', 'admin:read', 'admin:write', 'tokens:read', 'tokens:write', 'audit:read', 'statistics:read'],
+  'municipality-admin': [
+    'directory:read',
+    'absence:write',
+    'admin:read',
+    'admin:write',
+    'tokens:read',
+    'tokens:write',
+    'audit:read',
+    'statistics:read',
+  ],
   operator: ['calls:read', 'calls:control', 'directory:read', 'absence:write', 'statistics:read'],
   auditor: ['calls:read', 'directory:read', 'admin:read', 'tokens:read', 'audit:read', 'statistics:read'],
 };
@@ -38,7 +58,11 @@ export function hasPermission(principal: Principal, permission: Permission): boo
 
 export function assertPermission(principal: Principal, permission: Permission): void {
   if (!hasPermission(principal, permission)) {
-    throw new AppError(403, 'forbidden', `A token with the role ${principal.role} may not do this (it needs ${permission})`);
+    throw new AppError(
+      403,
+      'forbidden',
+      `A token with the role ${principal.role} may not do this (it needs ${permission})`,
+    );
   }
 }
 
@@ -49,7 +73,9 @@ export function assertInScope(principal: Principal, municipalityId: string | und
     throw new AppError(
       403,
       'other_municipality',
-      municipalityId ? `This token administers municipality ${principal.municipalityId}, not ${municipalityId}` : `This token administers municipality ${principal.municipalityId} only, not region-wide objects`,
+      municipalityId
+        ? `This token administers municipality ${principal.municipalityId}, not ${municipalityId}`
+        : `This token administers municipality ${principal.municipalityId} only, not region-wide objects`,
     );
   }
 }

@@ -53,7 +53,10 @@ export function newTokenSchema(isMember: (municipalityId: string) => boolean) {
     .object({
       name: z.string({ error: 'is required: who or what holds the token' }).trim().min(1, 'must not be empty').max(100),
       role: z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }),
-      municipalityId: MunicipalityIdSchema.optional().openapi({ description: 'A municipality admin’s municipality (required); an operator’s employer (optional: who may link the token to an operator account)' }),
+      municipalityId: MunicipalityIdSchema.optional().openapi({
+        description:
+          'A municipality admin’s municipality (required); an operator’s employer (optional: who may link the token to an operator account)',
+      }),
       expiresInDays: z
         .number({ error: 'must be a number of days' })
         .int('must be a whole number of days')
@@ -66,8 +69,16 @@ export function newTokenSchema(isMember: (municipalityId: string) => boolean) {
     .superRefine((token, ctx) => {
       if (token.role === 'municipality-admin' && token.municipalityId === undefined) {
         ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: 'a municipality-admin token needs one' });
-      } else if (token.municipalityId !== undefined && token.role !== 'municipality-admin' && token.role !== 'operator') {
-        ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: `a ${token.role} token is region-wide and must not have one (municipality admins have theirs, operators may have their employer)` });
+      } else if (
+        token.municipalityId !== undefined &&
+        token.role !== 'municipality-admin' &&
+        token.role !== 'operator'
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['municipalityId'],
+          message: `a ${token.role} token is region-wide and must not have one (municipality admins have theirs, operators may have their employer)`,
+        });
       } else if (token.municipalityId !== undefined && !isMember(token.municipalityId)) {
         ctx.addIssue({ code: 'custom', path: ['municipalityId'], message: notAMember(token.municipalityId) });
       }
@@ -86,7 +97,9 @@ const CURSOR_TEXT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) ([0-9a-f]{16})$/;
 export function parseTokenCursor(cursor: string): TokenCursor | undefined {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const parts = CURSOR_TEXT.exec(text);
-  return parts && Buffer.from(text).toString('base64url') === cursor ? { createdAt: parts[1]!, id: parts[2]! } : undefined;
+  return parts && Buffer.from(text).toString('base64url') === cursor
+    ? { createdAt: parts[1]!, id: parts[2]! }
+    : undefined;
 }
 
 function tokenCursor(record: TokenRecord): string {
@@ -135,7 +148,12 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
       const tx = redis.multi();
       tx.set(k.token(sha), JSON.stringify(record), { EX: (lifetimeDays + EXPIRED_TOKEN_GRACE_DAYS) * 86_400 });
       tx.hSet(k.tokens(), record.id, sha);
-      audit.append(tx, actor, { action: 'create', object: { type: 'token', id: record.id }, municipalityId: record.municipalityId, after: record });
+      audit.append(tx, actor, {
+        action: 'create',
+        object: { type: 'token', id: record.id },
+        municipalityId: record.municipalityId,
+        after: record,
+      });
       await tx.exec();
       return { token, record };
     },
@@ -154,7 +172,15 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
      * from the whole index, read at once: a region has hundreds of tokens, not millions, and
      * expired ones leave it (forgetExpired).
      */
-    async list({ municipalityId, limit, after }: { municipalityId?: string | undefined; limit: number; after?: TokenCursor | undefined }): Promise<{ items: TokenRecord[]; nextCursor?: string }> {
+    async list({
+      municipalityId,
+      limit,
+      after,
+    }: {
+      municipalityId?: string | undefined;
+      limit: number;
+      after?: TokenCursor | undefined;
+    }): Promise<{ items: TokenRecord[]; nextCursor?: string }> {
       const rest = (await indexed())
         .flatMap(({ record }) => (record ? [record] : []))
         .filter((r) => municipalityId === undefined || r.municipalityId === municipalityId)
@@ -180,7 +206,12 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
       tx.del(k.token(sha));
       tx.hDel(k.tokens(), id);
       tx.publish(k.tokenRevocations(), id);
-      audit.append(tx, actor, { action: 'delete', object: { type: 'token', id }, municipalityId: record.municipalityId, before: record });
+      audit.append(tx, actor, {
+        action: 'delete',
+        object: { type: 'token', id },
+        municipalityId: record.municipalityId,
+        before: record,
+      });
       await tx.exec();
       return record;
     },
@@ -195,7 +226,10 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
       const gone = (await indexed()).filter(({ record }) => !record).map(({ id }) => id);
       if (gone.length === 0) return 0;
       await redis.hDel(k.tokens(), gone);
-      log.info({ forgotten: gone.length, graceDays: EXPIRED_TOKEN_GRACE_DAYS }, 'tokens expired past their grace period left the token index');
+      log.info(
+        { forgotten: gone.length, graceDays: EXPIRED_TOKEN_GRACE_DAYS },
+        'tokens expired past their grace period left the token index',
+      );
       return gone.length;
     },
   };

@@ -173,7 +173,14 @@ export interface CallRecord {
  * talks to the operator while the caller is held; transferred: caller and target talk; parked:
  * in the municipality's park, on music, no operator.
  */
-export const CALL_CONTROL_STATES = ['held', 'transferring', 'consulting', 'consulted', 'transferred', 'parked'] as const;
+export const CALL_CONTROL_STATES = [
+  'held',
+  'transferring',
+  'consulting',
+  'consulted',
+  'transferred',
+  'parked',
+] as const;
 export type CallControlState = (typeof CALL_CONTROL_STATES)[number];
 export const TRANSFER_MODES = ['blind', 'attended'] as const;
 export type TransferMode = (typeof TRANSFER_MODES)[number];

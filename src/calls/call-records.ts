@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { CALL_CONTROL_STATES, CALL_OUTCOMES, CALL_STATES, OVERFLOW_CAUSES, QUEUE_REASONS, TRANSFER_MODES, TRANSFER_OUTCOMES, TRANSFER_TARGET_KINDS, type CallRecord } from './call-record.js';
+import {
+  CALL_CONTROL_STATES,
+  CALL_OUTCOMES,
+  CALL_STATES,
+  OVERFLOW_CAUSES,
+  QUEUE_REASONS,
+  TRANSFER_MODES,
+  TRANSFER_OUTCOMES,
+  TRANSFER_TARGET_KINDS,
+  type CallRecord,
+} from './call-record.js';
 
 const ms = z.coerce.number().int();
 
@@ -61,7 +71,8 @@ const callHashSchema = z.object({
 /** The one place where a stored call hash becomes a CallRecord (numbers as numbers). */
 export function parseCallRecord(hash: Record<string, string>): CallRecord {
   const parsed = callHashSchema.safeParse(hash);
-  if (!parsed.success) throw new Error(`call record ${hash.callId ?? '(no id)'} in Redis is malformed: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`call record ${hash.callId ?? '(no id)'} in Redis is malformed: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 

@@ -25,14 +25,21 @@ export interface PruneResult {
  * `retentionDays` ago, by Redis's clock, in atomic batches (store/lua/calls-prune-1.lua), so
  * several instances may prune at once and a run killed half-way leaves whole records only.
  */
-export function createCallRetention(redis: RedisClient, k: Keys, { retentionDays, batchSize = BATCH }: { retentionDays: number; batchSize?: number }) {
+export function createCallRetention(
+  redis: RedisClient,
+  k: Keys,
+  { retentionDays, batchSize = BATCH }: { retentionDays: number; batchSize?: number },
+) {
   const retentionLog = log.child({ component: 'call-retention' });
 
   async function prune({ signal }: { signal?: AbortSignal } = {}): Promise<PruneResult> {
     let removed = 0;
     let keptNotEnded = 0;
     for (;;) {
-      const reply = await redis.callsPrune([k.callsByTime()], [k.prefix, String(retentionDays * DAY_MS), String(keptNotEnded), String(batchSize)]);
+      const reply = await redis.callsPrune(
+        [k.callsByTime()],
+        [k.prefix, String(retentionDays * DAY_MS), String(keptNotEnded), String(batchSize)],
+      );
       const [examined, removedNow, keptNow] = reply as [number, number, number];
       removed += removedNow;
       keptNotEnded += keptNow;
@@ -40,7 +47,8 @@ export function createCallRetention(redis: RedisClient, k: Keys, { retentionDays
     }
     if (removed > 0) retentionLog.info({ removed, retentionDays }, 'ended call records past their retention removed');
     // Not ended after a retention of a month or more: a call the switchboard lost track of.
-    if (keptNotEnded > 0) retentionLog.warn({ keptNotEnded, retentionDays }, 'call records past their retention kept: they have not ended');
+    if (keptNotEnded > 0)
+      retentionLog.warn({ keptNotEnded, retentionDays }, 'call records past their retention kept: they have not ended');
     return { removed, keptNotEnded };
   }
 

@@ -5,8 +5,14 @@ import { renderAsteriskConfig } from '../lab/asterisk-config.js';
 
 /** What a deployed Asterisk (docker-compose.yml) is configured with; the lab passes the same names itself. */
 const deployEnv = z.object({
-  ARI_APP: z.string().regex(/^[\w-]+$/).default('regionvaxel'),
-  ARI_USERNAME: z.string().regex(/^[\w-]+$/).default('regionvaxel'),
+  ARI_APP: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('regionvaxel'),
+  ARI_USERNAME: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('regionvaxel'),
   ARI_PASSWORD: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 24)'),
   ASTERISK_DIR: z.string().startsWith('/').default('/srv/asterisk'),
   ASTERISK_MODULE_DIR: z.string().startsWith('/').default('/usr/lib/x86_64-linux-gnu/asterisk/modules'),

@@ -30,15 +30,23 @@ const importArgs = z.object({
   'dry-run': z.boolean().default(false),
 });
 
-const exportArgs = importArgs.pick({ kind: true, municipality: true }).extend({ out: z.string({ error: 'is required: the file to write' }).min(1) });
+const exportArgs = importArgs
+  .pick({ kind: true, municipality: true })
+  .extend({ out: z.string({ error: 'is required: the file to write' }).min(1) });
 
 /**
  * The kind's CSV transfer on the switchboard's Redis (REDIS_URL), as `token create` uses it;
  * changes are audited as this command, and an import's progress is told to `onProgress`.
  */
-async function withTransfer<T>(kind: Kind, what: string, work: (transfer: CsvTransfer<unknown>, actor: Principal) => Promise<T>, onProgress?: ImportProgress): Promise<T> {
+async function withTransfer<T>(
+  kind: Kind,
+  what: string,
+  work: (transfer: CsvTransfer<unknown>, actor: Principal) => Promise<T>,
+  onProgress?: ImportProgress,
+): Promise<T> {
   const env = readEnv();
-  if (!env.REDIS_URL) throw new ConfigError('the environment', [`REDIS_URL: ${what} needs the Redis the switchboard uses`]);
+  if (!env.REDIS_URL)
+    throw new ConfigError('the environment', [`REDIS_URL: ${what} needs the Redis the switchboard uses`]);
   const redis = await connectRedis(env.REDIS_URL, { name: 'vaxel-cli' });
   try {
     const k = keys(env.REDIS_PREFIX);
@@ -50,9 +58,15 @@ async function withTransfer<T>(kind: Kind, what: string, work: (transfer: CsvTra
     // Each transfer's inputs only pass from its own format to its own write, so its input type need not be known here.
     const transfers: Record<Kind, () => unknown> = {
       entries: () => entryCsvTransfer(createDirectoryEntryStore(redis, k, audit), { onProgress }),
-      extensions: () => extensionCsvTransfer(createAdminStores(redis, k, audit, region, { sipRealm: env.SIP_REALM }).extensions, { onProgress }),
+      extensions: () =>
+        extensionCsvTransfer(createAdminStores(redis, k, audit, region, { sipRealm: env.SIP_REALM }).extensions, {
+          onProgress,
+        }),
     };
-    return await work((await transfers[kind]()) as CsvTransfer<unknown>, localActor(`vaxel ${what} (${userInfo().username})`));
+    return await work(
+      (await transfers[kind]()) as CsvTransfer<unknown>,
+      localActor(`vaxel ${what} (${userInfo().username})`),
+    );
   } finally {
     await redis.close();
   }
@@ -63,7 +77,12 @@ export async function importCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { municipality: { type: 'string' }, file: { type: 'string' }, mode: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    options: {
+      municipality: { type: 'string' },
+      file: { type: 'string' },
+      mode: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
   });
   const parsed = importArgs.safeParse({ ...values, kind: positionals[0] });
   if (!parsed.success) throw new ConfigError('the command line', describeIssues(parsed.error.issues));
@@ -72,7 +91,12 @@ export async function importCommand(argv: string[]): Promise<void> {
   const text = await readFile(file, 'utf8');
 
   // Shown in logs too (noTTYOutput), where imports are often run from scripts.
-  const bar = new SingleBar({ format: ' {phase} |{bar}| {value}/{total} rows', hideCursor: true, clearOnComplete: false, noTTYOutput: true });
+  const bar = new SingleBar({
+    format: ' {phase} |{bar}| {value}/{total} rows',
+    hideCursor: true,
+    clearOnComplete: false,
+    noTTYOutput: true,
+  });
   const show = (phase: string, done: number, total: number) => {
     bar.setTotal(total);
     bar.update(done, { phase: phase.padEnd(9) });
@@ -86,11 +110,16 @@ export async function importCommand(argv: string[]): Promise<void> {
       'import',
       async (transfer, actor) => {
         bar.start(1, 0, { phase: 'reading'.padEnd(9) });
-        return importCsv(text, transfer.format(municipality), (inputs, dry) => transfer.write(municipality, inputs, { mode, dryRun: dry, actor }), {
-          dryRun,
-          // Reading the file; then the store's phases (below); then done.
-          onProgress: (phase, done, total) => phase !== 'writing' && show(phase, done, total),
-        });
+        return importCsv(
+          text,
+          transfer.format(municipality),
+          (inputs, dry) => transfer.write(municipality, inputs, { mode, dryRun: dry, actor }),
+          {
+            dryRun,
+            // Reading the file; then the store's phases (below); then done.
+            onProgress: (phase, done, total) => phase !== 'writing' && show(phase, done, total),
+          },
+        );
       },
       // Staged in chunks, checked against the stored data, then written ("switching") chunk by chunk.
       (phase: ImportPhase, done, total) => show(phase, done, total),
@@ -99,7 +128,8 @@ export async function importCommand(argv: string[]): Promise<void> {
     bar.stop();
     if (!(error instanceof AppError)) throw error;
     // The problems of the file, by line and column, as the API gives them: a person fixes the file from this.
-    const details = (error.details as { line?: number; column?: string; field?: string; problem: string }[] | undefined) ?? [];
+    const details =
+      (error.details as { line?: number; column?: string; field?: string; problem: string }[] | undefined) ?? [];
     console.error(`\nNothing was imported: ${error.message}`);
     for (const d of details) console.error(`  ${d.line ? `line ${d.line}, ${d.column}` : d.field}: ${d.problem}`);
     process.exitCode = 1;
@@ -120,7 +150,11 @@ export async function importCommand(argv: string[]): Promise<void> {
 
 /** `vaxel export entries|extensions --municipality K --out F`: the same shape the import reads. */
 export async function exportCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { municipality: { type: 'string' }, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { municipality: { type: 'string' }, out: { type: 'string' } },
+  });
   const parsed = exportArgs.safeParse({ ...values, kind: positionals[0] });
   if (!parsed.success) throw new ConfigError('the command line', describeIssues(parsed.error.issues));
   const { kind, municipality, out } = parsed.data;

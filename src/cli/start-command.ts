@@ -14,14 +14,31 @@ export async function startCommand(): Promise<void> {
   const env = readEnv();
   const region = await loadRegionConfig(env.REGION_CONFIG);
   // The switchboard answers calls without its web console: a failed build is said, not fatal.
-  await ensureWebBuilt((line) => console.log(line)).catch((error: unknown) => console.error('The web console could not be built:', error));
-  const sentinels = env.REDIS_SENTINELS.length > 0 ? { masterName: env.REDIS_SENTINEL_MASTER, sentinels: env.REDIS_SENTINELS.map(hostPort) } : undefined;
+  await ensureWebBuilt((line) => console.log(line)).catch((error: unknown) =>
+    console.error('The web console could not be built:', error),
+  );
+  const sentinels =
+    env.REDIS_SENTINELS.length > 0
+      ? { masterName: env.REDIS_SENTINEL_MASTER, sentinels: env.REDIS_SENTINELS.map(hostPort) }
+      : undefined;
   const lab = env.ARI_URL && (env.REDIS_URL || sentinels) ? undefined : await runLab({ appName: env.ARI_APP });
   const redis = env.REDIS_URL ? { url: env.REDIS_URL } : (sentinels ?? lab!.redisTarget);
   const ari = env.ARI_URL
-    ? { url: env.ARI_URL, username: env.ARI_USERNAME!, password: env.ARI_PASSWORD!, app: env.ARI_APP, mediaNode: env.MEDIA_NODE_ID }
+    ? {
+        url: env.ARI_URL,
+        username: env.ARI_USERNAME!,
+        password: env.ARI_PASSWORD!,
+        app: env.ARI_APP,
+        mediaNode: env.MEDIA_NODE_ID,
+      }
     : // The lab's own node id: its Asterisk has new ports at every start, but is the same node.
-      { url: lab!.asterisk.ariUrl, username: lab!.asterisk.ariUser, password: lab!.asterisk.ariPassword, app: env.ARI_APP, mediaNode: env.MEDIA_NODE_ID ?? lab!.mediaNodeId };
+      {
+        url: lab!.asterisk.ariUrl,
+        username: lab!.asterisk.ariUser,
+        password: lab!.asterisk.ariPassword,
+        app: env.ARI_APP,
+        mediaNode: env.MEDIA_NODE_ID ?? lab!.mediaNodeId,
+      };
 
   const switchboard = await startSwitchboard({
     region,
@@ -31,7 +48,11 @@ export async function startCommand(): Promise<void> {
     mediaNodeDeadSeconds: env.MEDIA_NODE_DEAD_SECONDS,
     ari,
     // The lab's phones (SIPp, softphones on this machine) are on loopback.
-    operatorLeg: { endpoint: env.OPERATOR_ENDPOINT, ringSeconds: env.OPERATOR_RING_SECONDS, phoneNetworks: lab ? [...env.OPERATOR_PHONE_NETWORKS, LAB_PHONE_NETWORK] : env.OPERATOR_PHONE_NETWORKS },
+    operatorLeg: {
+      endpoint: env.OPERATOR_ENDPOINT,
+      ringSeconds: env.OPERATOR_RING_SECONDS,
+      phoneNetworks: lab ? [...env.OPERATOR_PHONE_NETWORKS, LAB_PHONE_NETWORK] : env.OPERATOR_PHONE_NETWORKS,
+    },
     callControl: { recallSeconds: env.TRANSFER_RECALL_SECONDS, trunkHost: env.CARRIER_SIP_HOST },
     http: { host: env.HTTP_HOST, port: env.HTTP_PORT },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
@@ -48,7 +69,10 @@ export async function startCommand(): Promise<void> {
   console.log(`Web console: ${switchboard.url}/konsol/`);
   if (lab) {
     // The lab is for trying things out: give the person at the keyboard a short-lived operator token.
-    const { token } = await switchboard.tokens.create({ name: 'lab-operator', role: 'operator', expiresInDays: 1 }, localActor('vaxel start (lab)'));
+    const { token } = await switchboard.tokens.create(
+      { name: 'lab-operator', role: 'operator', expiresInDays: 1 },
+      localActor('vaxel start (lab)'),
+    );
     console.log(`Lab operator token (valid 24 h, shown once): ${token}`);
     console.log(`Try: curl -H "Authorization: Bearer $TOKEN" ${switchboard.url}/api/v1/queues`);
   }

@@ -9,7 +9,12 @@ import { keys } from '../store/keys.js';
 import { connectRedis } from '../store/redis-client.js';
 
 /** The command line's name of each field of a new token, for its problems. */
-const FLAGS: Record<string, string> = { name: '--name', role: '--role', municipalityId: '--municipality', expiresInDays: '--expires-days' };
+const FLAGS: Record<string, string> = {
+  name: '--name',
+  role: '--role',
+  municipalityId: '--municipality',
+  expiresInDays: '--expires-days',
+};
 
 /**
  * `vaxel token create --name N --role R [--municipality K] [--expires-days D]`: prints a new API
@@ -19,7 +24,12 @@ const FLAGS: Record<string, string> = { name: '--name', role: '--role', municipa
 export async function tokenCreateCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { name: { type: 'string' }, role: { type: 'string' }, municipality: { type: 'string' }, 'expires-days': { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      municipality: { type: 'string' },
+      'expires-days': { type: 'string' },
+    },
   });
   const env = readEnv();
   const days = values['expires-days'];
@@ -31,16 +41,25 @@ export async function tokenCreateCommand(argv: string[]): Promise<void> {
     expiresInDays: days === undefined ? undefined : Number(days),
   });
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ ...issue, path: issue.path.map((part) => FLAGS[String(part)] ?? part) }));
+    const issues = parsed.error.issues.map((issue) => ({
+      ...issue,
+      path: issue.path.map((part) => FLAGS[String(part)] ?? part),
+    }));
     throw new ConfigError('the command line', describeIssues(issues));
   }
-  if (!env.REDIS_URL) throw new ConfigError('the environment', ['REDIS_URL: token create needs the Redis the switchboard uses']);
+  if (!env.REDIS_URL)
+    throw new ConfigError('the environment', ['REDIS_URL: token create needs the Redis the switchboard uses']);
   const redis = await connectRedis(env.REDIS_URL, { name: 'vaxel-cli' });
   try {
     const k = keys(env.REDIS_PREFIX);
     const tokens = createTokenStore(redis, k, createAuditLog(redis, k, { retentionDays: env.AUDIT_RETENTION_DAYS }));
-    const { token, record } = await tokens.create(parsed.data, localActor(`vaxel token create (${userInfo().username})`));
-    console.log(`Token for ${record.name} (${record.role}${record.municipalityId ? ` of ${record.municipalityId}` : ''}, expires ${record.expiresAt}). It is shown only now:`);
+    const { token, record } = await tokens.create(
+      parsed.data,
+      localActor(`vaxel token create (${userInfo().username})`),
+    );
+    console.log(
+      `Token for ${record.name} (${record.role}${record.municipalityId ? ` of ${record.municipalityId}` : ''}, expires ${record.expiresAt}). It is shown only now:`,
+    );
     console.log(token);
   } finally {
     await redis.close();

@@ -35,7 +35,8 @@ const commands: Command[] = [
   {
     path: ['import'],
     usage: 'import entries|extensions --municipality KOMMUNKOD --file FILE.csv [--mode upsert|replace] [--dry-run]',
-    summary: 'import a municipality’s directory or extensions from CSV, all or nothing (needs REDIS_URL); --dry-run lists every bad row',
+    summary:
+      'import a municipality’s directory or extensions from CSV, all or nothing (needs REDIS_URL); --dry-run lists every bad row',
     run: importCommand,
   },
   {
@@ -61,7 +62,8 @@ const commands: Command[] = [
   {
     path: ['lab', 'start'],
     usage: 'lab start [--app NAME] [--sip-port N] [--ari-port N] [--redis-port N] [--ha]',
-    summary: 'run Redis and Asterisk for trying things out, until Ctrl-C; --ha: Redis as a primary, a replica and three sentinels',
+    summary:
+      'run Redis and Asterisk for trying things out, until Ctrl-C; --ha: Redis as a primary, a replica and three sentinels',
     run: labStart,
   },
 ];
@@ -69,9 +71,18 @@ const commands: Command[] = [
 async function labStart(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { app: { type: 'string' }, 'sip-port': { type: 'string' }, 'ari-port': { type: 'string' }, 'redis-port': { type: 'string' }, ha: { type: 'boolean' } },
+    options: {
+      app: { type: 'string' },
+      'sip-port': { type: 'string' },
+      'ari-port': { type: 'string' },
+      'redis-port': { type: 'string' },
+      ha: { type: 'boolean' },
+    },
   });
-  if (values.ha && values['redis-port'] !== undefined) throw new UsageError('--redis-port and --ha do not go together: with --ha every Redis and sentinel gets a free port');
+  if (values.ha && values['redis-port'] !== undefined)
+    throw new UsageError(
+      '--redis-port and --ha do not go together: with --ha every Redis and sentinel gets a free port',
+    );
   const lab = await runLab({
     appName: values.app ?? process.env.ARI_APP,
     sipPort: port(values['sip-port'], '--sip-port'),
@@ -94,7 +105,8 @@ async function labStart(args: string[]): Promise<void> {
 function port(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > 65535) throw new UsageError(`${option} must be a port number (1-65535), not "${value}"`);
+  if (!Number.isInteger(number) || number < 1 || number > 65535)
+    throw new UsageError(`${option} must be a port number (1-65535), not "${value}"`);
   return number;
 }
 
@@ -104,7 +116,10 @@ async function regionNumbers(): Promise<{ label: string; dial: string }[] | unde
     const region = await loadRegionConfig(process.env.REGION_CONFIG ?? 'config/region.yaml');
     const dial = (e164: string) => formatForDisplay(e164).replace(/\D/g, '');
     return [
-      ...region.region.regionalNumbers.map((number) => ({ dial: dial(number), label: `${region.region.name} (regional number)` })),
+      ...region.region.regionalNumbers.map((number) => ({
+        dial: dial(number),
+        label: `${region.region.name} (regional number)`,
+      })),
       ...region.municipalities.flatMap((municipality) =>
         municipality.mainNumbers.map((number) => ({ dial: dial(number), label: municipality.name })),
       ),
@@ -119,7 +134,11 @@ class UsageError extends Error {}
 
 function usage(): string {
   const width = Math.max(...commands.map((command) => command.usage.length));
-  return ['usage: vaxel <command>', '', ...commands.map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`)].join('\n');
+  return [
+    'usage: vaxel <command>',
+    '',
+    ...commands.map((command) => `  ${command.usage.padEnd(width)}  ${command.summary}`),
+  ].join('\n');
 }
 
 /** The command whose word path is the longest prefix of argv. */

@@ -15,7 +15,12 @@ function list(item: z.ZodType<string, string>) {
   return z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((v) => v.trim()).filter((v) => v !== ''))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+    )
     .pipe(z.array(item));
 }
 
@@ -27,7 +32,9 @@ const PHONE_NUMBER = z.string().transform((raw, ctx) => {
   return z.NEVER;
 });
 
-const ADDRESS = z.union([z.ipv4(), z.cidrv4(), z.ipv6(), z.cidrv6()], { error: 'must be an IP address or a CIDR network' });
+const ADDRESS = z.union([z.ipv4(), z.cidrv4(), z.ipv6(), z.cidrv6()], {
+  error: 'must be an IP address or a CIDR network',
+});
 
 /**
  * Settings from the environment. Redis and ARI are either both given (a real deployment) or
@@ -46,15 +53,32 @@ const envSchema = z
     /** Redis through Sentinel instead of REDIS_URL: the sentinels (host:port, comma-separated; three or more). */
     REDIS_SENTINELS: list(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port')),
     /** The name the sentinels monitor the master under. */
-    REDIS_SENTINEL_MASTER: z.string().regex(/^[\w.-]+$/, 'letters, digits, ., - and _ only').default('regionvaxel'),
+    REDIS_SENTINEL_MASTER: z
+      .string()
+      .regex(/^[\w.-]+$/, 'letters, digits, ., - and _ only')
+      .default('regionvaxel'),
     /** Replicas that must have a state change before it is answered (WAIT; store/replica-ack.ts): 1 under Sentinel, 0 otherwise. */
     REDIS_ACK_REPLICAS: z.coerce.number().int().min(0).max(5).optional(),
-    REDIS_PREFIX: z.string().regex(/^[\w-]+$/, 'letters, digits, - and _ only').default('rv'),
-    ARI_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s):// URL of Asterisk\'s HTTP server, e.g. http://asterisk:8088' }).optional(),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[\w-]+$/, 'letters, digits, - and _ only')
+      .default('rv'),
+    ARI_URL: z
+      .url({
+        protocol: /^https?$/,
+        error: "must be the http(s):// URL of Asterisk's HTTP server, e.g. http://asterisk:8088",
+      })
+      .optional(),
     ARI_USERNAME: z.string().min(1).optional(),
     ARI_PASSWORD: z.string().min(1).optional(),
-    ARI_APP: z.string().regex(/^[\w-]+$/, 'letters, digits, - and _ only').default('regionvaxel'),
-    MEDIA_NODE_ID: z.string().regex(/^[\w.:-]{1,100}$/, 'letters, digits and . : - _ only').optional(),
+    ARI_APP: z
+      .string()
+      .regex(/^[\w-]+$/, 'letters, digits, - and _ only')
+      .default('regionvaxel'),
+    MEDIA_NODE_ID: z
+      .string()
+      .regex(/^[\w.:-]{1,100}$/, 'letters, digits and . : - _ only')
+      .optional(),
     /** A media node silent this long (no heartbeat from its instance) has lost its calls: they end as media-node-lost. */
     MEDIA_NODE_DEAD_SECONDS: z.coerce.number().int().min(5).max(3600).default(DEFAULT_MEDIA_NODE_DEAD_SECONDS),
     /** The pjsip endpoint Asterisk dials operators' phones through (dialplans/pjsip.conf). */
@@ -68,11 +92,19 @@ const envSchema = z
     /** How long audit entries are kept (days). */
     AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(730),
     /** How long ended call records (callers' numbers) are kept (days): 13 months by default, at least a month for the cost split. */
-    CALL_RECORD_RETENTION_DAYS: z.coerce.number().int().min(MIN_CALL_RECORD_RETENTION_DAYS).max(3650).default(DEFAULT_CALL_RECORD_RETENTION_DAYS),
+    CALL_RECORD_RETENTION_DAYS: z.coerce
+      .number()
+      .int()
+      .min(MIN_CALL_RECORD_RETENTION_DAYS)
+      .max(3650)
+      .default(DEFAULT_CALL_RECORD_RETENTION_DAYS),
     /** How long messages for absent people (callers' names, numbers, what they said) are kept (days), handled or not. */
     MESSAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_MESSAGE_RETENTION_DAYS),
     /** Realm of the extensions' SIP digests. Every stored HA1 includes it: changing it means setting every password again. */
-    SIP_REALM: z.string().regex(/^[\w.-]+$/, 'letters, digits, ., - and _ only').default('regionvaxel'),
+    SIP_REALM: z
+      .string()
+      .regex(/^[\w.-]+$/, 'letters, digits, ., - and _ only')
+      .default('regionvaxel'),
     /** drachtio-server's control port (all three or none): the SIP edge (src/sip-edge/) runs only when given. */
     DRACHTIO_HOST: z.string().min(1).optional(),
     DRACHTIO_PORT: z.coerce.number().int().min(1).max(65535).optional(),
@@ -100,13 +132,19 @@ const envSchema = z
      * it does (switchboard.ts), a wildcard host as loopback (Asterisk on the same host, as in docker-compose.yml).
      */
     SPOKEN_TEXT_BASE_URL: z
-      .url({ protocol: /^https?$/, error: 'must be the http(s):// URL Asterisk reaches this app at, e.g. http://10.0.0.5:8080' })
+      .url({
+        protocol: /^https?$/,
+        error: 'must be the http(s):// URL Asterisk reaches this app at, e.g. http://10.0.0.5:8080',
+      })
       // ARI takes several media as one comma-separated list.
       .refine((url) => !url.includes(','), 'must not contain a comma')
       .transform((url) => url.replace(/\/+$/, ''))
       .optional(),
     /** Where spoken texts are kept as WAV (a cache: Redis has the texts); private to this user. */
-    SPOKEN_TEXT_CACHE_DIR: z.string().startsWith('/', 'must be an absolute path').default(DEFAULT_SPOKEN_TEXT_CACHE_DIR),
+    SPOKEN_TEXT_CACHE_DIR: z
+      .string()
+      .startsWith('/', 'must be an absolute path')
+      .default(DEFAULT_SPOKEN_TEXT_CACHE_DIR),
     /** Callers this media node sets up at once; more are refused (busy) before the answer (media/arrival/capacity.ts). */
     MAX_CALLS_SETTING_UP: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_CAPACITY.settingUp),
     /** Callers this media node holds at once (waiting, in a menu, talking); more are refused (busy) before the answer. */
@@ -117,14 +155,27 @@ const envSchema = z
   .superRefine((env, ctx) => {
     const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];
     if (ari.some((v) => v !== undefined) && ari.some((v) => v === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['ARI_URL'], message: 'ARI_URL, ARI_USERNAME and ARI_PASSWORD go together: give all three or none (none starts the lab)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ARI_URL'],
+        message: 'ARI_URL, ARI_USERNAME and ARI_PASSWORD go together: give all three or none (none starts the lab)',
+      });
     }
     if (env.REDIS_URL !== undefined && env.REDIS_SENTINELS.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'give REDIS_URL (one Redis) or REDIS_SENTINELS (Redis through Sentinel), not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_SENTINELS'],
+        message: 'give REDIS_URL (one Redis) or REDIS_SENTINELS (Redis through Sentinel), not both',
+      });
     }
     const drachtio = [env.DRACHTIO_HOST, env.DRACHTIO_PORT, env.DRACHTIO_SECRET];
     if (drachtio.some((v) => v !== undefined) && drachtio.some((v) => v === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['DRACHTIO_HOST'], message: 'DRACHTIO_HOST, DRACHTIO_PORT and DRACHTIO_SECRET go together: give all three or none (none runs no SIP edge)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DRACHTIO_HOST'],
+        message:
+          'DRACHTIO_HOST, DRACHTIO_PORT and DRACHTIO_SECRET go together: give all three or none (none runs no SIP edge)',
+      });
     }
   });
 

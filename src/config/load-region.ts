@@ -28,7 +28,10 @@ export async function loadRegionConfig(file: string): Promise<RegionConfig> {
 export function parseRegionConfig(text: string, file: string): RegionConfig {
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
-    throw new ConfigError(file, document.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(
+      file,
+      document.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`),
+    );
   }
   const result = regionConfigSchema.safeParse(document.toJS());
   if (!result.success) throw new ConfigError(file, describeIssues(result.error.issues));

@@ -18,7 +18,9 @@ function ipv4Value(address: string): bigint {
 function ipv6Value(address: string): bigint {
   // An embedded IPv4 tail ("::ffff:10.0.0.1") is two groups.
   const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(address)?.[1];
-  const text = tail ? address.replace(tail, ((v) => `${(v >> 16n).toString(16)}:${(v & 0xffffn).toString(16)}`)(ipv4Value(tail))) : address;
+  const text = tail
+    ? address.replace(tail, ((v) => `${(v >> 16n).toString(16)}:${(v & 0xffffn).toString(16)}`)(ipv4Value(tail)))
+    : address;
   const [head = '', rest] = text.split('::');
   const groups = (part: string) => (part === '' ? [] : part.split(':'));
   const left = groups(head);

@@ -42,7 +42,10 @@ export const timeOfDay = z.string().regex(clockTime, 'must be a clock time (00:0
 const openInterval = z
   .string()
   .regex(/^\d\d:\d\d-\d\d:\d\d$/, 'must look like "08:00-16:30"')
-  .refine((text) => text.split('-').every((t) => clockTime.test(t)), 'has a time that is not a clock time (00:00-23:59)')
+  .refine(
+    (text) => text.split('-').every((t) => clockTime.test(t)),
+    'has a time that is not a clock time (00:00-23:59)',
+  )
   .refine((text) => {
     const [open, close] = text.split('-') as [string, string];
     return open < close;
@@ -52,7 +55,9 @@ const openInterval = z
 export const dayHours = z.array(openInterval).superRefine((intervals, ctx) => {
   intervals.forEach((interval, i) => {
     const [open, close] = interval.split('-') as [string, string];
-    const clash = intervals.findIndex((other, j) => j < i && open < other.split('-')[1]! && other.split('-')[0]! < close);
+    const clash = intervals.findIndex(
+      (other, j) => j < i && open < other.split('-')[1]! && other.split('-')[0]! < close,
+    );
     if (clash !== -1) ctx.addIssue({ code: 'custom', path: [i], message: `overlaps ${intervals[clash]}` });
   });
 });
@@ -60,7 +65,12 @@ export const dayHours = z.array(openInterval).superRefine((intervals, ctx) => {
 export const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 /** Monday to Sunday, each the day's open intervals; a day left out is closed. */
 export const weeklyHours = z
-  .object(Object.fromEntries(weekdays.map((day) => [day, dayHours.default([])])) as Record<(typeof weekdays)[number], z.ZodDefault<typeof dayHours>>)
+  .object(
+    Object.fromEntries(weekdays.map((day) => [day, dayHours.default([])])) as Record<
+      (typeof weekdays)[number],
+      z.ZodDefault<typeof dayHours>
+    >,
+  )
   .strict();
 
 /** Each of midsommarafton, julafton, nyårsafton at most once. */
@@ -73,7 +83,12 @@ export const closedEves = z
  * place in line), a recorded message and then hang-up, or an offer of a call-back (press 1).
  */
 const overflowTarget = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('queue'), municipality: z.string().regex(/^\d{4}$/, 'must be the four-digit SCB kommunkod') }).strict(),
+  z
+    .object({
+      kind: z.literal('queue'),
+      municipality: z.string().regex(/^\d{4}$/, 'must be the four-digit SCB kommunkod'),
+    })
+    .strict(),
   z.object({ kind: z.literal('message') }).strict(),
   z.object({ kind: z.literal('callback') }).strict(),
 ]);
@@ -93,14 +108,23 @@ const priorityClass = z
     numbers: z.array(phoneNumber).default([]),
   })
   .strict()
-  .refine((c) => c.memberNumbers || c.numbers.length > 0, { message: 'matches no caller: set memberNumbers or list numbers', path: ['numbers'] });
+  .refine((c) => c.memberNumbers || c.numbers.length > 0, {
+    message: 'matches no caller: set memberNumbers or list numbers',
+    path: ['numbers'],
+  });
 export type PriorityClass = z.output<typeof priorityClass>;
 
 /** A municipality's queue policy (queue/policy/); every limit is optional (none: callers wait until answered). */
 export const queuePolicy = z
   .object({
-    maxWait: z.object({ seconds: z.number().int().min(1), overflow: overflowTarget }).strict().optional(),
-    maxLength: z.object({ calls: z.number().int().min(1), overflow: overflowTarget }).strict().optional(),
+    maxWait: z
+      .object({ seconds: z.number().int().min(1), overflow: overflowTarget })
+      .strict()
+      .optional(),
+    maxLength: z
+      .object({ calls: z.number().int().min(1), overflow: overflowTarget })
+      .strict()
+      .optional(),
     /** No logged-in operator serves the municipality when the call arrives. */
     noOperator: overflowTarget.optional(),
     /** Seconds between position/expected-wait announcements while waiting. */
@@ -118,7 +142,11 @@ export type QueuePolicy = z.output<typeof queuePolicy>;
  * What is wrong with a policy's overflow queues: each must be another member's. The config and
  * the admin API (admin/queue-policies.ts) check with this one rule.
  */
-export function overflowQueueProblems(policy: z.input<typeof queuePolicy>, self: string, isMember: (id: string) => boolean): { message: string; path: (string | number)[] }[] {
+export function overflowQueueProblems(
+  policy: z.input<typeof queuePolicy>,
+  self: string,
+  isMember: (id: string) => boolean,
+): { message: string; path: (string | number)[] }[] {
   const targets: [OverflowTarget | undefined, string[]][] = [
     [policy.maxWait?.overflow, ['maxWait', 'overflow']],
     [policy.maxLength?.overflow, ['maxLength', 'overflow']],
@@ -127,8 +155,11 @@ export function overflowQueueProblems(policy: z.input<typeof queuePolicy>, self:
   return targets.flatMap(([target, at]) => {
     if (target?.kind !== 'queue') return [];
     const path = [...at, 'municipality'];
-    if (!isMember(target.municipality)) return [{ message: `"${target.municipality}" is not the id of a configured municipality`, path }];
-    return target.municipality === self ? [{ message: 'must be another municipality than the queue itself', path }] : [];
+    if (!isMember(target.municipality))
+      return [{ message: `"${target.municipality}" is not the id of a configured municipality`, path }];
+    return target.municipality === self
+      ? [{ message: 'must be another municipality than the queue itself', path }]
+      : [];
   });
 }
 
@@ -147,7 +178,8 @@ function movedKeyMessage(issue: z.core.$ZodRawIssue): string | undefined {
 const phoneNetwork = z
   .union([z.cidrv4(), z.cidrv6()], { error: 'must be a network in CIDR form, e.g. "10.24.60.0/24"' })
   .superRefine((cidr, ctx) => {
-    if (networkSpan(cidr).hostBits) ctx.addIssue({ code: 'custom', message: 'has host bits set: write the network\'s first address' });
+    if (networkSpan(cidr).hostBits)
+      ctx.addIssue({ code: 'custom', message: "has host bits set: write the network's first address" });
   });
 
 const municipality = z.strictObject(
@@ -166,7 +198,12 @@ const municipality = z.strictObject(
     /** On a day before a holiday the day's hours end at this time (unset: the weekly hours as usual). */
     preHolidayClosesAt: timeOfDay.optional(),
     /** Statistics: a call answered within this many seconds counts towards the service level. */
-    serviceLevelSeconds: z.number().int('must be a whole number of seconds').min(1).max(3600).default(DEFAULT_SERVICE_LEVEL_SECONDS),
+    serviceLevelSeconds: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(1)
+      .max(3600)
+      .default(DEFAULT_SERVICE_LEVEL_SECONDS),
     queuePolicy: queuePolicy.default({ announceEverySeconds: 45 }),
     /**
      * The networks (CIDR) the municipality's phones are on: a 112 call from a phone that is not
@@ -218,11 +255,19 @@ function checkRegionWideUniqueness(config: RegionConfig, ctx: z.RefinementCtx): 
   const ids = new Map<string, number>();
   config.municipalities.forEach((m, i) => {
     const earlier = ids.get(m.id);
-    if (earlier !== undefined) issues.push({ message: `id ${m.id} is already used by municipalities[${earlier}]`, path: ['municipalities', i, 'id'] });
+    if (earlier !== undefined)
+      issues.push({
+        message: `id ${m.id} is already used by municipalities[${earlier}]`,
+        path: ['municipalities', i, 'id'],
+      });
     else ids.set(m.id, i);
   });
   config.region.menu.order?.forEach((id, j) => {
-    if (!ids.has(id)) issues.push({ message: `"${id}" is not the id of a configured municipality`, path: ['region', 'menu', 'order', j] });
+    if (!ids.has(id))
+      issues.push({
+        message: `"${id}" is not the id of a configured municipality`,
+        path: ['region', 'menu', 'order', j],
+      });
   });
   config.municipalities.forEach((m, i) => {
     for (const { message, path } of overflowQueueProblems(m.queuePolicy, m.id, (id) => ids.has(id))) {
@@ -230,25 +275,52 @@ function checkRegionWideUniqueness(config: RegionConfig, ctx: z.RefinementCtx): 
     }
   });
   if (!ids.has(config.region.defaultMunicipality)) {
-    issues.push({ message: `"${config.region.defaultMunicipality}" is not the id of a configured municipality`, path: ['region', 'defaultMunicipality'] });
+    issues.push({
+      message: `"${config.region.defaultMunicipality}" is not the id of a configured municipality`,
+      path: ['region', 'defaultMunicipality'],
+    });
   }
 
   // Every single number and every range, with where it was written, checked pairwise for overlap.
   type Span = { start: number; end: number; width: number; label: string; path: (string | number)[] };
   const numberSpans: Span[] = [];
   config.region.regionalNumbers.forEach((n, j) =>
-    numberSpans.push({ start: e164Digits(n), end: e164Digits(n), width: n.length, label: `regional number ${n}`, path: ['region', 'regionalNumbers', j] }),
+    numberSpans.push({
+      start: e164Digits(n),
+      end: e164Digits(n),
+      width: n.length,
+      label: `regional number ${n}`,
+      path: ['region', 'regionalNumbers', j],
+    }),
   );
   const extensionSpans: Span[] = [];
   config.municipalities.forEach((m, i) => {
     m.mainNumbers.forEach((n, j) =>
-      numberSpans.push({ start: e164Digits(n), end: e164Digits(n), width: n.length, label: `main number ${n} of ${m.name}`, path: ['municipalities', i, 'mainNumbers', j] }),
+      numberSpans.push({
+        start: e164Digits(n),
+        end: e164Digits(n),
+        width: n.length,
+        label: `main number ${n} of ${m.name}`,
+        path: ['municipalities', i, 'mainNumbers', j],
+      }),
     );
     m.directDialRanges.forEach((r, j) =>
-      numberSpans.push({ start: e164Digits(r.from), end: e164Digits(r.to), width: r.from.length, label: `direct-dial range ${r.from}–${r.to} of ${m.name}`, path: ['municipalities', i, 'directDialRanges', j] }),
+      numberSpans.push({
+        start: e164Digits(r.from),
+        end: e164Digits(r.to),
+        width: r.from.length,
+        label: `direct-dial range ${r.from}–${r.to} of ${m.name}`,
+        path: ['municipalities', i, 'directDialRanges', j],
+      }),
     );
     m.extensionRanges.forEach((r, j) =>
-      extensionSpans.push({ start: Number(r.from), end: Number(r.to), width: r.from.length, label: `extensions ${r.from}–${r.to} of ${m.name}`, path: ['municipalities', i, 'extensionRanges', j] }),
+      extensionSpans.push({
+        start: Number(r.from),
+        end: Number(r.to),
+        width: r.from.length,
+        label: `extensions ${r.from}–${r.to} of ${m.name}`,
+        path: ['municipalities', i, 'extensionRanges', j],
+      }),
     );
   });
 
@@ -265,12 +337,17 @@ function checkRegionWideUniqueness(config: RegionConfig, ctx: z.RefinementCtx): 
 
   const reportOverlaps = (spans: Span[], sameKind: (a: Span, b: Span) => boolean) => {
     spans.forEach((span, k) => {
-      const clash = spans.slice(0, k).find((other) => sameKind(span, other) && span.start <= other.end && other.start <= span.end);
+      const clash = spans
+        .slice(0, k)
+        .find((other) => sameKind(span, other) && span.start <= other.end && other.start <= span.end);
       if (clash) issues.push({ message: `overlaps ${clash.label}`, path: span.path });
     });
   };
   // Main numbers may lie inside their own municipality's direct-dial range (an exact number wins), not another's.
-  reportOverlaps(numberSpans, (a, b) => !(sameMunicipality(a.path, b.path) && (a.start === a.end) !== (b.start === b.end)));
+  reportOverlaps(
+    numberSpans,
+    (a, b) => !(sameMunicipality(a.path, b.path) && (a.start === a.end) !== (b.start === b.end)),
+  );
   // Extensions of different lengths never collide as dialled strings, so only compare equal lengths.
   reportOverlaps(extensionSpans, (a, b) => a.width === b.width);
 

@@ -35,7 +35,14 @@ export const CHOOSABLE_CLASSES = [
 export type ChoosableClass = (typeof CHOOSABLE_CLASSES)[number];
 
 /** What ships: everything a municipality calls every day, nothing that costs more than a national call. */
-export const DEFAULT_ALLOWED: readonly ChoosableClass[] = ['regional', 'national-fixed', 'mobile', 'toll-free', 'national-nongeographic', 'shared-cost'];
+export const DEFAULT_ALLOWED: readonly ChoosableClass[] = [
+  'regional',
+  'national-fixed',
+  'mobile',
+  'toll-free',
+  'national-nongeographic',
+  'shared-cost',
+];
 
 export interface DialPolicy {
   /** Per caller kind, the classes allowed besides ALWAYS_ALLOWED. */
@@ -45,20 +52,36 @@ export interface DialPolicy {
 }
 
 export const DEFAULT_DIAL_POLICY: DialPolicy = {
-  allow: { extension: DEFAULT_ALLOWED, transfer: DEFAULT_ALLOWED, callback: DEFAULT_ALLOWED, forwarded: DEFAULT_ALLOWED },
+  allow: {
+    extension: DEFAULT_ALLOWED,
+    transfer: DEFAULT_ALLOWED,
+    callback: DEFAULT_ALLOWED,
+    forwarded: DEFAULT_ALLOWED,
+  },
   extensionDailyCap: { calls: 200, minutes: 600 },
 };
 
 export type DialDecision = ({ allowed: true } | { allowed: false; reason: string }) & ClassifiedNumber;
 
 /** Whether `kind` may dial `dialled` under `policy`; the decision names the class either way. */
-export function decideDial(policy: DialPolicy, kind: CallerKind, dialled: string, regionalAreaCodes: ReadonlySet<string>): DialDecision {
+export function decideDial(
+  policy: DialPolicy,
+  kind: CallerKind,
+  dialled: string,
+  regionalAreaCodes: ReadonlySet<string>,
+): DialDecision {
   const classified = classifyNumber(dialled, regionalAreaCodes);
   if (ALWAYS_ALLOWED.has(classified.class)) return { allowed: true, ...classified };
-  if (NEVER_ALLOWED.has(classified.class)) return { allowed: false, reason: 'is not a number that can be dialled', ...classified };
-  if ((policy.allow[kind] as readonly NumberClass[]).includes(classified.class)) return { allowed: true, ...classified };
+  if (NEVER_ALLOWED.has(classified.class))
+    return { allowed: false, reason: 'is not a number that can be dialled', ...classified };
+  if ((policy.allow[kind] as readonly NumberClass[]).includes(classified.class))
+    return { allowed: true, ...classified };
   const article = /^[aeiou]/.test(classified.class) ? 'an' : 'a';
-  return { allowed: false, reason: `is ${article} ${classified.class} number, not allowed for ${kind} calls`, ...classified };
+  return {
+    allowed: false,
+    reason: `is ${article} ${classified.class} number, not allowed for ${kind} calls`,
+    ...classified,
+  };
 }
 
 export type DialRefusal = DialDecision & { allowed: false };
@@ -69,8 +92,16 @@ export function refusalProblem(refused: DialRefusal, municipalityName: string): 
 }
 
 /** The one error of a refusal in the API: 403 for an action on a call, 409 for an admin object (docs/decisions.md, "Dial policy"). */
-export function diallingDenied(refused: DialRefusal, kind: CallerKind, municipalityName: string, refusal: { status: 403 | 409; field: string }): AppError {
-  return new AppError(refusal.status, 'dialling_denied', `${refused.class} numbers may not be dialled for ${kind} calls (dial policy of ${municipalityName})`, [
-    { field: refusal.field, problem: refusalProblem(refused, municipalityName), class: refused.class },
-  ]);
+export function diallingDenied(
+  refused: DialRefusal,
+  kind: CallerKind,
+  municipalityName: string,
+  refusal: { status: 403 | 409; field: string },
+): AppError {
+  return new AppError(
+    refusal.status,
+    'dialling_denied',
+    `${refused.class} numbers may not be dialled for ${kind} calls (dial policy of ${municipalityName})`,
+    [{ field: refusal.field, problem: refusalProblem(refused, municipalityName), class: refused.class }],
+  );
 }

@@ -29,7 +29,10 @@ export interface DiallingGuard {
     context?: DialContext,
   ): Promise<ClassifiedNumber>;
   /** Counts one external call of the extension today if its daily cap allows it; past either limit nothing is counted, and IT staff get an event once a day. */
-  admitExtensionCall(municipalityId: string, extension: string): Promise<{ admitted: true } | { admitted: false; limit: 'calls' | 'minutes' }>;
+  admitExtensionCall(
+    municipalityId: string,
+    extension: string,
+  ): Promise<{ admitted: true } | { admitted: false; limit: 'calls' | 'minutes' }>;
   /** Adds an admitted call's talk time (whole minutes, rounded up) to the extension's minutes of the day its talk began, which is the day it was admitted but around midnight. */
   recordExtensionCallEnded(municipalityId: string, extension: string, seconds: number): Promise<void>;
 }
@@ -53,20 +56,39 @@ const localDay = (ms: number): string => DateTime.fromMillis(ms, { zone: ZONE })
 export function createDiallingGuard(
   redis: RedisClient,
   k: Keys,
-  { policies, region, now = Date.now }: { policies: Pick<DialPolicyStore, 'get'>; region: RegionConfig; now?: () => number },
+  {
+    policies,
+    region,
+    now = Date.now,
+  }: { policies: Pick<DialPolicyStore, 'get'>; region: RegionConfig; now?: () => number },
 ): DiallingGuard {
   const reader = dialPolicyReader(policies, region);
 
-  async function recordRefusal(municipalityId: string, kind: CallerKind, decision: DialDecision, dialled: string, context: DialContext): Promise<void> {
+  async function recordRefusal(
+    municipalityId: string,
+    kind: CallerKind,
+    decision: DialDecision,
+    dialled: string,
+    context: DialContext,
+  ): Promise<void> {
     const who = { municipalityId, kind, class: decision.class, ...context };
     log.info(who, 'dialling refused by the dial policy');
     log.debug({ ...who, dialled }, 'dialling refused: the number');
-    const fields = Object.fromEntries(Object.entries({ kind, class: decision.class, ...context }).filter(([, value]) => value !== undefined));
+    const fields = Object.fromEntries(
+      Object.entries({ kind, class: decision.class, ...context }).filter(([, value]) => value !== undefined),
+    );
     // The refusal stands whether or not IT staff can be told.
-    await publishEvent(redis, k, 'dialling.refused', municipalityId, fields).catch((error: unknown) => log.warn({ err: error, ...who }, 'could not publish dialling.refused'));
+    await publishEvent(redis, k, 'dialling.refused', municipalityId, fields).catch((error: unknown) =>
+      log.warn({ err: error, ...who }, 'could not publish dialling.refused'),
+    );
   }
 
-  async function decide(municipalityId: string, kind: CallerKind, dialled: string, context: DialContext = {}): Promise<DialDecision> {
+  async function decide(
+    municipalityId: string,
+    kind: CallerKind,
+    dialled: string,
+    context: DialContext = {},
+  ): Promise<DialDecision> {
     const decision = await reader.decide(municipalityId, kind, dialled);
     if (!decision.allowed) await recordRefusal(municipalityId, kind, decision, dialled, context);
     return decision;
@@ -91,7 +113,11 @@ export function createDiallingGuard(
       if (reply[0] === 1) return { admitted: true };
       const limit = reply[1] === 'minutes' ? 'minutes' : 'calls';
       const who = { municipalityId, extension, limit, cap: cap[limit] };
-      if (reply[2] === 1) log.warn(who, 'extension reached its daily cap of external calls: refused until midnight; IT staff told (dialling.cap-reached)');
+      if (reply[2] === 1)
+        log.warn(
+          who,
+          'extension reached its daily cap of external calls: refused until midnight; IT staff told (dialling.cap-reached)',
+        );
       else log.info(who, 'external call refused: the extension is past its daily cap');
       return { admitted: false, limit };
     },

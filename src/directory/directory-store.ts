@@ -9,7 +9,14 @@ import type { RedisClient } from '../store/redis-client.js';
 /** A municipality as every app instance reads it from Redis; its numbers and ranges are what the directory's entries are checked against (entries/entry-store.ts). */
 export type Municipality = Pick<
   MunicipalityConfig,
-  'id' | 'name' | 'greeting' | 'callbackGreeting' | 'mainNumbers' | 'directDialRanges' | 'extensionRanges' | 'openingHours'
+  | 'id'
+  | 'name'
+  | 'greeting'
+  | 'callbackGreeting'
+  | 'mainNumbers'
+  | 'directDialRanges'
+  | 'extensionRanges'
+  | 'openingHours'
 >;
 
 /**
@@ -22,17 +29,24 @@ export function createDirectoryStore(redis: RedisClient, k: Keys) {
     /** Replaces the stored members and numbers with those of `region`, removing what the config no longer has. */
     async syncRegion(region: RegionConfig): Promise<void> {
       const table = buildRoutingTable(region);
-      const [oldNumbers, oldMunicipalities] = await Promise.all([redis.sMembers(k.routes()), redis.sMembers(k.municipalities())]);
+      const [oldNumbers, oldMunicipalities] = await Promise.all([
+        redis.sMembers(k.routes()),
+        redis.sMembers(k.municipalities()),
+      ]);
       const tx = redis.multi();
       for (const number of oldNumbers) if (!table.exact.has(number)) tx.del(k.route(number));
-      for (const id of oldMunicipalities) if (!region.municipalities.some((m) => m.id === id)) tx.del(k.municipality(id));
+      for (const id of oldMunicipalities)
+        if (!region.municipalities.some((m) => m.id === id)) tx.del(k.municipality(id));
       tx.del([k.routes(), k.municipalities(), k.didRanges()]);
       for (const [number, target] of table.exact) {
         tx.set(k.route(number), JSON.stringify(target));
         tx.sAdd(k.routes(), number);
       }
       for (const range of table.directDialRanges) {
-        tx.zAdd(k.didRanges(), { score: e164Digits(range.to), value: `${range.from}:${range.to}:${range.municipalityId}` });
+        tx.zAdd(k.didRanges(), {
+          score: e164Digits(range.to),
+          value: `${range.from}:${range.to}:${range.municipalityId}`,
+        });
       }
       for (const m of region.municipalities) {
         const stored: Municipality = {
@@ -60,7 +74,9 @@ export function createDirectoryStore(redis: RedisClient, k: Keys) {
       const [candidate] = await redis.zRangeByScore(k.didRanges(), digits, '+inf', { LIMIT: { offset: 0, count: 1 } });
       if (!candidate) return undefined;
       const [from, , municipalityId] = candidate.split(':') as [string, string, string];
-      return from.length === e164.length && e164Digits(from) <= digits ? { kind: 'direct-dial', municipalityId } : undefined;
+      return from.length === e164.length && e164Digits(from) <= digits
+        ? { kind: 'direct-dial', municipalityId }
+        : undefined;
     }) satisfies NumberLookup,
 
     async getMunicipality(id: string): Promise<Municipality | undefined> {

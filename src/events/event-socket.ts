@@ -78,16 +78,28 @@ export interface EventSocketDeps {
  *
  * `ready` resolves once revocations are listened to (a failure is logged: the re-check remains).
  */
-export function attachEventSocket(server: Server, deps: EventSocketDeps): { ready: Promise<void>; close(): Promise<void> } {
+export function attachEventSocket(
+  server: Server,
+  deps: EventSocketDeps,
+): { ready: Promise<void>; close(): Promise<void> } {
   const wss = new WebSocketServer({ noServer: true });
-  const sockets = socketRegistry({ perToken: deps.maxSocketsPerToken ?? DEFAULT_MAX_SOCKETS_PER_TOKEN, total: deps.maxSockets ?? DEFAULT_MAX_SOCKETS });
+  const sockets = socketRegistry({
+    perToken: deps.maxSocketsPerToken ?? DEFAULT_MAX_SOCKETS_PER_TOKEN,
+    total: deps.maxSockets ?? DEFAULT_MAX_SOCKETS,
+  });
   const subscriber = deps.connectReader().then(async (client) => {
-    await client.subscribe(deps.k.tokenRevocations(), (tokenId) => sockets.closeAll(tokenId, CLOSE_CODES.tokenInvalid, 'token revoked'));
+    await client.subscribe(deps.k.tokenRevocations(), (tokenId) =>
+      sockets.closeAll(tokenId, CLOSE_CODES.tokenInvalid, 'token revoked'),
+    );
     return client;
   });
   const ready = subscriber.then(
     () => undefined,
-    (error: unknown) => log.warn({ err: error }, 'events: cannot listen to token revocations; revoked tokens are found by the 30 s re-check'),
+    (error: unknown) =>
+      log.warn(
+        { err: error },
+        'events: cannot listen to token revocations; revoked tokens are found by the 30 s re-check',
+      ),
   );
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -97,8 +109,15 @@ export function attachEventSocket(server: Server, deps: EventSocketDeps): { read
     // The same check as the route's query schema (http/routes/events.ts), which Hono never runs for an upgrade.
     const sinceProblem = since === null ? undefined : StreamPositionSchema.safeParse(since).error?.issues[0]?.message;
     if (sinceProblem) return refuse(socket, 400, 'invalid_request', `since ${sinceProblem}`, 'query.since');
-    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? url.searchParams.get('access_token');
-    if (!token) return refuse(socket, 401, 'unauthenticated', 'Send an API token as "Authorization: Bearer <token>" or ?access_token=');
+    const token =
+      /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? url.searchParams.get('access_token');
+    if (!token)
+      return refuse(
+        socket,
+        401,
+        'unauthenticated',
+        'Send an API token as "Authorization: Bearer <token>" or ?access_token=',
+      );
     deps.tokens.verify(token).then(
       (principal) => {
         if (!principal) return refuse(socket, 401, 'unauthenticated', 'The API token is unknown, revoked or expired');
@@ -136,9 +155,17 @@ function socketRegistry(limits: { perToken: number; total: number }) {
   return {
     /** Counts the socket in (until it closes), or says why it is refused. */
     admit(tokenId: string, ws: WebSocket): { code: number; reason: string } | undefined {
-      if (total >= limits.total) return { code: CLOSE_CODES.tryAgainLater, reason: `the switchboard has its ${limits.total} event sockets open: try again later` };
+      if (total >= limits.total)
+        return {
+          code: CLOSE_CODES.tryAgainLater,
+          reason: `the switchboard has its ${limits.total} event sockets open: try again later`,
+        };
       const own = byToken.get(tokenId) ?? new Set<WebSocket>();
-      if (own.size >= limits.perToken) return { code: CLOSE_CODES.tooManyForToken, reason: `this token has ${limits.perToken} event sockets open: close one first` };
+      if (own.size >= limits.perToken)
+        return {
+          code: CLOSE_CODES.tooManyForToken,
+          reason: `this token has ${limits.perToken} event sockets open: close one first`,
+        };
       own.add(ws);
       byToken.set(tokenId, own);
       total += 1;
@@ -169,28 +196,47 @@ function timerAt(at: number, run: () => void): { clear(): void } {
 
 /** An HTTP error answer on a socket that asked to upgrade, in the API's JSON error shape. */
 function refuse(socket: Duplex, status: number, code: string, message: string, field?: string): void {
-  const body = JSON.stringify({ error: { code, message, ...(field ? { details: [{ field, problem: message }] } : {}) } });
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const body = JSON.stringify({
+    error: { code, message, ...(field ? { details: [{ field, problem: message }] } : {}) },
+  });
+  const reason =
+    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The stream's first id and last generated id, and whether entries were ever trimmed. */
-async function streamBounds(redis: RedisClient, key: string): Promise<{ first?: string; last: string; trimmed: boolean }> {
+async function streamBounds(
+  redis: RedisClient,
+  key: string,
+): Promise<{ first?: string; last: string; trimmed: boolean }> {
   try {
     const info = await redis.xInfoStream(key);
-    return { first: info['first-entry']?.id, last: String(info['last-generated-id']), trimmed: Number(info['entries-added']) > Number(info.length) };
+    return {
+      first: info['first-entry']?.id,
+      last: String(info['last-generated-id']),
+      trimmed: Number(info['entries-added']) > Number(info.length),
+    };
   } catch (error) {
     if (error instanceof ErrorReply && /no such key/i.test(error.message)) return { last: '0-0', trimmed: false };
     throw error;
   }
 }
 
-async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, since }: { principal: TokenRecord; token: string; since: string | null }) {
+async function stream(
+  ws: WebSocket,
+  deps: EventSocketDeps,
+  { principal, token, since }: { principal: TokenRecord; token: string; since: string | null },
+) {
   const key = deps.k.events();
   const socketLog = log.child({ component: 'events', tokenId: principal.id, role: principal.role });
   let reader: RedisClient | undefined;
   let open = true;
-  const expiry = principal.expiresAt === undefined ? undefined : timerAt(Date.parse(principal.expiresAt), () => ws.close(CLOSE_CODES.tokenInvalid, 'token expired'));
+  const expiry =
+    principal.expiresAt === undefined
+      ? undefined
+      : timerAt(Date.parse(principal.expiresAt), () => ws.close(CLOSE_CODES.tokenInvalid, 'token expired'));
   const closed = () => {
     open = false;
     clearInterval(ping);
@@ -200,7 +246,11 @@ async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, 
   };
   ws.on('close', closed);
   ws.on('error', (error) => socketLog.debug({ err: error }, 'events socket error'));
-  const recheck = () => void deps.tokens.verify(token).then((still) => (still ? undefined : ws.close(CLOSE_CODES.tokenInvalid, 'token revoked or expired')), () => undefined);
+  const recheck = () =>
+    void deps.tokens.verify(token).then(
+      (still) => (still ? undefined : ws.close(CLOSE_CODES.tokenInvalid, 'token revoked or expired')),
+      () => undefined,
+    );
   // A revocation published between the upgrade's check and the socket being counted in was not seen by it.
   recheck();
   let alive = true;
@@ -213,7 +263,8 @@ async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, 
   }, deps.pingMs ?? PING_MS);
 
   const send = (event: SwitchboardEvent | { type: string; seq: string }) => {
-    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.close(CLOSE_CODES.tryAgainLater, 'too far behind: reconnect with ?since=');
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES)
+      return ws.close(CLOSE_CODES.tryAgainLater, 'too far behind: reconnect with ?since=');
     ws.send(JSON.stringify(event));
   };
   const sendVisible = (entries: { id: string; message: Record<string, string> }[]) => {
@@ -228,12 +279,14 @@ async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, 
     const bounds = await streamBounds(deps.redis, key);
     let last = bounds.last;
     if (since !== null) {
-      const missed = compareSeq(since, bounds.last) > 0 || (bounds.trimmed && bounds.first !== undefined && compareSeq(since, bounds.first) < 0);
+      const missed =
+        compareSeq(since, bounds.last) > 0 ||
+        (bounds.trimmed && bounds.first !== undefined && compareSeq(since, bounds.first) < 0);
       if (missed) {
         send({ type: 'reset', seq: bounds.last });
       } else {
         // Catch up in pages up to the end as it was; XREAD below goes on from there.
-        for (let from = since; open; ) {
+        for (let from = since; open;) {
           const page = (await deps.redis.xRange(key, `(${from}`, bounds.last, { COUNT: BATCH })) ?? [];
           sendVisible(page);
           if (page.length < BATCH) break;
@@ -244,7 +297,8 @@ async function stream(ws: WebSocket, deps: EventSocketDeps, { principal, token, 
     if (!open) return;
     send({ type: 'live', seq: last });
     while (open) {
-      const reply = (await reader.xRead({ key, id: last }, { COUNT: BATCH, BLOCK: BLOCK_MS })) as { messages: { id: string; message: Record<string, string> }[] }[] | null;
+      const reply = (await reader.xRead({ key, id: last }, { COUNT: BATCH, BLOCK: BLOCK_MS })) as
+        { messages: { id: string; message: Record<string, string> }[] }[] | null;
       const messages = reply?.[0]?.messages ?? [];
       if (messages.length === 0 || !open) continue;
       sendVisible(messages);

@@ -50,7 +50,10 @@ export function eventFor(principal: Principal, event: SwitchboardEvent): Switchb
   if (event.municipalityId === undefined) return undefined;
   if (principal.role === 'municipality-admin' && event.municipalityId !== principal.municipalityId) return undefined;
   const facts = { seq: event.seq, type: event.type, at: event.at, municipalityId: event.municipalityId };
-  if (event.type.startsWith('dialling.')) return hasPermission(principal, 'admin:read') ? { ...facts, ...pick(event, DIALLING_FIELDS_FOR_ADMINS) } : undefined;
+  if (event.type.startsWith('dialling.'))
+    return hasPermission(principal, 'admin:read')
+      ? { ...facts, ...pick(event, DIALLING_FIELDS_FOR_ADMINS) }
+      : undefined;
   if (!hasPermission(principal, 'statistics:read') || !event.type.startsWith('call.')) return undefined;
   return facts;
 }
@@ -74,8 +77,16 @@ export function compareSeq(a: string, b: string): number {
 }
 
 /** Appends an event for a change not made in a Lua script; returns its sequence. */
-export async function publishEvent(redis: RedisClient, k: Keys, type: string, municipalityId: string | undefined, fields: Record<string, string | number> = {}): Promise<string> {
+export async function publishEvent(
+  redis: RedisClient,
+  k: Keys,
+  type: string,
+  municipalityId: string | undefined,
+  fields: Record<string, string | number> = {},
+): Promise<string> {
   const message: Record<string, string> = { type, municipalityId: municipalityId ?? '' };
   for (const [name, value] of Object.entries(fields)) message[name] = String(value);
-  return redis.xAdd(k.events(), '*', message, { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: EVENTS_MAX_LENGTH } });
+  return redis.xAdd(k.events(), '*', message, {
+    TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: EVENTS_MAX_LENGTH },
+  });
 }

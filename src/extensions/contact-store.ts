@@ -42,7 +42,10 @@ export function createContactStore(redis: RedisClient, k: Keys) {
   }
 
   const write = (extension: string, contact: string, seconds: number) =>
-    redis.contactBinding([k.contacts(extension), k.contactsAt(bindingAddress(contact))], [k.prefix, contact, `${extension} ${contact}`, String(seconds)]);
+    redis.contactBinding(
+      [k.contacts(extension), k.contactsAt(bindingAddress(contact))],
+      [k.prefix, contact, `${extension} ${contact}`, String(seconds)],
+    );
 
   return {
     /** Adds or refreshes one contact of the extension (a phone may register several). */
@@ -61,7 +64,10 @@ export function createContactStore(redis: RedisClient, k: Keys) {
 
     /** The unexpired bindings at `hostPort` (bindingAddress/sourceAddress), the most recently refreshed first, with their expiry (ms). */
     async at(hostPort: string): Promise<{ extension: string; contact: string; expiresAt: number }[]> {
-      const found = await redis.zRangeWithScores(k.contactsAt(hostPort), '+inf', `(${await nowMs()}`, { BY: 'SCORE', REV: true });
+      const found = await redis.zRangeWithScores(k.contactsAt(hostPort), '+inf', `(${await nowMs()}`, {
+        BY: 'SCORE',
+        REV: true,
+      });
       return found.map(({ value, score }) => {
         const space = value.indexOf(' ');
         return { extension: value.slice(0, space), contact: value.slice(space + 1), expiresAt: score };

@@ -18,7 +18,15 @@ import { CLOSABLE_EVES, type ClosableEve, ZONE, dayKind } from './swedish-calend
  * Times of day are local (Europe/Stockholm) on the day of the instant.
  */
 
-export const OPENING_RULES = ['override', 'exception', 'holiday', 'eve', 'pre-holiday', 'weekly', 'outside-hours'] as const;
+export const OPENING_RULES = [
+  'override',
+  'exception',
+  'holiday',
+  'eve',
+  'pre-holiday',
+  'weekly',
+  'outside-hours',
+] as const;
 export type OpeningRule = (typeof OPENING_RULES)[number];
 
 /** What the state is computed from: the municipality's stored opening hours and exceptions. */
@@ -107,7 +115,9 @@ function localDay(s: OpeningSettings, day: DateTime) {
       const key = hours.join();
       let found = intervals.get(key);
       if (!found) {
-        found = hours.map((text) => text.split('-') as [string, string]).map(([open, close]) => [instantOn(day, open), instantOn(day, close)]);
+        found = hours
+          .map((text) => text.split('-') as [string, string])
+          .map(([open, close]) => [instantOn(day, open), instantOn(day, close)]);
         intervals.set(key, found);
       }
       return found;
@@ -121,31 +131,69 @@ type LocalDay = ReturnType<typeof localDay>;
 function stateAt(s: OpeningSettings, t: number, day: LocalDay): OpeningState {
   if (s.override && t < Date.parse(s.override.until)) {
     const { state, until } = s.override;
-    return { open: state === 'open', rule: 'override', why: `manually set ${state} until ${until}`, override: { state, until } };
+    return {
+      open: state === 'open',
+      rule: 'override',
+      why: `manually set ${state} until ${until}`,
+      override: { state, until },
+    };
   }
   const exception = decidingException(s.exceptions, t);
   if (exception) {
     const { id, kind, reason, start, end } = exception;
     const hours = exception.hours ?? [];
     const open = kind !== 'closed' && within(day.intervals(hours), t);
-    const why = kind === 'closed' ? `closed for ${reason} (${start} to ${end})` : `${open ? 'open' : 'closed'}: ${reason} has ${kind} hours ${show(hours)} (${start} to ${end})`;
-    return { open, rule: 'exception', why, exception: { id, kind, reason, start, end }, ...(kind === 'closed' ? {} : { hours }) };
+    const why =
+      kind === 'closed'
+        ? `closed for ${reason} (${start} to ${end})`
+        : `${open ? 'open' : 'closed'}: ${reason} has ${kind} hours ${show(hours)} (${start} to ${end})`;
+    return {
+      open,
+      rule: 'exception',
+      why,
+      exception: { id, kind, reason, start, end },
+      ...(kind === 'closed' ? {} : { hours }),
+    };
   }
   const { kind, weekday } = day;
-  if (kind.kind === 'holiday') return { open: false, rule: 'holiday', why: `${kind.name} is a public holiday`, holiday: kind.name };
+  if (kind.kind === 'holiday')
+    return { open: false, rule: 'holiday', why: `${kind.name} is a public holiday`, holiday: kind.name };
   if (kind.kind === 'eve') return { open: false, rule: 'eve', why: `closed on ${kind.name}`, holiday: kind.name };
   const weekly = s.weekly[weekday];
   if (kind.kind === 'pre-holiday' && s.preHolidayClosesAt && weekly.length) {
     const hours = cutAt(weekly, s.preHolidayClosesAt);
     const shortened = { holiday: kind.name, before: kind.before, hours };
-    const which = kind.name === `dagen före ${kind.before}` ? kind.name : `${kind.name}, the day before ${kind.before},`;
-    if (within(day.intervals(hours), t)) return { open: true, rule: 'pre-holiday', why: `open: ${which} has the shortened hours ${show(hours)}`, ...shortened };
-    if (within(day.intervals(weekly), t)) return { open: false, rule: 'pre-holiday', why: `closed early: ${which} closes at ${s.preHolidayClosesAt}`, ...shortened };
-    return { open: false, rule: 'outside-hours', why: `closed: outside the hours of ${kind.name} (${show(hours)})`, ...shortened };
+    const which =
+      kind.name === `dagen före ${kind.before}` ? kind.name : `${kind.name}, the day before ${kind.before},`;
+    if (within(day.intervals(hours), t))
+      return {
+        open: true,
+        rule: 'pre-holiday',
+        why: `open: ${which} has the shortened hours ${show(hours)}`,
+        ...shortened,
+      };
+    if (within(day.intervals(weekly), t))
+      return {
+        open: false,
+        rule: 'pre-holiday',
+        why: `closed early: ${which} closes at ${s.preHolidayClosesAt}`,
+        ...shortened,
+      };
+    return {
+      open: false,
+      rule: 'outside-hours',
+      why: `closed: outside the hours of ${kind.name} (${show(hours)})`,
+      ...shortened,
+    };
   }
   return within(day.intervals(weekly), t)
     ? { open: true, rule: 'weekly', why: `open: ${weekday}’s hours are ${show(weekly)}`, hours: weekly }
-    : { open: false, rule: 'outside-hours', why: `closed: outside ${weekday}’s hours (${show(weekly)})`, hours: weekly };
+    : {
+        open: false,
+        rule: 'outside-hours',
+        why: `closed: outside ${weekday}’s hours (${show(weekly)})`,
+        hours: weekly,
+      };
 }
 
 /**
@@ -160,7 +208,10 @@ export function openingState(settings: OpeningSettings, at: Date): OpeningState 
   let local = localDay(settings, day);
   const state = stateAt(settings, t, local);
 
-  const bounds = [...(settings.override ? [settings.override.until] : []), ...settings.exceptions.flatMap((e) => [e.start, e.end])].map(Date.parse);
+  const bounds = [
+    ...(settings.override ? [settings.override.until] : []),
+    ...settings.exceptions.flatMap((e) => [e.start, e.end]),
+  ].map(Date.parse);
 
   for (let i = 0; i <= HORIZON_DAYS; i++) {
     if (i > 0) {
@@ -171,12 +222,17 @@ export function openingState(settings: OpeningSettings, at: Date): OpeningState 
     // Only the times a rule of this very day names: a holiday or a closed weekend day has none.
     const hours = [
       ...(local.kind.kind === 'holiday' || local.kind.kind === 'eve' ? [] : settings.weekly[local.weekday]),
-      ...(local.kind.kind === 'pre-holiday' && settings.preHolidayClosesAt ? cutAt(settings.weekly[local.weekday], settings.preHolidayClosesAt) : []),
-      ...settings.exceptions.filter((e) => Date.parse(e.start) < end && start < Date.parse(e.end)).flatMap((e) => e.hours ?? []),
+      ...(local.kind.kind === 'pre-holiday' && settings.preHolidayClosesAt
+        ? cutAt(settings.weekly[local.weekday], settings.preHolidayClosesAt)
+        : []),
+      ...settings.exceptions
+        .filter((e) => Date.parse(e.start) < end && start < Date.parse(e.end))
+        .flatMap((e) => e.hours ?? []),
     ];
     const inDay = new Set([start, ...local.intervals(hours).flat(), ...bounds.filter((b) => start <= b && b < end)]);
     for (const c of [...inDay].filter((c) => c > t).sort((a, b) => a - b)) {
-      if (stateAt(settings, c, local).open !== state.open) return { ...state, changesAt: DateTime.fromMillis(c, { zone: ZONE }).toISO({ suppressMilliseconds: true })! };
+      if (stateAt(settings, c, local).open !== state.open)
+        return { ...state, changesAt: DateTime.fromMillis(c, { zone: ZONE }).toISO({ suppressMilliseconds: true })! };
     }
   }
   return state;
@@ -200,13 +256,23 @@ async function allExceptions(store: Pick<AdminStores['openingExceptions'], 'list
  * `openingStateNow(municipalityId)` when a call arrives; the routing simulator asks
  * `openingStateAt(municipalityId, at)`. An unknown municipality is a 404 `municipality_not_found`.
  */
-export function createOpeningStateReader(admin: { openingHours: Pick<AdminStores['openingHours'], 'get'>; openingExceptions: Pick<AdminStores['openingExceptions'], 'list'> }) {
+export function createOpeningStateReader(admin: {
+  openingHours: Pick<AdminStores['openingHours'], 'get'>;
+  openingExceptions: Pick<AdminStores['openingExceptions'], 'list'>;
+}) {
   async function openingStateAt(municipalityId: string, at: Date): Promise<OpeningState> {
-    const [hours, exceptions] = await Promise.all([admin.openingHours.get(municipalityId), allExceptions(admin.openingExceptions, municipalityId)]);
-    if (!hours) throw new AppError(404, 'municipality_not_found', `No member municipality has the id ${municipalityId}`);
+    const [hours, exceptions] = await Promise.all([
+      admin.openingHours.get(municipalityId),
+      allExceptions(admin.openingExceptions, municipalityId),
+    ]);
+    if (!hours)
+      throw new AppError(404, 'municipality_not_found', `No member municipality has the id ${municipalityId}`);
     const { weekly, override, closedEves, preHolidayClosesAt } = hours.doc;
     // Hours stored before the calendar fields existed lack them: the defaults apply.
-    return openingState({ weekly, override, closedEves: closedEves ?? CLOSABLE_EVES, preHolidayClosesAt, exceptions }, at);
+    return openingState(
+      { weekly, override, closedEves: closedEves ?? CLOSABLE_EVES, preHolidayClosesAt, exceptions },
+      at,
+    );
   }
   return {
     openingStateAt,

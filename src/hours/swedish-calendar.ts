@@ -48,7 +48,8 @@ function yearCalendar(year: number): YearCalendar {
     for (const h of holidays.getHolidays(year, 'sv')) {
       const date = h.date.slice(0, 10);
       if (h.type === 'public') entries.push({ date, name: h.name, type: 'public' });
-      else if (h.type === 'bank' && (CLOSABLE_EVES as readonly string[]).includes(h.name)) entries.push({ date, name: h.name, type: 'eve' });
+      else if (h.type === 'bank' && (CLOSABLE_EVES as readonly string[]).includes(h.name))
+        entries.push({ date, name: h.name, type: 'eve' });
       else if (!otherNames.has(date)) otherNames.set(date, h.name);
     }
     calendar = { entries, byDate: new Map(entries.map((e) => [e.date, e])), otherNames };

@@ -31,11 +31,16 @@ export function apiDocsRoutes() {
 <script src="/api/docs/assets/start.js"></script>
 </body></html>`),
     )
-    .get('/api/docs/assets/start.js', (c) => c.body(START_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }))
+    .get('/api/docs/assets/start.js', (c) =>
+      c.body(START_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }),
+    )
     .get('/api/docs/assets/:file', async (c) => {
       const file = c.req.param('file');
       const type = ASSETS.get(file);
       if (!type) return c.notFound();
-      return c.body(await readFile(join(swaggerUiDir, file)), 200, { 'content-type': type, 'cache-control': 'public, max-age=86400' });
+      return c.body(await readFile(join(swaggerUiDir, file)), 200, {
+        'content-type': type,
+        'cache-control': 'public, max-age=86400',
+      });
     });
 }

@@ -77,8 +77,23 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/queues', queueRoutes(deps))
     .route('/calls', callRoutes(deps))
     // Call control runs on the call's media node (media/nodes/), whichever instance the request reached.
-    .route('/calls', callControlRoutes({ callControl: deps.nodes.control, directory: deps.directory, queue: deps.queue, greetings: deps.admin.greetings }))
-    .route('/calls', callbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory, releaseCaller: deps.nodes.control.releaseBookedCaller }))
+    .route(
+      '/calls',
+      callControlRoutes({
+        callControl: deps.nodes.control,
+        directory: deps.directory,
+        queue: deps.queue,
+        greetings: deps.admin.greetings,
+      }),
+    )
+    .route(
+      '/calls',
+      callbackRoutes({
+        callbacks: deps.callControl.callbacks,
+        directory: deps.directory,
+        releaseCaller: deps.nodes.control.releaseBookedCaller,
+      }),
+    )
     .route('/callbacks', scheduledCallbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory }))
     .route('/parks', parkRoutes({ control: deps.callControl.control, directory: deps.directory }))
     .route('/messages', messageRoutes({ messages: deps.callControl.messages }))
@@ -95,19 +110,35 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/extensions', adminResourceRoutes({ ...extensionApi, store: deps.admin.extensions }))
     .route('/numbers', adminResourceRoutes({ ...numberApi, store: deps.admin.numbers }))
     .route('/opening-hours', adminResourceRoutes({ ...openingHoursApi, store: deps.admin.openingHours }))
-    .route('/opening-hours-exceptions', adminResourceRoutes({ ...openingExceptionApi, store: deps.admin.openingExceptions }))
+    .route(
+      '/opening-hours-exceptions',
+      adminResourceRoutes({ ...openingExceptionApi, store: deps.admin.openingExceptions }),
+    )
     .route('/greetings', adminResourceRoutes({ ...greetingApi, store: deps.admin.greetings }))
     .route('/operator-accounts', adminResourceRoutes({ ...operatorAccountApi, store: deps.admin.operatorAccounts }))
     .route('/queue-policies', adminResourceRoutes({ ...queuePolicyApi, store: deps.admin.queuePolicies }))
     .route('/dial-policies', adminResourceRoutes({ ...dialPolicyApi, store: deps.admin.dialPolicies }));
 
   const app = apiRouter();
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'An API token (vaxel token create)' });
-  app.route('/', healthRoutes(deps)).route('/api/v1', api).route('/', apiDocsRoutes()).route('/', webConsoleRoutes()).route('/', spokenTextRoutes(deps.spokenTexts));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API token (vaxel token create)',
+  });
+  app
+    .route('/', healthRoutes(deps))
+    .route('/api/v1', api)
+    .route('/', apiDocsRoutes())
+    .route('/', webConsoleRoutes())
+    .route('/', spokenTextRoutes(deps.spokenTexts));
   const document = withCommonErrors(
     app.getOpenAPI31Document({
       openapi: '3.1.0',
-      info: { title: 'Regionväxeln', version: '1', description: 'Operator and admin API of Umeåregionen’s shared switchboard' },
+      info: {
+        title: 'Regionväxeln',
+        version: '1',
+        description: 'Operator and admin API of Umeåregionen’s shared switchboard',
+      },
       security: [{ bearer: [] }],
     }),
   );

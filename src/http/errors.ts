@@ -33,25 +33,67 @@ const REDIS_UNREACHABLE = [
  */
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof AppError) {
-    return c.json({ error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } }, error.status);
+    return c.json(
+      { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
+      error.status,
+    );
   }
   if (error instanceof HTTPException) {
     const status = error.status;
     if (status === 415) {
-      return c.json({ error: { code: 'unsupported_media_type', message: 'Send the request body as JSON, with Content-Type: application/json' } }, status);
+      return c.json(
+        {
+          error: {
+            code: 'unsupported_media_type',
+            message: 'Send the request body as JSON, with Content-Type: application/json',
+          },
+        },
+        status,
+      );
     }
     // Hono's JSON validator refuses a body that does not parse before any schema sees it: still name the field.
     if (status === 400 && /malformed json/i.test(error.message)) {
-      return c.json({ error: { code: 'invalid_request', message: 'body: is not valid JSON', details: [{ field: 'body', problem: 'is not valid JSON' }] } }, status);
+      return c.json(
+        {
+          error: {
+            code: 'invalid_request',
+            message: 'body: is not valid JSON',
+            details: [{ field: 'body', problem: 'is not valid JSON' }],
+          },
+        },
+        status,
+      );
     }
-    return c.json({ error: { code: status === 400 ? 'invalid_request' : 'http_error', message: error.message || 'Request not accepted' } }, status);
+    return c.json(
+      {
+        error: {
+          code: status === 400 ? 'invalid_request' : 'http_error',
+          message: error.message || 'Request not accepted',
+        },
+      },
+      status,
+    );
   }
   if (REDIS_UNREACHABLE.some((type) => error instanceof type)) {
-    log.warn({ reason: error.message, method: c.req.method, path: c.req.path }, 'request failed: Redis cannot be reached');
-    return c.json({ error: { code: 'redis_unavailable', message: 'The switchboard’s database (Redis) cannot be reached right now; try again shortly' } }, 503);
+    log.warn(
+      { reason: error.message, method: c.req.method, path: c.req.path },
+      'request failed: Redis cannot be reached',
+    );
+    return c.json(
+      {
+        error: {
+          code: 'redis_unavailable',
+          message: 'The switchboard’s database (Redis) cannot be reached right now; try again shortly',
+        },
+      },
+      503,
+    );
   }
   log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
-  return c.json({ error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged' } }, 500);
+  return c.json(
+    { error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged' } },
+    500,
+  );
 }
 
 export function notFound(c: Context): Response {

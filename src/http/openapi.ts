@@ -24,8 +24,14 @@ export const ErrorSchema = z
         .array(
           z
             .object({
-              field: z.string().optional().openapi({ description: 'Where the problem lies: body.phoneNumbers[1], query.limit, path.id, header.if-match' }),
-              line: z.number().int().optional().openapi({ description: 'In a CSV import: the file’s line (1 is the header)' }),
+              field: z.string().optional().openapi({
+                description: 'Where the problem lies: body.phoneNumbers[1], query.limit, path.id, header.if-match',
+              }),
+              line: z
+                .number()
+                .int()
+                .optional()
+                .openapi({ description: 'In a CSV import: the file’s line (1 is the header)' }),
               column: z.string().optional().openapi({ description: 'In a CSV import: the column' }),
               problem: z.string(),
             })
@@ -50,8 +56,14 @@ export function errors(...statuses: (400 | 401 | 403 | 404 | 409 | 412 | 428 | 5
     503: 'The media server (Asterisk) or Redis cannot be reached',
   };
   return Object.fromEntries(
-    statuses.map((status) => [status, { description: why[status]!, content: { 'application/json': { schema: ErrorSchema } } }]),
-  ) as Record<(typeof statuses)[number], { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }>;
+    statuses.map((status) => [
+      status,
+      { description: why[status]!, content: { 'application/json': { schema: ErrorSchema } } },
+    ]),
+  ) as Record<
+    (typeof statuses)[number],
+    { description: string; content: { 'application/json': { schema: typeof ErrorSchema } } }
+  >;
 }
 
 /** A JSON response for the document: its description and schema. */

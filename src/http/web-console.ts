@@ -14,18 +14,23 @@ export function webConsoleRoutes() {
   // apps made by API tests never serve the console.
   let assets: MiddlewareHandler | undefined;
   const headers = pageHeaders();
-  return new Hono()
-    // On the console's own paths only: this router is mounted at the app's root.
-    .use('/', headers)
-    .use('/konsol', headers)
-    .use('/konsol/*', headers)
-    .get('/', (c) => c.redirect('/konsol/'))
-    .get('/konsol', (c) => c.redirect('/konsol/'))
-    .use('/konsol/*', async (c, next) => {
-      assets ??= serveStatic({ root: WEB_BUILD_DIR, rewriteRequestPath: (path) => path.slice('/konsol'.length) });
-      const response = await assets(c, next);
-      // Hashed asset names never change content; index.html must be re-read to find new ones.
-      response?.headers.set('cache-control', c.req.path.startsWith('/konsol/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-      return response;
-    });
+  return (
+    new Hono()
+      // On the console's own paths only: this router is mounted at the app's root.
+      .use('/', headers)
+      .use('/konsol', headers)
+      .use('/konsol/*', headers)
+      .get('/', (c) => c.redirect('/konsol/'))
+      .get('/konsol', (c) => c.redirect('/konsol/'))
+      .use('/konsol/*', async (c, next) => {
+        assets ??= serveStatic({ root: WEB_BUILD_DIR, rewriteRequestPath: (path) => path.slice('/konsol'.length) });
+        const response = await assets(c, next);
+        // Hashed asset names never change content; index.html must be re-read to find new ones.
+        response?.headers.set(
+          'cache-control',
+          c.req.path.startsWith('/konsol/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+        return response;
+      })
+  );
 }

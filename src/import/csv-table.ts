@@ -31,7 +31,11 @@ export interface CsvTransfer<Input> {
   what: string;
   format(municipalityId: string): CsvFormat<Input>;
   /** All or nothing; replace deletes the municipality's objects not in the file. */
-  write(municipalityId: string, inputs: Input[], options: { mode: 'replace' | 'upsert'; dryRun: boolean; actor: Principal }): Promise<ImportCounts>;
+  write(
+    municipalityId: string,
+    inputs: Input[],
+    options: { mode: 'replace' | 'upsert'; dryRun: boolean; actor: Principal },
+  ): Promise<ImportCounts>;
   /** Every object of the municipality as a row, in the format's columns. */
   exportRows(municipalityId: string): Promise<Record<string, string>[]>;
 }
@@ -63,19 +67,39 @@ export function readCsv(text: string, format: CsvFormat<unknown>): CsvRow[] {
   const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, delimiter, info: true, skip_empty_lines: true, trim: true }) as unknown as typeof records;
+    records = parse(text, {
+      bom: true,
+      delimiter,
+      info: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as typeof records;
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     const line = (error as CsvError & { lines?: number }).lines;
-    throw new AppError(400, 'invalid_csv', `The file is not valid CSV${line ? ` at line ${line}` : ''}: ${error.message}`, [{ field: line ? `line ${line}` : 'file', problem: error.message }]);
+    throw new AppError(
+      400,
+      'invalid_csv',
+      `The file is not valid CSV${line ? ` at line ${line}` : ''}: ${error.message}`,
+      [{ field: line ? `line ${line}` : 'file', problem: error.message }],
+    );
   }
   const [header, ...rows] = records;
   if (!header) throw invalidFields([{ field: 'file', problem: 'is empty: it needs a header row naming the columns' }]);
   const names = header.record;
   const problems = [
-    ...names.filter((name) => !format.columns.includes(name)).map((name) => ({ field: `column ${name || '(empty)'}`, problem: `is not a known column (known: ${format.columns.join(', ')})` })),
-    ...format.required.filter((name) => !names.includes(name)).map((name) => ({ field: `column ${name}`, problem: 'is required' })),
-    ...names.filter((name, i) => names.indexOf(name) !== i).map((name) => ({ field: `column ${name}`, problem: 'is given twice' })),
+    ...names
+      .filter((name) => !format.columns.includes(name))
+      .map((name) => ({
+        field: `column ${name || '(empty)'}`,
+        problem: `is not a known column (known: ${format.columns.join(', ')})`,
+      })),
+    ...format.required
+      .filter((name) => !names.includes(name))
+      .map((name) => ({ field: `column ${name}`, problem: 'is required' })),
+    ...names
+      .filter((name, i) => names.indexOf(name) !== i)
+      .map((name) => ({ field: `column ${name}`, problem: 'is given twice' })),
   ];
   if (problems.length > 0) throw invalidFields(problems);
   return rows.map(({ record, info }) => ({
@@ -85,17 +109,28 @@ export function readCsv(text: string, format: CsvFormat<unknown>): CsvRow[] {
 }
 
 export function writeCsv(columns: readonly string[], rows: readonly Record<string, string>[]): string {
-  const safe = rows.map((row) => Object.fromEntries(Object.entries(row).map(([column, cell]) => [column, asText(cell)])));
+  const safe = rows.map((row) =>
+    Object.fromEntries(Object.entries(row).map(([column, cell]) => [column, asText(cell)])),
+  );
   return `\uFEFF${stringify(safe, { header: true, columns: [...columns] })}`;
 }
 
 /** Row problems as lines and columns of the file. */
-function csvProblems(problems: readonly RowProblem[], rows: readonly CsvRow[], format: CsvFormat<unknown>): CsvProblem[] {
-  return problems.map((p) => ({ line: p.row >= 0 ? rows[p.row]!.line : 0, column: p.row >= 0 ? format.columnOf(p.field) : '', problem: inLines(p.problem, rows) }));
+function csvProblems(
+  problems: readonly RowProblem[],
+  rows: readonly CsvRow[],
+  format: CsvFormat<unknown>,
+): CsvProblem[] {
+  return problems.map((p) => ({
+    line: p.row >= 0 ? rows[p.row]!.line : 0,
+    column: p.row >= 0 ? format.columnOf(p.field) : '',
+    problem: inLines(p.problem, rows),
+  }));
 }
 
 /** "rows[3]" in a message, as the line of the file it is. */
-const inLines = (text: string, rows: readonly CsvRow[]) => text.replace(/rows\[(\d+)\]/g, (_, row: string) => `line ${rows[Number(row)]?.line ?? '?'}`);
+const inLines = (text: string, rows: readonly CsvRow[]) =>
+  text.replace(/rows\[(\d+)\]/g, (_, row: string) => `line ${rows[Number(row)]?.line ?? '?'}`);
 
 export interface ImportCounts {
   created: number;
@@ -142,7 +177,8 @@ export async function importCsv<Input>(
     const problems = rowProblemsOf(error);
     if (!problems) throw error;
     const located = csvProblems(problems, rows, format);
-    if (dryRun) return { dryRun, rows: rows.length, created: 0, updated: 0, unchanged: 0, deleted: 0, problems: located };
+    if (dryRun)
+      return { dryRun, rows: rows.length, created: 0, updated: 0, unchanged: 0, deleted: 0, problems: located };
     const refusal = error as AppError;
     throw new AppError(refusal.status, refusal.code, inLines(refusal.message, rows), located);
   }

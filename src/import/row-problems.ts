@@ -30,7 +30,12 @@ function rowsRefused(status: 400 | 409, code: string, problems: RowProblem[]): A
   const more = problems.length - listed.length;
   const lines = listed.map((p) => `rows[${p.row}].${p.field}: ${p.problem}`);
   const message = `${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was changed: ${lines.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}`;
-  return new AppError(status, code, message, more > 0 ? [...listed, { row: -1, field: 'rows', problem: `${more} more problems not listed` }] : listed);
+  return new AppError(
+    status,
+    code,
+    message,
+    more > 0 ? [...listed, { row: -1, field: 'rows', problem: `${more} more problems not listed` }] : listed,
+  );
 }
 
 /**
@@ -46,7 +51,9 @@ export function assertNoRowProblems(invalid: RowProblem[], conflicts: RowProblem
 
 /** The problems of a refusal by invalidRows or importConflicts, or undefined for any other error. */
 export function rowProblemsOf(error: unknown): RowProblem[] | undefined {
-  return error instanceof AppError && (error.code === 'invalid_rows' || error.code === 'import_conflicts') ? (error.details as RowProblem[]) : undefined;
+  return error instanceof AppError && (error.code === 'invalid_rows' || error.code === 'import_conflicts')
+    ? (error.details as RowProblem[])
+    : undefined;
 }
 
 /**

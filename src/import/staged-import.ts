@@ -105,7 +105,11 @@ export async function forEachRow<T>(rows: readonly T[], each: (row: T, index: nu
   }
 }
 
-export function createStagedImports(redis: RedisClient, k: Keys, { chunkRows = DEFAULT_CHUNK_ROWS, leaseMs = DEFAULT_LEASE_MS }: StagedImportOptions = {}) {
+export function createStagedImports(
+  redis: RedisClient,
+  k: Keys,
+  { chunkRows = DEFAULT_CHUNK_ROWS, leaseMs = DEFAULT_LEASE_MS }: StagedImportOptions = {},
+) {
   const newHolder = () => randomBytes(8).toString('hex');
 
   /**
@@ -114,11 +118,15 @@ export function createStagedImports(redis: RedisClient, k: Keys, { chunkRows = D
    * municipality is under way (a check-only run is not). Switch-overs of imports are one at a
    * time in the region: an import waits for another's to end.
    */
-  async function run(plan: StagedPlan, { checkOnly, onProgress }: { checkOnly: boolean; onProgress?: ImportProgress | undefined }): Promise<StagedOutcome> {
+  async function run(
+    plan: StagedPlan,
+    { checkOnly, onProgress }: { checkOnly: boolean; onProgress?: ImportProgress | undefined },
+  ): Promise<StagedOutcome> {
     const importId = randomBytes(8).toString('hex');
     const journal = k.importJournal(importId);
     const chunks: StagedOp[][] = [];
-    for (let at = 0; at < plan.ops.length || chunks.length === 0; at += chunkRows) chunks.push(plan.ops.slice(at, at + chunkRows));
+    for (let at = 0; at < plan.ops.length || chunks.length === 0; at += chunkRows)
+      chunks.push(plan.ops.slice(at, at + chunkRows));
     const total = plan.ops.length;
     const timing = { started: performance.now(), slowestMs: 0 };
     /** A script call, timed: the slowest round trip says how long Redis was held at most. */
@@ -128,23 +136,51 @@ export function createStagedImports(redis: RedisClient, k: Keys, { chunkRows = D
       timing.slowestMs = Math.max(timing.slowestMs, performance.now() - started);
       return reply;
     };
-    const fields = { kind: plan.kind, municipalityId: plan.municipalityId, actor: plan.actor, rows: total, startedAt: new Date().toISOString(), leaseMs, lockMs: LOCK_MS, keepMs: KEEP_MS };
-    const opening = step(redis.importOpen([journal, k.importLock(plan.kind, plan.municipalityId)], [k.prefix, importId, checkOnly ? '' : '1', JSON.stringify(fields)]));
-    await runScript(opening, (failure) => (failure.code === 'import_in_progress' ? importInProgress(plan, failure.detail as Record<string, string>) : undefined));
+    const fields = {
+      kind: plan.kind,
+      municipalityId: plan.municipalityId,
+      actor: plan.actor,
+      rows: total,
+      startedAt: new Date().toISOString(),
+      leaseMs,
+      lockMs: LOCK_MS,
+      keepMs: KEEP_MS,
+    };
+    const opening = step(
+      redis.importOpen(
+        [journal, k.importLock(plan.kind, plan.municipalityId)],
+        [k.prefix, importId, checkOnly ? '' : '1', JSON.stringify(fields)],
+      ),
+    );
+    await runScript(opening, (failure) =>
+      failure.code === 'import_in_progress'
+        ? importInProgress(plan, failure.detail as Record<string, string>)
+        : undefined,
+    );
     const importLog = log.child({ importId, kind: plan.kind, municipalityId: plan.municipalityId });
 
     let holder = '';
     try {
       let staged = 0;
       for (const [n, ops] of chunks.entries()) {
-        expect(await step(redis.importStage([journal], [k.prefix, String(n), JSON.stringify({ context: plan.context, ops }), ...ops.map((op) => op.id)])), 'ok');
+        expect(
+          await step(
+            redis.importStage(
+              [journal],
+              [k.prefix, String(n), JSON.stringify({ context: plan.context, ops }), ...ops.map((op) => op.id)],
+            ),
+          ),
+          'ok',
+        );
         await onProgress?.('staging', (staged += ops.length), total);
       }
       if (!checkOnly) holder = await acquire(importId);
 
       const uncovered: string[] = [];
       for (let after = '', first = true; plan.coverIndex && (first || after !== ''); first = false) {
-        const reply = await step(redis.importCover([journal, plan.coverIndex], [k.prefix, holder, after, String(COVER_SLICE)]));
+        const reply = await step(
+          redis.importCover([journal, plan.coverIndex], [k.prefix, holder, after, String(COVER_SLICE)]),
+        );
         expect(reply, 'ok');
         after = String(reply[1]);
         uncovered.push(...reply.slice(2).map(String));
@@ -159,7 +195,15 @@ export function createStagedImports(redis: RedisClient, k: Keys, { chunkRows = D
       }
       if (checkOnly || problems.length > 0 || uncovered.length > 0) {
         await abort(importId, holder);
-        importLog.info({ rows: total, checkOnly, problems: problems.length + uncovered.length, ms: Math.round(performance.now() - timing.started) }, 'import checked; nothing written');
+        importLog.info(
+          {
+            rows: total,
+            checkOnly,
+            problems: problems.length + uncovered.length,
+            ms: Math.round(performance.now() - timing.started),
+          },
+          'import checked; nothing written',
+        );
         return { problems, uncovered };
       }
       expect(await step(redis.importCommit([journal], [k.prefix, holder, String(chunks.length)])), 'ok');
@@ -173,7 +217,7 @@ export function createStagedImports(redis: RedisClient, k: Keys, { chunkRows = D
     const checkedAt = performance.now();
     try {
       let written = 0;
-      for (let n = 0; ; ) {
+      for (let n = 0; ;) {
         const reply = await step(redis.importApply([journal], [k.prefix, holder, String(n)]));
         if (reply[0] === 'done' || reply[0] === 'gone') break;
         if (reply[0] === 'fence_lost') {
@@ -191,7 +235,13 @@ export function createStagedImports(redis: RedisClient, k: Keys, { chunkRows = D
     }
     await onProgress?.('switching', total, total);
     importLog.info(
-      { rows: total, chunks: chunks.length, stagedAndCheckedMs: Math.round(checkedAt - timing.started), switchMs: Math.round(performance.now() - checkedAt), slowestStepMs: Number(timing.slowestMs.toFixed(2)) },
+      {
+        rows: total,
+        chunks: chunks.length,
+        stagedAndCheckedMs: Math.round(checkedAt - timing.started),
+        switchMs: Math.round(performance.now() - checkedAt),
+        slowestStepMs: Number(timing.slowestMs.toFixed(2)),
+      },
       'import written',
     );
     return { problems: [], uncovered: [] };
@@ -240,14 +290,17 @@ export function createStagedImports(redis: RedisClient, k: Keys, { chunkRows = D
       log.warn({ importId }, 'an import whose process stopped before committing was discarded: it had written nothing');
       return 'discarded';
     }
-    for (let n = Number(applied); ; ) {
+    for (let n = Number(applied); ;) {
       const next = listReply(await redis.importApply([journal], [k.prefix, holder, String(n)]));
       if (next[0] === 'done' || next[0] === 'gone') break;
       if (next[0] === 'fence_lost') return 'live';
       expect(next, 'ok', 'at');
       n = Number(next[1]);
     }
-    log.warn({ importId, fromChunk: Number(applied) }, 'an import whose process stopped after committing was written to its end');
+    log.warn(
+      { importId, fromChunk: Number(applied) },
+      'an import whose process stopped after committing was written to its end',
+    );
     return 'finished';
   }
 
@@ -285,7 +338,11 @@ const RECOVERY_EVERY_MS = 5_000;
  */
 export function runImportRecovery(redis: RedisClient, k: Keys) {
   const imports = createStagedImports(redis, k);
-  return runPeriodically('finishing or discarding an import whose process stopped', () => imports.recover(), RECOVERY_EVERY_MS);
+  return runPeriodically(
+    'finishing or discarding an import whose process stopped',
+    () => imports.recover(),
+    RECOVERY_EVERY_MS,
+  );
 }
 
 function switchingOf(error: unknown): { importId: string; expired: boolean } | undefined {
@@ -293,20 +350,31 @@ function switchingOf(error: unknown): { importId: string; expired: boolean } | u
   return failure?.code === 'import_switching' ? (failure.detail as { importId: string; expired: boolean }) : undefined;
 }
 
-const switching = () => new AppError(503, 'import_switching', 'An import is being written right now; try again in a moment');
+const switching = () =>
+  new AppError(503, 'import_switching', 'An import is being written right now; try again in a moment');
 
 function importInProgress(plan: StagedPlan, holder: Record<string, string>): AppError {
   const by = holder.actor ? ` by ${holder.actor}` : '';
   const since = holder.startedAt ? ` (started ${holder.startedAt}${by})` : by;
-  return new AppError(409, 'import_in_progress', `An import of ${plan.kind} into ${plan.municipalityId} is under way${since}: try again when it has ended`, [
-    { field: 'municipalityId', problem: `has an import of ${plan.kind} under way${since}` },
-  ]);
+  return new AppError(
+    409,
+    'import_in_progress',
+    `An import of ${plan.kind} into ${plan.municipalityId} is under way${since}: try again when it has ended`,
+    [{ field: 'municipalityId', problem: `has an import of ${plan.kind} under way${since}` }],
+  );
 }
 
 /** After the commit every row will be written, by this process or, should it fail, by whoever recovers the import: an error now is not a refusal. */
 function unfinished(importId: string, cause: unknown): AppError {
-  log.error({ err: cause, importId }, 'an import was committed but its writing was interrupted; it is finished when its lease runs out');
-  return new AppError(503, 'import_unfinished', `The import was checked and committed, but writing it was interrupted: it is completed by the switchboard within a minute (import ${importId}); do not import again`);
+  log.error(
+    { err: cause, importId },
+    'an import was committed but its writing was interrupted; it is finished when its lease runs out',
+  );
+  return new AppError(
+    503,
+    'import_unfinished',
+    `The import was checked and committed, but writing it was interrupted: it is completed by the switchboard within a minute (import ${importId}); do not import again`,
+  );
 }
 
 function listReply(reply: unknown): unknown[] {
@@ -324,4 +392,9 @@ function expect(reply: unknown[], ...codes: string[]): void {
   throw new Error(`an import script replied ${JSON.stringify(reply)}`);
 }
 
-const interrupted = () => new AppError(503, 'import_interrupted', 'The import stalled past its lease and was discarded; nothing was written: import again');
+const interrupted = () =>
+  new AppError(
+    503,
+    'import_interrupted',
+    'The import stalled past its lease and was discarded; nothing was written: import again',
+  );

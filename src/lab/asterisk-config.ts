@@ -18,13 +18,20 @@ export interface RenderOptions {
  * returns the names of the files written. A placeholder without a value is an error, as is a
  * value with a line break (it could smuggle a whole config line into a file).
  */
-export async function renderAsteriskConfig({ outDir, vars, templateDir = DIALPLAN_TEMPLATE_DIR }: RenderOptions): Promise<string[]> {
+export async function renderAsteriskConfig({
+  outDir,
+  vars,
+  templateDir = DIALPLAN_TEMPLATE_DIR,
+}: RenderOptions): Promise<string[]> {
   for (const [name, value] of Object.entries(vars)) {
     if (/[\r\n]/.test(value)) throw new Error(`Asterisk config value ${name} must be one line`);
   }
   const names = (await readdir(templateDir)).filter((name) => name.endsWith('.conf')).sort();
   const rendered = await Promise.all(
-    names.map(async (name) => ({ name, text: fillPlaceholders(name, await readFile(join(templateDir, name), 'utf8'), vars) })),
+    names.map(async (name) => ({
+      name,
+      text: fillPlaceholders(name, await readFile(join(templateDir, name), 'utf8'), vars),
+    })),
   );
   await mkdir(outDir, { recursive: true });
   await Promise.all(rendered.map(({ name, text }) => writeFile(join(outDir, name), text, { mode: 0o600 })));

@@ -18,9 +18,16 @@ export interface SupervisedAsterisk {
  * the switchboard's ARI connection finds it by itself (media/ari-connection.ts reconnects and
  * reconciles). Starting again backs off from 1 s to 30 s while it fails.
  */
-export async function superviseAsterisk(options: StartAsteriskOptions & { onRestart?: (instance: AsteriskInstance) => void }): Promise<SupervisedAsterisk> {
+export async function superviseAsterisk(
+  options: StartAsteriskOptions & { onRestart?: (instance: AsteriskInstance) => void },
+): Promise<SupervisedAsterisk> {
   let current = await startAsterisk(options);
-  const again = { ...options, sipPort: current.sipPort, ariPort: Number(new URL(current.ariUrl).port), ariPassword: current.ariPassword };
+  const again = {
+    ...options,
+    sipPort: current.sipPort,
+    ariPort: Number(new URL(current.ariUrl).port),
+    ariPassword: current.ariPassword,
+  };
   let stopped = false;
   const labLog = log.child({ component: 'lab', sipPort: again.sipPort, ariPort: again.ariPort });
 

@@ -7,7 +7,15 @@ import { log } from '../log.js';
 import { renderAsteriskConfig } from './asterisk-config.js';
 import { freeTcpPort, freeUdpPort } from './free-port.js';
 import { runTool, withSystemPath } from '../run-tool.js';
-import { asteriskRootDir, assertChrootReady, defaultLabDir, ensureChrootHosts, LabSetupError, mountPoints, processIsAlive } from './provision.js';
+import {
+  asteriskRootDir,
+  assertChrootReady,
+  defaultLabDir,
+  ensureChrootHosts,
+  LabSetupError,
+  mountPoints,
+  processIsAlive,
+} from './provision.js';
 
 /**
  * One Asterisk 22 of the lab chroot, with the project's config (dialplans/) and its own
@@ -63,9 +71,12 @@ const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 export async function startAsterisk(options: StartAsteriskOptions): Promise<AsteriskInstance> {
   const { labDir = defaultLabDir(), appName, trunkMatch = '127.0.0.1' } = options;
   if (!/^[\w-]+$/.test(appName)) throw new Error(`Stasis app name "${appName}": letters, digits, - and _ only`);
-  if (!/^[\w.:/,-]+$/.test(trunkMatch)) throw new Error(`trunkMatch "${trunkMatch}": IP addresses, networks or host names, comma-separated`);
+  if (!/^[\w.:/,-]+$/.test(trunkMatch))
+    throw new Error(`trunkMatch "${trunkMatch}": IP addresses, networks or host names, comma-separated`);
   if (process.getuid?.() !== 0) {
-    throw new LabSetupError('Running Asterisk in the lab chroot needs root (chroot, mount). Run as root, or use docker compose up (docker-compose.yml).');
+    throw new LabSetupError(
+      'Running Asterisk in the lab chroot needs root (chroot, mount). Run as root, or use docker compose up (docker-compose.yml).',
+    );
   }
   const rootDir = asteriskRootDir(labDir);
   await assertChrootReady(rootDir);
@@ -78,7 +89,8 @@ export async function startAsterisk(options: StartAsteriskOptions): Promise<Aste
   const [sipPort, ariPort] = await Promise.all([options.sipPort ?? freeUdpPort(), options.ariPort ?? freeTcpPort()]);
   const ariPassword = options.ariPassword ?? randomBytes(18).toString('base64url');
 
-  for (const sub of ['etc', 'lib', 'spool', 'log', 'run', 'cache']) await mkdir(join(instanceDir, sub), { recursive: true });
+  for (const sub of ['etc', 'lib', 'spool', 'log', 'run', 'cache'])
+    await mkdir(join(instanceDir, sub), { recursive: true });
   await renderAsteriskConfig({
     outDir: join(instanceDir, 'etc'),
     vars: {
@@ -100,7 +112,8 @@ export async function startAsterisk(options: StartAsteriskOptions): Promise<Aste
 
   const ariUrl = `http://127.0.0.1:${ariPort}`;
   const logger = log.child({ asterisk: id, sipPort, ariPort });
-  const cli = (command: string) => runTool('chroot', [rootDir, ASTERISK, '-C', confPath, '-rx', command], { timeoutMs: CLI_TIMEOUT_MS });
+  const cli = (command: string) =>
+    runTool('chroot', [rootDir, ASTERISK, '-C', confPath, '-rx', command], { timeoutMs: CLI_TIMEOUT_MS });
 
   const running = await launch(rootDir, confPath, join(instanceDir, 'log', 'asterisk.out'));
   await writeFile(join(instanceDir, 'asterisk.pid'), String(running.child.pid));
@@ -114,17 +127,35 @@ export async function startAsterisk(options: StartAsteriskOptions): Promise<Aste
 
   try {
     const stillRunning = () => running.child.exitCode === null && running.child.signalCode === null;
-    await Promise.race([waitForAri(ariUrl, ariPassword, stillRunning), running.exited.then((reason) => Promise.reject(reason))]);
+    await Promise.race([
+      waitForAri(ariUrl, ariPassword, stillRunning),
+      running.exited.then((reason) => Promise.reject(reason)),
+    ]);
     // ARI answers once res_ari is loaded; wait for the remaining modules and the dialplan too.
     await cli('core waitfullybooted');
   } catch (error) {
     const output = running.tail().join('\n');
     await stop();
-    throw new Error(`Asterisk (lab instance ${id}) did not become ready: ${(error as Error).message}\nLast output:\n${output}`, { cause: error });
+    throw new Error(
+      `Asterisk (lab instance ${id}) did not become ready: ${(error as Error).message}\nLast output:\n${output}`,
+      { cause: error },
+    );
   }
   logger.debug({ procMount: running.procMount }, 'Asterisk ready');
 
-  return { ariUrl, ariUser: ARI_USER, ariPassword, sipHost: SIP_HOST, sipPort, appName, instanceDir, pid: running.child.pid!, exited: running.exited, cli, stop };
+  return {
+    ariUrl,
+    ariUser: ARI_USER,
+    ariPassword,
+    sipHost: SIP_HOST,
+    sipPort,
+    appName,
+    instanceDir,
+    pid: running.child.pid!,
+    exited: running.exited,
+    cli,
+    stop,
+  };
 }
 
 interface RunningAsterisk {
@@ -148,7 +179,10 @@ function chooseProcMount(): Promise<ProcMount> {
   procMountChoice ??= runTool('unshare', ['--mount', '--propagation', 'private', 'true']).then(
     (): ProcMount => 'private-namespace',
     (error: Error): ProcMount => {
-      log.warn({ reason: error.message }, 'unshare not permitted; mounting /proc into the lab chroot and leaving it mounted');
+      log.warn(
+        { reason: error.message },
+        'unshare not permitted; mounting /proc into the lab chroot and leaving it mounted',
+      );
       return 'shared-mount';
     },
   );
@@ -176,7 +210,12 @@ async function launch(rootDir: string, confPath: string, outputFile: string): Pr
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     file.write(chunk);
-    lines.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
+    lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    );
     lines.splice(0, Math.max(0, lines.length - OUTPUT_TAIL_LINES));
   };
   child.stdout.on('data', keep);
@@ -206,9 +245,17 @@ async function mountSharedProc(rootDir: string): Promise<void> {
 async function findModuleDir(rootDir: string): Promise<string> {
   for (const entry of await readdir(join(rootDir, 'usr/lib'))) {
     const candidate = `/usr/lib/${entry}/asterisk/modules`;
-    if (await stat(join(rootDir, candidate)).then((s) => s.isDirectory(), () => false)) return candidate;
+    if (
+      await stat(join(rootDir, candidate)).then(
+        (s) => s.isDirectory(),
+        () => false,
+      )
+    )
+      return candidate;
   }
-  throw new LabSetupError(`No Asterisk module dir under ${rootDir}/usr/lib; provision the lab again ("npm run lab -- provision").`);
+  throw new LabSetupError(
+    `No Asterisk module dir under ${rootDir}/usr/lib; provision the lab again ("npm run lab -- provision").`,
+  );
 }
 
 /** Polls ARI until it answers, Asterisk has exited (`stillRunning`) or the time is up. */
@@ -218,7 +265,10 @@ async function waitForAri(ariUrl: string, password: string, stillRunning: () => 
   let last = 'no answer yet';
   while (Date.now() < deadline && stillRunning()) {
     try {
-      const response = await fetch(`${ariUrl}/ari/asterisk/info`, { headers: { authorization }, signal: AbortSignal.timeout(2000) });
+      const response = await fetch(`${ariUrl}/ari/asterisk/info`, {
+        headers: { authorization },
+        signal: AbortSignal.timeout(2000),
+      });
       if (response.ok) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
@@ -251,7 +301,10 @@ async function removeAbandonedInstances(rootDir: string): Promise<void> {
       const pid = Number(await readFile(join(instanceDir, 'asterisk.pid'), 'utf8').catch(() => ''));
       const abandoned = pid
         ? !processIsAlive(pid)
-        : await stat(instanceDir).then((s) => Date.now() - s.mtimeMs > ABANDONED_AFTER_MS, () => false);
+        : await stat(instanceDir).then(
+            (s) => Date.now() - s.mtimeMs > ABANDONED_AFTER_MS,
+            () => false,
+          );
       if (abandoned) await rm(instanceDir, { recursive: true, force: true });
     }),
   );

@@ -76,12 +76,21 @@ export async function runLab(options: LabOptions = {}): Promise<RunningLab> {
   // Append-only with fsync per write and a directory that outlives the lab: queued calls and
   // operators' state survive a restart, as they would in production.
   const redisDir = join(labDir, options.ha ? 'redis-ha' : 'redis-data');
-  const { redis, redisHa } = await step(onProgress, options.ha ? `Redis with Sentinel: primary, replica, three sentinels (append-only, data in ${redisDir})` : `Redis (append-only, data in ${redisDir})`, async () => {
-    await mkdir(redisDir, { recursive: true });
-    return options.ha
-      ? { redis: undefined, redisHa: await startRedisHa({ dir: redisDir }) }
-      : { redis: await startRedisServer({ port: options.redisPort, dir: redisDir, appendonly: true }), redisHa: undefined };
-  });
+  const { redis, redisHa } = await step(
+    onProgress,
+    options.ha
+      ? `Redis with Sentinel: primary, replica, three sentinels (append-only, data in ${redisDir})`
+      : `Redis (append-only, data in ${redisDir})`,
+    async () => {
+      await mkdir(redisDir, { recursive: true });
+      return options.ha
+        ? { redis: undefined, redisHa: await startRedisHa({ dir: redisDir }) }
+        : {
+            redis: await startRedisServer({ port: options.redisPort, dir: redisDir, appendonly: true }),
+            redisHa: undefined,
+          };
+    },
+  );
   const stopRedis = () => (redis ?? redisHa)!.stop();
   let asterisk: Awaited<ReturnType<typeof superviseAsterisk>>;
   try {
@@ -98,7 +107,16 @@ export async function runLab(options: LabOptions = {}): Promise<RunningLab> {
   const mediaNodeId = await labMediaNodeId(labDir);
   const redisTarget: RedisTarget = redisHa ? redisHa.target : { url: redis!.url };
 
-  for (const line of describeLab({ labDir, redis, redisHa, asterisk: asterisk.current(), mediaNodeId, ariPasswordFile, numbersToCall: options.numbersToCall })) onProgress(line);
+  for (const line of describeLab({
+    labDir,
+    redis,
+    redisHa,
+    asterisk: asterisk.current(),
+    mediaNodeId,
+    ariPasswordFile,
+    numbersToCall: options.numbersToCall,
+  }))
+    onProgress(line);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -7,7 +7,11 @@ export type OnProgress = (line: string) => void;
 export const printProgress: OnProgress = (line) => console.log(line);
 
 /** Runs `work` as a named step: "==> title", its detail lines indented, then how long it took. */
-export async function step<T>(onProgress: OnProgress, title: string, work: (detail: OnProgress) => Promise<T>): Promise<T> {
+export async function step<T>(
+  onProgress: OnProgress,
+  title: string,
+  work: (detail: OnProgress) => Promise<T>,
+): Promise<T> {
   const started = Date.now();
   onProgress(`==> ${title}`);
   try {

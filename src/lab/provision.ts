@@ -87,20 +87,33 @@ export interface ProvisionedLab {
  * do. Safe to call from several processes at once (parallel test files): one builds, the
  * others wait for it.
  */
-export async function provisionLab({ labDir = defaultLabDir(), onProgress = printProgress }: ProvisionOptions = {}): Promise<ProvisionedLab> {
+export async function provisionLab({
+  labDir = defaultLabDir(),
+  onProgress = printProgress,
+}: ProvisionOptions = {}): Promise<ProvisionedLab> {
   const rootDir = asteriskRootDir(labDir);
   const provisioned = { labDir, rootDir };
-  if ((await missingHostTools()).length === 0 && (await chrootIsCurrent(rootDir)) && (await promptsAreCurrent(rootDir))) {
+  if (
+    (await missingHostTools()).length === 0 &&
+    (await chrootIsCurrent(rootDir)) &&
+    (await promptsAreCurrent(rootDir))
+  ) {
     onProgress(`Lab is provisioned: host tools present, Asterisk chroot at ${rootDir}`);
     return provisioned;
   }
 
   await mkdir(labDir, { recursive: true });
   await withLock(join(labDir, 'provision.lock'), onProgress, async () => {
-    await step(onProgress, 'Host tools: redis-server, redis-sentinel, sipp (sip-tester), debootstrap, espeak-ng, sox, chromium', (detail) => ensureHostTools(detail));
+    await step(
+      onProgress,
+      'Host tools: redis-server, redis-sentinel, sipp (sip-tester), debootstrap, espeak-ng, sox, chromium',
+      (detail) => ensureHostTools(detail),
+    );
     if (await chrootIsCurrent(rootDir)) onProgress(`Asterisk chroot at ${rootDir} is ready`);
     else await buildChroot(rootDir, onProgress);
-    await step(onProgress, 'Swedish prompts (espeak-ng, dialplans/prompts/sv.txt)', (detail) => ensurePrompts(rootDir, detail));
+    await step(onProgress, 'Swedish prompts (espeak-ng, dialplans/prompts/sv.txt)', (detail) =>
+      ensurePrompts(rootDir, detail),
+    );
   });
   return provisioned;
 }
@@ -108,7 +121,9 @@ export async function provisionLab({ labDir = defaultLabDir(), onProgress = prin
 /** Throws, telling how to provision, unless the chroot is built and current. */
 export async function assertChrootReady(rootDir: string): Promise<void> {
   if (!(await chrootIsCurrent(rootDir))) {
-    throw new LabSetupError(`The Asterisk chroot at ${rootDir} is missing or outdated. Run "npm run lab -- provision" first.`);
+    throw new LabSetupError(
+      `The Asterisk chroot at ${rootDir} is missing or outdated. Run "npm run lab -- provision" first.`,
+    );
   }
 }
 
@@ -216,22 +231,39 @@ async function buildChroot(rootDir: string, onProgress: OnProgress): Promise<voi
       onLine: debootstrapProgress(detail),
     }),
   );
-  await step(onProgress, `Asterisk in the chroot (apt-get install ${CHROOT_RECIPE.packages.join(' ')}, ~1 min)`, async (detail) => {
-    // Package scripts must not try to start Asterisk as a service inside the chroot.
-    await writeFile(join(building, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
-    // The mirror's sid Release file can be past its Valid-Until date (mirror snapshots); apt
-    // refuses it without this option.
-    await runTool('chroot', [building, 'apt-get', '-o', 'Acquire::Check-Valid-Until=false', 'update'], {
-      env: toolEnv(),
-      onLine: streamMatching(detail, /^(Get:|Hit:|Err:|E: |W: )/),
-    });
-    // Use-Pty=0: the chroot has no /dev/pts; without it apt reports an (harmless) error.
-    await runTool('chroot', [building, 'apt-get', '-o', 'Dpkg::Use-Pty=0', 'install', '-y', '--no-install-recommends', ...CHROOT_RECIPE.packages], {
-      env: toolEnv(),
-      onLine: streamMatching(detail, /^(Unpacking |Setting up |E: |W: |\d+ upgraded, )/),
-    });
-    await runTool('chroot', [building, 'apt-get', 'clean'], { env: toolEnv() });
-  });
+  await step(
+    onProgress,
+    `Asterisk in the chroot (apt-get install ${CHROOT_RECIPE.packages.join(' ')}, ~1 min)`,
+    async (detail) => {
+      // Package scripts must not try to start Asterisk as a service inside the chroot.
+      await writeFile(join(building, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+      // The mirror's sid Release file can be past its Valid-Until date (mirror snapshots); apt
+      // refuses it without this option.
+      await runTool('chroot', [building, 'apt-get', '-o', 'Acquire::Check-Valid-Until=false', 'update'], {
+        env: toolEnv(),
+        onLine: streamMatching(detail, /^(Get:|Hit:|Err:|E: |W: )/),
+      });
+      // Use-Pty=0: the chroot has no /dev/pts; without it apt reports an (harmless) error.
+      await runTool(
+        'chroot',
+        [
+          building,
+          'apt-get',
+          '-o',
+          'Dpkg::Use-Pty=0',
+          'install',
+          '-y',
+          '--no-install-recommends',
+          ...CHROOT_RECIPE.packages,
+        ],
+        {
+          env: toolEnv(),
+          onLine: streamMatching(detail, /^(Unpacking |Setting up |E: |W: |\d+ upgraded, )/),
+        },
+      );
+      await runTool('chroot', [building, 'apt-get', 'clean'], { env: toolEnv() });
+    },
+  );
   await step(onProgress, 'Finishing the chroot', async (detail) => {
     // With the host's resolver, Asterisk looks names up on every call, off this machine: slow
     // and, under load, a source of stalls. Loopback only; the hosts file answers what it asks.
@@ -302,7 +334,10 @@ export async function findDebianMirror(): Promise<string> {
 
 async function carriesSuite(uri: string, suite: string): Promise<boolean> {
   try {
-    const response = await fetch(`${uri}/dists/${suite}/Release`, { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${uri}/dists/${suite}/Release`, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(10_000),
+    });
     return response.ok;
   } catch {
     return false;
@@ -314,7 +349,12 @@ async function aptSourceUris(): Promise<string[]> {
   const files = ['/etc/apt/sources.list'];
   const partsDir = '/etc/apt/sources.list.d';
   const parts = await readdir(partsDir).catch(() => [] as string[]);
-  files.push(...parts.filter((name) => name.endsWith('.list') || name.endsWith('.sources')).sort().map((name) => join(partsDir, name)));
+  files.push(
+    ...parts
+      .filter((name) => name.endsWith('.list') || name.endsWith('.sources'))
+      .sort()
+      .map((name) => join(partsDir, name)),
+  );
 
   const uris: string[] = [];
   for (const file of files) {
@@ -344,7 +384,8 @@ export function parseDeb822Sources(text: string): string[] {
     const fields = new Map<string, string[]>();
     for (const line of stanza.split('\n')) {
       const match = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-      if (match?.[1] && !line.startsWith('#')) fields.set(match[1].toLowerCase(), (match[2] ?? '').trim().split(/\s+/).filter(Boolean));
+      if (match?.[1] && !line.startsWith('#'))
+        fields.set(match[1].toLowerCase(), (match[2] ?? '').trim().split(/\s+/).filter(Boolean));
     }
     if (!fields.get('types')?.includes('deb') || fields.get('enabled')?.[0] === 'no') continue;
     const suites = fields.get('suites') ?? [];

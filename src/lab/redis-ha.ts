@@ -31,7 +31,11 @@ export interface RedisHaOptions {
 const SENTINELS = 3;
 const QUORUM = 2;
 
-export async function startRedisHa({ dir, masterName = 'regionvaxel', downAfterMs = 2_000 }: RedisHaOptions = {}): Promise<RedisHa> {
+export async function startRedisHa({
+  dir,
+  masterName = 'regionvaxel',
+  downAfterMs = 2_000,
+}: RedisHaOptions = {}): Promise<RedisHa> {
   const sub = async (name: string) => {
     if (dir === undefined) return undefined;
     await mkdir(join(dir, name), { recursive: true });
@@ -43,11 +47,18 @@ export async function startRedisHa({ dir, masterName = 'regionvaxel', downAfterM
   const primary = await startRedisServer({ dir: primaryDir, appendonly: true });
   const started: RedisServer[] = [primary];
   try {
-    const replica = await startRedisServer({ dir: replicaDir, appendonly: true, replicaOf: { host: '127.0.0.1', port: primary.port } });
+    const replica = await startRedisServer({
+      dir: replicaDir,
+      appendonly: true,
+      replicaOf: { host: '127.0.0.1', port: primary.port },
+    });
     started.push(replica);
     const sentinels: RedisServer[] = [];
     for (let i = 1; i <= SENTINELS; i++) {
-      const sentinel = await startRedisServer({ dir: await sub(`sentinel-${i}`), sentinel: { masterName, master: { host: '127.0.0.1', port: primary.port }, quorum: QUORUM, downAfterMs } });
+      const sentinel = await startRedisServer({
+        dir: await sub(`sentinel-${i}`),
+        sentinel: { masterName, master: { host: '127.0.0.1', port: primary.port }, quorum: QUORUM, downAfterMs },
+      });
       sentinels.push(sentinel);
       started.push(sentinel);
     }
@@ -76,7 +87,10 @@ export async function startRedisHa({ dir, masterName = 'regionvaxel', downAfterM
 /** When a data directory's AOF was last written (0: none). */
 async function aofTime(dir: string | undefined): Promise<number> {
   if (dir === undefined) return 0;
-  return stat(join(dir, 'appendonlydir')).then((s) => s.mtimeMs, () => 0);
+  return stat(join(dir, 'appendonlydir')).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
 }
 
 /** The master's port as the first sentinel that answers names it. */
@@ -86,7 +100,10 @@ async function askSentinels(sentinels: readonly RedisServer[], masterName: strin
     client.on('error', () => undefined);
     try {
       await client.connect();
-      const [, port] = (await client.sendCommand(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName])) as [string, string];
+      const [, port] = (await client.sendCommand(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName])) as [
+        string,
+        string,
+      ];
       return Number(port);
     } catch {
       // Killed in a test, or not up yet: ask the next.

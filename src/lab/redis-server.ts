@@ -61,8 +61,10 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     : [
         ...common,
         // No RDB snapshots: with appendonly the AOF is the one durable copy, without it nothing is.
-        '--save', '',
-        '--appendonly', opts.appendonly ? 'yes' : 'no',
+        '--save',
+        '',
+        '--appendonly',
+        opts.appendonly ? 'yes' : 'no',
         ...(opts.appendonly ? ['--appendfsync', 'always'] : []),
         ...(opts.replicaOf ? ['--replicaof', opts.replicaOf.host, String(opts.replicaOf.port)] : []),
       ];
@@ -103,7 +105,8 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
       if (child) await terminate(child, 'SIGKILL');
     },
     async restart() {
-      if (stopped) throw new Error(`redis-server on port ${port} was stopped; start a new one instead of restarting it`);
+      if (stopped)
+        throw new Error(`redis-server on port ${port} was stopped; start a new one instead of restarting it`);
       if (child) await terminate(child, 'SIGTERM');
       await launch();
     },
@@ -135,7 +138,12 @@ function spawnServer(binary: string, args: string[]): { process: ChildProcess; e
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
-    tail.push(...chunk.toString('utf8').split('\n').filter((line) => line.trim() !== ''));
+    tail.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    );
     tail.splice(0, Math.max(0, tail.length - OUTPUT_TAIL_LINES));
   };
   child.stdout?.on('data', keep);
@@ -145,7 +153,9 @@ function spawnServer(binary: string, args: string[]): { process: ChildProcess; e
     child.once('error', (error: NodeJS.ErrnoException) => {
       resolve(
         error.code === 'ENOENT'
-          ? new Error(`${binary} was not found on PATH. Install Redis 7 (e.g. "apt-get install redis-server redis-sentinel") to run the lab and the Redis tests.`)
+          ? new Error(
+              `${binary} was not found on PATH. Install Redis 7 (e.g. "apt-get install redis-server redis-sentinel") to run the lab and the Redis tests.`,
+            )
           : new Error(`could not start ${binary}: ${error.message}`),
       );
     });

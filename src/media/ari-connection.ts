@@ -45,7 +45,8 @@ export interface AriSettings {
   mediaNode?: string;
 }
 
-export const mediaNodeOf = (settings: Pick<AriSettings, 'url' | 'mediaNode'>): string => settings.mediaNode ?? new URL(settings.url).host;
+export const mediaNodeOf = (settings: Pick<AriSettings, 'url' | 'mediaNode'>): string =>
+  settings.mediaNode ?? new URL(settings.url).host;
 
 export interface AriConnection {
   /** The connected client; a 503 for the caller of an API while Asterisk is out of reach. */
@@ -93,9 +94,12 @@ export function connectAri(
     return reconciling;
   }
 
-  const periodicReconcile = setInterval(() => {
-    if (current && connected && answering && !closed) void reconcile(current, true);
-  }, (settings.reconcileEverySeconds ?? DEFAULT_RECONCILE_EVERY_SECONDS) * 1000);
+  const periodicReconcile = setInterval(
+    () => {
+      if (current && connected && answering && !closed) void reconcile(current, true);
+    },
+    (settings.reconcileEverySeconds ?? DEFAULT_RECONCILE_EVERY_SECONDS) * 1000,
+  );
   periodicReconcile.unref();
 
   const ping = setInterval(() => {
@@ -115,7 +119,10 @@ export function connectAri(
         (error: unknown) => {
           if (!answering || current !== client || !connected || Date.now() - lastAnswer < SILENT_MS) return;
           answering = false;
-          log.error({ ari: settings.url, reason: (error as Error).message }, 'Asterisk has not answered for 10 s although its websocket is open; the media node counts as down');
+          log.error(
+            { ari: settings.url, reason: (error as Error).message },
+            'Asterisk has not answered for 10 s although its websocket is open; the media node counts as down',
+          );
         },
       )
       .finally(() => (pinging = false));
@@ -131,12 +138,19 @@ export function connectAri(
       maxTimeout: 5_000,
       shouldRetry: () => !closed,
       onFailedAttempt: ({ error, attemptNumber }) =>
-        log.warn({ ari: settings.url, attempt: attemptNumber, reason: error.message }, 'ARI not reachable yet, retrying'),
+        log.warn(
+          { ari: settings.url, attempt: attemptNumber, reason: error.message },
+          'ARI not reachable yet, retrying',
+        ),
     });
   }
 
   async function attempt(): Promise<Client> {
-    const client = await ariRequest('connect', ari.connect(settings.url, settings.username, settings.password), CONNECT_TIMEOUT_MS);
+    const client = await ariRequest(
+      'connect',
+      ari.connect(settings.url, settings.username, settings.password),
+      CONNECT_TIMEOUT_MS,
+    );
     hooks.attach(client);
     client.on('WebSocketReconnecting', (error) => {
       connected = false;
@@ -180,7 +194,8 @@ export function connectAri(
     await reconcile(client);
     return {
       client() {
-        if (!current || !connected || !answering) throw new AppError(503, 'ari_unavailable', 'The media server (Asterisk) cannot be reached right now');
+        if (!current || !connected || !answering)
+          throw new AppError(503, 'ari_unavailable', 'The media server (Asterisk) cannot be reached right now');
         return current;
       },
       isConnected: () => connected && answering,

@@ -7,7 +7,14 @@ import { createCallerMedia } from './arrival/caller-media.js';
 import type { CallControl } from './call-control/call-control.js';
 import { hangUp, moveToHold, moveToTalk } from './call-control/control-media.js';
 import { channelExists, isGone } from './call-media.js';
-import { CALLBACK_LEG_ARG, EXTENSION_LEG_ARG, OPERATOR_LEG_ARG, TRANSFER_LEG_ARG, callIdOfExtensionLeg, callIdOfOperatorChannel } from './media-ids.js';
+import {
+  CALLBACK_LEG_ARG,
+  EXTENSION_LEG_ARG,
+  OPERATOR_LEG_ARG,
+  TRANSFER_LEG_ARG,
+  callIdOfExtensionLeg,
+  callIdOfOperatorChannel,
+} from './media-ids.js';
 import { createReconciler } from './reconcile/run.js';
 
 /** How long a hung-up caller's channel id is remembered, to catch a hang-up that overtakes its own set-up. */
@@ -17,7 +24,13 @@ const ENDED_MEMORY_MS = 60_000;
  * legs answering or failing. Redis holds the truth about every call; this only moves media to
  * match it, so a restarted process can rebuild everything from Redis and Asterisk (media/reconcile/).
  */
-export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: string; mediaNode: string; control: CallControl }) {
+export function createCallFlow(deps: {
+  queue: CallQueue;
+  arrival: Arrival;
+  app: string;
+  mediaNode: string;
+  control: CallControl;
+}) {
   const { queue, arrival, app, mediaNode, control } = deps;
   const endedChannels = new Set<string>();
   /** Callers whose arrival this process runs now, since when (Date.now()). */
@@ -34,7 +47,13 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
   }
 
   /** The arrival path (menu, direct dial, closed, queue, overflow) is media/arrival/'s. */
-  async function callerArrived(client: Client, channel: Channel, dialled: string, resumed = false, edgeReason?: string): Promise<void> {
+  async function callerArrived(
+    client: Client,
+    channel: Channel,
+    dialled: string,
+    resumed = false,
+    edgeReason?: string,
+  ): Promise<void> {
     arriving.set(channel.id, Date.now());
     let queued: boolean;
     try {
@@ -57,8 +76,14 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
     const answeredAt = Date.now();
     const callLog = log.child({ callId, operatorChannelId: operatorChannel.id });
     const offered = await queue.get(callId);
-    if (offered?.operatorChannelId !== operatorChannel.id || (offered.state !== 'connecting' && offered.state !== 'answered')) {
-      callLog.info({ state: offered?.state }, 'operator answered a call that is no longer theirs; hanging up their leg');
+    if (
+      offered?.operatorChannelId !== operatorChannel.id ||
+      (offered.state !== 'connecting' && offered.state !== 'answered')
+    ) {
+      callLog.info(
+        { state: offered?.state },
+        'operator answered a call that is no longer theirs; hanging up their leg',
+      );
       await hangUp(client, operatorChannel.id, 'hang up stale operator leg').catch(() => undefined);
       return;
     }
@@ -82,7 +107,8 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
     }
     callLog.info({ operatorId: call.operatorId, waitMs: call.waitMs }, 'caller and operator bridged');
     // Their phone hung up while being bridged: its StasisEnd found the call not yet answered, so ended nothing.
-    if (endedChannels.has(operatorChannel.id)) await endCall(client, callId, 'operator hung up while being bridged', operatorChannel.id);
+    if (endedChannels.has(operatorChannel.id))
+      await endCall(client, callId, 'operator hung up while being bridged', operatorChannel.id);
   }
 
   /**
@@ -90,11 +116,19 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
    * clock: only the time since is sent); null, their leg hung up, when the offer was withdrawn
    * meanwhile (the caller hung up, the ring time ran out).
    */
-  async function recordAnswer(client: Client, callId: string, operatorChannelId: string, answeredAt: number): Promise<CallRecord | null> {
+  async function recordAnswer(
+    client: Client,
+    callId: string,
+    operatorChannelId: string,
+    answeredAt: number,
+  ): Promise<CallRecord | null> {
     try {
       return await queue.markAnswered(callId, operatorChannelId, { answeredMsAgo: Date.now() - answeredAt });
     } catch (error) {
-      log.info({ callId, operatorChannelId, reason: (error as Error).message }, 'the offer ended before the operator’s answer was recorded; hanging up their leg');
+      log.info(
+        { callId, operatorChannelId, reason: (error as Error).message },
+        'the offer ended before the operator’s answer was recorded; hanging up their leg',
+      );
       await hangUp(client, operatorChannelId, 'hang up stale operator leg').catch(() => undefined);
       return null;
     }
@@ -113,14 +147,24 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
   }
 
   /** Ends the call in Redis and releases its media (media/call-control's endCall: a call-back not reached goes back to its place). */
-  async function endCall(client: Client, callId: string, why: string, operatorChannelId?: string, options?: { mediaNodeLost?: boolean }): Promise<void> {
+  async function endCall(
+    client: Client,
+    callId: string,
+    why: string,
+    operatorChannelId?: string,
+    options?: { mediaNodeLost?: boolean },
+  ): Promise<void> {
     await control.endCall(client, callId, why, operatorChannelId, options);
   }
 
   /** The operator's phone was not answered (or could not be reached): the call goes back to its place. */
   async function operatorLegFailed(callId: string, operatorChannelId: string, cause: string): Promise<void> {
     const call = await queue.requeue(callId, operatorChannelId);
-    if (call) log.info({ callId, operatorChannelId, position: call.position, cause }, 'operator did not answer; call back in its place in the queue');
+    if (call)
+      log.info(
+        { callId, operatorChannelId, position: call.position, cause },
+        'operator did not answer; call back in its place in the queue',
+      );
   }
 
   const guard = (what: string, work: () => Promise<void>) =>
@@ -135,7 +179,8 @@ export function createCallFlow(deps: { queue: CallQueue; arrival: Arrival; app: 
         guard('StasisStart', async () => {
           const [first, second] = typeof event.args === 'string' ? [event.args] : event.args;
           if (first === OPERATOR_LEG_ARG && second) return operatorAnswered(client, channel, second);
-          if ((first === TRANSFER_LEG_ARG || first === CALLBACK_LEG_ARG) && second) return control.legAnswered(client, channel, first, second);
+          if ((first === TRANSFER_LEG_ARG || first === CALLBACK_LEG_ARG) && second)
+            return control.legAnswered(client, channel, first, second);
           if (first === EXTENSION_LEG_ARG && second) return arrival.extensionAnswered(client, channel, second);
           return callerArrived(client, channel, first ?? channel.dialplan.exten, false, second);
         }),

@@ -50,14 +50,22 @@ export async function unlessGone(what: string, request: Promise<unknown>): Promi
  * after an announcement (bridge_holding's idle mode), so no startMoh is needed; it stops when the
  * caller leaves the bridge. docs/decisions.md, "Call set-up under load".
  */
-export async function holdCaller(client: Client, callId: string, { started = Date.now(), timeoutMs = 5_000 }: { started?: number; timeoutMs?: number } = {}): Promise<void> {
+export async function holdCaller(
+  client: Client,
+  callId: string,
+  { started = Date.now(), timeoutMs = 5_000 }: { started?: number; timeoutMs?: number } = {},
+): Promise<void> {
   const left = () => Math.max(1, started + timeoutMs - Date.now());
   const bridgeId = mediaIds.holdBridge(callId);
   await Promise.all([
     ariRequest('answer', client.channels.answer({ channelId: callId }), left()),
     ariRequest('create holding bridge', client.bridges.create({ type: 'holding', bridgeId, name: bridgeId }), left()),
   ]);
-  await ariRequest('add caller to holding bridge', client.bridges.addChannel({ bridgeId, channel: callId, role: HOLDING_PARTICIPANT }), left());
+  await ariRequest(
+    'add caller to holding bridge',
+    client.bridges.addChannel({ bridgeId, channel: callId, role: HOLDING_PARTICIPANT }),
+    left(),
+  );
 }
 
 /** The role in a holding bridge whose idle mode is music on hold (Asterisk's bridge_holding.c). */
@@ -69,13 +77,18 @@ export function releaseHoldBridge(client: Client, callId: string): Promise<void>
 }
 
 /** Ends every media part of a call that still exists: both legs and both bridges. */
-export async function releaseCall(client: Client, call: Pick<CallRecord, 'callId' | 'operatorChannelId' | 'answeredAt'>): Promise<void> {
+export async function releaseCall(
+  client: Client,
+  call: Pick<CallRecord, 'callId' | 'operatorChannelId' | 'answeredAt'>,
+): Promise<void> {
   const { callId, operatorChannelId } = call;
   await Promise.all([
     unlessGone('hang up caller', client.channels.hangup({ channelId: callId, reason: 'normal' })),
-    operatorChannelId && unlessGone('hang up operator leg', client.channels.hangup({ channelId: operatorChannelId, reason: 'normal' })),
+    operatorChannelId &&
+      unlessGone('hang up operator leg', client.channels.hangup({ channelId: operatorChannelId, reason: 'normal' })),
     releaseHoldBridge(client, callId),
     // A talk bridge exists only once an operator answered: not asked for otherwise (every call's end is a request less for Asterisk).
-    call.answeredAt !== undefined && unlessGone('destroy talk bridge', client.bridges.destroy({ bridgeId: mediaIds.talkBridge(callId) })),
+    call.answeredAt !== undefined &&
+      unlessGone('destroy talk bridge', client.bridges.destroy({ bridgeId: mediaIds.talkBridge(callId) })),
   ]);
 }

@@ -47,7 +47,8 @@ export function callIdOfExtensionLeg(channelId: string): string | undefined {
 }
 
 /** The call a leg the switchboard dialled for a queued call belongs to (an operator's, a transfer target's, a call-back citizen's); undefined for other channels. */
-export const callIdOfLeg = (channelId: string): string | undefined => callIdOfOperatorChannel(channelId) ?? callIdOfTransferLeg(channelId) ?? callbackIdOfDialLeg(channelId);
+export const callIdOfLeg = (channelId: string): string | undefined =>
+  callIdOfOperatorChannel(channelId) ?? callIdOfTransferLeg(channelId) ?? callbackIdOfDialLeg(channelId);
 
 /** A call-back's id is "<callId>-cb"; a caller's call id is their channel's. */
 export const isCallbackId = (callId: string): boolean => callId.endsWith('-cb');

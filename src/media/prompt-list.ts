@@ -19,7 +19,8 @@ export function parsePrompts(source: string): Map<string, string> {
     if (!match) throw new Error(`${PROMPTS_FILE}:${index + 1}: expected "name = text"`);
     const [, name = '', text = ''] = match;
     if (!name.includes('{n}')) return void prompts.set(name, text);
-    for (let n = 1; n <= NUMBERED_UP_TO; n++) prompts.set(name.replace('{n}', String(n)), text.replaceAll('{n}', String(n)));
+    for (let n = 1; n <= NUMBERED_UP_TO; n++)
+      prompts.set(name.replace('{n}', String(n)), text.replaceAll('{n}', String(n)));
   });
   return prompts;
 }

@@ -26,33 +26,57 @@ const MAX_GONE_PER_ANSWER = 20;
  * ended there and the next call is taken in the same request (a picked one: 409). If the node
  * cannot be asked, the call goes straight back to its place.
  */
-export async function answerCall(deps: AnswerDeps, operatorId: string, pickedCallId?: string): Promise<CallRecord | null> {
+export async function answerCall(
+  deps: AnswerDeps,
+  operatorId: string,
+  pickedCallId?: string,
+): Promise<CallRecord | null> {
   // The operator's own mistakes first, then no media node to ring on (503) — both before anything is claimed.
   const operator = await deps.operators.get(operatorId);
-  if (!operator) throw new AppError(409, 'operator_not_logged_in', 'Log in as an operator (with your phone) before taking calls');
-  if (operator.state === 'paused') throw new AppError(409, 'operator_paused', 'You are paused: say you are ready before taking calls');
+  if (!operator)
+    throw new AppError(409, 'operator_not_logged_in', 'Log in as an operator (with your phone) before taking calls');
+  if (operator.state === 'paused')
+    throw new AppError(409, 'operator_paused', 'You are paused: say you are ready before taking calls');
   await deps.nodes.assertCanRing();
   const node = { mediaNode: deps.leg.mediaNode };
   for (let gone = 0; gone < MAX_GONE_PER_ANSWER; gone++) {
-    const call = pickedCallId ? await deps.queue.claimCall(operatorId, pickedCallId, node) : await deps.queue.claimNext(operatorId, node);
+    const call = pickedCallId
+      ? await deps.queue.claimCall(operatorId, pickedCallId, node)
+      : await deps.queue.claimNext(operatorId, node);
     if (!call) return null;
     const operatorChannelId = call.operatorChannelId!;
     let rung;
     try {
       const municipality = await deps.directory.getMunicipality(call.municipalityId);
-      rung = await deps.nodes.ring(call, { operatorChannelId, phone: operator.phone, municipalityName: municipality?.name ?? call.municipalityId });
+      rung = await deps.nodes.ring(call, {
+        operatorChannelId,
+        phone: operator.phone,
+        municipalityName: municipality?.name ?? call.municipalityId,
+      });
     } catch (error) {
       await deps.queue.requeue(call.callId, operatorChannelId);
-      log.warn({ callId: call.callId, operatorId, mediaNode: call.mediaNode, err: error }, 'could not ring the operator; call back in its place');
+      log.warn(
+        { callId: call.callId, operatorId, mediaNode: call.mediaNode, err: error },
+        'could not ring the operator; call back in its place',
+      );
       throw error;
     }
     if (rung === 'ringing') {
-      log.info({ callId: call.callId, operatorId, operatorChannelId, mediaNode: call.mediaNode, phone: operator.phone }, 'ringing operator');
+      log.info(
+        { callId: call.callId, operatorId, operatorChannelId, mediaNode: call.mediaNode, phone: operator.phone },
+        'ringing operator',
+      );
       return call;
     }
-    log.info({ callId: call.callId, operatorId, mediaNode: call.mediaNode }, 'the caller had hung up unseen: call ended, not rung');
+    log.info(
+      { callId: call.callId, operatorId, mediaNode: call.mediaNode },
+      'the caller had hung up unseen: call ended, not rung',
+    );
     if (pickedCallId) throw new AppError(409, 'call_not_waiting', `call ${pickedCallId} has ended: the caller hung up`);
   }
-  log.warn({ operatorId }, `answer-next met ${MAX_GONE_PER_ANSWER} callers gone unseen in a row; the operator may ask again`);
+  log.warn(
+    { operatorId },
+    `answer-next met ${MAX_GONE_PER_ANSWER} callers gone unseen in a row; the operator may ask again`,
+  );
   return null;
 }

@@ -30,12 +30,19 @@ const PATTERN = '^(sips?:[A-Za-z0-9._~+-]+@(\\d{1,3}(\\.\\d{1,3}){3}|\\[[0-9A-Fa
 export function parseOperatorPhone(phone: string): OperatorPhone | { problem: string } {
   if (EXTENSION.test(phone)) return { kind: 'extension', extension: phone };
   const sip = SIP_PHONE.exec(phone);
-  if (!sip) return { problem: 'must be the SIP address of a phone by its IP address, like sip:anna@10.1.2.3:5060, or an extension of the region, like 2403100' };
+  if (!sip)
+    return {
+      problem:
+        'must be the SIP address of a phone by its IP address, like sip:anna@10.1.2.3:5060, or an extension of the region, like 2403100',
+    };
   const [, host = '', port] = sip;
   const address = host.startsWith('[') ? host.slice(1, -1) : host;
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return { problem: `has the port ${port}, which is not between 1 and 65535` };
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    return { problem: `has the port ${port}, which is not between 1 and 65535` };
   if (host.startsWith('[') ? !isIPv6(address) : !isIPv4(address)) {
-    return { problem: `names the host ${host}: give the phone's IP address (like sip:anna@10.1.2.3), since a name could point anywhere` };
+    return {
+      problem: `names the host ${host}: give the phone's IP address (like sip:anna@10.1.2.3), since a name could point anywhere`,
+    };
   }
   return { kind: 'sip', uri: phone, address };
 }
@@ -52,7 +59,8 @@ export const OperatorPhoneSchema = z
   .openapi({
     pattern: PATTERN,
     example: 'sip:anna@10.1.2.3:5060',
-    description: 'sip:user@<IP address>[:port] on an operator phone network (OPERATOR_PHONE_NETWORKS), or an extension of the region (its digits, e.g. 2403100), rung where its phone is registered',
+    description:
+      'sip:user@<IP address>[:port] on an operator phone network (OPERATOR_PHONE_NETWORKS), or an extension of the region (its digits, e.g. 2403100), rung where its phone is registered',
   });
 
 /**
@@ -60,21 +68,39 @@ export const OperatorPhoneSchema = z
  * operator phone networks, an extension in a member's extension ranges. Checked at login, when
  * an operator account is saved, and again at every ring (createOperatorPhones).
  */
-export function operatorPhoneProblem(networks: readonly string[], region: Pick<RegionConfig, 'municipalities'>): (phone: string) => string | undefined {
+export function operatorPhoneProblem(
+  networks: readonly string[],
+  region: Pick<RegionConfig, 'municipalities'>,
+): (phone: string) => string | undefined {
   const allowed = addressList(networks);
-  const described = networks.length === 0 ? 'none is configured (OPERATOR_PHONE_NETWORKS): give an extension instead' : `OPERATOR_PHONE_NETWORKS: ${networks.join(', ')}`;
+  const described =
+    networks.length === 0
+      ? 'none is configured (OPERATOR_PHONE_NETWORKS): give an extension instead'
+      : `OPERATOR_PHONE_NETWORKS: ${networks.join(', ')}`;
   return (phone) => {
     const parsed = parseOperatorPhone(phone);
     if ('problem' in parsed) return parsed.problem;
     if (parsed.kind === 'extension') {
-      return configuredHolder(region.municipalities, `extension:${parsed.extension}`) ? undefined : `${parsed.extension} is not in any member municipality's extension ranges`;
+      return configuredHolder(region.municipalities, `extension:${parsed.extension}`)
+        ? undefined
+        : `${parsed.extension} is not in any member municipality's extension ranges`;
     }
-    return inAddressList(allowed, parsed.address) ? undefined : `${parsed.address} is not on an operator phone network (${described})`;
+    return inAddressList(allowed, parsed.address)
+      ? undefined
+      : `${parsed.address} is not on an operator phone network (${described})`;
   };
 }
 
 /** Which phones operators may be rung on, and where to ring one now. */
-export function createOperatorPhones({ networks, region, contacts }: { networks: readonly string[]; region: Pick<RegionConfig, 'municipalities'>; contacts: Pick<ContactStore, 'contacts'> }) {
+export function createOperatorPhones({
+  networks,
+  region,
+  contacts,
+}: {
+  networks: readonly string[];
+  region: Pick<RegionConfig, 'municipalities'>;
+  contacts: Pick<ContactStore, 'contacts'>;
+}) {
   const problem = operatorPhoneProblem(networks, region);
   return {
     problem,
@@ -87,11 +113,21 @@ export function createOperatorPhones({ networks, region, contacts }: { networks:
      */
     async ringUri(phone: string): Promise<string> {
       const refused = problem(phone);
-      if (refused) throw new AppError(409, 'operator_phone_refused', `The phone ${phone} may not be rung: ${refused}. Log in again with an allowed phone`);
+      if (refused)
+        throw new AppError(
+          409,
+          'operator_phone_refused',
+          `The phone ${phone} may not be rung: ${refused}. Log in again with an allowed phone`,
+        );
       const parsed = parseOperatorPhone(phone) as OperatorPhone;
       if (parsed.kind === 'sip') return parsed.uri;
       const [latest] = await contacts.contacts(parsed.extension);
-      if (!latest) throw new AppError(409, 'phone_not_registered', `The phone cannot be rung: extension ${parsed.extension} has no phone registered right now`);
+      if (!latest)
+        throw new AppError(
+          409,
+          'phone_not_registered',
+          `The phone cannot be rung: extension ${parsed.extension} has no phone registered right now`,
+        );
       return latest;
     },
   };

@@ -12,7 +12,15 @@ export const OPERATOR_STATES = ['available', 'connecting', 'on-call', 'wrap-up',
 export type OperatorState = (typeof OPERATOR_STATES)[number];
 
 /** Why an operator paused; `note` says more in free text. */
-export const PAUSE_REASONS = ['break', 'lunch', 'meeting', 'training', 'admin-work', 'technical-problem', 'other'] as const;
+export const PAUSE_REASONS = [
+  'break',
+  'lunch',
+  'meeting',
+  'training',
+  'admin-work',
+  'technical-problem',
+  'other',
+] as const;
 export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 /** How much an operator favours a municipality's calls (store/lua/claim-1.lua): wait × weight. */
@@ -81,7 +89,8 @@ const operatorHashSchema = z.object({
  */
 function parseOperator(hash: Record<string, string>, now = Date.now()): OperatorSession {
   const parsed = operatorHashSchema.safeParse(hash);
-  if (!parsed.success) throw new Error(`operator session ${hash.id ?? '(no id)'} in Redis is malformed: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`operator session ${hash.id ?? '(no id)'} in Redis is malformed: ${z.prettifyError(parsed.error)}`);
   const { weights = {}, stateSince = parsed.data.loggedInAt, ...rest } = parsed.data;
   const session = { ...rest, stateSince };
   const served = session.municipalities.map((id) => ({ id, weight: weights[id] ?? 1 }));
@@ -115,7 +124,14 @@ export function createOperatorStore(redis: RedisClient, k: Keys) {
       const reply = await runScript(
         redis.operatorLogin(
           [k.operator(operatorId), k.operators()],
-          [k.prefix, operatorId, name, phone, JSON.stringify(served.map((m) => m.id)), JSON.stringify(Object.fromEntries(served.map((m) => [m.id, m.weight])))],
+          [
+            k.prefix,
+            operatorId,
+            name,
+            phone,
+            JSON.stringify(served.map((m) => m.id)),
+            JSON.stringify(Object.fromEntries(served.map((m) => [m.id, m.weight]))),
+          ],
         ),
         { operatorId },
       );
@@ -124,19 +140,27 @@ export function createOperatorStore(redis: RedisClient, k: Keys) {
 
     /** Ends the session; true if there was one. 409 operator_busy while a call is offered or talked to. */
     async logout(operatorId: string): Promise<boolean> {
-      const ended = await runScript(redis.operatorLogout([k.operator(operatorId), k.operators()], [k.prefix, operatorId]), { operatorId });
+      const ended = await runScript(
+        redis.operatorLogout([k.operator(operatorId), k.operators()], [k.prefix, operatorId]),
+        { operatorId },
+      );
       return ended === 1;
     },
 
     /** Takes no calls until ready(). 409 operator_not_logged_in, operator_busy during a call. */
     async pause(operatorId: string, reason: PauseReason, note = ''): Promise<OperatorSession> {
-      const reply = await runScript(redis.operatorPause([k.operator(operatorId)], [k.prefix, operatorId, reason, note]), { operatorId });
+      const reply = await runScript(
+        redis.operatorPause([k.operator(operatorId)], [k.prefix, operatorId, reason, note]),
+        { operatorId },
+      );
       return parseOperator(hashReply(reply));
     },
 
     /** Ends a pause or a wrap-up: available for calls. 409 operator_not_logged_in, operator_busy during a call. */
     async ready(operatorId: string): Promise<OperatorSession> {
-      const reply = await runScript(redis.operatorReady([k.operator(operatorId)], [k.prefix, operatorId]), { operatorId });
+      const reply = await runScript(redis.operatorReady([k.operator(operatorId)], [k.prefix, operatorId]), {
+        operatorId,
+      });
       return parseOperator(hashReply(reply));
     },
 

@@ -9,7 +9,10 @@ import { hashReply, runScript } from '../store/scripts.js';
 import type { PriorityClassMatch } from './priority.js';
 
 /** What the media side knows of a new call; the queue adds the rest of the record. */
-export type EnqueueInput = Pick<CallRecord, 'callId' | 'channelId' | 'municipalityId' | 'calledNumber' | 'caller' | 'reason'>;
+export type EnqueueInput = Pick<
+  CallRecord,
+  'callId' | 'channelId' | 'municipalityId' | 'calledNumber' | 'caller' | 'reason'
+>;
 
 /** A call and its 1-based position in its municipality's queue (0 once it no longer waits). */
 export interface QueuedCall {
@@ -39,7 +42,10 @@ export type ArrivalFields = Partial<Pick<CallRecord, 'extension' | 'reasonDetail
  */
 export interface EnqueueOptions {
   priority?: PriorityClassMatch | undefined;
-  admission?: { maxLength?: { calls: number; overflow: OverflowTarget } | undefined; noOperator?: OverflowTarget | undefined };
+  admission?: {
+    maxLength?: { calls: number; overflow: OverflowTarget } | undefined;
+    noOperator?: OverflowTarget | undefined;
+  };
   fields?: ArrivalFields;
 }
 
@@ -68,11 +74,18 @@ export interface CallQueueOptions {
   mediaNodeDeadSeconds?: number;
 }
 
-export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0, mediaNodeDeadSeconds = 0 }: CallQueueOptions = {}) {
+export function createCallQueue(
+  redis: RedisClient,
+  k: Keys,
+  { wrapUpSeconds = 0, mediaNodeDeadSeconds = 0 }: CallQueueOptions = {},
+) {
   const { prefix } = k;
 
   async function claim(operatorId: string, callId: string, mediaNode: string): Promise<CallRecord | null> {
-    const reply = await runScript(redis.queueClaim([k.operator(operatorId)], [prefix, operatorId, callId, mediaNode]), { operatorId, callId });
+    const reply = await runScript(redis.queueClaim([k.operator(operatorId)], [prefix, operatorId, callId, mediaNode]), {
+      operatorId,
+      callId,
+    });
     return reply === null ? null : parseCallRecord(hashReply(reply));
   }
 
@@ -84,11 +97,21 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
      * priority class, arrival fields and admission decided in the same step. Repeating it for
      * the same call changes nothing and answers the same.
      */
-    async enqueue(input: EnqueueInput, { priority, admission, fields = {} }: EnqueueOptions = {}): Promise<QueuedCall & { decision: OverflowDecision }> {
+    async enqueue(
+      input: EnqueueInput,
+      { priority, admission, fields = {} }: EnqueueOptions = {},
+    ): Promise<QueuedCall & { decision: OverflowDecision }> {
       const { callId, municipalityId } = input;
       const reply = await runScript(
         redis.queueEnqueue(
-          [k.call(callId), k.queue(municipalityId), k.queueSeq(), k.activeCalls(), k.callsByTime(), k.callsByMunicipality(municipalityId)],
+          [
+            k.call(callId),
+            k.queue(municipalityId),
+            k.queueSeq(),
+            k.activeCalls(),
+            k.callsByTime(),
+            k.callsByMunicipality(municipalityId),
+          ],
           [
             prefix,
             callId,
@@ -120,10 +143,15 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
      * available or in wrap-up (which this ends); 409 operator_paused when paused. `mediaNode`:
      * where the operator's phone is rung from, recorded on a call that has none yet (a call-back).
      */
-    claimNext: (operatorId: string, { mediaNode = '' }: { mediaNode?: string } = {}): Promise<CallRecord | null> => claim(operatorId, '', mediaNode),
+    claimNext: (operatorId: string, { mediaNode = '' }: { mediaNode?: string } = {}): Promise<CallRecord | null> =>
+      claim(operatorId, '', mediaNode),
 
     /** Gives the operator one particular waiting call (picked from the list). */
-    async claimCall(operatorId: string, callId: string, { mediaNode = '' }: { mediaNode?: string } = {}): Promise<CallRecord> {
+    async claimCall(
+      operatorId: string,
+      callId: string,
+      { mediaNode = '' }: { mediaNode?: string } = {},
+    ): Promise<CallRecord> {
       // '' would mean "the longest-waiting call" to the script.
       if (callId === '') throw new AppError(404, 'call_not_found', 'no call id given');
       const record = await claim(operatorId, callId, mediaNode);
@@ -135,11 +163,21 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
      * The operator answered on the leg of the current offer; they are bridged with the caller.
      * `answeredMsAgo`: the answer is recorded once they are bridged, and dated when the leg answered.
      */
-    async markAnswered(callId: string, operatorChannelId: string, { answeredMsAgo = 0 }: { answeredMsAgo?: number } = {}): Promise<CallRecord> {
-      const reply = await runScript(redis.queueMarkAnswered([k.call(callId)], [prefix, callId, operatorChannelId, String(Math.max(0, Math.round(answeredMsAgo)))]), {
-        callId,
-        operatorChannelId,
-      });
+    async markAnswered(
+      callId: string,
+      operatorChannelId: string,
+      { answeredMsAgo = 0 }: { answeredMsAgo?: number } = {},
+    ): Promise<CallRecord> {
+      const reply = await runScript(
+        redis.queueMarkAnswered(
+          [k.call(callId)],
+          [prefix, callId, operatorChannelId, String(Math.max(0, Math.round(answeredMsAgo)))],
+        ),
+        {
+          callId,
+          operatorChannelId,
+        },
+      );
       return parseCallRecord(hashReply(reply));
     },
 
@@ -149,7 +187,10 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
      * earlier offer, or the call was answered or ended meanwhile): nothing changed.
      */
     async requeue(callId: string, operatorChannelId: string): Promise<QueuedCall | null> {
-      const reply = await runScript(redis.queueRequeue([k.call(callId)], [prefix, callId, operatorChannelId]), { callId, operatorChannelId });
+      const reply = await runScript(redis.queueRequeue([k.call(callId)], [prefix, callId, operatorChannelId]), {
+        callId,
+        operatorChannelId,
+      });
       return reply === null ? null : queuedCall(reply);
     },
 
@@ -169,15 +210,34 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
     async recordEnded(input: EnqueueInput, outcome: ArrivalOutcome, fields: ArrivalFields = {}): Promise<CallRecord> {
       const reply = await redis.arrivalEnded(
         [k.call(input.callId), k.callsByTime(), k.callsByMunicipality(input.municipalityId), k.activeCalls()],
-        [prefix, input.callId, input.channelId, input.municipalityId, input.calledNumber, input.caller, input.reason, outcome, ...arrivalFieldArgs(fields)],
+        [
+          prefix,
+          input.callId,
+          input.channelId,
+          input.municipalityId,
+          input.calledNumber,
+          input.caller,
+          input.reason,
+          outcome,
+          ...arrivalFieldArgs(fields),
+        ],
       );
       return parseCallRecord(hashReply(reply));
     },
 
-    async finish(callId: string, { operatorChannelId = '', mediaNodeLost = false }: { operatorChannelId?: string; mediaNodeLost?: boolean } = {}): Promise<CallRecord | null> {
+    async finish(
+      callId: string,
+      { operatorChannelId = '', mediaNodeLost = false }: { operatorChannelId?: string; mediaNodeLost?: boolean } = {},
+    ): Promise<CallRecord | null> {
       const reply = await redis.queueFinish(
         [k.call(callId), k.activeCalls()],
-        [prefix, callId, operatorChannelId, String(wrapUpSeconds * 1000), mediaNodeLost ? 'media-node-lost' : 'abandoned'],
+        [
+          prefix,
+          callId,
+          operatorChannelId,
+          String(wrapUpSeconds * 1000),
+          mediaNodeLost ? 'media-node-lost' : 'abandoned',
+        ],
       );
       return reply === null ? null : parseCallRecord(hashReply(reply));
     },
@@ -193,8 +253,12 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
 
     /** One municipality's waiting calls, first in line first (not those of a media node silent past MEDIA_NODE_DEAD_SECONDS). */
     async listWaiting(municipalityId: string): Promise<WaitingCall[]> {
-      const reply = await redis.queueListWaiting([k.queue(municipalityId)], [prefix, String(mediaNodeDeadSeconds * 1000)]);
-      if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new Error(`unexpected list-waiting reply ${JSON.stringify(reply)}`);
+      const reply = await redis.queueListWaiting(
+        [k.queue(municipalityId)],
+        [prefix, String(mediaNodeDeadSeconds * 1000)],
+      );
+      if (!Array.isArray(reply) || typeof reply[0] !== 'number')
+        throw new Error(`unexpected list-waiting reply ${JSON.stringify(reply)}`);
       const [now, ...hashes] = reply as [number, ...unknown[]];
       return hashes.map((hash, index) => {
         const record = parseCallRecord(hashReply(hash));
@@ -216,21 +280,31 @@ export function createCallQueue(redis: RedisClient, k: Keys, { wrapUpSeconds = 0
 export type CallQueue = ReturnType<typeof createCallQueue>;
 
 /** A policy target as the scripts take it: kind, and the municipality of a `queue` target. */
-export const targetArgs = (target: OverflowTarget | undefined) => [target?.kind ?? '', target?.kind === 'queue' ? target.municipality : ''];
+export const targetArgs = (target: OverflowTarget | undefined) => [
+  target?.kind ?? '',
+  target?.kind === 'queue' ? target.municipality : '',
+];
 
 /** Arrival fields as the scripts take them: name, value pairs. */
-export const arrivalFieldArgs = (fields: ArrivalFields) => Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
+export const arrivalFieldArgs = (fields: ArrivalFields) =>
+  Object.entries(fields).flatMap(([name, value]) => (value === undefined ? [] : [name, String(value)]));
 
 /** The scripts' decisions: {callId, action, cause, position} rows. */
 export function parseDecisions(reply: unknown): OverflowDecision[] {
   if (!Array.isArray(reply)) throw new Error(`unexpected overflow reply ${JSON.stringify(reply)}`);
   return reply.map((row: unknown) => {
     const [callId, action, cause, position] = row as [string, OverflowDecision['action'], string, number];
-    return { callId, action, position: Number(position), ...((OVERFLOW_CAUSES as readonly string[]).includes(cause) ? { cause: cause as OverflowCause } : {}) };
+    return {
+      callId,
+      action,
+      position: Number(position),
+      ...((OVERFLOW_CAUSES as readonly string[]).includes(cause) ? { cause: cause as OverflowCause } : {}),
+    };
   });
 }
 
 function queuedCall(reply: unknown): QueuedCall {
-  if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new Error(`unexpected queue reply ${JSON.stringify(reply)}`);
+  if (!Array.isArray(reply) || typeof reply[0] !== 'number')
+    throw new Error(`unexpected queue reply ${JSON.stringify(reply)}`);
   return { position: reply[0], record: parseCallRecord(hashReply(reply[1])) };
 }

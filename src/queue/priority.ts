@@ -26,7 +26,11 @@ export function priorityClassifier(region: RegionConfig) {
       ? members.some((m) => inRanges(m.extensionRanges, caller, Number))
       : /^\+\d+$/.test(caller) && members.some((m) => inRanges(m.directDialRanges, caller, e164Digits));
 
-  return (municipalityId: string, caller: string, classes: readonly PriorityClass[] = configured.get(municipalityId) ?? []): PriorityClassMatch | undefined => {
+  return (
+    municipalityId: string,
+    caller: string,
+    classes: readonly PriorityClass[] = configured.get(municipalityId) ?? [],
+  ): PriorityClassMatch | undefined => {
     const match = classes.find((c) => (c.memberNumbers && isMemberNumber(caller)) || c.numbers.includes(caller));
     return match && { priorityClass: match.name, boostSeconds: match.boostSeconds };
   };

@@ -9,7 +9,11 @@ import type { DirectNumberTarget } from './route-call.js';
  * number, or a numbers entry whose target is an extension or an external number. A numbers
  * entry routed to the queue has no target (the call goes to the queue).
  */
-export function directNumberTarget(redis: RedisClient, k: Keys, admin: Pick<AdminStores, 'extensions' | 'numbers'>): DirectNumberTarget {
+export function directNumberTarget(
+  redis: RedisClient,
+  k: Keys,
+  admin: Pick<AdminStores, 'extensions' | 'numbers'>,
+): DirectNumberTarget {
   return async (e164) => {
     const holder = await redis.get(k.claim(`e164:${e164}`));
     if (!holder) return undefined;
@@ -26,4 +30,3 @@ export function directNumberTarget(redis: RedisClient, k: Keys, admin: Pick<Admi
     return undefined;
   };
 }
-

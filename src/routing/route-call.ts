@@ -17,10 +17,15 @@ export type DirectNumberOwner = (e164: string) => Promise<string | undefined>;
  * entry). Only the SIP edge forwards (through the trunk, under the dial policy); to routeCall,
  * and so to the Asterisk side, a forwarded number has no owner: its calls go to the queue.
  */
-export type DirectNumberTarget = (e164: string) => Promise<{ kind: 'extension'; extension: string } | { kind: 'external'; number: string } | undefined>;
+export type DirectNumberTarget = (
+  e164: string,
+) => Promise<{ kind: 'extension'; extension: string } | { kind: 'external'; number: string } | undefined>;
 
 /** The owner routeCall asks, from a target look-up; `seen` gets each target found (the edge's forward). */
-export function extensionOwner(target: DirectNumberTarget, seen?: (found: Awaited<ReturnType<DirectNumberTarget>>) => void): DirectNumberOwner {
+export function extensionOwner(
+  target: DirectNumberTarget,
+  seen?: (found: Awaited<ReturnType<DirectNumberTarget>>) => void,
+): DirectNumberOwner {
   return async (e164) => {
     const found = await target(e164);
     seen?.(found);
@@ -48,7 +53,8 @@ export async function routeCall(dialled: string, lookup: NumberLookup, owner?: D
   const parsed = parsePhoneNumber(dialled);
   if (!parsed.ok) return { action: 'reject', cause: 'invalid-number', detail: parsed.problem };
   const target = await lookup(parsed.e164);
-  if (!target) return { action: 'reject', cause: 'unknown-number', detail: `${parsed.e164} is not a number of the region` };
+  if (!target)
+    return { action: 'reject', cause: 'unknown-number', detail: `${parsed.e164} is not a number of the region` };
   const { municipalityId } = target;
   const calledNumber = parsed.e164;
   if (target.kind === 'regional-number') return { action: 'menu', municipalityId, calledNumber };

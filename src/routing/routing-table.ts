@@ -27,7 +27,9 @@ export function tableLookup(table: RoutingTable): (e164: string) => Promise<Rout
     const exact = table.exact.get(e164);
     if (exact) return exact;
     const digits = e164Digits(e164);
-    const range = table.directDialRanges.find((r) => r.from.length === e164.length && e164Digits(r.from) <= digits && digits <= e164Digits(r.to));
+    const range = table.directDialRanges.find(
+      (r) => r.from.length === e164.length && e164Digits(r.from) <= digits && digits <= e164Digits(r.to),
+    );
     return range && { kind: 'direct-dial', municipalityId: range.municipalityId };
   };
 }

@@ -2,12 +2,27 @@ import type { RegionConfig } from '../config/region-schema.js';
 import type { DiallingGuard } from '../dialling/dialling-guard.js';
 import { type ContactStore, sourceAddress } from '../extensions/contact-store.js';
 import { log, type Logger } from '../log.js';
-import { createSrf, type EdgeDialog, type EdgeRequest as Req, type EdgeResponse as Res, type EdgeSrf } from './drachtio.js';
+import {
+  createSrf,
+  type EdgeDialog,
+  type EdgeRequest as Req,
+  type EdgeResponse as Res,
+  type EdgeSrf,
+} from './drachtio.js';
 import { createMediaNodePool, MEDIA_NODE_TIMING } from './media-nodes/media-node-pool.js';
 import { createNonces } from './registrar/digest.js';
 import { register } from './registrar/register.js';
 import { createEmergencyCallerIds, phoneSource } from './routing/emergency-caller-id.js';
-import { type Caller, type EdgeRoute, fallback, isEmergency, routeInvite, toSwitchboard, trunkHeaders, type EdgeRoutingDeps } from './routing/route-invite.js';
+import {
+  type Caller,
+  type EdgeRoute,
+  fallback,
+  isEmergency,
+  routeInvite,
+  toSwitchboard,
+  trunkHeaders,
+  type EdgeRoutingDeps,
+} from './routing/route-invite.js';
 import type { AuthFailures } from './security/auth-failures.js';
 import { authenticate, type AuthDeps, type SipReply } from './security/authenticate.js';
 import type { NonceCounts } from './security/nonce-counts.js';
@@ -50,8 +65,19 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
   const state = { connected: false };
   const media = createMediaNodePool(settings.mediaNodes);
   const screen = createScreen({ trunk: settings.trunkSources, phones: settings.phoneNetworks });
-  const auth: AuthDeps = { realm: settings.realm, nonces: createNonces(), nonceCounts: services.nonceCounts, failures: services.authFailures, credentials: services.credentials };
-  const callerIds = createEmergencyCallerIds({ bindingsAt: (hostPort) => services.contacts.at(hostPort), extension: services.extension, mainNumber: services.mainNumber, region: services.region });
+  const auth: AuthDeps = {
+    realm: settings.realm,
+    nonces: createNonces(),
+    nonceCounts: services.nonceCounts,
+    failures: services.authFailures,
+    credentials: services.credentials,
+  };
+  const callerIds = createEmergencyCallerIds({
+    bindingsAt: (hostPort) => services.contacts.at(hostPort),
+    extension: services.extension,
+    mainNumber: services.mainNumber,
+    region: services.region,
+  });
   const routing: EdgeRoutingDeps = {
     ...services,
     contacts: (extension) => services.contacts.contacts(extension),
@@ -98,7 +124,8 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
   }
 
   /** SIP_PHONES_REQUIRE_TLS: a phone's REGISTER or INVITE (112 aside) must have come over TLS. */
-  const transportAllowed = (req: SipRequestView) => !settings.phonesRequireTls || SECURE_TRANSPORTS.has(req.protocol?.toLowerCase());
+  const transportAllowed = (req: SipRequestView) =>
+    !settings.phonesRequireTls || SECURE_TRANSPORTS.has(req.protocol?.toLowerCase());
 
   srf.options((req, res) => {
     if (admitted(req, res)) send(res, { status: 200 });
@@ -118,7 +145,9 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
     const { registered } = reply;
     if (registered) {
       // The copy a 112 call falls back on while Redis is away.
-      void callerIds.registered(sourceAddress(req.source_address, req.source_port), registered.extension, registered.expiresSeconds).catch(() => undefined);
+      void callerIds
+        .registered(sourceAddress(req.source_address, req.source_port), registered.extension, registered.expiresSeconds)
+        .catch(() => undefined);
     }
   });
 
@@ -143,7 +172,9 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
     }
     const route = await routeInvite(dialled, caller, routing, callId);
     callLog.info(describe(route), 'INVITE routed');
-    await carryOut(req, res, route, callLog).catch((error: unknown) => callLog.info({ status: (error as { status?: number }).status }, 'call not connected'));
+    await carryOut(req, res, route, callLog).catch((error: unknown) =>
+      callLog.info({ status: (error as { status?: number }).status }, 'call not connected'),
+    );
   });
 
   async function carryOut(req: Req, res: Res, route: EdgeRoute, callLog: Logger): Promise<void> {
@@ -152,12 +183,19 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
         return send(res, route.status === 503 ? UNAVAILABLE : { status: route.status });
       case 'media':
         try {
-          const { uas, uac } = await srf.createB2BUA(req, res, route.uri, { headers: route.headers, localSdpB: req.body, passFailure: false });
+          const { uas, uac } = await srf.createB2BUA(req, res, route.uri, {
+            headers: route.headers,
+            localSdpB: req.body,
+            passFailure: false,
+          });
           endTogether(uas, uac);
         } catch (error) {
           // 487: the caller gave up. Otherwise the node failed between two pings: the fallback answers instead.
           if ((error as { status?: number }).status === 487) return;
-          callLog.warn({ node: route.uri, status: (error as { status?: number }).status }, 'media node refused the call; to the fallback');
+          callLog.warn(
+            { node: route.uri, status: (error as { status?: number }).status },
+            'media node refused the call; to the fallback',
+          );
           await carryOut(req, res, fallback(routing), callLog);
         }
         return;
@@ -166,10 +204,16 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
         // The daily cap counts the minutes of every admitted call, once, when it ends.
         const talked = (seconds: number) => {
           if (!counted) return;
-          services.dialling.recordExtensionCallEnded(counted.municipalityId, counted.extension, seconds).catch((error: unknown) => callLog.warn({ err: error }, 'talk time not counted'));
+          services.dialling
+            .recordExtensionCallEnded(counted.municipalityId, counted.extension, seconds)
+            .catch((error: unknown) => callLog.warn({ err: error }, 'talk time not counted'));
         };
         try {
-          const { uas, uac } = await srf.createB2BUA(req, res, route.uri, { headers: trunkHeaders(route, settings.realm), localSdpB: req.body, ...(forwarded ? { passFailure: false } : {}) });
+          const { uas, uac } = await srf.createB2BUA(req, res, route.uri, {
+            headers: trunkHeaders(route, settings.realm),
+            localSdpB: req.body,
+            ...(forwarded ? { passFailure: false } : {}),
+          });
           const answeredAt = Date.now();
           endTogether(uas, uac, () => talked(Math.round((Date.now() - answeredAt) / 1000)));
         } catch (error) {
@@ -222,9 +266,13 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
     const timer = setTimeout(stopRinging, services.ringMs);
     const legs = uris.map((uri) =>
       // The caller's From without its tag: each leg is a new dialog with a tag of its own.
-      srf.createUAC(uri, { localSdp: req.body, headers: { From: (req.get('from') ?? '').replace(/;\s*tag=[^;]*/i, '') } }, {
-        cbRequest: (_err, sent) => void (sent && outgoing.push(sent)),
-      }),
+      srf.createUAC(
+        uri,
+        { localSdp: req.body, headers: { From: (req.get('from') ?? '').replace(/;\s*tag=[^;]*/i, '') } },
+        {
+          cbRequest: (_err, sent) => void (sent && outgoing.push(sent)),
+        },
+      ),
     );
     try {
       const uac = await Promise.any(legs);
@@ -291,13 +339,24 @@ function send(res: Res, reply: SipReply): void {
 function describe(route: EdgeRoute): Record<string, unknown> {
   switch (route.kind) {
     case 'reject':
-      return { route: 'reject', status: route.status, ...(route.refusal ? { numberClass: route.refusal.numberClass, refused: route.refusal.reason } : {}) };
+      return {
+        route: 'reject',
+        status: route.status,
+        ...(route.refusal ? { numberClass: route.refusal.numberClass, refused: route.refusal.reason } : {}),
+      };
     case 'contacts':
       return { route: 'extension', extension: route.extension, contacts: route.uris.length };
     case 'trunk':
-      return { route: route.forwarded ? 'forward' : 'trunk', numberClass: route.numberClass, ...(route.admitted ? { extension: route.admitted.extension } : {}) };
+      return {
+        route: route.forwarded ? 'forward' : 'trunk',
+        numberClass: route.numberClass,
+        ...(route.admitted ? { extension: route.admitted.extension } : {}),
+      };
     case 'media':
-      return { route: route.headers['X-Target'] === 'menu' ? 'menu' : 'switchboard', reason: route.headers['X-Reason'] };
+      return {
+        route: route.headers['X-Target'] === 'menu' ? 'menu' : 'switchboard',
+        reason: route.headers['X-Reason'],
+      };
     case 'fallback':
       return { route: 'fallback', numbers: route.uris.length };
   }

@@ -29,7 +29,11 @@ export function uriUser(uri: string): string | undefined {
 
 const ParsedAddress = z.object({ uri: z.string(), params: z.record(z.string(), z.string().optional()).default({}) });
 const ContactList = z.array(ParsedAddress);
-const Seconds = z.coerce.number().int().min(0).max(2 ** 31 - 1);
+const Seconds = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 const UserAgent = z.string().max(512);
 /** A dialled user part: digits, optionally with a leading +, as phones and trunks send them. */
 const Dialled = z.string().regex(/^\+?\d{2,20}$/);
@@ -48,9 +52,11 @@ export const sipHeaders = {
   /** What was dialled: the Request-URI's user part. */
   dialled: (req: SipRequestView) => Dialled.safeParse(uriUser(req.uri)).data,
   /** The extension a REGISTER is for: the To URI's user part. */
-  toExtension: (req: SipRequestView) => Extension.safeParse(safe(() => uriUser(ParsedAddress.parse(req.getParsedHeader('to')).uri))).data,
+  toExtension: (req: SipRequestView) =>
+    Extension.safeParse(safe(() => uriUser(ParsedAddress.parse(req.getParsedHeader('to')).uri))).data,
   /** The From URI's user part when it is an extension's form (a phone's own line), else undefined. */
-  fromUser: (req: SipRequestView) => Extension.safeParse(safe(() => uriUser(ParsedAddress.parse(req.getParsedHeader('from')).uri))).data,
+  fromUser: (req: SipRequestView) =>
+    Extension.safeParse(safe(() => uriUser(ParsedAddress.parse(req.getParsedHeader('from')).uri))).data,
   userAgent: (req: SipRequestView) => UserAgent.safeParse(req.get('user-agent') ?? '').data ?? '',
   /** The Expires header in seconds, if present and valid. */
   expires: (req: SipRequestView) => Seconds.safeParse(req.get('expires')).data,

@@ -24,7 +24,8 @@ export interface CallRange {
  */
 export function createCallStatistics(redis: RedisClient, k: Keys, region: RegionConfig) {
   const thresholds = new Map(region.municipalities.map((m) => [m.id, m.serviceLevelSeconds]));
-  const serviceLevelSeconds = (municipalityId: string) => thresholds.get(municipalityId) ?? DEFAULT_SERVICE_LEVEL_SECONDS;
+  const serviceLevelSeconds = (municipalityId: string) =>
+    thresholds.get(municipalityId) ?? DEFAULT_SERVICE_LEVEL_SECONDS;
 
   return {
     serviceLevelSeconds,
@@ -35,7 +36,8 @@ export function createCallStatistics(redis: RedisClient, k: Keys, region: Region
      * figures across municipalities (an operator's, the region's) use each call's own.
      */
     figureOptions: (municipalityId?: string): FigureOptions => ({
-      serviceLevelSeconds: municipalityId === undefined ? serviceLevelSeconds : () => serviceLevelSeconds(municipalityId),
+      serviceLevelSeconds:
+        municipalityId === undefined ? serviceLevelSeconds : () => serviceLevelSeconds(municipalityId),
     }),
 
     /**

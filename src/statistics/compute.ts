@@ -139,7 +139,11 @@ export function periodsCovering(fromMs: number, toMs: number, unit: PeriodUnit, 
 const iso = (t: DateTime) => t.toISO({ suppressMilliseconds: true })!;
 
 /** Each period's figures, calls placed by their arrival (enqueuedAt); empty periods included. */
-export function figuresByPeriod(records: readonly CallRecord[], periods: readonly Period[], options: FigureOptions): (Omit<Period, 'startMs' | 'endMs'> & Figures)[] {
+export function figuresByPeriod(
+  records: readonly CallRecord[],
+  periods: readonly Period[],
+  options: FigureOptions,
+): (Omit<Period, 'startMs' | 'endMs'> & Figures)[] {
   const buckets: CallRecord[][] = periods.map(() => []);
   for (const record of records) {
     const index = periodIndex(periods, record.enqueuedAt);
@@ -189,7 +193,10 @@ export function figuresByOperator(
   }));
 }
 
-function groupBy(records: readonly CallRecord[], key: (record: CallRecord) => string | undefined): [string, CallRecord[]][] {
+function groupBy(
+  records: readonly CallRecord[],
+  key: (record: CallRecord) => string | undefined,
+): [string, CallRecord[]][] {
   const groups = new Map<string, CallRecord[]>();
   for (const record of records) {
     const value = key(record);

@@ -51,7 +51,14 @@ export interface CostSplitInput {
   regionOptions: FigureOptions;
 }
 
-export function costSplitCsv({ municipality, days, calls, regionCalls, options, regionOptions }: CostSplitInput): string {
+export function costSplitCsv({
+  municipality,
+  days,
+  calls,
+  regionCalls,
+  options,
+  regionOptions,
+}: CostSplitInput): string {
   const own = figuresByPeriod(calls, days, options);
   const region = figuresByPeriod(regionCalls, days, regionOptions);
   const row = (date: string, f: Figures, r: Figures) => {

@@ -163,7 +163,8 @@ export function keys(prefix = 'rv'): Keys {
     adminObject: (type, id) => `${prefix}:admin:${type}:${id}`,
     adminSecret: (type, id) => `${prefix}:admin:${type}:${id}:secret`,
     adminVersion: () => `${prefix}:admin-version`,
-    adminIndex: (type, municipalityId) => `${prefix}:admin-index:${type}${municipalityId === undefined ? '' : `:${municipalityId}`}`,
+    adminIndex: (type, municipalityId) =>
+      `${prefix}:admin-index:${type}${municipalityId === undefined ? '' : `:${municipalityId}`}`,
     claim: (claim) => `${prefix}:claim:${claim}`,
     claimRefs: (claim) => `${prefix}:claim-refs:${claim}`,
     directoryEntries: () => `${prefix}:directory:entries`,

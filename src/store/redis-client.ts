@@ -69,7 +69,10 @@ export function sendCommand(client: RedisClient, args: string[]): Promise<unknow
 }
 
 /** SCAN over the keys of either kind of client (their iterators differ in type only). */
-export function scanKeys(client: RedisClient, options: { MATCH: string; TYPE?: string; COUNT?: number }): AsyncIterable<string[]> {
+export function scanKeys(
+  client: RedisClient,
+  options: { MATCH: string; TYPE?: string; COUNT?: number },
+): AsyncIterable<string[]> {
   return isSentinelClient(client) ? client.scanIterator(options) : client.scanIterator(options);
 }
 
@@ -85,7 +88,10 @@ export function duplicateClient(client: RedisClient): RedisClient {
  * without a listener would kill the process) and it reconnects with capped backoff; meanwhile
  * its commands reject at once with ClientOfflineError.
  */
-export async function connectRedis(url: string, { name = 'regionvaxel' }: { name?: string } = {}): Promise<RedisNodeClient> {
+export async function connectRedis(
+  url: string,
+  { name = 'regionvaxel' }: { name?: string } = {},
+): Promise<RedisNodeClient> {
   const client = createRedisClient(url, name);
   const clientLog = log.child({ component: 'redis', client: name });
   client.on('error', (error: unknown) => clientLog.warn({ err: error }, 'redis connection error'));
@@ -118,7 +124,11 @@ function connectSentinel(target: SentinelTarget, name: string): Promise<RedisSen
       const client = createSentinelClient(target, name);
       client.on('error', (error: unknown) => clientLog.warn({ err: error }, 'redis sentinel error'));
       client.on('topology-change', (event: { type: string; node?: { host: string; port: number } }) => {
-        if (event.type === 'MASTER_CHANGE') clientLog.warn({ master: event.node && `${event.node.host}:${event.node.port}` }, 'redis master changed (Sentinel failover): following it');
+        if (event.type === 'MASTER_CHANGE')
+          clientLog.warn(
+            { master: event.node && `${event.node.host}:${event.node.port}` },
+            'redis master changed (Sentinel failover): following it',
+          );
       });
       await client.connect();
       return client;
@@ -127,7 +137,11 @@ function connectSentinel(target: SentinelTarget, name: string): Promise<RedisSen
       retries: Number.POSITIVE_INFINITY,
       minTimeout: 200,
       maxTimeout: 5_000,
-      onFailedAttempt: ({ error, attemptNumber }) => clientLog.warn({ attempt: attemptNumber, reason: error.message }, 'no Redis master through Sentinel yet, retrying'),
+      onFailedAttempt: ({ error, attemptNumber }) =>
+        clientLog.warn(
+          { attempt: attemptNumber, reason: error.message },
+          'no Redis master through Sentinel yet, retrying',
+        ),
     },
   );
 }

@@ -30,7 +30,11 @@ export interface ReplicaAcks {
  * shows enough replicas online and in step again: a region with a lost replica keeps answering
  * calls (it has nothing to fail over to anyway) rather than stop on its standby.
  */
-export function requireReplicaAcks(client: RedisClient, scripts: Record<string, { IS_READ_ONLY?: boolean }>, { replicas }: { replicas: number }): ReplicaAcks {
+export function requireReplicaAcks(
+  client: RedisClient,
+  scripts: Record<string, { IS_READ_ONLY?: boolean }>,
+  { replicas }: { replicas: number },
+): ReplicaAcks {
   const ackLog = log.child({ component: 'redis-replicas', required: replicas });
   const methods = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   /** Writes issued so far, numbered; a WAIT covers those issued before it. */
@@ -44,19 +48,27 @@ export function requireReplicaAcks(client: RedisClient, scripts: Record<string, 
   async function confirmed(write: number): Promise<void> {
     if (!confirming) return;
     if (!lastWait || lastWait.covers < write) {
-      lastWait = { covers: issued, count: command(['WAIT', String(replicas), String(REPLICA_ACK_TIMEOUT_MS)]).then(Number) };
+      lastWait = {
+        covers: issued,
+        count: command(['WAIT', String(replicas), String(REPLICA_ACK_TIMEOUT_MS)]).then(Number),
+      };
     }
     const count = await lastWait.count;
     if (count >= replicas || !confirming) return;
     confirming = false;
-    ackLog.error({ confirmed: count }, `the Redis replicas did not confirm a change within ${REPLICA_ACK_TIMEOUT_MS} ms: changes go on unconfirmed until they are back in step`);
+    ackLog.error(
+      { confirmed: count },
+      `the Redis replicas did not confirm a change within ${REPLICA_ACK_TIMEOUT_MS} ms: changes go on unconfirmed until they are back in step`,
+    );
     recheck = setInterval(() => void inStep().catch(() => undefined), RECHECK_MS);
     recheck.unref();
   }
 
   async function inStep(): Promise<void> {
     const info = String(await command(['INFO', 'replication']));
-    const online = [...info.matchAll(/^slave\d+:.*state=online.*lag=(\d+)/gm)].filter((m) => Number(m[1]) <= IN_STEP_LAG_SECONDS).length;
+    const online = [...info.matchAll(/^slave\d+:.*state=online.*lag=(\d+)/gm)].filter(
+      (m) => Number(m[1]) <= IN_STEP_LAG_SECONDS,
+    ).length;
     if (online < replicas || confirming) return;
     confirming = true;
     clearInterval(recheck);

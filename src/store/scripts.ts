@@ -41,7 +41,8 @@ function script(name: string, { readOnly = false } = {}) {
     NUMBER_OF_KEYS: numberOfKeys,
     IS_READ_ONLY: readOnly,
     parseCommand(parser: CommandParser, keys: readonly string[], args: readonly string[]) {
-      if (keys.length !== numberOfKeys) throw new Error(`script ${name} takes ${numberOfKeys} keys, got ${keys.length}`);
+      if (keys.length !== numberOfKeys)
+        throw new Error(`script ${name} takes ${numberOfKeys} keys, got ${keys.length}`);
       parser.pushKeys([...keys]);
       parser.push(...args);
     },
@@ -102,22 +103,65 @@ const SCRIPT_ERRORS = {
   call_not_found: { status: 404, message: (s: ScriptSubject) => `call ${s.callId} does not exist` },
   call_exists: { status: 409, message: (s: ScriptSubject) => `call id ${s.callId} is already used by another call` },
   call_not_waiting: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not waiting in a queue` },
-  call_not_connecting: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not being offered to an operator` },
-  operator_leg_stale: { status: 409, message: (s: ScriptSubject) => `operator leg ${s.operatorChannelId} is not the current offer of call ${s.callId}` },
-  municipality_not_served: { status: 403, message: (s: ScriptSubject) => `operator ${s.operatorId} does not serve the municipality of call ${s.callId}` },
+  call_not_connecting: {
+    status: 409,
+    message: (s: ScriptSubject) => `call ${s.callId} is not being offered to an operator`,
+  },
+  operator_leg_stale: {
+    status: 409,
+    message: (s: ScriptSubject) => `operator leg ${s.operatorChannelId} is not the current offer of call ${s.callId}`,
+  },
+  municipality_not_served: {
+    status: 403,
+    message: (s: ScriptSubject) => `operator ${s.operatorId} does not serve the municipality of call ${s.callId}`,
+  },
   operator_not_logged_in: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is not logged in` },
   operator_busy: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is busy with a call` },
-  operator_paused: { status: 409, message: (s: ScriptSubject) => `operator ${s.operatorId} is paused: say you are ready first` },
-  call_not_answered: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not answered (it waits, rings, or ended)` },
-  not_your_call: { status: 403, message: (s: ScriptSubject) => `call ${s.callId} is not answered by operator ${s.operatorId}` },
-  call_control_conflict: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not in a state that allows this (held, transferring or parked already?)` },
+  operator_paused: {
+    status: 409,
+    message: (s: ScriptSubject) => `operator ${s.operatorId} is paused: say you are ready first`,
+  },
+  call_not_answered: {
+    status: 409,
+    message: (s: ScriptSubject) => `call ${s.callId} is not answered (it waits, rings, or ended)`,
+  },
+  not_your_call: {
+    status: 403,
+    message: (s: ScriptSubject) => `call ${s.callId} is not answered by operator ${s.operatorId}`,
+  },
+  call_control_conflict: {
+    status: 409,
+    message: (s: ScriptSubject) =>
+      `call ${s.callId} is not in a state that allows this (held, transferring or parked already?)`,
+  },
   call_not_parked: { status: 409, message: (s: ScriptSubject) => `call ${s.callId} is not parked` },
-  call_not_bookable: { status: 409, message: (s: ScriptSubject) => `no call-back can be booked on call ${s.callId}: only on a call that waits or is answered` },
-  callback_not_found: { status: 404, message: (s: ScriptSubject) => `call-back ${s.callId} does not exist (no such call, or a call that is not a call-back)` },
-  callback_offered: { status: 409, message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: it is ringing an operator's phone` },
-  callback_answered: { status: 409, message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: an operator has answered it` },
-  callback_ended: { status: 409, message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: it has already ended` },
-  media_node_down: { status: 503, message: (s: ScriptSubject) => `the media node (Asterisk) of call ${s.callId} cannot be reached right now; the call keeps its place` },
+  call_not_bookable: {
+    status: 409,
+    message: (s: ScriptSubject) =>
+      `no call-back can be booked on call ${s.callId}: only on a call that waits or is answered`,
+  },
+  callback_not_found: {
+    status: 404,
+    message: (s: ScriptSubject) =>
+      `call-back ${s.callId} does not exist (no such call, or a call that is not a call-back)`,
+  },
+  callback_offered: {
+    status: 409,
+    message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: it is ringing an operator's phone`,
+  },
+  callback_answered: {
+    status: 409,
+    message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: an operator has answered it`,
+  },
+  callback_ended: {
+    status: 409,
+    message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: it has already ended`,
+  },
+  media_node_down: {
+    status: 503,
+    message: (s: ScriptSubject) =>
+      `the media node (Asterisk) of call ${s.callId} cannot be reached right now; the call keeps its place`,
+  },
 } as const satisfies Record<string, { status: AppError['status']; message: (s: ScriptSubject) => string }>;
 
 export type ScriptErrorCode = keyof typeof SCRIPT_ERRORS;
@@ -161,7 +205,8 @@ function callFailure({ code }: ScriptFailure, subject: ScriptSubject): AppError 
 
 /** A flat HGETALL reply from a script (field, value, field, value...) as an object. */
 export function hashReply(reply: unknown): Record<string, string> {
-  if (!Array.isArray(reply) || reply.length % 2 !== 0) throw new Error(`expected a hash from a script, got ${JSON.stringify(reply)}`);
+  if (!Array.isArray(reply) || reply.length % 2 !== 0)
+    throw new Error(`expected a hash from a script, got ${JSON.stringify(reply)}`);
   const hash: Record<string, string> = {};
   for (let i = 0; i < reply.length; i += 2) hash[String(reply[i])] = String(reply[i + 1]);
   return hash;

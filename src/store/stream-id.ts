@@ -28,10 +28,16 @@ const streamIdSchema = (entry: boolean) =>
  * A position in a stream, read after it (an exclusive start). 0-0 is its start, before every
  * entry: the event socket says it (as `live` or `reset` seq) of a stream that is empty or gone.
  */
-export const StreamPositionSchema = streamIdSchema(false).openapi({ example: '1764230400000-0', description: 'A stream position: <milliseconds>-<sequence>' });
+export const StreamPositionSchema = streamIdSchema(false).openapi({
+  example: '1764230400000-0',
+  description: 'A stream position: <milliseconds>-<sequence>',
+});
 
 /**
  * The id of an entry, read before it (an exclusive end): never 0-0, which no entry has and Redis
  * refuses as an exclusive end ("(0-0": ERR invalid end ID).
  */
-export const StreamIdSchema = streamIdSchema(true).openapi({ example: '1764230400000-0', description: 'The id of a stream entry: <milliseconds>-<sequence>' });
+export const StreamIdSchema = streamIdSchema(true).openapi({
+  example: '1764230400000-0',
+  description: 'The id of a stream entry: <milliseconds>-<sequence>',
+});

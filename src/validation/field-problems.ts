@@ -3,7 +3,14 @@ import { formatPath } from '../config/load-region.js';
 import { AppError } from '../errors.js';
 
 /** Where in the request a value came from, as named in error messages. */
-const PART_NAMES: Record<string, string> = { json: 'body', form: 'body', query: 'query', param: 'path', header: 'header', cookie: 'cookie' };
+const PART_NAMES: Record<string, string> = {
+  json: 'body',
+  form: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+  cookie: 'cookie',
+};
 
 export interface FieldProblem {
   field: string;

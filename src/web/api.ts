@@ -28,7 +28,10 @@ export async function api<T>(method: string, path: string, json?: unknown, versi
 }
 
 function send(method: string, path: string, json?: unknown, version?: number): Promise<Response> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token.get() ?? ''}`, ...(version === undefined ? {} : { 'if-match': `"${version}"` }) };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${token.get() ?? ''}`,
+    ...(version === undefined ? {} : { 'if-match': `"${version}"` }),
+  };
   if (json !== undefined) headers['content-type'] = 'application/json';
   return fetch(`/api/v1${path}`, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
 }
@@ -57,6 +60,7 @@ export const remove = (path: string, version?: number) => api<void>('DELETE', pa
 
 /** A message for people: what the API said, or that it could not be reached. */
 export function problemText(error: unknown): string {
-  if (error instanceof ApiError) return error.status === 401 ? 'Nyckeln gäller inte längre. Logga in igen.' : error.message;
+  if (error instanceof ApiError)
+    return error.status === 401 ? 'Nyckeln gäller inte längre. Logga in igen.' : error.message;
   return 'Växeln svarar inte. Kontrollera nätverket.';
 }

@@ -26,8 +26,13 @@ export async function ensureWebBuilt(onProgress: (line: string) => void = () => 
     plugins: [preact()],
     build: { outDir: WEB_BUILD_DIR, emptyOutDir: true },
   })) as Rollup.RollupOutput | Rollup.RollupOutput[];
-  const bundled = (Array.isArray(result) ? result : [result]).flatMap((r) => r.output.flatMap((chunk) => (chunk.type === 'chunk' ? Object.keys(chunk.modules) : [])));
-  await writeFile(SOURCES_FILE, JSON.stringify(bundled.filter((file) => file.startsWith('/') && !file.includes('/node_modules/'))));
+  const bundled = (Array.isArray(result) ? result : [result]).flatMap((r) =>
+    r.output.flatMap((chunk) => (chunk.type === 'chunk' ? Object.keys(chunk.modules) : [])),
+  );
+  await writeFile(
+    SOURCES_FILE,
+    JSON.stringify(bundled.filter((file) => file.startsWith('/') && !file.includes('/node_modules/'))),
+  );
 }
 
 async function builtAt(): Promise<number> {
@@ -39,12 +44,22 @@ async function builtAt(): Promise<number> {
 }
 
 async function lastSources(): Promise<string[]> {
-  return readFile(SOURCES_FILE, 'utf8').then((text) => JSON.parse(text) as string[], () => []);
+  return readFile(SOURCES_FILE, 'utf8').then(
+    (text) => JSON.parse(text) as string[],
+    () => [],
+  );
 }
 
 /** The newest modification time of these files; a file gone counts as changed now. */
 async function newestOf(files: string[]): Promise<number> {
-  const times = await Promise.all(files.map((file) => stat(file).then((s) => s.mtimeMs, () => Date.now())));
+  const times = await Promise.all(
+    files.map((file) =>
+      stat(file).then(
+        (s) => s.mtimeMs,
+        () => Date.now(),
+      ),
+    ),
+  );
   return Math.max(0, ...times);
 }
 

@@ -26,7 +26,9 @@ export function useEvents(onChange: (event: LiveEvent) => void): { stale: boolea
 
     const connect = () => {
       const query = new URLSearchParams({ access_token: token.get() ?? '', ...(since ? { since } : {}) });
-      socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/events?${query}`);
+      socket = new WebSocket(
+        `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/events?${query}`,
+      );
       socket.onmessage = (message) => {
         const event = JSON.parse(String(message.data)) as LiveEvent;
         if (event.seq) since = event.seq;

@@ -33,7 +33,9 @@ export function waitLevel(waitSeconds: number, targetSeconds: number): Level {
 export const LEVEL_TEXT: Record<Level, string> = { ok: 'inom målet', warn: 'nära målet', over: 'över målet' };
 
 /** "25 nov. 10:32": a moment that may be another day than today (messages, call-back windows). */
-export const dateTime = (iso: string) => new Date(iso).toLocaleString('sv-SE', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+export const dateTime = (iso: string) =>
+  new Date(iso).toLocaleString('sv-SE', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 
 /** "14:00" on the same day as `reference` (ms), else "24 nov. 16:00": a bare time from another day misleads. */
-export const timeOn = (iso: string, reference: number) => (new Date(iso).toDateString() === new Date(reference).toDateString() ? clock(iso) : dateTime(iso));
+export const timeOn = (iso: string, reference: number) =>
+  new Date(iso).toDateString() === new Date(reference).toDateString() ? clock(iso) : dateTime(iso);

@@ -12,15 +12,34 @@ export function HourlyChart({ periods, label }: { periods: MunicipalityStatistic
   const max = Math.max(1, ...periods.map((p) => p.offered));
   const slot = WIDTH / Math.max(1, periods.length);
   const hour = (start: string) => start.slice(11, 13);
-  const busy = periods.filter((p) => p.offered > 0).map((p) => `kl ${hour(p.start)}: ${p.offered} samtal, ${p.answered} besvarade`);
+  const busy = periods
+    .filter((p) => p.offered > 0)
+    .map((p) => `kl ${hour(p.start)}: ${p.offered} samtal, ${p.answered} besvarade`);
   const height = (n: number) => ((HEIGHT - AXIS) * n) / max;
 
   return (
-    <svg class="hourly-chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${label}. ${busy.length ? busy.join('; ') : 'Inga samtal ännu'}.`}>
+    <svg
+      class="hourly-chart"
+      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      role="img"
+      aria-label={`${label}. ${busy.length ? busy.join('; ') : 'Inga samtal ännu'}.`}
+    >
       {periods.map((p, i) => (
         <g>
-          <rect class="offered" x={i * slot + 1} y={HEIGHT - AXIS - height(p.offered)} width={slot - 2} height={height(p.offered)} />
-          <rect class="answered" x={i * slot + 1} y={HEIGHT - AXIS - height(p.answered)} width={slot - 2} height={height(p.answered)} />
+          <rect
+            class="offered"
+            x={i * slot + 1}
+            y={HEIGHT - AXIS - height(p.offered)}
+            width={slot - 2}
+            height={height(p.offered)}
+          />
+          <rect
+            class="answered"
+            x={i * slot + 1}
+            y={HEIGHT - AXIS - height(p.answered)}
+            width={slot - 2}
+            height={height(p.answered)}
+          />
           {i % 3 === 0 && (
             <text x={i * slot + slot / 2} y={HEIGHT - 2} text-anchor="middle">
               {hour(p.start)}

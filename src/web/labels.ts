@@ -49,6 +49,8 @@ export const CONTROL_TEXT: Record<NonNullable<ControlledCallView['control']>, st
 /** "Möte till 14:00 – Sammanträde" for a hänvisning. */
 export function absenceText(absence: DirectoryEntryView['absence']): string | undefined {
   if (!absence) return undefined;
-  const until = absence.until ? ` till ${new Date(absence.until).toLocaleString('sv-SE', { weekday: 'short', hour: '2-digit', minute: '2-digit' })}` : '';
+  const until = absence.until
+    ? ` till ${new Date(absence.until).toLocaleString('sv-SE', { weekday: 'short', hour: '2-digit', minute: '2-digit' })}`
+    : '';
   return `${ABSENCE_TEXT[absence.reason]}${until}${absence.text ? ` – ${absence.text}` : ''}`;
 }

@@ -24,7 +24,15 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
       <h1>Regionväxeln</h1>
       <form onSubmit={submit}>
         <label for="token">API-nyckel</label>
-        <input id="token" type="password" autocomplete="off" required value={value} onInput={(e) => setValue(e.currentTarget.value)} aria-describedby={error ? 'token-error' : undefined} />
+        <input
+          id="token"
+          type="password"
+          autocomplete="off"
+          required
+          value={value}
+          onInput={(e) => setValue(e.currentTarget.value)}
+          aria-describedby={error ? 'token-error' : undefined}
+        />
         <button type="submit">Logga in</button>
         {error && (
           <p id="token-error" class="error" role="alert">

@@ -21,7 +21,11 @@ async function loadToday(): Promise<MunicipalityStatisticsView[]> {
   const { municipalities } = await get<{ municipalities: MunicipalityView[] }>('/municipalities');
   const range = new URLSearchParams({ ...todayInStockholm(), groupBy: 'hour' });
   const readable = (e: unknown) => (e instanceof ApiError && e.status === 403 ? undefined : Promise.reject(e));
-  const figures = await Promise.all(municipalities.map((m) => get<MunicipalityStatisticsView>(`/statistics/municipalities/${m.id}?${range}`).catch(readable)));
+  const figures = await Promise.all(
+    municipalities.map((m) =>
+      get<MunicipalityStatisticsView>(`/statistics/municipalities/${m.id}?${range}`).catch(readable),
+    ),
+  );
   return figures.filter((f) => f !== undefined);
 }
 
@@ -35,7 +39,8 @@ export function Wallboard() {
   const queues = useData(() =>
     get<{ queues: QueueView[] }>('/queues').then(
       (r) => ({ queues: r.queues, fetchedAt: Date.now() }),
-      (e: unknown) => (e instanceof ApiError && e.status === 403 ? { queues: [], fetchedAt: Date.now() } : Promise.reject(e)),
+      (e: unknown) =>
+        e instanceof ApiError && e.status === 403 ? { queues: [], fetchedAt: Date.now() } : Promise.reject(e),
     ),
   );
   const today = useData(loadToday);

@@ -39,7 +39,8 @@ async function refusal(pending: Promise<unknown>): Promise<AppError> {
   return error as AppError;
 }
 
-const auditEntries = async (municipalityId: string) => ((await ctx.redis.xRange(ctx.k.audit(municipalityId), '-', '+')) ?? []).map((e) => e.message);
+const auditEntries = async (municipalityId: string) =>
+  ((await ctx.redis.xRange(ctx.k.audit(municipalityId), '-', '+')) ?? []).map((e) => e.message);
 
 describe('bulkWrite on the versioned store (extensions)', () => {
   it('creates and changes in one go, each changed object audited exactly as a single change audits it', async () => {
@@ -68,7 +69,12 @@ describe('bulkWrite on the versioned store (extensions)', () => {
     ]);
     expect(result.items[1]!.id).toBe(anna.id);
     for (const item of result.items) expect(await extensions.get(item.id)).toEqual(item);
-    expect((await extensions.list({ municipalityId: VANNAS, limit: 10 })).items.map((i) => i.doc.extension)).toEqual(['2460101', '2460102', '2460103', '2460104']);
+    expect((await extensions.list({ municipalityId: VANNAS, limit: 10 })).items.map((i) => i.doc.extension)).toEqual([
+      '2460101',
+      '2460102',
+      '2460103',
+      '2460104',
+    ]);
     expect(await extensions.sipCredentials('2460104')).toMatchObject({ username: '2460104' });
     // The claims moved with the objects: the new direct number is held, by the row that took it.
     expect(await ctx.redis.get(ctx.k.claim('e164:+4693514123'))).toBe(`extension:${anna.id}`);
@@ -79,7 +85,13 @@ describe('bulkWrite on the versioned store (extensions)', () => {
     const singleUpdate = entries[before - 1]!;
     expect(Object.keys(updated)).toEqual(Object.keys(singleUpdate));
     expect(Object.keys(created)).toEqual(Object.keys(entries[0]!));
-    expect(updated).toMatchObject({ action: 'update', objectType: 'extension', objectId: anna.id, municipalityId: VANNAS, actor: singleUpdate.actor });
+    expect(updated).toMatchObject({
+      action: 'update',
+      objectType: 'extension',
+      objectId: anna.id,
+      municipalityId: VANNAS,
+      actor: singleUpdate.actor,
+    });
     expect(JSON.parse(updated.before!)).toEqual({ version: 1, ...anna.doc });
     expect(JSON.parse(updated.after!)).toEqual({ version: 2, ...result.items[1]!.doc });
     expect(created).toMatchObject({ action: 'create', objectId: result.items[0]!.id });
@@ -90,13 +102,24 @@ describe('bulkWrite on the versioned store (extensions)', () => {
   it('in replace mode deletes the municipality’s objects that are not among the rows, and no other municipality’s', async () => {
     const { extensions } = admin;
     const kept = await extensions.create(person(1), setupActor);
-    const gone = [await extensions.create(person(2), setupActor), await extensions.create({ ...person(3), directNumber: '0935-141 33' }, setupActor)];
+    const gone = [
+      await extensions.create(person(2), setupActor),
+      await extensions.create({ ...person(3), directNumber: '0935-141 33' }, setupActor),
+    ];
     const umea = await extensions.create(person(1, UMEA), setupActor);
 
-    const result = await extensions.bulkWrite(VANNAS, [{ id: kept.id, input: kept.doc }, { input: person(4) }], 'replace', setupActor);
+    const result = await extensions.bulkWrite(
+      VANNAS,
+      [{ id: kept.id, input: kept.doc }, { input: person(4) }],
+      'replace',
+      setupActor,
+    );
 
     expect(result).toMatchObject({ created: 1, updated: 0, unchanged: 1, deleted: 2 });
-    expect((await extensions.list({ municipalityId: VANNAS, limit: 10 })).items.map((i) => i.doc.extension)).toEqual(['2460101', '2460104']);
+    expect((await extensions.list({ municipalityId: VANNAS, limit: 10 })).items.map((i) => i.doc.extension)).toEqual([
+      '2460101',
+      '2460104',
+    ]);
     expect(await extensions.get(umea.id)).toEqual(umea);
     for (const { id } of gone) expect(await extensions.get(id)).toBeUndefined();
     expect(await ctx.redis.get(ctx.k.claim('e164:+4693514133'))).toBeNull();
@@ -173,7 +196,11 @@ describe('bulkWrite on the versioned store (extensions)', () => {
     const rows = Array.from({ length: 60 }, (_, n) => ({ input: { ...person(n), displayName: '' } }));
     const error = await refusal(admin.extensions.bulkWrite(VANNAS, rows, 'upsert', setupActor));
     expect(error.details).toHaveLength(51);
-    expect((error.details as unknown[]).at(-1)).toEqual({ row: -1, field: 'rows', problem: '10 more problems not listed' });
+    expect((error.details as unknown[]).at(-1)).toEqual({
+      row: -1,
+      field: 'rows',
+      problem: '10 more problems not listed',
+    });
   });
 
   describe('conflicts with stored objects', () => {
@@ -181,13 +208,24 @@ describe('bulkWrite on the versioned store (extensions)', () => {
     async function conflictingWorld() {
       const wider = structuredClone(region);
       wider.municipalities.find((m) => m.id === UMEA)!.extensionRanges.push({ from: '2460150', to: '2460150' });
-      const umea = await createAdminStores(ctx.redis, ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 }), wider).extensions.create(
+      const umea = await createAdminStores(
+        ctx.redis,
+        ctx.k,
+        createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 }),
+        wider,
+      ).extensions.create(
         { extension: '2460150', displayName: 'Umeå Person', municipalityId: UMEA, password: PASSWORD },
         setupActor,
       );
       const anna = await admin.extensions.create(person(1), setupActor);
-      await admin.numbers.create({ number: '0935-141 41', municipalityId: VANNAS, target: { kind: 'extension', extension: '2460101' } }, setupActor);
-      await admin.numbers.create({ number: '0935-141 40', municipalityId: VANNAS, target: { kind: 'queue' } }, setupActor);
+      await admin.numbers.create(
+        { number: '0935-141 41', municipalityId: VANNAS, target: { kind: 'extension', extension: '2460101' } },
+        setupActor,
+      );
+      await admin.numbers.create(
+        { number: '0935-141 40', municipalityId: VANNAS, target: { kind: 'queue' } },
+        setupActor,
+      );
       const rows = [
         { input: person(2) },
         { input: { ...person(50), extension: '2460150' } },
@@ -205,7 +243,12 @@ describe('bulkWrite on the versioned store (extensions)', () => {
 
       expect(error).toMatchObject({ status: 409, code: 'import_conflicts' });
       expect(error.details).toEqual([
-        { row: -1, field: 'extension', problem: 'extension 2460101 (Person 1) cannot be deleted while number 0935-141 41 points at it (extension 2460101)' },
+        {
+          row: -1,
+          field: 'extension',
+          problem:
+            'extension 2460101 (Person 1) cannot be deleted while number 0935-141 41 points at it (extension 2460101)',
+        },
         { row: 1, field: 'extension', problem: 'extension 2460150 is already held by extension 2460150 (Umeå Person)' },
         { row: 3, field: 'directNumber', problem: '0935-141 40 is already held by number 0935-141 40' },
       ]);
@@ -215,8 +258,21 @@ describe('bulkWrite on the versioned store (extensions)', () => {
     it('refuses a row that renumbers an extension a number points at', async () => {
       const { anna } = await conflictingWorld();
       const before = await snapshot(ctx);
-      const error = await refusal(admin.extensions.bulkWrite(VANNAS, [{ id: anna.id, input: { ...anna.doc, extension: '2460109', password: PASSWORD } }], 'upsert', setupActor));
-      expect(error.details).toEqual([{ row: 0, field: 'extension', problem: 'extension 2460101 cannot change while number 0935-141 41 points at it' }]);
+      const error = await refusal(
+        admin.extensions.bulkWrite(
+          VANNAS,
+          [{ id: anna.id, input: { ...anna.doc, extension: '2460109', password: PASSWORD } }],
+          'upsert',
+          setupActor,
+        ),
+      );
+      expect(error.details).toEqual([
+        {
+          row: 0,
+          field: 'extension',
+          problem: 'extension 2460101 cannot change while number 0935-141 41 points at it',
+        },
+      ]);
       expect(await snapshot(ctx)).toEqual(before);
     });
 
@@ -235,14 +291,21 @@ describe('bulkWrite on the versioned store (extensions)', () => {
           setupActor,
         ),
       );
-      expect(error.details).toEqual([{ row: 1, field: 'directNumber', problem: '0935-141 23 is already held by extension 2460101 (Person 1)' }]);
+      expect(error.details).toEqual([
+        { row: 1, field: 'directNumber', problem: '0935-141 23 is already held by extension 2460101 (Person 1)' },
+      ]);
     });
     it('refuses the whole import when an object changed or was added between its read and its checks', async () => {
       const { extensions } = admin;
       const anna = await extensions.create(person(1), setupActor);
       let added = '';
       // The rows are read and planned; while they are staged, single changes come in (another connection).
-      const other = createAdminStores(await ctx.connect(), ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 }), region).extensions;
+      const other = createAdminStores(
+        await ctx.connect(),
+        ctx.k,
+        createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 }),
+        region,
+      ).extensions;
       const meanwhile = async (phase: string) => {
         if (phase !== 'staging' || added) return;
         await other.update(anna.id, 1, { displayName: 'Changed Meanwhile' }, setupActor);
@@ -251,8 +314,18 @@ describe('bulkWrite on the versioned store (extensions)', () => {
       const rows = [{ id: anna.id, input: { ...anna.doc, displayName: 'From Import' } }, { input: person(2) }];
       const error = await refusal(extensions.bulkWrite(VANNAS, rows, 'replace', setupActor, { onProgress: meanwhile }));
       expect(error.details).toEqual([
-        { row: -1, field: 'id', problem: 'extension 2460109 (Person 9) is not among the rows: it was added while the import was prepared: import again' },
-        { row: 0, field: 'id', problem: 'extension 2460101 (From Import) was changed (to version 2, read at 1) while the import was prepared: import again' },
+        {
+          row: -1,
+          field: 'id',
+          problem:
+            'extension 2460109 (Person 9) is not among the rows: it was added while the import was prepared: import again',
+        },
+        {
+          row: 0,
+          field: 'id',
+          problem:
+            'extension 2460101 (From Import) was changed (to version 2, read at 1) while the import was prepared: import again',
+        },
       ]);
       expect((await extensions.get(anna.id))?.doc.displayName).toBe('Changed Meanwhile');
       expect(await extensions.get(added)).toMatchObject({ version: 1 });
@@ -264,20 +337,31 @@ describe('bulkWrite on the versioned store (extensions)', () => {
     it('reports the same problems as the real import, the stored data’s too, and writes nothing', async () => {
       const wider = structuredClone(region);
       wider.municipalities.find((m) => m.id === UMEA)!.extensionRanges.push({ from: '2460150', to: '2460150' });
-      await createAdminStores(ctx.redis, ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 }), wider).extensions.create(
+      await createAdminStores(
+        ctx.redis,
+        ctx.k,
+        createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 }),
+        wider,
+      ).extensions.create(
         { extension: '2460150', displayName: 'Umeå Person', municipalityId: UMEA, password: PASSWORD },
         setupActor,
       );
       const before = await snapshot(ctx);
       const conflicting = [{ input: person(2) }, { input: { ...person(50), extension: '2460150' } }];
-      const dry = await refusal(admin.extensions.bulkWrite(VANNAS, conflicting, 'upsert', setupActor, { dryRun: true }));
+      const dry = await refusal(
+        admin.extensions.bulkWrite(VANNAS, conflicting, 'upsert', setupActor, { dryRun: true }),
+      );
       expect(await snapshot(ctx)).toEqual(before);
       const real = await refusal(admin.extensions.bulkWrite(VANNAS, conflicting, 'upsert', setupActor));
       expect([dry.status, dry.code, dry.details]).toEqual([real.status, real.code, real.details]);
-      expect(dry.details).toEqual([{ row: 1, field: 'extension', problem: 'extension 2460150 is already held by extension 2460150 (Umeå Person)' }]);
+      expect(dry.details).toEqual([
+        { row: 1, field: 'extension', problem: 'extension 2460150 is already held by extension 2460150 (Umeå Person)' },
+      ]);
 
       const invalid = [{ input: person(2) }, { input: { ...person(3), displayName: '' } }];
-      const dryInvalid = await refusal(admin.extensions.bulkWrite(VANNAS, invalid, 'upsert', setupActor, { dryRun: true }));
+      const dryInvalid = await refusal(
+        admin.extensions.bulkWrite(VANNAS, invalid, 'upsert', setupActor, { dryRun: true }),
+      );
       const realInvalid = await refusal(admin.extensions.bulkWrite(VANNAS, invalid, 'upsert', setupActor));
       expect([dryInvalid.status, dryInvalid.details]).toEqual([400, realInvalid.details]);
       expect(await snapshot(ctx)).toEqual(before);
@@ -288,7 +372,11 @@ describe('bulkWrite on the versioned store (extensions)', () => {
       const anna = await extensions.create(person(1), setupActor);
       const bo = await extensions.create(person(2), setupActor);
       await extensions.create(person(3), setupActor);
-      const rows = [{ id: anna.id, input: anna.doc }, { id: bo.id, input: { ...bo.doc, displayName: 'Bo Changed' } }, { input: person(4) }];
+      const rows = [
+        { id: anna.id, input: anna.doc },
+        { id: bo.id, input: { ...bo.doc, displayName: 'Bo Changed' } },
+        { input: person(4) },
+      ];
       const before = await snapshot(ctx);
 
       const dry = await extensions.bulkWrite(VANNAS, rows, 'replace', setupActor, { dryRun: true });
@@ -301,14 +389,26 @@ describe('bulkWrite on the versioned store (extensions)', () => {
       ]);
 
       const real = await extensions.bulkWrite(VANNAS, rows, 'replace', setupActor);
-      expect({ ...real, items: real.items.map((i) => ({ ...i, id: '' })) }).toEqual({ ...dry, items: dry.items.map((i) => ({ ...i, id: '' })) });
+      expect({ ...real, items: real.items.map((i) => ({ ...i, id: '' })) }).toEqual({
+        ...dry,
+        items: dry.items.map((i) => ({ ...i, id: '' })),
+      });
     });
   });
 
   it('lets a municipality admin import into their own municipality only', async () => {
-    const vannasAdmin: Principal = { id: 'a', name: 'Vännäs Admin', role: 'municipality-admin', municipalityId: VANNAS };
-    await expect(admin.extensions.bulkWrite(UMEA, [{ input: person(1, UMEA) }], 'upsert', vannasAdmin)).rejects.toMatchObject({ status: 403, code: 'other_municipality' });
-    expect(await admin.extensions.bulkWrite(VANNAS, [{ input: person(1) }], 'upsert', vannasAdmin)).toMatchObject({ created: 1 });
+    const vannasAdmin: Principal = {
+      id: 'a',
+      name: 'Vännäs Admin',
+      role: 'municipality-admin',
+      municipalityId: VANNAS,
+    };
+    await expect(
+      admin.extensions.bulkWrite(UMEA, [{ input: person(1, UMEA) }], 'upsert', vannasAdmin),
+    ).rejects.toMatchObject({ status: 403, code: 'other_municipality' });
+    expect(await admin.extensions.bulkWrite(VANNAS, [{ input: person(1) }], 'upsert', vannasAdmin)).toMatchObject({
+      created: 1,
+    });
   });
 
   it('imports 2 000 rows in chunks of short scripts, and again unchanged', async () => {
@@ -325,7 +425,12 @@ describe('bulkWrite on the versioned store (extensions)', () => {
     expect(await ctx.redis.xLen(ctx.k.audit(UMEA))).toBe(2000);
     expect(await extensions.sipCredentials('2481999')).toMatchObject({ username: '2481999' });
 
-    const again = await extensions.bulkWrite(UMEA, result.items.map((i) => ({ id: i.id, input: i.doc })), 'replace', setupActor);
+    const again = await extensions.bulkWrite(
+      UMEA,
+      result.items.map((i) => ({ id: i.id, input: i.doc })),
+      'replace',
+      setupActor,
+    );
     expect(again).toMatchObject({ created: 0, updated: 0, unchanged: 2000, deleted: 0 });
     expect(await ctx.redis.xLen(ctx.k.audit(UMEA))).toBe(2000);
   }, 60_000);

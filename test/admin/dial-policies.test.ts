@@ -24,9 +24,18 @@ describe('/api/v1/dial-policies', () => {
 
   it('stores a change based on the default (If-Match "0") as version 1, audited, and a second create is 409', async () => {
     const allow = { ...DEFAULT_DIAL_POLICY.allow, transfer: [...DEFAULT_ALLOWED, 'premium'] };
-    const changed = await app.send('PATCH', path(VANNAS), { body: { allow, extensionDailyCap: { calls: 50, minutes: 120 } }, ifMatch: '"0"' });
+    const changed = await app.send('PATCH', path(VANNAS), {
+      body: { allow, extensionDailyCap: { calls: 50, minutes: 120 } },
+      ifMatch: '"0"',
+    });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
-    expect(changed.body).toEqual({ id: VANNAS, version: 1, municipalityId: VANNAS, allow, extensionDailyCap: { calls: 50, minutes: 120 } });
+    expect(changed.body).toEqual({
+      id: VANNAS,
+      version: 1,
+      municipalityId: VANNAS,
+      allow,
+      extensionDailyCap: { calls: 50, minutes: 120 },
+    });
     const [entry] = ((await ctx.redis.xRange(ctx.k.audit(VANNAS), '-', '+')) ?? []).map((e) => e.message);
     expect(entry).toMatchObject({ action: 'create', objectType: 'dial-policy', objectId: VANNAS });
     // Umeå keeps the default.
@@ -37,7 +46,11 @@ describe('/api/v1/dial-policies', () => {
   });
 
   it.each([
-    ['body.allow.transfer[2]', { allow: { ...DEFAULT_DIAL_POLICY.allow, transfer: ['mobile', 'premium', 'mobile'] } }, 'mobile is also at [0]'],
+    [
+      'body.allow.transfer[2]',
+      { allow: { ...DEFAULT_DIAL_POLICY.allow, transfer: ['mobile', 'premium', 'mobile'] } },
+      'mobile is also at [0]',
+    ],
     ['body.allow.callback[0]', { allow: { ...DEFAULT_DIAL_POLICY.allow, callback: ['emergency'] } }, ''],
     ['body.allow.forwarded[0]', { allow: { ...DEFAULT_DIAL_POLICY.allow, forwarded: ['invalid'] } }, ''],
     ['body.allow.forwarded', { allow: { extension: [], transfer: [], callback: [] } }, ''],
@@ -58,16 +71,34 @@ describe('/api/v1/dial-policies', () => {
   it('lets a municipality admin read and change their own policy only', async () => {
     const vannasAdmin = await app.t.tokenFor('municipality-admin', VANNAS);
     expect((await app.send('GET', path(VANNAS), { auth: vannasAdmin })).status).toBe(200);
-    expect((await app.send('PATCH', path(VANNAS), { auth: vannasAdmin, body: { extensionDailyCap: { calls: 10, minutes: 10 } }, ifMatch: '"0"' })).status).toBe(200);
-    const other = await app.send('PATCH', path(UMEA), { auth: vannasAdmin, body: { extensionDailyCap: { calls: 10, minutes: 10 } }, ifMatch: '"0"' });
+    expect(
+      (
+        await app.send('PATCH', path(VANNAS), {
+          auth: vannasAdmin,
+          body: { extensionDailyCap: { calls: 10, minutes: 10 } },
+          ifMatch: '"0"',
+        })
+      ).status,
+    ).toBe(200);
+    const other = await app.send('PATCH', path(UMEA), {
+      auth: vannasAdmin,
+      body: { extensionDailyCap: { calls: 10, minutes: 10 } },
+      ifMatch: '"0"',
+    });
     expect(other.status).toBe(403);
     expect(other.body.error?.code).toBe('other_municipality');
   });
 
   it('applies to the next decision at once (the guard reads the stored policy)', async () => {
-    expect(await app.t.dialling.decide(VANNAS, 'forwarded', '+47 22 33 44 55')).toMatchObject({ allowed: false, class: 'international-nordic' });
+    expect(await app.t.dialling.decide(VANNAS, 'forwarded', '+47 22 33 44 55')).toMatchObject({
+      allowed: false,
+      class: 'international-nordic',
+    });
     const allow = { ...DEFAULT_DIAL_POLICY.allow, forwarded: [...DEFAULT_ALLOWED, 'international-nordic'] };
     expect((await app.send('PATCH', path(VANNAS), { body: { allow }, ifMatch: '"0"' })).status).toBe(200);
-    expect(await app.t.dialling.decide(VANNAS, 'forwarded', '+47 22 33 44 55')).toMatchObject({ allowed: true, class: 'international-nordic' });
+    expect(await app.t.dialling.decide(VANNAS, 'forwarded', '+47 22 33 44 55')).toMatchObject({
+      allowed: true,
+      class: 'international-nordic',
+    });
   });
 });

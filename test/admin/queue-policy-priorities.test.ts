@@ -11,7 +11,8 @@ beforeEach(async () => {
 
 const path = `/api/v1/queue-policies/${VANNAS}`;
 /** The fields a 400 names. */
-const fields = (answer: { body: { error?: { details?: { field: string }[] } } }) => answer.body.error?.details?.map((d) => d.field);
+const fields = (answer: { body: { error?: { details?: { field: string }[] } } }) =>
+  answer.body.error?.details?.map((d) => d.field);
 
 describe('/api/v1/queue-policies: priority classes', () => {
   it('keeps the priority classes in the queue policy: changed with the rest, numbers stored as E.164, audited', async () => {
@@ -39,7 +40,9 @@ describe('/api/v1/queue-policies: priority classes', () => {
     expect(removed.body).toMatchObject({ version: 3, maxWait });
     expect(removed.body.priorityClasses).toBeUndefined();
 
-    const entries = (await app.send('GET', `/api/v1/audit?municipality=${VANNAS}&objectType=queue-policy&objectId=${VANNAS}`)).body.entries as { action: string; after?: object }[];
+    const entries = (
+      await app.send('GET', `/api/v1/audit?municipality=${VANNAS}&objectType=queue-policy&objectId=${VANNAS}`)
+    ).body.entries as { action: string; after?: object }[];
     expect(entries.map((e) => e.action)).toEqual(['update', 'update', 'create']);
     expect(entries[2]!.after).toMatchObject({ version: 1, priorityClasses: stored });
   });
@@ -52,7 +55,13 @@ describe('/api/v1/queue-policies: priority classes', () => {
       [[{ name: 'slow', boostSeconds: 0, memberNumbers: true }], 'body.priorityClasses[0].boostSeconds'],
       [[{ name: 'long', boostSeconds: 3601, memberNumbers: true }], 'body.priorityClasses[0].boostSeconds'],
       [[{ name: 'listed', boostSeconds: 60, numbers: ['0935-12'] }], 'body.priorityClasses[0].numbers[0]'],
-      [[{ name: 'a', boostSeconds: 60, memberNumbers: true }, { name: 'a', boostSeconds: 30, memberNumbers: true }], 'body.priorityClasses'],
+      [
+        [
+          { name: 'a', boostSeconds: 60, memberNumbers: true },
+          { name: 'a', boostSeconds: 30, memberNumbers: true },
+        ],
+        'body.priorityClasses',
+      ],
       [[{ name: 'a', boostSeconds: 60, memberNumbers: true, colour: 'gold' }], 'body.priorityClasses[0].colour'],
       ['member', 'body.priorityClasses'],
     ] as const) {
@@ -65,7 +74,12 @@ describe('/api/v1/queue-policies: priority classes', () => {
 
   it('documents the classes in the OpenAPI document as part of the queue policy', async () => {
     const doc = (await (await app.t.app.request('/api/openapi.json')).json()) as {
-      components: { schemas: Record<string, { properties: Record<string, { description?: string; items?: { required?: string[] } }> }> };
+      components: {
+        schemas: Record<
+          string,
+          { properties: Record<string, { description?: string; items?: { required?: string[] } }> }
+        >;
+      };
     };
     const property = doc.components.schemas.NewQueuePolicy!.properties.priorityClasses!;
     expect(property.description).toMatch(/first class that matches/);

@@ -15,7 +15,11 @@ export async function adminApp(ctx: RedisTestContext) {
   const t = await buildTestApp(ctx);
   const admin = await t.tokenFor('region-admin', undefined, 'Region Admin');
   const send = (method: string, path: string, options: { body?: unknown; auth?: string; ifMatch?: string } = {}) =>
-    t.call(method, path, { auth: options.auth ?? admin, body: options.body, headers: options.ifMatch === undefined ? {} : { 'if-match': options.ifMatch } });
+    t.call(method, path, {
+      auth: options.auth ?? admin,
+      body: options.body,
+      headers: options.ifMatch === undefined ? {} : { 'if-match': options.ifMatch },
+    });
   return { t, admin, send };
 }
 
@@ -36,7 +40,10 @@ export const resources = [
     plural: 'numbers',
     type: 'number',
     body: (n: number, municipalityId = VANNAS) => ({
-      number: municipalityId === VANNAS ? `0935-14${String(200 + n)}` : `090-16 ${String(2000 + n).slice(0, 2)} ${String(2000 + n).slice(2)}`,
+      number:
+        municipalityId === VANNAS
+          ? `0935-14${String(200 + n)}`
+          : `090-16 ${String(2000 + n).slice(0, 2)} ${String(2000 + n).slice(2)}`,
       municipalityId,
       target: { kind: 'queue' },
     }),

@@ -27,7 +27,9 @@ describe('the versioned store', () => {
       code: 'claim_taken',
       message: `body.name: widget name pump is already held by widget pump of ${VANNAS}`,
     });
-    expect((await store.list({ limit: 10 })).items.map((i) => i.doc)).toEqual([{ name: 'pump', municipalityId: VANNAS }]);
+    expect((await store.list({ limit: 10 })).items.map((i) => i.doc)).toEqual([
+      { name: 'pump', municipalityId: VANNAS },
+    ]);
   });
 
   it('keeps a secret beside the object, changed only when a new one is given, and gone with the object', async () => {
@@ -59,9 +61,13 @@ describe('the versioned store', () => {
     const made = await store.create({ name: 'pump', municipalityId: VANNAS }, setupActor);
     // All read version 1 before any writes (the reads are pipelined ahead of the scripts), so the
     // script's own version check is what turns the losers away.
-    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => store.update(made.id, 1, { name: `valve${i}` }, setupActor)));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => store.update(made.id, 1, { name: `valve${i}` }, setupActor)),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    expect(outcomes.filter((o) => o.status === 'rejected' && (o.reason as { status: number }).status === 412)).toHaveLength(9);
+    expect(
+      outcomes.filter((o) => o.status === 'rejected' && (o.reason as { status: number }).status === 412),
+    ).toHaveLength(9);
     expect((await store.get(made.id))?.version).toBe(2);
     expect(await ctx.redis.keys(`${ctx.k.prefix}:claim:*`)).toHaveLength(1);
   });

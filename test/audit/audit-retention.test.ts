@@ -18,7 +18,12 @@ function setup() {
  * An entry in `scope`'s stream written `daysAgo` days ago, as the log writes entries (its id is
  * its time). Written in time order: a stream takes only ids above its last.
  */
-async function writtenDaysAgo(audit: ReturnType<typeof setup>['audit'], scope: string, daysAgo: number, objectId: string): Promise<string> {
+async function writtenDaysAgo(
+  audit: ReturnType<typeof setup>['audit'],
+  scope: string,
+  daysAgo: number,
+  objectId: string,
+): Promise<string> {
   const { key, fields } = audit.entry(localActor('test'), {
     action: 'update',
     object: { type: 'extension', id: objectId },
@@ -28,7 +33,8 @@ async function writtenDaysAgo(audit: ReturnType<typeof setup>['audit'], scope: s
   return ctx.redis.xAdd(key, `${Date.now() - daysAgo * DAY_MS}-0`, fields);
 }
 
-const idsIn = async (scope: string) => ((await ctx.redis.xRange(ctx.k.audit(scope), '-', '+')) ?? []).map((e) => e.message.objectId);
+const idsIn = async (scope: string) =>
+  ((await ctx.redis.xRange(ctx.k.audit(scope), '-', '+')) ?? []).map((e) => e.message.objectId);
 
 describe('audit retention', () => {
   it('hides entries past the retention from queries and trims them exactly from every audit stream, keeping newer ones', async () => {
@@ -43,11 +49,15 @@ describe('audit retention', () => {
     // Another stream that is not the audit log is left alone.
     await ctx.redis.xAdd(ctx.k.events(), `${Date.now() - 400 * DAY_MS}-0`, { type: 'call.queued' });
 
-    expect((await audit.query({ scope: '2460', limit: 50 })).map((e) => e.object.id)).toEqual(['2460-new', '2460-kept']);
+    expect((await audit.query({ scope: '2460', limit: 50 })).map((e) => e.object.id)).toEqual([
+      '2460-new',
+      '2460-kept',
+    ]);
     expect((await audit.query({ scope: '2460', objectId: '2460-old', limit: 50 })).map((e) => e.object.id)).toEqual([]);
 
     expect(await audit.trim()).toBe(6);
-    for (const scope of ['2460', REGION_SCOPE, '9999']) expect(await idsIn(scope)).toEqual([`${scope}-kept`, `${scope}-new`]);
+    for (const scope of ['2460', REGION_SCOPE, '9999'])
+      expect(await idsIn(scope)).toEqual([`${scope}-kept`, `${scope}-new`]);
     expect(await ctx.redis.xLen(ctx.k.events())).toBe(1);
     expect(await audit.trim()).toBe(0);
   });
@@ -56,7 +66,10 @@ describe('audit retention', () => {
     const { audit, tokens } = setup();
     await writtenDaysAgo(audit, '2460', RETENTION_DAYS + 1, 'old');
     const kept = await tokens.create({ name: 'Valid', role: 'operator' }, localActor('test'));
-    const gone = await tokens.create({ name: 'Expired long ago', role: 'auditor', expiresInDays: 1 }, localActor('test'));
+    const gone = await tokens.create(
+      { name: 'Expired long ago', role: 'auditor', expiresInDays: 1 },
+      localActor('test'),
+    );
     // Its grace period over, Redis drops the record at its TTL.
     const goneKey = ctx.k.token((await ctx.redis.hGet(ctx.k.tokens(), gone.record.id))!);
     await ctx.redis.pExpire(goneKey, 1);
@@ -67,7 +80,9 @@ describe('audit retention', () => {
       await expect.poll(() => idsIn('2460')).toEqual([]);
       await expect.poll(() => ctx.redis.hKeys(ctx.k.tokens())).toEqual([kept.record.id]);
       // The token's audit entry stays (the region's stream: an auditor's token is region-wide).
-      expect((await audit.query({ scope: REGION_SCOPE, objectId: gone.record.id, limit: 10 })).map((e) => e.action)).toEqual(['create']);
+      expect(
+        (await audit.query({ scope: REGION_SCOPE, objectId: gone.record.id, limit: 10 })).map((e) => e.action),
+      ).toEqual(['create']);
 
       // Later runs trim what has come (or aged) since; another stream, as a stream takes no id below its last.
       await writtenDaysAgo(audit, '2480', RETENTION_DAYS + 2, 'aged');

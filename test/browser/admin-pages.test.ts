@@ -25,12 +25,25 @@ beforeAll(async () => {
   await clear();
   [lab, browser] = await Promise.all([startLabSwitchboard(), launchChromium()]);
   const { tokens, entries, admin } = lab.switchboard;
-  adminToken = (await tokens.create({ name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' }, actor)).token;
+  adminToken = (await tokens.create({ name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' }, actor))
+    .token;
   karin = await entries.create(
-    { kind: 'person', municipalityId: '2460', givenName: 'Karin', familyName: 'Lind', title: 'Bygglovshandläggare', department: 'Samhällsbyggnad', keywords: ['bygglov'], extension: '2460100' },
+    {
+      kind: 'person',
+      municipalityId: '2460',
+      givenName: 'Karin',
+      familyName: 'Lind',
+      title: 'Bygglovshandläggare',
+      department: 'Samhällsbyggnad',
+      keywords: ['bygglov'],
+      extension: '2460100',
+    },
     actor,
   );
-  await admin.extensions.create({ municipalityId: '2460', extension: '2460100', displayName: 'Karin Lind', password: 'hemligt-lösenord-1' }, actor);
+  await admin.extensions.create(
+    { municipalityId: '2460', extension: '2460100', displayName: 'Karin Lind', password: 'hemligt-lösenord-1' },
+    actor,
+  );
   page = await newAdminPage(adminToken);
 });
 afterAll(async () => {
@@ -47,7 +60,9 @@ async function newAdminPage(token: string): Promise<Page> {
 
 /** The API as the municipality admin, to read back what the page stored. */
 async function apiGet<T>(path: string): Promise<T> {
-  const response = await fetch(`${lab.switchboard.url}/api/v1${path}`, { headers: { authorization: `Bearer ${adminToken}` } });
+  const response = await fetch(`${lab.switchboard.url}/api/v1${path}`, {
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as T;
 }
@@ -81,7 +96,9 @@ describe.sequential('admin pages of a municipality admin', () => {
     const problem = page.locator('#entry-edit-extension-problem');
     await expect.poll(() => problem.textContent()).toBe('ska vara 2–8 siffror');
     expect(await focusedId(page)).toBe('entry-edit-extension');
-    expect(await form.getByLabel('Anknytning (valfri)').getAttribute('aria-describedby')).toContain('entry-edit-extension-problem');
+    expect(await form.getByLabel('Anknytning (valfri)').getAttribute('aria-describedby')).toContain(
+      'entry-edit-extension-problem',
+    );
     expect((await stored()).version).toBe(karin.version);
     await expectAccessible(page, '02-entry-field-problem');
     await screenshot(page, '02-entry-field-problem');
@@ -90,7 +107,12 @@ describe.sequential('admin pages of a municipality admin', () => {
     await form.getByLabel('Sökord (valfria)').fill('bygglov, strandskydd');
     await form.getByRole('button', { name: 'Spara ändringarna' }).click();
     await page.getByText('Karin Lind sparad').waitFor();
-    expect(await stored()).toMatchObject({ title: 'Bygglovschef', keywords: ['bygglov', 'strandskydd'], extension: '2460100', version: karin.version + 1 });
+    expect(await stored()).toMatchObject({
+      title: 'Bygglovschef',
+      keywords: ['bygglov', 'strandskydd'],
+      extension: '2460100',
+      version: karin.version + 1,
+    });
     // The focus goes back to the button that opened the form.
     await expect.poll(() => focusedId(page)).toBe(`entry-edit-${karin.id}`);
   });
@@ -115,7 +137,9 @@ describe.sequential('admin pages of a municipality admin', () => {
     expect(await stored()).toEqual(afterFirst);
     // What the second tab typed is still there, with what the first stored shown beneath.
     expect(await title(second).inputValue()).toBe('Stadsarkitekt');
-    expect(await second.locator('#entry-edit-title-theirs').textContent()).toBe('Sparat av någon annan: Enhetschef bygglov');
+    expect(await second.locator('#entry-edit-title-theirs').textContent()).toBe(
+      'Sparat av någon annan: Enhetschef bygglov',
+    );
     expect(await second.getByLabel('Avdelning (valfri)').inputValue()).toBe('Plan och bygg');
     expect(await focusedId(second)).toBe('entry-edit-alert');
     await expectAccessible(second, '03-entry-changed-meanwhile');
@@ -124,7 +148,11 @@ describe.sequential('admin pages of a municipality admin', () => {
     // Saving again applies the second tab's values to the new version, knowingly.
     await second.getByRole('button', { name: 'Spara ändringarna' }).click();
     await second.getByText('Karin Lind sparad').waitFor();
-    expect(await stored()).toMatchObject({ title: 'Stadsarkitekt', department: 'Plan och bygg', version: afterFirst.version + 1 });
+    expect(await stored()).toMatchObject({
+      title: 'Stadsarkitekt',
+      department: 'Plan och bygg',
+      version: afterFirst.version + 1,
+    });
     await second.close();
   });
 
@@ -138,7 +166,11 @@ describe.sequential('admin pages of a municipality admin', () => {
     await page.getByText('Socialtjänsten tillagd i katalogen').waitFor();
     const { entries } = await lab.switchboard.entries.list('2460');
     const department = entries.find((e) => e.name === 'Socialtjänsten');
-    expect(department).toMatchObject({ kind: 'department', keywords: ['försörjningsstöd', 'orosanmälan'], phoneNumbers: ['+4693514200'] });
+    expect(department).toMatchObject({
+      kind: 'department',
+      keywords: ['försörjningsstöd', 'orosanmälan'],
+      phoneNumbers: ['+4693514200'],
+    });
     await page.getByRole('cell', { name: 'Avdelning', exact: true }).waitFor();
 
     await page.getByRole('button', { name: 'Ta bort Socialtjänsten ur katalogen' }).click();
@@ -166,7 +198,11 @@ describe.sequential('admin pages of a municipality admin', () => {
     await expectAccessible(page, '05-absence-form');
     await form.getByRole('button', { name: 'Spara hänvisning' }).click();
     await page.getByText('Hänvisning satt för Karin Lind').waitFor();
-    expect((await stored()).absence).toEqual({ reason: 'meeting', text: 'Sammanträde', until: '2026-12-02T14:00:00+01:00' });
+    expect((await stored()).absence).toEqual({
+      reason: 'meeting',
+      text: 'Sammanträde',
+      until: '2026-12-02T14:00:00+01:00',
+    });
     await page.getByRole('cell', { name: /^Möte till .* – Sammanträde$/ }).waitFor();
 
     await page.getByRole('button', { name: 'Ta bort hänvisningen för Karin Lind' }).click();
@@ -182,21 +218,31 @@ describe.sequential('admin pages of a municipality admin', () => {
     await form.getByLabel('Namn', { exact: true }).fill('Karin Lind, bygglov');
     await form.getByLabel('Direktnummer (valfritt)').fill('090-16 10 01');
     await form.getByRole('button', { name: 'Spara ändringarna' }).click();
-    await expect.poll(() => page.locator('#extension-edit-directNumber-problem').textContent()).toMatch(/^090-16 10 01 ligger inte i Vännäs direktnummerserier/);
+    await expect
+      .poll(() => page.locator('#extension-edit-directNumber-problem').textContent())
+      .toMatch(/^090-16 10 01 ligger inte i Vännäs direktnummerserier/);
     await expectAccessible(page, '06-extension-field-problem');
     await screenshot(page, '06-extension-field-problem');
 
     await form.getByLabel('Direktnummer (valfritt)').fill('0935-141 23');
     await form.getByRole('button', { name: 'Spara ändringarna' }).click();
     await page.getByText('Anknytning 2460100 sparad').waitFor();
-    const id = (await extensions.list({ municipalityId: '2460', limit: 10 })).items.find((x) => x.doc.extension === '2460100')!.id;
-    expect(await extensions.get(id)).toMatchObject({ version: 2, doc: { displayName: 'Karin Lind, bygglov', directNumber: '+4693514123' } });
+    const id = (await extensions.list({ municipalityId: '2460', limit: 10 })).items.find(
+      (x) => x.doc.extension === '2460100',
+    )!.id;
+    expect(await extensions.get(id)).toMatchObject({
+      version: 2,
+      doc: { displayName: 'Karin Lind, bygglov', directNumber: '+4693514123' },
+    });
     expect(await extensions.sipCredentials('2460100')).toEqual(before);
     await page.getByRole('cell', { name: 'Karin Lind, bygglov' }).waitFor();
   });
 
   it('edits the weekly hours and adds, then changes, an exception: the routing simulator agrees', async () => {
-    const simulate = (at: string) => apiGet<{ meets: string; opening: { open: boolean; rule: string; exception?: { reason: string } } }>(`/routing/simulate?${new URLSearchParams({ number: '0935-141 00', at })}`);
+    const simulate = (at: string) =>
+      apiGet<{ meets: string; opening: { open: boolean; rule: string; exception?: { reason: string } } }>(
+        `/routing/simulate?${new URLSearchParams({ number: '0935-141 00', at })}`,
+      );
     const mondayEvening = '2026-11-30T17:30:00+01:00';
     expect((await simulate(mondayEvening)).opening).toMatchObject({ open: false, rule: 'outside-hours' });
 
@@ -204,12 +250,17 @@ describe.sequential('admin pages of a municipality admin', () => {
     await weekly.getByLabel('Måndag').fill('07:00-12:00, 13:00-18:00');
     await weekly.getByLabel('Tisdag').fill('8-16');
     await weekly.getByRole('button', { name: 'Spara öppettider' }).click();
-    await expect.poll(() => page.locator('#hours-weekly-tuesday-problem').textContent()).toContain('ska skrivas som 08:00-16:30 (flera med kommatecken emellan)');
+    await expect
+      .poll(() => page.locator('#hours-weekly-tuesday-problem').textContent())
+      .toContain('ska skrivas som 08:00-16:30 (flera med kommatecken emellan)');
     await expectAccessible(page, '07-hours-field-problem');
     await weekly.getByLabel('Tisdag').fill('08:00-16:30');
     await weekly.getByRole('button', { name: 'Spara öppettider' }).click();
     await page.getByText('Öppettiderna sparade').waitFor();
-    expect((await apiGet<{ weekly: Record<string, string[]> }>('/opening-hours/2460')).weekly).toMatchObject({ monday: ['07:00-12:00', '13:00-18:00'], tuesday: ['08:00-16:30'] });
+    expect((await apiGet<{ weekly: Record<string, string[]> }>('/opening-hours/2460')).weekly).toMatchObject({
+      monday: ['07:00-12:00', '13:00-18:00'],
+      tuesday: ['08:00-16:30'],
+    });
     expect(await simulate(mondayEvening)).toMatchObject({ meets: 'queue', opening: { open: true, rule: 'weekly' } });
 
     const exception = page.getByRole('form', { name: 'Nytt undantag' });
@@ -219,7 +270,10 @@ describe.sequential('admin pages of a municipality admin', () => {
     await exception.getByLabel('Anledning').fill('Personaldag');
     await exception.getByRole('button', { name: 'Lägg till undantag' }).click();
     await page.getByText('Undantaget Personaldag tillagt').waitFor();
-    expect(await simulate('2026-12-28T10:00:00+01:00')).toMatchObject({ meets: 'closed-message', opening: { open: false, rule: 'exception', exception: { reason: 'Personaldag' } } });
+    expect(await simulate('2026-12-28T10:00:00+01:00')).toMatchObject({
+      meets: 'closed-message',
+      opening: { open: false, rule: 'exception', exception: { reason: 'Personaldag' } },
+    });
 
     await page.getByRole('button', { name: 'Ändra undantaget Personaldag' }).click();
     const change = page.getByRole('form', { name: 'Ändra undantaget Personaldag' });
@@ -230,17 +284,29 @@ describe.sequential('admin pages of a municipality admin', () => {
     await screenshot(page, '08-exception-form');
     await change.getByRole('button', { name: 'Spara ändringarna' }).click();
     await page.getByText('Undantaget Personaldag, öppet på förmiddagen sparat').waitFor();
-    expect(await simulate('2026-12-28T11:00:00+01:00')).toMatchObject({ meets: 'queue', opening: { open: true, rule: 'exception' } });
-    expect(await simulate('2026-12-28T13:00:00+01:00')).toMatchObject({ meets: 'closed-message', opening: { open: false, rule: 'exception' } });
+    expect(await simulate('2026-12-28T11:00:00+01:00')).toMatchObject({
+      meets: 'queue',
+      opening: { open: true, rule: 'exception' },
+    });
+    expect(await simulate('2026-12-28T13:00:00+01:00')).toMatchObject({
+      meets: 'closed-message',
+      opening: { open: false, rule: 'exception' },
+    });
   });
 
   it('sets the manual override and takes it away', async () => {
-    const simulate = () => apiGet<{ opening: { open: boolean; rule: string } }>(`/routing/simulate?${new URLSearchParams({ number: '0935-141 00', at: '2026-11-30T10:00:00+01:00' })}`);
+    const simulate = () =>
+      apiGet<{ opening: { open: boolean; rule: string } }>(
+        `/routing/simulate?${new URLSearchParams({ number: '0935-141 00', at: '2026-11-30T10:00:00+01:00' })}`,
+      );
     const override = page.getByRole('form', { name: 'Manuellt läge' });
     await override.getByLabel('Läge').selectOption('closed');
     await override.getByLabel('Till').fill('2026-12-01T08:00');
     await override.getByRole('button', { name: 'Sätt manuellt läge' }).click();
-    await page.getByText(/^Manuellt stängt till/).first().waitFor();
+    await page
+      .getByText(/^Manuellt stängt till/)
+      .first()
+      .waitFor();
     expect((await simulate()).opening).toMatchObject({ open: false, rule: 'override' });
     await page.getByRole('button', { name: 'Ta bort manuellt läge' }).click();
     await page.getByText('Manuellt läge borttaget').waitFor();
@@ -259,7 +325,8 @@ describe.sequential('admin pages of a municipality admin', () => {
     expect(await page.getByRole('button', { name: 'Importera' }).isDisabled()).toBe(true);
     await expectAccessible(page, '09-import-problems');
 
-    const good = 'kind;givenName;familyName;name;title;keywords\nperson;Per;Ek;;Vaktmästare;fastighet\nperson;Eva;Strand;;Nämndsekreterare;\nfunction;;;Färdtjänst;;resor|färdtjänst\n';
+    const good =
+      'kind;givenName;familyName;name;title;keywords\nperson;Per;Ek;;Vaktmästare;fastighet\nperson;Eva;Strand;;Nämndsekreterare;\nfunction;;;Färdtjänst;;resor|färdtjänst\n';
     await file.setInputFiles({ name: 'katalog.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
     await page.getByRole('button', { name: 'Kontrollera' }).click();
     await page.getByText('Filen är i ordning. Om du importerar den blir det 3 rader: 3 nya').waitFor();
@@ -274,7 +341,9 @@ describe.sequential('admin pages of a municipality admin', () => {
     await page.getByRole('button', { name: 'Importera' }).click();
     const progress = page.getByRole('progressbar');
     await progress.waitFor();
-    expect(await progress.evaluate((bar) => (bar as HTMLProgressElement).labels?.[0]?.textContent)).toMatch(/^(Skickar filen|Växeln kontrollerar och sparar raderna)$/);
+    expect(await progress.evaluate((bar) => (bar as HTMLProgressElement).labels?.[0]?.textContent)).toMatch(
+      /^(Skickar filen|Växeln kontrollerar och sparar raderna)$/,
+    );
     await expectAccessible(page, '10-import-progress');
     await screenshot(page, '10-import-progress');
     release();
@@ -283,7 +352,8 @@ describe.sequential('admin pages of a municipality admin', () => {
     expect(await progress.count()).toBe(0);
     const names = (await lab.switchboard.entries.list('2460')).entries.map((e) => e.name);
     expect(names).toEqual(expect.arrayContaining(['Per Ek', 'Eva Strand', 'Färdtjänst']));
-    for (const name of ['Per Ek', 'Eva Strand', 'Färdtjänst']) await page.getByRole('cell', { name, exact: true }).waitFor();
+    for (const name of ['Per Ek', 'Eva Strand', 'Färdtjänst'])
+      await page.getByRole('cell', { name, exact: true }).waitFor();
     await screenshot(page, '11-imported');
     await page.unroute(/\/directory\/entries\/import/);
   });
@@ -311,7 +381,12 @@ describe.sequential('admin lists longer than a page', () => {
     await expect.poll(() => footer.textContent()).toBe('Poster: 200 visas, det finns fler.');
     // The focus goes to the first new row.
     expect(await region.evaluate(() => document.activeElement?.closest('tr')?.dataset['row'])).toBe('100');
-    for (const shownNow of ['Poster: 300 visas, det finns fler.', 'Poster: 400 visas, det finns fler.', 'Poster: 500 visas, det finns fler.', 'Poster: 520 (alla).']) {
+    for (const shownNow of [
+      'Poster: 300 visas, det finns fler.',
+      'Poster: 400 visas, det finns fler.',
+      'Poster: 500 visas, det finns fler.',
+      'Poster: 520 (alla).',
+    ]) {
       await more.click();
       await expect.poll(() => footer.textContent()).toBe(shownNow);
     }
@@ -321,7 +396,9 @@ describe.sequential('admin lists longer than a page', () => {
     await expectAccessible(region, '12-all-pages');
 
     await region.getByLabel('Sök i katalogen').fill('sidfotsprov');
-    await expect.poll(() => region.locator('#entries-list tbody tr').allTextContents()).toEqual([expect.stringContaining('Test Nummer 417')]);
+    await expect
+      .poll(() => region.locator('#entries-list tbody tr').allTextContents())
+      .toEqual([expect.stringContaining('Test Nummer 417')]);
     expect(await more.count()).toBe(0);
     await expectAccessible(region, '13-filtered');
     await screenshot(region, '13-filtered');

@@ -12,7 +12,15 @@ const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -31,13 +39,18 @@ type AxeResult = { violations: { id: string; impact: string | null; help: string
 export async function expectAccessible(page: Page, name: string): Promise<void> {
   // Evaluated rather than added as a <script>: the pages' Content-Security-Policy allows no inline script.
   await page.evaluate(await readFile(AXE_SCRIPT, 'utf8'));
-  const result = await page.evaluate(
-    () => (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<AxeResult> } }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  const result = await page.evaluate(() =>
+    (window as unknown as { axe: { run: (context: Document, options: unknown) => Promise<AxeResult> } }).axe.run(
+      document,
+      { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } },
+    ),
   );
   await mkdir(dirname(join(ARTIFACTS_DIR, name)), { recursive: true });
   await writeFile(join(ARTIFACTS_DIR, `${name}.axe.json`), JSON.stringify(result.violations, null, 2));
   const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+  expect(
+    serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+  ).toEqual([]);
 }
 
 /** Signs in on the console's first page with an API token, as a person would: type and Enter. */

@@ -27,12 +27,26 @@ beforeAll(async () => {
   [lab, browser] = await Promise.all([startLabSwitchboard({ ringSeconds: 10 }), launchChromium()]);
   h = controlHelpers(lab);
   const tokens = lab.switchboard.tokens;
-  operatorToken = (await tokens.create({ name: 'Anna Telefonist', role: 'operator' }, localActor('browser test'))).token;
+  operatorToken = (await tokens.create({ name: 'Anna Telefonist', role: 'operator' }, localActor('browser test')))
+    .token;
   await lab.switchboard.entries.create(
-    { kind: 'person', municipalityId: '2460', givenName: 'Karin', familyName: 'Lind', title: 'Bygglovshandläggare', department: 'Samhällsbyggnad', keywords: ['bygglov'], extension: '2460100' },
+    {
+      kind: 'person',
+      municipalityId: '2460',
+      givenName: 'Karin',
+      familyName: 'Lind',
+      title: 'Bygglovshandläggare',
+      department: 'Samhällsbyggnad',
+      keywords: ['bygglov'],
+      extension: '2460100',
+    },
     localActor('browser test'),
   );
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' });
+  page = await browser.newPage({
+    viewport: { width: 1280, height: 900 },
+    locale: 'sv-SE',
+    timezoneId: 'Europe/Stockholm',
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -116,7 +130,9 @@ describe.sequential('operator console with a real call', () => {
     await expect.poll(() => figure('answered')).toBe('1');
     expect(await figure('waiting')).toBe('0');
     expect(await figure('service-level')).toBe('100 %');
-    expect(await vannas.getByRole('img').getAttribute('aria-label')).toMatch(/Samtal per timme i Vännäs\. kl \d\d: 1 samtal, 1 besvarade/);
+    expect(await vannas.getByRole('img').getAttribute('aria-label')).toMatch(
+      /Samtal per timme i Vännäs\. kl \d\d: 1 samtal, 1 besvarade/,
+    );
     await expectAccessible(page, '07-wallboard');
     await screenshot(page, '07-wallboard');
   });
@@ -136,7 +152,10 @@ async function searchAfter(shortcut: string, text: string) {
 async function answeredWithNewPhone(calls: number) {
   await page.getByRole('link', { name: 'Telefonist' }).click();
   const phone = await h.answeringPhone(calls);
-  await fetch(`${lab.switchboard.url}/api/v1/operator/session`, { method: 'DELETE', headers: { authorization: `Bearer ${operatorToken}` } });
+  await fetch(`${lab.switchboard.url}/api/v1/operator/session`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${operatorToken}` },
+  });
   await page.getByLabel('Telefonens SIP-adress').fill(`sip:operator@127.0.0.1:${phone.localPort}`);
   await page.getByLabel('Vännäs').check();
   await page.getByLabel('Telefonens SIP-adress').press('Enter');
@@ -162,7 +181,10 @@ describe.sequential('message, hold, park, retrieve and hang up from the keyboard
     await expectAccessible(page, '08-message-form');
     await page.getByLabel('Meddelande', { exact: true }).press('Control+Enter');
     await page.getByText('Meddelandet sparat').waitFor();
-    const messages = await lab.api<{ messages: { text: string; callerNumber: string; callId: string }[] }>('GET', '/api/v1/messages?municipality=2460');
+    const messages = await lab.api<{ messages: { text: string; callerNumber: string; callId: string }[] }>(
+      'GET',
+      '/api/v1/messages?municipality=2460',
+    );
     expect(messages.body.messages[0]).toMatchObject({ text: 'Ring tillbaka om bygglovet', callId });
 
     await page.keyboard.press('Alt+KeyH');
@@ -209,7 +231,8 @@ describe.sequential('attended transfer from the keyboard', () => {
     expect(await h.record(callId)).toMatchObject({ control: 'transferred', transferMode: 'attended' });
     await page.getByText('Inget samtal just nu.').waitFor();
     await h.callWhere(callId, 'ended', (c) => c.state === 'ended');
-    for (const sipp of [phone, caller, extensionPhone]) expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    for (const sipp of [phone, caller, extensionPhone])
+      expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
   });
 });
 

@@ -34,16 +34,34 @@ beforeAll(async () => {
   // The artifacts are this run's only.
   await artifacts.clear();
   carrierPort = await freeUdpPort();
-  [lab, browser] = await Promise.all([startLabSwitchboard({ ringSeconds: 10, callControl: { trunkHost: `127.0.0.1:${carrierPort}` } }), launchChromium()]);
+  [lab, browser] = await Promise.all([
+    startLabSwitchboard({ ringSeconds: 10, callControl: { trunkHost: `127.0.0.1:${carrierPort}` } }),
+    launchChromium(),
+  ]);
   h = controlHelpers(lab);
-  const { token, record } = await lab.switchboard.tokens.create({ name: 'Eva Telefonist', role: 'operator' }, localActor('browser test'));
+  const { token, record } = await lab.switchboard.tokens.create(
+    { name: 'Eva Telefonist', role: 'operator' },
+    localActor('browser test'),
+  );
   operator = { token, id: record.id };
   const karin = await lab.switchboard.entries.create(
-    { kind: 'person', municipalityId: '2460', givenName: 'Karin', familyName: 'Lind', title: 'Bygglovshandläggare', keywords: ['bygglov'], extension: '2460100' },
+    {
+      kind: 'person',
+      municipalityId: '2460',
+      givenName: 'Karin',
+      familyName: 'Lind',
+      title: 'Bygglovshandläggare',
+      keywords: ['bygglov'],
+      extension: '2460100',
+    },
     localActor('browser test'),
   );
   karinId = karin.id;
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' });
+  page = await browser.newPage({
+    viewport: { width: 1280, height: 1000 },
+    locale: 'sv-SE',
+    timezoneId: 'Europe/Stockholm',
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -58,7 +76,10 @@ async function step(name: string) {
 
 /** Calls the API as the console's operator (the token signed in in the browser). */
 async function asOperator<T>(method: string, path: string): Promise<T> {
-  const response = await fetch(`${lab.switchboard.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${operator.token}` } });
+  const response = await fetch(`${lab.switchboard.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${operator.token}` },
+  });
   return (await response.json()) as T;
 }
 
@@ -73,7 +94,10 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
   it('without an operator account the defaults say so; by hand, each municipality gets the weight typed', async () => {
     await signIn(page, lab.switchboard.url, operator.token);
     await page.getByRole('button', { name: 'Använd mina standardval' }).press('Enter');
-    await page.getByRole('alert').getByText(/Ditt telefonistkonto saknas/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/Ditt telefonistkonto saknas/)
+      .waitFor();
     await step('01-login-without-account');
 
     await page.getByLabel('Telefonens SIP-adress').fill('sip:operator@127.0.0.1:5999');
@@ -95,7 +119,12 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
   });
 
   it('with an operator account, "Använd mina standardval" logs in with its phone and weights', async () => {
-    operatorPhone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 2, vars: { talk_ms: '60000' }, timeoutMs: 240_000 });
+    operatorPhone = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      calls: 2,
+      vars: { talk_ms: '60000' },
+      timeoutMs: 240_000,
+    });
     const account = {
       name: 'Eva Telefonist',
       municipalityId: '2403',
@@ -163,7 +192,9 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     const queue = await lab.api<{ calls: { callId: string; kind?: string }[] }>('GET', '/api/v1/queues/2460');
     expect(queue.body.calls.map((c) => c.callId)).toEqual([callbackId, later.callId]);
     const rows = page.locator('table.waiting tbody tr');
-    await expect.poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-call-id')))).toEqual([callbackId, later.callId]);
+    await expect
+      .poll(() => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-call-id'))))
+      .toEqual([callbackId, later.callId]);
     expect(await rows.first().getAttribute('class')).toBe('callback');
     expect(await rows.first().textContent()).toContain('Återuppringning');
     expect(await page.locator('.queue-card', { hasText: 'Vännäs' }).textContent()).toContain('varav 1 återuppringning');
@@ -171,7 +202,13 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
   });
 
   it('taken from the queue board with the keyboard, the call-back rings the operator, then dials the SIPp phone at the carrier', async () => {
-    const carrier = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, localPort: carrierPort, calls: 1, vars: { talk_ms: '8000' }, timeoutMs: 60_000 });
+    const carrier = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      localPort: carrierPort,
+      calls: 1,
+      vars: { talk_ms: '8000' },
+      timeoutMs: 60_000,
+    });
     const callbackId = `${callId}-cb`;
     await page.getByRole('button', { name: 'Ring upp 070-123 45 67, Vännäs' }).press('Enter');
 
@@ -181,11 +218,17 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     await current.waitFor();
     expect(await current.locator('.call-facts').textContent()).toMatch(/^Ringer upp070-123 45 67/);
     // The switchboard is calling: the call-back's opening, not the inbound welcome.
-    expect(await current.locator('.greeting').textContent()).toBe('Säg: Hej, det här är Vännäs kommun som ringer upp dig efter ditt samtal.');
+    expect(await current.locator('.greeting').textContent()).toBe(
+      'Säg: Hej, det här är Vännäs kommun som ringer upp dig efter ditt samtal.',
+    );
     await step('07-callback-taken');
 
     // The carrier's phone hangs up after 8 s of talk: the call-back ends, answered.
-    expect(await h.callWhere(callbackId, 'ended', (c) => c.state === 'ended', 15_000)).toMatchObject({ outcome: 'answered', kind: 'callback', callbackOf: callId });
+    expect(await h.callWhere(callbackId, 'ended', (c) => c.state === 'ended', 15_000)).toMatchObject({
+      outcome: 'answered',
+      kind: 'callback',
+      callbackOf: callId,
+    });
     expect((await carrier.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await operatorPhone.done).stats).toMatchObject({ successful: 2, failed: 0 });
     // The later caller waited on in the queue and hangs up by themselves.
@@ -208,7 +251,12 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     await page.getByText('Meddelandet till Karin Lind är hanterat').waitFor();
     const stored = await asOperator<{ messages: MessageView[] }>('GET', `/messages?entryId=${karinId}`);
     expect(stored.messages).toHaveLength(1);
-    expect(stored.messages[0]).toMatchObject({ text: 'Ring tillbaka om bygglovet', callId, handledBy: operator.id, handledAt: expect.any(String) });
+    expect(stored.messages[0]).toMatchObject({
+      text: 'Ring tillbaka om bygglovet',
+      callId,
+      handledBy: operator.id,
+      handledAt: expect.any(String),
+    });
     // Handled messages are not listed unless asked for.
     await page.locator('.messages').getByText('Inga meddelanden.').waitFor();
     await page.getByLabel('Visa hanterade').check();
@@ -216,7 +264,15 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
 
     // A colleague takes a message for Karin: it shows without a reload, through the event stream.
     const colleague = await h.operatorClient('Bo Telefonist');
-    expect((await colleague.api('POST', '/api/v1/messages', { extension: '2460100', callerName: 'Lena Berg', text: 'Om detaljplanen' })).status).toBe(201);
+    expect(
+      (
+        await colleague.api('POST', '/api/v1/messages', {
+          extension: '2460100',
+          callerName: 'Lena Berg',
+          text: 'Om detaljplanen',
+        })
+      ).status,
+    ).toBe(201);
     await page.locator('.messages tbody tr', { hasText: 'Om detaljplanen' }).waitFor();
     await step('09-messages-handled-and-live');
   });
@@ -224,7 +280,15 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
   it('a call-back booked for a later window is listed under "Bokade återuppringningar" (Alt+B); one past its window is marked late in the queue; the booked one is cancelled', async () => {
     // Calls set in Redis, not by SIPp: these steps are about the console, and no phone needs to ring.
     const { queue, callControl } = lab.switchboard;
-    const enqueue = (id: string) => queue.enqueue({ callId: id, channelId: id, municipalityId: '2460', calledNumber: '+4693514100', caller: '+46703334455', reason: 'main-number' });
+    const enqueue = (id: string) =>
+      queue.enqueue({
+        callId: id,
+        channelId: id,
+        municipalityId: '2460',
+        calledNumber: '+4693514100',
+        caller: '+46703334455',
+        reason: 'main-number',
+      });
     const scheduledId = `later-${Date.now()}`;
     await enqueue(scheduledId);
     await queue.claimCall(operator.id, scheduledId);
@@ -243,7 +307,13 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
 
     const row = page.locator(`tr[data-call-id="${scheduledId}-cb"]`);
     await row.waitFor();
-    expect(await row.locator('td').allTextContents()).toEqual(['Vännäs', '070-333 44 55', expect.stringMatching(/13:00 – 14:00$/), expect.stringMatching(/^Eva Telefonist \d/), 'Avboka']);
+    expect(await row.locator('td').allTextContents()).toEqual([
+      'Vännäs',
+      '070-333 44 55',
+      expect.stringMatching(/13:00 – 14:00$/),
+      expect.stringMatching(/^Eva Telefonist \d/),
+      'Avboka',
+    ]);
     expect(await page.locator(`table.waiting tr[data-call-id="${scheduledId}-cb"]`).count()).toBe(0);
     await page.keyboard.press('Alt+KeyB');
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('scheduled-heading');
@@ -257,8 +327,14 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     const lateRow = page.locator(`table.waiting tr[data-call-id="${lateId}-cb"]`);
     await lateRow.waitFor();
     expect(await lateRow.getAttribute('class')).toBe('callback late');
-    const before = new Date(windowTo).toLocaleTimeString('sv-SE', { timeZone: 'Europe/Stockholm', hour: '2-digit', minute: '2-digit' });
-    expect(await lateRow.locator('.badge.late').textContent()).toMatch(new RegExp(`^Sen – önskades före (.* )?${before}$`));
+    const before = new Date(windowTo).toLocaleTimeString('sv-SE', {
+      timeZone: 'Europe/Stockholm',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    expect(await lateRow.locator('.badge.late').textContent()).toMatch(
+      new RegExp(`^Sen – önskades före (.* )?${before}$`),
+    );
     await page.getByRole('button', { name: 'Ring upp 070-333 44 55, Vännäs, sen' }).waitFor();
     await step('11-late-callback-in-queue');
 
@@ -267,7 +343,9 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     await page.keyboard.press('Alt+KeyB');
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('scheduled-heading');
     await page.keyboard.press('Tab');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Avboka återuppringningen till 070-333 44 55, Vännäs');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('Avboka återuppringningen till 070-333 44 55, Vännäs');
     await page.keyboard.press('Enter');
     const question = page.getByRole('dialog', { name: /^Avboka återuppringningen till 070-333 44 55 \(Vännäs\)\?/ });
     await question.waitFor();
@@ -280,7 +358,11 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     await row.waitFor({ state: 'detached' });
     await page.locator('table.scheduled').getByText('Inga bokade återuppringningar.').waitFor();
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('scheduled-heading');
-    expect(await asOperator('GET', `/calls/${scheduledId}-cb`)).toMatchObject({ state: 'ended', outcome: 'callback-cancelled', cancelledBy: operator.id });
+    expect(await asOperator('GET', `/calls/${scheduledId}-cb`)).toMatchObject({
+      state: 'ended',
+      outcome: 'callback-cancelled',
+      cancelledBy: operator.id,
+    });
     await step('13-callback-cancelled');
   });
 });

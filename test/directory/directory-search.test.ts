@@ -16,7 +16,11 @@ async function twoInstances(options: { changeLogLength?: number } = {}) {
   const instances = await Promise.all(
     ['a', 'b'].map(async () => {
       const redis = await ctx.connect();
-      return { redis, store: entryStoreAs(redis, ctx.k, undefined, options), search: createDirectorySearch(redis, ctx.k) };
+      return {
+        redis,
+        store: entryStoreAs(redis, ctx.k, undefined, options),
+        search: createDirectorySearch(redis, ctx.k),
+      };
     }),
   );
   onTestFinished(async () => {
@@ -49,7 +53,10 @@ describe('directory search across app instances', () => {
     await eventually(() => a.search.search('zackrisson')[0]?.absence?.reason === 'lunch', SYNC_BOUND_MS);
 
     await b.store.update(created.id, person('Björn', 'Lindqvist', UMEA, { extension: '2480200' }), away.version);
-    await eventually(() => found(a.search, 'lindqvist').length === 1 && found(a.search, 'zackrisson').length === 0, SYNC_BOUND_MS);
+    await eventually(
+      () => found(a.search, 'lindqvist').length === 1 && found(a.search, 'zackrisson').length === 0,
+      SYNC_BOUND_MS,
+    );
 
     await a.store.delete(created.id);
     await eventually(() => found(b.search, '2480200').length === 0, SYNC_BOUND_MS);
@@ -59,15 +66,22 @@ describe('directory search across app instances', () => {
   it('follows a bulk import', async () => {
     const [a, b] = await twoInstances();
     await b.search.start();
-    await a.store.bulkReplace(VANNAS, Array.from({ length: 2_500 }, (_, i) => person(`Person${i}`, 'Importsson', VANNAS)));
+    await a.store.bulkReplace(
+      VANNAS,
+      Array.from({ length: 2_500 }, (_, i) => person(`Person${i}`, 'Importsson', VANNAS)),
+    );
 
     await eventually(() => b.search.status().entries === 2_500, SYNC_BOUND_MS);
-    expect(b.search.search('person2499')[0]).toMatchObject({ match: 'exact', entry: { name: 'Person2499 Importsson' } });
+    expect(b.search.search('person2499')[0]).toMatchObject({
+      match: 'exact',
+      entry: { name: 'Person2499 Importsson' },
+    });
   });
 
   it('builds its index anew once replaced entries take much room, and goes on finding everything', async () => {
     const [a, b] = await twoInstances();
-    const rows = (title: string) => Array.from({ length: 5_000 }, (_, i) => person(`Person${i}`, 'Importsson', VANNAS, { id: `p${i}`, title }));
+    const rows = (title: string) =>
+      Array.from({ length: 5_000 }, (_, i) => person(`Person${i}`, 'Importsson', VANNAS, { id: `p${i}`, title }));
     await a.store.bulkReplace(VANNAS, rows('Handläggare'));
     await b.search.start();
 
@@ -76,7 +90,10 @@ describe('directory search across app instances', () => {
     // Not a matter of time: the rebuild follows the changes, however long it takes.
     await eventually(() => b.search.status().rebuilds === 1, LIVENESS_MS);
     expect(b.search.status()).toMatchObject({ entries: 5_000, loads: 1 });
-    expect(b.search.search('utredare person4999')[0]).toMatchObject({ match: 'exact', entry: { id: 'p4999', title: 'Utredare' } });
+    expect(b.search.search('utredare person4999')[0]).toMatchObject({
+      match: 'exact',
+      entry: { id: 'p4999', title: 'Utredare' },
+    });
     expect(b.search.search('handlaggare')).toEqual([]);
   });
 

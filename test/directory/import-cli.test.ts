@@ -52,14 +52,29 @@ describe('vaxel import / export', () => {
     const imported = await vaxel('import', 'entries', '--municipality', VANNAS, '--file', good);
     expect(imported.code).toBe(0);
     // Staged, checked against the stored data, then written chunk by chunk ("switching"): each phase's end is a line.
-    for (const phase of ['staging', 'checking', 'switching', 'done']) expect(imported.out).toMatch(new RegExp(`${phase}\\s+\\|.*\\| 2500/2500 rows`));
+    for (const phase of ['staging', 'checking', 'switching', 'done'])
+      expect(imported.out).toMatch(new RegExp(`${phase}\\s+\\|.*\\| 2500/2500 rows`));
     expect(imported.out).toContain(`Imported 2500 rows into ${VANNAS}: 2500 new`);
 
     const out = join(dir, 'export.csv');
-    expect((await vaxel('export', 'entries', '--municipality', VANNAS, '--out', out)).out).toContain(`Wrote 2500 entries of ${VANNAS}`);
+    expect((await vaxel('export', 'entries', '--municipality', VANNAS, '--out', out)).out).toContain(
+      `Wrote 2500 entries of ${VANNAS}`,
+    );
     expect((await readFile(out, 'utf8')).split('\n').filter(Boolean)).toHaveLength(2501);
-    const again = await vaxel('import', 'entries', '--municipality', VANNAS, '--file', out, '--mode', 'replace', '--dry-run');
-    expect(again.out).toContain('all 2500 rows are fine; importing would make 0 new, 0 changed, 2500 unchanged, 0 deleted');
+    const again = await vaxel(
+      'import',
+      'entries',
+      '--municipality',
+      VANNAS,
+      '--file',
+      out,
+      '--mode',
+      'replace',
+      '--dry-run',
+    );
+    expect(again.out).toContain(
+      'all 2500 rows are fine; importing would make 0 new, 0 changed, 2500 unchanged, 0 deleted',
+    );
     // Each run starts a Node process with tsx: seconds each on a busy machine.
   }, 240_000);
 

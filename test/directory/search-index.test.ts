@@ -6,8 +6,19 @@ import { entries, ORNSKOLDSVIK, person, UMEA, unit, VANNAS } from './support.js'
 const names = (hits: { entry: { name: string } }[]) => hits.map((hit) => hit.entry.name);
 
 const region = entries(
-  person('Anna', 'Andersson', UMEA, { title: 'Socialsekreterare', department: 'Socialtjänsten', keywords: ['försörjningsstöd'], extension: '2480100', phoneNumbers: ['090-16 11 00'] }),
-  person('Lars', 'Andersson', VANNAS, { title: 'Bygglovshandläggare', keywords: ['bygglov'], extension: '2460100', phoneNumbers: ['0935-141 23', '070-123 45 67'] }),
+  person('Anna', 'Andersson', UMEA, {
+    title: 'Socialsekreterare',
+    department: 'Socialtjänsten',
+    keywords: ['försörjningsstöd'],
+    extension: '2480100',
+    phoneNumbers: ['090-16 11 00'],
+  }),
+  person('Lars', 'Andersson', VANNAS, {
+    title: 'Bygglovshandläggare',
+    keywords: ['bygglov'],
+    extension: '2460100',
+    phoneNumbers: ['0935-141 23', '070-123 45 67'],
+  }),
   person('Åsa', 'Öberg', ORNSKOLDSVIK, { keywords: ['färdtjänst'], extension: '2284100' }),
   person('Björn', 'Zackrisson', UMEA, { department: 'Tekniska förvaltningen', extension: '2480200' }),
   person('Asa', 'Berg', VANNAS),
@@ -63,13 +74,30 @@ describe('search: what operators type', () => {
   });
 
   it('limits to the municipalities asked for', async () => {
-    expect(names(index.search('andersson', { municipalities: [VANNAS, ORNSKOLDSVIK] }))).toEqual(['Eva Andersson', 'Lars Andersson']);
+    expect(names(index.search('andersson', { municipalities: [VANNAS, ORNSKOLDSVIK] }))).toEqual([
+      'Eva Andersson',
+      'Lars Andersson',
+    ]);
     expect(names(index.search('andersson', { municipalities: [] }))).toHaveLength(3);
     expect(index.search('andersson', { municipalities: ['9999'] })).toEqual([]);
   });
 
   it('finds nothing for nothing, and never throws on odd input', async () => {
-    for (const query of ['', '   ', '---', '+', '()', '*', '\u0000', '🙂', 'a'.repeat(10_000), '%s%n', '.*', '\\', '\ud800']) {
+    for (const query of [
+      '',
+      '   ',
+      '---',
+      '+',
+      '()',
+      '*',
+      '\u0000',
+      '🙂',
+      'a'.repeat(10_000),
+      '%s%n',
+      '.*',
+      '\\',
+      '\ud800',
+    ]) {
       expect(() => index.search(query), JSON.stringify(query.slice(0, 20))).not.toThrow();
     }
     expect(index.search('')).toEqual([]);
@@ -83,7 +111,9 @@ describe('search: what operators type', () => {
 
 describe('search: ranking', () => {
   it('puts exact matches before prefixes before typos', async () => {
-    const ranked = await buildSearchIndex(entries(person('Lars', 'Lind', UMEA), person('Lina', 'Berg', UMEA), person('Anna', 'Lindström', UMEA)));
+    const ranked = await buildSearchIndex(
+      entries(person('Lars', 'Lind', UMEA), person('Lina', 'Berg', UMEA), person('Anna', 'Lindström', UMEA)),
+    );
     const hits = ranked.search('lind');
     expect(names(hits)).toEqual(['Lars Lind', 'Anna Lindström', 'Lina Berg']);
     expect(hits.map((hit) => hit.match)).toEqual(['exact', 'prefix', 'fuzzy']);
@@ -93,7 +123,12 @@ describe('search: ranking', () => {
 
   it('puts a name above a keyword, a keyword above a department', async () => {
     const ranked = await buildSearchIndex(
-      entries(unit('department', 'Bygglovsavdelningen', UMEA), person('Eva', 'Ek', UMEA, { keywords: ['bygglovsfrågor'] }), unit('function', 'Bygglovshjälpen', UMEA), person('Bo', 'Ek', UMEA, { department: 'Bygglovsavdelningen' })),
+      entries(
+        unit('department', 'Bygglovsavdelningen', UMEA),
+        person('Eva', 'Ek', UMEA, { keywords: ['bygglovsfrågor'] }),
+        unit('function', 'Bygglovshjälpen', UMEA),
+        person('Bo', 'Ek', UMEA, { department: 'Bygglovsavdelningen' }),
+      ),
     );
     expect(names(ranked.search('bygglov'))).toEqual(['Bygglovsavdelningen', 'Bygglovshjälpen', 'Eva Ek', 'Bo Ek']);
   });
@@ -101,17 +136,36 @@ describe('search: ranking', () => {
   it('orders equal matches the Swedish way, by family name: å ä ö after z', async () => {
     const swedish = await buildSearchIndex(
       entries(
-        ...['Öberg', 'Zetterberg', 'Åberg', 'Ärlig', 'Andersson', 'Wallin', 'Berg', 'Östlund', 'Åström'].map((family, i) =>
-          person(['Anna', 'Bo', 'Cecilia', 'Dan', 'Emma', 'Frida', 'Gustav', 'Hanna', 'Ida'][i]!, family, UMEA, { keywords: ['växeln'] }),
+        ...['Öberg', 'Zetterberg', 'Åberg', 'Ärlig', 'Andersson', 'Wallin', 'Berg', 'Östlund', 'Åström'].map(
+          (family, i) =>
+            person(['Anna', 'Bo', 'Cecilia', 'Dan', 'Emma', 'Frida', 'Gustav', 'Hanna', 'Ida'][i]!, family, UMEA, {
+              keywords: ['växeln'],
+            }),
         ),
       ),
     );
-    expect(swedish.search('växeln').map((hit) => hit.entry.familyName)).toEqual(['Andersson', 'Berg', 'Wallin', 'Zetterberg', 'Åberg', 'Åström', 'Ärlig', 'Öberg', 'Östlund']);
+    expect(swedish.search('växeln').map((hit) => hit.entry.familyName)).toEqual([
+      'Andersson',
+      'Berg',
+      'Wallin',
+      'Zetterberg',
+      'Åberg',
+      'Åström',
+      'Ärlig',
+      'Öberg',
+      'Östlund',
+    ]);
     expect(new Set(swedish.search('växeln').map((hit) => hit.score)).size).toBe(1);
   });
 
   it('returns the best hits up to the limit, in the same order as without one', async () => {
-    const many = await buildSearchIndex(entries(...Array.from({ length: 300 }, (_, i) => person(`Anna${i}`, ['Öst', 'Berg', 'Zorn', 'Ask'][i % 4]! + i, UMEA, { keywords: ['hemtjänst'] }))));
+    const many = await buildSearchIndex(
+      entries(
+        ...Array.from({ length: 300 }, (_, i) =>
+          person(`Anna${i}`, ['Öst', 'Berg', 'Zorn', 'Ask'][i % 4]! + i, UMEA, { keywords: ['hemtjänst'] }),
+        ),
+      ),
+    );
     const all = many.search('hemtjänst', { limit: 100 });
     expect(names(many.search('hemtjänst', { limit: 10 }))).toEqual(names(all).slice(0, 10));
     expect(many.search('hemtjänst')).toHaveLength(20);
@@ -122,7 +176,9 @@ describe('search: hits', () => {
   it('carry the hänvisning in force, and not one that has ended', async () => {
     const withAbsence = await buildSearchIndex(
       entries(
-        person('Away', 'Now', UMEA, { absence: { reason: 'meeting', text: 'Tillbaka 14.00', until: '2999-01-01T14:00:00+01:00' } }),
+        person('Away', 'Now', UMEA, {
+          absence: { reason: 'meeting', text: 'Tillbaka 14.00', until: '2999-01-01T14:00:00+01:00' },
+        }),
         person('Away', 'Open', UMEA, { absence: { reason: 'leave' } }),
         person('Away', 'Before', UMEA, { absence: { reason: 'lunch', until: '2001-01-01T13:00:00+01:00' } }),
         person('Away', 'Never', UMEA),
@@ -140,9 +196,15 @@ describe('search: hits', () => {
 
 describe('search: changes', () => {
   it('applies updates and deletions', async () => {
-    const live = await buildSearchIndex(entries(person('Anna', 'Berg', UMEA, { id: 'a' }), person('Bo', 'Ek', UMEA, { id: 'b' })));
+    const live = await buildSearchIndex(
+      entries(person('Anna', 'Berg', UMEA, { id: 'a' }), person('Bo', 'Ek', UMEA, { id: 'b' })),
+    );
     const [renamed] = entries(person('Anna', 'Lindqvist', UMEA, { id: 'a', keywords: ['bygglov'] }));
-    live.apply([{ id: 'a', entry: renamed }, { id: 'b', entry: undefined }, { id: 'missing', entry: undefined }]);
+    live.apply([
+      { id: 'a', entry: renamed },
+      { id: 'b', entry: undefined },
+      { id: 'missing', entry: undefined },
+    ]);
 
     expect(live.size).toBe(1);
     expect(names(live.search('lindqvist'))).toEqual(['Anna Lindqvist']);
@@ -152,21 +214,48 @@ describe('search: changes', () => {
   });
 
   it('keeps Swedish order as entries come, with names it knows and names it does not', async () => {
-    const live = await buildSearchIndex(entries(person('Cecilia', 'Öst', UMEA, { id: 'c', keywords: ['bygglov'] }), person('Anna', 'Berg', UMEA, { id: 'a', keywords: ['bygglov'] })));
+    const live = await buildSearchIndex(
+      entries(
+        person('Cecilia', 'Öst', UMEA, { id: 'c', keywords: ['bygglov'] }),
+        person('Anna', 'Berg', UMEA, { id: 'a', keywords: ['bygglov'] }),
+      ),
+    );
     expect(names(live.search('bygglov'))).toEqual(['Anna Berg', 'Cecilia Öst']);
 
-    live.apply(entries(person('Anna', 'Berg', VANNAS, { id: 'a2', keywords: ['bygglov'] })).map((entry) => ({ id: entry.id, entry })));
+    live.apply(
+      entries(person('Anna', 'Berg', VANNAS, { id: 'a2', keywords: ['bygglov'] })).map((entry) => ({
+        id: entry.id,
+        entry,
+      })),
+    );
     expect(live.search('bygglov').map((hit) => hit.entry.id)).toEqual(['a', 'a2', 'c']);
 
-    live.apply(entries(person('Dan', 'Åkesson', UMEA, { id: 'd', keywords: ['bygglov'] }), person('Eva', 'Abrahamsson', UMEA, { id: 'e', keywords: ['bygglov'] })).map((entry) => ({ id: entry.id, entry })));
-    expect(names(live.search('bygglov'))).toEqual(['Eva Abrahamsson', 'Anna Berg', 'Anna Berg', 'Dan Åkesson', 'Cecilia Öst']);
+    live.apply(
+      entries(
+        person('Dan', 'Åkesson', UMEA, { id: 'd', keywords: ['bygglov'] }),
+        person('Eva', 'Abrahamsson', UMEA, { id: 'e', keywords: ['bygglov'] }),
+      ).map((entry) => ({ id: entry.id, entry })),
+    );
+    expect(names(live.search('bygglov'))).toEqual([
+      'Eva Abrahamsson',
+      'Anna Berg',
+      'Anna Berg',
+      'Dan Åkesson',
+      'Cecilia Öst',
+    ]);
   });
 
   it('says when replaced entries take enough room to build anew', async () => {
-    const live = await buildSearchIndex(entries(...Array.from({ length: 100 }, (_, i) => person(`P${i}`, 'Berg', UMEA, { id: `p${i}` }))));
+    const live = await buildSearchIndex(
+      entries(...Array.from({ length: 100 }, (_, i) => person(`P${i}`, 'Berg', UMEA, { id: `p${i}` }))),
+    );
     for (let round = 1; round <= 50; round++) {
       expect(live.wasteful).toBe(false);
-      live.apply(entries(...Array.from({ length: 100 }, (_, i) => person(`P${i}`, `Berg${round}`, UMEA, { id: `p${i}` }))).map((entry) => ({ id: entry.id, entry })));
+      live.apply(
+        entries(...Array.from({ length: 100 }, (_, i) => person(`P${i}`, `Berg${round}`, UMEA, { id: `p${i}` }))).map(
+          (entry) => ({ id: entry.id, entry }),
+        ),
+      );
     }
     expect(live.wasteful).toBe(true);
     const rebuilt = await buildSearchIndex(live.entries());

@@ -4,8 +4,17 @@ import type { Principal } from '../../src/auth/access.js';
 import { loadRegionConfig } from '../../src/config/load-region.js';
 import type { RegionConfig } from '../../src/config/region-schema.js';
 import { createDirectoryStore } from '../../src/directory/directory-store.js';
-import { directoryEntryInputSchema, toEntry, type DirectoryEntry, type DirectoryEntryInput } from '../../src/directory/entries/entry-schema.js';
-import { createDirectoryEntryStore, type BulkOptions, type EntryStoreOptions } from '../../src/directory/entries/entry-store.js';
+import {
+  directoryEntryInputSchema,
+  toEntry,
+  type DirectoryEntry,
+  type DirectoryEntryInput,
+} from '../../src/directory/entries/entry-schema.js';
+import {
+  createDirectoryEntryStore,
+  type BulkOptions,
+  type EntryStoreOptions,
+} from '../../src/directory/entries/entry-store.js';
 import type { Keys } from '../../src/store/keys.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import type { RedisTestContext } from '../support/redis.js';
@@ -20,26 +29,44 @@ export async function syncRegion(ctx: RedisTestContext, region?: RegionConfig): 
 export const TEST_ADMIN: Principal = { id: 'test-admin', name: 'Test admin', role: 'region-admin' };
 
 /** The entries store as one admin uses it: every change made and audited as `actor`. */
-export function entryStoreAs(redis: RedisClient, k: Keys, actor: Principal = TEST_ADMIN, options: EntryStoreOptions = {}) {
+export function entryStoreAs(
+  redis: RedisClient,
+  k: Keys,
+  actor: Principal = TEST_ADMIN,
+  options: EntryStoreOptions = {},
+) {
   const store = createDirectoryEntryStore(redis, k, createAuditLog(redis, k, { retentionDays: 30 }), options);
   return {
     ...store,
     create: (input: DirectoryEntryInput) => store.create(input, actor),
-    update: (id: string, input: DirectoryEntryInput, expectedVersion: number) => store.update(id, input, expectedVersion, actor),
+    update: (id: string, input: DirectoryEntryInput, expectedVersion: number) =>
+      store.update(id, input, expectedVersion, actor),
     setAbsence: (id: string, absence: Parameters<typeof store.setAbsence>[1]) => store.setAbsence(id, absence, actor),
     delete: (id: string, expectedVersion?: number) => store.delete(id, expectedVersion, actor),
-    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[], options?: BulkOptions) => store.bulkReplace(municipalityId, rows, actor, options),
-    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[], options?: BulkOptions) => store.bulkUpsert(municipalityId, rows, actor, options),
+    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[], options?: BulkOptions) =>
+      store.bulkReplace(municipalityId, rows, actor, options),
+    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[], options?: BulkOptions) =>
+      store.bulkUpsert(municipalityId, rows, actor, options),
   };
 }
 
 export { ORNSKOLDSVIK, UMEA, VANNAS } from '../support/municipalities.js';
 
-export function person(givenName: string, familyName: string, municipalityId: string, more: Partial<DirectoryEntryInput> = {}): DirectoryEntryInput {
+export function person(
+  givenName: string,
+  familyName: string,
+  municipalityId: string,
+  more: Partial<DirectoryEntryInput> = {},
+): DirectoryEntryInput {
   return { kind: 'person', givenName, familyName, municipalityId, ...more } as DirectoryEntryInput;
 }
 
-export function unit(kind: 'department' | 'function', name: string, municipalityId: string, more: Partial<DirectoryEntryInput> = {}): DirectoryEntryInput {
+export function unit(
+  kind: 'department' | 'function',
+  name: string,
+  municipalityId: string,
+  more: Partial<DirectoryEntryInput> = {},
+): DirectoryEntryInput {
   return { kind, name, municipalityId, ...more } as DirectoryEntryInput;
 }
 

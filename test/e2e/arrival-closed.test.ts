@@ -4,7 +4,14 @@ import { startCaller } from '../support/sipp.js';
 
 type CallView = { callId: string; state: string; outcome?: string; municipality: { id: string }; reason: string };
 type QueueView = { calls: unknown[] };
-type Playback = { id: string; media_uri: string; next_media_uri?: string; target_uri: string; language: string; state: string };
+type Playback = {
+  id: string;
+  media_uri: string;
+  next_media_uri?: string;
+  target_uri: string;
+  language: string;
+  state: string;
+};
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 beforeAll(async () => {
@@ -23,7 +30,10 @@ describe('a call on a public holiday', () => {
       timeoutMs: 45_000,
     });
     // The call is recorded closed before the prompts play.
-    const { callId } = await eventually(async () => (await lab.api<{ calls: CallView[] }>('GET', '/api/v1/calls?municipality=2460')).body.calls[0], { what: 'the call recorded' });
+    const { callId } = await eventually(
+      async () => (await lab.api<{ calls: CallView[] }>('GET', '/api/v1/calls?municipality=2460')).body.calls[0],
+      { what: 'the call recorded' },
+    );
     // What Asterisk plays to the caller's channel, asked of ARI (the playback is named after the call, as announcements are).
     const playback = (media: string) =>
       eventually(
@@ -50,9 +60,16 @@ describe('a call on a public holiday', () => {
 
     const { body } = await lab.api<{ calls: CallView[] }>('GET', '/api/v1/calls?municipality=2460');
     expect(body.calls).toHaveLength(1);
-    expect(body.calls[0]).toMatchObject({ state: 'ended', outcome: 'closed', reason: 'main-number', municipality: { id: '2460' } });
+    expect(body.calls[0]).toMatchObject({
+      state: 'ended',
+      outcome: 'closed',
+      reason: 'main-number',
+      municipality: { id: '2460' },
+    });
     expect((await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls).toEqual([]);
     // Nothing is left in Asterisk.
-    await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), { what: 'no channels left' });
+    await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), {
+      what: 'no channels left',
+    });
   });
 });

@@ -6,26 +6,49 @@ import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
-type CallView = { callId: string; state: string; reason: string; reasonDetail?: string; extension?: string; calledNumber: string; municipality: { id: string } };
+type CallView = {
+  callId: string;
+  state: string;
+  reason: string;
+  reasonDetail?: string;
+  extension?: string;
+  calledNumber: string;
+  municipality: { id: string };
+};
 type Bridge = { id: string; channels: string[] };
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 const actor = localActor('e2e direct dial');
 
 /** An extension of Vännäs with a direct number, and (optionally) the directory entry of its person. */
-async function extensionWithDirectNumber(extension: string, directNumber: string, absence?: { reason: 'leave'; text: string }) {
+async function extensionWithDirectNumber(
+  extension: string,
+  directNumber: string,
+  absence?: { reason: 'leave'; text: string },
+) {
   await lab.switchboard.admin.extensions.create(
-    { extension, displayName: `Handläggare ${extension}`, municipalityId: '2460', directNumber, password: 'direct-dial-test-secret' },
+    {
+      extension,
+      displayName: `Handläggare ${extension}`,
+      municipalityId: '2460',
+      directNumber,
+      password: 'direct-dial-test-secret',
+    },
     actor,
   );
   if (absence) {
-    await lab.switchboard.entries.create({ kind: 'person', givenName: 'Åsa', familyName: 'Lind', municipalityId: '2460', extension, absence }, actor);
+    await lab.switchboard.entries.create(
+      { kind: 'person', givenName: 'Åsa', familyName: 'Lind', municipalityId: '2460', extension, absence },
+      actor,
+    );
   }
 }
 
 beforeAll(async () => {
   // Extensions ring 5 s here (20 s by default), so the no-answer case is quick.
-  lab = await startLabSwitchboard({ adjustRegion: (region) => ({ ...region, region: { ...region.region, directDialRingSeconds: 5 } }) });
+  lab = await startLabSwitchboard({
+    adjustRegion: (region) => ({ ...region, region: { ...region.region, directDialRingSeconds: 5 } }),
+  });
 });
 afterAll(async () => {
   await lab?.stop();
@@ -53,38 +76,71 @@ describe.sequential('direct-dial numbers', () => {
     await extensionWithDirectNumber('2460201', '0935-142 01', { reason: 'leave', text: 'Föräldraledig' });
     const caller = await call('093514201');
     const record = await waitingRecord('2460');
-    expect(record).toMatchObject({ state: 'waiting', reason: 'extension-absent', reasonDetail: 'leave: Föräldraledig', extension: '2460201', calledNumber: '+4693514201' });
+    expect(record).toMatchObject({
+      state: 'waiting',
+      reason: 'extension-absent',
+      reasonDetail: 'leave: Föräldraledig',
+      extension: '2460201',
+      calledNumber: '+4693514201',
+    });
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
-    await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined));
+    await eventually(async () =>
+      (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined,
+    );
   });
 
   it('send a call for an extension with no registered phone to the queue, saying so — also through a numbers entry routed to it', async () => {
     await extensionWithDirectNumber('2460202', '0935-142 02');
     const caller = await call('093514202', 3_000);
-    expect(await waitingRecord('2460')).toMatchObject({ reason: 'extension-not-registered', extension: '2460202', calledNumber: '+4693514202' });
+    expect(await waitingRecord('2460')).toMatchObject({
+      reason: 'extension-not-registered',
+      extension: '2460202',
+      calledNumber: '+4693514202',
+    });
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
-    await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined));
+    await eventually(async () =>
+      (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined,
+    );
 
-    await lab.switchboard.admin.numbers.create({ number: '0935-142 12', municipalityId: '2460', target: { kind: 'extension', extension: '2460202' } }, actor);
+    await lab.switchboard.admin.numbers.create(
+      { number: '0935-142 12', municipalityId: '2460', target: { kind: 'extension', extension: '2460202' } },
+      actor,
+    );
     const second = await call('093514212', 3_000);
-    expect(await waitingRecord('2460')).toMatchObject({ reason: 'extension-not-registered', extension: '2460202', calledNumber: '+4693514212' });
+    expect(await waitingRecord('2460')).toMatchObject({
+      reason: 'extension-not-registered',
+      extension: '2460202',
+      calledNumber: '+4693514212',
+    });
     expect((await second.done).stats).toMatchObject({ successful: 1, failed: 0 });
-    await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined));
+    await eventually(async () =>
+      (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined,
+    );
   });
 
   it('send a call for a busy phone to the queue as busy, and for a phone nobody picks up as no answer after the ring time', async () => {
     const contacts = createContactStore(lab.switchboard.redis, lab.switchboard.keys);
     await extensionWithDirectNumber('2460204', '0935-142 04');
-    const busy = await startSipp({ scenarioFile: resolve(import.meta.dirname, '../sipp/phone-busy.xml'), calls: 1, timeoutMs: 30_000 });
+    const busy = await startSipp({
+      scenarioFile: resolve(import.meta.dirname, '../sipp/phone-busy.xml'),
+      calls: 1,
+      timeoutMs: 30_000,
+    });
     await contacts.bind('2460204', `sip:2460204@127.0.0.1:${busy.localPort}`, 120);
     const first = await call('093514204', 3_000);
     expect(await waitingRecord('2460')).toMatchObject({ reason: 'extension-busy', extension: '2460204' });
     expect((await first.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await busy.done).stats).toMatchObject({ successful: 1, failed: 0 });
-    await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined));
+    await eventually(async () =>
+      (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined,
+    );
 
     await extensionWithDirectNumber('2460205', '0935-142 05');
-    const ringing = await startSipp({ scenarioFile: resolve(import.meta.dirname, '../sipp/phone-no-answer.xml'), calls: 1, timeoutMs: 30_000 });
+    const ringing = await startSipp({
+      scenarioFile: resolve(import.meta.dirname, '../sipp/phone-no-answer.xml'),
+      calls: 1,
+      timeoutMs: 30_000,
+    });
     await contacts.bind('2460205', `sip:2460205@127.0.0.1:${ringing.localPort}`, 120);
     const started = Date.now();
     const second = await call('093514205', 9_000);
@@ -96,8 +152,17 @@ describe.sequential('direct-dial numbers', () => {
 
   it('ring the extension’s registered phone, which answers and talks with the caller; no queue, no operator', async () => {
     await extensionWithDirectNumber('2460203', '0935-142 03');
-    const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 1, vars: { talk_ms: '30000' }, timeoutMs: 60_000 });
-    await createContactStore(lab.switchboard.redis, lab.switchboard.keys).bind('2460203', `sip:2460203@127.0.0.1:${phone.localPort}`, 120);
+    const phone = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      calls: 1,
+      vars: { talk_ms: '30000' },
+      timeoutMs: 60_000,
+    });
+    await createContactStore(lab.switchboard.redis, lab.switchboard.keys).bind(
+      '2460203',
+      `sip:2460203@127.0.0.1:${phone.localPort}`,
+      120,
+    );
 
     const caller = await call('093514203', 4_000);
     // Asterisk itself shows the caller and the extension's leg in one bridge.
@@ -116,6 +181,8 @@ describe.sequential('direct-dial numbers', () => {
     const started = Date.now();
     expect((await phone.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect(Date.now() - started).toBeLessThan(5_000);
-    await eventually(async () => ((await lab.ari<Bridge[]>('/ari/bridges')).body.length === 0 ? true : undefined), { what: 'the bridge gone' });
+    await eventually(async () => ((await lab.ari<Bridge[]>('/ari/bridges')).body.length === 0 ? true : undefined), {
+      what: 'the bridge gone',
+    });
   });
 });

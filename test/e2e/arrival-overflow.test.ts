@@ -6,7 +6,16 @@ import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 import { NORDMALING, ROBERTSFORS, UMEA, VINDELN } from '../support/municipalities.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
-type CallView = { callId: string; state: string; outcome?: string; overflow?: string; overflowFrom?: string; waitSeconds?: number; calledNumber: string; municipality: { id: string } };
+type CallView = {
+  callId: string;
+  state: string;
+  outcome?: string;
+  overflow?: string;
+  overflowFrom?: string;
+  waitSeconds?: number;
+  calledNumber: string;
+  municipality: { id: string };
+};
 
 /**
  * Short maximum waits: Vindeln's callers hear a message after 3 s, Nordmaling's move to Umeå's
@@ -42,7 +51,8 @@ const firstWaiting = (municipalityId: string) =>
     { what: `a call waiting in ${municipalityId}` },
   );
 
-const record = async (callId: string) => (await lab.api<CallView>('GET', `/api/v1/calls/${encodeURIComponent(callId)}`)).body;
+const record = async (callId: string) =>
+  (await lab.api<CallView>('GET', `/api/v1/calls/${encodeURIComponent(callId)}`)).body;
 
 describe.sequential('overflow at the maximum wait', () => {
   it('ends a call that waited too long with the message, recorded as overflowed, and the switchboard hangs up', async () => {
@@ -50,7 +60,10 @@ describe.sequential('overflow at the maximum wait', () => {
     const caller = await call('093314000', 30_000);
     const { callId } = await firstWaiting(VINDELN);
 
-    const ended = await eventually(async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined), { what: 'the call overflowed', timeoutMs: 10_000 });
+    const ended = await eventually(
+      async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined),
+      { what: 'the call overflowed', timeoutMs: 10_000 },
+    );
     expect(ended).toMatchObject({ outcome: 'overflowed', overflow: 'max-wait', municipality: { id: VINDELN } });
     expect(ended.waitSeconds).toBeGreaterThanOrEqual(3);
     expect(ended.waitSeconds).toBeLessThan(6);
@@ -59,7 +72,9 @@ describe.sequential('overflow at the maximum wait', () => {
     // The caller heard the message, then the switchboard hung up, long before the caller's own 30 s.
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect(Date.now() - started).toBeLessThan(20_000);
-    await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), { what: 'no channels left' });
+    await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), {
+      what: 'no channels left',
+    });
   });
 
   it('moves a call that waited too long to the overflow municipality’s queue, ahead of later callers there', async () => {
@@ -76,12 +91,26 @@ describe.sequential('overflow at the maximum wait', () => {
       { what: 'the Nordmaling call in Umeå’s queue', timeoutMs: 10_000 },
     );
     expect(inUmea[0]?.callId).toBe(callId);
-    expect(await record(callId)).toMatchObject({ state: 'waiting', overflow: 'max-wait', overflowFrom: NORDMALING, calledNumber: '+4693014000', municipality: { id: UMEA } });
+    expect(await record(callId)).toMatchObject({
+      state: 'waiting',
+      overflow: 'max-wait',
+      overflowFrom: NORDMALING,
+      calledNumber: '+4693014000',
+      municipality: { id: UMEA },
+    });
     expect((await lab.api<QueueView>('GET', `/api/v1/queues/${NORDMALING}`)).body.calls).toEqual([]);
 
     // An operator serving Umeå takes it first, and greets in the name of the municipality dialled.
-    const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 1, vars: { talk_ms: '500' }, timeoutMs: 60_000 });
-    await lab.api('POST', '/api/v1/operator/session', { phone: `sip:operator@${phone.localIp}:${phone.localPort}`, municipalities: [UMEA] });
+    const phone = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      calls: 1,
+      vars: { talk_ms: '500' },
+      timeoutMs: 60_000,
+    });
+    await lab.api('POST', '/api/v1/operator/session', {
+      phone: `sip:operator@${phone.localIp}:${phone.localPort}`,
+      municipalities: [UMEA],
+    });
     const taken = await lab.api<{ call: CallView; greeting: string }>('POST', '/api/v1/operator/answer-next');
     expect(taken.body.call.callId).toBe(callId);
     expect(taken.body.greeting).toBe(lab.region.municipalities.find((m) => m.id === NORDMALING)!.greeting);
@@ -98,7 +127,10 @@ describe.sequential('overflow at the maximum wait', () => {
       timeoutMs: 60_000,
     });
     const { callId } = await firstWaiting(ROBERTSFORS);
-    const ended = await eventually(async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined), { what: 'the call overflowed', timeoutMs: 10_000 });
+    const ended = await eventually(
+      async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined),
+      { what: 'the call overflowed', timeoutMs: 10_000 },
+    );
     expect(ended).toMatchObject({ outcome: 'overflowed', overflow: 'max-wait', municipality: { id: ROBERTSFORS } });
     // Ended at the maximum wait: an offer would have kept it waiting through its prompt and the 6 s for a digit.
     expect(ended.waitSeconds).toBeLessThan(5);
@@ -113,11 +145,20 @@ describe.sequential('overflow at the maximum wait', () => {
       remote: `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`,
       service: '093414000',
       // "1" 4 s after the answer: during the offer, which starts at the 2 s maximum wait.
-      vars: { hangup_after_ms: '20000', first_after_ms: '4000', gap_ms: '500', first_pcap: '/usr/share/sip-tester/dtmf_2833_1.pcap', second_pcap: '/usr/share/sip-tester/dtmf_2833_2.pcap' },
+      vars: {
+        hangup_after_ms: '20000',
+        first_after_ms: '4000',
+        gap_ms: '500',
+        first_pcap: '/usr/share/sip-tester/dtmf_2833_1.pcap',
+        second_pcap: '/usr/share/sip-tester/dtmf_2833_2.pcap',
+      },
       timeoutMs: 60_000,
     });
     const { callId } = await firstWaiting(ROBERTSFORS);
-    const ended = await eventually(async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined), { what: 'the call-back booked', timeoutMs: 15_000 });
+    const ended = await eventually(
+      async () => ((await record(callId)).state === 'ended' ? record(callId) : undefined),
+      { what: 'the call-back booked', timeoutMs: 15_000 },
+    );
     expect(ended).toMatchObject({ outcome: 'callback-booked', overflow: 'max-wait' });
     // The call-back waits in the queue in the call's place, to be dialled out by an operator.
     const { body } = await lab.api<QueueView>('GET', `/api/v1/queues/${ROBERTSFORS}`);

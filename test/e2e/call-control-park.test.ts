@@ -85,22 +85,40 @@ describe.sequential('hold, park and call-backs', () => {
 
   it('blind transfer to an external number leaves through the carrier trunk', async () => {
     const operatorPhone = await h.answeringPhone(1);
-    const carrier = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, localPort: carrierPort, calls: 1, vars: { talk_ms: '2000' }, timeoutMs: 60_000 });
+    const carrier = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      localPort: carrierPort,
+      calls: 1,
+      vars: { talk_ms: '2000' },
+      timeoutMs: 60_000,
+    });
     await h.login(lab.api, operatorPhone.localPort);
     const { callId, sipp } = await h.answeredCall(lab.api);
 
-    const transfer = await lab.api<{ transferTarget: string }>('POST', `/api/v1/calls/${callId}/transfer`, { number: '090-12 34 56' });
+    const transfer = await lab.api<{ transferTarget: string }>('POST', `/api/v1/calls/${callId}/transfer`, {
+      number: '090-12 34 56',
+    });
     expect(transfer).toMatchObject({ status: 200, body: { transferTarget: '+4690123456' } });
     await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-xfer1`]);
     // The carrier's far end hangs up after 2 s: the call ends for the caller too.
-    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({ transferTargetKind: 'external', transferOutcome: 'answered' });
-    for (const done of [carrier.done, sipp.done, operatorPhone.done]) expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({
+      transferTargetKind: 'external',
+      transferOutcome: 'answered',
+    });
+    for (const done of [carrier.done, sipp.done, operatorPhone.done])
+      expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
   });
 
   it('a call-back keeps the caller’s place: taken before a later caller, and dialled out through the carrier', async () => {
     const operatorPhone = await h.answeringPhone(1);
-    const carrier = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, localPort: carrierPort, calls: 1, vars: { talk_ms: '3000' }, timeoutMs: 60_000 });
+    const carrier = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      localPort: carrierPort,
+      calls: 1,
+      vars: { talk_ms: '3000' },
+      timeoutMs: 60_000,
+    });
     await h.login(lab.api, operatorPhone.localPort);
     const a = await h.caller('093514100', 30_000);
     const aWaiting = await h.firstWaiting('2460');
@@ -109,9 +127,16 @@ describe.sequential('hold, park and call-backs', () => {
     const queueOf = async () => (await lab.api<Queue>('GET', '/api/v1/queues/2460')).body.calls;
     const bWaiting = (await eventuallyTwo(queueOf))[1]!;
 
-    const booked = await lab.api<{ callback: { callId: string; state: string; caller: string }; call: { outcome: string } }>('POST', `/api/v1/calls/${aWaiting.callId}/callback`, {});
+    const booked = await lab.api<{
+      callback: { callId: string; state: string; caller: string };
+      call: { outcome: string };
+    }>('POST', `/api/v1/calls/${aWaiting.callId}/callback`, {});
     expect(booked.status).toBe(201);
-    expect(booked.body.callback).toMatchObject({ callId: `${aWaiting.callId}-cb`, state: 'waiting', caller: '+46701234567' });
+    expect(booked.body.callback).toMatchObject({
+      callId: `${aWaiting.callId}-cb`,
+      state: 'waiting',
+      caller: '+46701234567',
+    });
     expect(booked.body.call.outcome).toBe('callback-booked');
     // The caller A is released (the switchboard hangs up); the call-back stands first, before B.
     expect((await a.done).stats).toMatchObject({ successful: 1, failed: 0 });
@@ -124,14 +149,20 @@ describe.sequential('hold, park and call-backs', () => {
     await h.bridgeWith(`${cb}-talk`, [`${cb}-dial`, `${cb}-op1`]);
     expect((await h.record(cb)).dialAnsweredAt).toBeGreaterThan(0);
     // The citizen hangs up after 3 s: the call-back ends, the operator's phone is hung up.
-    expect(await h.callWhere(cb, 'ended', (c) => c.state === 'ended')).toMatchObject({ outcome: 'answered', kind: 'callback', callbackOf: aWaiting.callId });
+    expect(await h.callWhere(cb, 'ended', (c) => c.state === 'ended')).toMatchObject({
+      outcome: 'answered',
+      kind: 'callback',
+      callbackOf: aWaiting.callId,
+    });
     expect((await carrier.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await operatorPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await queueOf()).map((c) => c.callId)).toEqual([bWaiting.callId]);
 
     // A call-back wished from a later time waits outside the queue until then, and keeps B's place.
     const from = new Date(Date.now() + 2_000).toISOString();
-    const later = await lab.api<{ callback: { state: string } }>('POST', `/api/v1/calls/${bWaiting.callId}/callback`, { from });
+    const later = await lab.api<{ callback: { state: string } }>('POST', `/api/v1/calls/${bWaiting.callId}/callback`, {
+      from,
+    });
     expect(later.body.callback.state).toBe('scheduled');
     expect(await queueOf()).toEqual([]);
     expect((await b.done).stats).toMatchObject({ successful: 1, failed: 0 });
@@ -146,7 +177,10 @@ describe.sequential('hold, park and call-backs', () => {
   });
 
   it('a call-back needs a call that waits or is answered, and a window that makes sense', async () => {
-    const bad = await lab.api<{ error: { message: string } }>('POST', '/api/v1/calls/x/callback', { from: '2026-11-27T13:00:00+01:00', to: '2026-11-27T12:00:00+01:00' });
+    const bad = await lab.api<{ error: { message: string } }>('POST', '/api/v1/calls/x/callback', {
+      from: '2026-11-27T13:00:00+01:00',
+      to: '2026-11-27T12:00:00+01:00',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/body\.to/);
     expect((await lab.api('POST', '/api/v1/calls/nope/callback', {})).status).toBe(404);

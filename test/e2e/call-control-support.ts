@@ -29,7 +29,8 @@ export function controlHelpers(lab: Lab) {
   const sipTarget = `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`;
 
   /** A SIPp phone that answers by itself and talks until hung up (or talkMs). */
-  const answeringPhone = (calls = 1, talkMs = 30_000) => startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls, vars: { talk_ms: String(talkMs) }, timeoutMs: 90_000 });
+  const answeringPhone = (calls = 1, talkMs = 30_000) =>
+    startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls, vars: { talk_ms: String(talkMs) }, timeoutMs: 90_000 });
 
   const caller = (dialled: string, hangupAfterMs = 30_000) =>
     startCaller(sipTarget, dialled, { hangupAfterMs, timeoutMs: 90_000 });
@@ -43,7 +44,10 @@ export function controlHelpers(lab: Lab) {
   type Api = Lab['api'];
 
   async function login(api: Api, phonePort: number) {
-    const { status } = await api('POST', '/api/v1/operator/session', { phone: `sip:operator@127.0.0.1:${phonePort}`, municipalities: ['2460', '2480'] });
+    const { status } = await api('POST', '/api/v1/operator/session', {
+      phone: `sip:operator@127.0.0.1:${phonePort}`,
+      municipalities: ['2460', '2480'],
+    });
     expect(status).toBe(201);
   }
 
@@ -65,7 +69,8 @@ export function controlHelpers(lab: Lab) {
 
   const firstWaiting = (municipalityId: string) =>
     eventually(
-      async () => (await lab.api<{ calls: { callId: string }[] }>('GET', `/api/v1/queues/${municipalityId}`)).body.calls[0],
+      async () =>
+        (await lab.api<{ calls: { callId: string }[] }>('GET', `/api/v1/queues/${municipalityId}`)).body.calls[0],
       { what: `a call waiting in ${municipalityId}` },
     );
 
@@ -91,18 +96,28 @@ export function controlHelpers(lab: Lab) {
     );
 
   const bridgeGone = (bridgeId: string) =>
-    eventually(async () => ((await lab.ari(`/ari/bridges/${encodeURIComponent(bridgeId)}`)).status === 404 ? true : undefined), { what: `bridge ${bridgeId} gone` });
+    eventually(
+      async () => ((await lab.ari(`/ari/bridges/${encodeURIComponent(bridgeId)}`)).status === 404 ? true : undefined),
+      { what: `bridge ${bridgeId} gone` },
+    );
 
   /** Registers a phone for an extension, as the registrar would. */
   const bindExtension = (extension: string, port: number) =>
-    createContactStore(lab.switchboard.redis, lab.switchboard.keys).bind(extension, `sip:${extension}@127.0.0.1:${port}`, 300);
+    createContactStore(lab.switchboard.redis, lab.switchboard.keys).bind(
+      extension,
+      `sip:${extension}@127.0.0.1:${port}`,
+      300,
+    );
 
-  const operatorState = async (api: Api = lab.api) => (await api<{ state: string }>('GET', '/api/v1/operator/session')).body.state;
+  const operatorState = async (api: Api = lab.api) =>
+    (await api<{ state: string }>('GET', '/api/v1/operator/session')).body.state;
 
   /** RTP packets Asterisk sent the caller over `ms` (ARI's RTP statistics of their channel): 50 a second (20 ms frames) while something plays to them, none while nothing does. */
   async function sentToCallerDuring(callId: string, ms: number): Promise<number> {
     const sent = async () => {
-      const { status, body } = await lab.ari<{ txcount: number }>(`/ari/channels/${encodeURIComponent(callId)}/rtp_statistics`);
+      const { status, body } = await lab.ari<{ txcount: number }>(
+        `/ari/channels/${encodeURIComponent(callId)}/rtp_statistics`,
+      );
       expect(status).toBe(200);
       return body.txcount;
     };
@@ -111,5 +126,20 @@ export function controlHelpers(lab: Lab) {
     return (await sent()) - before;
   }
 
-  return { sipTarget, answeringPhone, caller, operatorClient, login, record, callWhere, firstWaiting, answeredCall, bridgeWith, bridgeGone, bindExtension, operatorState, sentToCallerDuring };
+  return {
+    sipTarget,
+    answeringPhone,
+    caller,
+    operatorClient,
+    login,
+    record,
+    callWhere,
+    firstWaiting,
+    answeredCall,
+    bridgeWith,
+    bridgeGone,
+    bindExtension,
+    operatorState,
+    sentToCallerDuring,
+  };
 }

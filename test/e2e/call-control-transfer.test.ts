@@ -23,7 +23,11 @@ describe.sequential('transfers', () => {
     await h.login(lab.api, operatorPhone.localPort);
     const { callId, sipp } = await h.answeredCall(lab.api);
 
-    const transfer = await lab.api<{ control: string; transferTarget: string }>('POST', `/api/v1/calls/${callId}/transfer`, { extension: '2460100' });
+    const transfer = await lab.api<{ control: string; transferTarget: string }>(
+      'POST',
+      `/api/v1/calls/${callId}/transfer`,
+      { extension: '2460100' },
+    );
     expect(transfer.status).toBe(200);
     expect(transfer.body).toMatchObject({ transferTarget: '2460100' });
     expect(await h.operatorState()).toBe('available');
@@ -32,13 +36,27 @@ describe.sequential('transfers', () => {
 
     // Asterisk bridges the caller with the extension's leg.
     await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-xfer1`]);
-    expect(await h.record(callId)).toMatchObject({ state: 'answered', control: 'transferred', transferOutcome: 'answered', operatorId: lab.operatorId });
+    expect(await h.record(callId)).toMatchObject({
+      state: 'answered',
+      control: 'transferred',
+      transferOutcome: 'answered',
+      operatorId: lab.operatorId,
+    });
 
     // The extension hangs up after 3 s of talk: the call ends and the caller gets a BYE.
     const ended = await h.callWhere(callId, 'ended', (c) => c.state === 'ended');
     expect(ended).toMatchObject({ outcome: 'answered', transferTarget: '2460100', transferOutcome: 'answered' });
     const shown = await lab.api('GET', `/api/v1/calls/${callId}/control`);
-    expect(shown).toMatchObject({ status: 200, body: { state: 'ended', outcome: 'answered', transferTarget: '2460100', transferMode: 'blind', transferOutcome: 'answered' } });
+    expect(shown).toMatchObject({
+      status: 200,
+      body: {
+        state: 'ended',
+        outcome: 'answered',
+        transferTarget: '2460100',
+        transferMode: 'blind',
+        transferOutcome: 'answered',
+      },
+    });
     expect((await extensionPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
@@ -58,14 +76,22 @@ describe.sequential('transfers', () => {
     expect(await h.record(callId)).toMatchObject({ control: 'transferring' });
 
     // After the 3 s recall time the extension stops ringing (CANCEL) and the operator's phone rings again.
-    const recalled = await h.callWhere(callId, 'recalled and answered', (c) => c.state === 'answered' && c.recallFrom === '2460101', 15_000);
+    const recalled = await h.callWhere(
+      callId,
+      'recalled and answered',
+      (c) => c.state === 'answered' && c.recallFrom === '2460101',
+      15_000,
+    );
     expect(recalled).toMatchObject({ transferOutcome: 'recalled', operatorId: lab.operatorId });
     expect((await ringing.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op2`]);
 
     const hangup = await lab.api('POST', `/api/v1/calls/${callId}/hangup`);
     expect(hangup.status).toBe(200);
-    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({ outcome: 'answered', recallFrom: '2460101' });
+    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({
+      outcome: 'answered',
+      recallFrom: '2460101',
+    });
     expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await operatorPhone.done).stats).toMatchObject({ successful: 2, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
@@ -84,7 +110,9 @@ describe.sequential('transfers', () => {
     expect(ended.outcome).toBe('answered');
     expect((await ringing.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
-    await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), { what: 'no channel left in Asterisk' });
+    await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), {
+      what: 'no channel left in Asterisk',
+    });
     expect(await h.operatorState()).toBe('available');
     expect((await operatorPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
@@ -103,7 +131,12 @@ describe.sequential('transfers', () => {
     expect((await ringing.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.startApp();
 
-    const recalled = await h.callWhere(callId, 'recalled and answered', (c) => c.state === 'answered' && c.recallFrom === '2460105', 15_000);
+    const recalled = await h.callWhere(
+      callId,
+      'recalled and answered',
+      (c) => c.state === 'answered' && c.recallFrom === '2460105',
+      15_000,
+    );
     expect(recalled.transferOutcome).toBe('recalled');
     await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op2`]);
     await lab.api('POST', `/api/v1/calls/${callId}/hangup`);
@@ -126,10 +159,12 @@ describe.sequential('transfers', () => {
 
     const back = await h.callWhere(callId, 'back in the queue', (c) => c.state === 'waiting', 15_000);
     expect(back).toMatchObject({ transferOutcome: 'requeued', recallFrom: '2460102' });
-    const queue = (await lab.api<{ calls: { callId: string; position: number }[] }>('GET', '/api/v1/queues/2460')).body.calls;
+    const queue = (await lab.api<{ calls: { callId: string; position: number }[] }>('GET', '/api/v1/queues/2460')).body
+      .calls;
     expect(queue[0]).toMatchObject({ callId, position: 1 });
     expect(queue).toHaveLength(2);
-    for (const done of [sipp.done, later.done, ringing.done]) expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
+    for (const done of [sipp.done, later.done, ringing.done])
+      expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
     await h.callWhere(callId, 'ended', (c) => c.state === 'ended');
   });
 
@@ -141,7 +176,10 @@ describe.sequential('transfers', () => {
     await h.login(lab.api, operatorPhone.localPort);
     const { callId, sipp } = await h.answeredCall(lab.api);
 
-    const transfer = await lab.api('POST', `/api/v1/calls/${callId}/transfer`, { extension: '2460103', mode: 'attended' });
+    const transfer = await lab.api('POST', `/api/v1/calls/${callId}/transfer`, {
+      extension: '2460103',
+      mode: 'attended',
+    });
     expect(transfer.status).toBe(200);
     // Operator and target talk; the caller waits in holding.
     await h.bridgeWith(`${callId}-talk`, [`${callId}-op1`, `${callId}-xfer1`]);
@@ -158,7 +196,10 @@ describe.sequential('transfers', () => {
     // A second complete is a conflict.
     expect((await lab.api('POST', `/api/v1/calls/${callId}/transfer/complete`)).status).toBe(409);
 
-    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({ outcome: 'answered', transferMode: 'attended' });
+    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({
+      outcome: 'answered',
+      transferMode: 'attended',
+    });
     expect((await extensionPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
@@ -188,10 +229,16 @@ describe.sequential('transfers', () => {
   });
 
   it('refuses what the call’s state does not allow, and names bad fields', async () => {
-    const bad = await lab.api<{ error: { message: string } }>('POST', '/api/v1/calls/nope/transfer', { extension: '12', number: '070-123 45 67' });
+    const bad = await lab.api<{ error: { message: string } }>('POST', '/api/v1/calls/nope/transfer', {
+      extension: '12',
+      number: '070-123 45 67',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/body\.extension/);
     expect((await lab.api('POST', '/api/v1/calls/nope/hold')).status).toBe(404);
-    expect((await lab.api<{ error: { message: string } }>('POST', '/api/v1/calls/nope/transfer', { number: '12' })).body.error.message).toMatch(/body\.number/);
+    expect(
+      (await lab.api<{ error: { message: string } }>('POST', '/api/v1/calls/nope/transfer', { number: '12' })).body
+        .error.message,
+    ).toMatch(/body\.number/);
   });
 });

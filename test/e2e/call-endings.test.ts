@@ -3,7 +3,14 @@ import { freeUdpPort } from '../../src/lab/free-port.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { runCaller, SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
-type CallView = { callId: string; state: string; outcome?: string; waitSeconds?: number; talkSeconds?: number; answeredBy?: string };
+type CallView = {
+  callId: string;
+  state: string;
+  outcome?: string;
+  waitSeconds?: number;
+  talkSeconds?: number;
+  answeredBy?: string;
+};
 type QueueView = { calls: Array<{ callId: string; position: number }> };
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
@@ -39,7 +46,10 @@ const ended = (callId: string) =>
   );
 
 async function loginOperator(phonePort: number) {
-  const login = await lab.api('POST', '/api/v1/operator/session', { phone: `sip:operator@127.0.0.1:${phonePort}`, municipalities: ['2480', '2460', '2284'] });
+  const login = await lab.api('POST', '/api/v1/operator/session', {
+    phone: `sip:operator@127.0.0.1:${phonePort}`,
+    municipalities: ['2480', '2460', '2284'],
+  });
   expect(login.status).toBe(201);
 }
 
@@ -63,7 +73,12 @@ describe.sequential('how calls end', () => {
   });
 
   it('ends the talk when the caller hangs up, frees the operator and hangs up the operator’s phone', async () => {
-    const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 1, vars: { talk_ms: '30000' }, timeoutMs: 60_000 });
+    const phone = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      calls: 1,
+      vars: { talk_ms: '30000' },
+      timeoutMs: 60_000,
+    });
     await loginOperator(phone.localPort);
     const caller = await call('093514100', 2_500);
     const waiting = await waitingIn('2460');
@@ -87,7 +102,9 @@ describe.sequential('how calls end', () => {
     const first = await call('093514100', 8_000);
     const firstWaiting = await waitingIn('2460');
     const second = await call('093514100', 8_000);
-    await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 2 ? true : undefined));
+    await eventually(async () =>
+      (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 2 ? true : undefined,
+    );
 
     const taken = await lab.api<{ call: CallView }>('POST', '/api/v1/operator/answer-next');
     expect(taken.body.call).toMatchObject({ callId: firstWaiting.callId, state: 'connecting' });

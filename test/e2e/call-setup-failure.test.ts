@@ -22,11 +22,14 @@ afterAll(async () => {
 });
 
 /** A caller who would wait 30 s (unless told otherwise): one hung up much sooner was hung up by the switchboard. */
-const caller = (hangupAfterMs = 30_000) =>
-  startCaller(lab.asterisk, UMEA, { hangupAfterMs, timeoutMs: 45_000 });
+const caller = (hangupAfterMs = 30_000) => startCaller(lab.asterisk, UMEA, { hangupAfterMs, timeoutMs: 45_000 });
 
 /** The caller's channel, as Asterisk has it (the call id is the caller's channel id). */
-const callerChannel = () => eventually(async () => (await lab.ari<{ id: string }[]>('/ari/channels')).body[0]?.id, { what: 'the caller in Asterisk', timeoutMs: 15_000 });
+const callerChannel = () =>
+  eventually(async () => (await lab.ari<{ id: string }[]>('/ari/channels')).body[0]?.id, {
+    what: 'the caller in Asterisk',
+    timeoutMs: 15_000,
+  });
 
 /** The overload prompt playing to the caller, as Asterisk reports it. */
 const overloadPrompt = (callId: string) =>
@@ -40,8 +43,12 @@ const overloadPrompt = (callId: string) =>
 
 /** Nothing left in Asterisk: no caller, no holding bridge. */
 async function nothingLeft() {
-  await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), { what: 'no channels left' });
-  await eventually(async () => ((await lab.ari<unknown[]>('/ari/bridges')).body.length === 0 ? true : undefined), { what: 'no bridges left' });
+  await eventually(async () => ((await lab.ari<unknown[]>('/ari/channels')).body.length === 0 ? true : undefined), {
+    what: 'no channels left',
+  });
+  await eventually(async () => ((await lab.ari<unknown[]>('/ari/bridges')).body.length === 0 ? true : undefined), {
+    what: 'no bridges left',
+  });
 }
 
 /** The call's record once ended, and the proof that no call is left active or waiting. */
@@ -67,14 +74,25 @@ describe.sequential('a set-up step that fails after the answer', () => {
       const started = Date.now();
       const sipp = await caller();
       const callId = await callerChannel();
-      expect(await overloadPrompt(callId)).toMatchObject({ media_uri: 'sound:regionvaxel/overloaded', target_uri: `channel:${callId}`, language: 'sv' });
+      expect(await overloadPrompt(callId)).toMatchObject({
+        media_uri: 'sound:regionvaxel/overloaded',
+        target_uri: `channel:${callId}`,
+        language: 'sv',
+      });
 
       const result = await sipp.done;
       // Answered (200 OK), told, and hung up by the switchboard after the prompt (about 3 s), long before the caller's own 30 s.
       expect(result.stats, result.errors).toMatchObject({ successful: 1, failed: 0 });
       expect(Date.now() - started).toBeLessThan(15_000);
-      expect(await endedRecord(callId)).toMatchObject({ outcome: 'setup-failed', municipalityId: '2480', reason: 'main-number' });
-      expect((await lab.api<CallView>('GET', `/api/v1/calls/${callId}`)).body).toMatchObject({ state: 'ended', outcome: 'setup-failed' });
+      expect(await endedRecord(callId)).toMatchObject({
+        outcome: 'setup-failed',
+        municipalityId: '2480',
+        reason: 'main-number',
+      });
+      expect((await lab.api<CallView>('GET', `/api/v1/calls/${callId}`)).body).toMatchObject({
+        state: 'ended',
+        outcome: 'setup-failed',
+      });
       await nothingLeft();
     } finally {
       await lab.stopApp();
@@ -86,7 +104,9 @@ describe.sequential('a set-up step that fails after the answer', () => {
     // A call first, so that what callers meet (hours, policy) is cached, as on a switchboard that has been running.
     const warm = await caller(2_000);
     const warmId = await callerChannel();
-    await eventually(async () => ((await lab.switchboard.queue.get(warmId))?.state === 'waiting' ? true : undefined), { what: 'the first call queued' });
+    await eventually(async () => ((await lab.switchboard.queue.get(warmId))?.state === 'waiting' ? true : undefined), {
+      what: 'the first call queued',
+    });
     await warm.done;
     await nothingLeft();
 
@@ -98,7 +118,10 @@ describe.sequential('a set-up step that fails after the answer', () => {
       const started = Date.now();
       sipp = await caller();
       const callId = await callerChannel();
-      expect(await overloadPrompt(callId)).toMatchObject({ media_uri: 'sound:regionvaxel/overloaded', target_uri: `channel:${callId}` });
+      expect(await overloadPrompt(callId)).toMatchObject({
+        media_uri: 'sound:regionvaxel/overloaded',
+        target_uri: `channel:${callId}`,
+      });
       const result = await sipp.done;
       expect(result.stats, result.errors).toMatchObject({ successful: 1, failed: 0 });
       expect(Date.now() - started).toBeLessThan(15_000);

@@ -18,7 +18,12 @@ afterAll(async () => {
 type QueueCall = { callId: string; unansweredDials?: number };
 
 it('a call-back its citizen does not answer keeps its place, is tried again, and after the third try ends as callback-no-answer', async () => {
-  const carrier = await startSipp({ scenarioFile: RINGING_PHONE, localPort: carrierPort, calls: 3, timeoutMs: 120_000 });
+  const carrier = await startSipp({
+    scenarioFile: RINGING_PHONE,
+    localPort: carrierPort,
+    calls: 3,
+    timeoutMs: 120_000,
+  });
   const operatorPhone = await h.answeringPhone(3);
   const a = await h.caller('093514100', 30_000);
   const aWaiting = await h.firstWaiting('2460');
@@ -31,24 +36,43 @@ it('a call-back its citizen does not answer keeps its place, is tried again, and
   await h.login(lab.api, operatorPhone.localPort);
 
   for (const n of [1, 2]) {
-    expect((await lab.api<{ call: { callId: string } }>('POST', '/api/v1/operator/answer-next')).body.call.callId).toBe(cb);
+    expect((await lab.api<{ call: { callId: string } }>('POST', '/api/v1/operator/answer-next')).body.call.callId).toBe(
+      cb,
+    );
     // The operator answers, the citizen's phone rings through the carrier and nobody answers.
     await h.callWhere(cb, 'its citizen being dialled', (c) => c.state === 'answered');
-    const back = await h.callWhere(cb, `back in the queue after unanswered dial ${n}`, (c) => c.state === 'waiting', 20_000);
+    const back = await h.callWhere(
+      cb,
+      `back in the queue after unanswered dial ${n}`,
+      (c) => c.state === 'waiting',
+      20_000,
+    );
     expect(back).toMatchObject({ unansweredDials: n });
     expect(back.answeredAt).toBeUndefined();
     // Still ahead of the later caller, the tries shown; the operator is free for the next call at once.
-    expect(await queue()).toEqual([expect.objectContaining({ callId: cb, unansweredDials: n }), expect.objectContaining({ callId: bWaiting.callId })]);
+    expect(await queue()).toEqual([
+      expect.objectContaining({ callId: cb, unansweredDials: n }),
+      expect.objectContaining({ callId: bWaiting.callId }),
+    ]);
     expect(await eventually(async () => ((await h.operatorState()) === 'available' ? true : undefined))).toBe(true);
   }
 
   // The third try: the operator gives up while the citizen's phone still rings.
-  expect((await lab.api<{ call: { callId: string } }>('POST', '/api/v1/operator/answer-next')).body.call.callId).toBe(cb);
-  await eventually(async () => ((await lab.ari(`/ari/channels/${encodeURIComponent(`${cb}-dial`)}`)).status === 200 ? true : undefined), { what: 'the citizen dialled' });
+  expect((await lab.api<{ call: { callId: string } }>('POST', '/api/v1/operator/answer-next')).body.call.callId).toBe(
+    cb,
+  );
+  await eventually(
+    async () =>
+      (await lab.ari(`/ari/channels/${encodeURIComponent(`${cb}-dial`)}`)).status === 200 ? true : undefined,
+    { what: 'the citizen dialled' },
+  );
   const hangup = await lab.api<{ state: string; outcome: string }>('POST', `/api/v1/calls/${cb}/hangup`);
   expect(hangup).toMatchObject({ status: 200, body: { state: 'ended', outcome: 'callback-no-answer' } });
   const shown = await lab.api('GET', `/api/v1/calls/${cb}`);
-  expect(shown).toMatchObject({ status: 200, body: { outcome: 'callback-no-answer', unansweredDials: 3, kind: 'callback', callbackOf: aWaiting.callId } });
+  expect(shown).toMatchObject({
+    status: 200,
+    body: { outcome: 'callback-no-answer', unansweredDials: 3, kind: 'callback', callbackOf: aWaiting.callId },
+  });
   expect((shown.body as { talkSeconds?: number; answeredBy?: string }).talkSeconds).toBeUndefined();
   expect((await queue()).map((c) => c.callId)).toEqual([bWaiting.callId]);
 

@@ -28,16 +28,26 @@ afterAll(async () => {
 
 /** A caller whose every SIP message is kept: refused or answered, SIPp's trace tells. */
 const refusableCaller = () =>
-  startSipp({ scenarioFile: SCENARIOS.callerRefusable, remote: h.sipTarget, service: UMEA, vars: { hold_ms: '20000' }, traceMessages: true, timeoutMs: 60_000 });
+  startSipp({
+    scenarioFile: SCENARIOS.callerRefusable,
+    remote: h.sipTarget,
+    service: UMEA,
+    vars: { hold_ms: '20000' },
+    traceMessages: true,
+    timeoutMs: 60_000,
+  });
 
-const waiting = async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2480')).body.calls.map((c) => c.callId);
+const waiting = async () =>
+  (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2480')).body.calls.map((c) => c.callId);
 
 describe('a media node at its limit of callers held', () => {
   it('refuses the calls past the limit before answering them (busy, no 200 OK), records them as rejected-capacity, and leaves the accepted callers waiting with music', async () => {
     const accepted: SippProcess[] = [];
     // The first hangs up by itself after 15 s, making room for one more.
     for (let i = 0; i < HELD; i++) accepted.push(await h.caller(UMEA, i === 0 ? 15_000 : 60_000));
-    const callIds = await eventually(async () => ((await waiting()).length === HELD ? waiting() : undefined), { what: `${HELD} callers waiting` });
+    const callIds = await eventually(async () => ((await waiting()).length === HELD ? waiting() : undefined), {
+      what: `${HELD} callers waiting`,
+    });
 
     // Three more while the node is full: each is refused, none answered.
     const extra = await Promise.all([refusableCaller(), refusableCaller(), refusableCaller()]);
@@ -61,15 +71,22 @@ describe('a media node at its limit of callers held', () => {
     expect(refused).toHaveLength(3);
     for (const call of refused) expect(call).toMatchObject({ state: 'ended', caller: '', reason: 'main-number' });
     const today = DateTime.now().setZone('Europe/Stockholm');
-    const figures = await lab.api<{ total: Figures }>('GET', `/api/v1/statistics/municipalities/2480?from=${today.toISODate()}&to=${today.plus({ days: 1 }).toISODate()}`);
+    const figures = await lab.api<{ total: Figures }>(
+      'GET',
+      `/api/v1/statistics/municipalities/2480?from=${today.toISODate()}&to=${today.plus({ days: 1 }).toISODate()}`,
+    );
     expect(figures.status).toBe(200);
     expect(figures.body.total.otherOutcomes['rejected-capacity']).toBe(3);
 
     // A caller who leaves makes room: the next call is accepted and queued.
     await accepted[0]!.done;
-    await eventually(async () => ((await waiting()).length === HELD - 1 ? true : undefined), { what: 'one caller gone' });
+    await eventually(async () => ((await waiting()).length === HELD - 1 ? true : undefined), {
+      what: 'one caller gone',
+    });
     const next = await refusableCaller();
-    const queued = await eventually(async () => (await waiting()).find((id) => !callIds.includes(id)), { what: 'the next caller queued' });
+    const queued = await eventually(async () => (await waiting()).find((id) => !callIds.includes(id)), {
+      what: 'the next caller queued',
+    });
     await h.bridgeWith(`${queued}-hold`, [queued]);
     await next.stop();
     for (const sipp of accepted.slice(1)) await sipp.stop();

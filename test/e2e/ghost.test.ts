@@ -41,10 +41,13 @@ it('no ghost waits after Asterisk, Redis and the app are killed -9 and the lab c
 
   const first = await startLabApp(labDir, { mediaNodeDeadSeconds: DEAD_SECONDS });
   const before = apiOf(first.info);
-  const queue = async (api: ReturnType<typeof apiOf>) => (await api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2460')).body.calls.map((c) => c.callId);
+  const queue = async (api: ReturnType<typeof apiOf>) =>
+    (await api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2460')).body.calls.map((c) => c.callId);
   for (let n = 1; n <= 3; n++) {
     await caller(first.info);
-    await eventually(async () => ((await queue(before)).length === n ? true : undefined), { what: `${n} callers waiting` });
+    await eventually(async () => ((await queue(before)).length === n ? true : undefined), {
+      what: `${n} callers waiting`,
+    });
   }
   const ghosts = await queue(before);
   await first.killAll();
@@ -57,19 +60,41 @@ it('no ghost waits after Asterisk, Redis and the app are killed -9 and the lab c
   expect(second.info.mediaNode).toBe(first.info.mediaNode);
 
   // No ghost waits, within the dead time (the lab's node keeps its id, so its start clears them at once).
-  await eventually(async () => ((await queue(after)).length === 0 ? true : undefined), { what: 'no ghost waiting', timeoutMs: DEAD_SECONDS * 1000 });
+  await eventually(async () => ((await queue(after)).length === 0 ? true : undefined), {
+    what: 'no ghost waiting',
+    timeoutMs: DEAD_SECONDS * 1000,
+  });
   expect(Date.now() - cameBackAt).toBeLessThan(DEAD_SECONDS * 1000);
   for (const callId of ghosts) {
-    expect((await after<{ state: string; outcome: string }>('GET', `/api/v1/calls/${callId}`)).body).toMatchObject({ state: 'ended', outcome: 'media-node-lost' });
+    expect((await after<{ state: string; outcome: string }>('GET', `/api/v1/calls/${callId}`)).body).toMatchObject({
+      state: 'ended',
+      outcome: 'media-node-lost',
+    });
   }
 
   // An operator asking gets none of them; the next real caller is the one their phone rings for.
-  const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 1, vars: { talk_ms: '1500' }, timeoutMs: 60_000 });
+  const phone = await startSipp({
+    scenarioFile: SCENARIOS.operatorPhone,
+    calls: 1,
+    vars: { talk_ms: '1500' },
+    timeoutMs: 60_000,
+  });
   sipps.push(phone);
-  expect((await after('POST', '/api/v1/operator/session', { phone: `sip:operator@127.0.0.1:${phone.localPort}`, municipalities: ['2460'] })).status).toBe(201);
+  expect(
+    (
+      await after('POST', '/api/v1/operator/session', {
+        phone: `sip:operator@127.0.0.1:${phone.localPort}`,
+        municipalities: ['2460'],
+      })
+    ).status,
+  ).toBe(201);
   expect((await after('POST', '/api/v1/operator/answer-next')).body).toMatchObject({ call: null });
   await caller(second.info);
-  const [real] = await eventually(async () => ((await queue(after)).length === 1 ? queue(after) : undefined), { what: 'the new caller waiting' });
-  expect((await after<{ call: { callId: string } }>('POST', '/api/v1/operator/answer-next')).body.call.callId).toBe(real);
+  const [real] = await eventually(async () => ((await queue(after)).length === 1 ? queue(after) : undefined), {
+    what: 'the new caller waiting',
+  });
+  expect((await after<{ call: { callId: string } }>('POST', '/api/v1/operator/answer-next')).body.call.callId).toBe(
+    real,
+  );
   expect((await phone.done).stats).toMatchObject({ created: 1, successful: 1, failed: 0 });
 });

@@ -51,7 +51,9 @@ async function answerNextIs(expected: string) {
   await h.login(lab.api, phone.localPort);
   const taken = await lab.api<{ call: { callId: string } | null }>('POST', '/api/v1/operator/answer-next');
   expect(taken).toMatchObject({ status: 200, body: { call: { callId: expected } } });
-  expect(await h.callWhere(expected, 'answered and ended', (c) => c.state === 'ended')).toMatchObject({ outcome: 'answered' });
+  expect(await h.callWhere(expected, 'answered and ended', (c) => c.state === 'ended')).toMatchObject({
+    outcome: 'answered',
+  });
   // One call reached the phone: no ghost before it.
   expect((await phone.done).stats).toMatchObject({ created: 1, successful: 1, failed: 0 });
   await lab.api('DELETE', '/api/v1/operator/session');
@@ -86,12 +88,18 @@ it('Asterisk dies in the lab: it is started again, /health says its node is down
   const { callId: lostId } = await h.firstWaiting('2460');
 
   process.kill(lab.asterisk.pid, 'SIGKILL');
-  const down = await eventually(async () => {
-    const body = await health();
-    return body.status === 'degraded' && !body.ari.ok && (await ownNodeUp()) === false ? body : undefined;
-  }, { what: '/health saying the node is down' });
+  const down = await eventually(
+    async () => {
+      const body = await health();
+      return body.status === 'degraded' && !body.ari.ok && (await ownNodeUp()) === false ? body : undefined;
+    },
+    { what: '/health saying the node is down' },
+  );
   expect(down.ari.ok).toBe(false);
-  await eventually(async () => ((await health()).status === 'ok' ? true : undefined), { what: 'Asterisk started again and ARI back', timeoutMs: 30_000 });
+  await eventually(async () => ((await health()).status === 'ok' ? true : undefined), {
+    what: 'Asterisk started again and ARI back',
+    timeoutMs: 30_000,
+  });
 
   // Its caller went with it: not abandoned, lost.
   expect(await h.callWhere(lostId, 'ended', (c) => c.state === 'ended')).toMatchObject({ outcome: 'media-node-lost' });

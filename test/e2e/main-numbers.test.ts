@@ -3,8 +3,26 @@ import { formatForDisplay } from '../../src/numbers/phone-number.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, type SippProcess, startCaller, startSipp } from '../support/sipp.js';
 
-type QueueView = { municipality: { id: string; name: string }; calls: Array<{ callId: string; position: number; waitingSeconds: number; calledNumberDisplay: string; callerDisplay: string; enqueuedAt: string }> };
-type CallView = { callId: string; state: string; outcome?: string; answeredBy?: string; waitSeconds?: number; talkSeconds?: number; municipality: { id: string } };
+type QueueView = {
+  municipality: { id: string; name: string };
+  calls: Array<{
+    callId: string;
+    position: number;
+    waitingSeconds: number;
+    calledNumberDisplay: string;
+    callerDisplay: string;
+    enqueuedAt: string;
+  }>;
+};
+type CallView = {
+  callId: string;
+  state: string;
+  outcome?: string;
+  answeredBy?: string;
+  waitSeconds?: number;
+  talkSeconds?: number;
+  municipality: { id: string };
+};
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 beforeAll(async () => {
@@ -53,7 +71,12 @@ describe('a citizen calls a municipality and reaches an operator (SIPp → Aster
     expect(again.body.calls[0]!.waitingSeconds).toBeGreaterThan(vannas.waitingSeconds);
 
     // The operator's phone answers by itself and hangs up after a second of talk, seven times.
-    const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 7, vars: { talk_ms: '1000' }, timeoutMs: 120_000 });
+    const phone = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      calls: 7,
+      vars: { talk_ms: '1000' },
+      timeoutMs: 120_000,
+    });
     const login = await lab.api('POST', '/api/v1/operator/session', {
       phone: `sip:operator@${phone.localIp}:${phone.localPort}`,
       municipalities: municipalities.map((m) => m.id),
@@ -73,7 +96,9 @@ describe('a citizen calls a municipality and reaches an operator (SIPp → Aster
       // Asterisk itself shows the caller and the operator's leg in one bridge.
       const bridged = await eventually(
         async () => {
-          const { status, body } = await lab.ari<{ channels: string[] }>(`/ari/bridges/${encodeURIComponent(`${callId}-talk`)}`);
+          const { status, body } = await lab.ari<{ channels: string[] }>(
+            `/ari/bridges/${encodeURIComponent(`${callId}-talk`)}`,
+          );
           return status === 200 && body.channels.length === 2 ? body.channels : undefined;
         },
         { what: `caller and operator bridged for ${municipality.name}` },
@@ -91,7 +116,11 @@ describe('a citizen calls a municipality and reaches an operator (SIPp → Aster
       expect(ended.waitSeconds).toBeGreaterThan(0);
       expect(ended.talkSeconds).toBeGreaterThanOrEqual(0.9);
       // The operator is free for the next call as soon as the last one ended.
-      await eventually(async () => ((await lab.api<{ state: string }>('GET', '/api/v1/operator/session')).body.state === 'available' ? true : undefined));
+      await eventually(async () =>
+        (await lab.api<{ state: string }>('GET', '/api/v1/operator/session')).body.state === 'available'
+          ? true
+          : undefined,
+      );
     }
     // Longest waiting first, across all the queues the operator serves (calls of the same millisecond in either order).
     const answeredArrivals = answeredOrder.map((id) => enqueuedAt.get(id)!);
@@ -110,6 +139,11 @@ describe('a citizen calls a municipality and reaches an operator (SIPp → Aster
     expect((await phone.done).stats).toMatchObject({ successful: 7, failed: 0 });
 
     const records = await lab.api<{ calls: CallView[] }>('GET', '/api/v1/calls?limit=20');
-    expect(records.body.calls.filter((c) => c.outcome === 'answered').map((c) => c.municipality.id).sort()).toEqual(municipalities.map((m) => m.id).sort());
+    expect(
+      records.body.calls
+        .filter((c) => c.outcome === 'answered')
+        .map((c) => c.municipality.id)
+        .sort(),
+    ).toEqual(municipalities.map((m) => m.id).sort());
   }, 180_000);
 });

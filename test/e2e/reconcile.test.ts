@@ -28,7 +28,9 @@ afterAll(async () => {
 });
 
 /** Runs Redis steps as the app would have, while the app is down. */
-async function whileDown(step: (redis: Awaited<ReturnType<typeof connectRedis>>, k: ReturnType<typeof keys>) => Promise<unknown>) {
+async function whileDown(
+  step: (redis: Awaited<ReturnType<typeof connectRedis>>, k: ReturnType<typeof keys>) => Promise<unknown>,
+) {
   await lab.stopApp();
   const redis = await connectRedis(lab.redis.url, { name: 'test' });
   try {
@@ -42,19 +44,29 @@ async function whileDown(step: (redis: Awaited<ReturnType<typeof connectRedis>>,
 /** Asks Asterisk itself to change something (ARI REST), as a failed or half-done step would have left it. */
 async function ariDo(method: 'POST' | 'DELETE', path: string): Promise<number> {
   const { ariUrl, ariUser, ariPassword } = lab.asterisk;
-  const response = await fetch(`${ariUrl}${path}`, { method, headers: { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` } });
+  const response = await fetch(`${ariUrl}${path}`, {
+    method,
+    headers: { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` },
+  });
   return response.status;
 }
 
 const channelGone = (channelId: string, timeoutMs = 15_000) =>
-  eventually(async () => ((await lab.ari(`/ari/channels/${encodeURIComponent(channelId)}`)).status === 404 ? true : undefined), { what: `channel ${channelId} gone`, timeoutMs });
+  eventually(
+    async () => ((await lab.ari(`/ari/channels/${encodeURIComponent(channelId)}`)).status === 404 ? true : undefined),
+    { what: `channel ${channelId} gone`, timeoutMs },
+  );
 
 describe.sequential('reconcile after a crash between Redis and Asterisk', () => {
   it('a caller whose call ended in Redis (call-back booked by pressing 1, overflow message) is released, not left waiting on music', async () => {
     const booker = await h.caller('093314000', 60_000);
-    const booked = await eventually(async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2404')).body.calls[0]);
+    const booked = await eventually(
+      async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2404')).body.calls[0],
+    );
     const overflowed = await h.caller('093414000', 60_000);
-    const ended = await eventually(async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2409')).body.calls[0]);
+    const ended = await eventually(
+      async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2409')).body.calls[0],
+    );
 
     await whileDown(async (redis, k) => {
       await createCallbackStore(redis, k, testDialling({ redis, k }).guard).book({ callId: booked.callId });
@@ -66,18 +78,27 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     expect(await h.record(booked.callId)).toMatchObject({ state: 'ended', outcome: 'callback-booked' });
     expect(await h.record(ended.callId)).toMatchObject({ state: 'ended', outcome: 'overflowed' });
     // The promise stands: the call-back waits at the caller's place, and nothing else waits.
-    expect((await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2404')).body.calls.map((c) => c.callId)).toEqual([`${booked.callId}-cb`]);
+    expect(
+      (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2404')).body.calls.map((c) => c.callId),
+    ).toEqual([`${booked.callId}-cb`]);
     expect((await lab.api<{ calls: unknown[] }>('GET', '/api/v1/queues/2409')).body.calls).toEqual([]);
-    for (const sipp of [booker, overflowed]) expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    for (const sipp of [booker, overflowed])
+      expect((await sipp.done).stats).toMatchObject({ successful: 1, failed: 0 });
   });
 
   it('a waiting caller whose music had stopped (the app stopped during the call-back offer) hears music again, in their place', async () => {
     const sipp = await h.caller('093214000', 60_000);
-    const { callId } = await eventually(async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2403')).body.calls[0]);
+    const { callId } = await eventually(
+      async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2403')).body.calls[0],
+    );
     // Once the greeting has played (then the music plays on)...
     const greeting = `/ari/playbacks/${encodeURIComponent(`${callId}-greeting`)}`;
-    await eventually(async () => ((await lab.ari(greeting)).status === 200 ? true : undefined), { what: 'the greeting playing' });
-    await eventually(async () => ((await lab.ari(greeting)).status === 404 ? true : undefined), { what: 'the greeting over' });
+    await eventually(async () => ((await lab.ari(greeting)).status === 200 ? true : undefined), {
+      what: 'the greeting playing',
+    });
+    await eventually(async () => ((await lab.ari(greeting)).status === 404 ? true : undefined), {
+      what: 'the greeting over',
+    });
     expect(await h.sentToCallerDuring(callId, 1_000)).toBeGreaterThan(35);
     // ... the music stops for a prompt, as for the call-back offer, and the app stops before it starts the music again.
     expect(await ariDo('DELETE', `/ari/channels/${encodeURIComponent(callId)}/moh`)).toBe(204);
@@ -86,13 +107,17 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     await lab.stopApp();
     await lab.startApp();
     expect(await h.sentToCallerDuring(callId, 2_000)).toBeGreaterThan(75);
-    expect((await lab.api<{ calls: { callId: string; position: number }[] }>('GET', '/api/v1/queues/2403')).body.calls).toEqual([expect.objectContaining({ callId, position: 1 })]);
+    expect(
+      (await lab.api<{ calls: { callId: string; position: number }[] }>('GET', '/api/v1/queues/2403')).body.calls,
+    ).toEqual([expect.objectContaining({ callId, position: 1 })]);
     await sipp.stop();
   });
 
   it('a call-back offer cut short by a stop is made again: unanswered, it ends as the offer would have', async () => {
     const sipp = await h.caller('093214000', 60_000);
-    const { callId } = await eventually(async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2403')).body.calls[0]);
+    const { callId } = await eventually(
+      async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2403')).body.calls[0],
+    );
     // The max-wait sweep marked the call for the offer, and the app stopped before (or while) playing it.
     await whileDown((redis, k) => redis.hSet(k.call(callId), 'overflow', 'max-wait'));
 
@@ -132,7 +157,8 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op2`]);
     expect((await lab.api('POST', `/api/v1/calls/${callId}/hangup`)).status).toBe(200);
     expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended')).toMatchObject({ outcome: 'answered' });
-    for (const done of [sipp.done, secondPhone.done]) expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
+    for (const done of [sipp.done, secondPhone.done])
+      expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
   });
 
@@ -143,7 +169,9 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     await h.bindExtension('2460110', extensionPhone.localPort);
     await h.login(lab.api, operatorPhone.localPort);
     const { callId, sipp } = await h.answeredCall(lab.api);
-    expect((await lab.api('POST', `/api/v1/calls/${callId}/transfer`, { extension: '2460110', mode: 'attended' })).status).toBe(200);
+    expect(
+      (await lab.api('POST', `/api/v1/calls/${callId}/transfer`, { extension: '2460110', mode: 'attended' })).status,
+    ).toBe(200);
     await h.bridgeWith(`${callId}-talk`, [`${callId}-op1`, `${callId}-xfer1`]);
 
     await whileDown((redis, k) => createControlStore(redis, k).act(callId, lab.operatorId, { action: 'complete' }));
@@ -152,8 +180,12 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     await h.bridgeGone(`${callId}-hold`);
     expect((await operatorPhone.done).stats).toMatchObject({ successful: 1, failed: 0 });
     expect(await h.operatorState()).toBe('available');
-    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended', 15_000)).toMatchObject({ outcome: 'answered', transferOutcome: 'answered' });
-    for (const done of [sipp.done, extensionPhone.done]) expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
+    expect(await h.callWhere(callId, 'ended', (c) => c.state === 'ended', 15_000)).toMatchObject({
+      outcome: 'answered',
+      transferOutcome: 'answered',
+    });
+    for (const done of [sipp.done, extensionPhone.done])
+      expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
   });
 
@@ -163,7 +195,9 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     await h.bindExtension('2460111', extensionPhone.localPort);
     await h.login(lab.api, operatorPhone.localPort);
     const { callId, sipp } = await h.answeredCall(lab.api);
-    expect((await lab.api('POST', `/api/v1/calls/${callId}/transfer`, { extension: '2460111', mode: 'attended' })).status).toBe(200);
+    expect(
+      (await lab.api('POST', `/api/v1/calls/${callId}/transfer`, { extension: '2460111', mode: 'attended' })).status,
+    ).toBe(200);
     await h.bridgeWith(`${callId}-talk`, [`${callId}-op1`, `${callId}-xfer1`]);
 
     await whileDown((redis, k) => createControlStore(redis, k).act(callId, lab.operatorId, { action: 'cancel' }));
@@ -172,7 +206,8 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
     await h.bridgeGone(`${callId}-hold`);
     expect((await lab.api('POST', `/api/v1/calls/${callId}/hangup`)).status).toBe(200);
-    for (const done of [sipp.done, operatorPhone.done]) expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
+    for (const done of [sipp.done, operatorPhone.done])
+      expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
     await lab.api('DELETE', '/api/v1/operator/session');
   });
 
@@ -198,7 +233,17 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     const ownNode = new URL(lab.asterisk.ariUrl).host;
     const arrive = (callId: string, mediaNode: string) =>
       whileDown((redis, k) =>
-        createCallQueue(redis, k).enqueue({ callId, channelId: callId, municipalityId: '2460', calledNumber: '+4693514100', caller: '+46701234567', reason: 'main-number' }, { fields: { mediaNode } }),
+        createCallQueue(redis, k).enqueue(
+          {
+            callId,
+            channelId: callId,
+            municipalityId: '2460',
+            calledNumber: '+4693514100',
+            caller: '+46701234567',
+            reason: 'main-number',
+          },
+          { fields: { mediaNode } },
+        ),
       );
     await arrive('elsewhere-1', 'media-2.example:8088');
     await arrive('here-gone-1', ownNode);
@@ -223,25 +268,43 @@ describe.sequential('periodic reconcile while the app runs', () => {
       region: lab.region,
       redisUrl: lab.redis.url,
       redisPrefix: 'rv',
-      ari: { url: lab.asterisk.ariUrl, username: lab.asterisk.ariUser, password: lab.asterisk.ariPassword, app: lab.asterisk.appName, reconcileEverySeconds: 2 },
+      ari: {
+        url: lab.asterisk.ariUrl,
+        username: lab.asterisk.ariUser,
+        password: lab.asterisk.ariPassword,
+        app: lab.asterisk.appName,
+        reconcileEverySeconds: 2,
+      },
       operatorLeg: { endpoint: 'operator-phones', ringSeconds: 5, phoneNetworks: [LAB_PHONE_NETWORK] },
       http: { host: '127.0.0.1', port: 0 },
       auditRetentionDays: 30,
       now: clockFrom(OPEN_INSTANT),
     });
     try {
-      const { token } = await app.tokens.create({ name: 'periodic operator', role: 'operator' }, localActor('e2e test'));
+      const { token } = await app.tokens.create(
+        { name: 'periodic operator', role: 'operator' },
+        localActor('e2e test'),
+      );
       const api = apiClient(app.url, token);
       const record = async (id: string) => (await app.queue.get(id))!;
       const phone = await h.answeringPhone(1, 60_000);
       await h.login(api, phone.localPort);
       const sipp = await h.caller('093514100', 60_000);
-      const { callId } = await eventually(async () => (await api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2460')).body.calls[0]);
-      expect((await api<{ call: { callId: string } }>('POST', '/api/v1/operator/answer-next')).body.call.callId).toBe(callId);
+      const { callId } = await eventually(
+        async () => (await api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2460')).body.calls[0],
+      );
+      expect((await api<{ call: { callId: string } }>('POST', '/api/v1/operator/answer-next')).body.call.callId).toBe(
+        callId,
+      );
       await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`]);
 
       // As if the step that bridged the caller had failed: the caller is out of the talk bridge.
-      expect(await ariDo('POST', `/ari/bridges/${encodeURIComponent(`${callId}-talk`)}/removeChannel?channel=${encodeURIComponent(callId)}`)).toBe(204);
+      expect(
+        await ariDo(
+          'POST',
+          `/ari/bridges/${encodeURIComponent(`${callId}-talk`)}/removeChannel?channel=${encodeURIComponent(callId)}`,
+        ),
+      ).toBe(204);
       await h.bridgeWith(`${callId}-talk`, [`${callId}-op1`]);
       // Within two periods, without a restart, the caller is back with the operator.
       await h.bridgeWith(`${callId}-talk`, [callId, `${callId}-op1`], 15_000);
@@ -258,7 +321,8 @@ describe.sequential('periodic reconcile while the app runs', () => {
       expect(await record(callId)).toMatchObject({ state: 'answered', operatorChannelId: `${callId}-op1` });
       expect((await api('POST', `/api/v1/calls/${callId}/hangup`)).status).toBe(200);
       expect(await record(callId)).toMatchObject({ state: 'ended', outcome: 'answered' });
-      for (const done of [sipp.done, phone.done]) expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
+      for (const done of [sipp.done, phone.done])
+        expect((await done).stats).toMatchObject({ successful: 1, failed: 0 });
       await api('DELETE', '/api/v1/operator/session');
     } finally {
       await app.stop();

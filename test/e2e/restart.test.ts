@@ -15,11 +15,12 @@ afterAll(async () => {
 
 it('comes back to the truth after the app was down: waiting calls still wait, a caller who left meanwhile is abandoned', async () => {
   const sipTarget = `${lab.asterisk.sipHost}:${lab.asterisk.sipPort}`;
-  const call = (hangupAfterMs: number) =>
-    startCaller(sipTarget, '093314000', { hangupAfterMs, timeoutMs: 60_000 });
+  const call = (hangupAfterMs: number) => startCaller(sipTarget, '093314000', { hangupAfterMs, timeoutMs: 60_000 });
   const patient = await call(30_000);
   // One after the other, so that waiting[1] is the impatient caller even on a busy machine.
-  await eventually(async () => ((await lab.api<QueueView>('GET', '/api/v1/queues/2404')).body.calls.length === 1 ? true : undefined));
+  await eventually(async () =>
+    (await lab.api<QueueView>('GET', '/api/v1/queues/2404')).body.calls.length === 1 ? true : undefined,
+  );
   const impatient = await call(2_000);
   const waiting = await eventually(async () => {
     const { body } = await lab.api<QueueView>('GET', '/api/v1/queues/2404');
@@ -37,12 +38,23 @@ it('comes back to the truth after the app was down: waiting calls still wait, a 
   expect(still).toEqual([expect.objectContaining({ callId: waiting[0]!.callId, position: 1 })]);
 
   // And the call that waited through the restart is answered as usual.
-  const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, calls: 1, vars: { talk_ms: '1000' }, timeoutMs: 60_000 });
-  await lab.api('POST', '/api/v1/operator/session', { phone: `sip:operator@127.0.0.1:${phone.localPort}`, municipalities: ['2404'] });
+  const phone = await startSipp({
+    scenarioFile: SCENARIOS.operatorPhone,
+    calls: 1,
+    vars: { talk_ms: '1000' },
+    timeoutMs: 60_000,
+  });
+  await lab.api('POST', '/api/v1/operator/session', {
+    phone: `sip:operator@127.0.0.1:${phone.localPort}`,
+    municipalities: ['2404'],
+  });
   const taken = await lab.api<{ call: CallView }>('POST', '/api/v1/operator/answer-next');
   expect(taken.body.call.callId).toBe(waiting[0]!.callId);
   const record = await eventually(async () => {
-    const { body } = await lab.api<CallView & { outcome?: string }>('GET', `/api/v1/calls/${encodeURIComponent(waiting[0]!.callId)}`);
+    const { body } = await lab.api<CallView & { outcome?: string }>(
+      'GET',
+      `/api/v1/calls/${encodeURIComponent(waiting[0]!.callId)}`,
+    );
     return body.state === 'ended' ? body : undefined;
   });
   expect(record.outcome).toBe('answered');

@@ -32,14 +32,19 @@ async function events(since?: string) {
   ws.on('message', (data) => received.push(JSON.parse(String(data)) as Event));
   ws.on('close', () => (closed = true));
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  await eventually(async () => (received.some((e) => e.type === 'live') ? true : undefined), { what: 'the events socket live' });
+  await eventually(async () => (received.some((e) => e.type === 'live') ? true : undefined), {
+    what: 'the events socket live',
+  });
   return { received, closed: () => closed, close: () => ws.close() };
 }
 
-const waitingIds = async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2460')).body.calls.map((c) => c.callId);
+const waitingIds = async () =>
+  (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2460')).body.calls.map((c) => c.callId);
 
 it('keeps every caller’s place, every conversation and every event across a failover of the primary', async () => {
-  const start = ((await lab.switchboard.redis.xRevRange(lab.switchboard.keys.events(), '+', '-', { COUNT: 1 })) ?? [])[0]?.id ?? '0-0';
+  const start =
+    ((await lab.switchboard.redis.xRevRange(lab.switchboard.keys.events(), '+', '-', { COUNT: 1 })) ?? [])[0]?.id ??
+    '0-0';
   const live = await events();
 
   // Two operators, each talking to a caller.
@@ -56,19 +61,31 @@ it('keeps every caller’s place, every conversation and every event across a fa
   // Ten callers waiting, one after the other so that their order is known.
   for (let n = 1; n <= 10; n++) {
     sipps.push(await h.caller('093514100', 120_000));
-    await eventually(async () => ((await waitingIds()).length === n ? true : undefined), { what: `${n} callers waiting` });
+    await eventually(async () => ((await waitingIds()).length === n ? true : undefined), {
+      what: `${n} callers waiting`,
+    });
   }
   const waiting = await waitingIds();
 
   // Every change so far was answered once the replica had it.
-  const replication = async () => (await lab.api<{ redis: { replication?: { required: number; confirming: boolean } } }>('GET', '/health')).body.redis.replication;
+  const replication = async () =>
+    (await lab.api<{ redis: { replication?: { required: number; confirming: boolean } } }>('GET', '/health')).body.redis
+      .replication;
   expect(await replication()).toEqual({ required: 1, confirming: true });
 
   const primary = await lab.redisHa!.master();
   await primary.kill();
   // The sentinels promote the replica; the switchboard follows it by itself.
-  await eventually(async () => ((await lab.redisHa!.master().catch(() => primary)) !== primary ? true : undefined), { what: 'the replica promoted', timeoutMs: 20_000 });
-  expect(await eventually(async () => ((await waitingIds().catch(() => [])).length === 10 ? waitingIds() : undefined), { timeoutMs: 20_000, what: 'the queue read again' })).toEqual(waiting);
+  await eventually(async () => ((await lab.redisHa!.master().catch(() => primary)) !== primary ? true : undefined), {
+    what: 'the replica promoted',
+    timeoutMs: 20_000,
+  });
+  expect(
+    await eventually(async () => ((await waitingIds().catch(() => [])).length === 10 ? waitingIds() : undefined), {
+      timeoutMs: 20_000,
+      what: 'the queue read again',
+    }),
+  ).toEqual(waiting);
 
   // The two talk on: Redis still says so, and Asterisk still has them bridged.
   for (const [i, callId] of talks.entries()) {
@@ -84,7 +101,9 @@ it('keeps every caller’s place, every conversation and every event across a fa
   await h.login(lab.api, phone.localPort);
   const answered: string[] = [];
   for (const callId of waiting) {
-    await eventually(async () => ((await h.operatorState()) === 'available' ? true : undefined), { what: 'the operator free' });
+    await eventually(async () => ((await h.operatorState()) === 'available' ? true : undefined), {
+      what: 'the operator free',
+    });
     const taken = await lab.api<{ call: { callId: string } | null }>('POST', '/api/v1/operator/answer-next');
     answered.push(taken.body.call?.callId ?? 'none');
     await h.callWhere(callId, 'answered and ended', (c) => c.state === 'ended', 15_000);
@@ -98,13 +117,19 @@ it('keeps every caller’s place, every conversation and every event across a fa
   expect(live.closed()).toBe(false);
   const lastSeq = live.received.filter((e) => e.seq && e.type !== 'live').at(-1)!.seq;
   const replay = await events(start);
-  await eventually(async () => (replay.received.some((e) => e.seq === lastSeq) ? true : undefined), { what: 'the replay caught up' });
-  const seqs = (list: Event[]) => list.filter((e) => e.type !== 'live' && e.type !== 'reset').map((e) => `${e.seq} ${e.type} ${e.callId ?? ''}`);
+  await eventually(async () => (replay.received.some((e) => e.seq === lastSeq) ? true : undefined), {
+    what: 'the replay caught up',
+  });
+  const seqs = (list: Event[]) =>
+    list.filter((e) => e.type !== 'live' && e.type !== 'reset').map((e) => `${e.seq} ${e.type} ${e.callId ?? ''}`);
   expect(replay.received.some((e) => e.type === 'reset')).toBe(false);
   expect(seqs(replay.received)).toEqual(expect.arrayContaining(seqs(live.received)));
   for (const callId of [...talks, ...waiting]) {
     for (const type of ['call.queued', 'call.offered', 'call.answered', 'call.ended']) {
-      expect(replay.received.some((e) => e.type === type && e.callId === callId), `${type} of ${callId}`).toBe(true);
+      expect(
+        replay.received.some((e) => e.type === type && e.callId === callId),
+        `${type} of ${callId}`,
+      ).toBe(true);
     }
   }
   live.close();

@@ -33,7 +33,10 @@ beforeAll(async () => {
     void (async () => {
       const upstream = await fetch(`${lab.switchboard.url}${request.url ?? '/'}`, { method: request.method });
       hits.push({ path: request.url ?? '', status: upstream.status });
-      response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream', 'cache-control': upstream.headers.get('cache-control') ?? 'no-store' });
+      response.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
+        'cache-control': upstream.headers.get('cache-control') ?? 'no-store',
+      });
       response.end(Buffer.from(await upstream.arrayBuffer()));
     })().catch(() => response.destroy());
   });
@@ -46,10 +49,14 @@ beforeAll(async () => {
     // Bjurholm announces every 5 s here (45 s by default).
     adjustRegion: (region) => ({
       ...region,
-      municipalities: region.municipalities.map((m) => (m.id === '2403' ? { ...m, queuePolicy: { ...m.queuePolicy, announceEverySeconds: 5 } } : m)),
+      municipalities: region.municipalities.map((m) =>
+        m.id === '2403' ? { ...m, queuePolicy: { ...m.queuePolicy, announceEverySeconds: 5 } } : m,
+      ),
     }),
   });
-  adminToken = (await lab.switchboard.tokens.create({ name: 'e2e IT staff', role: 'region-admin' }, localActor('e2e test'))).token;
+  adminToken = (
+    await lab.switchboard.tokens.create({ name: 'e2e IT staff', role: 'region-admin' }, localActor('e2e test'))
+  ).token;
 });
 afterAll(async () => {
   passThrough?.closeAllConnections();
@@ -83,7 +90,10 @@ const playing = (playbackId: string, media: string, timeoutMs: number) =>
 /** Asterisk fetched the text's audio from the switchboard (the playback shows before its fetch is done). */
 const fetched = (text: string) => {
   const path = spokenTextPath(spokenTextHash('sv', text));
-  return eventually(async () => hits.find((hit) => hit.path === path && hit.status === 200), { what: `${path} fetched`, timeoutMs: 5_000 });
+  return eventually(async () => hits.find((hit) => hit.path === path && hit.status === 200), {
+    what: `${path} fetched`,
+    timeoutMs: 5_000,
+  });
 };
 
 function call(service: string, hangupAfterMs: number) {
@@ -91,18 +101,30 @@ function call(service: string, hangupAfterMs: number) {
 }
 
 const recorded = (municipalityId: string) =>
-  eventually(async () => (await lab.api<{ calls: CallView[] }>('GET', `/api/v1/calls?municipality=${municipalityId}`)).body.calls[0], { what: `the call to ${municipalityId} recorded` });
+  eventually(
+    async () =>
+      (await lab.api<{ calls: CallView[] }>('GET', `/api/v1/calls?municipality=${municipalityId}`)).body.calls[0],
+    { what: `the call to ${municipalityId} recorded` },
+  );
 
 describe('a stored closed message', () => {
   it('is what a caller hears while closed, fetched by Asterisk from the switchboard, instead of the shipped closed prompt; then the alternatives', async () => {
-    await asAdmin('POST', '/api/v1/greetings', { municipalityId: '2460', greeting: 'Vännäs kommun, växeln.', closedMessage: VANNAS_CLOSED });
+    await asAdmin('POST', '/api/v1/greetings', {
+      municipalityId: '2460',
+      greeting: 'Vännäs kommun, växeln.',
+      closedMessage: VANNAS_CLOSED,
+    });
     const started = Date.now();
     const caller = await call('093514100', 40_000);
     const { callId } = await recorded('2460');
 
-    expect(await playing(`${callId}-closed-message`, spokenUri(VANNAS_CLOSED), 10_000)).toMatchObject({ target_uri: `channel:${callId}` });
+    expect(await playing(`${callId}-closed-message`, spokenUri(VANNAS_CLOSED), 10_000)).toMatchObject({
+      target_uri: `channel:${callId}`,
+    });
     // After the message, alone: the 112 advice (the shipped "Idag är det helgdag" is not heard).
-    expect((await playing(`${callId}-closed`, 'sound:regionvaxel/closed-alternatives', 15_000)).next_media_uri).toBeUndefined();
+    expect(
+      (await playing(`${callId}-closed`, 'sound:regionvaxel/closed-alternatives', 15_000)).next_media_uri,
+    ).toBeUndefined();
     await fetched(VANNAS_CLOSED);
 
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
@@ -115,16 +137,32 @@ describe('a stored closed message', () => {
 describe('stored queue announcements', () => {
   it('follow the position in turn, each announcement the next text, on the caller’s channel in their holding bridge', async () => {
     // Bjurholm open today by the manual override.
-    await asAdmin('PATCH', '/api/v1/opening-hours/2403', { override: { state: 'open', until: '2026-12-25T18:00:00+01:00' } }, { 'if-match': '"0"' });
-    await asAdmin('POST', '/api/v1/greetings', { municipalityId: '2403', greeting: 'Bjurholms kommun, växeln.', queueAnnouncements: BJURHOLM_ANNOUNCEMENTS });
+    await asAdmin(
+      'PATCH',
+      '/api/v1/opening-hours/2403',
+      { override: { state: 'open', until: '2026-12-25T18:00:00+01:00' } },
+      { 'if-match': '"0"' },
+    );
+    await asAdmin('POST', '/api/v1/greetings', {
+      municipalityId: '2403',
+      greeting: 'Bjurholms kommun, växeln.',
+      queueAnnouncements: BJURHOLM_ANNOUNCEMENTS,
+    });
     const caller = await call('093214000', 40_000);
-    const { callId } = await eventually(async () => (await lab.api<{ calls: CallView[] }>('GET', '/api/v1/queues/2403')).body.calls[0], { what: 'the call waiting' });
+    const { callId } = await eventually(
+      async () => (await lab.api<{ calls: CallView[] }>('GET', '/api/v1/queues/2403')).body.calls[0],
+      { what: 'the call waiting' },
+    );
 
     // Greeting (4.6 s), 5 s of music, "Du är nummer ett i kön", then the first text.
     await playing(`${callId}-position`, 'sound:regionvaxel/position-before', 15_000);
-    expect(await playing(`${callId}-position-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[0]!), 10_000)).toMatchObject({ target_uri: `channel:${callId}` });
+    expect(await playing(`${callId}-position-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[0]!), 10_000)).toMatchObject({
+      target_uri: `channel:${callId}`,
+    });
     await playing(`${callId}-position`, 'sound:regionvaxel/position-before', 15_000);
-    expect(await playing(`${callId}-position-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[1]!), 10_000)).toMatchObject({ target_uri: `channel:${callId}` });
+    expect(await playing(`${callId}-position-text`, spokenUri(BJURHOLM_ANNOUNCEMENTS[1]!), 10_000)).toMatchObject({
+      target_uri: `channel:${callId}`,
+    });
     for (const text of BJURHOLM_ANNOUNCEMENTS) await fetched(text);
 
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
@@ -136,7 +174,11 @@ describe('a stored text Asterisk cannot fetch', () => {
     // The switchboard out of Asterisk's reach: its address refuses connections.
     passThrough.closeAllConnections();
     await new Promise((resolve) => passThrough.close(resolve));
-    await asAdmin('POST', '/api/v1/greetings', { municipalityId: '2480', greeting: 'Umeå kommun, växeln.', closedMessage: UMEA_CLOSED });
+    await asAdmin('POST', '/api/v1/greetings', {
+      municipalityId: '2480',
+      greeting: 'Umeå kommun, växeln.',
+      closedMessage: UMEA_CLOSED,
+    });
     const started = Date.now();
     const caller = await call('090161000', 40_000);
     const { callId } = await recorded('2480');

@@ -41,7 +41,8 @@ const node2Bridge = (bridgeId: string, channels: string[]) =>
     { what: `node 2's bridge ${bridgeId} with ${channels.join(', ')}` },
   );
 
-const waitingIds = async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2460')).body.calls.map((c) => c.callId);
+const waitingIds = async () =>
+  (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2460')).body.calls.map((c) => c.callId);
 
 describe.sequential('two media nodes, one region', () => {
   let talking: string;
@@ -58,7 +59,10 @@ describe.sequential('two media nodes, one region', () => {
     expect(taken).toMatchObject({ status: 200, body: { call: { callId } } });
     // The operator's leg was made by node 2's Asterisk, and the caller talks to it there.
     await node2Bridge(`${callId}-talk`, [callId!, `${callId}-op1`]);
-    expect(await h.callWhere(callId!, 'answered', (c) => c.state === 'answered')).toMatchObject({ operatorChannelId: `${callId}-op1`, answeredBy: lab.operatorId });
+    expect(await h.callWhere(callId!, 'answered', (c) => c.state === 'answered')).toMatchObject({
+      operatorChannelId: `${callId}-op1`,
+      answeredBy: lab.operatorId,
+    });
     // Node 1's Asterisk never had the call.
     expect((await lab.ari(`/ari/channels/${encodeURIComponent(`${callId}-op1`)}`)).status).toBe(404);
     talking = callId!;
@@ -68,12 +72,17 @@ describe.sequential('two media nodes, one region', () => {
     const extensionPhone = await h.answeringPhone(1, 60_000);
     sipps.push(extensionPhone);
     await h.bindExtension('2460120', extensionPhone.localPort);
-    const transferred = await lab.api<{ control?: string }>('POST', `/api/v1/calls/${talking}/transfer`, { extension: '2460120', mode: 'blind' });
+    const transferred = await lab.api<{ control?: string }>('POST', `/api/v1/calls/${talking}/transfer`, {
+      extension: '2460120',
+      mode: 'blind',
+    });
     expect(transferred.status).toBe(200);
     // Read after the forwarded transfer: its target may have answered already.
     expect(['transferring', 'transferred']).toContain(transferred.body.control);
     await node2Bridge(`${talking}-talk`, [talking, `${talking}-xfer1`]);
-    expect(await h.callWhere(talking, 'transferred', (c) => c.control === 'transferred')).toMatchObject({ transferOutcome: 'answered' });
+    expect(await h.callWhere(talking, 'transferred', (c) => c.control === 'transferred')).toMatchObject({
+      transferOutcome: 'answered',
+    });
     expect(await h.operatorState()).toBe('available');
   });
 
@@ -84,12 +93,19 @@ describe.sequential('two media nodes, one region', () => {
       const ids = await waitingIds();
       return ids.length === 2 ? ids : undefined;
     });
-    const onNode2 = (await Promise.all(waiting.map((id) => h.record(id)))).find((c) => c.mediaNode === 'node-2')!.callId;
+    const onNode2 = (await Promise.all(waiting.map((id) => h.record(id)))).find(
+      (c) => c.mediaNode === 'node-2',
+    )!.callId;
     const onNode1 = waiting.find((id) => id !== onNode2)!;
 
     const killedAt = Date.now();
     process.kill(node2.asterisk.pid, 'SIGKILL');
-    const lost = await h.callWhere(onNode2, 'ended with its node', (c) => c.state === 'ended', (DEAD_SECONDS + 10) * 1000);
+    const lost = await h.callWhere(
+      onNode2,
+      'ended with its node',
+      (c) => c.state === 'ended',
+      (DEAD_SECONDS + 10) * 1000,
+    );
     expect(lost.outcome).toBe('media-node-lost');
     expect(Date.now() - killedAt).toBeLessThan((DEAD_SECONDS + 8) * 1000);
     // The transferred call went with it (it had been answered: answered, its talk cut short).

@@ -10,12 +10,20 @@ import { VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
 
-const principal = (role: Principal['role'], municipalityId?: string): Principal => ({ id: role, name: role, role, ...(municipalityId ? { municipalityId } : {}) });
+const principal = (role: Principal['role'], municipalityId?: string): Principal => ({
+  id: role,
+  name: role,
+  role,
+  ...(municipalityId ? { municipalityId } : {}),
+});
 
 /** What the guard and a call put in the stream: a refused transfer and a capped extension in Vännäs, a refused call-back and a waiting call in Umeå. */
 async function streamOfDiallingEvents() {
   const { guard, policies } = testDialling(ctx);
-  await policies.create({ municipalityId: VANNAS, allow: DEFAULT_DIAL_POLICY.allow, extensionDailyCap: { calls: 1, minutes: 100 } }, localActor('test setup'));
+  await policies.create(
+    { municipalityId: VANNAS, allow: DEFAULT_DIAL_POLICY.allow, extensionDailyCap: { calls: 1, minutes: 100 } },
+    localActor('test setup'),
+  );
   await guard.decide(VANNAS, 'transfer', '0900-123 45 67', { callId: 'v1' });
   await guard.admitExtensionCall(VANNAS, '2460100');
   await guard.admitExtensionCall(VANNAS, '2460100');
@@ -31,14 +39,35 @@ describe('dial-policy events for IT staff', () => {
 
     const vannas = seen(principal('municipality-admin', VANNAS));
     expect(vannas).toEqual([
-      { seq: expect.any(String), at: expect.any(Number), type: 'dialling.refused', municipalityId: VANNAS, kind: 'transfer', class: 'premium' },
-      { seq: expect.any(String), at: expect.any(Number), type: 'dialling.cap-reached', municipalityId: VANNAS, extension: '2460100', limit: 'calls', cap: '1', used: '1' },
+      {
+        seq: expect.any(String),
+        at: expect.any(Number),
+        type: 'dialling.refused',
+        municipalityId: VANNAS,
+        kind: 'transfer',
+        class: 'premium',
+      },
+      {
+        seq: expect.any(String),
+        at: expect.any(Number),
+        type: 'dialling.cap-reached',
+        municipalityId: VANNAS,
+        extension: '2460100',
+        limit: 'calls',
+        cap: '1',
+        used: '1',
+      },
     ]);
     expect(JSON.stringify(vannas)).not.toMatch(/v1|callId/);
 
     // Umeå's admin: Umeå's refusal (no call id) and its call as a bare fact, nothing of Vännäs.
     expect(seen(principal('municipality-admin', UMEA))).toEqual([
-      expect.objectContaining({ type: 'dialling.refused', municipalityId: UMEA, kind: 'callback', class: 'international-nordic' }),
+      expect.objectContaining({
+        type: 'dialling.refused',
+        municipalityId: UMEA,
+        kind: 'callback',
+        class: 'international-nordic',
+      }),
       { seq: expect.any(String), at: expect.any(Number), type: 'call.queued', municipalityId: UMEA },
     ]);
     expect(JSON.stringify(seen(principal('municipality-admin', UMEA)))).not.toMatch(/u1|u2|4722334455/);
@@ -47,9 +76,17 @@ describe('dial-policy events for IT staff', () => {
   it('gives roles that read calls every dialling event whole (with the call id); none carries the dialled number', async () => {
     const stream = await streamOfDiallingEvents();
     for (const role of ['region-admin', 'operator', 'auditor'] as const) {
-      const dialling = stream.map((event) => eventFor(principal(role), event)).filter((event) => event?.type.startsWith('dialling.'));
+      const dialling = stream
+        .map((event) => eventFor(principal(role), event))
+        .filter((event) => event?.type.startsWith('dialling.'));
       expect(dialling, role).toHaveLength(3);
-      expect(dialling[0], role).toMatchObject({ type: 'dialling.refused', municipalityId: VANNAS, kind: 'transfer', class: 'premium', callId: 'v1' });
+      expect(dialling[0], role).toMatchObject({
+        type: 'dialling.refused',
+        municipalityId: VANNAS,
+        kind: 'transfer',
+        class: 'premium',
+        callId: 'v1',
+      });
     }
     expect(JSON.stringify(stream)).not.toMatch(/9001234567|0900|4722334455/);
   });

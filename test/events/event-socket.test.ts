@@ -22,17 +22,33 @@ afterEach(async () => {
 });
 
 /** The real app on a real Node HTTP server with the events socket attached, on a free port. */
-async function start({ pingMs, maxSockets, maxSocketsPerToken }: { pingMs?: number; maxSockets?: number; maxSocketsPerToken?: number } = {}) {
+async function start({
+  pingMs,
+  maxSockets,
+  maxSocketsPerToken,
+}: { pingMs?: number; maxSockets?: number; maxSocketsPerToken?: number } = {}) {
   const api = await buildTestApp(ctx);
   const server = serve({ fetch: api.app.fetch, hostname: '127.0.0.1', port: 0 }) as Server;
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  const events = attachEventSocket(server, { tokens: api.tokens, k: ctx.k, redis: ctx.redis, connectReader: () => ctx.connect(), pingMs, maxSockets, maxSocketsPerToken });
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())), () => events.close());
+  const events = attachEventSocket(server, {
+    tokens: api.tokens,
+    k: ctx.k,
+    redis: ctx.redis,
+    connectReader: () => ctx.connect(),
+    pingMs,
+    maxSockets,
+    maxSocketsPerToken,
+  });
+  cleanups.push(
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+    () => events.close(),
+  );
   await events.ready;
   const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/events`;
   const queue = createCallQueue(ctx.redis, ctx.k);
   const operators = createOperatorStore(ctx.redis, ctx.k);
-  const login = (id: string, municipalities: string[]) => operators.login(id, { name: id, phone: `sip:${id}@10.0.0.5`, municipalities });
+  const login = (id: string, municipalities: string[]) =>
+    operators.login(id, { name: id, phone: `sip:${id}@10.0.0.5`, municipalities });
   return { ...api, base, queue, operators, login };
 }
 
@@ -46,7 +62,12 @@ async function connect(url: string, token?: string) {
     messages.push(JSON.parse(String(data)) as Message);
     for (const wake of waiters.splice(0)) wake();
   });
-  await new Promise<void>((resolve, reject) => ws.once('open', resolve).once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`))).once('error', reject));
+  await new Promise<void>((resolve, reject) =>
+    ws
+      .once('open', resolve)
+      .once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
+      .once('error', reject),
+  );
   async function until(condition: (all: Message[]) => boolean, what: string): Promise<Message[]> {
     const deadline = Date.now() + 5_000;
     while (!condition(messages)) {
@@ -65,7 +86,9 @@ async function connect(url: string, token?: string) {
 
 /** When and how the server closed the socket. */
 function closeOf(ws: WebSocket): Promise<{ code: number; reason: string; at: number }> {
-  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason), at: Date.now() })));
+  return new Promise((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: String(reason), at: Date.now() })),
+  );
 }
 
 /** A socket as soon as it is upgraded, before anything is sent on it (a refused one is closed right after). */
@@ -80,7 +103,10 @@ async function opened(url: string, token: string): Promise<WebSocket> {
 async function eventuallyConnects(url: string, token: string): Promise<void> {
   for (let tries = 0; ; tries++) {
     const ws = await opened(url, token);
-    const first = await Promise.race([new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data)))), closeOf(ws).then(() => 'closed')]);
+    const first = await Promise.race([
+      new Promise<string>((resolve) => ws.once('message', (data) => resolve(String(data)))),
+      closeOf(ws).then(() => 'closed'),
+    ]);
     if (first !== 'closed') return;
     if (tries > 20) throw new Error('the token never got a socket again');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -101,8 +127,10 @@ function refusal(url: string, headers: Record<string, string> = {}): Promise<{ s
   });
 }
 
-const typesOf = (messages: Message[]) => messages.map((m) => `${m.type}${m.state ? `:${m.state}` : ''}${m.callId ? `:${m.callId}` : ''}`);
-const isAscending = (seqs: string[]) => seqs.every((seq, i) => i === 0 || seq.localeCompare(seqs[i - 1]!, 'en', { numeric: true }) > 0);
+const typesOf = (messages: Message[]) =>
+  messages.map((m) => `${m.type}${m.state ? `:${m.state}` : ''}${m.callId ? `:${m.callId}` : ''}`);
+const isAscending = (seqs: string[]) =>
+  seqs.every((seq, i) => i === 0 || seq.localeCompare(seqs[i - 1]!, 'en', { numeric: true }) > 0);
 
 describe('the events socket', () => {
   it('streams every change live, in order, each with its sequence', async () => {
@@ -117,7 +145,9 @@ describe('the events socket', () => {
     await app.queue.finish('a');
     await app.queue.finish('b');
 
-    const events = (await client.until((all) => all.filter((m) => m.type === 'call.ended').length === 2, 'both calls to end')).filter((m) => m.type !== 'live');
+    const events = (
+      await client.until((all) => all.filter((m) => m.type === 'call.ended').length === 2, 'both calls to end')
+    ).filter((m) => m.type !== 'live');
     expect(typesOf(events)).toEqual([
       'operator.state:available',
       'call.queued:a',
@@ -214,7 +244,12 @@ describe('the events socket', () => {
     const offered = await app.queue.claimNext('anna');
     expect(offered?.callId).toBe('b1');
     await app.queue.markAnswered('b1', offered!.operatorChannelId!);
-    await app.callControl.control.act('b1', 'anna', { action: 'transfer', mode: 'blind', targetKind: 'external', target: '+4690123456' });
+    await app.callControl.control.act('b1', 'anna', {
+      action: 'transfer',
+      mode: 'blind',
+      targetKind: 'external',
+      target: '+4690123456',
+    });
     await app.callControl.control.legAnswered('b1', 'b1-xfer1');
     await publishEvent(ctx.redis, ctx.k, 'message.taken', BJURHOLM, { messageId: 'm1', entryId: 'e1' });
     await app.queue.finish('u1');
@@ -239,14 +274,24 @@ describe('the events socket', () => {
 
   it('gives operators, auditors and region admins every event whole, as they read every queue and call over the API', async () => {
     const app = await start();
-    const clients = await Promise.all((['operator', 'auditor', 'region-admin'] as const).map(async (role) => [role, await connect(app.base, await app.tokenFor(role))] as const));
+    const clients = await Promise.all(
+      (['operator', 'auditor', 'region-admin'] as const).map(
+        async (role) => [role, await connect(app.base, await app.tokenFor(role))] as const,
+      ),
+    );
     await traffic(app);
     for (const [role, client] of clients) {
       await client.until(ended(2), `${role}: both calls to end`);
       expect(typesOf(client.events()), role).toEqual(everything);
       // The transfer's target (a citizen's or another organisation's number) and the message, as GET /calls and /messages show them.
-      expect(client.events().find((e) => e.type === 'call.transferred'), role).toMatchObject({ callId: 'b1', target: '+4690123456', municipalityId: BJURHOLM });
-      expect(client.events().find((e) => e.type === 'message.taken'), role).toMatchObject({ messageId: 'm1', entryId: 'e1' });
+      expect(
+        client.events().find((e) => e.type === 'call.transferred'),
+        role,
+      ).toMatchObject({ callId: 'b1', target: '+4690123456', municipalityId: BJURHOLM });
+      expect(
+        client.events().find((e) => e.type === 'message.taken'),
+        role,
+      ).toMatchObject({ messageId: 'm1', entryId: 'e1' });
     }
   });
 
@@ -259,7 +304,14 @@ describe('the events socket', () => {
     await bjurholmAdmin.until(ended(1), 'b1 to end');
     await umeaAdmin.until(ended(1), 'u1 to end');
     // Their statistics count these; their wallboard re-reads the day's figures on call.ended.
-    expect(bjurholmAdmin.events().map((e) => e.type)).toEqual(['call.queued', 'call.offered', 'call.answered', 'call.transfer-started', 'call.transferred', 'call.ended']);
+    expect(bjurholmAdmin.events().map((e) => e.type)).toEqual([
+      'call.queued',
+      'call.offered',
+      'call.answered',
+      'call.transfer-started',
+      'call.transferred',
+      'call.ended',
+    ]);
     expect(umeaAdmin.events().map((e) => e.type)).toEqual(['call.queued', 'call.ended']);
     for (const event of [...bjurholmAdmin.events(), ...umeaAdmin.events()]) {
       expect(Object.keys(event).sort()).toEqual(['at', 'municipalityId', 'seq', 'type']);
@@ -268,7 +320,8 @@ describe('the events socket', () => {
     expect(new Set(umeaAdmin.events().map((e) => e.municipalityId))).toEqual(new Set([UMEA]));
     // The same events as everyone's, by their seqs: redacted, not made up.
     const stored = new Map(((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((s) => [s.id, s.message]));
-    for (const event of bjurholmAdmin.events()) expect(stored.get(event.seq)).toMatchObject({ type: event.type, municipalityId: BJURHOLM });
+    for (const event of bjurholmAdmin.events())
+      expect(stored.get(event.seq)).toMatchObject({ type: event.type, municipalityId: BJURHOLM });
   });
 
   it('resumes a filtered client after the events it saw, or after `live`, without gaps or a reset', async () => {
@@ -311,7 +364,10 @@ describe('the events socket', () => {
   it('closes every socket of a revoked token within a second (the ping’s re-check being 30 s off), and only those', async () => {
     const app = await start();
     const created = await app.tokens.create({ name: 'console', role: 'operator' }, localActor('test'));
-    const [first, second] = [await connect(app.base, created.token), await connect(`${app.base}?access_token=${created.token}`)];
+    const [first, second] = [
+      await connect(app.base, created.token),
+      await connect(`${app.base}?access_token=${created.token}`),
+    ];
     const other = await connect(app.base, await app.tokenFor('operator'));
     const closings = [first, second].map((client) => closeOf(client.ws));
 
@@ -334,7 +390,10 @@ describe('the events socket', () => {
     // A token expiring in 1.5 s, as Redis would hold one made a year ago.
     const sha = (await ctx.redis.hGet(ctx.k.tokens(), created.record.id))!;
     const expiresAt = Date.now() + 1500;
-    await ctx.redis.set(ctx.k.token(sha), JSON.stringify({ ...created.record, expiresAt: new Date(expiresAt).toISOString() }));
+    await ctx.redis.set(
+      ctx.k.token(sha),
+      JSON.stringify({ ...created.record, expiresAt: new Date(expiresAt).toISOString() }),
+    );
     const client = await connect(app.base, created.token);
     const closed = await closeOf(client.ws);
     expect(closed).toMatchObject({ code: CLOSE_CODES.tokenInvalid, reason: 'token expired' });
@@ -345,8 +404,13 @@ describe('the events socket', () => {
   it('lets a token have 5 sockets open at once: a 6th is closed with 4429 and says why; one closing makes room', async () => {
     const app = await start();
     const token = await app.tokenFor('operator');
-    const open = await Promise.all(Array.from({ length: DEFAULT_MAX_SOCKETS_PER_TOKEN }, () => connect(app.base, token)));
-    expect(await closeOf(await opened(app.base, token))).toMatchObject({ code: 4429, reason: 'this token has 5 event sockets open: close one first' });
+    const open = await Promise.all(
+      Array.from({ length: DEFAULT_MAX_SOCKETS_PER_TOKEN }, () => connect(app.base, token)),
+    );
+    expect(await closeOf(await opened(app.base, token))).toMatchObject({
+      code: 4429,
+      reason: 'this token has 5 event sockets open: close one first',
+    });
     // Others are not held up by this token's sockets.
     await connect(app.base, await app.tokenFor('operator'));
 
@@ -359,7 +423,10 @@ describe('the events socket', () => {
   it('refuses sockets over the process’s limit with 1013 (try again later), whatever the token', async () => {
     const app = await start({ maxSockets: 3 });
     for (let i = 0; i < 3; i++) await connect(app.base, await app.tokenFor('operator'));
-    expect(await closeOf(await opened(app.base, await app.tokenFor('auditor')))).toMatchObject({ code: 1013, reason: 'the switchboard has its 3 event sockets open: try again later' });
+    expect(await closeOf(await opened(app.base, await app.tokenFor('auditor')))).toMatchObject({
+      code: 1013,
+      reason: 'the switchboard has its 3 event sockets open: try again later',
+    });
   });
 
   it('refuses a missing or unknown token with 401 before upgrading, and a bad since with 400', async () => {
@@ -374,9 +441,13 @@ describe('the events socket', () => {
     for (const since of ['yesterday', '18446744073709551616-0']) {
       const badSince = await refusal(`${app.base}?since=${since}`, { authorization: `Bearer ${token}` });
       expect(badSince.status).toBe(400);
-      expect(JSON.parse(badSince.body)).toMatchObject({ error: { code: 'invalid_request', details: [{ field: 'query.since' }] } });
+      expect(JSON.parse(badSince.body)).toMatchObject({
+        error: { code: 'invalid_request', details: [{ field: 'query.since' }] },
+      });
     }
-    expect((await refusal(app.base.replace('/events', '/elsewhere'), { authorization: `Bearer ${token}` })).status).toBe(404);
+    expect(
+      (await refusal(app.base.replace('/events', '/elsewhere'), { authorization: `Bearer ${token}` })).status,
+    ).toBe(404);
 
     // A browser's way: the token in the query.
     const browser = await connect(`${app.base}?access_token=${token}`);

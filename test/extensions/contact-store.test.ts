@@ -24,12 +24,15 @@ describe('extension contacts', () => {
     await contacts.bind('2460123', 'sip:2460123@10.24.96.7:5060', 3600);
     await contacts.bind('2460124', 'sip:2460124@10.24.96.7:5060', 1);
     await contacts.bind('2460123', 'sip:2460123@10.24.96.8:5062;transport=tcp', 3600);
-    const at = async (hostPort: string) => (await contacts.at(hostPort)).map(({ extension, contact }) => ({ extension, contact }));
+    const at = async (hostPort: string) =>
+      (await contacts.at(hostPort)).map(({ extension, contact }) => ({ extension, contact }));
     expect(await at('10.24.96.7:5060')).toEqual([
       { extension: '2460123', contact: 'sip:2460123@10.24.96.7:5060' },
       { extension: '2460124', contact: 'sip:2460124@10.24.96.7:5060' },
     ]);
-    expect(await at(sourceAddress('10.24.96.8', 5062))).toEqual([{ extension: '2460123', contact: 'sip:2460123@10.24.96.8:5062;transport=tcp' }]);
+    expect(await at(sourceAddress('10.24.96.8', 5062))).toEqual([
+      { extension: '2460123', contact: 'sip:2460123@10.24.96.8:5062;transport=tcp' },
+    ]);
     await contacts.unbind('2460123', 'sip:2460123@10.24.96.7:5060');
     expect(await at('10.24.96.7:5060')).toEqual([{ extension: '2460124', contact: 'sip:2460124@10.24.96.7:5060' }]);
     await new Promise((resolve) => setTimeout(resolve, 1100));

@@ -12,13 +12,22 @@ describe('calendar settings in config/region.yaml', () => {
   });
 
   it('takes the eves closed and the early closing time as written', () => {
-    const [m] = parseRegionConfig(region('    closedEves: [julafton]\n    preHolidayClosesAt: "15:00"'), 'region.yaml').municipalities;
+    const [m] = parseRegionConfig(
+      region('    closedEves: [julafton]\n    preHolidayClosesAt: "15:00"'),
+      'region.yaml',
+    ).municipalities;
     expect(m).toMatchObject({ closedEves: ['julafton'], preHolidayClosesAt: '15:00' });
   });
 
   it('refuses an unknown or repeated eve and a time that is not a clock time, naming the place', () => {
-    expect(problemsOf(region('    closedEves: [påskafton]'))).toContainEqual(expect.stringMatching(/^municipalities\[0\]\.closedEves\[0\]: /));
-    expect(problemsOf(region('    closedEves: [julafton, julafton]'))).toContainEqual(expect.stringMatching(/^municipalities\[0\]\.closedEves: must name each eve at most once/));
-    expect(problemsOf(region('    preHolidayClosesAt: "24:00"'))).toContainEqual(expect.stringMatching(/^municipalities\[0\]\.preHolidayClosesAt: must be a clock time/));
+    expect(problemsOf(region('    closedEves: [påskafton]'))).toContainEqual(
+      expect.stringMatching(/^municipalities\[0\]\.closedEves\[0\]: /),
+    );
+    expect(problemsOf(region('    closedEves: [julafton, julafton]'))).toContainEqual(
+      expect.stringMatching(/^municipalities\[0\]\.closedEves: must name each eve at most once/),
+    );
+    expect(problemsOf(region('    preHolidayClosesAt: "24:00"'))).toContainEqual(
+      expect.stringMatching(/^municipalities\[0\]\.preHolidayClosesAt: must be a clock time/),
+    );
   });
 });

@@ -22,7 +22,14 @@ const call = (method: string, path: string, options: { body?: unknown; auth?: st
 /** The main numbers of config/region.yaml, E.164, as Asterisk hands them to the queue. */
 const MAIN_NUMBER: Record<string, string> = { '2460': '+4693514100', '2480': '+4690161000' };
 const enqueue = (callId: string, municipalityId: string) =>
-  t.queue.enqueue({ callId, channelId: callId, municipalityId, calledNumber: MAIN_NUMBER[municipalityId]!, caller: '+46701234567', reason: 'main-number' });
+  t.queue.enqueue({
+    callId,
+    channelId: callId,
+    municipalityId,
+    calledNumber: MAIN_NUMBER[municipalityId]!,
+    caller: '+46701234567',
+    reason: 'main-number',
+  });
 
 /** The field names of a 400's details, in order. */
 const fieldsOf = (body: { error?: { details?: { field: string }[] } }) => body.error?.details?.map((d) => d.field);
@@ -44,17 +51,31 @@ describe('health', () => {
   it('shows what is up and what is not to any valid token, and refuses an unknown one', async () => {
     const { status, body } = await call('GET', '/health', { auth: await t.tokenFor('auditor') });
     expect(status).toBe(503);
-    expect(body).toEqual({ status: 'degraded', redis: { ok: true, latencyMs: expect.any(Number) }, ari: { ok: false, mediaNode: 'test' } });
-    expect(await call('GET', '/health', { auth: 'rv_not-a-real-token' })).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
+    expect(body).toEqual({
+      status: 'degraded',
+      redis: { ok: true, latencyMs: expect.any(Number) },
+      ari: { ok: false, mediaNode: 'test' },
+    });
+    expect(await call('GET', '/health', { auth: 'rv_not-a-real-token' })).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthenticated' } },
+    });
   });
 
   it('documents both answers, the summary and the detail, and that a token is optional', async () => {
-    type Operation = { security: unknown[]; responses: Record<string, { content?: { 'application/json': { schema: { anyOf?: { $ref: string }[] } } } }> };
-    const doc = (await (await t.app.request('/api/openapi.json')).json()) as { paths: Record<string, { get: Operation }> };
+    type Operation = {
+      security: unknown[];
+      responses: Record<string, { content?: { 'application/json': { schema: { anyOf?: { $ref: string }[] } } } }>;
+    };
+    const doc = (await (await t.app.request('/api/openapi.json')).json()) as {
+      paths: Record<string, { get: Operation }>;
+    };
     const operation = doc.paths['/health']!.get;
     expect(operation.security).toEqual([{}, { bearer: [] }]);
     for (const status of ['200', '503']) {
-      expect(operation.responses[status]!.content!['application/json'].schema.anyOf!.map((s) => s.$ref).sort()).toEqual(['#/components/schemas/Health', '#/components/schemas/HealthSummary']);
+      expect(operation.responses[status]!.content!['application/json'].schema.anyOf!.map((s) => s.$ref).sort()).toEqual(
+        ['#/components/schemas/Health', '#/components/schemas/HealthSummary'],
+      );
     }
   });
 });
@@ -69,33 +90,56 @@ describe('authentication', () => {
     expect(body).toEqual({ error: { code: 'unauthenticated', message } });
   });
 
-  it.each(['Token %s', 'Basic %s', 'Bearer', 'Bearer ', 'Bearer %s extra', '%s'])('refuses the Authorization header "%s" with 401 JSON', async (shape) => {
-    const response = await t.app.request('/api/v1/queues', { headers: { authorization: shape.replace('%s', token) } });
-    expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: { code: 'unauthenticated', message: 'Send an API token as "Authorization: Bearer <token>"' } });
-  });
+  it.each(['Token %s', 'Basic %s', 'Bearer', 'Bearer ', 'Bearer %s extra', '%s'])(
+    'refuses the Authorization header "%s" with 401 JSON',
+    async (shape) => {
+      const response = await t.app.request('/api/v1/queues', {
+        headers: { authorization: shape.replace('%s', token) },
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({
+        error: { code: 'unauthenticated', message: 'Send an API token as "Authorization: Bearer <token>"' },
+      });
+    },
+  );
 
   it('refuses an expired token', async () => {
-    const { token: old } = await t.tokens.create({ name: 'Old', role: 'operator', expiresInDays: 1 }, localActor('test'));
+    const { token: old } = await t.tokens.create(
+      { name: 'Old', role: 'operator', expiresInDays: 1 },
+      localActor('test'),
+    );
     expect((await call('GET', '/api/v1/queues', { auth: old })).status).toBe(200);
     // Age the stored record past its expiry, as time would ({p}:token:{sha256}, store/keys.ts).
     const key = ctx.k.token(createHash('sha256').update(old).digest('hex'));
     const record = JSON.parse((await ctx.redis.get(key))!) as { name: string };
     expect(record.name).toBe('Old');
-    await ctx.redis.set(key, JSON.stringify({ ...record, expiresAt: new Date(Date.now() - 1000).toISOString() }), { KEEPTTL: true });
+    await ctx.redis.set(key, JSON.stringify({ ...record, expiresAt: new Date(Date.now() - 1000).toISOString() }), {
+      KEEPTTL: true,
+    });
 
     const { status, body } = await call('GET', '/api/v1/queues', { auth: old });
     expect(status).toBe(401);
-    expect(body).toEqual({ error: { code: 'unauthenticated', message: 'The API token is unknown, revoked or expired' } });
+    expect(body).toEqual({
+      error: { code: 'unauthenticated', message: 'The API token is unknown, revoked or expired' },
+    });
     expect((await call('GET', '/api/v1/queues')).status).toBe(200);
   });
 
   it('refuses with 403 JSON naming the missing permission what the role may not do', async () => {
     // An operator may not administer tokens; an auditor may read calls but not take them.
-    expect(await call('GET', '/api/v1/tokens')).toMatchObject({ status: 403, body: { error: { code: 'forbidden', message: expect.stringContaining('tokens:read') } } });
+    expect(await call('GET', '/api/v1/tokens')).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden', message: expect.stringContaining('tokens:read') } },
+    });
     const auditor = await t.tokenFor('auditor');
-    const login = await call('POST', '/api/v1/operator/session', { auth: auditor, body: { phone: 'sip:a@10.0.0.1', municipalities: ['2460'] } });
-    expect(login).toMatchObject({ status: 403, body: { error: { code: 'forbidden', message: expect.stringContaining('calls:control') } } });
+    const login = await call('POST', '/api/v1/operator/session', {
+      auth: auditor,
+      body: { phone: 'sip:a@10.0.0.1', municipalities: ['2460'] },
+    });
+    expect(login).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden', message: expect.stringContaining('calls:control') } },
+    });
     expect((await call('GET', '/api/v1/operator/session', { auth: auditor })).status).toBe(403);
   });
 });
@@ -152,13 +196,28 @@ describe('queues', () => {
     expect(second!.waitingSeconds).toBeGreaterThanOrEqual(0);
     expect(vannas.longestWaitSeconds).toBe(first!.waitingSeconds);
     // Positions are per queue: Umeå's only call is first in Umeå's line.
-    expect(byId.get('2480')).toMatchObject({ waitingCount: 1, calls: [{ callId: 'umea', position: 1, calledNumberDisplay: '090-16 10 00' }] });
-    expect([...byId.values()].filter((q) => q.waitingCount > 0).map((q) => q.municipality.id).sort()).toEqual(['2460', '2480']);
+    expect(byId.get('2480')).toMatchObject({
+      waitingCount: 1,
+      calls: [{ callId: 'umea', position: 1, calledNumberDisplay: '090-16 10 00' }],
+    });
+    expect(
+      [...byId.values()]
+        .filter((q) => q.waitingCount > 0)
+        .map((q) => q.municipality.id)
+        .sort(),
+    ).toEqual(['2460', '2480']);
 
     // One queue alone says the same.
     const one = await call('GET', '/api/v1/queues/2460');
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ municipality: { id: '2460', name: 'Vännäs' }, waitingCount: 2, calls: [{ callId: 'first', position: 1 }, { callId: 'second', position: 2 }] });
+    expect(one.body).toMatchObject({
+      municipality: { id: '2460', name: 'Vännäs' },
+      waitingCount: 2,
+      calls: [
+        { callId: 'first', position: 1 },
+        { callId: 'second', position: 2 },
+      ],
+    });
   });
 
   it('shows the priority class a caller was put in', async () => {
@@ -166,7 +225,17 @@ describe('queues', () => {
     const classes = [{ name: 'member', boostSeconds: 120, memberNumbers: true, numbers: [] }];
     const queue = createCallQueue(ctx.redis, ctx.k);
     const arrive = (callId: string, caller: string) =>
-      queue.enqueue({ callId, channelId: callId, municipalityId: '2460', calledNumber: MAIN_NUMBER['2460']!, caller, reason: 'main-number' }, { priority: classify('2460', caller, classes) });
+      queue.enqueue(
+        {
+          callId,
+          channelId: callId,
+          municipalityId: '2460',
+          calledNumber: MAIN_NUMBER['2460']!,
+          caller,
+          reason: 'main-number',
+        },
+        { priority: classify('2460', caller, classes) },
+      );
     await arrive('citizen', '+46701234567');
     // An Umeå extension calling Vännäs through the switchboard.
     await arrive('colleague', '2480123');
@@ -218,7 +287,10 @@ describe('operator session', () => {
     });
     expect(await call('GET', '/api/v1/operator/session')).toMatchObject({ status: 200, body: login.body });
 
-    const logout = await t.app.request('/api/v1/operator/session', { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    const logout = await t.app.request('/api/v1/operator/session', {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(logout.status).toBe(204);
     expect(await logout.text()).toBe('');
     expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
@@ -255,13 +327,24 @@ describe('operator session', () => {
   });
 
   it('logs in with a weight per municipality, pauses with a reason, and is ready again', async () => {
-    const login = await call('POST', '/api/v1/operator/session', { body: { ...good, municipalities: [{ id: '2460', weight: 2 }, '2480'] } });
+    const login = await call('POST', '/api/v1/operator/session', {
+      body: { ...good, municipalities: [{ id: '2460', weight: 2 }, '2480'] },
+    });
     expect(login.status).toBe(201);
-    expect(login.body).toMatchObject({ municipalities: ['2460', '2480'], served: [{ id: '2460', weight: 2 }, { id: '2480', weight: 1 }] });
+    expect(login.body).toMatchObject({
+      municipalities: ['2460', '2480'],
+      served: [
+        { id: '2460', weight: 2 },
+        { id: '2480', weight: 1 },
+      ],
+    });
 
     const paused = await call('POST', '/api/v1/operator/pause', { body: { reason: 'meeting', note: 'APT' } });
     expect(paused).toMatchObject({ status: 200, body: { state: 'paused', pauseReason: 'meeting', pauseNote: 'APT' } });
-    expect(await call('POST', '/api/v1/operator/answer-next')).toMatchObject({ status: 409, body: { error: { code: 'operator_paused' } } });
+    expect(await call('POST', '/api/v1/operator/answer-next')).toMatchObject({
+      status: 409,
+      body: { error: { code: 'operator_paused' } },
+    });
     expect(await call('GET', '/api/v1/operator/session')).toMatchObject({ body: { state: 'paused' } });
 
     const ready = await call('POST', '/api/v1/operator/ready');
@@ -270,8 +353,14 @@ describe('operator session', () => {
   });
 
   it('refuses a pause without a known reason, naming the field, and pause or ready before login', async () => {
-    expect(await call('POST', '/api/v1/operator/pause', { body: { reason: 'break' } })).toMatchObject({ status: 409, body: { error: { code: 'operator_not_logged_in' } } });
-    expect(await call('POST', '/api/v1/operator/ready')).toMatchObject({ status: 409, body: { error: { code: 'operator_not_logged_in' } } });
+    expect(await call('POST', '/api/v1/operator/pause', { body: { reason: 'break' } })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'operator_not_logged_in' } },
+    });
+    expect(await call('POST', '/api/v1/operator/ready')).toMatchObject({
+      status: 409,
+      body: { error: { code: 'operator_not_logged_in' } },
+    });
     await call('POST', '/api/v1/operator/session', { body: good });
     for (const [body, field] of [
       [{}, 'body.reason'],
@@ -287,11 +376,14 @@ describe('operator session', () => {
   });
 
   it('refuses a municipality that is not a member, naming each one', async () => {
-    const { status, body } = await call('POST', '/api/v1/operator/session', { body: { ...good, municipalities: ['2460', '9999', '0000'] } });
+    const { status, body } = await call('POST', '/api/v1/operator/session', {
+      body: { ...good, municipalities: ['2460', '9999', '0000'] },
+    });
     expect(status).toBe(400);
     expect(body.error).toEqual({
       code: 'invalid_request',
-      message: 'body.municipalities[1]: 9999 is not a member municipality (config/region.yaml); body.municipalities[2]: 0000 is not a member municipality (config/region.yaml)',
+      message:
+        'body.municipalities[1]: 9999 is not a member municipality (config/region.yaml); body.municipalities[2]: 0000 is not a member municipality (config/region.yaml)',
       details: [
         { field: 'body.municipalities[1]', problem: '9999 is not a member municipality (config/region.yaml)' },
         { field: 'body.municipalities[2]', problem: '0000 is not a member municipality (config/region.yaml)' },
@@ -308,7 +400,12 @@ describe('operator session', () => {
         body: JSON.stringify(good),
       });
       expect(response.status, contentType).toBe(415);
-      expect(await response.json()).toEqual({ error: { code: 'unsupported_media_type', message: 'Send the request body as JSON, with Content-Type: application/json' } });
+      expect(await response.json()).toEqual({
+        error: {
+          code: 'unsupported_media_type',
+          message: 'Send the request body as JSON, with Content-Type: application/json',
+        },
+      });
     }
     expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);
   });
@@ -350,12 +447,20 @@ describe('operator session', () => {
 
 describe('answering while Asterisk is unreachable', () => {
   beforeEach(async () => {
-    expect((await call('POST', '/api/v1/operator/session', { body: { phone: 'sip:anna@10.1.2.3', municipalities: ['2460'] } })).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/api/v1/operator/session', {
+          body: { phone: 'sip:anna@10.1.2.3', municipalities: ['2460'] },
+        })
+      ).status,
+    ).toBe(201);
     await enqueue('older-call', '2460');
     await enqueue('waiting-call', '2460');
   });
 
-  const unavailable = { error: { code: 'ari_unavailable', message: 'The media server (Asterisk) cannot be reached right now' } };
+  const unavailable = {
+    error: { code: 'ari_unavailable', message: 'The media server (Asterisk) cannot be reached right now' },
+  };
 
   async function nothingLost() {
     expect((await call('GET', '/api/v1/queues/2460')).body).toMatchObject({
@@ -414,11 +519,18 @@ describe('call records', () => {
     expect(body.waitSeconds).toBeGreaterThanOrEqual(0.015);
     expect(body.waitSeconds).toBe(waited / 1000);
 
-    expect(await call('GET', '/api/v1/calls/nope')).toMatchObject({ status: 404, body: { error: { code: 'call_not_found', message: 'No call has the id nope' } } });
+    expect(await call('GET', '/api/v1/calls/nope')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'call_not_found', message: 'No call has the id nope' } },
+    });
   });
 
   it('lists records newest first, of one municipality or all, at most limit', async () => {
-    for (const [id, municipality] of [['a', '2480'], ['b', '2460'], ['c', '2480']] as const) {
+    for (const [id, municipality] of [
+      ['a', '2480'],
+      ['b', '2460'],
+      ['c', '2480'],
+    ] as const) {
       await enqueue(id, municipality);
       await sleep(5);
     }
@@ -465,7 +577,14 @@ describe('the API document', () => {
     const doc = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/health', '/api/v1/queues', '/api/v1/queues/{municipalityId}', '/api/v1/calls', '/api/v1/operator/session', '/api/v1/operator/answer-next']),
+      expect.arrayContaining([
+        '/health',
+        '/api/v1/queues',
+        '/api/v1/queues/{municipalityId}',
+        '/api/v1/calls',
+        '/api/v1/operator/session',
+        '/api/v1/operator/answer-next',
+      ]),
     );
     const page = await t.app.request('/api/docs');
     expect(page.status).toBe(200);
@@ -475,14 +594,22 @@ describe('the API document', () => {
 
   it('says on every /api/v1 operation that Redis out of reach is a 503, and on those with a body that 413 and 415 may come', async () => {
     type Operation = { requestBody?: unknown; responses: Record<string, unknown> };
-    const doc = (await (await t.app.request('/api/openapi.json')).json()) as { paths: Record<string, Record<string, Operation>> };
+    const doc = (await (await t.app.request('/api/openapi.json')).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
     const operations = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith('/api/v1/'))
-      .flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ at: `${method} ${path}`, operation })));
+      .flatMap(([path, item]) =>
+        Object.entries(item).map(([method, operation]) => ({ at: `${method} ${path}`, operation })),
+      );
     expect(operations.length).toBeGreaterThan(40);
     expect(operations.filter(({ operation }) => !operation.responses['503']).map(({ at }) => at)).toEqual([]);
     const withBody = operations.filter(({ operation }) => operation.requestBody);
-    expect(withBody.filter(({ operation }) => !operation.responses['415'] || !operation.responses['413']).map(({ at }) => at)).toEqual([]);
+    expect(
+      withBody
+        .filter(({ operation }) => !operation.responses['415'] || !operation.responses['413'])
+        .map(({ at }) => at),
+    ).toEqual([]);
   });
 
   it.each([
@@ -497,13 +624,18 @@ describe('the API document', () => {
   });
 
   it('asks for a token before saying whether an /api/v1 path exists', async () => {
-    expect(await call('GET', '/api/v1/nothing-here', { auth: null })).toMatchObject({ status: 401, body: { error: { code: 'unauthenticated' } } });
+    expect(await call('GET', '/api/v1/nothing-here', { auth: null })).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthenticated' } },
+    });
   });
 });
 
 describe('request size', () => {
   it('refuses a body over 1 MiB with 413 JSON, and stores nothing', async () => {
-    const { status, body } = await call('POST', '/api/v1/operator/session', { raw: JSON.stringify({ phone: 'x'.repeat(1024 * 1024 + 10), municipalities: ['2460'] }) });
+    const { status, body } = await call('POST', '/api/v1/operator/session', {
+      raw: JSON.stringify({ phone: 'x'.repeat(1024 * 1024 + 10), municipalities: ['2460'] }),
+    });
     expect(status).toBe(413);
     expect(body.error?.code).toBe('body_too_large');
     expect((await call('GET', '/api/v1/operator/session')).status).toBe(404);

@@ -84,7 +84,8 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
   );
 }
 
-export const parametersOf = (operation: Operation, where: Parameter['in']) => (operation.spec.parameters ?? []).filter((p) => p.in === where);
+export const parametersOf = (operation: Operation, where: Parameter['in']) =>
+  (operation.spec.parameters ?? []).filter((p) => p.in === where);
 
 // ---------------------------------------------------------------------------------------------
 // Values from a schema: valid ones, and ones made wrong in exactly one place
@@ -102,7 +103,9 @@ export interface Generation {
 /** A valid value of a field or parameter: mostly its hint, when it has one. */
 function validNamed(name: string, schema: JsonSchema, g: Generation): fc.Arbitrary<unknown> {
   const hint = g.hints[name];
-  return hint ? fc.oneof({ arbitrary: hint, weight: 3 }, { arbitrary: validValue(schema, g), weight: 1 }) : validValue(schema, g);
+  return hint
+    ? fc.oneof({ arbitrary: hint, weight: 3 }, { arbitrary: validValue(schema, g), weight: 1 })
+    : validValue(schema, g);
 }
 
 /** The schema itself, its $ref followed and an allOf merged (zod-openapi writes nullable refs as allOf [ref, {type: [object, null]}]). */
@@ -115,7 +118,12 @@ function resolved(schema: JsonSchema, doc: OpenApiDocument): JsonSchema {
   }
   if (schema.allOf) {
     const { allOf, ...rest } = schema;
-    return allOf.map((part) => resolved(part, doc)).reduce((merged, part) => ({ ...merged, ...part, properties: { ...merged.properties, ...part.properties } }), rest);
+    return allOf
+      .map((part) => resolved(part, doc))
+      .reduce(
+        (merged, part) => ({ ...merged, ...part, properties: { ...merged.properties, ...part.properties } }),
+        rest,
+      );
   }
   return schema;
 }
@@ -146,8 +154,14 @@ function validString(schema: JsonSchema): fc.Arbitrary<string> {
   const min = schema.minLength ?? 0;
   const max = Math.min(schema.maxLength ?? 40, min + 40);
   if (schema.format === 'date-time') return dateTime;
-  if (schema.format === 'email') return fc.tuple(fc.stringMatching(/^[a-z]{1,12}$/), fc.constantFrom('vannas.se', 'umea.se')).map(([user, domain]) => `${user}@${domain}`);
-  if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern), { maxLength: schema.maxLength ?? 100 }).filter((s) => s.length >= min);
+  if (schema.format === 'email')
+    return fc
+      .tuple(fc.stringMatching(/^[a-z]{1,12}$/), fc.constantFrom('vannas.se', 'umea.se'))
+      .map(([user, domain]) => `${user}@${domain}`);
+  if (schema.pattern)
+    return fc
+      .stringMatching(new RegExp(schema.pattern), { maxLength: schema.maxLength ?? 100 })
+      .filter((s) => s.length >= min);
   return anyText(min, max);
 }
 
@@ -162,10 +176,15 @@ export function validValue(schema: JsonSchema, g: Generation): fc.Arbitrary<unkn
     const types = typesOf(s);
     const byType = types.filter((type) => type !== 'null').map((type) => validOfType(type, s, g));
     if (byType.length === 0) value = types.includes('null') ? fc.constant(null) : fc.jsonValue();
-    else value = types.includes('null') ? fc.oneof({ arbitrary: fc.oneof(...byType), weight: 4 }, { arbitrary: fc.constant(null), weight: 1 }) : fc.oneof(...byType);
+    else
+      value = types.includes('null')
+        ? fc.oneof({ arbitrary: fc.oneof(...byType), weight: 4 }, { arbitrary: fc.constant(null), weight: 1 })
+        : fc.oneof(...byType);
   }
   // The document's examples are values that also pass the API's own checks (a member's number, an extension in its range).
-  return s.example === undefined ? value : fc.oneof({ arbitrary: fc.constant(s.example), weight: 2 }, { arbitrary: value, weight: 3 });
+  return s.example === undefined
+    ? value
+    : fc.oneof({ arbitrary: fc.constant(s.example), weight: 2 }, { arbitrary: value, weight: 3 });
 }
 
 function validOfType(type: string, s: JsonSchema, g: Generation): fc.Arbitrary<unknown> {
@@ -175,12 +194,20 @@ function validOfType(type: string, s: JsonSchema, g: Generation): fc.Arbitrary<u
     case 'integer':
       return fc.integer({ min: s.minimum ?? 0, max: s.maximum ?? (s.minimum ?? 0) + 1000 });
     case 'number':
-      return fc.double({ min: s.minimum ?? 0, max: s.maximum ?? (s.minimum ?? 0) + 1000, noNaN: true, noDefaultInfinity: true });
+      return fc.double({
+        min: s.minimum ?? 0,
+        max: s.maximum ?? (s.minimum ?? 0) + 1000,
+        noNaN: true,
+        noDefaultInfinity: true,
+      });
     case 'boolean':
       return fc.boolean();
     case 'array': {
       const minLength = s.minItems ?? 0;
-      return fc.array(s.items ? validValue(s.items, g) : fc.jsonValue(), { minLength, maxLength: Math.min(s.maxItems ?? minLength + 3, minLength + 3) });
+      return fc.array(s.items ? validValue(s.items, g) : fc.jsonValue(), {
+        minLength,
+        maxLength: Math.min(s.maxItems ?? minLength + 3, minLength + 3),
+      });
     }
     case 'object': {
       // A field the API computes (readOnly, e.g. a change's municipalityId) is never sent by a valid request.
@@ -191,7 +218,12 @@ function validOfType(type: string, s: JsonSchema, g: Generation): fc.Arbitrary<u
         Object.fromEntries(
           fields.map(([name, field]) => {
             const value = validNamed(name, field, g);
-            return [name, required.includes(name) ? value : fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: value, weight: 2 })];
+            return [
+              name,
+              required.includes(name)
+                ? value
+                : fc.oneof({ arbitrary: fc.constant(undefined), weight: 3 }, { arbitrary: value, weight: 2 }),
+            ];
           }),
         ),
       );
@@ -214,7 +246,9 @@ function wrongType(s: JsonSchema): fc.Arbitrary<unknown> | undefined {
     array: fc.array(fc.jsonValue(), { maxLength: 2 }),
     object: fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue(), { maxKeys: 2 }),
   };
-  const wrong = JSON_TYPES.filter((type) => !allowed.includes(type) && !(type === 'integer' && allowed.includes('number')));
+  const wrong = JSON_TYPES.filter(
+    (type) => !allowed.includes(type) && !(type === 'integer' && allowed.includes('number')),
+  );
   return wrong.length > 0 ? fc.oneof(...wrong.map((type) => samples[type])) : undefined;
 }
 
@@ -229,7 +263,12 @@ export function mutatedValue(schema: JsonSchema, g: Generation): fc.Arbitrary<un
   if (typeMismatch) options.push(typeMismatch);
   const alternatives = s.oneOf ?? s.anyOf;
   if (alternatives) options.push(fc.oneof(...alternatives.map((alternative) => mutatedValue(alternative, g))));
-  if (s.enum) options.push(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom(...s.enum.map((value) => String(value).toUpperCase()))).filter((value) => !s.enum!.includes(value)));
+  if (s.enum)
+    options.push(
+      fc
+        .oneof(fc.string({ maxLength: 12 }), fc.constantFrom(...s.enum.map((value) => String(value).toUpperCase())))
+        .filter((value) => !s.enum!.includes(value)),
+    );
   const types = typesOf(s);
   if (types.includes('string') && !s.enum) {
     if (s.maxLength !== undefined) options.push(fc.string({ minLength: s.maxLength + 1, maxLength: s.maxLength + 20 }));
@@ -238,7 +277,8 @@ export function mutatedValue(schema: JsonSchema, g: Generation): fc.Arbitrary<un
       const pattern = new RegExp(s.pattern);
       options.push(anyText(0, 20).filter((text) => !pattern.test(text)));
     }
-    if (s.format === 'date-time') options.push(fc.constantFrom('2026-13-40T25:00:00+01:00', '2026-11-27T13:00:00', 'tomorrow', '2026-11-27'));
+    if (s.format === 'date-time')
+      options.push(fc.constantFrom('2026-13-40T25:00:00+01:00', '2026-11-27T13:00:00', 'tomorrow', '2026-11-27'));
     if (s.format === 'email') options.push(fc.constantFrom('anna', 'anna@', '@vannas.se', 'a b@c.se'));
   }
   if (types.includes('integer') || types.includes('number')) {
@@ -249,7 +289,8 @@ export function mutatedValue(schema: JsonSchema, g: Generation): fc.Arbitrary<un
   }
   if (types.includes('array')) {
     const items = s.items;
-    if (s.maxItems !== undefined && items) options.push(fc.array(validValue(items, g), { minLength: s.maxItems + 1, maxLength: s.maxItems + 2 }));
+    if (s.maxItems !== undefined && items)
+      options.push(fc.array(validValue(items, g), { minLength: s.maxItems + 1, maxLength: s.maxItems + 2 }));
     if ((s.minItems ?? 0) > 0) options.push(fc.constant([]));
     if (items) {
       options.push(
@@ -264,19 +305,29 @@ export function mutatedValue(schema: JsonSchema, g: Generation): fc.Arbitrary<un
     const known = Object.keys(s.properties ?? {});
     options.push(
       fc
-        .tuple(valid, fc.string({ minLength: 1, maxLength: 12 }).filter((name) => !known.includes(name) && name !== '__proto__'), fc.jsonValue().filter((junk) => junk !== undefined))
+        .tuple(
+          valid,
+          fc.string({ minLength: 1, maxLength: 12 }).filter((name) => !known.includes(name) && name !== '__proto__'),
+          fc.jsonValue().filter((junk) => junk !== undefined),
+        )
         .map(([value, name, junk]) => ({ ...value, [name]: junk })),
     );
     const required = s.required ?? [];
     if (required.length > 0) {
-      options.push(fc.tuple(valid, fc.constantFrom(...required)).map(([value, name]) => Object.fromEntries(Object.entries(value).filter(([field]) => field !== name))));
+      options.push(
+        fc
+          .tuple(valid, fc.constantFrom(...required))
+          .map(([value, name]) => Object.fromEntries(Object.entries(value).filter(([field]) => field !== name))),
+      );
     }
     if (known.length > 0) {
       options.push(
         fc.constantFrom(...known).chain((name) => {
           const field = s.properties![name]!;
           // A readOnly field is wrong whatever its value: it may not be sent at all.
-          return fc.tuple(valid, field.readOnly ? fc.jsonValue() : mutatedValue(field, g)).map(([value, bad]) => ({ ...value, [name]: bad }));
+          return fc
+            .tuple(valid, field.readOnly ? fc.jsonValue() : mutatedValue(field, g))
+            .map(([value, bad]) => ({ ...value, [name]: bad }));
         }),
       );
     }
@@ -290,12 +341,22 @@ export function mutatedValue(schema: JsonSchema, g: Generation): fc.Arbitrary<un
 export type QueryPairs = [string, string][];
 
 const asQueryValues = (value: unknown): string[] =>
-  value === undefined ? [] : Array.isArray(value) ? value.flatMap(asQueryValues) : [typeof value === 'string' ? value : JSON.stringify(value)];
+  value === undefined
+    ? []
+    : Array.isArray(value)
+      ? value.flatMap(asQueryValues)
+      : [typeof value === 'string' ? value : JSON.stringify(value)];
 
 /** Parameters nobody declared, and odd encodings of them. */
-const junkQuery: fc.Arbitrary<QueryPairs> = fc.array(fc.tuple(fc.oneof(fc.constantFrom('municipality', 'limit', 'x', 'dryRun', '', 'a[b]'), fc.string({ maxLength: 8 })), fc.string({ maxLength: 12 })), {
-  maxLength: 3,
-});
+const junkQuery: fc.Arbitrary<QueryPairs> = fc.array(
+  fc.tuple(
+    fc.oneof(fc.constantFrom('municipality', 'limit', 'x', 'dryRun', '', 'a[b]'), fc.string({ maxLength: 8 })),
+    fc.string({ maxLength: 12 }),
+  ),
+  {
+    maxLength: 3,
+  },
+);
 
 /**
  * A query string for the operation's query parameters: every required one and some optional
@@ -304,15 +365,33 @@ const junkQuery: fc.Arbitrary<QueryPairs> = fc.array(fc.tuple(fc.oneof(fc.consta
  */
 export function queryArbitrary(operation: Operation, g: Generation): fc.Arbitrary<QueryPairs> {
   const params = parametersOf(operation, 'query');
-  if (params.length === 0) return fc.oneof({ arbitrary: fc.constant<QueryPairs>([]), weight: 4 }, { arbitrary: junkQuery, weight: 1 });
+  if (params.length === 0)
+    return fc.oneof({ arbitrary: fc.constant<QueryPairs>([]), weight: 4 }, { arbitrary: junkQuery, weight: 1 });
   const valid: fc.Arbitrary<QueryPairs> = fc
-    .tuple(...params.map((param) => (param.required ? validNamed(param.name, param.schema, g) : fc.option(validNamed(param.name, param.schema, g), { nil: undefined, freq: 2 }))))
-    .map((values) => params.flatMap((param, i) => asQueryValues(values[i]).map((value): [string, string] => [param.name, value])));
+    .tuple(
+      ...params.map((param) =>
+        param.required
+          ? validNamed(param.name, param.schema, g)
+          : fc.option(validNamed(param.name, param.schema, g), { nil: undefined, freq: 2 }),
+      ),
+    )
+    .map((values) =>
+      params.flatMap((param, i) => asQueryValues(values[i]).map((value): [string, string] => [param.name, value])),
+    );
   const mutated: fc.Arbitrary<QueryPairs> = fc.oneof(
-    fc.tuple(valid, fc.constantFrom(...params)).chain(([pairs, param]) =>
-      fc.oneof(mutatedValue(param.schema, g), fc.string({ maxLength: 12 })).map((bad) => [...pairs.filter(([name]) => name !== param.name), ...asQueryValues(bad).map((v): [string, string] => [param.name, v])]),
-    ),
-    fc.tuple(valid, fc.constantFrom(...params)).map(([pairs, param]): QueryPairs => [...pairs.filter(([name]) => name !== param.name)]),
+    fc
+      .tuple(valid, fc.constantFrom(...params))
+      .chain(([pairs, param]) =>
+        fc
+          .oneof(mutatedValue(param.schema, g), fc.string({ maxLength: 12 }))
+          .map((bad) => [
+            ...pairs.filter(([name]) => name !== param.name),
+            ...asQueryValues(bad).map((v): [string, string] => [param.name, v]),
+          ]),
+      ),
+    fc
+      .tuple(valid, fc.constantFrom(...params))
+      .map(([pairs, param]): QueryPairs => [...pairs.filter(([name]) => name !== param.name)]),
     fc.tuple(valid, junkQuery).map(([pairs, junk]) => [...pairs, ...junk]),
     valid.map((pairs) => [...pairs, ...pairs]),
   );
@@ -331,16 +410,36 @@ export function bodySchemaOf(operation: Operation): { mediaType: string; schema:
 }
 
 /** Mostly valid JSON, often wrong in one field, sometimes any JSON; sent mostly as JSON, sometimes malformed or as something else. */
-export function jsonBodyArbitrary(schema: JsonSchema | undefined, g: Generation): fc.Arbitrary<RequestBody | undefined> {
+export function jsonBodyArbitrary(
+  schema: JsonSchema | undefined,
+  g: Generation,
+): fc.Arbitrary<RequestBody | undefined> {
   const value = schema
-    ? fc.oneof({ arbitrary: validValue(schema, g), weight: 4 }, { arbitrary: mutatedValue(schema, g), weight: 4 }, { arbitrary: fc.jsonValue(), weight: 1 })
+    ? fc.oneof(
+        { arbitrary: validValue(schema, g), weight: 4 },
+        { arbitrary: mutatedValue(schema, g), weight: 4 },
+        { arbitrary: fc.jsonValue(), weight: 1 },
+      )
     : fc.jsonValue();
   const encoded = value.chain((body) => {
     const json = JSON.stringify(body) ?? 'null';
     return fc.oneof(
       { arbitrary: fc.constant<RequestBody>({ contentType: 'application/json', text: json }), weight: 10 },
-      { arbitrary: fc.constantFrom<RequestBody>({ contentType: 'application/json', text: `${json}}` }, { contentType: 'application/json', text: json.slice(0, -1) }), weight: 1 },
-      { arbitrary: fc.constantFrom<RequestBody>({ contentType: 'text/plain', text: json }, { text: json }, { contentType: 'application/json', text: '' }), weight: 1 },
+      {
+        arbitrary: fc.constantFrom<RequestBody>(
+          { contentType: 'application/json', text: `${json}}` },
+          { contentType: 'application/json', text: json.slice(0, -1) },
+        ),
+        weight: 1,
+      },
+      {
+        arbitrary: fc.constantFrom<RequestBody>(
+          { contentType: 'text/plain', text: json },
+          { text: json },
+          { contentType: 'application/json', text: '' },
+        ),
+        weight: 1,
+      },
     );
   });
   // An operation without a body gets one now and then: it must be ignored, not choked on.
@@ -348,12 +447,30 @@ export function jsonBodyArbitrary(schema: JsonSchema | undefined, g: Generation)
 }
 
 /** A CSV cell as a spreadsheet writes it: quoted when it holds the delimiter, a quote or a line break. */
-const csvCell = (cell: string, delimiter: string) => (/["\r\n]/.test(cell) || cell.includes(delimiter) ? `"${cell.replaceAll('"', '""')}"` : cell);
+const csvCell = (cell: string, delimiter: string) =>
+  /["\r\n]/.test(cell) || cell.includes(delimiter) ? `"${cell.replaceAll('"', '""')}"` : cell;
 
 const junkCell = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ maxLength: 20, unit: 'grapheme' }),
-  fc.constantFrom('', ' ', '"', '""', 'a"b', ';', ',', '\n', '|', '||', '2460abc', '+46', '0935-141 00', '=cmd|x', '\u0000', 'x'.repeat(300)),
+  fc.constantFrom(
+    '',
+    ' ',
+    '"',
+    '""',
+    'a"b',
+    ';',
+    ',',
+    '\n',
+    '|',
+    '||',
+    '2460abc',
+    '+46',
+    '0935-141 00',
+    '=cmd|x',
+    '\u0000',
+    'x'.repeat(300),
+  ),
 );
 
 /**
@@ -377,15 +494,33 @@ export function csvBodyArbitrary(exported: { header: string[]; rows: string[][] 
     { arbitrary: changeRow((row, _cell, column) => row.filter((_, i) => i !== column)), weight: 1 },
     { arbitrary: changeRow((row, cell) => [...row, cell]), weight: 1 },
     { arbitrary: table.map((t) => [...t, ...t.slice(1)]), weight: 1 },
-    { arbitrary: fc.tuple(table, fc.nat(), junkCell).map(([t, c, name]) => [t[0]!.map((old, i) => (i === c % t[0]!.length ? name : old)), ...t.slice(1)]), weight: 1 },
-    { arbitrary: fc.tuple(table, fc.nat()).map(([t, c]) => t.map((row) => row.filter((_, i) => i !== c % t[0]!.length))), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(table, fc.nat(), junkCell)
+        .map(([t, c, name]) => [t[0]!.map((old, i) => (i === c % t[0]!.length ? name : old)), ...t.slice(1)]),
+      weight: 1,
+    },
+    {
+      arbitrary: fc
+        .tuple(table, fc.nat())
+        .map(([t, c]) => t.map((row) => row.filter((_, i) => i !== c % t[0]!.length))),
+      weight: 1,
+    },
     { arbitrary: table.map((t) => [t[0]!]), weight: 1 },
   );
-  const written = fc.tuple(tables, fc.constantFrom(',', ';'), fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.boolean()).map(([t, delimiter, eol, bom, quoteAll]) => {
-    const lines = t.map((row) => row.map((cell) => (quoteAll ? `"${cell.replaceAll('"', '""')}"` : csvCell(cell, delimiter))).join(delimiter));
-    return `${bom ? '\uFEFF' : ''}${lines.join(eol)}${eol}`;
-  });
-  const junk = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ maxLength: 100, unit: 'grapheme' }), fc.constantFrom('', '\uFEFF', '"', `${header.join(',')}\n"unclosed,quote\n`, '{"json": true}'));
+  const written = fc
+    .tuple(tables, fc.constantFrom(',', ';'), fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.boolean())
+    .map(([t, delimiter, eol, bom, quoteAll]) => {
+      const lines = t.map((row) =>
+        row.map((cell) => (quoteAll ? `"${cell.replaceAll('"', '""')}"` : csvCell(cell, delimiter))).join(delimiter),
+      );
+      return `${bom ? '\uFEFF' : ''}${lines.join(eol)}${eol}`;
+    });
+  const junk = fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.string({ maxLength: 100, unit: 'grapheme' }),
+    fc.constantFrom('', '\uFEFF', '"', `${header.join(',')}\n"unclosed,quote\n`, '{"json": true}'),
+  );
   const text = fc.oneof({ arbitrary: written, weight: 6 }, { arbitrary: junk, weight: 1 });
   const contentType = fc.oneof(
     { arbitrary: fc.constantFrom<string | undefined>('text/csv', 'text/csv; charset=utf-8'), weight: 8 },
@@ -396,7 +531,19 @@ export function csvBodyArbitrary(exported: { header: string[]; rows: string[][] 
 
 /** A path segment that is not any object's id, or not even a valid one. */
 export const junkSegment = fc.oneof(
-  fc.constantFrom('0', 'abc', 'ffffffffffffffff', '0000000000000000', '9999', '..', '%00', '%2F', 'x'.repeat(200), 'export', 'import'),
+  fc.constantFrom(
+    '0',
+    'abc',
+    'ffffffffffffffff',
+    '0000000000000000',
+    '9999',
+    '..',
+    '%00',
+    '%2F',
+    'x'.repeat(200),
+    'export',
+    'import',
+  ),
   fc.string({ minLength: 1, maxLength: 20 }).map(encodeURIComponent),
 );
 
@@ -423,7 +570,11 @@ export function createTargets(t: TestApp) {
   const next = () => ++serial;
 
   /** The id under `name`, still there, or a new object made by `make`. */
-  async function kept(name: string, exists: (id: string) => Promise<boolean>, make: () => Promise<string>): Promise<string> {
+  async function kept(
+    name: string,
+    exists: (id: string) => Promise<boolean>,
+    make: () => Promise<string>,
+  ): Promise<string> {
     const id = made.get(name);
     if (id !== undefined && (await exists(id))) return id;
     const fresh = await make();
@@ -439,19 +590,47 @@ export function createTargets(t: TestApp) {
   const digits = (n: number) => String(n % 100).padStart(2, '0');
   /** Each admin resource's store and the n-th input to make an object of municipality m (numbers and extensions in its ranges). */
   const adminResources: Record<string, [Store, (m: string, n: number) => unknown]> = {
-    extensions: [t.admin.extensions, (m, n) => ({ extension: `${m}9${digits(n)}`, displayName: 'Fuzz Target', municipalityId: m, password: 'fuzz target password' })],
-    numbers: [t.admin.numbers, (m, n) => ({ number: `${m === VANNAS ? '+46935149' : '+46901699'}${digits(n)}`, municipalityId: m, target: { kind: 'queue' } })],
+    extensions: [
+      t.admin.extensions,
+      (m, n) => ({
+        extension: `${m}9${digits(n)}`,
+        displayName: 'Fuzz Target',
+        municipalityId: m,
+        password: 'fuzz target password',
+      }),
+    ],
+    numbers: [
+      t.admin.numbers,
+      (m, n) => ({
+        number: `${m === VANNAS ? '+46935149' : '+46901699'}${digits(n)}`,
+        municipalityId: m,
+        target: { kind: 'queue' },
+      }),
+    ],
     'opening-hours': [t.admin.openingHours, (m) => ({ municipalityId: m, weekly: { monday: ['08:00-16:00'] } })],
     'opening-hours-exceptions': [
       t.admin.openingExceptions,
-      (m) => ({ municipalityId: m, start: '2027-12-24T00:00:00+01:00', end: '2027-12-25T00:00:00+01:00', kind: 'closed', reason: 'Julafton' }),
+      (m) => ({
+        municipalityId: m,
+        start: '2027-12-24T00:00:00+01:00',
+        end: '2027-12-25T00:00:00+01:00',
+        kind: 'closed',
+        reason: 'Julafton',
+      }),
     ],
     greetings: [t.admin.greetings, (m) => ({ municipalityId: m, greeting: 'Välkommen' })],
-    'operator-accounts': [t.admin.operatorAccounts, (m) => ({ name: 'Fuzz Target', municipalityId: m, municipalities: [{ id: m, weight: 1 }] })],
+    'operator-accounts': [
+      t.admin.operatorAccounts,
+      (m) => ({ name: 'Fuzz Target', municipalityId: m, municipalities: [{ id: m, weight: 1 }] }),
+    ],
     'queue-policies': [t.admin.queuePolicies, (m) => ({ municipalityId: m, announceEverySeconds: 60 })],
     'dial-policies': [
       t.admin.dialPolicies,
-      (m) => ({ municipalityId: m, allow: { extension: ['mobile'], transfer: ['mobile'], callback: ['mobile'], forwarded: [] }, extensionDailyCap: { calls: 100, minutes: 300 } }),
+      (m) => ({
+        municipalityId: m,
+        allow: { extension: ['mobile'], transfer: ['mobile'], callback: ['mobile'], forwarded: [] },
+        extensionDailyCap: { calls: 100, minutes: 300 },
+      }),
     ],
   };
 
@@ -481,7 +660,8 @@ export function createTargets(t: TestApp) {
     const id = await kept(
       `entry:${m}`,
       async (id) => (await t.entries.get(id)) !== undefined,
-      async () => (await t.entries.create({ kind: 'function', name: `Fuzz target ${next()}`, municipalityId: m }, setup)).id,
+      async () =>
+        (await t.entries.create({ kind: 'function', name: `Fuzz target ${next()}`, municipalityId: m }, setup)).id,
     );
     return { params: { id }, etag: `"${(await t.entries.get(id))!.version}"` };
   }
@@ -494,7 +674,14 @@ export function createTargets(t: TestApp) {
       async (id) => (await t.queue.get(id))?.state === 'waiting',
       async () => {
         const callId = `fuzz-${m}-${next()}`;
-        await t.queue.enqueue({ callId, channelId: callId, municipalityId: m, calledNumber: mainNumber(m), caller: '+46701234567', reason: 'main-number' });
+        await t.queue.enqueue({
+          callId,
+          channelId: callId,
+          municipalityId: m,
+          calledNumber: mainNumber(m),
+          caller: '+46701234567',
+          reason: 'main-number',
+        });
         return callId;
       },
     );
@@ -506,12 +693,15 @@ export function createTargets(t: TestApp) {
       const plural = /^\/api\/v1\/([a-z-]+)\/\{id\}$/.exec(path)?.[1];
       if (plural && adminResources[plural]) return adminObject(plural, m);
       if (/^\/api\/v1\/directory\/entries\/\{id\}(\/absence)?$/.test(path)) return entry(m);
-      if (/^\/api\/v1\/(calls|operator\/calls)\/\{callId\}/.test(path)) return { params: { callId: await waitingCall(m) } };
+      if (/^\/api\/v1\/(calls|operator\/calls)\/\{callId\}/.test(path))
+        return { params: { callId: await waitingCall(m) } };
       if (path === '/api/v1/callbacks/{callId}/cancel') {
         const callId = await kept(
           `callback:${m}`,
           async (id) => ['scheduled', 'waiting'].includes((await t.queue.get(id))?.state ?? ''),
-          async () => (await t.callControl.callbacks.book({ callId: await waitingCall(m), windowFrom: Date.now() + 3_600_000 })).callback.callId,
+          async () =>
+            (await t.callControl.callbacks.book({ callId: await waitingCall(m), windowFrom: Date.now() + 3_600_000 }))
+              .callback.callId,
         );
         return { params: { callId } };
       }
@@ -528,11 +718,14 @@ export function createTargets(t: TestApp) {
         const tokenId = await kept(
           `token:${m}`,
           async (id) => (await t.tokens.get(id)) !== undefined,
-          async () => (await t.tokens.create({ name: 'Fuzz target', role: 'municipality-admin', municipalityId: m }, setup)).record.id,
+          async () =>
+            (await t.tokens.create({ name: 'Fuzz target', role: 'municipality-admin', municipalityId: m }, setup))
+              .record.id,
         );
         return { params: { tokenId } };
       }
-      if (/^\/api\/v1\/(queues|parks|statistics\/municipalities)\/\{municipalityId\}/.test(path)) return { params: { municipalityId: m } };
+      if (/^\/api\/v1\/(queues|parks|statistics\/municipalities)\/\{municipalityId\}/.test(path))
+        return { params: { municipalityId: m } };
       if (path === '/api/v1/municipalities/{id}') return { params: { id: m } };
       // A well-formed name of a spoken text no one stored (storing one means speaking it).
       if (path === '/media/spoken/{file}') return { params: { file: `${'0'.repeat(64)}.wav` } };
@@ -540,9 +733,15 @@ export function createTargets(t: TestApp) {
     },
 
     /** The CSV the export gives for municipality m: header and rows of what is stored (one object at least). */
-    async exportedCsv(kind: 'directory/entries' | 'extensions', m: string, token: string): Promise<{ text: string; header: string[]; rows: string[][] }> {
+    async exportedCsv(
+      kind: 'directory/entries' | 'extensions',
+      m: string,
+      token: string,
+    ): Promise<{ text: string; header: string[]; rows: string[][] }> {
       await (kind === 'extensions' ? adminObject('extensions', m) : entry(m));
-      const response = await t.app.request(`/api/v1/${kind}/export?municipality=${m}`, { headers: { authorization: `Bearer ${token}` } });
+      const response = await t.app.request(`/api/v1/${kind}/export?municipality=${m}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       const text = await response.text();
       if (response.status !== 200) throw new Error(`export of ${kind} answered ${response.status}: ${text}`);
       const [header, ...rows] = parse(text, { bom: true }) as string[][];

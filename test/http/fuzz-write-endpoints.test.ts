@@ -66,7 +66,10 @@ interface Fuzzer {
 }
 
 async function fuzzer(role: FuzzRole): Promise<Fuzzer> {
-  const { token, record } = await t.tokens.create({ name: `Fuzzer (${role})`, role, ...(role === 'municipality-admin' ? { municipalityId: VANNAS } : {}) }, localActor('test setup'));
+  const { token, record } = await t.tokens.create(
+    { name: `Fuzzer (${role})`, role, ...(role === 'municipality-admin' ? { municipalityId: VANNAS } : {}) },
+    localActor('test setup'),
+  );
   return { role, token, id: record.id, name: record.name };
 }
 
@@ -83,8 +86,14 @@ interface Fuzzed {
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 /** Direct-dial numbers of Vännäs and Umeå (config/region.yaml), in the notations people write, mobiles, and now and then one the default dial policy refuses. */
 const numbers = fc.oneof(
-  { arbitrary: fc.integer({ min: 14101, max: 14999 }).map((n) => `0935-${String(n).slice(0, 3)} ${String(n).slice(3)}`), weight: 3 },
-  { arbitrary: fc.integer({ min: 1001, max: 9999 }).map((n) => `090-16 ${pad(n, 4).slice(0, 2)} ${pad(n, 4).slice(2)}`), weight: 3 },
+  {
+    arbitrary: fc.integer({ min: 14101, max: 14999 }).map((n) => `0935-${String(n).slice(0, 3)} ${String(n).slice(3)}`),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.integer({ min: 1001, max: 9999 }).map((n) => `090-16 ${pad(n, 4).slice(0, 2)} ${pad(n, 4).slice(2)}`),
+    weight: 3,
+  },
   { arbitrary: fc.integer({ min: 0, max: 9_999_999 }).map((n) => `+4670${pad(n, 7)}`), weight: 3 },
   { arbitrary: fc.constantFrom('0900-123 45 67', '+881 6 1234 5678', '+1 202 555 0123'), weight: 1 },
 );
@@ -93,7 +102,9 @@ const regionValues = {
   municipalityId: fc.constantFrom(VANNAS, UMEA),
   municipality: fc.constantFrom(VANNAS, UMEA),
   id: fc.constantFrom(VANNAS, UMEA),
-  extension: fc.tuple(fc.constantFrom(VANNAS, UMEA), fc.integer({ min: 0, max: 999 })).map(([m, n]) => `${m}${pad(n, 3)}`),
+  extension: fc
+    .tuple(fc.constantFrom(VANNAS, UMEA), fc.integer({ min: 0, max: 999 }))
+    .map(([m, n]) => `${m}${pad(n, 3)}`),
   number: numbers,
   directNumber: numbers,
   callerNumber: numbers,
@@ -110,13 +121,32 @@ async function requestArbitrary(operation: Operation): Promise<fc.Arbitrary<Fuzz
   // The files as exported, per municipality, to be broken for an import.
   const exported = isImport(operation)
     ? Object.fromEntries(
-        await Promise.all([VANNAS, UMEA].map(async (m) => [m, await targets.exportedCsv(operation.path.replace(/^\/api\/v1\/|\/import$/g, '') as 'extensions' | 'directory/entries', m, admin.token)] as const)),
+        await Promise.all(
+          [VANNAS, UMEA].map(
+            async (m) =>
+              [
+                m,
+                await targets.exportedCsv(
+                  operation.path.replace(/^\/api\/v1\/|\/import$/g, '') as 'extensions' | 'directory/entries',
+                  m,
+                  admin.token,
+                ),
+              ] as const,
+          ),
+        ),
       )
     : undefined;
   return fc
     .record({
-      municipality: fc.oneof({ arbitrary: fc.constant(VANNAS), weight: 3 }, { arbitrary: fc.constant(UMEA), weight: 1 }),
-      aimed: fc.tuple(...pathParams.map(() => fc.oneof({ arbitrary: fc.constant(true), weight: 5 }, { arbitrary: fc.constant(false), weight: 1 }))),
+      municipality: fc.oneof(
+        { arbitrary: fc.constant(VANNAS), weight: 3 },
+        { arbitrary: fc.constant(UMEA), weight: 1 },
+      ),
+      aimed: fc.tuple(
+        ...pathParams.map(() =>
+          fc.oneof({ arbitrary: fc.constant(true), weight: 5 }, { arbitrary: fc.constant(false), weight: 1 }),
+        ),
+      ),
       junk: fc.tuple(...pathParams.map(() => junkSegment)),
       ifMatch: hasIfMatch
         ? fc.oneof(
@@ -132,7 +162,9 @@ async function requestArbitrary(operation: Operation): Promise<fc.Arbitrary<Fuzz
       const named = request.query.find(([name]) => name === 'municipality')?.[1];
       const file = exported?.[named === UMEA ? UMEA : VANNAS];
       if (operation.method === 'GET') return fc.constant<Fuzzed>({ ...request, body: undefined });
-      return (file ? csvBodyArbitrary(file) : jsonBodyArbitrary(body?.schema, { doc, hints: regionValues })).map((b): Fuzzed => ({ ...request, body: b }));
+      return (file ? csvBodyArbitrary(file) : jsonBodyArbitrary(body?.schema, { doc, hints: regionValues })).map(
+        (b): Fuzzed => ({ ...request, body: b }),
+      );
     });
 }
 
@@ -146,7 +178,10 @@ async function send(operation: Operation, request: Fuzzed, who: Fuzzer) {
   let etag: string | undefined;
   if (parametersOf(operation, 'path').length > 0) {
     const target = await targets.forPath(operation.path, request.municipality);
-    if (!target) throw new Error(`Nothing to aim ${operation.key} at: add the kind of object its path names to createTargets (test/http/fuzz-support.ts)`);
+    if (!target)
+      throw new Error(
+        `Nothing to aim ${operation.key} at: add the kind of object its path names to createTargets (test/http/fuzz-support.ts)`,
+      );
     let i = 0;
     path = operation.path.replace(/\{(\w+)\}/g, (_, name: string) => {
       const at = i++;
@@ -155,7 +190,8 @@ async function send(operation: Operation, request: Fuzzed, who: Fuzzer) {
     etag = target.etag;
   }
   // The fuzzer's own operator session, so pause, ready and answer-next get past "not logged in" (a region admin may control calls).
-  if (who.role === 'region-admin' && operation.path.startsWith('/api/v1/operator/')) await targets.operatorSession(who.id, who.name);
+  if (who.role === 'region-admin' && operation.path.startsWith('/api/v1/operator/'))
+    await targets.operatorSession(who.id, who.name);
   const headers: Record<string, string> = { authorization: `Bearer ${who.token}` };
   const version = etag?.replaceAll('"', '');
   if (request.ifMatch === 'current' && etag) headers['if-match'] = etag;
@@ -166,9 +202,19 @@ async function send(operation: Operation, request: Fuzzed, who: Fuzzer) {
   const search = new URLSearchParams(request.query).toString();
 
   const before = await storedState(ctx);
-  const response = await t.app.request(`${path}${search ? `?${search}` : ''}`, { method: operation.method, headers, body: request.body?.text });
+  const response = await t.app.request(`${path}${search ? `?${search}` : ''}`, {
+    method: operation.method,
+    headers,
+    body: request.body?.text,
+  });
   const text = await response.text();
-  return { path: `${path}${search ? `?${search}` : ''}`, status: response.status, text, contentType: response.headers.get('content-type') ?? '', before };
+  return {
+    path: `${path}${search ? `?${search}` : ''}`,
+    status: response.status,
+    text,
+    contentType: response.headers.get('content-type') ?? '',
+    before,
+  };
 }
 
 /** What an error's detail points at: a field ("body.phone"), or in a CSV file a line and column. */
@@ -178,7 +224,8 @@ interface Detail {
   column?: string;
   problem?: string;
 }
-const placeOf = (detail: Detail) => detail.field ?? (detail.line === undefined ? undefined : `line ${detail.line} ${detail.column ?? ''}`);
+const placeOf = (detail: Detail) =>
+  detail.field ?? (detail.line === undefined ? undefined : `line ${detail.line} ${detail.column ?? ''}`);
 
 /** The answer's error, checked to be the API's one shape: {error: {code, message, details?}}, each detail naming its place; a 400 names at least one. */
 function checkedError(status: number, contentType: string, text: string): { code: string; details: Detail[] } {
@@ -228,9 +275,17 @@ async function fuzzOperation(operation: Operation, who: Fuzzer, numRuns: number,
       // Save one: a call's number refused by the dial policy is told to IT staff, one dialling.refused event (docs/decisions.md, "Dial policy").
       const changed = changedKeys(before, await storedState(ctx));
       const told = status === 403 && error.code === 'dialling_denied' ? [ctx.k.events()] : [];
-      expect(changed.filter((key) => !told.includes(key)), `${where}\nchanged: ${changed.join(', ')}`).toEqual([]);
-      if (told.length > 0) expect((await ctx.redis.xRevRange(ctx.k.events(), '+', '-', { COUNT: 1 }))?.[0]?.message.type, where).toBe('dialling.refused');
-      const aboutBody = status === 400 && error.details.some((d) => d.line !== undefined || /^(body\b|line \d|file$)/.test(d.field ?? ''));
+      expect(
+        changed.filter((key) => !told.includes(key)),
+        `${where}\nchanged: ${changed.join(', ')}`,
+      ).toEqual([]);
+      if (told.length > 0)
+        expect((await ctx.redis.xRevRange(ctx.k.events(), '+', '-', { COUNT: 1 }))?.[0]?.message.type, where).toBe(
+          'dialling.refused',
+        );
+      const aboutBody =
+        status === 400 &&
+        error.details.some((d) => d.line !== undefined || /^(body\b|line \d|file$)/.test(d.field ?? ''));
       if (aboutBody || [409, 412, 503].includes(status)) reachedDeep.add(operation.key);
     } else {
       count(operation, String(status));
@@ -243,11 +298,19 @@ async function fuzzOperation(operation: Operation, who: Fuzzer, numRuns: number,
 }
 
 /** fc.assert, its failure naming the operation, the role and the file's seed to replay it with. */
-async function assertNamed(property: fc.IAsyncProperty<[Fuzzed]>, operation: Operation, who: Fuzzer, numRuns: number, seed: number): Promise<void> {
+async function assertNamed(
+  property: fc.IAsyncProperty<[Fuzzed]>,
+  operation: Operation,
+  who: Fuzzer,
+  numRuns: number,
+  seed: number,
+): Promise<void> {
   try {
     await fc.assert(property, { numRuns, seed });
   } catch (error) {
-    throw new Error(`${operation.key} as ${who.role} (FUZZ_SEED=${SEED}): ${(error as Error).message}`, { cause: error });
+    throw new Error(`${operation.key} as ${who.role} (FUZZ_SEED=${SEED}): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -256,12 +319,17 @@ const seedOf = (index: number, role: string) => SEED + index * 31 + role.length;
 
 describe('fuzzing every write endpoint', () => {
   for (const role of ['region-admin', 'municipality-admin'] as const) {
-    it(`as a ${role}: never a 500, always the JSON error naming the problem, nothing stored changed after a refusal`, { timeout: 180_000 }, async () => {
-      const who = role === 'region-admin' ? admin : await fuzzer(role);
-      const operations = apiOperations().filter((operation) => WRITE_METHODS.includes(operation.method));
-      expect(operations.length).toBeGreaterThan(30);
-      for (const [index, operation] of operations.entries()) await fuzzOperation(operation, who, RUNS[role], seedOf(index, role));
-    });
+    it(
+      `as a ${role}: never a 500, always the JSON error naming the problem, nothing stored changed after a refusal`,
+      { timeout: 180_000 },
+      async () => {
+        const who = role === 'region-admin' ? admin : await fuzzer(role);
+        const operations = apiOperations().filter((operation) => WRITE_METHODS.includes(operation.method));
+        expect(operations.length).toBeGreaterThan(30);
+        for (const [index, operation] of operations.entries())
+          await fuzzOperation(operation, who, RUNS[role], seedOf(index, role));
+      },
+    );
   }
 
   it('got past "not found" and "If-Match missing" on every write operation (a 2xx, 409, 412, or a 400 about the body)', () => {
@@ -275,7 +343,14 @@ describe('fuzzing every write endpoint', () => {
     const unnamed: string[] = [];
     for (const operation of apiOperations().filter((o) => bodySchemaOf(o)?.mediaType === 'application/json')) {
       const pathParams = parametersOf(operation, 'path');
-      const request: Fuzzed = { municipality: VANNAS, aimed: pathParams.map(() => true), junk: [], ifMatch: 'current', query: [], body: { contentType: 'application/json', text: '{"name": ' } };
+      const request: Fuzzed = {
+        municipality: VANNAS,
+        aimed: pathParams.map(() => true),
+        junk: [],
+        ifMatch: 'current',
+        query: [],
+        body: { contentType: 'application/json', text: '{"name": ' },
+      };
       const { status, text, contentType } = await send(operation, request, admin);
       expect(status, `${operation.key}: ${text}`).toBe(400);
       expect(contentType).toMatch(/^application\/json/);
@@ -305,6 +380,12 @@ describe('fuzzing every write endpoint', () => {
 });
 
 afterAll(() => {
-  const lines = [...tally].map(([key, counts]) => `  ${key}: ${[...counts].sort(([a], [b]) => a.localeCompare(b)).map(([outcome, n]) => `${outcome}×${n}`).join(', ')}`);
+  const lines = [...tally].map(
+    ([key, counts]) =>
+      `  ${key}: ${[...counts]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([outcome, n]) => `${outcome}×${n}`)
+        .join(', ')}`,
+  );
   console.log(`HTTP fuzzing (FUZZ_SEED=${SEED}), answers per operation:\n${lines.join('\n')}`);
 });

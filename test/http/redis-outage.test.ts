@@ -20,8 +20,22 @@ describe('Redis out of reach', () => {
     const t = await buildTestApp(ctx);
     const token = await t.tokenFor('operator', undefined, 'Anna');
     const auth = { auth: token };
-    expect((await t.call('POST', '/api/v1/operator/session', { ...auth, body: { phone: 'sip:anna@10.1.2.3', municipalities: ['2460'] } })).status).toBe(201);
-    await t.queue.enqueue({ callId: 'kept', channelId: 'kept', municipalityId: '2460', calledNumber: '+4693514100', caller: '+46701234567', reason: 'main-number' });
+    expect(
+      (
+        await t.call('POST', '/api/v1/operator/session', {
+          ...auth,
+          body: { phone: 'sip:anna@10.1.2.3', municipalities: ['2460'] },
+        })
+      ).status,
+    ).toBe(201);
+    await t.queue.enqueue({
+      callId: 'kept',
+      channelId: 'kept',
+      municipalityId: '2460',
+      calledNumber: '+4693514100',
+      caller: '+46701234567',
+      reason: 'main-number',
+    });
 
     await ctx.server.kill();
     try {
@@ -30,7 +44,9 @@ describe('Redis out of reach', () => {
       expect(health.status).toBe(503);
       expect(health.body).toEqual({ status: 'degraded' });
 
-      const down = { error: { code: 'redis_unavailable', message: expect.stringContaining('(Redis) cannot be reached') } };
+      const down = {
+        error: { code: 'redis_unavailable', message: expect.stringContaining('(Redis) cannot be reached') },
+      };
       // The token cannot even be checked: that is our outage, not the caller's 401.
       for (const [method, path, body] of [
         ['GET', '/api/v1/queues'],
@@ -49,10 +65,16 @@ describe('Redis out of reach', () => {
       await ctx.server.restart();
     }
 
-    await eventually(async () => ((await t.call('GET', '/health', auth)).body.redis as { ok: boolean } | undefined)?.ok === true);
+    await eventually(
+      async () => ((await t.call('GET', '/health', auth)).body.redis as { ok: boolean } | undefined)?.ok === true,
+    );
     const queue = await t.call('GET', '/api/v1/queues/2460', auth);
     expect(queue.status).toBe(200);
     expect(queue.body).toMatchObject({ waitingCount: 1, calls: [{ callId: 'kept', position: 1, state: 'waiting' }] });
-    expect((await t.call('GET', '/api/v1/operator/session', auth)).body).toMatchObject({ name: 'Anna', municipalities: ['2460'], state: 'available' });
+    expect((await t.call('GET', '/api/v1/operator/session', auth)).body).toMatchObject({
+      name: 'Anna',
+      municipalities: ['2460'],
+      state: 'available',
+    });
   });
 });

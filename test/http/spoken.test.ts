@@ -31,7 +31,20 @@ async function cacheDir(): Promise<string> {
 async function instance(dir?: string) {
   const texts = createSpokenTexts(ctx.redis, ctx.k, { cacheDir: dir ?? (await cacheDir()), baseUrl: () => BASE });
   const services = await buildTestApp(ctx);
-  return { texts, app: createHttpApp({ ...services, ari: { client: () => { throw new Error('no Asterisk in this test'); }, isConnected: () => false, close: () => undefined }, spokenTexts: texts }) };
+  return {
+    texts,
+    app: createHttpApp({
+      ...services,
+      ari: {
+        client: () => {
+          throw new Error('no Asterisk in this test');
+        },
+        isConnected: () => false,
+        close: () => undefined,
+      },
+      spokenTexts: texts,
+    }),
+  };
 }
 
 beforeEach(async () => {
@@ -82,7 +95,13 @@ describe('GET /media/spoken/{sha256}.wav', () => {
   });
 
   it('answers 400 naming the path parameter for anything but 64 lowercase hex digits and .wav', async () => {
-    for (const file of ['AB'.repeat(32) + '.wav', 'ab'.repeat(31) + '.wav', 'ab'.repeat(32) + '.mp3', 'ab'.repeat(32), '..%2F..%2Fetc%2Fpasswd.wav']) {
+    for (const file of [
+      'AB'.repeat(32) + '.wav',
+      'ab'.repeat(31) + '.wav',
+      'ab'.repeat(32) + '.mp3',
+      'ab'.repeat(32),
+      '..%2F..%2Fetc%2Fpasswd.wav',
+    ]) {
       const response = await app.request(`/media/spoken/${file}`);
       expect(response.status, file).toBe(400);
       const body = await response.json();
@@ -143,7 +162,9 @@ describe('SPOKEN_TEXT_BASE_URL', () => {
   });
 
   it('loses a trailing slash when set, and is refused when not an http(s) URL ARI can take', () => {
-    expect(readEnv({ SPOKEN_TEXT_BASE_URL: 'http://10.0.0.5:8080/vaxel/' }).SPOKEN_TEXT_BASE_URL).toBe('http://10.0.0.5:8080/vaxel');
+    expect(readEnv({ SPOKEN_TEXT_BASE_URL: 'http://10.0.0.5:8080/vaxel/' }).SPOKEN_TEXT_BASE_URL).toBe(
+      'http://10.0.0.5:8080/vaxel',
+    );
     for (const refused of ['ftp://10.0.0.5/', 'http://10.0.0.5/a,b', 'not a url']) {
       expect(() => readEnv({ SPOKEN_TEXT_BASE_URL: refused }), refused).toThrow(/SPOKEN_TEXT_BASE_URL/);
     }

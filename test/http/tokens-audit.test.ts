@@ -21,7 +21,10 @@ beforeEach(async () => {
 
 describe('tokens', () => {
   it('shows a new token once, stores no secret, and a revoked token stops working at once', async () => {
-    const created = await t.call('POST', '/api/v1/tokens', { auth: admin, body: { name: 'Anna', role: 'operator', expiresInDays: 90 } });
+    const created = await t.call('POST', '/api/v1/tokens', {
+      auth: admin,
+      body: { name: 'Anna', role: 'operator', expiresInDays: 90 },
+    });
     expect(created.status).toBe(201);
     const { token, record } = created.body as { token: string; record: { id: string; expiresAt: string } };
     expect(token).toMatch(/^rv_[\w-]{43}$/);
@@ -30,7 +33,12 @@ describe('tokens', () => {
     // Nothing in Redis holds the token itself.
     for (const key of await ctx.redis.keys(`${ctx.k.prefix}:*`)) {
       const type = await ctx.redis.type(key);
-      const dump = type === 'string' ? await ctx.redis.get(key) : type === 'hash' ? JSON.stringify(await ctx.redis.hGetAll(key)) : JSON.stringify(await ctx.redis.xRange(key, '-', '+').catch(() => []));
+      const dump =
+        type === 'string'
+          ? await ctx.redis.get(key)
+          : type === 'hash'
+            ? JSON.stringify(await ctx.redis.hGetAll(key))
+            : JSON.stringify(await ctx.redis.xRange(key, '-', '+').catch(() => []));
       expect(dump ?? '').not.toContain(token);
       expect(key).not.toContain(token);
     }
@@ -51,7 +59,10 @@ describe('tokens', () => {
     [{ name: 'x', role: 'king' }, 'body.role'],
     [{ name: 'x', role: 'operator', expiresInDays: 0 }, 'body.expiresInDays'],
     [{ name: 'x', role: 'operator', expiresInDays: 731 }, 'body.expiresInDays'],
-    [{ name: 'x', role: 'municipality-admin', municipalityId: '9999' }, 'body.municipalityId: 9999 is not a member municipality'],
+    [
+      { name: 'x', role: 'municipality-admin', municipalityId: '9999' },
+      'body.municipalityId: 9999 is not a member municipality',
+    ],
   ])('refuses %j with 400 naming %s, and makes no token', async (body, field) => {
     const before = (await t.call('GET', '/api/v1/tokens', { auth: admin })).body.tokens;
     const { status, body: answer } = await t.call('POST', '/api/v1/tokens', { auth: admin, body });
@@ -69,7 +80,10 @@ describe('token lifetimes', () => {
     expect(Date.parse(record.expiresAt) - Date.now()).toBeGreaterThan(364 * DAY_MS);
     expect(Date.parse(record.expiresAt) - Date.now()).toBeLessThanOrEqual(365 * DAY_MS);
     expect(record.expired).toBe(false);
-    const longest = await t.call('POST', '/api/v1/tokens', { auth: admin, body: { name: 'Export', role: 'auditor', expiresInDays: 730 } });
+    const longest = await t.call('POST', '/api/v1/tokens', {
+      auth: admin,
+      body: { name: 'Export', role: 'auditor', expiresInDays: 730 },
+    });
     expect(longest.status).toBe(201);
     // Redis keeps the record through the grace period after expiry, then drops it by itself.
     const ttl = await ctx.redis.ttl(recordKey(longest.body.token as string));
@@ -78,10 +92,17 @@ describe('token lifetimes', () => {
   });
 
   it('lists an expired token as expired during its grace period, refuses it, and forgets it after; its audit stays', async () => {
-    const { token, record } = await t.tokens.create({ name: 'Old export', role: 'auditor', expiresInDays: 1 }, localActor('test'));
+    const { token, record } = await t.tokens.create(
+      { name: 'Old export', role: 'auditor', expiresInDays: 1 },
+      localActor('test'),
+    );
     const stored = JSON.parse((await ctx.redis.get(recordKey(token)))!) as object;
     // Expired yesterday, as time would have it.
-    await ctx.redis.set(recordKey(token), JSON.stringify({ ...stored, expiresAt: new Date(Date.now() - DAY_MS).toISOString() }), { KEEPTTL: true });
+    await ctx.redis.set(
+      recordKey(token),
+      JSON.stringify({ ...stored, expiresAt: new Date(Date.now() - DAY_MS).toISOString() }),
+      { KEEPTTL: true },
+    );
     expect((await t.call('GET', '/api/v1/queues', { auth: token })).status).toBe(401);
     const listed = (await t.call('GET', '/api/v1/tokens', { auth: admin })).body.tokens as unknown as TokenView[];
     expect(listed.find((r) => r.id === record.id)).toMatchObject({ name: 'Old export', expired: true });
@@ -91,9 +112,12 @@ describe('token lifetimes', () => {
     await sleep(20);
     expect(await t.tokens.forgetExpired()).toBe(1);
     expect(await ctx.redis.hGet(ctx.k.tokens(), record.id)).toBeNull();
-    expect(((await t.call('GET', '/api/v1/tokens', { auth: admin })).body.tokens as unknown as TokenView[]).map((r) => r.id)).not.toContain(record.id);
+    expect(
+      ((await t.call('GET', '/api/v1/tokens', { auth: admin })).body.tokens as unknown as TokenView[]).map((r) => r.id),
+    ).not.toContain(record.id);
     expect((await t.call('DELETE', `/api/v1/tokens/${record.id}`, { auth: admin })).status).toBe(404);
-    const audit = (await t.call('GET', `/api/v1/audit?objectType=token&objectId=${record.id}`, { auth: admin })).body.entries as { action: string }[];
+    const audit = (await t.call('GET', `/api/v1/audit?objectType=token&objectId=${record.id}`, { auth: admin })).body
+      .entries as { action: string }[];
     expect(audit.map((e) => e.action)).toEqual(['create']);
     // Valid tokens stay.
     expect(await t.tokens.forgetExpired()).toBe(0);
@@ -115,7 +139,11 @@ describe('token list', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const { status, body } = await t.call('GET', `/api/v1/tokens?municipality=2460&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { auth: admin });
+      const { status, body } = await t.call(
+        'GET',
+        `/api/v1/tokens?municipality=2460&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { auth: admin },
+      );
       expect(status).toBe(200);
       seen.push(...(body.tokens as unknown as TokenView[]));
       cursor = body.nextCursor as string | undefined;
@@ -126,12 +154,18 @@ describe('token list', () => {
 
     // Without a filter: every token, the setup's region admin first.
     const all = (await t.call('GET', '/api/v1/tokens?limit=500', { auth: admin })).body;
-    expect((all.tokens as unknown as TokenView[]).map((r) => r.name)).toEqual(['Region Admin', ...seen.map((r) => r.name), 'Umeå 0', 'Umeå 1']);
+    expect((all.tokens as unknown as TokenView[]).map((r) => r.name)).toEqual([
+      'Region Admin',
+      ...seen.map((r) => r.name),
+      'Umeå 0',
+      'Umeå 1',
+    ]);
     expect(all.nextCursor).toBeUndefined();
 
     // A municipality admin pages through their own only.
     const itVannas = await t.tokenFor('municipality-admin', '2460', 'IT Vännäs');
-    const own = (await t.call('GET', '/api/v1/tokens?limit=10', { auth: itVannas })).body.tokens as unknown as TokenView[];
+    const own = (await t.call('GET', '/api/v1/tokens?limit=10', { auth: itVannas })).body
+      .tokens as unknown as TokenView[];
     expect(own.every((r) => r.municipalityId === '2460')).toBe(true);
     expect(own).toHaveLength(6);
   });
@@ -167,16 +201,23 @@ describe('vaxel token create', () => {
 
   it('checks its arguments as the API does: a non-member municipality or too long a life is refused, naming the flag, and makes nothing', async () => {
     const before = await ctx.redis.hGetAll(ctx.k.tokens());
-    await expect(vaxelTokenCreate('--name', 'IT', '--role', 'municipality-admin', '--municipality', '9999')).rejects.toThrow('--municipality: 9999 is not a member municipality');
-    await expect(vaxelTokenCreate('--name', 'IT', '--role', 'operator', '--expires-days', '3650')).rejects.toThrow('--expires-days: must be at most 730');
-    await expect(vaxelTokenCreate('--name', 'IT', '--role', 'operator', '--expires-days', 'soon')).rejects.toThrow('--expires-days: must be a number of days');
+    await expect(
+      vaxelTokenCreate('--name', 'IT', '--role', 'municipality-admin', '--municipality', '9999'),
+    ).rejects.toThrow('--municipality: 9999 is not a member municipality');
+    await expect(vaxelTokenCreate('--name', 'IT', '--role', 'operator', '--expires-days', '3650')).rejects.toThrow(
+      '--expires-days: must be at most 730',
+    );
+    await expect(vaxelTokenCreate('--name', 'IT', '--role', 'operator', '--expires-days', 'soon')).rejects.toThrow(
+      '--expires-days: must be a number of days',
+    );
     await expect(vaxelTokenCreate('--role', 'operator')).rejects.toThrow('--name: is required');
     expect(await ctx.redis.hGetAll(ctx.k.tokens())).toEqual(before);
 
     const out = await vaxelTokenCreate('--name', 'IT Vännäs', '--role', 'municipality-admin', '--municipality', '2460');
     const token = /^rv_[\w-]{43}$/m.exec(out)?.[0];
     expect(token).toBeDefined();
-    const listed = (await t.call('GET', '/api/v1/tokens?municipality=2460', { auth: admin })).body.tokens as unknown as TokenView[];
+    const listed = (await t.call('GET', '/api/v1/tokens?municipality=2460', { auth: admin })).body
+      .tokens as unknown as TokenView[];
     expect(listed.map((r) => r.name)).toEqual(['IT Vännäs']);
     expect(Date.parse(listed[0]!.expiresAt) - Date.now()).toBeGreaterThan(364 * DAY_MS);
     expect((await t.call('GET', '/api/v1/audit?municipality=2460', { auth: token! })).status).toBe(200);
@@ -185,13 +226,24 @@ describe('vaxel token create', () => {
 
 describe('audit log', () => {
   it('records who made and revoked which token, before and after, per municipality, newest first', async () => {
-    const created = await t.call('POST', '/api/v1/tokens', { auth: admin, body: { name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' } });
+    const created = await t.call('POST', '/api/v1/tokens', {
+      auth: admin,
+      body: { name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' },
+    });
     const id = (created.body.record as { id: string }).id;
     await t.call('DELETE', `/api/v1/tokens/${id}`, { auth: admin });
 
-    const { status, body } = await t.call('GET', `/api/v1/audit?municipality=2460&objectType=token&objectId=${id}`, { auth: admin });
+    const { status, body } = await t.call('GET', `/api/v1/audit?municipality=2460&objectType=token&objectId=${id}`, {
+      auth: admin,
+    });
     expect(status).toBe(200);
-    const entries = body.entries as { action: string; actor: { name: string }; object: { id: string }; before?: unknown; after?: unknown }[];
+    const entries = body.entries as {
+      action: string;
+      actor: { name: string };
+      object: { id: string };
+      before?: unknown;
+      after?: unknown;
+    }[];
     expect(entries.map((e) => e.action)).toEqual(['delete', 'create']);
     expect(entries.every((e) => e.actor.name === 'Region Admin' && e.object.id === id)).toBe(true);
     expect(entries[0]!.before).toMatchObject({ name: 'IT Vännäs', municipalityId: '2460' });
@@ -200,13 +252,23 @@ describe('audit log', () => {
 
     // Umeå's log does not have Vännäs's changes; the region's log has the region-wide tokens made in setup.
     expect((await t.call('GET', '/api/v1/audit?municipality=2480', { auth: admin })).body.entries).toEqual([]);
-    expect(((await t.call('GET', '/api/v1/audit', { auth: admin })).body.entries as unknown[]).length).toBeGreaterThan(0);
+    expect(((await t.call('GET', '/api/v1/audit', { auth: admin })).body.entries as unknown[]).length).toBeGreaterThan(
+      0,
+    );
   });
 
   it('pages with before= and refuses a malformed cursor', async () => {
-    for (let i = 0; i < 3; i++) await t.call('POST', '/api/v1/tokens', { auth: admin, body: { name: `IT ${i}`, role: 'municipality-admin', municipalityId: '2404' } });
-    const first = (await t.call('GET', '/api/v1/audit?municipality=2404&limit=2', { auth: admin })).body.entries as { id: string }[];
-    const rest = (await t.call('GET', `/api/v1/audit?municipality=2404&limit=2&before=${first[1]!.id}`, { auth: admin })).body.entries as { id: string }[];
+    for (let i = 0; i < 3; i++)
+      await t.call('POST', '/api/v1/tokens', {
+        auth: admin,
+        body: { name: `IT ${i}`, role: 'municipality-admin', municipalityId: '2404' },
+      });
+    const first = (await t.call('GET', '/api/v1/audit?municipality=2404&limit=2', { auth: admin })).body.entries as {
+      id: string;
+    }[];
+    const rest = (
+      await t.call('GET', `/api/v1/audit?municipality=2404&limit=2&before=${first[1]!.id}`, { auth: admin })
+    ).body.entries as { id: string }[];
     expect(first).toHaveLength(2);
     expect(rest).toHaveLength(1);
     expect(new Set([...first, ...rest].map((e) => e.id)).size).toBe(3);
@@ -223,21 +285,44 @@ describe('audit log', () => {
   );
 
   it('takes the largest and smallest stream ids as before=', async () => {
-    const newest = (await t.call('GET', '/api/v1/audit?before=18446744073709551615-18446744073709551615', { auth: admin })).body.entries as unknown[];
+    const newest = (
+      await t.call('GET', '/api/v1/audit?before=18446744073709551615-18446744073709551615', { auth: admin })
+    ).body.entries as unknown[];
     expect(newest.length).toBeGreaterThan(0);
-    expect(await t.call('GET', '/api/v1/audit?before=0-1', { auth: admin })).toMatchObject({ status: 200, body: { entries: [] } });
+    expect(await t.call('GET', '/api/v1/audit?before=0-1', { auth: admin })).toMatchObject({
+      status: 200,
+      body: { entries: [] },
+    });
   });
 
   it('never shows an entry older than the retention (30 days here), even while the stream still holds it', async () => {
     // An entry from 31 days ago, written as the log writes entries, with the id of its time.
-    const old = t.audit.entry(localActor('test'), { action: 'create', object: { type: 'token', id: 'aaaaaaaaaaaaaaaa' }, municipalityId: '2460', after: { name: 'Gammal' } });
+    const old = t.audit.entry(localActor('test'), {
+      action: 'create',
+      object: { type: 'token', id: 'aaaaaaaaaaaaaaaa' },
+      municipalityId: '2460',
+      after: { name: 'Gammal' },
+    });
     await ctx.redis.xAdd(old.key, `${Date.now() - 31 * DAY_MS}-0`, old.fields);
-    const recent = t.audit.entry(localActor('test'), { action: 'create', object: { type: 'token', id: 'bbbbbbbbbbbbbbbb' }, municipalityId: '2460', after: { name: 'Ny' } });
+    const recent = t.audit.entry(localActor('test'), {
+      action: 'create',
+      object: { type: 'token', id: 'bbbbbbbbbbbbbbbb' },
+      municipalityId: '2460',
+      after: { name: 'Ny' },
+    });
     await ctx.redis.xAdd(recent.key, `${Date.now() - 29 * DAY_MS}-0`, recent.fields);
-    await t.call('POST', '/api/v1/tokens', { auth: admin, body: { name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' } });
+    await t.call('POST', '/api/v1/tokens', {
+      auth: admin,
+      body: { name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' },
+    });
 
-    const entries = (await t.call('GET', '/api/v1/audit?municipality=2460', { auth: admin })).body.entries as { object: { id: string }; after: { name: string } }[];
+    const entries = (await t.call('GET', '/api/v1/audit?municipality=2460', { auth: admin })).body.entries as {
+      object: { id: string };
+      after: { name: string };
+    }[];
     expect(entries.map((e) => e.after.name)).toEqual(['IT Vännäs', 'Ny']);
-    expect((await t.call('GET', '/api/v1/audit?municipality=2460&objectId=aaaaaaaaaaaaaaaa', { auth: admin })).body.entries).toEqual([]);
+    expect(
+      (await t.call('GET', '/api/v1/audit?municipality=2460&objectId=aaaaaaaaaaaaaaaa', { auth: admin })).body.entries,
+    ).toEqual([]);
   });
 });

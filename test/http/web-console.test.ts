@@ -59,7 +59,8 @@ describe('security headers of the console and the API reference', () => {
   it('sends a CSP without inline script, connect-src self, no framing, nosniff and no Referer on the console, its assets and its redirects', async () => {
     const app = webConsoleRoutes();
     const [script] = (await readdir(join(WEB_BUILD_DIR, 'assets'))).filter((f) => f.endsWith('.js'));
-    for (const path of ['/', '/konsol', '/konsol/', `/konsol/assets/${script}`]) expectPageHeaders((await app.request(path)).headers, path);
+    for (const path of ['/', '/konsol', '/konsol/', `/konsol/assets/${script}`])
+      expectPageHeaders((await app.request(path)).headers, path);
     // The built page loads its script from a file: there is nothing inline for the policy to block.
     expect(await (await app.request('/konsol/')).text()).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
   });

@@ -34,12 +34,24 @@ const setupActor = localActor('test setup');
 const PASSWORD = 'correct horse battery staple';
 
 const rows = (count: number, municipalityId = VANNAS): DirectoryEntryInput[] =>
-  Array.from({ length: count }, (_, i) => person(`Förnamn${i}`, 'Efternamn', municipalityId, { extension: String(99_000 + i) }));
+  Array.from({ length: count }, (_, i) =>
+    person(`Förnamn${i}`, 'Efternamn', municipalityId, { extension: String(99_000 + i) }),
+  );
 const importKeys = () => ctx.redis.keys(`${ctx.k.prefix}:import*`);
-const auditActions = async (municipalityId: string) => ((await ctx.redis.xRange(ctx.k.audit(municipalityId), '-', '+')) ?? []).map((e) => e.message.action);
+const auditActions = async (municipalityId: string) =>
+  ((await ctx.redis.xRange(ctx.k.audit(municipalityId), '-', '+')) ?? []).map((e) => e.message.action);
 const extensions = (redis: RedisClient, imports: { chunkRows: number; leaseMs?: number } = CHUNKED) =>
-  createExtensionStore(redis, ctx.k, createAuditLog(redis, ctx.k, { retentionDays: 30 }), regionRules(region), { sipRealm: 'regionvaxel', imports });
-const extension = (n: number, more: Partial<ExtensionInput> = {}): ExtensionInput => ({ extension: String(2460100 + n), displayName: `Person ${n}`, municipalityId: VANNAS, password: PASSWORD, ...more });
+  createExtensionStore(redis, ctx.k, createAuditLog(redis, ctx.k, { retentionDays: 30 }), regionRules(region), {
+    sipRealm: 'regionvaxel',
+    imports,
+  });
+const extension = (n: number, more: Partial<ExtensionInput> = {}): ExtensionInput => ({
+  extension: String(2460100 + n),
+  displayName: `Person ${n}`,
+  municipalityId: VANNAS,
+  password: PASSWORD,
+  ...more,
+});
 
 /** A progress callback that stops the importing process (its connection) at the first report of `phase` with at least `done` rows. */
 function stopAt(redis: RedisClient, phase: ImportPhase, done: number) {
@@ -51,12 +63,18 @@ function stopAt(redis: RedisClient, phase: ImportPhase, done: number) {
 describe('an import written in chunks', () => {
   it('stages, checks and writes each chunk in its own short script, reporting each phase, and leaves nothing of itself behind', async () => {
     const reported: string[] = [];
-    const written = await entryStoreAs(ctx.redis, ctx.k, setupActor, { imports: CHUNKED }).bulkUpsert(VANNAS, rows(35), {
-      onProgress: (phase, done, total) => void reported.push(`${phase} ${done}/${total}`),
-    });
+    const written = await entryStoreAs(ctx.redis, ctx.k, setupActor, { imports: CHUNKED }).bulkUpsert(
+      VANNAS,
+      rows(35),
+      {
+        onProgress: (phase, done, total) => void reported.push(`${phase} ${done}/${total}`),
+      },
+    );
 
     expect(written).toMatchObject({ created: 35 });
-    expect(reported).toEqual(['staging', 'checking', 'switching'].flatMap((phase) => [10, 20, 30, 35].map((done) => `${phase} ${done}/35`)));
+    expect(reported).toEqual(
+      ['staging', 'checking', 'switching'].flatMap((phase) => [10, 20, 30, 35].map((done) => `${phase} ${done}/35`)),
+    );
     expect(await ctx.redis.hLen(ctx.k.directoryEntries())).toBe(35);
     expect(await auditActions(VANNAS)).toEqual(Array(35).fill('create'));
     expect(await importKeys()).toEqual([]);
@@ -64,7 +82,9 @@ describe('an import written in chunks', () => {
 
   it('is finished by the next single change when its process stopped half-way through writing (roll forward), audited per object', async () => {
     const importer = await ctx.connect();
-    const attempt = entryStoreAs(importer, ctx.k, setupActor, { imports: STOPPING }).bulkUpsert(VANNAS, rows(50), { onProgress: stopAt(importer, 'switching', 20) });
+    const attempt = entryStoreAs(importer, ctx.k, setupActor, { imports: STOPPING }).bulkUpsert(VANNAS, rows(50), {
+      onProgress: stopAt(importer, 'switching', 20),
+    });
 
     await expect(attempt).rejects.toMatchObject({ status: 503, code: 'import_unfinished' });
     // Half written, and the fence still up: readers see part of the import for now.
@@ -72,7 +92,9 @@ describe('an import written in chunks', () => {
     expect(await ctx.redis.exists(ctx.k.importSwitch())).toBe(1);
 
     // A single change waits for the lease to run out, writes the rest of the import, then is made.
-    const single = await entryStoreAs(ctx.redis, ctx.k).create(person('Efter', 'Importen', UMEA, { extension: '99500' }));
+    const single = await entryStoreAs(ctx.redis, ctx.k).create(
+      person('Efter', 'Importen', UMEA, { extension: '99500' }),
+    );
     expect(single.version).toBe(1);
     expect(await ctx.redis.hLen(ctx.k.directoryEntries())).toBe(51);
     expect(await ctx.redis.hLen(ctx.k.directoryExtensions())).toBe(51);
@@ -84,7 +106,9 @@ describe('an import written in chunks', () => {
     const importer = await ctx.connect();
     await entryStoreAs(ctx.redis, ctx.k).create(person('Redan', 'Här', VANNAS, { extension: '99999' }));
     const before = await snapshot(ctx);
-    const attempt = entryStoreAs(importer, ctx.k, setupActor, { imports: STOPPING }).bulkReplace(VANNAS, rows(30), { onProgress: stopAt(importer, 'checking', 10) });
+    const attempt = entryStoreAs(importer, ctx.k, setupActor, { imports: STOPPING }).bulkReplace(VANNAS, rows(30), {
+      onProgress: stopAt(importer, 'checking', 10),
+    });
 
     await expect(attempt).rejects.toThrow();
     expect(await ctx.redis.exists(ctx.k.importSwitch())).toBe(1);
@@ -132,39 +156,73 @@ describe('an import beside single changes', () => {
     const refused = await attempt.catch((error: unknown) => error);
 
     expect(refused).toMatchObject({ status: 409, code: 'import_conflicts' });
-    expect(rowProblemsOf(refused)).toEqual([{ row: 25, field: 'extension', problem: expect.stringContaining('extension 99025 is already used by Hann Först') }]);
+    expect(rowProblemsOf(refused)).toEqual([
+      {
+        row: 25,
+        field: 'extension',
+        problem: expect.stringContaining('extension 99025 is already used by Hann Först'),
+      },
+    ]);
     // The single change, and nothing of the import (its staging was under keys of its own, gone now).
-    expect(await snapshot(ctx)).toEqual(new Map([...afterChange!].filter(([key]) => !key.startsWith(`${ctx.k.prefix}:import`))));
+    expect(await snapshot(ctx)).toEqual(
+      new Map([...afterChange!].filter(([key]) => !key.startsWith(`${ctx.k.prefix}:import`))),
+    );
     expect(await importKeys()).toEqual([]);
   });
 
   it('of extensions fails likewise when a number takes a direct number it needs meanwhile', async () => {
-    const { numbers } = createAdminStores(await ctx.connect(), ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 }), region);
+    const { numbers } = createAdminStores(
+      await ctx.connect(),
+      ctx.k,
+      createAuditLog(ctx.redis, ctx.k, { retentionDays: 30 }),
+      region,
+    );
     let afterChange: Map<string, string> | undefined;
     const refused = await extensions(ctx.redis)
-      .bulkWrite(VANNAS, Array.from({ length: 15 }, (_, n) => ({ input: extension(n, n === 12 ? { directNumber: '0935-141 12' } : {}) })), 'upsert', setupActor, {
-        onProgress: async (phase) => {
-          if (phase !== 'staging' || afterChange) return;
-          await numbers.create({ number: '0935-141 12', municipalityId: VANNAS, target: { kind: 'queue' } }, setupActor);
-          afterChange = await snapshot(ctx);
+      .bulkWrite(
+        VANNAS,
+        Array.from({ length: 15 }, (_, n) => ({
+          input: extension(n, n === 12 ? { directNumber: '0935-141 12' } : {}),
+        })),
+        'upsert',
+        setupActor,
+        {
+          onProgress: async (phase) => {
+            if (phase !== 'staging' || afterChange) return;
+            await numbers.create(
+              { number: '0935-141 12', municipalityId: VANNAS, target: { kind: 'queue' } },
+              setupActor,
+            );
+            afterChange = await snapshot(ctx);
+          },
         },
-      })
+      )
       .catch((error: unknown) => error);
 
-    expect(refused).toMatchObject({ status: 409, code: 'import_conflicts', details: [{ row: 12, field: 'directNumber', problem: '0935-141 12 is already held by number 0935-141 12' }] });
+    expect(refused).toMatchObject({
+      status: 409,
+      code: 'import_conflicts',
+      details: [{ row: 12, field: 'directNumber', problem: '0935-141 12 is already held by number 0935-141 12' }],
+    });
     expect(await ctx.redis.zCard(ctx.k.adminIndex('extension', VANNAS))).toBe(0);
-    expect(await snapshot(ctx)).toEqual(new Map([...afterChange!].filter(([key]) => !key.startsWith(`${ctx.k.prefix}:import`))));
+    expect(await snapshot(ctx)).toEqual(
+      new Map([...afterChange!].filter(([key]) => !key.startsWith(`${ctx.k.prefix}:import`))),
+    );
     expect(await importKeys()).toEqual([]);
   });
 
   it('of the directory in replace mode reads again when an entry is added after it read the municipality, and deletes that one too', async () => {
     const other = entryStoreAs(await ctx.connect(), ctx.k);
     let added = '';
-    const written = await entryStoreAs(ctx.redis, ctx.k, setupActor, { imports: CHUNKED }).bulkReplace(VANNAS, rows(15), {
-      onProgress: async (phase) => {
-        if (phase === 'staging' && !added) added = (await other.create(person('Ny', 'Under', VANNAS))).id;
+    const written = await entryStoreAs(ctx.redis, ctx.k, setupActor, { imports: CHUNKED }).bulkReplace(
+      VANNAS,
+      rows(15),
+      {
+        onProgress: async (phase) => {
+          if (phase === 'staging' && !added) added = (await other.create(person('Ny', 'Under', VANNAS))).id;
+        },
       },
-    });
+    );
 
     expect(written).toMatchObject({ created: 15, deleted: 1 });
     expect(await entryStoreAs(ctx.redis, ctx.k).get(added)).toBeUndefined();
@@ -179,7 +237,11 @@ describe('an import beside single changes', () => {
       .bulkUpsert(VANNAS, rows(30), {
         onProgress: (phase) => {
           // Row 25 is written by the third chunk; the change asks for its extension after the first.
-          if (phase === 'switching') single ??= other.create(person('För', 'Sent', UMEA, { extension: '99025' })).catch((error: unknown) => error).finally(() => finished.push('single change'));
+          if (phase === 'switching')
+            single ??= other
+              .create(person('För', 'Sent', UMEA, { extension: '99025' }))
+              .catch((error: unknown) => error)
+              .finally(() => finished.push('single change'));
         },
       })
       .finally(() => finished.push('import'));
@@ -202,7 +264,11 @@ describe('an import beside single changes', () => {
     });
 
     expect(outcomes).toEqual([
-      expect.objectContaining({ status: 409, code: 'import_in_progress', message: expect.stringContaining('An import of directory into 2460 is under way (started ') }),
+      expect.objectContaining({
+        status: 409,
+        code: 'import_in_progress',
+        message: expect.stringContaining('An import of directory into 2460 is under way (started '),
+      }),
       expect.objectContaining({ created: 3 }),
       expect.objectContaining({ created: 1 }),
     ]);

@@ -31,11 +31,22 @@ afterEach(async () => {
 describe('renderAsteriskConfig with the project templates (dialplans/)', () => {
   it('fills in every placeholder', async () => {
     const files = await renderAsteriskConfig({ outDir, vars });
-    expect(files).toEqual(expect.arrayContaining(['asterisk.conf', 'pjsip.conf', 'extensions.conf', 'ari.conf', 'http.conf', 'modules.conf']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'asterisk.conf',
+        'pjsip.conf',
+        'extensions.conf',
+        'ari.conf',
+        'http.conf',
+        'modules.conf',
+      ]),
+    );
     for (const file of files) expect(await readFile(join(outDir, file), 'utf8')).not.toMatch(/\{\{/);
     expect(await readFile(join(outDir, 'pjsip.conf'), 'utf8')).toMatch(/^bind = 127\.0\.0\.1:5060$/m);
     // The second argument is the SIP edge's X-Reason (empty for a call that did not come through the edge).
-    expect(await readFile(join(outDir, 'extensions.conf'), 'utf8')).toContain('Stasis(regionvaxel,${EXTEN},${PJSIP_HEADER(read,X-Reason)})');
+    expect(await readFile(join(outDir, 'extensions.conf'), 'utf8')).toContain(
+      'Stasis(regionvaxel,${EXTEN},${PJSIP_HEADER(read,X-Reason)})',
+    );
   });
 
   it('lets only the carrier in: no anonymous endpoint, identification by source address', async () => {
@@ -49,10 +60,14 @@ describe('renderAsteriskConfig with the project templates (dialplans/)', () => {
   it('refuses a missing value, naming the placeholder', async () => {
     const withoutPassword: Record<string, string> = { ...vars };
     delete withoutPassword.ARI_PASSWORD;
-    await expect(renderAsteriskConfig({ outDir, vars: withoutPassword })).rejects.toThrow(/ari\.conf: no value for \{\{ARI_PASSWORD\}\}/);
+    await expect(renderAsteriskConfig({ outDir, vars: withoutPassword })).rejects.toThrow(
+      /ari\.conf: no value for \{\{ARI_PASSWORD\}\}/,
+    );
   });
 
   it('refuses a value that would add lines to a config file', async () => {
-    await expect(renderAsteriskConfig({ outDir, vars: { ...vars, ARI_APP: 'x\n[evil]' } })).rejects.toThrow(/ARI_APP must be one line/);
+    await expect(renderAsteriskConfig({ outDir, vars: { ...vars, ARI_APP: 'x\n[evil]' } })).rejects.toThrow(
+      /ARI_APP must be one line/,
+    );
   });
 });

@@ -112,7 +112,11 @@ describe('the lab Asterisk', () => {
   });
 
   it('dials an operator phone through the operator-phones endpoint; the answered channel enters the app and the app can hang up', async () => {
-    const phone = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, vars: { talk_ms: '15000' }, timeoutMs: 30_000 });
+    const phone = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      vars: { talk_ms: '15000' },
+      timeoutMs: 30_000,
+    });
     onTestFinished(async () => {
       await phone.stop();
     });

@@ -47,7 +47,11 @@ async function serveApp(cacheDir: string): Promise<Served> {
   const hits: Hit[] = [];
   let baseUrl = '';
   const spoken = createSpokenTexts(redis, k, { cacheDir, baseUrl: () => baseUrl });
-  const app = createHttpApp({ ...services, ari: { client: () => client, isConnected: () => true, close: () => undefined }, spokenTexts: spoken });
+  const app = createHttpApp({
+    ...services,
+    ari: { client: () => client, isConnected: () => true, close: () => undefined },
+    spokenTexts: spoken,
+  });
   const server = serve({
     hostname: '127.0.0.1',
     port: 0,
@@ -85,9 +89,15 @@ async function play(target: { channelId: string } | { bridgeId: string }, media:
   const done = new Promise<string>((resolve) => finished.set(playbackId, resolve));
   const started = Date.now();
   const request = { media: media.join(','), playbackId, lang: 'sv' };
-  await ('channelId' in target ? client.channels.play({ ...request, channelId: target.channelId }) : client.bridges.play({ ...request, bridgeId: target.bridgeId }));
+  await ('channelId' in target
+    ? client.channels.play({ ...request, channelId: target.channelId })
+    : client.bridges.play({ ...request, bridgeId: target.bridgeId }));
   const state = await done;
-  return { state, seconds: (Date.now() - started) / 1000, continued: continuing.filter((id) => id === playbackId).length };
+  return {
+    state,
+    seconds: (Date.now() - started) / 1000,
+    continued: continuing.filter((id) => id === playbackId).length,
+  };
 }
 
 /** A citizen's call from the carrier into the Stasis app, answered; `work` runs with its channel, then the app hangs up. */
@@ -115,7 +125,10 @@ async function secondsOf(served: Served, mediaUri: string): Promise<number> {
 const pathOf = (mediaUri: string) => new URL(mediaUri.replace(/^sound:/, '')).pathname;
 
 beforeAll(async () => {
-  [asterisk, redisServer] = await Promise.all([startAsterisk({ labDir: defaultLabDir(), appName }), startRedisServer({})]);
+  [asterisk, redisServer] = await Promise.all([
+    startAsterisk({ labDir: defaultLabDir(), appName }),
+    startRedisServer({}),
+  ]);
   redis = await connectRedis(redisServer.url, { name: 'spoken-lab' });
   client = await ari.connect(asterisk.ariUrl, asterisk.ariUser, asterisk.ariPassword);
   client.on('StasisStart', (_event, channel) => arrived?.(channel.id));
@@ -137,7 +150,10 @@ describe('a stored text played by the lab Asterisk over HTTP', () => {
     const uri = await served.spoken.mediaUri('Välkommen till Vännäs kommun. Växeln är stängd just nu.', 'sv');
     const seconds = await secondsOf(served, uri);
 
-    const [first, second] = await onCall(async (channelId) => [await play({ channelId }, [uri]), await play({ channelId }, [uri])]);
+    const [first, second] = await onCall(async (channelId) => [
+      await play({ channelId }, [uri]),
+      await play({ channelId }, [uri]),
+    ]);
 
     expect(first.state).toBe('done');
     // Played for as long as the speech lasts: Asterisk had the audio, not an empty file.

@@ -33,7 +33,13 @@ beforeAll(async () => {
   region = {
     ...shipped,
     municipalities: shipped.municipalities.map((m) =>
-      m.id === BJURHOLM ? { ...m, serviceLevelSeconds: 30, queuePolicy: { announceEverySeconds: 45, maxWait: { seconds: 1, overflow: { kind: 'message' as const } } } } : m,
+      m.id === BJURHOLM
+        ? {
+            ...m,
+            serviceLevelSeconds: 30,
+            queuePolicy: { announceEverySeconds: 45, maxWait: { seconds: 1, overflow: { kind: 'message' as const } } },
+          }
+        : m,
     ),
   };
 });
@@ -42,10 +48,16 @@ function setup() {
   const queue = createCallQueue(ctx.redis, ctx.k);
   const operators = createOperatorStore(ctx.redis, ctx.k);
   const control = createControlStore(ctx.redis, ctx.k);
-  const stored = createAdminStores(ctx.redis, ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }), region).queuePolicies;
+  const stored = createAdminStores(
+    ctx.redis,
+    ctx.k,
+    createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }),
+    region,
+  ).queuePolicies;
   const policies = createQueuePolicies(ctx.redis, ctx.k, queue, stored, region);
   const statistics = createCallStatistics(ctx.redis, ctx.k, region);
-  const login = (id: string) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [BJURHOLM] });
+  const login = (id: string) =>
+    operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [BJURHOLM] });
   const waitingIds = async () => (await queue.listWaiting(BJURHOLM)).map((w) => w.record.callId);
   /** Redis's clock (ms), which stamps every record time. */
   const redisNow = async () => {
@@ -62,7 +74,11 @@ function setup() {
 }
 
 /** The first answer's fields, which every later answer keeps. */
-const firstAnswer = (call: CallRecord) => ({ enqueuedAt: call.enqueuedAt, answeredAt: call.answeredAt, waitMs: call.waitMs });
+const firstAnswer = (call: CallRecord) => ({
+  enqueuedAt: call.enqueuedAt,
+  answeredAt: call.answeredAt,
+  waitMs: call.waitMs,
+});
 
 describe('a call answered, then back in the queue after a blind transfer nobody answered', () => {
   it('does not overflow on the maximum wait, keeps its first wait, and sums its talk over both answers', async () => {
@@ -72,7 +88,13 @@ describe('a call answered, then back in the queue after a blind transfer nobody 
     await queue.enqueue(caller('a', BJURHOLM));
     await sleep(30);
     const first = await answerNext('op1');
-    expect(first).toMatchObject({ callId: 'a', state: 'answered', answeredBy: 'op1', talkSince: first.answeredAt, waitMs: first.answeredAt! - first.enqueuedAt });
+    expect(first).toMatchObject({
+      callId: 'a',
+      state: 'answered',
+      answeredBy: 'op1',
+      talkSince: first.answeredAt,
+      waitMs: first.answeredAt! - first.enqueuedAt,
+    });
     expect(first.waitMs).toBeGreaterThanOrEqual(30);
     // Another caller arrives meanwhile, never answered: they reach the maximum wait.
     await queue.enqueue(caller('never', BJURHOLM));
@@ -80,7 +102,12 @@ describe('a call answered, then back in the queue after a blind transfer nobody 
 
     // op1 transfers blind, which ends their stretch of talk, and goes on a break.
     const before = await redisNow();
-    const { call: transferring } = await control.act('a', 'op1', { action: 'transfer', mode: 'blind', targetKind: 'extension', target: '2403100' });
+    const { call: transferring } = await control.act('a', 'op1', {
+      action: 'transfer',
+      mode: 'blind',
+      targetKind: 'extension',
+      target: '2403100',
+    });
     const transferred = await redisNow();
     expect(transferring.talkSince).toBeUndefined();
     const firstStretch = transferring.talkMs!;
@@ -95,7 +122,12 @@ describe('a call answered, then back in the queue after a blind transfer nobody 
     const after = await redisNow();
     expect(recalled?.what).toBe('recall-queue');
     const back = recalled!.call;
-    expect(back).toMatchObject({ state: 'waiting', ...firstAnswer(first), transferOutcome: 'requeued', talkMs: firstStretch });
+    expect(back).toMatchObject({
+      state: 'waiting',
+      ...firstAnswer(first),
+      transferOutcome: 'requeued',
+      talkMs: firstStretch,
+    });
     expect(back.talkSince).toBeUndefined();
 
     // Both have been in the switchboard more than the maximum wait: only the one never answered overflows.
@@ -108,7 +140,13 @@ describe('a call answered, then back in the queue after a blind transfer nobody 
 
     await sleep(50);
     const second = await answerNext('op2');
-    expect(second).toMatchObject({ callId: 'a', state: 'answered', ...firstAnswer(first), answeredBy: 'op2', talkMs: firstStretch });
+    expect(second).toMatchObject({
+      callId: 'a',
+      state: 'answered',
+      ...firstAnswer(first),
+      answeredBy: 'op2',
+      talkMs: firstStretch,
+    });
     expect(second.talkSince).toBeGreaterThanOrEqual(after + 50);
     await sleep(40);
     const ended = (await queue.finish('a'))!;
@@ -118,12 +156,22 @@ describe('a call answered, then back in the queue after a blind transfer nobody 
     // in the queue (≥ 50 ms).
     const secondStretch = ended.endedAt! - second.talkSince!;
     expect(secondStretch).toBeGreaterThanOrEqual(40);
-    expect(ended).toMatchObject({ state: 'ended', outcome: 'answered', ...firstAnswer(first), answeredBy: 'op2', talkMs: firstStretch + secondStretch });
+    expect(ended).toMatchObject({
+      state: 'ended',
+      outcome: 'answered',
+      ...firstAnswer(first),
+      answeredBy: 'op2',
+      talkMs: firstStretch + secondStretch,
+    });
     expect(ended.talkSince).toBeUndefined();
     expect(ended.talkMs).toBeLessThanOrEqual(ended.endedAt! - first.answeredAt! - 100);
 
     // What the statistics and the announcement of the expected wait read from it.
-    const calls = await statistics.endedCalls({ municipalityId: BJURHOLM, fromMs: first.enqueuedAt - 1, toMs: after + 60_000 });
+    const calls = await statistics.endedCalls({
+      municipalityId: BJURHOLM,
+      fromMs: first.enqueuedAt - 1,
+      toMs: after + 60_000,
+    });
     const a = calls.find((c) => c.callId === 'a')!;
     expect(computeFigures([a], statistics.figureOptions(BJURHOLM))).toMatchObject({
       answered: 1,
@@ -133,7 +181,9 @@ describe('a call answered, then back in the queue after a blind transfer nobody 
       p90WaitSeconds: first.waitMs! / 1000,
       talkSeconds: (firstStretch + secondStretch) / 1000,
     });
-    expect(figuresByOperator([a], statistics.figureOptions()).map((f) => [f.operatorId, f.answered])).toEqual([['op2', 1]]);
+    expect(figuresByOperator([a], statistics.figureOptions()).map((f) => [f.operatorId, f.answered])).toEqual([
+      ['op2', 1],
+    ]);
     expect(await policies.expectedWaitMs(BJURHOLM, await redisNow())).toBe(first.waitMs);
   });
 
@@ -143,17 +193,36 @@ describe('a call answered, then back in the queue after a blind transfer nobody 
     await queue.enqueue(caller('a', BJURHOLM));
     const first = await answerNext('op1');
     await sleep(30);
-    const { call: transferring } = await control.act('a', 'op1', { action: 'transfer', mode: 'blind', targetKind: 'external', target: '+46701112233' });
+    const { call: transferring } = await control.act('a', 'op1', {
+      action: 'transfer',
+      mode: 'blind',
+      targetKind: 'external',
+      target: '+46701112233',
+    });
     await operators.pause('op1', 'meeting');
     const back = (await control.legEnded('a', transferring.transferLeg!))!.call;
     expect(back.operatorId).toBeUndefined();
     await sleep(30);
 
     const ended = (await queue.finish('a'))!;
-    expect(ended).toMatchObject({ state: 'ended', outcome: 'answered', ...firstAnswer(first), answeredBy: 'op1', talkMs: back.talkMs });
+    expect(ended).toMatchObject({
+      state: 'ended',
+      outcome: 'answered',
+      ...firstAnswer(first),
+      answeredBy: 'op1',
+      talkMs: back.talkMs,
+    });
     expect(await queue.activeCallIds()).toEqual([]);
     const figures = figuresByOperator([ended], statistics.figureOptions());
-    expect(figures).toEqual([expect.objectContaining({ operatorId: 'op1', offered: 1, answered: 1, abandoned: 0, talkSeconds: back.talkMs! / 1000 })]);
+    expect(figures).toEqual([
+      expect.objectContaining({
+        operatorId: 'op1',
+        offered: 1,
+        answered: 1,
+        abandoned: 0,
+        talkSeconds: back.talkMs! / 1000,
+      }),
+    ]);
     expect(await policies.expectedWaitMs(BJURHOLM, await redisNow())).toBe(first.waitMs);
   });
 
@@ -163,19 +232,34 @@ describe('a call answered, then back in the queue after a blind transfer nobody 
     await queue.enqueue(caller('a', BJURHOLM));
     const first = await answerNext('op1');
     await sleep(30);
-    const { call: transferring } = await control.act('a', 'op1', { action: 'transfer', mode: 'blind', targetKind: 'extension', target: '2403100' });
+    const { call: transferring } = await control.act('a', 'op1', {
+      action: 'transfer',
+      mode: 'blind',
+      targetKind: 'extension',
+      target: '2403100',
+    });
     const firstStretch = transferring.talkMs!;
     expect(firstStretch).toBeGreaterThanOrEqual(30);
     await sleep(30); // the target rings: not talk
     const recalled = (await control.legEnded('a', transferring.transferLeg!))!;
     expect(recalled.what).toBe('recall-operator');
-    expect(recalled.call).toMatchObject({ state: 'connecting', operatorId: 'op1', ...firstAnswer(first), talkMs: firstStretch });
+    expect(recalled.call).toMatchObject({
+      state: 'connecting',
+      operatorId: 'op1',
+      ...firstAnswer(first),
+      talkMs: firstStretch,
+    });
     await sleep(30); // op1's phone rings: not talk
     const second = await queue.markAnswered('a', recalled.call.operatorChannelId!);
     expect(second.talkSince! - first.answeredAt!).toBeGreaterThanOrEqual(firstStretch + 60);
     await sleep(20);
     const ended = (await queue.finish('a'))!;
-    expect(ended).toMatchObject({ outcome: 'answered', ...firstAnswer(first), answeredBy: 'op1', talkMs: firstStretch + ended.endedAt! - second.talkSince! });
+    expect(ended).toMatchObject({
+      outcome: 'answered',
+      ...firstAnswer(first),
+      answeredBy: 'op1',
+      talkMs: firstStretch + ended.endedAt! - second.talkSince!,
+    });
     expect(await operators.get('op1')).toMatchObject({ state: 'available' });
   });
 });
@@ -199,7 +283,10 @@ describe('a call answered, parked, and retrieved by an operator who does not ans
     const retrieving = await control.retrieve('p', 'op2');
     expect(retrieving.state).toBe('connecting');
     // op2's phone does not answer: back in the queue, at its place, answered once.
-    expect(await queue.requeue('p', retrieving.operatorChannelId!)).toMatchObject({ position: 1, record: { state: 'waiting', ...firstAnswer(first) } });
+    expect(await queue.requeue('p', retrieving.operatorChannelId!)).toMatchObject({
+      position: 1,
+      record: { state: 'waiting', ...firstAnswer(first) },
+    });
     expect(await policies.sweep()).toEqual([]);
     expect(await waitingIds()).toEqual(['p']);
 
@@ -225,7 +312,13 @@ describe('a call answered, parked, and retrieved by an operator who does not ans
     await control.retrieve('p', 'op2');
 
     const ended = (await queue.finish('p'))!;
-    expect(ended).toMatchObject({ state: 'ended', outcome: 'answered', ...firstAnswer(first), answeredBy: 'op1', talkMs: parked.parkedAt! - first.answeredAt! });
+    expect(ended).toMatchObject({
+      state: 'ended',
+      outcome: 'answered',
+      ...firstAnswer(first),
+      answeredBy: 'op1',
+      talkMs: parked.parkedAt! - first.answeredAt!,
+    });
     expect(await operators.get('op2')).toMatchObject({ state: 'available' });
   });
 });
@@ -240,7 +333,12 @@ describe('talk with a transfer target is not the switchboard’s talk', () => {
     await sleep(40); // on hold: the operator still has the call
     await control.act('t', 'op1', { action: 'unhold' });
     const before = await redisNow();
-    const { call: transferring } = await control.act('t', 'op1', { action: 'transfer', mode: 'blind', targetKind: 'external', target: '+46701112233' });
+    const { call: transferring } = await control.act('t', 'op1', {
+      action: 'transfer',
+      mode: 'blind',
+      targetKind: 'external',
+      target: '+46701112233',
+    });
     const after = await redisNow();
     const talk = transferring.talkMs!;
     expect(talk).toBeGreaterThanOrEqual(40);
@@ -249,7 +347,10 @@ describe('talk with a transfer target is not the switchboard’s talk', () => {
     expect(await operators.get('op1')).toMatchObject({ state: 'available' });
 
     await sleep(30); // ringing
-    expect(await control.legAnswered('t', transferring.transferLeg!)).toMatchObject({ what: 'bridge', call: { control: 'transferred', talkMs: talk } });
+    expect(await control.legAnswered('t', transferring.transferLeg!)).toMatchObject({
+      what: 'bridge',
+      call: { control: 'transferred', talkMs: talk },
+    });
     await sleep(60); // the caller talks to the target
     const ended = (await queue.finish('t'))!;
     expect(ended).toMatchObject({ outcome: 'answered', ...firstAnswer(first), answeredBy: 'op1', talkMs: talk });
@@ -268,7 +369,10 @@ describe('talk with a transfer target is not the switchboard’s talk', () => {
     // A target that does not answer: the operator has the caller back, still talking.
     const { call: consulting } = await control.act('c', 'op1', attended);
     expect(consulting.talkSince).toBe(first.talkSince);
-    expect(await control.legEnded('c', consulting.transferLeg!)).toMatchObject({ what: 'back', call: { talkSince: first.talkSince } });
+    expect(await control.legEnded('c', consulting.transferLeg!)).toMatchObject({
+      what: 'back',
+      call: { talkSince: first.talkSince },
+    });
 
     // A second one answers; the operator consults, then completes.
     const { call: again } = await control.act('c', 'op1', attended);
@@ -297,13 +401,25 @@ describe('a call-back booked on a call answered once and back in the queue', () 
     await queue.enqueue(caller('b', BJURHOLM));
     await sleep(20);
     const first = await answerNext('op1');
-    const { call: transferring } = await control.act('b', 'op1', { action: 'transfer', mode: 'blind', targetKind: 'extension', target: '2403100' });
+    const { call: transferring } = await control.act('b', 'op1', {
+      action: 'transfer',
+      mode: 'blind',
+      targetKind: 'extension',
+      target: '2403100',
+    });
     await operators.pause('op1', 'break');
     expect((await control.legEnded('b', transferring.transferLeg!))?.what).toBe('recall-queue');
     await sleep(30);
 
-    const { call, callback } = await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard).book({ callId: 'b' });
-    expect(call).toMatchObject({ state: 'ended', outcome: 'callback-booked', ...firstAnswer(first), talkMs: transferring.talkMs });
+    const { call, callback } = await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard).book({
+      callId: 'b',
+    });
+    expect(call).toMatchObject({
+      state: 'ended',
+      outcome: 'callback-booked',
+      ...firstAnswer(first),
+      talkMs: transferring.talkMs,
+    });
     expect(callback).toMatchObject({ state: 'waiting', kind: 'callback', enqueuedAt: first.enqueuedAt });
     expect(callback.waitMs).toBeUndefined();
   });

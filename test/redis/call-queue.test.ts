@@ -11,7 +11,8 @@ function setup() {
   const login = (id: string, municipalities: string[]) =>
     operators.login(id, { name: `Operator ${id}`, phone: `sip:${id}@phones.example`, municipalities });
   /** Ids of the calls waiting in a municipality's queue, first in line first. */
-  const waitingIds = async (municipalityId: string) => (await queue.listWaiting(municipalityId)).map((w) => w.record.callId);
+  const waitingIds = async (municipalityId: string) =>
+    (await queue.listWaiting(municipalityId)).map((w) => w.record.callId);
   return { queue, operators, login, waitingIds };
 }
 
@@ -29,7 +30,11 @@ describe('enqueue', () => {
 
   it('stores a typed record and indexes it as active, by time and by municipality', async () => {
     const { queue } = setup();
-    const { record } = await queue.enqueue({ ...caller('c1', BJURHOLM), caller: 'anonymous', reason: 'regional-number' });
+    const { record } = await queue.enqueue({
+      ...caller('c1', BJURHOLM),
+      caller: 'anonymous',
+      reason: 'regional-number',
+    });
 
     expect(record).toEqual({
       callId: 'c1',
@@ -75,7 +80,10 @@ describe('enqueue', () => {
   it('refuses a call id that is already used by another channel', async () => {
     const { queue } = setup();
     await queue.enqueue(caller('a', BJURHOLM));
-    await expect(queue.enqueue({ ...caller('a', BJURHOLM), channelId: 'other' })).rejects.toMatchObject({ status: 409, code: 'call_exists' });
+    await expect(queue.enqueue({ ...caller('a', BJURHOLM), channelId: 'other' })).rejects.toMatchObject({
+      status: 409,
+      code: 'call_exists',
+    });
     await expect(queue.enqueue(caller('a', UMEA))).rejects.toMatchObject({ status: 409, code: 'call_exists' });
   });
 });
@@ -84,7 +92,13 @@ describe('claimNext', () => {
   it('takes the longest-waiting call across the municipalities the operator serves', async () => {
     const { queue, login } = setup();
     await login('op1', [BJURHOLM, NORDMALING]);
-    for (const [id, m] of [['b1', BJURHOLM], ['n1', NORDMALING], ['u1', UMEA], ['b2', BJURHOLM], ['n2', NORDMALING]] as const) {
+    for (const [id, m] of [
+      ['b1', BJURHOLM],
+      ['n1', NORDMALING],
+      ['u1', UMEA],
+      ['b2', BJURHOLM],
+      ['n2', NORDMALING],
+    ] as const) {
       await queue.enqueue(caller(id, m));
     }
 
@@ -115,7 +129,13 @@ describe('claimNext', () => {
     await queue.enqueue(caller('b', BJURHOLM));
 
     const call = await queue.claimNext('op1');
-    expect(call).toMatchObject({ callId: 'a', state: 'connecting', operatorId: 'op1', attempts: 1, operatorChannelId: 'a-op1' });
+    expect(call).toMatchObject({
+      callId: 'a',
+      state: 'connecting',
+      operatorId: 'op1',
+      attempts: 1,
+      operatorChannelId: 'a-op1',
+    });
     expect(await queue.get('a')).toEqual(call);
     expect(await operators.get('op1')).toMatchObject({ state: 'connecting', callId: 'a' });
     expect(await queue.listWaiting(BJURHOLM)).toMatchObject([{ record: { callId: 'b' }, position: 1 }]);
@@ -166,7 +186,11 @@ describe('claimCall', () => {
     await expect(queue.claimCall('op1', 'nope')).rejects.toMatchObject({ status: 404, code: 'call_not_found' });
     await expect(queue.claimCall('op1', '')).rejects.toMatchObject({ status: 404, code: 'call_not_found' });
     await expect(queue.claimCall('op1', 'u')).rejects.toMatchObject({ status: 403, code: 'municipality_not_served' });
-    await expect(queue.claimCall('op1', 'a')).rejects.toMatchObject({ status: 409, code: 'call_not_waiting', message: 'call a is not waiting in a queue' });
+    await expect(queue.claimCall('op1', 'a')).rejects.toMatchObject({
+      status: 409,
+      code: 'call_not_waiting',
+      message: 'call a is not waiting in a queue',
+    });
   });
 });
 
@@ -179,7 +203,10 @@ describe('requeue', () => {
     await queue.enqueue(caller('d', BJURHOLM));
 
     const back = await queue.requeue('a', offered!.operatorChannelId!);
-    expect(back).toMatchObject({ position: 1, record: { callId: 'a', state: 'waiting', place: offered!.place, attempts: 1 } });
+    expect(back).toMatchObject({
+      position: 1,
+      record: { callId: 'a', state: 'waiting', place: offered!.place, attempts: 1 },
+    });
     expect(back!.record.operatorId).toBeUndefined();
     expect(await waitingIds(BJURHOLM)).toEqual(['a', 'b', 'c', 'd']);
     expect(await operators.get('op1')).toMatchObject({ state: 'available' });
@@ -315,7 +342,10 @@ describe('finish', () => {
     await queue.markAnswered('a', 'a-op2');
     expect(await queue.finish('a', { operatorChannelId: 'a-op1' })).toBeNull();
     expect(await queue.get('a')).toMatchObject({ state: 'answered' });
-    expect(await queue.finish('a', { operatorChannelId: 'a-op2' })).toMatchObject({ state: 'ended', outcome: 'answered' });
+    expect(await queue.finish('a', { operatorChannelId: 'a-op2' })).toMatchObject({
+      state: 'ended',
+      outcome: 'answered',
+    });
   });
 });
 
@@ -336,14 +366,28 @@ describe('reading', () => {
 
   it('counts waiting calls per municipality', async () => {
     const { queue } = setup();
-    for (const [id, m] of [['b1', BJURHOLM], ['b2', BJURHOLM], ['u1', UMEA]] as const) await queue.enqueue(caller(id, m));
-    expect(await queue.waitingCounts([BJURHOLM, UMEA, NORDMALING])).toEqual({ [BJURHOLM]: 2, [UMEA]: 1, [NORDMALING]: 0 });
+    for (const [id, m] of [
+      ['b1', BJURHOLM],
+      ['b2', BJURHOLM],
+      ['u1', UMEA],
+    ] as const)
+      await queue.enqueue(caller(id, m));
+    expect(await queue.waitingCounts([BJURHOLM, UMEA, NORDMALING])).toEqual({
+      [BJURHOLM]: 2,
+      [UMEA]: 1,
+      [NORDMALING]: 0,
+    });
     expect(await queue.waitingCounts([])).toEqual({});
   });
 
   it('lists records newest first, by municipality, a page at a time', async () => {
     const { queue } = setup();
-    for (const [id, m] of [['1', BJURHOLM], ['2', UMEA], ['3', BJURHOLM], ['4', BJURHOLM]] as const) {
+    for (const [id, m] of [
+      ['1', BJURHOLM],
+      ['2', UMEA],
+      ['3', BJURHOLM],
+      ['4', BJURHOLM],
+    ] as const) {
       await queue.enqueue(caller(id, m));
       await sleep(3); // distinct milliseconds, so that the pages have clean boundaries
     }

@@ -37,16 +37,26 @@ function call(callId: string, ageDays: number, fields: Partial<CallRecord> = {})
 }
 
 /** Not ended: no outcome or end yet. */
-const live = (state: CallRecord['state']): Partial<CallRecord> => ({ state, outcome: undefined, talkMs: undefined, endedAt: undefined });
+const live = (state: CallRecord['state']): Partial<CallRecord> => ({
+  state,
+  outcome: undefined,
+  talkMs: undefined,
+  endedAt: undefined,
+});
 
 /** Writes records as enqueue-6.lua does: the hash, and the two indexes under the municipality the call arrived for. */
 async function store(...records: CallRecord[]) {
   const multi = ctx.redis.multi();
   for (const record of records) {
-    const hash = Object.fromEntries(Object.entries(record).flatMap(([field, value]) => (value === undefined ? [] : [[field, String(value)]])));
+    const hash = Object.fromEntries(
+      Object.entries(record).flatMap(([field, value]) => (value === undefined ? [] : [[field, String(value)]])),
+    );
     multi.hSet(ctx.k.call(record.callId), hash);
     multi.zAdd(ctx.k.callsByTime(), { score: record.enqueuedAt, value: record.callId });
-    multi.zAdd(ctx.k.callsByMunicipality(record.overflowFrom ?? record.municipalityId), { score: record.enqueuedAt, value: record.callId });
+    multi.zAdd(ctx.k.callsByMunicipality(record.overflowFrom ?? record.municipalityId), {
+      score: record.enqueuedAt,
+      value: record.callId,
+    });
   }
   await multi.exec();
 }
@@ -54,12 +64,19 @@ async function store(...records: CallRecord[]) {
 /** What Redis holds of call records: the ids that have a hash, and those in each index. */
 async function stored() {
   const hashes: string[] = [];
-  for await (const batch of ctx.redis.scanIterator({ MATCH: ctx.k.call('*'), COUNT: 1000 })) hashes.push(...batch.map((key) => key.slice(ctx.k.call('').length)));
+  for await (const batch of ctx.redis.scanIterator({ MATCH: ctx.k.call('*'), COUNT: 1000 }))
+    hashes.push(...batch.map((key) => key.slice(ctx.k.call('').length)));
   const index = async (key: string) => (await ctx.redis.zRange(key, 0, -1)).sort();
-  return { hashes: hashes.sort(), byTime: await index(ctx.k.callsByTime()), vannas: await index(ctx.k.callsByMunicipality(VANNAS)), umea: await index(ctx.k.callsByMunicipality(UMEA)) };
+  return {
+    hashes: hashes.sort(),
+    byTime: await index(ctx.k.callsByTime()),
+    vannas: await index(ctx.k.callsByMunicipality(VANNAS)),
+    umea: await index(ctx.k.callsByMunicipality(UMEA)),
+  };
 }
 
-const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
+const ids = (prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
 
 describe('call record retention', () => {
   it('removes ended records past the retention whole, and keeps recent ones and those not ended, whatever their age', async () => {
@@ -78,7 +95,12 @@ describe('call record retention', () => {
       call('old-callback', 500, { ...live('scheduled'), kind: 'callback', callbackOf: 'old-answered' }),
     );
     // A call-back booked on an overflowed call carries its overflowFrom but is indexed where it was booked (callback-book-6.lua).
-    const callback = call('old-callback-ended', 450, { kind: 'callback', callbackOf: 'old-overflowed', municipalityId: UMEA, overflowFrom: VANNAS });
+    const callback = call('old-callback-ended', 450, {
+      kind: 'callback',
+      callbackOf: 'old-overflowed',
+      municipalityId: UMEA,
+      overflowFrom: VANNAS,
+    });
     await store(callback);
     await ctx.redis.zRem(ctx.k.callsByMunicipality(VANNAS), callback.callId);
     await ctx.redis.zAdd(ctx.k.callsByMunicipality(UMEA), { score: callback.enqueuedAt, value: callback.callId });
@@ -87,7 +109,10 @@ describe('call record retention', () => {
     const kept = ['recent', 'today', 'old-waiting', 'old-connecting', 'old-talking', 'old-callback'];
     const keptBefore = await Promise.all(kept.map((id) => ctx.redis.hGetAll(ctx.k.call(id))));
 
-    expect(await createCallRetention(ctx.redis, ctx.k, { retentionDays }).prune()).toEqual({ removed: 6, keptNotEnded: 4 });
+    expect(await createCallRetention(ctx.redis, ctx.k, { retentionDays }).prune()).toEqual({
+      removed: 6,
+      keptNotEnded: 4,
+    });
 
     expect(await stored()).toEqual({
       hashes: [...kept].sort(),
@@ -105,25 +130,45 @@ describe('call record retention', () => {
     const old = ids('old-', 10).map((id, i) => call(id, 500 - i));
     await store(...waiting, ...old, call('recent', 10));
 
-    expect(await createCallRetention(ctx.redis, ctx.k, { retentionDays, batchSize: 3 }).prune()).toEqual({ removed: 10, keptNotEnded: 4 });
+    expect(await createCallRetention(ctx.redis, ctx.k, { retentionDays, batchSize: 3 }).prune()).toEqual({
+      removed: 10,
+      keptNotEnded: 4,
+    });
     const left = [...waiting.map((c) => c.callId), 'recent'].sort();
     expect(await stored()).toEqual({ hashes: left, byTime: left, vannas: left, umea: [] });
   });
 
   it('removes more than the default batch of 500 in one run', async () => {
-    await store(...ids('old-', 1234).map((id, i) => call(id, 401 + (i % 300), { municipalityId: i % 2 === 0 ? VANNAS : UMEA })));
+    await store(
+      ...ids('old-', 1234).map((id, i) => call(id, 401 + (i % 300), { municipalityId: i % 2 === 0 ? VANNAS : UMEA })),
+    );
 
-    expect(await createCallRetention(ctx.redis, ctx.k, { retentionDays }).prune()).toEqual({ removed: 1234, keptNotEnded: 0 });
+    expect(await createCallRetention(ctx.redis, ctx.k, { retentionDays }).prune()).toEqual({
+      removed: 1234,
+      keptNotEnded: 0,
+    });
     expect(await stored()).toEqual({ hashes: [], byTime: [], vannas: [], umea: [] });
   });
 
   it('leaves the statistics and the cost split of periods within the retention as they were', async () => {
     const t = await buildTestApp(ctx);
     const admin = await t.tokenFor('region-admin');
-    const outcomes = [{}, { outcome: 'abandoned' as const, waitMs: 3_000, talkMs: undefined, answeredAt: undefined }, { outcome: 'closed' as const, waitMs: 0, talkMs: undefined, answeredAt: undefined }];
+    const outcomes = [
+      {},
+      { outcome: 'abandoned' as const, waitMs: 3_000, talkMs: undefined, answeredAt: undefined },
+      { outcome: 'closed' as const, waitMs: 0, talkMs: undefined, answeredAt: undefined },
+    ];
     // The last 90 days, every third day (last month included, whatever today is), and as many before the retention.
-    const recent = Array.from({ length: 30 }, (_, i) => call(`recent-${i}`, 1 + 3 * i, { ...outcomes[i % 3], municipalityId: i % 2 === 0 ? VANNAS : UMEA, waitMs: 1_000 * i }));
-    const old = Array.from({ length: 30 }, (_, i) => call(`old-${i}`, 401 + 3 * i, { ...outcomes[i % 3], municipalityId: i % 2 === 0 ? VANNAS : UMEA }));
+    const recent = Array.from({ length: 30 }, (_, i) =>
+      call(`recent-${i}`, 1 + 3 * i, {
+        ...outcomes[i % 3],
+        municipalityId: i % 2 === 0 ? VANNAS : UMEA,
+        waitMs: 1_000 * i,
+      }),
+    );
+    const old = Array.from({ length: 30 }, (_, i) =>
+      call(`old-${i}`, 401 + 3 * i, { ...outcomes[i % 3], municipalityId: i % 2 === 0 ? VANNAS : UMEA }),
+    );
     await store(...recent, ...old);
 
     const today = DateTime.now().setZone('Europe/Stockholm');
@@ -145,19 +190,29 @@ describe('call record retention', () => {
     expect(before.map((o) => o.status)).toEqual([200, 200, 200, 200]);
     expect(JSON.parse(before[0]!.body)).toMatchObject({ total: { offered: 15 } });
 
-    expect(await createCallRetention(ctx.redis, ctx.k, { retentionDays }).prune()).toEqual({ removed: 30, keptNotEnded: 0 });
+    expect(await createCallRetention(ctx.redis, ctx.k, { retentionDays }).prune()).toEqual({
+      removed: 30,
+      keptNotEnded: 0,
+    });
     expect(await outputs()).toEqual(before);
   });
 
   it('is safe to run again, and from several instances at once', async () => {
     const old = ids('old-', 50).map((id, i) => call(id, 401 + i, { municipalityId: i % 2 === 0 ? VANNAS : UMEA }));
     await store(...old, call('recent', 30), call('waiting', 500, live('waiting')));
-    const instances = [ctx.redis, await ctx.connect(), await ctx.connect()].map((redis) => createCallRetention(redis, ctx.k, { retentionDays, batchSize: 7 }));
+    const instances = [ctx.redis, await ctx.connect(), await ctx.connect()].map((redis) =>
+      createCallRetention(redis, ctx.k, { retentionDays, batchSize: 7 }),
+    );
 
     const runs = await Promise.all(instances.map((instance) => instance.prune()));
     expect(runs.reduce((sum, run) => sum + run.removed, 0)).toBe(50);
     const after = await stored();
-    expect(after).toEqual({ hashes: ['recent', 'waiting'], byTime: ['recent', 'waiting'], vannas: ['recent', 'waiting'], umea: [] });
+    expect(after).toEqual({
+      hashes: ['recent', 'waiting'],
+      byTime: ['recent', 'waiting'],
+      vannas: ['recent', 'waiting'],
+      umea: [],
+    });
 
     expect(await instances[0]!.prune()).toEqual({ removed: 0, keptNotEnded: 1 });
     expect(await stored()).toEqual(after);

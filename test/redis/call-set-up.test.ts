@@ -23,8 +23,19 @@ const actor = localActor('test');
 describe('calls that end at their arrival (store/lua/arrival-ended-4.lua)', () => {
   it('records a call refused at capacity as ended, outcome rejected-capacity, without the caller, in the municipality’s calls, never in a queue', async () => {
     const queue = createCallQueue(ctx.redis, ctx.k);
-    const refused = await queue.recordEnded({ ...caller('r1', UMEA), caller: '' }, 'rejected-capacity', { mediaNode: 'node-a', arrivedAt: 1_000 });
-    expect(refused).toMatchObject({ callId: 'r1', state: 'ended', outcome: 'rejected-capacity', caller: '', waitMs: 0, mediaNode: 'node-a', arrivedAt: 1_000 });
+    const refused = await queue.recordEnded({ ...caller('r1', UMEA), caller: '' }, 'rejected-capacity', {
+      mediaNode: 'node-a',
+      arrivedAt: 1_000,
+    });
+    expect(refused).toMatchObject({
+      callId: 'r1',
+      state: 'ended',
+      outcome: 'rejected-capacity',
+      caller: '',
+      waitMs: 0,
+      mediaNode: 'node-a',
+      arrivedAt: 1_000,
+    });
     expect(await queue.activeCallIds()).toEqual([]);
     expect(await queue.listWaiting(UMEA)).toEqual([]);
     expect((await queue.listRecords({ municipalityId: UMEA, limit: 10 })).map((r) => r.callId)).toEqual(['r1']);
@@ -51,7 +62,10 @@ describe('calls that end at their arrival (store/lua/arrival-ended-4.lua)', () =
     await operators.login('op', { name: 'op', phone: 'sip:op@phones.example', municipalities: [UMEA] });
     await queue.enqueue(caller('c', UMEA));
     expect((await queue.claimNext('op'))?.callId).toBe('c');
-    expect(await queue.recordEnded(caller('c', UMEA), 'setup-failed')).toMatchObject({ state: 'ended', outcome: 'setup-failed' });
+    expect(await queue.recordEnded(caller('c', UMEA), 'setup-failed')).toMatchObject({
+      state: 'ended',
+      outcome: 'setup-failed',
+    });
     expect((await operators.get('op'))?.state).toBe('available');
   });
 });
@@ -68,7 +82,10 @@ describe('what the arrival reads, cached until an admin change (media/arrival/ar
       // The same object while nothing changed: no read per call.
       expect(await config.admin.queuePolicies.get(UMEA)).toBe(before);
       await stores.queuePolicies.update(UMEA, 0, { announceEverySeconds: 30 }, actor);
-      const after = await eventuallyValue(async () => (await config.admin.queuePolicies.get(UMEA))?.doc.announceEverySeconds, 30);
+      const after = await eventuallyValue(
+        async () => (await config.admin.queuePolicies.get(UMEA))?.doc.announceEverySeconds,
+        30,
+      );
       expect(after).toBe(30);
     } finally {
       await config.stop();
@@ -81,8 +98,16 @@ describe('what the arrival reads, cached until an admin change (media/arrival/ar
     try {
       const wednesdayMorning = new Date('2026-11-25T10:00:00+01:00');
       expect((await config.openingStateAt(UMEA, wednesdayMorning)).open).toBe(true);
-      await stores.openingHours.update(UMEA, 0, { override: { state: 'closed', until: '2026-11-25T12:00:00+01:00' } }, actor);
-      const state = await eventuallyValue(async () => (await config.openingStateAt(UMEA, new Date(wednesdayMorning.getTime() + 1_000))).rule, 'override');
+      await stores.openingHours.update(
+        UMEA,
+        0,
+        { override: { state: 'closed', until: '2026-11-25T12:00:00+01:00' } },
+        actor,
+      );
+      const state = await eventuallyValue(
+        async () => (await config.openingStateAt(UMEA, new Date(wednesdayMorning.getTime() + 1_000))).rule,
+        'override',
+      );
       expect(state).toBe('override');
       expect((await config.openingStateAt(UMEA, new Date(wednesdayMorning.getTime() + 2_000))).open).toBe(false);
     } finally {

@@ -10,7 +10,11 @@ describe('call-back to the caller’s own number', () => {
   it('is refused, naming body.number, when the caller’s number cannot be dialled; a number given books it', async () => {
     const queue = createCallQueue(ctx.redis, ctx.k);
     const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard);
-    for (const [id, from] of [['hidden', 'anonymous'], ['unreadable', '12'], ['internal', '2480123']] as const) {
+    for (const [id, from] of [
+      ['hidden', 'anonymous'],
+      ['unreadable', '12'],
+      ['internal', '2480123'],
+    ] as const) {
       await queue.enqueue({ ...caller(id, UMEA), caller: from });
       await expect(callbacks.book({ callId: id }), from).rejects.toMatchObject({
         status: 400,
@@ -20,7 +24,10 @@ describe('call-back to the caller’s own number', () => {
       expect(await queue.get(id)).toMatchObject({ state: 'waiting' });
       expect(await queue.get(`${id}-cb`)).toBeNull();
     }
-    expect((await callbacks.book({ callId: 'hidden', number: '+46701234567' })).callback).toMatchObject({ callId: 'hidden-cb', caller: '+46701234567' });
+    expect((await callbacks.book({ callId: 'hidden', number: '+46701234567' })).callback).toMatchObject({
+      callId: 'hidden-cb',
+      caller: '+46701234567',
+    });
 
     await queue.enqueue(caller('citizen', UMEA));
     expect((await callbacks.book({ callId: 'citizen' })).callback).toMatchObject({ caller: '+46701234567' });

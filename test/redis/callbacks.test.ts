@@ -14,7 +14,8 @@ function setup() {
   const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard);
   const control = createControlStore(ctx.redis, ctx.k);
   const waitingIds = async () => (await queue.listWaiting(UMEA)).map((w) => w.record.callId);
-  const login = (id: string) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [UMEA] });
+  const login = (id: string) =>
+    operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [UMEA] });
   return { queue, operators, callbacks, control, waitingIds, login };
 }
 
@@ -24,7 +25,15 @@ describe('call-backs', () => {
     for (const id of ['a', 'b', 'c']) await queue.enqueue(caller(id, UMEA));
 
     const { callback, call } = await callbacks.book({ callId: 'b' });
-    expect(callback).toMatchObject({ callId: 'b-cb', channelId: 'b-cb-dial', kind: 'callback', callbackOf: 'b', state: 'waiting', caller: '+46701234567', place: call.place });
+    expect(callback).toMatchObject({
+      callId: 'b-cb',
+      channelId: 'b-cb-dial',
+      kind: 'callback',
+      callbackOf: 'b',
+      state: 'waiting',
+      caller: '+46701234567',
+      place: call.place,
+    });
     expect(call).toMatchObject({ state: 'ended', outcome: 'callback-booked', callbackId: 'b-cb' });
     expect(await waitingIds()).toEqual(['a', 'b-cb', 'c']);
     // A retried booking (lost reply) gives the same call-back; nothing moves.
@@ -40,7 +49,12 @@ describe('call-backs', () => {
     await queue.enqueue(caller('b', UMEA));
     await callbacks.book({ callId: 'a', number: '+4690123456' });
     await login('op');
-    expect(await queue.claimNext('op')).toMatchObject({ callId: 'a-cb', caller: '+4690123456', state: 'connecting', operatorChannelId: 'a-cb-op1' });
+    expect(await queue.claimNext('op')).toMatchObject({
+      callId: 'a-cb',
+      caller: '+4690123456',
+      state: 'connecting',
+      operatorChannelId: 'a-cb-op1',
+    });
   });
 
   it('waits outside the queue until its window begins, then takes its place', async () => {
@@ -69,7 +83,10 @@ describe('call-backs', () => {
     await login('other');
     await queue.claimNext('op');
     await queue.markAnswered('a', 'a-op1');
-    await expect(callbacks.book({ callId: 'a', operatorId: 'other' })).rejects.toMatchObject({ status: 403, code: 'not_your_call' });
+    await expect(callbacks.book({ callId: 'a', operatorId: 'other' })).rejects.toMatchObject({
+      status: 403,
+      code: 'not_your_call',
+    });
     const { call } = await callbacks.book({ callId: 'a', operatorId: 'op' });
     expect(call).toMatchObject({ state: 'answered', callbackId: 'a-cb' });
     expect(await waitingIds()).toEqual(['a-cb', 'b']);
@@ -90,7 +107,11 @@ describe('call-backs', () => {
     expect(await callbacks.notReached('a-cb', { operatorChannelId: 'a-cb-op0' })).toBeNull();
     expect(await callbacks.notReached('b')).toBeNull();
     const first = await callbacks.notReached('a-cb', { operatorChannelId: 'a-cb-op1' });
-    expect(first).toMatchObject({ what: 'requeued', position: 1, callback: { state: 'waiting', unansweredDials: 1, operatorChannelId: 'a-cb-op1' } });
+    expect(first).toMatchObject({
+      what: 'requeued',
+      position: 1,
+      callback: { state: 'waiting', unansweredDials: 1, operatorChannelId: 'a-cb-op1' },
+    });
     // Nobody talked to the citizen: the operator's answer does not count, and they are free at once.
     expect(first?.callback.answeredAt).toBeUndefined();
     expect(first?.callback.operatorId).toBeUndefined();
@@ -103,17 +124,28 @@ describe('call-backs', () => {
     expect(await callbacks.notReached('a-cb')).toMatchObject({ what: 'requeued', callback: { unansweredDials: 2 } });
     await attempt(3);
     const last = await callbacks.notReached('a-cb');
-    expect(last).toMatchObject({ what: 'ended', position: 0, callback: { state: 'ended', outcome: 'callback-no-answer', unansweredDials: 3, operatorId: 'op' } });
+    expect(last).toMatchObject({
+      what: 'ended',
+      position: 0,
+      callback: { state: 'ended', outcome: 'callback-no-answer', unansweredDials: 3, operatorId: 'op' },
+    });
     expect(last?.callback.talkMs).toBeUndefined();
     expect(await waitingIds()).toEqual(['b']);
     expect(await queue.activeCallIds()).toEqual(['b']);
     expect((await operators.get('op'))?.state).toBe('available');
-    const events = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((e) => e.message).filter((m) => m.callId === 'a-cb');
+    const events = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? [])
+      .map((e) => e.message)
+      .filter((m) => m.callId === 'a-cb');
     expect(events.filter((m) => m.type === 'call.requeued').map((m) => [m.cause, m.unansweredDials])).toEqual([
       ['callback-no-answer', '1'],
       ['callback-no-answer', '2'],
     ]);
-    expect(events.at(-1)).toMatchObject({ type: 'call.ended', outcome: 'callback-no-answer', callbackOf: 'a', unansweredDials: '3' });
+    expect(events.at(-1)).toMatchObject({
+      type: 'call.ended',
+      outcome: 'callback-no-answer',
+      callbackOf: 'a',
+      unansweredDials: '3',
+    });
   });
 
   it('whose number the dial policy refuses as it is to be dialled ends at once as callback-denied, its tries unchanged', async () => {
@@ -124,14 +156,22 @@ describe('call-backs', () => {
     await queue.claimNext('op');
     await queue.markAnswered('a-cb', 'a-cb-op1');
     const denied = await callbacks.notReached('a-cb', { operatorChannelId: 'a-cb-op1', denied: true });
-    expect(denied).toMatchObject({ what: 'ended', position: 0, callback: { state: 'ended', outcome: 'callback-denied', operatorId: 'op' } });
+    expect(denied).toMatchObject({
+      what: 'ended',
+      position: 0,
+      callback: { state: 'ended', outcome: 'callback-denied', operatorId: 'op' },
+    });
     expect(denied?.callback.unansweredDials).toBeUndefined();
     expect(denied?.callback.answeredAt).toBeUndefined();
     expect(await waitingIds()).toEqual([]);
     expect(await queue.activeCallIds()).toEqual([]);
     expect((await operators.get('op'))?.state).toBe('available');
-    const ended = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((e) => e.message).filter((m) => m.type === 'call.ended' && m.callId === 'a-cb');
-    expect(ended).toEqual([expect.objectContaining({ outcome: 'callback-denied', callbackOf: 'a', unansweredDials: '0' })]);
+    const ended = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? [])
+      .map((e) => e.message)
+      .filter((m) => m.type === 'call.ended' && m.callId === 'a-cb');
+    expect(ended).toEqual([
+      expect.objectContaining({ outcome: 'callback-denied', callbackOf: 'a', unansweredDials: '0' }),
+    ]);
     // Settled once.
     expect(await callbacks.notReached('a-cb', { denied: true })).toBeNull();
   });
@@ -139,7 +179,11 @@ describe('call-backs', () => {
   it('is refused (403 dialling_denied) when booked to a number the call’s municipality does not allow call-backs; nothing booked', async () => {
     const { queue, callbacks, waitingIds } = setup();
     await queue.enqueue(caller('a', UMEA));
-    await expect(callbacks.book({ callId: 'a', number: '+12025550123' })).rejects.toMatchObject({ status: 403, code: 'dialling_denied', details: [{ field: 'body.number', class: 'international-other' }] });
+    await expect(callbacks.book({ callId: 'a', number: '+12025550123' })).rejects.toMatchObject({
+      status: 403,
+      code: 'dialling_denied',
+      details: [{ field: 'body.number', class: 'international-other' }],
+    });
     expect(await waitingIds()).toEqual(['a']);
     expect(await queue.get('a-cb')).toBeNull();
   });
@@ -184,8 +228,14 @@ describe('call control in Redis', () => {
   it('allows only what the call’s control state allows, and only to its operator', async () => {
     const { control, login } = await answered();
     await login('other');
-    await expect(control.act('a', 'other', { action: 'hold' })).rejects.toMatchObject({ status: 403, code: 'not_your_call' });
-    await expect(control.act('a', 'op', { action: 'unhold' })).rejects.toMatchObject({ status: 409, code: 'call_control_conflict' });
+    await expect(control.act('a', 'other', { action: 'hold' })).rejects.toMatchObject({
+      status: 403,
+      code: 'not_your_call',
+    });
+    await expect(control.act('a', 'op', { action: 'unhold' })).rejects.toMatchObject({
+      status: 409,
+      code: 'call_control_conflict',
+    });
     expect((await control.act('a', 'op', { action: 'hold' })).call.control).toBe('held');
     await expect(control.act('a', 'op', { action: 'hold' })).rejects.toMatchObject({ status: 409 });
     await expect(control.act('a', 'op', { action: 'complete' })).rejects.toMatchObject({ status: 409 });
@@ -194,7 +244,12 @@ describe('call control in Redis', () => {
 
   it('blind transfer releases the operator at once; unanswered it comes back to them, or to the queue at its place', async () => {
     const { control, queue, operators, waitingIds } = await answered();
-    const { call, releasedLeg } = await control.act('a', 'op', { action: 'transfer', mode: 'blind', targetKind: 'extension', target: '2480100' });
+    const { call, releasedLeg } = await control.act('a', 'op', {
+      action: 'transfer',
+      mode: 'blind',
+      targetKind: 'extension',
+      target: '2480100',
+    });
     expect(call).toMatchObject({ control: 'transferring', transferLeg: 'a-xfer1', transferredBy: 'op' });
     expect(call.operatorChannelId).toBeUndefined();
     expect(releasedLeg).toBe('a-op1');
@@ -205,7 +260,16 @@ describe('call control in Redis', () => {
     expect(await control.legEnded('a', 'a-xfer0')).toBeNull();
 
     const recalled = await control.legEnded('a', 'a-xfer1');
-    expect(recalled).toMatchObject({ what: 'recall-operator', call: { state: 'connecting', operatorId: 'op', operatorChannelId: 'a-op2', recallFrom: '2480100', transferOutcome: 'recalled' } });
+    expect(recalled).toMatchObject({
+      what: 'recall-operator',
+      call: {
+        state: 'connecting',
+        operatorId: 'op',
+        operatorChannelId: 'a-op2',
+        recallFrom: '2480100',
+        transferOutcome: 'recalled',
+      },
+    });
     expect(await control.legEnded('a', 'a-xfer1')).toBeNull();
 
     // Answered again, transferred again; this time the operator is busy elsewhere.
@@ -213,7 +277,10 @@ describe('call control in Redis', () => {
     await control.act('a', 'op', { action: 'transfer', mode: 'blind', targetKind: 'external', target: '+4690123456' });
     await queue.enqueue(caller('b', UMEA));
     await queue.claimNext('op');
-    expect(await control.legEnded('a', 'a-xfer2')).toMatchObject({ what: 'recall-queue', call: { state: 'waiting', transferOutcome: 'requeued' } });
+    expect(await control.legEnded('a', 'a-xfer2')).toMatchObject({
+      what: 'recall-queue',
+      call: { state: 'waiting', transferOutcome: 'requeued' },
+    });
     expect(await waitingIds()).toEqual(['a']);
   });
 
@@ -222,12 +289,18 @@ describe('call control in Redis', () => {
     await control.act('a', 'op', { action: 'park' });
     expect((await control.listParked(UMEA)).map((p) => p.call.callId)).toEqual(['a']);
     await login('other');
-    expect(await control.retrieve('a', 'other')).toMatchObject({ state: 'connecting', operatorId: 'other', operatorChannelId: 'a-op2' });
+    expect(await control.retrieve('a', 'other')).toMatchObject({
+      state: 'connecting',
+      operatorId: 'other',
+      operatorChannelId: 'a-op2',
+    });
     expect((await operators.get('other'))?.state).toBe('connecting');
     expect(await control.listParked(UMEA)).toEqual([]);
     await expect(control.retrieve('a', 'op')).rejects.toMatchObject({ status: 409, code: 'call_not_parked' });
     // Consoles see it on the events stream, in order.
-    const types = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((e) => e.message.type).filter((t) => t?.startsWith('call.'));
+    const types = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? [])
+      .map((e) => e.message.type)
+      .filter((t) => t?.startsWith('call.'));
     expect(types.slice(-2)).toEqual(['call.parked', 'call.retrieved']);
   });
 });

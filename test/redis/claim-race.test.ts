@@ -12,7 +12,8 @@ describe('claiming is atomic', () => {
   it(`${CLAIMERS} operators on their own connections race for one call, ${ROUNDS} times: exactly one wins each time`, async () => {
     const operators = createOperatorStore(ctx.redis, ctx.k);
     const operatorIds = Array.from({ length: CLAIMERS }, (_, i) => `op${i}`);
-    for (const id of operatorIds) await operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [BJURHOLM] });
+    for (const id of operatorIds)
+      await operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [BJURHOLM] });
     // One connection per operator, so that their claims really interleave in Redis.
     const claimers: Array<{ operatorId: string; queue: CallQueue }> = await Promise.all(
       operatorIds.map(async (operatorId) => ({ operatorId, queue: createCallQueue(await ctx.connect(), ctx.k) })),
@@ -24,7 +25,9 @@ describe('claiming is atomic', () => {
       const callId = `call-${round}`;
       await queue.enqueue(caller(callId, BJURHOLM));
 
-      const results = await Promise.all(claimers.map(async ({ operatorId, queue: own }) => ({ operatorId, call: await own.claimNext(operatorId) })));
+      const results = await Promise.all(
+        claimers.map(async ({ operatorId, queue: own }) => ({ operatorId, call: await own.claimNext(operatorId) })),
+      );
 
       const winners = results.filter((r) => r.call !== null);
       expect(winners, `round ${round}`).toHaveLength(1);
@@ -49,7 +52,8 @@ describe('claiming is atomic', () => {
 describe('claiming is atomic with weights and priority classes', () => {
   it('30 operators with different weights drain 7 queues × 200 callers: every call goes to exactly one of them', async () => {
     const municipalities = ['2403', '2401', '2409', '2480', '2404', '2460', '2284'];
-    const classify = (from: string) => (from.endsWith('7') ? { priorityClass: 'member', boostSeconds: 120 } : undefined);
+    const classify = (from: string) =>
+      from.endsWith('7') ? { priorityClass: 'member', boostSeconds: 120 } : undefined;
     const queue = createCallQueue(ctx.redis, ctx.k);
     const operators = createOperatorStore(ctx.redis, ctx.k);
     const all: string[] = [];
@@ -63,7 +67,11 @@ describe('claiming is atomic with weights and priority classes', () => {
     }
     const operatorIds = Array.from({ length: 30 }, (_, i) => `op${i}`);
     for (const [o, id] of operatorIds.entries()) {
-      await operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: municipalities.map((m, j) => ({ id: m, weight: 1 + ((o + j) % 4) })) });
+      await operators.login(id, {
+        name: id,
+        phone: `sip:${id}@phones.example`,
+        municipalities: municipalities.map((m, j) => ({ id: m, weight: 1 + ((o + j) % 4) })),
+      });
     }
 
     const taken = new Map<string, string[]>();
@@ -80,7 +88,9 @@ describe('claiming is atomic with weights and priority classes', () => {
     expect([...taken.keys()].sort()).toEqual([...all].sort());
     expect([...taken.values()].filter((ops) => ops.length !== 1)).toEqual([]);
     // The stream tells the same: one offer per call.
-    const offers = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).filter((e) => e.message.type === 'call.offered');
+    const offers = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).filter(
+      (e) => e.message.type === 'call.offered',
+    );
     expect(offers).toHaveLength(all.length);
     expect(new Set(offers.map((e) => e.message.callId)).size).toBe(all.length);
   });

@@ -25,9 +25,23 @@ afterEach(() => vi.restoreAllMocks());
 describe('the dialling guard: decisions', () => {
   it('decides under the default policy until one is stored, then under the stored one at once', async () => {
     const { guard, policies } = testDialling(ctx);
-    expect(await guard.decide(VANNAS, 'transfer', '0900-123 45 67')).toMatchObject({ allowed: false, class: 'premium' });
-    await policies.create({ municipalityId: VANNAS, allow: { ...DEFAULT_DIAL_POLICY.allow, transfer: [...DEFAULT_ALLOWED, 'premium'] }, extensionDailyCap: DEFAULT_DIAL_POLICY.extensionDailyCap }, setup);
-    expect(await guard.decide(VANNAS, 'transfer', '0900-123 45 67')).toEqual({ allowed: true, class: 'premium', dial: '+469001234567' });
+    expect(await guard.decide(VANNAS, 'transfer', '0900-123 45 67')).toMatchObject({
+      allowed: false,
+      class: 'premium',
+    });
+    await policies.create(
+      {
+        municipalityId: VANNAS,
+        allow: { ...DEFAULT_DIAL_POLICY.allow, transfer: [...DEFAULT_ALLOWED, 'premium'] },
+        extensionDailyCap: DEFAULT_DIAL_POLICY.extensionDailyCap,
+      },
+      setup,
+    );
+    expect(await guard.decide(VANNAS, 'transfer', '0900-123 45 67')).toEqual({
+      allowed: true,
+      class: 'premium',
+      dial: '+469001234567',
+    });
     // Another municipality's policy is its own.
     expect(await guard.decide(UMEA, 'transfer', '0900-123 45 67')).toMatchObject({ allowed: false });
     // The region's own area codes make a Vindeln number regional.
@@ -41,12 +55,24 @@ describe('the dialling guard: decisions', () => {
     await guard.decide(VANNAS, 'callback', '+1 202 555 0123', { callId: 'c1' });
     await guard.decide(VANNAS, 'extension', '+881 6 1234 5678', { extension: '2460100' });
     expect(await events()).toEqual([
-      { type: 'dialling.refused', municipalityId: VANNAS, kind: 'callback', class: 'international-other', callId: 'c1' },
+      {
+        type: 'dialling.refused',
+        municipalityId: VANNAS,
+        kind: 'callback',
+        class: 'international-other',
+        callId: 'c1',
+      },
       { type: 'dialling.refused', municipalityId: VANNAS, kind: 'extension', class: 'satellite', extension: '2460100' },
     ]);
-    expect(info).toHaveBeenCalledWith({ municipalityId: VANNAS, kind: 'callback', class: 'international-other', callId: 'c1' }, 'dialling refused by the dial policy');
+    expect(info).toHaveBeenCalledWith(
+      { municipalityId: VANNAS, kind: 'callback', class: 'international-other', callId: 'c1' },
+      'dialling refused by the dial policy',
+    );
     expect(JSON.stringify(info.mock.calls)).not.toMatch(/2025550123|881612345678/);
-    expect(debug).toHaveBeenCalledWith(expect.objectContaining({ callId: 'c1', dialled: '+1 202 555 0123' }), 'dialling refused: the number');
+    expect(debug).toHaveBeenCalledWith(
+      expect.objectContaining({ callId: 'c1', dialled: '+1 202 555 0123' }),
+      'dialling refused: the number',
+    );
     // What is allowed is not recorded.
     await guard.decide(VANNAS, 'callback', '070-123 45 67', { callId: 'c2' });
     expect(await events()).toHaveLength(2);
@@ -54,14 +80,26 @@ describe('the dialling guard: decisions', () => {
 
   it('assertAllowed answers the class and what to dial, or throws dialling_denied naming the field and the class', async () => {
     const { guard } = testDialling(ctx);
-    expect(await guard.assertAllowed(VANNAS, 'forwarded', '0771-567 567', { status: 409, field: 'body.target.number' })).toEqual({ class: 'shared-cost', dial: '+46771567567' });
-    await expect(guard.assertAllowed(UMEA, 'transfer', '0939-123 456', { status: 403, field: 'body.number' }, { callId: 'c9' })).rejects.toMatchObject({
+    expect(
+      await guard.assertAllowed(VANNAS, 'forwarded', '0771-567 567', { status: 409, field: 'body.target.number' }),
+    ).toEqual({ class: 'shared-cost', dial: '+46771567567' });
+    await expect(
+      guard.assertAllowed(UMEA, 'transfer', '0939-123 456', { status: 403, field: 'body.number' }, { callId: 'c9' }),
+    ).rejects.toMatchObject({
       status: 403,
       code: 'dialling_denied',
       message: 'premium numbers may not be dialled for transfer calls (dial policy of Umeå)',
-      details: [{ field: 'body.number', class: 'premium', problem: 'is a premium number, not allowed for transfer calls by the dial policy of Umeå' }],
+      details: [
+        {
+          field: 'body.number',
+          class: 'premium',
+          problem: 'is a premium number, not allowed for transfer calls by the dial policy of Umeå',
+        },
+      ],
     });
-    expect(await events()).toEqual([{ type: 'dialling.refused', municipalityId: UMEA, kind: 'transfer', class: 'premium', callId: 'c9' }]);
+    expect(await events()).toEqual([
+      { type: 'dialling.refused', municipalityId: UMEA, kind: 'transfer', class: 'premium', callId: 'c9' },
+    ]);
   });
 });
 
@@ -69,7 +107,10 @@ describe('the dialling guard: daily cap per extension', () => {
   const capped = async (calls: number, minutes: number) => {
     const time = clock();
     const { guard, policies } = testDialling(ctx, { now: time.now });
-    await policies.create({ municipalityId: VANNAS, allow: DEFAULT_DIAL_POLICY.allow, extensionDailyCap: { calls, minutes } }, setup);
+    await policies.create(
+      { municipalityId: VANNAS, allow: DEFAULT_DIAL_POLICY.allow, extensionDailyCap: { calls, minutes } },
+      setup,
+    );
     return { guard, time };
   };
 
@@ -77,10 +118,23 @@ describe('the dialling guard: daily cap per extension', () => {
     const { guard } = await capped(3, 1000);
     const warn = vi.spyOn(log, 'warn');
     for (let i = 0; i < 3; i++) expect(await guard.admitExtensionCall(VANNAS, '2460100')).toEqual({ admitted: true });
-    for (let i = 0; i < 3; i++) expect(await guard.admitExtensionCall(VANNAS, '2460100')).toEqual({ admitted: false, limit: 'calls' });
-    expect(await events()).toEqual([{ type: 'dialling.cap-reached', municipalityId: VANNAS, extension: '2460100', limit: 'calls', cap: '3', used: '3' }]);
+    for (let i = 0; i < 3; i++)
+      expect(await guard.admitExtensionCall(VANNAS, '2460100')).toEqual({ admitted: false, limit: 'calls' });
+    expect(await events()).toEqual([
+      {
+        type: 'dialling.cap-reached',
+        municipalityId: VANNAS,
+        extension: '2460100',
+        limit: 'calls',
+        cap: '3',
+        used: '3',
+      },
+    ]);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn).toHaveBeenCalledWith({ municipalityId: VANNAS, extension: '2460100', limit: 'calls', cap: 3 }, expect.stringContaining('daily cap'));
+    expect(warn).toHaveBeenCalledWith(
+      { municipalityId: VANNAS, extension: '2460100', limit: 'calls', cap: 3 },
+      expect.stringContaining('daily cap'),
+    );
     // Another extension has its own count.
     expect(await guard.admitExtensionCall(VANNAS, '2460101')).toEqual({ admitted: true });
   });
@@ -93,7 +147,16 @@ describe('the dialling guard: daily cap per extension', () => {
     await guard.recordExtensionCallEnded(VANNAS, '2460100', 1); // 1 minute: 3 in all
     await guard.recordExtensionCallEnded(VANNAS, '2460100', 0); // never answered: nothing
     expect(await guard.admitExtensionCall(VANNAS, '2460100')).toEqual({ admitted: false, limit: 'minutes' });
-    expect(await events()).toEqual([{ type: 'dialling.cap-reached', municipalityId: VANNAS, extension: '2460100', limit: 'minutes', cap: '3', used: '3' }]);
+    expect(await events()).toEqual([
+      {
+        type: 'dialling.cap-reached',
+        municipalityId: VANNAS,
+        extension: '2460100',
+        limit: 'minutes',
+        cap: '3',
+        used: '3',
+      },
+    ]);
   });
 
   it('starts afresh at local midnight (Europe/Stockholm), and forgets a day two days later', async () => {

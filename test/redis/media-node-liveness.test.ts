@@ -22,8 +22,10 @@ function setup() {
   const queue = createCallQueue(ctx.redis, ctx.k, { mediaNodeDeadSeconds: DEAD_MS / 1000 });
   const operators = createOperatorStore(ctx.redis, ctx.k);
   const beat = (node: string, ttlMs = 60_000) => beatFor(ctx.redis, ctx.k, { node, instanceId: `${node}/test`, ttlMs });
-  const arrive = (callId: string, mediaNode: string) => queue.enqueue(caller(callId, BJURHOLM), { fields: { mediaNode } });
-  const login = (id: string) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [BJURHOLM] });
+  const arrive = (callId: string, mediaNode: string) =>
+    queue.enqueue(caller(callId, BJURHOLM), { fields: { mediaNode } });
+  const login = (id: string) =>
+    operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [BJURHOLM] });
   const waiting = async () => (await queue.listWaiting(BJURHOLM)).map((w) => w.record.callId);
   const sweep = () => sweepLostNodes(ctx.redis, ctx.k, { deadMs: DEAD_MS, wrapUpMs: 0 });
   return { queue, operators, beat, arrive, login, waiting, sweep };
@@ -85,13 +87,23 @@ describe('media nodes that stop beating', () => {
     // Answered before the node died: it was answered, its talk cut short.
     expect(await queue.get('ghost-talking')).toMatchObject({ state: 'ended', outcome: 'answered' });
     expect(await ctx.redis.sMembers(ctx.k.activeCalls())).toEqual(['real']);
-    for (const id of ['ringing-op', 'talking-op']) expect((await createOperatorStore(ctx.redis, ctx.k).get(id))?.state).toBe('available');
+    for (const id of ['ringing-op', 'talking-op'])
+      expect((await createOperatorStore(ctx.redis, ctx.k).get(id))?.state).toBe('available');
 
     // Once: a second sweep (another instance's) finds nothing more.
     expect(await sweep()).toEqual([]);
-    const ended = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).filter((e) => e.message.type === 'call.ended');
+    const ended = ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).filter(
+      (e) => e.message.type === 'call.ended',
+    );
     expect(ended.map((e) => e.message)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ callId: 'ghost-waiting', outcome: 'media-node-lost', mediaNode: 'dying', cause: 'media-node-lost' })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          callId: 'ghost-waiting',
+          outcome: 'media-node-lost',
+          mediaNode: 'dying',
+          cause: 'media-node-lost',
+        }),
+      ]),
     );
     expect(ended).toHaveLength(3);
     expect(await waiting()).toEqual(['real']);
@@ -130,7 +142,10 @@ describe('media nodes that stop beating', () => {
     expect((await createOperatorStore(ctx.redis, ctx.k).get('op'))?.state).toBe('available');
 
     // Another instance takes it: its own node from now on.
-    expect(await queue.claimNext('op', { mediaNode: 'other' })).toMatchObject({ callId: callback.callId, mediaNode: 'other' });
+    expect(await queue.claimNext('op', { mediaNode: 'other' })).toMatchObject({
+      callId: callback.callId,
+      mediaNode: 'other',
+    });
   });
 
   it('ends a call never answered whose caller went with a restarted Asterisk as media-node-lost, and counts it apart in the statistics', async () => {
@@ -139,7 +154,15 @@ describe('media nodes that stop beating', () => {
     await arrive('left', 'node-1');
     expect(await queue.finish('lost', { mediaNodeLost: true })).toMatchObject({ outcome: 'media-node-lost' });
     expect(await queue.finish('left')).toMatchObject({ outcome: 'abandoned' });
-    const figures = computeFigures([(await queue.get('lost'))!, (await queue.get('left'))!], { serviceLevelSeconds: () => 30 });
-    expect(figures).toMatchObject({ offered: 2, abandoned: 1, answered: 0, mediaNodeLost: 1, otherOutcomes: { 'media-node-lost': 1 } });
+    const figures = computeFigures([(await queue.get('lost'))!, (await queue.get('left'))!], {
+      serviceLevelSeconds: () => 30,
+    });
+    expect(figures).toMatchObject({
+      offered: 2,
+      abandoned: 1,
+      answered: 0,
+      mediaNodeLost: 1,
+      otherOutcomes: { 'media-node-lost': 1 },
+    });
   });
 });

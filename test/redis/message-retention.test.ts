@@ -11,14 +11,25 @@ const retentionDays = 90;
 
 async function setup() {
   const t = await buildTestApp(ctx);
-  const anna = await t.entries.create({ municipalityId: VANNAS, kind: 'person', givenName: 'Anna', familyName: 'Berg' }, localActor('test setup'));
-  const bo = await t.entries.create({ municipalityId: UMEA, kind: 'person', givenName: 'Bo', familyName: 'Ek' }, localActor('test setup'));
-  const take = (entryId: string, text: string) => t.callControl.messages.create({ entryId, text, callerName: 'Karin Ström', callerNumber: '+46701234567' }, 'operator-1');
+  const anna = await t.entries.create(
+    { municipalityId: VANNAS, kind: 'person', givenName: 'Anna', familyName: 'Berg' },
+    localActor('test setup'),
+  );
+  const bo = await t.entries.create(
+    { municipalityId: UMEA, kind: 'person', givenName: 'Bo', familyName: 'Ek' },
+    localActor('test setup'),
+  );
+  const take = (entryId: string, text: string) =>
+    t.callControl.messages.create(
+      { entryId, text, callerName: 'Karin Ström', callerNumber: '+46701234567' },
+      'operator-1',
+    );
   return { t, anna, bo, take };
 }
 
 /** Retention whose clock reads `now` (ms): Redis's clock moved on by as much as the test says. */
-const retentionAt = (now: number, batchSize?: number) => createMessageRetention(ctx.redis, ctx.k, { retentionDays, batchSize, now: async () => now });
+const retentionAt = (now: number, batchSize?: number) =>
+  createMessageRetention(ctx.redis, ctx.k, { retentionDays, batchSize, now: async () => now });
 
 /** What Redis holds of messages: the ids that have a hash, and those in each index, to prove messages go whole. */
 async function stored() {
@@ -28,8 +39,13 @@ async function stored() {
     return found.sort();
   };
   const hashes = (await scan(ctx.k.message('*'))).map((key) => key.slice(ctx.k.message('').length));
-  const indexed = async (pattern: string) => (await Promise.all((await scan(pattern)).map((key) => ctx.redis.zRange(key, 0, -1)))).flat().sort();
-  return { hashes: hashes.sort(), byMunicipality: await indexed(ctx.k.messagesByMunicipality('*')), byRecipient: await indexed(ctx.k.messagesByRecipient('*')) };
+  const indexed = async (pattern: string) =>
+    (await Promise.all((await scan(pattern)).map((key) => ctx.redis.zRange(key, 0, -1)))).flat().sort();
+  return {
+    hashes: hashes.sort(),
+    byMunicipality: await indexed(ctx.k.messagesByMunicipality('*')),
+    byRecipient: await indexed(ctx.k.messagesByRecipient('*')),
+  };
 }
 
 describe('message retention', () => {
@@ -49,7 +65,9 @@ describe('message retention', () => {
     const operator = await t.tokenFor('operator');
     for (const municipality of [VANNAS, UMEA]) {
       const listed = await t.call('GET', `/api/v1/messages?municipality=${municipality}`, { auth: operator });
-      expect((listed.body.messages as { id: string }[]).map((m) => m.id)).toEqual(municipality === VANNAS ? [recent.id] : []);
+      expect((listed.body.messages as { id: string }[]).map((m) => m.id)).toEqual(
+        municipality === VANNAS ? [recent.id] : [],
+      );
     }
     // Again: nothing more to do.
     expect(await retentionAt(now).prune()).toEqual({ removed: 0 });
@@ -65,7 +83,10 @@ describe('message retention', () => {
     stopping.abort();
     // One batch of two, then it stops (as at a shutdown): the oldest two are gone whole.
     expect(await retentionAt(later, 2).prune({ signal: stopping.signal })).toEqual({ removed: 2 });
-    const left = taken.slice(2).map((m) => m.id).sort();
+    const left = taken
+      .slice(2)
+      .map((m) => m.id)
+      .sort();
     expect(await stored()).toEqual({ hashes: left, byMunicipality: left, byRecipient: left });
 
     expect(await retentionAt(later, 2).prune()).toEqual({ removed: 3 });
@@ -79,7 +100,13 @@ describe('message retention', () => {
     // As message-store.ts writes one, in a municipality no longer in config/region.yaml.
     await ctx.redis
       .multi()
-      .hSet(ctx.k.message('former'), { id: 'former', entryId: 'e9', municipalityId: '9999', text: 'Gammalt', createdAt: String(longAgo / 1000) })
+      .hSet(ctx.k.message('former'), {
+        id: 'former',
+        entryId: 'e9',
+        municipalityId: '9999',
+        text: 'Gammalt',
+        createdAt: String(longAgo / 1000),
+      })
       .zAdd(ctx.k.messagesByMunicipality('9999'), { score: longAgo, value: 'former' })
       .zAdd(ctx.k.messagesByRecipient('entry:e9'), { score: longAgo, value: 'former' })
       .zAdd(ctx.k.messagesByMunicipality(VANNAS), { score: longAgo, value: 'lost' })

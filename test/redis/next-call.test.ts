@@ -8,7 +8,10 @@ const ctx = useRedis();
 
 /** Callers from these numbers are in a class (the classifier itself: test/unit/priority-classes.test.ts). */
 const classify = (number: string): PriorityClassMatch | undefined =>
-  ({ '+46700000030': { priorityClass: 'thirty', boostSeconds: 30 }, '+46700000120': { priorityClass: 'member', boostSeconds: 120 } })[number];
+  ({
+    '+46700000030': { priorityClass: 'thirty', boostSeconds: 30 },
+    '+46700000120': { priorityClass: 'member', boostSeconds: 120 },
+  })[number];
 
 /**
  * The choice of the next call (store/lua/claim-1.lua), with expectations computed by hand from
@@ -29,7 +32,8 @@ function setup() {
     }
     await ctx.redis.hSet(ctx.k.call(callId), 'enqueuedAt', base - waitedSeconds * 1000);
   }
-  const login = (municipalities: (string | ServedMunicipality)[]) => operators.login('op', { name: 'op', phone: 'sip:op@phones.example', municipalities });
+  const login = (municipalities: (string | ServedMunicipality)[]) =>
+    operators.login('op', { name: 'op', phone: 'sip:op@phones.example', municipalities });
   /** Claims, answers and ends calls one by one: the order the operator gets them in. */
   async function order(): Promise<string[]> {
     const taken: string[] = [];
@@ -46,7 +50,10 @@ function setup() {
 describe('the next call', () => {
   it('weights the wait by the municipality weight of the operator', async () => {
     const { waiting, login, order } = setup();
-    await login([{ id: BJURHOLM, weight: 1 }, { id: UMEA, weight: 2 }]);
+    await login([
+      { id: BJURHOLM, weight: 1 },
+      { id: UMEA, weight: 2 },
+    ]);
     await waiting('b100', BJURHOLM, 100); // 100 000
     await waiting('u60', UMEA, 60); // 60 s × 2 = 120 000
     await waiting('u40', UMEA, 40); // 80 000
@@ -63,7 +70,7 @@ describe('the next call', () => {
     await waiting('thirty80', BJURHOLM, 80, '+46700000030'); // 80 + 30 = 110 s
     await waiting('member10', BJURHOLM, 10, '+46700000120'); // 10 + 120 = 130 s
 
-    expect((await queue.get('member90'))).toMatchObject({ priorityClass: 'member', priorityBoostSeconds: 120 });
+    expect(await queue.get('member90')).toMatchObject({ priorityClass: 'member', priorityBoostSeconds: 120 });
     expect((await queue.get('plain200'))?.priorityClass).toBeUndefined();
     expect(await order()).toEqual(['member90', 'plain200', 'member10', 'thirty80', 'plain100']);
   });
@@ -115,7 +122,11 @@ describe('the next call', () => {
     await ctx.redis.zRem(ctx.k.queue(BJURHOLM), 'thirty');
 
     expect((await queue.claimNext('op'))?.callId).toBe('plain100');
-    const boostKeys = [`${ctx.k.prefix}:queue-boost:${BJURHOLM}:120`, `${ctx.k.prefix}:queue-boost:${BJURHOLM}:30`, `${ctx.k.prefix}:queue-boosts:${BJURHOLM}`];
+    const boostKeys = [
+      `${ctx.k.prefix}:queue-boost:${BJURHOLM}:120`,
+      `${ctx.k.prefix}:queue-boost:${BJURHOLM}:30`,
+      `${ctx.k.prefix}:queue-boosts:${BJURHOLM}`,
+    ];
     expect(await Promise.all(boostKeys.map((key) => ctx.redis.exists(key)))).toEqual([0, 0, 0]);
   });
 
@@ -146,6 +157,8 @@ describe('the next call', () => {
     await waiting('member', BJURHOLM, 50, '+46700000120');
     await waiting('plain', BJURHOLM, 10);
     expect((await queue.claimCall('op', 'plain')).callId).toBe('plain');
-    expect(await queue.listWaiting(BJURHOLM)).toEqual([expect.objectContaining({ record: expect.objectContaining({ callId: 'member' }) })]);
+    expect(await queue.listWaiting(BJURHOLM)).toEqual([
+      expect.objectContaining({ record: expect.objectContaining({ callId: 'member' }) }),
+    ]);
   });
 });

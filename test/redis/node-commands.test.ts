@@ -22,7 +22,13 @@ function bus(node: string, execute?: (command: NodeCommand) => Promise<unknown>)
   return created;
 }
 
-const ring: NodeCommand = { kind: 'ring', callId: 'c1', operatorChannelId: 'c1-op1', phone: 'sip:op@10.0.0.1', municipalityName: 'Vännäs' };
+const ring: NodeCommand = {
+  kind: 'ring',
+  callId: 'c1',
+  operatorChannelId: 'c1-op1',
+  phone: 'sip:op@10.0.0.1',
+  municipalityName: 'Vännäs',
+};
 
 describe('commands between the instances of media nodes', () => {
   it('runs a command on the node’s instance and gives its answer back, a refusal with its status and code', async () => {
@@ -37,7 +43,9 @@ describe('commands between the instances of media nodes', () => {
 
     expect(await asker.send('node-b', ring)).toBe('ringing');
     expect(seen).toEqual([ring]);
-    await expect(asker.send('node-b', { kind: 'control', control: { method: 'park', callId: 'c1', operatorId: 'op' } })).rejects.toMatchObject({
+    await expect(
+      asker.send('node-b', { kind: 'control', control: { method: 'park', callId: 'c1', operatorId: 'op' } }),
+    ).rejects.toMatchObject({
       status: 409,
       code: 'call_control_conflict',
       message: 'not now',
@@ -53,7 +61,10 @@ describe('commands between the instances of media nodes', () => {
     // Beats, but no instance reads its commands: the asker gives up after its timeout...
     await beatFor(ctx.redis, ctx.k, { node: 'node-silent', instanceId: 'node-silent/x' });
     const started = Date.now();
-    await expect(asker.send('node-silent', ring, { timeoutMs: 300 })).rejects.toMatchObject({ status: 503, code: 'media_node_timeout' });
+    await expect(asker.send('node-silent', ring, { timeoutMs: 300 })).rejects.toMatchObject({
+      status: 503,
+      code: 'media_node_timeout',
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
     // ...and an instance that starts reading later drops the stale command instead of doing it.
     await sleep(2_500);

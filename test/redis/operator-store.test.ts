@@ -29,7 +29,11 @@ describe('operator sessions', () => {
     const operators = createOperatorStore(ctx.redis, ctx.k);
     const first = await operators.login('anna', anna);
     await sleep(5);
-    const again = await operators.login('anna', { ...anna, phone: 'sip:anna-desk@phones.example', municipalities: [{ id: BJURHOLM, weight: 2 }, UMEA] });
+    const again = await operators.login('anna', {
+      ...anna,
+      phone: 'sip:anna-desk@phones.example',
+      municipalities: [{ id: BJURHOLM, weight: 2 }, UMEA],
+    });
 
     expect(again).toEqual({
       ...first,
@@ -89,7 +93,10 @@ describe('pause and ready', () => {
     expect(await operators.pause('anna', 'lunch')).toMatchObject({ state: 'paused', pauseReason: 'lunch' });
     expect((await operators.get('anna'))?.pauseNote).toBeUndefined();
     // Re-login (another phone) keeps the pause.
-    expect(await operators.login('anna', { ...anna, phone: 'sip:anna2@phones.example' })).toMatchObject({ state: 'paused', pauseReason: 'lunch' });
+    expect(await operators.login('anna', { ...anna, phone: 'sip:anna2@phones.example' })).toMatchObject({
+      state: 'paused',
+      pauseReason: 'lunch',
+    });
 
     const ready = await operators.ready('anna');
     expect(ready.state).toBe('available');
@@ -107,7 +114,10 @@ describe('pause and ready', () => {
 
     await expect(operators.pause('anna', 'break')).rejects.toMatchObject({ status: 409, code: 'operator_busy' });
     await expect(operators.ready('anna')).rejects.toMatchObject({ status: 409, code: 'operator_busy' });
-    await expect(operators.pause('nobody', 'break')).rejects.toMatchObject({ status: 409, code: 'operator_not_logged_in' });
+    await expect(operators.pause('nobody', 'break')).rejects.toMatchObject({
+      status: 409,
+      code: 'operator_not_logged_in',
+    });
     await expect(operators.ready('nobody')).rejects.toMatchObject({ status: 409, code: 'operator_not_logged_in' });
     expect(await operators.get('anna')).toMatchObject({ state: 'connecting', callId: 'a' });
   });

@@ -23,7 +23,9 @@ beforeAll(async () => {
 function withPolicy(municipalityId: string, policy: Partial<QueuePolicy>): RegionConfig {
   return {
     ...shipped,
-    municipalities: shipped.municipalities.map((m) => (m.id === municipalityId ? { ...m, queuePolicy: { announceEverySeconds: 45, ...policy } } : m)),
+    municipalities: shipped.municipalities.map((m) =>
+      m.id === municipalityId ? { ...m, queuePolicy: { announceEverySeconds: 45, ...policy } } : m,
+    ),
   };
 }
 
@@ -31,17 +33,26 @@ function setup(region: RegionConfig) {
   const queue = createCallQueue(ctx.redis, ctx.k);
   const operators = createOperatorStore(ctx.redis, ctx.k);
   // The store shows the region config's policies until one is stored, as in the switchboard.
-  const stored = createAdminStores(ctx.redis, ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }), region).queuePolicies;
+  const stored = createAdminStores(
+    ctx.redis,
+    ctx.k,
+    createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }),
+    region,
+  ).queuePolicies;
   const policies = createQueuePolicies(ctx.redis, ctx.k, queue, stored, region);
-  const waitingIds = async (municipalityId: string) => (await queue.listWaiting(municipalityId)).map((w) => w.record.callId);
-  const login = (id: string, municipalities: string[]) => operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities });
+  const waitingIds = async (municipalityId: string) =>
+    (await queue.listWaiting(municipalityId)).map((w) => w.record.callId);
+  const login = (id: string, municipalities: string[]) =>
+    operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities });
   return { queue, policies, stored, waitingIds, login };
 }
 
 /** What the events stream says of one call, in order: each event's type and fields other than its callId. */
 async function eventsOf(callId: string) {
   const all = (await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? [];
-  return all.filter((e) => e.message.callId === callId).map(({ message: { callId: _, municipalityId: __, ...rest } }) => rest);
+  return all
+    .filter((e) => e.message.callId === callId)
+    .map(({ message: { callId: _, municipalityId: __, ...rest } }) => rest);
 }
 
 describe('queue policy: stored by IT staff', () => {
@@ -52,9 +63,18 @@ describe('queue policy: stored by IT staff', () => {
     expect(await policies.enqueue(caller('first', BJURHOLM))).toMatchObject({ action: 'stay' });
 
     await stored.update(BJURHOLM, 0, { maxLength: { calls: 1, overflow: { kind: 'message' } } }, actor);
-    expect(await policies.enqueue(caller('second', BJURHOLM))).toMatchObject({ action: 'message', cause: 'max-length' });
-    const log = await createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }).query({ scope: BJURHOLM, objectType: 'queue-policy', limit: 5 });
-    expect(log).toMatchObject([{ action: 'create', actor: { name: 'IT Bjurholm' }, after: { maxLength: { calls: 1 } } }]);
+    expect(await policies.enqueue(caller('second', BJURHOLM))).toMatchObject({
+      action: 'message',
+      cause: 'max-length',
+    });
+    const log = await createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }).query({
+      scope: BJURHOLM,
+      objectType: 'queue-policy',
+      limit: 5,
+    });
+    expect(log).toMatchObject([
+      { action: 'create', actor: { name: 'IT Bjurholm' }, after: { maxLength: { calls: 1 } } },
+    ]);
   });
 
   it('classifies each arriving call by the priority classes of the stored policy, the config’s until one is stored', async () => {
@@ -65,7 +85,17 @@ describe('queue policy: stored by IT staff', () => {
     expect(await queue.get('config-class')).toMatchObject({ priorityClass: 'listed', priorityBoostSeconds: 60 });
 
     // Written as people write numbers; stored as E.164.
-    await stored.update(BJURHOLM, 0, { priorityClasses: [{ name: 'staff', boostSeconds: 120, memberNumbers: true }, { name: 'vip', boostSeconds: 300, numbers: ['070-765 43 21'] }] }, actor);
+    await stored.update(
+      BJURHOLM,
+      0,
+      {
+        priorityClasses: [
+          { name: 'staff', boostSeconds: 120, memberNumbers: true },
+          { name: 'vip', boostSeconds: 300, numbers: ['070-765 43 21'] },
+        ],
+      },
+      actor,
+    );
     await policies.enqueue(caller('no-longer-listed', BJURHOLM));
     await policies.enqueue({ ...caller('colleague', BJURHOLM), caller: '2480123' });
     await policies.enqueue({ ...caller('vip', BJURHOLM), caller: '+46707654321' });
@@ -78,8 +108,15 @@ describe('queue policy: stored by IT staff', () => {
     await login('op', [BJURHOLM]);
     expect((await queue.claimNext('op'))?.callId).toBe('vip');
 
-    const [entry] = await createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }).query({ scope: BJURHOLM, objectType: 'queue-policy', limit: 1 });
-    expect(entry).toMatchObject({ before: { version: 0, priorityClasses: [listed] }, after: { version: 1, priorityClasses: [{ name: 'staff' }, { name: 'vip', numbers: ['+46707654321'] }] } });
+    const [entry] = await createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }).query({
+      scope: BJURHOLM,
+      objectType: 'queue-policy',
+      limit: 1,
+    });
+    expect(entry).toMatchObject({
+      before: { version: 0, priorityClasses: [listed] },
+      after: { version: 1, priorityClasses: [{ name: 'staff' }, { name: 'vip', numbers: ['+46707654321'] }] },
+    });
 
     // Removed (null): nobody goes first any more.
     await stored.update(BJURHOLM, 1, { priorityClasses: null }, actor);
@@ -90,26 +127,50 @@ describe('queue policy: stored by IT staff', () => {
   it('refuses an overflow into the queue itself or a non-member, naming the field', async () => {
     const { stored } = setup(shipped);
     const actor = { id: 'it', name: 'IT', role: 'region-admin' as const };
-    await expect(stored.update(BJURHOLM, 0, { noOperator: { kind: 'queue', municipality: BJURHOLM } }, actor)).rejects.toMatchObject({
+    await expect(
+      stored.update(BJURHOLM, 0, { noOperator: { kind: 'queue', municipality: BJURHOLM } }, actor),
+    ).rejects.toMatchObject({
       status: 400,
-      details: [{ field: 'body.noOperator.municipality', problem: 'must be another municipality than the queue itself' }],
+      details: [
+        { field: 'body.noOperator.municipality', problem: 'must be another municipality than the queue itself' },
+      ],
     });
-    await expect(stored.update(BJURHOLM, 0, { maxWait: { seconds: 60, overflow: { kind: 'queue', municipality: '0114' } } }, actor)).rejects.toMatchObject({
-      details: [{ field: 'body.maxWait.overflow.municipality', problem: '"0114" is not the id of a configured municipality' }],
+    await expect(
+      stored.update(
+        BJURHOLM,
+        0,
+        { maxWait: { seconds: 60, overflow: { kind: 'queue', municipality: '0114' } } },
+        actor,
+      ),
+    ).rejects.toMatchObject({
+      details: [
+        { field: 'body.maxWait.overflow.municipality', problem: '"0114" is not the id of a configured municipality' },
+      ],
     });
   });
 
   it('refuses priority classes that match nobody, repeat a name or list a number that is not one, naming the field', async () => {
     const { stored } = setup(shipped);
-    await expect(stored.update(BJURHOLM, 0, { priorityClasses: [{ name: 'nobody', boostSeconds: 60 }] }, actor)).rejects.toMatchObject({
+    await expect(
+      stored.update(BJURHOLM, 0, { priorityClasses: [{ name: 'nobody', boostSeconds: 60 }] }, actor),
+    ).rejects.toMatchObject({
       status: 400,
-      details: [{ field: 'body.priorityClasses[0].numbers', problem: 'matches no caller: set memberNumbers or list numbers' }],
+      details: [
+        { field: 'body.priorityClasses[0].numbers', problem: 'matches no caller: set memberNumbers or list numbers' },
+      ],
     });
     const twice = { name: 'a', boostSeconds: 60, memberNumbers: true };
     await expect(stored.update(BJURHOLM, 0, { priorityClasses: [twice, twice] }, actor)).rejects.toMatchObject({
       details: [{ field: 'body.priorityClasses', problem: 'names a class twice' }],
     });
-    await expect(stored.update(BJURHOLM, 0, { priorityClasses: [{ name: 'Listed!', boostSeconds: 3601, numbers: ['0935-12'] }] }, actor)).rejects.toMatchObject({
+    await expect(
+      stored.update(
+        BJURHOLM,
+        0,
+        { priorityClasses: [{ name: 'Listed!', boostSeconds: 3601, numbers: ['0935-12'] }] },
+        actor,
+      ),
+    ).rejects.toMatchObject({
       details: [
         { field: 'body.priorityClasses[0].name', problem: 'must be 1 to 40 lowercase letters, digits and dashes' },
         { field: 'body.priorityClasses[0].boostSeconds' },
@@ -123,14 +184,24 @@ describe('queue policy: stored by IT staff', () => {
 describe('queue policy: admission, in the same step as the enqueue', () => {
   it('lets a call stay without limits, its arrival’s fields on its record from the start', async () => {
     const { queue, policies } = setup(shipped);
-    const decision = await policies.enqueue({ ...caller('a', BJURHOLM), reason: 'extension-absent' }, { extension: '2403100', reasonDetail: 'leave: Semester' });
+    const decision = await policies.enqueue(
+      { ...caller('a', BJURHOLM), reason: 'extension-absent' },
+      { extension: '2403100', reasonDetail: 'leave: Semester' },
+    );
     expect(decision).toEqual({ callId: 'a', action: 'stay', position: 1 });
-    expect(await queue.get('a')).toMatchObject({ state: 'waiting', reason: 'extension-absent', extension: '2403100', reasonDetail: 'leave: Semester' });
+    expect(await queue.get('a')).toMatchObject({
+      state: 'waiting',
+      reason: 'extension-absent',
+      extension: '2403100',
+      reasonDetail: 'leave: Semester',
+    });
     expect(await eventsOf('a')).toEqual([{ type: 'call.queued', position: '1', priorityClass: '' }]);
   });
 
   it('sends a call that would be beyond the maximum length to another queue, at its own place, listed under the municipality called', async () => {
-    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxLength: { calls: 2, overflow: { kind: 'queue', municipality: UMEA } } }));
+    const { queue, policies, waitingIds } = setup(
+      withPolicy(BJURHOLM, { maxLength: { calls: 2, overflow: { kind: 'queue', municipality: UMEA } } }),
+    );
     await queue.enqueue(caller('early-umea', UMEA));
     for (const id of ['b1', 'b2']) expect((await policies.enqueue(caller(id, BJURHOLM))).action).toBe('stay');
     const decision = await policies.enqueue(caller('b3', BJURHOLM), { reasonDetail: 'kept' });
@@ -139,7 +210,13 @@ describe('queue policy: admission, in the same step as the enqueue', () => {
     expect(decision).toEqual({ callId: 'b3', action: 'queue', cause: 'max-length', position: 2 });
     expect(await waitingIds(BJURHOLM)).toEqual(['b1', 'b2']);
     expect(await waitingIds(UMEA)).toEqual(['early-umea', 'b3', 'late-umea']);
-    expect(await queue.get('b3')).toMatchObject({ state: 'waiting', municipalityId: UMEA, overflowFrom: BJURHOLM, overflow: 'max-length', reasonDetail: 'kept' });
+    expect(await queue.get('b3')).toMatchObject({
+      state: 'waiting',
+      municipalityId: UMEA,
+      overflowFrom: BJURHOLM,
+      overflow: 'max-length',
+      reasonDetail: 'kept',
+    });
     expect((await queue.listRecords({ municipalityId: BJURHOLM, limit: 10 })).map((r) => r.callId)).toContain('b3');
     expect(await eventsOf('b3')).toEqual([
       { type: 'call.overflowed', cause: 'max-length', to: UMEA },
@@ -156,7 +233,14 @@ describe('queue policy: admission, in the same step as the enqueue', () => {
     const decision = await policies.enqueue(caller('n1', NORDMALING), { extension: '2401100', reasonDetail: 'busy' });
     expect(decision).toEqual({ callId: 'n1', action: 'message', cause: 'no-operator', position: 0 });
     // The operator's record says why the direct dial came here, even for a call that never waited.
-    expect(await queue.get('n1')).toMatchObject({ state: 'ended', outcome: 'overflowed', overflow: 'no-operator', waitMs: 0, extension: '2401100', reasonDetail: 'busy' });
+    expect(await queue.get('n1')).toMatchObject({
+      state: 'ended',
+      outcome: 'overflowed',
+      overflow: 'no-operator',
+      waitMs: 0,
+      extension: '2401100',
+      reasonDetail: 'busy',
+    });
     expect(await queue.activeCallIds()).not.toContain('n1');
     expect(await waitingIds(NORDMALING)).toEqual([]);
     expect(await eventsOf('n1')).toEqual([{ type: 'call.ended', outcome: 'overflowed', cause: 'no-operator' }]);
@@ -167,12 +251,28 @@ describe('queue policy: admission, in the same step as the enqueue', () => {
   });
 
   it('offers a call-back only to a caller whose number can be called back; anyone else gets the message', async () => {
-    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxLength: { calls: 1, overflow: { kind: 'callback' } } }));
+    const { queue, policies, waitingIds } = setup(
+      withPolicy(BJURHOLM, { maxLength: { calls: 1, overflow: { kind: 'callback' } } }),
+    );
     await policies.enqueue(caller('first', BJURHOLM));
-    expect(await policies.enqueue(caller('number', BJURHOLM))).toEqual({ callId: 'number', action: 'callback', cause: 'max-length', position: 2 });
+    expect(await policies.enqueue(caller('number', BJURHOLM))).toEqual({
+      callId: 'number',
+      action: 'callback',
+      cause: 'max-length',
+      position: 2,
+    });
     expect(await queue.get('number')).toMatchObject({ state: 'waiting', overflow: 'max-length' });
-    for (const [id, from] of [['hidden', 'anonymous'], ['unreadable', '12'], ['extension', '2480123']]) {
-      expect(await policies.enqueue({ ...caller(id!, BJURHOLM), caller: from! })).toEqual({ callId: id, action: 'message', cause: 'max-length', position: 0 });
+    for (const [id, from] of [
+      ['hidden', 'anonymous'],
+      ['unreadable', '12'],
+      ['extension', '2480123'],
+    ]) {
+      expect(await policies.enqueue({ ...caller(id!, BJURHOLM), caller: from! })).toEqual({
+        callId: id,
+        action: 'message',
+        cause: 'max-length',
+        position: 0,
+      });
       expect(await queue.get(id!)).toMatchObject({ state: 'ended', outcome: 'overflowed', overflow: 'max-length' });
     }
     expect(await waitingIds(BJURHOLM)).toEqual(['first', 'number']);
@@ -181,7 +281,9 @@ describe('queue policy: admission, in the same step as the enqueue', () => {
 
 describe('queue policy: maximum wait', () => {
   it('overflows exactly the calls that waited too long, once each, and an operator can no longer take them', async () => {
-    const { queue, policies, waitingIds, login } = setup(withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'message' } } }));
+    const { queue, policies, waitingIds, login } = setup(
+      withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'message' } } }),
+    );
     await queue.enqueue(caller('old', BJURHOLM));
     await sleep(700);
     await queue.enqueue(caller('new', BJURHOLM));
@@ -200,7 +302,20 @@ describe('queue policy: maximum wait', () => {
 
   it('moves a call to another queue only once, even when that queue has a maximum wait back', async () => {
     const base = withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'queue', municipality: UMEA } } });
-    const region = { ...base, municipalities: base.municipalities.map((m) => (m.id === UMEA ? { ...m, queuePolicy: { announceEverySeconds: 45, maxWait: { seconds: 1, overflow: { kind: 'queue' as const, municipality: BJURHOLM } } } } : m)) };
+    const region = {
+      ...base,
+      municipalities: base.municipalities.map((m) =>
+        m.id === UMEA
+          ? {
+              ...m,
+              queuePolicy: {
+                announceEverySeconds: 45,
+                maxWait: { seconds: 1, overflow: { kind: 'queue' as const, municipality: BJURHOLM } },
+              },
+            }
+          : m,
+      ),
+    };
     const { queue, policies, waitingIds } = setup(region);
     await queue.enqueue(caller('c', BJURHOLM));
     await sleep(1100);
@@ -210,7 +325,9 @@ describe('queue policy: maximum wait', () => {
   });
 
   it('keeps a call offered a call-back in the queue until the offer is declined, then ends it', async () => {
-    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'callback' } } }));
+    const { queue, policies, waitingIds } = setup(
+      withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'callback' } } }),
+    );
     await queue.enqueue(caller('cb', BJURHOLM));
     await sleep(1100);
     expect(await policies.sweep()).toEqual([{ callId: 'cb', action: 'callback', cause: 'max-wait', position: 1 }]);
@@ -222,7 +339,9 @@ describe('queue policy: maximum wait', () => {
   });
 
   it('gives an anonymous caller the message at the maximum wait instead of a call-back offer', async () => {
-    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'callback' } } }));
+    const { queue, policies, waitingIds } = setup(
+      withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'callback' } } }),
+    );
     await queue.enqueue({ ...caller('hidden', BJURHOLM), caller: 'anonymous' });
     await sleep(1100);
     expect(await policies.sweep()).toEqual([{ callId: 'hidden', action: 'message', cause: 'max-wait', position: 0 }]);
@@ -233,7 +352,9 @@ describe('queue policy: maximum wait', () => {
 
 describe('queue policy: call-backs', () => {
   it('never overflows a booked call-back, though its wait counts from the call it was booked on', async () => {
-    const { queue, policies, waitingIds } = setup(withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'message' } } }));
+    const { queue, policies, waitingIds } = setup(
+      withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'message' } } }),
+    );
     await queue.enqueue(caller('a', BJURHOLM));
     await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard).book({ callId: 'a' });
     await sleep(1100);
@@ -258,7 +379,10 @@ describe('closed calls and expected wait', () => {
     const { queue, policies } = setup(shipped);
     const now = Date.now();
     expect(await policies.expectedWaitMs(BJURHOLM, now)).toBeUndefined();
-    for (const [id, waitMs] of [['a1', 30_000], ['a2', 90_000]] as const) {
+    for (const [id, waitMs] of [
+      ['a1', 30_000],
+      ['a2', 90_000],
+    ] as const) {
       await queue.enqueue(caller(id, BJURHOLM));
       await ctx.redis.hSet(ctx.k.call(id), { outcome: 'answered', waitMs });
     }
@@ -272,10 +396,16 @@ describe('queue policy config', () => {
   const region = (policy: string) => regionYaml(`    queuePolicy: ${policy}`);
 
   it('defaults to no limits and refuses overflow into an unknown or the same queue, naming the field', () => {
-    expect(parseRegionConfig(region('{}'), 'region.yaml').municipalities[0]?.queuePolicy).toEqual({ announceEverySeconds: 45 });
+    expect(parseRegionConfig(region('{}'), 'region.yaml').municipalities[0]?.queuePolicy).toEqual({
+      announceEverySeconds: 45,
+    });
     const problems = (policy: string) => problemsOf(region(policy)).join('\n');
-    expect(problems('{ maxWait: { seconds: 60, overflow: { kind: queue, municipality: "2480" } } }')).toMatch(/queuePolicy\.maxWait\.overflow\.municipality.*not the id/);
-    expect(problems('{ noOperator: { kind: queue, municipality: "2460" } }')).toMatch(/queuePolicy\.noOperator\.municipality.*another municipality/);
+    expect(problems('{ maxWait: { seconds: 60, overflow: { kind: queue, municipality: "2480" } } }')).toMatch(
+      /queuePolicy\.maxWait\.overflow\.municipality.*not the id/,
+    );
+    expect(problems('{ noOperator: { kind: queue, municipality: "2460" } }')).toMatch(
+      /queuePolicy\.noOperator\.municipality.*another municipality/,
+    );
     expect(problems('{ maxLength: { calls: 0, overflow: { kind: message } } }')).toMatch(/maxLength\.calls/);
   });
 });

@@ -16,7 +16,9 @@ describe('startRedisServer', () => {
   it('reports the server output when it cannot start', async () => {
     const first = await startRedisServer();
     try {
-      await expect(startRedisServer({ port: first.port })).rejects.toThrow(/exited .* before it was ready[\s\S]*(in use|bind)/i);
+      await expect(startRedisServer({ port: first.port })).rejects.toThrow(
+        /exited .* before it was ready[\s\S]*(in use|bind)/i,
+      );
     } finally {
       await first.stop();
     }

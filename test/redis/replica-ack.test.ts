@@ -49,7 +49,10 @@ it('answers a change once the replica has it, goes on unconfirmed without the re
     expect(Date.now() - next).toBeLessThan(REPLICA_ACK_TIMEOUT_MS);
 
     await replica.restart();
-    await eventually(async () => (replicas?.state().confirming ? true : undefined), { what: 'the replica confirming again', timeoutMs: 10_000 });
+    await eventually(async () => (replicas?.state().confirming ? true : undefined), {
+      what: 'the replica confirming again',
+      timeoutMs: 10_000,
+    });
     await queue.enqueue(caller('confirmed-again', '2460'));
     expect(await onReplica.client.hGet(k.call('confirmed-again'), 'state')).toBe('waiting');
   } finally {

@@ -29,10 +29,19 @@ interface Sent {
 /** A dialog of the stand-in: `hangUp()` ends it as the far side would. */
 function leg(): EdgeDialog & { hangUp(): void } {
   const listeners: (() => void)[] = [];
-  return { remote: { sdp: 'v=0' }, destroy: async () => undefined, on: (_event, listener) => void listeners.push(listener), hangUp: () => listeners.forEach((l) => l()) };
+  return {
+    remote: { sdp: 'v=0' },
+    destroy: async () => undefined,
+    on: (_event, listener) => void listeners.push(listener),
+    hangUp: () => listeners.forEach((l) => l()),
+  };
 }
 
-function fakeSrf({ uacFails = 486, mediaFails, trunkFails }: { uacFails?: number; mediaFails?: number; trunkFails?: number } = {}) {
+function fakeSrf({
+  uacFails = 486,
+  mediaFails,
+  trunkFails,
+}: { uacFails?: number; mediaFails?: number; trunkFails?: number } = {}) {
   const handlers: Record<string, Handler> = {};
   const listeners: Record<string, ((err: unknown, detail: string) => void)[]> = {};
   const b2bua: { uri: string; headers: Record<string, string> }[] = [];
@@ -42,7 +51,8 @@ function fakeSrf({ uacFails = 486, mediaFails, trunkFails }: { uacFails?: number
   const srf: EdgeSrf = {
     connect: () => undefined,
     disconnect: () => undefined,
-    on: (event: string, listener: (err: unknown, detail: string) => void) => void (listeners[event] ??= []).push(listener),
+    on: (event: string, listener: (err: unknown, detail: string) => void) =>
+      void (listeners[event] ??= []).push(listener),
     options: (h) => void (handlers.options = h),
     register: (h) => void (handlers.register = h),
     invite: (h) => void (handlers.invite = h),
@@ -64,10 +74,23 @@ function fakeSrf({ uacFails = 486, mediaFails, trunkFails }: { uacFails?: number
       return legs;
     },
   };
-  return { srf, handlers, b2bua, answered, uac, uacFrom, connect: () => listeners.connect?.forEach((l) => l(null, '127.0.0.1:9022')) };
+  return {
+    srf,
+    handlers,
+    b2bua,
+    answered,
+    uac,
+    uacFrom,
+    connect: () => listeners.connect?.forEach((l) => l(null, '127.0.0.1:9022')),
+  };
 }
 
-async function deliver(handler: Handler | undefined, lines: string[], source: string, options: { port?: number; protocol?: string } = {}): Promise<Sent[]> {
+async function deliver(
+  handler: Handler | undefined,
+  lines: string[],
+  source: string,
+  options: { port?: number; protocol?: string } = {},
+): Promise<Sent[]> {
   const sent: Sent[] = [];
   const req = Object.assign(sipRequest(lines, source, options), { body: 'v=0', on: () => undefined }) as EdgeRequest;
   await handler!(req, { send: (status, opts) => void sent.push({ status, headers: opts.headers }) });
@@ -89,7 +112,9 @@ function proxyAuthorization(challenge: string, dialled: string, extension = '246
   const nonce = /nonce="([^"]+)"/.exec(challenge)![1]!;
   const uri = `sip:${dialled}@edge.regionvaxel`;
   const count = (++nc).toString(16).padStart(8, '0');
-  const response = md5(`${md5(`${extension}:regionvaxel:${PASSWORD}`)}:${nonce}:${count}:feed:auth:${md5(`INVITE:${uri}`)}`);
+  const response = md5(
+    `${md5(`${extension}:regionvaxel:${PASSWORD}`)}:${nonce}:${count}:feed:auth:${md5(`INVITE:${uri}`)}`,
+  );
   return `Digest username="${extension}", realm="regionvaxel", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=${count}, cnonce="feed"`;
 }
 
@@ -121,11 +146,23 @@ describe('the SIP edge wired to drachtio-srf', () => {
     return {
       policies,
       findRoute: async (e164) =>
-        e164 === '+4693514100' ? { kind: 'main-number', municipalityId: '2460' } : [DIRECT, FORWARDED].includes(e164) ? { kind: 'direct-dial', municipalityId: '2460' } : undefined,
-      directNumberTarget: async (e164) => (e164 === DIRECT ? { kind: 'extension', extension: '2460123' } : e164 === FORWARDED ? { kind: 'external', number: MOBILE } : undefined),
+        e164 === '+4693514100'
+          ? { kind: 'main-number', municipalityId: '2460' }
+          : [DIRECT, FORWARDED].includes(e164)
+            ? { kind: 'direct-dial', municipalityId: '2460' }
+            : undefined,
+      directNumberTarget: async (e164) =>
+        e164 === DIRECT
+          ? { kind: 'extension', extension: '2460123' }
+          : e164 === FORWARDED
+            ? { kind: 'external', number: MOBILE }
+            : undefined,
       extension: async (ext) => (ext === '2460123' ? { municipalityId: '2460', directNumber: DIRECT } : undefined),
       mainNumber: (id) => shippedRegion.municipalities.find((m) => m.id === id)?.mainNumbers[0],
-      credentials: async (ext) => (ext === '2460123' ? { username: ext, realm: 'regionvaxel', ha1: sipDigestHa1(ext, 'regionvaxel', PASSWORD) } : undefined),
+      credentials: async (ext) =>
+        ext === '2460123'
+          ? { username: ext, realm: 'regionvaxel', ha1: sipDigestHa1(ext, 'regionvaxel', PASSWORD) }
+          : undefined,
       contacts: createContactStore(ctx.redis, ctx.k),
       // The real guard; the edge telling it that a call ended is kept to be looked at too.
       dialling: {
@@ -142,7 +179,11 @@ describe('the SIP edge wired to drachtio-srf', () => {
     };
   }
 
-  function started(options?: Parameters<typeof fakeSrf>[0], over: Partial<SipEdgeSettings> = {}, { pinged = true } = {}) {
+  function started(
+    options?: Parameters<typeof fakeSrf>[0],
+    over: Partial<SipEdgeSettings> = {},
+    { pinged = true } = {},
+  ) {
     const fake = fakeSrf(options);
     const deps = services();
     const edge = startSipEdge({ ...settings, ...over }, deps, fake.srf);
@@ -155,7 +196,14 @@ describe('the SIP edge wired to drachtio-srf', () => {
   async function phoneCalls(handler: Handler | undefined, dialled: string): Promise<Sent[]> {
     const [challenge] = await deliver(handler, inviteText(dialled, { from: '2460123' }), PHONE);
     expect(challenge?.status).toBe(407);
-    return deliver(handler, inviteText(dialled, { from: '2460123', proxyAuthorization: proxyAuthorization(challenge!.headers['Proxy-Authenticate']!, dialled) }), PHONE);
+    return deliver(
+      handler,
+      inviteText(dialled, {
+        from: '2460123',
+        proxyAuthorization: proxyAuthorization(challenge!.headers['Proxy-Authenticate']!, dialled),
+      }),
+      PHONE,
+    );
   }
 
   it('reports drachtio connected and the media node healthy once it answers a ping', async () => {
@@ -167,28 +215,59 @@ describe('the SIP edge wired to drachtio-srf', () => {
 
   it('drops scanners without an answer, refuses strangers with a bare 403, answers OPTIONS from phones', async () => {
     const { handlers, edge } = started();
-    expect(await deliver(handlers.register, registerText('2460100', { userAgent: 'friendly-scanner' }), PHONE)).toEqual([]);
-    expect(await deliver(handlers.invite, inviteText('+4693514100', { userAgent: 'sipvicious' }), '192.0.2.10')).toEqual([]);
-    expect(await deliver(handlers.invite, inviteText('+4693514100'), '203.0.113.9')).toEqual([{ status: 403, headers: {} }]);
-    expect(statuses(await deliver(handlers.options, ['OPTIONS sip:edge SIP/2.0', 'Via: SIP/2.0/UDP 10.20.0.5;branch=z9hG4bK1', 'From: <sip:p@x>;tag=1', 'To: <sip:edge>', 'Call-ID: o1', 'CSeq: 1 OPTIONS'], PHONE))).toEqual([200]);
+    expect(await deliver(handlers.register, registerText('2460100', { userAgent: 'friendly-scanner' }), PHONE)).toEqual(
+      [],
+    );
+    expect(
+      await deliver(handlers.invite, inviteText('+4693514100', { userAgent: 'sipvicious' }), '192.0.2.10'),
+    ).toEqual([]);
+    expect(await deliver(handlers.invite, inviteText('+4693514100'), '203.0.113.9')).toEqual([
+      { status: 403, headers: {} },
+    ]);
+    expect(
+      statuses(
+        await deliver(
+          handlers.options,
+          [
+            'OPTIONS sip:edge SIP/2.0',
+            'Via: SIP/2.0/UDP 10.20.0.5;branch=z9hG4bK1',
+            'From: <sip:p@x>;tag=1',
+            'To: <sip:edge>',
+            'Call-ID: o1',
+            'CSeq: 1 OPTIONS',
+          ],
+          PHONE,
+        ),
+      ),
+    ).toEqual([200]);
     edge.stop();
   });
 
   it('sends a trunk call to a main number to the healthy media node with its headers', async () => {
     const { handlers, b2bua, edge } = started();
     await deliver(handlers.invite, inviteText('+4693514100'), '192.0.2.10');
-    expect(b2bua).toEqual([{ uri: 'sip:+4693514100@ast-a:5080', headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'main-number' } }]);
+    expect(b2bua).toEqual([
+      {
+        uri: 'sip:+4693514100@ast-a:5080',
+        headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'main-number' },
+      },
+    ]);
     edge.stop();
   });
 
-  it('rings a direct number\'s phone, and on busy sends the call to the switchboard saying so', async () => {
+  it("rings a direct number's phone, and on busy sends the call to the switchboard saying so", async () => {
     const { handlers, b2bua, uac, uacFrom, edge, deps } = started({ uacFails: 486 });
     await deps.contacts.bind('2460123', 'sip:2460123@10.20.0.7:5060', 600);
     await deliver(handlers.invite, inviteText(DIRECT), '192.0.2.10');
     expect(uac).toEqual(['sip:2460123@10.20.0.7:5060']);
     // The phone sees who calls, in a dialog of its own (the caller's tag is not reused).
     expect(uacFrom).toEqual(['<sip:+46701234567@carrier>']);
-    expect(b2bua).toEqual([{ uri: `sip:${DIRECT}@ast-a:5080`, headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'extension-busy' } }]);
+    expect(b2bua).toEqual([
+      {
+        uri: `sip:${DIRECT}@ast-a:5080`,
+        headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'extension-busy' },
+      },
+    ]);
     edge.stop();
   });
 
@@ -218,14 +297,23 @@ describe('the SIP edge wired to drachtio-srf', () => {
     edge.stop();
   });
 
-  it('a phone\'s external call leaves with its caller ID and, when it ends, its talk time counts against the daily cap', async () => {
+  it("a phone's external call leaves with its caller ID and, when it ends, its talk time counts against the daily cap", async () => {
     const { handlers, b2bua, answered, edge } = started();
     await phoneCalls(handlers.invite, '0701234567');
-    expect(b2bua).toEqual([{ uri: `sip:${MOBILE}@carrier.example:5060`, headers: { From: `<sip:${DIRECT}@regionvaxel>`, 'P-Asserted-Identity': `<sip:${DIRECT}@regionvaxel>` } }]);
+    expect(b2bua).toEqual([
+      {
+        uri: `sip:${MOBILE}@carrier.example:5060`,
+        headers: { From: `<sip:${DIRECT}@regionvaxel>`, 'P-Asserted-Identity': `<sip:${DIRECT}@regionvaxel>` },
+      },
+    ]);
     vi.setSystemTime(Date.now() + 90_000);
     answered[0]!.hangUp();
     expect(ended).toEqual([['2460', '2460123', 90]]);
-    await vi.waitFor(async () => expect(await ctx.redis.hGetAll(ctx.k.dialCap('2460123', DateTime.now().setZone('Europe/Stockholm').toISODate()!))).toMatchObject({ calls: '1', minutes: '2' }));
+    await vi.waitFor(async () =>
+      expect(
+        await ctx.redis.hGetAll(ctx.k.dialCap('2460123', DateTime.now().setZone('Europe/Stockholm').toISODate()!)),
+      ).toMatchObject({ calls: '1', minutes: '2' }),
+    );
     edge.stop();
   });
 
@@ -238,13 +326,16 @@ describe('the SIP edge wired to drachtio-srf', () => {
     edge.stop();
   });
 
-  it('112 goes to the trunk without credentials, showing the registered phone\'s direct number, else its network\'s main number, else the default municipality\'s', async () => {
+  it("112 goes to the trunk without credentials, showing the registered phone's direct number, else its network's main number, else the default municipality's", async () => {
     const { handlers, b2bua, edge, deps } = started();
     await deps.contacts.bind('2460123', `sip:2460123@${PHONE}:5062`, 600);
     expect(await deliver(handlers.invite, inviteText('112', { from: '2460123' }), PHONE, { port: 5062 })).toEqual([]);
     await deliver(handlers.invite, inviteText('112', { from: '2460999' }), '10.24.96.44', { port: 5060 });
     await deliver(handlers.invite, inviteText('112', { from: '2460999' }), '10.20.3.3', { port: 5060 });
-    const shown = (number: string) => ({ uri: 'sip:112@carrier.example:5060', headers: { From: `<sip:${number}@regionvaxel>`, 'P-Asserted-Identity': `<sip:${number}@regionvaxel>` } });
+    const shown = (number: string) => ({
+      uri: 'sip:112@carrier.example:5060',
+      headers: { From: `<sip:${number}@regionvaxel>`, 'P-Asserted-Identity': `<sip:${number}@regionvaxel>` },
+    });
     expect(b2bua).toEqual([shown(DIRECT), shown('+4693514100'), shown(BJURHOLM_MAIN)]);
     edge.stop();
   });
@@ -253,22 +344,47 @@ describe('the SIP edge wired to drachtio-srf', () => {
     const { handlers, b2bua, edge, deps } = started({ trunkFails: 480 });
     await deliver(handlers.invite, inviteText(FORWARDED), '192.0.2.10');
     expect(b2bua).toEqual([
-      { uri: `sip:${MOBILE}@carrier.example:5060`, headers: { 'P-Asserted-Identity': `<sip:${FORWARDED}@regionvaxel>`, Diversion: `<sip:${FORWARDED}@regionvaxel>;reason=unconditional;counter=1` } },
-      { uri: `sip:${FORWARDED}@ast-a:5080`, headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'forward-failed' } },
+      {
+        uri: `sip:${MOBILE}@carrier.example:5060`,
+        headers: {
+          'P-Asserted-Identity': `<sip:${FORWARDED}@regionvaxel>`,
+          Diversion: `<sip:${FORWARDED}@regionvaxel>;reason=unconditional;counter=1`,
+        },
+      },
+      {
+        uri: `sip:${FORWARDED}@ast-a:5080`,
+        headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'forward-failed' },
+      },
     ]);
     await deps.policies.update('2460', 0, { allow: allowing({ forwarded: ['regional'] }) }, localActor('edge test'));
     b2bua.length = 0;
     await deliver(handlers.invite, inviteText(FORWARDED), '192.0.2.10');
-    expect(b2bua).toEqual([{ uri: `sip:${FORWARDED}@ast-a:5080`, headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'forward-refused' } }]);
+    expect(b2bua).toEqual([
+      {
+        uri: `sip:${FORWARDED}@ast-a:5080`,
+        headers: { 'X-Municipality': '2460', 'X-Target': 'queue', 'X-Reason': 'forward-refused' },
+      },
+    ]);
     edge.stop();
   });
 
-  it('with SIP_PHONES_REQUIRE_TLS, phones\' REGISTER and INVITE over UDP are refused (403), over TLS challenged; 112 goes through anyway', async () => {
+  it("with SIP_PHONES_REQUIRE_TLS, phones' REGISTER and INVITE over UDP are refused (403), over TLS challenged; 112 goes through anyway", async () => {
     const { handlers, b2bua, edge } = started({}, { phonesRequireTls: true });
     expect(statuses(await deliver(handlers.register, registerText('2460123'), PHONE))).toEqual([403]);
-    expect(statuses(await deliver(handlers.invite, inviteText('0701234567', { from: '2460123' }), PHONE))).toEqual([403]);
-    expect(statuses(await deliver(handlers.register, registerText('2460123'), PHONE, { protocol: 'tls', port: 40001 }))).toEqual([401]);
-    expect(statuses(await deliver(handlers.invite, inviteText('0701234567', { from: '2460123' }), PHONE, { protocol: 'tls', port: 40001 }))).toEqual([407]);
+    expect(statuses(await deliver(handlers.invite, inviteText('0701234567', { from: '2460123' }), PHONE))).toEqual([
+      403,
+    ]);
+    expect(
+      statuses(await deliver(handlers.register, registerText('2460123'), PHONE, { protocol: 'tls', port: 40001 })),
+    ).toEqual([401]);
+    expect(
+      statuses(
+        await deliver(handlers.invite, inviteText('0701234567', { from: '2460123' }), PHONE, {
+          protocol: 'tls',
+          port: 40001,
+        }),
+      ),
+    ).toEqual([407]);
     await deliver(handlers.invite, inviteText('112'), PHONE);
     expect(b2bua.map((b) => b.uri)).toEqual(['sip:112@carrier.example:5060']);
     edge.stop();
@@ -278,6 +394,8 @@ describe('the SIP edge wired to drachtio-srf', () => {
     const drachtio = { DRACHTIO_HOST: '127.0.0.1', DRACHTIO_PORT: '9022', DRACHTIO_SECRET: 'x' };
     expect(sipEdgeSettings(readEnv(drachtio))?.phonesRequireTls).toBe(false);
     expect(sipEdgeSettings(readEnv({ ...drachtio, SIP_PHONES_REQUIRE_TLS: 'true' }))?.phonesRequireTls).toBe(true);
-    expect(() => readEnv({ ...drachtio, SIP_PHONES_REQUIRE_TLS: 'sometimes' })).toThrow(/SIP_PHONES_REQUIRE_TLS: must be true or false/);
+    expect(() => readEnv({ ...drachtio, SIP_PHONES_REQUIRE_TLS: 'sometimes' })).toThrow(
+      /SIP_PHONES_REQUIRE_TLS: must be true or false/,
+    );
   });
 });

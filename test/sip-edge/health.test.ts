@@ -14,7 +14,9 @@ const tokens = { verify: async (token: string) => (token === 'valid' ? auditor :
 
 /** `authorization` null: no header. */
 async function health(sipEdge?: SipEdgeState, authorization: string | null = 'Bearer valid') {
-  const app = healthRoutes({ redis, ari, tokens, ...(sipEdge ? { sipEdge: { state: () => sipEdge } } : {}) }).onError(handleError);
+  const app = healthRoutes({ redis, ari, tokens, ...(sipEdge ? { sipEdge: { state: () => sipEdge } } : {}) }).onError(
+    handleError,
+  );
   const response = await app.request('/health', {
     headers: authorization === null ? {} : { authorization },
   });
@@ -29,7 +31,10 @@ describe('/health with the SIP edge', () => {
   });
 
   it('shows drachtio and each media node to a token; ok with drachtio connected and a healthy node', async () => {
-    const mediaNodes = [{ node: 'ast-a:5080', healthy: true }, { node: 'ast-b:5080', healthy: false }];
+    const mediaNodes = [
+      { node: 'ast-a:5080', healthy: true },
+      { node: 'ast-b:5080', healthy: false },
+    ];
     const { status, body } = await health({ connected: true, mediaNodes });
     expect(status).toBe(200);
     expect(body.sipEdge).toEqual({ ok: true, drachtio: true, mediaNodes });
@@ -45,7 +50,10 @@ describe('/health with the SIP edge', () => {
   it('says only ok or degraded without a token: no media node addresses, no latencies', async () => {
     const mediaNodes = [{ node: 'ast-a:5080', healthy: true }];
     expect(await health({ connected: true, mediaNodes }, null)).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await health({ connected: true, mediaNodes: [{ node: 'ast-a:5080', healthy: false }] }, null)).toEqual({ status: 503, body: { status: 'degraded' } });
+    expect(await health({ connected: true, mediaNodes: [{ node: 'ast-a:5080', healthy: false }] }, null)).toEqual({
+      status: 503,
+      body: { status: 'degraded' },
+    });
   });
 
   it('refuses a token it does not know with 401, rather than answering as if none was sent', async () => {

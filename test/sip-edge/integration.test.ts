@@ -17,10 +17,13 @@ import { digestAnswer, registerText, type SipResponse, tlsConnection, udpRequest
  */
 const { DRACHTIO_HOST, DRACHTIO_PORT, DRACHTIO_SECRET, DRACHTIO_SIP = '127.0.0.1:5060' } = process.env;
 /** drachtio-server's SIP over TLS: DRACHTIO_SIPS, by default DRACHTIO_SIP's host with the next port (5060 → 5061). */
-const DRACHTIO_SIPS = process.env.DRACHTIO_SIPS ?? DRACHTIO_SIP.replace(/:(\d+)$/, (_, port: string) => `:${Number(port) + 1}`);
+const DRACHTIO_SIPS =
+  process.env.DRACHTIO_SIPS ?? DRACHTIO_SIP.replace(/:(\d+)$/, (_, port: string) => `:${Number(port) + 1}`);
 const configured = Boolean(DRACHTIO_HOST && DRACHTIO_PORT && DRACHTIO_SECRET);
 if (!configured) {
-  console.warn('test/sip-edge/integration.test.ts NOT RUN: set DRACHTIO_HOST, DRACHTIO_PORT and DRACHTIO_SECRET to a running drachtio-server (README, "SIP edge")');
+  console.warn(
+    'test/sip-edge/integration.test.ts NOT RUN: set DRACHTIO_HOST, DRACHTIO_PORT and DRACHTIO_SECRET to a running drachtio-server (README, "SIP edge")',
+  );
 }
 
 interface QueueView {
@@ -41,8 +44,19 @@ const FALLBACK_MOBILE = '+46701112233';
 const VANNAS_MAIN = '093514100';
 const actor = localActor('sip-edge integration test');
 const phones = {
-  vannas: { extension: '2460123', displayName: 'Handläggare Vännäs', municipalityId: '2460', directNumber: '0935-141 23', password: 'vannas-phone-secret' },
-  umea: { extension: '2480100', displayName: 'Handläggare Umeå', municipalityId: '2480', password: 'umea-phone-secret' },
+  vannas: {
+    extension: '2460123',
+    displayName: 'Handläggare Vännäs',
+    municipalityId: '2460',
+    directNumber: '0935-141 23',
+    password: 'vannas-phone-secret',
+  },
+  umea: {
+    extension: '2480100',
+    displayName: 'Handläggare Umeå',
+    municipalityId: '2480',
+    password: 'umea-phone-secret',
+  },
 };
 
 describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
@@ -62,9 +76,23 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
    * never crosses the other's.
    */
   const answering = (localPort: number, localIp = '127.0.0.1') =>
-    startSipp({ scenarioFile: SCENARIOS.operatorPhone, localIp, localPort, vars: { talk_ms: '1000' }, traceMessages: true, timeoutMs: 30_000 });
+    startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      localIp,
+      localPort,
+      vars: { talk_ms: '1000' },
+      traceMessages: true,
+      timeoutMs: 30_000,
+    });
   /** SIPp's digest credentials for a phone's INVITE: its digest uri is the Request-URI, as the edge checks (SIPp's default is its remote address). */
-  const phoneCredentials = (phone: keyof typeof phones, dialled: string) => ['-au', phones[phone].extension, '-ap', phones[phone].password, '-auth_uri', `${dialled}@${DRACHTIO_SIP}`];
+  const phoneCredentials = (phone: keyof typeof phones, dialled: string) => [
+    '-au',
+    phones[phone].extension,
+    '-ap',
+    phones[phone].password,
+    '-auth_uri',
+    `${dialled}@${DRACHTIO_SIP}`,
+  ];
   const phoneCall = (phone: keyof typeof phones, dialled: string, localIp = PHONE_IP) =>
     runSipp({
       scenarioFile: sipp('phone-call'),
@@ -95,25 +123,36 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
       },
     });
     for (const phone of Object.values(phones)) await lab.switchboard.admin.extensions.create(phone, actor);
-    await lab.switchboard.admin.numbers.create({ number: FORWARDED.number, municipalityId: '2460', target: { kind: 'external', number: FORWARDED.to } }, actor);
-    await eventually(async () => (await health())?.ok || undefined, { what: 'the edge connected with a healthy media node', timeoutMs: 15_000 });
+    await lab.switchboard.admin.numbers.create(
+      { number: FORWARDED.number, municipalityId: '2460', target: { kind: 'external', number: FORWARDED.to } },
+      actor,
+    );
+    await eventually(async () => (await health())?.ok || undefined, {
+      what: 'the edge connected with a healthy media node',
+      timeoutMs: 15_000,
+    });
   });
   afterAll(async () => {
     await lab?.stop();
   });
 
-  it('a trunk call to a main number waits in its municipality\'s queue; the caller hanging up ends it there', async () => {
+  it("a trunk call to a main number waits in its municipality's queue; the caller hanging up ends it there", async () => {
     const caller = await trunkCall(VANNAS_MAIN);
-    await eventually(async () => (await waiting())[0], { what: 'the call waiting in Vännäs\'s queue' });
+    await eventually(async () => (await waiting())[0], { what: "the call waiting in Vännäs's queue" });
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
-    await eventually(async () => ((await waiting()).length === 0 ? true : undefined), { what: 'the hung-up call gone from the queue' });
+    await eventually(async () => ((await waiting()).length === 0 ? true : undefined), {
+      what: 'the hung-up call gone from the queue',
+    });
   });
 
   it('a dead media node is out of rotation within 5 s, and calls go to the healthy one', async () => {
-    const nodes = await eventually(async () => {
-      const state = await health();
-      return state?.mediaNodes.find((n) => n.node === deadNode)?.healthy === false ? state.mediaNodes : undefined;
-    }, { what: 'the dead node marked unhealthy', timeoutMs: 5_000 });
+    const nodes = await eventually(
+      async () => {
+        const state = await health();
+        return state?.mediaNodes.find((n) => n.node === deadNode)?.healthy === false ? state.mediaNodes : undefined;
+      },
+      { what: 'the dead node marked unhealthy', timeoutMs: 5_000 },
+    );
     expect(nodes.filter((n) => n.healthy)).toHaveLength(1);
     // Round robin over healthy nodes only: two calls in a row both reach Asterisk.
     const callers = await Promise.all([trunkCall(VANNAS_MAIN), trunkCall(VANNAS_MAIN)]);
@@ -134,9 +173,9 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
         timeoutMs: 15_000,
       });
       expect(registered.stats).toMatchObject({ successful: 1, failed: 0 });
-      expect(await lab.switchboard.redis.zRange(lab.switchboard.keys.contacts(phones[phone].extension), 0, -1)).toEqual([
-        `sip:${phones[phone].extension}@${PHONE_IP}:${phonePorts[phone]}`,
-      ]);
+      expect(await lab.switchboard.redis.zRange(lab.switchboard.keys.contacts(phones[phone].extension), 0, -1)).toEqual(
+        [`sip:${phones[phone].extension}@${PHONE_IP}:${phonePorts[phone]}`],
+      );
     }
     // The wrong password is refused, and binds nothing.
     const wrong = await runSipp({
@@ -166,18 +205,31 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
     { scenario: 'phone-no-answer', reason: 'extension-no-answer' },
   ]) {
     it(`a direct call the phone does not take (${scenario}) goes to the switchboard's queue as ${reason}`, async () => {
-      const phone = await startSipp({ scenarioFile: sipp(scenario), localIp: PHONE_IP, localPort: phonePorts.vannas, timeoutMs: 30_000 });
+      const phone = await startSipp({
+        scenarioFile: sipp(scenario),
+        localIp: PHONE_IP,
+        localPort: phonePorts.vannas,
+        timeoutMs: 30_000,
+      });
       const caller = await trunkCall('093514123', 10_000);
-      const call = await eventually(async () => (await waiting())[0], { what: 'the direct call waiting', timeoutMs: 15_000 });
-      const { body: record } = await lab.api<{ reason: string; extension?: string }>('GET', `/api/v1/calls/${encodeURIComponent(call.callId)}`);
+      const call = await eventually(async () => (await waiting())[0], {
+        what: 'the direct call waiting',
+        timeoutMs: 15_000,
+      });
+      const { body: record } = await lab.api<{ reason: string; extension?: string }>(
+        'GET',
+        `/api/v1/calls/${encodeURIComponent(call.callId)}`,
+      );
       expect(record).toMatchObject({ reason, extension: phones.vannas.extension });
       expect((await phone.done).stats).toMatchObject({ successful: 1 });
       expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
-      await eventually(async () => ((await waiting()).length === 0 ? true : undefined), { what: 'the queue empty again' });
+      await eventually(async () => ((await waiting()).length === 0 ? true : undefined), {
+        what: 'the queue empty again',
+      });
     });
   }
 
-  it('a phone dials another municipality\'s extension and it rings there', async () => {
+  it("a phone dials another municipality's extension and it rings there", async () => {
     const umea = await answering(phonePorts.umea, PHONE_IP);
     const call = await phoneCall('vannas', phones.umea.extension, PHONE_IP);
     expect(call.stats).toMatchObject({ successful: 1, failed: 0 });
@@ -186,7 +238,7 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
     expect(firstInvite(answered.messages)).toMatch(/^From:.*2460123/m);
   });
 
-  it('a phone\'s call to an external number leaves through the trunk with its direct number as caller ID', async () => {
+  it("a phone's call to an external number leaves through the trunk with its direct number as caller ID", async () => {
     const carrier = await answering(carrierPort);
     const call = await phoneCall('vannas', '0701234567');
     expect(call.stats).toMatchObject({ successful: 1, failed: 0 });
@@ -196,18 +248,23 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
     expect(invite).toMatch(/^From:.*\+4693514123/m);
   });
 
-  it('112 from a phone reaches the trunk without any credentials; not registered, it shows the region\'s default municipality\'s main number', async () => {
+  it("112 from a phone reaches the trunk without any credentials; not registered, it shows the region's default municipality's main number", async () => {
     const carrier = await answering(carrierPort);
-    const emergency = await runCaller(DRACHTIO_SIP, '112', { hangupAfterMs: 4000, localIp: PHONE_IP, timeoutMs: 30_000 });
+    const emergency = await runCaller(DRACHTIO_SIP, '112', {
+      hangupAfterMs: 4000,
+      localIp: PHONE_IP,
+      timeoutMs: 30_000,
+    });
     expect(emergency.stats).toMatchObject({ successful: 1, failed: 0 });
     const invite = firstInvite((await carrier.done).messages);
     expect(invite).toMatch(/^INVITE sip:112@/);
     // 127.0.0.3 is on no member's phone network: the default municipality's (Bjurholm's) main number.
-    const bjurholm = lab.region.municipalities.find((m) => m.id === lab.region.region.defaultMunicipality)!.mainNumbers[0]!;
+    const bjurholm = lab.region.municipalities.find((m) => m.id === lab.region.region.defaultMunicipality)!
+      .mainNumbers[0]!;
     expect(invite).toMatch(new RegExp(`^P-Asserted-Identity:.*\\${bjurholm}@`, 'm'));
   });
 
-  it('112 from a registered phone carries its extension\'s direct number as P-Asserted-Identity and From', async () => {
+  it("112 from a registered phone carries its extension's direct number as P-Asserted-Identity and From", async () => {
     const carrier = await answering(carrierPort);
     const emergency = await runCaller(DRACHTIO_SIP, '112', {
       hangupAfterMs: 4000,
@@ -232,7 +289,9 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
   it('0900 from an extension gets a 403 from the dial policy, which IT staff hear of, and reaches nothing', async () => {
     const carrier = await answering(carrierPort);
     const refusals = async () =>
-      ((await lab.switchboard.redis.xRange(lab.switchboard.keys.events(), '-', '+')) ?? []).flatMap((entry) => (entry?.message.type === 'dialling.refused' ? [entry.message] : []));
+      ((await lab.switchboard.redis.xRange(lab.switchboard.keys.events(), '-', '+')) ?? []).flatMap((entry) =>
+        entry?.message.type === 'dialling.refused' ? [entry.message] : [],
+      );
     try {
       const call = await runSipp({
         scenarioFile: sipp('phone-call-refused'),
@@ -245,14 +304,21 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
       });
       expect(call.stats).toMatchObject({ successful: 1, failed: 0 });
       // Refused by the policy (not by authentication): the event says the class and the extension, not the number.
-      expect(await refusals()).toEqual([expect.objectContaining({ municipalityId: '2460', kind: 'extension', class: 'premium', extension: phones.vannas.extension })]);
+      expect(await refusals()).toEqual([
+        expect.objectContaining({
+          municipalityId: '2460',
+          kind: 'extension',
+          class: 'premium',
+          extension: phones.vannas.extension,
+        }),
+      ]);
       expect(JSON.stringify(await refusals())).not.toMatch(/0900|9001234567/);
     } finally {
       expect((await carrier.stop()).messages).not.toMatch(/INVITE sip:/);
     }
   });
 
-  it('a direct number forwarded to a mobile reaches the carrier\'s far side: the forwarding number asserted and in Diversion, the caller in From', async () => {
+  it("a direct number forwarded to a mobile reaches the carrier's far side: the forwarding number asserted and in Diversion, the caller in From", async () => {
     const carrier = await answering(carrierPort);
     const caller = await trunkCall(FORWARDED.number.replace(/\D/g, ''));
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
@@ -268,8 +334,16 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
     const extension = phones.umea.extension;
     /** A REGISTER that binds nothing (it only asks for the bindings), from `fromIp`. */
     const ask = (fromIp: string, authorization?: string, uri = REGISTRAR) =>
-      udpRequest(fromIp, DRACHTIO_SIP, (localPort) => registerText({ transport: 'UDP', localIp: fromIp, localPort, extension, uri, authorization }));
-    const answer = (challenge: SipResponse | undefined, nc = 1) => digestAnswer(challenge!.header('www-authenticate')!, { uri: REGISTRAR, username: extension, password: phones.umea.password, nc });
+      udpRequest(fromIp, DRACHTIO_SIP, (localPort) =>
+        registerText({ transport: 'UDP', localIp: fromIp, localPort, extension, uri, authorization }),
+      );
+    const answer = (challenge: SipResponse | undefined, nc = 1) =>
+      digestAnswer(challenge!.header('www-authenticate')!, {
+        uri: REGISTRAR,
+        username: extension,
+        password: phones.umea.password,
+        nc,
+      });
 
     it('a captured Authorization is refused: with its nonce count used (401), from another address (401 stale), for another Request-URI (403)', async () => {
       const challenge = await ask(PHONE_IP);
@@ -291,7 +365,10 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
       const before = await ask(PHONE_IP);
       await lab.stopApp();
       await lab.startApp();
-      await eventually(async () => (await health())?.ok || undefined, { what: 'the restarted edge connected', timeoutMs: 15_000 });
+      await eventually(async () => (await health())?.ok || undefined, {
+        what: 'the restarted edge connected',
+        timeoutMs: 15_000,
+      });
       let last: SipResponse | undefined;
       for (let nc = 1; nc <= 8; nc++) {
         last = await ask(PHONE_IP, answer(before, nc));
@@ -312,7 +389,14 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
   });
 
   it('a call from an unknown source is refused and reaches nothing', async () => {
-    const stranger = await runSipp({ builtin: 'uac', remote: DRACHTIO_SIP, service: VANNAS_MAIN, localIp: '127.0.0.2', traceMessages: true, timeoutMs: 15_000 });
+    const stranger = await runSipp({
+      builtin: 'uac',
+      remote: DRACHTIO_SIP,
+      service: VANNAS_MAIN,
+      localIp: '127.0.0.2',
+      traceMessages: true,
+      timeoutMs: 15_000,
+    });
     expect(stranger.stats).toMatchObject({ successful: 0, failed: 1 });
     expect(stranger.messages).toMatch(/SIP\/2\.0 403/);
     // The refusal tells nothing about what answers.
@@ -322,7 +406,10 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
 
   it('with no healthy media node, a switchboard call rings the fallback numbers through the trunk', async () => {
     const restart = lab.restartAsterisk(8_000);
-    await eventually(async () => ((await health())?.mediaNodes.every((n) => !n.healthy) ? true : undefined), { what: 'every media node out', timeoutMs: 6_000 });
+    await eventually(async () => ((await health())?.mediaNodes.every((n) => !n.healthy) ? true : undefined), {
+      what: 'every media node out',
+      timeoutMs: 6_000,
+    });
     const mobile = await answering(carrierPort);
     const caller = await trunkCall(VANNAS_MAIN);
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
@@ -354,7 +441,12 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server with TLS r
    * sends that user's in-dialog requests over it, so a TLS phone sharing an extension and host
    * with the UDP phones above would take their BYEs (until its registration ran out).
    */
-  const phone = { extension: '2460160', displayName: 'Handläggare Vännäs (TLS)', municipalityId: '2460', password: 'vannas-tls-phone-secret' };
+  const phone = {
+    extension: '2460160',
+    displayName: 'Handläggare Vännäs (TLS)',
+    municipalityId: '2460',
+    password: 'vannas-tls-phone-secret',
+  };
 
   beforeAll(async () => {
     carrierPort = await freeUdpPort();
@@ -370,28 +462,57 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server with TLS r
       },
     });
     await lab.switchboard.admin.extensions.create(phone, actor);
-    await eventually(async () => (await lab.api<EdgeHealth>('GET', '/health')).body.sipEdge?.ok || undefined, { what: 'the edge connected', timeoutMs: 15_000 });
+    await eventually(async () => (await lab.api<EdgeHealth>('GET', '/health')).body.sipEdge?.ok || undefined, {
+      what: 'the edge connected',
+      timeoutMs: 15_000,
+    });
   });
   afterAll(async () => {
     await lab?.stop();
   });
 
-  it('a phone registers over TLS (Node\'s tls: Debian\'s SIPp has no TLS); over UDP it gets a bare 403', async () => {
+  it("a phone registers over TLS (Node's tls: Debian's SIPp has no TLS); over UDP it gets a bare 403", async () => {
     const overUdp = await udpRequest(PHONE_IP, DRACHTIO_SIP, (localPort) =>
-      registerText({ transport: 'UDP', localIp: PHONE_IP, localPort, extension: phone.extension, uri: REGISTRAR, contact: true }),
+      registerText({
+        transport: 'UDP',
+        localIp: PHONE_IP,
+        localPort,
+        extension: phone.extension,
+        uri: REGISTRAR,
+        contact: true,
+      }),
     );
     expect(overUdp?.status).toBe(403);
     const tls = await tlsConnection(PHONE_IP, DRACHTIO_SIPS);
     try {
       const uri = `sips:${DRACHTIO_SIPS}`;
       const register = (authorization?: string, expires = 300) =>
-        tls.request(registerText({ transport: 'TLS', localIp: PHONE_IP, localPort: tls.localPort, extension: phone.extension, uri, authorization, contact: true, expires }));
+        tls.request(
+          registerText({
+            transport: 'TLS',
+            localIp: PHONE_IP,
+            localPort: tls.localPort,
+            extension: phone.extension,
+            uri,
+            authorization,
+            contact: true,
+            expires,
+          }),
+        );
       const challenge = await register();
       expect(challenge.status).toBe(401);
-      const answer = (nc: number) => digestAnswer(challenge.header('www-authenticate')!, { uri, username: phone.extension, password: phone.password, nc });
+      const answer = (nc: number) =>
+        digestAnswer(challenge.header('www-authenticate')!, {
+          uri,
+          username: phone.extension,
+          password: phone.password,
+          nc,
+        });
       expect((await register(answer(1))).status).toBe(200);
       // Bound where the TLS connection came from, so calls reach the phone over it.
-      expect(await lab.switchboard.redis.zRange(lab.switchboard.keys.contacts(phone.extension), 0, -1)).toEqual([`sip:${phone.extension}@${PHONE_IP}:${tls.localPort};transport=tls`]);
+      expect(await lab.switchboard.redis.zRange(lab.switchboard.keys.contacts(phone.extension), 0, -1)).toEqual([
+        `sip:${phone.extension}@${PHONE_IP}:${tls.localPort};transport=tls`,
+      ]);
       expect((await register(answer(2), 0)).status).toBe(200);
     } finally {
       tls.close();
@@ -399,8 +520,18 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server with TLS r
   });
 
   it('112 over UDP still goes out: an emergency call is never refused for its transport', async () => {
-    const carrier = await startSipp({ scenarioFile: SCENARIOS.operatorPhone, localPort: carrierPort, vars: { talk_ms: '1000' }, traceMessages: true, timeoutMs: 30_000 });
-    const emergency = await runCaller(DRACHTIO_SIP, '112', { hangupAfterMs: 4000, localIp: PHONE_IP, timeoutMs: 30_000 });
+    const carrier = await startSipp({
+      scenarioFile: SCENARIOS.operatorPhone,
+      localPort: carrierPort,
+      vars: { talk_ms: '1000' },
+      traceMessages: true,
+      timeoutMs: 30_000,
+    });
+    const emergency = await runCaller(DRACHTIO_SIP, '112', {
+      hangupAfterMs: 4000,
+      localIp: PHONE_IP,
+      timeoutMs: 30_000,
+    });
     expect(emergency.stats).toMatchObject({ successful: 1, failed: 0 });
     expect((await carrier.done).messages).toMatch(/^INVITE sip:112@/m);
   });

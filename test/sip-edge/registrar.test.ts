@@ -21,13 +21,19 @@ const PASSWORD = 'correct horse battery';
 const EXT = '2460100';
 const OTHER = '2460101';
 /** Small budgets, so a test reaches them in a few tries. */
-const BUDGETS = { sourceExtension: { points: 3, windowSeconds: 60, blockSeconds: 600 }, source: { points: 6, windowSeconds: 60, blockSeconds: 600 } };
+const BUDGETS = {
+  sourceExtension: { points: 3, windowSeconds: 60, blockSeconds: 600 },
+  source: { points: 6, windowSeconds: 60, blockSeconds: 600 },
+};
 
 /** A phone's nonce counts: every answer of a test's phone uses the next one, as phones do (RFC 2617 §3.2.2). */
 let nc = 0;
 
 /** What a phone computes from its password (RFC 2617 with qop=auth), written out independently of the edge's code. */
-function answer(challenge: string, { username = EXT, password = PASSWORD, uri = 'sip:regionvaxel', count = ++nc } = {}): string {
+function answer(
+  challenge: string,
+  { username = EXT, password = PASSWORD, uri = 'sip:regionvaxel', count = ++nc } = {},
+): string {
   const nonce = /nonce="([^"]+)"/.exec(challenge)![1]!;
   const ha1 = md5(`${username}:regionvaxel:${password}`);
   const n = count.toString(16).padStart(8, '0');
@@ -46,7 +52,10 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
       nonceCounts: createNonceCounts(ctx.redis, ctx.k),
       failures: createAuthFailures(ctx.redis, ctx.k, BUDGETS),
       // The admin side's shape and HA1 formula (admin/extensions.ts).
-      credentials: async (ext) => ([EXT, OTHER].includes(ext) ? { username: ext, realm: 'regionvaxel', ha1: sipDigestHa1(ext, 'regionvaxel', PASSWORD) } : undefined),
+      credentials: async (ext) =>
+        [EXT, OTHER].includes(ext)
+          ? { username: ext, realm: 'regionvaxel', ha1: sipDigestHa1(ext, 'regionvaxel', PASSWORD) }
+          : undefined,
       contacts: createContactStore(ctx.redis, ctx.k),
     };
   }
@@ -65,17 +74,39 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
 
     const desk = await register(sipRequest(registerText(EXT, { expires: 600, authorization: answer(first) })), d);
     // What it bound at its source, for the edge's copy of 112 caller IDs.
-    expect(desk).toEqual({ status: 200, headers: { Contact: '<sip:2460100@10.20.0.5:5062>;expires=600' }, registered: { extension: EXT, expiresSeconds: 600 } });
+    expect(desk).toEqual({
+      status: 200,
+      headers: { Contact: '<sip:2460100@10.20.0.5:5062>;expires=600' },
+      registered: { extension: EXT, expiresSeconds: 600 },
+    });
     const fromMobile = await challenge(d, '10.30.1.9');
-    const mobile = sipRequest(registerText(EXT, { contact: '<sip:2460100@10.30.1.9:5060;transport=tcp>;expires=120', authorization: answer(fromMobile) }), '10.30.1.9', { port: 5060, protocol: 'tcp' });
+    const mobile = sipRequest(
+      registerText(EXT, {
+        contact: '<sip:2460100@10.30.1.9:5060;transport=tcp>;expires=120',
+        authorization: answer(fromMobile),
+      }),
+      '10.30.1.9',
+      { port: 5060, protocol: 'tcp' },
+    );
     expect((await register(mobile, d)).status).toBe(200);
-    expect(await d.contacts.contacts(EXT)).toEqual(['sip:2460100@10.20.0.5:5062', 'sip:2460100@10.30.1.9:5060;transport=tcp']);
+    expect(await d.contacts.contacts(EXT)).toEqual([
+      'sip:2460100@10.20.0.5:5062',
+      'sip:2460100@10.30.1.9:5060;transport=tcp',
+    ]);
 
-    const off = await register(sipRequest(registerText(EXT, { contact: '<sip:2460100@10.20.0.5:5062>', expires: 0, authorization: answer(first) })), d);
+    const off = await register(
+      sipRequest(
+        registerText(EXT, { contact: '<sip:2460100@10.20.0.5:5062>', expires: 0, authorization: answer(first) }),
+      ),
+      d,
+    );
     expect(off.status).toBe(200);
     expect(await d.contacts.contacts(EXT)).toEqual(['sip:2460100@10.30.1.9:5060;transport=tcp']);
 
-    const all = await register(sipRequest(registerText(EXT, { contact: '*', expires: 0, authorization: answer(first) })), d);
+    const all = await register(
+      sipRequest(registerText(EXT, { contact: '*', expires: 0, authorization: answer(first) })),
+      d,
+    );
     expect(all).toEqual({ status: 200, registered: { extension: EXT, expiresSeconds: 0 } });
     expect(await d.contacts.contacts(EXT)).toEqual([]);
   });
@@ -83,9 +114,18 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
   it('binds a phone behind NAT at the address its REGISTER came from, and unbinds it the same way', async () => {
     const d = deps();
     const c = await challenge(d, '203.0.113.5');
-    const behindNat = (expires?: number) => sipRequest(registerText(EXT, { contact: '<sip:2460100@192.168.1.10:5062>', expires, authorization: answer(c) }), '203.0.113.5', { port: 40123 });
+    const behindNat = (expires?: number) =>
+      sipRequest(
+        registerText(EXT, { contact: '<sip:2460100@192.168.1.10:5062>', expires, authorization: answer(c) }),
+        '203.0.113.5',
+        { port: 40123 },
+      );
     const bound = await register(behindNat(300), d);
-    expect(bound).toEqual({ status: 200, headers: { Contact: '<sip:2460100@203.0.113.5:40123;transport=udp>;expires=300' }, registered: { extension: EXT, expiresSeconds: 300 } });
+    expect(bound).toEqual({
+      status: 200,
+      headers: { Contact: '<sip:2460100@203.0.113.5:40123;transport=udp>;expires=300' },
+      registered: { extension: EXT, expiresSeconds: 300 },
+    });
     expect(await d.contacts.contacts(EXT)).toEqual(['sip:2460100@203.0.113.5:40123;transport=udp']);
     expect((await register(behindNat(0), d)).status).toBe(200);
     expect(await d.contacts.contacts(EXT)).toEqual([]);
@@ -94,13 +134,28 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
   it('authenticates against the HA1 the admin API stored for the extension (and only with its password)', async () => {
     const region = await loadRegionConfig('config/region.yaml');
     const admin = createAdminStores(ctx.redis, ctx.k, createAuditLog(ctx.redis, ctx.k, { retentionDays: 1 }), region);
-    await admin.extensions.create({ extension: '2460150', displayName: 'Reception', municipalityId: '2460', password: 'stored-by-the-admin-api' }, localActor('registrar test'));
+    await admin.extensions.create(
+      { extension: '2460150', displayName: 'Reception', municipalityId: '2460', password: 'stored-by-the-admin-api' },
+      localActor('registrar test'),
+    );
     const d = { ...deps(), credentials: (ext: string) => admin.extensions.sipCredentials(ext) };
     const challenged = await register(sipRequest(registerText('2460150')), d);
     const header = challenged.headers!['WWW-Authenticate']!;
-    const wrong = await register(sipRequest(registerText('2460150', { authorization: answer(header, { username: '2460150', password: PASSWORD }) })), d);
+    const wrong = await register(
+      sipRequest(
+        registerText('2460150', { authorization: answer(header, { username: '2460150', password: PASSWORD }) }),
+      ),
+      d,
+    );
     expect(wrong).toEqual({ status: 403 });
-    const right = await register(sipRequest(registerText('2460150', { authorization: answer(header, { username: '2460150', password: 'stored-by-the-admin-api' }) })), d);
+    const right = await register(
+      sipRequest(
+        registerText('2460150', {
+          authorization: answer(header, { username: '2460150', password: 'stored-by-the-admin-api' }),
+        }),
+      ),
+      d,
+    );
     expect(right.status).toBe(200);
     expect(await d.contacts.contacts('2460150')).toEqual(['sip:2460150@10.20.0.5:5062']);
   });
@@ -108,14 +163,16 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
   it('a binding is stored with its expiry (the shortest lifetime granted is 60 s)', async () => {
     const d = deps();
     const auth = answer(await challenge(d));
-    expect((await register(sipRequest(registerText(EXT, { expires: 1, authorization: auth })), d)).headers?.Contact).toMatch(/;expires=60$/);
+    expect(
+      (await register(sipRequest(registerText(EXT, { expires: 1, authorization: auth })), d)).headers?.Contact,
+    ).toMatch(/;expires=60$/);
     const score = await ctx.redis.zScore(ctx.k.contacts(EXT), 'sip:2460100@10.20.0.5:5062');
     const [seconds] = await ctx.redis.time();
     expect(score! - Number(seconds) * 1000).toBeGreaterThan(58_000);
     expect(score! - Number(seconds) * 1000).toBeLessThanOrEqual(61_000);
   });
 
-  it('refuses a wrong password, another extension\'s credentials, and an unknown extension alike: a bare 403', async () => {
+  it("refuses a wrong password, another extension's credentials, and an unknown extension alike: a bare 403", async () => {
     const d = deps();
     const c = await challenge(d);
     for (const authorization of [answer(c, { password: 'wrong password!' }), answer(c, { username: '2460999' })]) {
@@ -127,9 +184,11 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
   it('locks out a (source, extension) after its failures, the source itself only after more: one bad phone does not lock out its office', async () => {
     const d = deps();
     const office = '10.66.0.1';
-    const fromOffice = (extension: string, authorization?: string) => register(sipRequest(registerText(extension, authorization ? { authorization } : {}), office), d);
+    const fromOffice = (extension: string, authorization?: string) =>
+      register(sipRequest(registerText(extension, authorization ? { authorization } : {}), office), d);
     const c = await challenge(d, office);
-    for (let i = 0; i < BUDGETS.sourceExtension.points; i++) expect(await fromOffice(EXT, answer(c, { password: `guess number ${i}` }))).toEqual({ status: 403 });
+    for (let i = 0; i < BUDGETS.sourceExtension.points; i++)
+      expect(await fromOffice(EXT, answer(c, { password: `guess number ${i}` }))).toEqual({ status: 403 });
     // That extension from that source is refused even with the right password; another phone of the office is not.
     expect(await fromOffice(EXT, answer(c))).toEqual({ status: 403 });
     expect((await fromOffice(OTHER, answer(c, { username: OTHER }))).status).toBe(200);
@@ -139,7 +198,9 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
     expect(await fromOffice(OTHER)).toEqual({ status: 403 });
     // Counted in Redis, where every edge instance sees them.
     expect(await ctx.redis.exists(`${ctx.k.sipAuthFailures('source')}:${office}`)).toBe(1);
-    expect((await register(sipRequest(registerText(EXT, { authorization: answer(await challenge(d)) })), d)).status).toBe(200);
+    expect(
+      (await register(sipRequest(registerText(EXT, { authorization: answer(await challenge(d)) })), d)).status,
+    ).toBe(200);
   });
 
   it('an answer counts once: the same nonce count again is challenged afresh (no failure), from another address stale, for another Request-URI refused', async () => {
@@ -158,7 +219,9 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
     expect(elsewhere.status).toBe(401);
     expect(elsewhere.headers!['WWW-Authenticate']).toMatch(/stale=true$/);
     // For another Request-URI than the one it was computed for.
-    const otherUri = registerText(EXT, { authorization: captured }).map((line, i) => (i === 0 ? 'REGISTER sip:10.0.0.1 SIP/2.0' : line));
+    const otherUri = registerText(EXT, { authorization: captured }).map((line, i) =>
+      i === 0 ? 'REGISTER sip:10.0.0.1 SIP/2.0' : line,
+    );
     expect(await register(sipRequest(otherUri), d)).toEqual({ status: 403 });
     // The phone itself goes on with its next count.
     expect((await register(sipRequest(registerText(EXT, { authorization: answer(c) })), d)).status).toBe(200);
@@ -188,7 +251,10 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
       const reply = await register(sipRequest(registerText(EXT, { authorization: answer(old) })), restarted);
       expect(reply.headers!['WWW-Authenticate']).toMatch(/stale=true$/);
     }
-    expect((await register(sipRequest(registerText(EXT, { authorization: answer(await challenge(restarted)) })), restarted)).status).toBe(200);
+    expect(
+      (await register(sipRequest(registerText(EXT, { authorization: answer(await challenge(restarted)) })), restarted))
+        .status,
+    ).toBe(200);
     // Not our form at all: a failure.
     const forged = answer(c.replace(/nonce="[^"]+"/, `nonce="${clock.toString(36)}.AAAAAAAAAAAAAAAAAAAAAA"`));
     expect((await register(sipRequest(registerText(EXT, { authorization: forged })), d)).status).toBe(403);
@@ -215,13 +281,23 @@ describe('failed authentication while Redis is down', () => {
 
 describe('digest header', () => {
   it('reads quoted and bare parameters and refuses what it does not support', () => {
-    const ok = parseDigest('Digest username="2460100",realm="regionvaxel",nonce="n",uri="sip:r",response="0123456789abcdef0123456789abcdef",algorithm=MD5,qop=auth,nc=0000000a,cnonce="x"');
+    const ok = parseDigest(
+      'Digest username="2460100",realm="regionvaxel",nonce="n",uri="sip:r",response="0123456789abcdef0123456789abcdef",algorithm=MD5,qop=auth,nc=0000000a,cnonce="x"',
+    );
     expect(ok).toMatchObject({ username: '2460100', realm: 'regionvaxel', algorithm: 'MD5', nc: '0000000a' });
     // No qop: the old RFC 2069 form, which cannot be protected against replay.
-    expect(parseDigest('Digest username="a", realm="r", nonce="n", uri="u", response="0123456789abcdef0123456789abcdef"')).toBeUndefined();
-    expect(parseDigest('Digest username="a", realm="r", nonce="n", uri="u", response="00", algorithm=SHA-256')).toBeUndefined();
+    expect(
+      parseDigest('Digest username="a", realm="r", nonce="n", uri="u", response="0123456789abcdef0123456789abcdef"'),
+    ).toBeUndefined();
+    expect(
+      parseDigest('Digest username="a", realm="r", nonce="n", uri="u", response="00", algorithm=SHA-256'),
+    ).toBeUndefined();
     expect(parseDigest('Basic YWxhZGRpbjpvcGVuc2VzYW1l')).toBeUndefined();
     // qop=auth without nc/cnonce cannot be verified.
-    expect(parseDigest('Digest username="a", realm="r", nonce="n", uri="u", response="0123456789abcdef0123456789abcdef", qop=auth')).toBeUndefined();
+    expect(
+      parseDigest(
+        'Digest username="a", realm="r", nonce="n", uri="u", response="0123456789abcdef0123456789abcdef", qop=auth',
+      ),
+    ).toBeUndefined();
   });
 });

@@ -11,12 +11,32 @@ const SipRequest = require('drachtio-srf/lib/request') as new (msg: object, meta
  * A drachtio-srf request parsed from raw SIP text (lines joined with CRLF), as received from
  * `source` over UDP from port 5062 (where registerText's phone listens) unless told otherwise.
  */
-export function sipRequest(lines: string[], source = '10.20.0.5', { port = 5062, protocol = 'udp' } = {}): SipRequestView {
+export function sipRequest(
+  lines: string[],
+  source = '10.20.0.5',
+  { port = 5062, protocol = 'udp' } = {},
+): SipRequestView {
   const raw = [...lines, 'Content-Length: 0', '', ''].join('\r\n');
-  return new SipRequest(new SipMessage(raw), { source: 'network', address: source, port: String(port), protocol, time: '0', transactionId: 'tx', dialogId: '' });
+  return new SipRequest(new SipMessage(raw), {
+    source: 'network',
+    address: source,
+    port: String(port),
+    protocol,
+    time: '0',
+    transactionId: 'tx',
+    dialogId: '',
+  });
 }
 
-export function registerText(extension: string, { contact = `<sip:${extension}@10.20.0.5:5062>`, expires, authorization, userAgent = 'Yealink SIP-T54W' }: { contact?: string; expires?: number; authorization?: string; userAgent?: string } = {}): string[] {
+export function registerText(
+  extension: string,
+  {
+    contact = `<sip:${extension}@10.20.0.5:5062>`,
+    expires,
+    authorization,
+    userAgent = 'Yealink SIP-T54W',
+  }: { contact?: string; expires?: number; authorization?: string; userAgent?: string } = {},
+): string[] {
   return [
     'REGISTER sip:regionvaxel SIP/2.0',
     'Via: SIP/2.0/UDP 10.20.0.5:5062;branch=z9hG4bK-reg',
@@ -31,7 +51,14 @@ export function registerText(extension: string, { contact = `<sip:${extension}@1
   ];
 }
 
-export function inviteText(dialled: string, { from = '+46701234567', userAgent = 'carrier-sbc', proxyAuthorization }: { from?: string; userAgent?: string; proxyAuthorization?: string } = {}): string[] {
+export function inviteText(
+  dialled: string,
+  {
+    from = '+46701234567',
+    userAgent = 'carrier-sbc',
+    proxyAuthorization,
+  }: { from?: string; userAgent?: string; proxyAuthorization?: string } = {},
+): string[] {
   return [
     `INVITE sip:${dialled}@edge.regionvaxel SIP/2.0`,
     'Via: SIP/2.0/UDP 10.20.0.5:5060;branch=z9hG4bK-inv',

@@ -52,7 +52,12 @@ export function registerText(o: RegisterOptions): string {
     `To: <sip:${o.extension}@regionvaxel>`,
     `Call-ID: ${randomUUID()}@${o.localIp}`,
     'CSeq: 1 REGISTER',
-    ...(o.contact ? [`Contact: <sip:${o.extension}@${o.localIp}:${o.localPort};transport=${o.transport.toLowerCase()}>`, `Expires: ${o.expires ?? 300}`] : []),
+    ...(o.contact
+      ? [
+          `Contact: <sip:${o.extension}@${o.localIp}:${o.localPort};transport=${o.transport.toLowerCase()}>`,
+          `Expires: ${o.expires ?? 300}`,
+        ]
+      : []),
     ...(o.authorization ? [`Authorization: ${o.authorization}`] : []),
     'Max-Forwards: 70',
     'User-Agent: Regionvaxeln wire test',
@@ -63,17 +68,33 @@ export function registerText(o: RegisterOptions): string {
 }
 
 /** The Authorization a phone knowing the password answers `challenge` (WWW-Authenticate) with, qop=auth. */
-export function digestAnswer(challenge: string, { method = 'REGISTER', uri, username, password, nc = 1 }: { method?: string; uri: string; username: string; password: string; nc?: number }): string {
+export function digestAnswer(
+  challenge: string,
+  {
+    method = 'REGISTER',
+    uri,
+    username,
+    password,
+    nc = 1,
+  }: { method?: string; uri: string; username: string; password: string; nc?: number },
+): string {
   const md5 = (text: string) => createHash('md5').update(text).digest('hex');
   const nonce = /nonce="([^"]+)"/.exec(challenge)?.[1] ?? '';
   const realm = /realm="([^"]+)"/.exec(challenge)?.[1] ?? '';
   const count = nc.toString(16).padStart(8, '0');
-  const response = md5(`${md5(`${username}:${realm}:${password}`)}:${nonce}:${count}:0a4f113b:auth:${md5(`${method}:${uri}`)}`);
+  const response = md5(
+    `${md5(`${username}:${realm}:${password}`)}:${nonce}:${count}:0a4f113b:auth:${md5(`${method}:${uri}`)}`,
+  );
   return `Digest username="${username}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=${count}, cnonce="0a4f113b"`;
 }
 
 /** Sends one request over UDP from `fromIp` (a port of its own) and gives the final response, or undefined after `timeoutMs`. */
-export async function udpRequest(fromIp: string, to: string, text: (localPort: number) => string, timeoutMs = 3_000): Promise<SipResponse | undefined> {
+export async function udpRequest(
+  fromIp: string,
+  to: string,
+  text: (localPort: number) => string,
+  timeoutMs = 3_000,
+): Promise<SipResponse | undefined> {
   const [host, port] = to.split(':') as [string, string];
   const socket = createSocket('udp4');
   await new Promise<void>((bound) => socket.bind(0, fromIp, bound));

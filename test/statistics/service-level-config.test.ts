@@ -11,7 +11,10 @@ const ctx = useRedis();
 /** config/region.yaml with Umeå's serviceLevelSeconds set as written. */
 async function regionWithUmea(serviceLevelSeconds: string) {
   const text = await readFile('config/region.yaml', 'utf8');
-  return parseRegionConfig(text.replace('    name: Umeå\n', `    name: Umeå\n    serviceLevelSeconds: ${serviceLevelSeconds}\n`), 'region.yaml');
+  return parseRegionConfig(
+    text.replace('    name: Umeå\n', `    name: Umeå\n    serviceLevelSeconds: ${serviceLevelSeconds}\n`),
+    'region.yaml',
+  );
 }
 
 describe('serviceLevelSeconds in config/region.yaml', () => {
@@ -21,9 +24,16 @@ describe('serviceLevelSeconds in config/region.yaml', () => {
     expect(statistics.serviceLevelSeconds(VANNAS)).toBe(30);
 
     const call = ended('answered', { waitS: 25, talkS: 10, municipalityId: UMEA });
-    await ctx.redis.hSet(ctx.k.call(call.callId), Object.fromEntries(Object.entries(call).map(([field, value]) => [field, String(value)])));
+    await ctx.redis.hSet(
+      ctx.k.call(call.callId),
+      Object.fromEntries(Object.entries(call).map(([field, value]) => [field, String(value)])),
+    );
     await ctx.redis.zAdd(ctx.k.callsByMunicipality(UMEA), { score: call.enqueuedAt, value: call.callId });
-    const calls = await statistics.endedCalls({ municipalityId: UMEA, fromMs: call.enqueuedAt, toMs: call.enqueuedAt + 1 });
+    const calls = await statistics.endedCalls({
+      municipalityId: UMEA,
+      fromMs: call.enqueuedAt,
+      toMs: call.enqueuedAt + 1,
+    });
     expect(calls).toEqual([call]);
     expect(computeFigures(calls, statistics.figureOptions(UMEA)).answeredWithinServiceLevel).toBe(0);
     expect(computeFigures(calls, statistics.figureOptions(VANNAS)).answeredWithinServiceLevel).toBe(1);

@@ -14,7 +14,13 @@ let n = 0;
  */
 export function ended(
   outcome: string,
-  { at = '2026-11-02T09:00:00+01:00', waitS = 0, talkS, municipalityId = VANNAS, operatorId }: { at?: string; waitS?: number; talkS?: number; municipalityId?: string; operatorId?: string } = {},
+  {
+    at = '2026-11-02T09:00:00+01:00',
+    waitS = 0,
+    talkS,
+    municipalityId = VANNAS,
+    operatorId,
+  }: { at?: string; waitS?: number; talkS?: number; municipalityId?: string; operatorId?: string } = {},
 ): CallRecord {
   const enqueuedAt = DateTime.fromISO(at).toMillis();
   const waitMs = Math.round(waitS * 1000);
@@ -33,7 +39,9 @@ export function ended(
     attempts: 1,
     outcome: outcome as CallOutcome,
     waitMs,
-    ...(outcome === 'answered' ? { answeredAt: enqueuedAt + waitMs, talkMs, endedAt: enqueuedAt + waitMs + (talkMs ?? 0) } : { endedAt: enqueuedAt + waitMs }),
+    ...(outcome === 'answered'
+      ? { answeredAt: enqueuedAt + waitMs, talkMs, endedAt: enqueuedAt + waitMs + (talkMs ?? 0) }
+      : { endedAt: enqueuedAt + waitMs }),
     ...(operatorId ? { operatorId } : {}),
     ...(operatorId && outcome === 'answered' ? { answeredBy: operatorId } : {}),
   };

@@ -33,7 +33,9 @@ afterAll(() => rmSync(spokenTextCache, { recursive: true, force: true }));
 /** OPERATOR_PHONE_NETWORKS of the test app. */
 export const TEST_OPERATOR_PHONE_NETWORKS = ['127.0.0.0/8', '10.0.0.0/8'];
 
-export type Json = Record<string, unknown> & { error?: { code: string; message: string; details?: { field: string }[] } };
+export type Json = Record<string, unknown> & {
+  error?: { code: string; message: string; details?: { field: string }[] };
+};
 
 /** The HTTP app on this test's Redis keys, the region synced, and a way to call it with any token. */
 export async function buildTestApp(ctx: RedisTestContext) {
@@ -44,7 +46,13 @@ export async function buildTestApp(ctx: RedisTestContext) {
     region,
     auditRetentionDays: 30,
     // The operator phones these tests log in with: on loopback and 10.x.
-    leg: { app: 'test', endpoint: 'operator-phones', ringSeconds: 20, mediaNode: 'test', phoneNetworks: TEST_OPERATOR_PHONE_NETWORKS },
+    leg: {
+      app: 'test',
+      endpoint: 'operator-phones',
+      ringSeconds: 20,
+      mediaNode: 'test',
+      phoneNetworks: TEST_OPERATOR_PHONE_NETWORKS,
+    },
     ari: unreachableAsterisk,
     // Asterisk, out of reach here, would fetch them from a switchboard's HTTP server.
     spokenText: { cacheDir: spokenTextCache, baseUrl: () => 'http://127.0.0.1:8080' },
@@ -60,12 +68,21 @@ export async function buildTestApp(ctx: RedisTestContext) {
   async function call(
     method: string,
     path: string,
-    { body, auth, raw, headers: extra = {} }: { body?: unknown; auth?: string | null; raw?: string; headers?: Record<string, string> } = {},
+    {
+      body,
+      auth,
+      raw,
+      headers: extra = {},
+    }: { body?: unknown; auth?: string | null; raw?: string; headers?: Record<string, string> } = {},
   ) {
     const headers: Record<string, string> = { ...extra };
     if (auth) headers.authorization = `Bearer ${auth}`;
     if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
-    const response = await app.request(path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
+    const response = await app.request(path, {
+      method,
+      headers,
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as Json };
   }

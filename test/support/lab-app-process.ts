@@ -65,7 +65,13 @@ async function main(settings: { labDir: string; mediaNodeDeadSeconds: number }):
     region: { ...loaded, region: { ...loaded.region, wrapUpSeconds: 0 } },
     redisUrl: lab.redis!.url,
     redisPrefix: 'rv',
-    ari: { url: asterisk.ariUrl, username: asterisk.ariUser, password: asterisk.ariPassword, app: asterisk.appName, mediaNode: lab.mediaNodeId },
+    ari: {
+      url: asterisk.ariUrl,
+      username: asterisk.ariUser,
+      password: asterisk.ariPassword,
+      app: asterisk.appName,
+      mediaNode: lab.mediaNodeId,
+    },
     mediaNodeDeadSeconds: settings.mediaNodeDeadSeconds,
     operatorLeg: { endpoint: 'operator-phones', ringSeconds: 10, phoneNetworks: [LAB_PHONE_NETWORK] },
     http: { host: '127.0.0.1', port: 0 },
@@ -73,8 +79,18 @@ async function main(settings: { labDir: string; mediaNodeDeadSeconds: number }):
     now: clockFrom(OPEN_INSTANT),
     spokenText: { cacheDir: spokenTextCache },
   });
-  const { token } = await switchboard.tokens.create({ name: 'lab app operator', role: 'operator' }, localActor('e2e test'));
-  const info: LabAppInfo = { url: switchboard.url, token, sip: `${asterisk.sipHost}:${asterisk.sipPort}`, mediaNode: lab.mediaNodeId, asteriskPid: asterisk.pid, redisPid: lab.redis!.pid! };
+  const { token } = await switchboard.tokens.create(
+    { name: 'lab app operator', role: 'operator' },
+    localActor('e2e test'),
+  );
+  const info: LabAppInfo = {
+    url: switchboard.url,
+    token,
+    sip: `${asterisk.sipHost}:${asterisk.sipPort}`,
+    mediaNode: lab.mediaNodeId,
+    asteriskPid: asterisk.pid,
+    redisPid: lab.redis!.pid!,
+  };
   process.stdout.write(`${MARK}${JSON.stringify(info)}\n`);
   process.once('SIGTERM', () => {
     void (async () => {
@@ -86,4 +102,5 @@ async function main(settings: { labDir: string; mediaNodeDeadSeconds: number }):
   });
 }
 
-if (process.env.LAB_APP && process.argv[1] === import.meta.filename) await main(JSON.parse(process.env.LAB_APP) as { labDir: string; mediaNodeDeadSeconds: number });
+if (process.env.LAB_APP && process.argv[1] === import.meta.filename)
+  await main(JSON.parse(process.env.LAB_APP) as { labDir: string; mediaNodeDeadSeconds: number });

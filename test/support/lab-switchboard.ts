@@ -66,7 +66,9 @@ export async function startLabSwitchboard({
     redisHa ? startRedisHa({ downAfterMs: 1_000 }) : startRedisServer({ appendonly: redisAof }),
     supervised ? superviseAsterisk({ labDir, appName }) : startAsterisk({ labDir, appName }),
     // No wrap-up (test/redis/operator-store.test.ts covers it): an operator is free when a call ends, unless adjustRegion says otherwise.
-    loadRegionConfig(resolve('config/region.yaml')).then((loaded) => adjustRegion({ ...loaded, region: { ...loaded.region, wrapUpSeconds: 0 } })),
+    loadRegionConfig(resolve('config/region.yaml')).then((loaded) =>
+      adjustRegion({ ...loaded, region: { ...loaded.region, wrapUpSeconds: 0 } }),
+    ),
     mkdtemp(join(tmpdir(), 'rv-e2e-spoken-')),
   ]);
   const redis = 'servers' in ha ? ha.servers[0] : ha;
@@ -82,7 +84,10 @@ export async function startLabSwitchboard({
       mediaNodeDeadSeconds,
       operatorLeg: { endpoint: 'operator-phones', ringSeconds, phoneNetworks: [LAB_PHONE_NETWORK] },
       callControl,
-      sipEdge: sipEdge && { ...sipEdge, mediaNodes: [`${current().sipHost}:${current().sipPort}`, ...(sipEdge.otherMediaNodes ?? [])] },
+      sipEdge: sipEdge && {
+        ...sipEdge,
+        mediaNodes: [`${current().sipHost}:${current().sipPort}`, ...(sipEdge.otherMediaNodes ?? [])],
+      },
       http: { host: '127.0.0.1', port: 0 },
       auditRetentionDays: 30,
       now,
@@ -92,7 +97,10 @@ export async function startLabSwitchboard({
       ...overrides,
     });
   let switchboard = await startApp();
-  const { token, record: operator } = await switchboard.tokens.create({ name: 'e2e operator', role: 'operator' }, localActor('e2e test'));
+  const { token, record: operator } = await switchboard.tokens.create(
+    { name: 'e2e operator', role: 'operator' },
+    localActor('e2e test'),
+  );
 
   /** Calls the switchboard's HTTP API as the operator; returns status and parsed JSON. */
   const api = apiClient(() => switchboard.url, token);
@@ -129,7 +137,13 @@ export async function startLabSwitchboard({
       const { sipPort, ariUrl, ariPassword } = unsupervised;
       await unsupervised.stop();
       await new Promise((r) => setTimeout(r, downMs));
-      unsupervised = await startAsterisk({ labDir, appName, sipPort, ariPort: Number(new URL(ariUrl).port), ariPassword });
+      unsupervised = await startAsterisk({
+        labDir,
+        appName,
+        sipPort,
+        ariPort: Number(new URL(ariUrl).port),
+        ariPassword,
+      });
     },
     /**
      * Another media node on the same Redis: its own Asterisk and its own app instance (MEDIA_NODE_ID
@@ -143,7 +157,13 @@ export async function startLabSwitchboard({
         region,
         ...('servers' in ha ? { redisSentinel: ha.target } : { redisUrl: redis.url }),
         redisPrefix: 'rv',
-        ari: { url: nodeAsterisk.ariUrl, username: nodeAsterisk.ariUser, password: nodeAsterisk.ariPassword, app: appName, mediaNode: node },
+        ari: {
+          url: nodeAsterisk.ariUrl,
+          username: nodeAsterisk.ariUser,
+          password: nodeAsterisk.ariPassword,
+          app: appName,
+          mediaNode: node,
+        },
         mediaNodeDeadSeconds,
         operatorLeg: { endpoint: 'operator-phones', ringSeconds, phoneNetworks: [LAB_PHONE_NETWORK] },
         callControl,
@@ -168,7 +188,11 @@ export async function startLabSwitchboard({
     async stop() {
       await Promise.all(others.map((other) => other.stop()));
       await switchboard.stop().catch(() => undefined);
-      await Promise.all([(supervisor ?? unsupervised).stop(), ha.stop(), rm(spokenTextCache, { recursive: true, force: true })]);
+      await Promise.all([
+        (supervisor ?? unsupervised).stop(),
+        ha.stop(),
+        rm(spokenTextCache, { recursive: true, force: true }),
+      ]);
     },
   };
 }
@@ -177,7 +201,9 @@ export async function startLabSwitchboard({
 function ariOf(asterisk: () => AsteriskInstance) {
   return async function ari<T = unknown>(path: string): Promise<{ status: number; body: T }> {
     const { ariUrl, ariUser, ariPassword } = asterisk();
-    const response = await fetch(`${ariUrl}${path}`, { headers: { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` } });
+    const response = await fetch(`${ariUrl}${path}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` },
+    });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
@@ -193,7 +219,10 @@ export function clockFrom(instant: string): () => number {
 }
 
 /** Polls `probe` until it returns a value (not undefined) or the time is up. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, { timeoutMs = 10_000, what = 'condition' } = {}): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 10_000, what = 'condition' } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

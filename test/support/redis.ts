@@ -59,7 +59,14 @@ export { BJURHOLM, NORDMALING, UMEA } from './municipalities.js';
 
 /** A caller in `municipalityId`'s queue; the channel id is the call id, as Asterisk gives it. */
 export function caller(callId: string, municipalityId: string): EnqueueInput {
-  return { callId, channelId: callId, municipalityId, calledNumber: '+4693214000', caller: '+46701234567', reason: 'main-number' };
+  return {
+    callId,
+    channelId: callId,
+    municipalityId,
+    calledNumber: '+4693214000',
+    caller: '+46701234567',
+    reason: 'main-number',
+  };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -100,11 +100,14 @@ export async function startSipp(options: SippOptions): Promise<SippProcess> {
     const sipp = await launchSipp(options);
     const exited = sipp.done.then((result) => ({ exited: result }));
     // The port taken may also be another socket's (then SIPp fails to bind at once): a moment's grace tells which.
-    const listening = waitUntilBound(sipp.localIp, sipp.localPort).then(() => new Promise<undefined>((r) => setTimeout(r, BIND_GRACE_MS)));
+    const listening = waitUntilBound(sipp.localIp, sipp.localPort).then(
+      () => new Promise<undefined>((r) => setTimeout(r, BIND_GRACE_MS)),
+    );
     const outcome = await Promise.race([listening, exited]);
     if (!outcome) return sipp;
     const { code, stderr, stdout } = outcome.exited;
-    if (!mayRetryBind(options, attempt, stderr)) throw new Error(`sipp exited before it was listening (code ${code}):\n${stderr || stdout}`);
+    if (!mayRetryBind(options, attempt, stderr))
+      throw new Error(`sipp exited before it was listening (code ${code}):\n${stderr || stdout}`);
   }
 }
 
@@ -128,7 +131,11 @@ export function runCaller(target: SipTarget, dialled: string, options: CallerOpt
   return runSipp(callerSipp(target, dialled, options));
 }
 
-function callerSipp(target: SipTarget, dialled: string, { hangupAfterMs, callerNumber, vars, ...options }: CallerOptions): SippOptions {
+function callerSipp(
+  target: SipTarget,
+  dialled: string,
+  { hangupAfterMs, callerNumber, vars, ...options }: CallerOptions,
+): SippOptions {
   return {
     ...options,
     scenarioFile: SCENARIOS.caller,
@@ -153,13 +160,22 @@ async function launchSipp(options: SippOptions): Promise<SippProcess> {
     ...(await scenarioArgs(options, workDir)),
     ...(options.remote ? [options.remote] : []),
     ...(options.service ? ['-s', options.service] : []),
-    '-i', localIp,
-    '-p', String(localPort),
-    '-m', String(options.calls ?? 1),
+    '-i',
+    localIp,
+    '-p',
+    String(localPort),
+    '-m',
+    String(options.calls ?? 1),
     ...(options.rate ? ['-r', String(options.rate)] : []),
     '-nostdin',
-    '-trace_err', '-error_file', errorFile,
-    '-trace_stat', '-stf', statFile, '-fd', '1',
+    '-trace_err',
+    '-error_file',
+    errorFile,
+    '-trace_stat',
+    '-stf',
+    statFile,
+    '-fd',
+    '1',
     ...(options.traceMessages ? ['-trace_msg', '-message_file', messageFile] : []),
     ...(options.traceCounts ? ['-trace_counts'] : []),
     ...(options.extraArgs ?? []),
@@ -259,7 +275,11 @@ export function parseStats(csv: string): SippStats | undefined {
   const last = rows.at(-1)?.split(';');
   if (!header || !last || rows.length < 2) return undefined;
   const column = (name: string) => Number(last[header.indexOf(name)] ?? NaN);
-  return { successful: column('SuccessfulCall(C)'), failed: column('FailedCall(C)'), created: column('TotalCallCreated') };
+  return {
+    successful: column('SuccessfulCall(C)'),
+    failed: column('FailedCall(C)'),
+    created: column('TotalCallCreated'),
+  };
 }
 
 /** SIPp names its counts file after the scenario and its pid (<scenario>_<pid>_counts.csv) in its working dir; the last row is cumulative. */

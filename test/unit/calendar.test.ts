@@ -143,7 +143,8 @@ describe('the Swedish calendar', () => {
       }
     }
     // Days date-holidays lists that are not public holidays (annandag pingst since 2005, tjugondag Knut, Gustav-Adolf, Lucia): ordinary.
-    for (const date of ['2026-05-25', '2026-01-13', '2026-11-06', '2026-12-13']) expect(dayKind(date, ALL), date).toEqual({ kind: 'ordinary' });
+    for (const date of ['2026-05-25', '2026-01-13', '2026-11-06', '2026-12-13'])
+      expect(dayKind(date, ALL), date).toEqual({ kind: 'ordinary' });
     // Påskafton and pingstafton are not closed themselves; they come before a holiday.
     expect(dayKind('2026-04-04', ALL)).toEqual({ kind: 'pre-holiday', name: 'påskafton', before: 'påskdagen' });
     expect(dayKind('2026-05-23', ALL)).toEqual({ kind: 'pre-holiday', name: 'pingstafton', before: 'pingstdagen' });
@@ -164,14 +165,23 @@ describe('the Swedish calendar', () => {
       ['2028-05-24', 'dagen före Kristi himmelsfärdsdag', 'Kristi himmelsfärdsdag'],
       ['2029-11-02', 'allhelgonaafton', 'alla helgons dag'],
     ];
-    for (const [date, name, before] of cases) expect(dayKind(date, ALL), date).toEqual({ kind: 'pre-holiday', name, before });
+    for (const [date, name, before] of cases)
+      expect(dayKind(date, ALL), date).toEqual({ kind: 'pre-holiday', name, before });
   });
 
   it('makes an eve kept open a day before a holiday, and the day before it ordinary', () => {
-    expect(dayKind('2026-12-24', ['midsommarafton', 'nyårsafton'])).toEqual({ kind: 'pre-holiday', name: 'julafton', before: 'juldagen' });
+    expect(dayKind('2026-12-24', ['midsommarafton', 'nyårsafton'])).toEqual({
+      kind: 'pre-holiday',
+      name: 'julafton',
+      before: 'juldagen',
+    });
     expect(dayKind('2026-12-23', ['midsommarafton', 'nyårsafton'])).toEqual({ kind: 'ordinary' });
     expect(dayKind('2026-12-31', [])).toEqual({ kind: 'pre-holiday', name: 'nyårsafton', before: 'nyårsdagen' });
-    expect(dayKind('2026-06-19', [])).toEqual({ kind: 'pre-holiday', name: 'midsommarafton', before: 'midsommardagen' });
+    expect(dayKind('2026-06-19', [])).toEqual({
+      kind: 'pre-holiday',
+      name: 'midsommarafton',
+      before: 'midsommardagen',
+    });
   });
 
   it('does not count a klämdag after a holiday, nor an ordinary weekday', () => {

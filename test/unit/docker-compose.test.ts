@@ -13,9 +13,17 @@ import { readEnv } from '../../src/config/env.js';
  * and the ports and files it names are the ones the other services use.
  */
 const root = resolve(import.meta.dirname, '../..');
-type Service = { environment?: Record<string, string>; command?: string[]; volumes?: string[]; image?: string; build?: string };
+type Service = {
+  environment?: Record<string, string>;
+  command?: string[];
+  volumes?: string[];
+  image?: string;
+  build?: string;
+};
 // Merge keys (`<<: *sentinel`) as Compose reads them.
-const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(resolve(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const { app, asterisk, drachtio, redis } = compose.services;
 const sample: Record<string, string> = {
   ARI_PASSWORD: 'x'.repeat(24),
@@ -31,17 +39,22 @@ const sample: Record<string, string> = {
  * `${NAME-default}` (unset only) and `${NAME:?message}` from `env`.
  */
 const interpolate = (value: string, env: Record<string, string>) =>
-  value.replace(/\$\{(\w+)(?:(:?)([-?])([^}]*))?\}/g, (_, name: string, colon?: string, kind?: string, rest?: string) => {
-    const set = env[name];
-    if (kind !== '-') return set ?? '';
-    return set === undefined || (colon === ':' && set === '') ? rest! : set;
-  });
+  value.replace(
+    /\$\{(\w+)(?:(:?)([-?])([^}]*))?\}/g,
+    (_, name: string, colon?: string, kind?: string, rest?: string) => {
+      const set = env[name];
+      if (kind !== '-') return set ?? '';
+      return set === undefined || (colon === ':' && set === '') ? rest! : set;
+    },
+  );
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose specification', () => {
     // The published schema still carries draft-04 `id`s (names only, never referred to) and names its
     // draft by the old http URI; Ajv refuses both, so they are left out of the copy it compiles.
-    const schema = JSON.parse(JSON.stringify(composeSchema), (key, value: unknown) => ((key === 'id' || key === '$schema') && typeof value === 'string' ? undefined : value)) as object;
+    const schema = JSON.parse(JSON.stringify(composeSchema), (key, value: unknown) =>
+      (key === 'id' || key === '$schema') && typeof value === 'string' ? undefined : value,
+    ) as object;
     const validate = new Ajv2019({ strict: false, allErrors: true }).compile(schema);
     // The package's copy predates the top-level project `name` of today's specification.
     const { name, ...rest } = compose as typeof compose & { name?: unknown };
@@ -58,8 +71,16 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the app an environment our own validation accepts, with the SIP edge switched on', () => {
-    const env = readEnv(Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, sample)])));
-    expect(env).toMatchObject({ DRACHTIO_HOST: '127.0.0.1', DRACHTIO_SECRET: sample.DRACHTIO_SECRET, SIP_TRUNK_SOURCES: ['192.0.2.10'] });
+    const env = readEnv(
+      Object.fromEntries(
+        Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, sample)]),
+      ),
+    );
+    expect(env).toMatchObject({
+      DRACHTIO_HOST: '127.0.0.1',
+      DRACHTIO_SECRET: sample.DRACHTIO_SECRET,
+      SIP_TRUNK_SOURCES: ['192.0.2.10'],
+    });
   });
 
   it('points the app at the ports drachtio-server and Asterisk are configured with', () => {
@@ -74,32 +95,66 @@ describe('docker-compose.yml', () => {
     expect(app?.environment?.SIP_MEDIA_NODES).toBe(`127.0.0.1:${asteriskPort}`);
   });
 
-  it('offers SIP over TLS on 5061 with the certificate and key from the environment, mounted where drachtio\'s config reads them', () => {
+  it("offers SIP over TLS on 5061 with the certificate and key from the environment, mounted where drachtio's config reads them", () => {
     const config = readFileSync(resolve(root, drachtio!.volumes![0]!.split(':')[0]!), 'utf8');
     expect(config).toMatch(/<contact>sips:\*:5061;transport=tls<\/contact>/);
-    const mounts = new Map(drachtio!.volumes!.slice(1).map((volume) => interpolate(volume, sample).split(':') as [string, string, string]).map(([from, to]) => [to, from]));
-    for (const [element, env] of [['cert-file', 'SIP_TLS_CERT'], ['key-file', 'SIP_TLS_KEY']]) {
+    const mounts = new Map(
+      drachtio!
+        .volumes!.slice(1)
+        .map((volume) => interpolate(volume, sample).split(':') as [string, string, string])
+        .map(([from, to]) => [to, from]),
+    );
+    for (const [element, env] of [
+      ['cert-file', 'SIP_TLS_CERT'],
+      ['key-file', 'SIP_TLS_KEY'],
+    ]) {
       const path = new RegExp(`<${element}>([^<]+)</${element}>`).exec(config)?.[1];
       expect(mounts.get(path!), element).toBe(sample[env!]);
     }
     // Without a certificate compose stops with a message naming the variable.
     expect(drachtio!.volumes!.join('\n')).toMatch(/\$\{SIP_TLS_CERT:\?[^}]+\}/);
-    expect(readEnv({ ...sample, ...Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, sample)])) }).SIP_PHONES_REQUIRE_TLS).toBe(false);
+    expect(
+      readEnv({
+        ...sample,
+        ...Object.fromEntries(
+          Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, sample)]),
+        ),
+      }).SIP_PHONES_REQUIRE_TLS,
+    ).toBe(false);
   });
 
   it('offers Redis that fails over as the profile ha: a replica and three sentinels watching the primary, the app finding the master through them', () => {
-    const ha = Object.entries(compose.services).filter(([, service]) => (service as { profiles?: string[] }).profiles?.includes('ha'));
+    const ha = Object.entries(compose.services).filter(([, service]) =>
+      (service as { profiles?: string[] }).profiles?.includes('ha'),
+    );
     expect(ha.map(([name]) => name).sort()).toEqual(['redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']);
     const primaryPort = redis?.command?.[redis.command.indexOf('--port') + 1];
     expect(compose.services['redis-replica']?.command?.join(' ')).toContain(`--replicaof 127.0.0.1 ${primaryPort}`);
-    const sentinels = ha.filter(([name]) => name.startsWith('sentinel-')).map(([, service]) => service as Service & { entrypoint?: string[] });
-    for (const sentinel of sentinels) expect(sentinel.entrypoint?.join(' ')).toContain(`sentinel monitor regionvaxel 127.0.0.1 ${primaryPort} 2`);
+    const sentinels = ha
+      .filter(([name]) => name.startsWith('sentinel-'))
+      .map(([, service]) => service as Service & { entrypoint?: string[] });
+    for (const sentinel of sentinels)
+      expect(sentinel.entrypoint?.join(' ')).toContain(`sentinel monitor regionvaxel 127.0.0.1 ${primaryPort} 2`);
     const ports = sentinels.map((sentinel) => sentinel.environment?.SENTINEL_PORT);
     // The app's environment as the top of the file says to start the profile with.
     const haEnv = { ...sample, REDIS_URL: '', REDIS_SENTINELS: ports.map((port) => `127.0.0.1:${port}`).join(',') };
-    const env = readEnv(Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, haEnv)])));
-    expect(env).toMatchObject({ REDIS_URL: undefined, REDIS_SENTINELS: ports.map((port) => `127.0.0.1:${port}`), REDIS_SENTINEL_MASTER: 'regionvaxel' });
+    const env = readEnv(
+      Object.fromEntries(
+        Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, haEnv)]),
+      ),
+    );
+    expect(env).toMatchObject({
+      REDIS_URL: undefined,
+      REDIS_SENTINELS: ports.map((port) => `127.0.0.1:${port}`),
+      REDIS_SENTINEL_MASTER: 'regionvaxel',
+    });
     // Without the profile, one Redis by URL.
-    expect(readEnv(Object.fromEntries(Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, sample)])))).toMatchObject({ REDIS_URL: `redis://127.0.0.1:${primaryPort}`, REDIS_SENTINELS: [] });
+    expect(
+      readEnv(
+        Object.fromEntries(
+          Object.entries(app?.environment ?? {}).map(([name, value]) => [name, interpolate(value, sample)]),
+        ),
+      ),
+    ).toMatchObject({ REDIS_URL: `redis://127.0.0.1:${primaryPort}`, REDIS_SENTINELS: [] });
   });
 });

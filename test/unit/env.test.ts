@@ -15,26 +15,40 @@ describe('MESSAGE_RETENTION_DAYS', () => {
   it('is 90 days unless set, at least a day', () => {
     expect(readEnv({}).MESSAGE_RETENTION_DAYS).toBe(90);
     expect(readEnv({ MESSAGE_RETENTION_DAYS: '30' }).MESSAGE_RETENTION_DAYS).toBe(30);
-    for (const refused of ['0', '7.5', 'never']) expect(() => readEnv({ MESSAGE_RETENTION_DAYS: refused }), refused).toThrow(/MESSAGE_RETENTION_DAYS/);
+    for (const refused of ['0', '7.5', 'never'])
+      expect(() => readEnv({ MESSAGE_RETENTION_DAYS: refused }), refused).toThrow(/MESSAGE_RETENTION_DAYS/);
   });
 });
 
 describe('OPERATOR_PHONE_NETWORKS', () => {
   it('is none unless set (operators then give extensions), and each entry must be an address or a CIDR network', () => {
     expect(readEnv({}).OPERATOR_PHONE_NETWORKS).toEqual([]);
-    expect(readEnv({ OPERATOR_PHONE_NETWORKS: '10.24.0.0/16, 192.168.5.7' }).OPERATOR_PHONE_NETWORKS).toEqual(['10.24.0.0/16', '192.168.5.7']);
-    expect(() => readEnv({ OPERATOR_PHONE_NETWORKS: '10.24.0.0/16,phones.example' })).toThrow(/OPERATOR_PHONE_NETWORKS.*IP address or a CIDR/s);
+    expect(readEnv({ OPERATOR_PHONE_NETWORKS: '10.24.0.0/16, 192.168.5.7' }).OPERATOR_PHONE_NETWORKS).toEqual([
+      '10.24.0.0/16',
+      '192.168.5.7',
+    ]);
+    expect(() => readEnv({ OPERATOR_PHONE_NETWORKS: '10.24.0.0/16,phones.example' })).toThrow(
+      /OPERATOR_PHONE_NETWORKS.*IP address or a CIDR/s,
+    );
   });
 });
 
 describe('Redis through Sentinel and media-node liveness', () => {
   it('takes sentinels as host:port, the master’s name (default regionvaxel), and refuses them beside REDIS_URL', () => {
-    const env = readEnv({ REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379,sentinel-3.example:26379', REDIS_SENTINEL_MASTER: 'vaxel-main' });
-    expect(env).toMatchObject({ REDIS_SENTINELS: ['10.0.0.1:26379', '10.0.0.2:26379', 'sentinel-3.example:26379'], REDIS_SENTINEL_MASTER: 'vaxel-main' });
+    const env = readEnv({
+      REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26379,sentinel-3.example:26379',
+      REDIS_SENTINEL_MASTER: 'vaxel-main',
+    });
+    expect(env).toMatchObject({
+      REDIS_SENTINELS: ['10.0.0.1:26379', '10.0.0.2:26379', 'sentinel-3.example:26379'],
+      REDIS_SENTINEL_MASTER: 'vaxel-main',
+    });
     expect(env.REDIS_URL).toBeUndefined();
     expect(readEnv({}).REDIS_SENTINEL_MASTER).toBe('regionvaxel');
     expect(() => readEnv({ REDIS_SENTINELS: '10.0.0.1' })).toThrow(/REDIS_SENTINELS.*host:port/s);
-    expect(() => readEnv({ REDIS_URL: 'redis://10.0.0.1:6379', REDIS_SENTINELS: '10.0.0.1:26379' })).toThrow(/REDIS_SENTINELS.*not both/s);
+    expect(() => readEnv({ REDIS_URL: 'redis://10.0.0.1:6379', REDIS_SENTINELS: '10.0.0.1:26379' })).toThrow(
+      /REDIS_SENTINELS.*not both/s,
+    );
     // Empty is unset, as docker-compose.yml's `ha` profile passes it.
     expect(readEnv({ REDIS_URL: '', REDIS_SENTINELS: '10.0.0.1:26379' }).REDIS_URL).toBeUndefined();
   });
@@ -45,6 +59,7 @@ describe('Redis through Sentinel and media-node liveness', () => {
     expect(() => readEnv({ REDIS_ACK_REPLICAS: '6' })).toThrow(/REDIS_ACK_REPLICAS/);
     expect(readEnv({}).MEDIA_NODE_DEAD_SECONDS).toBe(30);
     expect(readEnv({ MEDIA_NODE_DEAD_SECONDS: '10' }).MEDIA_NODE_DEAD_SECONDS).toBe(10);
-    for (const refused of ['4', '3601', 'soon']) expect(() => readEnv({ MEDIA_NODE_DEAD_SECONDS: refused }), refused).toThrow(/MEDIA_NODE_DEAD_SECONDS/);
+    for (const refused of ['4', '3601', 'soon'])
+      expect(() => readEnv({ MEDIA_NODE_DEAD_SECONDS: refused }), refused).toThrow(/MEDIA_NODE_DEAD_SECONDS/);
   });
 });

@@ -17,9 +17,17 @@ function capture(level: string) {
 describe('logs and personal data', () => {
   it('keeps a caller’s number out of info and warn lines, with the call id', () => {
     const { logger, lines } = capture('debug');
-    logger.info({ callId: 'c1', caller: '+46701234567', number: '+46900123456', operatorId: 'op' }, 'call-back: dialling the citizen');
+    logger.info(
+      { callId: 'c1', caller: '+46701234567', number: '+46900123456', operatorId: 'op' },
+      'call-back: dialling the citizen',
+    );
     logger.warn({ callId: 'c1', dialled: '0900123456' }, 'refused');
-    expect(lines[0]).toMatchObject({ callId: 'c1', operatorId: 'op', caller: PERSONAL_PLACEHOLDER, number: PERSONAL_PLACEHOLDER });
+    expect(lines[0]).toMatchObject({
+      callId: 'c1',
+      operatorId: 'op',
+      caller: PERSONAL_PLACEHOLDER,
+      number: PERSONAL_PLACEHOLDER,
+    });
     expect(lines[1]).toMatchObject({ callId: 'c1', dialled: PERSONAL_PLACEHOLDER });
     expect(JSON.stringify(lines)).not.toMatch(/46701234567|0900123456|46900123456/);
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { NUMBER_CLASSES, type NumberClass, SHORT_SERVICE_NUMBERS, areaCode, classifyNumber, regionAreaCodes } from '../../src/numbers/number-class.js';
+import {
+  NUMBER_CLASSES,
+  type NumberClass,
+  SHORT_SERVICE_NUMBERS,
+  areaCode,
+  classifyNumber,
+  regionAreaCodes,
+} from '../../src/numbers/number-class.js';
 import { shippedRegion } from '../support/dialling.js';
 
 /** The region's own area codes as the switchboard derives them: from config/region.yaml's main numbers. */
@@ -55,11 +62,21 @@ describe('number classes', () => {
   });
 
   it('reads every form of one number alike: national, +46, 0046, with spaces and dashes', () => {
-    for (const form of ['0900-123 45 67', '0900 123 45 67', '09001234567', '+46 900 123 45 67', '+469001234567', '0046 900-123 45 67', '0046900 1234567']) {
+    for (const form of [
+      '0900-123 45 67',
+      '0900 123 45 67',
+      '09001234567',
+      '+46 900 123 45 67',
+      '+469001234567',
+      '0046 900-123 45 67',
+      '0046900 1234567',
+    ]) {
       expect(classifyNumber(form, REGION), form).toEqual({ class: 'premium', dial: '+469001234567' });
     }
-    for (const form of ['+46 112', '0046112', '+46-112']) expect(classifyNumber(form, REGION), form).toEqual({ class: 'emergency', dial: '112' });
-    for (const form of ['+461177', '00461177', '11 77']) expect(classifyNumber(form, REGION), form).toEqual({ class: 'short-service', dial: '1177' });
+    for (const form of ['+46 112', '0046112', '+46-112'])
+      expect(classifyNumber(form, REGION), form).toEqual({ class: 'emergency', dial: '112' });
+    for (const form of ['+461177', '00461177', '11 77'])
+      expect(classifyNumber(form, REGION), form).toEqual({ class: 'short-service', dial: '1177' });
   });
 
   it('dials abroad with 00, as from a Swedish phone', () => {
@@ -75,7 +92,8 @@ describe('number classes', () => {
   });
 
   it('knows every short service number it lists as short-service, never as an extension or invalid', () => {
-    for (const short of SHORT_SERVICE_NUMBERS.keys()) expect(classifyNumber(short, REGION)).toEqual({ class: 'short-service', dial: short });
+    for (const short of SHORT_SERVICE_NUMBERS.keys())
+      expect(classifyNumber(short, REGION)).toEqual({ class: 'short-service', dial: short });
   });
 
   it('derives the region’s own area codes from the members’ main numbers', () => {

@@ -29,19 +29,38 @@ describe('routeCall with the shipped region config', () => {
   });
 
   it('sends the regional number to the menu, with the default municipality for no choice', async () => {
-    expect(await routeCall('093214090', lookup)).toMatchObject({ action: 'menu', municipalityId: '2403', calledNumber: '+4693214090' });
+    expect(await routeCall('093214090', lookup)).toMatchObject({
+      action: 'menu',
+      municipalityId: '2403',
+      calledNumber: '+4693214090',
+    });
   });
 
   it('sends a direct-dial number given to an extension to that extension, others of the range to the queue', async () => {
     const owner = async (e164: string) => (e164 === '+4693514155' ? '2460155' : undefined);
-    expect(await routeCall('093514155', lookup, owner)).toEqual({ action: 'extension', municipalityId: '2460', calledNumber: '+4693514155', extension: '2460155' });
-    expect(await routeCall('093514156', lookup, owner)).toMatchObject({ action: 'queue', reason: 'unassigned-direct-number' });
+    expect(await routeCall('093514155', lookup, owner)).toEqual({
+      action: 'extension',
+      municipalityId: '2460',
+      calledNumber: '+4693514155',
+      extension: '2460155',
+    });
+    expect(await routeCall('093514156', lookup, owner)).toMatchObject({
+      action: 'queue',
+      reason: 'unassigned-direct-number',
+    });
     // A main number is never looked up as a direct number.
-    expect(await routeCall('093514100', lookup, async () => '2460100')).toMatchObject({ action: 'queue', reason: 'main-number' });
+    expect(await routeCall('093514100', lookup, async () => '2460100')).toMatchObject({
+      action: 'queue',
+      reason: 'main-number',
+    });
   });
 
   it('sends an unassigned direct-dial number to its own municipality, saying why', async () => {
-    expect(await routeCall('093514155', lookup)).toMatchObject({ action: 'queue', municipalityId: '2460', reason: 'unassigned-direct-number' });
+    expect(await routeCall('093514155', lookup)).toMatchObject({
+      action: 'queue',
+      municipalityId: '2460',
+      reason: 'unassigned-direct-number',
+    });
     expect(await routeCall('090169999', lookup)).toMatchObject({ municipalityId: '2480' });
   });
 

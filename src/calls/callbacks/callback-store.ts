@@ -51,15 +51,39 @@ export function createCallbackStore(redis: RedisClient, k: Keys, dialling: Pick<
       const number = booking.number ?? call.caller ?? '';
       // Without a number given, only a caller's that can be dialled: not "anonymous" or unreadable.
       if (booking.number === undefined && call.caller !== undefined && !parsePhoneNumber(call.caller).ok) {
-        throw invalidFields([{ field: 'body.number', problem: `is needed: the caller's number (${call.caller}) cannot be called back` }]);
+        throw invalidFields([
+          { field: 'body.number', problem: `is needed: the caller's number (${call.caller}) cannot be called back` },
+        ]);
       }
       // No such call: the script says so (404).
-      if (call.municipalityId !== undefined) await dialling.assertAllowed(call.municipalityId, 'callback', number, { status: 403, field: 'body.number' }, { callId });
+      if (call.municipalityId !== undefined)
+        await dialling.assertAllowed(
+          call.municipalityId,
+          'callback',
+          number,
+          { status: 403, field: 'body.number' },
+          { callId },
+        );
       const municipalityId = call.municipalityId ?? '';
       const reply = await runScript(
         redis.callbackBook(
-          [k.call(callId), k.call(`${callId}-cb`), k.scheduledCallbacks(), k.activeCalls(), k.callsByTime(), k.callsByMunicipality(municipalityId)],
-          [k.prefix, callId, booking.operatorId ?? '', number, String(booking.windowFrom ?? 0), String(booking.windowTo ?? 0), booking.operatorName ?? ''],
+          [
+            k.call(callId),
+            k.call(`${callId}-cb`),
+            k.scheduledCallbacks(),
+            k.activeCalls(),
+            k.callsByTime(),
+            k.callsByMunicipality(municipalityId),
+          ],
+          [
+            k.prefix,
+            callId,
+            booking.operatorId ?? '',
+            number,
+            String(booking.windowFrom ?? 0),
+            String(booking.windowTo ?? 0),
+            booking.operatorName ?? '',
+          ],
         ),
         { callId, operatorId: booking.operatorId },
       );
@@ -76,7 +100,10 @@ export function createCallbackStore(redis: RedisClient, k: Keys, dialling: Pick<
       const ids = await redis.zRange(k.scheduledCallbacks(), 0, -1);
       const hashes = await Promise.all(ids.map((id) => redis.hGetAll(k.call(id))));
       return hashes
-        .filter((hash) => hash.state === 'scheduled' && (municipalityId === undefined || hash.municipalityId === municipalityId))
+        .filter(
+          (hash) =>
+            hash.state === 'scheduled' && (municipalityId === undefined || hash.municipalityId === municipalityId),
+        )
         .map(parseCallRecord);
     },
 
@@ -93,7 +120,10 @@ export function createCallbackStore(redis: RedisClient, k: Keys, dialling: Pick<
      */
     async cancel(callbackId: string, operatorId: string): Promise<CallRecord> {
       const reply = await runScript(
-        redis.callbackCancel([k.call(callbackId), k.scheduledCallbacks(), k.activeCalls(), k.operator(operatorId)], [k.prefix, callbackId, operatorId]),
+        redis.callbackCancel(
+          [k.call(callbackId), k.scheduledCallbacks(), k.activeCalls(), k.operator(operatorId)],
+          [k.prefix, callbackId, operatorId],
+        ),
         { callId: callbackId, operatorId },
       );
       return parseCallRecord(hashReply(reply));
@@ -106,13 +136,17 @@ export function createCallbackStore(redis: RedisClient, k: Keys, dialling: Pick<
      * that leg. `denied`: its number was not dialled, the dial policy refusing it now: it ends at
      * once as callback-denied. Null when there was nothing to settle (the citizen answered, or it moved on).
      */
-    async notReached(callbackId: string, { operatorChannelId = '', denied = false }: { operatorChannelId?: string; denied?: boolean } = {}): Promise<CallbackNotReached | null> {
+    async notReached(
+      callbackId: string,
+      { operatorChannelId = '', denied = false }: { operatorChannelId?: string; denied?: boolean } = {},
+    ): Promise<CallbackNotReached | null> {
       const reply = await redis.callbackUnanswered(
         [k.call(callbackId), k.activeCalls()],
         [k.prefix, callbackId, operatorChannelId, String(CALLBACK_MAX_UNANSWERED_DIALS), ...(denied ? ['denied'] : [])],
       );
       if (reply === null) return null;
-      if (!Array.isArray(reply) || (reply[0] !== 'requeued' && reply[0] !== 'ended')) throw new Error(`unexpected call-back reply ${JSON.stringify(reply)}`);
+      if (!Array.isArray(reply) || (reply[0] !== 'requeued' && reply[0] !== 'ended'))
+        throw new Error(`unexpected call-back reply ${JSON.stringify(reply)}`);
       return { what: reply[0], position: Number(reply[1]), callback: parseCallRecord(hashReply(reply[2])) };
     },
 

@@ -27,14 +27,19 @@ const redisNow = (redis: RedisClient) => async (): Promise<number> => {
 export function createMessageRetention(
   redis: RedisClient,
   k: Keys,
-  { retentionDays, batchSize = BATCH, now = redisNow(redis) }: { retentionDays: number; batchSize?: number; now?: () => Promise<number> },
+  {
+    retentionDays,
+    batchSize = BATCH,
+    now = redisNow(redis),
+  }: { retentionDays: number; batchSize?: number; now?: () => Promise<number> },
 ) {
   const retentionLog = log.child({ component: 'message-retention' });
 
   /** Every municipality's message index, former members' too (their messages are personal data all the same). */
   async function indexes(): Promise<string[]> {
     const found: string[] = [];
-    for await (const batch of scanKeys(redis, { MATCH: k.messagesByMunicipality('*'), TYPE: 'zset', COUNT: 1000 })) found.push(...batch);
+    for await (const batch of scanKeys(redis, { MATCH: k.messagesByMunicipality('*'), TYPE: 'zset', COUNT: 1000 }))
+      found.push(...batch);
     return found;
   }
 

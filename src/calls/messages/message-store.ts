@@ -89,7 +89,11 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
         createdAt,
         createdBy,
       };
-      const fields = Object.fromEntries(Object.entries(message).filter(([, v]) => v !== undefined).map(([f, v]) => [f, String(v)]));
+      const fields = Object.fromEntries(
+        Object.entries(message)
+          .filter(([, v]) => v !== undefined)
+          .map(([f, v]) => [f, String(v)]),
+      );
       await redis
         .multi()
         .hSet(k.message(message.id), fields)
@@ -97,19 +101,30 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
         .zAdd(recipientKey(message.entryId), { score: at, value: message.id })
         .exec();
       // So consoles listing messages re-read them, as they do for calls.
-      await publishEvent(redis, k, 'message.taken', message.municipalityId, { messageId: message.id, entryId: message.entryId });
+      await publishEvent(redis, k, 'message.taken', message.municipalityId, {
+        messageId: message.id,
+        entryId: message.entryId,
+      });
       return message;
     },
 
     /** Newest first, of one person or one municipality; `handled` filters on being handled. */
-    async list(filter: { entryId?: string; municipalityId?: string; handled?: boolean; limit: number }): Promise<Message[]> {
-      const index = filter.entryId ? recipientKey(filter.entryId) : k.messagesByMunicipality(filter.municipalityId ?? '');
+    async list(filter: {
+      entryId?: string;
+      municipalityId?: string;
+      handled?: boolean;
+      limit: number;
+    }): Promise<Message[]> {
+      const index = filter.entryId
+        ? recipientKey(filter.entryId)
+        : k.messagesByMunicipality(filter.municipalityId ?? '');
       const found: Message[] = [];
       // A page of the index at a time, its messages read in one round trip (concurrent commands are pipelined).
       for (let from = 0; found.length < filter.limit; from += LIST_BATCH) {
         const ids = await redis.zRange(index, from, from + LIST_BATCH - 1, { REV: true });
         for (const message of await Promise.all(ids.map(get))) {
-          if (!message || (filter.handled !== undefined && (message.handledAt !== undefined) !== filter.handled)) continue;
+          if (!message || (filter.handled !== undefined && (message.handledAt !== undefined) !== filter.handled))
+            continue;
           if (filter.municipalityId && message.municipalityId !== filter.municipalityId) continue;
           if (found.push(message) >= filter.limit) break;
         }
@@ -125,7 +140,10 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
       if (message.handledAt !== undefined) return message;
       const [seconds] = await redis.time();
       await redis.hSet(k.message(id), { handledAt: String(Number(seconds) * 1000), handledBy });
-      await publishEvent(redis, k, 'message.handled', message.municipalityId, { messageId: id, entryId: message.entryId });
+      await publishEvent(redis, k, 'message.handled', message.municipalityId, {
+        messageId: id,
+        entryId: message.entryId,
+      });
       return get(id);
     },
   };

@@ -29,10 +29,11 @@ interface StreamMessage {
 /** Where the stream ends now: reading on from here misses nothing written later. */
 export async function streamEnd(redis: RedisClient, k: Keys): Promise<StreamPosition> {
   // One MULTI, so that the last change and the counter agree even while changes are written.
-  const [last, seq] = (await redis.multi().xRevRange(k.directoryChanges(), '+', '-', { COUNT: 1 }).get(k.directoryChangeSeq()).exec()) as unknown as [
-    StreamMessage[],
-    string | null,
-  ];
+  const [last, seq] = (await redis
+    .multi()
+    .xRevRange(k.directoryChanges(), '+', '-', { COUNT: 1 })
+    .get(k.directoryChangeSeq())
+    .exec()) as unknown as [StreamMessage[], string | null];
   return { streamId: last[0]?.id ?? '0-0', seq: Number(seq ?? 0) };
 }
 
@@ -50,17 +51,26 @@ export async function* allEntries(redis: RedisClient, k: Keys): AsyncGenerator<D
  * The changes after `after`, at most `count`; with `blockMs`, waits that long for the first
  * (on a connection of its own: a blocked connection can do nothing else).
  */
-export async function changesAfter(redis: RedisClient, k: Keys, after: StreamPosition, { count, blockMs }: { count: number; blockMs?: number }): Promise<ChangesRead> {
-  const reply = (await redis.xRead({ key: k.directoryChanges(), id: after.streamId }, { COUNT: count, ...(blockMs === undefined ? {} : { BLOCK: blockMs }) })) as
-    | { messages: StreamMessage[] }[]
-    | null;
+export async function changesAfter(
+  redis: RedisClient,
+  k: Keys,
+  after: StreamPosition,
+  { count, blockMs }: { count: number; blockMs?: number },
+): Promise<ChangesRead> {
+  const reply = (await redis.xRead(
+    { key: k.directoryChanges(), id: after.streamId },
+    { COUNT: count, ...(blockMs === undefined ? {} : { BLOCK: blockMs }) },
+  )) as { messages: StreamMessage[] }[] | null;
   const messages = reply?.[0]?.messages ?? [];
   if (messages.length === 0) return { changes: [], position: after };
   // Numbers without a hole: the first must follow the last one read, or some were missed.
   if (Number(messages[0]!.message.seq) !== after.seq + 1) return 'gap';
   const last = messages.at(-1)!;
   return {
-    changes: messages.map(({ message }) => ({ id: message.id!, entry: message.entry ? (JSON.parse(message.entry) as DirectoryEntry) : undefined })),
+    changes: messages.map(({ message }) => ({
+      id: message.id!,
+      entry: message.entry ? (JSON.parse(message.entry) as DirectoryEntry) : undefined,
+    })),
     position: { streamId: last.id, seq: Number(last.message.seq) },
   };
 }

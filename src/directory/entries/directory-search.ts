@@ -4,7 +4,13 @@ import type { Keys } from '../../store/keys.js';
 import { type RedisClient, duplicateClient } from '../../store/redis-client.js';
 import { allEntries, changesAfter, streamEnd, type StreamPosition } from './change-stream.js';
 import type { DirectoryEntry } from './entry-schema.js';
-import { buildSearchIndex, type EntryChange, type SearchHit, type SearchIndex, type SearchOptions } from './search-index.js';
+import {
+  buildSearchIndex,
+  type EntryChange,
+  type SearchHit,
+  type SearchIndex,
+  type SearchOptions,
+} from './search-index.js';
 
 /** Changes read and applied at a time. */
 const BATCH = 1000;
@@ -47,7 +53,10 @@ export function createDirectorySearch(redis: RedisClient, k: Keys) {
   let rebuilding: EntryChange[] | undefined;
 
   /** Reads the changes after `from` until there are none left; the position reached, or 'gap'. */
-  async function catchUp(from: StreamPosition, take: (changes: EntryChange[]) => void): Promise<StreamPosition | 'gap'> {
+  async function catchUp(
+    from: StreamPosition,
+    take: (changes: EntryChange[]) => void,
+  ): Promise<StreamPosition | 'gap'> {
     let at = from;
     for (;;) {
       const read = await changesAfter(redis, k, at, { count: BATCH });
@@ -76,7 +85,10 @@ export function createDirectorySearch(redis: RedisClient, k: Keys) {
       index = await buildSearchIndex(entries.values());
       position = reached;
       loads++;
-      searchLog.info({ entries: entries.size, seq: reached.seq, ms: Math.round(performance.now() - started) }, 'directory search index loaded');
+      searchLog.info(
+        { entries: entries.size, seq: reached.seq, ms: Math.round(performance.now() - started) },
+        'directory search index loaded',
+      );
       return;
     }
   }
@@ -102,7 +114,10 @@ export function createDirectorySearch(redis: RedisClient, k: Keys) {
       rebuilt.apply(meanwhile);
       index = rebuilt;
       rebuilds++;
-      searchLog.info({ entries: rebuilt.size, ms: Math.round(performance.now() - started) }, 'directory search index rebuilt');
+      searchLog.info(
+        { entries: rebuilt.size, ms: Math.round(performance.now() - started) },
+        'directory search index rebuilt',
+      );
     } catch (error) {
       searchLog.error({ err: error }, 'rebuilding the directory search index failed; going on with the old one');
     } finally {

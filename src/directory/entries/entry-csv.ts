@@ -46,12 +46,16 @@ function entryCsvFormat(municipalityId: string): CsvFormat<DirectoryEntryInput> 
         phoneNumbers: splitList(cells.phoneNumbers ?? ''),
         extension: optional(cells.extension),
         email: optional(cells.email),
-        absence: absent ? { reason: cells.absenceReason, text: optional(cells.absenceText), until: optional(cells.absenceUntil) } : null,
+        absence: absent
+          ? { reason: cells.absenceReason, text: optional(cells.absenceText), until: optional(cells.absenceUntil) }
+          : null,
       };
       // The schema names what is wrong with kind and the name columns; nothing is guessed here.
-      return (cells.kind === 'person'
-        ? { kind: 'person', givenName: cells.givenName, familyName: cells.familyName, ...common }
-        : { kind: cells.kind, name: cells.name, ...common }) as DirectoryEntryInput;
+      return (
+        cells.kind === 'person'
+          ? { kind: 'person', givenName: cells.givenName, familyName: cells.familyName, ...common }
+          : { kind: cells.kind, name: cells.name, ...common }
+      ) as DirectoryEntryInput;
     },
     columnOf(field) {
       const top = field.split(/[.[]/)[0]!;
@@ -82,11 +86,18 @@ function entryToCsvRow(entry: DirectoryEntry): Record<string, string> {
 }
 
 /** `onProgress`: how far each import is staged, checked and written (`vaxel import`'s progress bar). */
-export function entryCsvTransfer(entries: DirectoryEntryStore, { onProgress }: { onProgress?: ImportProgress } = {}): CsvTransfer<DirectoryEntryInput> {
+export function entryCsvTransfer(
+  entries: DirectoryEntryStore,
+  { onProgress }: { onProgress?: ImportProgress } = {},
+): CsvTransfer<DirectoryEntryInput> {
   return {
     what: 'directory entries',
     format: entryCsvFormat,
-    write: (municipalityId, rows, { mode, dryRun, actor }) => (mode === 'replace' ? entries.bulkReplace : entries.bulkUpsert)(municipalityId, rows, actor, { dryRun, onProgress }),
+    write: (municipalityId, rows, { mode, dryRun, actor }) =>
+      (mode === 'replace' ? entries.bulkReplace : entries.bulkUpsert)(municipalityId, rows, actor, {
+        dryRun,
+        onProgress,
+      }),
     async exportRows(municipalityId) {
       const rows: Record<string, string>[] = [];
       let cursor: string | undefined;

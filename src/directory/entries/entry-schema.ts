@@ -23,14 +23,18 @@ const RESERVED_IDS = ['export', 'import'];
 export const entryIdSchema = z
   .string()
   .regex(ENTRY_ID_PATTERN, 'must be 1 to 64 letters, digits, "-" or "_"')
-  .refine((id) => !RESERVED_IDS.includes(id), { message: 'is reserved (/directory/entries/export and …/import are paths of the API): choose another id' });
+  .refine((id) => !RESERVED_IDS.includes(id), {
+    message: 'is reserved (/directory/entries/export and …/import are paths of the API): choose another id',
+  });
 const MAX_PHONE_NUMBERS = 10;
 const MAX_KEYWORDS = 30;
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 /** Optional text where an empty value (a blank CSV cell, a cleared form field) means "none" rather than an error. */
-const optionalText = (max: number) => z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), text(max).optional());
+const optionalText = (max: number) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), text(max).optional());
 
 const phoneNumber = z
   .string()
@@ -48,7 +52,9 @@ const unique = <T>(values: T[]) => [...new Set(values)];
 export const absenceInputSchema = z.strictObject({
   reason: z.enum(ABSENCE_REASONS),
   text: optionalText(200),
-  until: z.iso.datetime({ offset: true, message: 'must be an ISO date and time with offset, e.g. 2025-03-14T14:00:00+01:00' }).optional(),
+  until: z.iso
+    .datetime({ offset: true, message: 'must be an ISO date and time with offset, e.g. 2025-03-14T14:00:00+01:00' })
+    .optional(),
 });
 
 const editableFields = {
@@ -59,8 +65,15 @@ const editableFields = {
   department: optionalText(100),
   keywords: z.array(text(50)).max(MAX_KEYWORDS, `must be at most ${MAX_KEYWORDS}`).default([]).transform(unique),
   location: optionalText(200),
-  phoneNumbers: z.array(phoneNumber).max(MAX_PHONE_NUMBERS, `must be at most ${MAX_PHONE_NUMBERS}`).default([]).transform(unique),
-  extension: z.string().regex(/^\d{2,8}$/, 'must be 2 to 8 digits').optional(),
+  phoneNumbers: z
+    .array(phoneNumber)
+    .max(MAX_PHONE_NUMBERS, `must be at most ${MAX_PHONE_NUMBERS}`)
+    .default([])
+    .transform(unique),
+  extension: z
+    .string()
+    .regex(/^\d{2,8}$/, 'must be 2 to 8 digits')
+    .optional(),
   email: z.email('must be an e-mail address').max(254).optional(),
   absence: absenceInputSchema.nullable().default(null),
 };

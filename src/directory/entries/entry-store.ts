@@ -7,7 +7,14 @@ import { formatPath } from '../../config/load-region.js';
 import { AppError } from '../../errors.js';
 import { invalidFields, type FieldProblem } from '../../validation/field-problems.js';
 import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../../import/row-problems.js';
-import { createStagedImports, forEachRow, type ImportProgress, type StagedImportOptions, type StagedOp, type StagedProblem } from '../../import/staged-import.js';
+import {
+  createStagedImports,
+  forEachRow,
+  type ImportProgress,
+  type StagedImportOptions,
+  type StagedOp,
+  type StagedProblem,
+} from '../../import/staged-import.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import { lexPage } from '../../store/lex-page.js';
@@ -99,7 +106,12 @@ const ATTEMPTS = 3;
  * config/region.yaml at every start (directory-store.ts), the data calls are routed by; so the
  * API, `vaxel import` and every instance check against the same region.
  */
-export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: AuditLog, { changeLogLength = DEFAULT_CHANGE_LOG_LENGTH, imports: importOptions }: EntryStoreOptions = {}) {
+export function createDirectoryEntryStore(
+  redis: RedisClient,
+  k: Keys,
+  audit: AuditLog,
+  { changeLogLength = DEFAULT_CHANGE_LOG_LENGTH, imports: importOptions }: EntryStoreOptions = {},
+) {
   const maxLength = String(changeLogLength);
   const region = createDirectoryStore(redis, k);
   const imports = createStagedImports(redis, k, importOptions);
@@ -124,8 +136,16 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
   /** The members, once `municipalityId` is one of them (400 naming `field` otherwise). */
   async function membersWith(municipalityId: string, field: string): Promise<MemberNumbers[]> {
     const members = await region.listMunicipalities();
-    if (members.length === 0) throw invalidFields([{ field, problem: 'cannot be checked: no members are in Redis (the switchboard writes those of config/region.yaml when it starts)' }]);
-    if (!members.some((m) => m.id === municipalityId)) throw invalidFields([{ field, problem: notAMember(municipalityId) }]);
+    if (members.length === 0)
+      throw invalidFields([
+        {
+          field,
+          problem:
+            'cannot be checked: no members are in Redis (the switchboard writes those of config/region.yaml when it starts)',
+        },
+      ]);
+    if (!members.some((m) => m.id === municipalityId))
+      throw invalidFields([{ field, problem: notAMember(municipalityId) }]);
     return members;
   }
 
@@ -135,7 +155,11 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
   }
 
   /** Writes `entry`, as new when `expectedVersion` is undefined. */
-  async function put(entry: DirectoryEntry, expectedVersion: number | undefined, actor: Principal): Promise<DirectoryEntry> {
+  async function put(
+    entry: DirectoryEntry,
+    expectedVersion: number | undefined,
+    actor: Principal,
+  ): Promise<DirectoryEntry> {
     const members = await membersWith(entry.municipalityId, 'body.municipalityId');
     const pending = imports.pastSwitch(() => {
       const audited = audit.context(actor, entry.municipalityId);
@@ -153,14 +177,24 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     return entry;
   }
 
-  async function update(id: string, input: DirectoryEntryInput, expectedVersion: number, actor: Principal): Promise<DirectoryEntry> {
+  async function update(
+    id: string,
+    input: DirectoryEntryInput,
+    expectedVersion: number,
+    actor: Principal,
+  ): Promise<DirectoryEntry> {
     const valid = validate(input);
-    if (valid.id !== undefined && valid.id !== id) throw invalidFields([{ field: 'body.id', problem: `is ${valid.id}, but the entry changed is ${id}` }]);
+    if (valid.id !== undefined && valid.id !== id)
+      throw invalidFields([{ field: 'body.id', problem: `is ${valid.id}, but the entry changed is ${id}` }]);
     return put(toEntry(valid, id, expectedVersion + 1, await now()), expectedVersion, actor);
   }
 
   /** The AppError for a script's refusal of a change to entry `id` at `expectedVersion` (an import names its row instead). */
-  async function refusal({ code, detail }: ScriptFailure, id: string, expectedVersion?: number): Promise<AppError | undefined> {
+  async function refusal(
+    { code, detail }: ScriptFailure,
+    id: string,
+    expectedVersion?: number,
+  ): Promise<AppError | undefined> {
     switch (code) {
       case 'entry_exists':
         return new AppError(409, 'entry_exists', `An entry with the id ${id} exists already`);
@@ -169,13 +203,23 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
       case 'version_mismatch':
         return staleVersion('directory entry', id, Number(detail.version), expectedVersion ?? 0);
       case 'entry_municipality':
-        return invalidFields([{ field: 'body.municipalityId', problem: `entry ${id} belongs to ${String(detail.municipalityId)}; to move it, delete it there and create it here` }]);
+        return invalidFields([
+          {
+            field: 'body.municipalityId',
+            problem: `entry ${id} belongs to ${String(detail.municipalityId)}; to move it, delete it there and create it here`,
+          },
+        ]);
       case 'entry_taken': {
         const taken = detail as unknown as Taken;
         const problem = await takenProblem(taken);
         // The API's error shape (a list naming the body field), with who holds the value for a console to link to.
         const field = `body.${problem.field}`;
-        const holder = taken.entryId !== undefined ? { entryId: taken.entryId, name: taken.name } : taken.holder !== undefined ? { holder: taken.holder } : {};
+        const holder =
+          taken.entryId !== undefined
+            ? { entryId: taken.entryId, name: taken.name }
+            : taken.holder !== undefined
+              ? { holder: taken.holder }
+              : {};
         return new AppError(409, `${taken.kind}_taken`, `${field}: ${problem.problem}`, [
           { field, problem: problem.problem, value: taken.value, municipalityId: taken.municipalityId, ...holder },
         ]);
@@ -206,7 +250,11 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     return Promise.all(
       problems.map(async (p) =>
         p.code === 'linked'
-          ? { row: -1, field: 'id', problem: `entry ${p.id} (${String(p.name)}) is not among the rows, so it would be deleted, but it ${linkedProblem(p.linked as string[])}` }
+          ? {
+              row: -1,
+              field: 'id',
+              problem: `entry ${p.id} (${String(p.name)}) is not among the rows, so it would be deleted, but it ${linkedProblem(p.linked as string[])}`,
+            }
           : { row: p.row, ...(await takenProblem(p as unknown as Taken)) },
       ),
     );
@@ -225,7 +273,13 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
    * run), so that the conflicts of the rows right in themselves are found too. The rows are
    * staged, checked and written in chunks (import/staged-import.ts), all or nothing.
    */
-  async function bulkWrite(municipalityId: string, rows: readonly DirectoryEntryInput[], mode: 'replace' | 'upsert', actor: Principal, { dryRun = false, onProgress }: BulkOptions): Promise<BulkResult> {
+  async function bulkWrite(
+    municipalityId: string,
+    rows: readonly DirectoryEntryInput[],
+    mode: 'replace' | 'upsert',
+    actor: Principal,
+    { dryRun = false, onProgress }: BulkOptions,
+  ): Promise<BulkResult> {
     const { valid, invalid } = await validateRows(municipalityId, rows);
     const members = await membersWith(municipalityId, 'municipalityId');
     const bad = new Set(invalid.map((p) => p.row));
@@ -239,7 +293,11 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
           actor: actor.name,
           ops: plan.ops,
           coverIndex: mode === 'replace' ? k.directoryByMunicipality(municipalityId) : undefined,
-          context: { municipalityId, maxLength: changeLogLength, audit: { key: audited.key, min_id: String(audited.minId), at: audited.at, actor: audited.actor } },
+          context: {
+            municipalityId,
+            maxLength: changeLogLength,
+            audit: { key: audited.key, min_id: String(audited.minId), at: audited.at, actor: audited.actor },
+          },
         },
         { checkOnly: dryRun || bad.size > 0 || plan.conflicts.length > 0, onProgress },
       );
@@ -247,7 +305,10 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
       const changed = outcome.problems.find((p) => p.code === 'changed');
       if (changed || outcome.uncovered.length > 0) {
         if (attempt < ATTEMPTS) continue;
-        const where = changed && changed.row >= 0 ? `rows[${changed.row}]: the entry` : `entry ${changed?.id ?? outcome.uncovered[0]}, not among the rows,`;
+        const where =
+          changed && changed.row >= 0
+            ? `rows[${changed.row}]: the entry`
+            : `entry ${changed?.id ?? outcome.uncovered[0]}, not among the rows,`;
         throw new AppError(409, 'directory_changed', `${where} changed during the import; try again`);
       }
       const conflicts = [...plan.conflicts, ...(await importedConflicts(outcome.problems))];
@@ -271,18 +332,32 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
     members: readonly MemberNumbers[],
     mode: 'replace' | 'upsert',
   ) {
-    const ids = rows.map((row, index) => valid[index]?.id ?? (typeof row.id === 'string' && ENTRY_ID_PATTERN.test(row.id) ? row.id : undefined));
+    const ids = rows.map(
+      (row, index) =>
+        valid[index]?.id ?? (typeof row.id === 'string' && ENTRY_ID_PATTERN.test(row.id) ? row.id : undefined),
+    );
     const current = await readEntries(ids.filter((id) => id !== undefined));
     const updatedAt = await now();
     const result: BulkResult = { created: 0, updated: 0, unchanged: 0, deleted: 0, entries: [] };
     const ops: StagedOp[] = [];
     const conflicts: RowProblem[] = [];
-    const kept = (entry: DirectoryEntry, row: number): StagedOp => ({ op: 'entry', row, id: entry.id, expected: String(entry.version), json: '', reserved: '' });
+    const kept = (entry: DirectoryEntry, row: number): StagedOp => ({
+      op: 'entry',
+      row,
+      id: entry.id,
+      expected: String(entry.version),
+      json: '',
+      reserved: '',
+    });
     await forEachRow(rows, (_, index) => {
       const row = valid[index];
       const existing = ids[index] === undefined ? undefined : current.get(ids[index]);
       if (existing && existing.municipalityId !== municipalityId) {
-        conflicts.push({ row: index, field: 'id', problem: `entry ${existing.id} (${existing.name}) belongs to ${existing.municipalityId}` });
+        conflicts.push({
+          row: index,
+          field: 'id',
+          problem: `entry ${existing.id} (${existing.name}) belongs to ${existing.municipalityId}`,
+        });
         return;
       }
       if (!row || bad.has(index)) {
@@ -298,16 +373,32 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
       }
       const reserved = reservedElsewhere(entry, members);
       const json = JSON.stringify(entry);
-      ops.push({ op: 'entry', row: index, id: entry.id, expected: existing ? String(existing.version) : '', json, reserved: Object.keys(reserved).length > 0 ? JSON.stringify(reserved) : '' });
+      ops.push({
+        op: 'entry',
+        row: index,
+        id: entry.id,
+        expected: existing ? String(existing.version) : '',
+        json,
+        reserved: Object.keys(reserved).length > 0 ? JSON.stringify(reserved) : '',
+      });
       result[existing ? 'updated' : 'created']++;
       result.entries.push(entry);
     });
     if (mode === 'replace') {
       const named = new Set(ops.map((op) => op.id));
-      const others = (await redis.zRange(k.directoryByMunicipality(municipalityId), 0, -1)).filter((id) => !named.has(id));
+      const others = (await redis.zRange(k.directoryByMunicipality(municipalityId), 0, -1)).filter(
+        (id) => !named.has(id),
+      );
       const stored = await readEntries(others);
       // Deleted before the rows are written, as a single delete and create would be.
-      ops.unshift(...others.map((id): StagedOp => ({ op: 'entry-delete', row: -1, id, expected: stored.has(id) ? String(stored.get(id)!.version) : '' })));
+      ops.unshift(
+        ...others.map((id): StagedOp => ({
+          op: 'entry-delete',
+          row: -1,
+          id,
+          expected: stored.has(id) ? String(stored.get(id)!.version) : '',
+        })),
+      );
       result.deleted = others.length;
     }
     return { ops, result, conflicts };
@@ -316,8 +407,11 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
   /** The stored entries of `ids`, by id; read in slices: one command with tens of thousands of arguments is more than the client can build. */
   async function readEntries(ids: readonly string[]): Promise<Map<string, DirectoryEntry>> {
     const stored: (string | null)[] = [];
-    for (let at = 0; at < ids.length; at += READ_SLICE) stored.push(...(await redis.hmGet(k.directoryEntries(), ids.slice(at, at + READ_SLICE))));
-    return new Map(stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : [])).map((entry) => [entry.id, entry]));
+    for (let at = 0; at < ids.length; at += READ_SLICE)
+      stored.push(...(await redis.hmGet(k.directoryEntries(), ids.slice(at, at + READ_SLICE))));
+    return new Map(
+      stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : [])).map((entry) => [entry.id, entry]),
+    );
   }
 
   return {
@@ -350,12 +444,25 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
       // The stream is the entry's municipality's, which the script learns; only the context is used here.
       const pending = imports.pastSwitch(() =>
         redis.directoryDeleteEntry(
-          [k.directoryEntries(), k.directoryExtensions(), k.directoryNumbers(), k.directoryChanges(), k.directoryChangeSeq()],
-          [k.prefix, maxLength, id, expectedVersion === undefined ? '' : String(expectedVersion), ...auditArgs(audit.context(actor, undefined))],
+          [
+            k.directoryEntries(),
+            k.directoryExtensions(),
+            k.directoryNumbers(),
+            k.directoryChanges(),
+            k.directoryChangeSeq(),
+          ],
+          [
+            k.prefix,
+            maxLength,
+            id,
+            expectedVersion === undefined ? '' : String(expectedVersion),
+            ...auditArgs(audit.context(actor, undefined)),
+          ],
         ),
       );
       const reply = await runScript(pending, (failure) => refusal(failure, id, expectedVersion));
-      if (!Array.isArray(reply) || reply[0] !== 'ok') throw new Error(`directory-delete-entry replied ${JSON.stringify(reply)}, expected {'ok', entry}`);
+      if (!Array.isArray(reply) || reply[0] !== 'ok')
+        throw new Error(`directory-delete-entry replied ${JSON.stringify(reply)}, expected {'ok', entry}`);
       return JSON.parse(String(reply[1])) as DirectoryEntry;
     },
 
@@ -363,7 +470,10 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
      * One municipality's entries in id order, a page at a time; `cursor` is the previous page's
      * nextCursor. Entries added or removed meanwhile do not shift the pages.
      */
-    async list(municipalityId: string, { cursor, limit = DEFAULT_PAGE_SIZE }: { cursor?: string; limit?: number } = {}): Promise<EntryPage> {
+    async list(
+      municipalityId: string,
+      { cursor, limit = DEFAULT_PAGE_SIZE }: { cursor?: string; limit?: number } = {},
+    ): Promise<EntryPage> {
       const count = Math.min(Math.max(Math.trunc(limit) || DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
       const { members: page, more } = await lexPage(redis, k.directoryByMunicipality(municipalityId), cursor, count);
       const stored = page.length === 0 ? [] : await redis.hmGet(k.directoryEntries(), page);
@@ -376,12 +486,20 @@ export function createDirectoryEntryStore(redis: RedisClient, k: Keys, audit: Au
      * entry update it, rows without an id are new, entries not among the rows are deleted.
      * All or nothing: every row is validated first, and one bad or conflicting row changes nothing.
      */
-    bulkReplace: (municipalityId: string, rows: readonly DirectoryEntryInput[], actor: Principal, options: BulkOptions = {}) =>
-      bulkWrite(municipalityId, rows, 'replace', actor, options),
+    bulkReplace: (
+      municipalityId: string,
+      rows: readonly DirectoryEntryInput[],
+      actor: Principal,
+      options: BulkOptions = {},
+    ) => bulkWrite(municipalityId, rows, 'replace', actor, options),
 
     /** As bulkReplace, but entries not among the rows are kept. */
-    bulkUpsert: (municipalityId: string, rows: readonly DirectoryEntryInput[], actor: Principal, options: BulkOptions = {}) =>
-      bulkWrite(municipalityId, rows, 'upsert', actor, options),
+    bulkUpsert: (
+      municipalityId: string,
+      rows: readonly DirectoryEntryInput[],
+      actor: Principal,
+      options: BulkOptions = {},
+    ) => bulkWrite(municipalityId, rows, 'upsert', actor, options),
   };
 }
 
@@ -393,13 +511,19 @@ function newId(): string {
 
 function validate(input: DirectoryEntryInput): ValidEntryInput {
   const parsed = directoryEntryInputSchema.safeParse(input);
-  if (!parsed.success) throw invalidFields(parsed.error.issues.map((issue) => ({ field: formatPath(issue.path), problem: issue.message })));
+  if (!parsed.success)
+    throw invalidFields(
+      parsed.error.issues.map((issue) => ({ field: formatPath(issue.path), problem: issue.message })),
+    );
   return parsed.data;
 }
 
 /** The values of `entry` that config/region.yaml gives another municipality than the entry's. */
 function reservedElsewhere(entry: DirectoryEntry, members: readonly MemberNumbers[]): Reserved {
-  const claims = [...(entry.extension === undefined ? [] : [`extension:${entry.extension}`]), ...entry.phoneNumbers.map((number) => `e164:${number}`)];
+  const claims = [
+    ...(entry.extension === undefined ? [] : [`extension:${entry.extension}`]),
+    ...entry.phoneNumbers.map((number) => `e164:${number}`),
+  ];
   const reserved: Reserved = {};
   for (const claim of claims) {
     const holder = configuredHolder(members, claim);
@@ -420,17 +544,27 @@ function linkedProblem(labels: readonly string[]): string {
  * limit), named by row, so a file can be fixed in one go; `valid` holds the rows right in
  * themselves, by index.
  */
-async function validateRows(municipalityId: string, rows: readonly DirectoryEntryInput[]): Promise<{ valid: (ValidEntryInput | undefined)[]; invalid: RowProblem[] }> {
-  if (!/^\d{4}$/.test(municipalityId)) throw invalidFields([{ field: 'municipalityId', problem: 'must be the four-digit SCB kommunkod' }]);
-  if (rows.length > MAX_BULK_ROWS) throw invalidFields([{ field: 'rows', problem: `must be at most ${MAX_BULK_ROWS}, not ${rows.length}` }]);
+async function validateRows(
+  municipalityId: string,
+  rows: readonly DirectoryEntryInput[],
+): Promise<{ valid: (ValidEntryInput | undefined)[]; invalid: RowProblem[] }> {
+  if (!/^\d{4}$/.test(municipalityId))
+    throw invalidFields([{ field: 'municipalityId', problem: 'must be the four-digit SCB kommunkod' }]);
+  if (rows.length > MAX_BULK_ROWS)
+    throw invalidFields([{ field: 'rows', problem: `must be at most ${MAX_BULK_ROWS}, not ${rows.length}` }]);
   const problems: RowProblem[] = [];
   const valid: ValidEntryInput[] = [];
   await forEachRow(rows, (row, index) => {
     const parsed = directoryEntryInputSchema.safeParse(row);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ row: index, field: formatPath(issue.path), problem: issue.message });
+      for (const issue of parsed.error.issues)
+        problems.push({ row: index, field: formatPath(issue.path), problem: issue.message });
     } else if (parsed.data.municipalityId !== municipalityId) {
-      problems.push({ row: index, field: 'municipalityId', problem: `is ${parsed.data.municipalityId}, but the import is for ${municipalityId}` });
+      problems.push({
+        row: index,
+        field: 'municipalityId',
+        problem: `is ${parsed.data.municipalityId}, but the import is for ${municipalityId}`,
+      });
     } else {
       valid[index] = parsed.data;
     }
@@ -445,8 +579,11 @@ function duplicatesWithin(rows: ValidEntryInput[]): RowProblem[] {
   const once = repeatsWithin(problems);
   rows.forEach((row, index) => {
     if (row.id !== undefined) once(index, `id:${row.id}`, 'id', () => `id ${row.id}`);
-    if (row.extension !== undefined) once(index, `extension:${row.extension}`, 'extension', () => `extension ${row.extension}`);
-    row.phoneNumbers.forEach((number, n) => once(index, `number:${number}`, `phoneNumbers[${n}]`, () => `number ${formatForDisplay(number)}`));
+    if (row.extension !== undefined)
+      once(index, `extension:${row.extension}`, 'extension', () => `extension ${row.extension}`);
+    row.phoneNumbers.forEach((number, n) =>
+      once(index, `number:${number}`, `phoneNumbers[${n}]`, () => `number ${formatForDisplay(number)}`),
+    );
   });
   return problems;
 }

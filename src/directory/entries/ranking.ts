@@ -14,11 +14,22 @@ import { FIELD_BITS, type Reached } from './vocabulary.js';
 
 /** Field bits of a posting, and each field's weight in the ranking. */
 export const FIELDS = { name: 1, keywords: 2, title: 4, department: 8, number: 16 } as const;
-const FIELD_WEIGHTS: Record<keyof typeof FIELDS, number> = { name: 3, keywords: 2, title: 1.5, department: 1, number: 1 };
+const FIELD_WEIGHTS: Record<keyof typeof FIELDS, number> = {
+  name: 3,
+  keywords: 2,
+  title: 1.5,
+  department: 1,
+  number: 1,
+};
 const FIELD_MASK = (1 << FIELD_BITS) - 1;
 /** 100 × the weight of the best field among a posting's field bits, by bits. */
 const FIELD_SCORE = Array.from({ length: FIELD_MASK + 1 }, (_, bits) =>
-  Math.max(0, ...Object.entries(FIELDS).map(([field, bit]) => (bits & bit ? 100 * FIELD_WEIGHTS[field as keyof typeof FIELDS] : 0))),
+  Math.max(
+    0,
+    ...Object.entries(FIELDS).map(([field, bit]) =>
+      bits & bit ? 100 * FIELD_WEIGHTS[field as keyof typeof FIELDS] : 0,
+    ),
+  ),
 );
 
 /** How the query met the entry: every term exactly, every term at least as a prefix, or some term only with a typo. */
@@ -92,7 +103,11 @@ export function createRanker() {
      * The documents matching every term. `reach` appends the postings each term reaches;
      * `admit` (when given) filters documents as the first term reaches them.
      */
-    match<T>(terms: readonly T[], reach: (term: T, into: Reached) => void, admit?: (doc: number) => boolean): Int32Array {
+    match<T>(
+      terms: readonly T[],
+      reach: (term: T, into: Reached) => void,
+      admit?: (doc: number) => boolean,
+    ): Int32Array {
       const first = generations(terms.length);
       let matched = lists[0]!.subarray(0, 0);
       for (let index = 0; index < terms.length; index++) {
@@ -100,7 +115,12 @@ export function createRanker() {
         const survivors = current - 1;
         const touched = lists[index % 2]!;
         let count = 0;
-        reached.postings.length = reached.starts.length = reached.ends.length = reached.tiers.length = reached.typos.length = 0;
+        reached.postings.length =
+          reached.starts.length =
+          reached.ends.length =
+          reached.tiers.length =
+          reached.typos.length =
+            0;
         reach(terms[index]!, reached);
         for (let r = 0; r < reached.postings.length; r++) {
           const postings = reached.postings[r]!;

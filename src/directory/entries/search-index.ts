@@ -3,7 +3,14 @@ import { currentAbsence, type Absence, type DirectoryEntry } from './entry-schem
 import { createRanker, FIELDS, type MatchKind } from './ranking.js';
 import { indexedDigits, parseQuery, words, type QueryTerm } from './search-terms.js';
 import { createSwedishOrder, type SwedishOrder } from './swedish-order.js';
-import { createDigitVocabulary, createWordVocabulary, FIELD_BITS, type Reached, type TermPosting, type Vocabulary } from './vocabulary.js';
+import {
+  createDigitVocabulary,
+  createWordVocabulary,
+  FIELD_BITS,
+  type Reached,
+  type TermPosting,
+  type Vocabulary,
+} from './vocabulary.js';
 
 export type { MatchKind } from './ranking.js';
 
@@ -63,14 +70,21 @@ export async function buildSearchIndex(entries: Iterable<DirectoryEntry>): Promi
     if (doc > 0 && doc % BUILD_SLICE === 0) await yieldToEventLoop();
     docs.push(all[i]!);
     nameKeys.push(keys[i]!);
-    for (const [term, posting, vocabulary] of postingsOf(doc, all[i]!, wordsOf)) appendTo(vocabulary === 'words' ? wordPostings : digitPostings, term, posting);
+    for (const [term, posting, vocabulary] of postingsOf(doc, all[i]!, wordsOf))
+      appendTo(vocabulary === 'words' ? wordPostings : digitPostings, term, posting);
   }
   return createIndex(order, docs, nameKeys, createWordVocabulary(wordPostings), createDigitVocabulary(digitPostings));
 }
 
 export type SearchIndex = ReturnType<typeof createIndex>;
 
-function createIndex(order: SwedishOrder, docs: (DirectoryEntry | undefined)[], nameKeys: number[], wordTerms: Vocabulary, digitTerms: Vocabulary) {
+function createIndex(
+  order: SwedishOrder,
+  docs: (DirectoryEntry | undefined)[],
+  nameKeys: number[],
+  wordTerms: Vocabulary,
+  digitTerms: Vocabulary,
+) {
   const byId = new Map(docs.map((entry, doc) => [entry!.id, doc]));
   /** Each document's municipality as a small number, in one compact array: a search limited to some municipalities checks each document it reaches. */
   let municipalityOf = new Uint16Array(Math.max(1024, docs.length));
@@ -159,7 +173,8 @@ function createIndex(order: SwedishOrder, docs: (DirectoryEntry | undefined)[], 
         setMunicipality(doc, entry.municipalityId);
         byId.set(id, doc);
         added.push(doc);
-        for (const [term, posting, vocabulary] of postingsOf(doc, entry, words)) postings[vocabulary].push([term, posting]);
+        for (const [term, posting, vocabulary] of postingsOf(doc, entry, words))
+          postings[vocabulary].push([term, posting]);
       }
       wordTerms.add(postings.words);
       digitTerms.add(postings.digits);
@@ -177,7 +192,11 @@ function createIndex(order: SwedishOrder, docs: (DirectoryEntry | undefined)[], 
       if (terms.length === 0) return [];
       const limit = Math.min(Math.max(Math.trunc(Number(options.limit)) || DEFAULT_LIMIT, 1), MAX_LIMIT);
       prepareRanker();
-      const matched = ranker.match(terms, reach, options.municipalities?.length ? admitOnly(options.municipalities) : undefined);
+      const matched = ranker.match(
+        terms,
+        reach,
+        options.municipalities?.length ? admitOnly(options.municipalities) : undefined,
+      );
       const now = Date.now();
       return ranker.best(matched, limit, idOf).map(({ doc, score, match }) => {
         const entry = docs[doc]!;
@@ -193,7 +212,11 @@ function sortKey(entry: DirectoryEntry): string {
 }
 
 /** The document's postings: each searchable term with the fields it occurs in, and the vocabulary it belongs to. */
-function postingsOf(doc: number, entry: DirectoryEntry, wordsOf: (text: string) => string[]): [string, number, 'words' | 'digits'][] {
+function postingsOf(
+  doc: number,
+  entry: DirectoryEntry,
+  wordsOf: (text: string) => string[],
+): [string, number, 'words' | 'digits'][] {
   const fieldsOf = new Map<string, number>();
   const text = (value: string | undefined, field: number) => {
     for (const word of wordsOf(value ?? '')) fieldsOf.set(word, (fieldsOf.get(word) ?? 0) | field);
@@ -202,7 +225,11 @@ function postingsOf(doc: number, entry: DirectoryEntry, wordsOf: (text: string) 
   for (const keyword of entry.keywords) text(keyword, FIELDS.keywords);
   text(entry.title, FIELDS.title);
   text(entry.department, FIELDS.department);
-  const found: [string, number, 'words' | 'digits'][] = [...fieldsOf].map(([term, fields]) => [term, (doc << FIELD_BITS) | fields, 'words']);
+  const found: [string, number, 'words' | 'digits'][] = [...fieldsOf].map(([term, fields]) => [
+    term,
+    (doc << FIELD_BITS) | fields,
+    'words',
+  ]);
   const digits = new Set([...entry.phoneNumbers.map(indexedDigits), ...(entry.extension ? [entry.extension] : [])]);
   for (const term of digits) found.push([term, (doc << FIELD_BITS) | FIELDS.number, 'digits']);
   return found;

@@ -22,7 +22,10 @@ export interface QueryTerm {
 
 /** "Örnsköldsvik" → "ornskoldsvik": å, ä, ö, é... match their plain letters, as operators often type them. */
 function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 }
 
 /** The folded words of a text, split at anything not a letter or digit ("Anna-Karin" → anna, karin). */

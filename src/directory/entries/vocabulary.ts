@@ -55,12 +55,14 @@ export function createWordVocabulary(initial: Map<string, number[]>): Vocabulary
       const exact = terms.get(term);
       if (exact) reach(into, exact, 0, exact.length, 3, 0);
       if (prefix) {
-        for (const [word, postings] of terms.atPrefix(term)) if (word !== term) reach(into, postings, 0, postings.length, 2, 0);
+        for (const [word, postings] of terms.atPrefix(term))
+          if (word !== term) reach(into, postings, 0, postings.length, 2, 0);
       }
       if (typos > 0) {
         for (const [word, [postings, distance]] of terms.fuzzyGet(term, typos)) {
           // A word that is the term or continues it was reached above, as the better match.
-          if (word !== term && !(prefix && word.startsWith(term))) reach(into, postings, 0, postings.length, 1, distance);
+          if (word !== term && !(prefix && word.startsWith(term)))
+            reach(into, postings, 0, postings.length, 1, distance);
         }
       }
     },
@@ -137,7 +139,14 @@ function byTerm(a: TermPosting, b: TermPosting): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
-function reach(into: Reached, postings: readonly number[], start: number, end: number, tier: number, typos: number): void {
+function reach(
+  into: Reached,
+  postings: readonly number[],
+  start: number,
+  end: number,
+  tier: number,
+  typos: number,
+): void {
   into.postings.push(postings);
   into.starts.push(start);
   into.ends.push(end);

@@ -34,9 +34,13 @@ export function viewSchema<S extends z.ZodRawShape>(name: string, fields: S) {
     .openapi(name);
 }
 
-const IdParams = z.object({ id: z.string().regex(OBJECT_ID, 'must be an id as the API gave it (16 hex digits, or a kommunkod)') });
+const IdParams = z.object({
+  id: z.string().regex(OBJECT_ID, 'must be an id as the API gave it (16 hex digits, or a kommunkod)'),
+});
 
-export function adminResourceRoutes<Doc extends { municipalityId: string }, Input, View>(options: AdminResourceOptions<Doc, Input, View>) {
+export function adminResourceRoutes<Doc extends { municipalityId: string }, Input, View>(
+  options: AdminResourceOptions<Doc, Input, View>,
+) {
   const { plural, store, shown, schemas } = options;
   // The schema describes the answer; the document, stored through the same fields, fits it.
   const view = ({ id, version, doc }: Versioned<Doc>) => ({ id, version, ...doc, ...shown?.(doc) }) as View;
@@ -58,7 +62,10 @@ export function adminResourceRoutes<Doc extends { municipalityId: string }, Inpu
         })
         .strict(),
     },
-    responses: { 200: jsonResponse(`A page of ${plural}; nextCursor is absent on the last`, ListSchema), ...errors(400, 401, 403) },
+    responses: {
+      200: jsonResponse(`A page of ${plural}; nextCursor is absent on the last`, ListSchema),
+      ...errors(400, 401, 403),
+    },
   });
   const create = createRoute({
     method: 'post',
@@ -66,7 +73,10 @@ export function adminResourceRoutes<Doc extends { municipalityId: string }, Inpu
     tags: [tag],
     summary: `Create a new ${type}`,
     request: { body: { required: true, content: { 'application/json': { schema: schemas.create } } } },
-    responses: { 201: { ...jsonResponse('Created', schemas.view), headers: ETagHeader }, ...errors(400, 401, 403, 409) },
+    responses: {
+      201: { ...jsonResponse('Created', schemas.view), headers: ETagHeader },
+      ...errors(400, 401, 403, 409),
+    },
   });
   const read = createRoute({
     method: 'get',
@@ -74,15 +84,25 @@ export function adminResourceRoutes<Doc extends { municipalityId: string }, Inpu
     tags: [tag],
     summary: `One ${type}, with its version as ETag`,
     request: { params: IdParams },
-    responses: { 200: { ...jsonResponse(`The ${type}`, schemas.view), headers: ETagHeader }, ...errors(400, 401, 403, 404) },
+    responses: {
+      200: { ...jsonResponse(`The ${type}`, schemas.view), headers: ETagHeader },
+      ...errors(400, 401, 403, 404),
+    },
   });
   const change = createRoute({
     method: 'patch',
     path: '/{id}',
     tags: [tag],
     summary: `Change the ${type}: the fields given replace the stored ones, null removes an optional one`,
-    request: { params: IdParams, headers: IfMatchHeaders, body: { required: true, content: { 'application/json': { schema: schemas.change } } } },
-    responses: { 200: { ...jsonResponse('Changed', schemas.view), headers: ETagHeader }, ...errors(400, 401, 403, 404, 409, 412, 428) },
+    request: {
+      params: IdParams,
+      headers: IfMatchHeaders,
+      body: { required: true, content: { 'application/json': { schema: schemas.change } } },
+    },
+    responses: {
+      200: { ...jsonResponse('Changed', schemas.view), headers: ETagHeader },
+      ...errors(400, 401, 403, 404, 409, 412, 428),
+    },
   });
   const remove = createRoute({
     method: 'delete',
@@ -98,8 +118,15 @@ export function adminResourceRoutes<Doc extends { municipalityId: string }, Inpu
   reader
     .openapi(list, async (c) => {
       const { municipality, limit, cursor } = c.req.valid('query');
-      const page = await store.list({ municipalityId: scopedMunicipality(c.get('principal'), municipality), limit, cursor });
-      return c.json({ [plural]: page.items.map(view), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
+      const page = await store.list({
+        municipalityId: scopedMunicipality(c.get('principal'), municipality),
+        limit,
+        cursor,
+      });
+      return c.json(
+        { [plural]: page.items.map(view), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
+        200,
+      );
     })
     .openapi(read, async (c) => {
       const { id } = c.req.valid('param');
@@ -120,7 +147,12 @@ export function adminResourceRoutes<Doc extends { municipalityId: string }, Inpu
       return c.json(view(item), 201);
     })
     .openapi(change, async (c) => {
-      const item = await store.update(c.req.valid('param').id, basedOn(c.req.valid('header')['if-match']), c.req.valid('json'), c.get('principal'));
+      const item = await store.update(
+        c.req.valid('param').id,
+        basedOn(c.req.valid('header')['if-match']),
+        c.req.valid('json'),
+        c.get('principal'),
+      );
       c.header('ETag', etag(item.version));
       return c.json(view(item), 200);
     })

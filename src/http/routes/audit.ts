@@ -23,7 +23,8 @@ const queryAudit = createRoute({
   method: 'get',
   path: '/',
   tags: ['Audit'],
-  summary: 'Admin changes, newest first: of one municipality, or region-wide ones when none is given; none older than AUDIT_RETENTION_DAYS',
+  summary:
+    'Admin changes, newest first: of one municipality, or region-wide ones when none is given; none older than AUDIT_RETENTION_DAYS',
   request: {
     query: z
       .object({
@@ -36,7 +37,10 @@ const queryAudit = createRoute({
       .strict(),
   },
   responses: {
-    200: { description: 'Entries', content: { 'application/json': { schema: z.object({ entries: z.array(AuditEntrySchema) }) } } },
+    200: {
+      description: 'Entries',
+      content: { 'application/json': { schema: z.object({ entries: z.array(AuditEntrySchema) }) } },
+    },
     ...errors(400, 401, 403),
   },
 });

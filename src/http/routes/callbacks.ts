@@ -12,18 +12,27 @@ import { MunicipalityIdSchema, z } from '../../validation/schema.js';
 import { CallIdParams, ControlledCallSchema, controlledCallView } from './call-control.js';
 import { notAMember } from '../../admin/region-rules.js';
 
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time with offset, like 2026-11-27T13:00:00+01:00' });
+const instant = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 time with offset, like 2026-11-27T13:00:00+01:00',
+});
 
 const BookingSchema = z
   .object({
-    number: phoneNumber.optional().openapi({ type: 'string', example: '070-123 45 67', description: 'Number to call back; the caller’s number when left out' }),
+    number: phoneNumber.optional().openapi({
+      type: 'string',
+      example: '070-123 45 67',
+      description: 'Number to call back; the caller’s number when left out',
+    }),
     from: instant.optional().openapi({ description: 'Start of the wished window; now when left out' }),
     to: instant.optional().openapi({ description: 'End of the wished window (shown to the operator)' }),
   })
   .strict()
   .superRefine((body, ctx) => {
-    if (body.from && body.to && Date.parse(body.to) <= Date.parse(body.from)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
-    if (body.to && Date.parse(body.to) <= Date.now()) ctx.addIssue({ code: 'custom', path: ['to'], message: 'is already past' });
+    if (body.from && body.to && Date.parse(body.to) <= Date.parse(body.from))
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    if (body.to && Date.parse(body.to) <= Date.now())
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'is already past' });
   })
   .openapi('CallbackBooking');
 
@@ -34,14 +43,24 @@ const book = createRoute({
   summary: 'Book a call-back on a waiting or answered call; it keeps the call’s place in the queue',
   description:
     'The call-back ("<callId>-cb") takes the call’s original place in its municipality’s queue (from the window’s start); an operator takes it like any call, their phone rings, then the citizen is dialled out. A waiting call ends (callback-booked) and its caller is released. The number (given, or the caller’s own) must be one the call’s municipality’s dial policy allows call-backs to dial (/dial-policies): otherwise 403 dialling_denied naming body.number and the number’s class, nothing booked. It is asked again when the citizen is dialled: refused then, the call-back ends as callback-denied.',
-  request: { params: CallIdParams, body: { required: true, content: { 'application/json': { schema: BookingSchema } } } },
+  request: {
+    params: CallIdParams,
+    body: { required: true, content: { 'application/json': { schema: BookingSchema } } },
+  },
   responses: {
-    201: jsonResponse('The call-back booked (state waiting, or scheduled until the window begins) and the call', z.object({ callback: ControlledCallSchema, call: ControlledCallSchema })),
+    201: jsonResponse(
+      'The call-back booked (state waiting, or scheduled until the window begins) and the call',
+      z.object({ callback: ControlledCallSchema, call: ControlledCallSchema }),
+    ),
     ...errors(400, 401, 403, 404, 409),
   },
 });
 
-export function callbackRoutes(deps: { callbacks: CallbackStore; directory: DirectoryStore; releaseCaller: (callId: string) => Promise<void> }) {
+export function callbackRoutes(deps: {
+  callbacks: CallbackStore;
+  directory: DirectoryStore;
+  releaseCaller: (callId: string) => Promise<void>;
+}) {
   const router = apiRouter<AuthEnv>();
   router.use(requirePermission('calls:control'));
   return router.openapi(book, async (c) => {
@@ -55,9 +74,18 @@ export function callbackRoutes(deps: { callbacks: CallbackStore; directory: Dire
       windowTo: body.to ? Date.parse(body.to) : undefined,
       operatorName: c.get('principal').name,
     });
-    log.info({ callId, callbackId: callback.callId, state: callback.state, windowFrom: callback.windowFrom }, 'call-back booked');
+    log.info(
+      { callId, callbackId: callback.callId, state: callback.state, windowFrom: callback.windowFrom },
+      'call-back booked',
+    );
     if (call.outcome === 'callback-booked') await deps.releaseCaller(callId);
-    return c.json({ callback: await controlledCallView(callback, deps.directory), call: await controlledCallView(call, deps.directory) }, 201);
+    return c.json(
+      {
+        callback: await controlledCallView(callback, deps.directory),
+        call: await controlledCallView(call, deps.directory),
+      },
+      201,
+    );
   });
 }
 
@@ -68,8 +96,17 @@ const listScheduled = createRoute({
   summary: 'Booked call-backs whose wished window has not begun, soonest first',
   description:
     'They are in no queue until their window begins (then GET /queues shows them at their caller’s place). `caller`/`callerDisplay` is the number to call; `bookedBy` is absent for one the caller booked by pressing 1 in an overflowing queue. Events: call.callback-booked when one is booked, call.queued when its window begins.',
-  request: { query: z.object({ municipality: MunicipalityIdSchema.optional().openapi({ description: 'One municipality’s; all when left out' }) }).strict() },
-  responses: { 200: jsonResponse('The booked call-backs', z.object({ callbacks: z.array(CallViewSchema) })), ...errors(400, 401, 403, 404) },
+  request: {
+    query: z
+      .object({
+        municipality: MunicipalityIdSchema.optional().openapi({ description: 'One municipality’s; all when left out' }),
+      })
+      .strict(),
+  },
+  responses: {
+    200: jsonResponse('The booked call-backs', z.object({ callbacks: z.array(CallViewSchema) })),
+    ...errors(400, 401, 403, 404),
+  },
 });
 
 const cancel = createRoute({
@@ -96,7 +133,8 @@ export function scheduledCallbackRoutes(deps: { callbacks: CallbackStore; direct
       // A no-op while municipality admins lack calls:read; keeps them to their own should that change.
       const municipalityId = scopedMunicipality(c.get('principal'), c.req.valid('query').municipality);
       const names = new Map((await deps.directory.listMunicipalities()).map((m) => [m.id, m.name]));
-      if (municipalityId !== undefined && !names.has(municipalityId)) throw new AppError(404, 'municipality_not_found', notAMember(municipalityId));
+      if (municipalityId !== undefined && !names.has(municipalityId))
+        throw new AppError(404, 'municipality_not_found', notAMember(municipalityId));
       const scheduled = await deps.callbacks.listScheduled(municipalityId);
       return c.json({ callbacks: scheduled.map((call) => callView(call, names.get(call.municipalityId))) }, 200);
     })

@@ -20,7 +20,13 @@ const listCalls = createRoute({
       })
       .strict(),
   },
-  responses: { 200: { description: 'Records', content: { 'application/json': { schema: z.object({ calls: z.array(CallViewSchema) }) } } }, ...errors(400, 401, 403) },
+  responses: {
+    200: {
+      description: 'Records',
+      content: { 'application/json': { schema: z.object({ calls: z.array(CallViewSchema) }) } },
+    },
+    ...errors(400, 401, 403),
+  },
 });
 
 const getCall = createRoute({
@@ -29,7 +35,10 @@ const getCall = createRoute({
   tags: ['Calls'],
   summary: 'What happened to one call',
   request: { params: z.object({ callId: z.string().min(1).max(100) }) },
-  responses: { 200: { description: 'The record', content: { 'application/json': { schema: CallViewSchema } } }, ...errors(400, 401, 403, 404) },
+  responses: {
+    200: { description: 'The record', content: { 'application/json': { schema: CallViewSchema } } },
+    ...errors(400, 401, 403, 404),
+  },
 });
 
 export function callRoutes(deps: { queue: CallQueue; directory: DirectoryStore }) {
@@ -39,7 +48,10 @@ export function callRoutes(deps: { queue: CallQueue; directory: DirectoryStore }
   return router
     .openapi(listCalls, async (c) => {
       const query = c.req.valid('query');
-      const [records, byId] = await Promise.all([deps.queue.listRecords({ municipalityId: query.municipality, limit: query.limit }), names()]);
+      const [records, byId] = await Promise.all([
+        deps.queue.listRecords({ municipalityId: query.municipality, limit: query.limit }),
+        names(),
+      ]);
       return c.json({ calls: records.map((r) => callView(r, byId.get(r.municipalityId))) }, 200);
     })
     .openapi(getCall, async (c) => {

@@ -2,7 +2,13 @@ import { createRoute } from '@hono/zod-openapi';
 import { assertInScope, scopedMunicipality } from '../../auth/access.js';
 import type { DirectorySearch } from '../../directory/entries/directory-search.js';
 import { entryCsvTransfer } from '../../directory/entries/entry-csv.js';
-import { ENTRY_ID_PATTERN, absenceInputSchema, directoryEntryInputSchema, directoryEntrySchema, type DirectoryEntry } from '../../directory/entries/entry-schema.js';
+import {
+  ENTRY_ID_PATTERN,
+  absenceInputSchema,
+  directoryEntryInputSchema,
+  directoryEntrySchema,
+  type DirectoryEntry,
+} from '../../directory/entries/entry-schema.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { MAX_QUERY_LENGTH } from '../../directory/entries/search-terms.js';
 import { AppError } from '../../errors.js';
@@ -22,11 +28,14 @@ import { csvTransferRoutes } from './csv-transfer.js';
  */
 
 const EntryViewSchema = directoryEntrySchema
-  .extend({ phoneNumbersDisplay: z.array(z.string()).openapi({ description: 'phoneNumbers in national format, for people' }) })
+  .extend({
+    phoneNumbersDisplay: z.array(z.string()).openapi({ description: 'phoneNumbers in national format, for people' }),
+  })
   .openapi('DirectoryEntry');
 
 const EntryInputSchema = directoryEntryInputSchema.openapi('DirectoryEntryInput', {
-  description: 'A person (givenName, familyName) or a department/function (name); numbers in any Swedish notation, stored E.164',
+  description:
+    'A person (givenName, familyName) or a department/function (name); numbers in any Swedish notation, stored E.164',
 });
 
 const IdParams = z.object({ id: z.string().regex(ENTRY_ID_PATTERN, 'must be an entry id as the API gave it') });
@@ -36,7 +45,9 @@ const SearchHitSchema = z
     entry: EntryViewSchema,
     score: z.number().openapi({ description: 'Higher is better; equal scores are in Swedish alphabetical order' }),
     match: z.enum(['exact', 'prefix', 'fuzzy']),
-    absence: directoryEntrySchema.shape.absence.openapi({ description: 'The hänvisning in force now (none once its until has passed)' }),
+    absence: directoryEntrySchema.shape.absence.openapi({
+      description: 'The hänvisning in force now (none once its until has passed)',
+    }),
   })
   .openapi('DirectorySearchHit');
 export type SearchHitView = z.infer<typeof SearchHitSchema>;
@@ -51,11 +62,17 @@ const search = createRoute({
   path: '/search',
   tags: ['Directory'],
   summary: 'Search the whole region by name, department, function, keyword, extension or number',
-  description: 'Diacritic-insensitive ("asa" finds Åsa), by prefix and tolerant of typos, ranked; ties in Swedish alphabetical order.',
+  description:
+    'Diacritic-insensitive ("asa" finds Åsa), by prefix and tolerant of typos, ranked; ties in Swedish alphabetical order.',
   request: {
     query: z
       .object({
-        q: z.string().trim().min(1, 'must not be empty').max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`).openapi({ example: 'bygglov vännäs' }),
+        q: z
+          .string()
+          .trim()
+          .min(1, 'must not be empty')
+          .max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`)
+          .openapi({ example: 'bygglov vännäs' }),
         municipality: z
           .union([MunicipalityIdSchema, z.array(MunicipalityIdSchema)])
           .optional()
@@ -64,7 +81,10 @@ const search = createRoute({
       })
       .strict(),
   },
-  responses: { 200: jsonResponse('The best hits first', z.object({ hits: z.array(SearchHitSchema) })), ...errors(400, 401, 403) },
+  responses: {
+    200: jsonResponse('The best hits first', z.object({ hits: z.array(SearchHitSchema) })),
+    ...errors(400, 401, 403),
+  },
 });
 
 const list = createRoute({
@@ -75,13 +95,21 @@ const list = createRoute({
   request: {
     query: z
       .object({
-        municipality: MunicipalityIdSchema.optional().openapi({ description: 'Required unless the token is a municipality admin’s' }),
+        municipality: MunicipalityIdSchema.optional().openapi({
+          description: 'Required unless the token is a municipality admin’s',
+        }),
         limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(100),
         cursor: z.string().regex(ENTRY_ID_PATTERN, 'is not a cursor from a previous page').optional(),
       })
       .strict(),
   },
-  responses: { 200: jsonResponse('A page; nextCursor is absent on the last', z.object({ entries: z.array(EntryViewSchema), nextCursor: z.string().optional() })), ...errors(400, 401, 403) },
+  responses: {
+    200: jsonResponse(
+      'A page; nextCursor is absent on the last',
+      z.object({ entries: z.array(EntryViewSchema), nextCursor: z.string().optional() }),
+    ),
+    ...errors(400, 401, 403),
+  },
 });
 
 const read = createRoute({
@@ -90,16 +118,23 @@ const read = createRoute({
   tags: ['Directory'],
   summary: 'One entry, with its version as ETag',
   request: { params: IdParams },
-  responses: { 200: { ...jsonResponse('The entry', EntryViewSchema), headers: ETagHeader }, ...errors(400, 401, 403, 404) },
+  responses: {
+    200: { ...jsonResponse('The entry', EntryViewSchema), headers: ETagHeader },
+    ...errors(400, 401, 403, 404),
+  },
 });
 
 const create = createRoute({
   method: 'post',
   path: '/entries',
   tags: ['Directory'],
-  summary: 'Create an entry; its extension and numbers must not be any other entry’s in the region, nor another municipality’s',
+  summary:
+    'Create an entry; its extension and numbers must not be any other entry’s in the region, nor another municipality’s',
   request: { body: { required: true, content: { 'application/json': { schema: EntryInputSchema } } } },
-  responses: { 201: { ...jsonResponse('Created', EntryViewSchema), headers: ETagHeader }, ...errors(400, 401, 403, 409) },
+  responses: {
+    201: { ...jsonResponse('Created', EntryViewSchema), headers: ETagHeader },
+    ...errors(400, 401, 403, 409),
+  },
 });
 
 const replace = createRoute({
@@ -107,8 +142,15 @@ const replace = createRoute({
   path: '/entries/{id}',
   tags: ['Directory'],
   summary: 'Replace the entry whole (it stays in its municipality)',
-  request: { params: IdParams, headers: IfMatchHeaders, body: { required: true, content: { 'application/json': { schema: EntryInputSchema } } } },
-  responses: { 200: { ...jsonResponse('Replaced', EntryViewSchema), headers: ETagHeader }, ...errors(400, 401, 403, 404, 409, 412, 428) },
+  request: {
+    params: IdParams,
+    headers: IfMatchHeaders,
+    body: { required: true, content: { 'application/json': { schema: EntryInputSchema } } },
+  },
+  responses: {
+    200: { ...jsonResponse('Replaced', EntryViewSchema), headers: ETagHeader },
+    ...errors(400, 401, 403, 404, 409, 412, 428),
+  },
 });
 
 const remove = createRoute({
@@ -125,8 +167,14 @@ const setAbsence = createRoute({
   path: '/entries/{id}/absence',
   tags: ['Directory'],
   summary: 'Set the hänvisning (reason, text, until when), whatever else changed meanwhile',
-  request: { params: IdParams, body: { required: true, content: { 'application/json': { schema: absenceInputSchema.openapi('AbsenceInput') } } } },
-  responses: { 200: { ...jsonResponse('The entry with its hänvisning', EntryViewSchema), headers: ETagHeader }, ...errors(400, 401, 403, 404) },
+  request: {
+    params: IdParams,
+    body: { required: true, content: { 'application/json': { schema: absenceInputSchema.openapi('AbsenceInput') } } },
+  },
+  responses: {
+    200: { ...jsonResponse('The entry with its hänvisning', EntryViewSchema), headers: ETagHeader },
+    ...errors(400, 401, 403, 404),
+  },
 });
 
 const clearAbsence = createRoute({
@@ -135,7 +183,10 @@ const clearAbsence = createRoute({
   tags: ['Directory'],
   summary: 'Clear the hänvisning',
   request: { params: IdParams },
-  responses: { 200: { ...jsonResponse('The entry without hänvisning', EntryViewSchema), headers: ETagHeader }, ...errors(400, 401, 403, 404) },
+  responses: {
+    200: { ...jsonResponse('The entry without hänvisning', EntryViewSchema), headers: ETagHeader },
+    ...errors(400, 401, 403, 404),
+  },
 });
 
 export function directoryRoutes(deps: { entries: DirectoryEntryStore; search: DirectorySearch }) {
@@ -159,14 +210,30 @@ export function directoryRoutes(deps: { entries: DirectoryEntryStore; search: Di
       asked.forEach((id) => assertInScope(principal, id));
       const municipalities = principal.role === 'municipality-admin' ? [principal.municipalityId!] : asked;
       const hits = deps.search.search(q, { municipalities, limit });
-      return c.json({ hits: hits.map((hit) => ({ entry: entryView(hit.entry), score: hit.score, match: hit.match, absence: hit.absence })) }, 200);
+      return c.json(
+        {
+          hits: hits.map((hit) => ({
+            entry: entryView(hit.entry),
+            score: hit.score,
+            match: hit.match,
+            absence: hit.absence,
+          })),
+        },
+        200,
+      );
     })
     .openapi(list, async (c) => {
       const { limit, cursor, ...query } = c.req.valid('query');
       const municipality = scopedMunicipality(c.get('principal'), query.municipality);
-      if (!municipality) throw invalidFields([{ field: 'query.municipality', problem: 'is required: entries are listed one municipality at a time' }]);
+      if (!municipality)
+        throw invalidFields([
+          { field: 'query.municipality', problem: 'is required: entries are listed one municipality at a time' },
+        ]);
       const page = await entries.list(municipality, { limit, ...(cursor ? { cursor } : {}) });
-      return c.json({ entries: page.entries.map(entryView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
+      return c.json(
+        { entries: page.entries.map(entryView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
+        200,
+      );
     })
     .openapi(read, async (c) => {
       const entry = await entryInScope(c.req.valid('param').id, c.get('principal'));

@@ -22,8 +22,13 @@ const events = createRoute({
     'is too far behind; with 1011 when reading the stream failed. After 1013 and 1011 reconnect with ?since=.',
   request: {
     query: z.object({
-      since: StreamPositionSchema.optional().openapi({ description: 'The seq of the last event received (or of `live`/`reset`)' }),
-      access_token: z.string().optional().openapi({ description: 'The API token, for browsers (prefer the header elsewhere)' }),
+      since: StreamPositionSchema.optional().openapi({
+        description: 'The seq of the last event received (or of `live`/`reset`)',
+      }),
+      access_token: z
+        .string()
+        .optional()
+        .openapi({ description: 'The API token, for browsers (prefer the header elsewhere)' }),
     }),
   },
   responses: {
@@ -39,6 +44,14 @@ const events = createRoute({
  */
 export function eventRoutes() {
   return apiRouter<AuthEnv>().openapi(events, (c) =>
-    c.json({ error: { code: 'websocket_required', message: 'Connect to the event stream with a WebSocket (Upgrade: websocket)' } }, 426),
+    c.json(
+      {
+        error: {
+          code: 'websocket_required',
+          message: 'Connect to the event stream with a WebSocket (Upgrade: websocket)',
+        },
+      },
+      426,
+    ),
   );
 }

@@ -17,5 +17,6 @@ export const extensionApi = {
     }),
     ...extensionBodies,
   },
-  shown: (doc: ExtensionDoc): Record<string, string> => (doc.directNumber ? { directNumberDisplay: formatForDisplay(doc.directNumber) } : {}),
+  shown: (doc: ExtensionDoc): Record<string, string> =>
+    doc.directNumber ? { directNumberDisplay: formatForDisplay(doc.directNumber) } : {},
 };

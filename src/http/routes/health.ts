@@ -22,20 +22,41 @@ const HealthSchema = z
     redis: z.object({
       ok: z.boolean(),
       latencyMs: z.number(),
-      replication: z
-        .object({ required: z.number().int(), confirming: z.boolean() })
-        .optional()
-        .openapi({ description: 'When changes wait for replicas (Sentinel): how many, and whether they confirm (false: changes go on unconfirmed until a replica is back in step)' }),
+      replication: z.object({ required: z.number().int(), confirming: z.boolean() }).optional().openapi({
+        description:
+          'When changes wait for replicas (Sentinel): how many, and whether they confirm (false: changes go on unconfirmed until a replica is back in step)',
+      }),
     }),
-    ari: z.object({ ok: z.boolean(), mediaNode: z.string().optional().openapi({ description: 'This instance’s media node (MEDIA_NODE_ID); ok: its Asterisk is connected and answers' }) }),
+    ari: z.object({
+      ok: z.boolean(),
+      mediaNode: z.string().optional().openapi({
+        description: 'This instance’s media node (MEDIA_NODE_ID); ok: its Asterisk is connected and answers',
+      }),
+    }),
     mediaNodes: z
-      .array(z.object({ node: z.string(), up: z.boolean(), lastBeat: z.string().openapi({ description: 'ISO 8601: its last heartbeat' }) }))
+      .array(
+        z.object({
+          node: z.string(),
+          up: z.boolean(),
+          lastBeat: z.string().openapi({ description: 'ISO 8601: its last heartbeat' }),
+        }),
+      )
       .optional()
-      .openapi({ description: 'Every media node of the region heard of: up while its instance has its Asterisk; one silent for MEDIA_NODE_DEAD_SECONDS has lost its calls' }),
+      .openapi({
+        description:
+          'Every media node of the region heard of: up while its instance has its Asterisk; one silent for MEDIA_NODE_DEAD_SECONDS has lost its calls',
+      }),
     sipEdge: z
-      .object({ ok: z.boolean(), drachtio: z.boolean(), mediaNodes: z.array(z.object({ node: z.string(), healthy: z.boolean() })) })
+      .object({
+        ok: z.boolean(),
+        drachtio: z.boolean(),
+        mediaNodes: z.array(z.object({ node: z.string(), healthy: z.boolean() })),
+      })
       .optional()
-      .openapi({ description: 'Only when the SIP edge runs: its drachtio-server connection and which Asterisk media nodes answer OPTIONS' }),
+      .openapi({
+        description:
+          'Only when the SIP edge runs: its drachtio-server connection and which Asterisk media nodes answer OPTIONS',
+      }),
   })
   .openapi('Health', { description: 'With a valid token (any role): what is reachable, and how fast' });
 
@@ -47,14 +68,21 @@ const health = createRoute({
   tags: ['Health'],
   // No token needed; one (any role) adds the detail.
   security: [{}, { bearer: [] }],
-  summary: 'Whether what a call needs is reachable: Redis (queues, directory), Asterisk (media) and, when it runs, the SIP edge',
+  summary:
+    'Whether what a call needs is reachable: Redis (queues, directory), Asterisk (media) and, when it runs, the SIP edge',
   description:
     'Without a token only `{"status": "ok"}` (200) or `{"status": "degraded"}` (503), for load balancers and monitors: nothing about addresses or latencies. ' +
     'With a valid token of any role, the detail (Health). A token that is unknown, revoked or expired is a 401; one that cannot be checked because Redis is down gets the summary.',
   responses: {
     200: { description: 'All reachable', content: { 'application/json': { schema: Answer } } },
-    401: { description: 'The token sent is unknown, revoked or expired', content: { 'application/json': { schema: ErrorSchema } } },
-    503: { description: 'Redis, Asterisk or the SIP edge is not (fully) reachable', content: { 'application/json': { schema: Answer } } },
+    401: {
+      description: 'The token sent is unknown, revoked or expired',
+      content: { 'application/json': { schema: ErrorSchema } },
+    },
+    503: {
+      description: 'Redis, Asterisk or the SIP edge is not (fully) reachable',
+      content: { 'application/json': { schema: Answer } },
+    },
   },
 });
 
@@ -72,7 +100,8 @@ export function healthRoutes(deps: {
     if (header === undefined) return false;
     const token = bearerToken(header);
     const principal = await deps.tokens.verify(token).catch(() => null);
-    if (principal === undefined) throw new AppError(401, 'unauthenticated', 'The API token is unknown, revoked or expired');
+    if (principal === undefined)
+      throw new AppError(401, 'unauthenticated', 'The API token is unknown, revoked or expired');
     return principal !== null;
   }
 
@@ -83,14 +112,24 @@ export function healthRoutes(deps: {
       .ping()
       .then((reply) => reply === 'PONG')
       .catch(() => false);
-    const redis = { ok: redisOk, latencyMs: Math.round((performance.now() - started) * 10) / 10, ...(deps.replicas ? { replication: deps.replicas.state() } : {}) };
+    const redis = {
+      ok: redisOk,
+      latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      ...(deps.replicas ? { replication: deps.replicas.state() } : {}),
+    };
     const ari = { ok: deps.ari.isConnected(), ...(deps.leg ? { mediaNode: deps.leg.mediaNode } : {}) };
     const mediaNodes = showDetail && redisOk ? await deps.mediaNodes?.nodes().catch(() => undefined) : undefined;
     const edge = deps.sipEdge?.state();
     // The edge is degraded without drachtio or without any media node (calls then go to the fallback).
-    const sipEdge = edge && { ok: edge.connected && edge.mediaNodes.some((n) => n.healthy), drachtio: edge.connected, mediaNodes: edge.mediaNodes };
+    const sipEdge = edge && {
+      ok: edge.connected && edge.mediaNodes.some((n) => n.healthy),
+      drachtio: edge.connected,
+      mediaNodes: edge.mediaNodes,
+    };
     const status = redis.ok && ari.ok && (sipEdge?.ok ?? true) ? ('ok' as const) : ('degraded' as const);
-    const body = showDetail ? { status, redis, ari, ...(mediaNodes ? { mediaNodes } : {}), ...(sipEdge ? { sipEdge } : {}) } : { status };
+    const body = showDetail
+      ? { status, redis, ari, ...(mediaNodes ? { mediaNodes } : {}), ...(sipEdge ? { sipEdge } : {}) }
+      : { status };
     return status === 'ok' ? c.json(body, 200) : c.json(body, 503);
   });
 }

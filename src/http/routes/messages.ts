@@ -15,7 +15,10 @@ const entryId = z.string().min(1).max(100);
 const MessageSchema = z
   .object({
     ...messageFields,
-    callerNumberDisplay: z.string().optional().openapi({ description: 'callerNumber in national format, for people', example: '070-123 45 67' }),
+    callerNumberDisplay: z
+      .string()
+      .optional()
+      .openapi({ description: 'callerNumber in national format, for people', example: '070-123 45 67' }),
     createdAt: z.string(),
     handledAt: z.string().optional(),
   })
@@ -34,7 +37,8 @@ const NewMessageSchema = z
   })
   .strict()
   .superRefine((body, ctx) => {
-    if ((body.entryId === undefined) === (body.extension === undefined)) ctx.addIssue({ code: 'custom', path: ['entryId'], message: 'give either entryId or extension (one of them)' });
+    if ((body.entryId === undefined) === (body.extension === undefined))
+      ctx.addIssue({ code: 'custom', path: ['entryId'], message: 'give either entryId or extension (one of them)' });
   })
   .openapi('NewMessage');
 
@@ -62,10 +66,14 @@ const list = createRoute({
       })
       .strict()
       .superRefine((q, ctx) => {
-        if (!q.municipality && !q.entryId && !q.extension) ctx.addIssue({ code: 'custom', path: ['municipality'], message: 'give municipality, entryId or extension' });
+        if (!q.municipality && !q.entryId && !q.extension)
+          ctx.addIssue({ code: 'custom', path: ['municipality'], message: 'give municipality, entryId or extension' });
       }),
   },
-  responses: { 200: jsonResponse('Messages', z.object({ messages: z.array(MessageSchema) })), ...errors(400, 401, 403, 404) },
+  responses: {
+    200: jsonResponse('Messages', z.object({ messages: z.array(MessageSchema) })),
+    ...errors(400, 401, 403, 404),
+  },
 });
 const handled = createRoute({
   method: 'post',
@@ -77,7 +85,12 @@ const handled = createRoute({
 });
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-const view = (m: Message) => ({ ...m, callerNumberDisplay: m.callerNumber && formatForDisplay(m.callerNumber), createdAt: iso(m.createdAt)!, handledAt: iso(m.handledAt) });
+const view = (m: Message) => ({
+  ...m,
+  callerNumberDisplay: m.callerNumber && formatForDisplay(m.callerNumber),
+  createdAt: iso(m.createdAt)!,
+  handledAt: iso(m.handledAt),
+});
 
 /** Messages for absent people: operators take and handle them; each belongs to its person's municipality. */
 export function messageRoutes(deps: { messages: MessageStore }) {
@@ -104,7 +117,12 @@ export function messageRoutes(deps: { messages: MessageStore }) {
         entry = recipient.entryId;
       }
       const municipalityId = scopedMunicipality(principal, query.municipality);
-      const messages = await deps.messages.list({ entryId: entry, municipalityId, handled: query.handled === undefined ? undefined : query.handled === 'true', limit: query.limit });
+      const messages = await deps.messages.list({
+        entryId: entry,
+        municipalityId,
+        handled: query.handled === undefined ? undefined : query.handled === 'true',
+        limit: query.limit,
+      });
       return c.json({ messages: messages.map(view) }, 200);
     })
     .openapi(handled, async (c) => {

@@ -20,8 +20,18 @@ const MunicipalitySchema = z
     mainNumbers: z.array(z.object({ number: z.string(), display: z.string() })),
     directDialRanges: z.array(z.object({ from: z.string(), to: z.string(), display: z.string() })),
     extensionRanges: z.array(z.object({ from: z.string(), to: z.string() })),
-    serviceLevelSeconds: z.number().int().openapi({ description: 'A call answered within this many seconds counts as within service level' }),
-    links: z.object({ openingHours: z.string(), openingHoursExceptions: z.string(), greeting: z.string(), extensions: z.string(), directory: z.string(), queue: z.string() }),
+    serviceLevelSeconds: z
+      .number()
+      .int()
+      .openapi({ description: 'A call answered within this many seconds counts as within service level' }),
+    links: z.object({
+      openingHours: z.string(),
+      openingHoursExceptions: z.string(),
+      greeting: z.string(),
+      extensions: z.string(),
+      directory: z.string(),
+      queue: z.string(),
+    }),
   })
   .openapi('Municipality');
 export type MunicipalityView = z.infer<typeof MunicipalitySchema>;
@@ -31,7 +41,11 @@ function view(m: MunicipalityConfig) {
     id: m.id,
     name: m.name,
     mainNumbers: m.mainNumbers.map((number) => ({ number, display: formatForDisplay(number) })),
-    directDialRanges: m.directDialRanges.map(({ from, to }) => ({ from, to, display: `${formatForDisplay(from)} – ${formatForDisplay(to)}` })),
+    directDialRanges: m.directDialRanges.map(({ from, to }) => ({
+      from,
+      to,
+      display: `${formatForDisplay(from)} – ${formatForDisplay(to)}`,
+    })),
     extensionRanges: m.extensionRanges.map(({ from, to }) => ({ from: String(from), to: String(to) })),
     serviceLevelSeconds: m.serviceLevelSeconds,
     links: {
@@ -50,7 +64,10 @@ const list = createRoute({
   path: '/',
   tags: ['Municipalities'],
   summary: 'The member municipalities (a municipality admin sees their own)',
-  responses: { 200: jsonResponse('The members, by kommunkod', z.object({ municipalities: z.array(MunicipalitySchema) })), ...errors(401, 403) },
+  responses: {
+    200: jsonResponse('The members, by kommunkod', z.object({ municipalities: z.array(MunicipalitySchema) })),
+    ...errors(401, 403),
+  },
 });
 
 const read = createRoute({

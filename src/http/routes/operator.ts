@@ -23,8 +23,12 @@ const SessionSchema = z
     name: z.string(),
     phone: z.string().openapi({ example: 'sip:anna@10.1.2.3:5060' }),
     municipalities: z.array(z.string()),
-    served: z.array(z.object({ id: z.string(), weight: z.number() })).openapi({ description: 'The municipalities served, each with its weight' }),
-    state: z.enum(OPERATOR_STATES).openapi({ description: 'wrap-up ends by itself at wrapUpUntil, or when the operator asks for a call or says ready' }),
+    served: z
+      .array(z.object({ id: z.string(), weight: z.number() }))
+      .openapi({ description: 'The municipalities served, each with its weight' }),
+    state: z.enum(OPERATOR_STATES).openapi({
+      description: 'wrap-up ends by itself at wrapUpUntil, or when the operator asks for a call or says ready',
+    }),
     stateSince: z.number().openapi({ description: 'ms since epoch' }),
     callId: z.string().optional(),
     pauseReason: z.enum(PAUSE_REASONS).optional(),
@@ -46,7 +50,9 @@ const LoginSchema = z
       .min(1, 'serve at least one municipality')
       .refine((served) => new Set(served.map(municipalityOf)).size === served.length, 'lists a municipality twice')
       .optional()
-      .openapi({ description: 'Each `{id, weight}`, or a plain id for weight 1; the operator account’s when left out' }),
+      .openapi({
+        description: 'Each `{id, weight}`, or a plain id for weight 1; the operator account’s when left out',
+      }),
   })
   .strict()
   .openapi('OperatorLogin');
@@ -54,7 +60,12 @@ const LoginSchema = z
 const PauseSchema = z
   .object({
     reason: z.enum(PAUSE_REASONS),
-    note: z.string().trim().max(200, 'must be at most 200 characters').optional().openapi({ example: 'Möte till 10:30' }),
+    note: z
+      .string()
+      .trim()
+      .max(200, 'must be at most 200 characters')
+      .optional()
+      .openapi({ example: 'Möte till 10:30' }),
   })
   .strict()
   .openapi('OperatorPause');
@@ -62,7 +73,10 @@ const PauseSchema = z
 const AnsweredSchema = z
   .object({
     call: CallViewSchema.nullable(),
-    greeting: z.string().optional().openapi({ description: 'What to say: the called municipality’s greeting, or its call-back greeting for a call-back (stored under /greetings, else the region config’s)' }),
+    greeting: z.string().optional().openapi({
+      description:
+        'What to say: the called municipality’s greeting, or its call-back greeting for a call-back (stored under /greetings, else the region config’s)',
+    }),
     message: z.string().optional(),
   })
   .openapi('AnsweredCall');
@@ -111,7 +125,8 @@ const answerNext = createRoute({
   method: 'post',
   path: '/answer-next',
   tags: ['Operator'],
-  summary: 'Take the next call of the queues served (longest wait × weight + priority boost); ends a wrap-up; the operator’s phone rings',
+  summary:
+    'Take the next call of the queues served (longest wait × weight + priority boost); ends a wrap-up; the operator’s phone rings',
   responses: { 200: jsonResponse('The call taken, or none waiting', AnsweredSchema), ...errors(401, 403, 409, 503) },
 });
 const answerPicked = createRoute({
@@ -143,11 +158,23 @@ export function operatorRoutes(
     const linked = await deps.tokenAccounts.linked(tokenId);
     const account = linked?.doc;
     if (phone !== undefined && municipalities !== undefined) return { phone, municipalities, accountId: linked?.id };
-    const missing = [phone ?? account?.phone ? [] : ['body.phone'], municipalities ?? account?.municipalities ? [] : ['body.municipalities']].flat();
+    const missing = [
+      (phone ?? account?.phone) ? [] : ['body.phone'],
+      (municipalities ?? account?.municipalities) ? [] : ['body.municipalities'],
+    ].flat();
     if (missing.length > 0) {
-      throw invalidFields(missing.map((field) => ({ field, problem: `is required: ${account ? 'the operator account linked to this token has none' : 'no operator account is linked to this token'}` })));
+      throw invalidFields(
+        missing.map((field) => ({
+          field,
+          problem: `is required: ${account ? 'the operator account linked to this token has none' : 'no operator account is linked to this token'}`,
+        })),
+      );
     }
-    return { phone: (phone ?? account!.phone)!, municipalities: (municipalities ?? account!.municipalities)!, accountId: linked?.id };
+    return {
+      phone: (phone ?? account!.phone)!,
+      municipalities: (municipalities ?? account!.municipalities)!,
+      accountId: linked?.id,
+    };
   }
 
   /** An extension as phone must have one registered now, or the first call would find nothing to ring. */
@@ -156,14 +183,19 @@ export function operatorRoutes(
     if (!('kind' in parsed) || parsed.kind !== 'extension') return;
     await deps.phones.ringUri(phone).catch((error: unknown) => {
       if (!(error instanceof AppError && error.code === 'phone_not_registered')) throw error;
-      throw new AppError(409, error.code, error.message, [{ field: 'body.phone', problem: `${phone} has no phone registered right now: register the phone, then log in` }]);
+      throw new AppError(409, error.code, error.message, [
+        { field: 'body.phone', problem: `${phone} has no phone registered right now: register the phone, then log in` },
+      ]);
     });
   }
 
   const answered = async (call: CallRecord | null) => {
     if (!call) return { call: null, message: 'No call is waiting in the queues you serve' };
     const municipality = await deps.directory.getMunicipality(call.municipalityId);
-    return { call: callView(call, municipality?.name), greeting: await callGreeting(deps.admin.greetings, deps.directory, call) };
+    return {
+      call: callView(call, municipality?.name),
+      greeting: await callGreeting(deps.admin.greetings, deps.directory, call),
+    };
   };
 
   const router = apiRouter<AuthEnv>();
@@ -175,15 +207,30 @@ export function operatorRoutes(
       const known = new Set((await deps.directory.listMunicipalities()).map((m) => m.id));
       const unknown = body.municipalities.flatMap((served, index) => {
         const id = municipalityOf(served);
-        return known.has(id) ? [] : [{ field: `body.municipalities[${index}]${typeof served === 'string' ? '' : '.id'}`, problem: notAMember(id) }];
+        return known.has(id)
+          ? []
+          : [
+              {
+                field: `body.municipalities[${index}]${typeof served === 'string' ? '' : '.id'}`,
+                problem: notAMember(id),
+              },
+            ];
       });
       // An account's phone was checked when saved, but the networks may have changed since.
       const phoneProblem = deps.phones.problem(body.phone);
-      if (unknown.length > 0 || phoneProblem) throw invalidFields([...(phoneProblem ? [{ field: 'body.phone', problem: phoneProblem }] : []), ...unknown]);
+      if (unknown.length > 0 || phoneProblem)
+        throw invalidFields([...(phoneProblem ? [{ field: 'body.phone', problem: phoneProblem }] : []), ...unknown]);
       await assertRegistered(body.phone);
-      const session = await deps.operators.login(principal.id, { name: principal.name, phone: body.phone, municipalities: body.municipalities });
+      const session = await deps.operators.login(principal.id, {
+        name: principal.name,
+        phone: body.phone,
+        municipalities: body.municipalities,
+      });
       if (body.accountId) await deps.tokenAccounts.remember(principal.id, body.accountId);
-      log.info({ operatorId: principal.id, phone: body.phone, municipalities: body.municipalities }, 'operator logged in');
+      log.info(
+        { operatorId: principal.id, phone: body.phone, municipalities: body.municipalities },
+        'operator logged in',
+      );
       return c.json(session, 201);
     })
     .openapi(getSession, async (c) => {

@@ -12,7 +12,12 @@ const QueueSchema = z
     municipality: z.object({ id: z.string(), name: z.string() }),
     waitingCount: z.number().int(),
     longestWaitSeconds: z.number(),
-    calls: z.array(CallViewSchema.extend({ position: z.number().int().openapi({ description: '1 = answered next' }), waitingSeconds: z.number() })),
+    calls: z.array(
+      CallViewSchema.extend({
+        position: z.number().int().openapi({ description: '1 = answered next' }),
+        waitingSeconds: z.number(),
+      }),
+    ),
   })
   .openapi('Queue');
 /** A queue as the API shows it (the web console reads it too). */
@@ -23,7 +28,13 @@ const listQueues = createRoute({
   path: '/',
   tags: ['Queues'],
   summary: 'Every municipality’s waiting calls, in the order they will be answered',
-  responses: { 200: { description: 'The queues', content: { 'application/json': { schema: z.object({ queues: z.array(QueueSchema) }) } } }, ...errors(401, 403) },
+  responses: {
+    200: {
+      description: 'The queues',
+      content: { 'application/json': { schema: z.object({ queues: z.array(QueueSchema) }) } },
+    },
+    ...errors(401, 403),
+  },
 });
 
 const getQueue = createRoute({
@@ -32,7 +43,10 @@ const getQueue = createRoute({
   tags: ['Queues'],
   summary: 'One municipality’s waiting calls',
   request: { params: z.object({ municipalityId: MunicipalityIdSchema }) },
-  responses: { 200: { description: 'The queue', content: { 'application/json': { schema: QueueSchema } } }, ...errors(400, 401, 403, 404) },
+  responses: {
+    200: { description: 'The queue', content: { 'application/json': { schema: QueueSchema } } },
+    ...errors(400, 401, 403, 404),
+  },
 });
 
 export function queueRoutes(deps: { queue: CallQueue; directory: DirectoryStore }) {
@@ -42,7 +56,11 @@ export function queueRoutes(deps: { queue: CallQueue; directory: DirectoryStore 
       municipality: { id: municipality.id, name: municipality.name },
       waitingCount: waiting.length,
       longestWaitSeconds: waiting.length > 0 ? Math.max(...waiting.map((w) => w.waitingMs)) / 1000 : 0,
-      calls: waiting.map((w) => ({ ...callView(w.record, municipality.name), position: w.position, waitingSeconds: w.waitingMs / 1000 })),
+      calls: waiting.map((w) => ({
+        ...callView(w.record, municipality.name),
+        position: w.position,
+        waitingSeconds: w.waitingMs / 1000,
+      })),
     };
   }
 
@@ -56,7 +74,8 @@ export function queueRoutes(deps: { queue: CallQueue; directory: DirectoryStore 
     .openapi(getQueue, async (c) => {
       const { municipalityId } = c.req.valid('param');
       const municipality = await deps.directory.getMunicipality(municipalityId);
-      if (!municipality) throw new AppError(404, 'municipality_not_found', `No member municipality has the id ${municipalityId}`);
+      if (!municipality)
+        throw new AppError(404, 'municipality_not_found', `No member municipality has the id ${municipalityId}`);
       return c.json(await queueOf(municipality), 200);
     });
 }

@@ -7,7 +7,10 @@ import { z } from '../../validation/schema.js';
 const FileParam = z.object({
   file: z
     .string()
-    .refine((file) => file.endsWith('.wav') && SPOKEN_TEXT_HASH.test(file.slice(0, -'.wav'.length)), 'must be a spoken text’s SHA-256 (64 lowercase hex digits) and .wav')
+    .refine(
+      (file) => file.endsWith('.wav') && SPOKEN_TEXT_HASH.test(file.slice(0, -'.wav'.length)),
+      'must be a spoken text’s SHA-256 (64 lowercase hex digits) and .wav',
+    )
     .openapi({ param: { name: 'file', in: 'path' }, example: `${'0'.repeat(64)}.wav` }),
 });
 
@@ -16,7 +19,8 @@ const getSpoken = createRoute({
   path: '/media/spoken/{file}',
   tags: ['Media'],
   security: [],
-  summary: 'A stored text spoken as audio (8 kHz 16-bit mono WAV), for Asterisk to fetch and play (res_http_media_cache)',
+  summary:
+    'A stored text spoken as audio (8 kHz 16-bit mono WAV), for Asterisk to fetch and play (res_http_media_cache)',
   description:
     'No token: Asterisk fetches it, and what it holds is what callers hear. Only texts the switchboard has given out as media (a closed message, queue announcements) are known; any other hash is 404, so no one can have arbitrary text spoken. The content behind a hash never changes.',
   request: { params: FileParam },

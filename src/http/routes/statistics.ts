@@ -33,13 +33,20 @@ const Instant = z
     const dateOnly = /^\d{4}-\d\d-\d\d$/.test(text);
     const parsed = DateTime.fromISO(text, { zone: ZONE });
     if ((withOffset || dateOnly) && parsed.isValid) return parsed.toMillis();
-    ctx.addIssue({ code: 'custom', message: 'must be a date (2026-11-01, local midnight) or a date-time with its UTC offset (2026-11-01T08:00:00+01:00)' });
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be a date (2026-11-01, local midnight) or a date-time with its UTC offset (2026-11-01T08:00:00+01:00)',
+    });
     return z.NEVER;
   })
   .openapi({ type: 'string', example: '2026-11-01' });
 
 const RangeQuery = {
-  from: Instant.openapi({ description: 'From this instant (included): a date means local midnight', example: '2026-11-01' }),
+  from: Instant.openapi({
+    description: 'From this instant (included): a date means local midnight',
+    example: '2026-11-01',
+  }),
   to: Instant.openapi({ description: 'Until this instant (excluded)', example: '2026-12-01' }),
 };
 
@@ -54,12 +61,22 @@ function checkRange({ from, to }: { from: number; to: number }, ctx: z.Refinemen
 const FiguresShape = {
   offered: z.number().int().openapi({ description: 'Ended calls that arrived in the period, whatever their outcome' }),
   answered: z.number().int(),
-  abandoned: z.number().int().openapi({ description: 'The caller hung up before an operator answered (short abandons included)' }),
+  abandoned: z
+    .number()
+    .int()
+    .openapi({ description: 'The caller hung up before an operator answered (short abandons included)' }),
   shortAbandoned: z.number().int().openapi({ description: 'Abandoned within 5 s; left out of the service level' }),
-  otherOutcomes: z.record(z.string(), z.number().int()).openapi({ description: 'Ended with another outcome (closed, overflowed, ...): in offered only' }),
-  mediaNodeLost: z.number().int().openapi({ description: 'Of otherOutcomes: lost with their media node (Asterisk) before an operator answered, outcome media-node-lost' }),
+  otherOutcomes: z
+    .record(z.string(), z.number().int())
+    .openapi({ description: 'Ended with another outcome (closed, overflowed, ...): in offered only' }),
+  mediaNodeLost: z.number().int().openapi({
+    description:
+      'Of otherOutcomes: lost with their media node (Asterisk) before an operator answered, outcome media-node-lost',
+  }),
   answeredWithinServiceLevel: z.number().int(),
-  serviceLevel: z.number().nullable().openapi({ description: 'answeredWithinServiceLevel / (answered + abandoned − shortAbandoned), 0–1; null when that is 0' }),
+  serviceLevel: z.number().nullable().openapi({
+    description: 'answeredWithinServiceLevel / (answered + abandoned − shortAbandoned), 0–1; null when that is 0',
+  }),
   meanWaitSeconds: z.number().nullable().openapi({ description: 'Of answered calls' }),
   p90WaitSeconds: z.number().nullable().openapi({ description: 'Of answered calls, nearest-rank 90th percentile' }),
   talkSeconds: z.number(),
@@ -103,7 +120,8 @@ const operatorStatistics = createRoute({
   method: 'get',
   path: '/operators',
   tags: ['Statistics'],
-  summary: 'Per operator: the calls that ended with them (answered last by them, or abandoned while their phone rang); in total, and per local hour or day when asked',
+  summary:
+    'Per operator: the calls that ended with them (answered last by them, or abandoned while their phone rang); in total, and per local hour or day when asked',
   description:
     'Operators are their operator accounts: the account linked to the token that took the call, or the one it was linked to when it logged in. Operators without one are counted together in one row whose accountId and name are null.',
   request: {
@@ -111,7 +129,9 @@ const operatorStatistics = createRoute({
       .object({
         ...RangeQuery,
         municipality: MunicipalityIdSchema.optional().openapi({ description: 'Only calls to this municipality' }),
-        groupBy: GroupBy.optional().openapi({ description: 'Also each operator’s figures per local (Europe/Stockholm) hour or day; without it, totals only' }),
+        groupBy: GroupBy.optional().openapi({
+          description: 'Also each operator’s figures per local (Europe/Stockholm) hour or day; without it, totals only',
+        }),
       })
       .strict()
       .superRefine(checkRange),
@@ -126,8 +146,14 @@ const operatorStatistics = createRoute({
         groupBy: GroupBy.nullable(),
         operators: z.array(
           z.object({
-            accountId: z.string().nullable().openapi({ description: 'The operator account (GET /operator-accounts/{id}); null for the one row of operators without an account' }),
-            name: z.string().nullable().openapi({ description: 'The account’s name; null for operators without an account' }),
+            accountId: z.string().nullable().openapi({
+              description:
+                'The operator account (GET /operator-accounts/{id}); null for the one row of operators without an account',
+            }),
+            name: z
+              .string()
+              .nullable()
+              .openapi({ description: 'The account’s name; null for operators without an account' }),
             ...FiguresShape,
             periods: PeriodsSchema.optional(),
           }),
@@ -142,11 +168,19 @@ const costSplit = createRoute({
   method: 'get',
   path: '/municipalities/{municipalityId}/cost-split.csv',
   tags: ['Statistics'],
-  summary: 'A month’s calls per local day and in total, with the share of the region’s traffic: for splitting the shared cost',
+  summary:
+    'A month’s calls per local day and in total, with the share of the region’s traffic: for splitting the shared cost',
   description: `CSV with a header row, one row per day and a row \`total\`. Columns: ${COST_SPLIT_COLUMNS.join(', ')} (see docs/decisions.md).`,
   request: {
     params: z.object({ municipalityId: MunicipalityIdSchema }),
-    query: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM').openapi({ example: '2026-11' }) }).strict(),
+    query: z
+      .object({
+        month: z
+          .string()
+          .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM')
+          .openapi({ example: '2026-11' }),
+      })
+      .strict(),
   },
   responses: {
     200: { description: 'The CSV', content: { 'text/csv': { schema: z.string() } } },
@@ -156,14 +190,19 @@ const costSplit = createRoute({
 
 const localIso = (ms: number) => DateTime.fromMillis(ms, { zone: ZONE }).toISO({ suppressMilliseconds: true })!;
 
-export function statisticsRoutes(deps: { statistics: CallStatistics; directory: DirectoryStore; tokenAccounts: Pick<TokenAccounts, 'named'> }) {
+export function statisticsRoutes(deps: {
+  statistics: CallStatistics;
+  directory: DirectoryStore;
+  tokenAccounts: Pick<TokenAccounts, 'named'>;
+}) {
   const { statistics } = deps;
 
   /** The municipality asked for, if the token may see it: 403 before 404, so scope hides existence. */
   async function municipalityFor(principal: AuthEnv['Variables']['principal'], municipalityId: string) {
     assertInScope(principal, municipalityId);
     const municipality = await deps.directory.getMunicipality(municipalityId);
-    if (!municipality) throw new AppError(404, 'municipality_not_found', `No member municipality has the id ${municipalityId}`);
+    if (!municipality)
+      throw new AppError(404, 'municipality_not_found', `No member municipality has the id ${municipalityId}`);
     return { id: municipality.id, name: municipality.name };
   }
 
@@ -192,16 +231,27 @@ export function statisticsRoutes(deps: { statistics: CallStatistics; directory: 
     .openapi(operatorStatistics, async (c) => {
       const query = c.req.valid('query');
       const municipalityId = scopedMunicipality(c.get('principal'), query.municipality);
-      const municipality = municipalityId === undefined ? undefined : await deps.directory.getMunicipality(municipalityId);
-      if (municipalityId !== undefined && !municipality) throw invalidFields([{ field: 'query.municipality', problem: notAMember(municipalityId) }]);
+      const municipality =
+        municipalityId === undefined ? undefined : await deps.directory.getMunicipality(municipalityId);
+      if (municipalityId !== undefined && !municipality)
+        throw invalidFields([{ field: 'query.municipality', problem: notAMember(municipalityId) }]);
       const calls = await statistics.endedCalls({ municipalityId, fromMs: query.from, toMs: query.to });
       const periods = query.groupBy && periodsCovering(query.from, query.to, query.groupBy, ZONE);
       // Token ids are not handed out: calls count for the account, or together for those without one ('').
       const tokenIds = [...new Set(calls.flatMap((call) => call.answeredBy ?? call.operatorId ?? []))];
       const accounts = await deps.tokenAccounts.named(tokenIds);
       const names = new Map([...accounts.values()].map((account) => [account.id, account.name]));
-      const operators = figuresByOperator(calls, statistics.figureOptions(), periods, (tokenId) => accounts.get(tokenId)?.id ?? '')
-        .map(({ operatorId: accountId, ...figures }) => ({ accountId: accountId || null, name: names.get(accountId) ?? null, ...figures }))
+      const operators = figuresByOperator(
+        calls,
+        statistics.figureOptions(),
+        periods,
+        (tokenId) => accounts.get(tokenId)?.id ?? '',
+      )
+        .map(({ operatorId: accountId, ...figures }) => ({
+          accountId: accountId || null,
+          name: names.get(accountId) ?? null,
+          ...figures,
+        }))
         // The row of operators without an account last.
         .sort((a, b) => Number(a.accountId === null) - Number(b.accountId === null));
       return c.json(
@@ -221,7 +271,10 @@ export function statisticsRoutes(deps: { statistics: CallStatistics; directory: 
       const municipality = await municipalityFor(c.get('principal'), municipalityId);
       const start = DateTime.fromISO(month, { zone: ZONE });
       const range = { fromMs: start.toMillis(), toMs: start.plus({ months: 1 }).toMillis() };
-      const [calls, regionCalls] = await Promise.all([statistics.endedCalls({ municipalityId, ...range }), statistics.endedCalls(range)]);
+      const [calls, regionCalls] = await Promise.all([
+        statistics.endedCalls({ municipalityId, ...range }),
+        statistics.endedCalls(range),
+      ]);
       const csv = costSplitCsv({
         municipality,
         days: periodsCovering(range.fromMs, range.toMs, 'day', ZONE),

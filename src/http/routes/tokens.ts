@@ -1,7 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { regionRules } from '../../admin/region-rules.js';
 import { ROLES, assertInScope, scopedMunicipality } from '../../auth/access.js';
-import { type TokenRecord, type TokenStore, isExpired, newTokenSchema, parseTokenCursor } from '../../auth/token-store.js';
+import {
+  type TokenRecord,
+  type TokenStore,
+  isExpired,
+  newTokenSchema,
+  parseTokenCursor,
+} from '../../auth/token-store.js';
 import type { RegionConfig } from '../../config/region-schema.js';
 import { AppError } from '../../errors.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
@@ -17,7 +23,9 @@ const TokenSchema = z
     createdAt: z.string(),
     createdBy: z.string(),
     expiresAt: z.string().optional().openapi({ description: 'Absent only on tokens made before every token expired' }),
-    expired: z.boolean().openapi({ description: 'Expired and refused; listed for EXPIRED_TOKEN_GRACE_DAYS (30) after expiry, then gone' }),
+    expired: z.boolean().openapi({
+      description: 'Expired and refused; listed for EXPIRED_TOKEN_GRACE_DAYS (30) after expiry, then gone',
+    }),
   })
   .openapi('Token');
 
@@ -27,7 +35,8 @@ const listTokens = createRoute({
   method: 'get',
   path: '/',
   tags: ['Tokens'],
-  summary: 'The tokens (never the secrets) in creation order, a page at a time; a municipality admin sees their municipality’s',
+  summary:
+    'The tokens (never the secrets) in creation order, a page at a time; a municipality admin sees their municipality’s',
   request: {
     query: z
       .object({
@@ -36,14 +45,21 @@ const listTokens = createRoute({
         cursor: z
           .string()
           .max(100)
-          .transform((cursor, ctx) => parseTokenCursor(cursor) ?? (ctx.addIssue({ code: 'custom', message: 'is not a cursor from a previous page' }), z.NEVER))
+          .transform(
+            (cursor, ctx) =>
+              parseTokenCursor(cursor) ??
+              (ctx.addIssue({ code: 'custom', message: 'is not a cursor from a previous page' }), z.NEVER),
+          )
           .optional()
           .openapi({ type: 'string', description: 'nextCursor of the previous page' }),
       })
       .strict(),
   },
   responses: {
-    200: jsonResponse('A page of tokens; nextCursor is absent on the last', z.object({ tokens: z.array(TokenSchema), nextCursor: z.string().optional() })),
+    200: jsonResponse(
+      'A page of tokens; nextCursor is absent on the last',
+      z.object({ tokens: z.array(TokenSchema), nextCursor: z.string().optional() }),
+    ),
     ...errors(400, 401, 403),
   },
 });
@@ -63,16 +79,33 @@ export function tokenRoutes(deps: { tokens: TokenStore; region: RegionConfig }) 
     path: '/',
     tags: ['Tokens'],
     summary: 'Make a token; the secret is in this answer only',
-    request: { body: { required: true, content: { 'application/json': { schema: newTokenSchema(regionRules(deps.region).isMember).openapi('NewToken') } } } },
-    responses: { 201: jsonResponse('Created', z.object({ token: z.string(), record: TokenSchema })), ...errors(400, 401, 403) },
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: newTokenSchema(regionRules(deps.region).isMember).openapi('NewToken') },
+        },
+      },
+    },
+    responses: {
+      201: jsonResponse('Created', z.object({ token: z.string(), record: TokenSchema })),
+      ...errors(400, 401, 403),
+    },
   });
 
   const read = apiRouter<AuthEnv>();
   read.use(requirePermission('tokens:read'));
   read.openapi(listTokens, async (c) => {
     const { municipality, limit, cursor } = c.req.valid('query');
-    const page = await deps.tokens.list({ municipalityId: scopedMunicipality(c.get('principal'), municipality), limit, after: cursor });
-    return c.json({ tokens: page.items.map(tokenView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) }, 200);
+    const page = await deps.tokens.list({
+      municipalityId: scopedMunicipality(c.get('principal'), municipality),
+      limit,
+      after: cursor,
+    });
+    return c.json(
+      { tokens: page.items.map(tokenView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) },
+      200,
+    );
   });
 
   const write = apiRouter<AuthEnv>();
@@ -85,9 +118,12 @@ export function tokenRoutes(deps: { tokens: TokenStore; region: RegionConfig }) 
       // role's: an operator token reads every municipality's calls, whatever employer it names.
       assertInScope(principal, body.municipalityId);
       if (principal.role === 'municipality-admin' && body.role !== 'municipality-admin') {
-        throw new AppError(403, 'forbidden', `A municipality admin makes municipality-admin tokens only; a region admin makes ${body.role} tokens`, [
-          { field: 'body.role', problem: 'must be municipality-admin for a token made by a municipality admin' },
-        ]);
+        throw new AppError(
+          403,
+          'forbidden',
+          `A municipality admin makes municipality-admin tokens only; a region admin makes ${body.role} tokens`,
+          [{ field: 'body.role', problem: 'must be municipality-admin for a token made by a municipality admin' }],
+        );
       }
       const { token, record } = await deps.tokens.create(body, principal);
       return c.json({ token, record: tokenView(record) }, 201);

@@ -34,7 +34,13 @@ interface Announcement {
  * The music stops for a prompt and starts again after it, only while the call still waits.
  * The timers live in this process: after a restart reconcile resumes them (`resume`).
  */
-export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePolicies; media: CallerMedia; texts: StoredTexts; now: () => number }) {
+export function createAnnouncements(deps: {
+  queue: CallQueue;
+  policies: QueuePolicies;
+  media: CallerMedia;
+  texts: StoredTexts;
+  now: () => number;
+}) {
   const { queue, policies, media, texts, now } = deps;
   const timers = new Map<string, NodeJS.Timeout>();
   /** The playback under way per call, to stop it when the call overflows or is answered (silence removes it, so nothing more plays). */
@@ -51,7 +57,9 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     const call = await queue.get(callId);
     if (call?.state !== 'waiting') return undefined;
     const position = await queue.positionOf(call.municipalityId, callId);
-    return position === undefined ? undefined : { municipalityId: call.municipalityId, calledId: call.overflowFrom ?? call.municipalityId, position };
+    return position === undefined
+      ? undefined
+      : { municipalityId: call.municipalityId, calledId: call.overflowFrom ?? call.municipalityId, position };
   }
 
   /**
@@ -66,12 +74,19 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
    * holdCaller), so nothing is read or asked of Asterisk but the playback. Otherwise the caller
    * may hear music of their own channel (put in holding by call control), stopped and restarted here.
    */
-  async function say(client: Client, callId: string, what: (typeof ANNOUNCEMENT_KINDS)[number], announcement: (call: Waiting) => Promise<Announcement>, setUpNow?: Waiting): Promise<string | undefined> {
+  async function say(
+    client: Client,
+    callId: string,
+    what: (typeof ANNOUNCEMENT_KINDS)[number],
+    announcement: (call: Waiting) => Promise<Announcement>,
+    setUpNow?: Waiting,
+  ): Promise<string | undefined> {
     const now1 = setUpNow ?? (await waiting(callId));
     if (!now1 || media.hasLeft(callId)) return undefined;
     // Read and spoken while the music still plays: the caller hears no longer gap than for prompts alone.
     const { prompts, spokenUri } = await announcement(now1);
-    if (!setUpNow) await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
+    if (!setUpNow)
+      await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
     const playbackId = mediaIds.playback(callId, what);
     current.set(callId, playbackId);
     await media.play(client, callId, prompts, { playbackId });
@@ -84,7 +99,9 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     if (current.get(callId) === playbackId || current.get(callId) === textPlaybackId) current.delete(callId);
     // Music again only while the call still waits: an operator may have taken it meanwhile.
     if (!setUpNow && (await waiting(callId)) && !media.hasLeft(callId)) {
-      await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(() => undefined);
+      await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(
+        () => undefined,
+      );
     }
     return now1.municipalityId;
   }
@@ -103,7 +120,10 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
     const timer = setTimeout(() => {
       timers.delete(callId);
       void say(client, callId, 'position', async ({ municipalityId, calledId, position }) => {
-        const [prompts, stored] = await Promise.all([positionPrompts(municipalityId, position), texts.of(calledId, callId)]);
+        const [prompts, stored] = await Promise.all([
+          positionPrompts(municipalityId, position),
+          texts.of(calledId, callId),
+        ]);
         return { prompts, spokenUri: await texts.mediaUri(queueAnnouncement(stored, count), callId) };
       })
         .then(async (stillIn) => {
@@ -129,9 +149,19 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
      * kopplas vidare"), announcements from then on. `waiting`: the call was just set up and
      * waits so (see say).
      */
-    start(client: Client, callId: string, { moved = false, waiting: setUpNow }: { moved?: boolean; waiting?: Waiting } = {}): void {
+    start(
+      client: Client,
+      callId: string,
+      { moved = false, waiting: setUpNow }: { moved?: boolean; waiting?: Waiting } = {},
+    ): void {
       stop(callId);
-      void say(client, callId, moved ? 'moved' : 'greeting', async ({ municipalityId }) => ({ prompts: [moved ? 'overflow-moved' : queueGreetingPrompt(municipalityId)] }), setUpNow)
+      void say(
+        client,
+        callId,
+        moved ? 'moved' : 'greeting',
+        async ({ municipalityId }) => ({ prompts: [moved ? 'overflow-moved' : queueGreetingPrompt(municipalityId)] }),
+        setUpNow,
+      )
         .then(async (stillIn) => {
           // The interval is read each time: a changed policy applies to callers already waiting.
           if (stillIn) await schedule(client, callId, stillIn);
@@ -165,8 +195,19 @@ export function createAnnouncements(deps: { queue: CallQueue; policies: QueuePol
       const unknownPlayback = !playbackId && adopted.has(callId);
       stop(callId);
       current.delete(callId);
-      const playbackIds = playbackId ? [playbackId] : unknownPlayback ? ANNOUNCEMENT_KINDS.flatMap((what) => [mediaIds.playback(callId, what), mediaIds.textPlayback(mediaIds.playback(callId, what))]) : [];
-      await Promise.all(playbackIds.map((id) => ariRequest('stop announcement', client.playbacks.stop({ playbackId: id })).catch(() => undefined)));
+      const playbackIds = playbackId
+        ? [playbackId]
+        : unknownPlayback
+          ? ANNOUNCEMENT_KINDS.flatMap((what) => [
+              mediaIds.playback(callId, what),
+              mediaIds.textPlayback(mediaIds.playback(callId, what)),
+            ])
+          : [];
+      await Promise.all(
+        playbackIds.map((id) =>
+          ariRequest('stop announcement', client.playbacks.stop({ playbackId: id })).catch(() => undefined),
+        ),
+      );
     },
   };
 }

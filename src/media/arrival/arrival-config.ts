@@ -72,7 +72,8 @@ export function createArrivalConfig(deps: { redis: RedisClient; k: Keys; admin: 
   async function checkVersion(): Promise<void> {
     const now = await redis.get(k.adminVersion());
     if (now === version) return;
-    if (version !== undefined) log.debug({ adminVersion: now }, 'admin objects changed: cached arrival configuration dropped');
+    if (version !== undefined)
+      log.debug({ adminVersion: now }, 'admin objects changed: cached arrival configuration dropped');
     version = now;
     reads = new Map();
     states = new Map();

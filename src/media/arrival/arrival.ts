@@ -76,16 +76,25 @@ export function createArrival(deps: ArrivalDeps) {
   async function closedState(municipalityId: string, callId: string): Promise<OpeningState | undefined> {
     try {
       // Cached (arrival-config.ts); read from Redis only after an admin change, and never waited for longer than a set-up may take.
-      const state = await within('opening hours', deps.openingStateAt(municipalityId, new Date(now())), setUp.timeoutMs);
+      const state = await within(
+        'opening hours',
+        deps.openingStateAt(municipalityId, new Date(now())),
+        setUp.timeoutMs,
+      );
       return state.open ? undefined : state;
     } catch (error) {
-      log.error({ err: error, callId, municipalityId }, 'could not read opening hours; treating the municipality as open');
+      log.error(
+        { err: error, callId, municipalityId },
+        'could not read opening hours; treating the municipality as open',
+      );
       return undefined;
     }
   }
 
   async function hangUp(client: Client, callId: string) {
-    await ariRequest('hang up caller', client.channels.hangup({ channelId: callId, reason: 'normal' })).catch(() => undefined);
+    await ariRequest('hang up caller', client.channels.hangup({ channelId: callId, reason: 'normal' })).catch(
+      () => undefined,
+    );
   }
 
   /**
@@ -94,13 +103,30 @@ export function createArrival(deps: ArrivalDeps) {
    */
   async function closed(client: Client, channel: Channel, entry: QueueEntry, state: OpeningState): Promise<void> {
     const callId = channel.id;
-    await policies.recordClosed({ callId, channelId: callId, municipalityId: entry.municipalityId, calledNumber: entry.calledNumber, caller: callerNumber(channel), reason: entry.reason }, entry.fields);
+    await policies.recordClosed(
+      {
+        callId,
+        channelId: callId,
+        municipalityId: entry.municipalityId,
+        calledNumber: entry.calledNumber,
+        caller: callerNumber(channel),
+        reason: entry.reason,
+      },
+      entry.fields,
+    );
     const { spoken, otherwise, then } = closedPrompts(state, await texts.of(entry.municipalityId, callId));
     // Spoken before answering: the caller hears ringing meanwhile, not silence.
     const spokenUri = await texts.mediaUri(spoken, callId);
     await ariRequest('answer', client.channels.answer({ channelId: callId })).catch(() => undefined);
-    const heard = await media.playSpokenElse(client, callId, spokenUri, otherwise, { then, playbackId: mediaIds.playback(callId, 'closed'), textPlaybackId: mediaIds.playback(callId, 'closed-message') });
-    log.info({ callId, municipalityId: entry.municipalityId, rule: state.rule, why: state.why, heard }, 'call arrived while closed; closed message played');
+    const heard = await media.playSpokenElse(client, callId, spokenUri, otherwise, {
+      then,
+      playbackId: mediaIds.playback(callId, 'closed'),
+      textPlaybackId: mediaIds.playback(callId, 'closed-message'),
+    });
+    log.info(
+      { callId, municipalityId: entry.municipalityId, rule: state.rule, why: state.why, heard },
+      'call arrived while closed; closed message played',
+    );
     await hangUp(client, callId);
   }
 
@@ -108,7 +134,10 @@ export function createArrival(deps: ArrivalDeps) {
   const refused = new Set<string>();
 
   /** The record fields of every call arriving on this node: which node, and when it reached it. */
-  const arrivalFields = (channel: Channel): ArrivalFields => ({ mediaNode: deps.mediaNode, arrivedAt: Date.parse(channel.creationtime) });
+  const arrivalFields = (channel: Channel): ArrivalFields => ({
+    mediaNode: deps.mediaNode,
+    arrivedAt: Date.parse(channel.creationtime),
+  });
 
   /**
    * Into the queue (held, music) with the queue policy's admission decided in the same step
@@ -127,7 +156,14 @@ export function createArrival(deps: ArrivalDeps) {
       return true;
     }
     if (media.hasLeft(callId)) return false;
-    const input = { callId, channelId: callId, municipalityId: entry.municipalityId, calledNumber: entry.calledNumber, caller: callerNumber(channel), reason: entry.reason };
+    const input = {
+      callId,
+      channelId: callId,
+      municipalityId: entry.municipalityId,
+      calledNumber: entry.calledNumber,
+      caller: callerNumber(channel),
+      reason: entry.reason,
+    };
     const call = { input, fields: { ...entry.fields, ...arrivalFields(channel) } };
     let decision: OverflowDecision | 'gone';
     try {
@@ -139,9 +175,22 @@ export function createArrival(deps: ArrivalDeps) {
     }
     capacity.setUpOver(callId);
     if (decision === 'gone') return false;
-    log.info({ callId, municipalityId: entry.municipalityId, reason: entry.reason, position: decision.position, admission: decision.action, setUpMs: Date.now() - started }, 'call queued');
+    log.info(
+      {
+        callId,
+        municipalityId: entry.municipalityId,
+        reason: entry.reason,
+        position: decision.position,
+        admission: decision.action,
+        setUpMs: Date.now() - started,
+      },
+      'call queued',
+    );
     // Set up just now: the caller hears the holding bridge's music, and the greeting needs no read first.
-    if (decision.action === 'stay') announcements.start(client, callId, { waiting: { municipalityId: entry.municipalityId, calledId: entry.municipalityId, position: decision.position } });
+    if (decision.action === 'stay')
+      announcements.start(client, callId, {
+        waiting: { municipalityId: entry.municipalityId, calledId: entry.municipalityId, position: decision.position },
+      });
     else await overflowed(client, decision);
     return true;
   }
@@ -151,18 +200,42 @@ export function createArrival(deps: ArrivalDeps) {
    * (SIP 486: the SIP edge then rings the fallback numbers, or answers 503), and recorded as
    * rejected-capacity for the statistics — without the caller's number, which nothing needs.
    */
-  async function refuse(client: Client, channel: Channel, route: Exclude<CallRoute, { action: 'reject' }>, refusal: Refusal, edgeReason: string | undefined): Promise<void> {
+  async function refuse(
+    client: Client,
+    channel: Channel,
+    route: Exclude<CallRoute, { action: 'reject' }>,
+    refusal: Refusal,
+    edgeReason: string | undefined,
+  ): Promise<void> {
     const callId = channel.id;
     log.debug({ callId, refusal }, 'call refused: the media node is at capacity');
     refused.add(callId);
     setTimeout(() => refused.delete(callId), REFUSED_MEMORY_MS).unref();
-    const reason: QueueReason = route.action === 'queue' ? route.reason : route.action === 'menu' ? 'regional-number' : (EdgeReason.safeParse(edgeReason).data ?? 'direct-number');
-    const input: EnqueueInput = { callId, channelId: callId, municipalityId: route.municipalityId, calledNumber: route.calledNumber, caller: '', reason };
+    const reason: QueueReason =
+      route.action === 'queue'
+        ? route.reason
+        : route.action === 'menu'
+          ? 'regional-number'
+          : (EdgeReason.safeParse(edgeReason).data ?? 'direct-number');
+    const input: EnqueueInput = {
+      callId,
+      channelId: callId,
+      municipalityId: route.municipalityId,
+      calledNumber: route.calledNumber,
+      caller: '',
+      reason,
+    };
     await Promise.all([
-      ariRequest('refuse caller (busy)', client.channels.hangup({ channelId: callId, reason: 'busy' }), setUp.timeoutMs).catch(() => undefined),
-      within('record the refusal', queue.recordEnded(input, 'rejected-capacity', arrivalFields(channel)), setUp.timeoutMs).catch((error: unknown) =>
-        log.warn({ err: error, callId }, 'a call refused at capacity could not be recorded'),
-      ),
+      ariRequest(
+        'refuse caller (busy)',
+        client.channels.hangup({ channelId: callId, reason: 'busy' }),
+        setUp.timeoutMs,
+      ).catch(() => undefined),
+      within(
+        'record the refusal',
+        queue.recordEnded(input, 'rejected-capacity', arrivalFields(channel)),
+        setUp.timeoutMs,
+      ).catch((error: unknown) => log.warn({ err: error, callId }, 'a call refused at capacity could not be recorded')),
     ]);
   }
 
@@ -192,7 +265,11 @@ export function createArrival(deps: ArrivalDeps) {
    */
   async function offerCallback(client: Client, callId: string): Promise<'booked' | 'ended' | 'refused' | 'stay'> {
     const allowed = await mayCallBack(callId);
-    const digit = allowed && (await media.collectDigit(client, callId, ['overflow-callback-offer'], region.region.menu.timeoutSeconds * 1000, { bridgeId: mediaIds.holdBridge(callId) }));
+    const digit =
+      allowed &&
+      (await media.collectDigit(client, callId, ['overflow-callback-offer'], region.region.menu.timeoutSeconds * 1000, {
+        bridgeId: mediaIds.holdBridge(callId),
+      }));
     if (digit === '1') {
       const booked = await callbacks.book({ callId }).then(
         () => true,
@@ -206,7 +283,9 @@ export function createArrival(deps: ArrivalDeps) {
       }
     }
     if ((await policies.endOffer(callId)).action !== 'stay') return allowed ? 'ended' : 'refused';
-    await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(() => undefined);
+    await ariRequest('resume music', client.channels.startMoh({ channelId: callId, mohClass: 'default' })).catch(
+      () => undefined,
+    );
     return 'stay';
   }
 
@@ -224,15 +303,33 @@ export function createArrival(deps: ArrivalDeps) {
       offered = await offerCallback(client, callId).finally(() => offering.delete(callId));
       if (offered === 'booked' || offered === 'stay') return;
     }
-    await media.play(client, callId, [cause === 'no-operator' ? 'overflow-no-operator' : offered === 'ended' ? 'overflow-callback-unavailable' : 'overflow-busy']);
+    await media.play(client, callId, [
+      cause === 'no-operator'
+        ? 'overflow-no-operator'
+        : offered === 'ended'
+          ? 'overflow-callback-unavailable'
+          : 'overflow-busy',
+    ]);
     await hangUp(client, callId);
   }
 
   /** Where the caller goes, once routed and admitted: the queue, the regional menu, or the extension of a direct number. */
-  async function arrive(client: Client, channel: Channel, route: Exclude<CallRoute, { action: 'reject' }>, edgeReason: string | undefined, callLog: typeof log): Promise<boolean> {
+  async function arrive(
+    client: Client,
+    channel: Channel,
+    route: Exclude<CallRoute, { action: 'reject' }>,
+    edgeReason: string | undefined,
+    callLog: typeof log,
+  ): Promise<boolean> {
     const callId = channel.id;
     const { calledNumber } = route;
-    if (route.action === 'queue') return enqueue(client, channel, { municipalityId: route.municipalityId, calledNumber, reason: route.reason, fields: {} });
+    if (route.action === 'queue')
+      return enqueue(client, channel, {
+        municipalityId: route.municipalityId,
+        calledNumber,
+        reason: route.reason,
+        fields: {},
+      });
     if (route.action === 'menu') {
       await ariRequest('answer', client.channels.answer({ channelId: callId }));
       capacity.setUpOver(callId);
@@ -240,17 +337,38 @@ export function createArrival(deps: ArrivalDeps) {
       if (media.hasLeft(callId)) return false;
       callLog.info(choice, 'regional menu answered');
       const fields = choice.chosen ? {} : { reasonDetail: 'no choice in the menu' };
-      return enqueue(client, channel, { municipalityId: choice.municipalityId, calledNumber, reason: 'regional-number', fields });
+      return enqueue(client, channel, {
+        municipalityId: choice.municipalityId,
+        calledNumber,
+        reason: 'regional-number',
+        fields,
+      });
     }
     // The SIP edge already rang the extension's phones (sip-edge/edge.ts): to the queue with its reason.
     const rungByEdge = EdgeReason.safeParse(edgeReason);
-    if (rungByEdge.success) return enqueue(client, channel, { municipalityId: route.municipalityId, calledNumber, reason: rungByEdge.data, fields: { extension: route.extension } });
+    if (rungByEdge.success)
+      return enqueue(client, channel, {
+        municipalityId: route.municipalityId,
+        calledNumber,
+        reason: rungByEdge.data,
+        fields: { extension: route.extension },
+      });
     capacity.setUpOver(callId);
-    const result = await directDial.ring(client, channel, route.extension, callerNumber(channel), () => media.hasLeft(callId));
+    const result = await directDial.ring(client, channel, route.extension, callerNumber(channel), () =>
+      media.hasLeft(callId),
+    );
     if (result.answered || 'callerGone' in result) return false;
-    callLog.info({ extension: route.extension, reason: result.reason, detail: result.detail }, 'direct-dial number not taken; to the queue');
+    callLog.info(
+      { extension: route.extension, reason: result.reason, detail: result.detail },
+      'direct-dial number not taken; to the queue',
+    );
     const fields = { extension: route.extension, ...(result.detail ? { reasonDetail: result.detail } : {}) };
-    return enqueue(client, channel, { municipalityId: route.municipalityId, calledNumber, reason: result.reason, fields });
+    return enqueue(client, channel, {
+      municipalityId: route.municipalityId,
+      calledNumber,
+      reason: result.reason,
+      fields,
+    });
   }
 
   return {
@@ -261,7 +379,12 @@ export function createArrival(deps: ArrivalDeps) {
      * arrival (closed, set-up failed). False when the arrival let go of the caller without one
      * (rejected, refused, gone, talking to an extension).
      */
-    async callerArrived(client: Client, channel: Channel, dialled: string, { resumed = false, edgeReason }: { resumed?: boolean; edgeReason?: string | undefined } = {}): Promise<boolean> {
+    async callerArrived(
+      client: Client,
+      channel: Channel,
+      dialled: string,
+      { resumed = false, edgeReason }: { resumed?: boolean; edgeReason?: string | undefined } = {},
+    ): Promise<boolean> {
       const callId = channel.id;
       if (resumed && (await directDial.isTalking(client, callId))) return false;
       // The number called is the region's; the caller's is personal data, at debug only (src/log.ts).
@@ -270,7 +393,9 @@ export function createArrival(deps: ArrivalDeps) {
       const route = await routeCall(dialled, deps.findRoute, owner);
       if (route.action === 'reject') {
         callLog.info({ cause: route.cause, detail: route.detail }, 'call rejected: not a number of the region');
-        await ariRequest('reject caller', client.channels.hangup({ channelId: callId, reason: 'unallocated' })).catch(() => undefined);
+        await ariRequest('reject caller', client.channels.hangup({ channelId: callId, reason: 'unallocated' })).catch(
+          () => undefined,
+        );
         return false;
       }
       if (resumed) capacity.holding(callId);
@@ -291,7 +416,9 @@ export function createArrival(deps: ArrivalDeps) {
     /** Applies the maximum-wait limits (queue/policy/), as often as the overflow watch runs. */
     async sweep(client: Client): Promise<void> {
       for (const decision of await policies.sweep()) {
-        void overflowed(client, decision).catch((error: unknown) => log.error({ err: error, callId: decision.callId }, 'playing an overflow failed'));
+        void overflowed(client, decision).catch((error: unknown) =>
+          log.error({ err: error, callId: decision.callId }, 'playing an overflow failed'),
+        );
       }
     },
 
@@ -302,7 +429,8 @@ export function createArrival(deps: ArrivalDeps) {
      */
     async resumeWaiting(client: Client, call: CallRecord): Promise<void> {
       capacity.holding(call.callId);
-      if (call.overflow && !call.overflowFrom) return overflowed(client, { callId: call.callId, action: 'callback', cause: call.overflow, position: 0 });
+      if (call.overflow && !call.overflowFrom)
+        return overflowed(client, { callId: call.callId, action: 'callback', cause: call.overflow, position: 0 });
       await announcements.resume(client, call.callId);
     },
 

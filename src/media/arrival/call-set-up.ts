@@ -70,14 +70,21 @@ export function within<T>(what: string, work: Promise<T>, ms: number): Promise<T
  * call as `setup-failed`: the caller hears "Växeln är överbelastad, försök igen om en stund" and
  * is hung up, and a log line says which step failed — never an answered caller left in silence.
  */
-export function createCallSetUp(deps: { policies: Pick<QueuePolicies, 'enqueue'>; queue: Pick<CallQueue, 'recordEnded'>; media: CallerMedia; timeoutMs?: number }) {
+export function createCallSetUp(deps: {
+  policies: Pick<QueuePolicies, 'enqueue'>;
+  queue: Pick<CallQueue, 'recordEnded'>;
+  media: CallerMedia;
+  timeoutMs?: number;
+}) {
   const { policies, queue, media } = deps;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_SET_UP_TIMEOUT_MS;
 
   /** Records the failure, now or as soon as Redis answers again (retried in the background). */
   function recordFailure({ input, fields }: SetUpCall): Promise<unknown> {
     const recorded = pRetry(() => queue.recordEnded(input, 'setup-failed', fields), RECORD_RETRY);
-    recorded.catch((error: unknown) => log.error({ err: error, callId: input.callId }, 'a failed set-up could not be recorded; reconcile ends the call'));
+    recorded.catch((error: unknown) =>
+      log.error({ err: error, callId: input.callId }, 'a failed set-up could not be recorded; reconcile ends the call'),
+    );
     return recorded;
   }
 
@@ -89,7 +96,12 @@ export function createCallSetUp(deps: { policies: Pick<QueuePolicies, 'enqueue'>
      * policy's admission. 'gone' when the caller hung up before their media was set up (nothing
      * recorded, their bridge taken away). Throws SetUpFailed.
      */
-    async run(client: Client, channel: Channel, call: SetUpCall, started = Date.now()): Promise<OverflowDecision | 'gone'> {
+    async run(
+      client: Client,
+      channel: Channel,
+      call: SetUpCall,
+      started = Date.now(),
+    ): Promise<OverflowDecision | 'gone'> {
       const callId = channel.id;
       try {
         await holdCaller(client, callId, { started, timeoutMs });
@@ -99,7 +111,11 @@ export function createCallSetUp(deps: { policies: Pick<QueuePolicies, 'enqueue'>
         return 'gone';
       }
       try {
-        return await within('enqueue', policies.enqueue(call.input, call.fields), Math.max(ENQUEUE_AT_LEAST_MS, started + timeoutMs - Date.now()));
+        return await within(
+          'enqueue',
+          policies.enqueue(call.input, call.fields),
+          Math.max(ENQUEUE_AT_LEAST_MS, started + timeoutMs - Date.now()),
+        );
       } catch (error) {
         throw new SetUpFailed('enqueue', error);
       }
@@ -113,14 +129,23 @@ export function createCallSetUp(deps: { policies: Pick<QueuePolicies, 'enqueue'>
     async fail(client: Client, channel: Channel, call: SetUpCall, error: unknown): Promise<void> {
       const callId = channel.id;
       const step = error instanceof SetUpFailed ? error.step : 'set-up';
-      log.warn({ callId, municipalityId: call.input.municipalityId, step, reason: (error as Error)?.message }, 'call set-up failed: the caller hears that the switchboard is overloaded and is hung up');
+      log.warn(
+        { callId, municipalityId: call.input.municipalityId, step, reason: (error as Error)?.message },
+        'call set-up failed: the caller hears that the switchboard is overloaded and is hung up',
+      );
       // Recorded before the hang-up, whose StasisEnd would otherwise end an enqueued call as abandoned.
       const recorded = within('record the failure', recordFailure(call), RECORD_WAIT_MS).catch(() => undefined);
       await releaseHoldBridge(client, callId).catch(() => undefined);
       await ariRequest('answer', client.channels.answer({ channelId: callId })).catch(() => undefined);
-      await ariRequest('overload prompt', media.play(client, callId, [OVERLOAD_PROMPT], { playbackId: mediaIds.playback(callId, OVERLOAD_PROMPT) }), OVERLOAD_PROMPT_MAX_MS).catch(() => undefined);
+      await ariRequest(
+        'overload prompt',
+        media.play(client, callId, [OVERLOAD_PROMPT], { playbackId: mediaIds.playback(callId, OVERLOAD_PROMPT) }),
+        OVERLOAD_PROMPT_MAX_MS,
+      ).catch(() => undefined);
       await recorded;
-      await ariRequest('hang up caller', client.channels.hangup({ channelId: callId, reason: 'normal' })).catch(() => undefined);
+      await ariRequest('hang up caller', client.channels.hangup({ channelId: callId, reason: 'normal' })).catch(
+        () => undefined,
+      );
     },
   };
 }

@@ -53,12 +53,22 @@ export function createCallerMedia() {
    * channel until it ends, so an operator answering mid-prompt would wait for it; a bridge's
    * playback ends with the bridge when the caller is moved to the operator.
    */
-  async function play(client: Client, channelId: string, names: string[], options: PlayOptions = {}): Promise<PlaybackEnd> {
+  async function play(
+    client: Client,
+    channelId: string,
+    names: string[],
+    options: PlayOptions = {},
+  ): Promise<PlaybackEnd> {
     return playMedia(client, channelId, names.map(prompt), options);
   }
 
   /** Plays media URIs in turn (one playback: Asterisk skips an item it cannot play unseen). */
-  async function playMedia(client: Client, channelId: string, uris: string[], { bridgeId, playbackId = newPlaybackId(channelId) }: PlayOptions): Promise<PlaybackEnd> {
+  async function playMedia(
+    client: Client,
+    channelId: string,
+    uris: string[],
+    { bridgeId, playbackId = newPlaybackId(channelId) }: PlayOptions,
+  ): Promise<PlaybackEnd> {
     if (left.has(channelId)) return 'gone';
     if (uris.length === 0) return 'done';
     const finished = new Promise<PlaybackEnd>((done) => playbacks.set(playbackId, { channelId, done }));
@@ -67,7 +77,9 @@ export function createCallerMedia() {
       await ariRequest(
         'play prompt',
         // The language names the prompts' folder (sounds/sv/); a bridge's announcer would otherwise look in en/.
-        bridgeId ? client.bridges.play({ bridgeId, media, playbackId, lang: PROMPT_LANGUAGE }) : client.channels.play({ channelId, media, playbackId, lang: PROMPT_LANGUAGE }),
+        bridgeId
+          ? client.bridges.play({ bridgeId, media, playbackId, lang: PROMPT_LANGUAGE })
+          : client.channels.play({ channelId, media, playbackId, lang: PROMPT_LANGUAGE }),
       );
     } catch (error) {
       finishPlayback(playbackId, 'gone');
@@ -89,11 +101,22 @@ export function createCallerMedia() {
     channelId: string,
     spokenUri: string | undefined,
     otherwise: string[],
-    { then = [], textPlaybackId = newPlaybackId(channelId), ...options }: PlayOptions & { then?: string[]; textPlaybackId?: string } = {},
+    {
+      then = [],
+      textPlaybackId = newPlaybackId(channelId),
+      ...options
+    }: PlayOptions & { then?: string[]; textPlaybackId?: string } = {},
   ): Promise<SpokenOrPrompts> {
-    const text = spokenUri === undefined ? undefined : await playMedia(client, channelId, [spokenUri], { ...options, playbackId: textPlaybackId });
+    const text =
+      spokenUri === undefined
+        ? undefined
+        : await playMedia(client, channelId, [spokenUri], { ...options, playbackId: textPlaybackId });
     if (text === 'gone') return 'gone';
-    if (text === 'failed') log.warn({ channelId, media: spokenUri, instead: otherwise }, 'a stored text could not be played (Asterisk could not fetch it); the prompts instead');
+    if (text === 'failed')
+      log.warn(
+        { channelId, media: spokenUri, instead: otherwise },
+        'a stored text could not be played (Asterisk could not fetch it); the prompts instead',
+      );
     if (text === 'done') {
       await play(client, channelId, then, options);
       return 'text';
@@ -109,7 +132,13 @@ export function createCallerMedia() {
      * Plays the prompts and waits for one digit: pressed during the prompts (which then stop) or
      * within `timeoutMs` after them. Undefined when none came or the caller hung up.
      */
-    async collectDigit(client: Client, channelId: string, names: string[], timeoutMs: number, { bridgeId }: Pick<PlayOptions, 'bridgeId'> = {}): Promise<string | undefined> {
+    async collectDigit(
+      client: Client,
+      channelId: string,
+      names: string[],
+      timeoutMs: number,
+      { bridgeId }: Pick<PlayOptions, 'bridgeId'> = {},
+    ): Promise<string | undefined> {
       if (left.has(channelId)) return undefined;
       const playbackId = newPlaybackId(channelId);
       let timer: NodeJS.Timeout | undefined;
@@ -123,7 +152,9 @@ export function createCallerMedia() {
       try {
         const got = await Promise.race([digit, afterPrompt]);
         if (got !== undefined && playbacks.has(playbackId)) {
-          await ariRequest('stop prompt', client.playbacks.stop({ playbackId })).catch(() => finishPlayback(playbackId, 'done'));
+          await ariRequest('stop prompt', client.playbacks.stop({ playbackId })).catch(() =>
+            finishPlayback(playbackId, 'done'),
+          );
         }
         return got;
       } finally {
@@ -137,7 +168,9 @@ export function createCallerMedia() {
 
     /** Registers the event dispatch on a (new) ARI client. */
     attach(client: Client): void {
-      client.on('PlaybackFinished', (event) => finishPlayback(event.playback.id, event.playback.state === 'failed' ? 'failed' : 'done'));
+      client.on('PlaybackFinished', (event) =>
+        finishPlayback(event.playback.id, event.playback.state === 'failed' ? 'failed' : 'done'),
+      );
       client.on('ChannelDtmfReceived', (event, channel) => digitWaiters.get(channel.id)?.(event.digit));
     },
 

@@ -30,7 +30,10 @@ export interface ClosedPrompts {
  * public holiday or closed eve, that it is a holiday); then where to turn. Without `state` (a
  * call recorded closed earlier, its rule not kept) the plain "Växeln är stängd".
  */
-export function closedPrompts(state: Pick<OpeningState, 'rule'> | undefined, stored?: Pick<GreetingDoc, 'closedMessage' | 'language'>): ClosedPrompts {
+export function closedPrompts(
+  state: Pick<OpeningState, 'rule'> | undefined,
+  stored?: Pick<GreetingDoc, 'closedMessage' | 'language'>,
+): ClosedPrompts {
   const holiday = state?.rule === 'holiday' || state?.rule === 'eve';
   return {
     ...(stored?.closedMessage ? { spoken: { text: stored.closedMessage, language: stored.language } } : {}),
@@ -40,7 +43,10 @@ export function closedPrompts(state: Pick<OpeningState, 'rule'> | undefined, sto
 }
 
 /** The stored text a waiting caller hears after their `count`th position announcement (from 1): the municipality's queue announcements in turn. */
-export function queueAnnouncement(stored: Pick<GreetingDoc, 'queueAnnouncements' | 'language'> | undefined, count: number): StoredText | undefined {
+export function queueAnnouncement(
+  stored: Pick<GreetingDoc, 'queueAnnouncements' | 'language'> | undefined,
+  count: number,
+): StoredText | undefined {
   const texts = stored?.queueAnnouncements;
   if (!stored || !texts?.length) return undefined;
   return { text: texts[(count - 1) % texts.length]!, language: stored.language };

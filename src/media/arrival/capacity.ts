@@ -43,7 +43,10 @@ export function createCapacity(limits: CapacityLimits, { now = Date.now }: { now
   function summarise(): void {
     const total = refused['setting-up'] + refused.held;
     if (total === 0 || now() - lastSummary < REFUSAL_LOG_EVERY_MS) return;
-    log.warn({ refused: { ...refused }, ...state(), limits }, 'media node at capacity: new calls refused (busy) in the last period');
+    log.warn(
+      { refused: { ...refused }, ...state(), limits },
+      'media node at capacity: new calls refused (busy) in the last period',
+    );
     refused['setting-up'] = 0;
     refused.held = 0;
     lastSummary = now();
@@ -54,7 +57,8 @@ export function createCapacity(limits: CapacityLimits, { now = Date.now }: { now
 
     /** A new caller: admitted (from now on held and being set up), or the limit that refuses it. */
     admit(callId: string): Refusal | undefined {
-      const refusal: Refusal | undefined = held.size >= limits.held ? 'held' : settingUp.size >= limits.settingUp ? 'setting-up' : undefined;
+      const refusal: Refusal | undefined =
+        held.size >= limits.held ? 'held' : settingUp.size >= limits.settingUp ? 'setting-up' : undefined;
       if (refusal) {
         refused[refusal] += 1;
         summarise();

@@ -10,7 +10,10 @@ import { ariRequest, isGone } from '../call-media.js';
 import { EXTENSION_LEG_ARG, callIdOfExtensionLeg, legAppArgs, mediaIds } from '../media-ids.js';
 
 /** How a direct-dial attempt ended: the extension talks with the caller, or the call goes to the queue with this reason. */
-export type DirectDialResult = { answered: true } | { answered: false; reason: QueueReason; detail?: string } | { answered: false; callerGone: true };
+export type DirectDialResult =
+  | { answered: true }
+  | { answered: false; reason: QueueReason; detail?: string }
+  | { answered: false; callerGone: true };
 
 /** Q.850 cause 17: the phone said busy. */
 const USER_BUSY = 17;
@@ -49,7 +52,9 @@ export function createDirectDial(deps: {
     const stored = entryId ? await redis.hGet(k.directoryEntries(), entryId) : null;
     const absence = stored ? currentAbsence(JSON.parse(stored) as DirectoryEntry, now()) : null;
     if (!absence) return undefined;
-    return [absence.reason, absence.text && `: ${absence.text}`, absence.until && ` (until ${absence.until})`].filter(Boolean).join('');
+    return [absence.reason, absence.text && `: ${absence.text}`, absence.until && ` (until ${absence.until})`]
+      .filter(Boolean)
+      .join('');
   }
 
   async function hangUp(client: Client, channelId: string) {
@@ -58,7 +63,13 @@ export function createDirectDial(deps: {
 
   return {
     /** `callerLeft` tells whether the caller hung up meanwhile (their StasisEnd came before the ringing was set up). */
-    async ring(client: Client, caller: Channel, extension: string, callerNumber: string, callerLeft: () => boolean): Promise<DirectDialResult> {
+    async ring(
+      client: Client,
+      caller: Channel,
+      extension: string,
+      callerNumber: string,
+      callerLeft: () => boolean,
+    ): Promise<DirectDialResult> {
       const callId = caller.id;
       const callLog = log.child({ callId, extension });
       const absence = await absenceOf(extension);
@@ -115,7 +126,10 @@ export function createDirectDial(deps: {
       try {
         await ariRequest('answer caller', client.channels.answer({ channelId: callId }));
         await ariRequest('create direct bridge', client.bridges.create({ type: 'mixing', bridgeId, name: bridgeId }));
-        await ariRequest('bridge caller and extension', client.bridges.addChannel({ bridgeId, channel: [callId, leg.id] }));
+        await ariRequest(
+          'bridge caller and extension',
+          client.bridges.addChannel({ bridgeId, channel: [callId, leg.id] }),
+        );
         log.info({ callId, extensionLeg: leg.id }, 'direct-dial call answered by the extension');
       } catch (error) {
         if (!isGone(error)) throw error;
@@ -130,7 +144,10 @@ export function createDirectDial(deps: {
       if (!state?.legs.delete(channelId)) return;
       state.causes.push(cause);
       if (state.legs.size > 0) return;
-      state.settle({ answered: false, reason: state.causes.includes(USER_BUSY) ? 'extension-busy' : 'extension-no-answer' });
+      state.settle({
+        answered: false,
+        reason: state.causes.includes(USER_BUSY) ? 'extension-busy' : 'extension-no-answer',
+      });
     },
 
     /** The caller hung up while the extension rang: stop ringing. */
@@ -153,7 +170,11 @@ export function createDirectDial(deps: {
 
     /** After a restart: a caller already talking to an extension is left alone. */
     async isTalking(client: Client, callId: string): Promise<boolean> {
-      const found = Boolean(await ariRequest('read direct bridge', client.bridges.get({ bridgeId: mediaIds.directBridge(callId) })).catch(() => undefined));
+      const found = Boolean(
+        await ariRequest('read direct bridge', client.bridges.get({ bridgeId: mediaIds.directBridge(callId) })).catch(
+          () => undefined,
+        ),
+      );
       if (found) talking.add(callId);
       return found;
     },

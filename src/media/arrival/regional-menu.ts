@@ -26,7 +26,12 @@ export async function chooseMunicipality(
   const digits: string[] = [];
   for (let attempt = 1; attempt <= TRIES; attempt++) {
     const intro = attempt === 1 ? ['menu-welcome'] : digits.length > 0 ? ['menu-invalid'] : [];
-    const digit = await media.collectDigit(client, callId, [...intro, ...options], region.region.menu.timeoutSeconds * 1000);
+    const digit = await media.collectDigit(
+      client,
+      callId,
+      [...intro, ...options],
+      region.region.menu.timeoutSeconds * 1000,
+    );
     if (media.hasLeft(callId)) break;
     if (digit !== undefined) digits.push(digit);
     const chosen = digit === undefined ? undefined : order[Number(digit) - 1];

@@ -8,7 +8,10 @@ import type { StoredText } from './caller-prompts.js';
  * announcements), read and spoken when a caller is to hear them. A failure (Redis, espeak-ng)
  * is logged and leaves the caller the shipped prompts: a stored text is never worth a failed call.
  */
-export function createStoredTexts(deps: { greetings: Pick<GreetingStore, 'get'>; spokenTexts: Pick<SpokenTexts, 'mediaUri'> }) {
+export function createStoredTexts(deps: {
+  greetings: Pick<GreetingStore, 'get'>;
+  spokenTexts: Pick<SpokenTexts, 'mediaUri'>;
+}) {
   return {
     /** The municipality's stored texts, read as the operator's answer reads its greeting; undefined when none are stored or they cannot be read. */
     async of(municipalityId: string, callId: string): Promise<GreetingDoc | undefined> {
@@ -26,7 +29,10 @@ export function createStoredTexts(deps: { greetings: Pick<GreetingStore, 'get'>;
       try {
         return await deps.spokenTexts.mediaUri(stored.text, stored.language);
       } catch (error) {
-        log.warn({ err: error, callId, language: stored.language }, 'a stored text could not be spoken; the prompts instead');
+        log.warn(
+          { err: error, callId, language: stored.language },
+          'a stored text could not be spoken; the prompts instead',
+        );
         return undefined;
       }
     },

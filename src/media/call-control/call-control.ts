@@ -11,7 +11,14 @@ import type { OperatorStore } from '../../operators/operator-store.js';
 import type { CallQueue } from '../../queue/call-queue.js';
 import type { AriConnection } from '../ari-connection.js';
 import { ariRequest, isGone, releaseCall } from '../call-media.js';
-import { CALLBACK_LEG_ARG, TRANSFER_LEG_ARG, callIdOfTransferLeg, callbackIdOfDialLeg, isCallbackId, legAppArgs } from '../media-ids.js';
+import {
+  CALLBACK_LEG_ARG,
+  TRANSFER_LEG_ARG,
+  callIdOfTransferLeg,
+  callbackIdOfDialLeg,
+  isCallbackId,
+  legAppArgs,
+} from '../media-ids.js';
 import { type OperatorLegSettings, ringOperator } from '../operator-leg.js';
 import type { ControlStore, LegEnded } from './control-store.js';
 import { destroyTalkBridge, hangUp, joinTalk, moveToHold, moveToTalk } from './control-media.js';
@@ -27,7 +34,11 @@ export interface CallControlSettings {
   recallSeconds: number;
 }
 
-export const DEFAULT_CALL_CONTROL: CallControlSettings = { extensionEndpoint: 'operator-phones', trunkEndpoint: 'carrier', recallSeconds: 20 };
+export const DEFAULT_CALL_CONTROL: CallControlSettings = {
+  extensionEndpoint: 'operator-phones',
+  trunkEndpoint: 'carrier',
+  recallSeconds: 20,
+};
 
 export interface CallControlDeps {
   queue: CallQueue;
@@ -59,14 +70,20 @@ export function createCallControl(deps: CallControlDeps) {
   async function dialString(target: TransferTarget): Promise<string> {
     if (target.kind === 'extension') {
       const [contact] = await deps.contacts.contacts(target.value);
-      if (!contact) throw new AppError(409, 'extension_unreachable', `extension ${target.value} has no phone registered right now`);
+      if (!contact)
+        throw new AppError(409, 'extension_unreachable', `extension ${target.value} has no phone registered right now`);
       return `PJSIP/${settings.extensionEndpoint}/${contact}`;
     }
     return trunkDialString(target.value);
   }
 
   function trunkDialString(e164: string): string {
-    if (!settings.trunkHost) throw new AppError(409, 'trunk_not_configured', 'No carrier trunk host is configured (CARRIER_SIP_HOST): external numbers cannot be dialled');
+    if (!settings.trunkHost)
+      throw new AppError(
+        409,
+        'trunk_not_configured',
+        'No carrier trunk host is configured (CARRIER_SIP_HOST): external numbers cannot be dialled',
+      );
     return `PJSIP/${settings.trunkEndpoint}/sip:${e164}@${settings.trunkHost}`;
   }
 
@@ -78,7 +95,13 @@ export function createCallControl(deps: CallControlDeps) {
    * `mediaNodeLost`: the caller went with their Asterisk (queue.finish). Returns the call after
    * it; null when nothing changed.
    */
-  async function endCall(client: Client, callId: string, why: string, operatorChannelId?: string, { mediaNodeLost = false } = {}): Promise<CallRecord | null> {
+  async function endCall(
+    client: Client,
+    callId: string,
+    why: string,
+    operatorChannelId?: string,
+    { mediaNodeLost = false } = {},
+  ): Promise<CallRecord | null> {
     const notReached = isCallbackId(callId) ? await deps.callbacks.notReached(callId, { operatorChannelId }) : null;
     const call = notReached?.callback ?? (await queue.finish(callId, { operatorChannelId, mediaNodeLost }));
     if (!call) return null;
@@ -86,10 +109,22 @@ export function createCallControl(deps: CallControlDeps) {
       const { what, position } = notReached;
       log.info(
         { callId, operatorId: call.operatorId, unansweredDials: call.unansweredDials, position, why },
-        what === 'ended' ? 'call-back ended: its citizen never answered' : 'call-back not answered by its citizen; back in its place in the queue',
+        what === 'ended'
+          ? 'call-back ended: its citizen never answered'
+          : 'call-back not answered by its citizen; back in its place in the queue',
       );
     } else {
-      log.info({ callId, outcome: call.outcome, waitMs: call.waitMs, talkMs: call.talkMs, transferTarget: call.transferTarget, why }, 'call ended');
+      log.info(
+        {
+          callId,
+          outcome: call.outcome,
+          waitMs: call.waitMs,
+          talkMs: call.talkMs,
+          transferTarget: call.transferTarget,
+          why,
+        },
+        'call ended',
+      );
     }
     await Promise.all([releaseCall(client, call), releaseLegs(client, call)]);
     return call;
@@ -103,7 +138,11 @@ export function createCallControl(deps: CallControlDeps) {
     ]);
   }
 
-  async function originateLeg(client: Client, call: CallRecord, leg: { channelId: string; endpoint: string; arg: string; timeout: number; callerId: string }) {
+  async function originateLeg(
+    client: Client,
+    call: CallRecord,
+    leg: { channelId: string; endpoint: string; arg: string; timeout: number; callerId: string },
+  ) {
     await ariRequest(
       'dial control leg',
       client.channels.originate({
@@ -127,7 +166,10 @@ export function createCallControl(deps: CallControlDeps) {
     } else if (what === 'end') {
       await endCall(client, call.callId, 'transfer target hung up');
     } else if (what === 'recall-queue') {
-      callLog.info({ place: call.place }, 'transfer not answered; call back in its place in the queue (its operator is not available)');
+      callLog.info(
+        { place: call.place },
+        'transfer not answered; call back in its place in the queue (its operator is not available)',
+      );
     } else {
       await recallToOperator(client, call);
     }
@@ -146,8 +188,16 @@ export function createCallControl(deps: CallControlDeps) {
       if (!operator) throw new Error(`operator ${call.operatorId} logged out`);
       const municipality = await deps.directory.getMunicipality(call.municipalityId);
       const context = `${municipality?.name ?? call.municipalityId}, recall from ${call.recallFrom}`;
-      await ringOperator(client, deps.leg, { call, operatorChannelId, phone: operator.phone, municipalityName: context });
-      log.info({ callId: call.callId, operatorId: call.operatorId, recallFrom: call.recallFrom }, 'transfer not answered; ringing the operator again');
+      await ringOperator(client, deps.leg, {
+        call,
+        operatorChannelId,
+        phone: operator.phone,
+        municipalityName: context,
+      });
+      log.info(
+        { callId: call.callId, operatorId: call.operatorId, recallFrom: call.recallFrom },
+        'transfer not answered; ringing the operator again',
+      );
     } catch (error) {
       await queue.requeue(call.callId, operatorChannelId);
       log.warn({ callId: call.callId, err: error }, 'could not ring the operator for a recall; call back in its place');
@@ -163,7 +213,10 @@ export function createCallControl(deps: CallControlDeps) {
     const decision = await deps.dialling.decide(call.municipalityId, 'callback', call.caller, { callId: call.callId });
     if (!decision.allowed) {
       const denied = await deps.callbacks.notReached(call.callId, { operatorChannelId, denied: true });
-      log.info({ callId: call.callId, operatorId: call.operatorId, class: decision.class }, 'call-back not dialled: the dial policy refuses its number now; ended as callback-denied');
+      log.info(
+        { callId: call.callId, operatorId: call.operatorId, class: decision.class },
+        'call-back not dialled: the dial policy refuses its number now; ended as callback-denied',
+      );
       await Promise.all([releaseCall(client, denied?.callback ?? call), releaseLegs(client, call)]);
       return;
     }
@@ -177,22 +230,47 @@ export function createCallControl(deps: CallControlDeps) {
         timeout: deps.leg.ringSeconds,
         callerId: `"${municipality?.name ?? call.municipalityId}" <${call.calledNumber}>`,
       });
-      log.info({ callId: call.callId, number: call.caller, operatorId: call.operatorId, unansweredDials: call.unansweredDials ?? 0 }, 'call-back: dialling the citizen');
+      log.info(
+        {
+          callId: call.callId,
+          number: call.caller,
+          operatorId: call.operatorId,
+          unansweredDials: call.unansweredDials ?? 0,
+        },
+        'call-back: dialling the citizen',
+      );
     } catch (error) {
       log.warn({ callId: call.callId, err: error }, 'call-back could not be dialled');
       await endCall(client, call.callId, 'call-back could not be dialled');
     }
   }
 
-  async function transfer(callId: string, operatorId: string, target: TransferTarget, mode: TransferMode): Promise<CallRecord> {
+  async function transfer(
+    callId: string,
+    operatorId: string,
+    target: TransferTarget,
+    mode: TransferMode,
+  ): Promise<CallRecord> {
     if (target.kind === 'external') {
       // Before anything changes: the call's municipality pays for the leg out (403 dialling_denied). No such call: control.act says so.
       const call = await queue.get(callId);
-      if (call) await deps.dialling.assertAllowed(call.municipalityId, 'transfer', target.value, { status: 403, field: 'body.number' }, { callId });
+      if (call)
+        await deps.dialling.assertAllowed(
+          call.municipalityId,
+          'transfer',
+          target.value,
+          { status: 403, field: 'body.number' },
+          { callId },
+        );
     }
     const client = deps.ari.client();
     const endpoint = await dialString(target);
-    const { call, releasedLeg } = await control.act(callId, operatorId, { action: 'transfer', mode, targetKind: target.kind, target: target.value });
+    const { call, releasedLeg } = await control.act(callId, operatorId, {
+      action: 'transfer',
+      mode,
+      targetKind: target.kind,
+      target: target.value,
+    });
     const legId = call.transferLeg!;
     log.info({ callId, operatorId, mode, target: target.value, legId }, 'transferring call');
     await moveToHold(client, callId);
@@ -203,7 +281,13 @@ export function createCallControl(deps: CallControlDeps) {
     }
     const timeout = mode === 'blind' ? settings.recallSeconds : deps.leg.ringSeconds;
     try {
-      await originateLeg(client, call, { channelId: legId, endpoint, arg: TRANSFER_LEG_ARG, timeout, callerId: `"${formatForDisplay(call.caller)}" <${call.caller}>` });
+      await originateLeg(client, call, {
+        channelId: legId,
+        endpoint,
+        arg: TRANSFER_LEG_ARG,
+        timeout,
+        callerId: `"${formatForDisplay(call.caller)}" <${call.caller}>`,
+      });
     } catch (error) {
       log.warn({ callId, legId, err: error }, 'could not dial the transfer target');
       await transferLegGone(client, callId, legId);
@@ -266,12 +350,22 @@ export function createCallControl(deps: CallControlDeps) {
     async retrieve(callId: string, operatorId: string): Promise<CallRecord> {
       const client = deps.ari.client();
       const operator = await deps.operators.get(operatorId);
-      if (!operator) throw new AppError(409, 'operator_not_logged_in', 'Log in as an operator (with your phone) before taking calls');
+      if (!operator)
+        throw new AppError(
+          409,
+          'operator_not_logged_in',
+          'Log in as an operator (with your phone) before taking calls',
+        );
       const call = await control.retrieve(callId, operatorId);
       const operatorChannelId = call.operatorChannelId!;
       try {
         const municipality = await deps.directory.getMunicipality(call.municipalityId);
-        await ringOperator(client, deps.leg, { call, operatorChannelId, phone: operator.phone, municipalityName: `${municipality?.name ?? call.municipalityId}, parked` });
+        await ringOperator(client, deps.leg, {
+          call,
+          operatorChannelId,
+          phone: operator.phone,
+          municipalityName: `${municipality?.name ?? call.municipalityId}, parked`,
+        });
         log.info({ callId, operatorId, operatorChannelId }, 'retrieving parked call; ringing operator');
         return call;
       } catch (error) {
@@ -301,8 +395,14 @@ export function createCallControl(deps: CallControlDeps) {
       const call = await queue.get(callId);
       if (!call) throw new AppError(404, 'call_not_found', `No call has the id ${callId}`);
       if (call.state !== 'answered') throw new AppError(409, 'call_not_answered', `call ${callId} is not answered`);
-      if (call.operatorId !== operatorId) throw new AppError(403, 'not_your_call', `call ${callId} is not answered by operator ${operatorId}`);
-      if (!call.operatorChannelId) throw new AppError(409, 'call_control_conflict', `call ${callId} is ${call.control ?? 'no longer yours'}: you have let go of it`);
+      if (call.operatorId !== operatorId)
+        throw new AppError(403, 'not_your_call', `call ${callId} is not answered by operator ${operatorId}`);
+      if (!call.operatorChannelId)
+        throw new AppError(
+          409,
+          'call_control_conflict',
+          `call ${callId} is ${call.control ?? 'no longer yours'}: you have let go of it`,
+        );
       return (await endCall(client, callId, 'operator hung up (API)')) ?? call;
     },
 
@@ -322,7 +422,12 @@ export function createCallControl(deps: CallControlDeps) {
           log.info({ callId, target: answered.call.transferTarget }, 'transfer answered; caller and target bridged');
         } else {
           await joinTalk(client, callId, [channel.id]);
-          log.info({ callId, what: answered.what }, answered.what === 'consult' ? 'transfer target answered; operator consulting' : 'call-back answered; citizen and operator bridged');
+          log.info(
+            { callId, what: answered.what },
+            answered.what === 'consult'
+              ? 'transfer target answered; operator consulting'
+              : 'call-back answered; citizen and operator bridged',
+          );
         }
       } catch (error) {
         if (!isGone(error)) throw error;
@@ -333,7 +438,8 @@ export function createCallControl(deps: CallControlDeps) {
     transferLegGone,
 
     /** True for channels whose end this module handles (call-flow.ts dispatches ChannelDestroyed here). */
-    ownsChannel: (channelId: string) => callIdOfTransferLeg(channelId) !== undefined || callbackIdOfDialLeg(channelId) !== undefined,
+    ownsChannel: (channelId: string) =>
+      callIdOfTransferLeg(channelId) !== undefined || callbackIdOfDialLeg(channelId) !== undefined,
 
     async channelDestroyed(client: Client, channel: Channel): Promise<void> {
       const callbackId = callbackIdOfDialLeg(channel.id);
@@ -341,7 +447,11 @@ export function createCallControl(deps: CallControlDeps) {
         const call = await queue.get(callbackId);
         // A leg of an earlier attempt, or the call-back was settled already (e.g. its operator hung up first).
         if (call?.state !== 'answered') return;
-        await endCall(client, callbackId, call.dialAnsweredAt === undefined ? 'call-back citizen did not answer' : 'call-back citizen hung up');
+        await endCall(
+          client,
+          callbackId,
+          call.dialAnsweredAt === undefined ? 'call-back citizen did not answer' : 'call-back citizen hung up',
+        );
         return;
       }
       await transferLegGone(client, callIdOfTransferLeg(channel.id)!, channel.id);

@@ -41,16 +41,25 @@ export function destroyTalkBridge(client: Client, callId: string): Promise<void>
 
 /** Caller out of the talk bridge into holding, with music; whoever stays in the talk bridge hears nothing of them. */
 export async function moveToHold(client: Client, callId: string): Promise<void> {
-  await unlessGone('take caller out of talk', client.bridges.removeChannel({ bridgeId: mediaIds.talkBridge(callId), channel: callId }));
+  await unlessGone(
+    'take caller out of talk',
+    client.bridges.removeChannel({ bridgeId: mediaIds.talkBridge(callId), channel: callId }),
+  );
   const holdBridge = await ensureBridge(client, 'holding', mediaIds.holdBridge(callId));
-  await ariRequest('add caller to holding bridge', client.bridges.addChannel({ bridgeId: holdBridge, channel: callId }));
+  await ariRequest(
+    'add caller to holding bridge',
+    client.bridges.addChannel({ bridgeId: holdBridge, channel: callId }),
+  );
   await ariRequest('start music on hold', client.channels.startMoh({ channelId: callId, mohClass: 'default' }));
 }
 
 /** Caller out of holding (music off) into the talk bridge, joined by `others` (legs that answered). */
 export async function moveToTalk(client: Client, callId: string, others: string[] = []): Promise<void> {
   await unlessGone('stop music on hold', client.channels.stopMoh({ channelId: callId }));
-  await unlessGone('take caller out of holding', client.bridges.removeChannel({ bridgeId: mediaIds.holdBridge(callId), channel: callId }));
+  await unlessGone(
+    'take caller out of holding',
+    client.bridges.removeChannel({ bridgeId: mediaIds.holdBridge(callId), channel: callId }),
+  );
   await unlessGone('destroy holding bridge', client.bridges.destroy({ bridgeId: mediaIds.holdBridge(callId) }));
   await joinTalk(client, callId, [callId, ...others]);
 }

@@ -22,7 +22,8 @@ export function createControlStore(redis: RedisClient, k: Keys) {
 
   function whatAndCall<W extends string>(reply: unknown): { what: W; call: CallRecord } | null {
     if (reply === null) return null;
-    if (!Array.isArray(reply) || typeof reply[0] !== 'string') throw new Error(`unexpected call control reply ${JSON.stringify(reply)}`);
+    if (!Array.isArray(reply) || typeof reply[0] !== 'string')
+      throw new Error(`unexpected call control reply ${JSON.stringify(reply)}`);
     return { what: reply[0] as W, call: parseCallRecord(hashReply(reply[1])) };
   }
 
@@ -31,9 +32,16 @@ export function createControlStore(redis: RedisClient, k: Keys) {
      * The operator's action on their answered call. Returns the call after it and the operator
      * leg the operator left the call on ('' when they stay), which the caller hangs up.
      */
-    async act(callId: string, operatorId: string, action: OperatorAction): Promise<{ call: CallRecord; releasedLeg: string }> {
+    async act(
+      callId: string,
+      operatorId: string,
+      action: OperatorAction,
+    ): Promise<{ call: CallRecord; releasedLeg: string }> {
       const transfer = action.action === 'transfer' ? [action.mode, action.targetKind, action.target] : [];
-      const reply = await runScript(redis.controlOperatorAction([k.call(callId)], [prefix, callId, operatorId, action.action, ...transfer]), { callId, operatorId });
+      const reply = await runScript(
+        redis.controlOperatorAction([k.call(callId)], [prefix, callId, operatorId, action.action, ...transfer]),
+        { callId, operatorId },
+      );
       const [hash, releasedLeg] = reply as [unknown, string];
       return { call: parseCallRecord(hashReply(hash)), releasedLeg };
     },
@@ -48,14 +56,18 @@ export function createControlStore(redis: RedisClient, k: Keys) {
 
     /** The operator takes a parked call: it is offered to them (connecting) like a claimed one. */
     async retrieve(callId: string, operatorId: string): Promise<CallRecord> {
-      const reply = await runScript(redis.controlRetrieve([k.call(callId), k.operator(operatorId)], [prefix, callId, operatorId]), { callId, operatorId });
+      const reply = await runScript(
+        redis.controlRetrieve([k.call(callId), k.operator(operatorId)], [prefix, callId, operatorId]),
+        { callId, operatorId },
+      );
       return parseCallRecord(hashReply(reply));
     },
 
     /** A municipality's parked calls, longest parked first, with how long each has been parked (Redis clock). */
     async listParked(municipalityId: string): Promise<{ call: CallRecord; parkedMs: number }[]> {
       const reply = await redis.controlParkList([k.park(municipalityId)], [prefix]);
-      if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw new Error(`unexpected park list reply ${JSON.stringify(reply)}`);
+      if (!Array.isArray(reply) || typeof reply[0] !== 'number')
+        throw new Error(`unexpected park list reply ${JSON.stringify(reply)}`);
       const [now, ...hashes] = reply as [number, ...unknown[]];
       return hashes.map((hash) => {
         const call = parseCallRecord(hashReply(hash));

@@ -30,17 +30,36 @@ const CallControlCommand = z.union([
 ]);
 
 export const NodeCommandSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('ring'), callId: z.string(), operatorChannelId: z.string(), phone: z.string(), municipalityName: z.string() }),
+  z.object({
+    kind: z.literal('ring'),
+    callId: z.string(),
+    operatorChannelId: z.string(),
+    phone: z.string(),
+    municipalityName: z.string(),
+  }),
   z.object({ kind: z.literal('control'), control: CallControlCommand }),
 ]);
 export type NodeCommand = z.infer<typeof NodeCommandSchema>;
 export type CallControlCommand = z.infer<typeof CallControlCommand>;
 
 /** A command on its way: who sent it (the reply goes to their list) and until when it is worth doing. */
-const EnvelopeSchema = z.object({ id: z.string(), from: z.string(), sentAt: z.number(), ttlMs: z.number(), command: NodeCommandSchema });
+const EnvelopeSchema = z.object({
+  id: z.string(),
+  from: z.string(),
+  sentAt: z.number(),
+  ttlMs: z.number(),
+  command: NodeCommandSchema,
+});
 const ReplySchema = z.union([
   z.object({ id: z.string(), ok: z.literal(true), value: z.unknown() }),
-  z.object({ id: z.string(), ok: z.literal(false), status: z.number().optional(), code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  z.object({
+    id: z.string(),
+    ok: z.literal(false),
+    status: z.number().optional(),
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
 ]);
 type Reply = z.infer<typeof ReplySchema>;
 
@@ -77,7 +96,12 @@ export interface NodeCommandBus {
  * its own (a blocked connection can do nothing else). A command carries its deadline: one read
  * late (its instance was restarting) is dropped, never done after its sender has given up.
  */
-export function createNodeCommandBus(deps: { redis: RedisClient; k: Keys; node: string; connect: () => Promise<RedisClient> }): NodeCommandBus {
+export function createNodeCommandBus(deps: {
+  redis: RedisClient;
+  k: Keys;
+  node: string;
+  connect: () => Promise<RedisClient>;
+}): NodeCommandBus {
   const { redis, k, node } = deps;
   const instanceId = `${node}/${randomUUID().slice(0, 8)}`;
   const inbox = k.nodeCommands(node);
@@ -95,15 +119,21 @@ export function createNodeCommandBus(deps: { redis: RedisClient; k: Keys; node: 
     if (!waiting) return; // It gave up already (timeout).
     pending.delete(reply.id);
     if (reply.ok) waiting.resolve(reply.value);
-    else if (reply.status !== undefined) waiting.reject(new AppError(reply.status as AppError['status'], reply.code, reply.message, reply.details));
+    else if (reply.status !== undefined)
+      waiting.reject(new AppError(reply.status as AppError['status'], reply.code, reply.message, reply.details));
     else waiting.reject(new Error(`${reply.code}: ${reply.message}`));
   }
 
   async function carryOut(raw: string, execute: (command: NodeCommand) => Promise<unknown>): Promise<void> {
     const envelope = EnvelopeSchema.safeParse(JSON.parse(raw));
-    if (!envelope.success) return busLog.error({ problem: z.prettifyError(envelope.error) }, 'dropped a malformed node command');
+    if (!envelope.success)
+      return busLog.error({ problem: z.prettifyError(envelope.error) }, 'dropped a malformed node command');
     const { id, from, sentAt, ttlMs, command } = envelope.data;
-    if (Date.now() - sentAt > ttlMs + CLOCK_SKEW_MS) return busLog.warn({ commandId: id, from, kind: command.kind }, 'dropped a node command read after its sender gave up');
+    if (Date.now() - sentAt > ttlMs + CLOCK_SKEW_MS)
+      return busLog.warn(
+        { commandId: id, from, kind: command.kind },
+        'dropped a node command read after its sender gave up',
+      );
     let reply: Reply;
     try {
       reply = { id, ok: true, value: (await execute(command)) ?? null };
@@ -112,12 +142,16 @@ export function createNodeCommandBus(deps: { redis: RedisClient; k: Keys; node: 
         error instanceof AppError
           ? { id, ok: false, status: error.status, code: error.code, message: error.message, details: error.details }
           : { id, ok: false, code: 'node_command_failed', message: (error as Error).message };
-      if (!(error instanceof AppError)) busLog.error({ err: error, commandId: id, from, kind: command.kind }, 'a node command failed');
+      if (!(error instanceof AppError))
+        busLog.error({ err: error, commandId: id, from, kind: command.kind }, 'a node command failed');
     }
     await push(k.nodeReplies(from), reply);
   }
 
-  async function read(state: { stopping: boolean; reader?: RedisClient }, execute: (command: NodeCommand) => Promise<unknown>): Promise<void> {
+  async function read(
+    state: { stopping: boolean; reader?: RedisClient },
+    execute: (command: NodeCommand) => Promise<unknown>,
+  ): Promise<void> {
     while (!state.stopping) {
       try {
         state.reader ??= await deps.connect();
@@ -129,7 +163,9 @@ export function createNodeCommandBus(deps: { redis: RedisClient; k: Keys; node: 
           else busLog.error({ problem: z.prettifyError(reply.error) }, 'dropped a malformed node reply');
         } else {
           // Not awaited: a slow command (an ARI step) must not hold up the replies and commands behind it.
-          void carryOut(popped.element, execute).catch((error: unknown) => busLog.error({ err: error }, 'could not reply to a node command'));
+          void carryOut(popped.element, execute).catch((error: unknown) =>
+            busLog.error({ err: error }, 'could not reply to a node command'),
+          );
         }
       } catch (error) {
         if (state.stopping) return;
@@ -143,9 +179,18 @@ export function createNodeCommandBus(deps: { redis: RedisClient; k: Keys; node: 
     instanceId,
 
     async send(target, command, { timeoutMs = NODE_COMMAND_TIMEOUT_MS } = {}) {
-      if (!running) throw new AppError(503, 'media_node_down', `media node ${target} cannot be asked: this instance does not take replies yet`);
+      if (!running)
+        throw new AppError(
+          503,
+          'media_node_down',
+          `media node ${target} cannot be asked: this instance does not take replies yet`,
+        );
       if ((await redis.exists(k.mediaNode(target))) === 0) {
-        throw new AppError(503, 'media_node_down', `media node ${target} (its Asterisk or its app instance) cannot be reached right now`);
+        throw new AppError(
+          503,
+          'media_node_down',
+          `media node ${target} (its Asterisk or its app instance) cannot be reached right now`,
+        );
       }
       const id = randomUUID();
       const reply = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject }));
@@ -153,7 +198,9 @@ export function createNodeCommandBus(deps: { redis: RedisClient; k: Keys; node: 
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           pending.delete(id);
-          reject(new AppError(503, 'media_node_timeout', `media node ${target} did not answer within ${timeoutMs / 1000} s`));
+          reject(
+            new AppError(503, 'media_node_timeout', `media node ${target} did not answer within ${timeoutMs / 1000} s`),
+          );
         }, timeoutMs);
       });
       try {
@@ -167,7 +214,9 @@ export function createNodeCommandBus(deps: { redis: RedisClient; k: Keys; node: 
 
     async othersUp() {
       const nodes = (await redis.zRange(k.mediaNodes(), 0, -1)).filter((other) => other !== node);
-      return nodes.length > 0 && (await redis.mGet(nodes.map((other) => k.mediaNode(other)))).some((beat) => beat !== null);
+      return (
+        nodes.length > 0 && (await redis.mGet(nodes.map((other) => k.mediaNode(other)))).some((beat) => beat !== null)
+      );
     },
 
     start(execute) {
@@ -184,7 +233,8 @@ export function createNodeCommandBus(deps: { redis: RedisClient; k: Keys; node: 
       // Ends a BLPOP under way at once.
       if (state.reader?.isOpen) state.reader.destroy();
       await state.done;
-      for (const { reject } of pending.values()) reject(new AppError(503, 'media_node_timeout', 'this instance is stopping'));
+      for (const { reject } of pending.values())
+        reject(new AppError(503, 'media_node_timeout', 'this instance is stopping'));
       pending.clear();
     },
   };

@@ -56,7 +56,8 @@ export function startNodeLiveness(settings: NodeLivenessSettings) {
       await stopBeating();
       return;
     }
-    if (await beatFor(redis, k, { node, instanceId: settings.instanceId })) livenessLog.info({ instanceId: settings.instanceId }, 'media node beats: its calls can be rung for');
+    if (await beatFor(redis, k, { node, instanceId: settings.instanceId }))
+      livenessLog.info({ instanceId: settings.instanceId }, 'media node beats: its calls can be rung for');
     wasBeating = true;
   }
 
@@ -66,9 +67,15 @@ export function startNodeLiveness(settings: NodeLivenessSettings) {
   }
 
   async function sweep(): Promise<void> {
-    const done = await sweepLostNodes(redis, k, { deadMs: settings.deadSeconds * 1000, wrapUpMs: settings.wrapUpSeconds * 1000 });
+    const done = await sweepLostNodes(redis, k, {
+      deadMs: settings.deadSeconds * 1000,
+      wrapUpMs: settings.wrapUpSeconds * 1000,
+    });
     for (const { callId, what, node: lostNode } of done) {
-      livenessLog.warn({ callId, lostNode, what }, what === 'ended' ? 'call ended: its media node is lost' : 'call-back back in its place: its media node is lost');
+      livenessLog.warn(
+        { callId, lostNode, what },
+        what === 'ended' ? 'call ended: its media node is lost' : 'call-back back in its place: its media node is lost',
+      );
     }
   }
 
@@ -85,7 +92,11 @@ export function startNodeLiveness(settings: NodeLivenessSettings) {
       const seen = await redis.zRangeWithScores(k.mediaNodes(), 0, -1);
       if (seen.length === 0) return [];
       const up = await redis.mGet(seen.map(({ value }) => k.mediaNode(value)));
-      return seen.map(({ value, score }, i) => ({ node: value, up: up[i] !== null, lastBeat: new Date(score).toISOString() }));
+      return seen.map(({ value, score }, i) => ({
+        node: value,
+        up: up[i] !== null,
+        lastBeat: new Date(score).toISOString(),
+      }));
     },
 
     /** Stops beating and sweeping; the node's heartbeat goes at once (its callers cannot be rung while no instance has it). */
@@ -99,8 +110,14 @@ export function startNodeLiveness(settings: NodeLivenessSettings) {
 export type NodeLiveness = ReturnType<typeof startNodeLiveness>;
 
 /** One heartbeat of `node` (store/lua/media-node-beat-2.lua); true when the node was silent before it. */
-export async function beatFor(redis: RedisClient, k: Keys, { node, instanceId, ttlMs = HEARTBEAT_TTL_MS }: { node: string; instanceId: string; ttlMs?: number }): Promise<boolean> {
-  return (await redis.mediaNodeBeat([k.mediaNode(node), k.mediaNodes()], [k.prefix, node, String(ttlMs), instanceId])) === 1;
+export async function beatFor(
+  redis: RedisClient,
+  k: Keys,
+  { node, instanceId, ttlMs = HEARTBEAT_TTL_MS }: { node: string; instanceId: string; ttlMs?: number },
+): Promise<boolean> {
+  return (
+    (await redis.mediaNodeBeat([k.mediaNode(node), k.mediaNodes()], [k.prefix, node, String(ttlMs), instanceId])) === 1
+  );
 }
 
 /** Ends the calls of nodes silent for `deadMs` (store/lua/media-node-sweep-3.lua); what it did to which call. */
@@ -109,6 +126,9 @@ export async function sweepLostNodes(
   k: Keys,
   { deadMs, wrapUpMs, batch = SWEEP_BATCH }: { deadMs: number; wrapUpMs: number; batch?: number },
 ): Promise<{ callId: string; what: 'ended' | 'requeued'; node: string }[]> {
-  const reply = await redis.mediaNodeSweep([k.mediaNodes(), k.activeCalls(), k.mediaNodesSwept()], [k.prefix, String(deadMs), String(wrapUpMs), String(batch)]);
+  const reply = await redis.mediaNodeSweep(
+    [k.mediaNodes(), k.activeCalls(), k.mediaNodesSwept()],
+    [k.prefix, String(deadMs), String(wrapUpMs), String(batch)],
+  );
   return (reply as [string, 'ended' | 'requeued', string][]).map(([callId, what, node]) => ({ callId, what, node }));
 }

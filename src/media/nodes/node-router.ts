@@ -51,14 +51,23 @@ export function createNodeRouter(deps: NodeRouterDeps) {
     const { callId, operatorChannelId } = request;
     const call = await deps.queue.get(callId);
     if (!call || call.state !== 'connecting' || call.operatorChannelId !== operatorChannelId) {
-      throw new AppError(409, 'call_not_connecting', `call ${callId} is no longer being offered on ${operatorChannelId}`);
+      throw new AppError(
+        409,
+        'call_not_connecting',
+        `call ${callId} is no longer being offered on ${operatorChannelId}`,
+      );
     }
     // A call-back has no caller on the line until its citizen is dialled.
     if (call.kind !== 'callback' && !(await channelExists(client, callId))) {
       await deps.control.endCall(client, callId, 'the caller was gone when their operator was to be rung');
       return 'caller-gone';
     }
-    await ringOperator(client, deps.leg, { call, operatorChannelId, phone: request.phone, municipalityName: request.municipalityName });
+    await ringOperator(client, deps.leg, {
+      call,
+      operatorChannelId,
+      phone: request.phone,
+      municipalityName: request.municipalityName,
+    });
     return 'ringing';
   }
 
@@ -67,14 +76,16 @@ export function createNodeRouter(deps: NodeRouterDeps) {
     if (command.kind === 'ring') return ringHere(command);
     const action = command.control;
     if (action.method === 'releaseBookedCaller') return deps.control.releaseBookedCaller(action.callId);
-    if (action.method === 'transfer') return deps.control.transfer(action.callId, action.operatorId, action.target, action.mode);
+    if (action.method === 'transfer')
+      return deps.control.transfer(action.callId, action.operatorId, action.target, action.mode);
     return deps.control[action.method](action.callId, action.operatorId);
   }
 
   async function runOn(node: string | undefined, command: NodeCommand): Promise<unknown> {
     // A call without a node was queued before nodes were recorded: this instance's, as then.
     if (node === undefined || node === deps.node) return runHere(command);
-    if (!deps.commands) throw new AppError(503, 'media_node_down', `the call's media node ${node} cannot be reached from this instance`);
+    if (!deps.commands)
+      throw new AppError(503, 'media_node_down', `the call's media node ${node} cannot be reached from this instance`);
     log.debug({ mediaNode: node, kind: command.kind }, 'forwarding to the instance of the call’s media node');
     return deps.commands.send(node, command);
   }
@@ -114,8 +125,10 @@ export function createNodeRouter(deps: NodeRouterDeps) {
     control: {
       hold: (callId: string, operatorId: string) => control({ method: 'hold', callId, operatorId }),
       unhold: (callId: string, operatorId: string) => control({ method: 'unhold', callId, operatorId }),
-      transfer: (callId: string, operatorId: string, target: TransferTarget, mode: TransferMode) => control({ method: 'transfer', callId, operatorId, target, mode }),
-      completeTransfer: (callId: string, operatorId: string) => control({ method: 'completeTransfer', callId, operatorId }),
+      transfer: (callId: string, operatorId: string, target: TransferTarget, mode: TransferMode) =>
+        control({ method: 'transfer', callId, operatorId, target, mode }),
+      completeTransfer: (callId: string, operatorId: string) =>
+        control({ method: 'completeTransfer', callId, operatorId }),
       cancelTransfer: (callId: string, operatorId: string) => control({ method: 'cancelTransfer', callId, operatorId }),
       park: (callId: string, operatorId: string) => control({ method: 'park', callId, operatorId }),
       retrieve: (callId: string, operatorId: string) => control({ method: 'retrieve', callId, operatorId }),

@@ -78,11 +78,23 @@ export interface ReconcilePlan {
 export const ARRIVAL_STUCK_MS = 5 * 60_000;
 
 /** Where the caller of an answered call is in holding (music): everything but plain talk and a completed transfer. */
-const CALLER_ON_HOLD: ReadonlySet<CallControlState> = new Set(['held', 'transferring', 'consulting', 'consulted', 'parked']);
+const CALLER_ON_HOLD: ReadonlySet<CallControlState> = new Set([
+  'held',
+  'transferring',
+  'consulting',
+  'consulted',
+  'parked',
+]);
 /** While a transfer's target leg is the call's business (it answering or ending changes the call). */
-const TRANSFER_UNDER_WAY: ReadonlySet<CallControlState> = new Set(['transferring', 'consulting', 'consulted', 'transferred']);
+const TRANSFER_UNDER_WAY: ReadonlySet<CallControlState> = new Set([
+  'transferring',
+  'consulting',
+  'consulted',
+  'transferred',
+]);
 
-const inBridge = (view: AsteriskView, bridgeId: string, channelId: string): boolean => view.bridges.get(bridgeId)?.includes(channelId) ?? false;
+const inBridge = (view: AsteriskView, bridgeId: string, channelId: string): boolean =>
+  view.bridges.get(bridgeId)?.includes(channelId) ?? false;
 
 /** What a caller whose call ended hears before the hang-up, as media/arrival/ plays it at the time (nothing for other endings). */
 function endingPrompts(call: CallRecord): string[] {
@@ -94,7 +106,8 @@ function endingPrompts(call: CallRecord): string[] {
   if (call.outcome === 'callback-booked') return ['overflow-callback-booked'];
   // A set-up that failed and could not hang up (media/arrival/call-set-up.ts): told again, then released.
   if (call.outcome === 'setup-failed') return [OVERLOAD_PROMPT];
-  if (call.outcome === 'overflowed') return [call.overflow === 'no-operator' ? 'overflow-no-operator' : 'overflow-busy'];
+  if (call.outcome === 'overflowed')
+    return [call.overflow === 'no-operator' ? 'overflow-no-operator' : 'overflow-busy'];
   return [];
 }
 
@@ -113,21 +126,46 @@ function planCallerCall(call: CallRecord, view: AsteriskView, restartMusic: bool
     // Gone with an Asterisk that has restarted since the call arrived, or hung up while we were away.
     const mediaNodeLost = call.enqueuedAt < view.startedAt;
     return mediaNodeLost
-      ? { what: 'end', callId, why: 'the caller went with the Asterisk that ran before this one', reason: 'caller lost with a restart of Asterisk', mediaNodeLost }
+      ? {
+          what: 'end',
+          callId,
+          why: 'the caller went with the Asterisk that ran before this one',
+          reason: 'caller lost with a restart of Asterisk',
+          mediaNodeLost,
+        }
       : { what: 'end', callId, why: 'the caller is gone', reason: 'caller gone while we were away', mediaNodeLost };
   }
-  if (call.state === 'connecting' && !opLeg) return { what: 'requeue', callId, why: 'the operator leg is gone', operatorChannelId: operatorChannelId ?? '' };
-  if (call.state === 'connecting' && opLeg?.state === 'Up') return { what: 'answer', callId, why: 'the operator answered unseen', operatorChannelId: opLeg.id };
+  if (call.state === 'connecting' && !opLeg)
+    return { what: 'requeue', callId, why: 'the operator leg is gone', operatorChannelId: operatorChannelId ?? '' };
+  if (call.state === 'connecting' && opLeg?.state === 'Up')
+    return { what: 'answer', callId, why: 'the operator answered unseen', operatorChannelId: opLeg.id };
   if (call.state === 'answered' && operatorChannelId && !opLeg) {
     // (Without operatorChannelId the operator has let go: parked or transferred.)
-    return { what: 'end', callId, why: 'the operator leg is gone', reason: 'operator gone while we were away', operatorChannelId };
+    return {
+      what: 'end',
+      callId,
+      why: 'the operator leg is gone',
+      reason: 'operator gone while we were away',
+      operatorChannelId,
+    };
   }
-  if (call.state === 'answered' && transferLeg && state && TRANSFER_UNDER_WAY.has(state) && !view.channels.has(transferLeg)) {
+  if (
+    call.state === 'answered' &&
+    transferLeg &&
+    state &&
+    TRANSFER_UNDER_WAY.has(state) &&
+    !view.channels.has(transferLeg)
+  ) {
     return { what: 'transfer-leg-gone', callId, why: 'the transfer target leg is gone', transferLeg };
   }
   if (call.state !== 'answered' || (state && CALLER_ON_HOLD.has(state))) {
     if (!inBridge(view, mediaIds.holdBridge(callId), callId)) {
-      return { what: 'to-hold', callId, why: `the caller is not in holding, though the call is ${state ?? call.state}`, destroyTalk: state === 'parked' || state === 'transferring' };
+      return {
+        what: 'to-hold',
+        callId,
+        why: `the caller is not in holding, though the call is ${state ?? call.state}`,
+        destroyTalk: state === 'parked' || state === 'transferring',
+      };
     }
     return restartMusic ? { what: 'music', callId, why: 'music on hold started again' } : undefined;
   }
@@ -135,7 +173,12 @@ function planCallerCall(call: CallRecord, view: AsteriskView, restartMusic: bool
   const other = state === 'transferred' ? transferLeg : operatorChannelId;
   const missing = [callId, other].filter((id): id is string => id !== undefined && !inBridge(view, talkBridge, id));
   if (missing.length === 0) return undefined;
-  return { what: 'to-talk', callId, why: `${missing.join(' and ')} not in the talk bridge, though the call is ${state ?? 'answered'}`, missing };
+  return {
+    what: 'to-talk',
+    callId,
+    why: `${missing.join(' and ')} not in the talk bridge, though the call is ${state ?? 'answered'}`,
+    missing,
+  };
 }
 
 /**
@@ -147,10 +190,23 @@ function planCallerCall(call: CallRecord, view: AsteriskView, restartMusic: bool
 function planCallback(call: CallRecord, view: AsteriskView): ReconcileAction | undefined {
   const { callId, operatorChannelId = '' } = call;
   const opLeg = view.channels.get(operatorChannelId);
-  if (call.state === 'connecting' && !opLeg) return { what: 'requeue', callId, why: 'the call-back’s operator leg is gone', operatorChannelId, callback: true };
-  if (call.state === 'connecting' && opLeg?.state === 'Up') return { what: 'answer', callId, why: 'the call-back’s operator answered unseen', operatorChannelId: opLeg.id, callback: true };
+  if (call.state === 'connecting' && !opLeg)
+    return { what: 'requeue', callId, why: 'the call-back’s operator leg is gone', operatorChannelId, callback: true };
+  if (call.state === 'connecting' && opLeg?.state === 'Up')
+    return {
+      what: 'answer',
+      callId,
+      why: 'the call-back’s operator answered unseen',
+      operatorChannelId: opLeg.id,
+      callback: true,
+    };
   if (call.state === 'answered' && (!opLeg || !view.channels.has(call.channelId))) {
-    return { what: 'end', callId, why: 'a leg of the call-back is gone', reason: 'call-back leg gone while we were away' };
+    return {
+      what: 'end',
+      callId,
+      why: 'a leg of the call-back is gone',
+      reason: 'call-back leg gone while we were away',
+    };
   }
   return undefined;
 }
@@ -164,7 +220,8 @@ function planCallback(call: CallRecord, view: AsteriskView): ReconcileAction | u
 function isCurrentLeg(channelId: string, call: CallRecord | null): boolean {
   if (!call || call.state === 'ended') return false;
   if (channelId === call.operatorChannelId) return call.state === 'connecting' || call.state === 'answered';
-  if (channelId === call.transferLeg) return call.state === 'answered' && call.control !== undefined && TRANSFER_UNDER_WAY.has(call.control);
+  if (channelId === call.transferLeg)
+    return call.state === 'answered' && call.control !== undefined && TRANSFER_UNDER_WAY.has(call.control);
   return call.kind === 'callback' && channelId === call.channelId && call.state === 'answered';
 }
 
@@ -177,7 +234,11 @@ function isCurrentLeg(channelId: string, call: CallRecord | null): boolean {
  */
 function planLeg(channelId: string, call: CallRecord | null): ReconcileAction | undefined {
   if (isCurrentLeg(channelId, call)) return undefined;
-  return { what: 'stale-leg', channelId, why: `leg ${channelId} is no longer the call’s (${call ? `the call is ${call.control ?? call.state}` : 'no such call'})` };
+  return {
+    what: 'stale-leg',
+    channelId,
+    why: `leg ${channelId} is no longer the call’s (${call ? `the call is ${call.control ?? call.state}` : 'no such call'})`,
+  };
 }
 
 /** A caller in our Stasis app whose call is not active: released if it has ended, else (the set-up was cut short) arrived again. */
@@ -197,13 +258,21 @@ function planCaller(channelId: string, call: CallRecord | null): ReconcileAction
 type ChannelRole = { role: 'leg'; callId: string } | { role: 'caller' };
 
 /** What a channel Asterisk lists is to reconcile: a leg named from a call, a caller of ours not in a queue, or nothing to judge. */
-function roleOf(channel: ChannelSeen, input: Pick<ReconcileInput, 'periodic' | 'app' | 'now' | 'arriving' | 'settled'>, activeIds: ReadonlySet<string>): ChannelRole | undefined {
+function roleOf(
+  channel: ChannelSeen,
+  input: Pick<ReconcileInput, 'periodic' | 'app' | 'now' | 'arriving' | 'settled'>,
+  activeIds: ReadonlySet<string>,
+): ChannelRole | undefined {
   const callOfLeg = callIdOfLeg(channel.id);
   if (callOfLeg !== undefined) return { role: 'leg', callId: callOfLeg };
   const inOurApp = channel.dialplan.app_name === 'Stasis' && channel.dialplan.app_data.split(',')[0] === input.app;
   if (!inOurApp || activeIds.has(channel.id) || callIdOfExtensionLeg(channel.id)) return undefined;
   // After a start or reconnect, as ever: the set-up is run again (events it waited for may be lost).
-  if (input.periodic && (input.settled.has(channel.id) || input.now - (input.arriving.get(channel.id) ?? 0) < ARRIVAL_STUCK_MS)) return undefined;
+  if (
+    input.periodic &&
+    (input.settled.has(channel.id) || input.now - (input.arriving.get(channel.id) ?? 0) < ARRIVAL_STUCK_MS)
+  )
+    return undefined;
   return { role: 'caller' };
 }
 
@@ -238,7 +307,8 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
     const call = records.get(callId);
     // Another node's call: its channels are on an Asterisk this instance cannot see.
     if (call?.mediaNode !== undefined && call.mediaNode !== input.mediaNode) continue;
-    if (call) add(callId, call, call.kind === 'callback' ? planCallback(call, view) : planCallerCall(call, view, !periodic));
+    if (call)
+      add(callId, call, call.kind === 'callback' ? planCallback(call, view) : planCallerCall(call, view, !periodic));
   }
   for (const channel of view.channels.values()) {
     const role = roleOf(channel, input, activeIds);
@@ -248,7 +318,11 @@ export function planReconcile(input: ReconcileInput): ReconcilePlan {
   }
   const due = periodic ? found.filter(({ key, version }) => input.suspected.get(key) === version) : found;
   // After a start or reconnect: what a waiting caller hears (announcements, a call-back offer) was this process's, or lost with the old one.
-  const resumeWaiting = periodic ? [] : [...records].filter(([callId, call]) => call?.state === 'waiting' && call.kind !== 'callback' && view.channels.has(callId)).map(([callId]) => callId);
+  const resumeWaiting = periodic
+    ? []
+    : [...records]
+        .filter(([callId, call]) => call?.state === 'waiting' && call.kind !== 'callback' && view.channels.has(callId))
+        .map(([callId]) => callId);
   return {
     due,
     suspected: periodic ? new Map(found.map(({ key, version }) => [key, version])) : new Map(),

@@ -48,7 +48,9 @@ export function createReconciler(deps: ReconcilerDeps) {
   async function releaseEnded(client: Client, callId: string, prompts: string[], reason: string): Promise<void> {
     if (prompts.length > 0) {
       await ariRequest('stop music', client.channels.stopMoh({ channelId: callId })).catch(() => undefined);
-      await ariRequest('play ending prompt', deps.media.play(client, callId, prompts), ENDING_PROMPT_MAX_MS).catch(() => undefined);
+      await ariRequest('play ending prompt', deps.media.play(client, callId, prompts), ENDING_PROMPT_MAX_MS).catch(
+        () => undefined,
+      );
     }
     await control.endCall(client, callId, reason);
   }
@@ -56,12 +58,19 @@ export function createReconciler(deps: ReconcilerDeps) {
   async function carryOut(client: Client, action: ReconcileAction, view: AsteriskView<Channel>): Promise<unknown> {
     switch (action.what) {
       case 'end':
-        return control.endCall(client, action.callId, action.reason, action.operatorChannelId, { mediaNodeLost: action.mediaNodeLost });
+        return control.endCall(client, action.callId, action.reason, action.operatorChannelId, {
+          mediaNodeLost: action.mediaNodeLost,
+        });
       case 'requeue':
         if (action.callback) return queue.requeue(action.callId, action.operatorChannelId);
         return flow.operatorLegFailed(action.callId, action.operatorChannelId, 'operator leg gone while we were away');
       case 'answer':
-        if (action.callback) return control.callbackOperatorAnswered(client, await queue.markAnswered(action.callId, action.operatorChannelId), action.operatorChannelId);
+        if (action.callback)
+          return control.callbackOperatorAnswered(
+            client,
+            await queue.markAnswered(action.callId, action.operatorChannelId),
+            action.operatorChannelId,
+          );
         return flow.operatorAnswered(client, view.channels.get(action.operatorChannelId)!, action.callId);
       case 'transfer-leg-gone':
         return control.transferLegGone(client, action.callId, action.transferLeg);
@@ -70,17 +79,28 @@ export function createReconciler(deps: ReconcilerDeps) {
         if (action.destroyTalk) await destroyTalkBridge(client, action.callId);
         return;
       case 'music':
-        return ariRequest('start music on hold', client.channels.startMoh({ channelId: action.callId, mohClass: 'default' }));
+        return ariRequest(
+          'start music on hold',
+          client.channels.startMoh({ channelId: action.callId, mohClass: 'default' }),
+        );
       case 'to-talk': {
         const { callId, missing } = action;
-        return missing.includes(callId) ? moveToTalk(client, callId, missing.filter((id) => id !== callId)) : joinTalk(client, callId, missing);
+        return missing.includes(callId)
+          ? moveToTalk(
+              client,
+              callId,
+              missing.filter((id) => id !== callId),
+            )
+          : joinTalk(client, callId, missing);
       }
       case 'stale-leg':
         return hangUp(client, action.channelId, 'hang up left-over leg');
       case 'release-ended': {
         const { callId, prompts, reason } = action;
         // Not awaited: an ending prompt takes seconds, and the other repairs need not wait for it.
-        void releaseEnded(client, callId, prompts, reason).catch((error: unknown) => log.error({ err: error, callId }, 'releasing the caller of an ended call failed'));
+        void releaseEnded(client, callId, prompts, reason).catch((error: unknown) =>
+          log.error({ err: error, callId }, 'releasing the caller of an ended call failed'),
+        );
         return;
       }
       case 'arrive': {
@@ -99,7 +119,16 @@ export function createReconciler(deps: ReconcilerDeps) {
     const view = await readAsterisk(client);
     const records = new Map<string, CallRecord | null>();
     await Promise.all(active.map(async (callId) => records.set(callId, await queue.get(callId))));
-    const known = { periodic, app: deps.app, mediaNode: deps.mediaNode, now: Date.now(), active, view, arriving: deps.arriving, settled: deps.settled };
+    const known = {
+      periodic,
+      app: deps.app,
+      mediaNode: deps.mediaNode,
+      now: Date.now(),
+      active,
+      view,
+      arriving: deps.arriving,
+      settled: deps.settled,
+    };
     for (const callId of recordsWanted(known)) records.set(callId, await queue.get(callId));
 
     const plan = planReconcile({ ...known, records, suspected });
@@ -109,7 +138,10 @@ export function createReconciler(deps: ReconcilerDeps) {
       deps.settled.delete(id);
     }
     for (const { key, action } of plan.due) {
-      log[action.what === 'music' ? 'debug' : 'warn']({ repair: key, why: action.why, periodic }, 'reconcile: bringing the call in line with Redis');
+      log[action.what === 'music' ? 'debug' : 'warn'](
+        { repair: key, why: action.why, periodic },
+        'reconcile: bringing the call in line with Redis',
+      );
       try {
         await carryOut(client, action, view);
       } catch (error) {
@@ -117,9 +149,15 @@ export function createReconciler(deps: ReconcilerDeps) {
       }
     }
     for (const callId of plan.resumeWaiting) {
-      void arrival.resumeWaiting(client, records.get(callId)!).catch((error: unknown) => log.warn({ err: error, callId }, 'resuming what a waiting caller hears failed'));
+      void arrival
+        .resumeWaiting(client, records.get(callId)!)
+        .catch((error: unknown) => log.warn({ err: error, callId }, 'resuming what a waiting caller hears failed'));
     }
-    if (!periodic || plan.due.length > 0) log.info({ activeCalls: active.length, channels: view.channels.size, repairs: plan.due.length, periodic }, 'reconciled calls with Asterisk');
+    if (!periodic || plan.due.length > 0)
+      log.info(
+        { activeCalls: active.length, channels: view.channels.size, repairs: plan.due.length, periodic },
+        'reconciled calls with Asterisk',
+      );
   };
 }
 

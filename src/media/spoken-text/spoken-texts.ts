@@ -78,7 +78,9 @@ export function createSpokenTexts(redis: RedisClient, k: Keys, settings: SpokenT
       const dir = await lstat(cacheDir);
       const uid = process.getuid?.();
       if (!dir.isDirectory() || (uid !== undefined && dir.uid !== uid) || (dir.mode & 0o022) !== 0) {
-        throw new Error(`${cacheDir} (spoken texts' cache) must be a directory of this user that no one else may write to; set SPOKEN_TEXT_CACHE_DIR`);
+        throw new Error(
+          `${cacheDir} (spoken texts' cache) must be a directory of this user that no one else may write to; set SPOKEN_TEXT_CACHE_DIR`,
+        );
       }
     })().catch((error: unknown) => {
       cacheReady = undefined;
@@ -94,7 +96,13 @@ export function createSpokenTexts(redis: RedisClient, k: Keys, settings: SpokenT
     if (!job) {
       job = (async () => {
         await ensureCacheDir();
-        if (await stat(file).then((s) => s.isFile(), () => false)) return file;
+        if (
+          await stat(file).then(
+            (s) => s.isFile(),
+            () => false,
+          )
+        )
+          return file;
         // Spoken beside it and renamed into place: a reader never gets half a file.
         const partial = join(cacheDir, `${hash}.${randomBytes(4).toString('hex')}.wav`);
         try {

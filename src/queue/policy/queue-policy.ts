@@ -3,7 +3,14 @@ import type { QueuePolicyStore } from '../../admin/queue-policies.js';
 import type { QueuePolicy, RegionConfig } from '../../config/region-schema.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
-import { parseDecisions, targetArgs, type ArrivalFields, type CallQueue, type EnqueueInput, type OverflowDecision } from '../call-queue.js';
+import {
+  parseDecisions,
+  targetArgs,
+  type ArrivalFields,
+  type CallQueue,
+  type EnqueueInput,
+  type OverflowDecision,
+} from '../call-queue.js';
 import { priorityClassifier } from '../priority.js';
 
 /** How many recent calls the expected wait is computed from, and how old they may be. */
@@ -17,7 +24,13 @@ const EXPECTED_WAIT_WINDOW_MS = 60 * 60 * 1000;
  * same step, so an operator never takes a call that is being overflowed. Policies are read at
  * each decision, so a change applies at once.
  */
-export function createQueuePolicies(redis: RedisClient, k: Keys, queue: Pick<CallQueue, 'enqueue' | 'recordEnded'>, stored: Pick<QueuePolicyStore, 'get'>, region: RegionConfig) {
+export function createQueuePolicies(
+  redis: RedisClient,
+  k: Keys,
+  queue: Pick<CallQueue, 'enqueue' | 'recordEnded'>,
+  stored: Pick<QueuePolicyStore, 'get'>,
+  region: RegionConfig,
+) {
   const municipalityIds = region.municipalities.map((m) => m.id);
   const classify = priorityClassifier(region);
 
@@ -53,14 +66,18 @@ export function createQueuePolicies(redis: RedisClient, k: Keys, queue: Pick<Cal
       for (const municipalityId of municipalityIds) {
         const { maxWait } = await this.policyOf(municipalityId);
         if (!maxWait) continue;
-        const reply = await redis.overflowApply([k.queue(municipalityId)], [k.prefix, 'sweep', String(maxWait.seconds * 1000), ...targetArgs(maxWait.overflow)]);
+        const reply = await redis.overflowApply(
+          [k.queue(municipalityId)],
+          [k.prefix, 'sweep', String(maxWait.seconds * 1000), ...targetArgs(maxWait.overflow)],
+        );
         done.push(...parseDecisions(reply));
       }
       return done;
     },
 
     /** Records a call that arrived while its municipality was closed: ended at once, outcome closed. */
-    recordClosed: (input: EnqueueInput, fields: ArrivalFields = {}): Promise<CallRecord> => queue.recordEnded(input, 'closed', fields),
+    recordClosed: (input: EnqueueInput, fields: ArrivalFields = {}): Promise<CallRecord> =>
+      queue.recordEnded(input, 'closed', fields),
 
     /**
      * The expected wait in a municipality's queue: the mean wait of its calls answered in the

@@ -7,7 +7,10 @@
  */
 export const MEDIA_NODE_TIMING = { pingEveryMs: 1_000, deadAfterMs: 3_500 };
 
-export function createMediaNodePool(nodes: readonly string[], { deadAfterMs = MEDIA_NODE_TIMING.deadAfterMs, now = Date.now } = {}) {
+export function createMediaNodePool(
+  nodes: readonly string[],
+  { deadAfterMs = MEDIA_NODE_TIMING.deadAfterMs, now = Date.now } = {},
+) {
   const lastAnswer = new Map<string, number>();
   let turn = 0;
   const healthyAt = (node: string, at: number) => at - (lastAnswer.get(node) ?? -Infinity) <= deadAfterMs;

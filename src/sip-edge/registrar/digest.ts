@@ -53,7 +53,8 @@ export type NonceCheck =
   | { state: 'invalid' };
 
 export function createNonces(key: Buffer = randomBytes(32), now: () => number = Date.now) {
-  const sign = (body: string, source: string) => createHmac('sha256', key).update(`${body}|${source}`).digest('base64url').slice(0, 22);
+  const sign = (body: string, source: string) =>
+    createHmac('sha256', key).update(`${body}|${source}`).digest('base64url').slice(0, 22);
   return {
     /** A new nonce for a challenge sent to `source` (the request's source address). */
     issue(source: string): string {
@@ -74,7 +75,11 @@ export function createNonces(key: Buffer = randomBytes(32), now: () => number = 
 export type Nonces = ReturnType<typeof createNonces>;
 
 /** The response a phone knowing the password computes (RFC 2617 §3.2.2.1, qop=auth). */
-export function digestResponse(ha1: string, method: string, c: Pick<DigestCredentials, 'nonce' | 'uri' | 'nc' | 'cnonce'>): string {
+export function digestResponse(
+  ha1: string,
+  method: string,
+  c: Pick<DigestCredentials, 'nonce' | 'uri' | 'nc' | 'cnonce'>,
+): string {
   return md5(`${ha1}:${c.nonce}:${c.nc}:${c.cnonce}:auth:${md5(`${method}:${c.uri}`)}`);
 }
 

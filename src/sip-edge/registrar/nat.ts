@@ -10,7 +10,10 @@ import type { SipRequestView } from '../sip-request.js';
  * and transport kept (as a registrar's "received" would be, RFC 3327/5626 aside).
  * Unbinding goes through the same rewrite, so a phone removes what it added.
  */
-export function reachableContact(contact: string, req: Pick<SipRequestView, 'source_address' | 'source_port' | 'protocol'>): string {
+export function reachableContact(
+  contact: string,
+  req: Pick<SipRequestView, 'source_address' | 'source_port' | 'protocol'>,
+): string {
   let parsed: ReturnType<typeof Srf.parseUri>;
   try {
     parsed = Srf.parseUri(contact);

@@ -49,6 +49,9 @@ export async function register(req: SipRequestView, deps: RegistrarDeps): Promis
   const current = await deps.contacts.contacts(extension);
   const listed = current.map((uri) => (granted.has(uri) ? `<${uri}>;expires=${granted.get(uri)}` : `<${uri}>`));
   // A REGISTER without Contact only asks for the bindings: it changes nothing.
-  const registered = asked.length === 0 ? {} : { registered: { extension, expiresSeconds: Math.max(0, ...granted.values()) } };
-  return listed.length === 0 ? { status: 200, ...registered } : { status: 200, headers: { Contact: listed.join(', ') }, ...registered };
+  const registered =
+    asked.length === 0 ? {} : { registered: { extension, expiresSeconds: Math.max(0, ...granted.values()) } };
+  return listed.length === 0
+    ? { status: 200, ...registered }
+    : { status: 200, headers: { Contact: listed.join(', ') }, ...registered };
 }

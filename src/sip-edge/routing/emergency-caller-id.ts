@@ -28,7 +28,12 @@ export interface PhoneSource {
 
 export function phoneSource(req: SipRequestView): PhoneSource {
   const contact = sipHeaders.contacts(req)[0]?.uri;
-  return { address: req.source_address, port: req.source_port, contact: contact && bindingAddress(contact), user: sipHeaders.fromUser(req) };
+  return {
+    address: req.source_address,
+    port: req.source_port,
+    contact: contact && bindingAddress(contact),
+    user: sipHeaders.fromUser(req),
+  };
 }
 
 export type CallerIdBasis = 'registered' | 'last-known' | 'network' | 'default';
@@ -38,7 +43,10 @@ export interface EmergencyCallerIdDeps {
   bindingsAt(hostPort: string): Promise<{ extension: string; expiresAt: number }[]>;
   extension(extension: string): Promise<{ municipalityId: string; directNumber?: string | undefined } | undefined>;
   mainNumber(municipalityId: string): string | undefined;
-  region: { region: { defaultMunicipality: string }; municipalities: readonly { id: string; phoneNetworks: readonly string[] }[] };
+  region: {
+    region: { defaultMunicipality: string };
+    municipalities: readonly { id: string; phoneNetworks: readonly string[] }[];
+  };
   /** How long the registered look-up may take before the copy in memory answers. */
   lookupMs?: number;
   now?: () => number;
@@ -51,7 +59,10 @@ const LAST_KNOWN_MAX = 50_000;
 
 export function createEmergencyCallerIds(deps: EmergencyCallerIdDeps) {
   const now = deps.now ?? Date.now;
-  const networks = deps.region.municipalities.map((m) => ({ municipalityId: m.id, list: addressList(m.phoneNetworks) }));
+  const networks = deps.region.municipalities.map((m) => ({
+    municipalityId: m.id,
+    list: addressList(m.phoneNetworks),
+  }));
   const lastKnown = new Map<string, { callerId: string; until: number }>();
 
   function remember(hostPort: string, callerId: string, bindingExpiresAt: number): void {
@@ -82,7 +93,9 @@ export function createEmergencyCallerIds(deps: EmergencyCallerIdDeps) {
 
   function byNetwork(address: string): { callerId: string | undefined; basis: 'network' | 'default' } {
     const owner = networks.find((n) => inAddressList(n.list, address))?.municipalityId;
-    return owner ? { callerId: deps.mainNumber(owner), basis: 'network' } : { callerId: deps.mainNumber(deps.region.region.defaultMunicipality), basis: 'default' };
+    return owner
+      ? { callerId: deps.mainNumber(owner), basis: 'network' }
+      : { callerId: deps.mainNumber(deps.region.region.defaultMunicipality), basis: 'default' };
   }
 
   return {
@@ -101,13 +114,18 @@ export function createEmergencyCallerIds(deps: EmergencyCallerIdDeps) {
       const self = sourceAddress(source.address, source.port);
       const host = self.slice(0, self.lastIndexOf(':') + 1);
       // The Contact counts only on the host the request came from: another host's address proves nothing.
-      const addresses = [self, ...(source.contact && source.contact !== self && source.contact.startsWith(host) ? [source.contact] : [])];
+      const addresses = [
+        self,
+        ...(source.contact && source.contact !== self && source.contact.startsWith(host) ? [source.contact] : []),
+      ];
       let timer: NodeJS.Timeout | undefined;
       const lookup = registered(addresses, source.user).then(
         (callerId) => ({ answered: true as const, callerId }),
         () => ({ answered: false as const }),
       );
-      const late = new Promise<{ answered: false }>((resolve) => (timer = setTimeout(() => resolve({ answered: false }), deps.lookupMs ?? 200)));
+      const late = new Promise<{ answered: false }>(
+        (resolve) => (timer = setTimeout(() => resolve({ answered: false }), deps.lookupMs ?? 200)),
+      );
       const found = await Promise.race([lookup, late]).finally(() => clearTimeout(timer));
       if (found.answered && found.callerId) return { callerId: found.callerId, basis: 'registered' };
       if (!found.answered) {

@@ -89,7 +89,12 @@ export const isEmergency = (dialled: string) => classifyNumber(dialled, NO_AREA_
 /** Phones dial extensions as bare digits; numbers of the telephone network start with 0 or +. Short numbers are classified first. */
 const looksLikeExtension = (dialled: string) => /^[1-9]\d{1,7}$/.test(dialled);
 
-export async function routeInvite(dialled: string | undefined, caller: Caller, deps: EdgeRoutingDeps, callId = ''): Promise<EdgeRoute> {
+export async function routeInvite(
+  dialled: string | undefined,
+  caller: Caller,
+  deps: EdgeRoutingDeps,
+  callId = '',
+): Promise<EdgeRoute> {
   if (dialled === undefined) return { kind: 'reject', status: 404 };
   const plain = classifyNumber(dialled, NO_AREA_CODES);
   if (plain.class === 'emergency') return emergency(caller, deps, callId);
@@ -104,7 +109,13 @@ export async function routeInvite(dialled: string | undefined, caller: Caller, d
   }
 }
 
-async function decide(dialled: string, plain: ClassifiedNumber, caller: Caller & { from: 'trunk' | 'phone' }, deps: EdgeRoutingDeps, callId: string): Promise<EdgeRoute> {
+async function decide(
+  dialled: string,
+  plain: ClassifiedNumber,
+  caller: Caller & { from: 'trunk' | 'phone' },
+  deps: EdgeRoutingDeps,
+  callId: string,
+): Promise<EdgeRoute> {
   if (caller.from === 'phone' && looksLikeExtension(dialled)) {
     if (!(await deps.extension(dialled))) return { kind: 'reject', status: 404 };
     const uris = await deps.contacts(dialled);
@@ -119,17 +130,23 @@ async function decide(dialled: string, plain: ClassifiedNumber, caller: Caller &
   switch (route.action) {
     case 'reject':
       if (caller.from === 'trunk') return { kind: 'reject', status: 404 };
-      return plain.class === 'invalid' ? { kind: 'reject', status: 404 } : external(dialled, caller.extension, deps, callId);
+      return plain.class === 'invalid'
+        ? { kind: 'reject', status: 404 }
+        : external(dialled, caller.extension, deps, callId);
     case 'extension': {
       const uris = await deps.contacts(route.extension);
       const unanswered = { municipalityId: route.municipalityId, calledNumber: route.calledNumber };
-      return uris.length === 0 ? toSwitchboard(unanswered, 'extension-not-registered', deps) : { kind: 'contacts', extension: route.extension, uris, unanswered };
+      return uris.length === 0
+        ? toSwitchboard(unanswered, 'extension-not-registered', deps)
+        : { kind: 'contacts', extension: route.extension, uris, unanswered };
     }
     case 'menu':
       return toSwitchboard(route, 'regional-number', deps, 'menu');
     case 'queue': {
       const call = { municipalityId: route.municipalityId, calledNumber: route.calledNumber };
-      return seen.forward === undefined ? toSwitchboard(call, route.reason, deps) : forward(call, seen.forward, deps, callId);
+      return seen.forward === undefined
+        ? toSwitchboard(call, route.reason, deps)
+        : forward(call, seen.forward, deps, callId);
     }
   }
 }
@@ -146,7 +163,11 @@ export function toSwitchboard(
 ): EdgeRoute {
   const node = deps.media.next();
   if (!node) return fallback(deps);
-  return { kind: 'media', uri: `sip:${call.calledNumber}@${node}`, headers: { 'X-Municipality': call.municipalityId, 'X-Target': target, 'X-Reason': reason } };
+  return {
+    kind: 'media',
+    uri: `sip:${call.calledNumber}@${node}`,
+    headers: { 'X-Municipality': call.municipalityId, 'X-Target': target, 'X-Reason': reason },
+  };
 }
 
 export function fallback(deps: Pick<EdgeRoutingDeps, 'trunkHost' | 'fallbackNumbers'>): EdgeRoute {
@@ -160,10 +181,16 @@ async function external(dialled: string, extension: string, deps: EdgeRoutingDep
   // Authenticated a moment ago, deleted since.
   if (!found) return { kind: 'reject', status: 403 };
   const decision = await deps.dialling.decide(found.municipalityId, 'extension', dialled, { extension, callId });
-  if (!decision.allowed) return { kind: 'reject', status: 403, refusal: { numberClass: decision.class, reason: decision.reason } };
+  if (!decision.allowed)
+    return { kind: 'reject', status: 403, refusal: { numberClass: decision.class, reason: decision.reason } };
   if (!deps.trunkHost) return { kind: 'reject', status: 503 };
   const cap = await deps.dialling.admitExtensionCall(found.municipalityId, extension);
-  if (!cap.admitted) return { kind: 'reject', status: 403, refusal: { numberClass: decision.class, reason: `the extension's daily cap of ${cap.limit} is reached` } };
+  if (!cap.admitted)
+    return {
+      kind: 'reject',
+      status: 403,
+      refusal: { numberClass: decision.class, reason: `the extension's daily cap of ${cap.limit} is reached` },
+    };
   return {
     kind: 'trunk',
     uri: `sip:${decision.dial}@${deps.trunkHost}`,
@@ -178,18 +205,33 @@ async function external(dialled: string, extension: string, deps: EdgeRoutingDep
  * the number's municipality's policy still allows forwards to that class, else to its
  * switchboard: the citizen always reaches someone.
  */
-async function forward(call: SwitchboardCall, target: string, deps: EdgeRoutingDeps, callId: string): Promise<EdgeRoute> {
+async function forward(
+  call: SwitchboardCall,
+  target: string,
+  deps: EdgeRoutingDeps,
+  callId: string,
+): Promise<EdgeRoute> {
   if (!deps.trunkHost) return toSwitchboard(call, 'forward-refused', deps);
   const decision = await deps.dialling.decide(call.municipalityId, 'forwarded', target, { callId });
   if (!decision.allowed) return toSwitchboard(call, 'forward-refused', deps);
-  return { kind: 'trunk', uri: `sip:${decision.dial}@${deps.trunkHost}`, numberClass: decision.class, forwarded: { from: call.calledNumber, call } };
+  return {
+    kind: 'trunk',
+    uri: `sip:${decision.dial}@${deps.trunkHost}`,
+    numberClass: decision.class,
+    forwarded: { from: call.calledNumber, call },
+  };
 }
 
 /** A national short number from a phone, as dialled, with the phone's caller ID if Redis gives it at once. */
 async function shortNumber(classified: ClassifiedNumber, extension: string, deps: EdgeRoutingDeps): Promise<EdgeRoute> {
   if (!deps.trunkHost) return { kind: 'reject', status: 503 };
   const callerId = await withDeadline(callerIdOf(extension, deps), 200).catch(() => undefined);
-  return { kind: 'trunk', uri: `sip:${classified.dial}@${deps.trunkHost}`, numberClass: classified.class, ...(callerId ? { callerId } : {}) };
+  return {
+    kind: 'trunk',
+    uri: `sip:${classified.dial}@${deps.trunkHost}`,
+    numberClass: classified.class,
+    ...(callerId ? { callerId } : {}),
+  };
 }
 
 /**
@@ -204,7 +246,12 @@ async function emergency(caller: Caller, deps: EdgeRoutingDeps, callId: string):
       : caller.from === 'phone'
         ? await withDeadline(callerIdOf(caller.extension, deps), 200).catch(() => undefined)
         : undefined;
-  return { kind: 'trunk', uri: `sip:112@${deps.trunkHost}`, numberClass: 'emergency', ...(callerId ? { callerId } : {}) };
+  return {
+    kind: 'trunk',
+    uri: `sip:112@${deps.trunkHost}`,
+    numberClass: 'emergency',
+    ...(callerId ? { callerId } : {}),
+  };
 }
 
 /** The extension's own direct number, else its municipality's main number. */
@@ -221,7 +268,10 @@ async function callerIdOf(extension: string, deps: EdgeRoutingDeps): Promise<str
 export function trunkHeaders(route: TrunkRoute, domain: string): Record<string, string> {
   const address = (number: string) => `<sip:${number}@${domain}>`;
   if (route.forwarded) {
-    return { 'P-Asserted-Identity': address(route.forwarded.from), Diversion: `${address(route.forwarded.from)};reason=unconditional;counter=1` };
+    return {
+      'P-Asserted-Identity': address(route.forwarded.from),
+      Diversion: `${address(route.forwarded.from)};reason=unconditional;counter=1`,
+    };
   }
   return route.callerId ? { From: address(route.callerId), 'P-Asserted-Identity': address(route.callerId) } : {};
 }

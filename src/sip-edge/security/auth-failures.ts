@@ -37,7 +37,12 @@ export function createAuthFailures(redis: RedisClient, k: Keys, budgets = AUTH_F
       points,
       duration: windowSeconds,
       blockDuration: blockSeconds,
-      insuranceLimiter: new RateLimiterMemory({ keyPrefix: `${scope}-insurance`, points, duration: windowSeconds, blockDuration: blockSeconds }),
+      insuranceLimiter: new RateLimiterMemory({
+        keyPrefix: `${scope}-insurance`,
+        points,
+        duration: windowSeconds,
+        blockDuration: blockSeconds,
+      }),
     });
   const bySource = limiter('source', budgets.source);
   const byPair = limiter('source-extension', budgets.sourceExtension);
@@ -52,7 +57,9 @@ export function createAuthFailures(redis: RedisClient, k: Keys, budgets = AUTH_F
     /** Whether `source` is refused, altogether or (with the username it tries) for that extension. */
     async blocked(source: string, extension?: string): Promise<boolean> {
       if (await exhausted(bySource, source, budgets.source.points)) return true;
-      return extension !== undefined && (await exhausted(byPair, pair(source, extension), budgets.sourceExtension.points));
+      return (
+        extension !== undefined && (await exhausted(byPair, pair(source, extension), budgets.sourceExtension.points))
+      );
     },
     /** One failed attempt of `source` (for `extension`, when the answer named one). */
     async failed(source: string, extension?: string): Promise<void> {

@@ -33,14 +33,26 @@ export interface AuthDeps {
  * another address) is challenged again with stale=true, and a count used before with a fresh
  * challenge, neither counting as a failure: a phone recovers by itself, a replayer gets nothing.
  */
-export async function authenticate(req: SipRequestView, deps: AuthDeps): Promise<{ extension: string } | { reply: SipReply }> {
+export async function authenticate(
+  req: SipRequestView,
+  deps: AuthDeps,
+): Promise<{ extension: string } | { reply: SipReply }> {
   const proxy = req.method !== 'REGISTER';
   const source = req.source_address;
   const header = sipHeaders.raw(req, proxy ? 'proxy-authorization' : 'authorization');
   const given = parseDigest(header);
   if (await deps.failures.blocked(source, given?.username)) return { reply: { status: 403 } };
   const challenge = (stale: boolean): { reply: SipReply } => ({
-    reply: { status: proxy ? 407 : 401, headers: { [proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate']: digestChallenge(deps.realm, deps.nonces.issue(source), stale) } },
+    reply: {
+      status: proxy ? 407 : 401,
+      headers: {
+        [proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate']: digestChallenge(
+          deps.realm,
+          deps.nonces.issue(source),
+          stale,
+        ),
+      },
+    },
   });
   const refuse = async (why: string): Promise<{ reply: SipReply }> => {
     // The phone hears a bare 403; the reason is for whoever chases a phone that cannot register.
@@ -58,7 +70,10 @@ export async function authenticate(req: SipRequestView, deps: AuthDeps): Promise
   const stored = await deps.credentials(given.username);
   if (!stored || !digestMatches(stored.ha1, req.method, given)) return refuse('wrong answer or unknown extension');
   if (!(await deps.nonceCounts.firstUse(given.nonce, given.nc, nonce.remainingMs))) {
-    log.warn({ callId: req.get('call-id'), source, extension: given.username }, 'SIP digest answer presented again (nonce count already used): challenged afresh');
+    log.warn(
+      { callId: req.get('call-id'), source, extension: given.username },
+      'SIP digest answer presented again (nonce count already used): challenged afresh',
+    );
     return challenge(false);
   }
   return { extension: stored.username };

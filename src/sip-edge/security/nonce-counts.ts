@@ -12,7 +12,10 @@ export function createNonceCounts(redis: RedisClient, k: Keys) {
     /** True the first time `nc` of `nonce` is presented; false for a count already used (a replay). */
     async firstUse(nonce: string, nc: string, nonceRemainingMs: number): Promise<boolean> {
       // Relative expiry: the edge's clock and Redis's need not agree.
-      const reply = await redis.set(k.sipNonceCount(nonce, nc.toLowerCase()), '1', { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, nonceRemainingMs) } });
+      const reply = await redis.set(k.sipNonceCount(nonce, nc.toLowerCase()), '1', {
+        condition: 'NX',
+        expiration: { type: 'PX', value: Math.max(1, nonceRemainingMs) },
+      });
       return reply === 'OK';
     },
   };

@@ -14,7 +14,14 @@ import { OpeningHours } from './opening-hours.js';
  */
 async function administrable(): Promise<MunicipalityView[]> {
   const { municipalities } = await get<{ municipalities: MunicipalityView[] }>('/municipalities');
-  const allowed = await Promise.all(municipalities.map((m) => get(`/extensions?municipality=${m.id}&limit=1`).then(() => true, () => false)));
+  const allowed = await Promise.all(
+    municipalities.map((m) =>
+      get(`/extensions?municipality=${m.id}&limit=1`).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   return municipalities.filter((_, i) => allowed[i]);
 }
 

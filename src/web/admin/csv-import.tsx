@@ -6,7 +6,10 @@ import { swedishError, swedishProblem } from './problems.js';
 type Problem = ImportReportView['problems'][number];
 type Progress = { phase: 'uploading'; ratio: number } | { phase: 'checking' } | undefined;
 
-const TARGETS = { entries: { text: 'Katalogen', path: '/directory/entries/import' }, extensions: { text: 'Anknytningar', path: '/extensions/import' } } as const;
+const TARGETS = {
+  entries: { text: 'Katalogen', path: '/directory/entries/import' },
+  extensions: { text: 'Anknytningar', path: '/extensions/import' },
+} as const;
 
 /**
  * Sends a CSV file with XMLHttpRequest rather than fetch: only XHR reports upload progress, which
@@ -18,7 +21,8 @@ function upload(url: string, file: File, onProgress: (progress: Progress) => voi
     request.open('POST', url);
     request.setRequestHeader('authorization', `Bearer ${token.get() ?? ''}`);
     request.setRequestHeader('content-type', 'text/csv');
-    request.upload.onprogress = (e) => onProgress({ phase: 'uploading', ratio: e.lengthComputable ? e.loaded / e.total : 0 });
+    request.upload.onprogress = (e) =>
+      onProgress({ phase: 'uploading', ratio: e.lengthComputable ? e.loaded / e.total : 0 });
     request.upload.onload = () => onProgress({ phase: 'checking' });
     request.onload = () => {
       try {
@@ -32,7 +36,8 @@ function upload(url: string, file: File, onProgress: (progress: Progress) => voi
   });
 }
 
-const counts = (r: ImportReportView) => `${r.rows} rader: ${r.created} nya, ${r.updated} ändrade, ${r.unchanged} oförändrade, ${r.deleted} borttagna`;
+const counts = (r: ImportReportView) =>
+  `${r.rows} rader: ${r.created} nya, ${r.updated} ändrade, ${r.unchanged} oförändrade, ${r.deleted} borttagna`;
 
 /**
  * CSV import of the directory or the extensions: first a check (dry run) listing every bad row,
@@ -48,12 +53,14 @@ export function CsvImport({ municipalityId, onImported }: { municipalityId: stri
   const [message, setMessage] = useState('');
   const [importing, setImporting] = useState(false);
   // A check is for one file, target and mode: choosing another asks for a new check before Importera.
-  const choose = <T,>(set: (value: T) => void) => (value: T) => {
-    set(value);
-    setReport(undefined);
-    setProblems([]);
-    setMessage('');
-  };
+  const choose =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setReport(undefined);
+      setProblems([]);
+      setMessage('');
+    };
 
   const run = (dryRun: boolean) => {
     if (!file) return;
@@ -67,13 +74,22 @@ export function CsvImport({ municipalityId, onImported }: { municipalityId: stri
       (r) => {
         setReport(r);
         setProblems(r.problems);
-        setMessage(r.problems.length ? `${r.problems.length} problem hittades – inget har ändrats.` : dryRun ? `Filen är i ordning. Om du importerar den blir det ${counts(r)}.` : `Importen är klar: ${counts(r)}.`);
+        setMessage(
+          r.problems.length
+            ? `${r.problems.length} problem hittades – inget har ändrats.`
+            : dryRun
+              ? `Filen är i ordning. Om du importerar den blir det ${counts(r)}.`
+              : `Importen är klar: ${counts(r)}.`,
+        );
         setProgress(undefined);
         if (!dryRun) onImported();
       },
       (e: unknown) => {
         // A real run with problems is refused with the same line-by-line list as the check.
-        const lines = e instanceof ApiError && Array.isArray(e.details) ? e.details.filter((d): d is Problem => typeof d === 'object' && d !== null && 'line' in d) : [];
+        const lines =
+          e instanceof ApiError && Array.isArray(e.details)
+            ? e.details.filter((d): d is Problem => typeof d === 'object' && d !== null && 'line' in d)
+            : [];
         setProblems(lines);
         setProgress(undefined);
         setMessage(lines.length ? `${lines.length} problem hittades – inget har ändrats.` : swedishError(e));
@@ -87,36 +103,61 @@ export function CsvImport({ municipalityId, onImported }: { municipalityId: stri
       <h2 id="import-heading">Importera CSV</h2>
       <form class="grid-form" onSubmit={(e) => e.preventDefault()} aria-label="CSV-import">
         <label for="import-target">Vad</label>
-        <select id="import-target" value={target} onChange={(e) => choose(setTarget)(e.currentTarget.value as keyof typeof TARGETS)}>
+        <select
+          id="import-target"
+          value={target}
+          onChange={(e) => choose(setTarget)(e.currentTarget.value as keyof typeof TARGETS)}
+        >
           {Object.entries(TARGETS).map(([value, { text }]) => (
             <option value={value}>{text}</option>
           ))}
         </select>
         <label for="import-mode">Läge</label>
-        <select id="import-mode" value={mode} onChange={(e) => choose(setMode)(e.currentTarget.value as 'upsert' | 'replace')}>
+        <select
+          id="import-mode"
+          value={mode}
+          onChange={(e) => choose(setMode)(e.currentTarget.value as 'upsert' | 'replace')}
+        >
           <option value="upsert">Lägg till och ändra</option>
           <option value="replace">Ersätt allt (tar bort det som saknas i filen)</option>
         </select>
         <label for="import-file">Fil (CSV, UTF-8)</label>
-        <input id="import-file" type="file" accept=".csv,text/csv" onChange={(e) => choose(setFile)(e.currentTarget.files?.[0])} />
+        <input
+          id="import-file"
+          type="file"
+          accept=".csv,text/csv"
+          onChange={(e) => choose(setFile)(e.currentTarget.files?.[0])}
+        />
         <div class="buttons">
           <button type="button" disabled={!file || busy} onClick={() => run(true)}>
             Kontrollera
           </button>
-          <button type="button" disabled={!file || busy || !report?.dryRun || report.problems.length > 0} onClick={() => run(false)}>
+          <button
+            type="button"
+            disabled={!file || busy || !report?.dryRun || report.problems.length > 0}
+            onClick={() => run(false)}
+          >
             Importera
           </button>
         </div>
       </form>
       {busy && (
         <p>
-          <label for="import-progress">{progress.phase === 'uploading' ? 'Skickar filen' : importing ? 'Växeln kontrollerar och sparar raderna' : 'Växeln kontrollerar raderna'}</label>{' '}
+          <label for="import-progress">
+            {progress.phase === 'uploading'
+              ? 'Skickar filen'
+              : importing
+                ? 'Växeln kontrollerar och sparar raderna'
+                : 'Växeln kontrollerar raderna'}
+          </label>{' '}
           {/* Without a value the bar is indeterminate (the server's work has no measure); aria-valuetext says the phase in words. */}
           <progress
             id="import-progress"
             max={1}
             value={progress.phase === 'uploading' ? progress.ratio : undefined}
-            aria-valuetext={progress.phase === 'uploading' ? `${Math.round(progress.ratio * 100)} % skickat` : 'Väntar på växeln'}
+            aria-valuetext={
+              progress.phase === 'uploading' ? `${Math.round(progress.ratio * 100)} % skickat` : 'Väntar på växeln'
+            }
           />
         </p>
       )}

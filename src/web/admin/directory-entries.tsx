@@ -25,8 +25,12 @@ export function DirectoryEntries({ municipalityId, imported }: { municipalityId:
     loadPage: (cursor) =>
       query.trim()
         ? // The list API has no filter; the search has (name, title, keyword, number), up to 100 hits, best first.
-          get<{ hits: SearchHitView[] }>(`/directory/search?${new URLSearchParams({ q: query.trim(), municipality: municipalityId, limit: '100' })}`).then((r) => ({ items: r.hits.map((h) => h.entry) }))
-        : get<{ entries: Entry[]; nextCursor?: string }>(`/directory/entries?${new URLSearchParams({ municipality: municipalityId, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) })}`).then((r) => ({
+          get<{ hits: SearchHitView[] }>(
+            `/directory/search?${new URLSearchParams({ q: query.trim(), municipality: municipalityId, limit: '100' })}`,
+          ).then((r) => ({ items: r.hits.map((h) => h.entry) }))
+        : get<{ entries: Entry[]; nextCursor?: string }>(
+            `/directory/entries?${new URLSearchParams({ municipality: municipalityId, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) })}`,
+          ).then((r) => ({
             items: r.entries,
             nextCursor: r.nextCursor,
           })),
@@ -55,11 +59,24 @@ export function DirectoryEntries({ municipalityId, imported }: { municipalityId:
           onCancel={close}
         />
       ) : (
-        <EntryForm key={editing?.value.id ?? 'new'} municipalityId={municipalityId} stored={editing} onSaved={(text) => admin.saved(text, focusId)} onCancel={editing && close} />
+        <EntryForm
+          key={editing?.value.id ?? 'new'}
+          municipalityId={municipalityId}
+          stored={editing}
+          onSaved={(text) => admin.saved(text, focusId)}
+          onCancel={editing && close}
+        />
       )}
       <p class="inline">
         <label for="entries-filter">Sök i katalogen</label>
-        <input id="entries-filter" type="search" value={query} maxLength={100} aria-describedby="entries-filter-hint" onInput={(e) => setQuery(e.currentTarget.value)} />
+        <input
+          id="entries-filter"
+          type="search"
+          value={query}
+          maxLength={100}
+          aria-describedby="entries-filter-hint"
+          onInput={(e) => setQuery(e.currentTarget.value)}
+        />
         <span id="entries-filter-hint" class="hint">
           Namn, titel, avdelning, sökord eller nummer; högst 100 träffar, bäst först.
         </span>
@@ -70,7 +87,13 @@ export function DirectoryEntries({ municipalityId, imported }: { municipalityId:
         noun="Poster"
         columns={['Namn', 'Slag', 'Titel / avdelning', 'Anknytning', 'Hänvisning']}
         admin={admin}
-        cells={(entry) => [entry.name, ENTRY_KIND_TEXT[entry.kind], [entry.title, entry.department].filter(Boolean).join(', '), entry.extension ?? '–', absenceText(entry.absence) ?? 'Tillgänglig']}
+        cells={(entry) => [
+          entry.name,
+          ENTRY_KIND_TEXT[entry.kind],
+          [entry.title, entry.department].filter(Boolean).join(', '),
+          entry.extension ?? '–',
+          absenceText(entry.absence) ?? 'Tillgänglig',
+        ]}
         actions={(entry) => (
           <>
             <button
@@ -96,13 +119,24 @@ export function DirectoryEntries({ municipalityId, imported }: { municipalityId:
               Hänvisning
             </button>
             {entry.absence && (
-              <button type="button" onClick={() => admin.act(() => inSwedish(remove(`${entryPath(entry.id)}/absence`)), `${entry.name} är tillgänglig`)} aria-label={`Ta bort hänvisningen för ${entry.name}`}>
+              <button
+                type="button"
+                onClick={() =>
+                  admin.act(() => inSwedish(remove(`${entryPath(entry.id)}/absence`)), `${entry.name} är tillgänglig`)
+                }
+                aria-label={`Ta bort hänvisningen för ${entry.name}`}
+              >
                 Tillgänglig
               </button>
             )}
           </>
         )}
-        removal={(entry) => ({ label: `Ta bort ${entry.name} ur katalogen`, question: `Ta bort ${entry.name} ur katalogen?`, path: entryPath(entry.id), done: `${entry.name} borttagen ur katalogen` })}
+        removal={(entry) => ({
+          label: `Ta bort ${entry.name} ur katalogen`,
+          question: `Ta bort ${entry.name} ur katalogen?`,
+          path: entryPath(entry.id),
+          done: `${entry.name} borttagen ur katalogen`,
+        })}
       />
       {admin.dialog}
       <Notice text={admin.list.error ?? admin.notice} />
@@ -110,7 +144,19 @@ export function DirectoryEntries({ municipalityId, imported }: { municipalityId:
   );
 }
 
-const BLANK = { kind: 'person', givenName: '', familyName: '', name: '', title: '', department: '', keywords: '', phoneNumbers: '', extension: '', email: '', location: '' };
+const BLANK = {
+  kind: 'person',
+  givenName: '',
+  familyName: '',
+  name: '',
+  title: '',
+  department: '',
+  keywords: '',
+  phoneNumbers: '',
+  extension: '',
+  email: '',
+  location: '',
+};
 type EntryValues = typeof BLANK;
 
 /** Lists are written with commas between ("bygglov, plan"). */
@@ -155,20 +201,41 @@ function bodyOf(v: EntryValues, municipalityId: string, absence: Entry['absence'
 }
 
 /** One form for a new entry and for changing one (`stored`, read with its ETag): a person has given and family name, a department or function one name. */
-function EntryForm({ municipalityId, stored, onSaved, onCancel }: { municipalityId: string; stored?: Stored<Entry> | undefined; onSaved: (text: string) => void; onCancel?: (() => void) | undefined }) {
+function EntryForm({
+  municipalityId,
+  stored,
+  onSaved,
+  onCancel,
+}: {
+  municipalityId: string;
+  stored?: Stored<Entry> | undefined;
+  onSaved: (text: string) => void;
+  onCancel?: (() => void) | undefined;
+}) {
   const form = useObjectForm({
     id: stored ? 'entry-edit' : 'entry-new',
     noun: 'posten',
     stored,
     blank: BLANK,
     valuesOf,
-    save: (v, s) => (s ? api('PUT', entryPath(s.value.id), bodyOf(v, municipalityId, s.value.absence), s.version) : post('/directory/entries', bodyOf(v, municipalityId, null))),
+    save: (v, s) =>
+      s
+        ? api('PUT', entryPath(s.value.id), bodyOf(v, municipalityId, s.value.absence), s.version)
+        : post('/directory/entries', bodyOf(v, municipalityId, null)),
     reread: () => getVersioned<Entry>(entryPath(stored!.value.id)),
-    onSaved: (v) => onSaved(`${v.kind === 'person' ? `${v.givenName} ${v.familyName}` : v.name} ${stored ? 'sparad' : 'tillagd i katalogen'}`),
+    onSaved: (v) =>
+      onSaved(
+        `${v.kind === 'person' ? `${v.givenName} ${v.familyName}` : v.name} ${stored ? 'sparad' : 'tillagd i katalogen'}`,
+      ),
   });
   const person = form.values.kind === 'person';
   return (
-    <FormFrame form={form} title={stored ? `Ändra ${stored.value.name}` : 'Ny post i katalogen'} submitText={stored ? 'Spara ändringarna' : 'Lägg till i katalogen'} onCancel={onCancel}>
+    <FormFrame
+      form={form}
+      title={stored ? `Ändra ${stored.value.name}` : 'Ny post i katalogen'}
+      submitText={stored ? 'Spara ändringarna' : 'Lägg till i katalogen'}
+      onCancel={onCancel}
+    >
       <Field form={form} name="kind" label="Slag" options={ENTRY_KIND_TEXT} />
       {person ? (
         <>
@@ -180,9 +247,19 @@ function EntryForm({ municipalityId, stored, onSaved, onCancel }: { municipality
       )}
       <Field form={form} name="title" label="Titel (valfri)" />
       <Field form={form} name="department" label="Avdelning (valfri)" />
-      <Field form={form} name="keywords" label="Sökord (valfria)" hint="Med kommatecken emellan, t.ex. bygglov, detaljplan" />
+      <Field
+        form={form}
+        name="keywords"
+        label="Sökord (valfria)"
+        hint="Med kommatecken emellan, t.ex. bygglov, detaljplan"
+      />
       <Field form={form} name="extension" label="Anknytning (valfri)" />
-      <Field form={form} name="phoneNumbers" label="Telefonnummer (valfria)" hint="Med kommatecken emellan, t.ex. 0935-141 23" />
+      <Field
+        form={form}
+        name="phoneNumbers"
+        label="Telefonnummer (valfria)"
+        hint="Med kommatecken emellan, t.ex. 0935-141 23"
+      />
       <Field form={form} name="email" label="E-post (valfri)" type="email" />
       <Field form={form} name="location" label="Besöksadress / plats (valfri)" />
     </FormFrame>
@@ -190,12 +267,29 @@ function EntryForm({ municipalityId, stored, onSaved, onCancel }: { municipality
 }
 
 /** The hänvisning of one entry (PUT …/absence): applied to the entry as it is now, so no If-Match. */
-function AbsenceForm({ entry, onSaved, onCancel }: { entry: Entry; onSaved: (text: string) => void; onCancel: () => void }) {
+function AbsenceForm({
+  entry,
+  onSaved,
+  onCancel,
+}: {
+  entry: Entry;
+  onSaved: (text: string) => void;
+  onCancel: () => void;
+}) {
   const form = useObjectForm({
     id: 'absence',
     noun: 'hänvisningen',
-    blank: { reason: entry.absence?.reason ?? 'meeting', text: entry.absence?.text ?? '', until: localOf(entry.absence?.until) },
-    save: (v) => api('PUT', `${entryPath(entry.id)}/absence`, { reason: v.reason, text: optional(v.text), until: optional(instantOf(v.until)) }),
+    blank: {
+      reason: entry.absence?.reason ?? 'meeting',
+      text: entry.absence?.text ?? '',
+      until: localOf(entry.absence?.until),
+    },
+    save: (v) =>
+      api('PUT', `${entryPath(entry.id)}/absence`, {
+        reason: v.reason,
+        text: optional(v.text),
+        until: optional(instantOf(v.until)),
+      }),
     onSaved: () => onSaved(`Hänvisning satt för ${entry.name}`),
   });
   return (

@@ -18,7 +18,9 @@ export function Extensions({ municipalityId, imported }: { municipalityId: strin
     headingId: 'extensions-heading',
     deps: [imported],
     loadPage: (cursor) =>
-      get<{ extensions: Extension[]; nextCursor?: string }>(`/extensions?${new URLSearchParams({ municipality: municipalityId, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) })}`).then((r) => ({
+      get<{ extensions: Extension[]; nextCursor?: string }>(
+        `/extensions?${new URLSearchParams({ municipality: municipalityId, limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) })}`,
+      ).then((r) => ({
         items: r.extensions,
         nextCursor: r.nextCursor,
       })),
@@ -47,12 +49,22 @@ export function Extensions({ municipalityId, imported }: { municipalityId: strin
         cells={(x) => [x.extension, x.displayName, x.directNumberDisplay ?? '–']}
         actions={(x) => (
           <>
-            <button type="button" id={`extension-edit-${x.id}`} onClick={() => admin.edit(extensionPath(x.id))} aria-label={`Ändra anknytning ${x.extension}`}>
+            <button
+              type="button"
+              id={`extension-edit-${x.id}`}
+              onClick={() => admin.edit(extensionPath(x.id))}
+              aria-label={`Ändra anknytning ${x.extension}`}
+            >
               Ändra
             </button>
           </>
         )}
-        removal={(x) => ({ label: `Ta bort anknytning ${x.extension}`, question: `Ta bort anknytning ${x.extension} (${x.displayName})?`, path: extensionPath(x.id), done: `Anknytning ${x.extension} borttagen` })}
+        removal={(x) => ({
+          label: `Ta bort anknytning ${x.extension}`,
+          question: `Ta bort anknytning ${x.extension} (${x.displayName})?`,
+          path: extensionPath(x.id),
+          done: `Anknytning ${x.extension} borttagen`,
+        })}
       />
       {admin.dialog}
       <Notice text={admin.list.error ?? admin.notice} />
@@ -63,10 +75,25 @@ export function Extensions({ municipalityId, imported }: { municipalityId: strin
 const BLANK = { extension: '', displayName: '', directNumber: '', password: '' };
 
 /** The password is write-only: never shown, and left as it is unless a new one is typed. */
-const valuesOf = (x: Extension): typeof BLANK => ({ extension: x.extension, displayName: x.displayName, directNumber: x.directNumberDisplay ?? '', password: '' });
+const valuesOf = (x: Extension): typeof BLANK => ({
+  extension: x.extension,
+  displayName: x.displayName,
+  directNumber: x.directNumberDisplay ?? '',
+  password: '',
+});
 
 /** One form for a new extension and for changing one (`stored`, read with its ETag). */
-function ExtensionForm({ municipalityId, stored, onSaved, onCancel }: { municipalityId: string; stored?: Stored<Extension> | undefined; onSaved: (text: string) => void; onCancel?: (() => void) | undefined }) {
+function ExtensionForm({
+  municipalityId,
+  stored,
+  onSaved,
+  onCancel,
+}: {
+  municipalityId: string;
+  stored?: Stored<Extension> | undefined;
+  onSaved: (text: string) => void;
+  onCancel?: (() => void) | undefined;
+}) {
   const form = useObjectForm({
     id: stored ? 'extension-edit' : 'extension-new',
     noun: 'anknytningen',
@@ -76,13 +103,33 @@ function ExtensionForm({ municipalityId, stored, onSaved, onCancel }: { municipa
     save: (v, s) =>
       s
         ? // PATCH: null removes the direct number; the password only when a new one is typed.
-          patch(extensionPath(s.value.id), { extension: v.extension, displayName: v.displayName, directNumber: v.directNumber.trim() || null, ...(v.password ? { password: v.password } : {}) }, s.version)
-        : post('/extensions', { municipalityId, extension: v.extension, displayName: v.displayName, password: v.password, directNumber: v.directNumber.trim() || undefined }),
+          patch(
+            extensionPath(s.value.id),
+            {
+              extension: v.extension,
+              displayName: v.displayName,
+              directNumber: v.directNumber.trim() || null,
+              ...(v.password ? { password: v.password } : {}),
+            },
+            s.version,
+          )
+        : post('/extensions', {
+            municipalityId,
+            extension: v.extension,
+            displayName: v.displayName,
+            password: v.password,
+            directNumber: v.directNumber.trim() || undefined,
+          }),
     reread: () => getVersioned<Extension>(extensionPath(stored!.value.id)),
     onSaved: (v) => onSaved(`Anknytning ${v.extension} ${stored ? 'sparad' : 'tillagd'}`),
   });
   return (
-    <FormFrame form={form} title={stored ? `Ändra anknytning ${stored.value.extension}` : 'Ny anknytning'} submitText={stored ? 'Spara ändringarna' : 'Lägg till anknytning'} onCancel={onCancel}>
+    <FormFrame
+      form={form}
+      title={stored ? `Ändra anknytning ${stored.value.extension}` : 'Ny anknytning'}
+      submitText={stored ? 'Spara ändringarna' : 'Lägg till anknytning'}
+      onCancel={onCancel}
+    >
       <Field form={form} name="extension" label="Anknytning" autocomplete="off" />
       <Field form={form} name="displayName" label="Namn" autocomplete="off" />
       <Field form={form} name="directNumber" label="Direktnummer (valfritt)" autocomplete="off" />
@@ -92,7 +139,11 @@ function ExtensionForm({ municipalityId, stored, onSaved, onCancel }: { municipa
         label={stored ? 'Nytt SIP-lösenord (valfritt)' : 'SIP-lösenord'}
         type="password"
         autocomplete="new-password"
-        hint={stored ? '12–128 tecken. Lämna tomt för att behålla det nuvarande; det visas aldrig.' : '12–128 tecken. Det visas aldrig igen.'}
+        hint={
+          stored
+            ? '12–128 tecken. Lämna tomt för att behålla det nuvarande; det visas aldrig.'
+            : '12–128 tecken. Det visas aldrig igen.'
+        }
       />
     </FormFrame>
   );

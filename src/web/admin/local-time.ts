@@ -23,4 +23,5 @@ export function localOf(iso: string | undefined): string {
 }
 
 /** "2026-12-24 08:00" for people. */
-export const localTime = (iso: string) => new Date(iso).toLocaleString('sv-SE', { dateStyle: 'short', timeStyle: 'short' });
+export const localTime = (iso: string) =>
+  new Date(iso).toLocaleString('sv-SE', { dateStyle: 'short', timeStyle: 'short' });

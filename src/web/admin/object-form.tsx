@@ -30,7 +30,9 @@ export interface ObjectFormOptions<T, V extends Values> {
 
 /** The field of a form a problem lies in: "phoneNumbers[1]" in phoneNumbers, "weekly.monday[0]" in weekly.monday. */
 function fieldOf(path: string, names: string[]): string | undefined {
-  return names.filter((name) => path === name || path.startsWith(`${name}.`) || path.startsWith(`${name}[`)).sort((a, b) => b.length - a.length)[0];
+  return names
+    .filter((name) => path === name || path.startsWith(`${name}.`) || path.startsWith(`${name}[`))
+    .sort((a, b) => b.length - a.length)[0];
 }
 
 /**
@@ -130,7 +132,18 @@ export function useObjectForm<T, V extends Values>(options: ObjectFormOptions<T,
       .finally(() => setBusy(false));
   };
 
-  return { id, values, set: (name: keyof V, value: string) => setValues((v) => ({ ...v, [name]: value })), problems, theirs, alert, busy, submit, formRef, alertRef };
+  return {
+    id,
+    values,
+    set: (name: keyof V, value: string) => setValues((v) => ({ ...v, [name]: value })),
+    problems,
+    theirs,
+    alert,
+    busy,
+    submit,
+    formRef,
+    alertRef,
+  };
 }
 
 export type ObjectForm<V extends Values> = ReturnType<typeof useObjectForm<unknown, V>>;
@@ -155,7 +168,9 @@ export function Field<V extends Values>(props: {
   const id = `${form.id}-${name.replace(/\W/g, '-')}`;
   const problem = form.problems[name];
   const theirs = form.theirs[name];
-  const notes = [hint && `${id}-hint`, problem && `${id}-problem`, theirs !== undefined && `${id}-theirs`].filter(Boolean).join(' ');
+  const notes = [hint && `${id}-hint`, problem && `${id}-problem`, theirs !== undefined && `${id}-theirs`]
+    .filter(Boolean)
+    .join(' ');
   const control = {
     id,
     name,
@@ -175,7 +190,13 @@ export function Field<V extends Values>(props: {
             ))}
           </select>
         ) : (
-          <input {...control} type={props.type ?? 'text'} placeholder={props.placeholder} autocomplete={props.autocomplete} onInput={(e) => form.set(name, e.currentTarget.value)} />
+          <input
+            {...control}
+            type={props.type ?? 'text'}
+            placeholder={props.placeholder}
+            autocomplete={props.autocomplete}
+            onInput={(e) => form.set(name, e.currentTarget.value)}
+          />
         )}
         {hint && (
           <p id={`${id}-hint`} class="hint">
@@ -202,7 +223,19 @@ export function Field<V extends Values>(props: {
  * buttons. Opened for one object (`onCancel` given), it takes the focus at once, and Escape
  * closes it as Avbryt does.
  */
-export function FormFrame<V extends Values>({ form, title, submitText, onCancel, children }: { form: ObjectForm<V>; title: string; submitText: string; onCancel?: () => void; children: ComponentChildren }) {
+export function FormFrame<V extends Values>({
+  form,
+  title,
+  submitText,
+  onCancel,
+  children,
+}: {
+  form: ObjectForm<V>;
+  title: string;
+  submitText: string;
+  onCancel?: () => void;
+  children: ComponentChildren;
+}) {
   useLayoutEffect(() => {
     if (onCancel) form.formRef.current?.querySelector<HTMLElement>('input, select')?.focus();
   }, []);
@@ -243,7 +276,19 @@ export function FormFrame<V extends Values>({ form, title, submitText, onCancel,
  * operator view's question before a call-back is cancelled. The browser gives the focus back to the
  * button that asked when the dialog closes.
  */
-function Confirm({ question, confirmText, cancelText, onConfirm, onClose }: { question: string; confirmText: string; cancelText: string; onConfirm: () => void; onClose: () => void }) {
+function Confirm({
+  question,
+  confirmText,
+  cancelText,
+  onConfirm,
+  onClose,
+}: {
+  question: string;
+  confirmText: string;
+  cancelText: string;
+  onConfirm: () => void;
+  onClose: () => void;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
   useLayoutEffect(() => {
@@ -276,9 +321,26 @@ function Confirm({ question, confirmText, cancelText, onConfirm, onClose }: { qu
  * `cancelText` names the focused button that asks nothing to be done ("Avbryt" unless given).
  */
 export function useConfirm() {
-  const [asked, setAsked] = useState<{ question: string; confirmText: string; cancelText: string; action: () => void }>();
-  const dialog = asked && <Confirm question={asked.question} confirmText={asked.confirmText} cancelText={asked.cancelText} onConfirm={asked.action} onClose={() => setAsked(undefined)} />;
-  return { dialog, ask: (question: string, confirmText: string, action: () => void, cancelText = 'Avbryt') => setAsked({ question, confirmText, cancelText, action }) };
+  const [asked, setAsked] = useState<{
+    question: string;
+    confirmText: string;
+    cancelText: string;
+    action: () => void;
+  }>();
+  const dialog = asked && (
+    <Confirm
+      question={asked.question}
+      confirmText={asked.confirmText}
+      cancelText={asked.cancelText}
+      onConfirm={asked.action}
+      onClose={() => setAsked(undefined)}
+    />
+  );
+  return {
+    dialog,
+    ask: (question: string, confirmText: string, action: () => void, cancelText = 'Avbryt') =>
+      setAsked({ question, confirmText, cancelText, action }),
+  };
 }
 
 /**

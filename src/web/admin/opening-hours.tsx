@@ -20,7 +20,11 @@ const DAYS: [Day, string][] = [
   ['sunday', 'Söndag'],
 ];
 
-const KIND_TEXT: Record<OpeningExceptionDoc['kind'], string> = { closed: 'Stängt', open: 'Öppet', reduced: 'Begränsade tider' };
+const KIND_TEXT: Record<OpeningExceptionDoc['kind'], string> = {
+  closed: 'Stängt',
+  open: 'Öppet',
+  reduced: 'Begränsade tider',
+};
 const OVERRIDE_TEXT = { closed: 'Stängt', open: 'Öppet' };
 
 /** "08:00-12:00, 13:00-16:30" ⇄ the API's list of intervals; an empty field is a closed day. */
@@ -60,10 +64,25 @@ export function OpeningHours({ municipalityId }: { municipalityId: string }) {
       {hours.data && (
         <>
           <WeeklyForm municipalityId={municipalityId} stored={hours.data} onSaved={hoursSaved} />
-          <p>{override ? `Manuellt ${override.state === 'closed' ? 'stängt' : 'öppet'} till ${localTime(override.until)}.` : 'Inget manuellt läge: öppettiderna och undantagen gäller.'}</p>
+          <p>
+            {override
+              ? `Manuellt ${override.state === 'closed' ? 'stängt' : 'öppet'} till ${localTime(override.until)}.`
+              : 'Inget manuellt läge: öppettiderna och undantagen gäller.'}
+          </p>
           <OverrideForm municipalityId={municipalityId} stored={hours.data} onSaved={hoursSaved} />
           {override && (
-            <button type="button" onClick={() => exceptions.act(() => inSwedish(patch(hoursPath(municipalityId), { override: null }, hours.data!.version)).finally(hours.reload), 'Manuellt läge borttaget')}>
+            <button
+              type="button"
+              onClick={() =>
+                exceptions.act(
+                  () =>
+                    inSwedish(patch(hoursPath(municipalityId), { override: null }, hours.data!.version)).finally(
+                      hours.reload,
+                    ),
+                  'Manuellt läge borttaget',
+                )
+              }
+            >
               Ta bort manuellt läge
             </button>
           )}
@@ -85,15 +104,31 @@ export function OpeningHours({ municipalityId }: { municipalityId: string }) {
         noun="Undantag"
         columns={['Från', 'Till', 'Slag', 'Tider', 'Anledning']}
         admin={exceptions}
-        cells={(x) => [localTime(x.start), localTime(x.end), KIND_TEXT[x.kind], intervalsText(x.hours) || '–', x.reason]}
+        cells={(x) => [
+          localTime(x.start),
+          localTime(x.end),
+          KIND_TEXT[x.kind],
+          intervalsText(x.hours) || '–',
+          x.reason,
+        ]}
         actions={(x) => (
           <>
-            <button type="button" id={`exception-edit-${x.id}`} onClick={() => exceptions.edit(exceptionPath(x.id))} aria-label={`Ändra undantaget ${x.reason}`}>
+            <button
+              type="button"
+              id={`exception-edit-${x.id}`}
+              onClick={() => exceptions.edit(exceptionPath(x.id))}
+              aria-label={`Ändra undantaget ${x.reason}`}
+            >
               Ändra
             </button>
           </>
         )}
-        removal={(x) => ({ label: `Ta bort undantaget ${x.reason}`, question: `Ta bort undantaget ${x.reason}?`, path: exceptionPath(x.id), done: 'Undantaget borttaget' })}
+        removal={(x) => ({
+          label: `Ta bort undantaget ${x.reason}`,
+          question: `Ta bort undantaget ${x.reason}?`,
+          path: exceptionPath(x.id),
+          done: 'Undantaget borttaget',
+        })}
       />
       {exceptions.dialog}
       <Notice text={hours.error ?? exceptions.list.error ?? exceptions.notice} />
@@ -106,14 +141,20 @@ const rereadHours = (municipalityId: string) => () => getVersioned<OpeningHoursD
 
 /** Monday to Sunday, each its open intervals; the fields are named as the API names them (weekly.monday), so its problems land at the day. */
 function WeeklyForm({ municipalityId, stored, onSaved }: HoursForm) {
-  const valuesOf = (doc: OpeningHoursDoc) => Object.fromEntries(DAYS.map(([day]) => [`weekly.${day}`, intervalsText(doc.weekly[day])]));
+  const valuesOf = (doc: OpeningHoursDoc) =>
+    Object.fromEntries(DAYS.map(([day]) => [`weekly.${day}`, intervalsText(doc.weekly[day])]));
   const form = useObjectForm({
     id: 'hours',
     noun: 'öppettiderna',
     stored,
     blank: valuesOf(stored.value),
     valuesOf,
-    save: (v, s) => patch(hoursPath(municipalityId), { weekly: Object.fromEntries(DAYS.map(([day]) => [day, intervalsOf(v[`weekly.${day}`] ?? '')])) }, s!.version),
+    save: (v, s) =>
+      patch(
+        hoursPath(municipalityId),
+        { weekly: Object.fromEntries(DAYS.map(([day]) => [day, intervalsOf(v[`weekly.${day}`] ?? '')])) },
+        s!.version,
+      ),
     reread: rereadHours(municipalityId),
     onSaved: () => onSaved('Öppettiderna sparade'),
   });
@@ -129,16 +170,27 @@ function WeeklyForm({ municipalityId, stored, onSaved }: HoursForm) {
 
 /** The manual switch: open or closed whatever the hours say, until a moment. */
 function OverrideForm({ municipalityId, stored, onSaved }: HoursForm) {
-  const valuesOf = (doc: OpeningHoursDoc) => ({ 'override.state': doc.override?.state ?? 'closed', 'override.until': localOf(doc.override?.until) });
+  const valuesOf = (doc: OpeningHoursDoc) => ({
+    'override.state': doc.override?.state ?? 'closed',
+    'override.until': localOf(doc.override?.until),
+  });
   const form = useObjectForm({
     id: 'override',
     noun: 'öppettiderna',
     stored,
     blank: valuesOf(stored.value),
     valuesOf,
-    save: (v, s) => patch(hoursPath(municipalityId), { override: { state: v['override.state'], until: instantOf(v['override.until']) } }, s!.version),
+    save: (v, s) =>
+      patch(
+        hoursPath(municipalityId),
+        { override: { state: v['override.state'], until: instantOf(v['override.until']) } },
+        s!.version,
+      ),
     reread: rereadHours(municipalityId),
-    onSaved: (v) => onSaved(`Manuellt ${v['override.state'] === 'closed' ? 'stängt' : 'öppet'} till ${localTime(instantOf(v['override.until']))}`),
+    onSaved: (v) =>
+      onSaved(
+        `Manuellt ${v['override.state'] === 'closed' ? 'stängt' : 'öppet'} till ${localTime(instantOf(v['override.until']))}`,
+      ),
   });
   return (
     <FormFrame form={form} title="Manuellt läge" submitText="Sätt manuellt läge">
@@ -151,28 +203,57 @@ function OverrideForm({ municipalityId, stored, onSaved }: HoursForm) {
 const BLANK_EXCEPTION = { start: '', end: '', kind: 'closed', hours: '', reason: '' };
 
 /** One form for a new exception and for changing one (`stored`, read with its ETag). */
-function ExceptionForm({ municipalityId, stored, onSaved, onCancel }: { municipalityId: string; stored?: Stored<Exception> | undefined; onSaved: (text: string) => void; onCancel?: (() => void) | undefined }) {
+function ExceptionForm({
+  municipalityId,
+  stored,
+  onSaved,
+  onCancel,
+}: {
+  municipalityId: string;
+  stored?: Stored<Exception> | undefined;
+  onSaved: (text: string) => void;
+  onCancel?: (() => void) | undefined;
+}) {
   const form = useObjectForm({
     id: stored ? 'exception-edit' : 'exception-new',
     noun: 'undantaget',
     stored,
     blank: BLANK_EXCEPTION,
-    valuesOf: (x: Exception) => ({ start: localOf(x.start), end: localOf(x.end), kind: x.kind, hours: intervalsText(x.hours), reason: x.reason }),
+    valuesOf: (x: Exception) => ({
+      start: localOf(x.start),
+      end: localOf(x.end),
+      kind: x.kind,
+      hours: intervalsText(x.hours),
+      reason: x.reason,
+    }),
     save: (v, s) => {
       // Hours belong to open and reduced periods only; a change to closed removes them (null).
       const hours = v.kind === 'closed' ? (s ? null : undefined) : intervalsOf(v.hours);
       const body = { start: instantOf(v.start), end: instantOf(v.end), kind: v.kind, hours, reason: v.reason };
-      return s ? patch(exceptionPath(s.value.id), body, s.version) : post('/opening-hours-exceptions', { municipalityId, ...body });
+      return s
+        ? patch(exceptionPath(s.value.id), body, s.version)
+        : post('/opening-hours-exceptions', { municipalityId, ...body });
     },
     reread: () => getVersioned<Exception>(exceptionPath(stored!.value.id)),
     onSaved: (v) => onSaved(`Undantaget ${v.reason} ${stored ? 'sparat' : 'tillagt'}`),
   });
   return (
-    <FormFrame form={form} title={stored ? `Ändra undantaget ${stored.value.reason}` : 'Nytt undantag'} submitText={stored ? 'Spara ändringarna' : 'Lägg till undantag'} onCancel={onCancel}>
+    <FormFrame
+      form={form}
+      title={stored ? `Ändra undantaget ${stored.value.reason}` : 'Nytt undantag'}
+      submitText={stored ? 'Spara ändringarna' : 'Lägg till undantag'}
+      onCancel={onCancel}
+    >
       <Field form={form} name="start" label="Från" type="datetime-local" />
       <Field form={form} name="end" label="Till" type="datetime-local" />
       <Field form={form} name="kind" label="Slag" options={KIND_TEXT} />
-      <Field form={form} name="hours" label="Tider (ej för stängt)" placeholder="10:00-13:00" disabled={form.values.kind === 'closed'} />
+      <Field
+        form={form}
+        name="hours"
+        label="Tider (ej för stängt)"
+        placeholder="10:00-13:00"
+        disabled={form.values.kind === 'closed'}
+      />
       <Field form={form} name="reason" label="Anledning" />
     </FormFrame>
   );

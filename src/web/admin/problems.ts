@@ -17,19 +17,50 @@ const PHRASES: [RegExp, (...m: string[]) => string][] = [
   [/^"(.*)" is not a valid phone number$/, (n) => `”${n}” är inget giltigt telefonnummer`],
   [/^"(.*)" is not a phone number/, (n) => `”${n}” är inget telefonnummer`],
   [/^is too long for a phone number$/, () => 'är för långt för ett telefonnummer'],
-  [/^(\S+) is not in (.+)'s extension ranges \((.*)\)$/, (x, m, r) => `${x} ligger inte i ${genitive(m)} anknytningsserier (${r})`],
-  [/^(.+) is not in (.+)'s direct-dial ranges \((.*)\)$/, (x, m, r) => `${x} ligger inte i ${genitive(m)} direktnummerserier (${r})`],
-  [/^(.+) is already (?:used by|held by) (.+?)(?: of ([^()]+))?$/, (what, who, m) => `${thing(what)} används redan av ${thing(who).replace(/, entry [\w-]+\)$/, ')')}${m ? ` i ${m}` : ''}`],
-  [/^(.+) is in (.+)'s extension ranges \(config\/region\.yaml\)$/, (what, m) => `${thing(what)} ligger i ${genitive(m)} anknytningsserier`],
-  [/^(.+) is in (.+)'s direct-dial ranges \(config\/region\.yaml\)$/, (what, m) => `${thing(what)} ligger i ${genitive(m)} direktnummerserier`],
+  [
+    /^(\S+) is not in (.+)'s extension ranges \((.*)\)$/,
+    (x, m, r) => `${x} ligger inte i ${genitive(m)} anknytningsserier (${r})`,
+  ],
+  [
+    /^(.+) is not in (.+)'s direct-dial ranges \((.*)\)$/,
+    (x, m, r) => `${x} ligger inte i ${genitive(m)} direktnummerserier (${r})`,
+  ],
+  [
+    /^(.+) is already (?:used by|held by) (.+?)(?: of ([^()]+))?$/,
+    (what, who, m) =>
+      `${thing(what)} används redan av ${thing(who).replace(/, entry [\w-]+\)$/, ')')}${m ? ` i ${m}` : ''}`,
+  ],
+  [
+    /^(.+) is in (.+)'s extension ranges \(config\/region\.yaml\)$/,
+    (what, m) => `${thing(what)} ligger i ${genitive(m)} anknytningsserier`,
+  ],
+  [
+    /^(.+) is in (.+)'s direct-dial ranges \(config\/region\.yaml\)$/,
+    (what, m) => `${thing(what)} ligger i ${genitive(m)} direktnummerserier`,
+  ],
   [/^(\d+) is not a member municipality/, (m) => `${m} är ingen av regionens kommuner`],
-  [/^cannot be deleted while (.+) links? to it/, (who) => `kan inte tas bort så länge ${thing(who)} är kopplad till den: ändra eller ta bort kopplingen först`],
+  [
+    /^cannot be deleted while (.+) links? to it/,
+    (who) => `kan inte tas bort så länge ${thing(who)} är kopplad till den: ändra eller ta bort kopplingen först`,
+  ],
   [/^is reserved/, () => 'är upptaget av växeln: välj ett annat id'],
-  [/^(.+) is already the main number of (.+) \(config\/region\.yaml\)$/, (what, m) => `${thing(what)} är ${genitive(m)} huvudnummer`],
+  [
+    /^(.+) is already the main number of (.+) \(config\/region\.yaml\)$/,
+    (what, m) => `${thing(what)} är ${genitive(m)} huvudnummer`,
+  ],
   [/^(.+) is already the regional number/, (what) => `${thing(what)} är regionens gemensamma nummer`],
-  [/^(.+) cannot be deleted while (.+) points at it/, (what, who) => `${thing(what)} kan inte tas bort så länge ${thing(who)} pekar på den`],
-  [/^(.+) cannot change while (.+) points at it$/, (what, who) => `${thing(what)} kan inte ändras så länge ${thing(who)} pekar på den`],
-  [/^is needed when the extension number changes/, () => 'behövs när anknytningens nummer ändras (SIP-inloggningen bygger på numret)'],
+  [
+    /^(.+) cannot be deleted while (.+) points at it/,
+    (what, who) => `${thing(what)} kan inte tas bort så länge ${thing(who)} pekar på den`,
+  ],
+  [
+    /^(.+) cannot change while (.+) points at it$/,
+    (what, who) => `${thing(what)} kan inte ändras så länge ${thing(who)} pekar på den`,
+  ],
+  [
+    /^is needed when the extension number changes/,
+    () => 'behövs när anknytningens nummer ändras (SIP-inloggningen bygger på numret)',
+  ],
   [/^must look like "08:00-16:30"$/, () => 'ska skrivas som 08:00-16:30 (flera med kommatecken emellan)'],
   [/^has a time that is not a clock time/, () => 'har en tid som inte är ett klockslag (00:00–23:59)'],
   [/^must be a clock time/, () => 'ska vara ett klockslag, till exempel 15:00'],
@@ -83,8 +114,15 @@ export interface FieldProblem {
 
 /** The fields a 400 or 409 names (the API's error shape: details is a list of field and problem). */
 export function fieldProblemsOf(error: unknown): FieldProblem[] {
-  if (!(error instanceof ApiError) || (error.status !== 400 && error.status !== 409) || !Array.isArray(error.details)) return [];
-  return error.details.filter((d): d is FieldProblem => typeof d === 'object' && d !== null && typeof (d as FieldProblem).field === 'string' && typeof (d as FieldProblem).problem === 'string');
+  if (!(error instanceof ApiError) || (error.status !== 400 && error.status !== 409) || !Array.isArray(error.details))
+    return [];
+  return error.details.filter(
+    (d): d is FieldProblem =>
+      typeof d === 'object' &&
+      d !== null &&
+      typeof (d as FieldProblem).field === 'string' &&
+      typeof (d as FieldProblem).problem === 'string',
+  );
 }
 
 /** "body.phoneNumbers[1]" → "phoneNumbers[1]": where in a form the problem lies. */
@@ -96,12 +134,16 @@ export function swedishError(error: unknown, problems: FieldProblem[] = fieldPro
   if (problems.length > 0) return problems.map((p) => `${fieldPath(p.field)}: ${swedishProblem(p.problem)}`).join('; ');
   if (BY_STATUS[error.status]) return BY_STATUS[error.status]!;
   if (error.status === 409) return swedishProblem(error.message);
-  return error.status >= 500 ? 'Växeln kunde inte göra det just nu. Försök igen om en stund.' : swedishProblem(error.message);
+  return error.status >= 500
+    ? 'Växeln kunde inte göra det just nu. Försök igen om en stund.'
+    : swedishProblem(error.message);
 }
 
 /** The same request, refused in Swedish: for useAction, whose notice shows the error's message. */
 export function inSwedish<T>(request: Promise<T>): Promise<T> {
   return request.catch((error: unknown) => {
-    throw error instanceof ApiError ? new ApiError(error.status, error.code, swedishError(error), error.details) : error;
+    throw error instanceof ApiError
+      ? new ApiError(error.status, error.code, swedishError(error), error.details)
+      : error;
   });
 }

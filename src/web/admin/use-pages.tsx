@@ -63,7 +63,8 @@ export function usePages<T>(loadPage: (cursor: string | undefined) => Promise<Pa
     // A second click while the next page is on its way asks for nothing more.
     more: () => {
       const shownNow = current.current;
-      if (!pending.current && shownNow?.next) pending.current = read(shownNow.pages + 1, shownNow).finally(() => (pending.current = undefined));
+      if (!pending.current && shownNow?.next)
+        pending.current = read(shownNow.pages + 1, shownNow).finally(() => (pending.current = undefined));
       return pending.current ?? Promise.resolve();
     },
   };
@@ -73,7 +74,15 @@ export function usePages<T>(loadPage: (cursor: string | undefined) => Promise<Pa
  * Under a list: how many rows it shows, and "Visa fler" while the API has more. After more are
  * read, the focus goes to the first new row's first button (the button itself may be gone).
  */
-export function ListFooter({ list, listId, noun }: { list: ReturnType<typeof usePages<unknown>>; listId: string; noun: string }) {
+export function ListFooter({
+  list,
+  listId,
+  noun,
+}: {
+  list: ReturnType<typeof usePages<unknown>>;
+  listId: string;
+  noun: string;
+}) {
   const firstNew = useRef<number>();
   const count = list.items?.length ?? 0;
   useLayoutEffect(() => {
@@ -116,7 +125,16 @@ export interface Removal {
  * cells, then its buttons and last "Ta bort" (asked first, useAdminList's remove), and the
  * footer with "Visa fler". `data-row` is how ListFooter finds the first new row.
  */
-export function AdminTable<T extends { version: number }>({ id, caption, noun, columns, admin, cells, actions, removal }: {
+export function AdminTable<T extends { version: number }>({
+  id,
+  caption,
+  noun,
+  columns,
+  admin,
+  cells,
+  actions,
+  removal,
+}: {
   id: string;
   caption: string;
   noun: string;
@@ -129,7 +147,12 @@ export function AdminTable<T extends { version: number }>({ id, caption, noun, c
   const removeButton = (item: T) => {
     const { label, question, path, done } = removal(item);
     return (
-      <button type="button" class="danger" onClick={() => admin.remove(question, path, item.version, done)} aria-label={label}>
+      <button
+        type="button"
+        class="danger"
+        onClick={() => admin.remove(question, path, item.version, done)}
+        aria-label={label}
+      >
         Ta bort
       </button>
     );
@@ -162,7 +185,15 @@ export function AdminTable<T extends { version: number }>({ id, caption, noun, c
  * is open (read with its ETag), and removal after a question. The focus goes back to the row's
  * button when a form closes, and to the list's heading when a removed row is gone.
  */
-export function useAdminList<T>({ loadPage, deps, headingId }: { loadPage: (cursor: string | undefined) => Promise<Page<T>>; deps: unknown[]; headingId: string }) {
+export function useAdminList<T>({
+  loadPage,
+  deps,
+  headingId,
+}: {
+  loadPage: (cursor: string | undefined) => Promise<Page<T>>;
+  deps: unknown[];
+  headingId: string;
+}) {
   const list = usePages(loadPage, deps);
   const { notice, setNotice, act } = useAction(list.reload);
   const [editing, setEditing] = useState<Stored<T>>();
@@ -191,7 +222,11 @@ export function useAdminList<T>({ loadPage, deps, headingId }: { loadPage: (curs
     remove: (question: string, path: string, version: number, doneText: string) =>
       ask(question, 'Ta bort', () =>
         act(
-          () => inSwedish(remove(path, version)).then(() => focusLater(headingId), (e: unknown) => (list.reload(), Promise.reject(e))),
+          () =>
+            inSwedish(remove(path, version)).then(
+              () => focusLater(headingId),
+              (e: unknown) => (list.reload(), Promise.reject(e)),
+            ),
           doneText,
         ),
       ),

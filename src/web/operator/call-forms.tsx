@@ -22,12 +22,22 @@ export function MessageForm({ call, onSend }: { call: ControlledCallView; onSend
   const submit = (event: Event) => {
     event.preventDefault();
     if (!recipient) return;
-    onSend({ entryId: recipient.entry.id, callerName: callerName || undefined, callerNumber: callerNumber || undefined, text, callId: call.callId });
+    onSend({
+      entryId: recipient.entry.id,
+      callerName: callerName || undefined,
+      callerNumber: callerNumber || undefined,
+      text,
+      callId: call.callId,
+    });
   };
   return (
     <form ref={ref} class="panel-body" onSubmit={submit} aria-label="Ta ett meddelande">
       <DirectorySearch id="message-search" label="Till (sök i katalogen)" onChoose={setRecipient} />
-      <p role="status">{recipient ? `Till: ${recipient.entry.name}${recipient.absence ? ` (${absenceText(recipient.absence)})` : ''}` : 'Välj mottagare'}</p>
+      <p role="status">
+        {recipient
+          ? `Till: ${recipient.entry.name}${recipient.absence ? ` (${absenceText(recipient.absence)})` : ''}`
+          : 'Välj mottagare'}
+      </p>
       <label for="message-caller-name">Uppringarens namn</label>
       <input id="message-caller-name" value={callerName} onInput={(e) => setCallerName(e.currentTarget.value)} />
       <label for="message-caller-number">Uppringarens nummer</label>

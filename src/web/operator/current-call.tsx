@@ -17,7 +17,19 @@ export interface CallActions {
  * The call the operator has: which municipality was called and the greeting to say, who calls,
  * the talk timer, and what can be done with it now. Forms open below (one at a time).
  */
-export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call: ControlledCallView; greeting?: string; panel: Panel; setPanel: (panel: Panel) => void; actions: CallActions }) {
+export function CurrentCall({
+  call,
+  greeting,
+  panel,
+  setPanel,
+  actions,
+}: {
+  call: ControlledCallView;
+  greeting?: string;
+  panel: Panel;
+  setPanel: (panel: Panel) => void;
+  actions: CallActions;
+}) {
   const now = useNow();
   const searchRef = useRef<HTMLInputElement>(null);
   // Focused as the panel appears (not after paint), so keys typed right after Alt+K land in the search.
@@ -38,9 +50,14 @@ export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call
   const act = (action: string, done: string) => () => actions.run(`/calls/${call.callId}/${action}`, undefined, done);
 
   return (
-    <section aria-labelledby="call-heading" class="panel current-call" onKeyDown={(e) => e.key === 'Escape' && setPanel(undefined)}>
+    <section
+      aria-labelledby="call-heading"
+      class="panel current-call"
+      onKeyDown={(e) => e.key === 'Escape' && setPanel(undefined)}
+    >
       <h2 id="call-heading">
-        {callback ? 'Återuppringning åt' : 'Samtal till'} {call.municipality.name} <span class="called">({call.calledNumberDisplay})</span>
+        {callback ? 'Återuppringning åt' : 'Samtal till'} {call.municipality.name}{' '}
+        <span class="called">({call.calledNumberDisplay})</span>
       </h2>
       {greeting && (
         <p class="greeting">
@@ -78,10 +95,16 @@ export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call
         )}
       </dl>
       <p class="control-state" role="status">
-        {call.state === 'connecting' ? `Din telefon ringer – svara i luren.${callback ? ` Sedan rings ${call.callerDisplay} upp.` : ''}` : call.control ? CONTROL_TEXT[call.control] : 'Samtal pågår'}
+        {call.state === 'connecting'
+          ? `Din telefon ringer – svara i luren.${callback ? ` Sedan rings ${call.callerDisplay} upp.` : ''}`
+          : call.control
+            ? CONTROL_TEXT[call.control]
+            : 'Samtal pågår'}
       </p>
       <div class="actions">
-        {call.control === 'held' ? button('Återta från vänteläge', 'Alt+H', act('unhold', 'Samtalet återtaget')) : button('Vänteläge', 'Alt+H', act('hold', 'Samtalet i vänteläge'), consulting)}
+        {call.control === 'held'
+          ? button('Återta från vänteläge', 'Alt+H', act('unhold', 'Samtalet återtaget'))
+          : button('Vänteläge', 'Alt+H', act('hold', 'Samtalet i vänteläge'), consulting)}
         {button('Koppla', 'Alt+K', () => setPanel('transfer'), consulting)}
         {consulting && button('Slutför koppling', undefined, act('transfer/complete', 'Samtalet kopplat'))}
         {consulting && button('Avbryt koppling', undefined, act('transfer/cancel', 'Kopplingen avbruten'))}
@@ -92,12 +115,24 @@ export function CurrentCall({ call, greeting, panel, setPanel, actions }: { call
       </div>
       {panel === 'transfer' && (
         <div class="panel-body">
-          <DirectorySearch id="transfer-search" label="Koppla till (namn, funktion, anknytning)" inputRef={searchRef} onChoose={actions.transfer} />
+          <DirectorySearch
+            id="transfer-search"
+            label="Koppla till (namn, funktion, anknytning)"
+            inputRef={searchRef}
+            onChoose={actions.transfer}
+          />
           <p class="hint">Enter kopplar direkt, Skift+Enter kopplar med förfrågan. Esc stänger.</p>
         </div>
       )}
-      {panel === 'message' && <MessageForm call={call} onSend={(body) => actions.run('/messages', body, 'Meddelandet sparat')} />}
-      {panel === 'callback' && <CallbackForm call={call} onBook={(body) => actions.run(`/calls/${call.callId}/callback`, body, 'Återuppringning bokad')} />}
+      {panel === 'message' && (
+        <MessageForm call={call} onSend={(body) => actions.run('/messages', body, 'Meddelandet sparat')} />
+      )}
+      {panel === 'callback' && (
+        <CallbackForm
+          call={call}
+          onBook={(body) => actions.run(`/calls/${call.callId}/callback`, body, 'Återuppringning bokad')}
+        />
+      )}
     </section>
   );
 }

@@ -11,7 +11,17 @@ const DEBOUNCE_MS = 120;
  * hits, Enter chooses, Shift+Enter chooses "with a question first" (`alternate`). Each hit
  * shows its hänvisning, so the operator sees an absence before transferring.
  */
-export function DirectorySearch({ id, label, inputRef, onChoose }: { id: string; label: string; inputRef?: RefObject<HTMLInputElement>; onChoose: (hit: SearchHitView, alternate: boolean) => void }) {
+export function DirectorySearch({
+  id,
+  label,
+  inputRef,
+  onChoose,
+}: {
+  id: string;
+  label: string;
+  inputRef?: RefObject<HTMLInputElement>;
+  onChoose: (hit: SearchHitView, alternate: boolean) => void;
+}) {
   const [query, setQuery] = useState('');
   const [hits, setHits] = useState<SearchHitView[]>([]);
   const [active, setActive] = useState(0);
@@ -75,7 +85,13 @@ export function DirectorySearch({ id, label, inputRef, onChoose }: { id: string;
         {hits.map((hit, i) => {
           const absence = absenceText(hit.absence);
           return (
-            <li id={optionId(i)} role="option" aria-selected={i === active} class={i === active ? 'active' : undefined} onClick={() => onChoose(hit, false)}>
+            <li
+              id={optionId(i)}
+              role="option"
+              aria-selected={i === active}
+              class={i === active ? 'active' : undefined}
+              onClick={() => onChoose(hit, false)}
+            >
               <span class="name">{hit.entry.name}</span>
               {hit.entry.title && <span> – {hit.entry.title}</span>}
               {hit.entry.department && <span>, {hit.entry.department}</span>}

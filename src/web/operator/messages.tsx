@@ -21,7 +21,11 @@ interface Filter {
 async function loadMessages({ municipalityIds, personId, withHandled }: Filter): Promise<MessageView[]> {
   const whose = personId ? [{ entryId: personId }] : municipalityIds.map((municipality) => ({ municipality }));
   const lists = await Promise.all(
-    whose.map((query) => get<{ messages: MessageView[] }>(`/messages?${new URLSearchParams({ ...query, ...(withHandled ? {} : { handled: 'false' }), limit: '50' })}`)),
+    whose.map((query) =>
+      get<{ messages: MessageView[] }>(
+        `/messages?${new URLSearchParams({ ...query, ...(withHandled ? {} : { handled: 'false' }), limit: '50' })}`,
+      ),
+    ),
   );
   return lists.flatMap((l) => l.messages).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
@@ -31,7 +35,15 @@ async function loadMessages({ municipalityIds, personId, withHandled }: Filter):
  * found in the directory; not yet handled unless asked. `refreshedAt` changes whenever the view
  * re-reads (every event, every action), and the list re-reads with it.
  */
-export function Messages({ municipalities, refreshedAt, onHandled }: { municipalities: Municipality[]; refreshedAt: number; onHandled: (message: MessageView) => void }) {
+export function Messages({
+  municipalities,
+  refreshedAt,
+  onHandled,
+}: {
+  municipalities: Municipality[];
+  refreshedAt: number;
+  onHandled: (message: MessageView) => void;
+}) {
   const [municipalityId, setMunicipalityId] = useState('');
   const [person, setPerson] = useState<Person>();
   const [withHandled, setWithHandled] = useState(false);
@@ -41,7 +53,11 @@ export function Messages({ municipalities, refreshedAt, onHandled }: { municipal
     if (person) showAll.current?.focus();
   }, [person]);
 
-  const filter: Filter = { municipalityIds: municipalityId ? [municipalityId] : municipalities.map((m) => m.id), personId: person?.id, withHandled };
+  const filter: Filter = {
+    municipalityIds: municipalityId ? [municipalityId] : municipalities.map((m) => m.id),
+    personId: person?.id,
+    withHandled,
+  };
   return (
     <section aria-labelledby="messages-heading" class="messages">
       <h2 id="messages-heading" tabIndex={-1}>
@@ -49,13 +65,23 @@ export function Messages({ municipalities, refreshedAt, onHandled }: { municipal
       </h2>
       <div class="filters">
         <label for="messages-municipality">Kommun</label>
-        <select id="messages-municipality" value={municipalityId} disabled={Boolean(person)} onChange={(e) => setMunicipalityId(e.currentTarget.value)}>
+        <select
+          id="messages-municipality"
+          value={municipalityId}
+          disabled={Boolean(person)}
+          onChange={(e) => setMunicipalityId(e.currentTarget.value)}
+        >
           <option value="">Alla dina kommuner</option>
           {municipalities.map((m) => (
             <option value={m.id}>{m.name}</option>
           ))}
         </select>
-        <DirectorySearch key={person?.id ?? 'none'} id="messages-person" label="Person (sök i katalogen)" onChoose={(hit) => setPerson(hit.entry)} />
+        <DirectorySearch
+          key={person?.id ?? 'none'}
+          id="messages-person"
+          label="Person (sök i katalogen)"
+          onChoose={(hit) => setPerson(hit.entry)}
+        />
         {person && (
           <p>
             Visar meddelanden till {person.name}.{' '}
@@ -65,7 +91,8 @@ export function Messages({ municipalities, refreshedAt, onHandled }: { municipal
           </p>
         )}
         <label class="check">
-          <input type="checkbox" checked={withHandled} onChange={(e) => setWithHandled(e.currentTarget.checked)} /> Visa hanterade
+          <input type="checkbox" checked={withHandled} onChange={(e) => setWithHandled(e.currentTarget.checked)} /> Visa
+          hanterade
         </label>
       </div>
       <MessageList key={JSON.stringify(filter)} filter={filter} refreshedAt={refreshedAt} onHandled={onHandled} />
@@ -73,7 +100,15 @@ export function Messages({ municipalities, refreshedAt, onHandled }: { municipal
   );
 }
 
-function MessageList({ filter, refreshedAt, onHandled }: { filter: Filter; refreshedAt: number; onHandled: (message: MessageView) => void }) {
+function MessageList({
+  filter,
+  refreshedAt,
+  onHandled,
+}: {
+  filter: Filter;
+  refreshedAt: number;
+  onHandled: (message: MessageView) => void;
+}) {
   const messages = useData(() => loadMessages(filter));
   useEffect(messages.reload, [refreshedAt]);
   const table = useRef<HTMLTableElement>(null);

@@ -13,18 +13,32 @@ const WEIGHT = { min: 0.1, max: 10, step: 0.1 };
  * phone to ring and the municipalities served, each with its weight. Left empty by hand, phone or
  * municipalities still come from the account.
  */
-export function OperatorLogin({ municipalities, onLogin }: { municipalities: MunicipalityView[]; onLogin: (body: LoginBody) => Promise<void> }) {
+export function OperatorLogin({
+  municipalities,
+  onLogin,
+}: {
+  municipalities: MunicipalityView[];
+  onLogin: (body: LoginBody) => Promise<void>;
+}) {
   const [phone, setPhone] = useState('');
   /** The municipalities chosen, each with its weight as typed. */
   const [weights, setWeights] = useState<Record<string, string>>({});
   const [error, setError] = useState<string>();
 
-  const login = (body: LoginBody, problem = problemText) => void onLogin(body).catch((e: unknown) => setError(problem(e)));
+  const login = (body: LoginBody, problem = problemText) =>
+    void onLogin(body).catch((e: unknown) => setError(problem(e)));
   // Without an account, or with one that lacks a phone or municipalities, the API names the missing fields.
-  const withDefaults = () => login({}, (e) => (e instanceof ApiError && e.status === 400 ? 'Ditt telefonistkonto saknas eller har inte telefon och kommuner. Välj själv nedan.' : problemText(e)));
+  const withDefaults = () =>
+    login({}, (e) =>
+      e instanceof ApiError && e.status === 400
+        ? 'Ditt telefonistkonto saknas eller har inte telefon och kommuner. Välj själv nedan.'
+        : problemText(e),
+    );
   const submit = (event: Event) => {
     event.preventDefault();
-    const served = municipalities.filter((m) => m.id in weights).map((m) => ({ id: m.id, weight: Number(weights[m.id]) }));
+    const served = municipalities
+      .filter((m) => m.id in weights)
+      .map((m) => ({ id: m.id, weight: Number(weights[m.id]) }));
     login({ ...(phone.trim() ? { phone: phone.trim() } : {}), ...(served.length ? { municipalities: served } : {}) });
   };
   const choose = (id: string, on: boolean) =>
@@ -43,9 +57,16 @@ export function OperatorLogin({ municipalities, onLogin }: { municipalities: Mun
       <form onSubmit={submit} aria-labelledby="by-hand-heading">
         <h2 id="by-hand-heading">Eller välj själv</h2>
         <label for="phone">Telefonens SIP-adress</label>
-        <input id="phone" value={phone} onInput={(e) => setPhone(e.currentTarget.value)} placeholder="sip:anna@10.1.2.3:5060" aria-describedby="phone-hint" />
+        <input
+          id="phone"
+          value={phone}
+          onInput={(e) => setPhone(e.currentTarget.value)}
+          placeholder="sip:anna@10.1.2.3:5060"
+          aria-describedby="phone-hint"
+        />
         <p id="phone-hint" class="hint">
-          En SIP-adress med telefonens IP-adress på telefonistnätet, eller din anknytning (t.ex. 2403100) om telefonen är registrerad. Tomt: telefonen i ditt telefonistkonto.
+          En SIP-adress med telefonens IP-adress på telefonistnätet, eller din anknytning (t.ex. 2403100) om telefonen
+          är registrerad. Tomt: telefonen i ditt telefonistkonto.
         </p>
         <fieldset>
           <legend>Kommuner du svarar för (inga valda: kontots)</legend>
@@ -62,7 +83,12 @@ export function OperatorLogin({ municipalities, onLogin }: { municipalities: Mun
                 <tr>
                   <th scope="row">
                     <label class="check">
-                      <input type="checkbox" checked={m.id in weights} onChange={(e) => choose(m.id, e.currentTarget.checked)} /> {m.name}
+                      <input
+                        type="checkbox"
+                        checked={m.id in weights}
+                        onChange={(e) => choose(m.id, e.currentTarget.checked)}
+                      />{' '}
+                      {m.name}
                     </label>
                   </th>
                   <td>

@@ -36,7 +36,9 @@ interface OperatorState {
 
 /** Everything the operator view shows, read afresh after every event (see events.ts). */
 async function loadOperatorState(): Promise<OperatorState> {
-  const session = await get<OperatorSessionView>('/operator/session').catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e)));
+  const session = await get<OperatorSessionView>('/operator/session').catch((e: unknown) =>
+    e instanceof ApiError && e.status === 404 ? null : Promise.reject(e),
+  );
   const served = new Set(session?.municipalities);
   const [{ queues }, { calls }, call, parks, { callbacks }] = await Promise.all([
     get<{ queues: QueueView[] }>('/queues'),
@@ -57,7 +59,9 @@ async function loadOperatorState(): Promise<OperatorState> {
 }
 
 export function OperatorView() {
-  const municipalities = useData(() => get<{ municipalities: MunicipalityView[] }>('/municipalities').then((r) => r.municipalities));
+  const municipalities = useData(() =>
+    get<{ municipalities: MunicipalityView[] }>('/municipalities').then((r) => r.municipalities),
+  );
   const state = useData(loadOperatorState);
   const { stale } = useEvents(() => state.reload());
   const { notice, setNotice, act } = useAction(state.reload);
@@ -67,7 +71,8 @@ export function OperatorView() {
 
   const data = state.data;
   const call = data?.call;
-  const targetOf = (id: string) => municipalities.data?.find((m) => m.id === id)?.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS;
+  const targetOf = (id: string) =>
+    municipalities.data?.find((m) => m.id === id)?.serviceLevelSeconds ?? DEFAULT_SERVICE_LEVEL_SECONDS;
 
   const answered = (result: AnsweredCallView) => {
     if (!result.call) return result.message ?? 'Ingen väntar.';
@@ -79,16 +84,22 @@ export function OperatorView() {
    * Cancels a booked call-back (scheduled, or waiting in the queue) after asking, "Behåll" focused.
    * Its row goes, so the focus goes to the heading of the list it was in.
    */
-  const cancelCallback = (c: { callId: string; callerDisplay: string; municipality: { name: string } }, headingId: string) =>
-    ask(`Avboka återuppringningen till ${c.callerDisplay} (${c.municipality.name})? Ingen ringer då upp.`, 'Avboka', () =>
-      act(
-        () => post(`/callbacks/${c.callId}/cancel`),
-        () => {
-          focusLater(headingId);
-          return `Återuppringningen till ${c.callerDisplay} är avbokad`;
-        },
-      ),
-    'Behåll',
+  const cancelCallback = (
+    c: { callId: string; callerDisplay: string; municipality: { name: string } },
+    headingId: string,
+  ) =>
+    ask(
+      `Avboka återuppringningen till ${c.callerDisplay} (${c.municipality.name})? Ingen ringer då upp.`,
+      'Avboka',
+      () =>
+        act(
+          () => post(`/callbacks/${c.callId}/cancel`),
+          () => {
+            focusLater(headingId);
+            return `Återuppringningen till ${c.callerDisplay} är avbokad`;
+          },
+        ),
+      'Behåll',
     );
 
   const actions: CallActions = {
@@ -98,16 +109,29 @@ export function OperatorView() {
     },
     transfer: (hit: SearchHitView, attended: boolean) => {
       if (!call) return;
-      const target = hit.entry.extension ? { extension: hit.entry.extension } : hit.entry.phoneNumbers[0] ? { number: hit.entry.phoneNumbers[0] } : undefined;
+      const target = hit.entry.extension
+        ? { extension: hit.entry.extension }
+        : hit.entry.phoneNumbers[0]
+          ? { number: hit.entry.phoneNumbers[0] }
+          : undefined;
       if (!target) return setNotice(`${hit.entry.name} har varken anknytning eller nummer.`);
-      actions.run(`/calls/${call.callId}/transfer`, { ...target, mode: attended ? 'attended' : 'blind' }, attended ? `Ringer ${hit.entry.name} – tala med mottagaren` : `Kopplar till ${hit.entry.name}`);
+      actions.run(
+        `/calls/${call.callId}/transfer`,
+        { ...target, mode: attended ? 'attended' : 'blind' },
+        attended ? `Ringer ${hit.entry.name} – tala med mottagaren` : `Kopplar till ${hit.entry.name}`,
+      );
     },
   };
 
   const onShortcut = (action: ShortcutAction) => {
     const callAction: Partial<Record<ShortcutAction, () => void>> = call
       ? {
-          hold: () => actions.run(`/calls/${call.callId}/${call.control === 'held' ? 'unhold' : 'hold'}`, undefined, call.control === 'held' ? 'Samtalet återtaget' : 'Samtalet i vänteläge'),
+          hold: () =>
+            actions.run(
+              `/calls/${call.callId}/${call.control === 'held' ? 'unhold' : 'hold'}`,
+              undefined,
+              call.control === 'held' ? 'Samtalet återtaget' : 'Samtalet i vänteläge',
+            ),
           park: () => actions.run(`/calls/${call.callId}/park`, undefined, 'Samtalet parkerat'),
           hangup: () => actions.run(`/calls/${call.callId}/hangup`, undefined, 'Samtalet avslutat'),
           transfer: () => setPanel('transfer'),
@@ -128,7 +152,12 @@ export function OperatorView() {
 
   if (!data) return <p role="status">{state.error ?? 'Läser in…'}</p>;
   if (!data.session) {
-    return <OperatorLogin municipalities={municipalities.data ?? []} onLogin={(body) => post('/operator/session', body).then(state.reload)} />;
+    return (
+      <OperatorLogin
+        municipalities={municipalities.data ?? []}
+        onLogin={(body) => post('/operator/session', body).then(state.reload)}
+      />
+    );
   }
   return (
     <div class="operator">
@@ -137,7 +166,9 @@ export function OperatorView() {
       <StatusBar
         session={data.session}
         onReady={() => onShortcut('ready')}
-        onPause={(reason, note) => act(() => post('/operator/pause', { reason, ...(note ? { note } : {}) }), 'Du har paus')}
+        onPause={(reason, note) =>
+          act(() => post('/operator/pause', { reason, ...(note ? { note } : {}) }), 'Du har paus')
+        }
         onLogout={() => act(() => api('DELETE', '/operator/session'), 'Utloggad ur växeln')}
       />
       <Notice text={notice} />
@@ -165,11 +196,19 @@ export function OperatorView() {
           <Messages
             municipalities={data.queues.map((q) => q.municipality)}
             refreshedAt={data.fetchedAt}
-            onHandled={(m) => act(() => post(`/messages/${m.id}/handled`), `Meddelandet till ${m.recipientName} är hanterat`)}
+            onHandled={(m) =>
+              act(() => post(`/messages/${m.id}/handled`), `Meddelandet till ${m.recipientName} är hanterat`)
+            }
           />
         </div>
         <div>
-          <ParkedCalls calls={data.parked} fetchedAt={data.fetchedAt} onRetrieve={(c) => act(() => post(`/calls/${c.callId}/retrieve`), 'Hämtar det parkerade samtalet – din telefon ringer')} />
+          <ParkedCalls
+            calls={data.parked}
+            fetchedAt={data.fetchedAt}
+            onRetrieve={(c) =>
+              act(() => post(`/calls/${c.callId}/retrieve`), 'Hämtar det parkerade samtalet – din telefon ringer')
+            }
+          />
           <RecentCalls calls={data.recent} />
           <ShortcutHelp />
         </div>

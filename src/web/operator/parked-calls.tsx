@@ -4,7 +4,15 @@ import { duration, useNow } from '../format.js';
 export type ParkedCall = ControlledCallView & { parkedSeconds: number };
 
 /** The parks of the municipalities served; any of their operators may retrieve a call. */
-export function ParkedCalls({ calls, fetchedAt, onRetrieve }: { calls: ParkedCall[]; fetchedAt: number; onRetrieve: (call: ParkedCall) => void }) {
+export function ParkedCalls({
+  calls,
+  fetchedAt,
+  onRetrieve,
+}: {
+  calls: ParkedCall[];
+  fetchedAt: number;
+  onRetrieve: (call: ParkedCall) => void;
+}) {
   const now = useNow();
   return (
     <section aria-labelledby="parked-heading">
@@ -15,7 +23,8 @@ export function ParkedCalls({ calls, fetchedAt, onRetrieve }: { calls: ParkedCal
         <ul class="plain">
           {calls.map((call) => (
             <li>
-              {call.municipality.name}: {call.callerDisplay}, parkerat {duration(call.parkedSeconds + (now - fetchedAt) / 1000)}{' '}
+              {call.municipality.name}: {call.callerDisplay}, parkerat{' '}
+              {duration(call.parkedSeconds + (now - fetchedAt) / 1000)}{' '}
               <button type="button" onClick={() => onRetrieve(call)}>
                 Hämta
               </button>

@@ -14,7 +14,8 @@ const isCallback = (call: WaitingCall) => call.kind === 'callback';
  * + waitingSeconds) plus the time since, so a browser whose clock is off does not misjudge it.
  */
 const isLate = (call: WaitingCall, since: number) =>
-  call.windowTo !== undefined && Date.parse(call.enqueuedAt) + (call.waitingSeconds + since) * 1000 >= Date.parse(call.windowTo);
+  call.windowTo !== undefined &&
+  Date.parse(call.enqueuedAt) + (call.waitingSeconds + since) * 1000 >= Date.parse(call.windowTo);
 
 /**
  * The queues of the municipalities served: waiting calls and the longest wait, coloured (and
@@ -58,7 +59,11 @@ export function QueueBoard({
             <li class={`queue-card level-${level}`}>
               <span class="name">{q.municipality.name}</span>
               <span class="count">{q.waitingCount} väntar</span>
-              {callbacks > 0 && <span>varav {callbacks} återuppringning{callbacks > 1 ? 'ar' : ''}</span>}
+              {callbacks > 0 && (
+                <span>
+                  varav {callbacks} återuppringning{callbacks > 1 ? 'ar' : ''}
+                </span>
+              )}
               <span>
                 Längst {duration(longest)} – {LEVEL_TEXT[level]}
               </span>
@@ -84,14 +89,20 @@ export function QueueBoard({
               <>
                 {callback && <span class="badge">Återuppringning</span>}{' '}
                 {/* The dial the next operator makes: the citizen did not answer the earlier ones. */}
-                {callback && call.unansweredDials ? `Försök ${call.unansweredDials + 1} av ${CALLBACK_MAX_UNANSWERED_DIALS} – ` : ''}
+                {callback && call.unansweredDials
+                  ? `Försök ${call.unansweredDials + 1} av ${CALLBACK_MAX_UNANSWERED_DIALS} – `
+                  : ''}
                 {call.callerDisplay}{' '}
                 {late && <span class="badge late">Sen – önskades före {timeOn(call.windowTo!, now)}</span>}
               </>,
               duration(call.waitingSeconds + since),
               call.priorityClass ?? call.reasonDetail ?? '',
               <>
-                <button type="button" onClick={() => onPick(call)} aria-label={`${callback ? 'Ring upp' : 'Svara på'} ${call.callerDisplay}, ${call.municipality.name}${late ? ', sen' : ''}`}>
+                <button
+                  type="button"
+                  onClick={() => onPick(call)}
+                  aria-label={`${callback ? 'Ring upp' : 'Svara på'} ${call.callerDisplay}, ${call.municipality.name}${late ? ', sen' : ''}`}
+                >
                   {callback ? 'Ring upp' : 'Svara'}
                 </button>
                 {callback && (

@@ -5,7 +5,9 @@ import { dateTime, timeOn } from '../format.js';
 /** "25 nov. 13:00 – 14:00", "25 nov. 13:00 – 26 nov. 09:00", or "från 25 nov. 13:00" without an end. */
 function wishedWindow({ windowFrom, windowTo }: CallView): string {
   if (!windowFrom) return '';
-  return windowTo ? `${dateTime(windowFrom)} – ${timeOn(windowTo, Date.parse(windowFrom))}` : `från ${dateTime(windowFrom)}`;
+  return windowTo
+    ? `${dateTime(windowFrom)} – ${timeOn(windowTo, Date.parse(windowFrom))}`
+    : `från ${dateTime(windowFrom)}`;
 }
 
 /**
@@ -14,7 +16,13 @@ function wishedWindow({ windowFrom, windowTo }: CallView): string {
  * view on every event: booking emits call.callback-booked, the window's start call.queued (then
  * the call-back leaves this list for the queue board).
  */
-export function ScheduledCallbacks({ callbacks, onCancel }: { callbacks: CallView[]; onCancel: (callback: CallView) => void }) {
+export function ScheduledCallbacks({
+  callbacks,
+  onCancel,
+}: {
+  callbacks: CallView[];
+  onCancel: (callback: CallView) => void;
+}) {
   return (
     <section aria-labelledby="scheduled-heading">
       {/* Focusable, so Alt+B can take a keyboard user here (and the focus goes here when a cancelled row is gone). */}
@@ -48,9 +56,20 @@ export function ScheduledCallbacks({ callbacks, onCancel }: { callbacks: CallVie
 }
 
 /** "Avboka" on a call-back, here and in the queue board: the question comes from onCancel. */
-export function CancelCallbackButton<C extends Pick<CallView, 'callerDisplay' | 'municipality'>>({ callback, onCancel }: { callback: C; onCancel: (callback: C) => void }) {
+export function CancelCallbackButton<C extends Pick<CallView, 'callerDisplay' | 'municipality'>>({
+  callback,
+  onCancel,
+}: {
+  callback: C;
+  onCancel: (callback: C) => void;
+}) {
   return (
-    <button type="button" class="secondary" onClick={() => onCancel(callback)} aria-label={`Avboka återuppringningen till ${callback.callerDisplay}, ${callback.municipality.name}`}>
+    <button
+      type="button"
+      class="secondary"
+      onClick={() => onCancel(callback)}
+      aria-label={`Avboka återuppringningen till ${callback.callerDisplay}, ${callback.municipality.name}`}
+    >
       Avboka
     </button>
   );

@@ -7,7 +7,12 @@ import { useEffect, useRef } from 'preact/hooks';
  */
 export const SHORTCUTS = [
   { code: 'KeyN', key: 'Alt+N', action: 'answerNext', text: 'Svara på nästa samtal' },
-  { code: 'KeyK', key: 'Alt+K', action: 'transfer', text: 'Koppla: sök i katalogen (Enter kopplar direkt, Skift+Enter med förfrågan)' },
+  {
+    code: 'KeyK',
+    key: 'Alt+K',
+    action: 'transfer',
+    text: 'Koppla: sök i katalogen (Enter kopplar direkt, Skift+Enter med förfrågan)',
+  },
   { code: 'KeyH', key: 'Alt+H', action: 'hold', text: 'Vänteläge på/av' },
   { code: 'KeyP', key: 'Alt+P', action: 'park', text: 'Parkera samtalet' },
   { code: 'KeyL', key: 'Alt+L', action: 'hangup', text: 'Lägg på' },
@@ -15,7 +20,12 @@ export const SHORTCUTS = [
   { code: 'KeyU', key: 'Alt+U', action: 'callback', text: 'Boka återuppringning' },
   { code: 'KeyR', key: 'Alt+R', action: 'ready', text: 'Redo' },
   { code: 'KeyS', key: 'Alt+S', action: 'pause', text: 'Paus' },
-  { code: 'KeyI', key: 'Alt+I', action: 'messages', text: 'Meddelanden: gå till listan (Tab till filter och Markera hanterat)' },
+  {
+    code: 'KeyI',
+    key: 'Alt+I',
+    action: 'messages',
+    text: 'Meddelanden: gå till listan (Tab till filter och Markera hanterat)',
+  },
   { code: 'KeyB', key: 'Alt+B', action: 'scheduled', text: 'Bokade återuppringningar: gå till listan' },
 ] as const;
 

@@ -6,12 +6,25 @@ import { OPERATOR_STATE_TEXT, PAUSE_REASON_TEXT } from '../labels.js';
 type PauseReason = keyof typeof PAUSE_REASON_TEXT;
 
 /** The operator's own state, with Redo and Paus (a reason from the API's list, and a note). */
-export function StatusBar({ session, onReady, onPause, onLogout }: { session: OperatorSessionView; onReady: () => void; onPause: (reason: PauseReason, note: string) => void; onLogout: () => void }) {
+export function StatusBar({
+  session,
+  onReady,
+  onPause,
+  onLogout,
+}: {
+  session: OperatorSessionView;
+  onReady: () => void;
+  onPause: (reason: PauseReason, note: string) => void;
+  onLogout: () => void;
+}) {
   const now = useNow();
   const [reason, setReason] = useState<PauseReason>('break');
   const [note, setNote] = useState('');
   const state = OPERATOR_STATE_TEXT[session.state];
-  const paused = session.state === 'paused' && session.pauseReason ? `: ${PAUSE_REASON_TEXT[session.pauseReason]}${session.pauseNote ? ` (${session.pauseNote})` : ''}` : '';
+  const paused =
+    session.state === 'paused' && session.pauseReason
+      ? `: ${PAUSE_REASON_TEXT[session.pauseReason]}${session.pauseNote ? ` (${session.pauseNote})` : ''}`
+      : '';
 
   return (
     <section class={`status-bar state-${session.state}`} aria-label="Din status">
@@ -19,7 +32,12 @@ export function StatusBar({ session, onReady, onPause, onLogout }: { session: Op
         <strong>{session.name}</strong> – {state}
         {paused} sedan {duration((now - session.stateSince) / 1000)}
       </p>
-      <button type="button" onClick={onReady} disabled={session.state !== 'paused' && session.state !== 'wrap-up'} aria-keyshortcuts="Alt+R">
+      <button
+        type="button"
+        onClick={onReady}
+        disabled={session.state !== 'paused' && session.state !== 'wrap-up'}
+        aria-keyshortcuts="Alt+R"
+      >
         Redo
       </button>
       <form
