@@ -306,13 +306,13 @@ describe('the SIP edge wired to drachtio-srf', () => {
         headers: { From: `<sip:${DIRECT}@regionvaxel>`, 'P-Asserted-Identity': `<sip:${DIRECT}@regionvaxel>` },
       },
     ]);
+    // The minutes count on the day the call began (a call over midnight is that day's).
+    const callDay = DateTime.now().setZone('Europe/Stockholm').toISODate()!;
     vi.setSystemTime(Date.now() + 90_000);
     answered[0]!.hangUp();
     expect(ended).toEqual([['2460', '2460123', 90]]);
     await vi.waitFor(async () =>
-      expect(
-        await ctx.redis.hGetAll(ctx.k.dialCap('2460123', DateTime.now().setZone('Europe/Stockholm').toISODate()!)),
-      ).toMatchObject({ calls: '1', minutes: '2' }),
+      expect(await ctx.redis.hGetAll(ctx.k.dialCap('2460123', callDay))).toMatchObject({ calls: '1', minutes: '2' }),
     );
     edge.stop();
   });
