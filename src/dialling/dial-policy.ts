@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { type ClassifiedNumber, type NumberClass, classifyNumber } from '../numbers/number-class.js';
+import { type ClassifiedNumber, NUMBER_CLASSES, type NumberClass, classifyNumber } from '../numbers/number-class.js';
 
 /**
  * The one number policy every call that leaves the region asks (toll fraud): what a
@@ -13,26 +13,18 @@ import { type ClassifiedNumber, type NumberClass, classifyNumber } from '../numb
 export const CALLER_KINDS = ['extension', 'transfer', 'callback', 'forwarded'] as const;
 export type CallerKind = (typeof CALLER_KINDS)[number];
 
+const ALWAYS = ['emergency', 'short-service'] as const satisfies readonly NumberClass[];
+const NEVER = ['invalid'] as const satisfies readonly NumberClass[];
 /** Always dialled, for every caller, whatever a policy says: nothing may stand between a person and 112 or 1177. */
-export const ALWAYS_ALLOWED: ReadonlySet<NumberClass> = new Set(['emergency', 'short-service']);
+export const ALWAYS_ALLOWED: ReadonlySet<NumberClass> = new Set(ALWAYS);
 /** Never dialled. */
-const NEVER_ALLOWED: ReadonlySet<NumberClass> = new Set(['invalid']);
+const NEVER_ALLOWED: ReadonlySet<NumberClass> = new Set(NEVER);
 
-/** The classes an admin chooses among, per caller kind. */
-export const CHOOSABLE_CLASSES = [
-  'regional',
-  'national-fixed',
-  'mobile',
-  'toll-free',
-  'national-nongeographic',
-  'shared-cost',
-  'premium',
-  'international-nordic',
-  'international-europe',
-  'international-other',
-  'satellite',
-] as const satisfies readonly NumberClass[];
-export type ChoosableClass = (typeof CHOOSABLE_CLASSES)[number];
+/** The classes an admin chooses among, per caller kind: every class but those always or never dialled. */
+export type ChoosableClass = Exclude<NumberClass, (typeof ALWAYS)[number] | (typeof NEVER)[number]>;
+export const CHOOSABLE_CLASSES: readonly ChoosableClass[] = NUMBER_CLASSES.filter(
+  (cls): cls is ChoosableClass => !ALWAYS_ALLOWED.has(cls) && !NEVER_ALLOWED.has(cls),
+);
 
 /** What ships: everything a municipality calls every day, nothing that costs more than a national call. */
 export const DEFAULT_ALLOWED: readonly ChoosableClass[] = [

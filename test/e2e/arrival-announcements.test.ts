@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { type AriPlayback, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
-type Playback = {
-  id: string;
-  media_uri: string;
-  next_media_uri?: string;
-  target_uri: string;
-  language: string;
-  state: string;
-};
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 beforeAll(async () => {
@@ -32,7 +24,7 @@ afterAll(async () => {
 const playing = (playbackId: string, timeoutMs: number) =>
   eventually(
     async () => {
-      const { status, body } = await lab.ari<Playback>(`/ari/playbacks/${encodeURIComponent(playbackId)}`);
+      const { status, body } = await lab.ari<AriPlayback>(`/ari/playbacks/${encodeURIComponent(playbackId)}`);
       return status === 200 ? body : undefined;
     },
     { what: `playback ${playbackId}`, timeoutMs },

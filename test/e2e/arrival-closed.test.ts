@@ -1,17 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { type AriPlayback, clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { startCaller } from '../support/sipp.js';
 
 type CallView = { callId: string; state: string; outcome?: string; municipality: { id: string }; reason: string };
 type QueueView = { calls: unknown[] };
-type Playback = {
-  id: string;
-  media_uri: string;
-  next_media_uri?: string;
-  target_uri: string;
-  language: string;
-  state: string;
-};
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 beforeAll(async () => {
@@ -38,7 +30,9 @@ describe('a call on a public holiday', () => {
     const playback = (media: string) =>
       eventually(
         async () => {
-          const { status, body } = await lab.ari<Playback>(`/ari/playbacks/${encodeURIComponent(`${callId}-closed`)}`);
+          const { status, body } = await lab.ari<AriPlayback>(
+            `/ari/playbacks/${encodeURIComponent(`${callId}-closed`)}`,
+          );
           return status === 200 && body.media_uri === media ? body : undefined;
         },
         { what: `${media} playing`, timeoutMs: 8_000 },

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
-import { createContactStore } from '../../src/extensions/contact-store.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
@@ -119,7 +118,7 @@ describe.sequential('direct-dial numbers', () => {
   });
 
   it('send a call for a busy phone to the queue as busy, and for a phone nobody picks up as no answer after the ring time', async () => {
-    const contacts = createContactStore(lab.switchboard.redis, lab.switchboard.keys);
+    const contacts = lab.switchboard.contacts;
     await extensionWithDirectNumber('2460204', '0935-142 04');
     const busy = await startSipp({
       scenarioFile: resolve(import.meta.dirname, '../sipp/phone-busy.xml'),
@@ -158,11 +157,7 @@ describe.sequential('direct-dial numbers', () => {
       vars: { talk_ms: '30000' },
       timeoutMs: 60_000,
     });
-    await createContactStore(lab.switchboard.redis, lab.switchboard.keys).bind(
-      '2460203',
-      `sip:2460203@127.0.0.1:${phone.localPort}`,
-      120,
-    );
+    await lab.switchboard.contacts.bind('2460203', `sip:2460203@127.0.0.1:${phone.localPort}`, 120);
 
     const caller = await call('093514203', 4_000);
     // Asterisk itself shows the caller and the extension's leg in one bridge.

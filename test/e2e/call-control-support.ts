@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { expect } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import type { CallRecord } from '../../src/calls/call-record.js';
-import { createContactStore } from '../../src/extensions/contact-store.js';
 import { freeUdpPort } from '../../src/lab/free-port.js';
 import { apiClient } from '../support/api-client.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
@@ -103,11 +102,7 @@ export function controlHelpers(lab: Lab) {
 
   /** Registers a phone for an extension, as the registrar would. */
   const bindExtension = (extension: string, port: number) =>
-    createContactStore(lab.switchboard.redis, lab.switchboard.keys).bind(
-      extension,
-      `sip:${extension}@127.0.0.1:${port}`,
-      300,
-    );
+    lab.switchboard.contacts.bind(extension, `sip:${extension}@127.0.0.1:${port}`, 300);
 
   const operatorState = async (api: Api = lab.api) =>
     (await api<{ state: string }>('GET', '/api/v1/operator/session')).body.state;

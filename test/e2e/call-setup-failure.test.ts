@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { type AriPlayback, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { startCaller } from '../support/sipp.js';
 
-type Playback = { id: string; media_uri: string; target_uri: string; language: string };
 type CallView = { callId: string; state: string; outcome?: string };
 
 const UMEA = '090161000';
@@ -35,7 +34,9 @@ const callerChannel = () =>
 const overloadPrompt = (callId: string) =>
   eventually(
     async () => {
-      const { status, body } = await lab.ari<Playback>(`/ari/playbacks/${encodeURIComponent(`${callId}-overloaded`)}`);
+      const { status, body } = await lab.ari<AriPlayback>(
+        `/ari/playbacks/${encodeURIComponent(`${callId}-overloaded`)}`,
+      );
       return status === 200 ? body : undefined;
     },
     { what: 'the overload prompt playing', timeoutMs: 15_000 },

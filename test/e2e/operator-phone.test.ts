@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContactStore } from '../../src/extensions/contact-store.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
@@ -56,11 +55,7 @@ describe.sequential('the operator’s phone', () => {
       timeoutMs: 60_000,
     });
     // As the SIP edge's registrar records a REGISTER from that phone.
-    await createContactStore(lab.switchboard.redis, lab.switchboard.keys).bind(
-      '2460150',
-      `sip:2460150@127.0.0.1:${phone.localPort}`,
-      120,
-    );
+    await lab.switchboard.contacts.bind('2460150', `sip:2460150@127.0.0.1:${phone.localPort}`, 120);
     const login = await lab.api<{ phone: string }>('POST', '/api/v1/operator/session', {
       phone: '2460150',
       municipalities: ['2460'],

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { spokenTextHash, spokenTextPath } from '../../src/media/spoken-text/spoken-texts.js';
-import { clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { type AriPlayback, clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { startCaller } from '../support/sipp.js';
 
 /**
@@ -15,7 +15,6 @@ import { startCaller } from '../support/sipp.js';
  */
 
 type CallView = { callId: string; state: string; outcome?: string };
-type Playback = { id: string; media_uri: string; next_media_uri?: string; target_uri: string; state: string };
 
 const VANNAS_CLOSED = 'Vännäs kommuns växel har stängt för julhelgen. Vi öppnar igen på måndag klockan åtta.';
 const UMEA_CLOSED = 'Umeå kommuns växel har stängt i dag.';
@@ -81,7 +80,7 @@ const spokenUri = (text: string) => `sound:${baseUrl}${spokenTextPath(spokenText
 const playing = (playbackId: string, media: string, timeoutMs: number) =>
   eventually(
     async () => {
-      const { status, body } = await lab.ari<Playback>(`/ari/playbacks/${encodeURIComponent(playbackId)}`);
+      const { status, body } = await lab.ari<AriPlayback>(`/ari/playbacks/${encodeURIComponent(playbackId)}`);
       return status === 200 && body.media_uri === media ? body : undefined;
     },
     { what: `${media} playing as ${playbackId}`, timeoutMs },

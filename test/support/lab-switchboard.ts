@@ -197,6 +197,16 @@ export async function startLabSwitchboard({
   };
 }
 
+/** A playback as ARI shows it (`GET /ari/playbacks/{id}`): what the tests check a caller hears. */
+export interface AriPlayback {
+  id: string;
+  media_uri: string;
+  next_media_uri?: string;
+  target_uri: string;
+  language: string;
+  state: string;
+}
+
 /** Asks an Asterisk itself (ARI REST). */
 function ariOf(asterisk: () => AsteriskInstance) {
   return async function ari<T = unknown>(path: string): Promise<{ status: number; body: T }> {
