@@ -113,7 +113,13 @@ export async function connectRedisTo(
 ): Promise<{ client: RedisClient; replicas: ReplicaAcks | undefined }> {
   const required = ackReplicas ?? ('url' in target ? 0 : 1);
   const client = 'url' in target ? await connectRedis(target.url, { name }) : await connectSentinel(target, name);
-  return { client, replicas: required > 0 ? requireReplicaAcks(client, scripts, { replicas: required }) : undefined };
+  return {
+    client,
+    replicas:
+      required > 0
+        ? requireReplicaAcks(client, (args) => sendCommand(client, args), scripts, { replicas: required })
+        : undefined,
+  };
 }
 
 /** As connectRedis: waits, trying again with backoff, until the sentinels name a master that answers. */

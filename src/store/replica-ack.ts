@@ -1,5 +1,4 @@
 import { log } from '../log.js';
-import { type RedisClient, sendCommand } from './redis-client.js';
 
 /** How long one WAIT may take before the replicas count as not confirming (then writes go on unconfirmed). */
 export const REPLICA_ACK_TIMEOUT_MS = 500;
@@ -31,19 +30,18 @@ export interface ReplicaAcks {
  * calls (it has nothing to fail over to anyway) rather than stop on its standby.
  */
 export function requireReplicaAcks(
-  client: RedisClient,
+  client: object,
+  command: (args: string[]) => Promise<unknown>,
   scripts: Record<string, { IS_READ_ONLY?: boolean }>,
   { replicas }: { replicas: number },
 ): ReplicaAcks {
   const ackLog = log.child({ component: 'redis-replicas', required: replicas });
-  const methods = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const methods = client as Record<string, (...args: unknown[]) => Promise<unknown>>;
   /** Writes issued so far, numbered; a WAIT covers those issued before it. */
   let issued = 0;
   let lastWait: { covers: number; count: Promise<number> } | undefined;
   let confirming = true;
   let recheck: NodeJS.Timeout | undefined;
-
-  const command = (args: string[]) => sendCommand(client, args);
 
   async function confirmed(write: number): Promise<void> {
     if (!confirming) return;
@@ -70,6 +68,11 @@ export function requireReplicaAcks(
       (m) => Number(m[1]) <= IN_STEP_LAG_SECONDS,
     ).length;
     if (online < replicas || confirming) return;
+    // INFO only says the replicas are near; a WAIT here covers every change made while they did
+    // not confirm, so "confirming" again means all of those are on them too. Only once INFO has
+    // seen them online, so a missing replica never blocks the connection for the WAIT's timeout.
+    const count = Number(await command(['WAIT', String(replicas), String(REPLICA_ACK_TIMEOUT_MS)]));
+    if (count < replicas || confirming) return;
     confirming = true;
     clearInterval(recheck);
     ackLog.info({ online }, 'the Redis replicas are back in step: changes are answered once they have them');

@@ -53,6 +53,8 @@ it('answers a change once the replica has it, goes on unconfirmed without the re
       what: 'the replica confirming again',
       timeoutMs: 10_000,
     });
+    // Confirming again means the changes made meanwhile are on the replica too.
+    for (const id of ['unconfirmed', 'next']) expect(await onReplica.client.hGet(k.call(id), 'state')).toBe('waiting');
     await queue.enqueue(caller('confirmed-again', '2460'));
     expect(await onReplica.client.hGet(k.call('confirmed-again'), 'state')).toBe('waiting');
   } finally {
