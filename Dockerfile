@@ -17,4 +17,5 @@ RUN npm run build && npm prune --omit=dev
 ENV NODE_ENV=production HTTP_HOST=0.0.0.0
 EXPOSE 8080
 USER node
-CMD ["npx", "tsx", "src/cli/vaxel.ts", "start"]
+# Node itself (tsx as its loader), not npx: SIGTERM from `docker stop` reaches the app, which drains.
+CMD ["node", "--import", "tsx", "src/cli/vaxel.ts", "start"]

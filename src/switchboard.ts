@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { RegionConfig } from './config/region-schema.js';
 import { attachEventSocket } from './events/event-socket.js';
+import { createDrain } from './drain.js';
 import { AppError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
@@ -189,7 +190,8 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   const importRecovery = runImportRecovery(redis, k);
 
   const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, k));
-  const app = createHttpApp({ ...services, ari, sipEdge, mediaNodes: liveness, replicas });
+  const drain = createDrain(arrival.capacity);
+  const app = createHttpApp({ ...services, ari, sipEdge, mediaNodes: liveness, replicas, drain });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const events = attachEventSocket(server as Server, { tokens, k, redis, connectReader: connectReader('events') });
@@ -203,6 +205,8 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     ...services,
     url,
     keys: k,
+    /** SIGTERM's first step (drain.ts): no new callers, not ready; resolves once no caller is held here, or after `seconds`. */
+    drain: (seconds: number) => drain.drain(seconds),
     async stop(): Promise<void> {
       await callbackRelease.stop();
       sipEdge?.stop();

@@ -77,14 +77,28 @@ export async function startCommand(): Promise<void> {
     console.log(`Try: curl -H "Authorization: Bearer $TOKEN" ${switchboard.url}/api/v1/queues`);
   }
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  // SIGTERM (systemd, compose, a rolling upgrade) drains first; Ctrl-C stops at once. Either way
+  // the callers still held stay in Asterisk for the next start (drain.ts).
+  if ((await nextSignal()) === 'SIGTERM') {
+    console.log(`\nDraining (at most ${env.DRAIN_SECONDS} s; Ctrl-C or SIGTERM again stops at once)…`);
+    await Promise.race([switchboard.drain(env.DRAIN_SECONDS), nextSignal()]);
+  }
   console.log('\nStopping…');
   await switchboard.stop();
   await lab?.stop();
+}
+
+/** The next SIGINT or SIGTERM. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
 }
 
 /** "host:port" (checked by the env schema) as a node address. */

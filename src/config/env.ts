@@ -79,6 +79,8 @@ const envSchema = z
       .string()
       .regex(/^[\w.:-]{1,100}$/, 'letters, digits and . : - _ only')
       .optional(),
+    /** After SIGTERM the instance takes no new calls and exits once its calls have ended, or after this long (drain.ts). */
+    DRAIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
     /** A media node silent this long (no heartbeat from its instance) has lost its calls: they end as media-node-lost. */
     MEDIA_NODE_DEAD_SECONDS: z.coerce.number().int().min(5).max(3600).default(DEFAULT_MEDIA_NODE_DEAD_SECONDS),
     /** The pjsip endpoint Asterisk dials operators' phones through (dialplans/pjsip.conf). */

@@ -2,6 +2,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { except } from 'hono/combine';
 import { extensionCsvTransfer } from '../admin/extension-csv.js';
 import { AppError } from '../errors.js';
+import type { Drain } from '../drain.js';
 import type { AriConnection } from '../media/ari-connection.js';
 import type { NodeLiveness } from '../media/nodes/node-liveness.js';
 import type { ReplicaAcks } from '../store/replica-ack.js';
@@ -51,6 +52,8 @@ export type HttpDeps = Services & {
   replicas?: Pick<ReplicaAcks, 'state'> | undefined;
   /** The SIP edge's connection and media nodes for /health, when one runs (sip-edge/edge.ts). */
   sipEdge?: Pick<SipEdge, 'state'> | undefined;
+  /** Whether this instance drains (drain.ts), for /health/ready. */
+  drain?: Pick<Drain, 'isDraining'> | undefined;
 };
 
 /**

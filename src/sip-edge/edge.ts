@@ -19,6 +19,7 @@ import {
   fallback,
   isEmergency,
   routeInvite,
+  toAnotherNode,
   toSwitchboard,
   trunkHeaders,
   type EdgeRoutingDeps,
@@ -177,7 +178,14 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
     );
   });
 
-  async function carryOut(req: Req, res: Res, route: EdgeRoute, callLog: Logger): Promise<void> {
+  /** `refusedBy`: the media nodes that refused this call with 503 (draining) so far. */
+  async function carryOut(
+    req: Req,
+    res: Res,
+    route: EdgeRoute,
+    callLog: Logger,
+    refusedBy: readonly string[] = [],
+  ): Promise<void> {
     switch (route.kind) {
       case 'reject':
         return send(res, route.status === 503 ? UNAVAILABLE : { status: route.status });
@@ -190,12 +198,17 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
           });
           endTogether(uas, uac);
         } catch (error) {
-          // 487: the caller gave up. Otherwise the node failed between two pings: the fallback answers instead.
-          if ((error as { status?: number }).status === 487) return;
-          callLog.warn(
-            { node: route.uri, status: (error as { status?: number }).status },
-            'media node refused the call; to the fallback',
-          );
+          const status = (error as { status?: number }).status;
+          // 487: the caller gave up.
+          if (status === 487) return;
+          // 503: the node's instance drains (a rolling upgrade): another node takes the call.
+          const other = status === 503 ? toAnotherNode(route, [...refusedBy, route.node], routing) : undefined;
+          if (other) {
+            callLog.info({ node: route.node, to: other.node }, 'media node draining (503); to another node');
+            return carryOut(req, res, other, callLog, [...refusedBy, route.node]);
+          }
+          // Otherwise the node failed between two pings: the fallback answers instead.
+          callLog.warn({ node: route.uri, status }, 'media node refused the call; to the fallback');
           await carryOut(req, res, fallback(routing), callLog);
         }
         return;

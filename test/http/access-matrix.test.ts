@@ -154,6 +154,13 @@ const cases: Case[] = [
     allowed: everyone,
     pastAuth: true,
   },
+  { what: 'ask whether the process answers (liveness, no token)', op: 'GET /health/live', allowed: everyone },
+  {
+    what: 'ask whether the instance is ready (no token; 503 here: no Asterisk in these tests)',
+    op: 'GET /health/ready',
+    allowed: everyone,
+    pastAuth: true,
+  },
   {
     what: 'fetch a spoken text’s audio (no token needed: Asterisk fetches it)',
     op: 'GET /media/spoken/{file}',
@@ -531,7 +538,9 @@ describe('access matrix', () => {
           expect(status === 401 || (status === 403 && DENIED.includes(body.error?.code ?? '')), answer).toBe(false);
           // 503 only from Asterisk's absence here (call control, or /health saying degraded).
           expect(
-            status < 500 || body.error?.code === 'ari_unavailable' || (c.op === 'GET /health' && status === 503),
+            status < 500 ||
+              body.error?.code === 'ari_unavailable' ||
+              (c.op.startsWith('GET /health') && status === 503),
             answer,
           ).toBe(true);
         } else {

@@ -43,6 +43,12 @@ describe('Redis out of reach', () => {
       const health = await t.call('GET', '/health', auth);
       expect(health.status).toBe(503);
       expect(health.body).toEqual({ status: 'degraded' });
+      // Not ready, saying why (no Asterisk in these tests either); still live.
+      expect(await t.call('GET', '/health/ready')).toMatchObject({
+        status: 503,
+        body: { status: 'not-ready', notReady: ['redis', 'ari'] },
+      });
+      expect((await t.call('GET', '/health/live')).status).toBe(200);
 
       const down = {
         error: { code: 'redis_unavailable', message: expect.stringContaining('(Redis) cannot be reached') },
@@ -68,6 +74,7 @@ describe('Redis out of reach', () => {
     await eventually(
       async () => ((await t.call('GET', '/health', auth)).body.redis as { ok: boolean } | undefined)?.ok === true,
     );
+    expect((await t.call('GET', '/health/ready')).body).toEqual({ status: 'not-ready', notReady: ['ari'] });
     const queue = await t.call('GET', '/api/v1/queues/2460', auth);
     expect(queue.status).toBe(200);
     expect(queue.body).toMatchObject({ waitingCount: 1, calls: [{ callId: 'kept', position: 1, state: 'waiting' }] });

@@ -41,7 +41,12 @@ function fakeSrf({
   uacFails = 486,
   mediaFails,
   trunkFails,
-}: { uacFails?: number; mediaFails?: number; trunkFails?: number } = {}) {
+}: {
+  uacFails?: number;
+  /** The status every media node refuses calls with, or per node ('ast-a:5080' → 503). */
+  mediaFails?: number | Record<string, number>;
+  trunkFails?: number;
+} = {}) {
   const handlers: Record<string, Handler> = {};
   const listeners: Record<string, ((err: unknown, detail: string) => void)[]> = {};
   const b2bua: { uri: string; headers: Record<string, string> }[] = [];
@@ -67,7 +72,8 @@ function fakeSrf({
     createB2BUA: async (_req, _res, uri, opts) => {
       b2bua.push({ uri, headers: opts.headers });
       const toMedia = uri.includes('@ast-');
-      const fails = toMedia ? mediaFails : trunkFails;
+      const byNode = typeof mediaFails === 'object' ? mediaFails[uri.slice(uri.indexOf('@') + 1)] : mediaFails;
+      const fails = toMedia ? byNode : trunkFails;
       if (fails) throw Object.assign(new Error('refused'), { status: fails });
       const legs = { uas: leg(), uac: leg() };
       answered.push(legs.uac);
@@ -277,6 +283,27 @@ describe('the SIP edge wired to drachtio-srf', () => {
     expect(b2bua.map((b) => b.uri)).toEqual(['sip:+4693514100@ast-a:5080']);
     expect(uac).toEqual(['sip:+46701110001@carrier.example:5060']);
     edge.stop();
+  });
+
+  it('when a media node refuses the call with 503 (its instance drains), the next healthy node takes it; the fallback only when every node refused', async () => {
+    const nodes = { mediaNodes: ['ast-a:5080', 'ast-b:5080', 'ast-c:5080'] };
+    const draining = started({ mediaFails: { 'ast-a:5080': 503 } }, nodes);
+    // Round robin starts at ast-a: it refuses, another takes the call.
+    const sent = await deliver(draining.handlers.invite, inviteText('+4693514100'), '192.0.2.10');
+    const [refused, taken] = draining.b2bua.map((b) => b.uri);
+    expect(draining.b2bua).toHaveLength(2);
+    expect(refused).toBe('sip:+4693514100@ast-a:5080');
+    expect(taken).toMatch(/^sip:\+4693514100@ast-[bc]:5080$/);
+    expect(draining.b2bua[1]!.headers).toEqual(draining.b2bua[0]!.headers);
+    expect(draining.answered).toHaveLength(1);
+    expect(sent).toEqual([]);
+    draining.edge.stop();
+
+    const all = started({ mediaFails: 503 }, nodes);
+    await deliver(all.handlers.invite, inviteText('+4693514100'), '192.0.2.10');
+    expect(all.b2bua.map((b) => b.uri.split('@')[1]).sort()).toEqual(['ast-a:5080', 'ast-b:5080', 'ast-c:5080']);
+    expect(all.uac).toEqual(['sip:+46701110001@carrier.example:5060']);
+    all.edge.stop();
   });
 
   it('when the media node refuses the call at capacity (busy) and no fallback number is set, answers 503 with Retry-After', async () => {

@@ -75,6 +75,7 @@ describe('routing an INVITE from the trunk', () => {
     const first = await routeInvite(dialled('0935-14100'.replace('-', '')), { from: 'trunk' }, d);
     expect(first).toEqual({
       kind: 'media',
+      node: 'ast-a:5060',
       uri: `sip:${VANNAS_MAIN}@ast-a:5060`,
       headers: { 'X-Municipality': VANNAS.id, 'X-Target': 'queue', 'X-Reason': 'main-number' },
     });
@@ -310,6 +311,7 @@ describe('a direct number forwarded to an external number', () => {
     await d.policies.update(VANNAS.id, 0, { allow: allowing({ forwarded: ['regional'] }) }, actor);
     expect(await routeInvite(dialled(FORWARDED), { from: 'trunk' }, d)).toEqual({
       kind: 'media',
+      node: 'ast-a:5060',
       uri: `sip:${FORWARDED}@ast-a:5060`,
       headers: { 'X-Municipality': VANNAS.id, 'X-Target': 'queue', 'X-Reason': 'forward-refused' },
     });
@@ -373,5 +375,8 @@ describe('media node health', () => {
     expect([pool.next(), pool.next(), pool.next()]).toEqual(['a', 'a', 'a']);
     ping('b');
     expect(new Set([pool.next(), pool.next()])).toEqual(new Set(['a', 'b']));
+    // A node that refused the call (draining) is passed over for it; none left, none.
+    expect([pool.next(['a']), pool.next(['a'])]).toEqual(['b', 'b']);
+    expect(pool.next(['a', 'b'])).toBeUndefined();
   });
 });

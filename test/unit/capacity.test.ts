@@ -36,4 +36,17 @@ describe('a media node’s capacity (media/arrival/capacity.ts)', () => {
     expect(capacity.admit('new')).toBeUndefined();
     expect(capacity.state()).toEqual({ settingUp: 1, held: 1 });
   });
+
+  it('while draining refuses every new caller, with room or without, and keeps counting those held until they leave', () => {
+    const capacity = createCapacity({ settingUp: 10, held: 10 });
+    expect(capacity.admit('a')).toBeUndefined();
+    capacity.stopAdmitting();
+    expect(capacity.admit('b')).toBe('draining');
+    capacity.holding('found-again');
+    expect(capacity.state()).toEqual({ settingUp: 1, held: 2 });
+    capacity.left('a');
+    capacity.left('found-again');
+    expect(capacity.state()).toEqual({ settingUp: 0, held: 0 });
+    expect(capacity.admit('c')).toBe('draining');
+  });
 });

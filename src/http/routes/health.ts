@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { TokenStore } from '../../auth/token-store.js';
 import { AppError } from '../../errors.js';
+import type { Drain } from '../../drain.js';
 import type { AriConnection } from '../../media/ari-connection.js';
 import type { NodeLiveness } from '../../media/nodes/node-liveness.js';
 import type { OperatorLegSettings } from '../../media/operator-leg.js';
@@ -62,6 +63,44 @@ const HealthSchema = z
 
 const Answer = z.union([HealthSchema, HealthSummarySchema]);
 
+const LiveSchema = z.object({ status: z.literal('live') }).openapi('Live');
+
+const ReadySchema = z
+  .object({
+    status: z.enum(['ready', 'not-ready']),
+    notReady: z
+      .array(z.enum(['redis', 'ari', 'draining']))
+      .optional()
+      .openapi({
+        description: 'Why not: Redis does not answer, this node’s Asterisk does not, or the instance drains',
+      }),
+  })
+  .openapi('Ready');
+
+const live = createRoute({
+  method: 'get',
+  path: '/health/live',
+  tags: ['Health'],
+  security: [{}],
+  summary: 'Liveness for orchestrators: the process answers (restart it when this fails)',
+  responses: { 200: { description: 'The process answers', content: { 'application/json': { schema: LiveSchema } } } },
+});
+
+const ready = createRoute({
+  method: 'get',
+  path: '/health/ready',
+  tags: ['Health'],
+  security: [{}],
+  summary: 'Readiness for load balancers: this instance may be given calls and API requests',
+  description:
+    'Ready when Redis and this node’s Asterisk (ARI) answer and the instance is not draining (SIGTERM: it finishes its calls, takes no new ones). ' +
+    'Not ready is no reason to restart the instance (that is /health/live); a draining one stops by itself.',
+  responses: {
+    200: { description: 'Ready', content: { 'application/json': { schema: ReadySchema } } },
+    503: { description: 'Not ready, and why', content: { 'application/json': { schema: ReadySchema } } },
+  },
+});
+
 const health = createRoute({
   method: 'get',
   path: '/health',
@@ -94,7 +133,14 @@ export function healthRoutes(deps: {
   leg?: Pick<OperatorLegSettings, 'mediaNode'> | undefined;
   mediaNodes?: Pick<NodeLiveness, 'nodes'> | undefined;
   replicas?: Pick<ReplicaAcks, 'state'> | undefined;
+  drain?: Pick<Drain, 'isDraining'> | undefined;
 }) {
+  const redisAnswers = () =>
+    deps.redis
+      .ping()
+      .then((reply) => reply === 'PONG')
+      .catch(() => false);
+
   /** Whether the request may see the detail: a valid token. Redis down means it cannot be told: no detail then. */
   async function detailed(header: string | undefined): Promise<boolean> {
     if (header === undefined) return false;
@@ -105,31 +151,40 @@ export function healthRoutes(deps: {
     return principal !== null;
   }
 
-  return apiRouter().openapi(health, async (c) => {
-    const showDetail = await detailed(c.req.header('authorization'));
-    const started = performance.now();
-    const redisOk = await deps.redis
-      .ping()
-      .then((reply) => reply === 'PONG')
-      .catch(() => false);
-    const redis = {
-      ok: redisOk,
-      latencyMs: Math.round((performance.now() - started) * 10) / 10,
-      ...(deps.replicas ? { replication: deps.replicas.state() } : {}),
-    };
-    const ari = { ok: deps.ari.isConnected(), ...(deps.leg ? { mediaNode: deps.leg.mediaNode } : {}) };
-    const mediaNodes = showDetail && redisOk ? await deps.mediaNodes?.nodes().catch(() => undefined) : undefined;
-    const edge = deps.sipEdge?.state();
-    // The edge is degraded without drachtio or without any media node (calls then go to the fallback).
-    const sipEdge = edge && {
-      ok: edge.connected && edge.mediaNodes.some((n) => n.healthy),
-      drachtio: edge.connected,
-      mediaNodes: edge.mediaNodes,
-    };
-    const status = redis.ok && ari.ok && (sipEdge?.ok ?? true) ? ('ok' as const) : ('degraded' as const);
-    const body = showDetail
-      ? { status, redis, ari, ...(mediaNodes ? { mediaNodes } : {}), ...(sipEdge ? { sipEdge } : {}) }
-      : { status };
-    return status === 'ok' ? c.json(body, 200) : c.json(body, 503);
-  });
+  return apiRouter()
+    .openapi(live, (c) => c.json({ status: 'live' as const }, 200))
+    .openapi(ready, async (c) => {
+      const notReady = [
+        ...((await redisAnswers()) ? [] : ['redis' as const]),
+        ...(deps.ari.isConnected() ? [] : ['ari' as const]),
+        ...(deps.drain?.isDraining() ? ['draining' as const] : []),
+      ];
+      return notReady.length === 0
+        ? c.json({ status: 'ready' as const }, 200)
+        : c.json({ status: 'not-ready' as const, notReady }, 503);
+    })
+    .openapi(health, async (c) => {
+      const showDetail = await detailed(c.req.header('authorization'));
+      const started = performance.now();
+      const redisOk = await redisAnswers();
+      const redis = {
+        ok: redisOk,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        ...(deps.replicas ? { replication: deps.replicas.state() } : {}),
+      };
+      const ari = { ok: deps.ari.isConnected(), ...(deps.leg ? { mediaNode: deps.leg.mediaNode } : {}) };
+      const mediaNodes = showDetail && redisOk ? await deps.mediaNodes?.nodes().catch(() => undefined) : undefined;
+      const edge = deps.sipEdge?.state();
+      // The edge is degraded without drachtio or without any media node (calls then go to the fallback).
+      const sipEdge = edge && {
+        ok: edge.connected && edge.mediaNodes.some((n) => n.healthy),
+        drachtio: edge.connected,
+        mediaNodes: edge.mediaNodes,
+      };
+      const status = redis.ok && ari.ok && (sipEdge?.ok ?? true) ? ('ok' as const) : ('degraded' as const);
+      const body = showDetail
+        ? { status, redis, ari, ...(mediaNodes ? { mediaNodes } : {}), ...(sipEdge ? { sipEdge } : {}) }
+        : { status };
+      return status === 'ok' ? c.json(body, 200) : c.json(body, 503);
+    });
 }

@@ -199,6 +199,8 @@ export function createArrival(deps: ArrivalDeps) {
    * A new caller the node has no room for (capacity.ts): refused before any answer, as busy
    * (SIP 486: the SIP edge then rings the fallback numbers, or answers 503), and recorded as
    * rejected-capacity for the statistics — without the caller's number, which nothing needs.
+   * While this instance drains: refused as congestion (SIP 503), which the SIP edge (or the
+   * carrier) takes to another node; not recorded, as the call goes on there.
    */
   async function refuse(
     client: Client,
@@ -208,9 +210,18 @@ export function createArrival(deps: ArrivalDeps) {
     edgeReason: string | undefined,
   ): Promise<void> {
     const callId = channel.id;
-    log.debug({ callId, refusal }, 'call refused: the media node is at capacity');
     refused.add(callId);
     setTimeout(() => refused.delete(callId), REFUSED_MEMORY_MS).unref();
+    if (refusal === 'draining') {
+      log.info({ callId }, 'call refused (503): this instance is draining; to another node');
+      await ariRequest(
+        'refuse caller (draining)',
+        client.channels.hangup({ channelId: callId, reason: 'congestion' }),
+        setUp.timeoutMs,
+      ).catch(() => undefined);
+      return;
+    }
+    log.debug({ callId, refusal }, 'call refused: the media node is at capacity');
     const reason: QueueReason =
       route.action === 'queue'
         ? route.reason

@@ -21,7 +21,8 @@ export const DEFAULT_CAPACITY: CapacityLimits = { settingUp: 10, held: 500 };
 /** No limit: what the call-setup benchmark compares the limits against. */
 export const UNLIMITED: CapacityLimits = { settingUp: Number.POSITIVE_INFINITY, held: Number.POSITIVE_INFINITY };
 
-export type Refusal = 'setting-up' | 'held';
+/** A limit reached, or `draining`: this instance is stopping (SIGTERM) and takes no new caller at all. */
+export type Refusal = 'setting-up' | 'held' | 'draining';
 
 /** How often refusals are summed up in the log (one warn line per period while refusing, not one per call). */
 const REFUSAL_LOG_EVERY_MS = 10_000;
@@ -37,6 +38,7 @@ export function createCapacity(limits: CapacityLimits, { now = Date.now }: { now
   const held = new Set<string>();
   const refused = { 'setting-up': 0, held: 0 };
   let lastSummary = now();
+  let draining = false;
 
   const state = () => ({ settingUp: settingUp.size, held: held.size });
 
@@ -57,6 +59,7 @@ export function createCapacity(limits: CapacityLimits, { now = Date.now }: { now
 
     /** A new caller: admitted (from now on held and being set up), or the limit that refuses it. */
     admit(callId: string): Refusal | undefined {
+      if (draining) return 'draining';
       const refusal: Refusal | undefined =
         held.size >= limits.held ? 'held' : settingUp.size >= limits.settingUp ? 'setting-up' : undefined;
       if (refusal) {
@@ -83,6 +86,11 @@ export function createCapacity(limits: CapacityLimits, { now = Date.now }: { now
     left(callId: string): void {
       settingUp.delete(callId);
       held.delete(callId);
+    },
+
+    /** From now on every new caller is refused (`draining`); those held go on. */
+    stopAdmitting(): void {
+      draining = true;
     },
 
     /** Callers being set up and held now. */

@@ -19,10 +19,10 @@ export function createMediaNodePool(
     answered(node: string): void {
       lastAnswer.set(node, now());
     },
-    /** The next healthy node in turn, or undefined when none answers. */
-    next(): string | undefined {
+    /** The next healthy node in turn, but none of `except` (nodes that refused the call), or undefined when none answers. */
+    next(except: readonly string[] = []): string | undefined {
       const at = now();
-      const healthy = nodes.filter((node) => healthyAt(node, at));
+      const healthy = nodes.filter((node) => healthyAt(node, at) && !except.includes(node));
       if (healthy.length === 0) return undefined;
       return healthy[turn++ % healthy.length];
     },

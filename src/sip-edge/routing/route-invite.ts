@@ -25,9 +25,11 @@ export interface SwitchboardCall {
  */
 export type SwitchboardReason = QueueReason | 'forward-refused' | 'forward-failed';
 
+/** An Asterisk media node (`node`, host:port); the headers tell its dialplan the municipality and what the call is for. */
+export type MediaRoute = { kind: 'media'; node: string; uri: string; headers: Record<string, string> };
+
 export type EdgeRoute =
-  /** An Asterisk media node; the headers tell its dialplan the municipality and what the call is for. */
-  | { kind: 'media'; uri: string; headers: Record<string, string> }
+  | MediaRoute
   /** Ring every registered contact at once; if none answers, `unanswered` (switchboard) or pass the failure on. */
   | { kind: 'contacts'; extension: string; uris: string[]; unanswered?: SwitchboardCall }
   | TrunkRoute
@@ -165,9 +167,25 @@ export function toSwitchboard(
   if (!node) return fallback(deps);
   return {
     kind: 'media',
+    node,
     uri: `sip:${call.calledNumber}@${node}`,
     headers: { 'X-Municipality': call.municipalityId, 'X-Target': target, 'X-Reason': reason },
   };
+}
+
+/**
+ * A media node refused the call with 503 (its instance drains: a rolling upgrade): the same call
+ * to the next healthy node that has not refused it, or undefined when there is none.
+ */
+export function toAnotherNode(
+  route: MediaRoute,
+  refusedBy: readonly string[],
+  deps: Pick<EdgeRoutingDeps, 'media'>,
+): MediaRoute | undefined {
+  const node = deps.media.next(refusedBy);
+  return node === undefined
+    ? undefined
+    : { ...route, node, uri: `${route.uri.slice(0, route.uri.lastIndexOf('@'))}@${node}` };
 }
 
 export function fallback(deps: Pick<EdgeRoutingDeps, 'trunkHost' | 'fallbackNumbers'>): EdgeRoute {
