@@ -3,6 +3,7 @@ import { createOperatorStore } from '../src/operators/operator-store.js';
 import { createCallQueue } from '../src/queue/call-queue.js';
 import { keys } from '../src/store/keys.js';
 import { connectRedis } from '../src/store/redis-client.js';
+import { mediaIds } from '../src/media/media-ids.js';
 
 /**
  * The queue traffic of `npm run bench -- import` (bench/import.ts forks this file): callers of
@@ -24,7 +25,7 @@ const [url, prefix, rate] = process.argv.slice(2) as [string, string, string];
 const opsPerSecond = Number(rate);
 const redis = await connectRedis(url, { name: 'bench-queues' });
 const k = keys(prefix);
-const queue = createCallQueue(redis, k);
+const queue = createCallQueue(redis, k, mediaIds);
 const operators = createOperatorStore(redis, k);
 const now = () => performance.timeOrigin + performance.now();
 const samples: Sample[] = [];

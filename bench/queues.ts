@@ -7,6 +7,7 @@ import { createCallQueue } from '../src/queue/call-queue.js';
 import type { PriorityClassMatch } from '../src/queue/priority.js';
 import { keys } from '../src/store/keys.js';
 import { connectRedis, type RedisClient } from '../src/store/redis-client.js';
+import { mediaIds } from '../src/media/media-ids.js';
 
 const OPERATIONS = Number(process.env.BENCH_OPERATIONS ?? 20_000);
 /** Requests in flight at once, as redis-benchmark's default 50 clients. */
@@ -81,7 +82,7 @@ async function rate(count: number, operation: (i: number, worker: number) => Pro
 
 async function operationsPerSecond(redis: RedisClient): Promise<[string, number][]> {
   const k = keys('bench-ops');
-  const queue = createCallQueue(redis, k, { wrapUpSeconds: 0 });
+  const queue = createCallQueue(redis, k, mediaIds, { wrapUpSeconds: 0 });
   const operators = createOperatorStore(redis, k);
   const callOf = (i: number) => ({
     callId: `c${i}`,
@@ -134,7 +135,7 @@ async function nextCallLatency(redis: RedisClient): Promise<void> {
       : caller.endsWith('3')
         ? { priorityClass: 'listed', boostSeconds: 30 }
         : undefined;
-  const queue = createCallQueue(redis, k);
+  const queue = createCallQueue(redis, k, mediaIds);
   const operators = createOperatorStore(redis, k);
   let n = 0;
   for (const municipalityId of MUNICIPALITIES) {

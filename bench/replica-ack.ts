@@ -3,6 +3,7 @@ import { startRedisServer } from '../src/lab/redis-server.js';
 import { createCallQueue } from '../src/queue/call-queue.js';
 import { keys } from '../src/store/keys.js';
 import { type RedisClient, connectRedisTo, sendCommand } from '../src/store/redis-client.js';
+import { mediaIds } from '../src/media/media-ids.js';
 
 const SEQUENTIAL = Number(process.env.BENCH_OPERATIONS ?? 2_000);
 const CONCURRENT = SEQUENTIAL * 5;
@@ -53,7 +54,7 @@ export async function run(): Promise<void> {
 
 async function measure(client: RedisClient, label: string): Promise<{ p50: number; p99: number; perSecond: number }> {
   const k = keys(`bench-ack-${label.replace(/\W+/g, '-')}`);
-  const queue = createCallQueue(client, k);
+  const queue = createCallQueue(client, k, mediaIds);
   const callOf = (id: string) => ({
     callId: id,
     channelId: id,

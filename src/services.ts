@@ -12,6 +12,7 @@ import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-con
 import { createCallControlService } from './media/call-control/index.js';
 import type { NodeCommandBus } from './media/nodes/node-commands.js';
 import { createNodeRouter } from './media/nodes/node-router.js';
+import { mediaIds } from './media/media-ids.js';
 import type { OperatorLegConfig, OperatorLegSettings } from './media/operator-leg.js';
 import { type SpokenTextSettings, createSpokenTexts } from './media/spoken-text/spoken-texts.js';
 import { createOperatorPhones } from './operators/operator-phone.js';
@@ -53,7 +54,7 @@ export interface ServiceSettings {
 export function createServices(redis: RedisClient, k: Keys, settings: ServiceSettings) {
   const { region } = settings;
   const directory = createDirectoryStore(redis, k);
-  const queue = createCallQueue(redis, k, {
+  const queue = createCallQueue(redis, k, mediaIds, {
     wrapUpSeconds: region.region.wrapUpSeconds,
     mediaNodeDeadSeconds: settings.mediaNodeDeadSeconds,
   });
@@ -72,7 +73,7 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
   const admin = { ...adminStores, operatorAccounts: withTokenLinkCheck(adminStores.operatorAccounts, tokens) };
   const dialling = createDiallingGuard(redis, k, { policies: admin.dialPolicies, region });
   const entries = createDirectoryEntryStore(redis, k, audit);
-  const callbacks = createCallbackStore(redis, k, dialling);
+  const callbacks = createCallbackStore(redis, k, dialling, mediaIds);
   const numberTarget = directNumberTarget(redis, k, admin);
   const callControl = createCallControlService({
     redis,

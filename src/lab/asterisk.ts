@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { log } from '../log.js';
 import { renderAsteriskConfig } from './asterisk-config.js';
 import { freeTcpPort, freeUdpPort } from './free-port.js';
+import { keepOutputTail } from './output-tail.js';
 import { runTool, withSystemPath } from '../run-tool.js';
 import {
   asteriskRootDir,
@@ -207,19 +208,7 @@ async function launch(rootDir: string, confPath: string, outputFile: string): Pr
   const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: withSystemPath() });
 
   const file = createWriteStream(outputFile);
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    file.write(chunk);
-    lines.push(
-      ...chunk
-        .toString('utf8')
-        .split('\n')
-        .filter((line) => line.trim() !== ''),
-    );
-    lines.splice(0, Math.max(0, lines.length - OUTPUT_TAIL_LINES));
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const tail = keepOutputTail(child, OUTPUT_TAIL_LINES, (chunk) => file.write(chunk));
 
   const exited = new Promise<Error>((resolve) => {
     child.once('error', (error) => resolve(new Error(`could not start ${program}: ${error.message}`)));
@@ -228,7 +217,7 @@ async function launch(rootDir: string, confPath: string, outputFile: string): Pr
       resolve(new Error(`Asterisk exited (${signal ?? `code ${code}`})`));
     });
   });
-  return { child, exited, tail: () => [...lines], procMount };
+  return { child, exited, tail, procMount };
 }
 
 async function mountSharedProc(rootDir: string): Promise<void> {

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeTcpPort } from './free-port.js';
+import { keepOutputTail } from './output-tail.js';
 
 export interface RedisServerOptions {
   /** A free port is picked when not given. */
@@ -136,18 +137,7 @@ async function writeSentinelConfig(dir: string, sentinel: SentinelOptions): Prom
 /** Spawns the server; `exited` resolves with an error saying why it is gone (could not spawn, or exited with this output). */
 function spawnServer(binary: string, args: string[]): { process: ChildProcess; exited: Promise<Error> } {
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const keep = (chunk: Buffer) => {
-    tail.push(
-      ...chunk
-        .toString('utf8')
-        .split('\n')
-        .filter((line) => line.trim() !== ''),
-    );
-    tail.splice(0, Math.max(0, tail.length - OUTPUT_TAIL_LINES));
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const tail = keepOutputTail(child, OUTPUT_TAIL_LINES);
 
   const exited = new Promise<Error>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
@@ -160,7 +150,7 @@ function spawnServer(binary: string, args: string[]): { process: ChildProcess; e
       );
     });
     child.once('exit', (code, signal) => {
-      resolve(new Error(`${binary} exited (${signal ?? `code ${code}`}) before it was ready:\n${tail.join('\n')}`));
+      resolve(new Error(`${binary} exited (${signal ?? `code ${code}`}) before it was ready:\n${tail().join('\n')}`));
     });
   });
   return { process: child, exited };

@@ -4,11 +4,19 @@
  * id): a restarted process finds a call's bridges and legs again without having kept anything
  * in memory (media/reconcile/), and a leg's events go to the part that dialled it.
  *
- * Some names are made by Lua scripts, which must agree with the parsers here:
- * store/lua/_shared.lua (an offer's operator leg "<callId>-op<attempt>"),
- * store/lua/control-operator-action-1.lua (a transfer's target leg "<callId>-xfer<n>"),
- * store/lua/callback-book-6.lua (a call-back "<callId>-cb", its citizen's leg "<callId>-cb-dial").
+ * The names a Lua script writes are passed to it from here, and the parsers below read them
+ * back: store/ is below media/ and does not import this file, so whoever builds a store gives
+ * it `mediaIds` (services.ts) and call control passes them itself. A script appends only the
+ * number it alone knows atomically: an offer's attempt (store/lua/_shared.lua offer_call, given
+ * `operatorLegSuffix`, as claim-next picks the call in the script) and a transfer's number
+ * (store/lua/control-operator-action-1.lua, given `transferLegPrefix`). A call-back's id and
+ * its citizen's leg are passed whole (store/lua/callback-book-6.lua).
  */
+const OPERATOR_LEG = '-op';
+const TRANSFER_LEG = '-xfer';
+const CALLBACK = '-cb';
+const CALLBACK_DIAL_LEG = '-dial';
+
 export const mediaIds = {
   /** Where the caller waits, hearing music. */
   holdBridge: (callId: string) => `${callId}-hold`,
@@ -24,21 +32,37 @@ export const mediaIds = {
   textPlayback: (playbackId: string) => `${playbackId}-text`,
   /** A prompt nobody needs to find again: `unique` tells it from the channel's others. */
   promptPlayback: (channelId: string, unique: string) => `${channelId}-pb-${unique}`,
+  /** An offer's operator leg is "<callId>-op<attempt>": what Lua puts between the call id and the attempt. */
+  operatorLegSuffix: OPERATOR_LEG,
+  /** A transfer's target leg is "<callId>-xfer<n>": what Lua puts the transfer's number after. */
+  transferLegPrefix: (callId: string) => `${callId}${TRANSFER_LEG}`,
+  /** A call-back booked on a call: a call record of its own ("<callId>-cb"). */
+  callback: (callId: string) => `${callId}${CALLBACK}`,
+  /**
+   * The leg dialled out to a call-back's citizen ("<callbackId>-dial"). Not the call-back's id
+   * itself: Asterisk refuses a new channel id that is a prefix of a live one (the operator's
+   * leg "<callbackId>-op1").
+   */
+  callbackDialLeg: (callbackId: string) => `${callbackId}${CALLBACK_DIAL_LEG}`,
 };
+
+const OPERATOR_LEG_ID = new RegExp(`^(.+)${OPERATOR_LEG}\\d+$`);
+const TRANSFER_LEG_ID = new RegExp(`^(.+)${TRANSFER_LEG}\\d+$`);
+const CALLBACK_DIAL_LEG_ID = new RegExp(`^(.+${CALLBACK})${CALLBACK_DIAL_LEG}$`);
 
 /** The call an operator leg belongs to ("<callId>-op<n>"). */
 export function callIdOfOperatorChannel(channelId: string): string | undefined {
-  return /^(.+)-op\d+$/.exec(channelId)?.[1];
+  return OPERATOR_LEG_ID.exec(channelId)?.[1];
 }
 
 /** The call a transfer's target leg belongs to ("<callId>-xfer<n>"). */
 export function callIdOfTransferLeg(channelId: string): string | undefined {
-  return /^(.+)-xfer\d+$/.exec(channelId)?.[1];
+  return TRANSFER_LEG_ID.exec(channelId)?.[1];
 }
 
 /** The call-back a citizen's leg belongs to ("<callbackId>-dial", the call-back's id being "<callId>-cb"). */
 export function callbackIdOfDialLeg(channelId: string): string | undefined {
-  return /^(.+-cb)-dial$/.exec(channelId)?.[1];
+  return CALLBACK_DIAL_LEG_ID.exec(channelId)?.[1];
 }
 
 /** The direct-dial call an extension's leg belongs to ("<callId>-ext<n>"). */
@@ -51,7 +75,7 @@ export const callIdOfLeg = (channelId: string): string | undefined =>
   callIdOfOperatorChannel(channelId) ?? callIdOfTransferLeg(channelId) ?? callbackIdOfDialLeg(channelId);
 
 /** A call-back's id is "<callId>-cb"; a caller's call id is their channel's. */
-export const isCallbackId = (callId: string): boolean => callId.endsWith('-cb');
+export const isCallbackId = (callId: string): boolean => callId.endsWith(CALLBACK);
 
 /**
  * The first Stasis argument of a channel the switchboard originates, naming which kind of leg it

@@ -74,18 +74,28 @@ export interface CallQueueOptions {
   mediaNodeDeadSeconds?: number;
 }
 
+/**
+ * The media names the queue's scripts write (media/media-ids.ts `mediaIds`, given by who builds
+ * the queue: media/ is above the queue): an offer's operator leg is the call id, this suffix and
+ * the attempt, which only the script knows.
+ */
+export interface CallQueueNames {
+  operatorLegSuffix: string;
+}
+
 export function createCallQueue(
   redis: RedisClient,
   k: Keys,
+  names: CallQueueNames,
   { wrapUpSeconds = 0, mediaNodeDeadSeconds = 0 }: CallQueueOptions = {},
 ) {
   const { prefix } = k;
 
   async function claim(operatorId: string, callId: string, mediaNode: string): Promise<CallRecord | null> {
-    const reply = await runScript(redis.queueClaim([k.operator(operatorId)], [prefix, operatorId, callId, mediaNode]), {
-      operatorId,
-      callId,
-    });
+    const reply = await runScript(
+      redis.queueClaim([k.operator(operatorId)], [prefix, operatorId, callId, mediaNode, names.operatorLegSuffix]),
+      { operatorId, callId },
+    );
     return reply === null ? null : parseCallRecord(hashReply(reply));
   }
 

@@ -16,6 +16,10 @@ export function HourlyChart({ periods, label }: { periods: MunicipalityStatistic
     .filter((p) => p.offered > 0)
     .map((p) => `kl ${hour(p.start)}: ${p.offered} samtal, ${p.answered} besvarade`);
   const height = (n: number) => ((HEIGHT - AXIS) * n) / max;
+  /** The bar of `n` calls in the i-th hour's slot, standing on the axis. */
+  const bar = (kind: 'offered' | 'answered', n: number, i: number) => (
+    <rect class={kind} x={i * slot + 1} y={HEIGHT - AXIS - height(n)} width={slot - 2} height={height(n)} />
+  );
 
   return (
     <svg
@@ -26,20 +30,8 @@ export function HourlyChart({ periods, label }: { periods: MunicipalityStatistic
     >
       {periods.map((p, i) => (
         <g>
-          <rect
-            class="offered"
-            x={i * slot + 1}
-            y={HEIGHT - AXIS - height(p.offered)}
-            width={slot - 2}
-            height={height(p.offered)}
-          />
-          <rect
-            class="answered"
-            x={i * slot + 1}
-            y={HEIGHT - AXIS - height(p.answered)}
-            width={slot - 2}
-            height={height(p.answered)}
-          />
+          {bar('offered', p.offered, i)}
+          {bar('answered', p.answered, i)}
           {i % 3 === 0 && (
             <text x={i * slot + slot / 2} y={HEIGHT - 2} text-anchor="middle">
               {hour(p.start)}

@@ -11,6 +11,7 @@ import { apiClient } from '../support/api-client.js';
 import { OPEN_INSTANT, clockFrom, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { controlHelpers } from './call-control-support.js';
 import { testDialling } from '../support/dialling.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 /**
  * The crash windows of docs/decisions.md "Reconcile": the app stops after a Redis script and
@@ -69,7 +70,7 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     );
 
     await whileDown(async (redis, k) => {
-      await createCallbackStore(redis, k, testDialling({ redis, k }).guard).book({ callId: booked.callId });
+      await createCallbackStore(redis, k, testDialling({ redis, k }).guard, mediaIds).book({ callId: booked.callId });
       await redis.overflowApply([k.call(ended.callId)], [k.prefix, 'end', ended.callId]);
     });
 
@@ -233,7 +234,7 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     const ownNode = new URL(lab.asterisk.ariUrl).host;
     const arrive = (callId: string, mediaNode: string) =>
       whileDown((redis, k) =>
-        createCallQueue(redis, k).enqueue(
+        createCallQueue(redis, k, mediaIds).enqueue(
           {
             callId,
             channelId: callId,
@@ -256,7 +257,7 @@ describe.sequential('reconcile after a crash between Redis and Asterisk', () => 
     const elsewhere = await lab.api<{ state: string; mediaNode?: string }>('GET', '/api/v1/calls/elsewhere-1');
     expect(elsewhere.body.state).toBe('waiting');
     // Taken out again, so that the tests after this one meet empty queues.
-    await whileDown((redis, k) => createCallQueue(redis, k).finish('elsewhere-1'));
+    await whileDown((redis, k) => createCallQueue(redis, k, mediaIds).finish('elsewhere-1'));
   });
 });
 

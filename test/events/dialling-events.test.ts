@@ -7,6 +7,7 @@ import { createCallQueue } from '../../src/queue/call-queue.js';
 import { testDialling } from '../support/dialling.js';
 import { UMEA, caller, useRedis } from '../support/redis.js';
 import { VANNAS } from '../support/municipalities.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
@@ -28,7 +29,7 @@ async function streamOfDiallingEvents() {
   await guard.admitExtensionCall(VANNAS, '2460100');
   await guard.admitExtensionCall(VANNAS, '2460100');
   await guard.decide(UMEA, 'callback', '+47 22 33 44 55', { callId: 'u1' });
-  await createCallQueue(ctx.redis, ctx.k).enqueue(caller('u2', UMEA));
+  await createCallQueue(ctx.redis, ctx.k, mediaIds).enqueue(caller('u2', UMEA));
   return ((await ctx.redis.xRange(ctx.k.events(), '-', '+')) ?? []).map((entry) => toEvent(entry.id, entry.message));
 }
 

@@ -10,6 +10,7 @@ import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { buildTestApp } from '../support/http-app.js';
 import { BJURHOLM, UMEA, caller, useRedis } from '../support/redis.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
@@ -45,7 +46,7 @@ async function start({
   );
   await events.ready;
   const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/events`;
-  const queue = createCallQueue(ctx.redis, ctx.k);
+  const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
   const operators = createOperatorStore(ctx.redis, ctx.k);
   const login = (id: string, municipalities: string[]) =>
     operators.login(id, { name: id, phone: `sip:${id}@10.0.0.5`, municipalities });

@@ -5,6 +5,7 @@ import { createCallQueue } from '../../src/queue/call-queue.js';
 import { priorityClassifier } from '../../src/queue/priority.js';
 import { buildTestApp } from '../support/http-app.js';
 import { sleep, useRedis } from '../support/redis.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
@@ -223,7 +224,7 @@ describe('queues', () => {
   it('shows the priority class a caller was put in', async () => {
     const classify = priorityClassifier(t.region);
     const classes = [{ name: 'member', boostSeconds: 120, memberNumbers: true, numbers: [] }];
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     const arrive = (callId: string, caller: string) =>
       queue.enqueue(
         {

@@ -14,6 +14,7 @@ import { createCallStatistics } from '../../src/statistics/call-statistics.js';
 import { computeFigures, figuresByOperator } from '../../src/statistics/compute.js';
 import { BJURHOLM, caller, sleep, useRedis } from '../support/redis.js';
 import { testDialling } from '../support/dialling.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 /**
  * Calls an operator answered that come back: a blind transfer nobody answered (recall), a
@@ -45,7 +46,7 @@ beforeAll(async () => {
 });
 
 function setup() {
-  const queue = createCallQueue(ctx.redis, ctx.k);
+  const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
   const operators = createOperatorStore(ctx.redis, ctx.k);
   const control = createControlStore(ctx.redis, ctx.k);
   const stored = createAdminStores(
@@ -411,7 +412,7 @@ describe('a call-back booked on a call answered once and back in the queue', () 
     expect((await control.legEnded('b', transferring.transferLeg!))?.what).toBe('recall-queue');
     await sleep(30);
 
-    const { call, callback } = await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard).book({
+    const { call, callback } = await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard, mediaIds).book({
       callId: 'b',
     });
     expect(call).toMatchObject({
@@ -428,7 +429,9 @@ describe('a call-back booked on a call answered once and back in the queue', () 
     const { queue } = setup();
     const { record } = await queue.enqueue(caller('w', BJURHOLM));
     await sleep(30);
-    const { call } = await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard).book({ callId: 'w' });
+    const { call } = await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard, mediaIds).book({
+      callId: 'w',
+    });
     expect(call).toMatchObject({ state: 'ended', outcome: 'callback-booked' });
     expect(call.waitMs).toBe(call.endedAt! - record.enqueuedAt);
     expect(call.waitMs).toBeGreaterThanOrEqual(30);

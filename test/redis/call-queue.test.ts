@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { BJURHOLM, NORDMALING, UMEA, caller, sleep, useRedis } from '../support/redis.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
 function setup() {
-  const queue = createCallQueue(ctx.redis, ctx.k);
+  const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
   const operators = createOperatorStore(ctx.redis, ctx.k);
   const login = (id: string, municipalities: string[]) =>
     operators.login(id, { name: `Operator ${id}`, phone: `sip:${id}@phones.example`, municipalities });

@@ -9,6 +9,7 @@ import { createArrivalConfig } from '../../src/media/arrival/arrival-config.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { UMEA, caller, sleep, useRedis } from '../support/redis.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
@@ -22,7 +23,7 @@ const actor = localActor('test');
 
 describe('calls that end at their arrival (store/lua/arrival-ended-4.lua)', () => {
   it('records a call refused at capacity as ended, outcome rejected-capacity, without the caller, in the municipality’s calls, never in a queue', async () => {
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     const refused = await queue.recordEnded({ ...caller('r1', UMEA), caller: '' }, 'rejected-capacity', {
       mediaNode: 'node-a',
       arrivedAt: 1_000,
@@ -44,7 +45,7 @@ describe('calls that end at their arrival (store/lua/arrival-ended-4.lua)', () =
   });
 
   it('ends a call its failed set-up had enqueued already: out of its queue and the active calls, outcome setup-failed; a later failure changes nothing', async () => {
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     await queue.enqueue(caller('a', UMEA));
     await queue.enqueue(caller('b', UMEA));
     await sleep(5);
@@ -57,7 +58,7 @@ describe('calls that end at their arrival (store/lua/arrival-ended-4.lua)', () =
   });
 
   it('an operator whose phone rang for a call whose set-up failed is free again', async () => {
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     const operators = createOperatorStore(ctx.redis, ctx.k);
     await operators.login('op', { name: 'op', phone: 'sip:op@phones.example', municipalities: [UMEA] });
     await queue.enqueue(caller('c', UMEA));

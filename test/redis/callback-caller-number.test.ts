@@ -3,13 +3,14 @@ import { createCallbackStore } from '../../src/calls/callbacks/callback-store.js
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { UMEA, caller, useRedis } from '../support/redis.js';
 import { testDialling } from '../support/dialling.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
 describe('call-back to the caller’s own number', () => {
   it('is refused, naming body.number, when the caller’s number cannot be dialled; a number given books it', async () => {
-    const queue = createCallQueue(ctx.redis, ctx.k);
-    const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
+    const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard, mediaIds);
     for (const [id, from] of [
       ['hidden', 'anonymous'],
       ['unreadable', '12'],

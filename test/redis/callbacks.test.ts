@@ -5,13 +5,14 @@ import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { UMEA, caller, sleep, useRedis } from '../support/redis.js';
 import { testDialling } from '../support/dialling.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
 function setup() {
-  const queue = createCallQueue(ctx.redis, ctx.k);
+  const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
   const operators = createOperatorStore(ctx.redis, ctx.k);
-  const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard);
+  const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard, mediaIds);
   const control = createControlStore(ctx.redis, ctx.k);
   const waitingIds = async () => (await queue.listWaiting(UMEA)).map((w) => w.record.callId);
   const login = (id: string) =>

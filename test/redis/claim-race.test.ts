@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCallQueue, type CallQueue } from '../../src/queue/call-queue.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { BJURHOLM, caller, useRedis } from '../support/redis.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
@@ -16,9 +17,12 @@ describe('claiming is atomic', () => {
       await operators.login(id, { name: id, phone: `sip:${id}@phones.example`, municipalities: [BJURHOLM] });
     // One connection per operator, so that their claims really interleave in Redis.
     const claimers: Array<{ operatorId: string; queue: CallQueue }> = await Promise.all(
-      operatorIds.map(async (operatorId) => ({ operatorId, queue: createCallQueue(await ctx.connect(), ctx.k) })),
+      operatorIds.map(async (operatorId) => ({
+        operatorId,
+        queue: createCallQueue(await ctx.connect(), ctx.k, mediaIds),
+      })),
     );
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     const wins = new Map(operatorIds.map((id) => [id, 0]));
 
     for (let round = 0; round < ROUNDS; round++) {
@@ -54,7 +58,7 @@ describe('claiming is atomic with weights and priority classes', () => {
     const municipalities = ['2403', '2401', '2409', '2480', '2404', '2460', '2284'];
     const classify = (from: string) =>
       from.endsWith('7') ? { priorityClass: 'member', boostSeconds: 120 } : undefined;
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     const operators = createOperatorStore(ctx.redis, ctx.k);
     const all: string[] = [];
     for (const [m, municipalityId] of municipalities.entries()) {
@@ -77,7 +81,7 @@ describe('claiming is atomic with weights and priority classes', () => {
     const taken = new Map<string, string[]>();
     await Promise.all(
       operatorIds.map(async (operatorId) => {
-        const own = createCallQueue(await ctx.connect(), ctx.k);
+        const own = createCallQueue(await ctx.connect(), ctx.k, mediaIds);
         for (let call = await own.claimNext(operatorId); call; call = await own.claimNext(operatorId)) {
           taken.set(call.callId, [...(taken.get(call.callId) ?? []), operatorId]);
           await own.finish(call.callId);

@@ -4,6 +4,7 @@ import { createOperatorStore } from '../../src/operators/operator-store.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { scripts } from '../../src/store/scripts.js';
 import { BJURHOLM, UMEA, caller, sleep, useRedis } from '../support/redis.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis({ appendonly: true });
 
@@ -15,7 +16,7 @@ const ready = (client: RedisClient) => until(() => client.isReady);
 
 describe('crash safety (appendonly, kill -9)', () => {
   it('keeps every acknowledged change across a crash, and the queue goes on where it was', async () => {
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     const operators = createOperatorStore(ctx.redis, ctx.k);
     await operators.login('op1', { name: 'op1', phone: 'sip:op1@phones.example', municipalities: [BJURHOLM] });
     await operators.login('op2', { name: 'op2', phone: 'sip:op2@phones.example', municipalities: [BJURHOLM] });
@@ -51,7 +52,7 @@ describe('crash safety (appendonly, kill -9)', () => {
   });
 
   it('fails commands at once while Redis is down instead of queueing them, and recovers', async () => {
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     await queue.enqueue(caller('a', BJURHOLM));
 
     await ctx.server.kill();

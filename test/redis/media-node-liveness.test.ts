@@ -6,6 +6,7 @@ import { createCallQueue } from '../../src/queue/call-queue.js';
 import { computeFigures } from '../../src/statistics/compute.js';
 import { testDialling } from '../support/dialling.js';
 import { BJURHOLM, caller, sleep, useRedis } from '../support/redis.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
@@ -19,7 +20,7 @@ const DEAD_MS = 1_000;
  * media-node-lost.
  */
 function setup() {
-  const queue = createCallQueue(ctx.redis, ctx.k, { mediaNodeDeadSeconds: DEAD_MS / 1000 });
+  const queue = createCallQueue(ctx.redis, ctx.k, mediaIds, { mediaNodeDeadSeconds: DEAD_MS / 1000 });
   const operators = createOperatorStore(ctx.redis, ctx.k);
   const beat = (node: string, ttlMs = 60_000) => beatFor(ctx.redis, ctx.k, { node, instanceId: `${node}/test`, ttlMs });
   const arrive = (callId: string, mediaNode: string) =>
@@ -126,7 +127,7 @@ describe('media nodes that stop beating', () => {
 
   it('puts a call-back its operator was taking on a lost node back in its place, and offers waiting call-backs whatever their last node', async () => {
     const { queue, beat, arrive, login, sweep } = setup();
-    const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard);
+    const callbacks = createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard, mediaIds);
     await beat('taker', 50);
     await arrive('asked', 'taker');
     const { callback } = await callbacks.book({ callId: 'asked' });

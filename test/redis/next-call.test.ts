@@ -3,6 +3,7 @@ import { createOperatorStore, type ServedMunicipality } from '../../src/operator
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import type { PriorityClassMatch } from '../../src/queue/priority.js';
 import { BJURHOLM, UMEA, caller, useRedis } from '../support/redis.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
@@ -20,7 +21,7 @@ const classify = (number: string): PriorityClassMatch | undefined =>
  * are far larger than the milliseconds the test takes.
  */
 function setup() {
-  const queue = createCallQueue(ctx.redis, ctx.k);
+  const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
   const operators = createOperatorStore(ctx.redis, ctx.k);
   let base: number | undefined;
   /** A call that has waited `waitedSeconds` at the time of the test's first call (one clock reading, so equal waits are exactly equal). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCallQueue } from '../../src/queue/call-queue.js';
 import { createOperatorStore } from '../../src/operators/operator-store.js';
 import { BJURHOLM, UMEA, caller, sleep, useRedis } from '../support/redis.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
@@ -49,7 +50,7 @@ describe('operator sessions', () => {
 
   it('refuses re-login and logout while the operator has a call, and allows both after it', async () => {
     const operators = createOperatorStore(ctx.redis, ctx.k);
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     await operators.login('anna', anna);
     await queue.enqueue(caller('a', BJURHOLM));
     await queue.claimNext('anna');
@@ -79,7 +80,7 @@ describe('operator sessions', () => {
 describe('pause and ready', () => {
   it('pauses with a reason and note: no calls until ready, then available again', async () => {
     const operators = createOperatorStore(ctx.redis, ctx.k);
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     await operators.login('anna', anna);
     await queue.enqueue(caller('a', BJURHOLM));
 
@@ -107,7 +108,7 @@ describe('pause and ready', () => {
 
   it('refuses pause and ready during a call, and for someone not logged in', async () => {
     const operators = createOperatorStore(ctx.redis, ctx.k);
-    const queue = createCallQueue(ctx.redis, ctx.k);
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
     await operators.login('anna', anna);
     await queue.enqueue(caller('a', BJURHOLM));
     await queue.claimNext('anna');
@@ -134,7 +135,7 @@ describe('pause and ready', () => {
 describe('wrap-up', () => {
   async function answeredAndEnded(wrapUpSeconds: number) {
     const operators = createOperatorStore(ctx.redis, ctx.k);
-    const queue = createCallQueue(ctx.redis, ctx.k, { wrapUpSeconds });
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds, { wrapUpSeconds });
     await operators.login('anna', anna);
     for (const id of ['a', 'b']) await queue.enqueue(caller(id, BJURHOLM));
     await queue.claimNext('anna');
@@ -182,7 +183,7 @@ describe('wrap-up', () => {
     const { operators } = await answeredAndEnded(0);
     expect((await operators.get('anna'))?.state).toBe('available');
 
-    const queue = createCallQueue(ctx.redis, ctx.k, { wrapUpSeconds: 60 });
+    const queue = createCallQueue(ctx.redis, ctx.k, mediaIds, { wrapUpSeconds: 60 });
     await queue.claimNext('anna');
     await queue.finish('b');
     expect((await operators.get('anna'))?.state).toBe('available');

@@ -11,6 +11,7 @@ import { createQueuePolicies } from '../../src/queue/policy/queue-policy.js';
 import { BJURHOLM, NORDMALING, UMEA, caller, sleep, useRedis } from '../support/redis.js';
 import { problemsOf, regionYaml } from '../support/region-yaml.js';
 import { testDialling } from '../support/dialling.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 const ctx = useRedis();
 
@@ -30,7 +31,7 @@ function withPolicy(municipalityId: string, policy: Partial<QueuePolicy>): Regio
 }
 
 function setup(region: RegionConfig) {
-  const queue = createCallQueue(ctx.redis, ctx.k);
+  const queue = createCallQueue(ctx.redis, ctx.k, mediaIds);
   const operators = createOperatorStore(ctx.redis, ctx.k);
   // The store shows the region config's policies until one is stored, as in the switchboard.
   const stored = createAdminStores(
@@ -356,7 +357,7 @@ describe('queue policy: call-backs', () => {
       withPolicy(BJURHOLM, { maxWait: { seconds: 1, overflow: { kind: 'message' } } }),
     );
     await queue.enqueue(caller('a', BJURHOLM));
-    await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard).book({ callId: 'a' });
+    await createCallbackStore(ctx.redis, ctx.k, testDialling(ctx).guard, mediaIds).book({ callId: 'a' });
     await sleep(1100);
     expect(await policies.sweep()).toEqual([]);
     expect(await waitingIds(BJURHOLM)).toEqual(['a-cb']);

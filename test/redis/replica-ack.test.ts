@@ -6,6 +6,7 @@ import { connectRedisTo, sendCommand } from '../../src/store/redis-client.js';
 import { REPLICA_ACK_TIMEOUT_MS } from '../../src/store/replica-ack.js';
 import { caller } from '../support/redis.js';
 import { eventually } from '../support/lab-switchboard.js';
+import { mediaIds } from '../../src/media/media-ids.js';
 
 /**
  * A state change answered only once a replica has it (store/replica-ack.ts), on a real primary
@@ -26,7 +27,7 @@ it('answers a change once the replica has it, goes on unconfirmed without the re
   const { client, replicas } = await connectRedisTo({ url: primary.url }, { name: 'ack-test', ackReplicas: 1 });
   const onReplica = await connectRedisTo({ url: replica.url }, { name: 'ack-test-replica', ackReplicas: 0 });
   const k = keys('ack-test');
-  const queue = createCallQueue(client, k);
+  const queue = createCallQueue(client, k, mediaIds);
   try {
     await sendCommand(client, ['WAIT', '1', '5000']); // the replica's first sync done
     // Concurrent changes share WAITs; each is on the replica when its caller hears of it.

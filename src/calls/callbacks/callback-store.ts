@@ -29,13 +29,27 @@ const RELEASE_BATCH = 100;
 export type CallbackNotReached = { what: 'requeued' | 'ended'; position: number; callback: CallRecord };
 
 /**
+ * The media names a booking writes (media/media-ids.ts `mediaIds`, given by who builds the store:
+ * media/ is above calls/): the call-back's id and the channel its citizen is dialled on.
+ */
+export interface CallbackNames {
+  callback(callId: string): string;
+  callbackDialLeg(callbackId: string): string;
+}
+
+/**
  * Call-backs: a booked call-back is a call record of kind callback ("<callId>-cb") at the
  * ORIGINAL place of the call in its municipality's queue, taken by claim-next like any call
  * (store/lua/callback-book-6.lua); media/call-control dials the citizen out once the operator
  * answers. One whose window has not begun waits in {p}:callbacks:scheduled until
  * `releaseDue` (run by a timer) puts it in the queue.
  */
-export function createCallbackStore(redis: RedisClient, k: Keys, dialling: Pick<DiallingGuard, 'assertAllowed'>) {
+export function createCallbackStore(
+  redis: RedisClient,
+  k: Keys,
+  dialling: Pick<DiallingGuard, 'assertAllowed'>,
+  names: CallbackNames,
+) {
   return {
     /**
      * Books a call-back on a waiting or answered call. A waiting call leaves the queue and ends
@@ -65,11 +79,12 @@ export function createCallbackStore(redis: RedisClient, k: Keys, dialling: Pick<
           { callId },
         );
       const municipalityId = call.municipalityId ?? '';
+      const callbackId = names.callback(callId);
       const reply = await runScript(
         redis.callbackBook(
           [
             k.call(callId),
-            k.call(`${callId}-cb`),
+            k.call(callbackId),
             k.scheduledCallbacks(),
             k.activeCalls(),
             k.callsByTime(),
@@ -83,6 +98,8 @@ export function createCallbackStore(redis: RedisClient, k: Keys, dialling: Pick<
             String(booking.windowFrom ?? 0),
             String(booking.windowTo ?? 0),
             booking.operatorName ?? '',
+            callbackId,
+            names.callbackDialLeg(callbackId),
           ],
         ),
         { callId, operatorId: booking.operatorId },

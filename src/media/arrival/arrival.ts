@@ -103,17 +103,7 @@ export function createArrival(deps: ArrivalDeps) {
    */
   async function closed(client: Client, channel: Channel, entry: QueueEntry, state: OpeningState): Promise<void> {
     const callId = channel.id;
-    await policies.recordClosed(
-      {
-        callId,
-        channelId: callId,
-        municipalityId: entry.municipalityId,
-        calledNumber: entry.calledNumber,
-        caller: callerNumber(channel),
-        reason: entry.reason,
-      },
-      entry.fields,
-    );
+    await policies.recordClosed(callerInput(channel, entry), entry.fields);
     const { spoken, otherwise, then } = closedPrompts(state, await texts.of(entry.municipalityId, callId));
     // Spoken before answering: the caller hears ringing meanwhile, not silence.
     const spokenUri = await texts.mediaUri(spoken, callId);
@@ -156,14 +146,7 @@ export function createArrival(deps: ArrivalDeps) {
       return true;
     }
     if (media.hasLeft(callId)) return false;
-    const input = {
-      callId,
-      channelId: callId,
-      municipalityId: entry.municipalityId,
-      calledNumber: entry.calledNumber,
-      caller: callerNumber(channel),
-      reason: entry.reason,
-    };
+    const input = callerInput(channel, entry);
     const call = { input, fields: { ...entry.fields, ...arrivalFields(channel) } };
     let decision: OverflowDecision | 'gone';
     try {
@@ -487,6 +470,18 @@ export function createArrival(deps: ArrivalDeps) {
 }
 
 export type Arrival = ReturnType<typeof createArrival>;
+
+/** A caller's call as the queue records it: its id is the caller's channel's. */
+function callerInput(channel: Channel, entry: QueueEntry): EnqueueInput {
+  return {
+    callId: channel.id,
+    channelId: channel.id,
+    municipalityId: entry.municipalityId,
+    calledNumber: entry.calledNumber,
+    caller: callerNumber(channel),
+    reason: entry.reason,
+  };
+}
 
 /**
  * The caller's number as E.164 when it parses, else as received ("anonymous" when hidden). Only

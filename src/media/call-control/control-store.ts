@@ -3,6 +3,7 @@ import { parseCallRecord } from '../../calls/call-records.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import { hashReply, runScript } from '../../store/scripts.js';
+import { mediaIds } from '../media-ids.js';
 
 export type OperatorAction =
   | { action: 'hold' | 'unhold' | 'complete' | 'cancel' | 'park' }
@@ -37,7 +38,10 @@ export function createControlStore(redis: RedisClient, k: Keys) {
       operatorId: string,
       action: OperatorAction,
     ): Promise<{ call: CallRecord; releasedLeg: string }> {
-      const transfer = action.action === 'transfer' ? [action.mode, action.targetKind, action.target] : [];
+      const transfer =
+        action.action === 'transfer'
+          ? [action.mode, action.targetKind, action.target, mediaIds.transferLegPrefix(callId)]
+          : [];
       const reply = await runScript(
         redis.controlOperatorAction([k.call(callId)], [prefix, callId, operatorId, action.action, ...transfer]),
         { callId, operatorId },
@@ -51,13 +55,18 @@ export function createControlStore(redis: RedisClient, k: Keys) {
     },
 
     async legEnded(callId: string, legId: string): Promise<LegEnded | null> {
-      return whatAndCall(await redis.controlLegEnded([k.call(callId)], [prefix, callId, legId]));
+      return whatAndCall(
+        await redis.controlLegEnded([k.call(callId)], [prefix, callId, legId, mediaIds.operatorLegSuffix]),
+      );
     },
 
     /** The operator takes a parked call: it is offered to them (connecting) like a claimed one. */
     async retrieve(callId: string, operatorId: string): Promise<CallRecord> {
       const reply = await runScript(
-        redis.controlRetrieve([k.call(callId), k.operator(operatorId)], [prefix, callId, operatorId]),
+        redis.controlRetrieve(
+          [k.call(callId), k.operator(operatorId)],
+          [prefix, callId, operatorId, mediaIds.operatorLegSuffix],
+        ),
         { callId, operatorId },
       );
       return parseCallRecord(hashReply(reply));

@@ -204,14 +204,15 @@ local function queue_remove(prefix, municipality_id, call_id, boost)
   end
 end
 
--- Offers a call to an operator: their phone rings on a new operator leg "<callId>-op<attempt>"
+-- Offers a call to an operator: their phone rings on a new operator leg, the call id, then
+-- leg_suffix (media/media-ids.ts operatorLegSuffix, "-op"), then the attempt: "<callId>-op<attempt>"
 -- (the channel id media/call-media.ts rings them on), so that events of an earlier offer's leg
 -- can be told apart from this one's (mark-answered, requeue, finish check it). The call and the
 -- operator are connecting; the caller emits its own event (call.offered, call.retrieved).
-local function offer_call(prefix, call_id, operator_id)
+local function offer_call(prefix, call_id, operator_id, leg_suffix)
   local key = call_key(prefix, call_id)
   local attempt = redis.call('HINCRBY', key, 'attempts', 1)
-  redis.call('HSET', key, 'state', 'connecting', 'operatorId', operator_id, 'operatorChannelId', call_id .. '-op' .. attempt)
+  redis.call('HSET', key, 'state', 'connecting', 'operatorId', operator_id, 'operatorChannelId', call_id .. leg_suffix .. attempt)
   set_operator_state(prefix, operator_id, 'connecting', { callId = call_id })
 end
 

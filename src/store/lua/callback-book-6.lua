@@ -2,9 +2,8 @@
 -- its own, kind callback, id "<callId>-cb", that takes the call's ORIGINAL place (the same
 -- place score) in its municipality's queue, so an operator's claim-next (claim-1.lua) takes it
 -- when the call itself would have been taken. Its channel, "<callId>-cb-dial", is the one
--- dialled out to the citizen when an operator answers (media/call-control). Not "<callId>-cb"
--- itself: Asterisk refuses a new channel id that is a prefix of a live one (the operator's leg
--- "<callId>-cb-op1").
+-- dialled out to the citizen when an operator answers (media/call-control). Both names are
+-- given (media/media-ids.ts callback, callbackDialLeg).
 --
 -- A window that has not begun: the call-back is `scheduled`, in {p}:callbacks:scheduled
 -- (score windowFrom) instead of the queue; callback-release-1.lua moves it into the queue at
@@ -27,6 +26,7 @@
 -- ARGV[3] operatorId booking it, or '' (the switchboard itself, e.g. on overflow)
 -- ARGV[4] number to call (E.164)   ARGV[5] window from (ms)   ARGV[6] window to (ms)
 -- ARGV[7] name of the operator booking it (kept with their id: the list of booked call-backs says who)
+-- ARGV[8] the call-back's id ("<callId>-cb")   ARGV[9] its channel id ("<callId>-cb-dial")
 --
 -- Returns {call-back record as HGETALL, call record as HGETALL}. Emits call.callback-booked
 -- (and call.ended for a waiting call).
@@ -37,7 +37,7 @@
 local prefix, call_id, operator_id, number = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local window_from, window_to = tonumber(ARGV[5]), tonumber(ARGV[6])
 local operator_name = ARGV[7]
-local callback_id = call_id .. '-cb'
+local callback_id, channel_id = ARGV[8], ARGV[9]
 
 local call = read_hash(KEYS[1])
 if not call then
@@ -58,7 +58,7 @@ local municipality_id = call.municipalityId
 local due = window_from <= now
 redis.call('HSET', KEYS[2],
   'callId', callback_id,
-  'channelId', callback_id .. '-dial',
+  'channelId', channel_id,
   'municipalityId', municipality_id,
   'calledNumber', call.calledNumber,
   'caller', number,

@@ -17,6 +17,8 @@
 -- ARGV[4] the media node of the instance that takes the call: a call-back's node from now on
 --         (it has no caller channel until dialled; its operator and citizen legs are made
 --         there), so that node's instance reconciles it. A caller's call keeps its own node.
+-- ARGV[5] what the operator leg's id has between the call id and the attempt (media/media-ids.ts
+--         operatorLegSuffix: "<callId>-op<attempt>")
 --
 -- A caller whose media node does not beat (_shared.lua media_node_up: its instance or its
 -- Asterisk is down) cannot be rung for: the best call is the best one whose node beats, looked
@@ -122,7 +124,7 @@ end
 
 local key = call_key(prefix, call_id)
 queue_remove(prefix, municipality_id, call_id, redis.call('HGET', key, 'priorityBoostSeconds'))
-offer_call(prefix, call_id, operator_id)
+offer_call(prefix, call_id, operator_id, ARGV[5])
 if (ARGV[4] or '') ~= '' and redis.call('HGET', key, 'kind') == 'callback' then
   redis.call('HSET', key, 'mediaNode', ARGV[4])
 end

@@ -14,6 +14,7 @@
 --
 -- KEYS[1] {p}:call:{callId}
 -- ARGV[1] key prefix   ARGV[2] callId   ARGV[3] channel id of the leg that ended
+-- ARGV[4] what the operator leg's id has between the call id and the attempt (media/media-ids.ts operatorLegSuffix)
 --
 -- Returns {what to do: 'recall-operator', 'recall-queue', 'back' or 'end', record as HGETALL},
 -- or nil when the leg is not the call's current transfer (nothing changes). Emits events.
@@ -33,7 +34,7 @@ if call.control == 'transferring' then
   redis.call('HDEL', KEYS[1], 'control')
   redis.call('HSET', KEYS[1], 'recallFrom', call.transferTarget)
   if operator and (operator.state == 'available' or operator.state == 'wrap-up') then
-    offer_call(prefix, call_id, operator_id)
+    offer_call(prefix, call_id, operator_id, ARGV[4])
     redis.call('HSET', KEYS[1], 'transferOutcome', 'recalled')
     emit_event(prefix, 'call.offered', call.municipalityId, { 'callId', call_id, 'operatorId', operator_id, 'recallFrom', call.transferTarget })
     what = 'recall-operator'

@@ -14,6 +14,8 @@
 -- ARGV[4] action: hold, unhold, transfer, complete, cancel, park
 -- ARGV[5] transfer only: mode (blind, attended)   ARGV[6] target kind (extension, external)
 -- ARGV[7] transfer only: target (extension number or E.164)
+-- ARGV[8] transfer only: the target leg's id but for the transfer's number (media/media-ids.ts
+--         transferLegPrefix, "<callId>-xfer"): the n-th transfer of the call rings "<callId>-xfer<n>"
 --
 -- Returns {record as HGETALL, released operator leg or ''}. Emits call.<action> events.
 -- Errors: call_not_found, call_not_answered, not_your_call, call_control_conflict (the call's
@@ -64,9 +66,9 @@ if action == 'hold' then
 elseif action == 'unhold' then
   redis.call('HDEL', KEYS[1], 'control')
 elseif action == 'transfer' then
-  local mode, kind, target = ARGV[5], ARGV[6], ARGV[7]
+  local mode, kind, target, leg_prefix = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
   local n = redis.call('HINCRBY', KEYS[1], 'transfers', 1)
-  local leg = call_id .. '-xfer' .. n
+  local leg = leg_prefix .. n
   redis.call('HSET', KEYS[1],
     'control', mode == 'blind' and 'transferring' or 'consulting',
     'transferLeg', leg, 'transferMode', mode, 'transferTargetKind', kind, 'transferTarget', target,

@@ -6,6 +6,7 @@
 -- KEYS[1] {p}:call:{callId}
 -- KEYS[2] {p}:operator:{operatorId}
 -- ARGV[1] key prefix   ARGV[2] callId   ARGV[3] operatorId
+-- ARGV[4] what the operator leg's id has between the call id and the attempt (media/media-ids.ts operatorLegSuffix)
 --
 -- Returns the call record as HGETALL. Emits call.retrieved and operator.state.
 -- Safe to retry: the same operator already connecting to that call gets it back.
@@ -33,6 +34,6 @@ end
 
 redis.call('ZREM', park_key(prefix, call.municipalityId), call_id)
 redis.call('HDEL', KEYS[1], 'control')
-offer_call(prefix, call_id, operator_id)
+offer_call(prefix, call_id, operator_id, ARGV[4])
 emit_event(prefix, 'call.retrieved', call.municipalityId, { 'callId', call_id, 'operatorId', operator_id })
 return redis.call('HGETALL', KEYS[1])

@@ -11,13 +11,11 @@
 -- Fails with import_not_committed {importId} (a bug of the caller: only a committed import is written).
 
 local journal, prefix, holder, n = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
-local id, state, applied, chunks, lease_ms = unpack(redis.call('HMGET', journal, 'id', 'state', 'applied', 'chunks', 'leaseMs'))
-if not state then
-  return { 'gone' }
+local refused = import_step_refused(journal, prefix, holder)
+if refused then
+  return refused
 end
-if not import_hold(prefix, holder, lease_ms) then
-  return { 'fence_lost' }
-end
+local id, state, applied, chunks = unpack(redis.call('HMGET', journal, 'id', 'state', 'applied', 'chunks'))
 if state ~= 'committed' then
   fail('import_not_committed', { importId = id })
 end
