@@ -8,6 +8,7 @@ import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../import/r
 import {
   createStagedImports,
   forEachRow,
+  readInSlices,
   type ImportProgress,
   type StagedImportOptions,
   type StagedOp,
@@ -181,19 +182,9 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     return seeded && { id, version: 0, doc: seeded };
   }
 
-  /**
-   * The objects of `ids` (undefined where none is given), a slice at a time: an import's tens
-   * of thousands of reads at once would queue every other command of this connection (the call
-   * flow's, in the switchboard) behind them.
-   */
-  async function getMany(ids: readonly (string | undefined)[]): Promise<(Versioned<Doc> | undefined)[]> {
-    const found: (Versioned<Doc> | undefined)[] = [];
-    for (let at = 0; at < ids.length; at += READ_SLICE)
-      found.push(
-        ...(await Promise.all(ids.slice(at, at + READ_SLICE).map((id) => (id === undefined ? undefined : get(id))))),
-      );
-    return found;
-  }
+  /** The objects of `ids` (undefined where none is given), a slice at a time (readInSlices). */
+  const getMany = (ids: readonly (string | undefined)[]): Promise<(Versioned<Doc> | undefined)[]> =>
+    readInSlices(ids, READ_SLICE, (slice) => Promise.all(slice.map((id) => (id === undefined ? undefined : get(id)))));
 
   /** Audit entries show the object as the API does: never its secret, which is not in the document. */
   const audited = (version: number, doc: Doc) => ({ version, ...doc });

@@ -11,6 +11,7 @@ import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../../impor
 import {
   createStagedImports,
   forEachRow,
+  readInSlices,
   type ImportProgress,
   type StagedImportOptions,
   type StagedOp,
@@ -408,11 +409,9 @@ export function createDirectoryEntryStore(
     return { ops, result, conflicts };
   }
 
-  /** The stored entries of `ids`, by id; read in slices: one command with tens of thousands of arguments is more than the client can build. */
+  /** The stored entries of `ids`, by id, a slice at a time (readInSlices). */
   async function readEntries(ids: readonly string[]): Promise<Map<string, DirectoryEntry>> {
-    const stored: (string | null)[] = [];
-    for (let at = 0; at < ids.length; at += READ_SLICE)
-      stored.push(...(await redis.hmGet(k.directoryEntries(), ids.slice(at, at + READ_SLICE))));
+    const stored = await readInSlices(ids, READ_SLICE, (slice) => redis.hmGet(k.directoryEntries(), slice));
     return new Map(
       stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : [])).map((entry) => [entry.id, entry]),
     );
