@@ -27,6 +27,36 @@ export function staleVersion(type: string, id: string, stored: number, basedOn: 
   );
 }
 
+/** What a change to a versioned object is, for the refusals every versioned store meets alike. */
+export interface VersionedSubject {
+  /** The object's kind in messages ("extension", "directory entry"). */
+  type: string;
+  id: string;
+  /** The version the change was based on (the caller's If-Match; 0 for a new object). */
+  basedOn: number;
+  notFound: (id: string) => AppError;
+  /** The refusal of a new object whose id is taken. */
+  exists: () => AppError;
+}
+
+/**
+ * The one mapping of the version rule's refusals (store/lua/_admin.lua's version_problem: exists,
+ * not_found, version_mismatch {version}), for admin objects and directory entries alike;
+ * undefined for any other code.
+ */
+export function versionFailure({ code, detail }: ScriptFailure, s: VersionedSubject): AppError | undefined {
+  switch (code) {
+    case 'not_found':
+      return s.notFound(s.id);
+    case 'exists':
+      return s.exists();
+    case 'version_mismatch':
+      return staleVersion(s.type, s.id, Number(detail.version ?? 0), s.basedOn);
+    default:
+      return undefined;
+  }
+}
+
 /** What a change is, for naming it in a refusal. */
 export interface ChangeSubject {
   id: string;
@@ -80,14 +110,13 @@ export function changeFailure(
   failure: ScriptFailure,
   s: ChangeSubject & { notFound: (id: string) => AppError },
 ): AppError | undefined {
+  const versioned = versionFailure(failure, {
+    ...s,
+    exists: () => new AppError(409, `${s.type}_exists`, `${s.label} exists already: change it (PATCH ${s.id}) instead`),
+  });
+  if (versioned) return versioned;
   const p: CheckProblem = { ...(failure.detail as Omit<CheckProblem, 'code'>), code: failure.code };
   switch (p.code) {
-    case 'admin_not_found':
-      return s.notFound(s.id);
-    case 'admin_exists':
-      return new AppError(409, `${s.type}_exists`, `${s.label} exists already: change it (PATCH ${s.id}) instead`);
-    case 'version_mismatch':
-      return staleVersion(s.type, s.id, p.version ?? 0, s.basedOn);
     case 'claim_in_use':
       if (s.deleting)
         return new AppError(409, 'claim_in_use', `${s.label} cannot be deleted while ${p.label} points at it`);
@@ -108,9 +137,9 @@ export function changeFailure(
 export function importProblem(row: number, p: CheckProblem, s: ChangeSubject): RowProblem {
   const again = 'while the import was prepared: import again';
   switch (p.code) {
-    case 'admin_exists':
+    case 'exists':
       return { row, field: 'id', problem: `${s.label} exists already` };
-    case 'admin_not_found':
+    case 'not_found':
       return { row, field: 'id', problem: `${s.label} was deleted ${again}` };
     case 'version_mismatch':
       return {

@@ -1,5 +1,5 @@
 import type { CsvFormat, CsvTransfer } from '../import/csv-table.js';
-import type { ImportProgress } from '../import/staged-import.js';
+import { readInSlices, type ImportProgress } from '../import/staged-import.js';
 import type { ExtensionDoc, ExtensionInput, ExtensionStore } from './extensions.js';
 
 /**
@@ -53,21 +53,18 @@ export function extensionCsvTransfer(
     format: extensionCsvFormat,
     async write(municipalityId, inputs, { mode, dryRun, actor }) {
       // A row without id changes the extension of its municipality that has its number, if there is one.
-      const rows: { id: string | undefined; input: ExtensionInput }[] = [];
-      for (let at = 0; at < inputs.length; at += LOOKUP_SLICE) {
-        rows.push(
-          ...(await Promise.all(
-            inputs.slice(at, at + LOOKUP_SLICE).map(async ({ id, ...input }) => {
-              const holder = id ?? (await store.idByClaim(`extension:${input.extension}`));
-              const own =
-                holder !== undefined && id === undefined
-                  ? (await store.get(holder))?.doc.municipalityId === municipalityId
-                  : true;
-              return { id: own ? holder : undefined, input };
-            }),
-          )),
-        );
-      }
+      const rows = await readInSlices(inputs, LOOKUP_SLICE, (slice) =>
+        Promise.all(
+          slice.map(async ({ id, ...input }) => {
+            const holder = id ?? (await store.idByClaim(`extension:${input.extension}`));
+            const own =
+              holder !== undefined && id === undefined
+                ? (await store.get(holder))?.doc.municipalityId === municipalityId
+                : true;
+            return { id: own ? holder : undefined, input };
+          }),
+        ),
+      );
       return store.bulkWrite(municipalityId, rows, mode, actor, { dryRun, onProgress });
     },
     async exportRows(municipalityId) {

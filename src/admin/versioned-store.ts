@@ -8,6 +8,7 @@ import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../import/r
 import {
   createStagedImports,
   forEachRow,
+  readInSlices,
   type ImportProgress,
   type StagedImportOptions,
   type StagedOp,
@@ -152,15 +153,10 @@ interface ScriptChange {
 
 /** 16 random hex digits, or the kommunkod of a kind with one object per municipality (spec.idOf). */
 export const OBJECT_ID = /^(?:[0-9a-f]{16}|\d{4})$/;
-const CURSOR_MEMBER = /^\S+ (?:[0-9a-f]{16}|\d{4})$/;
+/** A member of a list index: "<sortKey> <id>". */
+const INDEX_MEMBER = /^\S+ (?:[0-9a-f]{16}|\d{4})$/;
 /** Objects an import reads at once (one pipeline), before it plans its rows. */
 const READ_SLICE = 500;
-
-/** The index member a cursor stands for, or undefined when the text is not a cursor. */
-export function parseCursor(cursor: string): string | undefined {
-  const member = Buffer.from(cursor, 'base64url').toString('utf8');
-  return CURSOR_MEMBER.test(member) && Buffer.from(member).toString('base64url') === cursor ? member : undefined;
-}
 
 export function createVersionedStore<Doc extends { municipalityId: string }, Input = Doc>(
   redis: RedisClient,
@@ -186,19 +182,9 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     return seeded && { id, version: 0, doc: seeded };
   }
 
-  /**
-   * The objects of `ids` (undefined where none is given), a slice at a time: an import's tens
-   * of thousands of reads at once would queue every other command of this connection (the call
-   * flow's, in the switchboard) behind them.
-   */
-  async function getMany(ids: readonly (string | undefined)[]): Promise<(Versioned<Doc> | undefined)[]> {
-    const found: (Versioned<Doc> | undefined)[] = [];
-    for (let at = 0; at < ids.length; at += READ_SLICE)
-      found.push(
-        ...(await Promise.all(ids.slice(at, at + READ_SLICE).map((id) => (id === undefined ? undefined : get(id))))),
-      );
-    return found;
-  }
+  /** The objects of `ids` (undefined where none is given), a slice at a time (readInSlices). */
+  const getMany = (ids: readonly (string | undefined)[]): Promise<(Versioned<Doc> | undefined)[]> =>
+    readInSlices(ids, READ_SLICE, (slice) => Promise.all(slice.map((id) => (id === undefined ? undefined : get(id)))));
 
   /** Audit entries show the object as the API does: never its secret, which is not in the document. */
   const audited = (version: number, doc: Doc) => ({ version, ...doc });
@@ -396,12 +382,12 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
         }
       });
       // The same id or claimed value twice in one import: the later rows name the first.
-      const once = repeatsWithin(invalid);
-      planned.forEach((p, row) => {
-        // One object twice: its claims are the same object's, not a second claimant.
-        if (!p || !once(row, `id:${p.id}`, 'id', () => `id ${p.id}`)) return;
-        for (const { claim, field } of spec.claims(p.next!)) once(row, `claim:${claim}`, field, () => showClaim(claim));
-      });
+      invalid.push(
+        ...repeatsWithin(
+          planned.map((p) => p && { id: p.id, claims: spec.claims(p.next!) }),
+          showClaim,
+        ),
+      );
 
       // A row with a problem is not written, but the object it names is sent as kept (only its
       // version checked), so that replace mode does not count it among those to delete.
@@ -467,14 +453,16 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
 
     /** In sortKey order; a page is read from the index first, so an object deleted meanwhile is left out. */
     async list({ municipalityId, limit, cursor }: ListQuery): Promise<Page<Doc>> {
-      const after = cursor === undefined ? undefined : parseCursor(cursor);
-      if (cursor !== undefined && after === undefined)
-        throw invalidFields([{ field: 'query.cursor', problem: 'is not a cursor from a previous page' }]);
-      const { members, more } = await lexPage(redis, k.adminIndex(type, municipalityId), after, limit);
+      const { members, nextCursor } = await lexPage(
+        redis,
+        k.adminIndex(type, municipalityId),
+        { cursor, limit },
+        INDEX_MEMBER,
+      );
       const items = (await Promise.all(members.map((member) => get(member.slice(member.lastIndexOf(' ') + 1))))).filter(
         (item) => item !== undefined,
       );
-      return { items, ...(more ? { nextCursor: Buffer.from(members.at(-1)!).toString('base64url') } : {}) };
+      return { items, ...(nextCursor ? { nextCursor } : {}) };
     },
 
     /** The secret of the object holding `claim`, if that object is of this store's type. */

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { MunicipalityIdSchema, z } from '../validation/schema.js';
 import { log } from '../log.js';
 import type { Keys } from '../store/keys.js';
+import { fromCursor, toCursor } from '../store/lex-page.js';
 import type { RedisClient } from '../store/redis-client.js';
 import { ROLES, type Principal, type Role } from './access.js';
 import { notAMember } from '../admin/region-rules.js';
@@ -95,15 +96,12 @@ const CURSOR_TEXT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) ([0-9a-f]{16})$/;
 
 /** The place a cursor stands for, or undefined when the text is not a cursor the list gave. */
 export function parseTokenCursor(cursor: string): TokenCursor | undefined {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const parts = CURSOR_TEXT.exec(text);
-  return parts && Buffer.from(text).toString('base64url') === cursor
-    ? { createdAt: parts[1]!, id: parts[2]! }
-    : undefined;
+  const parts = CURSOR_TEXT.exec(fromCursor(cursor, CURSOR_TEXT) ?? '');
+  return parts ? { createdAt: parts[1]!, id: parts[2]! } : undefined;
 }
 
 function tokenCursor(record: TokenRecord): string {
-  return Buffer.from(`${record.createdAt} ${record.id}`).toString('base64url');
+  return toCursor(`${record.createdAt} ${record.id}`);
 }
 
 /** Creation order, then id: the list's order, total so a cursor is a place in it. */

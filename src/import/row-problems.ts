@@ -56,18 +56,32 @@ export function rowProblemsOf(error: unknown): RowProblem[] | undefined {
     : undefined;
 }
 
+/** What a row of an import names: an object (its id, when the row gives one) and the region-wide values it claims, each with its field. */
+export interface RowClaims {
+  id?: string | undefined;
+  claims: readonly { claim: string; field: string }[];
+}
+
 /**
- * The check for a value found twice in one import (an id, an extension, a number): the
- * returned `once(row, key, field, what)` is true the first time `key` is met, and after that
- * adds to `problems` a problem of `row` naming the first row. `what` names the value, called
- * only for a repeat: formatting every number of 50 000 rows takes half a second.
+ * The one check for a value found twice in one import, for every store that imports: the rows
+ * that repeat an id or a claimed value ("extension:2460123") of an earlier row, each problem
+ * naming the first row; `show` names a claimed value in the message, and is called only for a
+ * repeat (formatting every number of 50 000 rows takes half a second). A row that repeats an
+ * id is one object twice: its claims are that object's, not a second claimant's, so they are
+ * not checked again. Rows undefined (wrong in themselves) are passed over.
  */
-export function repeatsWithin(problems: RowProblem[]) {
+export function repeatsWithin(rows: readonly (RowClaims | undefined)[], show: (claim: string) => string): RowProblem[] {
+  const problems: RowProblem[] = [];
   const firstRow = new Map<string, number>();
-  return (row: number, key: string, field: string, what: () => string): boolean => {
+  const once = (row: number, key: string, field: string, what: () => string): boolean => {
     const first = firstRow.get(key);
     if (first === undefined) firstRow.set(key, row);
     else problems.push({ row, field, problem: `${what()} is also in rows[${first}]` });
     return first === undefined;
   };
+  rows.forEach((r, row) => {
+    if (!r || (r.id !== undefined && !once(row, `id:${r.id}`, 'id', () => `id ${r.id}`))) return;
+    for (const { claim, field } of r.claims) once(row, `claim:${claim}`, field, () => show(claim));
+  });
+  return problems;
 }

@@ -105,6 +105,22 @@ export async function forEachRow<T>(rows: readonly T[], each: (row: T, index: nu
   }
 }
 
+/**
+ * `read` over `items` a slice of `size` at a time, the answers in order: an import's tens of
+ * thousands of reads at once would queue every other command of the connection (the call
+ * flow's, in the switchboard) behind them, and one command with that many arguments is more than
+ * the client can build.
+ */
+export async function readInSlices<T, R>(
+  items: readonly T[],
+  size: number,
+  read: (slice: T[]) => Promise<readonly R[]>,
+): Promise<R[]> {
+  const found: R[] = [];
+  for (let at = 0; at < items.length; at += size) found.push(...(await read(items.slice(at, at + size))));
+  return found;
+}
+
 export function createStagedImports(
   redis: RedisClient,
   k: Keys,

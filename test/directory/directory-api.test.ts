@@ -204,6 +204,11 @@ describe('directory entries over HTTP', () => {
       cursor = page.body.nextCursor as string | undefined;
     } while (cursor);
     expect(names.sort()).toEqual(['Funktion 0', 'Funktion 1', 'Funktion 2', 'Funktion 3', 'Funktion 4']);
+    // A cursor is the lists' one kind (store/lex-page.ts): anything else, an entry id too, is a 400.
+    for (const bad of ['nocursor', Buffer.from('not an id').toString('base64url')])
+      expect(
+        (await app.send('GET', `/api/v1/directory/entries?municipality=${VANNAS}&cursor=${bad}`)).body.error,
+      ).toMatchObject({ code: 'invalid_request', details: [{ field: 'query.cursor', problem: expect.any(String) }] });
   });
 
   it('lets an operator set and clear the hänvisning, audited under the operator', async () => {

@@ -316,6 +316,20 @@ describe('directory entries: bulk import, all or nothing', () => {
       status: 400,
       details: [{ row: 1, field: 'extension', problem: 'extension 2460777 is also in rows[0]' }],
     });
+    // One entry twice is its id twice, not a second claimant of its values (as in the admin store's imports).
+    await expect(
+      s.bulkUpsert(VANNAS, [
+        person('C', 'C', VANNAS, { id: 'twice', extension: '2460778', phoneNumbers: ['+46935141778'] }),
+        person('C', 'C', VANNAS, { id: 'twice', extension: '2460778', phoneNumbers: ['+46935141778'] }),
+        person('D', 'D', VANNAS, { phoneNumbers: ['+46935141778'] }),
+      ]),
+    ).rejects.toMatchObject({
+      status: 400,
+      details: [
+        { row: 1, field: 'id', problem: 'id twice is also in rows[0]' },
+        { row: 2, field: 'phoneNumbers[0]', problem: 'number 0935-14 17 78 is also in rows[0]' },
+      ],
+    });
     await expect(s.bulkUpsert(VANNAS, [person('Umeå', 'Person', VANNAS, { id: elsewhere.id })])).rejects.toMatchObject({
       status: 409,
       code: 'import_conflicts',

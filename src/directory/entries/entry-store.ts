@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { staleVersion } from '../../admin/change-errors.js';
+import { showClaim, versionFailure } from '../../admin/change-errors.js';
+import type { Claim } from '../../admin/claim.js';
 import { configuredHolder, notAMember, type MemberNumbers } from '../../admin/region-rules.js';
 import type { AuditContext, AuditLog } from '../../audit/audit-log.js';
 import type { Principal } from '../../auth/access.js';
@@ -10,12 +11,12 @@ import { assertNoRowProblems, repeatsWithin, type RowProblem } from '../../impor
 import {
   createStagedImports,
   forEachRow,
+  readInSlices,
   type ImportProgress,
   type StagedImportOptions,
   type StagedOp,
   type StagedProblem,
 } from '../../import/staged-import.js';
-import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import { lexPage } from '../../store/lex-page.js';
 import type { RedisClient } from '../../store/redis-client.js';
@@ -85,7 +86,6 @@ type Reserved = Record<string, { municipalityId: string; what: string }>;
 
 const DEFAULT_CHANGE_LOG_LENGTH = 10_000;
 const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 500;
 /** What one import may hold: the API's 20 MiB file, and a switch-over of a few seconds. */
 export const MAX_BULK_ROWS = 50_000;
 /** Entries read per command when an import reads the ones it updates. */
@@ -195,13 +195,18 @@ export function createDirectoryEntryStore(
     id: string,
     expectedVersion?: number,
   ): Promise<AppError | undefined> {
+    const versioned = versionFailure(
+      { code, detail },
+      {
+        type: 'directory entry',
+        id,
+        basedOn: expectedVersion ?? 0,
+        notFound: entryNotFound,
+        exists: () => new AppError(409, 'entry_exists', `An entry with the id ${id} exists already`),
+      },
+    );
+    if (versioned) return versioned;
     switch (code) {
-      case 'entry_exists':
-        return new AppError(409, 'entry_exists', `An entry with the id ${id} exists already`);
-      case 'entry_not_found':
-        return new AppError(404, 'entry_not_found', `No directory entry has the id ${id}`);
-      case 'version_mismatch':
-        return staleVersion('directory entry', id, Number(detail.version), expectedVersion ?? 0);
       case 'entry_municipality':
         return invalidFields([
           {
@@ -235,7 +240,7 @@ export function createDirectoryEntryStore(
 
   /** Names the value and who has it, so the message says whom to ask. */
   async function takenProblem(taken: Taken): Promise<FieldProblem> {
-    const what = taken.kind === 'extension' ? `extension ${taken.value}` : `number ${formatForDisplay(taken.value)}`;
+    const what = showListed(`${taken.kind === 'extension' ? 'extension' : 'e164'}:${taken.value}`);
     const problem =
       taken.entryId !== undefined
         ? `${what} is already used by ${taken.name} (${await municipalityName(taken.municipalityId)}, entry ${taken.entryId})`
@@ -404,11 +409,9 @@ export function createDirectoryEntryStore(
     return { ops, result, conflicts };
   }
 
-  /** The stored entries of `ids`, by id; read in slices: one command with tens of thousands of arguments is more than the client can build. */
+  /** The stored entries of `ids`, by id, a slice at a time (readInSlices). */
   async function readEntries(ids: readonly string[]): Promise<Map<string, DirectoryEntry>> {
-    const stored: (string | null)[] = [];
-    for (let at = 0; at < ids.length; at += READ_SLICE)
-      stored.push(...(await redis.hmGet(k.directoryEntries(), ids.slice(at, at + READ_SLICE))));
+    const stored = await readInSlices(ids, READ_SLICE, (slice) => redis.hmGet(k.directoryEntries(), slice));
     return new Map(
       stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : [])).map((entry) => [entry.id, entry]),
     );
@@ -430,7 +433,7 @@ export function createDirectoryEntryStore(
     async setAbsence(id: string, absence: AbsenceInput | null, actor: Principal): Promise<DirectoryEntry> {
       for (let attempt = 1; ; attempt++) {
         const current = await get(id);
-        if (!current) throw new AppError(404, 'entry_not_found', `No directory entry has the id ${id}`);
+        if (!current) throw entryNotFound(id);
         try {
           return await update(id, { ...toInput(current), absence }, current.version, actor);
         } catch (error) {
@@ -474,11 +477,15 @@ export function createDirectoryEntryStore(
       municipalityId: string,
       { cursor, limit = DEFAULT_PAGE_SIZE }: { cursor?: string; limit?: number } = {},
     ): Promise<EntryPage> {
-      const count = Math.min(Math.max(Math.trunc(limit) || DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
-      const { members: page, more } = await lexPage(redis, k.directoryByMunicipality(municipalityId), cursor, count);
+      const { members: page, nextCursor } = await lexPage(
+        redis,
+        k.directoryByMunicipality(municipalityId),
+        { cursor, limit },
+        ENTRY_ID_PATTERN,
+      );
       const stored = page.length === 0 ? [] : await redis.hmGet(k.directoryEntries(), page);
       const entries = stored.flatMap((json) => (json ? [JSON.parse(json) as DirectoryEntry] : []));
-      return more ? { entries, nextCursor: page.at(-1)! } : { entries };
+      return nextCursor ? { entries, nextCursor } : { entries };
     },
 
     /**
@@ -505,6 +512,11 @@ export function createDirectoryEntryStore(
 
 export type DirectoryEntryStore = ReturnType<typeof createDirectoryEntryStore>;
 
+/** The 404 of an entry id nothing is stored under. */
+export function entryNotFound(id: string): AppError {
+  return new AppError(404, 'entry_not_found', `No directory entry has the id ${id}`);
+}
+
 function newId(): string {
   return randomBytes(9).toString('base64url');
 }
@@ -520,12 +532,8 @@ function validate(input: DirectoryEntryInput): ValidEntryInput {
 
 /** The values of `entry` that config/region.yaml gives another municipality than the entry's. */
 function reservedElsewhere(entry: DirectoryEntry, members: readonly MemberNumbers[]): Reserved {
-  const claims = [
-    ...(entry.extension === undefined ? [] : [`extension:${entry.extension}`]),
-    ...entry.phoneNumbers.map((number) => `e164:${number}`),
-  ];
   const reserved: Reserved = {};
-  for (const claim of claims) {
+  for (const { claim } of entryClaims(entry)) {
     const holder = configuredHolder(members, claim);
     if (holder && holder.municipalityId !== entry.municipalityId) reserved[claim] = holder;
   }
@@ -570,20 +578,24 @@ async function validateRows(
     }
   });
   // Valid rows are compared with each other too, so one pass reports everything.
-  problems.push(...duplicatesWithin(valid));
+  problems.push(
+    ...repeatsWithin(
+      valid.map((row) => ({ id: row.id, claims: entryClaims(row) })),
+      showListed,
+    ),
+  );
   return { valid, invalid: problems };
 }
 
-function duplicatesWithin(rows: ValidEntryInput[]): RowProblem[] {
-  const problems: RowProblem[] = [];
-  const once = repeatsWithin(problems);
-  rows.forEach((row, index) => {
-    if (row.id !== undefined) once(index, `id:${row.id}`, 'id', () => `id ${row.id}`);
-    if (row.extension !== undefined)
-      once(index, `extension:${row.extension}`, 'extension', () => `extension ${row.extension}`);
-    row.phoneNumbers.forEach((number, n) =>
-      once(index, `number:${number}`, `phoneNumbers[${n}]`, () => `number ${formatForDisplay(number)}`),
-    );
-  });
-  return problems;
+/** The values an entry lists, as the claims they would be in the admin store, each with its field. */
+function entryClaims(entry: Pick<DirectoryEntry, 'extension' | 'phoneNumbers'>): Claim[] {
+  return [
+    ...(entry.extension === undefined ? [] : [{ claim: `extension:${entry.extension}`, field: 'extension' }]),
+    ...entry.phoneNumbers.map((number, n) => ({ claim: `e164:${number}`, field: `phoneNumbers[${n}]` })),
+  ];
+}
+
+/** A value an entry lists, as the directory's messages name it: "extension 2460123", "number 0935-141 23". */
+function showListed(claim: string): string {
+  return claim.startsWith('e164:') ? `number ${showClaim(claim)}` : showClaim(claim);
 }

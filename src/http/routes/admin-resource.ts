@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { ETagHeader, IfMatchHeaders, basedOn, etag } from '../etag.js';
 import { apiRouter, errors, jsonResponse } from '../openapi.js';
-import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { MunicipalityIdSchema, PageCursorSchema, pageLimit, z } from '../../validation/schema.js';
 
 /**
  * The HTTP face of a versioned admin resource (admin/versioned-store.ts): list, create, read,
@@ -57,8 +57,8 @@ export function adminResourceRoutes<Doc extends { municipalityId: string }, Inpu
       query: z
         .object({
           municipality: MunicipalityIdSchema.optional(),
-          limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(50),
-          cursor: z.string().max(300).optional().openapi({ description: 'nextCursor of the previous page' }),
+          limit: pageLimit(50),
+          cursor: PageCursorSchema.optional(),
         })
         .strict(),
     },

@@ -4,7 +4,7 @@ import { StreamIdSchema } from '../../store/stream-id.js';
 import { scopedMunicipality } from '../../auth/access.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { apiRouter, errors } from '../openapi.js';
-import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { MunicipalityIdSchema, pageLimit, z } from '../../validation/schema.js';
 
 const AuditEntrySchema = z
   .object({
@@ -31,7 +31,7 @@ const queryAudit = createRoute({
         municipality: MunicipalityIdSchema.optional(),
         objectType: z.string().max(50).optional(),
         objectId: z.string().max(100).optional(),
-        limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(50),
+        limit: pageLimit(50),
         before: StreamIdSchema.optional().openapi({ description: 'The id of the last entry of the previous page' }),
       })
       .strict(),

@@ -5,7 +5,7 @@ import type { CallQueue } from '../../queue/call-queue.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { apiRouter, errors } from '../openapi.js';
-import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { MunicipalityIdSchema, pageLimit, z } from '../../validation/schema.js';
 
 const listCalls = createRoute({
   method: 'get',
@@ -16,7 +16,7 @@ const listCalls = createRoute({
     query: z
       .object({
         municipality: MunicipalityIdSchema.optional(),
-        limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(50),
+        limit: pageLimit(50),
       })
       .strict(),
   },

@@ -9,14 +9,13 @@ import {
   directoryEntrySchema,
   type DirectoryEntry,
 } from '../../directory/entries/entry-schema.js';
-import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
+import { entryNotFound, type DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { MAX_QUERY_LENGTH } from '../../directory/entries/search-terms.js';
-import { AppError } from '../../errors.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { ETagHeader, IfMatchHeaders, basedOn, etag } from '../etag.js';
 import { apiRouter, errors, jsonResponse } from '../openapi.js';
-import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { MunicipalityIdSchema, PageCursorSchema, pageLimit, z } from '../../validation/schema.js';
 import { invalidFields } from '../../validation/field-problems.js';
 import { csvTransferRoutes } from './csv-transfer.js';
 
@@ -98,8 +97,8 @@ const list = createRoute({
         municipality: MunicipalityIdSchema.optional().openapi({
           description: 'Required unless the token is a municipality admin’s',
         }),
-        limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(100),
-        cursor: z.string().regex(ENTRY_ID_PATTERN, 'is not a cursor from a previous page').optional(),
+        limit: pageLimit(100),
+        cursor: PageCursorSchema.optional(),
       })
       .strict(),
   },
@@ -195,7 +194,7 @@ export function directoryRoutes(deps: { entries: DirectoryEntryStore; search: Di
   /** The stored entry, or 404; a municipality admin's only if it is their municipality's (403 otherwise). */
   async function entryInScope(id: string, principal: AuthEnv['Variables']['principal']): Promise<DirectoryEntry> {
     const entry = await entries.get(id);
-    if (!entry) throw new AppError(404, 'entry_not_found', `No directory entry has the id ${id}`);
+    if (!entry) throw entryNotFound(id);
     assertInScope(principal, entry.municipalityId);
     return entry;
   }

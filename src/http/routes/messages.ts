@@ -7,7 +7,7 @@ import { AppError } from '../../errors.js';
 import { log } from '../../log.js';
 import type { AuthEnv } from '../auth.js';
 import { apiRouter, errors, jsonResponse } from '../openapi.js';
-import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { MunicipalityIdSchema, pageLimit, z } from '../../validation/schema.js';
 
 const extension = z.string().regex(/^\d{2,8}$/, 'must be an extension number of 2 to 8 digits');
 const entryId = z.string().min(1).max(100);
@@ -62,7 +62,7 @@ const list = createRoute({
         entryId: entryId.optional(),
         extension: extension.optional(),
         handled: z.enum(['true', 'false']).optional(),
-        limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(100),
+        limit: pageLimit(100),
       })
       .strict()
       .superRefine((q, ctx) => {

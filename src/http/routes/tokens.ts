@@ -12,7 +12,7 @@ import type { RegionConfig } from '../../config/region-schema.js';
 import { AppError } from '../../errors.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { apiRouter, errors, jsonResponse } from '../openapi.js';
-import { MunicipalityIdSchema, z } from '../../validation/schema.js';
+import { MunicipalityIdSchema, pageLimit, z } from '../../validation/schema.js';
 
 const TokenSchema = z
   .object({
@@ -41,7 +41,7 @@ const listTokens = createRoute({
     query: z
       .object({
         municipality: MunicipalityIdSchema.optional(),
-        limit: z.coerce.number().int('must be a whole number').min(1).max(500).default(50),
+        limit: pageLimit(50),
         cursor: z
           .string()
           .max(100)

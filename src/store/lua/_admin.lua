@@ -24,7 +24,7 @@
 -- and only once every change passed, admin_apply each. Redis does not roll a script back, so
 -- a refused change must not have begun.
 --
--- Problems, { code, detail }: admin_exists {}, admin_not_found {}, version_mismatch {version},
+-- Problems, { code, detail }: exists {}, not_found {}, version_mismatch {version},
 -- claim_taken {claim, holder, label}, claim_in_use {claim, referrer, label}, reference_missing
 -- {claim, municipalityId (of an entry that exists, but in another municipality)}. key_type {key}
 -- (a key holds a type no admin script writes: corrupt data) is raised at once (fail, _shared.lua).
@@ -75,11 +75,12 @@ end
 -- it ({p}:directory:extensions|numbers, entry id; directory-*.lua): whom it reaches. Each
 -- place keeps it unique by itself, and across the two it stays within one municipality: a
 -- person's entry may show their own municipality's extension, never another's. This is that
--- one check, for both places (admin_check here; _directory.lua's entry_conflict there): the
--- user of `claim` ("extension:2460123", "e164:+4693514123") in the place other than `asking`
--- ('admin' or 'directory') that belongs to another municipality than `municipality_id`, as
--- {holder ("{type}:{id}", "directory-entry:{id}"), label, municipalityId}, or nil. The
--- directory's key names here must match src/store/keys.ts.
+-- one check, for both places (admin_check here; _directory.lua's entry_conflict there; both
+-- through region_newly_used, below): the user of `claim` ("extension:2460123",
+-- "e164:+4693514123") in the place other than `asking` ('admin' or 'directory') that belongs to
+-- another municipality than `municipality_id`, as {holder ("{type}:{id}",
+-- "directory-entry:{id}"), label, municipalityId}, or nil. The directory's key names here must
+-- match src/store/keys.ts.
 local function region_use_elsewhere(prefix, asking, claim, municipality_id)
   local holder, municipality, label
   if asking == 'directory' then
@@ -102,6 +103,45 @@ local function region_use_elsewhere(prefix, asking, claim, municipality_id)
     return nil
   end
   return { holder = holder, label = label .. ' of ' .. municipality_name(prefix, municipality), municipalityId = municipality }
+end
+
+-- The one check of a value across the two places, for an object (admin object or directory
+-- entry) that lists `claim` after a change and listed `old_claims` before it: only a value
+-- newly taken meets region_use_elsewhere, since one the object had was checked when it took it,
+-- and data from before this check is no reason to refuse an unrelated change (a hänvisning set
+-- mid-call).
+local function region_newly_used(prefix, asking, claim, old_claims, municipality_id)
+  if contains(old_claims, claim) then
+    return nil
+  end
+  return region_use_elsewhere(prefix, asking, claim, municipality_id)
+end
+
+-- The one version rule of the versioned stores (admin objects, directory entries): why a change
+-- based on version `based_on` (0: a new object; nil: whatever is stored, a deletion without
+-- If-Match) cannot be made to what is stored at version `stored` (nil: nothing), as code and
+-- detail (fail's), or nil: exists {}, not_found {}, version_mismatch {version: the stored one}.
+local function version_problem(based_on, stored)
+  if based_on == 0 then
+    if stored then
+      return 'exists', {}
+    end
+    return nil
+  end
+  if not stored then
+    return 'not_found', {}
+  end
+  if based_on and based_on ~= stored then
+    return 'version_mismatch', { version = stored }
+  end
+  return nil
+end
+
+-- Appends one audit entry (`fields`: src/audit/audit-log.ts's at, actor, action, objectType,
+-- objectId, municipalityId, before, after, as a flat list) to the stream `key`, in the script
+-- that makes the change, trimming roughly to `min_id` (ms): how both stores audit.
+local function audit_append(key, min_id, fields)
+  redis.call('XADD', key, 'MINID', '~', min_id, '*', unpack(fields))
 end
 
 -- Why a ref of an object of `municipality_id` points at nothing, as reference_missing's detail,
@@ -151,14 +191,9 @@ local function admin_check(prefix, change, problems)
   local function problem(code, detail)
     problems[#problems + 1] = { code = code, detail = detail, change = change }
   end
-  if change.basedOn == 0 and change.stored then
-    return problem('admin_exists', {})
-  end
-  if change.basedOn ~= 0 and not change.stored then
-    return problem('admin_not_found', {})
-  end
-  if change.basedOn ~= change.version then
-    return problem('version_mismatch', { version = change.version })
+  local code, detail = version_problem(change.basedOn, change.stored and change.version)
+  if code then
+    return problem(code, detail)
   end
   if change.unchanged then
     return
@@ -167,10 +202,8 @@ local function admin_check(prefix, change, problems)
     local holder = redis.call('GET', admin_claim_key(prefix, claim))
     if holder and holder ~= change.self then
       problem('claim_taken', { claim = claim, holder = holder, label = admin_label_of(prefix, holder) })
-    elseif not contains(change.old_claims, claim) then
-      -- Only a value newly taken: one the object had was checked when it took it, and data from
-      -- before this check is no reason to refuse an unrelated change.
-      local user = region_use_elsewhere(prefix, 'admin', claim, change.municipalityId)
+    else
+      local user = region_newly_used(prefix, 'admin', claim, change.old_claims, change.municipalityId)
       if user then
         problem('claim_taken', { claim = claim, holder = user.holder, label = user.label })
       end
@@ -267,7 +300,7 @@ local function admin_apply(prefix, change)
     redis.call('ZADD', admin_index_key(prefix, change.type, change.municipalityId), 0, member)
   end
 
-  redis.call('XADD', change.auditKey, 'MINID', '~', change.minId, '*', unpack(change.audit))
+  audit_append(change.auditKey, change.minId, change.audit)
   -- Every admin change raises {p}:admin-version: what callers meet (hours, policies, texts) is
   -- cached per app instance until it changes (media/arrival/arrival-config.ts).
   redis.call('INCR', prefix .. ':admin-version')

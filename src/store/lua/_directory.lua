@@ -51,18 +51,16 @@ local function entry_conflict(prefix, keys, entry, stored, reserved, may_take)
   end
   local before = {}
   for _, v in ipairs(stored and listed(stored) or {}) do
-    before[v.claim] = true
+    before[#before + 1] = v.claim
   end
   for _, v in ipairs(values) do
-    if not before[v.claim] then
-      local user = region_use_elsewhere(prefix, 'directory', v.claim, entry.municipalityId)
-      if user then
-        return { kind = v.kind, value = v.value, holder = user.holder, label = user.label, municipalityId = user.municipalityId }
-      end
-      local configured = reserved[v.claim]
-      if configured then
-        return { kind = v.kind, value = v.value, what = configured.what, municipalityId = configured.municipalityId }
-      end
+    local user = region_newly_used(prefix, 'directory', v.claim, before, entry.municipalityId)
+    if user then
+      return { kind = v.kind, value = v.value, holder = user.holder, label = user.label, municipalityId = user.municipalityId }
+    end
+    local configured = not contains(before, v.claim) and reserved[v.claim]
+    if configured then
+      return { kind = v.kind, value = v.value, what = configured.what, municipalityId = configured.municipalityId }
     end
   end
   return nil
@@ -112,8 +110,8 @@ local function record_change(stream_key, seq_key, max_length, id, entry_json)
   end
 end
 
--- Appends the change to the audit log (src/audit/audit-log.ts: the same fields as every admin
--- change), in the step that makes it, so no change goes unaudited. `audit` is {key, min_id,
+-- Appends the change to the audit log (_admin.lua's audit_append, with the fields every admin
+-- change has), in the step that makes it, so no change goes unaudited. `audit` is {key, min_id,
 -- at, actor} from the caller; before/after are entry JSON, or nil.
 local function audit_change(audit, action, id, municipality_id, before_json, after_json)
   local fields = { 'at', audit.at, 'actor', audit.actor, 'action', action, 'objectType', 'directory-entry', 'objectId', id, 'municipalityId', municipality_id }
@@ -125,7 +123,7 @@ local function audit_change(audit, action, id, municipality_id, before_json, aft
     fields[#fields + 1] = 'after'
     fields[#fields + 1] = after_json
   end
-  redis.call('XADD', audit.key, 'MINID', '~', audit.min_id, '*', unpack(fields))
+  audit_append(audit.key, audit.min_id, fields)
 end
 
 -- Writes `json` (the entry) as entry `id` in place of `stored_json` (false or nil: a new entry),

@@ -131,11 +131,9 @@ local function import_check(prefix, context, ids_key, op, problems)
   end
   local keys = import_entry_keys(prefix)
   local stored = decoded(redis.call('HGET', keys.entries, op.id))
-  if op.expected == '' then
-    if stored then
-      return problem('changed', {})
-    end
-  elseif not stored or stored.version ~= tonumber(op.expected) or stored.municipalityId ~= context.municipalityId then
+  -- Any version problem (version_problem, _admin.lua), or an entry of another municipality.
+  local based_on = op.expected == '' and 0 or tonumber(op.expected)
+  if version_problem(based_on, stored and stored.version) or (stored and stored.municipalityId ~= context.municipalityId) then
     return problem('changed', {})
   end
   if op.op == 'entry-delete' then

@@ -13,7 +13,7 @@
 --
 -- Returns the object's new version (0 once deleted).
 -- Fails (fail, _shared.lua) with the first problem _admin.lua's admin_check finds
--- (admin_exists, admin_not_found, version_mismatch {version}, claim_taken {claim, holder,
+-- (exists, not_found, version_mismatch {version}, claim_taken {claim, holder,
 -- label}, claim_in_use {claim, referrer, label}, reference_missing {claim}), key_type {key}, or
 -- import_switching {importId, expired} while an import switches over (the caller waits).
 -- Not safe to blindly retry: a retry after a lost reply fails with version_mismatch (412),

@@ -9,20 +9,19 @@
 -- a key only known once the entry is read.
 --
 -- Returns {'ok', the deleted entry (JSON)}.
--- Fails (fail, _shared.lua) with entry_not_found, version_mismatch {version: the stored one},
--- entry_in_use {linked: the labels of the extensions whose directoryEntryId is this entry: an
--- entry is not deleted from under the extensions that show it}, or import_switching while an
--- import switches over (_admin.lua).
+-- Fails (fail, _shared.lua) with not_found, version_mismatch {version: the stored one}
+-- (_admin.lua's version_problem), entry_in_use {linked: the labels of the extensions whose
+-- directoryEntryId is this entry: an entry is not deleted from under the extensions that show
+-- it}, or import_switching while an import switches over (_admin.lua).
 
 local prefix, max_length, id, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 admin_assert_not_switching(prefix)
 local json = redis.call('HGET', KEYS[1], id)
-if not json then
-  fail('entry_not_found')
-end
-local stored = cjson.decode(json)
-if expected ~= '' and stored.version ~= tonumber(expected) then
-  fail('version_mismatch', { version = stored.version })
+local stored = decoded(json)
+-- No expected version (''): whatever version is stored.
+local code, detail = version_problem(tonumber(expected), stored and stored.version)
+if code then
+  fail(code, detail)
 end
 local linked = linked_to(prefix, id)
 if #linked > 0 then

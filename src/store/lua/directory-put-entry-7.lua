@@ -11,10 +11,10 @@
 -- ARGV[7] oldest audit id to keep (ms)   ARGV[8] time of the change   ARGV[9] who made it (JSON)
 --
 -- Returns {'ok'}.
--- Fails (fail, _shared.lua) with entry_exists, entry_not_found, version_mismatch {version: the
--- stored one}, entry_municipality {municipalityId: the stored one}, entry_taken {what
--- _directory.lua's entry_conflict found}, or import_switching while an import switches over
--- (_admin.lua).
+-- Fails (fail, _shared.lua) with exists, not_found, version_mismatch {version: the stored one}
+-- (_admin.lua's version_problem), entry_municipality {municipalityId: the stored one},
+-- entry_taken {what _directory.lua's entry_conflict found}, or import_switching while an import
+-- switches over (_admin.lua).
 
 local prefix, max_length, id, expected, json = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 admin_assert_not_switching(prefix)
@@ -24,20 +24,12 @@ local entry = cjson.decode(json)
 local stored_json = redis.call('HGET', KEYS[1], id)
 local stored = decoded(stored_json)
 
-if expected == '' then
-  if stored then
-    fail('entry_exists')
-  end
-else
-  if not stored then
-    fail('entry_not_found')
-  end
-  if stored.version ~= tonumber(expected) then
-    fail('version_mismatch', { version = stored.version })
-  end
-  if stored.municipalityId ~= entry.municipalityId then
-    fail('entry_municipality', { municipalityId = stored.municipalityId })
-  end
+local code, detail = version_problem(expected == '' and 0 or tonumber(expected), stored and stored.version)
+if code then
+  fail(code, detail)
+end
+if stored and stored.municipalityId ~= entry.municipalityId then
+  fail('entry_municipality', { municipalityId = stored.municipalityId })
 end
 
 local keys = { entries = KEYS[1], extensions = KEYS[2], numbers = KEYS[3], changes = KEYS[5], seq = KEYS[6] }
