@@ -1,6 +1,7 @@
 import Srf from 'drachtio-srf';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
+import { redisMillis } from '../store/redis-clock.js';
 
 /**
  * The address a binding is reached at, "host:port" ("[v6]:port"), with the port its URI
@@ -36,10 +37,7 @@ export function sourceAddress(address: string, port: number): string {
  * (store/lua/contact-binding-2.lua), so the two views never disagree.
  */
 export function createContactStore(redis: RedisClient, k: Keys) {
-  async function nowMs(): Promise<number> {
-    const [seconds, micros] = await redis.time();
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-  }
+  const nowMs = () => redisMillis(redis);
 
   const write = (extension: string, contact: string, seconds: number) =>
     redis.contactBinding(

@@ -2,6 +2,7 @@ import { log } from '../../log.js';
 import { runPeriodically } from '../../periodic-job.js';
 import type { Keys } from '../../store/keys.js';
 import { type RedisClient, scanKeys } from '../../store/redis-client.js';
+import { redisMillis } from '../../store/redis-clock.js';
 
 /** A quarter of a year: a message is for someone to call back, handled within days (docs/decisions.md, "Retention of messages"). */
 export const DEFAULT_MESSAGE_RETENTION_DAYS = 90;
@@ -9,12 +10,6 @@ export const DEFAULT_MESSAGE_RETENTION_DAYS = 90;
 const BATCH = 500;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-
-/** Redis's clock, in ms: every message was stamped by it (message-store.ts). */
-const redisNow = (redis: RedisClient) => async (): Promise<number> => {
-  const [seconds, micros] = await redis.time();
-  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-};
 
 /**
  * Messages for absent people hold a caller's name, number and what they said: personal data
@@ -30,7 +25,8 @@ export function createMessageRetention(
   {
     retentionDays,
     batchSize = BATCH,
-    now = redisNow(redis),
+    // Redis's clock: every message was stamped by it (message-store.ts).
+    now = () => redisMillis(redis),
   }: { retentionDays: number; batchSize?: number; now?: () => Promise<number> },
 ) {
   const retentionLog = log.child({ component: 'message-retention' });

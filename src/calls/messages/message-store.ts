@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { publishEvent } from '../../events/event-stream.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
+import { redisMicros, redisMillis } from '../../store/redis-clock.js';
 
 export interface NewMessage {
   entryId?: string;
@@ -72,9 +73,8 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
 
     async create(input: NewMessage, createdBy: string): Promise<Message> {
       const to = await recipient(input);
-      const [seconds, micros] = await redis.time();
       // Indexed by the microsecond, so two messages of one millisecond still list newest first.
-      const at = Number(seconds) * 1_000_000 + Number(micros);
+      const at = await redisMicros(redis);
       const createdAt = Math.floor(at / 1000);
       const message: Message = {
         id: randomUUID(),
@@ -138,8 +138,7 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
       const message = await get(id);
       if (!message) return null;
       if (message.handledAt !== undefined) return message;
-      const [seconds] = await redis.time();
-      await redis.hSet(k.message(id), { handledAt: String(Number(seconds) * 1000), handledBy });
+      await redis.hSet(k.message(id), { handledAt: String(await redisMillis(redis)), handledBy });
       await publishEvent(redis, k, 'message.handled', message.municipalityId, {
         messageId: id,
         entryId: message.entryId,

@@ -33,6 +33,7 @@ import {
   type DirectoryEntryInput,
   type ValidEntryInput,
 } from './entry-schema.js';
+import { redisMillis } from '../../store/redis-clock.js';
 
 export interface EntryStoreOptions {
   /** Changes the change stream keeps; an app instance that falls further behind reloads its search index. */
@@ -128,10 +129,7 @@ export function createDirectoryEntryStore(
   const auditArgs = (audited: AuditContext) => [String(audited.minId), audited.at, audited.actor];
 
   /** Redis's clock, as for every other timestamp, so that instances agree. */
-  async function now(): Promise<string> {
-    const [seconds, micros] = await redis.time();
-    return new Date(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)).toISOString();
-  }
+  const now = async (): Promise<string> => new Date(await redisMillis(redis)).toISOString();
 
   /** The members, once `municipalityId` is one of them (400 naming `field` otherwise). */
   async function membersWith(municipalityId: string, field: string): Promise<MemberNumbers[]> {
