@@ -23,9 +23,10 @@ interface Command {
 const commands: Command[] = [
   {
     path: ['start'],
-    usage: 'start',
-    summary: 'run the switchboard (with the local lab unless REDIS_URL and ARI_* are set), until Ctrl-C',
-    run: () => startCommand(),
+    usage: 'start [--open]',
+    summary:
+      'run the switchboard (with the local lab unless REDIS_URL and ARI_* are set), until Ctrl-C; says which members are open; --open: the lab with every member open (an audited override)',
+    run: startCommand,
   },
   {
     path: ['token', 'create'],
