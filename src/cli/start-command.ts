@@ -92,7 +92,8 @@ export async function startCommand(argv: string[]): Promise<void> {
     region.municipalities.map(async (m) => ({ name: m.name, state: await hours.openingStateNow(m.id) })),
   );
   console.log(`\n${openingSummary(members, new Date()).join('\n')}`);
-  if (opened) console.log(`  (--open: every member manually set open until ${opened.until}, or until this lab stops)`);
+  if (opened)
+    console.log(`  (--open: every member manually set open until ${opened.override.until}, or until this lab stops)`);
 
   console.log(`\nRegionväxeln is answering. API: ${switchboard.url}  (health: ${switchboard.url}/health)`);
   console.log(`Web console: ${switchboard.url}/konsol/`);

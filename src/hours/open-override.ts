@@ -4,51 +4,58 @@ import type { Principal } from '../auth/access.js';
 import type { RegionConfig } from '../config/region-schema.js';
 import { ZONE } from './swedish-calendar.js';
 
-type OpeningHours = Pick<AdminStores['openingHours'], 'get' | 'update'>;
+type OpeningHours = Pick<AdminStores['openingHours'], 'get' | 'update' | 'remove'>;
 
-/** The override `npm start -- --open` sets: open, until this instant (local offset). */
+/** What `npm start -- --open` set: the override, and the members whose hours were still config/region.yaml's (version 0). */
 export interface OpenOverride {
-  state: 'open';
-  until: string;
+  override: { state: 'open'; until: string };
+  seeded: string[];
 }
 
 /**
- * Opens every member whatever its hours say, until `until`: the manual override IT staff set
+ * Opens every member whatever its hours say, for `hours` hours: the manual override IT staff set
  * with PATCH /api/v1/opening-hours/{id}, through the same store, so it is versioned, audited as
  * `actor`, and shown wherever overrides are (the API, the console's admin page, the routing
  * simulator). The lab's `npm start -- --open` uses it so that test calls reach the queue at any hour.
  */
 export async function openEveryMember(
-  hours: OpeningHours,
+  store: OpeningHours,
   region: Pick<RegionConfig, 'municipalities'>,
   actor: Principal,
-  { hours: lasting = 12, now = new Date() }: { hours?: number; now?: Date } = {},
+  { hours = 12, now = new Date() }: { hours?: number; now?: Date } = {},
 ): Promise<OpenOverride> {
-  const override: OpenOverride = {
-    state: 'open',
-    until: DateTime.fromJSDate(now, { zone: ZONE }).plus({ hours: lasting }).toISO({ suppressMilliseconds: true })!,
+  const until = DateTime.fromJSDate(now, { zone: ZONE }).plus({ hours }).startOf('minute');
+  const override = {
+    state: 'open' as const,
+    until: until.toISO({ suppressMilliseconds: true })!,
   };
+  const seeded: string[] = [];
   for (const { id } of region.municipalities) {
-    const current = await hours.get(id);
-    if (current) await hours.update(id, current.version, { override }, actor);
+    const current = await store.get(id);
+    if (!current) continue;
+    if (current.version === 0) seeded.push(id);
+    await store.update(id, current.version, { override }, actor);
   }
-  return override;
+  return { override, seeded };
 }
 
 /**
- * Takes `override` away again where it is still the one set (an override IT staff changed
- * meanwhile is theirs and stays), audited as `actor`: when the lab stops, its members keep
- * their own hours.
+ * Takes the override away again where it is still the one set (an override IT staff changed
+ * meanwhile is theirs and stays), audited as `actor`: a member whose hours were the config's
+ * gets them back (the stored copy deleted, so a later change of config/region.yaml counts
+ * again), the others lose the override only. So when the lab stops, its members keep their own hours.
  */
 export async function endOpenOverride(
-  hours: OpeningHours,
+  store: OpeningHours,
   region: Pick<RegionConfig, 'municipalities'>,
-  override: OpenOverride,
+  { override, seeded }: OpenOverride,
   actor: Principal,
 ): Promise<void> {
   for (const { id } of region.municipalities) {
-    const current = await hours.get(id);
-    if (current?.doc.override?.state === override.state && current.doc.override.until === override.until)
-      await hours.update(id, current.version, { override: null }, actor);
+    const current = await store.get(id);
+    if (current?.doc.override?.state !== override.state || current.doc.override.until !== override.until) continue;
+    // Only the override was changed since it was set (the version it made): then the stored copy is the config's.
+    if (seeded.includes(id) && current.version === 1) await store.remove(id, current.version, actor);
+    else await store.update(id, current.version, { override: null }, actor);
   }
 }

@@ -4,7 +4,7 @@ import { createOpeningStateReader } from '../../src/hours/opening-state.js';
 import { openingSummary } from '../../src/hours/opening-summary.js';
 import { endOpenOverride, openEveryMember } from '../../src/hours/open-override.js';
 import { buildTestApp } from '../support/http-app.js';
-import { VANNAS } from '../support/municipalities.js';
+import { UMEA, VANNAS } from '../support/municipalities.js';
 import { useRedis } from '../support/redis.js';
 
 const ctx = useRedis();
@@ -16,7 +16,7 @@ describe('npm start --open: every member open, by an audited manual override', (
     const admin = await app.tokenFor('region-admin');
     // A Sunday night: every member closed by its hours.
     const now = new Date('2026-12-06T23:00:00+01:00');
-    const override = await openEveryMember(app.admin.openingHours, app.region, actor, { now });
+    const { override } = await openEveryMember(app.admin.openingHours, app.region, actor, { now });
     expect(override).toEqual({ state: 'open', until: '2026-12-07T11:00:00+01:00' });
 
     // The API shows the override as IT staff would have set it, and the simulator routes to the queue by it.
@@ -52,16 +52,21 @@ describe('npm start --open: every member open, by an audited manual override', (
 
   it('takes its override away when the lab stops, but not one IT staff set meanwhile', async () => {
     const app = await buildTestApp(ctx);
-    const override = await openEveryMember(app.admin.openingHours, app.region, actor);
-    const staff = localActor('Vännäs IT');
+    const staff = localActor('Umeå IT');
+    // Umeå's hours were stored by its IT staff before; the others are config/region.yaml's (version 0).
+    await app.admin.openingHours.update(UMEA, 0, { preHolidayClosesAt: '12:00' }, staff);
+    const opened = await openEveryMember(app.admin.openingHours, app.region, actor);
     const closed = { state: 'closed' as const, until: '2030-01-01T00:00:00+01:00' };
     await app.admin.openingHours.update(VANNAS, 1, { override: closed }, staff);
 
-    await endOpenOverride(app.admin.openingHours, app.region, override, actor);
+    await endOpenOverride(app.admin.openingHours, app.region, opened, actor);
     for (const { id } of app.region.municipalities) {
       const { doc, version } = (await app.admin.openingHours.get(id))!;
-      expect(doc.override, id).toEqual(id === VANNAS ? closed : undefined);
-      expect(version, id).toBe(2);
+      if (id === VANNAS) expect(doc.override).toEqual(closed);
+      else expect(doc.override, id).toBeUndefined();
+      // The config's hours again (version 0: a change of region.yaml counts), Umeå's own stored ones kept.
+      expect(version, id).toBe(id === VANNAS ? 2 : id === UMEA ? 3 : 0);
     }
+    expect((await app.admin.openingHours.get(UMEA))!.doc.preHolidayClosesAt).toBe('12:00');
   });
 });
