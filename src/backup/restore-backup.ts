@@ -58,6 +58,8 @@ export async function restoreBackup(
   const { commands, counts } = restoreCommands(backup, stores, k, source);
   onProgress('checking', 1, 1);
 
+  // A connection of its own for WATCH. A dropped connection fails the command awaited below; the
+  // listener only keeps node-redis from turning the same error into an uncaught one.
   const connection = redis.duplicate();
   connection.on('error', () => undefined);
   await connection.connect();
@@ -175,7 +177,7 @@ function restoreCommands(
   const admin = kinds.flatMap((store) =>
     (backup.admin[store.type] ?? []).map((object, i) => ({ store, object, at: `admin.${store.type}[${i}]` })),
   );
-  for (const { store } of admin)
+  for (const store of kinds)
     once(
       backup.admin[store.type] ?? [],
       (o) => o.id,
@@ -198,18 +200,13 @@ function restoreCommands(
     }
   }
 
-  const tokenIds = new Set(backup.tokens.map((t) => t.record.id));
   once(
     backup.tokens,
     (t) => t.record.id,
     (i) => `tokens[${i}].record.id`,
     'id',
   );
-  const accounts = new Set((backup.admin['operator-account'] ?? []).map((o) => o.id));
-  for (const [tokenId, accountId] of Object.entries(backup.tokenAccounts)) {
-    if (!tokenIds.has(tokenId) || !accounts.has(accountId))
-      problems.push(`tokenAccounts.${tokenId}: links a token and an account the backup does not both hold`);
-  }
+  // tokenAccounts may name tokens and accounts long gone: statistics keep naming their old calls by them.
   once(
     backup.calls ?? [],
     (c) => c.id,

@@ -225,6 +225,13 @@ describe('backup and restore of the region', () => {
     const refused = await restore(corrupt).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ConfigError);
     expect((refused as ConfigError).problems.join('\n')).toMatch(/^admin\.extension\[0\]\.doc\.extension: /m);
+    // Right in itself, wrong against the rest: the extension's directory entry left out of the file.
+    const dangling = await restore({ ...backup, directory: [] }).catch((error: unknown) => error);
+    expect((dangling as ConfigError).problems).toEqual([
+      expect.stringMatching(
+        /^admin\.extension\[0\]\.doc\.directoryEntryId: points at directory-entry:\S+, which nothing/,
+      ),
+    ]);
     const truncated = await restore(JSON.stringify(backup).slice(0, 200)).catch((error: unknown) => error);
     expect((truncated as ConfigError).problems[0]).toContain('is not JSON');
     const newer = await restore({ ...backup, formatVersion: 2 }).catch((error: unknown) => error);
