@@ -4,12 +4,13 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { z } from 'zod';
 import { createAdminStores } from '../admin/index.js';
-import { createAuditLog } from '../audit/audit-log.js';
+import { type AuditLog, createAuditLog } from '../audit/audit-log.js';
 import { createTokenStore, localActor } from '../auth/token-store.js';
 import { restoreBackup } from '../backup/restore-backup.js';
-import { type BackupProgress, takeBackup } from '../backup/take-backup.js';
+import { type BackupProgress, type BackupStores, takeBackup } from '../backup/take-backup.js';
 import { readEnv } from '../config/env.js';
 import { ConfigError, describeIssues, loadRegionConfig } from '../config/load-region.js';
+import type { RegionConfig } from '../config/region-schema.js';
 import { createDirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
 import { operatorPhoneProblem } from '../operators/operator-phone.js';
@@ -33,7 +34,7 @@ async function withStores<T>(
   work: (
     redis: RedisNodeClient,
     k: Keys,
-    stores: Parameters<typeof restoreBackup>[2] & { region: Awaited<ReturnType<typeof loadRegionConfig>> },
+    stores: BackupStores & { audit: AuditLog; region: RegionConfig },
   ) => Promise<T>,
 ): Promise<T> {
   const env = readEnv();
