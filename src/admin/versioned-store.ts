@@ -472,6 +472,48 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
     },
 
     idByClaim,
+
+    /** The schema every stored document of this kind passes (a restored one too: backup/). */
+    schema: spec.schema,
+
+    /** Every stored object with its secret, in list order, a slice at a time (a backup: backup/). */
+    async backupObjects(): Promise<(Versioned<Doc> & { secret?: string })[]> {
+      const ids = (await redis.zRange(k.adminIndex(type), 0, -1)).map((member) =>
+        member.slice(member.lastIndexOf(' ') + 1),
+      );
+      const objects = (await getMany(ids)).filter((object) => object !== undefined);
+      const secrets = objects.length === 0 ? [] : await redis.mGet(objects.map(({ id }) => k.adminSecret(type, id)));
+      return objects.map((object, i) => (secrets[i] ? { ...object, secret: secrets[i] } : object));
+    },
+
+    /**
+     * The commands that store a backed-up object as it was, at its version, with its claims,
+     * refs and indexes, as admin_apply (store/lua/_admin.lua) writes them; `doc` has passed
+     * `schema`. No audit entry: the restore audits itself once (backup/restore-backup.ts).
+     */
+    restoreCommands({ id, version, doc, secret }: Versioned<Doc> & { secret?: string | undefined }): string[][] {
+      const self = `${type}:${id}`;
+      const claims = spec.claims(doc).map((c) => c.claim);
+      const refs = (spec.refs?.(doc) ?? []).map((c) => c.claim);
+      const member = `${spec.sortKey(doc)} ${id}`;
+      return [
+        [
+          'HSET',
+          k.adminObject(type, id),
+          ...['version', String(version), 'municipalityId', doc.municipalityId, 'sortKey', spec.sortKey(doc)],
+          ...['label', spec.label(doc), 'claims', JSON.stringify(claims), 'refs', JSON.stringify(refs)],
+          ...['doc', JSON.stringify(doc)],
+        ],
+        ...(secret ? [['SET', k.adminSecret(type, id), secret]] : []),
+        ...claims.map((claim) => ['SET', k.claim(claim), self]),
+        ...refs.map((claim) => ['SADD', k.claimRefs(claim), self]),
+        ['ZADD', k.adminIndex(type), '0', member],
+        ['ZADD', k.adminIndex(type, doc.municipalityId), '0', member],
+      ];
+    },
+
+    /** What `doc` claims and points at (a restore checks a backup's objects against each other). */
+    claimsOf: (doc: Doc) => ({ claims: spec.claims(doc), refs: spec.refs?.(doc) ?? [] }),
   };
 }
 

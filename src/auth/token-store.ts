@@ -86,6 +86,17 @@ export function newTokenSchema(isMember: (municipalityId: string) => boolean) {
     });
 }
 
+/** A stored token's record as `create` writes it (a restored one is checked against it: backup/). */
+export const tokenRecordSchema = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{16}$/, 'must be 16 hex digits'),
+  name: z.string().min(1).max(100),
+  role: z.enum(ROLES),
+  municipalityId: MunicipalityIdSchema.optional(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime().optional(),
+  createdBy: z.string(),
+});
+
 /** Where a page of the token list goes on: after this token, in creation order. */
 export interface TokenCursor {
   createdAt: string;
@@ -154,6 +165,28 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
       });
       await tx.exec();
       return { token, record };
+    },
+
+    /** Every token kept (valid or in its grace period), by its hash: never the token itself (a backup: backup/). */
+    async backupTokens(): Promise<{ sha256: string; record: TokenRecord }[]> {
+      const index = Object.entries(await redis.hGetAll(k.tokens()));
+      const stored = index.length === 0 ? [] : await redis.mGet(index.map(([, sha]) => k.token(sha)));
+      return index.flatMap(([, sha256], i) =>
+        stored[i] ? [{ sha256, record: JSON.parse(stored[i]) as TokenRecord }] : [],
+      );
+    },
+
+    /**
+     * The commands that store a backed-up token as `create` did, expiring as it would have;
+     * none for a token past its grace period (Redis would have dropped it by now).
+     */
+    restoreCommands({ sha256, record }: { sha256: string; record: TokenRecord }, nowMs: number): string[][] {
+      const expiry = record.expiresAt && Date.parse(record.expiresAt) + EXPIRED_TOKEN_GRACE_DAYS * DAY_MS;
+      if (expiry && expiry <= nowMs) return [];
+      return [
+        ['SET', k.token(sha256), JSON.stringify(record), ...(expiry ? ['PXAT', String(expiry)] : [])],
+        ['HSET', k.tokens(), record.id, sha256],
+      ];
     },
 
     /** The token's record, or undefined when unknown, revoked or expired. */

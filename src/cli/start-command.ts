@@ -1,16 +1,30 @@
-import { loadRegionConfig } from '../config/load-region.js';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, describeIssues, loadRegionConfig } from '../config/load-region.js';
 import { readEnv } from '../config/env.js';
+import { createOpeningStateReader } from '../hours/opening-state.js';
+import { openingSummary } from '../hours/opening-summary.js';
+import { type OpenOverride, endOpenOverride, openEveryMember } from '../hours/open-override.js';
 import { LAB_PHONE_NETWORK, runLab } from '../lab/lab.js';
 import { localActor } from '../auth/token-store.js';
 import { sipEdgeSettings } from '../sip-edge/settings.js';
 import { startSwitchboard } from '../switchboard.js';
 import { ensureWebBuilt } from '../web/build.js';
 
+const startArgs = z.object({ open: z.boolean().default(false) });
+
+/** Who the audit log names for `--open`'s override. */
+const OPEN_ACTOR = localActor('npm start --open');
+
 /**
- * `vaxel start`: the switchboard against the Redis and Asterisk named in the environment, or,
- * when none is named, against the local lab (provisioned on first use). Ctrl-C stops all.
+ * `vaxel start [--open]`: the switchboard against the Redis and Asterisk named in the
+ * environment, or, when none is named, against the local lab (provisioned on first use). It
+ * prints which members are open now and when each opens next; `--open` (the lab only) opens
+ * every member with an audited manual override until the lab stops. Ctrl-C stops all.
  */
-export async function startCommand(): Promise<void> {
+export async function startCommand(argv: string[]): Promise<void> {
+  const parsed = startArgs.safeParse(parseArgs({ args: argv, options: { open: { type: 'boolean' } } }).values);
+  if (!parsed.success) throw new ConfigError('the command line', describeIssues(parsed.error.issues));
   const env = readEnv();
   const region = await loadRegionConfig(env.REGION_CONFIG);
   // The switchboard answers calls without its web console: a failed build is said, not fatal.
@@ -21,7 +35,13 @@ export async function startCommand(): Promise<void> {
     env.REDIS_SENTINELS.length > 0
       ? { masterName: env.REDIS_SENTINEL_MASTER, sentinels: env.REDIS_SENTINELS.map(hostPort) }
       : undefined;
-  const lab = env.ARI_URL && (env.REDIS_URL || sentinels) ? undefined : await runLab({ appName: env.ARI_APP });
+  const useLab = !(env.ARI_URL && (env.REDIS_URL || sentinels));
+  // A region's real callers must not find every member open because someone typed a flag.
+  if (parsed.data.open && !useLab)
+    throw new ConfigError('the command line', [
+      'open: opens every member of the lab only; on a real region set an override with PATCH /api/v1/opening-hours/{kommunkod}',
+    ]);
+  const lab = useLab ? await runLab({ appName: env.ARI_APP }) : undefined;
   const redis = env.REDIS_URL ? { url: env.REDIS_URL } : (sentinels ?? lab!.redisTarget);
   const ari = env.ARI_URL
     ? {
@@ -65,6 +85,16 @@ export async function startCommand(): Promise<void> {
     setUpTimeoutMs: env.CALL_SETUP_TIMEOUT_MS,
   });
 
+  let opened: OpenOverride | undefined;
+  if (parsed.data.open) opened = await openEveryMember(switchboard.admin.openingHours, region, OPEN_ACTOR);
+  const hours = createOpeningStateReader(switchboard.admin);
+  const members = await Promise.all(
+    region.municipalities.map(async (m) => ({ name: m.name, state: await hours.openingStateNow(m.id) })),
+  );
+  console.log(`\n${openingSummary(members, new Date()).join('\n')}`);
+  if (opened)
+    console.log(`  (--open: every member manually set open until ${opened.override.until}, or until this lab stops)`);
+
   console.log(`\nRegionväxeln is answering. API: ${switchboard.url}  (health: ${switchboard.url}/health)`);
   console.log(`Web console: ${switchboard.url}/konsol/`);
   if (lab) {
@@ -84,6 +114,7 @@ export async function startCommand(): Promise<void> {
     await Promise.race([switchboard.drain(env.DRAIN_SECONDS), nextSignal()]);
   }
   console.log('\nStopping…');
+  if (opened) await endOpenOverride(switchboard.admin.openingHours, region, opened, OPEN_ACTOR);
   await switchboard.stop();
   await lab?.stop();
 }

@@ -4,6 +4,7 @@ import { runLab } from '../lab/lab.js';
 import { LabSetupError, provisionLab } from '../lab/provision.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
 import { asteriskConfigCommand } from './asterisk-config-command.js';
+import { backupCommand, restoreCommand } from './backup-command.js';
 import { exportCommand, importCommand } from './import-command.js';
 import { startCommand } from './start-command.js';
 import { tokenCreateCommand } from './token-command.js';
@@ -22,9 +23,10 @@ interface Command {
 const commands: Command[] = [
   {
     path: ['start'],
-    usage: 'start',
-    summary: 'run the switchboard (with the local lab unless REDIS_URL and ARI_* are set), until Ctrl-C',
-    run: () => startCommand(),
+    usage: 'start [--open]',
+    summary:
+      'run the switchboard (with the local lab unless REDIS_URL and ARI_* are set), until Ctrl-C; says which members are open; --open: the lab with every member open (an audited override)',
+    run: startCommand,
   },
   {
     path: ['token', 'create'],
@@ -44,6 +46,19 @@ const commands: Command[] = [
     usage: 'export entries|extensions --municipality KOMMUNKOD --out FILE.csv',
     summary: 'write a municipality’s directory or extensions as CSV, in the shape import reads (needs REDIS_URL)',
     run: exportCommand,
+  },
+  {
+    path: ['backup'],
+    usage: 'backup --out FILE.json [--with-calls] [--with-audit]',
+    summary:
+      'write the region’s configuration (admin objects, directory, token hashes) as one JSON file (needs REDIS_URL; docs/backup.md)',
+    run: backupCommand,
+  },
+  {
+    path: ['restore'],
+    usage: 'restore --file FILE.json [--dry-run]',
+    summary: 'load a backup into an empty region, all or nothing, checked as the API checks (needs REDIS_URL)',
+    run: restoreCommand,
   },
   {
     path: ['asterisk-config'],

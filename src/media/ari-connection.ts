@@ -4,6 +4,7 @@ import pRetry from 'p-retry';
 import { AppError } from '../errors.js';
 import { log } from '../log.js';
 import { ariRequest } from './call-media.js';
+import './ari-swagger-log.js';
 
 /**
  * ari-client makes its REST requests through Node's global HTTP agent. Capped, a slow Asterisk

@@ -505,6 +505,46 @@ export function createDirectoryEntryStore(
       actor: Principal,
       options: BulkOptions = {},
     ) => bulkWrite(municipalityId, rows, 'upsert', actor, options),
+
+    /** Every entry, in id order (a backup: backup/). */
+    async backupEntries(): Promise<DirectoryEntry[]> {
+      const all = await redis.hGetAll(k.directoryEntries());
+      return Object.keys(all)
+        .sort()
+        .map((id) => JSON.parse(all[id]!) as DirectoryEntry);
+    },
+
+    /**
+     * The commands that store a backed-up entry as it was, at its version, with the values it
+     * lists and its place in its municipality, as write_entry (store/lua/_directory.lua) writes
+     * them, and its change numbered `seq` for the search indexes following the stream (a restore
+     * numbers them 1, 2, …; where the counter had moved already, a reader meets a gap and loads its
+     * whole index again). No audit entry: the restore audits itself.
+     */
+    restoreCommands(entry: DirectoryEntry, seq: number): string[][] {
+      const json = JSON.stringify(entry);
+      return [
+        ['HSET', k.directoryEntries(), entry.id, json],
+        ['ZADD', k.directoryByMunicipality(entry.municipalityId), '0', entry.id],
+        ...(entry.extension ? [['HSET', k.directoryExtensions(), entry.extension, entry.id]] : []),
+        ...entry.phoneNumbers.map((number) => ['HSET', k.directoryNumbers(), number, entry.id]),
+        ['INCR', k.directoryChangeSeq()],
+        [
+          'XADD',
+          k.directoryChanges(),
+          'MAXLEN',
+          '~',
+          maxLength,
+          '*',
+          'seq',
+          String(seq),
+          'id',
+          entry.id,
+          'entry',
+          json,
+        ],
+      ];
+    },
   };
 }
 
