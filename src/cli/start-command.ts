@@ -63,6 +63,7 @@ export async function startCommand(): Promise<void> {
     spokenText: { baseUrl: env.SPOKEN_TEXT_BASE_URL, cacheDir: env.SPOKEN_TEXT_CACHE_DIR },
     capacity: { settingUp: env.MAX_CALLS_SETTING_UP, held: env.MAX_CALLS_HELD },
     setUpTimeoutMs: env.CALL_SETUP_TIMEOUT_MS,
+    metrics: { scrapeTokenSha256: env.METRICS_TOKEN_SHA256 },
   });
 
   console.log(`\nRegionväxeln is answering. API: ${switchboard.url}  (health: ${switchboard.url}/health)`);
