@@ -4,7 +4,8 @@ import type { RedisClient } from '../store/redis-client.js';
 /**
  * The region's call counts as store/lua/_shared.lua (count_ended_call) keeps them in
  * {p}:metrics:calls: written with each call's end, so they are the same from every instance and
- * survive restarts (docs/decisions.md, "Run it like a service (issue 15): metrics").
+ * survive restarts (docs/decisions.md, "Run it like a service (issue 15): metrics, dashboards
+ * and alerts").
  */
 export interface CallCounts {
   /** Ended calls by municipality, then outcome. */

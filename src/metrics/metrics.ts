@@ -63,8 +63,9 @@ type ProcessFacts = {
  * The process's one Prometheus registry (built in services.ts, scraped at GET /metrics):
  * per-process instruments fed by thin hooks (HTTP requests, probes.ts), and the region's
  * figures read from Redis at each scrape, so every instance shows the same counts and none is
- * lost to a restart (docs/decisions.md, "Run it like a service (issue 15): metrics"). No label carries a caller's number, a
- * token or a raw path: municipality ids, outcomes, states, node names, route templates.
+ * lost to a restart (docs/decisions.md, "Run it like a service (issue 15): metrics, dashboards
+ * and alerts"). No label carries a caller's number, a token or a raw path: municipality ids,
+ * outcomes, states, node names, route templates.
  */
 export function createMetrics(sources: MetricsSources, settings: MetricsSettings = {}) {
   const registry = new Registry();

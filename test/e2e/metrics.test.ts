@@ -104,6 +104,7 @@ describe('metrics after calls through the lab', () => {
     expect(outcomes.map((c) => c.outcome)).toEqual(['answered', 'abandoned', 'overflowed']);
     for (const caller of [...callers, phone]) expect((await caller.done).stats).toMatchObject({ failed: 0 });
 
+    expect((await fetch(`${lab.switchboard.url}/metrics`)).status).toBe(401);
     const text = await scrape();
     const ended_ = (m: string, outcome: string) =>
       sample(text, `vaxel_calls_ended_total{municipality="${m}",outcome="${outcome}"}`);

@@ -52,11 +52,15 @@ describe('GET /metrics', () => {
     const callId = `+4670${Date.now() % 10_000_000}`;
     for (let i = 0; i < 3; i++) await t.call('GET', `/api/v1/calls/${encodeURIComponent(callId)}`, { auth: token });
     await t.call('GET', '/api/v1/queues', { auth: 'not-a-token' });
+    // Paths no route has: counted under the pattern that answered (the 404), not their own.
+    for (const path of ['/api/v1/no-such/46709990001', '/no-such-46709990002'])
+      await t.call('GET', path, { auth: token });
 
     const text = await (await scrape(t, `Bearer ${scrapeToken}`)).text();
     expect(sample(text, 'vaxel_http_requests_total{method="GET",route="/api/v1/calls/:callId",status="404"}')).toBe(3);
     expect(sample(text, 'vaxel_http_requests_total{method="GET",route="/api/v1/*",status="401"}')).toBe(1);
-    expect(text).not.toContain(callId.slice(1));
+    for (const raw of [callId.slice(1), '46709990001', '46709990002']) expect(text).not.toContain(raw);
+    expect(text).toMatch(/^vaxel_http_requests_total\{method="GET",route="[^"]*\*[^"]*",status="404"\} [12]$/m);
     expect(text).not.toContain(token);
   });
 

@@ -18,7 +18,7 @@ const getMetrics = createRoute({
     'Prometheus metrics: calls, queues, operators, set-up and ARI latency, Redis, media nodes, HTTP, the process',
   description:
     'The Prometheus text format. Needs `Authorization: Bearer <token>`: the scrape token whose SHA-256 is METRICS_TOKEN_SHA256 (it opens nothing else), or an API token with the permission metrics:read (region-admin, auditor). ' +
-    'No label carries a caller’s number, a token or a raw path (docs/decisions.md, "Run it like a service (issue 15): metrics").',
+    'No label carries a caller’s number, a token or a raw path (docs/decisions.md, "Run it like a service (issue 15): metrics, dashboards and alerts").',
   responses: {
     200: {
       description: 'The metrics',
@@ -34,12 +34,13 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 /** GET /metrics, for the scrape token or an API token that may read metrics. */
 export function metricsRoutes(deps: ProcessState & { metrics: Metrics; tokens: Pick<TokenStore, 'verify'> }) {
-  const scrapeHash = deps.metrics.scrapeTokenSha256 && Buffer.from(deps.metrics.scrapeTokenSha256, 'hex');
+  const { scrapeTokenSha256 } = deps.metrics;
+  const scrapeHash = scrapeTokenSha256 === undefined ? undefined : Buffer.from(scrapeTokenSha256, 'hex');
 
   async function authorize(header: string | undefined): Promise<void> {
     const token = bearerToken(header);
     // Compared as hashes, in constant time, as the token store keeps API tokens (auth/token-store.ts).
-    if (scrapeHash && timingSafeEqual(sha256(token), scrapeHash)) return;
+    if (scrapeHash?.length === 32 && timingSafeEqual(sha256(token), scrapeHash)) return;
     const principal = await deps.tokens.verify(token);
     if (!principal)
       throw new AppError(401, 'unauthenticated', 'The token is not the scrape token, nor a known API token');
