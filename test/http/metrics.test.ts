@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp } from '../support/http-app.js';
-import { VANNAS } from '../support/municipalities.js';
+import { NORDMALING, UMEA, VANNAS } from '../support/municipalities.js';
 import { caller, useRedis } from '../support/redis.js';
 
 /**
@@ -85,5 +85,20 @@ describe('GET /metrics', () => {
       );
       expect(text).not.toContain('701234567');
     }
+  });
+
+  it('counts a call for the municipality it arrived for, also when it overflowed into another’s queue (as the statistics do)', async () => {
+    const t = await buildTestApp(ctx, { metrics: { scrapeTokenSha256 } });
+    const callId = randomUUID();
+    // Nobody serves Nordmaling: its caller goes on to Umeå's queue, and hangs up there.
+    const { decision } = await t.queue.enqueue(caller(callId, NORDMALING), {
+      admission: { noOperator: { kind: 'queue', municipality: UMEA } },
+    });
+    expect(decision.action).toBe('queue');
+    expect((await t.queue.finish(callId))?.outcome).toBe('abandoned');
+
+    const text = await (await scrape(t, `Bearer ${scrapeToken}`)).text();
+    expect(sample(text, `vaxel_calls_ended_total{municipality="${NORDMALING}",outcome="abandoned"}`)).toBe(1);
+    expect(text).not.toContain(`vaxel_calls_ended_total{municipality="${UMEA}"`);
   });
 });

@@ -111,7 +111,9 @@ local EVENTS_MAX_LENGTH = 100000
 
 -- The region's call counts for /metrics (src/metrics/call-counts.ts reads them), in the hash
 -- {p}:metrics:calls, written with each call.ended event: a call is counted once, by whichever
--- instance ended it, and the counts outlive any process. Fields ('|'-separated):
+-- instance ended it, and the counts outlive any process. A call counts for the municipality it
+-- arrived for (overflowFrom once it overflowed into another's queue), as in the statistics.
+-- Fields ('|'-separated):
 --   ended|<municipality>|<outcome>   every ended call (offered is their sum)
 --   abandoned-short|<municipality>   abandoned after a wait of at most 5 s (statistics' SHORT_ABANDON_MS)
 --   wait-count|<m>, wait-ms|<m>      answered calls and the sum of their waits (enqueue to first answer)
@@ -127,9 +129,10 @@ local function count_ended_call(prefix, municipality_id, fields)
     if fields[i] == 'outcome' then outcome = fields[i + 1] end
   end
   local key = prefix .. ':metrics:calls'
-  local m = municipality_id or ''
+  local record = redis.call('HMGET', prefix .. ':call:' .. tostring(call_id), 'waitMs', 'overflowFrom')
+  local wait_ms = tonumber(record[1]) or 0
+  local m = record[2] or municipality_id or ''
   redis.call('HINCRBY', key, 'ended|' .. m .. '|' .. tostring(outcome), 1)
-  local wait_ms = tonumber(redis.call('HGET', prefix .. ':call:' .. tostring(call_id), 'waitMs')) or 0
   if outcome == 'abandoned' and wait_ms <= SHORT_ABANDON_MS then
     redis.call('HINCRBY', key, 'abandoned-short|' .. m, 1)
   elseif outcome == 'answered' then
