@@ -35,6 +35,10 @@ const benches: Record<string, { what: string; load: () => Promise<{ run(): Promi
     what: "10 000 calls through queue, answer and hang-up; the app's RSS at the start and the end (within 10 %)",
     load: () => import('./soak.js'),
   },
+  metrics: {
+    what: 'HTTP API requests per second with the metrics hooks on and off (target: under 5 % fewer), and the time of one scrape of /metrics',
+    load: () => import('./metrics.js'),
+  },
   routing: {
     what: 'SIP edge routing decisions per second and p99 with 100 000 numbers in Redis, beside plain Redis GETs',
     load: () => import('./routing.js'),

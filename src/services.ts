@@ -7,6 +7,7 @@ import { createDiallingGuard } from './dialling/dialling-guard.js';
 import { createDirectoryStore } from './directory/directory-store.js';
 import { createDirectorySearch } from './directory/entries/directory-search.js';
 import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
+import { createOpeningStateReader } from './hours/opening-state.js';
 import type { AriConnection } from './media/ari-connection.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
 import { createCallControlService } from './media/call-control/index.js';
@@ -15,6 +16,7 @@ import { createNodeRouter } from './media/nodes/node-router.js';
 import { mediaIds } from './media/media-ids.js';
 import type { OperatorLegConfig, OperatorLegSettings } from './media/operator-leg.js';
 import { type SpokenTextSettings, createSpokenTexts } from './media/spoken-text/spoken-texts.js';
+import { type MetricsSettings, createMetrics } from './metrics/metrics.js';
 import { createOperatorPhones } from './operators/operator-phone.js';
 import { createOperatorStore } from './operators/operator-store.js';
 import { createContactStore } from './extensions/contact-store.js';
@@ -43,6 +45,8 @@ export interface ServiceSettings {
   mediaNodeDeadSeconds?: number | undefined;
   /** The other media nodes' instances, for calls waiting there (media/nodes/); none in the HTTP tests. */
   nodeCommands?: Pick<NodeCommandBus, 'send' | 'othersUp'> | undefined;
+  /** /metrics (metrics/): the scrape token's hash, hooks on or off, and the clock opening hours are read by (Date.now by default). */
+  metrics?: (MetricsSettings & { now?: (() => number) | undefined }) | undefined;
 }
 
 /**
@@ -93,6 +97,19 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     redis,
     region,
     leg,
+    /** The process's one Prometheus registry and its hooks (metrics/metrics.ts), served at GET /metrics. */
+    metrics: createMetrics(
+      {
+        redis,
+        k,
+        region,
+        queue,
+        operators,
+        opening: createOpeningStateReader(admin),
+        now: settings.metrics?.now ?? Date.now,
+      },
+      settings.metrics,
+    ),
     /** Which phones operators may give (login, operator accounts), and where to ring them. */
     phones,
     directory,

@@ -27,6 +27,8 @@ import { type RedisTarget, type SentinelTarget, connectRedisTo } from './store/r
 import { createNodeCommandBus } from './media/nodes/node-commands.js';
 import { DEFAULT_MEDIA_NODE_DEAD_SECONDS, startNodeLiveness } from './media/nodes/node-liveness.js';
 import { createServices, type Services } from './services.js';
+import type { MetricsSettings } from './metrics/metrics.js';
+import { installProbes } from './metrics/probes.js';
 import { runImportRecovery } from './import/staged-import.js';
 import { type SipEdgeServices, startSipEdge } from './sip-edge/edge.js';
 import { createAuthFailures } from './sip-edge/security/auth-failures.js';
@@ -70,6 +72,8 @@ export interface SwitchboardSettings {
   capacity?: Partial<CapacityLimits> | undefined;
   /** How long a caller's set-up may take before it fails (CALL_SETUP_TIMEOUT_MS; media/arrival/call-set-up.ts). */
   setUpTimeoutMs?: number | undefined;
+  /** GET /metrics (metrics/): the scrape token's SHA-256 (METRICS_TOKEN_SHA256); hooks on unless `instrument: false`. */
+  metrics?: MetricsSettings | undefined;
 }
 
 /** How often booked call-backs whose window has begun are moved into their queue. */
@@ -116,7 +120,10 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     },
     mediaNodeDeadSeconds,
     nodeCommands,
+    metrics: { ...settings.metrics, now: settings.now },
   });
+  // This process's ARI requests, scripts and set-ups are timed into its registry while it runs.
+  const uninstallProbes = services.metrics.instrument ? installProbes(services.metrics.probes) : () => undefined;
   nodeCommands.start(services.nodes.runHere);
   // Beats for this node while its ARI answers; ends the calls of any node silent too long.
   const liveness = startNodeLiveness({
@@ -222,6 +229,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       await importRecovery.stop();
       await auditRetention.stop();
       replicas?.stop();
+      uninstallProbes();
       await redis.close();
     },
   };

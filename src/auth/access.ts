@@ -8,7 +8,10 @@ import { AppError } from '../errors.js';
 export const ROLES = ['region-admin', 'municipality-admin', 'operator', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** absence:write sets a directory entry's hänvisning: operators do it for staff who call in, as admins do. */
+/**
+ * absence:write sets a directory entry's hänvisning: operators do it for staff who call in, as admins do.
+ * metrics:read is GET /metrics (the region's figures, no personal data), for those who run the region.
+ */
 export const PERMISSIONS = [
   'calls:read',
   'calls:control',
@@ -20,6 +23,7 @@ export const PERMISSIONS = [
   'tokens:write',
   'audit:read',
   'statistics:read',
+  'metrics:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -36,7 +40,15 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'statistics:read',
   ],
   operator: ['calls:read', 'calls:control', 'directory:read', 'absence:write', 'statistics:read'],
-  auditor: ['calls:read', 'directory:read', 'admin:read', 'tokens:read', 'audit:read', 'statistics:read'],
+  auditor: [
+    'calls:read',
+    'directory:read',
+    'admin:read',
+    'tokens:read',
+    'audit:read',
+    'statistics:read',
+    'metrics:read',
+  ],
 };
 
 /** Who is asking: an API token's holder (or the command line, for changes made there). */

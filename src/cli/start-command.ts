@@ -83,6 +83,7 @@ export async function startCommand(argv: string[]): Promise<void> {
     spokenText: { baseUrl: env.SPOKEN_TEXT_BASE_URL, cacheDir: env.SPOKEN_TEXT_CACHE_DIR },
     capacity: { settingUp: env.MAX_CALLS_SETTING_UP, held: env.MAX_CALLS_HELD },
     setUpTimeoutMs: env.CALL_SETUP_TIMEOUT_MS,
+    metrics: { scrapeTokenSha256: env.METRICS_TOKEN_SHA256 },
   });
 
   let opened: OpenOverride | undefined;

@@ -153,6 +153,20 @@ const envSchema = z
     MAX_CALLS_HELD: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_CAPACITY.held),
     /** How long a caller's set-up may take before it fails: the caller hears the overload prompt (media/arrival/call-set-up.ts). */
     CALL_SETUP_TIMEOUT_MS: z.coerce.number().int().min(200).max(30_000).default(DEFAULT_SET_UP_TIMEOUT_MS),
+    /**
+     * SHA-256 (hex) of the token Prometheus scrapes GET /metrics with: only the hash is configured,
+     * as API tokens are stored. Unset: /metrics takes only API tokens that may read metrics.
+     */
+    // Empty is unset (docker-compose.yml passes METRICS_TOKEN_SHA256= when it is not given).
+    METRICS_TOKEN_SHA256: z
+      .union([
+        z.literal(''),
+        z.string().regex(/^[0-9a-fA-F]{64}$/, {
+          error: 'must be the SHA-256 of the scrape token, 64 hex digits (printf %s "$TOKEN" | sha256sum)',
+        }),
+      ])
+      .optional()
+      .transform((hash) => hash?.toLowerCase() || undefined),
   })
   .superRefine((env, ctx) => {
     const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];

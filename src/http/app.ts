@@ -25,6 +25,7 @@ import { directoryRoutes } from './routes/directory.js';
 import { extensionApi } from './routes/extensions.js';
 import { greetingApi } from './routes/greetings.js';
 import { healthRoutes } from './routes/health.js';
+import { httpMetrics, metricsRoutes } from './routes/metrics.js';
 import { messageRoutes } from './routes/messages.js';
 import { numberApi } from './routes/numbers.js';
 import { openingExceptionApi, openingHoursApi } from './routes/opening-hours.js';
@@ -123,6 +124,8 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/dial-policies', adminResourceRoutes({ ...dialPolicyApi, store: deps.admin.dialPolicies }));
 
   const app = apiRouter();
+  // First, so that it times and counts every request, answered by any route or by an error.
+  if (deps.metrics.instrument) app.use(httpMetrics(deps.metrics));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
@@ -130,6 +133,7 @@ export function createHttpApp(deps: HttpDeps) {
   });
   app
     .route('/', healthRoutes(deps))
+    .route('/', metricsRoutes(deps))
     .route('/api/v1', api)
     .route('/', apiDocsRoutes())
     .route('/', webConsoleRoutes())

@@ -1,17 +1,30 @@
 import type { Client } from 'ari-client';
 import type { CallRecord } from '../calls/call-record.js';
 import { mediaIds } from './media-ids.js';
+import { probes } from '../metrics/probes.js';
 
 /** Bounds an ARI request: ari-client has no timeouts, and a stuck request must not stall a call. */
 export async function ariRequest<T>(what: string, request: Promise<T>, timeoutMs = 5_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`ARI ${what} got no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`ARI ${what} got no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
   });
+  const started = performance.now();
+  let result: 'ok' | 'error' | 'timeout' = 'error';
   try {
-    return await Promise.race([request, timeout]);
+    const answer = await Promise.race([request, timeout]);
+    result = 'ok';
+    return answer;
+  } catch (error) {
+    if (timedOut) result = 'timeout';
+    throw error;
   } finally {
     clearTimeout(timer);
+    probes.ariRequest(what, (performance.now() - started) / 1000, result);
   }
 }
 

@@ -59,9 +59,10 @@
  * | {p}:node-commands:{node}         | list   | JSON commands for the instance that has that media node (ring an operator, call control); expires when nobody reads it |
  * | {p}:node-replies:{instanceId}    | list   | JSON replies to the commands an app instance sent to other nodes; expires when nobody reads it |
  * | {p}:dial-cap:{extension}:{day}   | hash   | an extension's external calls and minutes of one local day (yyyy-mm-dd, Europe/Stockholm), capReached; expires ~2 days later (dialling/) |
+ * | {p}:metrics:calls                | hash   | the region's call counts since the first call: ended calls by municipality and outcome, short abandons, answered calls' waits (store/lua/_shared.lua count_ended_call; metrics/call-counts.ts) |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id}, {p}:queue-boost(s):..., {p}:operator:{id} keys themselves from the
- * prefix (store/lua/_shared.lua: keep the two in step; emit_event there writes {p}:events), so the store assumes one Redis (not a
+ * prefix (store/lua/_shared.lua: keep the two in step; emit_event there writes {p}:events and {p}:metrics:calls), so the store assumes one Redis (not a
  * cluster); the prefix is passed to every script as ARGV[1]. Likewise store/lua/admin-change-3.lua
  * builds the admin-index, claim and claim-refs keys, and the key of a claim's holder.
  * store/lua/_shared.lua (park_key) builds {p}:park:{id}.
@@ -137,6 +138,7 @@ export interface Keys {
   nodeReplies(instanceId: string): string;
   /** `day` is the local date, yyyy-mm-dd (dialling/dialling-guard.ts). */
   dialCap(extension: string, day: string): string;
+  metricsCalls(): string;
 }
 
 export function keys(prefix = 'rv'): Keys {
@@ -193,5 +195,6 @@ export function keys(prefix = 'rv'): Keys {
     nodeCommands: (node) => `${prefix}:node-commands:${node}`,
     nodeReplies: (instanceId) => `${prefix}:node-replies:${instanceId}`,
     dialCap: (extension, day) => `${prefix}:dial-cap:${extension}:${day}`,
+    metricsCalls: () => `${prefix}:metrics:calls`,
   };
 }

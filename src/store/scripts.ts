@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { defineScript, ErrorReply, type CommandParser } from 'redis';
 import { AppError } from '../errors.js';
+import { probes } from '../metrics/probes.js';
 
 /**
  * Every Lua script of the project, one per atomic change (src/store/lua/<name>-<numKeys>.lua,
@@ -192,6 +193,7 @@ export async function runScript<T>(pending: Promise<T>, explain: ScriptSubject |
     return await pending;
   } catch (error) {
     const failure = scriptFailure(error);
+    probes.scriptError(failure?.code ?? 'error');
     if (!failure) throw error;
     throw (await (typeof explain === 'function' ? explain(failure) : callFailure(failure, explain))) ?? error;
   }

@@ -161,6 +161,8 @@ const cases: Case[] = [
     allowed: everyone,
     pastAuth: true,
   },
+  // The region's figures for Prometheus (test/http/metrics.test.ts: without a token 401, the scrape token too).
+  { what: 'scrape the metrics', op: 'GET /metrics', allowed: ['region-admin', 'auditor'] },
   {
     what: 'fetch a spoken text’s audio (no token needed: Asterisk fetches it)',
     op: 'GET /media/spoken/{file}',

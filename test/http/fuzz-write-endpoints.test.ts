@@ -377,6 +377,37 @@ describe('fuzzing every write endpoint', () => {
       }
     }
   });
+
+  it('GET /metrics with fuzzed tokens and queries: the metrics for a valid token, else a JSON 401/403; nothing changed', async () => {
+    const auditor = await t.tokenFor('auditor');
+    const operator = await t.tokenFor('operator');
+    const authorization = fc.oneof(
+      fc.constant(`Bearer ${auditor}`),
+      fc.constant(`Bearer ${operator}`),
+      // What a header can carry (visible ASCII): anything else the client refuses before sending.
+      fc.stringMatching(/^[!-~]{0,60}$/).map((junk) => `Bearer ${junk}`),
+      fc.stringMatching(/^[ -~]{0,60}$/),
+      fc.constant(undefined),
+    );
+    const property = fc.asyncProperty(authorization, fc.dictionary(fc.string(), fc.string()), async (auth, query) => {
+      const before = await storedState(ctx);
+      const search = new URLSearchParams(query).toString();
+      const response = await t.app.request(`/metrics${search ? `?${search}` : ''}`, {
+        headers: auth === undefined ? {} : { authorization: auth },
+      });
+      const text = await response.text();
+      const where = `GET /metrics with ${JSON.stringify(auth)} → ${response.status} ${text.slice(0, 200)}`;
+      if (auth === `Bearer ${auditor}`) {
+        expect(response.status, where).toBe(200);
+        expect(text, where).toContain('vaxel_calls_offered_total');
+      } else {
+        expect([401, 403], where).toContain(response.status);
+        checkedError(response.status, response.headers.get('content-type') ?? '', text);
+      }
+      expect(changedKeys(before, await storedState(ctx)), where).toEqual([]);
+    });
+    await fc.assert(property, { seed: SEED, numRuns: 20 });
+  });
 });
 
 afterAll(() => {

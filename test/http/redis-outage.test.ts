@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp } from '../support/http-app.js';
 import { sleep, useRedis } from '../support/redis.js';
@@ -5,6 +6,7 @@ import { sleep, useRedis } from '../support/redis.js';
 // Its own file, so its own redis-server: killing it disturbs no other test. Append-only with
 // fsync on every write, so the kill -9 below loses nothing that was acknowledged.
 const ctx = useRedis({ appendonly: true });
+const SCRAPE_TOKEN = 'the-scrape-token';
 
 /** Polls until `check` passes (the client reconnects with backoff, store/redis-client.ts). */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -17,7 +19,9 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Pr
 
 describe('Redis out of reach', () => {
   it('answers 503 (health says which, the API says redis_unavailable, never 500), then works again with nothing lost', async () => {
-    const t = await buildTestApp(ctx);
+    const t = await buildTestApp(ctx, {
+      metrics: { scrapeTokenSha256: createHash('sha256').update(SCRAPE_TOKEN).digest('hex') },
+    });
     const token = await t.tokenFor('operator', undefined, 'Anna');
     const auth = { auth: token };
     expect(
@@ -67,6 +71,14 @@ describe('Redis out of reach', () => {
       }
       // Without a token it is still the caller's 401: that needs no Redis.
       expect((await t.call('GET', '/api/v1/queues')).body).toMatchObject({ error: { code: 'unauthenticated' } });
+
+      // Prometheus's scrape token needs no Redis: the metrics say Redis is down, the region's figures are left out.
+      const scraped = await t.app.request('/metrics', { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } });
+      const metrics = await scraped.text();
+      expect(scraped.status).toBe(200);
+      expect(metrics).toMatch(/^vaxel_redis_up 0$/m);
+      expect(metrics).not.toMatch(/^vaxel_queue_waiting_calls\{/m);
+      expect((await t.call('GET', '/metrics', auth)).body).toEqual(down);
     } finally {
       await ctx.server.restart();
     }

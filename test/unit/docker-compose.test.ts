@@ -123,6 +123,58 @@ describe('docker-compose.yml', () => {
     ).toBe(false);
   });
 
+  it('offers Prometheus and Grafana as the profile monitoring, pinned, provisioned from deploy/, scraping the app with the token whose hash it has', () => {
+    const monitoring = Object.entries(compose.services).filter(([, service]) =>
+      (service as { profiles?: string[] }).profiles?.includes('monitoring'),
+    );
+    expect(monitoring.map(([name]) => name).sort()).toEqual(['grafana', 'prometheus']);
+    const { prometheus, grafana } = compose.services;
+    expect(prometheus?.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/);
+    expect(grafana?.image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
+    // Every file mounted from the repository exists, and Prometheus reads its config, rules and token where the config says.
+    const mounts = (service: Service) =>
+      new Map(
+        (service.volumes ?? [])
+          .map((volume) => interpolate(volume, sample).split(':') as [string, string])
+          .filter(([from]) => from.startsWith('./'))
+          .map(([from, to]) => [to, from]),
+      );
+    const prometheusMounts = mounts(prometheus!);
+    for (const from of [...prometheusMounts.values(), ...mounts(grafana!).values()].filter(
+      (f) => !f.endsWith('scrape-token'),
+    ))
+      expect(existsSync(resolve(root, from)), from).toBe(true);
+    const config = parse(
+      readFileSync(resolve(root, prometheusMounts.get('/etc/prometheus/prometheus.yml')!), 'utf8'),
+    ) as {
+      rule_files: string[];
+      scrape_configs: {
+        job_name: string;
+        metrics_path?: string;
+        authorization?: { credentials_file: string };
+        static_configs: { targets: string[] }[];
+      }[];
+    };
+    expect(config.rule_files.map((file) => prometheusMounts.has(`/etc/prometheus/${file}`))).toEqual([true]);
+    const job = config.scrape_configs.find((c) => c.job_name === 'regionvaxel')!;
+    expect(prometheusMounts.has(`/etc/prometheus/${job.authorization?.credentials_file}`)).toBe(true);
+    expect(job.static_configs[0]?.targets).toEqual([`127.0.0.1:${app?.environment?.HTTP_PORT}`]);
+    expect(prometheus?.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    expect(mounts(grafana!).get('/etc/grafana/provisioning')).toBe('./deploy/grafana/provisioning');
+    // The app takes the scrape token's hash from the environment; unset, there is none.
+    const appEnv = (extra: Record<string, string>) =>
+      readEnv(
+        Object.fromEntries(
+          Object.entries(app?.environment ?? {}).map(([name, value]) => [
+            name,
+            interpolate(value, { ...sample, ...extra }),
+          ]),
+        ),
+      );
+    expect(appEnv({}).METRICS_TOKEN_SHA256).toBeUndefined();
+    expect(appEnv({ METRICS_TOKEN_SHA256: 'ab'.repeat(32) }).METRICS_TOKEN_SHA256).toBe('ab'.repeat(32));
+  });
+
   it('offers Redis that fails over as the profile ha: a replica and three sentinels watching the primary, the app finding the master through them', () => {
     const ha = Object.entries(compose.services).filter(([, service]) =>
       (service as { profiles?: string[] }).profiles?.includes('ha'),

@@ -63,3 +63,15 @@ describe('Redis through Sentinel and media-node liveness', () => {
       expect(() => readEnv({ MEDIA_NODE_DEAD_SECONDS: refused }), refused).toThrow(/MEDIA_NODE_DEAD_SECONDS/);
   });
 });
+
+describe('METRICS_TOKEN_SHA256', () => {
+  it('is none unless set (empty too), else a SHA-256 in hex, kept in lower case; a token itself is refused naming the variable', () => {
+    expect(readEnv({}).METRICS_TOKEN_SHA256).toBeUndefined();
+    expect(readEnv({ METRICS_TOKEN_SHA256: '' }).METRICS_TOKEN_SHA256).toBeUndefined();
+    expect(readEnv({ METRICS_TOKEN_SHA256: 'AB'.repeat(32) }).METRICS_TOKEN_SHA256).toBe('ab'.repeat(32));
+    for (const refused of ['my-scrape-token', 'ab'.repeat(31), 'g'.repeat(64)])
+      expect(() => readEnv({ METRICS_TOKEN_SHA256: refused }), refused).toThrow(
+        /METRICS_TOKEN_SHA256: must be the SHA-256/,
+      );
+  });
+});

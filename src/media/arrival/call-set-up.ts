@@ -6,6 +6,7 @@ import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { ariRequest, holdCaller, isGone, releaseHoldBridge } from '../call-media.js';
 import { mediaIds } from '../media-ids.js';
 import type { CallerMedia } from './caller-media.js';
+import { probes } from '../../metrics/probes.js';
 
 /**
  * The longest a caller's set-up may take (CALL_SETUP_TIMEOUT_MS), from the start of its
@@ -79,6 +80,12 @@ export function createCallSetUp(deps: {
   const { policies, queue, media } = deps;
   const timeoutMs = deps.timeoutMs ?? DEFAULT_SET_UP_TIMEOUT_MS;
 
+  /** A failed set-up, timed for /metrics like a successful one. */
+  function failed(error: SetUpFailed, started: number): SetUpFailed {
+    probes.callSetUp((Date.now() - started) / 1000, 'failed');
+    return error;
+  }
+
   /** Records the failure, now or as soon as Redis answers again (retried in the background). */
   function recordFailure({ input, fields }: SetUpCall): Promise<unknown> {
     const recorded = pRetry(() => queue.recordEnded(input, 'setup-failed', fields), RECORD_RETRY);
@@ -106,18 +113,20 @@ export function createCallSetUp(deps: {
       try {
         await holdCaller(client, callId, { started, timeoutMs });
       } catch (error) {
-        if (!isGone(error) && !media.hasLeft(callId)) throw new SetUpFailed('media', error);
+        if (!isGone(error) && !media.hasLeft(callId)) throw failed(new SetUpFailed('media', error), started);
         await releaseHoldBridge(client, callId).catch(() => undefined);
         return 'gone';
       }
       try {
-        return await within(
+        const decision = await within(
           'enqueue',
           policies.enqueue(call.input, call.fields),
           Math.max(ENQUEUE_AT_LEAST_MS, started + timeoutMs - Date.now()),
         );
+        probes.callSetUp((Date.now() - started) / 1000, 'queued');
+        return decision;
       } catch (error) {
-        throw new SetUpFailed('enqueue', error);
+        throw failed(new SetUpFailed('enqueue', error), started);
       }
     },
 

@@ -109,10 +109,47 @@ end
 -- Returns the event's stream id.
 local EVENTS_MAX_LENGTH = 100000
 
+-- The region's call counts for /metrics (src/metrics/call-counts.ts reads them), in the hash
+-- {p}:metrics:calls, written with each call.ended event: a call is counted once, by whichever
+-- instance ended it, and the counts outlive any process. A call counts for the municipality it
+-- arrived for (overflowFrom once it overflowed into another's queue), as in the statistics.
+-- Fields ('|'-separated):
+--   ended|<municipality>|<outcome>   every ended call (offered is their sum)
+--   abandoned-short|<municipality>   abandoned after a wait of at most 5 s (statistics' SHORT_ABANDON_MS)
+--   wait-count|<m>, wait-ms|<m>      answered calls and the sum of their waits (enqueue to first answer)
+--   wait-le|<m>|<s>                  answered calls by their wait rounded up to whole seconds (at most
+--                                    WAIT_SECONDS_MAX, else 'inf'): folded into histogram buckets when read
+local SHORT_ABANDON_MS = 5000
+local WAIT_SECONDS_MAX = 3600
+
+local function count_ended_call(prefix, municipality_id, fields)
+  local call_id, outcome
+  for i = 1, #fields - 1, 2 do
+    if fields[i] == 'callId' then call_id = fields[i + 1] end
+    if fields[i] == 'outcome' then outcome = fields[i + 1] end
+  end
+  local key = prefix .. ':metrics:calls'
+  local record = redis.call('HMGET', prefix .. ':call:' .. tostring(call_id), 'waitMs', 'overflowFrom')
+  local wait_ms = tonumber(record[1]) or 0
+  local m = record[2] or municipality_id or ''
+  redis.call('HINCRBY', key, 'ended|' .. m .. '|' .. tostring(outcome), 1)
+  if outcome == 'abandoned' and wait_ms <= SHORT_ABANDON_MS then
+    redis.call('HINCRBY', key, 'abandoned-short|' .. m, 1)
+  elseif outcome == 'answered' then
+    local seconds = math.ceil(wait_ms / 1000)
+    redis.call('HINCRBY', key, 'wait-count|' .. m, 1)
+    redis.call('HINCRBY', key, 'wait-ms|' .. m, wait_ms)
+    redis.call('HINCRBY', key, 'wait-le|' .. m .. '|' .. (seconds <= WAIT_SECONDS_MAX and seconds or 'inf'), 1)
+  end
+end
+
 local function emit_event(prefix, type, municipality_id, fields)
   local args = { prefix .. ':events', 'MAXLEN', '~', EVENTS_MAX_LENGTH, '*', 'type', type, 'municipalityId', municipality_id or '' }
   for _, value in ipairs(fields or {}) do
     table.insert(args, value)
+  end
+  if type == 'call.ended' then
+    count_ended_call(prefix, municipality_id, fields or {})
   end
   return redis.call('XADD', unpack(args))
 end
