@@ -3,7 +3,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 /**
  * Test tiers by what a test starts (README, "Tests and benchmarks"). A file belongs to the
  * first tier whose patterns match it; every file no other tier claims needs a redis-server
- * at most, so a new test always runs in `npm test`.
+ * or a host tool (promtool) at most, so a new test always runs in `npm test`.
  */
 const tiers = {
   /** Pure logic: nothing started, no set-up (`npm run test:unit`). */
@@ -21,7 +21,7 @@ const tiers = {
   browser: ['test/browser/**/*.test.ts'],
   /** Asterisk from the lab's chroot and SIPp. */
   lab: ['test/e2e/**/*.test.ts', 'test/lab/**/*.test.ts', 'test/sip-edge/integration.test.ts'],
-  /** A real redis-server (Sentinel for the failover tests). */
+  /** A real redis-server (Sentinel for the failover tests), or a host tool (promtool: test/deploy/). */
   redis: ['test/**/*.test.ts'],
 };
 
