@@ -15,6 +15,7 @@ import {
   DEFAULT_MESSAGE_RETENTION_DAYS,
   runMessageRetention,
 } from './calls/messages/message-retention.js';
+import type { DeliveryTiming, SmtpSettings } from './calls/messages/message-delivery.js';
 import { startAuditRetention } from './audit/audit-retention.js';
 import { type CapacityLimits, DEFAULT_CAPACITY } from './media/arrival/capacity.js';
 import { createArrivalPath } from './media/arrival/index.js';
@@ -74,6 +75,10 @@ export interface SwitchboardSettings {
   setUpTimeoutMs?: number | undefined;
   /** GET /metrics (metrics/): the scrape token's SHA-256 (METRICS_TOKEN_SHA256); hooks on unless `instrument: false`. */
   metrics?: MetricsSettings | undefined;
+  /** Messages for absent people sent by e-mail through this SMTP server (SMTP_*); none when not given. */
+  smtp?: SmtpSettings | undefined;
+  /** Poll and backoff of message delivery (calls/messages/message-delivery.ts); DEFAULT_DELIVERY_TIMING where not given. */
+  messageDeliveryTiming?: Partial<DeliveryTiming> | undefined;
 }
 
 /** How often booked call-backs whose window has begun are moved into their queue. */
@@ -121,6 +126,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     mediaNodeDeadSeconds,
     nodeCommands,
     metrics: { ...settings.metrics, now: settings.now },
+    messageMail: settings.smtp && { smtp: settings.smtp, timing: settings.messageDeliveryTiming },
   });
   // This process's ARI requests, scripts and set-ups are timed into its registry while it runs.
   const uninstallProbes = services.metrics.instrument ? installProbes(services.metrics.probes) : () => undefined;
@@ -193,6 +199,11 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       retentionDays: settings.messageRetentionDays ?? DEFAULT_MESSAGE_RETENTION_DAYS,
     }),
   );
+  if (services.messageDelivery) {
+    services.messageDelivery.start();
+    const { host, port, tls } = settings.smtp!;
+    log.info({ host, port, tls }, 'messages are sent by e-mail');
+  } else log.info('messages are not sent by e-mail (SMTP_HOST is not set): they wait in the console');
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
   const importRecovery = runImportRecovery(redis, k);
 
@@ -226,6 +237,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       await search.stop();
       await callRetention.stop();
       await messageRetention.stop();
+      await services.messageDelivery?.stop();
       await importRecovery.stop();
       await auditRetention.stop();
       replicas?.stop();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CALL_RECORD_RETENTION_DAYS, MIN_CALL_RECORD_RETENTION_DAYS } from '../calls/call-retention.js';
 import { DEFAULT_MESSAGE_RETENTION_DAYS } from '../calls/messages/message-retention.js';
+import type { SmtpSettings } from '../calls/messages/message-delivery.js';
 import { DEFAULT_MEDIA_NODE_DEAD_SECONDS } from '../media/nodes/node-liveness.js';
 import { DEFAULT_SPOKEN_TEXT_CACHE_DIR } from '../media/spoken-text/spoken-texts.js';
 import { DEFAULT_SET_UP_TIMEOUT_MS } from '../media/arrival/call-set-up.js';
@@ -31,6 +32,10 @@ const PHONE_NUMBER = z.string().transform((raw, ctx) => {
   ctx.addIssue({ code: 'custom', message: parsed.problem });
   return z.NEVER;
 });
+
+/** Optional, an empty value meaning unset (docker-compose.yml passes SMTP_*= when they are not given). */
+const unsetWhenEmpty = <T extends z.ZodType<string, string>>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 const ADDRESS = z.union([z.ipv4(), z.cidrv4(), z.ipv6(), z.cidrv6()], {
   error: 'must be an IP address or a CIDR network',
@@ -167,6 +172,29 @@ const envSchema = z
       ])
       .optional()
       .transform((hash) => hash?.toLowerCase() || undefined),
+    /** The mail server messages for absent people are sent through (calls/messages/message-delivery.ts). Unset or empty: no e-mail, messages wait in the console. */
+    SMTP_HOST: z
+      .string()
+      .regex(/^[\w.-]*$/, 'must be a host name or IP address')
+      .optional()
+      .transform((host) => host || undefined),
+    SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+    /** implicit: TLS from the first byte (port 465); starttls: STARTTLS required, refused without it; none: plain (a lab only). */
+    SMTP_TLS: z
+      .enum(['implicit', 'starttls', 'none'], { error: 'must be implicit, starttls or none' })
+      .default('starttls'),
+    /** The SMTP login (both or neither); the password is never logged. */
+    SMTP_USER: unsetWhenEmpty(z.string()),
+    SMTP_PASSWORD: unsetWhenEmpty(z.string()),
+    /** The sender of the mails, e.g. "Växeln <vaxeln@kommun.se>" or vaxeln@kommun.se; needed when SMTP_HOST is set. */
+    SMTP_FROM: unsetWhenEmpty(
+      z
+        .string()
+        .refine(
+          (from) => z.email().safeParse(/<([^>]*)>\s*$/.exec(from)?.[1] ?? from.trim()).success,
+          'must be an e-mail address, optionally as "Name <address>"',
+        ),
+    ),
   })
   .superRefine((env, ctx) => {
     const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];
@@ -193,9 +221,35 @@ const envSchema = z
           'DRACHTIO_HOST, DRACHTIO_PORT and DRACHTIO_SECRET go together: give all three or none (none runs no SIP edge)',
       });
     }
+    if ((env.SMTP_USER === undefined) !== (env.SMTP_PASSWORD === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_USER'],
+        message: 'SMTP_USER and SMTP_PASSWORD go together: give both or neither',
+      });
+    }
+    if (env.SMTP_HOST !== undefined && env.SMTP_FROM === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_FROM'],
+        message: 'is needed when SMTP_HOST is set: the address messages are sent from',
+      });
+    }
   });
 
 export type Env = z.output<typeof envSchema>;
+
+/** The SMTP settings of message delivery, or undefined when SMTP_HOST is not set (no e-mail). */
+export function smtpSettings(env: Env): SmtpSettings | undefined {
+  if (env.SMTP_HOST === undefined) return undefined;
+  return {
+    host: env.SMTP_HOST,
+    port: env.SMTP_PORT,
+    tls: env.SMTP_TLS,
+    auth: env.SMTP_USER === undefined ? undefined : { user: env.SMTP_USER, password: env.SMTP_PASSWORD! },
+    from: env.SMTP_FROM!,
+  };
+}
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const result = envSchema.safeParse(source);

@@ -100,7 +100,7 @@ export function createHttpApp(deps: HttpDeps) {
     )
     .route('/callbacks', scheduledCallbackRoutes({ callbacks: deps.callControl.callbacks, directory: deps.directory }))
     .route('/parks', parkRoutes({ control: deps.callControl.control, directory: deps.directory }))
-    .route('/messages', messageRoutes({ messages: deps.callControl.messages }))
+    .route('/messages', messageRoutes({ messages: deps.callControl.messages, delivery: deps.messageDelivery }))
     .route('/operator', operatorRoutes(deps))
     .route('/events', eventRoutes())
     .route('/tokens', tokenRoutes(deps))

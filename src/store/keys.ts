@@ -51,6 +51,7 @@
  * | {p}:message:{id}                 | hash   | a message for an absent person (calls/messages/); removed after MESSAGE_RETENTION_DAYS |
  * | {p}:messages:by-municipality:{id}| zset   | message ids of a municipality, score = created (µs)       |
  * | {p}:messages:by-recipient:{r}    | zset   | message ids for one person, r = "entry:{id}" (directory entry), score = created (µs) |
+ * | {p}:messages:delivery-due        | zset   | message ids to send by e-mail, score = when the next attempt is due (ms) (calls/messages/message-delivery.ts) |
  * | {p}:events                       | stream | every call, queue and operator change: type, municipalityId, fields; id = sequence; capped ~100 000 (events/) |
  * | {p}:spoken-text:{sha256}         | string | JSON {voice, text} of a stored text given out as audio (media/spoken-text/); expires 30 days after last use |
  * | {p}:media-node:{node}            | string | a media node's heartbeat: the id of the app instance that has its Asterisk; expires a few seconds after the last beat (media/nodes/) |
@@ -72,7 +73,8 @@
  * store/lua/calls-prune-1.lua builds {p}:calls:by-municipality:{id} and {p}:park:{id} of the records it removes.
  * store/lua/_shared.lua (media_node_key, media_node_dead) builds {p}:media-node:{node} and reads {p}:media-nodes
  * (claim-1.lua, list-waiting-1.lua, media-node-sweep-3.lua); enqueue-6.lua adds the call's node to {p}:media-nodes.
- * store/lua/messages-prune-1.lua builds {p}:message:{id} and {p}:messages:by-recipient:entry:{id} of the messages it removes.
+ * store/lua/messages-prune-1.lua builds {p}:message:{id}, {p}:messages:by-recipient:entry:{id} and {p}:messages:delivery-due of the messages it removes.
+ * store/lua/message-delivery-*.lua build {p}:message:{id} of the message they claim or report on.
  * store/lua/_directory.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
  * store/lua/_import.lua builds {p}:import-switch, the chunks, ids and lock keys of a journal, and (as the directory's
  * and admin scripts do) the directory and admin keys an import's rows write.
@@ -129,6 +131,7 @@ export interface Keys {
   message(id: string): string;
   messagesByMunicipality(municipalityId: string): string;
   messagesByRecipient(recipient: string): string;
+  messagesDeliveryDue(): string;
   /** `sha256` names the audio in its URL (media/spoken-text/spoken-texts.ts spokenTextHash). */
   spokenText(sha256: string): string;
   mediaNode(node: string): string;
@@ -187,6 +190,7 @@ export function keys(prefix = 'rv'): Keys {
     message: (id) => `${prefix}:message:${id}`,
     messagesByMunicipality: (municipalityId) => `${prefix}:messages:by-municipality:${municipalityId}`,
     messagesByRecipient: (recipient) => `${prefix}:messages:by-recipient:${recipient}`,
+    messagesDeliveryDue: () => `${prefix}:messages:delivery-due`,
     events: () => `${prefix}:events`,
     spokenText: (sha256) => `${prefix}:spoken-text:${sha256}`,
     mediaNode: (node) => `${prefix}:media-node:${node}`,

@@ -91,6 +91,8 @@ export const scripts = {
   dialCapAdmit: script('dial-cap-admit'),
   contactBinding: script('contact-binding'),
   messagesPrune: script('messages-prune'),
+  messageDeliveryClaim: script('message-delivery-claim'),
+  messageDeliveryReport: script('message-delivery-report'),
 };
 
 /** What a call script's refusal is about, for the error message (SCRIPT_ERRORS: the codes of the call, queue and operator scripts). */

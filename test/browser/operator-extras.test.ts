@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import type { MessageView } from '../../src/http/routes/messages.js';
 import type { OperatorSessionView } from '../../src/http/routes/operator.js';
-import { freeUdpPort } from '../../src/lab/free-port.js';
+import { freeTcpPort, freeUdpPort } from '../../src/lab/free-port.js';
 import { controlHelpers } from '../e2e/call-control-support.js';
 import { startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, type SippProcess, startSipp } from '../support/sipp.js';
@@ -34,8 +34,14 @@ beforeAll(async () => {
   // The artifacts are this run's only.
   await artifacts.clear();
   carrierPort = await freeUdpPort();
+  // Messages are mailed through a port nobody listens on: every one stays "ej levererat".
+  const mailPort = await freeTcpPort();
   [lab, browser] = await Promise.all([
-    startLabSwitchboard({ ringSeconds: 10, callControl: { trunkHost: `127.0.0.1:${carrierPort}` } }),
+    startLabSwitchboard({
+      ringSeconds: 10,
+      callControl: { trunkHost: `127.0.0.1:${carrierPort}` },
+      smtp: { host: '127.0.0.1', port: mailPort, tls: 'none', from: 'vaxeln@lab.example' },
+    }),
     launchChromium(),
   ]);
   h = controlHelpers(lab);
@@ -53,6 +59,7 @@ beforeAll(async () => {
       title: 'Bygglovshandläggare',
       keywords: ['bygglov'],
       extension: '2460100',
+      email: 'karin.lind@vannas.example',
     },
     localActor('browser test'),
   );
@@ -245,6 +252,11 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     await page.keyboard.press('Enter');
     await page.getByText('Visar meddelanden till Karin Lind.').waitFor();
     await page.locator('.messages tbody tr', { hasText: 'Ring tillbaka om bygglovet' }).waitFor();
+    // The mail server cannot be reached: the operator sees it has not reached Karin.
+    await page
+      .locator('.messages tbody tr', { hasText: 'Ring tillbaka om bygglovet' })
+      .getByText('ej levererat', { exact: true })
+      .waitFor();
     await step('08-messages-of-one-person');
 
     await page.getByRole('button', { name: /^Markera hanterat: till Karin Lind/ }).press('Enter');
@@ -254,6 +266,7 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     expect(stored.messages[0]).toMatchObject({
       text: 'Ring tillbaka om bygglovet',
       callId,
+      delivery: { state: expect.stringMatching(/^(pending|failed)$/) },
       handledBy: operator.id,
       handledAt: expect.any(String),
     });

@@ -9,7 +9,7 @@ import { AppError } from '../../src/errors.js';
 import { createHttpApp } from '../../src/http/app.js';
 import type { AriConnection } from '../../src/media/ari-connection.js';
 import type { MetricsSettings } from '../../src/metrics/metrics.js';
-import { createServices } from '../../src/services.js';
+import { createServices, type ServiceSettings } from '../../src/services.js';
 import type { RedisTestContext } from './redis.js';
 
 /**
@@ -39,7 +39,10 @@ export type Json = Record<string, unknown> & {
 };
 
 /** The HTTP app on this test's Redis keys, the region synced, and a way to call it with any token. */
-export async function buildTestApp(ctx: RedisTestContext, { metrics }: { metrics?: MetricsSettings } = {}) {
+export async function buildTestApp(
+  ctx: RedisTestContext,
+  { metrics, messageMail }: { metrics?: MetricsSettings; messageMail?: ServiceSettings['messageMail'] } = {},
+) {
   const region = await loadRegionConfig(resolve('config/region.yaml'));
   // The switchboard's own wiring (src/services.ts), only without Asterisk. The search is not
   // started: a test that searches starts it (it follows changes on a connection of its own).
@@ -59,6 +62,8 @@ export async function buildTestApp(ctx: RedisTestContext, { metrics }: { metrics
     spokenText: { cacheDir: spokenTextCache, baseUrl: () => 'http://127.0.0.1:8080' },
     // Node's process metrics watch the event loop and GC from each app: one test process builds many.
     metrics: { processMetrics: false, ...metrics },
+    // Messages by e-mail, to the test's SMTP server; its delivery job is started by the test.
+    messageMail,
   });
   await services.directory.syncRegion(region);
   const app = createHttpApp({ ...services, ari: unreachableAsterisk });

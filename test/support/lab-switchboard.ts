@@ -35,6 +35,7 @@ export async function startLabSwitchboard({
   supervised = false,
   redisHa = false,
   redisAof = false,
+  smtp,
 }: {
   ringSeconds?: number;
   /** The switchboard's clock for opening hours: by default one that runs from a weekday morning, so tests meet an open switchboard at any hour. */
@@ -59,6 +60,8 @@ export async function startLabSwitchboard({
   redisHa?: boolean;
   /** Redis with its append-only file, so a test may kill it and find its data after a restart. */
   redisAof?: boolean;
+  /** Messages sent by e-mail through this SMTP server (SMTP_*); none when not given. */
+  smtp?: SwitchboardSettings['smtp'];
 } = {}) {
   const labDir = defaultLabDir(); // provisioned by test/global-setup.ts
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
@@ -94,6 +97,7 @@ export async function startLabSwitchboard({
       spokenText: { baseUrl: spokenTextBaseUrl, cacheDir: spokenTextCache },
       capacity,
       setUpTimeoutMs,
+      smtp,
       ...overrides,
     });
   let switchboard = await startApp();

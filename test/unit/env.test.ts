@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readEnv } from '../../src/config/env.js';
+import { readEnv, smtpSettings } from '../../src/config/env.js';
 
 describe('CALL_RECORD_RETENTION_DAYS', () => {
   it('is 400 days unless set, and never less than a month (a whole month’s cost split)', () => {
@@ -17,6 +17,52 @@ describe('MESSAGE_RETENTION_DAYS', () => {
     expect(readEnv({ MESSAGE_RETENTION_DAYS: '30' }).MESSAGE_RETENTION_DAYS).toBe(30);
     for (const refused of ['0', '7.5', 'never'])
       expect(() => readEnv({ MESSAGE_RETENTION_DAYS: refused }), refused).toThrow(/MESSAGE_RETENTION_DAYS/);
+  });
+});
+
+describe('SMTP_*', () => {
+  it('is off without SMTP_HOST (or with it empty), STARTTLS on 587 by default, and names what is wrong', () => {
+    expect(smtpSettings(readEnv({}))).toBeUndefined();
+    // As docker-compose.yml passes them when none is given.
+    expect(
+      smtpSettings(
+        readEnv({
+          SMTP_HOST: '',
+          SMTP_PORT: '587',
+          SMTP_TLS: 'starttls',
+          SMTP_USER: '',
+          SMTP_PASSWORD: '',
+          SMTP_FROM: '',
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      smtpSettings(readEnv({ SMTP_HOST: 'smtp.umea.example', SMTP_FROM: 'Växeln <vaxeln@umea.example>' })),
+    ).toEqual({
+      host: 'smtp.umea.example',
+      port: 587,
+      tls: 'starttls',
+      auth: undefined,
+      from: 'Växeln <vaxeln@umea.example>',
+    });
+    const withLogin = readEnv({
+      SMTP_HOST: 'smtp.umea.example',
+      SMTP_PORT: '465',
+      SMTP_TLS: 'implicit',
+      SMTP_USER: 'vaxeln',
+      SMTP_PASSWORD: 'hemligt',
+      SMTP_FROM: 'vaxeln@umea.example',
+    });
+    expect(smtpSettings(withLogin)).toMatchObject({
+      port: 465,
+      tls: 'implicit',
+      auth: { user: 'vaxeln', password: 'hemligt' },
+    });
+    expect(() => readEnv({ SMTP_HOST: 'smtp.umea.example' })).toThrow(/SMTP_FROM/);
+    expect(() => readEnv({ SMTP_HOST: 'smtp.umea.example', SMTP_FROM: 'vaxeln' })).toThrow(/SMTP_FROM/);
+    expect(() => readEnv({ SMTP_TLS: 'maybe' })).toThrow(/SMTP_TLS/);
+    expect(() => readEnv({ SMTP_USER: 'vaxeln' })).toThrow(/SMTP_USER/);
+    expect(() => readEnv({ SMTP_PORT: '0' })).toThrow(/SMTP_PORT/);
   });
 });
 

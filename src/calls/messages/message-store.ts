@@ -34,9 +34,39 @@ const messageHashSchema = z.object({
   handledAt: ms.optional(),
   handledBy: z.string().optional(),
 });
+
+/**
+ * Where its e-mail to the person stands (message-delivery.ts), on messages taken while e-mail
+ * delivery is on: `pending` (not tried yet), `sent`, `failed` (tried again later) or
+ * `no-address` (the entry has no e-mail address: only the console has it). Kept in the hash as
+ * delivery<Field>.
+ */
+export const DELIVERY_STATES = ['pending', 'sent', 'failed', 'no-address'] as const;
+export const deliverySchema = z.object({
+  state: z.enum(DELIVERY_STATES),
+  attempts: ms.default(0),
+  /** Why the last attempt failed, short (an SMTP error code): no address, no content, no secret. */
+  lastError: z.string().optional(),
+  sentAt: ms.optional(),
+});
+export type Delivery = z.output<typeof deliverySchema>;
+
 /** The fields of a message; the API shows the same, with times as ISO text. */
-export const messageFields = messageHashSchema.shape;
-export type Message = z.output<typeof messageHashSchema>;
+export const messageFields = { ...messageHashSchema.shape, delivery: deliverySchema.optional() };
+export type Message = z.output<typeof messageHashSchema> & { delivery?: Delivery };
+
+function messageOf(hash: Record<string, string>): Message {
+  const { deliveryState, deliveryAttempts, deliveryLastError, deliverySentAt, ...fields } = hash;
+  const message = messageHashSchema.parse(fields);
+  if (deliveryState === undefined) return message;
+  const delivery = deliverySchema.parse({
+    state: deliveryState,
+    attempts: deliveryAttempts,
+    lastError: deliveryLastError,
+    sentAt: deliverySentAt,
+  });
+  return { ...message, delivery };
+}
 
 /** Messages read per round trip when listing. */
 const LIST_BATCH = 100;
@@ -47,12 +77,18 @@ const LIST_BATCH = 100;
  * MULTI, so a listing never shows half of one.
  */
 
-export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<DirectoryEntryStore, 'get'>) {
+export function createMessageStore(
+  redis: RedisClient,
+  k: Keys,
+  entries: Pick<DirectoryEntryStore, 'get'>,
+  /** Messages are sent by e-mail (SMTP_HOST is set): each new one gets a delivery state, and is due at once when its person has an address. */
+  { delivering = false }: { delivering?: boolean } = {},
+) {
   const recipientKey = (entryId: string) => k.messagesByRecipient(`entry:${entryId}`);
 
   async function get(id: string): Promise<Message | null> {
     const hash = await redis.hGetAll(k.message(id));
-    return Object.keys(hash).length === 0 ? null : messageHashSchema.parse(hash);
+    return Object.keys(hash).length === 0 ? null : messageOf(hash);
   }
 
   /** The entry a message is for: by id, or the one that has the extension. 404 naming the field. */
@@ -64,7 +100,13 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
       throw new AppError(404, 'recipient_not_found', `body.${field}: no directory entry has ${field} ${value}`);
     }
     const name = entry.kind === 'person' ? `${entry.givenName} ${entry.familyName}` : entry.name;
-    return { entryId: entry.id, municipalityId: entry.municipalityId, name, extension: entry.extension };
+    return {
+      entryId: entry.id,
+      municipalityId: entry.municipalityId,
+      name,
+      extension: entry.extension,
+      hasEmail: entry.email !== undefined,
+    };
   }
 
   return {
@@ -88,18 +130,22 @@ export function createMessageStore(redis: RedisClient, k: Keys, entries: Pick<Di
         callId: input.callId,
         createdAt,
         createdBy,
+        ...(delivering ? { delivery: { state: to.hasEmail ? 'pending' : 'no-address', attempts: 0 } } : {}),
       };
+      const { delivery, ...rest } = message;
       const fields = Object.fromEntries(
-        Object.entries(message)
+        Object.entries({ ...rest, deliveryState: delivery?.state, deliveryAttempts: delivery?.attempts })
           .filter(([, v]) => v !== undefined)
           .map(([f, v]) => [f, String(v)]),
       );
-      await redis
+      const write = redis
         .multi()
         .hSet(k.message(message.id), fields)
         .zAdd(k.messagesByMunicipality(message.municipalityId), { score: at, value: message.id })
-        .zAdd(recipientKey(message.entryId), { score: at, value: message.id })
-        .exec();
+        .zAdd(recipientKey(message.entryId), { score: at, value: message.id });
+      // Due at once; written with the message, so a message to send is never without its due time.
+      if (delivery?.state === 'pending') write.zAdd(k.messagesDeliveryDue(), { score: createdAt, value: message.id });
+      await write.exec();
       // So consoles listing messages re-read them, as they do for calls.
       await publishEvent(redis, k, 'message.taken', message.municipalityId, {
         messageId: message.id,

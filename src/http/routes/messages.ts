@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { assertInScope, assertPermission, scopedMunicipality } from '../../auth/access.js';
-import { type Message, type MessageStore, messageFields } from '../../calls/messages/message-store.js';
+import type { MessageDelivery } from '../../calls/messages/message-delivery.js';
+import { type Message, type MessageStore, DELIVERY_STATES, messageFields } from '../../calls/messages/message-store.js';
 import { phoneNumber } from '../../config/region-schema.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
 import { AppError } from '../../errors.js';
@@ -21,6 +22,18 @@ const MessageSchema = z
       .openapi({ description: 'callerNumber in national format, for people', example: '070-123 45 67' }),
     createdAt: z.string(),
     handledAt: z.string().optional(),
+    delivery: z
+      .object({
+        state: z.enum(DELIVERY_STATES),
+        attempts: z.number().int(),
+        lastError: z.string().optional(),
+        sentAt: z.string().optional(),
+      })
+      .optional()
+      .openapi({
+        description:
+          'The e-mail to the person, when e-mail delivery is on: pending, sent, failed (tried again with backoff) or no-address (only the console has it)',
+      }),
   })
   .openapi('Message');
 /** A message as the API shows it (the web console lists them). */
@@ -90,10 +103,11 @@ const view = (m: Message) => ({
   callerNumberDisplay: m.callerNumber && formatForDisplay(m.callerNumber),
   createdAt: iso(m.createdAt)!,
   handledAt: iso(m.handledAt),
+  delivery: m.delivery && { ...m.delivery, sentAt: iso(m.delivery.sentAt) },
 });
 
 /** Messages for absent people: operators take and handle them; each belongs to its person's municipality. */
-export function messageRoutes(deps: { messages: MessageStore }) {
+export function messageRoutes(deps: { messages: MessageStore; delivery?: Pick<MessageDelivery, 'kick'> | undefined }) {
   const router = apiRouter<AuthEnv>();
   return router
     .openapi(create, async (c) => {
@@ -104,6 +118,8 @@ export function messageRoutes(deps: { messages: MessageStore }) {
       assertInScope(principal, recipient.municipalityId);
       const message = await deps.messages.create({ ...body, entryId: recipient.entryId }, principal.id);
       log.info({ messageId: message.id, entryId: message.entryId, callId: message.callId }, 'message taken');
+      // Sent at once, not at the delivery job's next look.
+      if (message.delivery?.state === 'pending') deps.delivery?.kick();
       return c.json(view(message), 201);
     })
     .openapi(list, async (c) => {

@@ -29,13 +29,15 @@ export function createCallControlService(deps: {
   settings: CallControlSettings;
   /** The dial policy: external transfers and call-backs are asked before anything changes. */
   dialling: DiallingGuard;
+  /** Messages are sent by e-mail (calls/messages/message-delivery.ts): each new one gets a delivery state. */
+  delivering?: boolean;
 }) {
   const { redis, k } = deps;
   const control = createControlStore(redis, k);
   return {
     control,
     callbacks: deps.callbacks,
-    messages: createMessageStore(redis, k, deps.entries),
+    messages: createMessageStore(redis, k, deps.entries, { delivering: deps.delivering }),
     actions: createCallControl({ ...deps, control }),
   };
 }

@@ -2,7 +2,8 @@
 -- one batch from the old end of one municipality's index {p}:messages:by-municipality:{id},
 -- whose score is the message's creation (µs, Redis's clock: message-store.ts). A message goes
 -- whole, handled or not: its hash (caller's name, number and text) and its entries in the
--- municipality's index and in its recipient's {p}:messages:by-recipient:entry:{entryId}.
+-- municipality's index and in its recipient's {p}:messages:by-recipient:entry:{entryId}, and
+-- its pending e-mail delivery in {p}:messages:delivery-due (message-delivery.ts), if any.
 --
 -- KEYS[1] {p}:messages:by-municipality:{municipalityId}
 -- ARGV[1] key prefix
@@ -30,6 +31,7 @@ for _, message in ipairs(doomed) do
   if message.entry then
     redis.call('ZREM', prefix .. ':messages:by-recipient:entry:' .. message.entry, message.id)
   end
+  redis.call('ZREM', prefix .. ':messages:delivery-due', message.id)
 end
 
 return #doomed

@@ -137,6 +137,15 @@ function MessageList({
           <>
             {m.recipientName}
             {m.extension && <span class="hint"> ankn. {m.extension}</span>}
+            {m.delivery && m.delivery.state !== 'sent' && (
+              // Not (yet) in the person's mailbox: the operator may need to tell them another way.
+              <>
+                {' '}
+                <span class="badge late">
+                  ej levererat{m.delivery.state === 'no-address' ? ' (ingen e-postadress)' : ''}
+                </span>
+              </>
+            )}
           </>,
           [m.callerName, m.callerNumberDisplay].filter(Boolean).join(', ') || 'Okänd',
           m.text,
