@@ -15,6 +15,8 @@ export const PinSchema = z
   .openapi({ format: 'password', writeOnly: true, example: '4711' });
 
 const KEY_LENGTH = 32;
+/** Compared against when there is no PIN, to take the time a real comparison takes. */
+const NO_PIN = `${'0'.repeat(32)}:${'0'.repeat(KEY_LENGTH * 2)}`;
 
 /**
  * A PIN is short and guessable offline, so it is kept only as a salted scrypt hash ("salt:hash",
@@ -62,10 +64,14 @@ export function createExtensionPins(redis: RedisClient, k: Keys, audit: AuditLog
     async remove(extension: { id: string; municipalityId: string }, actor: Principal): Promise<void> {
       await change(extension, null, actor);
     },
-    /** Whether the extension has a PIN and it is `pin`. */
-    async matches(extensionId: string, pin: string): Promise<boolean> {
-      const stored = await redis.get(k.extensionPin(extensionId));
-      return stored !== null && (await pinMatches(pin, stored));
+    /**
+     * Whether the extension (undefined: no such extension) has a PIN and it is `pin`. The hash is
+     * computed either way, so the time of the answer does not tell which extensions have a PIN.
+     */
+    async matches(extensionId: string | undefined, pin: string): Promise<boolean> {
+      const stored = extensionId === undefined ? null : await redis.get(k.extensionPin(extensionId));
+      const matched = await pinMatches(pin, stored ?? NO_PIN);
+      return stored !== null && matched;
     },
   };
 }

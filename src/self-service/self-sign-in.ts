@@ -56,9 +56,9 @@ export function createSelfSignIn(deps: {
   async function entryOf(extensionNumber: string, pin: string) {
     const id = await deps.extensions.idByClaim(`extension:${extensionNumber}`);
     const extension = id === undefined ? undefined : await deps.extensions.get(id);
+    const matches = await deps.pins.matches(extension?.id, pin);
     const entryId = extension?.doc.directoryEntryId;
-    if (!extension || !entryId || !(await deps.pins.matches(extension.id, pin))) return undefined;
-    return deps.entries.get(entryId);
+    return matches && entryId ? deps.entries.get(entryId) : undefined;
   }
 
   return {

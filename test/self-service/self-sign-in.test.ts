@@ -92,6 +92,13 @@ describe('signing in on the personal page', () => {
     const malformed = await signIn('47a1');
     expect(malformed.status).toBe(400);
     expect(malformed.body.error?.message).toContain('body.pin');
+    // An extension with a PIN but no directory entry linked: nobody to set a hänvisning for.
+    const unlinked = await t.admin.extensions.create(
+      { extension: '2460124', displayName: 'Reception', municipalityId: VANNAS, password: 'a good long password' },
+      setup,
+    );
+    await t.selfService.pins.set({ id: unlinked.id, municipalityId: VANNAS }, '4711', setup);
+    expect((await signIn('4711', '2460124')).body.error?.code).toBe('wrong_pin');
     expect((await t.call('DELETE', `/api/v1/extensions/${annaExtensionId}/pin`, { auth: admin })).status).toBe(204);
     expect((await signIn('4711')).status).toBe(401);
   });
