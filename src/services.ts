@@ -7,6 +7,8 @@ import { createDiallingGuard } from './dialling/dialling-guard.js';
 import { createDirectoryStore } from './directory/directory-store.js';
 import { createDirectorySearch } from './directory/entries/directory-search.js';
 import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
+import { createExtensionPins } from './self-service/extension-pins.js';
+import { createSelfSignIn } from './self-service/self-sign-in.js';
 import { createOpeningStateReader } from './hours/opening-state.js';
 import type { AriConnection } from './media/ari-connection.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
@@ -80,6 +82,7 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
   const admin = { ...adminStores, operatorAccounts: withTokenLinkCheck(adminStores.operatorAccounts, tokens) };
   const dialling = createDiallingGuard(redis, k, { policies: admin.dialPolicies, region });
   const entries = createDirectoryEntryStore(redis, k, audit);
+  const pins = createExtensionPins(redis, k, audit);
   const callbacks = createCallbackStore(redis, k, dialling, mediaIds);
   const numberTarget = directNumberTarget(redis, k, admin);
   const callControl = createCallControlService({
@@ -139,6 +142,11 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     /** Which operator account a token served as (login, operator statistics). */
     tokenAccounts: createTokenAccounts(redis, k, admin.operatorAccounts),
     entries,
+    /** The personal page (self-service/): extensions' PINs, and signing in with one. */
+    selfService: {
+      pins,
+      signIn: createSelfSignIn({ redis, k, extensions: admin.extensions, pins, entries, tokens }),
+    },
     /** Not started here: it follows changes on a connection of its own (start/stop with the process). */
     search: createDirectorySearch(redis, k),
     statistics: createCallStatistics(redis, k, region),

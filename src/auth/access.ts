@@ -6,11 +6,17 @@ import { AppError } from '../errors.js';
  * matrix test reads it back through the API.
  */
 export const ROLES = ['region-admin', 'municipality-admin', 'operator', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
+/**
+ * A person signed in on the personal page with their extension's PIN (self-service/): not a
+ * role a token can be made for (ROLES, the token API), only a short session scoped to one entry.
+ */
+export const SELF_ROLE = 'self';
+export type Role = (typeof ROLES)[number] | typeof SELF_ROLE;
 
 /**
  * absence:write sets a directory entry's hänvisning: operators do it for staff who call in, as admins do.
  * metrics:read is GET /metrics (the region's figures, no personal data), for those who run the region.
+ * absence:self sets the hänvisning of the principal's own entry (entryId) and nothing else.
  */
 export const PERMISSIONS = [
   'calls:read',
@@ -24,11 +30,12 @@ export const PERMISSIONS = [
   'audit:read',
   'statistics:read',
   'metrics:read',
+  'absence:self',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  'region-admin': PERMISSIONS,
+  'region-admin': PERMISSIONS.filter((permission) => permission !== 'absence:self'),
   'municipality-admin': [
     'directory:read',
     'absence:write',
@@ -49,6 +56,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'statistics:read',
     'metrics:read',
   ],
+  [SELF_ROLE]: ['absence:self'],
 };
 
 /** Who is asking: an API token's holder (or the command line, for changes made there). */
@@ -62,6 +70,8 @@ export interface Principal {
    * who may link the token to an operator account (admin/operator-accounts.ts).
    */
   municipalityId?: string;
+  /** Set for a self session only: the one directory entry whose hänvisning it may set. */
+  entryId?: string;
 }
 
 export function hasPermission(principal: Principal, permission: Permission): boolean {

@@ -6,7 +6,7 @@ import { log } from '../log.js';
 import type { Keys } from '../store/keys.js';
 import { fromCursor, toCursor } from '../store/lex-page.js';
 import type { RedisClient } from '../store/redis-client.js';
-import { ROLES, type Principal, type Role } from './access.js';
+import { ROLES, SELF_ROLE, type Principal, type Role } from './access.js';
 import { notAMember } from '../admin/region-rules.js';
 
 /** What is stored for a token: never the token itself, only its SHA-256 as the key. */
@@ -165,6 +165,35 @@ export function createTokenStore(redis: RedisClient, k: Keys, audit: AuditLog) {
       });
       await tx.exec();
       return { token, record };
+    },
+
+    /**
+     * A short session for the personal page (self-service/): stored by its hash like a token,
+     * but not in the index (not listed, revoked or backed up: it lapses within hours by itself)
+     * and not audited (the changes made with it are, with the person as actor).
+     */
+    async createSession(
+      principal: Omit<Principal, 'id'>,
+      lifetimeSeconds: number,
+    ): Promise<{ token: string; record: TokenRecord }> {
+      const token = `rv_${randomBytes(32).toString('base64url')}`;
+      const now = new Date();
+      const record: TokenRecord = {
+        ...principal,
+        id: randomBytes(8).toString('hex'),
+        createdAt: now.toISOString(),
+        createdBy: principal.name,
+        expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000).toISOString(),
+      };
+      await redis.set(k.token(hashToken(token)), JSON.stringify(record), { EX: lifetimeSeconds });
+      return { token, record };
+    },
+
+    /** Ends a session createSession gave (signing out); nothing for any other token. */
+    async endSession(token: string): Promise<void> {
+      const sha = hashToken(token);
+      const stored = await redis.get(k.token(sha));
+      if (stored && (JSON.parse(stored) as TokenRecord).role === SELF_ROLE) await redis.del(k.token(sha));
     },
 
     /** Every token kept (valid or in its grace period), by its hash: never the token itself (a backup: backup/). */

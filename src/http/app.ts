@@ -36,6 +36,7 @@ import { queuePolicyApi } from './routes/queue-policies.js';
 import { queueRoutes } from './routes/queues.js';
 import { routingRoutes } from './routes/routing.js';
 import { spokenTextRoutes } from './routes/spoken.js';
+import { extensionPinRoutes, selfRoutes, selfSignInRoutes } from './routes/self.js';
 import { statisticsRoutes } from './routes/statistics.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { webConsoleRoutes } from './web-console.js';
@@ -106,11 +107,13 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/tokens', tokenRoutes(deps))
     .route('/audit', auditRoutes(deps))
     .route('/directory', directoryRoutes(deps))
+    .route('/self', selfRoutes(deps))
     .route('/municipalities', municipalityRoutes(deps))
     .route('/statistics', statisticsRoutes(deps))
     .route('/routing', routingRoutes(deps))
     // The CSV routes first: /extensions/export would otherwise be read as an extension's id.
     .route('/extensions', csvTransferRoutes('Extensions', extensionCsvTransfer(deps.admin.extensions)))
+    .route('/extensions', extensionPinRoutes({ extensions: deps.admin.extensions, pins: deps.selfService.pins }))
     .route('/extensions', adminResourceRoutes({ ...extensionApi, store: deps.admin.extensions }))
     .route('/numbers', adminResourceRoutes({ ...numberApi, store: deps.admin.numbers }))
     .route('/opening-hours', adminResourceRoutes({ ...openingHoursApi, store: deps.admin.openingHours }))
@@ -134,6 +137,8 @@ export function createHttpApp(deps: HttpDeps) {
   app
     .route('/', healthRoutes(deps))
     .route('/', metricsRoutes(deps))
+    // Before the API's token check: signing in is how a person on the personal page gets one.
+    .route('/api/v1/self', selfSignInRoutes({ selfSignIn: deps.selfService.signIn }))
     .route('/api/v1', api)
     .route('/', apiDocsRoutes())
     .route('/', webConsoleRoutes())

@@ -46,6 +46,8 @@
  * | {p}:contacts-at:{host:port}      | zset   | "{extension} {contact URI}" of the bindings at that address, score = expiry (ms): who a 112 call from there is (store/lua/contact-binding-2.lua keeps it in step) |
  * | {p}:sip-nc:{nonce}:{nc}          | string | a digest nonce count used once (qop=auth), expires with the nonce (sip-edge/security/nonce-counts.ts) |
  * | {p}:sip-auth-fail:{scope}:{key}  | string | failed digest attempts of a source (scope `source`) or a source and extension (`source-extension`) within the window, or the block (rate-limiter-flexible's key and value) |
+ * | {p}:extension-pin:{extensionId} | string | scrypt hash of the PIN a person signs in with on the personal page (self-service/extension-pins.ts), never the PIN |
+ * | {p}:self-sign-in-fail:{ext}      | string | failed PIN sign-ins for an extension number within the window, or the lockout (rate-limiter-flexible's key and value) |
  * | {p}:park:{municipalityId}        | zset   | parked call ids of a municipality, score = parkedAt (ms) (store/lua/control-*.lua) |
  * | {p}:callbacks:scheduled          | zset   | booked call-backs whose window has not begun, score = windowFrom (ms) |
  * | {p}:message:{id}                 | hash   | a message for an absent person (calls/messages/); removed after MESSAGE_RETENTION_DAYS |
@@ -125,6 +127,9 @@ export interface Keys {
   sipNonceCount(nonce: string, nc: string): string;
   /** The prefix rate-limiter-flexible puts before its own key (it appends ":{key}"). */
   sipAuthFailures(scope: 'source' | 'source-extension'): string;
+  extensionPin(extensionId: string): string;
+  /** The prefix rate-limiter-flexible puts before its own key (it appends ":{extension}"). */
+  selfSignInFailures(): string;
   events(): string;
   park(municipalityId: string): string;
   scheduledCallbacks(): string;
@@ -185,6 +190,8 @@ export function keys(prefix = 'rv'): Keys {
     contactsAt: (hostPort) => `${prefix}:contacts-at:${hostPort}`,
     sipNonceCount: (nonce, nc) => `${prefix}:sip-nc:${nonce}:${nc}`,
     sipAuthFailures: (scope) => `${prefix}:sip-auth-fail:${scope}`,
+    extensionPin: (extensionId) => `${prefix}:extension-pin:${extensionId}`,
+    selfSignInFailures: () => `${prefix}:self-sign-in-fail`,
     park: (municipalityId) => `${prefix}:park:${municipalityId}`,
     scheduledCallbacks: () => `${prefix}:callbacks:scheduled`,
     message: (id) => `${prefix}:message:${id}`,

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
-import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { scanKeys } from '../../src/store/redis-client.js';
+import { type AriPlayback, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
@@ -70,11 +71,36 @@ async function waitingRecord(municipalityId: string): Promise<CallView> {
   return (await lab.api<CallView>('GET', `/api/v1/calls/${encodeURIComponent(waiting.callId)}`)).body;
 }
 
+/** Every text the switchboard has given out to be spoken. */
+async function spokenTexts(): Promise<string[]> {
+  const { redis, keys } = lab.switchboard;
+  const texts: string[] = [];
+  for await (const batch of scanKeys(redis, { MATCH: keys.spokenText('*'), COUNT: 1000 }))
+    for (const stored of batch.length > 0 ? await redis.mGet(batch) : [])
+      if (stored) texts.push((JSON.parse(stored) as { text: string }).text);
+  return texts;
+}
+
 describe.sequential('direct-dial numbers', () => {
-  it('send a call for an absent person to the municipality’s queue, with the absence shown to the operator', async () => {
+  it('send a call for an absent person to the municipality’s queue after saying the hänvisning, with the absence shown to the operator', async () => {
     await extensionWithDirectNumber('2460201', '0935-142 01', { reason: 'leave', text: 'Föräldraledig' });
     const caller = await call('093514201');
+    // Before the queue, Asterisk plays the hänvisning to the caller's channel (named after the call, as announcements are).
+    const playing = await eventually(
+      async () => {
+        const { body: channels } = await lab.ari<{ id: string }[]>('/ari/channels');
+        for (const { id } of channels) {
+          const { status, body } = await lab.ari<AriPlayback>(`/ari/playbacks/${encodeURIComponent(`${id}-absence`)}`);
+          if (status === 200) return { callId: id, playback: body };
+        }
+        return undefined;
+      },
+      { what: 'the hänvisning playing' },
+    );
+    expect(playing.playback).toMatchObject({ target_uri: `channel:${playing.callId}` });
+    expect(playing.playback.media_uri).toMatch(/^sound:http:\/\/.*\/media\/spoken\/[0-9a-f]{64}\.wav$/);
     const record = await waitingRecord('2460');
+    expect(record.callId).toBe(playing.callId);
     expect(record).toMatchObject({
       state: 'waiting',
       reason: 'extension-absent',
@@ -82,6 +108,8 @@ describe.sequential('direct-dial numbers', () => {
       extension: '2460201',
       calledNumber: '+4693514201',
     });
+    // The caller heard it spoken (media/spoken-text/: given out to Asterisk, so remembered in Redis); the free text is the operator's only.
+    expect(await spokenTexts()).toContain('Åsa Lind är ledig.');
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await eventually(async () =>
       (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined,

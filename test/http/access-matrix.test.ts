@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../src/auth/access.js';
+import { ROLES, SELF_ROLE, type Role } from '../../src/auth/access.js';
 import { localActor } from '../../src/auth/token-store.js';
 import { keys } from '../../src/store/keys.js';
 import { connectRedis, type RedisNodeClient } from '../../src/store/redis-client.js';
@@ -38,8 +38,39 @@ beforeAll(async () => {
     'municipality-admin': await t.tokenFor('municipality-admin', VANNAS),
     operator: await t.tokenFor('operator'),
     auditor: await t.tokenFor('auditor'),
+    self: await selfSetup(),
   };
 });
+
+/** The personal page's person: an entry, its extension with a PIN, and a session (self-service/). */
+const SELF_EXTENSION = '2460099';
+const SELF_PIN = '4711';
+async function selfSetup(): Promise<string> {
+  const setup = localActor('access matrix');
+  await t.entries.create(
+    { kind: 'person', id: 'matrix-self', givenName: 'Sara', familyName: 'Själv', municipalityId: VANNAS },
+    setup,
+  );
+  const extension = await t.admin.extensions.create(
+    {
+      extension: SELF_EXTENSION,
+      displayName: 'Sara Själv',
+      municipalityId: VANNAS,
+      directoryEntryId: 'matrix-self',
+      password: 'matrix password',
+    },
+    setup,
+  );
+  await t.selfService.pins.set({ id: extension.id, municipalityId: VANNAS }, SELF_PIN, setup);
+  return selfSession();
+}
+const selfSession = async () =>
+  (
+    await t.tokens.createSession(
+      { name: 'Sara Själv', role: SELF_ROLE, municipalityId: VANNAS, entryId: 'matrix-self' },
+      600,
+    )
+  ).token;
 afterAll(async () => {
   for await (const batch of redis.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 }))
     if (batch.length > 0) await redis.unlink(batch);
@@ -64,6 +95,8 @@ interface Case {
 }
 
 const everyone: Role[] = [...ROLES];
+/** Open routes: a personal page's session (self) is refused everything else. */
+const anyone: Role[] = [...ROLES, SELF_ROLE];
 const callReaders: Role[] = ['region-admin', 'operator', 'auditor'];
 const callControllers: Role[] = ['region-admin', 'operator'];
 const admins: Role[] = ['region-admin', 'municipality-admin'];
@@ -91,7 +124,8 @@ const range = 'from=2026-11-01&to=2026-12-01';
 const samples: Record<string, { create: (m: string, n: number) => object; change: object; perMunicipality?: true }> = {
   extensions: {
     create: (m, n) => ({
-      extension: `${m}1${String(n).padStart(2, '0')}`,
+      // 2460100–2460999: room for every role's case (the personal page's session makes one more each).
+      extension: `${m}${100 + n}`,
       displayName: 'Matrix',
       municipalityId: m,
       password: 'matrix password',
@@ -151,14 +185,14 @@ const cases: Case[] = [
   {
     what: 'ask the health of the switchboard (no token needed; a token adds the detail)',
     op: 'GET /health',
-    allowed: everyone,
+    allowed: anyone,
     pastAuth: true,
   },
-  { what: 'ask whether the process answers (liveness, no token)', op: 'GET /health/live', allowed: everyone },
+  { what: 'ask whether the process answers (liveness, no token)', op: 'GET /health/live', allowed: anyone },
   {
     what: 'ask whether the instance is ready (no token; 503 here: no Asterisk in these tests)',
     op: 'GET /health/ready',
-    allowed: everyone,
+    allowed: anyone,
     pastAuth: true,
   },
   // The region's figures for Prometheus (test/http/metrics.test.ts: without a token 401, the scrape token too).
@@ -166,7 +200,7 @@ const cases: Case[] = [
   {
     what: 'fetch a spoken text’s audio (no token needed: Asterisk fetches it)',
     op: 'GET /media/spoken/{file}',
-    allowed: everyone,
+    allowed: anyone,
     pastAuth: true,
   },
   { what: 'read queues', op: 'GET /api/v1/queues', allowed: callReaders },
@@ -270,7 +304,8 @@ const cases: Case[] = [
   })),
   { what: 'log out as operator', op: 'DELETE /api/v1/operator/session', allowed: callControllers },
   // The event stream filters by token (a municipality admin sees their municipality): everyone may connect (426 without a WebSocket upgrade).
-  { what: 'connect to the event stream', op: 'GET /api/v1/events', allowed: everyone, pastAuth: true },
+  // A personal page's session may connect too, but is sent no event (events/event-stream.ts eventFor: it reads nothing).
+  { what: 'connect to the event stream', op: 'GET /api/v1/events', allowed: anyone, pastAuth: true },
   ...inBoth((m, whose) => ({
     what: `list ${whose} tokens`,
     op: 'GET /api/v1/tokens',
@@ -371,6 +406,7 @@ const cases: Case[] = [
   ...directoryCases(),
   ...Object.keys(samples).flatMap(versionedResourceCases),
   ...csvCases('extensions'),
+  ...selfServiceCases(),
 ];
 
 /** The shared directory: like an admin resource, but replaced whole (PUT), and operators set the hänvisning. */
@@ -423,6 +459,38 @@ function directoryCases(): Case[] {
       allowed: absenceSetters,
     })),
     ...csvCases('directory/entries'),
+  ];
+}
+
+/** The personal page (a person sets their own hänvisning) and the PINs it signs in with, which admins set. */
+function selfServiceCases(): Case[] {
+  return [
+    {
+      what: 'sign in on the personal page with an extension’s PIN (no token)',
+      op: 'POST /api/v1/self/sign-in',
+      body: () => ({ extension: SELF_EXTENSION, pin: SELF_PIN }),
+      allowed: anyone,
+    },
+    { what: 'read one’s own entry on the personal page', op: 'GET /api/v1/self', allowed: [SELF_ROLE] },
+    {
+      what: 'set one’s own hänvisning',
+      op: 'PUT /api/v1/self/absence',
+      body: () => ({ reason: 'lunch' }),
+      allowed: [SELF_ROLE],
+    },
+    { what: 'clear one’s own hänvisning', op: 'DELETE /api/v1/self/absence', allowed: [SELF_ROLE] },
+    { what: 'sign out of the personal page', op: 'DELETE /api/v1/self/session', allowed: [SELF_ROLE] },
+    ...inBoth((m, whose) => ({
+      what: `set the PIN of one of ${whose} extensions`,
+      op: 'PUT /api/v1/extensions/{id}/pin',
+      body: () => ({ pin: '1234' }),
+      allowed: admins,
+    })),
+    ...inBoth((m, whose) => ({
+      what: `remove the PIN of one of ${whose} extensions`,
+      op: 'DELETE /api/v1/extensions/{id}/pin',
+      allowed: admins,
+    })),
   ];
 }
 
@@ -498,8 +566,10 @@ async function request(c: Case, role: Role) {
     );
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(target!.params[name]!));
   if (c.vacate) await targets.vacate(c.vacate, m);
+  // Signing out ends the session: a fresh one, so the other cases keep theirs.
+  const token = role === SELF_ROLE && c.op === 'DELETE /api/v1/self/session' ? await selfSession() : tokens[role];
   const headers: Record<string, string> = {
-    authorization: `Bearer ${tokens[role]}`,
+    authorization: `Bearer ${token}`,
     ...(target?.etag ? { 'if-match': target.etag } : {}),
   };
   let body: string | undefined;
@@ -527,7 +597,7 @@ const DENIED = ['forbidden', 'other_municipality'];
 
 describe('access matrix', () => {
   for (const c of cases) {
-    for (const role of ROLES) {
+    for (const role of anyone) {
       const allowed = c.allowed.includes(role);
       it(`${role} ${allowed ? 'may' : 'may not'} ${c.what} (${c.op})`, async () => {
         const { url, status, body, text } = await request(c, role);

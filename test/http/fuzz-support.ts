@@ -693,6 +693,7 @@ export function createTargets(t: TestApp) {
       const plural = /^\/api\/v1\/([a-z-]+)\/\{id\}$/.exec(path)?.[1];
       if (plural && adminResources[plural]) return adminObject(plural, m);
       if (/^\/api\/v1\/directory\/entries\/\{id\}(\/absence)?$/.test(path)) return entry(m);
+      if (path === '/api/v1/extensions/{id}/pin') return { params: (await adminObject('extensions', m)).params };
       if (/^\/api\/v1\/(calls|operator\/calls)\/\{callId\}/.test(path))
         return { params: { callId: await waitingCall(m) } };
       if (path === '/api/v1/callbacks/{callId}/cancel') {

@@ -26,7 +26,7 @@ import { csvTransferRoutes } from './csv-transfer.js';
  * If-Match, since an entry is small and edited as one form.
  */
 
-const EntryViewSchema = directoryEntrySchema
+export const EntryViewSchema = directoryEntrySchema
   .extend({
     phoneNumbersDisplay: z.array(z.string()).openapi({ description: 'phoneNumbers in national format, for people' }),
   })

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { regionRules } from '../../admin/region-rules.js';
-import { ROLES, assertInScope, scopedMunicipality } from '../../auth/access.js';
+import { ROLES, SELF_ROLE, assertInScope, scopedMunicipality } from '../../auth/access.js';
 import {
   type TokenRecord,
   type TokenStore,
@@ -18,7 +18,8 @@ const TokenSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    role: z.enum(ROLES),
+    // A self session is a token record too, though never listed (auth/token-store.ts createSession).
+    role: z.enum([...ROLES, SELF_ROLE]),
     municipalityId: z.string().optional(),
     createdAt: z.string(),
     createdBy: z.string(),

@@ -120,6 +120,19 @@ export function createArrival(deps: ArrivalDeps) {
     await hangUp(client, callId);
   }
 
+  /**
+   * An absent person's hänvisning, spoken to the caller before the queue ("Åsa Lind är på möte
+   * till 14.00"), as the stored texts are; when it cannot be spoken the caller goes on without it.
+   */
+  async function sayAbsence(client: Client, callId: string, sentence: string): Promise<void> {
+    const spokenUri = await texts.mediaUri({ text: sentence, language: 'sv' }, callId);
+    if (!spokenUri) return;
+    await ariRequest('answer', client.channels.answer({ channelId: callId })).catch(() => undefined);
+    await media.playSpokenElse(client, callId, spokenUri, [], {
+      textPlaybackId: mediaIds.playback(callId, 'absence'),
+    });
+  }
+
   /** Callers refused at capacity, until their hang-up is seen: there is no call to end for them (callerLeft). */
   const refused = new Set<string>();
 
@@ -356,6 +369,7 @@ export function createArrival(deps: ArrivalDeps) {
       { extension: route.extension, reason: result.reason, detail: result.detail },
       'direct-dial number not taken; to the queue',
     );
+    if (result.spoken) await sayAbsence(client, callId, result.spoken);
     const fields = { extension: route.extension, ...(result.detail ? { reasonDetail: result.detail } : {}) };
     return enqueue(client, channel, {
       municipalityId: route.municipalityId,

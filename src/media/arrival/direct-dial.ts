@@ -7,12 +7,14 @@ import { formatForDisplay } from '../../numbers/phone-number.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import { ariRequest, isGone } from '../call-media.js';
+import { absenceSentence } from './absence-sentence.js';
 import { EXTENSION_LEG_ARG, callIdOfExtensionLeg, legAppArgs, mediaIds } from '../media-ids.js';
 
 /** How a direct-dial attempt ended: the extension talks with the caller, or the call goes to the queue with this reason. */
 export type DirectDialResult =
   | { answered: true }
-  | { answered: false; reason: QueueReason; detail?: string }
+  /** `spoken`: for an absent person, their hänvisning as the caller is to hear it before the queue. */
+  | { answered: false; reason: QueueReason; detail?: string; spoken?: string }
   | { answered: false; callerGone: true };
 
 /** Q.850 cause 17: the phone said busy. */
@@ -46,15 +48,17 @@ export function createDirectDial(deps: {
   /** Callers talking to an extension (answered here, or found so after a start): only their end has a direct bridge to release. */
   const talking = new Set<string>();
 
-  /** The absence on the extension's directory entry, as the operator reads it, if the person is away now. */
-  async function absenceOf(extension: string): Promise<string | undefined> {
+  /** The absence on the extension's directory entry if the person is away now: as the operator reads it, and as the caller hears it. */
+  async function absenceOf(extension: string): Promise<{ detail: string; spoken: string } | undefined> {
     const entryId = await redis.hGet(k.directoryExtensions(), extension);
     const stored = entryId ? await redis.hGet(k.directoryEntries(), entryId) : null;
-    const absence = stored ? currentAbsence(JSON.parse(stored) as DirectoryEntry, now()) : null;
-    if (!absence) return undefined;
-    return [absence.reason, absence.text && `: ${absence.text}`, absence.until && ` (until ${absence.until})`]
+    const entry = stored ? (JSON.parse(stored) as DirectoryEntry) : undefined;
+    const absence = entry ? currentAbsence(entry, now()) : null;
+    if (!entry || !absence) return undefined;
+    const detail = [absence.reason, absence.text && `: ${absence.text}`, absence.until && ` (until ${absence.until})`]
       .filter(Boolean)
       .join('');
+    return { detail, spoken: absenceSentence(entry.name, absence, now()) };
   }
 
   async function hangUp(client: Client, channelId: string) {
@@ -73,7 +77,7 @@ export function createDirectDial(deps: {
       const callId = caller.id;
       const callLog = log.child({ callId, extension });
       const absence = await absenceOf(extension);
-      if (absence) return { answered: false, reason: 'extension-absent', detail: absence };
+      if (absence) return { answered: false, reason: 'extension-absent', ...absence };
       const phones = await contacts.contacts(extension);
       if (phones.length === 0) return { answered: false, reason: 'extension-not-registered' };
       if (callerLeft()) return { answered: false, callerGone: true };

@@ -267,14 +267,17 @@ function EntryForm({
 }
 
 /** The hänvisning of one entry (PUT …/absence): applied to the entry as it is now, so no If-Match. */
-function AbsenceForm({
+/** Also the personal page's (web/personal/), where a person sets their own at `path`. */
+export function AbsenceForm({
   entry,
+  path = `${entryPath(entry.id)}/absence`,
   onSaved,
   onCancel,
 }: {
   entry: Entry;
+  path?: string;
   onSaved: (text: string) => void;
-  onCancel: () => void;
+  onCancel?: () => void;
 }) {
   const form = useObjectForm({
     id: 'absence',
@@ -285,7 +288,7 @@ function AbsenceForm({
       until: localOf(entry.absence?.until),
     },
     save: (v) =>
-      api('PUT', `${entryPath(entry.id)}/absence`, {
+      api('PUT', path, {
         reason: v.reason,
         text: optional(v.text),
         until: optional(instantOf(v.until)),

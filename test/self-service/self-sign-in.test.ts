@@ -1,0 +1,146 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { localActor } from '../../src/auth/token-store.js';
+import { SIGN_IN_FAILURE_BUDGET } from '../../src/self-service/self-sign-in.js';
+import { buildTestApp } from '../support/http-app.js';
+import { UMEA, VANNAS } from '../support/municipalities.js';
+import { useRedis } from '../support/redis.js';
+
+const ctx = useRedis();
+const setup = localActor('test setup');
+let t: Awaited<ReturnType<typeof buildTestApp>>;
+let admin: string;
+let annaExtensionId: string;
+
+/** Anna Berg of Vännäs, her extension linked to her entry and given the PIN 4711 by IT staff (the API); Bo of Umeå beside her. */
+beforeEach(async () => {
+  t = await buildTestApp(ctx);
+  admin = await t.tokenFor('municipality-admin', VANNAS, 'IT Vännäs');
+  for (const [id, givenName, municipalityId] of [
+    ['person-anna', 'Anna', VANNAS],
+    ['person-bo', 'Bo', UMEA],
+  ] as const)
+    await t.entries.create({ kind: 'person', id, givenName, familyName: 'Berg', municipalityId }, setup);
+  annaExtensionId = (
+    await t.admin.extensions.create(
+      {
+        extension: '2460123',
+        displayName: 'Anna Berg',
+        municipalityId: VANNAS,
+        directoryEntryId: 'person-anna',
+        password: 'a good long password',
+      },
+      setup,
+    )
+  ).id;
+  expect(
+    (await t.call('PUT', `/api/v1/extensions/${annaExtensionId}/pin`, { auth: admin, body: { pin: '4711' } })).status,
+  ).toBe(204);
+});
+
+const signIn = (pin: string, extension = '2460123') =>
+  t.call('POST', '/api/v1/self/sign-in', { body: { extension, pin } });
+
+async function stored(): Promise<string> {
+  const parts: string[] = [];
+  for await (const batch of ctx.redis.scanIterator({ MATCH: `${ctx.k.prefix}:*`, COUNT: 1000 }))
+    for (const key of batch) {
+      const type = await ctx.redis.type(key);
+      if (type === 'string') parts.push(String(await ctx.redis.get(key)));
+      if (type === 'stream') parts.push(JSON.stringify(await ctx.redis.xRange(key, '-', '+')));
+    }
+  return parts.join('\n');
+}
+
+describe('signing in on the personal page', () => {
+  it('gives a session for the extension’s entry, which sets and clears that entry’s hänvisning, audited with the person as actor', async () => {
+    const session = await signIn('4711');
+    expect(session.status).toBe(200);
+    expect(session.body.entryId).toBe('person-anna');
+    const token = session.body.token as string;
+
+    const me = await t.call('GET', '/api/v1/self', { auth: token });
+    expect(me.status).toBe(200);
+    expect((me.body.entry as { name: string }).name).toBe('Anna Berg');
+
+    const until = '2026-12-07T14:00:00+01:00';
+    const set = await t.call('PUT', '/api/v1/self/absence', {
+      auth: token,
+      body: { reason: 'meeting', text: 'Styrelsemöte', until },
+    });
+    expect(set.status).toBe(200);
+    expect((await t.entries.get('person-anna'))!.absence).toEqual({ reason: 'meeting', text: 'Styrelsemöte', until });
+
+    const audit = await t.call('GET', `/api/v1/audit?municipality=${VANNAS}`, { auth: admin });
+    const changes = (audit.body.entries as { actor: { name: string; role: string }; object: { id: string } }[]).filter(
+      (e) => e.object.id === 'person-anna',
+    );
+    expect(changes[0]?.actor).toMatchObject({ name: 'Anna Berg (anknytning 2460123)', role: 'self' });
+
+    expect((await t.call('DELETE', '/api/v1/self/absence', { auth: token })).status).toBe(200);
+    expect((await t.entries.get('person-anna'))!.absence).toBeNull();
+  });
+
+  it('keeps the PIN only as a salted hash, and its setting is audited without it', async () => {
+    const everything = await stored();
+    expect(everything).not.toContain('4711');
+    expect(everything).toContain('extension-pin');
+  });
+
+  it('refuses a wrong PIN, an unknown extension and a removed PIN alike (401), and a malformed one by field (400)', async () => {
+    expect((await signIn('4712')).status).toBe(401);
+    expect((await signIn('4711', '2460999')).body.error?.code).toBe('wrong_pin');
+    const malformed = await signIn('47a1');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error?.message).toContain('body.pin');
+    // An extension with a PIN but no directory entry linked: nobody to set a hänvisning for.
+    const unlinked = await t.admin.extensions.create(
+      { extension: '2460124', displayName: 'Reception', municipalityId: VANNAS, password: 'a good long password' },
+      setup,
+    );
+    await t.selfService.pins.set({ id: unlinked.id, municipalityId: VANNAS }, '4711', setup);
+    expect((await signIn('4711', '2460124')).body.error?.code).toBe('wrong_pin');
+    expect((await t.call('DELETE', `/api/v1/extensions/${annaExtensionId}/pin`, { auth: admin })).status).toBe(204);
+    expect((await signIn('4711')).status).toBe(401);
+  });
+
+  it('locks the extension after too many wrong PINs, even for the right one (429), without locking others', async () => {
+    for (let i = 0; i < SIGN_IN_FAILURE_BUDGET.points; i++) expect((await signIn('0000')).status).toBe(401);
+    const locked = await signIn('4711');
+    expect(locked.status).toBe(429);
+    expect(locked.body.error?.code).toBe('too_many_attempts');
+    expect((await signIn('4711', '2460124')).status).toBe(401);
+  });
+
+  it('lets the session do nothing but its own hänvisning (403), and stop at sign-out (401)', async () => {
+    const token = (await signIn('4711')).body.token as string;
+    expect(
+      (await t.call('PUT', '/api/v1/directory/entries/person-bo/absence', { auth: token, body: { reason: 'lunch' } }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await t.call('PUT', '/api/v1/directory/entries/person-anna/absence', { auth: token, body: { reason: 'lunch' } }))
+        .status,
+    ).toBe(403);
+    expect((await t.call('GET', '/api/v1/directory/entries/person-anna', { auth: token })).status).toBe(403);
+    expect(
+      (await t.call('PUT', `/api/v1/extensions/${annaExtensionId}/pin`, { auth: token, body: { pin: '1234' } })).status,
+    ).toBe(403);
+    expect((await t.call('GET', '/api/v1/tokens', { auth: admin })).body.tokens).toHaveLength(1);
+    expect((await t.entries.get('person-bo'))!.absence).toBeNull();
+
+    expect((await t.call('DELETE', '/api/v1/self/session', { auth: token })).status).toBe(204);
+    expect((await t.call('GET', '/api/v1/self', { auth: token })).status).toBe(401);
+  });
+
+  it('refuses staff tokens on the personal page’s routes (403): they set absences by entry id', async () => {
+    expect((await t.call('PUT', '/api/v1/self/absence', { auth: admin, body: { reason: 'lunch' } })).status).toBe(403);
+  });
+
+  it('refuses another municipality’s admin setting the PIN (403)', async () => {
+    const umeaAdmin = await t.tokenFor('municipality-admin', UMEA);
+    expect(
+      (await t.call('PUT', `/api/v1/extensions/${annaExtensionId}/pin`, { auth: umeaAdmin, body: { pin: '1234' } }))
+        .status,
+    ).toBe(403);
+  });
+});
