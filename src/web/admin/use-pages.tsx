@@ -211,7 +211,11 @@ export function useAdminList<T>({
     editing,
     dialog,
     close,
-    edit: (path: string) => void getVersioned<T>(path).then(setEditing, (e: unknown) => setNotice(swedishError(e))),
+    // A new form clears the last notice: "… sparad" must not stand while the next change is unsaved.
+    edit: (path: string) => {
+      setNotice('');
+      void getVersioned<T>(path).then(setEditing, (e: unknown) => setNotice(swedishError(e)));
+    },
     /** After a form saved: says so, re-reads the list, closes an open form. */
     saved: (text: string, focusId?: string) => {
       setNotice(text);
