@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import { SELF_ROLE } from '../auth/access.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { ExtensionStore } from '../admin/extensions.js';
@@ -63,20 +63,23 @@ export function createSelfSignIn(deps: {
 
   return {
     async signIn(extension: string, pin: string): Promise<{ token: string; expiresAt: string; entryId: string }> {
-      const state = await failures.get(extension);
-      if (state !== null && state.consumedPoints >= points) {
+      // Every try takes its point before the PIN is checked, and a right PIN gives it back: tries
+      // sent at once cannot all pass a look at the count before any of them is counted.
+      const refused = await failures.consume(extension).then(
+        () => undefined,
+        (rejection: unknown) => {
+          if (rejection instanceof Error) throw rejection;
+          return rejection as RateLimiterRes;
+        },
+      );
+      if (refused)
         throw new AppError(
           429,
           'too_many_attempts',
-          `Too many wrong PINs for extension ${extension}: try again in ${Math.ceil(state.msBeforeNext / 60_000)} minutes`,
+          `Too many wrong PINs for extension ${extension}: try again in ${Math.ceil(refused.msBeforeNext / 60_000)} minutes`,
         );
-      }
       const entry = await entryOf(extension, pin);
-      if (!entry) {
-        // A rejection means the extension is now locked: that is the point, not an error.
-        await failures.consume(extension).catch(() => undefined);
-        throw new AppError(401, 'wrong_pin', 'The extension number or the PIN is wrong');
-      }
+      if (!entry) throw new AppError(401, 'wrong_pin', 'The extension number or the PIN is wrong');
       await failures.delete(extension);
       const { token, record } = await deps.tokens.createSession(
         {

@@ -111,6 +111,13 @@ describe('signing in on the personal page', () => {
     expect((await signIn('4711', '2460124')).status).toBe(401);
   });
 
+  it('counts tries sent at once: no more PINs are checked than the budget allows', async () => {
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => signIn('0000')));
+    const counted = statuses.map((answer) => answer.status).sort();
+    expect(counted.filter((status) => status === 401)).toHaveLength(SIGN_IN_FAILURE_BUDGET.points);
+    expect(counted.filter((status) => status === 429)).toHaveLength(20 - SIGN_IN_FAILURE_BUDGET.points);
+  });
+
   it('lets the session do nothing but its own hänvisning (403), and stop at sign-out (401)', async () => {
     const token = (await signIn('4711')).body.token as string;
     expect(
