@@ -19,6 +19,7 @@ import type { DeliveryTiming, SmtpSettings } from './calls/messages/message-deli
 import { startAuditRetention } from './audit/audit-retention.js';
 import { type CapacityLimits, DEFAULT_CAPACITY } from './media/arrival/capacity.js';
 import { createArrivalPath } from './media/arrival/index.js';
+import type { VoiceMessageTiming } from './media/arrival/voice-message.js';
 import { createCallFlow } from './media/call-flow.js';
 import { type CallControlSettings, DEFAULT_CALL_CONTROL } from './media/call-control/call-control.js';
 import type { OperatorLegConfig } from './media/operator-leg.js';
@@ -79,6 +80,8 @@ export interface SwitchboardSettings {
   smtp?: SmtpSettings | undefined;
   /** Poll and backoff of message delivery (calls/messages/message-delivery.ts); DEFAULT_DELIVERY_TIMING where not given. */
   messageDeliveryTiming?: Partial<DeliveryTiming> | undefined;
+  /** The voice message's offer and recording limits (media/arrival/voice-message.ts); the defaults where not given. */
+  voiceMessageTiming?: Partial<VoiceMessageTiming> | undefined;
 }
 
 /** How often booked call-backs whose window has begun are moved into their queue. */
@@ -162,6 +165,13 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     dialling: services.dialling,
     capacity: { ...DEFAULT_CAPACITY, ...settings.capacity },
     setUpTimeoutMs: settings.setUpTimeoutMs,
+    // Offered only while messages are sent by e-mail: otherwise a voice message would wait unheard in the console.
+    voiceMessage: services.messageDelivery && {
+      messages: callControl.messages,
+      ari: settings.ari,
+      taken: services.messageDelivery.kick,
+      timing: settings.voiceMessageTiming,
+    },
     now: settings.now ?? Date.now,
   });
   const flow = createCallFlow({

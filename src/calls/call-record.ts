@@ -12,7 +12,9 @@ export type CallState = (typeof CALL_STATES)[number];
  * it was to be dialled (dialling/), or, never answered, the caller's media node (Asterisk) was
  * lost with their channel (media/nodes/, store/lua/media-node-sweep-3.lua), or its set-up failed
  * after the answer and the caller was told to call again (setup-failed), or the media node was
- * at capacity and refused it before any answer (rejected-capacity: no caller's number kept).
+ * at capacity and refused it before any answer (rejected-capacity: no caller's number kept), or a
+ * direct-dial caller left a voice message after an absent person's hänvisning instead of
+ * waiting for the switchboard (voice-message: media/arrival/voice-message.ts).
  */
 export const CALL_OUTCOMES = [
   'answered',
@@ -26,6 +28,7 @@ export const CALL_OUTCOMES = [
   'media-node-lost',
   'setup-failed',
   'rejected-capacity',
+  'voice-message',
 ] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 

@@ -90,7 +90,8 @@ export async function startAsterisk(options: StartAsteriskOptions): Promise<Aste
   const [sipPort, ariPort] = await Promise.all([options.sipPort ?? freeUdpPort(), options.ariPort ?? freeTcpPort()]);
   const ariPassword = options.ariPassword ?? randomBytes(18).toString('base64url');
 
-  for (const sub of ['etc', 'lib', 'spool', 'log', 'run', 'cache'])
+  // spool/recording: ARI recordings (voice messages) are made only inside an existing recording dir.
+  for (const sub of ['etc', 'lib', 'spool', 'spool/recording', 'log', 'run', 'cache'])
     await mkdir(join(instanceDir, sub), { recursive: true });
   await renderAsteriskConfig({
     outDir: join(instanceDir, 'etc'),

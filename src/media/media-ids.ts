@@ -30,6 +30,8 @@ export const mediaIds = {
   playback: (callId: string, what: string) => `${callId}-${what}`,
   /** The stored text spoken after the named playback `playbackId`. */
   textPlayback: (playbackId: string) => `${playbackId}-text`,
+  /** The caller's voice message as Asterisk records it (a stored recording, fetched and deleted once it ends). */
+  voiceMessage: (callId: string) => `${callId}-voice-message`,
   /** A prompt nobody needs to find again: `unique` tells it from the channel's others. */
   promptPlayback: (channelId: string, unique: string) => `${channelId}-pb-${unique}`,
   /** An offer's operator leg is "<callId>-op<attempt>": what Lua puts between the call id and the attempt. */

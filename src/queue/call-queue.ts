@@ -30,7 +30,7 @@ export interface OverflowDecision {
 }
 
 /** How a call can end at its arrival, never having waited (store/lua/arrival-ended-4.lua). */
-export type ArrivalOutcome = Extract<CallOutcome, 'closed' | 'rejected-capacity' | 'setup-failed'>;
+export type ArrivalOutcome = Extract<CallOutcome, 'closed' | 'rejected-capacity' | 'setup-failed' | 'voice-message'>;
 
 /** Extra record fields an arrival writes (call-record.ts): only these names reach the scripts. */
 export type ArrivalFields = Partial<Pick<CallRecord, 'extension' | 'reasonDetail' | 'mediaNode' | 'arrivedAt'>>;
@@ -214,7 +214,7 @@ export function createCallQueue(
      */
     /**
      * A call that ends at its arrival, recorded with why (store/lua/arrival-ended-4.lua): closed,
-     * rejected-capacity, setup-failed. A call its set-up enqueued already ends now with that
+     * rejected-capacity, setup-failed, voice-message. A call its set-up enqueued already ends now with that
      * outcome; an ended one is returned unchanged (safe to retry).
      */
     async recordEnded(input: EnqueueInput, outcome: ArrivalOutcome, fields: ArrivalFields = {}): Promise<CallRecord> {

@@ -54,6 +54,7 @@
  * | {p}:messages:by-municipality:{id}| zset   | message ids of a municipality, score = created (µs)       |
  * | {p}:messages:by-recipient:{r}    | zset   | message ids for one person, r = "entry:{id}" (directory entry), score = created (µs) |
  * | {p}:messages:delivery-due        | zset   | message ids to send by e-mail, score = when the next attempt is due (ms) (calls/messages/message-delivery.ts) |
+ * | {p}:message-recording:{id}       | string | the WAV a caller spoke as a voice message (media/arrival/voice-message.ts), beside its message and removed with it |
  * | {p}:events                       | stream | every call, queue and operator change: type, municipalityId, fields; id = sequence; capped ~100 000 (events/) |
  * | {p}:spoken-text:{sha256}         | string | JSON {voice, text} of a stored text given out as audio (media/spoken-text/); expires 30 days after last use |
  * | {p}:media-node:{node}            | string | a media node's heartbeat: the id of the app instance that has its Asterisk; expires a few seconds after the last beat (media/nodes/) |
@@ -75,7 +76,7 @@
  * store/lua/calls-prune-1.lua builds {p}:calls:by-municipality:{id} and {p}:park:{id} of the records it removes.
  * store/lua/_shared.lua (media_node_key, media_node_dead) builds {p}:media-node:{node} and reads {p}:media-nodes
  * (claim-1.lua, list-waiting-1.lua, media-node-sweep-3.lua); enqueue-6.lua adds the call's node to {p}:media-nodes.
- * store/lua/messages-prune-1.lua builds {p}:message:{id}, {p}:messages:by-recipient:entry:{id} and {p}:messages:delivery-due of the messages it removes.
+ * store/lua/messages-prune-1.lua builds {p}:message:{id}, {p}:message-recording:{id}, {p}:messages:by-recipient:entry:{id} and {p}:messages:delivery-due of the messages it removes.
  * store/lua/message-delivery-*.lua build {p}:message:{id} of the message they claim or report on.
  * store/lua/_directory.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
  * store/lua/_import.lua builds {p}:import-switch, the chunks, ids and lock keys of a journal, and (as the directory's
@@ -137,6 +138,8 @@ export interface Keys {
   messagesByMunicipality(municipalityId: string): string;
   messagesByRecipient(recipient: string): string;
   messagesDeliveryDue(): string;
+  /** Binary: the recording of a voice message, written and removed with `message(id)`. */
+  messageRecording(id: string): string;
   /** `sha256` names the audio in its URL (media/spoken-text/spoken-texts.ts spokenTextHash). */
   spokenText(sha256: string): string;
   mediaNode(node: string): string;
@@ -198,6 +201,7 @@ export function keys(prefix = 'rv'): Keys {
     messagesByMunicipality: (municipalityId) => `${prefix}:messages:by-municipality:${municipalityId}`,
     messagesByRecipient: (recipient) => `${prefix}:messages:by-recipient:${recipient}`,
     messagesDeliveryDue: () => `${prefix}:messages:delivery-due`,
+    messageRecording: (id) => `${prefix}:message-recording:${id}`,
     events: () => `${prefix}:events`,
     spokenText: (sha256) => `${prefix}:spoken-text:${sha256}`,
     mediaNode: (node) => `${prefix}:media-node:${node}`,

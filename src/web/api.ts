@@ -54,6 +54,13 @@ export function answer<T>(status: number, text: string): T {
 }
 
 export const get = <T>(path: string) => api<T>('GET', path);
+
+/** Binary content (a recording) as a Blob, with the token: a media element's own request could not send it. */
+export async function getBlob(path: string): Promise<Blob> {
+  const response = await send('GET', path);
+  if (!response.ok) answer(response.status, await response.text());
+  return response.blob();
+}
 export const post = <T>(path: string, json?: unknown) => api<T>('POST', path, json);
 export const patch = <T>(path: string, json: unknown, version: number) => api<T>('PATCH', path, json, version);
 export const remove = (path: string, version?: number) => api<void>('DELETE', path, undefined, version);

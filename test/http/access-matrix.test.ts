@@ -280,6 +280,12 @@ const cases: Case[] = [
     op: 'POST /api/v1/messages/{id}/handled',
     allowed: callControllers,
   })),
+  // A voice message's recording: read as the message is.
+  ...inBoth((m, whose) => ({
+    what: `play one of ${whose} voice messages`,
+    op: 'GET /api/v1/messages/{id}/recording',
+    allowed: callReaders,
+  })),
   {
     what: 'log in as operator',
     op: 'POST /api/v1/operator/session',

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { localActor } from '../../src/auth/token-store.js';
 import type { buildTestApp } from '../support/http-app.js';
+import { toneWav } from '../support/wav.js';
 import { UMEA, VANNAS } from '../support/municipalities.js';
 
 /**
@@ -712,6 +713,21 @@ export function createTargets(t: TestApp) {
           `message:${m}`,
           async (id) => (await t.callControl.messages.get(id)) !== null,
           async () => (await t.callControl.messages.create({ entryId, text: 'Ring tillbaka' }, 'test setup')).id,
+        );
+        return { params: { id } };
+      }
+      if (path === '/api/v1/messages/{id}/recording') {
+        const entryId = (await entry(m)).params.id!;
+        const id = await kept(
+          `voice-message:${m}`,
+          async (id) => (await t.callControl.messages.get(id)) !== null,
+          async () => {
+            const wav = toneWav(1_500);
+            const recording = { wav, durationMs: 1_500 };
+            return (
+              await t.callControl.messages.create({ entryId, text: 'Röstmeddelande (0:02)', recording }, 'test setup')
+            ).id;
+          },
         );
         return { params: { id } };
       }

@@ -7,6 +7,8 @@ export interface ReceivedMail {
   to: string[];
   subject: string;
   text: string;
+  /** The parts after the text (a voice message's recording), decoded. */
+  attachments: { filename: string; contentType: string; content: Buffer }[];
 }
 
 /** RFC 2047 encoded words ("=?UTF-8?Q?...?=") as text. */
@@ -25,20 +27,40 @@ function decodeQuotedPrintable(text: string): string {
   return decodeURIComponent(bytes.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
 }
 
-/** A single-part text mail (what message-delivery.ts sends) as subject and text. */
-function parseMail(raw: string): { subject: string; text: string } {
+/** One MIME entity: its headers (folded lines joined) and its body. */
+function entity(raw: string) {
   const split = raw.indexOf('\r\n\r\n');
   const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
-  const body = raw.slice(split + 4);
   const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1] ?? '';
-  const encoding = header('Content-Transfer-Encoding').toLowerCase();
+  return { header, body: raw.slice(split + 4) };
+}
+
+/**
+ * A mail as message-delivery.ts sends it: its subject, its text, and (multipart/mixed) the
+ * parts after the text as attachments (base64, as nodemailer encodes binary content).
+ */
+function parseMail(raw: string): Omit<ReceivedMail, 'from' | 'to'> {
+  const mail = entity(raw);
+  const boundary = /boundary="?([^";]+)"?/i.exec(mail.header('Content-Type'))?.[1];
+  const [first, ...rest] = boundary
+    ? mail.body
+        .split(`--${boundary}`)
+        .slice(1, -1)
+        .map((part) => entity(part.replace(/^\r\n/, '')))
+    : [mail];
+  const encoding = first!.header('Content-Transfer-Encoding').toLowerCase();
   const text =
     encoding === 'quoted-printable'
-      ? decodeQuotedPrintable(body)
+      ? decodeQuotedPrintable(first!.body)
       : encoding === 'base64'
-        ? Buffer.from(body, 'base64').toString('utf8')
-        : body;
-  return { subject: decodeWords(header('Subject')), text: text.replace(/\r\n/g, '\n').trimEnd() };
+        ? Buffer.from(first!.body, 'base64').toString('utf8')
+        : first!.body;
+  const attachments = rest.map((part) => ({
+    filename: /filename="?([^";]+)"?/i.exec(part.header('Content-Disposition'))?.[1] ?? '',
+    contentType: part.header('Content-Type').split(';')[0]!.trim(),
+    content: Buffer.from(part.body, 'base64'),
+  }));
+  return { subject: decodeWords(mail.header('Subject')), text: text.replace(/\r\n/g, '\n').trimEnd(), attachments };
 }
 
 /**

@@ -9,6 +9,7 @@ import { redisMillis } from '../../store/redis-clock.js';
 import { runScript } from '../../store/scripts.js';
 import { messageMail } from './message-mail.js';
 import type { MessageStore } from './message-store.js';
+import { RECORDING_FILE_NAME } from './voice-recording.js';
 
 /** SMTP_*: the mail server messages are sent through. `tls`: implicit TLS (465), STARTTLS required, or none (a lab). */
 export interface SmtpSettings {
@@ -65,7 +66,7 @@ function shortReason(error: unknown): string {
 export function createMessageDelivery(deps: {
   redis: RedisClient;
   k: Keys;
-  messages: Pick<MessageStore, 'get'>;
+  messages: Pick<MessageStore, 'get' | 'recording'>;
   entries: Pick<DirectoryEntryStore, 'get'>;
   municipalityName: (id: string) => string;
   smtp: SmtpSettings;
@@ -129,7 +130,11 @@ export function createMessageDelivery(deps: {
     if (!to) return report(messageId, attempt, 'no-address');
     const mail = messageMail(message, deps.municipalityName(message.municipalityId));
     try {
-      await transport.sendMail({ from: smtp.from, to, subject: mail.subject, text: mail.text });
+      const recording = message.recordingMs === undefined ? null : await deps.messages.recording(messageId);
+      const attachments = recording
+        ? [{ filename: RECORDING_FILE_NAME, content: recording, contentType: 'audio/wav' }]
+        : [];
+      await transport.sendMail({ from: smtp.from, to, subject: mail.subject, text: mail.text, attachments });
     } catch (error) {
       return report(messageId, attempt, 'failed', shortReason(error));
     }

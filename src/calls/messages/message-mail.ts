@@ -33,6 +33,8 @@ export function messageMail(message: Message, municipalityName: string): Message
     '',
     'Meddelande:',
     message.text,
+    // A voice message's recording goes with the mail (message-delivery.ts).
+    ...(message.recordingMs === undefined ? [] : ['', 'Inspelningen är bifogad som ljudfil.']),
     '',
     '-- ',
     'Skickat automatiskt av växeln. Svara inte på det här mejlet; ring upp den som sökte dig.',

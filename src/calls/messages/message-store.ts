@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RESP_TYPES } from 'redis';
 import { z } from 'zod';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { AppError } from '../../errors.js';
@@ -14,6 +15,8 @@ export interface NewMessage {
   callerNumber?: string;
   text: string;
   callId?: string;
+  /** A voice message's WAV and its length (media/arrival/voice-message.ts), stored beside the message. */
+  recording?: { wav: Buffer; durationMs: number };
 }
 
 const ms = z.coerce.number().int();
@@ -33,6 +36,8 @@ const messageHashSchema = z.object({
   createdBy: z.string(),
   handledAt: ms.optional(),
   handledBy: z.string().optional(),
+  /** A voice message: the length of its recording (GET /messages/{id}/recording), present only when it has one. */
+  recordingMs: ms.optional(),
 });
 
 /**
@@ -86,6 +91,9 @@ export function createMessageStore(
 ) {
   const recipientKey = (entryId: string) => k.messagesByRecipient(`entry:${entryId}`);
 
+  // Binary replies as Buffers (a WAV is not UTF-8 text).
+  const binary = redis.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+
   async function get(id: string): Promise<Message | null> {
     const hash = await redis.hGetAll(k.message(id));
     return Object.keys(hash).length === 0 ? null : messageOf(hash);
@@ -113,6 +121,10 @@ export function createMessageStore(
     get,
     recipient,
 
+    /** A voice message's recording (WAV), null when the message has none or is gone. */
+    recording: (id: string): Promise<Buffer | null> => binary.get(k.messageRecording(id)),
+
+    /** `recording`: written with the message in one MULTI, so no message says it has one it lacks. */
     async create(input: NewMessage, createdBy: string): Promise<Message> {
       const to = await recipient(input);
       // Indexed by the microsecond, so two messages of one millisecond still list newest first.
@@ -130,6 +142,7 @@ export function createMessageStore(
         callId: input.callId,
         createdAt,
         createdBy,
+        recordingMs: input.recording?.durationMs,
         ...(delivering ? { delivery: { state: to.hasEmail ? 'pending' : 'no-address', attempts: 0 } } : {}),
       };
       const { delivery, ...rest } = message;
@@ -144,6 +157,7 @@ export function createMessageStore(
         .zAdd(k.messagesByMunicipality(message.municipalityId), { score: at, value: message.id })
         .zAdd(recipientKey(message.entryId), { score: at, value: message.id });
       // Due at once; written with the message, so a message to send is never without its due time.
+      if (input.recording) write.set(k.messageRecording(message.id), input.recording.wav);
       if (delivery?.state === 'pending') write.zAdd(k.messagesDeliveryDue(), { score: createdAt, value: message.id });
       await write.exec();
       // So consoles listing messages re-read them, as they do for calls.

@@ -97,6 +97,19 @@ const handled = createRoute({
   responses: { 200: jsonResponse('The message', MessageSchema), ...errors(400, 401, 403, 404) },
 });
 
+const recording = createRoute({
+  method: 'get',
+  path: '/{id}/recording',
+  tags: ['Messages'],
+  summary: 'The recording of a voice message (8 kHz mono WAV), for the console to play',
+  description: 'Read as the message is (calls:read in its municipality). 404 when the message has no recording.',
+  request: { params: z.object({ id: z.string().min(1).max(100) }) },
+  responses: {
+    200: { description: 'The audio', content: { 'audio/wav': { schema: z.string().openapi({ format: 'binary' }) } } },
+    ...errors(400, 401, 403, 404),
+  },
+});
+
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 const view = (m: Message) => ({
   ...m,
@@ -150,5 +163,17 @@ export function messageRoutes(deps: { messages: MessageStore; delivery?: Pick<Me
       assertInScope(principal, existing.municipalityId);
       const message = (await deps.messages.markHandled(id, principal.id))!;
       return c.json(view(message), 200);
+    })
+    .openapi(recording, async (c) => {
+      const principal = c.get('principal');
+      assertPermission(principal, 'calls:read');
+      const { id } = c.req.valid('param');
+      const message = await deps.messages.get(id);
+      if (!message) throw new AppError(404, 'message_not_found', `No message has the id ${id}`);
+      assertInScope(principal, message.municipalityId);
+      const wav = await deps.messages.recording(id);
+      if (!wav) throw new AppError(404, 'recording_not_found', `Message ${id} has no recording`);
+      // Personal data: not kept by the browser's or any proxy's cache.
+      return c.body(new Uint8Array(wav), 200, { 'content-type': 'audio/wav', 'cache-control': 'no-store' });
     });
 }

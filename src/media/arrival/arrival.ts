@@ -20,6 +20,7 @@ import { closedPrompts } from './caller-prompts.js';
 import type { DirectDial } from './direct-dial.js';
 import { chooseMunicipality } from './regional-menu.js';
 import type { StoredTexts } from './stored-texts.js';
+import type { VoiceMessages } from './voice-message.js';
 
 /** How long a refused caller is remembered, for its StasisEnd (it comes at once: the refusal hangs it up). */
 const REFUSED_MEMORY_MS = 60_000;
@@ -50,6 +51,8 @@ export interface ArrivalDeps {
   capacity: Capacity;
   /** The bounded way into the queue (call-set-up.ts). */
   setUp: CallSetUp;
+  /** A message with a key press after a hänvisning (voice-message.ts): only while messages are sent by e-mail. */
+  voiceMessages?: VoiceMessages | undefined;
   /** The switchboard's clock for time of day (tests run "on 2026-12-25 10:00"); Redis stamps the records. */
   now: () => number;
 }
@@ -131,6 +134,24 @@ export function createArrival(deps: ArrivalDeps) {
     await media.playSpokenElse(client, callId, spokenUri, [], {
       textPlaybackId: mediaIds.playback(callId, 'absence'),
     });
+  }
+
+  /**
+   * After the hänvisning, "Tryck 1 …": true when the caller pressed 1 and spoke their message
+   * (the call then ends as `voice-message`, never in a queue); false sends them on to the queue.
+   */
+  async function voiceMessage(client: Client, channel: Channel, entry: QueueEntry, entryId: string): Promise<boolean> {
+    const callId = channel.id;
+    const { voiceMessages } = deps;
+    if (!voiceMessages) return false;
+    await ariRequest('answer', client.channels.answer({ channelId: callId })).catch(() => undefined);
+    if (!(await voiceMessages.offer(client, callId))) return false;
+    await queue
+      .recordEnded(callerInput(channel, entry), 'voice-message', { ...entry.fields, ...arrivalFields(channel) })
+      .catch((error: unknown) => log.warn({ err: error, callId }, 'a voice-message call could not be recorded'));
+    await voiceMessages.record(client, callId, { entryId, callerNumber: callerNumber(channel) });
+    await hangUp(client, callId);
+    return true;
   }
 
   /** Callers refused at capacity, until their hang-up is seen: there is no call to end for them (callerLeft). */
@@ -371,12 +392,9 @@ export function createArrival(deps: ArrivalDeps) {
     );
     if (result.spoken) await sayAbsence(client, callId, result.spoken);
     const fields = { extension: route.extension, ...(result.detail ? { reasonDetail: result.detail } : {}) };
-    return enqueue(client, channel, {
-      municipalityId: route.municipalityId,
-      calledNumber,
-      reason: result.reason,
-      fields,
-    });
+    const entry = { municipalityId: route.municipalityId, calledNumber, reason: result.reason, fields };
+    if (result.messageTo && (await voiceMessage(client, channel, entry, result.messageTo))) return true;
+    return enqueue(client, channel, entry);
   }
 
   return {
@@ -451,8 +469,11 @@ export function createArrival(deps: ArrivalDeps) {
      */
     silence: (client: Client, callId: string) => announcements.silence(client, callId),
 
-    /** Registers prompt and DTMF event dispatch on a (new) ARI client. */
-    attach: (client: Client) => media.attach(client),
+    /** Registers prompt, DTMF and recording event dispatch on a (new) ARI client. */
+    attach(client: Client): void {
+      media.attach(client);
+      deps.voiceMessages?.attach(client);
+    },
 
     /** An extension leg of a direct-dial call answered. */
     extensionAnswered: (client: Client, leg: Channel, callId: string) => directDial.legAnswered(client, leg, callId),

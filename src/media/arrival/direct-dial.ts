@@ -13,8 +13,11 @@ import { EXTENSION_LEG_ARG, callIdOfExtensionLeg, legAppArgs, mediaIds } from '.
 /** How a direct-dial attempt ended: the extension talks with the caller, or the call goes to the queue with this reason. */
 export type DirectDialResult =
   | { answered: true }
-  /** `spoken`: for an absent person, their hänvisning as the caller is to hear it before the queue. */
-  | { answered: false; reason: QueueReason; detail?: string; spoken?: string }
+  /**
+   * `spoken`: for an absent person, their hänvisning as the caller is to hear it before the queue;
+   * `messageTo`: their entry, when it has an e-mail address a voice message can reach (voice-message.ts).
+   */
+  | { answered: false; reason: QueueReason; detail?: string; spoken?: string; messageTo?: string }
   | { answered: false; callerGone: true };
 
 /** Q.850 cause 17: the phone said busy. */
@@ -49,7 +52,9 @@ export function createDirectDial(deps: {
   const talking = new Set<string>();
 
   /** The absence on the extension's directory entry if the person is away now: as the operator reads it, and as the caller hears it. */
-  async function absenceOf(extension: string): Promise<{ detail: string; spoken: string } | undefined> {
+  async function absenceOf(
+    extension: string,
+  ): Promise<{ detail: string; spoken: string; messageTo?: string } | undefined> {
     const entryId = await redis.hGet(k.directoryExtensions(), extension);
     const stored = entryId ? await redis.hGet(k.directoryEntries(), entryId) : null;
     const entry = stored ? (JSON.parse(stored) as DirectoryEntry) : undefined;
@@ -58,7 +63,11 @@ export function createDirectDial(deps: {
     const detail = [absence.reason, absence.text && `: ${absence.text}`, absence.until && ` (until ${absence.until})`]
       .filter(Boolean)
       .join('');
-    return { detail, spoken: absenceSentence(entry.name, absence, now()) };
+    return {
+      detail,
+      spoken: absenceSentence(entry.name, absence, now()),
+      ...(entry.email ? { messageTo: entry.id } : {}),
+    };
   }
 
   async function hangUp(client: Client, channelId: string) {

@@ -19,6 +19,7 @@ import { type CapacityLimits, createCapacity } from './capacity.js';
 import { createCallerMedia } from './caller-media.js';
 import { createDirectDial } from './direct-dial.js';
 import { createStoredTexts } from './stored-texts.js';
+import { createVoiceMessages } from './voice-message.js';
 
 /** How often waiting calls are checked against their municipality's maximum wait. */
 const OVERFLOW_SWEEP_MS = 1_000;
@@ -49,6 +50,8 @@ export function createArrivalPath(deps: {
   capacity: CapacityLimits;
   /** How long a caller's set-up may take (call-set-up.ts DEFAULT_SET_UP_TIMEOUT_MS when not given). */
   setUpTimeoutMs?: number | undefined;
+  /** A message with a key press after a hänvisning (voice-message.ts): given only while messages are sent by e-mail. */
+  voiceMessage?: Omit<Parameters<typeof createVoiceMessages>[0], 'media' | 'texts'> | undefined;
   now: () => number;
 }) {
   const { redis, k, region, queue, admin, spokenTexts, app, mediaNode, extensionEndpoint, dialling, now } = deps;
@@ -57,6 +60,7 @@ export function createArrivalPath(deps: {
   const policies = createQueuePolicies(redis, k, queue, config.admin.queuePolicies, region);
   const media = createCallerMedia();
   const capacity = createCapacity(deps.capacity);
+  const texts = createStoredTexts({ greetings: config.admin.greetings, spokenTexts });
   const arrival = createArrival({
     region,
     queue,
@@ -76,11 +80,12 @@ export function createArrivalPath(deps: {
     }),
     callbacks: deps.callbacks,
     dialling,
-    texts: createStoredTexts({ greetings: config.admin.greetings, spokenTexts }),
+    texts,
     openingStateAt: config.openingStateAt,
     mediaNode,
     capacity,
     setUp: createCallSetUp({ policies, queue, media, timeoutMs: deps.setUpTimeoutMs }),
+    voiceMessages: deps.voiceMessage && createVoiceMessages({ media, texts, ...deps.voiceMessage }),
     now,
   });
   let overflowWatch: PeriodicJob | undefined;

@@ -2,7 +2,8 @@
 -- municipality is closed: the caller hears the closed message), `rejected-capacity` (the media
 -- node was at its limit and refused the call before answering it: media/arrival/capacity.ts),
 -- `setup-failed` (a set-up step failed or timed out after the answer: the caller hears that the
--- switchboard is overloaded and is hung up). It never waits in a queue, so no operator is
+-- switchboard is overloaded and is hung up), `voice-message` (a direct-dial caller pressed 1
+-- after an absent person's hänvisning to leave a message: media/arrival/voice-message.ts). It never waits in a queue, so no operator is
 -- offered it; counted in the municipality's calls (statistics: offered, and by outcome).
 --
 -- A set-up may have enqueued the call before it failed (the enqueue's reply lost or late):
@@ -16,7 +17,7 @@
 -- ARGV[1] key prefix
 -- ARGV[2] callId   ARGV[3] channelId   ARGV[4] municipalityId
 -- ARGV[5] calledNumber   ARGV[6] caller ('' when not kept: a call refused at capacity)
--- ARGV[7] reason   ARGV[8] outcome: closed, rejected-capacity or setup-failed
+-- ARGV[7] reason   ARGV[8] outcome: closed, rejected-capacity, setup-failed or voice-message
 -- ARGV[9], ARGV[10]... optional record fields as name, value pairs (extension, reasonDetail, mediaNode, arrivedAt)
 --
 -- Returns the record as HGETALL.

@@ -3,7 +3,8 @@
 -- whose score is the message's creation (µs, Redis's clock: message-store.ts). A message goes
 -- whole, handled or not: its hash (caller's name, number and text) and its entries in the
 -- municipality's index and in its recipient's {p}:messages:by-recipient:entry:{entryId}, and
--- its pending e-mail delivery in {p}:messages:delivery-due (message-delivery.ts), if any.
+-- its pending e-mail delivery in {p}:messages:delivery-due (message-delivery.ts), if any, and
+-- a voice message's recording {p}:message-recording:{id} (media/arrival/voice-message.ts).
 --
 -- KEYS[1] {p}:messages:by-municipality:{municipalityId}
 -- ARGV[1] key prefix
@@ -26,7 +27,7 @@ for _, id in ipairs(ids) do
 end
 
 for _, message in ipairs(doomed) do
-  redis.call('DEL', prefix .. ':message:' .. message.id)
+  redis.call('DEL', prefix .. ':message:' .. message.id, prefix .. ':message-recording:' .. message.id)
   redis.call('ZREM', KEYS[1], message.id)
   if message.entry then
     redis.call('ZREM', prefix .. ':messages:by-recipient:entry:' .. message.entry, message.id)

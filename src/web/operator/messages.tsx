@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { SearchHitView } from '../../http/routes/directory.js';
 import type { MessageView } from '../../http/routes/messages.js';
-import { get } from '../api.js';
+import { get, getBlob, problemText } from '../api.js';
 import { DataTable } from '../data-table.js';
 import { dateTime } from '../format.js';
 import { useData } from '../use-data.js';
@@ -118,7 +118,9 @@ function MessageList({
   useLayoutEffect(() => {
     if (!handling.current || document.activeElement !== document.body) return;
     handling.current = false;
-    (table.current?.querySelector('button') ?? document.getElementById('messages-heading'))?.focus();
+    (
+      table.current?.querySelector<HTMLButtonElement>('button.handle') ?? document.getElementById('messages-heading')
+    )?.focus();
   }, [messages.data]);
 
   if (!messages.data) return <p role="status">{messages.error ?? 'Läser in…'}</p>;
@@ -148,12 +150,21 @@ function MessageList({
             )}
           </>,
           [m.callerName, m.callerNumberDisplay].filter(Boolean).join(', ') || 'Okänd',
-          m.text,
+          <>
+            {m.text}
+            {m.recordingMs !== undefined && (
+              <>
+                {' '}
+                <Recording message={m} />
+              </>
+            )}
+          </>,
           m.handledAt ? (
             `Hanterat ${dateTime(m.handledAt)}`
           ) : (
             <button
               type="button"
+              class="handle"
               onClick={() => {
                 handling.current = true;
                 onHandled(m);
@@ -166,5 +177,38 @@ function MessageList({
         ],
       })}
     />
+  );
+}
+
+/**
+ * A voice message's recording: fetched with the console's token when asked for (an audio
+ * element's own request could not send it) and played from an object URL, freed when the row goes.
+ */
+function Recording({ message }: { message: MessageView }) {
+  const [url, setUrl] = useState<string>();
+  const [problem, setProblem] = useState<string>();
+  const audio = useRef<HTMLAudioElement>(null);
+  useEffect(() => () => url && URL.revokeObjectURL(url), [url]);
+  useEffect(() => {
+    audio.current?.play().catch(() => undefined);
+  }, [url]);
+  const what = `röstmeddelandet till ${message.recipientName}, ${dateTime(message.createdAt)}`;
+  if (url) return <audio ref={audio} controls src={url} aria-label={`Spela ${what}`} />;
+  return (
+    <>
+      <button
+        type="button"
+        onClick={() =>
+          getBlob(`/messages/${encodeURIComponent(message.id)}/recording`).then(
+            (blob) => setUrl(URL.createObjectURL(blob)),
+            (error: unknown) => setProblem(problemText(error)),
+          )
+        }
+        aria-label={`Spela upp ${what}`}
+      >
+        Spela upp
+      </button>
+      {problem && <span role="alert"> {problem}</span>}
+    </>
   );
 }

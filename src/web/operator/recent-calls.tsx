@@ -14,6 +14,7 @@ const OUTCOME_TEXT: Record<NonNullable<CallView['outcome']>, string> = {
   'media-node-lost': 'Bröts (mediaserverfel)',
   'setup-failed': 'Kunde inte tas emot (överbelastning)',
   'rejected-capacity': 'Avvisat (växeln full)',
+  'voice-message': 'Lämnade röstmeddelande',
 };
 
 /** The operator's latest calls, newest first. */
