@@ -20,6 +20,8 @@ export function pageHeaders(): MiddlewareHandler {
       // Swagger UI's icons are data: SVGs in its stylesheet.
       imgSrc: ["'self'", 'data:'],
       connectSrc: ["'self'"],
+      // A voice message plays from an object URL of what the console fetched with its token.
+      mediaSrc: ["'self'", 'blob:'],
       objectSrc: ["'none'"],
       baseUri: ["'self'"],
       formAction: ["'self'"],

@@ -45,6 +45,8 @@ function expectPageHeaders(headers: Headers, what: string) {
     'default-src': ["'self'"],
     'script-src': ["'self'"],
     'connect-src': ["'self'"],
+    // Only the console's own object URLs (a voice message it fetched with its token), nothing from elsewhere.
+    'media-src': ["'self'", 'blob:'],
     'frame-ancestors': ["'none'"],
     'object-src': ["'none'"],
   });
