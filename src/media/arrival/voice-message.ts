@@ -57,8 +57,8 @@ export function createVoiceMessages(deps: {
 }) {
   const { media, texts } = deps;
   const timing = { ...DEFAULT_VOICE_MESSAGE_TIMING, ...deps.timing };
-  /** Recordings under way, by name: settled by RecordingFinished / RecordingFailed. */
-  const recording = new Map<string, (ok: boolean) => void>();
+  /** Recordings under way, by name: ended by RecordingFinished or RecordingFailed (then the file, if any, tells). */
+  const recording = new Map<string, () => void>();
 
   const spoken = (text: string, callId: string) => texts.mediaUri({ text, language: 'sv' }, callId);
 
@@ -74,7 +74,7 @@ export function createVoiceMessages(deps: {
 
   /** Records the caller until #, hang-up, silence or the limit; the stored file's bytes, or undefined when there is none. */
   async function recordCaller(client: Client, callId: string, name: string): Promise<Buffer | undefined> {
-    const finished = new Promise<boolean>((settle) => recording.set(name, settle));
+    const finished = new Promise<void>((settle) => recording.set(name, settle));
     try {
       await ariRequest(
         'record voice message',
@@ -96,9 +96,7 @@ export function createVoiceMessages(deps: {
     }
     // Asterisk ends it by itself at the latest at the limit; the margin covers a lost event.
     let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<boolean>(
-      (settle) => (timer = setTimeout(() => settle(true), (timing.maxSeconds + 10) * 1000)),
-    );
+    const limit = new Promise<void>((settle) => (timer = setTimeout(settle, (timing.maxSeconds + 10) * 1000)));
     await Promise.race([finished, limit]).finally(() => clearTimeout(timer));
     recording.delete(name);
     const response = await storedRecording(name, 'GET');
@@ -157,7 +155,10 @@ export function createVoiceMessages(deps: {
             });
         }
         // Kept in Redis now (or not worth keeping): off the media node.
-        if (wav) await storedRecording(name, 'DELETE');
+        if (wav)
+          await storedRecording(name, 'DELETE').catch((error: unknown) =>
+            callLog.warn({ err: error }, 'a voice message’s recording could not be deleted from the media node'),
+          );
       } catch (error) {
         callLog.error({ err: error }, 'voice message could not be taken; a recording stays on the media node');
       }
@@ -165,8 +166,8 @@ export function createVoiceMessages(deps: {
 
     /** Registers the recording events on a (new) ARI client. */
     attach(client: Client): void {
-      client.on('RecordingFinished', (event) => recording.get(event.recording.name)?.(true));
-      client.on('RecordingFailed', (event) => recording.get(event.recording.name)?.(false));
+      client.on('RecordingFinished', (event) => recording.get(event.recording.name)?.());
+      client.on('RecordingFailed', (event) => recording.get(event.recording.name)?.());
     },
   };
 }
