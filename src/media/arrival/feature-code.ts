@@ -11,7 +11,7 @@ import {
   parseFeatureCode,
   unescapeDial,
 } from '../../self-service/feature-codes.js';
-import { ariRequest } from '../call-media.js';
+import { ariRequest, isGone } from '../call-media.js';
 import { mediaIds } from '../media-ids.js';
 import { absenceSentence } from './absence-sentence.js';
 import type { CallerMedia } from './caller-media.js';
@@ -72,7 +72,7 @@ export function createFeatureCodes(deps: {
      * A call to a feature code. `extension`: X-Extension as the dialplan passed it; without a
      * valid one (a call that did not come through the edge from a phone) the call is refused
      * (SIP 403) unanswered. `resumed` (found again after a restart): the X-Extension is not
-     * known any more, so the call is hung up; the person dials again.
+     * known any more, so the call is refused too; the person dials again.
      */
     async arrived(
       client: Client,
@@ -85,26 +85,36 @@ export function createFeatureCodes(deps: {
       const callLog = log.child({ callId, extension: caller.data });
       const refuse = (reason: 'rejected' | 'congestion') =>
         ariRequest('refuse feature code', client.channels.hangup({ channelId: callId, reason })).catch(() => undefined);
+      if (resumed) {
+        callLog.info('feature code call found again after a restart: its X-Extension is not known; hung up');
+        return void (await refuse('rejected'));
+      }
       let found: Awaited<ReturnType<typeof entryOf>>;
       try {
-        found = caller.success && !resumed ? await entryOf(caller.data) : {};
+        found = caller.success ? await entryOf(caller.data) : {};
       } catch (error) {
         callLog.warn({ err: error }, 'feature code: the extension could not be looked up; refused (503)');
         return void (await refuse('congestion'));
       }
       if (!found.extensionId) {
-        callLog.info({ resumed }, 'feature code refused: not from an extension of the region');
+        callLog.info('feature code refused: not from an extension of the region');
         return void (await refuse('rejected'));
       }
-      await ariRequest('answer', client.channels.answer({ channelId: callId }));
+      const answered = await ariRequest('answer', client.channels.answer({ channelId: callId })).then(
+        () => true,
+        (error: unknown) => {
+          if (!isGone(error)) throw error;
+          return false;
+        },
+      );
+      if (!answered) return;
       if (!found.entry) {
         callLog.info('feature code: the extension links to no directory entry; nothing changed');
         return sayAndHangUp(client, callId, FEATURE_CODE_TEXTS.noEntry);
       }
-      const prompt =
-        unescapeDial(dialled) === FEATURE_SERVICE_NUMBER && (await spoken(FEATURE_CODE_TEXTS.enterCode, callId));
-      const code =
-        prompt === false ? dialled : await media.collectDigits(client, callId, prompt ? [prompt] : [], KEYING);
+      const keyed = unescapeDial(dialled) === FEATURE_SERVICE_NUMBER;
+      const prompt = keyed ? await spoken(FEATURE_CODE_TEXTS.enterCode, callId) : undefined;
+      const code = keyed ? await media.collectDigits(client, callId, prompt ? [prompt] : [], KEYING) : dialled;
       if (media.hasLeft(callId)) return;
       const parsed = parseFeatureCode(code);
       if (!parsed.ok) {
