@@ -155,6 +155,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     region: settings.region,
     queue,
     admin,
+    entries: services.entries,
     contacts: services.contacts,
     callbacks: callControl.callbacks,
     directNumberOwner: services.directNumberOwner,

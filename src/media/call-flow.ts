@@ -53,11 +53,12 @@ export function createCallFlow(deps: {
     dialled: string,
     resumed = false,
     edgeReason?: string,
+    extension?: string,
   ): Promise<void> {
     arriving.set(channel.id, Date.now());
     let queued: boolean;
     try {
-      queued = await arrival.callerArrived(client, channel, dialled, { resumed, edgeReason });
+      queued = await arrival.callerArrived(client, channel, dialled, { resumed, edgeReason, extension });
     } finally {
       arriving.delete(channel.id);
     }
@@ -177,12 +178,13 @@ export function createCallFlow(deps: {
       media.attach(client);
       client.on('StasisStart', (event: StasisStart, channel: Channel) =>
         guard('StasisStart', async () => {
-          const [first, second] = typeof event.args === 'string' ? [event.args] : event.args;
+          // A caller's: the number dialled, the SIP edge's X-Reason, and its X-Extension (a feature code; dialplans/extensions.conf).
+          const [first, second, third] = typeof event.args === 'string' ? [event.args] : event.args;
           if (first === OPERATOR_LEG_ARG && second) return operatorAnswered(client, channel, second);
           if ((first === TRANSFER_LEG_ARG || first === CALLBACK_LEG_ARG) && second)
             return control.legAnswered(client, channel, first, second);
           if (first === EXTENSION_LEG_ARG && second) return arrival.extensionAnswered(client, channel, second);
-          return callerArrived(client, channel, first ?? channel.dialplan.exten, false, second);
+          return callerArrived(client, channel, first ?? channel.dialplan.exten, false, second, third);
         }),
       );
       client.on('StasisEnd', (_event, channel: Channel) =>

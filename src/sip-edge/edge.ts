@@ -2,6 +2,7 @@ import type { RegionConfig } from '../config/region-schema.js';
 import type { DiallingGuard } from '../dialling/dialling-guard.js';
 import { type ContactStore, sourceAddress } from '../extensions/contact-store.js';
 import { log, type Logger } from '../log.js';
+import { FEATURE_CODE_HEADER } from '../self-service/feature-codes.js';
 import {
   createSrf,
   type EdgeDialog,
@@ -207,6 +208,8 @@ export function startSipEdge(settings: SipEdgeSettings, services: SipEdgeService
             callLog.info({ node: route.node, to: other.node }, 'media node draining (503); to another node');
             return carryOut(req, res, other, callLog, [...refusedBy, route.node]);
           }
+          // A phone's feature code is not a citizen's call: the phone hears the failure, no fallback rings.
+          if (route.featureCode) return send(res, UNAVAILABLE);
           // Otherwise the node failed between two pings: the fallback answers instead.
           callLog.warn({ node: route.uri, status }, 'media node refused the call; to the fallback');
           await carryOut(req, res, fallback(routing), callLog);
@@ -366,6 +369,7 @@ function describe(route: EdgeRoute): Record<string, unknown> {
         ...(route.admitted ? { extension: route.admitted.extension } : {}),
       };
     case 'media':
+      if (route.featureCode) return { route: 'feature-code', extension: route.headers[FEATURE_CODE_HEADER] };
       return {
         route: route.headers['X-Target'] === 'menu' ? 'menu' : 'switchboard',
         reason: route.headers['X-Reason'],

@@ -1,5 +1,6 @@
 import Srf from 'drachtio-srf';
 import { z } from 'zod';
+import { unescapeDial } from '../self-service/feature-codes.js';
 
 /**
  * The part of a drachtio-srf request the edge reads. drachtio-srf's bundled types drift from
@@ -35,8 +36,14 @@ const Seconds = z.coerce
   .min(0)
   .max(2 ** 31 - 1);
 const UserAgent = z.string().max(512);
-/** A dialled user part: digits, optionally with a leading +, as phones and trunks send them. */
-const Dialled = z.string().regex(/^\+?\d{2,20}$/);
+/**
+ * A dialled user part: digits, optionally with a leading +, as phones and trunks send them; or a
+ * phone's feature code (`*20`, `*21*1400#`: self-service/feature-codes.ts), its `#` sent as `%23`.
+ */
+const Dialled = z
+  .string()
+  .transform(unescapeDial)
+  .pipe(z.string().regex(/^(\+?\d{2,20}|[*#][\d*#]{1,19})$/));
 const Extension = z.string().regex(/^\d{2,8}$/);
 
 function safe<T>(read: () => T): T | undefined {

@@ -315,6 +315,20 @@ describe('the SIP edge wired to drachtio-srf', () => {
     edge.stop();
   });
 
+  it("sends a phone's feature code with its extension as X-Extension, and a refused one fails without ringing the fallback numbers", async () => {
+    const { handlers, b2bua, edge } = started();
+    await phoneCalls(handlers.invite, '*21*1400%23');
+    expect(b2bua).toEqual([{ uri: 'sip:*21*1400%23@ast-a:5080', headers: { 'X-Extension': '2460123' } }]);
+    edge.stop();
+
+    const refusing = started({ mediaFails: 486 });
+    const sent = await phoneCalls(refusing.handlers.invite, '%2321%23');
+    expect(refusing.b2bua.map((b) => b.uri)).toEqual(['sip:%2321%23@ast-a:5080']);
+    expect(refusing.uac).toEqual([]);
+    expect(sent).toEqual([{ status: 503, headers: { 'Retry-After': '10' } }]);
+    refusing.edge.stop();
+  });
+
   it('without a healthy media node, rings the fallback numbers instead of failing the call', async () => {
     const { handlers, uac, edge } = started({}, {}, { pinged: false });
     // No ping has been answered yet: no node is healthy.

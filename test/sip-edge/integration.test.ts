@@ -318,6 +318,63 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
     }
   });
 
+  describe('feature codes', () => {
+    /** An extension of Vännäs linked to its person's directory entry: the phone that sets its own hänvisning. */
+    const coder = { extension: '2460125', displayName: 'Berit Holm', municipalityId: '2460', password: 'coder-secret' };
+    const absenceOf = async (id: string) => (await lab.switchboard.entries.get(id))?.absence;
+    let own: string;
+    let other: string;
+
+    beforeAll(async () => {
+      const create = (givenName: string, extension: string) =>
+        lab.switchboard.entries.create(
+          { kind: 'person', givenName, familyName: 'Holm', municipalityId: '2460', extension },
+          actor,
+        );
+      own = (await create('Berit', coder.extension)).id;
+      other = (await create('Anders', phones.vannas.extension)).id;
+      await lab.switchboard.admin.extensions.create({ ...coder, directoryEntryId: own }, actor);
+    });
+
+    it("a phone's code reaches the media node with the extension it authenticated as, not one it claims: its own hänvisning is set", async () => {
+      const dialled = '*21*1400%23';
+      const call = await runSipp({
+        scenarioFile: sipp('phone-call'),
+        remote: DRACHTIO_SIP,
+        service: dialled,
+        localIp: PHONE_IP,
+        // A forged X-Extension of a colleague: the edge sends its own.
+        vars: {
+          extension: coder.extension,
+          hangup_after_ms: '15000',
+          header_name: 'X-Extension',
+          header_value: phones.vannas.extension,
+        },
+        extraArgs: ['-au', coder.extension, '-ap', coder.password, '-auth_uri', `${dialled}@${DRACHTIO_SIP}`],
+        timeoutMs: 30_000,
+      });
+      expect(call.stats).toMatchObject({ successful: 1, failed: 0 });
+      expect(await absenceOf(own)).toMatchObject({
+        reason: 'other',
+        until: expect.stringMatching(/T14:00:00\+0[12]:00$/),
+      });
+      expect(await absenceOf(other)).toBeNull();
+    });
+
+    it('a trunk call dialling a code, X-Extension and all, is 404 and changes nothing', async () => {
+      const call = await runSipp({
+        scenarioFile: sipp('phone-feature-code'),
+        remote: DRACHTIO_SIP,
+        service: '%2321%23',
+        vars: { extension: coder.extension },
+        traceMessages: true,
+        timeoutMs: 15_000,
+      });
+      expect(call.messages).toMatch(/^SIP\/2\.0 404/m);
+      expect(await absenceOf(own)).not.toBeNull();
+    });
+  });
+
   it("a direct number forwarded to a mobile reaches the carrier's far side: the forwarding number asserted and in Diversion, the caller in From", async () => {
     const carrier = await answering(carrierPort);
     const caller = await trunkCall(FORWARDED.number.replace(/\D/g, ''));

@@ -203,6 +203,33 @@ describe('registrar (drachtio-srf requests from raw SIP, bindings in a real redi
     ).toBe(200);
   });
 
+  it('answers sent at once for one extension are checked no more often than its budget allows', async () => {
+    let checked = 0;
+    const base = deps();
+    const d: RegistrarDeps = {
+      ...base,
+      credentials: async (ext) => {
+        checked++;
+        return base.credentials(ext);
+      },
+    };
+    const source = '10.66.0.2';
+    const c = await challenge(d, source);
+    const guesses = Array.from({ length: 12 }, (_, i) =>
+      register(sipRequest(registerText(EXT, { authorization: answer(c, { password: `guess ${i}` }) }), source), d),
+    );
+    expect((await Promise.all(guesses)).map((reply) => reply.status)).toEqual(Array(12).fill(403));
+    // Each guess took its point before its answer was read: only the budget's worth were checked.
+    expect(checked).toBe(BUDGETS.sourceExtension.points);
+    // The right password from there is refused too, until the block ends; from another phone it is not.
+    expect(await register(sipRequest(registerText(EXT, { authorization: answer(c) }), source), d)).toEqual({
+      status: 403,
+    });
+    expect(
+      (await register(sipRequest(registerText(EXT, { authorization: answer(await challenge(d)) })), d)).status,
+    ).toBe(200);
+  });
+
   it('an answer counts once: the same nonce count again is challenged afresh (no failure), from another address stale, for another Request-URI refused', async () => {
     const d = deps();
     const c = await challenge(d);
@@ -269,10 +296,14 @@ describe('failed authentication while Redis is down', () => {
     await server.stop();
     await expect.poll(() => redis.isReady).toBe(false);
     try {
-      for (let i = 0; i < BUDGETS.sourceExtension.points; i++) await failures.failed('10.66.0.9', EXT);
-      expect(await failures.blocked('10.66.0.9', EXT)).toBe(true);
-      expect(await failures.blocked('10.66.0.9', OTHER)).toBe(false);
-      expect(await failures.blocked('10.66.0.10', EXT)).toBe(false);
+      for (let i = 0; i < BUDGETS.sourceExtension.points; i++)
+        expect(await failures.attempt('10.66.0.9', EXT)).toBe(true);
+      expect(await failures.attempt('10.66.0.9', EXT)).toBe(false);
+      expect(await failures.attempt('10.66.0.9', OTHER)).toBe(true);
+      expect(await failures.attempt('10.66.0.10', EXT)).toBe(true);
+      for (let i = 0; i < BUDGETS.source.points; i++) await failures.failed('10.66.0.9');
+      expect(await failures.blocked('10.66.0.9')).toBe(true);
+      expect(await failures.blocked('10.66.0.10')).toBe(false);
     } finally {
       redis.destroy();
     }

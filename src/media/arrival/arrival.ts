@@ -7,6 +7,7 @@ import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import type { OpeningState } from '../../hours/opening-state.js';
 import { log } from '../../log.js';
 import { parsePhoneNumber } from '../../numbers/phone-number.js';
+import { isFeatureCodeDial } from '../../self-service/feature-codes.js';
 import type { ArrivalFields, CallQueue, EnqueueInput, OverflowDecision } from '../../queue/call-queue.js';
 import type { QueuePolicies } from '../../queue/policy/queue-policy.js';
 import { type CallRoute, type DirectNumberOwner, type NumberLookup, routeCall } from '../../routing/route-call.js';
@@ -18,6 +19,7 @@ import type { Capacity, Refusal } from './capacity.js';
 import type { CallerMedia } from './caller-media.js';
 import { closedPrompts } from './caller-prompts.js';
 import type { DirectDial } from './direct-dial.js';
+import type { FeatureCodes } from './feature-code.js';
 import { chooseMunicipality } from './regional-menu.js';
 import type { StoredTexts } from './stored-texts.js';
 import type { VoiceMessages } from './voice-message.js';
@@ -37,6 +39,8 @@ export interface ArrivalDeps {
   policies: QueuePolicies;
   media: CallerMedia;
   directDial: DirectDial;
+  /** A phone's own feature code (`*21*1400#`, `*20`): its hänvisning, not a citizen's call. */
+  featureCodes: FeatureCodes;
   /** calls/callbacks/: books a call-back on a waiting call. */
   callbacks: Pick<CallbackStore, 'book'>;
   /** The dial policy: a call-back is offered only to a caller whose number it lets call-backs dial. */
@@ -397,21 +401,57 @@ export function createArrival(deps: ArrivalDeps) {
     return enqueue(client, channel, entry);
   }
 
+  /**
+   * A phone's feature code (feature-code.ts): admitted as any caller (a draining node sends it
+   * to another, 503), but no queue and no call record: it is not a citizen's call.
+   */
+  async function featureCode(
+    client: Client,
+    channel: Channel,
+    dialled: string,
+    extension: string | undefined,
+    resumed: boolean,
+  ): Promise<void> {
+    const callId = channel.id;
+    const refusal = resumed ? (capacity.holding(callId), undefined) : capacity.admit(callId);
+    if (refusal) {
+      const reason = refusal === 'draining' ? 'congestion' : 'busy';
+      await ariRequest('refuse feature code', client.channels.hangup({ channelId: callId, reason })).catch(
+        () => undefined,
+      );
+      return;
+    }
+    try {
+      await deps.featureCodes.arrived(client, channel, dialled, { extension, resumed });
+    } finally {
+      capacity.setUpOver(callId);
+    }
+  }
+
   return {
     /**
      * A caller entered the Stasis app (`resumed`: found again by reconcile, admitted already).
      * Returns true when the call has a record the call flow keeps in line: put in a queue (the
      * caller may have hung up meanwhile: the call flow checks and ends it then), or ended at its
      * arrival (closed, set-up failed). False when the arrival let go of the caller without one
-     * (rejected, refused, gone, talking to an extension).
+     * (rejected, refused, gone, talking to an extension, a phone's feature code). `extension`:
+     * the SIP edge's X-Extension, for a feature code.
      */
     async callerArrived(
       client: Client,
       channel: Channel,
       dialled: string,
-      { resumed = false, edgeReason }: { resumed?: boolean; edgeReason?: string | undefined } = {},
+      {
+        resumed = false,
+        edgeReason,
+        extension,
+      }: { resumed?: boolean; edgeReason?: string | undefined; extension?: string | undefined } = {},
     ): Promise<boolean> {
       const callId = channel.id;
+      if (isFeatureCodeDial(dialled)) {
+        await featureCode(client, channel, dialled, extension, resumed);
+        return false;
+      }
       if (resumed && (await directDial.isTalking(client, callId))) return false;
       // The number called is the region's; the caller's is personal data, at debug only (src/log.ts).
       const callLog = log.child({ callId, calledNumber: dialled });

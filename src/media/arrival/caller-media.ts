@@ -27,6 +27,8 @@ const newPlaybackId = (channelId: string) => mediaIds.promptPlayback(channelId, 
 /** The prompts are Swedish (dialplans/prompts/sv.txt, generated into sounds/sv/). */
 const PROMPT_LANGUAGE = 'sv';
 
+const PROMPT_ENDED = Symbol('prompt ended');
+
 /** Spoken numbers exist up to this (dialplans/prompts/sv.txt `number-{n}`). */
 export const SPOKEN_NUMBERS_UP_TO = 60;
 
@@ -173,6 +175,56 @@ export function createCallerMedia() {
     ): Promise<string | undefined> => collectDigitAfter(client, channelId, names.map(prompt), timeoutMs, options),
 
     collectDigitAfter,
+
+    /**
+     * Plays the media URIs and collects digits until `end` (kept in the result), `max` digits, or
+     * a wait running out: `firstMs` after the prompt for the first digit (which may also come
+     * during it, and stops it), `nextMs` between two. Gives the digits keyed so far; '' when the
+     * caller hung up.
+     */
+    async collectDigits(
+      client: Client,
+      channelId: string,
+      uris: string[],
+      { end, max, firstMs, nextMs }: { end: string; max: number; firstMs: number; nextMs: number },
+    ): Promise<string> {
+      if (left.has(channelId)) return '';
+      // Digits queue up here: one keyed between two waits is not lost. undefined: the caller left.
+      const queued: (string | undefined)[] = [];
+      let wake: (() => void) | undefined;
+      digitWaiters.set(channelId, (digit) => {
+        queued.push(digit);
+        wake?.();
+      });
+      const next = (waitMs?: number) =>
+        new Promise<string | undefined>((resolve) => {
+          if (queued.length > 0) return resolve(queued.shift());
+          const timer = waitMs === undefined ? undefined : setTimeout(() => resolve(undefined), waitMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(queued.shift());
+          };
+        });
+      const playbackId = newPlaybackId(channelId);
+      try {
+        const prompt = playMedia(client, channelId, uris, { playbackId }).then((): typeof PROMPT_ENDED => PROMPT_ENDED);
+        const during = await Promise.race([next(), prompt]);
+        let digit = during === PROMPT_ENDED ? await next(firstMs) : during;
+        if (during !== PROMPT_ENDED && playbacks.has(playbackId))
+          await ariRequest('stop prompt', client.playbacks.stop({ playbackId })).catch(() =>
+            finishPlayback(playbackId, 'done'),
+          );
+        let keyed = '';
+        while (digit !== undefined) {
+          keyed += digit;
+          if (digit === end || keyed.length >= max) break;
+          digit = await next(nextMs);
+        }
+        return left.has(channelId) ? '' : keyed;
+      } finally {
+        digitWaiters.delete(channelId);
+      }
+    },
 
     /** True once the caller hung up (their StasisEnd was seen). */
     hasLeft: (channelId: string) => left.has(channelId),

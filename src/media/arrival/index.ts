@@ -10,6 +10,7 @@ import { createQueuePolicies } from '../../queue/policy/queue-policy.js';
 import type { DirectNumberOwner } from '../../routing/route-call.js';
 import { buildRoutingTable, tableLookup } from '../../routing/routing-table.js';
 import type { Keys } from '../../store/keys.js';
+import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import type { SpokenTexts } from '../spoken-text/spoken-texts.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import { createArrivalConfig } from './arrival-config.js';
@@ -18,6 +19,7 @@ import { createCallSetUp } from './call-set-up.js';
 import { type CapacityLimits, createCapacity } from './capacity.js';
 import { createCallerMedia } from './caller-media.js';
 import { createDirectDial } from './direct-dial.js';
+import { createFeatureCodes } from './feature-code.js';
 import { createStoredTexts } from './stored-texts.js';
 import { createVoiceMessages } from './voice-message.js';
 
@@ -31,6 +33,8 @@ export function createArrivalPath(deps: {
   region: RegionConfig;
   queue: CallQueue;
   admin: AdminStores;
+  /** The directory: a phone's feature code sets its entry's hänvisning (feature-code.ts). */
+  entries: DirectoryEntryStore;
   /** Registered phones a direct-dial call rings. */
   contacts: ContactStore;
   /** Where a caller's call-back is booked. */
@@ -78,6 +82,7 @@ export function createArrivalPath(deps: {
       ringSeconds: region.region.directDialRingSeconds,
       now,
     }),
+    featureCodes: createFeatureCodes({ extensions: admin.extensions, entries: deps.entries, media, texts, now }),
     callbacks: deps.callbacks,
     dialling,
     texts,

@@ -1,5 +1,6 @@
 import type { QueueReason } from '../../calls/call-record.js';
 import type { DiallingGuard } from '../../dialling/dialling-guard.js';
+import { FEATURE_CODE_HEADER, isFeatureCodeDial } from '../../self-service/feature-codes.js';
 import { classifyNumber, type ClassifiedNumber, type NumberClass } from '../../numbers/number-class.js';
 import { type DirectNumberTarget, extensionOwner, type NumberLookup, routeCall } from '../../routing/route-call.js';
 import type { MediaNodePool } from '../media-nodes/media-node-pool.js';
@@ -25,8 +26,18 @@ export interface SwitchboardCall {
  */
 export type SwitchboardReason = QueueReason | 'forward-refused' | 'forward-failed';
 
-/** An Asterisk media node (`node`, host:port); the headers tell its dialplan the municipality and what the call is for. */
-export type MediaRoute = { kind: 'media'; node: string; uri: string; headers: Record<string, string> };
+/**
+ * An Asterisk media node (`node`, host:port); the headers tell its dialplan the municipality and
+ * what the call is for. `featureCode`: a phone's own feature code, not a citizen's call: a node
+ * that refuses it leaves it failed, never rung at the fallback numbers.
+ */
+export type MediaRoute = {
+  kind: 'media';
+  node: string;
+  uri: string;
+  headers: Record<string, string>;
+  featureCode?: true;
+};
 
 export type EdgeRoute =
   | MediaRoute
@@ -98,6 +109,7 @@ export async function routeInvite(
   callId = '',
 ): Promise<EdgeRoute> {
   if (dialled === undefined) return { kind: 'reject', status: 404 };
+  if (isFeatureCodeDial(dialled)) return featureCode(dialled, caller, deps);
   const plain = classifyNumber(dialled, NO_AREA_CODES);
   if (plain.class === 'emergency') return emergency(caller, deps, callId);
   if (caller.from === 'phone-network') return { kind: 'reject', status: 403 };
@@ -170,6 +182,28 @@ export function toSwitchboard(
     node,
     uri: `sip:${call.calledNumber}@${node}`,
     headers: { 'X-Municipality': call.municipalityId, 'X-Target': target, 'X-Reason': reason },
+  };
+}
+
+/**
+ * A feature code (`*21*1400#`, `#21#`, the service number `*20`) sets the hänvisning of the
+ * extension that dials it, so only an authenticated phone may: to a media node with the
+ * extension the edge authenticated as `X-Extension` (media/arrival/feature-code.ts). The B2BUA
+ * sends a new INVITE with only the headers a route names, so no caller's own X-Extension ever
+ * reaches a media node. A trunk caller gets 404 (not a number of the region); a phone network's
+ * request without credentials 403.
+ */
+function featureCode(dialled: string, caller: Caller, deps: Pick<EdgeRoutingDeps, 'media'>): EdgeRoute {
+  if (caller.from !== 'phone') return { kind: 'reject', status: caller.from === 'trunk' ? 404 : 403 };
+  const node = deps.media.next();
+  if (!node) return { kind: 'reject', status: 503 };
+  return {
+    kind: 'media',
+    node,
+    // `#` is not allowed unescaped in a SIP URI's user part.
+    uri: `sip:${dialled.replaceAll('#', '%23')}@${node}`,
+    headers: { [FEATURE_CODE_HEADER]: caller.extension },
+    featureCode: true,
   };
 }
 

@@ -1,13 +1,8 @@
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { type FailureBudget, failureLimiter, takePoint } from '../../auth/failure-budget.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 
-/** A budget of failed attempts: `points` within `windowSeconds`, then refused for `blockSeconds`. */
-export interface FailureBudget {
-  points: number;
-  windowSeconds: number;
-  blockSeconds: number;
-}
+export type { FailureBudget };
 
 /**
  * Per source address and extension: one phone with a wrong password (or a guesser aiming at one
@@ -20,54 +15,43 @@ export const AUTH_FAILURE_BUDGETS: { sourceExtension: FailureBudget; source: Fai
 };
 
 /**
- * Failed digest attempts, counted in Redis (rate-limiter-flexible) so that every edge instance
- * and a restarted one see the same count, with an in-memory limiter as insurance: while Redis
- * is unreachable the registrar still counts and refuses guessers on its own (failures counted
- * only there are forgotten when Redis is back, a few more tries at worst). Refusal comes before
- * any credential is read.
+ * Failed digest answers (auth/failure-budget.ts: Redis, with an in-memory insurance).
+ *
+ * Per (source, extension) an answer takes its point *before* it is checked, and gets it back
+ * when it was right or not a failure (a stale nonce, a count used before): answers sent at once
+ * for one extension are checked no more often than the budget allows. Per source the count is
+ * of failures, after the check: taking a point first there would let a burst of an office's
+ * phones registering at once after a power cut lock the whole office out. Answers at once
+ * spread over many extensions can therefore pass the source's look together, each still
+ * bounded by its own extension's budget.
  */
 export function createAuthFailures(redis: RedisClient, k: Keys, budgets = AUTH_FAILURE_BUDGETS) {
-  const limiter = (scope: 'source' | 'source-extension', { points, windowSeconds, blockSeconds }: FailureBudget) =>
-    new RateLimiterRedis({
-      storeClient: redis,
-      useRedisPackage: true,
-      // Offline: straight to the insurance rather than an error per attempt.
-      rejectIfRedisNotReady: true,
-      keyPrefix: k.sipAuthFailures(scope),
-      points,
-      duration: windowSeconds,
-      blockDuration: blockSeconds,
-      insuranceLimiter: new RateLimiterMemory({
-        keyPrefix: `${scope}-insurance`,
-        points,
-        duration: windowSeconds,
-        blockDuration: blockSeconds,
-      }),
-    });
-  const bySource = limiter('source', budgets.source);
-  const byPair = limiter('source-extension', budgets.sourceExtension);
+  const bySource = failureLimiter(redis, k.sipAuthFailures('source'), budgets.source);
+  const byPair = failureLimiter(redis, k.sipAuthFailures('source-extension'), budgets.sourceExtension);
   const pair = (source: string, extension: string) => `${source}/${extension}`;
 
-  async function exhausted(rateLimiter: RateLimiterRedis, key: string, points: number): Promise<boolean> {
-    const state = await rateLimiter.get(key);
-    return state !== null && state.consumedPoints >= points;
-  }
-
   return {
-    /** Whether `source` is refused, altogether or (with the username it tries) for that extension. */
-    async blocked(source: string, extension?: string): Promise<boolean> {
-      if (await exhausted(bySource, source, budgets.source.points)) return true;
-      return (
-        extension !== undefined && (await exhausted(byPair, pair(source, extension), budgets.sourceExtension.points))
-      );
+    /** Whether `source` is refused altogether (before anything of its request is read). */
+    async blocked(source: string): Promise<boolean> {
+      const state = await bySource.get(source);
+      return state !== null && state.consumedPoints >= budgets.source.points;
     },
-    /** One failed attempt of `source` (for `extension`, when the answer named one). */
-    async failed(source: string, extension?: string): Promise<void> {
-      // A rejection means the key is now blocked: that is the point, not an error.
-      await Promise.all([
-        bySource.consume(source).catch(() => undefined),
-        extension === undefined ? undefined : byPair.consume(pair(source, extension)).catch(() => undefined),
-      ]);
+    /** Takes the point of an answer for `extension` before it is checked; false when that pair's budget is spent. */
+    async attempt(source: string, extension: string): Promise<boolean> {
+      return (await takePoint(byPair, pair(source, extension))) === undefined;
+    },
+    /** The answer was not a failure (a stale nonce, a count used before): its point back. */
+    async giveBack(source: string, extension: string): Promise<void> {
+      await byPair.reward(pair(source, extension), 1);
+    },
+    /** The answer was right: the pair's count starts again. */
+    async succeeded(source: string, extension: string): Promise<void> {
+      await byPair.delete(pair(source, extension));
+    },
+    /** One failed answer of `source` (its pair's point was taken by `attempt`). */
+    async failed(source: string): Promise<void> {
+      // A rejection means the source is now blocked: that is the point, not an error.
+      await bySource.consume(source).catch(() => undefined);
     },
   };
 }

@@ -27,8 +27,9 @@ export interface AuthDeps {
  *
  * An answer counts only for the request it was computed for, from the address its nonce was
  * given to, once: its digest `uri` must be the Request-URI, its nonce must carry this source's
- * signature (digest.ts), and its nonce count must not have been used (nonce-counts.ts). A
- * wrong answer counts against the source's and the (source, extension)'s failure budgets; a
+ * signature (digest.ts), and its nonce count must not have been used (nonce-counts.ts). An
+ * answer takes its point of the (source, extension)'s failure budget before it is checked, and a
+ * wrong one counts against the source's too (auth-failures.ts); a
  * nonce of ours this process cannot vouch for (too old, an earlier process, another instance,
  * another address) is challenged again with stale=true, and a count used before with a fresh
  * challenge, neither counting as a failure: a phone recovers by itself, a replayer gets nothing.
@@ -41,7 +42,7 @@ export async function authenticate(
   const source = req.source_address;
   const header = sipHeaders.raw(req, proxy ? 'proxy-authorization' : 'authorization');
   const given = parseDigest(header);
-  if (await deps.failures.blocked(source, given?.username)) return { reply: { status: 403 } };
+  if (await deps.failures.blocked(source)) return { reply: { status: 403 } };
   const challenge = (stale: boolean): { reply: SipReply } => ({
     reply: {
       status: proxy ? 407 : 401,
@@ -57,13 +58,18 @@ export async function authenticate(
   const refuse = async (why: string): Promise<{ reply: SipReply }> => {
     // The phone hears a bare 403; the reason is for whoever chases a phone that cannot register.
     log.debug({ callId: req.get('call-id'), source, extension: given?.username, why }, 'SIP digest answer refused');
-    await deps.failures.failed(source, given?.username);
+    await deps.failures.failed(source);
     return { reply: { status: 403 } };
   };
   if (header === undefined) return challenge(false);
   if (!given) return refuse('not a digest answer we accept (malformed, another algorithm, or no qop=auth)');
+  if (!(await deps.failures.attempt(source, given.username))) return { reply: { status: 403 } };
+  const notAFailure = async (stale: boolean) => {
+    await deps.failures.giveBack(source, given.username);
+    return challenge(stale);
+  };
   const nonce = deps.nonces.check(given.nonce, source);
-  if (nonce.state === 'stale') return challenge(true);
+  if (nonce.state === 'stale') return notAFailure(true);
   if (nonce.state === 'invalid') return refuse('not a nonce of ours');
   if (given.realm !== deps.realm) return refuse('another realm');
   if (given.uri !== req.uri) return refuse('its uri is not the Request-URI');
@@ -74,7 +80,8 @@ export async function authenticate(
       { callId: req.get('call-id'), source, extension: given.username },
       'SIP digest answer presented again (nonce count already used): challenged afresh',
     );
-    return challenge(false);
+    return notAFailure(false);
   }
+  await deps.failures.succeeded(source, given.username);
   return { extension: stored.username };
 }
