@@ -8,6 +8,7 @@ import { createDirectoryStore } from './directory/directory-store.js';
 import { createDirectorySearch } from './directory/entries/directory-search.js';
 import { createDirectoryEntryStore } from './directory/entries/entry-store.js';
 import { createExtensionPins } from './self-service/extension-pins.js';
+import { createPersonOfExtension } from './directory/entries/person-of-extension.js';
 import { createSelfSignIn } from './self-service/self-sign-in.js';
 import { createOpeningStateReader } from './hours/opening-state.js';
 import type { AriConnection } from './media/ari-connection.js';
@@ -142,6 +143,8 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     /** Which operator account a token served as (login, operator statistics). */
     tokenAccounts: createTokenAccounts(redis, k, admin.operatorAccounts),
     entries,
+    /** The person an extension stands for: one rule for sign-in, feature codes and direct-dial hänvisning. */
+    personOfExtension: createPersonOfExtension({ extensions: admin.extensions, entries }),
     /** The personal page (self-service/): extensions' PINs, and signing in with one. */
     selfService: {
       pins,

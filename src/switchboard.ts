@@ -156,6 +156,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     queue,
     admin,
     entries: services.entries,
+    personOfExtension: services.personOfExtension,
     contacts: services.contacts,
     callbacks: callControl.callbacks,
     directNumberOwner: services.directNumberOwner,

@@ -418,6 +418,12 @@ export function createDirectoryEntryStore(
   return {
     get,
 
+    /** The entry that lists `extension` as its extension (each is listed by one entry at most). */
+    async byExtension(extension: string): Promise<DirectoryEntry | undefined> {
+      const id = await redis.hGet(k.directoryExtensions(), extension);
+      return id ? get(id) : undefined;
+    },
+
     /** A new entry (version 1); its id is generated unless the input has one. */
     async create(input: DirectoryEntryInput, actor: Principal): Promise<DirectoryEntry> {
       const valid = validate(input);

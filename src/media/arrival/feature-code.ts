@@ -1,8 +1,8 @@
 import type { Channel, Client } from 'ari-client';
-import type { ExtensionStore } from '../../admin/extensions.js';
 import { type Principal, SELF_ROLE } from '../../auth/access.js';
 import type { DirectoryEntry } from '../../directory/entries/entry-schema.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
+import type { ExtensionPerson, PersonOfExtension } from '../../directory/entries/person-of-extension.js';
 import { ExtensionNumberSchema } from '../../admin/fields.js';
 import { log } from '../../log.js';
 import {
@@ -40,8 +40,8 @@ const KEYING = { end: '#', max: 20, firstMs: 10_000, nextMs: 5_000 };
  * no call record.
  */
 export function createFeatureCodes(deps: {
-  extensions: Pick<ExtensionStore, 'idByClaim' | 'get'>;
-  entries: Pick<DirectoryEntryStore, 'get' | 'setAbsence'>;
+  personOfExtension: PersonOfExtension;
+  entries: Pick<DirectoryEntryStore, 'setAbsence'>;
   media: CallerMedia;
   texts: Pick<StoredTexts, 'mediaUri'>;
   now: () => number;
@@ -56,15 +56,6 @@ export function createFeatureCodes(deps: {
       textPlaybackId: mediaIds.playback(callId, 'code-reply'),
     });
     await ariRequest('hang up', client.channels.hangup({ channelId: callId, reason: 'normal' })).catch(() => undefined);
-  }
-
-  /** The directory entry of an extension (its `directoryEntryId`), with the extension's id; undefined parts when there is none. */
-  async function entryOf(extension: string): Promise<{ extensionId?: string; entry?: DirectoryEntry }> {
-    const extensionId = await deps.extensions.idByClaim(`extension:${extension}`);
-    const entryId =
-      extensionId === undefined ? undefined : (await deps.extensions.get(extensionId))?.doc.directoryEntryId;
-    const entry = entryId === undefined ? undefined : await deps.entries.get(entryId);
-    return { ...(extensionId ? { extensionId } : {}), ...(entry ? { entry } : {}) };
   }
 
   return {
@@ -89,9 +80,9 @@ export function createFeatureCodes(deps: {
         callLog.info('feature code call found again after a restart: its X-Extension is not known; hung up');
         return void (await refuse('rejected'));
       }
-      let found: Awaited<ReturnType<typeof entryOf>>;
+      let found: ExtensionPerson;
       try {
-        found = caller.success ? await entryOf(caller.data) : {};
+        found = caller.success ? await deps.personOfExtension(caller.data) : {};
       } catch (error) {
         callLog.warn({ err: error }, 'feature code: the extension could not be looked up; refused (503)');
         return void (await refuse('congestion'));

@@ -19,6 +19,7 @@ import { createCallSetUp } from './call-set-up.js';
 import { type CapacityLimits, createCapacity } from './capacity.js';
 import { createCallerMedia } from './caller-media.js';
 import { createDirectDial } from './direct-dial.js';
+import type { PersonOfExtension } from '../../directory/entries/person-of-extension.js';
 import { createFeatureCodes } from './feature-code.js';
 import { createStoredTexts } from './stored-texts.js';
 import { createVoiceMessages } from './voice-message.js';
@@ -35,6 +36,8 @@ export function createArrivalPath(deps: {
   admin: AdminStores;
   /** The directory: a phone's feature code sets its entry's hänvisning (feature-code.ts). */
   entries: DirectoryEntryStore;
+  /** The person an extension stands for (directory/entries/person-of-extension.ts). */
+  personOfExtension: PersonOfExtension;
   /** Registered phones a direct-dial call rings. */
   contacts: ContactStore;
   /** Where a caller's call-back is booked. */
@@ -82,7 +85,13 @@ export function createArrivalPath(deps: {
       ringSeconds: region.region.directDialRingSeconds,
       now,
     }),
-    featureCodes: createFeatureCodes({ extensions: admin.extensions, entries: deps.entries, media, texts, now }),
+    featureCodes: createFeatureCodes({
+      personOfExtension: deps.personOfExtension,
+      entries: deps.entries,
+      media,
+      texts,
+      now,
+    }),
     callbacks: deps.callbacks,
     dialling,
     texts,
