@@ -126,38 +126,6 @@ export function createCallerMedia() {
     return (await play(client, channelId, [...otherwise, ...then], options)) === 'gone' ? 'gone' : 'prompts';
   }
 
-  /** As collectDigit, after media URIs (a spoken text, media/spoken-text/) instead of prompts. */
-  async function collectDigitAfter(
-    client: Client,
-    channelId: string,
-    uris: string[],
-    timeoutMs: number,
-    { bridgeId }: Pick<PlayOptions, 'bridgeId'> = {},
-  ): Promise<string | undefined> {
-    if (left.has(channelId)) return undefined;
-    const playbackId = newPlaybackId(channelId);
-    let timer: NodeJS.Timeout | undefined;
-    const digit = new Promise<string | undefined>((resolve) => digitWaiters.set(channelId, resolve));
-    const afterPrompt = playMedia(client, channelId, uris, { bridgeId, playbackId }).then(
-      () =>
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), timeoutMs);
-        }),
-    );
-    try {
-      const got = await Promise.race([digit, afterPrompt]);
-      if (got !== undefined && playbacks.has(playbackId)) {
-        await ariRequest('stop prompt', client.playbacks.stop({ playbackId })).catch(() =>
-          finishPlayback(playbackId, 'done'),
-        );
-      }
-      return got;
-    } finally {
-      clearTimeout(timer);
-      digitWaiters.delete(channelId);
-    }
-  }
-
   return {
     play,
     playSpokenElse,
@@ -166,15 +134,36 @@ export function createCallerMedia() {
      * Plays the prompts and waits for one digit: pressed during the prompts (which then stop) or
      * within `timeoutMs` after them. Undefined when none came or the caller hung up.
      */
-    collectDigit: (
+    async collectDigit(
       client: Client,
       channelId: string,
       names: string[],
       timeoutMs: number,
-      options: Pick<PlayOptions, 'bridgeId'> = {},
-    ): Promise<string | undefined> => collectDigitAfter(client, channelId, names.map(prompt), timeoutMs, options),
-
-    collectDigitAfter,
+      { bridgeId }: Pick<PlayOptions, 'bridgeId'> = {},
+    ): Promise<string | undefined> {
+      if (left.has(channelId)) return undefined;
+      const playbackId = newPlaybackId(channelId);
+      let timer: NodeJS.Timeout | undefined;
+      const digit = new Promise<string | undefined>((resolve) => digitWaiters.set(channelId, resolve));
+      const afterPrompt = play(client, channelId, names, { bridgeId, playbackId }).then(
+        () =>
+          new Promise<undefined>((resolve) => {
+            timer = setTimeout(() => resolve(undefined), timeoutMs);
+          }),
+      );
+      try {
+        const got = await Promise.race([digit, afterPrompt]);
+        if (got !== undefined && playbacks.has(playbackId)) {
+          await ariRequest('stop prompt', client.playbacks.stop({ playbackId })).catch(() =>
+            finishPlayback(playbackId, 'done'),
+          );
+        }
+        return got;
+      } finally {
+        clearTimeout(timer);
+        digitWaiters.delete(channelId);
+      }
+    },
 
     /**
      * Plays the media URIs and collects digits until `end` (kept in the result), `max` digits, or

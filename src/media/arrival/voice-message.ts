@@ -46,7 +46,7 @@ const FETCH_TIMEOUT_MS = 10_000;
  * from the media node, whose disk is never the truth: a node can die.
  */
 export function createVoiceMessages(deps: {
-  media: Pick<CallerMedia, 'collectDigitAfter' | 'playSpokenElse' | 'hasLeft'>;
+  media: Pick<CallerMedia, 'collectDigits' | 'playSpokenElse' | 'hasLeft'>;
   texts: Pick<StoredTexts, 'mediaUri'>;
   messages: Pick<MessageStore, 'create'>;
   /** Where the stored recording is fetched from and deleted (ARI's REST, not ari-client: the file is binary). */
@@ -113,7 +113,8 @@ export function createVoiceMessages(deps: {
     async offer(client: Client, callId: string): Promise<boolean> {
       const offer = await spoken(VOICE_MESSAGE_TEXTS.offer, callId);
       if (!offer) return false;
-      return (await media.collectDigitAfter(client, callId, [offer], timing.offerSeconds * 1000)) === '1';
+      const firstMs = timing.offerSeconds * 1000;
+      return (await media.collectDigits(client, callId, [offer], { end: '#', max: 1, firstMs, nextMs: 0 })) === '1';
     },
 
     /**
