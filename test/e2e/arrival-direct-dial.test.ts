@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
-import { scanKeys } from '../../src/store/redis-client.js';
-import { type AriPlayback, eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { type AriPlayback, eventually, spokenTexts, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { SCENARIOS, startCaller, startSipp } from '../support/sipp.js';
 
 type QueueView = { calls: Array<{ callId: string }> };
@@ -71,16 +70,6 @@ async function waitingRecord(municipalityId: string): Promise<CallView> {
   return (await lab.api<CallView>('GET', `/api/v1/calls/${encodeURIComponent(waiting.callId)}`)).body;
 }
 
-/** Every text the switchboard has given out to be spoken. */
-async function spokenTexts(): Promise<string[]> {
-  const { redis, keys } = lab.switchboard;
-  const texts: string[] = [];
-  for await (const batch of scanKeys(redis, { MATCH: keys.spokenText('*'), COUNT: 1000 }))
-    for (const stored of batch.length > 0 ? await redis.mGet(batch) : [])
-      if (stored) texts.push((JSON.parse(stored) as { text: string }).text);
-  return texts;
-}
-
 describe.sequential('direct-dial numbers', () => {
   it('send a call for an absent person to the municipality’s queue after saying the hänvisning, with the absence shown to the operator', async () => {
     await extensionWithDirectNumber('2460201', '0935-142 01', { reason: 'leave', text: 'Föräldraledig' });
@@ -109,7 +98,7 @@ describe.sequential('direct-dial numbers', () => {
       calledNumber: '+4693514201',
     });
     // The caller heard it spoken (media/spoken-text/: given out to Asterisk, so remembered in Redis); the free text is the operator's only.
-    expect(await spokenTexts()).toContain('Åsa Lind är ledig.');
+    expect(await spokenTexts(lab.switchboard)).toContain('Åsa Lind är ledig.');
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
     await eventually(async () =>
       (await lab.api<QueueView>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined,

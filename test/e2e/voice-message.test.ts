@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { wavDurationMs } from '../../src/calls/messages/voice-recording.js';
 import { VOICE_MESSAGE_TEXTS } from '../../src/media/arrival/voice-message.js';
-import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
+import { eventually, spokenTexts, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { startCaller, startSipp } from '../support/sipp.js';
 import { startSmtpServer } from '../support/smtp.js';
 
@@ -84,6 +84,49 @@ function loudSamples(wav: Buffer): number {
 }
 
 describe.sequential('a message with a key press after the hänvisning', () => {
+  // First: before any test has the offer spoken.
+  it('is not offered for a person without an e-mail address (the message could not reach them): the queue at once', async () => {
+    await lab.switchboard.admin.extensions.create(
+      {
+        extension: '2460303',
+        displayName: 'Handläggare 2460303',
+        municipalityId: '2460',
+        directNumber: '0935-143 03',
+        password: 'voice-message-secret',
+      },
+      actor,
+    );
+    await lab.switchboard.entries.create(
+      {
+        kind: 'person',
+        givenName: 'Bo',
+        familyName: 'Ek',
+        municipalityId: '2460',
+        extension: '2460303',
+        absence: { reason: 'leave', text: 'Semester' },
+      },
+      actor,
+    );
+    const caller = await startCaller(lab.asterisk, '093514303', { hangupAfterMs: 8_000, timeoutMs: 60_000 });
+    const waiting = await eventually(
+      async () => (await lab.api<{ calls: { callId: string }[] }>('GET', '/api/v1/queues/2460')).body.calls[0],
+      { what: 'the caller in the queue', timeoutMs: 20_000 },
+    );
+    expect((await lab.api<CallView>('GET', `/api/v1/calls/${encodeURIComponent(waiting.callId)}`)).body).toMatchObject({
+      state: 'waiting',
+      reason: 'extension-absent',
+      extension: '2460303',
+    });
+    // The hänvisning was spoken, the offer never.
+    const spoken = await spokenTexts(lab.switchboard);
+    expect(spoken).toContain('Bo Ek är ledig.');
+    expect(spoken).not.toContain(VOICE_MESSAGE_TEXTS.offer);
+    expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+    await eventually(async () =>
+      (await lab.api<{ calls: unknown[] }>('GET', '/api/v1/queues/2460')).body.calls.length === 0 ? true : undefined,
+    );
+  });
+
   it('records what the caller says after pressing 1 into a message for the absent person: played through the API, mailed as a WAV, off the media node', async () => {
     const entry = await absentWithEmail('2460301', '0935-143 01');
     const caller = await startSipp({

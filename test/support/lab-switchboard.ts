@@ -10,12 +10,13 @@ import { LAB_PHONE_NETWORK } from '../../src/lab/lab.js';
 import { defaultLabDir } from '../../src/lab/provision.js';
 import { startRedisServer } from '../../src/lab/redis-server.js';
 import { localActor } from '../../src/auth/token-store.js';
-import { type SwitchboardSettings, startSwitchboard } from '../../src/switchboard.js';
+import { type Switchboard, type SwitchboardSettings, startSwitchboard } from '../../src/switchboard.js';
 import type { CapacityLimits } from '../../src/media/arrival/capacity.js';
 import type { RegionConfig } from '../../src/config/region-schema.js';
 import type { CallControlSettings } from '../../src/media/call-control/call-control.js';
 import type { SipEdgeSettings } from '../../src/sip-edge/settings.js';
 import { apiClient } from './api-client.js';
+import { scanKeys } from '../../src/store/redis-client.js';
 
 /**
  * A whole switchboard for an end-to-end test: its own redis-server, its own Asterisk instance
@@ -244,4 +245,13 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Every text a switchboard has given out to be spoken (media/spoken-text/ keeps each in Redis): what callers heard spoken. */
+export async function spokenTexts({ redis, keys }: Pick<Switchboard, 'redis' | 'keys'>): Promise<string[]> {
+  const texts: string[] = [];
+  for await (const batch of scanKeys(redis, { MATCH: keys.spokenText('*'), COUNT: 1000 }))
+    for (const stored of batch.length > 0 ? await redis.mGet(batch) : [])
+      if (stored) texts.push((JSON.parse(stored) as { text: string }).text);
+  return texts;
 }
