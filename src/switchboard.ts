@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { RegionConfig } from './config/region-schema.js';
+import { currentAbsence } from './directory/entries/entry-schema.js';
 import { attachEventSocket } from './events/event-socket.js';
 import { createDrain } from './drain.js';
 import { AppError } from './errors.js';
@@ -209,7 +210,8 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
   const importRecovery = runImportRecovery(redis, k);
 
-  const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, k));
+  const sipEdge =
+    settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, k, settings.now ?? Date.now));
   const drain = createDrain(arrival.capacity);
   const app = createHttpApp({ ...services, ari, sipEdge, mediaNodes: liveness, replicas, drain });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
@@ -252,7 +254,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
 export type Switchboard = Awaited<ReturnType<typeof startSwitchboard>>;
 
 /** What the SIP edge needs, from the switchboard's services, and the stores only the edge uses (its digest checks). */
-function sipEdgeServices(services: Services, k: Keys): SipEdgeServices {
+function sipEdgeServices(services: Services, k: Keys, now: () => number): SipEdgeServices {
   const { extensions } = services.admin;
   return {
     findRoute: services.directory.findRoute,
@@ -260,6 +262,10 @@ function sipEdgeServices(services: Services, k: Keys): SipEdgeServices {
     async extension(extension) {
       const id = await extensions.idByClaim(`extension:${extension}`);
       return id === undefined ? undefined : (await extensions.get(id))?.doc;
+    },
+    async absent(extension) {
+      const { entry } = await services.personOfExtension(extension);
+      return entry !== undefined && currentAbsence(entry, now()) !== null;
     },
     mainNumber: (id) => services.region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
     credentials: (extension) => extensions.sipCredentials(extension),
