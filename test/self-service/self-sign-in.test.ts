@@ -179,6 +179,16 @@ describe('the PIN’s lifecycle', () => {
     expect((await signIn('4711')).body.error?.code).toBe('wrong_pin');
   });
 
+  it('goes with its extension when a replace-mode import removes that', async () => {
+    const imported = await t.app.request(`/api/v1/extensions/import?municipality=${VANNAS}&mode=replace`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' },
+      body: 'extension;displayName;password\n2460125;Reception;a good long password',
+    });
+    expect(await imported.json()).toMatchObject({ created: 1, deleted: 1 });
+    expect(await ctx.redis.exists(pinKey())).toBe(0);
+  });
+
   it('stays with its extension when that is renumbered (keyed by the extension’s id)', async () => {
     const renumbered = await t.call('PATCH', `/api/v1/extensions/${annaExtensionId}`, {
       auth: admin,
