@@ -144,11 +144,17 @@ export function createMessageDelivery(
     await report(channel, messageId, attempt, failure === undefined ? 'sent' : 'failed', failure);
   }
 
-  /** Sends every message due now on each channel, one claim at a time, until none is due or the job stops. */
+  /**
+   * Sends every message due now, one claim at a time per channel, until none is due or the job
+   * stops. The channels side by side: a mail server that hangs (20 s a try) holds no SMS back.
+   */
   async function deliverDue(signal?: AbortSignal): Promise<void> {
-    for (const [channel, sender] of senders)
-      for (let next = await claim(channel); next && !signal?.aborted; next = await claim(channel))
-        await deliver(channel, sender, next.messageId, next.attempt);
+    await Promise.all(
+      senders.map(async ([channel, sender]) => {
+        for (let next = await claim(channel); next && !signal?.aborted; next = await claim(channel))
+          await deliver(channel, sender, next.messageId, next.attempt);
+      }),
+    );
   }
 
   let job: PeriodicJob | undefined;
