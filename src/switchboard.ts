@@ -16,7 +16,9 @@ import {
   DEFAULT_MESSAGE_RETENTION_DAYS,
   runMessageRetention,
 } from './calls/messages/message-retention.js';
-import type { DeliveryTiming, SmtpSettings } from './calls/messages/message-delivery.js';
+import type { DeliveryTiming } from './calls/messages/message-delivery.js';
+import type { SmtpSettings } from './calls/messages/message-mail.js';
+import type { SmsGatewaySettings } from './calls/messages/message-sms.js';
 import { startAuditRetention } from './audit/audit-retention.js';
 import { type CapacityLimits, DEFAULT_CAPACITY } from './media/arrival/capacity.js';
 import { createArrivalPath } from './media/arrival/index.js';
@@ -78,6 +80,8 @@ export interface SwitchboardSettings {
   metrics?: MetricsSettings | undefined;
   /** Messages for absent people sent by e-mail through this SMTP server (SMTP_*); none when not given. */
   smtp?: SmtpSettings | undefined;
+  /** Messages for absent people also sent by SMS through this HTTP gateway (SMS_*); none when not given. */
+  sms?: SmsGatewaySettings | undefined;
   /** Poll and backoff of message delivery (calls/messages/message-delivery.ts); DEFAULT_DELIVERY_TIMING where not given. */
   messageDeliveryTiming?: Partial<DeliveryTiming> | undefined;
 }
@@ -127,7 +131,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     mediaNodeDeadSeconds,
     nodeCommands,
     metrics: { ...settings.metrics, now: settings.now },
-    messageMail: settings.smtp && { smtp: settings.smtp, timing: settings.messageDeliveryTiming },
+    messageDelivery: { smtp: settings.smtp, sms: settings.sms, timing: settings.messageDeliveryTiming },
   });
   // This process's ARI requests, scripts and set-ups are timed into its registry while it runs.
   const uninstallProbes = services.metrics.instrument ? installProbes(services.metrics.probes) : () => undefined;
@@ -202,11 +206,13 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       retentionDays: settings.messageRetentionDays ?? DEFAULT_MESSAGE_RETENTION_DAYS,
     }),
   );
-  if (services.messageDelivery) {
-    services.messageDelivery.start();
-    const { host, port, tls } = settings.smtp!;
+  services.messageDelivery?.start();
+  if (settings.smtp) {
+    const { host, port, tls } = settings.smtp;
     log.info({ host, port, tls }, 'messages are sent by e-mail');
   } else log.info('messages are not sent by e-mail (SMTP_HOST is not set): they wait in the console');
+  // The gateway's host only: its URL's path or query may hold a key, and the Authorization header is a secret.
+  if (settings.sms) log.info({ host: new URL(settings.sms.url).host }, 'messages are also sent by SMS');
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
   const importRecovery = runImportRecovery(redis, k);
 

@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
-import { SELF_ROLE } from '../auth/access.js';
+import { type Principal, SELF_ROLE } from '../auth/access.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { ExtensionStore } from '../admin/extensions.js';
 import type { DirectoryEntryStore } from '../directory/entries/entry-store.js';
@@ -53,44 +53,81 @@ export function createSelfSignIn(deps: {
     }),
   });
 
+  /**
+   * Runs `check` of a PIN for `extension` within its failure budget: every try takes its point
+   * before the PIN is checked, and a right PIN gives it back, so tries sent at once cannot all
+   * pass a look at the count before any of them is counted. `check` answers whether the PIN was
+   * right; a wrong one throws `wrong`, a spent budget 429.
+   */
+  async function withinBudget<T>(extension: string, check: () => Promise<T | undefined>, wrong: AppError): Promise<T> {
+    const refused = await failures.consume(extension).then(
+      () => undefined,
+      (rejection: unknown) => {
+        if (rejection instanceof Error) throw rejection;
+        return rejection as RateLimiterRes;
+      },
+    );
+    if (refused)
+      throw new AppError(
+        429,
+        'too_many_attempts',
+        `Too many wrong PINs for extension ${extension}: try again in ${Math.ceil(refused.msBeforeNext / 60_000)} minutes`,
+      );
+    const passed = await check();
+    if (passed === undefined) throw wrong;
+    await failures.delete(extension);
+    return passed;
+  }
+
   async function entryOf(extensionNumber: string, pin: string) {
     const id = await deps.extensions.idByClaim(`extension:${extensionNumber}`);
     const extension = id === undefined ? undefined : await deps.extensions.get(id);
     const matches = await deps.pins.matches(extension?.id, pin);
     const entryId = extension?.doc.directoryEntryId;
-    return matches && entryId ? deps.entries.get(entryId) : undefined;
+    const entry = matches && entryId ? await deps.entries.get(entryId) : undefined;
+    return entry && { entry, extensionId: extension!.id };
   }
 
   return {
     async signIn(extension: string, pin: string): Promise<{ token: string; expiresAt: string; entryId: string }> {
-      // Every try takes its point before the PIN is checked, and a right PIN gives it back: tries
-      // sent at once cannot all pass a look at the count before any of them is counted.
-      const refused = await failures.consume(extension).then(
-        () => undefined,
-        (rejection: unknown) => {
-          if (rejection instanceof Error) throw rejection;
-          return rejection as RateLimiterRes;
-        },
+      const { entry, extensionId } = await withinBudget(
+        extension,
+        () => entryOf(extension, pin),
+        new AppError(401, 'wrong_pin', 'The extension number or the PIN is wrong'),
       );
-      if (refused)
-        throw new AppError(
-          429,
-          'too_many_attempts',
-          `Too many wrong PINs for extension ${extension}: try again in ${Math.ceil(refused.msBeforeNext / 60_000)} minutes`,
-        );
-      const entry = await entryOf(extension, pin);
-      if (!entry) throw new AppError(401, 'wrong_pin', 'The extension number or the PIN is wrong');
-      await failures.delete(extension);
       const { token, record } = await deps.tokens.createSession(
         {
           name: `${entry.name} (anknytning ${extension})`,
           role: SELF_ROLE,
           municipalityId: entry.municipalityId,
           entryId: entry.id,
+          extensionId,
         },
         SELF_SESSION_SECONDS,
       );
       return { token, expiresAt: record.expiresAt!, entryId: entry.id };
+    },
+
+    /**
+     * A signed-in person changes their own PIN (the personal page): the current one is checked
+     * within the same failure budget as a sign-in (a stolen session must not become a way to
+     * guess it), and the change is audited as `extension-pin` `{pin: "changed"}` with the person
+     * as actor. A wrong current PIN is a 400 naming body.currentPin (the session itself is fine,
+     * and the page shows it at the field).
+     */
+    async changePin(session: Principal, currentPin: string, newPin: string): Promise<void> {
+      const stored = session.extensionId === undefined ? undefined : await deps.extensions.get(session.extensionId);
+      // The extension deleted, or relinked to someone else, since the sign-in: this session no longer speaks for it.
+      if (!stored || stored.doc.directoryEntryId !== session.entryId)
+        throw new AppError(403, 'forbidden', 'This session is not for an extension whose PIN it may change');
+      await withinBudget(
+        stored.doc.extension,
+        async () => ((await deps.pins.matches(stored.id, currentPin)) ? true : undefined),
+        new AppError(400, 'wrong_pin', 'body.currentPin: is not the extension’s PIN', [
+          { field: 'body.currentPin', problem: 'is not the extension’s PIN' },
+        ]),
+      );
+      await deps.pins.set({ id: stored.id, municipalityId: stored.doc.municipalityId }, newPin, session, 'changed');
     },
   };
 }
