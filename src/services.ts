@@ -112,6 +112,7 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
           ...settings.messageDelivery,
         })
       : undefined;
+  const personOfExtension = createPersonOfExtension({ extensions: admin.extensions, entries });
   return {
     redis,
     region,
@@ -145,11 +146,11 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     tokenAccounts: createTokenAccounts(redis, k, admin.operatorAccounts),
     entries,
     /** The person an extension stands for: one rule for sign-in, feature codes and direct-dial hänvisning. */
-    personOfExtension: createPersonOfExtension({ extensions: admin.extensions, entries }),
+    personOfExtension,
     /** The personal page (self-service/): extensions' PINs, and signing in with one. */
     selfService: {
       pins,
-      signIn: createSelfSignIn({ redis, k, extensions: admin.extensions, pins, entries, tokens }),
+      signIn: createSelfSignIn({ redis, k, extensions: admin.extensions, personOfExtension, pins, tokens }),
     },
     /** Not started here: it follows changes on a connection of its own (start/stop with the process). */
     search: createDirectorySearch(redis, k),

@@ -1,10 +1,9 @@
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import { type Principal, SELF_ROLE } from '../auth/access.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { ExtensionStore } from '../admin/extensions.js';
-import type { DirectoryEntryStore } from '../directory/entries/entry-store.js';
+import type { PersonOfExtension } from '../directory/entries/person-of-extension.js';
 import { AppError } from '../errors.js';
-import type { FailureBudget } from '../sip-edge/security/auth-failures.js';
+import { type FailureBudget, failureLimiter, takePoint } from '../auth/failure-budget.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisClient } from '../store/redis-client.js';
 import type { ExtensionPins } from './extension-pins.js';
@@ -22,36 +21,22 @@ export const SELF_SESSION_SECONDS = 8 * 3600;
 
 /**
  * Signing in on the personal page with an extension number and its PIN: a session token for
- * the directory entry the extension is linked to, which may only set that entry's hänvisning.
+ * the person the extension stands for (directory/entries/person-of-extension.ts), which may only
+ * set that entry's hänvisning.
  * Every way of failing (no such extension, no PIN, no linked entry, wrong PIN) gives the same
  * answer and counts against the extension, so the answer tells a guesser nothing.
  */
 export function createSelfSignIn(deps: {
   redis: RedisClient;
   k: Keys;
-  extensions: Pick<ExtensionStore, 'idByClaim' | 'get'>;
+  extensions: Pick<ExtensionStore, 'get'>;
+  personOfExtension: PersonOfExtension;
   pins: ExtensionPins;
-  entries: Pick<DirectoryEntryStore, 'get'>;
   tokens: Pick<TokenStore, 'createSession'>;
   budget?: FailureBudget;
 }) {
-  const { points, windowSeconds, blockSeconds } = deps.budget ?? SIGN_IN_FAILURE_BUDGET;
-  // The same pattern as the SIP edge's digest failures (sip-edge/security/auth-failures.ts).
-  const failures = new RateLimiterRedis({
-    storeClient: deps.redis,
-    useRedisPackage: true,
-    rejectIfRedisNotReady: true,
-    keyPrefix: deps.k.selfSignInFailures(),
-    points,
-    duration: windowSeconds,
-    blockDuration: blockSeconds,
-    insuranceLimiter: new RateLimiterMemory({
-      keyPrefix: 'self-sign-in-insurance',
-      points,
-      duration: windowSeconds,
-      blockDuration: blockSeconds,
-    }),
-  });
+  // Counted as the SIP edge's digest failures are (auth/failure-budget.ts).
+  const failures = failureLimiter(deps.redis, deps.k.selfSignInFailures(), deps.budget ?? SIGN_IN_FAILURE_BUDGET);
 
   /**
    * Runs `check` of a PIN for `extension` within its failure budget: every try takes its point
@@ -60,13 +45,7 @@ export function createSelfSignIn(deps: {
    * right; a wrong one throws `wrong`, a spent budget 429.
    */
   async function withinBudget<T>(extension: string, check: () => Promise<T | undefined>, wrong: AppError): Promise<T> {
-    const refused = await failures.consume(extension).then(
-      () => undefined,
-      (rejection: unknown) => {
-        if (rejection instanceof Error) throw rejection;
-        return rejection as RateLimiterRes;
-      },
-    );
+    const refused = await takePoint(failures, extension);
     if (refused)
       throw new AppError(
         429,
@@ -80,12 +59,9 @@ export function createSelfSignIn(deps: {
   }
 
   async function entryOf(extensionNumber: string, pin: string) {
-    const id = await deps.extensions.idByClaim(`extension:${extensionNumber}`);
-    const extension = id === undefined ? undefined : await deps.extensions.get(id);
-    const matches = await deps.pins.matches(extension?.id, pin);
-    const entryId = extension?.doc.directoryEntryId;
-    const entry = matches && entryId ? await deps.entries.get(entryId) : undefined;
-    return entry && { entry, extensionId: extension!.id };
+    const { extensionId, entry } = await deps.personOfExtension(extensionNumber);
+    const matches = await deps.pins.matches(extensionId, pin);
+    return matches && entry && extensionId !== undefined ? { entry, extensionId } : undefined;
   }
 
   return {
@@ -118,7 +94,7 @@ export function createSelfSignIn(deps: {
     async changePin(session: Principal, currentPin: string, newPin: string): Promise<void> {
       const stored = session.extensionId === undefined ? undefined : await deps.extensions.get(session.extensionId);
       // The extension deleted, or relinked to someone else, since the sign-in: this session no longer speaks for it.
-      if (!stored || stored.doc.directoryEntryId !== session.entryId)
+      if (!stored || (await deps.personOfExtension(stored.doc.extension)).entry?.id !== session.entryId)
         throw new AppError(403, 'forbidden', 'This session is not for an extension whose PIN it may change');
       await withinBudget(
         stored.doc.extension,
