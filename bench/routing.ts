@@ -49,6 +49,8 @@ export async function run(): Promise<void> {
       findRoute: directory.findRoute,
       directNumberTarget: directNumberTarget(redis, k, admin),
       contacts: createContactStore(redis, k).contacts,
+      // No number of the run is given to an extension: no hänvisning is ever looked up.
+      absent: async () => false,
       extension: async () => undefined,
       mainNumber: () => undefined,
       // Trunk calls to the region's numbers: the dial policy and 112's caller ID are never asked.

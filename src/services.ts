@@ -24,7 +24,7 @@ import { createOperatorPhones } from './operators/operator-phone.js';
 import { createOperatorStore } from './operators/operator-store.js';
 import { createContactStore } from './extensions/contact-store.js';
 import { createCallbackStore } from './calls/callbacks/callback-store.js';
-import { createMessageDelivery, type DeliveryTiming, type SmtpSettings } from './calls/messages/message-delivery.js';
+import { type DeliverySettings, createMessageDelivery, deliveryChannels } from './calls/messages/message-delivery.js';
 import { createCallQueue } from './queue/call-queue.js';
 import { directNumberTarget } from './routing/direct-number-owner.js';
 import { extensionOwner } from './routing/route-call.js';
@@ -51,8 +51,8 @@ export interface ServiceSettings {
   nodeCommands?: Pick<NodeCommandBus, 'send' | 'othersUp'> | undefined;
   /** /metrics (metrics/): the scrape token's hash, hooks on or off, and the clock opening hours are read by (Date.now by default). */
   metrics?: (MetricsSettings & { now?: (() => number) | undefined }) | undefined;
-  /** Messages for absent people sent by e-mail (SMTP_*; calls/messages/message-delivery.ts); none when not given. */
-  messageMail?: { smtp: SmtpSettings; timing?: Partial<DeliveryTiming> | undefined } | undefined;
+  /** Messages for absent people sent by e-mail (SMTP_*) and SMS (SMS_*; calls/messages/message-delivery.ts); none when not given. */
+  messageDelivery?: DeliverySettings | undefined;
 }
 
 /**
@@ -99,18 +99,20 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     ari: settings.ari,
     settings: { ...DEFAULT_CALL_CONTROL, ...settings.callControl },
     dialling,
-    delivering: settings.messageMail !== undefined,
+    delivering: deliveryChannels(settings.messageDelivery),
   });
   const messageDelivery =
-    settings.messageMail &&
-    createMessageDelivery({
-      redis,
-      k,
-      messages: callControl.messages,
-      entries,
-      municipalityName: (id) => region.municipalities.find((m) => m.id === id)?.name ?? id,
-      ...settings.messageMail,
-    });
+    deliveryChannels(settings.messageDelivery).length > 0
+      ? createMessageDelivery({
+          redis,
+          k,
+          messages: callControl.messages,
+          entries,
+          municipalityName: (id) => region.municipalities.find((m) => m.id === id)?.name ?? id,
+          ...settings.messageDelivery,
+        })
+      : undefined;
+  const personOfExtension = createPersonOfExtension({ extensions: admin.extensions, entries });
   return {
     redis,
     region,
@@ -144,11 +146,11 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     tokenAccounts: createTokenAccounts(redis, k, admin.operatorAccounts),
     entries,
     /** The person an extension stands for: one rule for sign-in, feature codes and direct-dial hänvisning. */
-    personOfExtension: createPersonOfExtension({ extensions: admin.extensions, entries }),
+    personOfExtension,
     /** The personal page (self-service/): extensions' PINs, and signing in with one. */
     selfService: {
       pins,
-      signIn: createSelfSignIn({ redis, k, extensions: admin.extensions, pins, entries, tokens }),
+      signIn: createSelfSignIn({ redis, k, extensions: admin.extensions, personOfExtension, pins, tokens }),
     },
     /** Not started here: it follows changes on a connection of its own (start/stop with the process). */
     search: createDirectorySearch(redis, k),
@@ -158,7 +160,7 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     /** The extension a direct number is given to, as routeCall asks it (a forwarded number has none: the SIP edge forwards it): the arrival path, the routing simulator. */
     directNumberOwner: extensionOwner(numberTarget),
     callControl,
-    /** Sends messages by e-mail (started with the process), when SMTP is configured. */
+    /** Sends messages by e-mail and SMS (started with the process), when SMTP or an SMS gateway is configured. */
     messageDelivery,
     /** Where each call's media steps run: on its caller's node, here or forwarded to its instance (media/nodes/). */
     nodes: createNodeRouter({

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { RegionConfig } from './config/region-schema.js';
+import { currentAbsence } from './directory/entries/entry-schema.js';
 import { attachEventSocket } from './events/event-socket.js';
 import { createDrain } from './drain.js';
 import { AppError } from './errors.js';
@@ -15,7 +16,9 @@ import {
   DEFAULT_MESSAGE_RETENTION_DAYS,
   runMessageRetention,
 } from './calls/messages/message-retention.js';
-import type { DeliveryTiming, SmtpSettings } from './calls/messages/message-delivery.js';
+import type { DeliveryTiming } from './calls/messages/message-delivery.js';
+import type { SmtpSettings } from './calls/messages/message-mail.js';
+import type { SmsGatewaySettings } from './calls/messages/message-sms.js';
 import { startAuditRetention } from './audit/audit-retention.js';
 import { type CapacityLimits, DEFAULT_CAPACITY } from './media/arrival/capacity.js';
 import { createArrivalPath } from './media/arrival/index.js';
@@ -78,6 +81,8 @@ export interface SwitchboardSettings {
   metrics?: MetricsSettings | undefined;
   /** Messages for absent people sent by e-mail through this SMTP server (SMTP_*); none when not given. */
   smtp?: SmtpSettings | undefined;
+  /** Messages for absent people also sent by SMS through this HTTP gateway (SMS_*); none when not given. */
+  sms?: SmsGatewaySettings | undefined;
   /** Poll and backoff of message delivery (calls/messages/message-delivery.ts); DEFAULT_DELIVERY_TIMING where not given. */
   messageDeliveryTiming?: Partial<DeliveryTiming> | undefined;
   /** The voice message's offer and recording limits (media/arrival/voice-message.ts); the defaults where not given. */
@@ -129,7 +134,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     mediaNodeDeadSeconds,
     nodeCommands,
     metrics: { ...settings.metrics, now: settings.now },
-    messageMail: settings.smtp && { smtp: settings.smtp, timing: settings.messageDeliveryTiming },
+    messageDelivery: { smtp: settings.smtp, sms: settings.sms, timing: settings.messageDeliveryTiming },
   });
   // This process's ARI requests, scripts and set-ups are timed into its registry while it runs.
   const uninstallProbes = services.metrics.instrument ? installProbes(services.metrics.probes) : () => undefined;
@@ -167,13 +172,14 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     dialling: services.dialling,
     capacity: { ...DEFAULT_CAPACITY, ...settings.capacity },
     setUpTimeoutMs: settings.setUpTimeoutMs,
-    // Offered only while messages are sent by e-mail: otherwise a voice message would wait unheard in the console.
-    voiceMessage: services.messageDelivery && {
-      messages: callControl.messages,
-      ari: settings.ari,
-      taken: services.messageDelivery.kick,
-      timing: settings.voiceMessageTiming,
-    },
+    // Offered only while messages are sent by e-mail (an SMS cannot carry the audio): otherwise a voice message would wait unheard in the console.
+    voiceMessage: settings.smtp &&
+      services.messageDelivery && {
+        messages: callControl.messages,
+        ari: settings.ari,
+        taken: services.messageDelivery.kick,
+        timing: settings.voiceMessageTiming,
+      },
     now: settings.now ?? Date.now,
   });
   const flow = createCallFlow({
@@ -211,15 +217,18 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       retentionDays: settings.messageRetentionDays ?? DEFAULT_MESSAGE_RETENTION_DAYS,
     }),
   );
-  if (services.messageDelivery) {
-    services.messageDelivery.start();
-    const { host, port, tls } = settings.smtp!;
+  services.messageDelivery?.start();
+  if (settings.smtp) {
+    const { host, port, tls } = settings.smtp;
     log.info({ host, port, tls }, 'messages are sent by e-mail');
   } else log.info('messages are not sent by e-mail (SMTP_HOST is not set): they wait in the console');
+  // The gateway's host only: its URL's path or query may hold a key, and the Authorization header is a secret.
+  if (settings.sms) log.info({ host: new URL(settings.sms.url).host }, 'messages are also sent by SMS');
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
   const importRecovery = runImportRecovery(redis, k);
 
-  const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, k));
+  const sipEdge =
+    settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, k, settings.now ?? Date.now));
   const drain = createDrain(arrival.capacity);
   const app = createHttpApp({ ...services, ari, sipEdge, mediaNodes: liveness, replicas, drain });
   const server = serve({ fetch: app.fetch, hostname: settings.http.host, port: settings.http.port });
@@ -262,7 +271,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
 export type Switchboard = Awaited<ReturnType<typeof startSwitchboard>>;
 
 /** What the SIP edge needs, from the switchboard's services, and the stores only the edge uses (its digest checks). */
-function sipEdgeServices(services: Services, k: Keys): SipEdgeServices {
+function sipEdgeServices(services: Services, k: Keys, now: () => number): SipEdgeServices {
   const { extensions } = services.admin;
   return {
     findRoute: services.directory.findRoute,
@@ -270,6 +279,10 @@ function sipEdgeServices(services: Services, k: Keys): SipEdgeServices {
     async extension(extension) {
       const id = await extensions.idByClaim(`extension:${extension}`);
       return id === undefined ? undefined : (await extensions.get(id))?.doc;
+    },
+    async absent(extension) {
+      const { entry } = await services.personOfExtension(extension);
+      return entry !== undefined && currentAbsence(entry, now()) !== null;
     },
     mainNumber: (id) => services.region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
     credentials: (extension) => extensions.sipCredentials(extension),

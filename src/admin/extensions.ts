@@ -100,6 +100,8 @@ export function createExtensionStore(
           ? []
           : [{ claim: `directory-entry:${doc.directoryEntryId}`, field: 'directoryEntryId' }],
       reservedBy: rules.reservedBy,
+      // Its person's PIN (self-service/extension-pins.ts) is keyed by the id, so renumbering keeps it; it goes with the extension.
+      ownedKeys: (id) => [k.extensionPin(id)],
     },
     { imports },
   );

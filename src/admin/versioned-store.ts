@@ -57,6 +57,8 @@ export interface ResourceSpec<Doc extends { municipalityId: string }, Input> {
   reservedBy?(claim: string): string | undefined;
   /** The id of a new object from what was sent, for kinds with one object per municipality (its kommunkod); random otherwise. */
   idOf?(input: Input): string;
+  /** Keys that belong to the object beside its secret and go in the same script when it is deleted (an extension's PIN hash). */
+  ownedKeys?(id: string): string[];
   /** What GET shows, as version 0, while nothing is stored under the id (the region config's opening hours); a change based on it stores it. */
   seed?(id: string): Doc | undefined;
 }
@@ -147,6 +149,7 @@ interface ScriptChange {
   refs?: string;
   doc?: string;
   secret?: string;
+  owned?: string;
   minId?: string;
   audit?: string[];
 }
@@ -268,6 +271,7 @@ export function createVersionedStore<Doc extends { municipalityId: string }, Inp
       refs: JSON.stringify(next ? (spec.refs?.(next) ?? []).map((c) => c.claim) : []),
       doc: next ? JSON.stringify(next) : '',
       secret: secret ?? '',
+      ...(next ? {} : { owned: JSON.stringify(spec.ownedKeys?.(id) ?? []) }),
       minId: String(entry.minId),
       audit: Object.entries(entry.fields).flat(),
     };

@@ -72,6 +72,8 @@ export interface Principal {
   municipalityId?: string;
   /** Set for a self session only: the one directory entry whose hänvisning it may set. */
   entryId?: string;
+  /** Set for a self session only: the extension it signed in with, whose PIN its person may change. */
+  extensionId?: string;
 }
 
 export function hasPermission(principal: Principal, permission: Permission): boolean {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AdminStores } from '../admin/index.js';
 import { tokenRecordSchema } from '../auth/token-store.js';
 import { directoryEntrySchema } from '../directory/entries/entry-schema.js';
+import { HASHED_PIN } from '../self-service/extension-pins.js';
 
 /**
  * The one file `vaxel backup` writes and `vaxel restore` reads: everything an administrator
@@ -10,8 +11,14 @@ import { directoryEntrySchema } from '../directory/entries/entry-schema.js';
  */
 
 export const BACKUP_FORMAT = 'regionvaxel-backup';
-/** Raised when a field changes meaning or a section becomes required; restore reads only its own version. */
-export const BACKUP_FORMAT_VERSION = 1;
+/**
+ * Raised when a section is added, a field changes meaning or a section becomes required, so an
+ * older vaxel refuses a newer file by its version rather than by a field it does not know.
+ * 2: `extensionPins`.
+ */
+export const BACKUP_FORMAT_VERSION = 2;
+/** The versions restore reads: a file of an older one lacks only sections that default to empty (1: no PINs). */
+export const READABLE_FORMAT_VERSIONS = [1, 2] as const;
 
 const HEX16 = /^[0-9a-f]{16}$/;
 /** A Redis stream id ("1733356800000-0"): audit entries keep theirs, so their order and times stay. */
@@ -52,8 +59,8 @@ export function backupFileSchema(admin: AdminStores) {
   const kinds = Object.values(admin);
   return z.strictObject({
     format: z.literal(BACKUP_FORMAT, { error: `must be "${BACKUP_FORMAT}": this is not a Regionväxeln backup` }),
-    formatVersion: z.literal(BACKUP_FORMAT_VERSION, {
-      error: `must be ${BACKUP_FORMAT_VERSION}: this vaxel reads backups of format version ${BACKUP_FORMAT_VERSION} only`,
+    formatVersion: z.literal(READABLE_FORMAT_VERSIONS, {
+      error: `must be ${READABLE_FORMAT_VERSIONS.join(' or ')}: this vaxel reads backups of those format versions only`,
     }),
     createdAt: z.iso.datetime(),
     /** The key prefix backed up (REDIS_PREFIX); informative, a restore writes under its own. */
@@ -65,6 +72,13 @@ export function backupFileSchema(admin: AdminStores) {
         kinds.map((store) => [store.type, z.array(adminObjectSchema(store.schema as z.ZodType)).default([])]),
       ),
     ),
+    /** Extension id → its PIN's salted scrypt hash (self-service/extension-pins.ts), never a PIN: staff sign in after a restore as before. */
+    extensionPins: z
+      .record(
+        z.string().regex(HEX16, 'must be an extension id (16 hex digits)'),
+        z.string().regex(HASHED_PIN, 'must be a PIN hash "salt:hash" (32 and 64 hex digits), never a PIN'),
+      )
+      .default({}),
     /** Entries as stored; restore checks their content with the API's input schema too. */
     directory: z.array(directoryEntrySchema.strict()).default([]),
     /** By hash only: a token itself is never stored, so never in a backup. */

@@ -30,6 +30,7 @@ const REGION_DATA = [
   { what: 'directory entries', pattern: (k: Keys) => k.directoryEntries() },
   { what: 'API tokens', pattern: (k: Keys) => k.tokens() },
   { what: 'API tokens', pattern: (k: Keys) => k.token('*') },
+  { what: 'extension PINs', pattern: (k: Keys) => k.extensionPin('*') },
 ];
 
 /**
@@ -200,6 +201,10 @@ function restoreCommands(
     }
   }
 
+  const extensionIds = new Set((backup.admin[stores.admin.extensions.type] ?? []).map((o) => o.id));
+  for (const id of Object.keys(backup.extensionPins))
+    if (!extensionIds.has(id)) problems.push(`extensionPins.${id}: no extension in the backup has this id`);
+
   once(
     backup.tokens,
     (t) => t.record.id,
@@ -224,6 +229,9 @@ function restoreCommands(
 
   for (const { store, object } of admin) commands.push(...store.restoreCommands(object as never));
   for (const store of kinds) counts[store.type] = backup.admin[store.type]?.length ?? 0;
+  for (const [id, hashed] of Object.entries(backup.extensionPins))
+    commands.push(...stores.pins.restoreCommands(id, hashed));
+  counts['extension PINs'] = Object.keys(backup.extensionPins).length;
   // App instances cache what callers meet until this counter moves (media/arrival/arrival-config.ts).
   commands.push(['INCR', k.adminVersion()]);
   entries.forEach((entry, i) => commands.push(...stores.entries.restoreCommands(entry, i + 1)));

@@ -3,6 +3,7 @@ import type { TokenStore } from '../auth/token-store.js';
 import type { RegionConfig } from '../config/region-schema.js';
 import type { DirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
+import type { ExtensionPins } from '../self-service/extension-pins.js';
 import type { Keys } from '../store/keys.js';
 import { type RedisClient, scanKeys } from '../store/redis-client.js';
 import {
@@ -18,6 +19,7 @@ export interface BackupStores {
   admin: AdminStores;
   entries: DirectoryEntryStore;
   tokens: TokenStore;
+  pins: Pick<ExtensionPins, 'backupPins' | 'restoreCommands'>;
 }
 
 /** A step of a backup or restore: `done` of `total` things of that step. */
@@ -52,6 +54,9 @@ export async function takeBackup(
       admin[store.type] = await (store.backupObjects as () => Promise<unknown[]>)();
     }
     onProgress('admin objects', kinds.length, kinds.length);
+    const extensionPins = await stores.pins.backupPins(
+      (admin[stores.admin.extensions.type] as { id: string }[]).map(({ id }) => id),
+    );
     onProgress('directory', 0, 1);
     const directory = await stores.entries.backupEntries();
     onProgress('directory', 1, 1);
@@ -65,6 +70,7 @@ export async function takeBackup(
       prefix: k.prefix,
       municipalities: region.municipalities.map((m) => m.id),
       admin,
+      extensionPins,
       directory,
       tokens,
       tokenAccounts,

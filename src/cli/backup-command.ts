@@ -14,6 +14,7 @@ import type { RegionConfig } from '../config/region-schema.js';
 import { createDirectoryEntryStore } from '../directory/entries/entry-store.js';
 import { AppError } from '../errors.js';
 import { operatorPhoneProblem } from '../operators/operator-phone.js';
+import { createExtensionPins } from '../self-service/extension-pins.js';
 import { type Keys, keys } from '../store/keys.js';
 import { connectRedis, type RedisNodeClient } from '../store/redis-client.js';
 
@@ -51,7 +52,8 @@ async function withStores<T>(
       operatorPhoneProblem: operatorPhoneProblem(env.OPERATOR_PHONE_NETWORKS, region),
     });
     const entries = createDirectoryEntryStore(redis, k, audit);
-    return await work(redis, k, { admin, entries, tokens: createTokenStore(redis, k, audit), audit, region });
+    const tokens = createTokenStore(redis, k, audit);
+    return await work(redis, k, { admin, entries, tokens, pins: createExtensionPins(redis, k, audit), audit, region });
   } finally {
     await redis.close();
   }
@@ -99,7 +101,7 @@ export async function backupCommand(argv: string[]): Promise<void> {
   await rename(`${out}.partial`, out);
   const objects = Object.values(backup.admin).reduce((sum, list) => sum + list.length, 0);
   console.log(
-    `Wrote ${out}: ${objects} admin objects, ${backup.directory.length} directory entries, ${backup.tokens.length} token hashes` +
+    `Wrote ${out}: ${objects} admin objects, ${backup.directory.length} directory entries, ${backup.tokens.length} token hashes, ${Object.keys(backup.extensionPins).length} PIN hashes` +
       `${backup.calls ? `, ${backup.calls.length} call records` : ''}${backup.audit ? ', the audit log' : ''}.`,
   );
 }

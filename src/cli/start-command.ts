@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigError, describeIssues, loadRegionConfig } from '../config/load-region.js';
-import { readEnv, smtpSettings } from '../config/env.js';
+import { readEnv, smtpSettings, smsGatewaySettings } from '../config/env.js';
 import { createOpeningStateReader } from '../hours/opening-state.js';
 import { openingSummary } from '../hours/opening-summary.js';
 import { type OpenOverride, endOpenOverride, openEveryMember } from '../hours/open-override.js';
@@ -85,6 +85,7 @@ export async function startCommand(argv: string[]): Promise<void> {
     setUpTimeoutMs: env.CALL_SETUP_TIMEOUT_MS,
     metrics: { scrapeTokenSha256: env.METRICS_TOKEN_SHA256 },
     smtp: smtpSettings(env),
+    sms: smsGatewaySettings(env),
   });
 
   let opened: OpenOverride | undefined;

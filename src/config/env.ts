@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { DEFAULT_CALL_RECORD_RETENTION_DAYS, MIN_CALL_RECORD_RETENTION_DAYS } from '../calls/call-retention.js';
 import { DEFAULT_MESSAGE_RETENTION_DAYS } from '../calls/messages/message-retention.js';
-import type { SmtpSettings } from '../calls/messages/message-delivery.js';
+import { BlockList, isIP } from 'node:net';
+import type { SmtpSettings } from '../calls/messages/message-mail.js';
+import { type SmsGatewaySettings, smsBodyTemplateProblem } from '../calls/messages/message-sms.js';
 import { DEFAULT_MEDIA_NODE_DEAD_SECONDS } from '../media/nodes/node-liveness.js';
 import { DEFAULT_SPOKEN_TEXT_CACHE_DIR } from '../media/spoken-text/spoken-texts.js';
 import { DEFAULT_SET_UP_TIMEOUT_MS } from '../media/arrival/call-set-up.js';
@@ -40,6 +42,33 @@ const unsetWhenEmpty = <T extends z.ZodType<string, string>>(schema: T) =>
 const ADDRESS = z.union([z.ipv4(), z.cidrv4(), z.ipv6(), z.cidrv6()], {
   error: 'must be an IP address or a CIDR network',
 });
+
+/** Where plain http may carry SMS: loopback and private networks (RFC 1918, RFC 4193), i.e. a gateway or relay inside. */
+const PRIVATE_NETWORKS = new BlockList();
+for (const [network, prefix] of [
+  ['127.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const)
+  PRIVATE_NETWORKS.addSubnet(network, prefix, 'ipv4');
+PRIVATE_NETWORKS.addAddress('::1', 'ipv6');
+PRIVATE_NETWORKS.addSubnet('fc00::', 7, 'ipv6');
+
+/**
+ * The SMS gateway's URL: https, or http only to an IP address on loopback or a private network.
+ * Plain http across the internet would show the Authorization secret, the numbers and the texts
+ * to every hop; a host name under http could resolve anywhere, so only an address is taken.
+ */
+const SMS_GATEWAY_URL = z.url({ protocol: /^https?$/, error: 'must be an https:// URL' }).refine((raw) => {
+  // Not a URL at all: z.url has said so already.
+  if (!URL.canParse(raw)) return true;
+  const url = new URL(raw);
+  if (url.protocol === 'https:') return true;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const family = isIP(host);
+  return family !== 0 && PRIVATE_NETWORKS.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}, 'must be https://, or http:// only to an IP address on loopback or a private network (10/8, 172.16/12, 192.168/16, fc00::/7)');
 
 /**
  * Settings from the environment. Redis and ARI are either both given (a real deployment) or
@@ -195,6 +224,25 @@ const envSchema = z
           'must be an e-mail address, optionally as "Name <address>"',
         ),
     ),
+    /** The HTTP SMS gateway messages are also sent through, to the entry's mobile (calls/messages/message-sms.ts). Unset or empty: no SMS. */
+    SMS_GATEWAY_URL: unsetWhenEmpty(SMS_GATEWAY_URL),
+    /** The JSON body POSTed to the gateway, with {{to}} (E.164), {{text}} and optionally {{from}} inside its strings. */
+    SMS_GATEWAY_BODY: unsetWhenEmpty(
+      z.string().superRefine((template, ctx) => {
+        const problem = smsBodyTemplateProblem(template);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    ),
+    /** The Authorization header sent to the gateway ("Bearer …", "Basic …"): a secret, never logged nor shown in an error. */
+    SMS_GATEWAY_AUTHORIZATION: unsetWhenEmpty(
+      z.string().refine((value) => !/[\r\n]/.test(value), 'must be one line (a header value)'),
+    ),
+    /** The sender shown on the phone: an alphanumeric sender id, 1 to 11 letters (a-z), digits or spaces, e.g. "Vaxeln". */
+    SMS_FROM: unsetWhenEmpty(
+      z
+        .string()
+        .regex(/^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/, 'must be 1 to 11 letters a-z, digits or spaces, with a letter'),
+    ),
   })
   .superRefine((env, ctx) => {
     const ari = [env.ARI_URL, env.ARI_USERNAME, env.ARI_PASSWORD];
@@ -235,6 +283,16 @@ const envSchema = z
         message: 'is needed when SMTP_HOST is set: the address messages are sent from',
       });
     }
+    if (env.SMS_GATEWAY_URL !== undefined && env.SMS_GATEWAY_BODY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMS_GATEWAY_BODY'],
+        message: 'is needed when SMS_GATEWAY_URL is set: the JSON body with {{to}} and {{text}}',
+      });
+    }
+    if (env.SMS_GATEWAY_BODY?.includes('{{from}}') && env.SMS_FROM === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SMS_FROM'], message: 'is needed when SMS_GATEWAY_BODY has {{from}}' });
+    }
   });
 
 export type Env = z.output<typeof envSchema>;
@@ -248,6 +306,17 @@ export function smtpSettings(env: Env): SmtpSettings | undefined {
     tls: env.SMTP_TLS,
     auth: env.SMTP_USER === undefined ? undefined : { user: env.SMTP_USER, password: env.SMTP_PASSWORD! },
     from: env.SMTP_FROM!,
+  };
+}
+
+/** The SMS gateway of message delivery, or undefined when SMS_GATEWAY_URL is not set (no SMS). */
+export function smsGatewaySettings(env: Env): SmsGatewaySettings | undefined {
+  if (env.SMS_GATEWAY_URL === undefined) return undefined;
+  return {
+    url: env.SMS_GATEWAY_URL,
+    bodyTemplate: env.SMS_GATEWAY_BODY!,
+    authorization: env.SMS_GATEWAY_AUTHORIZATION,
+    from: env.SMS_FROM,
   };
 }
 

@@ -14,6 +14,23 @@ export const PinSchema = z
   .regex(/^\d{4,12}$/, 'must be 4 to 12 digits')
   .openapi({ format: 'password', writeOnly: true, example: '4711' });
 
+/**
+ * A PIN a person chooses themselves (the personal page): besides 4–12 digits, not one a
+ * neighbour guesses first. One digit repeated (0000) and a run up or down (1234, 4321,
+ * 0123456789) are the commonest PINs of all; a guesser with five tries a quarter hour tries
+ * them first. IT staff's PIN (set through the extension API) is a first one to be changed.
+ */
+export const ChosenPinSchema = PinSchema.refine((pin) => new Set(pin).size > 1, 'must not be one digit repeated')
+  .refine((pin) => !isRun(pin, 1) && !isRun(pin, -1), 'must not be a run of digits such as 1234 or 4321')
+  .openapi({ format: 'password', writeOnly: true, example: '4816' });
+
+function isRun(pin: string, step: 1 | -1): boolean {
+  return [...pin].every((digit, i) => i === 0 || Number(digit) === Number(pin[i - 1]) + step);
+}
+
+/** How a PIN is kept: "salt:hash", 16 and 32 bytes in hex (hashPin). */
+export const HASHED_PIN = /^[0-9a-f]{32}:[0-9a-f]{64}$/;
+
 const KEY_LENGTH = 32;
 /** Compared against when there is no PIN, to take the time a real comparison takes. */
 const NO_PIN = `${'0'.repeat(32)}:${'0'.repeat(KEY_LENGTH * 2)}`;
@@ -44,6 +61,7 @@ export function createExtensionPins(redis: RedisClient, k: Keys, audit: AuditLog
     extension: { id: string; municipalityId: string },
     stored: string | null,
     actor: Principal,
+    how: 'set' | 'changed' = 'set',
   ): Promise<void> {
     const tx = redis.multi();
     if (stored === null) tx.del(k.extensionPin(extension.id));
@@ -52,14 +70,20 @@ export function createExtensionPins(redis: RedisClient, k: Keys, audit: AuditLog
       action: stored === null ? 'delete' : 'update',
       object: { type: 'extension-pin', id: extension.id },
       municipalityId: extension.municipalityId,
-      ...(stored === null ? {} : { after: { pin: 'set' } }),
+      ...(stored === null ? {} : { after: { pin: how } }),
     });
     await tx.exec();
   }
 
   return {
-    async set(extension: { id: string; municipalityId: string }, pin: string, actor: Principal): Promise<void> {
-      await change(extension, await hashPin(pin), actor);
+    /** Sets the PIN: by IT staff (`set`), or by its person on the personal page (`changed`, self-sign-in.ts changePin). */
+    async set(
+      extension: { id: string; municipalityId: string },
+      pin: string,
+      actor: Principal,
+      how: 'set' | 'changed' = 'set',
+    ): Promise<void> {
+      await change(extension, await hashPin(pin), actor, how);
     },
     async remove(extension: { id: string; municipalityId: string }, actor: Principal): Promise<void> {
       await change(extension, null, actor);
@@ -72,6 +96,15 @@ export function createExtensionPins(redis: RedisClient, k: Keys, audit: AuditLog
       const stored = extensionId === undefined ? null : await redis.get(k.extensionPin(extensionId));
       const matched = await pinMatches(pin, stored ?? NO_PIN);
       return stored !== null && matched;
+    },
+    /** The hashes of those of `extensionIds` that have a PIN, by extension id (a backup: backup/); never a PIN. */
+    async backupPins(extensionIds: string[]): Promise<Record<string, string>> {
+      const stored = extensionIds.length === 0 ? [] : await redis.mGet(extensionIds.map((id) => k.extensionPin(id)));
+      return Object.fromEntries(extensionIds.flatMap((id, i) => (stored[i] ? [[id, stored[i]]] : [])));
+    },
+    /** The command that stores a backed-up hash as `set` did. */
+    restoreCommands(extensionId: string, hashed: string): string[][] {
+      return [['SET', k.extensionPin(extensionId), hashed]];
     },
   };
 }

@@ -42,6 +42,7 @@ export interface SipEdgeServices {
   findRoute: EdgeRoutingDeps['findRoute'];
   directNumberTarget: EdgeRoutingDeps['directNumberTarget'];
   extension: EdgeRoutingDeps['extension'];
+  absent: EdgeRoutingDeps['absent'];
   mainNumber: EdgeRoutingDeps['mainNumber'];
   credentials: AuthDeps['credentials'];
   contacts: Pick<ContactStore, 'bind' | 'unbind' | 'contacts' | 'at'>;

@@ -76,7 +76,7 @@
  * store/lua/calls-prune-1.lua builds {p}:calls:by-municipality:{id} and {p}:park:{id} of the records it removes.
  * store/lua/_shared.lua (media_node_key, media_node_dead) builds {p}:media-node:{node} and reads {p}:media-nodes
  * (claim-1.lua, list-waiting-1.lua, media-node-sweep-3.lua); enqueue-6.lua adds the call's node to {p}:media-nodes.
- * store/lua/messages-prune-1.lua builds {p}:message:{id}, {p}:message-recording:{id}, {p}:messages:by-recipient:entry:{id} and {p}:messages:delivery-due of the messages it removes.
+ * store/lua/messages-prune-1.lua builds {p}:message:{id}, {p}:message-recording:{id}, {p}:messages:by-recipient:entry:{id} and {p}:messages:delivery-due[:sms] of the messages it removes.
  * store/lua/message-delivery-*.lua build {p}:message:{id} of the message they claim or report on.
  * store/lua/_directory.lua builds {p}:directory:by-municipality:{id} for an entry it deletes.
  * store/lua/_import.lua builds {p}:import-switch, the chunks, ids and lock keys of a journal, and (as the directory's
@@ -137,7 +137,8 @@ export interface Keys {
   message(id: string): string;
   messagesByMunicipality(municipalityId: string): string;
   messagesByRecipient(recipient: string): string;
-  messagesDeliveryDue(): string;
+  /** Messages due to be sent on a channel (calls/messages/message-delivery.ts): e-mail's set keeps the name it had alone. */
+  messagesDeliveryDue(channel: string): string;
   /** Binary: the recording of a voice message, written and removed with `message(id)`. */
   messageRecording(id: string): string;
   /** `sha256` names the audio in its URL (media/spoken-text/spoken-texts.ts spokenTextHash). */
@@ -200,7 +201,8 @@ export function keys(prefix = 'rv'): Keys {
     message: (id) => `${prefix}:message:${id}`,
     messagesByMunicipality: (municipalityId) => `${prefix}:messages:by-municipality:${municipalityId}`,
     messagesByRecipient: (recipient) => `${prefix}:messages:by-recipient:${recipient}`,
-    messagesDeliveryDue: () => `${prefix}:messages:delivery-due`,
+    messagesDeliveryDue: (channel) =>
+      channel === 'email' ? `${prefix}:messages:delivery-due` : `${prefix}:messages:delivery-due:${channel}`,
     messageRecording: (id) => `${prefix}:message-recording:${id}`,
     events: () => `${prefix}:events`,
     spokenText: (sha256) => `${prefix}:spoken-text:${sha256}`,

@@ -38,7 +38,7 @@ describe('vaxel backup / restore', () => {
     const file = join(dir, 'region.json');
     const backup = await vaxel(ctx.k.prefix, 'backup', '--out', file);
     expect(backup.code, backup.out).toBe(0);
-    expect(backup.out).toContain(`Wrote ${file}: 1 admin objects, 0 directory entries, 1 token hashes.`);
+    expect(backup.out).toContain(`Wrote ${file}: 1 admin objects, 0 directory entries, 1 token hashes, 0 PIN hashes.`);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const text = await readFile(file, 'utf8');
     for (const secret of [PASSWORD, admin]) {

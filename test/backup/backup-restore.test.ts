@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { localActor } from '../../src/auth/token-store.js';
 import { restoreBackup } from '../../src/backup/restore-backup.js';
 import { takeBackup } from '../../src/backup/take-backup.js';
+import type { BackupFile } from '../../src/backup/backup-file.js';
 import { ConfigError } from '../../src/config/load-region.js';
 import { AppError } from '../../src/errors.js';
 import { startRedisServer, type RedisServer } from '../../src/lab/redis-server.js';
@@ -40,6 +41,7 @@ const stores = (app: Awaited<ReturnType<typeof buildTestApp>>) => ({
   admin: app.admin,
   entries: app.entries,
   tokens: app.tokens,
+  pins: app.selfService.pins,
   audit: app.audit,
 });
 
@@ -139,6 +141,10 @@ async function answers(app: Awaited<ReturnType<typeof buildTestApp>>, token: str
 describe('backup and restore of the region', () => {
   it('restores into a fresh Redis a region that answers, routes, searches and authenticates as before', async () => {
     const { app, admin, operatorToken, extensionId } = await fillRegion();
+    // The person's PIN for the personal page: long enough not to turn up in the file's hex by chance.
+    const pin = '80734125';
+    const setPin = await app.t.call('PUT', `/api/v1/extensions/${extensionId}/pin`, { auth: admin, body: { pin } });
+    expect(setPin.status).toBe(204);
     const before = await answers(app.t, admin);
     for (const [path, { status }] of Object.entries(before)) expect(status, path).toBe(200);
     expect(before['/api/v1/directory/search?q=bygglov']!.body).toMatchObject({
@@ -149,16 +155,28 @@ describe('backup and restore of the region', () => {
     const text = JSON.stringify(backup);
     expect(text).not.toContain(PASSWORD);
     expect(text).not.toContain(operatorToken);
+    expect(text).not.toContain(pin);
+    expect(Object.keys(backup.extensionPins)).toEqual([extensionId]);
 
     // A fresh switchboard's Redis: the region config synced, nothing configured.
     const fresh = await buildTestApp(target);
     const report = await restoreBackup(target.redis, target.k, stores(fresh), text, { source: 'backup.json', actor });
-    expect(report.counts).toMatchObject({ extension: 1, number: 1, 'opening-hours': 1, directory: 1, tokens: 2 });
+    expect(report.counts).toMatchObject({
+      extension: 1,
+      number: 1,
+      'opening-hours': 1,
+      directory: 1,
+      tokens: 2,
+      'extension PINs': 1,
+    });
 
     expect(await answers(fresh, admin)).toEqual(before);
     // The operator's token logs in as before, and is the same operator.
     const queues = await fresh.call('GET', '/api/v1/queues', { auth: operatorToken });
     expect(queues.status).toBe(200);
+    // Staff sign in on the personal page with the PIN they had: nobody is locked out by a restore.
+    const signIn = await fresh.call('POST', '/api/v1/self/sign-in', { body: { extension: '2460123', pin } });
+    expect(signIn.status, JSON.stringify(signIn.body)).toBe(200);
     // The SIP credentials are the same digest.
     expect(await fresh.admin.extensions.secretByClaim('extension:2460123')).toBe(
       await app.t.admin.extensions.secretByClaim('extension:2460123'),
@@ -234,8 +252,24 @@ describe('backup and restore of the region', () => {
     ]);
     const truncated = await restore(JSON.stringify(backup).slice(0, 200)).catch((error: unknown) => error);
     expect((truncated as ConfigError).problems[0]).toContain('is not JSON');
-    const newer = await restore({ ...backup, formatVersion: 2 }).catch((error: unknown) => error);
-    expect((newer as ConfigError).problems.join('\n')).toMatch(/^formatVersion: /m);
+    const newer = await restore({ ...backup, formatVersion: 3 }).catch((error: unknown) => error);
+    expect((newer as ConfigError).problems.join('\n')).toMatch(/^formatVersion: must be 1 or 2/m);
+    // A PIN hash of an extension the file does not hold, and a PIN where its hash belongs.
+    const extensionId = backup.admin.extension![0]!.id;
+    const strayPin = await restore({
+      ...backup,
+      extensionPins: { ['0'.repeat(16)]: `${'a'.repeat(32)}:${'b'.repeat(64)}`, [extensionId]: '4711' },
+    }).catch((error: unknown) => error);
+    expect((strayPin as ConfigError).problems.join('\n')).toMatch(
+      new RegExp(`^extensionPins\\.${extensionId}: must be a PIN hash`, 'm'),
+    );
+    const noExtension = await restore({
+      ...backup,
+      extensionPins: { ['0'.repeat(16)]: `${'a'.repeat(32)}:${'b'.repeat(64)}` },
+    }).catch((error: unknown) => error);
+    expect((noExtension as ConfigError).problems).toEqual([
+      'extensionPins.0000000000000000: no extension in the backup has this id',
+    ]);
     expect(await storedState(target)).toEqual(empty);
 
     const dry = await restore(backup, true);
@@ -248,5 +282,20 @@ describe('backup and restore of the region', () => {
     expect(again).toBeInstanceOf(AppError);
     expect(again).toMatchObject({ status: 409, code: 'region_not_empty' });
     expect(await storedState(target)).toEqual(restored);
+  });
+
+  it('reads a file of format version 1 (before PINs were backed up): its extensions come back without a PIN', async () => {
+    const { app } = await fillRegion();
+    const backup: Partial<BackupFile> = await takeBackup(source.redis, source.k, stores(app.t), app.t.region);
+    delete backup.extensionPins;
+    const fresh = await buildTestApp(target);
+    const report = await restoreBackup(
+      target.redis,
+      target.k,
+      stores(fresh),
+      JSON.stringify({ ...backup, formatVersion: 1 }),
+      { source: 'old.json', actor },
+    );
+    expect(report.counts).toMatchObject({ extension: 1, 'extension PINs': 0 });
   });
 });

@@ -36,13 +36,14 @@ beforeAll(async () => {
   // The artifacts are this run's only.
   await artifacts.clear();
   carrierPort = await freeUdpPort();
-  // Messages are mailed through a port nobody listens on: every one stays "ej levererat".
-  const mailPort = await freeTcpPort();
+  // Messages are mailed and sent by SMS through ports nobody listens on: every one stays "ej levererat".
+  const [mailPort, smsPort] = await Promise.all([freeTcpPort(), freeTcpPort()]);
   [lab, browser] = await Promise.all([
     startLabSwitchboard({
       ringSeconds: 10,
       callControl: { trunkHost: `127.0.0.1:${carrierPort}` },
       smtp: { host: '127.0.0.1', port: mailPort, tls: 'none', from: 'vaxeln@lab.example' },
+      sms: { url: `http://127.0.0.1:${smsPort}/send`, bodyTemplate: '{"to":"{{to}}","text":"{{text}}"}' },
     }),
     launchChromium(),
   ]);
@@ -62,6 +63,7 @@ beforeAll(async () => {
       keywords: ['bygglov'],
       extension: '2460100',
       email: 'karin.lind@vannas.example',
+      phoneNumbers: ['070-111 22 33'],
     },
     localActor('browser test'),
   );
@@ -259,6 +261,10 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
       .locator('.messages tbody tr', { hasText: 'Ring tillbaka om bygglovet' })
       .getByText('ej levererat', { exact: true })
       .waitFor();
+    await page
+      .locator('.messages tbody tr', { hasText: 'Ring tillbaka om bygglovet' })
+      .getByText('ej levererat (sms)', { exact: true })
+      .waitFor();
     await step('08-messages-of-one-person');
 
     await page.getByRole('button', { name: /^Markera hanterat: till Karin Lind/ }).press('Enter');
@@ -269,6 +275,7 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
       text: 'Ring tillbaka om bygglovet',
       callId,
       delivery: { state: expect.stringMatching(/^(pending|failed)$/) },
+      smsDelivery: { state: expect.stringMatching(/^(pending|failed)$/) },
       handledBy: operator.id,
       handledAt: expect.any(String),
     });

@@ -62,12 +62,20 @@ async function selfSetup(): Promise<string> {
     setup,
   );
   await t.selfService.pins.set({ id: extension.id, municipalityId: VANNAS }, SELF_PIN, setup);
+  selfExtensionId = extension.id;
   return selfSession();
 }
+let selfExtensionId: string | undefined;
 const selfSession = async () =>
   (
     await t.tokens.createSession(
-      { name: 'Sara Själv', role: SELF_ROLE, municipalityId: VANNAS, entryId: 'matrix-self' },
+      {
+        name: 'Sara Själv',
+        role: SELF_ROLE,
+        municipalityId: VANNAS,
+        entryId: 'matrix-self',
+        extensionId: selfExtensionId,
+      },
       600,
     )
   ).token;
@@ -486,6 +494,14 @@ function selfServiceCases(): Case[] {
     },
     { what: 'clear one’s own hänvisning', op: 'DELETE /api/v1/self/absence', allowed: [SELF_ROLE] },
     { what: 'sign out of the personal page', op: 'DELETE /api/v1/self/session', allowed: [SELF_ROLE] },
+    {
+      // A wrong current PIN: past the access check (400 wrong_pin) without changing the PIN the sign-in case uses.
+      what: 'change one’s own PIN',
+      op: 'PUT /api/v1/self/pin',
+      body: () => ({ currentPin: '0000', newPin: '5830' }),
+      allowed: [SELF_ROLE],
+      pastAuth: true,
+    },
     ...inBoth((m, whose) => ({
       what: `set the PIN of one of ${whose} extensions`,
       op: 'PUT /api/v1/extensions/{id}/pin',

@@ -25,7 +25,7 @@ async function setup() {
   const smtp = await startSmtpServer();
   cleanups.push(smtp.stop);
   const t = await buildTestApp(ctx, {
-    messageMail: { smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none', from: FROM }, timing: TIMING },
+    messageDelivery: { smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none', from: FROM }, timing: TIMING },
   });
   t.messageDelivery!.start();
   cleanups.push(() => t.messageDelivery!.stop());
@@ -132,7 +132,7 @@ describe('messages reach the person by e-mail (real Redis, real SMTP server)', (
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(smtp.received.map((m) => m.to)).toEqual([['anna.berg@vannas.example']]);
     expect(smtp.received[0]!.subject).toBe('Meddelande från växeln: 070-123 45 67 ringde');
-    expect(await ctx.redis.zCard(ctx.k.messagesDeliveryDue())).toBe(0);
+    expect(await ctx.redis.zCard(ctx.k.messagesDeliveryDue('email'))).toBe(0);
   });
 
   it('survive a restart: a message due while no instance ran is sent by the next one', async () => {
@@ -169,7 +169,7 @@ describe('messages reach the person by e-mail (real Redis, real SMTP server)', (
     await t.messageDelivery!.deliverDue();
     expect((await read(message.id)).delivery).toEqual({ state: 'no-address', attempts: 0 });
     expect(smtp.received).toEqual([]);
-    expect(await ctx.redis.zCard(ctx.k.messagesDeliveryDue())).toBe(0);
+    expect(await ctx.redis.zCard(ctx.k.messagesDeliveryDue('email'))).toBe(0);
   });
 
   it('still undelivered at their retention go with the message, and nothing more is tried', async () => {
@@ -186,7 +186,7 @@ describe('messages reach the person by e-mail (real Redis, real SMTP server)', (
     expect(await retention(89).prune()).toEqual({ removed: 0 });
     expect(await read(message.id)).toBeDefined();
     expect(await retention(91).prune()).toEqual({ removed: 1 });
-    expect(await ctx.redis.zCard(ctx.k.messagesDeliveryDue())).toBe(0);
+    expect(await ctx.redis.zCard(ctx.k.messagesDeliveryDue('email'))).toBe(0);
     await smtp.start();
     await t.messageDelivery!.deliverDue();
     expect(smtp.received).toEqual([]);
@@ -208,6 +208,6 @@ describe('messages while e-mail is off (no SMTP_HOST)', () => {
       body: { entryId: bo.id, text: 'Hej' },
     });
     expect(body.delivery).toBeUndefined();
-    expect(await ctx.redis.zCard(ctx.k.messagesDeliveryDue())).toBe(0);
+    expect(await ctx.redis.zCard(ctx.k.messagesDeliveryDue('email'))).toBe(0);
   });
 });

@@ -21,7 +21,7 @@ async function setup(smtp?: { port: number }) {
   const t = await buildTestApp(
     ctx,
     smtp && {
-      messageMail: {
+      messageDelivery: {
         smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none', from: 'vaxeln@vannas.example' },
         timing: { pollMs: 50 },
       },

@@ -151,3 +151,116 @@ describe('signing in on the personal page', () => {
     ).toBe(403);
   });
 });
+
+describe('the PIN’s lifecycle', () => {
+  const pinKey = () => ctx.k.extensionPin(annaExtensionId);
+  const changePin = (token: string, body: Record<string, unknown>) =>
+    t.call('PUT', '/api/v1/self/pin', { auth: token, body });
+
+  it('goes with its extension when that is deleted, in the same change; a refused delete keeps it', async () => {
+    expect(await ctx.redis.exists(pinKey())).toBe(1);
+    const stale = await t.call('DELETE', `/api/v1/extensions/${annaExtensionId}`, {
+      auth: admin,
+      headers: { 'if-match': '"7"' },
+    });
+    expect(stale.status).toBe(412);
+    expect(await ctx.redis.exists(pinKey())).toBe(1);
+    const deleted = await t.call('DELETE', `/api/v1/extensions/${annaExtensionId}`, {
+      auth: admin,
+      headers: { 'if-match': '"1"' },
+    });
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
+    expect(await ctx.redis.exists(pinKey())).toBe(0);
+    // A new extension under the old number starts without a PIN.
+    await t.admin.extensions.create(
+      { extension: '2460123', displayName: 'Anna Berg', municipalityId: VANNAS, password: 'a good long password' },
+      setup,
+    );
+    expect((await signIn('4711')).body.error?.code).toBe('wrong_pin');
+  });
+
+  it('goes with its extension when a replace-mode import removes that', async () => {
+    const imported = await t.app.request(`/api/v1/extensions/import?municipality=${VANNAS}&mode=replace`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' },
+      body: 'extension;displayName;password\n2460125;Reception;a good long password',
+    });
+    expect(await imported.json()).toMatchObject({ created: 1, deleted: 1 });
+    expect(await ctx.redis.exists(pinKey())).toBe(0);
+  });
+
+  it('stays with its extension when that is renumbered (keyed by the extension’s id)', async () => {
+    const renumbered = await t.call('PATCH', `/api/v1/extensions/${annaExtensionId}`, {
+      auth: admin,
+      body: { extension: '2460124', password: 'another long password' },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(renumbered.status, JSON.stringify(renumbered.body)).toBe(200);
+    expect((await signIn('4711', '2460124')).status).toBe(200);
+    expect((await signIn('4711', '2460123')).status).toBe(401);
+  });
+
+  it('is changed by its person with the current PIN: the next sign-in takes the new one, audited as changed by the person', async () => {
+    const token = (await signIn('4711')).body.token as string;
+    expect((await changePin(token, { currentPin: '4711', newPin: '5830' })).status).toBe(204);
+    expect((await signIn('4711')).status).toBe(401);
+    expect((await signIn('5830')).status).toBe(200);
+
+    const audit = await t.call('GET', `/api/v1/audit?municipality=${VANNAS}&objectType=extension-pin`, { auth: admin });
+    const [latest] = audit.body.entries as { action: string; after: unknown; actor: { name: string; role: string } }[];
+    expect(latest).toMatchObject({
+      action: 'update',
+      after: { pin: 'changed' },
+      actor: { name: 'Anna Berg (anknytning 2460123)', role: 'self' },
+    });
+    expect(JSON.stringify(audit.body)).not.toContain('5830');
+  });
+
+  it('refuses PINs that are guessed first, the same PIN, and malformed ones, naming the field (400); nothing changes', async () => {
+    const token = (await signIn('4711')).body.token as string;
+    for (const [newPin, problem] of [
+      ['7777', 'must not be one digit repeated'],
+      ['1234', 'must not be a run of digits such as 1234 or 4321'],
+      ['987654', 'must not be a run of digits such as 1234 or 4321'],
+      ['4711', 'must differ from the current PIN'],
+      ['47a1', 'must be 4 to 12 digits'],
+      ['123', 'must be 4 to 12 digits'],
+    ]) {
+      const refused = await changePin(token, { currentPin: '4711', newPin });
+      expect(refused.status, newPin).toBe(400);
+      expect(refused.body.error?.details, newPin).toContainEqual(
+        expect.objectContaining({ field: 'body.newPin', problem }),
+      );
+    }
+    expect((await changePin(token, { currentPin: '4711' })).body.error?.details).toContainEqual(
+      expect.objectContaining({ field: 'body.newPin' }),
+    );
+    expect((await signIn('4711')).status).toBe(200);
+  });
+
+  it('counts a wrong current PIN against the extension as a wrong sign-in: locked after the budget (429)', async () => {
+    const token = (await signIn('4711')).body.token as string;
+    for (let i = 0; i < SIGN_IN_FAILURE_BUDGET.points; i++) {
+      const wrong = await changePin(token, { currentPin: '0000', newPin: '5830' });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.error).toMatchObject({ code: 'wrong_pin', details: [{ field: 'body.currentPin' }] });
+    }
+    const locked = await changePin(token, { currentPin: '4711', newPin: '5830' });
+    expect(locked.status).toBe(429);
+    // The same limiter: signing in is locked too, and the PIN is unchanged.
+    expect((await signIn('4711')).status).toBe(429);
+    expect(await t.selfService.pins.matches(annaExtensionId, '4711')).toBe(true);
+  });
+
+  it('is refused to a session whose extension has been linked to someone else since (403)', async () => {
+    const token = (await signIn('4711')).body.token as string;
+    const relinked = await t.call('PATCH', `/api/v1/extensions/${annaExtensionId}`, {
+      auth: admin,
+      body: { directoryEntryId: null },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(relinked.status, JSON.stringify(relinked.body)).toBe(200);
+    expect((await changePin(token, { currentPin: '4711', newPin: '5830' })).status).toBe(403);
+    expect(await t.selfService.pins.matches(annaExtensionId, '4711')).toBe(true);
+  });
+});

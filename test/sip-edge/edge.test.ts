@@ -170,6 +170,7 @@ describe('the SIP edge wired to drachtio-srf', () => {
           ? { username: ext, realm: 'regionvaxel', ha1: sipDigestHa1(ext, 'regionvaxel', PASSWORD) }
           : undefined,
       contacts: createContactStore(ctx.redis, ctx.k),
+      absent: async () => false,
       // The real guard; the edge telling it that a call ended is kept to be looked at too.
       dialling: {
         ...guard,

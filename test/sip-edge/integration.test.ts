@@ -373,6 +373,31 @@ describe.skipIf(!configured)('SIP edge through a real drachtio-server', () => {
       expect(call.messages).toMatch(/^SIP\/2\.0 404/m);
       expect(await absenceOf(own)).not.toBeNull();
     });
+
+    it("a trunk call to the direct number of a person with a hänvisning goes to the switchboard, which says it: the person's phone does not ring", async () => {
+      // Anders's entry lists the Vännäs phone's extension, whose direct number is 0935-141 23.
+      await lab.switchboard.entries.setAbsence(other, { reason: 'meeting', until: '2099-01-01T14:00:00+01:00' }, actor);
+      const phone = await answering(phonePorts.vannas, PHONE_IP);
+      try {
+        const caller = await trunkCall('093514123', 10_000);
+        const call = await eventually(async () => (await waiting())[0], {
+          what: 'the direct call waiting',
+          timeoutMs: 15_000,
+        });
+        const { body: record } = await lab.api<{ reason: string; reasonDetail?: string }>(
+          'GET',
+          `/api/v1/calls/${encodeURIComponent(call.callId)}`,
+        );
+        expect(record).toMatchObject({ reason: 'extension-absent', reasonDetail: expect.stringMatching(/^meeting/) });
+        expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
+      } finally {
+        await lab.switchboard.entries.setAbsence(other, null, actor);
+      }
+      expect((await phone.stop()).messages).not.toMatch(/^INVITE /m);
+      await eventually(async () => ((await waiting()).length === 0 ? true : undefined), {
+        what: 'the queue empty again',
+      });
+    });
   });
 
   it("a direct number forwarded to a mobile reaches the carrier's far side: the forwarding number asserted and in Diversion, the caller in From", async () => {

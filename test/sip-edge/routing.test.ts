@@ -54,6 +54,7 @@ function deps(
           ? { kind: 'external', number: MOBILE }
           : undefined,
     contacts: async (ext) => (ext === '2460123' ? ['sip:2460123@10.20.0.7:5060', 'sip:2460123@10.30.1.9:5060'] : []),
+    absent: async () => false,
     extension: async (ext) =>
       ({ '2460123': { municipalityId: VANNAS.id, directNumber: DIRECT }, '2480100': { municipalityId: '2480' } })[ext],
     mainNumber: (id) => region.municipalities.find((m) => m.id === id)?.mainNumbers[0],
@@ -103,6 +104,26 @@ describe('routing an INVITE from the trunk', () => {
   it('sends a direct number whose extension has no phone registered straight to the switchboard', async () => {
     const route = await routeInvite(dialled(DIRECT), { from: 'trunk' }, deps({ contacts: async () => [] }));
     expect(route).toMatchObject({ kind: 'media', headers: { 'X-Reason': 'extension-not-registered' } });
+  });
+
+  it('sends a direct number whose person has a hänvisning in force to the switchboard, which says it: the phones do not ring', async () => {
+    const asked: string[] = [];
+    const route = await routeInvite(
+      dialled(DIRECT),
+      { from: 'trunk' },
+      deps({
+        absent: async (ext) => {
+          asked.push(ext);
+          return true;
+        },
+      }),
+    );
+    expect(asked).toEqual(['2460123']);
+    expect(route).toMatchObject({
+      kind: 'media',
+      uri: expect.stringMatching(/^sip:\+4693514123@ast-[ab]:5060$/),
+      headers: { 'X-Municipality': VANNAS.id, 'X-Target': 'queue', 'X-Reason': 'extension-absent' },
+    });
   });
 
   it("refuses a number that is not the region's (404), and never dials out for the trunk", async () => {

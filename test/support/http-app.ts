@@ -41,7 +41,10 @@ export type Json = Record<string, unknown> & {
 /** The HTTP app on this test's Redis keys, the region synced, and a way to call it with any token. */
 export async function buildTestApp(
   ctx: RedisTestContext,
-  { metrics, messageMail }: { metrics?: MetricsSettings; messageMail?: ServiceSettings['messageMail'] } = {},
+  {
+    metrics,
+    messageDelivery,
+  }: { metrics?: MetricsSettings; messageDelivery?: ServiceSettings['messageDelivery'] } = {},
 ) {
   const region = await loadRegionConfig(resolve('config/region.yaml'));
   // The switchboard's own wiring (src/services.ts), only without Asterisk. The search is not
@@ -62,8 +65,8 @@ export async function buildTestApp(
     spokenText: { cacheDir: spokenTextCache, baseUrl: () => 'http://127.0.0.1:8080' },
     // Node's process metrics watch the event loop and GC from each app: one test process builds many.
     metrics: { processMetrics: false, ...metrics },
-    // Messages by e-mail, to the test's SMTP server; its delivery job is started by the test.
-    messageMail,
+    // Messages by e-mail and SMS, to the test's SMTP server and SMS gateway; its delivery job is started by the test.
+    messageDelivery,
   });
   await services.directory.syncRegion(region);
   const app = createHttpApp({ ...services, ari: unreachableAsterisk });

@@ -37,6 +37,7 @@ export async function startLabSwitchboard({
   redisHa = false,
   redisAof = false,
   smtp,
+  sms,
 }: {
   ringSeconds?: number;
   /** The switchboard's clock for opening hours: by default one that runs from a weekday morning, so tests meet an open switchboard at any hour. */
@@ -63,6 +64,8 @@ export async function startLabSwitchboard({
   redisAof?: boolean;
   /** Messages sent by e-mail through this SMTP server (SMTP_*); none when not given. */
   smtp?: SwitchboardSettings['smtp'];
+  /** Messages also sent by SMS through this HTTP gateway (SMS_*); none when not given. */
+  sms?: SwitchboardSettings['sms'];
 } = {}) {
   const labDir = defaultLabDir(); // provisioned by test/global-setup.ts
   const appName = `rv-e2e-${randomUUID().slice(0, 8)}`;
@@ -99,6 +102,7 @@ export async function startLabSwitchboard({
       capacity,
       setUpTimeoutMs,
       smtp,
+      sms,
       ...overrides,
     });
   let switchboard = await startApp();

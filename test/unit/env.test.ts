@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readEnv, smtpSettings } from '../../src/config/env.js';
+import { ConfigError } from '../../src/config/load-region.js';
+import { readEnv, smsGatewaySettings, smtpSettings } from '../../src/config/env.js';
 
 describe('CALL_RECORD_RETENTION_DAYS', () => {
   it('is 400 days unless set, and never less than a month (a whole month’s cost split)', () => {
@@ -63,6 +64,95 @@ describe('SMTP_*', () => {
     expect(() => readEnv({ SMTP_TLS: 'maybe' })).toThrow(/SMTP_TLS/);
     expect(() => readEnv({ SMTP_USER: 'vaxeln' })).toThrow(/SMTP_USER/);
     expect(() => readEnv({ SMTP_PORT: '0' })).toThrow(/SMTP_PORT/);
+  });
+});
+
+describe('SMS_*', () => {
+  const BODY = '{"to":"{{to}}","message":"{{text}}"}';
+  /** The problems readEnv names (ConfigError's lines), so a test can look at all of them. */
+  function problems(env: Record<string, string>): string {
+    try {
+      readEnv(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+    return '';
+  }
+
+  it('is off without SMS_GATEWAY_URL (or with it empty); with it, the body template and the rest as given', () => {
+    expect(smsGatewaySettings(readEnv({}))).toBeUndefined();
+    expect(smsGatewaySettings(readEnv({ SMS_GATEWAY_URL: '', SMS_GATEWAY_BODY: '', SMS_FROM: '' }))).toBeUndefined();
+    expect(
+      smsGatewaySettings(
+        readEnv({
+          SMS_GATEWAY_URL: 'https://sms.example.se/api/send',
+          SMS_GATEWAY_BODY: '{"to":"{{to}}","text":"{{text}}","from":"{{from}}"}',
+          SMS_GATEWAY_AUTHORIZATION: 'Bearer abc',
+          SMS_FROM: 'Vaxeln Umea',
+        }),
+      ),
+    ).toEqual({
+      url: 'https://sms.example.se/api/send',
+      bodyTemplate: '{"to":"{{to}}","text":"{{text}}","from":"{{from}}"}',
+      authorization: 'Bearer abc',
+      from: 'Vaxeln Umea',
+    });
+  });
+
+  it('takes https anywhere, plain http only to an address on loopback or a private network', () => {
+    for (const url of [
+      'https://sms.example.se/send',
+      'http://127.0.0.1:8099/send',
+      'http://10.1.2.3/send',
+      'http://172.20.0.5:8080/',
+      'http://192.168.1.10/',
+      'http://[::1]:8099/',
+      'http://[fd00::5]/',
+    ])
+      expect(smsGatewaySettings(readEnv({ SMS_GATEWAY_URL: url, SMS_GATEWAY_BODY: BODY }))?.url, url).toBe(url);
+    for (const url of [
+      'http://sms.example.se/send',
+      'http://8.8.8.8/send',
+      'http://172.32.0.1/',
+      'ftp://10.0.0.1/',
+      'sms',
+    ])
+      expect(problems({ SMS_GATEWAY_URL: url, SMS_GATEWAY_BODY: BODY }), url).toMatch(/SMS_GATEWAY_URL: must be/);
+  });
+
+  it('checks the body template at start: JSON, {{to}} and {{text}} inside strings, no unknown placeholder, SMS_FROM for {{from}}', () => {
+    const url = 'https://sms.example.se/send';
+    expect(problems({ SMS_GATEWAY_URL: url })).toMatch(/SMS_GATEWAY_BODY: is needed when SMS_GATEWAY_URL is set/);
+    expect(problems({ SMS_GATEWAY_URL: url, SMS_GATEWAY_BODY: '{"message":"{{text}}"}' })).toMatch(
+      /SMS_GATEWAY_BODY: must contain \{\{to\}\}/,
+    );
+    expect(problems({ SMS_GATEWAY_URL: url, SMS_GATEWAY_BODY: '{"to":"{{to}}"}' })).toMatch(
+      /must contain \{\{text\}\}/,
+    );
+    expect(problems({ SMS_GATEWAY_URL: url, SMS_GATEWAY_BODY: '{"to":{{to}},"m":"{{text}}"}' })).toMatch(
+      /SMS_GATEWAY_BODY: must be JSON with each placeholder inside a string/,
+    );
+    expect(problems({ SMS_GATEWAY_URL: url, SMS_GATEWAY_BODY: 'to={{to}}&m={{text}}' })).toMatch(/must be JSON/);
+    expect(
+      problems({ SMS_GATEWAY_URL: url, SMS_GATEWAY_BODY: '{"to":"{{to}}","m":"{{text}}","k":"{{apiKey}}"}' }),
+    ).toMatch(/unknown placeholder \{\{apiKey\}\}/);
+    expect(
+      problems({ SMS_GATEWAY_URL: url, SMS_GATEWAY_BODY: '{"to":"{{to}}","m":"{{text}}","f":"{{from}}"}' }),
+    ).toMatch(/SMS_FROM: is needed when SMS_GATEWAY_BODY has \{\{from\}\}/);
+    for (const from of ['Växeln', 'Regionvaxeln', '12345', ''.padEnd(3, ' ')])
+      expect(problems({ SMS_GATEWAY_URL: url, SMS_GATEWAY_BODY: BODY, SMS_FROM: from }), from).toMatch(/SMS_FROM/);
+  });
+
+  it('never shows the Authorization secret in an error', () => {
+    const secret = 'Bearer hemlig-nyckel\nX-Injected: 1';
+    const message = problems({
+      SMS_GATEWAY_URL: 'https://sms.example.se/',
+      SMS_GATEWAY_BODY: BODY,
+      SMS_GATEWAY_AUTHORIZATION: secret,
+    });
+    expect(message).toMatch(/SMS_GATEWAY_AUTHORIZATION: must be one line/);
+    expect(message).not.toContain('hemlig');
   });
 });
 

@@ -19,6 +19,7 @@ function deps(healthy = ['ast-a:5060', 'ast-b:5060']): EdgeRoutingDeps {
     findRoute: untouched('the directory'),
     directNumberTarget: untouched('the direct numbers'),
     contacts: untouched('the contacts'),
+    absent: untouched('the hänvisning'),
     extension: untouched('the extensions'),
     mainNumber: untouched('the main numbers'),
     dialling: { decide: untouched('the dial policy'), admitExtensionCall: untouched('the daily cap') },

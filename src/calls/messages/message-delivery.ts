@@ -1,4 +1,3 @@
-import { createTransport } from 'nodemailer';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { publishEvent } from '../../events/event-stream.js';
 import { log } from '../../log.js';
@@ -7,17 +6,24 @@ import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 import { redisMillis } from '../../store/redis-clock.js';
 import { runScript } from '../../store/scripts.js';
-import { messageMail } from './message-mail.js';
-import type { MessageStore } from './message-store.js';
-import { RECORDING_FILE_NAME } from './voice-recording.js';
+import { createMailSender, type SmtpSettings } from './message-mail.js';
+import { createSmsSender, type SmsGatewaySettings } from './message-sms.js';
+import {
+  type DeliveryChannel,
+  type Message,
+  type MessageStore,
+  deliveryAddress,
+  deliveryField,
+} from './message-store.js';
 
-/** SMTP_*: the mail server messages are sent through. `tls`: implicit TLS (465), STARTTLS required, or none (a lab). */
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  tls: 'implicit' | 'starttls' | 'none';
-  auth?: { user: string; password: string } | undefined;
-  from: string;
+/**
+ * How one channel sends a message to an address (the entry's, message-store.ts deliveryAddress):
+ * resolves to undefined once the other end took it, else to the failure's short reason (an
+ * error code or status: no address, no content, no secret), kept on the message and logged.
+ */
+export interface ChannelSender {
+  send(message: Message, to: string, municipalityName: string): Promise<string | undefined>;
+  close(): void;
 }
 
 export interface DeliveryTiming {
@@ -26,7 +32,7 @@ export interface DeliveryTiming {
   /** The wait after the first failed attempt; doubled after each further one, up to retryMaxMs. */
   retryBaseMs: number;
   retryMaxMs: number;
-  /** How long a claimed message is this instance's to send: longer than any SMTP exchange (the timeouts below). */
+  /** How long a claimed message is this instance's to send: longer than any send's timeout (message-mail.ts, message-sms.ts). */
   leaseMs: number;
 }
 
@@ -37,59 +43,57 @@ export const DEFAULT_DELIVERY_TIMING: DeliveryTiming = {
   leaseMs: 120_000,
 };
 
-/** nodemailer's connection, greeting and socket timeouts: a hung server fails the attempt well within the lease. */
-const SMTP_TIMEOUT_MS = 20_000;
-
 /** The wait before attempt `attempt + 1` after `attempt` failed: exponential, capped. */
 export function retryDelay(attempt: number, { retryBaseMs, retryMaxMs }: DeliveryTiming): number {
   return Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempt - 1));
 }
 
-/** A failed attempt's reason as kept on the message and logged: nodemailer's code and the SMTP reply code, no text (it may quote addresses). */
-function shortReason(error: unknown): string {
-  const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
-  const reason = [typeof code === 'string' ? code : 'ERROR', typeof responseCode === 'number' ? responseCode : '']
-    .join(' ')
-    .trim();
-  return reason.slice(0, 60);
+/** The channels messages are sent on and how (SMTP_*, SMS_*), and the job's timing. */
+export interface DeliverySettings {
+  /** E-mail is sent when given. */
+  smtp?: SmtpSettings | undefined;
+  /** SMS is sent when given. */
+  sms?: SmsGatewaySettings | undefined;
+  timing?: Partial<DeliveryTiming> | undefined;
+}
+
+/** The channels `settings` turn on: each new message gets a state on each (message-store.ts). */
+export function deliveryChannels(settings: DeliverySettings | undefined): DeliveryChannel[] {
+  return [...(settings?.smtp ? (['email'] as const) : []), ...(settings?.sms ? (['sms'] as const) : [])];
 }
 
 /**
- * Sends messages for absent people by e-mail (docs/decisions.md, "Messages reach the person").
- * A message to send is in {p}:messages:delivery-due with the time its next attempt is due; a
- * periodic job (and a kick when one is taken) claims due ones one at a time by script, so
- * several instances never send one at once, and a restart loses nothing: the set is in Redis.
- * A failed attempt is due again after an exponential backoff; the message stays either way
- * (retention removes it, as any message, after MESSAGE_RETENTION_DAYS). Logs say which message
- * and how it went, never to whom or what.
+ * Sends messages for absent people by e-mail and SMS (docs/decisions.md, "Messages reach the
+ * person"), each channel the same way: a message to send on it is in the channel's
+ * {p}:messages:delivery-due[:sms] with the time its next attempt is due; a periodic job (and a
+ * kick when one is taken) claims due ones one at a time by script, so several instances never
+ * send one at once, and a restart loses nothing: the sets are in Redis. A failed attempt is due
+ * again after an exponential backoff; the message stays either way (retention removes it, as
+ * any message, after MESSAGE_RETENTION_DAYS). Logs say which message, which channel and how it
+ * went, never to whom or what.
  */
-export function createMessageDelivery(deps: {
-  redis: RedisClient;
-  k: Keys;
-  messages: Pick<MessageStore, 'get' | 'recording'>;
-  entries: Pick<DirectoryEntryStore, 'get'>;
-  municipalityName: (id: string) => string;
-  smtp: SmtpSettings;
-  timing?: Partial<DeliveryTiming> | undefined;
-}) {
-  const { redis, k, smtp } = deps;
+export function createMessageDelivery(
+  deps: DeliverySettings & {
+    redis: RedisClient;
+    k: Keys;
+    messages: Pick<MessageStore, 'get' | 'recording'>;
+    entries: Pick<DirectoryEntryStore, 'get'>;
+    municipalityName: (id: string) => string;
+  },
+) {
+  const { redis, k } = deps;
   const timing = { ...DEFAULT_DELIVERY_TIMING, ...deps.timing };
   const deliveryLog = log.child({ component: 'message-delivery' });
-  const transport = createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.tls === 'implicit',
-    requireTLS: smtp.tls === 'starttls',
-    ignoreTLS: smtp.tls === 'none',
-    auth: smtp.auth && { user: smtp.auth.user, pass: smtp.auth.password },
-    connectionTimeout: SMTP_TIMEOUT_MS,
-    greetingTimeout: SMTP_TIMEOUT_MS,
-    socketTimeout: SMTP_TIMEOUT_MS,
-  });
+  const senders: [DeliveryChannel, ChannelSender][] = [];
+  if (deps.smtp) senders.push(['email', createMailSender(deps.smtp, deps.messages.recording)]);
+  if (deps.sms) senders.push(['sms', createSmsSender(deps.sms)]);
 
-  async function claim(): Promise<{ messageId: string; attempt: number } | undefined> {
+  async function claim(channel: DeliveryChannel): Promise<{ messageId: string; attempt: number } | undefined> {
     const reply = await runScript(
-      redis.messageDeliveryClaim([k.messagesDeliveryDue()], [k.prefix, String(timing.leaseMs)]),
+      redis.messageDeliveryClaim(
+        [k.messagesDeliveryDue(channel)],
+        [k.prefix, String(timing.leaseMs), deliveryField[channel]],
+      ),
       () => undefined,
     );
     if (!Array.isArray(reply)) return undefined;
@@ -97,61 +101,67 @@ export function createMessageDelivery(deps: {
   }
 
   /** Records the outcome; a message removed meanwhile, or taken over after this lease ran out, is no longer this attempt's. */
-  async function report(messageId: string, attempt: number, outcome: 'sent' | 'failed' | 'no-address', reason = '') {
+  async function report(
+    channel: DeliveryChannel,
+    messageId: string,
+    attempt: number,
+    outcome: 'sent' | 'failed' | 'no-address',
+    reason = '',
+  ) {
     const retryAt = outcome === 'failed' ? (await redisMillis(redis)) + retryDelay(attempt, timing) : 0;
     try {
       await runScript(
         redis.messageDeliveryReport(
-          [k.messagesDeliveryDue()],
-          [k.prefix, messageId, String(attempt), outcome, String(retryAt), reason],
+          [k.messagesDeliveryDue(channel)],
+          [k.prefix, messageId, String(attempt), outcome, String(retryAt), reason, deliveryField[channel]],
         ),
         () => undefined,
       );
     } catch (error) {
-      deliveryLog.warn({ messageId, attempt, err: error }, 'message delivery outcome not recorded');
+      deliveryLog.warn({ messageId, channel, attempt, err: error }, 'message delivery outcome not recorded');
       return;
     }
-    deliveryLog.info({ messageId, attempt, outcome, ...(reason ? { reason } : {}) }, 'message delivery');
+    deliveryLog.info({ messageId, channel, attempt, outcome, ...(reason ? { reason } : {}) }, 'message delivery');
     const message = await deps.messages.get(messageId);
     // So consoles re-read the message and its delivery state, as for message.taken.
     if (message)
       await publishEvent(redis, k, 'message.delivery', message.municipalityId, {
         messageId,
         entryId: message.entryId,
+        channel,
         state: outcome,
       });
   }
 
-  async function deliver(messageId: string, attempt: number): Promise<void> {
+  async function deliver(channel: DeliveryChannel, sender: ChannelSender, messageId: string, attempt: number) {
     const message = await deps.messages.get(messageId);
     if (!message) return;
     // The address now, not when the message was taken: a corrected entry is used on the next try.
-    const to = (await deps.entries.get(message.entryId))?.email;
-    if (!to) return report(messageId, attempt, 'no-address');
-    const mail = messageMail(message, deps.municipalityName(message.municipalityId));
-    try {
-      const recording = message.recordingMs === undefined ? null : await deps.messages.recording(messageId);
-      const attachments = recording
-        ? [{ filename: RECORDING_FILE_NAME, content: recording, contentType: 'audio/wav' }]
-        : [];
-      await transport.sendMail({ from: smtp.from, to, subject: mail.subject, text: mail.text, attachments });
-    } catch (error) {
-      return report(messageId, attempt, 'failed', shortReason(error));
-    }
-    await report(messageId, attempt, 'sent');
+    const entry = await deps.entries.get(message.entryId);
+    const to = entry && deliveryAddress(entry, channel);
+    if (!to) return report(channel, messageId, attempt, 'no-address');
+    const failure = await sender.send(message, to, deps.municipalityName(message.municipalityId));
+    await report(channel, messageId, attempt, failure === undefined ? 'sent' : 'failed', failure);
   }
 
-  /** Sends every message due now, one claim at a time, until none is due or the job stops. */
+  /**
+   * Sends every message due now, one claim at a time per channel, until none is due or the job
+   * stops. The channels side by side: a mail server that hangs (20 s a try) holds no SMS back.
+   */
   async function deliverDue(signal?: AbortSignal): Promise<void> {
-    for (let next = await claim(); next && !signal?.aborted; next = await claim())
-      await deliver(next.messageId, next.attempt);
+    await Promise.all(
+      senders.map(async ([channel, sender]) => {
+        for (let next = await claim(channel); next && !signal?.aborted; next = await claim(channel))
+          await deliver(channel, sender, next.messageId, next.attempt);
+      }),
+    );
   }
 
   let job: PeriodicJob | undefined;
   return {
     deliverDue,
     start(): void {
-      job ??= runPeriodically('sending messages by e-mail', deliverDue, timing.pollMs);
+      job ??= runPeriodically('sending messages', deliverDue, timing.pollMs);
     },
     /** A message was taken: send it now rather than at the next look (not waited for). */
     kick(): void {
@@ -160,7 +170,7 @@ export function createMessageDelivery(deps: {
     async stop(): Promise<void> {
       await job?.stop();
       job = undefined;
-      transport.close();
+      for (const [, sender] of senders) sender.close();
     },
   };
 }

@@ -1,6 +1,66 @@
 import { DateTime } from 'luxon';
+import { createTransport } from 'nodemailer';
 import { formatForDisplay } from '../../numbers/phone-number.js';
+import type { ChannelSender } from './message-delivery.js';
 import type { Message } from './message-store.js';
+import { RECORDING_FILE_NAME } from './voice-recording.js';
+
+/** SMTP_*: the mail server messages are sent through. `tls`: implicit TLS (465), STARTTLS required, or none (a lab). */
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  tls: 'implicit' | 'starttls' | 'none';
+  auth?: { user: string; password: string } | undefined;
+  from: string;
+}
+
+/** nodemailer's connection, greeting and socket timeouts: a hung server fails the attempt well within the lease. */
+const SMTP_TIMEOUT_MS = 20_000;
+
+/** A failed attempt's reason as kept on the message and logged: nodemailer's code and the SMTP reply code, no text (it may quote addresses). */
+function shortReason(error: unknown): string {
+  const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
+  const reason = [typeof code === 'string' ? code : 'ERROR', typeof responseCode === 'number' ? responseCode : '']
+    .join(' ')
+    .trim();
+  return reason.slice(0, 60);
+}
+
+/**
+ * Sends messages by e-mail through the SMTP server (message-delivery.ts's e-mail channel); the
+ * password is only in the transport's options. A voice message's recording (read by `recording`)
+ * goes with it as a WAV attachment.
+ */
+export function createMailSender(
+  smtp: SmtpSettings,
+  recording: (messageId: string) => Promise<Buffer | null>,
+): ChannelSender {
+  const transport = createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.tls === 'implicit',
+    requireTLS: smtp.tls === 'starttls',
+    ignoreTLS: smtp.tls === 'none',
+    auth: smtp.auth && { user: smtp.auth.user, pass: smtp.auth.password },
+    connectionTimeout: SMTP_TIMEOUT_MS,
+    greetingTimeout: SMTP_TIMEOUT_MS,
+    socketTimeout: SMTP_TIMEOUT_MS,
+  });
+  return {
+    async send(message, to, municipalityName) {
+      const mail = messageMail(message, municipalityName);
+      try {
+        const wav = message.recordingMs === undefined ? null : await recording(message.id);
+        const attachments = wav ? [{ filename: RECORDING_FILE_NAME, content: wav, contentType: 'audio/wav' }] : [];
+        await transport.sendMail({ from: smtp.from, to, subject: mail.subject, text: mail.text, attachments });
+        return undefined;
+      } catch (error) {
+        return shortReason(error);
+      }
+    },
+    close: () => transport.close(),
+  };
+}
 
 /** The mail a message is sent as: plain text, in Swedish, to be read on a phone. */
 export interface MessageMail {

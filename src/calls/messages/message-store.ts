@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { RESP_TYPES } from 'redis';
 import { z } from 'zod';
+import type { DirectoryEntry } from '../../directory/entries/entry-schema.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { AppError } from '../../errors.js';
+import { classifyNumber } from '../../numbers/number-class.js';
 import { publishEvent } from '../../events/event-stream.js';
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
@@ -41,36 +43,71 @@ const messageHashSchema = z.object({
 });
 
 /**
- * Where its e-mail to the person stands (message-delivery.ts), on messages taken while e-mail
- * delivery is on: `pending` (not tried yet), `sent`, `failed` (tried again later) or
- * `no-address` (the entry has no e-mail address: only the console has it). Kept in the hash as
- * delivery<Field>.
+ * The ways a message reaches its person (message-delivery.ts): by e-mail to the entry's address,
+ * by SMS to its first mobile number. Each has its own state on the message, kept in the hash as
+ * <field><Name> (deliveryState, smsDeliveryAttempts, …) and shown in the API as <field>; e-mail's
+ * names are those it had when it was the only channel, so stored messages read as before.
+ */
+export const DELIVERY_CHANNELS = ['email', 'sms'] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+export const deliveryField = { email: 'delivery', sms: 'smsDelivery' } as const satisfies Record<
+  DeliveryChannel,
+  string
+>;
+
+/** Where a channel's entry address is: the e-mail, or the first mobile number (E.164) of its phone numbers. */
+export function deliveryAddress(
+  entry: Pick<DirectoryEntry, 'email' | 'phoneNumbers'>,
+  channel: DeliveryChannel,
+): string | undefined {
+  if (channel === 'email') return entry.email;
+  return entry.phoneNumbers.find((number) => classifyNumber(number, NO_AREA_CODES).class === 'mobile');
+}
+/** A mobile number is one whatever the region's area codes are. */
+const NO_AREA_CODES: ReadonlySet<string> = new Set();
+
+/**
+ * Where a channel's message to the person stands, on messages taken while that channel is on:
+ * `pending` (not tried yet), `sent`, `failed` (tried again later) or `no-address` (the entry has
+ * no address for it: only the console has it).
  */
 export const DELIVERY_STATES = ['pending', 'sent', 'failed', 'no-address'] as const;
 export const deliverySchema = z.object({
   state: z.enum(DELIVERY_STATES),
   attempts: ms.default(0),
-  /** Why the last attempt failed, short (an SMTP error code): no address, no content, no secret. */
+  /** Why the last attempt failed, short (an SMTP error code, an HTTP status): no address, no content, no secret. */
   lastError: z.string().optional(),
   sentAt: ms.optional(),
 });
 export type Delivery = z.output<typeof deliverySchema>;
 
 /** The fields of a message; the API shows the same, with times as ISO text. */
-export const messageFields = { ...messageHashSchema.shape, delivery: deliverySchema.optional() };
-export type Message = z.output<typeof messageHashSchema> & { delivery?: Delivery };
+export const messageFields = {
+  ...messageHashSchema.shape,
+  delivery: deliverySchema.optional(),
+  smsDelivery: deliverySchema.optional(),
+};
+export type Message = z.output<typeof messageHashSchema> & { delivery?: Delivery; smsDelivery?: Delivery };
+
+/** The hash's fields of a channel's state. */
+const stateFields = (field: string) =>
+  ({
+    state: `${field}State`,
+    attempts: `${field}Attempts`,
+    lastError: `${field}LastError`,
+    sentAt: `${field}SentAt`,
+  }) as const;
 
 function messageOf(hash: Record<string, string>): Message {
-  const { deliveryState, deliveryAttempts, deliveryLastError, deliverySentAt, ...fields } = hash;
-  const message = messageHashSchema.parse(fields);
-  if (deliveryState === undefined) return message;
-  const delivery = deliverySchema.parse({
-    state: deliveryState,
-    attempts: deliveryAttempts,
-    lastError: deliveryLastError,
-    sentAt: deliverySentAt,
-  });
-  return { ...message, delivery };
+  const deliveries: Partial<Record<(typeof deliveryField)[DeliveryChannel], Delivery>> = {};
+  const fields = { ...hash };
+  for (const channel of DELIVERY_CHANNELS) {
+    const names = stateFields(deliveryField[channel]);
+    const raw = Object.fromEntries(Object.entries(names).map(([name, f]) => [name, fields[f]]));
+    for (const f of Object.values(names)) delete fields[f];
+    if (raw.state !== undefined) deliveries[deliveryField[channel]] = deliverySchema.parse(raw);
+  }
+  return { ...messageHashSchema.parse(fields), ...deliveries };
 }
 
 /** Messages read per round trip when listing. */
@@ -86,8 +123,8 @@ export function createMessageStore(
   redis: RedisClient,
   k: Keys,
   entries: Pick<DirectoryEntryStore, 'get'>,
-  /** Messages are sent by e-mail (SMTP_HOST is set): each new one gets a delivery state, and is due at once when its person has an address. */
-  { delivering = false }: { delivering?: boolean } = {},
+  /** The channels messages are sent on (SMTP_HOST, SMS_GATEWAY_URL): each new one gets a state on each, and is due at once where its person has an address. */
+  { delivering = [] }: { delivering?: readonly DeliveryChannel[] } = {},
 ) {
   const recipientKey = (entryId: string) => k.messagesByRecipient(`entry:${entryId}`);
 
@@ -113,7 +150,7 @@ export function createMessageStore(
       municipalityId: entry.municipalityId,
       name,
       extension: entry.extension,
-      hasEmail: entry.email !== undefined,
+      has: (channel: DeliveryChannel) => deliveryAddress(entry, channel) !== undefined,
     };
   }
 
@@ -143,22 +180,27 @@ export function createMessageStore(
         createdAt,
         createdBy,
         recordingMs: input.recording?.durationMs,
-        ...(delivering ? { delivery: { state: to.hasEmail ? 'pending' : 'no-address', attempts: 0 } } : {}),
       };
-      const { delivery, ...rest } = message;
-      const fields = Object.fromEntries(
-        Object.entries({ ...rest, deliveryState: delivery?.state, deliveryAttempts: delivery?.attempts })
+      const fields: Record<string, string> = Object.fromEntries(
+        Object.entries(message)
           .filter(([, v]) => v !== undefined)
           .map(([f, v]) => [f, String(v)]),
       );
       const write = redis
         .multi()
-        .hSet(k.message(message.id), fields)
         .zAdd(k.messagesByMunicipality(message.municipalityId), { score: at, value: message.id })
         .zAdd(recipientKey(message.entryId), { score: at, value: message.id });
-      // Due at once; written with the message, so a message to send is never without its due time.
+      for (const channel of delivering) {
+        const delivery: Delivery = { state: to.has(channel) ? 'pending' : 'no-address', attempts: 0 };
+        message[deliveryField[channel]] = delivery;
+        const names = stateFields(deliveryField[channel]);
+        Object.assign(fields, { [names.state]: delivery.state, [names.attempts]: '0' });
+        // Due at once; written with the message, so a message to send is never without its due time.
+        if (delivery.state === 'pending')
+          write.zAdd(k.messagesDeliveryDue(channel), { score: createdAt, value: message.id });
+      }
+      write.hSet(k.message(message.id), fields);
       if (input.recording) write.set(k.messageRecording(message.id), input.recording.wav);
-      if (delivery?.state === 'pending') write.zAdd(k.messagesDeliveryDue(), { score: createdAt, value: message.id });
       await write.exec();
       // So consoles listing messages re-read them, as they do for calls.
       await publishEvent(redis, k, 'message.taken', message.municipalityId, {

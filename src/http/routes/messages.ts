@@ -13,6 +13,13 @@ import { MunicipalityIdSchema, pageLimit, z } from '../../validation/schema.js';
 const extension = z.string().regex(/^\d{2,8}$/, 'must be an extension number of 2 to 8 digits');
 const entryId = z.string().min(1).max(100);
 
+const DeliverySchema = z.object({
+  state: z.enum(DELIVERY_STATES),
+  attempts: z.number().int(),
+  lastError: z.string().optional(),
+  sentAt: z.string().optional(),
+});
+
 const MessageSchema = z
   .object({
     ...messageFields,
@@ -22,18 +29,14 @@ const MessageSchema = z
       .openapi({ description: 'callerNumber in national format, for people', example: '070-123 45 67' }),
     createdAt: z.string(),
     handledAt: z.string().optional(),
-    delivery: z
-      .object({
-        state: z.enum(DELIVERY_STATES),
-        attempts: z.number().int(),
-        lastError: z.string().optional(),
-        sentAt: z.string().optional(),
-      })
-      .optional()
-      .openapi({
-        description:
-          'The e-mail to the person, when e-mail delivery is on: pending, sent, failed (tried again with backoff) or no-address (only the console has it)',
-      }),
+    delivery: DeliverySchema.optional().openapi({
+      description:
+        'The e-mail to the person, when e-mail delivery is on: pending, sent, failed (tried again with backoff) or no-address (only the console has it)',
+    }),
+    smsDelivery: DeliverySchema.optional().openapi({
+      description:
+        'The SMS to the person’s first mobile number, when an SMS gateway is on: the same states (no-address: no mobile number)',
+    }),
   })
   .openapi('Message');
 /** A message as the API shows it (the web console lists them). */
@@ -117,6 +120,7 @@ const view = (m: Message) => ({
   createdAt: iso(m.createdAt)!,
   handledAt: iso(m.handledAt),
   delivery: m.delivery && { ...m.delivery, sentAt: iso(m.delivery.sentAt) },
+  smsDelivery: m.smsDelivery && { ...m.smsDelivery, sentAt: iso(m.smsDelivery.sentAt) },
 });
 
 /** Messages for absent people: operators take and handle them; each belongs to its person's municipality. */
@@ -132,7 +136,7 @@ export function messageRoutes(deps: { messages: MessageStore; delivery?: Pick<Me
       const message = await deps.messages.create({ ...body, entryId: recipient.entryId }, principal.id);
       log.info({ messageId: message.id, entryId: message.entryId, callId: message.callId }, 'message taken');
       // Sent at once, not at the delivery job's next look.
-      if (message.delivery?.state === 'pending') deps.delivery?.kick();
+      if (message.delivery?.state === 'pending' || message.smsDelivery?.state === 'pending') deps.delivery?.kick();
       return c.json(view(message), 201);
     })
     .openapi(list, async (c) => {

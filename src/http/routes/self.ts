@@ -7,7 +7,7 @@ import { ExtensionNumberSchema } from '../../admin/fields.js';
 import { absenceInputSchema } from '../../directory/entries/entry-schema.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { AppError } from '../../errors.js';
-import { PinSchema, type ExtensionPins } from '../../self-service/extension-pins.js';
+import { ChosenPinSchema, PinSchema, type ExtensionPins } from '../../self-service/extension-pins.js';
 import type { SelfSignIn } from '../../self-service/self-sign-in.js';
 import { z } from '../../validation/schema.js';
 import { type AuthEnv, bearerToken, requirePermission } from '../auth.js';
@@ -72,6 +72,26 @@ const clearOwnAbsence = createRoute({
   responses: { 200: jsonResponse('The entry without hänvisning', EntryViewSchema), ...errors(401, 403, 404) },
 });
 
+const ChangePinSchema = z
+  .strictObject({ currentPin: PinSchema, newPin: ChosenPinSchema })
+  .refine((body) => body.newPin !== body.currentPin, { path: ['newPin'], message: 'must differ from the current PIN' })
+  .openapi('SelfPinChange');
+
+const changeOwnPin = createRoute({
+  method: 'put',
+  path: '/pin',
+  tags: ['Personal page'],
+  summary: 'Change the PIN of the extension one signed in with: the current PIN and a new one',
+  description:
+    'The new PIN: 4 to 12 digits, not one digit repeated, not a run such as 1234 or 4321, not the current one. A wrong current PIN is 400 `wrong_pin` naming body.currentPin and counts against the extension as a wrong sign-in does (429 once locked).',
+  request: { body: { required: true, content: { 'application/json': { schema: ChangePinSchema } } } },
+  responses: {
+    204: { description: 'Changed: the next sign-in takes the new PIN' },
+    ...errors(400, 401, 403),
+    429: { ...errors(401)[401], description: 'Too many wrong PINs for this extension: locked for a while' },
+  },
+});
+
 const signOut = createRoute({
   method: 'delete',
   path: '/session',
@@ -124,7 +144,11 @@ export function selfSignInRoutes(deps: { selfSignIn: SelfSignIn }) {
 }
 
 /** /api/v1/self: what a self session may do, always on its own entry (the token's entryId). */
-export function selfRoutes(deps: { entries: DirectoryEntryStore; tokens: TokenStore }) {
+export function selfRoutes(deps: {
+  entries: DirectoryEntryStore;
+  tokens: TokenStore;
+  selfService: { signIn: Pick<SelfSignIn, 'changePin'> };
+}) {
   const router = apiRouter<AuthEnv>();
   router.use(requirePermission('absence:self'));
   const ownEntryId = (principal: AuthEnv['Variables']['principal']) => {
@@ -148,6 +172,11 @@ export function selfRoutes(deps: { entries: DirectoryEntryStore; tokens: TokenSt
     .openapi(clearOwnAbsence, async (c) => {
       const principal = c.get('principal');
       return c.json(entryView(await deps.entries.setAbsence(ownEntryId(principal), null, principal)), 200);
+    })
+    .openapi(changeOwnPin, async (c) => {
+      const { currentPin, newPin } = c.req.valid('json');
+      await deps.selfService.signIn.changePin(c.get('principal'), currentPin, newPin);
+      return c.body(null, 204);
     })
     .openapi(signOut, async (c) => {
       await deps.tokens.endSession(bearerToken(c.req.header('authorization')));

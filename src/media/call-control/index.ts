@@ -1,5 +1,5 @@
 import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
-import { createMessageStore } from '../../calls/messages/message-store.js';
+import { type DeliveryChannel, createMessageStore } from '../../calls/messages/message-store.js';
 import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
@@ -29,8 +29,8 @@ export function createCallControlService(deps: {
   settings: CallControlSettings;
   /** The dial policy: external transfers and call-backs are asked before anything changes. */
   dialling: DiallingGuard;
-  /** Messages are sent by e-mail (calls/messages/message-delivery.ts): each new one gets a delivery state. */
-  delivering?: boolean;
+  /** The channels messages are sent on (calls/messages/message-delivery.ts): each new one gets a delivery state on each. */
+  delivering?: readonly DeliveryChannel[];
 }) {
   const { redis, k } = deps;
   const control = createControlStore(redis, k);

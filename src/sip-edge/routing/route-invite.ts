@@ -74,6 +74,8 @@ export interface EdgeRoutingDeps {
   directNumberTarget: DirectNumberTarget;
   /** Registered contacts of an extension (extensions/contact-store.ts). */
   contacts(extension: string): Promise<string[]>;
+  /** Whether the person the extension stands for has a hänvisning in force now (directory/entries/person-of-extension.ts). */
+  absent(extension: string): Promise<boolean>;
   /** An extension's municipality and direct number, undefined when there is no such extension. */
   extension(extension: string): Promise<{ municipalityId: string; directNumber?: string | undefined } | undefined>;
   /** A municipality's first main number (config/region.yaml), the caller ID of extensions without a direct number. */
@@ -148,8 +150,10 @@ async function decide(
         ? { kind: 'reject', status: 404 }
         : external(dialled, caller.extension, deps, callId);
     case 'extension': {
-      const uris = await deps.contacts(route.extension);
       const unanswered = { municipalityId: route.municipalityId, calledNumber: route.calledNumber };
+      // The media side says the hänvisning and offers the queue (media/arrival/direct-dial.ts): the phones do not ring.
+      if (await deps.absent(route.extension)) return toSwitchboard(unanswered, 'extension-absent', deps);
+      const uris = await deps.contacts(route.extension);
       return uris.length === 0
         ? toSwitchboard(unanswered, 'extension-not-registered', deps)
         : { kind: 'contacts', extension: route.extension, uris, unanswered };

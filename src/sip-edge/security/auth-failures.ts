@@ -2,8 +2,6 @@ import { type FailureBudget, failureLimiter, takePoint } from '../../auth/failur
 import type { Keys } from '../../store/keys.js';
 import type { RedisClient } from '../../store/redis-client.js';
 
-export type { FailureBudget };
-
 /**
  * Per source address and extension: one phone with a wrong password (or a guesser aiming at one
  * extension) is stopped without locking out the other phones of an office behind the same NAT.

@@ -18,6 +18,8 @@
 --                      "directory-entry:{id}" points at an entry of the object's municipality
 --   doc                the object's document (JSON, stored as given)
 --   secret             the secret to store, '' to keep the stored one
+--   owned              deleting: JSON array of other keys that belong to the object and go with
+--                      it (an extension's PIN hash, {p}:extension-pin:{id}); absent otherwise
 --   minId              oldest audit stream id to keep (ms)   audit: the entry's fields, flat list
 --
 -- Use: admin_load each change, admin_check it (collecting problems), admin_check_key_types,
@@ -174,6 +176,7 @@ local function admin_load(change)
   change.stored = read_hash(change.key)
   change.version = 0
   change.old_claims, change.old_refs, change.new_claims, change.new_refs = {}, {}, {}, {}
+  change.owned = change.owned and cjson.decode(change.owned) or {}
   if change.stored then
     change.version = tonumber(change.stored.version)
     change.old_claims, change.old_refs = cjson.decode(change.stored.claims), cjson.decode(change.stored.refs)
@@ -233,6 +236,9 @@ local function admin_check_key_types(prefix, change)
   end
   admin_expect_type(change.key, 'hash')
   admin_expect_type(change.secretKey, 'string')
+  for _, key in ipairs(change.owned) do
+    admin_expect_type(key, 'string')
+  end
   admin_expect_type(change.auditKey, 'stream')
   admin_expect_type(admin_index_key(prefix, change.type), 'zset')
   if change.stored then
@@ -276,6 +282,9 @@ local function admin_apply(prefix, change)
   local new_version = 0
   if change.deleting then
     redis.call('DEL', change.key, change.secretKey)
+    for _, key in ipairs(change.owned) do
+      redis.call('DEL', key)
+    end
   else
     new_version = change.version + 1
     redis.call('HSET', change.key,

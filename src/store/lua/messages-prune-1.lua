@@ -3,8 +3,9 @@
 -- whose score is the message's creation (µs, Redis's clock: message-store.ts). A message goes
 -- whole, handled or not: its hash (caller's name, number and text) and its entries in the
 -- municipality's index and in its recipient's {p}:messages:by-recipient:entry:{entryId}, and
--- its pending e-mail delivery in {p}:messages:delivery-due (message-delivery.ts), if any, and
--- a voice message's recording {p}:message-recording:{id} (media/arrival/voice-message.ts).
+-- its pending deliveries in {p}:messages:delivery-due (e-mail) and {p}:messages:delivery-due:sms
+-- (message-delivery.ts, store/keys.ts), if any, and a voice message's recording
+-- {p}:message-recording:{id} (media/arrival/voice-message.ts).
 --
 -- KEYS[1] {p}:messages:by-municipality:{municipalityId}
 -- ARGV[1] key prefix
@@ -33,6 +34,7 @@ for _, message in ipairs(doomed) do
     redis.call('ZREM', prefix .. ':messages:by-recipient:entry:' .. message.entry, message.id)
   end
   redis.call('ZREM', prefix .. ':messages:delivery-due', message.id)
+  redis.call('ZREM', prefix .. ':messages:delivery-due:sms', message.id)
 end
 
 return #doomed

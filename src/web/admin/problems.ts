@@ -76,6 +76,14 @@ const PHRASES: [RegExp, (...m: string[]) => string][] = [
   [/^is empty: it needs a header row/, () => 'är tom: första raden ska namnge kolumnerna'],
   [/^(.+) is also in line (\d+)$/, (what, line) => `${thing(what)} finns också på rad ${line}`],
   [/^(\d+) more problems not listed$/, (n) => `ytterligare ${n} problem visas inte`],
+  // The personal page's PIN change (self-service/extension-pins.ts, http/routes/self.ts).
+  [/^must be 4 to 12 digits$/, () => 'ska vara 4–12 siffror'],
+  [/^must not be one digit repeated$/, () => 'får inte vara en och samma siffra'],
+  [/^must not be a run of digits/, () => 'får inte vara en sifferföljd som 1234 eller 4321'],
+  [/^must differ from the current PIN$/, () => 'måste skilja sig från den nuvarande'],
+  [/^is not the extension’s PIN$/, () => 'stämmer inte med din nuvarande PIN-kod'],
+  [/^does not match the new PIN$/, () => 'stämmer inte med den nya PIN-koden'],
+  [/^Too many wrong PINs/, () => 'För många felaktiga försök med din anknytning. Vänta en kvart och försök igen.'],
 ];
 
 /** Vännäs → Vännäs (huvudnummer), Umeå → Umeås. */

@@ -148,6 +148,14 @@ function MessageList({
                 </span>
               </>
             )}
+            {m.smsDelivery && m.smsDelivery.state !== 'sent' && (
+              <>
+                {' '}
+                <span class="badge late">
+                  ej levererat (sms{m.smsDelivery.state === 'no-address' ? ': inget mobilnummer' : ''})
+                </span>
+              </>
+            )}
           </>,
           [m.callerName, m.callerNumberDisplay].filter(Boolean).join(', ') || 'Okänd',
           <>

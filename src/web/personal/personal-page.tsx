@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { DirectoryEntryView } from '../../http/routes/directory.js';
-import { ApiError, get, post, remove, token } from '../api.js';
+import { ApiError, api, get, post, remove, token } from '../api.js';
 import { AbsenceForm } from '../admin/directory-entries.js';
+import { Field, FormFrame, useObjectForm } from '../admin/object-form.js';
 import { inSwedish, swedishError } from '../admin/problems.js';
 import { absenceText } from '../labels.js';
 import { Notice, useAction } from '../use-action.js';
@@ -134,7 +135,42 @@ function OwnAbsence({ me, reload, onSignedOut }: { me: Me; reload: () => Promise
             Ta bort hänvisningen
           </button>
         )}
+        <PinChange onChanged={() => setNotice('PIN-koden är bytt. Använd den nya nästa gång du loggar in.')} />
       </main>
     </>
+  );
+}
+
+/**
+ * Changing one's own PIN (PUT /self/pin): the current one, the new one twice (typed blind, so a
+ * slip is caught here before the API is asked). The API's refusals show at their fields in Swedish.
+ */
+function PinChange({ onChanged }: { onChanged: () => void }) {
+  const form = useObjectForm({
+    id: 'pin',
+    noun: 'PIN-koden',
+    blank: { currentPin: '', newPin: '', repeatPin: '' },
+    save: async (v) => {
+      if (v.newPin !== v.repeatPin)
+        throw new ApiError(400, 'invalid_request', 'repeatPin: does not match the new PIN', [
+          { field: 'body.repeatPin', problem: 'does not match the new PIN' },
+        ]);
+      await api('PUT', '/self/pin', { currentPin: v.currentPin, newPin: v.newPin });
+    },
+    onSaved: onChanged,
+  });
+  return (
+    <FormFrame form={form} title="Byt PIN-kod" submitText="Byt PIN-kod">
+      <Field form={form} name="currentPin" label="Nuvarande PIN-kod" type="password" autocomplete="current-password" />
+      <Field
+        form={form}
+        name="newPin"
+        label="Ny PIN-kod"
+        type="password"
+        autocomplete="new-password"
+        hint="4–12 siffror, inte samma siffra överallt och inte en följd som 1234."
+      />
+      <Field form={form} name="repeatPin" label="Ny PIN-kod igen" type="password" autocomplete="new-password" />
+    </FormFrame>
   );
 }
