@@ -8,6 +8,7 @@ import { AppError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
 import { runPeriodically } from './periodic-job.js';
+import { DEFAULT_DTLS_CERT_FILE } from './media/softphone/softphone-credentials.js';
 import { type AriConnection, type AriSettings, connectAri, mediaNodeOf } from './media/ari-connection.js';
 import { createCallRetention, DEFAULT_CALL_RECORD_RETENTION_DAYS, runCallRetention } from './calls/call-retention.js';
 import {
@@ -77,12 +78,26 @@ export interface SwitchboardSettings {
   metrics?: MetricsSettings | undefined;
   /** Messages for absent people sent by e-mail through this SMTP server (SMTP_*); none when not given. */
   smtp?: SmtpSettings | undefined;
+  /**
+   * The console's browser phones: the WebSocket they register on (SOFTPHONE_WS_URL; by default
+   * Asterisk's HTTP server at the ARI URL's host, /ws) and the DTLS certificate as Asterisk sees it.
+   */
+  softphone?: { wsUrl?: string | undefined; dtlsCertFile?: string | undefined } | undefined;
   /** Poll and backoff of message delivery (calls/messages/message-delivery.ts); DEFAULT_DELIVERY_TIMING where not given. */
   messageDeliveryTiming?: Partial<DeliveryTiming> | undefined;
 }
 
 /** How often booked call-backs whose window has begun are moved into their queue. */
 const CALLBACK_RELEASE_MS = 1_000;
+/** How often this node's expired browser phones are deleted from its Asterisk. */
+const SOFTPHONE_SWEEP_MS = 60_000;
+
+/** Asterisk's SIP WebSocket (res_pjsip_transport_websocket) on its HTTP server, where ARI is: ws://host:port/ws. */
+const asteriskWebSocketUrl = (ariUrl: string): string => {
+  const url = new URL('/ws', ariUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+};
 
 /**
  * One switchboard process: the region's directory written to Redis, the call flow on
@@ -127,6 +142,10 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     nodeCommands,
     metrics: { ...settings.metrics, now: settings.now },
     messageMail: settings.smtp && { smtp: settings.smtp, timing: settings.messageDeliveryTiming },
+    softphone: {
+      wsUrl: settings.softphone?.wsUrl ?? asteriskWebSocketUrl(settings.ari.url),
+      dtlsCertFile: settings.softphone?.dtlsCertFile ?? DEFAULT_DTLS_CERT_FILE,
+    },
   });
   // This process's ARI requests, scripts and set-ups are timed into its registry while it runs.
   const uninstallProbes = services.metrics.instrument ? installProbes(services.metrics.probes) : () => undefined;
@@ -206,6 +225,15 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   } else log.info('messages are not sent by e-mail (SMTP_HOST is not set): they wait in the console');
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
   const importRecovery = runImportRecovery(redis, k);
+  // Browser phones past their expiry leave this node's Asterisk (an operator who never logged out).
+  const softphoneSweep = runPeriodically(
+    'deleting expired browser phones',
+    () => services.softphones.sweep(),
+    SOFTPHONE_SWEEP_MS,
+    {
+      atOnce: false,
+    },
+  );
 
   const sipEdge = settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, k));
   const drain = createDrain(arrival.capacity);
@@ -239,6 +267,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       await messageRetention.stop();
       await services.messageDelivery?.stop();
       await importRecovery.stop();
+      await softphoneSweep.stop();
       await auditRetention.stop();
       replicas?.stop();
       uninstallProbes();

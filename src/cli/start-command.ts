@@ -85,6 +85,7 @@ export async function startCommand(argv: string[]): Promise<void> {
     setUpTimeoutMs: env.CALL_SETUP_TIMEOUT_MS,
     metrics: { scrapeTokenSha256: env.METRICS_TOKEN_SHA256 },
     smtp: smtpSettings(env),
+    softphone: { wsUrl: env.SOFTPHONE_WS_URL, dtlsCertFile: env.SOFTPHONE_DTLS_CERT_FILE },
   });
 
   let opened: OpenOverride | undefined;
