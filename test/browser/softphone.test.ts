@@ -126,6 +126,7 @@ describe.sequential('the console as the operator’s phone', () => {
     await page.getByLabel('Den här webbläsaren').check();
     expect(await page.getByLabel('Telefonens SIP-adress').isDisabled()).toBe(true);
     await page.getByLabel('Vännäs').check();
+    await expectAccessible(page, '00-login-with-browser');
     await page.getByRole('button', { name: 'Logga in' }).click();
     await page.getByRole('heading', { name: 'Webbtelefon' }).waitFor();
     await expect.poll(() => softphoneField('registration'), { timeout: 15_000 }).toMatch(/^Registrerad/);
@@ -202,12 +203,22 @@ describe.sequential('the console as the operator’s phone', () => {
     expect((await caller.done).stats).toMatchObject({ successful: 1, failed: 0 });
   });
 
-  it('Alt+L hangs up a call answered in the browser', async () => {
+  it('Alt+P parks; Hämta rings the browser again, which answers; Alt+L hangs up', async () => {
     const next = await echoingCaller();
     const { callId: nextId } = await h.firstWaiting('2460');
     await page.locator(`tr[data-call-id="${nextId}"]`).waitFor();
     await page.keyboard.press('Alt+KeyN');
     await h.bridgeWith(`${nextId}-talk`, [nextId, `${nextId}-op1`]);
+    await page.getByRole('region', { name: /Samtal till Vännäs/ }).waitFor();
+
+    await page.keyboard.press('Alt+KeyP');
+    await h.callWhere(nextId, 'parked', (c) => c.control === 'parked');
+    await expect.poll(() => softphoneField('call')).toBe('Inget');
+    const retrieve = page.getByRole('button', { name: 'Hämta' });
+    await retrieve.focus();
+    await page.keyboard.press('Enter');
+    await h.bridgeWith(`${nextId}-talk`, [nextId, `${nextId}-op2`]);
+    await expect.poll(() => softphoneField('call')).toBe('Pågår i webbläsaren');
     await page.getByRole('region', { name: /Samtal till Vännäs/ }).waitFor();
     await page.keyboard.press('Alt+KeyL');
     expect(await h.callWhere(nextId, 'ended', (c) => c.state === 'ended')).toMatchObject({ outcome: 'answered' });
