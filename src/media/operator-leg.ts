@@ -2,7 +2,8 @@ import type { Client } from 'ari-client';
 import type { CallRecord } from '../calls/call-record.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
 import { AppError } from '../errors.js';
-import { type OperatorPhones, parseOperatorPhone } from '../operators/operator-phone.js';
+import { isBrowserPhoneOf } from '../operators/browser-phone.js';
+import type { OperatorPhones } from '../operators/operator-phone.js';
 import { ariRequest } from './call-media.js';
 import { OPERATOR_LEG_ARG, legAppArgs } from './media-ids.js';
 
@@ -45,7 +46,7 @@ export async function ringOperator(
     }),
   ).catch((error: unknown) => {
     // A browser phone without a registration (its WebSocket closed) has no contact to dial.
-    if (isBrowserPhone(phone) && error instanceof Error && /Allocation failed/.test(error.message))
+    if (isBrowserPhoneOf(phone) && error instanceof Error && /Allocation failed/.test(error.message))
       throw new AppError(
         409,
         'phone_not_registered',
@@ -54,8 +55,3 @@ export async function ringOperator(
     throw error;
   });
 }
-
-const isBrowserPhone = (phone: string): boolean => {
-  const parsed = parseOperatorPhone(phone);
-  return 'kind' in parsed && parsed.kind === 'browser';
-};

@@ -5,6 +5,7 @@ import type { RegionConfig } from '../config/region-schema.js';
 import { AppError } from '../errors.js';
 import type { ContactStore } from '../extensions/contact-store.js';
 import { z } from '../validation/schema.js';
+import { BROWSER_PHONE } from './browser-phone.js';
 
 /**
  * The phone an operator is rung on. Asterisk dials it as given (PJSIP/operator-phones/<uri>),
@@ -27,13 +28,10 @@ export type OperatorPhone =
   | { kind: 'extension'; extension: string }
   | { kind: 'browser'; endpoint?: string };
 
-/** What an operator logs in with to be rung in the console itself. */
-export const BROWSER_PHONE = 'browser';
-
 /** The user part is kept to characters that mean nothing to Asterisk's dial strings (no &, comma, slash). */
 const SIP_PHONE = /^sips?:[A-Za-z0-9._~+-]+@(\[[^\]]*\]|[^:@\s]+)(?::(\d{1,5}))?$/i;
 const EXTENSION = /^\d{3,15}$/;
-const BROWSER = /^browser(?::(rv-sp-[0-9a-f]{24}))?$/;
+const BROWSER = new RegExp(`^${BROWSER_PHONE}(?::(rv-sp-[0-9a-f]{24}))?$`);
 /** For the OpenAPI document; the schema below says more precisely what is wrong. */
 const PATTERN =
   '^(browser|sips?:[A-Za-z0-9._~+-]+@(\\d{1,3}(\\.\\d{1,3}){3}|\\[[0-9A-Fa-f:.]+\\])(:\\d{1,5})?|\\d{3,15})$';

@@ -8,6 +8,7 @@ import { log } from '../../log.js';
 import { type AnswerDeps, answerCall } from '../../operators/answer-call.js';
 import { OperatorPhoneSchema, type OperatorPhones, parseOperatorPhone } from '../../operators/operator-phone.js';
 import { OPERATOR_STATES, type OperatorStore, PAUSE_REASONS } from '../../operators/operator-store.js';
+import { browserPhoneOf } from '../../operators/browser-phone.js';
 import { SoftphoneCredentialsSchema } from '../../media/softphone/softphone-credentials.js';
 import type { Softphones } from '../../media/softphone/softphones.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
@@ -175,7 +176,7 @@ export function operatorRoutes(
       throw new AppError(409, 'softphone_missing', 'This token has no browser phone: ask for one first', [
         { field: 'body.phone', problem: 'browser needs a browser phone: POST /api/v1/operator/softphone, then log in' },
       ]);
-    return `browser:${softphone.endpoint}`;
+    return browserPhoneOf(softphone.endpoint);
   }
 
   /** What login leaves out comes from the operator account linked to the token (admin/operator-accounts.ts). */

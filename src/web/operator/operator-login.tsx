@@ -1,11 +1,9 @@
 import { useState } from 'preact/hooks';
 import type { MunicipalityView } from '../../http/routes/municipalities.js';
+import { BROWSER_PHONE } from '../../operators/browser-phone.js';
 import { ApiError, problemText } from '../api.js';
 
 export type LoginBody = { phone?: string; municipalities?: { id: string; weight: number }[] };
-
-/** The phone that is this browser (operators/operator-phone.ts BROWSER_PHONE; the console's own softphone). */
-export const BROWSER_PHONE = 'browser';
 
 /** The API's range of weights (MIN_WEIGHT, MAX_WEIGHT in operators/operator-store.ts), for the browser's own check; the API checks again. */
 const WEIGHT = { min: 0.1, max: 10, step: 0.1 };

@@ -13,7 +13,8 @@ import { Notice, useAction } from '../use-action.js';
 import { useData } from '../use-data.js';
 import { type CallActions, CurrentCall, type Panel } from './current-call.js';
 import { Messages } from './messages.js';
-import { BROWSER_PHONE, type LoginBody, OperatorLogin } from './operator-login.js';
+import { BROWSER_PHONE, isBrowserPhoneOf } from '../../operators/browser-phone.js';
+import { type LoginBody, OperatorLogin } from './operator-login.js';
 import { type ParkedCall, ParkedCalls } from './parked-calls.js';
 import { QueueBoard } from './queue-board.js';
 import { RecentCalls } from './recent-calls.js';
@@ -153,7 +154,7 @@ export function OperatorView() {
   useShortcuts(onShortcut);
 
   // Logged in with this browser (a reload, another tab's login): its phone registers again, with new credentials.
-  const inBrowser = data?.session?.phone.startsWith(`${BROWSER_PHONE}:`) ?? false;
+  const inBrowser = data?.session ? isBrowserPhoneOf(data.session.phone) : false;
   useEffect(() => {
     if (inBrowser && !softphone.running) softphone.start().catch((e: unknown) => setNotice(problemText(e)));
     if (!inBrowser && data && softphone.running) softphone.stop();
