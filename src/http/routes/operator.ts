@@ -167,16 +167,22 @@ export function operatorRoutes(
     softphones: Pick<Softphones, 'issue' | 'current' | 'revoke'>;
   },
 ) {
-  /** `browser` becomes the browser phone issued to the token, which is what Asterisk dials. */
-  async function resolveBrowserPhone(phone: string, operatorId: string): Promise<string> {
+  /**
+   * `browser` becomes the browser phone issued to the token, which is what Asterisk dials, on
+   * the media node it lives on: the only node that can ring it (claim-1.lua).
+   */
+  async function resolveBrowserPhone(
+    phone: string,
+    operatorId: string,
+  ): Promise<{ phone: string; phoneNode?: string }> {
     const parsed = parseOperatorPhone(phone);
-    if (!('kind' in parsed) || parsed.kind !== 'browser') return phone;
+    if (!('kind' in parsed) || parsed.kind !== 'browser') return { phone };
     const softphone = await deps.softphones.current(operatorId);
     if (!softphone)
       throw new AppError(409, 'softphone_missing', 'This token has no browser phone: ask for one first', [
         { field: 'body.phone', problem: 'browser needs a browser phone: POST /api/v1/operator/softphone, then log in' },
       ]);
-    return browserPhoneOf(softphone.endpoint);
+    return { phone: browserPhoneOf(softphone.endpoint), phoneNode: softphone.mediaNode };
   }
 
   /** What login leaves out comes from the operator account linked to the token (admin/operator-accounts.ts). */
@@ -251,7 +257,7 @@ export function operatorRoutes(
       await assertRegistered(body.phone);
       const session = await deps.operators.login(principal.id, {
         name: principal.name,
-        phone: await resolveBrowserPhone(body.phone, principal.id),
+        ...(await resolveBrowserPhone(body.phone, principal.id)),
         municipalities: body.municipalities,
       });
       if (body.accountId) await deps.tokenAccounts.remember(principal.id, body.accountId);
