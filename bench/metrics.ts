@@ -13,6 +13,7 @@ import type { AriConnection } from '../src/media/ari-connection.js';
 import { createServices } from '../src/services.js';
 import { keys } from '../src/store/keys.js';
 import { connectRedis, type RedisClient } from '../src/store/redis-client.js';
+import { DEFAULT_DTLS_CERT_FILE } from '../src/media/softphone/softphone-credentials.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -114,6 +115,7 @@ async function startApi(redis: RedisClient, prefix: string, cacheDir: string, in
     ari: noAsterisk,
     spokenText: { cacheDir, baseUrl: () => 'http://127.0.0.1:8080' },
     metrics: { instrument, processMetrics: instrument },
+    softphone: { wsUrl: 'ws://127.0.0.1:8088/ws', dtlsCertFile: DEFAULT_DTLS_CERT_FILE },
   });
   await services.directory.syncRegion(region);
   const app = createHttpApp({ ...services, ari: noAsterisk });

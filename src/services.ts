@@ -31,6 +31,8 @@ import { extensionOwner } from './routing/route-call.js';
 import { createCallStatistics } from './statistics/call-statistics.js';
 import type { Keys } from './store/keys.js';
 import type { RedisClient } from './store/redis-client.js';
+import type { SoftphoneSettings } from './media/softphone/softphone-credentials.js';
+import { createSoftphones } from './media/softphone/softphones.js';
 
 export interface ServiceSettings {
   region: RegionConfig;
@@ -51,6 +53,8 @@ export interface ServiceSettings {
   nodeCommands?: Pick<NodeCommandBus, 'send' | 'othersUp'> | undefined;
   /** /metrics (metrics/): the scrape token's hash, hooks on or off, and the clock opening hours are read by (Date.now by default). */
   metrics?: (MetricsSettings & { now?: (() => number) | undefined }) | undefined;
+  /** The console's browser phones (media/softphone/): the WebSocket they register on, the DTLS certificate. */
+  softphone: SoftphoneSettings;
   /** Messages for absent people sent by e-mail (SMTP_*) and SMS (SMS_*; calls/messages/message-delivery.ts); none when not given. */
   messageDelivery?: DeliverySettings | undefined;
 }
@@ -170,6 +174,14 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
       leg,
       control: callControl.actions,
       commands: settings.nodeCommands,
+    }),
+    /** Operators' browser phones on this node's Asterisk: issued, found for login, revoked at logout, swept at expiry. */
+    softphones: createSoftphones({
+      redis,
+      k,
+      client: () => settings.ari.client(),
+      mediaNode: leg.mediaNode,
+      settings: settings.softphone,
     }),
     /** Stored texts (closed message, queue announcements) as audio: the call flow plays them, the HTTP app serves them to Asterisk. */
     spokenTexts: createSpokenTexts(redis, k, settings.spokenText),

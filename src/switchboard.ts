@@ -9,6 +9,7 @@ import { AppError } from './errors.js';
 import { createHttpApp } from './http/app.js';
 import { log } from './log.js';
 import { runPeriodically } from './periodic-job.js';
+import { DEFAULT_DTLS_CERT_FILE } from './media/softphone/softphone-credentials.js';
 import { type AriConnection, type AriSettings, connectAri, mediaNodeOf } from './media/ari-connection.js';
 import { createCallRetention, DEFAULT_CALL_RECORD_RETENTION_DAYS, runCallRetention } from './calls/call-retention.js';
 import {
@@ -83,6 +84,11 @@ export interface SwitchboardSettings {
   smtp?: SmtpSettings | undefined;
   /** Messages for absent people also sent by SMS through this HTTP gateway (SMS_*); none when not given. */
   sms?: SmsGatewaySettings | undefined;
+  /**
+   * The console's browser phones: the WebSocket they register on (SOFTPHONE_WS_URL; by default
+   * Asterisk's HTTP server at the ARI URL's host, /ws) and the DTLS certificate as Asterisk sees it.
+   */
+  softphone?: { wsUrl?: string | undefined; dtlsCertFile?: string | undefined } | undefined;
   /** Poll and backoff of message delivery (calls/messages/message-delivery.ts); DEFAULT_DELIVERY_TIMING where not given. */
   messageDeliveryTiming?: Partial<DeliveryTiming> | undefined;
   /** The voice message's offer and recording limits (media/arrival/voice-message.ts); the defaults where not given. */
@@ -91,6 +97,15 @@ export interface SwitchboardSettings {
 
 /** How often booked call-backs whose window has begun are moved into their queue. */
 const CALLBACK_RELEASE_MS = 1_000;
+/** How often this node's expired browser phones are deleted from its Asterisk. */
+const SOFTPHONE_SWEEP_MS = 60_000;
+
+/** Asterisk's SIP WebSocket (res_pjsip_transport_websocket) on its HTTP server, where ARI is: ws://host:port/ws. */
+const asteriskWebSocketUrl = (ariUrl: string): string => {
+  const url = new URL('/ws', ariUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+};
 
 /**
  * One switchboard process: the region's directory written to Redis, the call flow on
@@ -135,6 +150,10 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
     nodeCommands,
     metrics: { ...settings.metrics, now: settings.now },
     messageDelivery: { smtp: settings.smtp, sms: settings.sms, timing: settings.messageDeliveryTiming },
+    softphone: {
+      wsUrl: settings.softphone?.wsUrl ?? asteriskWebSocketUrl(settings.ari.url),
+      dtlsCertFile: settings.softphone?.dtlsCertFile ?? DEFAULT_DTLS_CERT_FILE,
+    },
   });
   // This process's ARI requests, scripts and set-ups are timed into its registry while it runs.
   const uninstallProbes = services.metrics.instrument ? installProbes(services.metrics.probes) : () => undefined;
@@ -226,6 +245,15 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
   if (settings.sms) log.info({ host: new URL(settings.sms.url).host }, 'messages are also sent by SMS');
   arrival.startOverflowWatch(() => (ari.isConnected() ? ari.client() : undefined));
   const importRecovery = runImportRecovery(redis, k);
+  // Browser phones past their expiry leave this node's Asterisk (an operator who never logged out).
+  const softphoneSweep = runPeriodically(
+    'deleting expired browser phones',
+    () => services.softphones.sweep(),
+    SOFTPHONE_SWEEP_MS,
+    {
+      atOnce: false,
+    },
+  );
 
   const sipEdge =
     settings.sipEdge && startSipEdge(settings.sipEdge, sipEdgeServices(services, k, settings.now ?? Date.now));
@@ -260,6 +288,7 @@ export async function startSwitchboard(settings: SwitchboardSettings) {
       await messageRetention.stop();
       await services.messageDelivery?.stop();
       await importRecovery.stop();
+      await softphoneSweep.stop();
       await auditRetention.stop();
       replicas?.stop();
       uninstallProbes();

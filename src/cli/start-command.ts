@@ -86,6 +86,7 @@ export async function startCommand(argv: string[]): Promise<void> {
     metrics: { scrapeTokenSha256: env.METRICS_TOKEN_SHA256 },
     smtp: smtpSettings(env),
     sms: smsGatewaySettings(env),
+    softphone: { wsUrl: env.SOFTPHONE_WS_URL, dtlsCertFile: env.SOFTPHONE_DTLS_CERT_FILE },
   });
 
   let opened: OpenOverride | undefined;

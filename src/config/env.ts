@@ -201,6 +201,10 @@ const envSchema = z
       ])
       .optional()
       .transform((hash) => hash?.toLowerCase() || undefined),
+    /** The WebSocket (wss:// deployed) browser phones register on; by default Asterisk's HTTP server at ARI_URL's host, /ws. */
+    SOFTPHONE_WS_URL: unsetWhenEmpty(z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' })),
+    /** The DTLS certificate with its key, as a path Asterisk reads (media/softphone/). */
+    SOFTPHONE_DTLS_CERT_FILE: unsetWhenEmpty(z.string().startsWith('/', 'must be an absolute path')),
     /** The mail server messages for absent people are sent through (calls/messages/message-delivery.ts). Unset or empty: no e-mail, messages wait in the console. */
     SMTP_HOST: z
       .string()

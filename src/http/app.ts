@@ -141,7 +141,7 @@ export function createHttpApp(deps: HttpDeps) {
     .route('/api/v1/self', selfSignInRoutes({ selfSignIn: deps.selfService.signIn }))
     .route('/api/v1', api)
     .route('/', apiDocsRoutes())
-    .route('/', webConsoleRoutes())
+    .route('/', webConsoleRoutes({ softphoneWsUrl: deps.softphones.wsUrl }))
     .route('/', spokenTextRoutes(deps.spokenTexts));
   const document = withCommonErrors(
     app.getOpenAPI31Document({

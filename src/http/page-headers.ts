@@ -9,9 +9,10 @@ import { secureHeaders } from 'hono/secure-headers';
  * to the app itself (connect-src 'self' covers the events WebSocket on the same host), and never
  * framed; no MIME sniffing; no Referer (the console's URL carries nothing, but links out should
  * not tell where they came from). HSTS is left to the TLS proxy in front: the app itself may
- * answer plain HTTP on loopback.
+ * answer plain HTTP on loopback. `connectTo`: other origins the page may talk to (the console's
+ * browser phone registers on Asterisk's SIP WebSocket); microphone and speaker need no CSP.
  */
-export function pageHeaders(): MiddlewareHandler {
+export function pageHeaders({ connectTo = [] }: { connectTo?: readonly string[] } = {}): MiddlewareHandler {
   return secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
@@ -19,7 +20,7 @@ export function pageHeaders(): MiddlewareHandler {
       styleSrc: ["'self'"],
       // Swagger UI's icons are data: SVGs in its stylesheet.
       imgSrc: ["'self'", 'data:'],
-      connectSrc: ["'self'"],
+      connectSrc: ["'self'", ...connectTo],
       // A voice message plays from an object URL of what the console fetched with its token.
       mediaSrc: ["'self'", 'blob:'],
       objectSrc: ["'none'"],

@@ -7,13 +7,14 @@ import { pageHeaders } from './page-headers.js';
  * The web console (src/web/, built by Vite into dist/web/) at /konsol/: the operator view, the
  * wallboard and the admin pages, all talking to /api/v1 with the signed-in token. Outside /api,
  * so it needs no token itself; "/" leads there. Sent with the pages' security headers
- * (page-headers.ts): the build has no inline script.
+ * (page-headers.ts): the build has no inline script; it may connect to `softphoneWsUrl`'s origin
+ * too, where the operator's browser phone registers (media/softphone/).
  */
-export function webConsoleRoutes() {
+export function webConsoleRoutes({ softphoneWsUrl }: { softphoneWsUrl: string }) {
   // Made at the first request: serveStatic complains at once about a root not built yet, and
   // apps made by API tests never serve the console.
   let assets: MiddlewareHandler | undefined;
-  const headers = pageHeaders();
+  const headers = pageHeaders({ connectTo: [new URL(softphoneWsUrl).origin] });
   return (
     new Hono()
       // On the console's own paths only: this router is mounted at the app's root.

@@ -5,6 +5,7 @@ import { mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { log } from '../log.js';
 import { renderAsteriskConfig } from './asterisk-config.js';
+import { ensureDtlsCertificate } from './dtls-certificate.js';
 import { freeTcpPort, freeUdpPort } from './free-port.js';
 import { keepOutputTail } from './output-tail.js';
 import { runTool, withSystemPath } from '../run-tool.js';
@@ -81,7 +82,7 @@ export async function startAsterisk(options: StartAsteriskOptions): Promise<Aste
   }
   const rootDir = asteriskRootDir(labDir);
   await assertChrootReady(rootDir);
-  await Promise.all([ensureChrootHosts(rootDir), removeAbandonedInstances(rootDir)]);
+  await Promise.all([ensureChrootHosts(rootDir), ensureDtlsCertificate(rootDir), removeAbandonedInstances(rootDir)]);
 
   const id = randomBytes(4).toString('hex');
   const instancePath = `${INSTANCES_DIR}/${id}`;

@@ -6,6 +6,7 @@ import { delimiter, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log } from '../log.js';
 import { runTool, withSystemPath } from '../run-tool.js';
+import { ensureDtlsCertificate } from './dtls-certificate.js';
 import { printProgress, step, type OnProgress } from './progress.js';
 import { ensurePrompts, promptsAreCurrent } from './prompts.js';
 
@@ -56,6 +57,8 @@ const HOST_TOOLS = [
   { binary: 'sox', aptPackage: 'sox' },
   // The browser tests of the web console drive Debian's Chromium (test/browser/).
   { binary: 'chromium', aptPackage: 'chromium' },
+  // The self-signed DTLS certificate of the browser phones' media (dtls-certificate.ts).
+  { binary: 'openssl', aptPackage: 'openssl' },
 ] as const;
 
 const toolEnv = (): NodeJS.ProcessEnv => ({
@@ -98,6 +101,7 @@ export async function provisionLab({
     (await chrootIsCurrent(rootDir)) &&
     (await promptsAreCurrent(rootDir))
   ) {
+    await ensureDtlsCertificate(rootDir);
     onProgress(`Lab is provisioned: host tools present, Asterisk chroot at ${rootDir}`);
     return provisioned;
   }
@@ -106,13 +110,16 @@ export async function provisionLab({
   await withLock(join(labDir, 'provision.lock'), onProgress, async () => {
     await step(
       onProgress,
-      'Host tools: redis-server, redis-sentinel, sipp (sip-tester), debootstrap, espeak-ng, sox, chromium',
+      'Host tools: redis-server, redis-sentinel, sipp (sip-tester), debootstrap, espeak-ng, sox, chromium, openssl',
       (detail) => ensureHostTools(detail),
     );
     if (await chrootIsCurrent(rootDir)) onProgress(`Asterisk chroot at ${rootDir} is ready`);
     else await buildChroot(rootDir, onProgress);
     await step(onProgress, 'Swedish prompts (espeak-ng, dialplans/prompts/sv.txt)', (detail) =>
       ensurePrompts(rootDir, detail),
+    );
+    await step(onProgress, 'DTLS certificate for the browser phones (openssl, self-signed)', () =>
+      ensureDtlsCertificate(rootDir),
     );
   });
   return provisioned;

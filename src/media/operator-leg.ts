@@ -1,6 +1,8 @@
 import type { Client } from 'ari-client';
 import type { CallRecord } from '../calls/call-record.js';
 import { formatForDisplay } from '../numbers/phone-number.js';
+import { AppError } from '../errors.js';
+import { isBrowserPhoneOf } from '../operators/browser-phone.js';
 import type { OperatorPhones } from '../operators/operator-phone.js';
 import { ariRequest } from './call-media.js';
 import { OPERATOR_LEG_ARG, legAppArgs } from './media-ids.js';
@@ -13,7 +15,7 @@ export interface OperatorLegSettings {
   /** The media node this instance rings from (AriSettings.mediaNode). */
   mediaNode: string;
   /** Checks the operator's phone again and finds where to ring it (operators/operator-phone.ts). */
-  phones: Pick<OperatorPhones, 'ringUri'>;
+  phones: Pick<OperatorPhones, 'dialString'>;
 }
 
 /** The settings as configured: the operator phone networks, from which services.ts makes `phones`. */
@@ -31,16 +33,25 @@ export async function ringOperator(
   leg: { call: CallRecord; operatorChannelId: string; phone: string; municipalityName: string },
 ): Promise<void> {
   const { call, operatorChannelId, phone, municipalityName } = leg;
-  const uri = await settings.phones.ringUri(phone);
+  const endpoint = await settings.phones.dialString(phone, settings.endpoint);
   await ariRequest(
     'ring operator',
     client.channels.originate({
-      endpoint: `PJSIP/${settings.endpoint}/${uri}`,
+      endpoint,
       app: settings.app,
       appArgs: legAppArgs(OPERATOR_LEG_ARG, call.callId),
       channelId: operatorChannelId,
       callerId: `"${municipalityName}: ${formatForDisplay(call.caller)}" <${call.caller}>`,
       timeout: settings.ringSeconds,
     }),
-  );
+  ).catch((error: unknown) => {
+    // A browser phone without a registration (its WebSocket closed) has no contact to dial.
+    if (isBrowserPhoneOf(phone) && error instanceof Error && /Allocation failed/.test(error.message))
+      throw new AppError(
+        409,
+        'phone_not_registered',
+        'The console’s phone is not registered right now (see Webbtelefon): the call is back in its place',
+      );
+    throw error;
+  });
 }

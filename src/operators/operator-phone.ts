@@ -5,6 +5,7 @@ import type { RegionConfig } from '../config/region-schema.js';
 import { AppError } from '../errors.js';
 import type { ContactStore } from '../extensions/contact-store.js';
 import { z } from '../validation/schema.js';
+import { BROWSER_PHONE } from './browser-phone.js';
 
 /**
  * The phone an operator is rung on. Asterisk dials it as given (PJSIP/operator-phones/<uri>),
@@ -17,23 +18,34 @@ import { z } from '../validation/schema.js';
  *   point it anywhere, whatever it resolved to when checked.
  * - an extension of the region, its digits alone ("2403100"), rung at the contact its phone
  *   registered most recently (extensions/contact-store.ts).
+ * - `browser`: the console's own phone (media/softphone/). Login turns it into
+ *   `browser:<endpoint>`, the browser phone issued to the operator's token, which Asterisk
+ *   dials as PJSIP/<endpoint> (its registered contact). Only login writes the endpoint: given
+ *   by hand it is refused, so nobody rings another operator's browser.
  */
-export type OperatorPhone = { kind: 'sip'; uri: string; address: string } | { kind: 'extension'; extension: string };
+export type OperatorPhone =
+  | { kind: 'sip'; uri: string; address: string }
+  | { kind: 'extension'; extension: string }
+  | { kind: 'browser'; endpoint?: string };
 
 /** The user part is kept to characters that mean nothing to Asterisk's dial strings (no &, comma, slash). */
 const SIP_PHONE = /^sips?:[A-Za-z0-9._~+-]+@(\[[^\]]*\]|[^:@\s]+)(?::(\d{1,5}))?$/i;
 const EXTENSION = /^\d{3,15}$/;
+const BROWSER = new RegExp(`^${BROWSER_PHONE}(?::(rv-sp-[0-9a-f]{24}))?$`);
 /** For the OpenAPI document; the schema below says more precisely what is wrong. */
-const PATTERN = '^(sips?:[A-Za-z0-9._~+-]+@(\\d{1,3}(\\.\\d{1,3}){3}|\\[[0-9A-Fa-f:.]+\\])(:\\d{1,5})?|\\d{3,15})$';
+const PATTERN =
+  '^(browser|sips?:[A-Za-z0-9._~+-]+@(\\d{1,3}(\\.\\d{1,3}){3}|\\[[0-9A-Fa-f:.]+\\])(:\\d{1,5})?|\\d{3,15})$';
 
 /** The phone as written, or why it is neither form; not yet whether the address or extension is allowed. */
 export function parseOperatorPhone(phone: string): OperatorPhone | { problem: string } {
   if (EXTENSION.test(phone)) return { kind: 'extension', extension: phone };
+  const browser = BROWSER.exec(phone);
+  if (browser) return browser[1] ? { kind: 'browser', endpoint: browser[1] } : { kind: 'browser' };
   const sip = SIP_PHONE.exec(phone);
   if (!sip)
     return {
       problem:
-        'must be the SIP address of a phone by its IP address, like sip:anna@10.1.2.3:5060, or an extension of the region, like 2403100',
+        'must be the SIP address of a phone by its IP address, like sip:anna@10.1.2.3:5060, an extension of the region, like 2403100, or browser (the console)',
     };
   const [, host = '', port] = sip;
   const address = host.startsWith('[') ? host.slice(1, -1) : host;
@@ -55,12 +67,14 @@ export const OperatorPhoneSchema = z
   .superRefine((phone, ctx) => {
     const parsed = parseOperatorPhone(phone);
     if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    else if (parsed.kind === 'browser' && parsed.endpoint)
+      ctx.addIssue({ code: 'custom', message: 'must be browser alone: the console’s phone is found from your token' });
   })
   .openapi({
     pattern: PATTERN,
     example: 'sip:anna@10.1.2.3:5060',
     description:
-      'sip:user@<IP address>[:port] on an operator phone network (OPERATOR_PHONE_NETWORKS), or an extension of the region (its digits, e.g. 2403100), rung where its phone is registered',
+      'sip:user@<IP address>[:port] on an operator phone network (OPERATOR_PHONE_NETWORKS), an extension of the region (its digits, e.g. 2403100), rung where its phone is registered, or browser: the console’s own phone (POST /api/v1/operator/softphone first)',
   });
 
 /**
@@ -80,6 +94,7 @@ export function operatorPhoneProblem(
   return (phone) => {
     const parsed = parseOperatorPhone(phone);
     if ('problem' in parsed) return parsed.problem;
+    if (parsed.kind === 'browser') return undefined;
     if (parsed.kind === 'extension') {
       return configuredHolder(region.municipalities, `extension:${parsed.extension}`)
         ? undefined
@@ -102,33 +117,48 @@ export function createOperatorPhones({
   contacts: Pick<ContactStore, 'contacts'>;
 }) {
   const problem = operatorPhoneProblem(networks, region);
+  /**
+   * The SIP URI to ring the phone at now: a SIP address as it is, an extension at the contact
+   * its phone registered most recently. 409 when it may not be rung (any longer: the networks
+   * may have changed since login, and a session stored before this rule may hold any address),
+   * or when the extension has no phone registered.
+   */
+  async function ringUri(phone: string): Promise<string> {
+    const refused = problem(phone);
+    if (refused)
+      throw new AppError(
+        409,
+        'operator_phone_refused',
+        `The phone ${phone} may not be rung: ${refused}. Log in again with an allowed phone`,
+      );
+    const parsed = parseOperatorPhone(phone) as OperatorPhone;
+    if (parsed.kind === 'sip') return parsed.uri;
+    if (parsed.kind === 'browser')
+      throw new AppError(409, 'phone_not_registered', 'A browser phone is dialled by its endpoint, not a URI');
+    const [latest] = await contacts.contacts(parsed.extension);
+    if (!latest)
+      throw new AppError(
+        409,
+        'phone_not_registered',
+        `The phone cannot be rung: extension ${parsed.extension} has no phone registered right now`,
+      );
+    return latest;
+  }
+
   return {
     problem,
+    ringUri,
 
     /**
-     * The SIP URI to ring the phone at now: a SIP address as it is, an extension at the contact
-     * its phone registered most recently. 409 when it may not be rung (any longer: the networks
-     * may have changed since login, and a session stored before this rule may hold any address),
-     * or when the extension has no phone registered.
+     * What Asterisk dials to ring the phone now: a browser phone its endpoint (its registered
+     * contact), any other phone through `via` (the operators' endpoint) at ringUri.
      */
-    async ringUri(phone: string): Promise<string> {
-      const refused = problem(phone);
-      if (refused)
-        throw new AppError(
-          409,
-          'operator_phone_refused',
-          `The phone ${phone} may not be rung: ${refused}. Log in again with an allowed phone`,
-        );
-      const parsed = parseOperatorPhone(phone) as OperatorPhone;
-      if (parsed.kind === 'sip') return parsed.uri;
-      const [latest] = await contacts.contacts(parsed.extension);
-      if (!latest)
-        throw new AppError(
-          409,
-          'phone_not_registered',
-          `The phone cannot be rung: extension ${parsed.extension} has no phone registered right now`,
-        );
-      return latest;
+    async dialString(phone: string, via: string): Promise<string> {
+      const parsed = parseOperatorPhone(phone);
+      if (!('kind' in parsed) || parsed.kind !== 'browser') return `PJSIP/${via}/${await ringUri(phone)}`;
+      if (!parsed.endpoint)
+        throw new AppError(409, 'phone_not_registered', 'The browser phone is not known: log in again in the console');
+      return `PJSIP/${parsed.endpoint}`;
     },
   };
 }

@@ -59,6 +59,8 @@ export interface LoginInput {
   phone: string;
   /** Municipality ids (weight 1), or each with its weight. */
   municipalities: readonly (string | ServedMunicipality)[];
+  /** The media node the phone can be rung from only (a browser phone's: claim-1.lua offers only calls held there). */
+  phoneNode?: string | undefined;
 }
 
 const json = <T extends z.ZodType>(schema: T) =>
@@ -119,7 +121,7 @@ export function createOperatorStore(redis: RedisClient, k: Keys) {
      * Starts a session, or updates phone, name and municipalities (with weights) of an operator
      * not on a call. 409 operator_busy during a call.
      */
-    async login(operatorId: string, { name, phone, municipalities }: LoginInput): Promise<OperatorSession> {
+    async login(operatorId: string, { name, phone, municipalities, phoneNode }: LoginInput): Promise<OperatorSession> {
       const served = municipalities.map((m) => (typeof m === 'string' ? { id: m, weight: 1 } : m));
       const reply = await runScript(
         redis.operatorLogin(
@@ -131,6 +133,7 @@ export function createOperatorStore(redis: RedisClient, k: Keys) {
             phone,
             JSON.stringify(served.map((m) => m.id)),
             JSON.stringify(Object.fromEntries(served.map((m) => [m.id, m.weight]))),
+            phoneNode ?? '',
           ],
         ),
         { operatorId },

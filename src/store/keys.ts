@@ -63,6 +63,8 @@
  * | {p}:node-commands:{node}         | list   | JSON commands for the instance that has that media node (ring an operator, call control); expires when nobody reads it |
  * | {p}:node-replies:{instanceId}    | list   | JSON replies to the commands an app instance sent to other nodes; expires when nobody reads it |
  * | {p}:dial-cap:{extension}:{day}   | hash   | an extension's external calls and minutes of one local day (yyyy-mm-dd, Europe/Stockholm), capReached; expires ~2 days later (dialling/) |
+ * | {p}:softphone:{operatorId}       | string | JSON {endpoint, mediaNode, expiresAt} of the operator's browser phone (no password); expires with it (media/softphone/) |
+ * | {p}:softphones:{node}            | zset   | browser phones' endpoint names created on that media node's Asterisk, score = expiry (ms): the node's sweep deletes them |
  * | {p}:metrics:calls                | hash   | the region's call counts since the first call: ended calls by municipality and outcome, short abandons, answered calls' waits (store/lua/_shared.lua count_ended_call; metrics/call-counts.ts) |
  *
  * Lua scripts build {p}:call:{id}, {p}:queue:{id}, {p}:queue-boost(s):..., {p}:operator:{id} keys themselves from the
@@ -151,6 +153,8 @@ export interface Keys {
   /** `day` is the local date, yyyy-mm-dd (dialling/dialling-guard.ts). */
   dialCap(extension: string, day: string): string;
   metricsCalls(): string;
+  softphone(operatorId: string): string;
+  softphones(node: string): string;
 }
 
 export function keys(prefix = 'rv'): Keys {
@@ -213,5 +217,7 @@ export function keys(prefix = 'rv'): Keys {
     nodeReplies: (instanceId) => `${prefix}:node-replies:${instanceId}`,
     dialCap: (extension, day) => `${prefix}:dial-cap:${extension}:${day}`,
     metricsCalls: () => `${prefix}:metrics:calls`,
+    softphone: (operatorId) => `${prefix}:softphone:${operatorId}`,
+    softphones: (node) => `${prefix}:softphones:${node}`,
   };
 }

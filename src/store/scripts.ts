@@ -160,6 +160,11 @@ const SCRIPT_ERRORS = {
     status: 409,
     message: (s: ScriptSubject) => `call-back ${s.callId} cannot be cancelled: it has already ended`,
   },
+  phone_not_on_node: {
+    status: 409,
+    message: (s: ScriptSubject) =>
+      `call ${s.callId} waits on another media node than the one your browser phone is registered on; it keeps its place for another operator`,
+  },
   media_node_down: {
     status: 503,
     message: (s: ScriptSubject) =>

@@ -8,8 +8,11 @@ import { expect } from 'vitest';
 export const ARTIFACTS_DIR = resolve(import.meta.dirname, '../../test-artifacts/browser');
 const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-/** Debian's Chromium (installed by the lab's provisioning), headless, with the flags LAB.md lists. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Debian's Chromium (installed by the lab's provisioning), headless, with the flags LAB.md lists.
+ * `fakeMedia`: a fake microphone (a beep) allowed without asking, for the console's browser phone.
+ */
+export async function launchChromium({ fakeMedia = false }: { fakeMedia?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -20,6 +23,13 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...(fakeMedia
+        ? [
+            '--use-fake-device-for-media-stream',
+            '--use-fake-ui-for-media-stream',
+            '--autoplay-policy=no-user-gesture-required',
+          ]
+        : []),
     ],
   });
 }

@@ -5,9 +5,12 @@ import { apiDocsRoutes } from '../../src/http/api-docs.js';
 import { webConsoleRoutes } from '../../src/http/web-console.js';
 import { WEB_BUILD_DIR } from '../../src/web/build.js';
 
+/** Where the console's browser phone registers: the one origin besides its own it may connect to. */
+const SOFTPHONE_WS_URL = 'ws://127.0.0.1:8088/ws';
+
 // The console is built by the global setup (test/global-setup.ts).
 describe('web console assets', () => {
-  const app = webConsoleRoutes();
+  const app = webConsoleRoutes({ softphoneWsUrl: SOFTPHONE_WS_URL });
 
   it('leads / to /konsol/, which serves the built page, never cached', async () => {
     const root = await app.request('/');
@@ -33,7 +36,7 @@ describe('web console assets', () => {
 });
 
 /** The security headers every page people open in a browser carries (src/http/page-headers.ts). */
-function expectPageHeaders(headers: Headers, what: string) {
+function expectPageHeaders(headers: Headers, what: string, connectTo: string[] = []) {
   const csp = Object.fromEntries(
     (headers.get('content-security-policy') ?? '')
       .split(';')
@@ -44,7 +47,7 @@ function expectPageHeaders(headers: Headers, what: string) {
   expect(csp, what).toMatchObject({
     'default-src': ["'self'"],
     'script-src': ["'self'"],
-    'connect-src': ["'self'"],
+    'connect-src': ["'self'", ...connectTo],
     // Only the console's own object URLs (a voice message it fetched with its token), nothing from elsewhere.
     'media-src': ["'self'", 'blob:'],
     'frame-ancestors': ["'none'"],
@@ -58,11 +61,11 @@ function expectPageHeaders(headers: Headers, what: string) {
 }
 
 describe('security headers of the console and the API reference', () => {
-  it('sends a CSP without inline script, connect-src self, no framing, nosniff and no Referer on the console, its assets and its redirects', async () => {
-    const app = webConsoleRoutes();
+  it('sends a CSP without inline script, connect-src self and the browser phone’s WebSocket, no framing, nosniff and no Referer on the console, its assets and its redirects', async () => {
+    const app = webConsoleRoutes({ softphoneWsUrl: SOFTPHONE_WS_URL });
     const [script] = (await readdir(join(WEB_BUILD_DIR, 'assets'))).filter((f) => f.endsWith('.js'));
     for (const path of ['/', '/konsol', '/konsol/', `/konsol/assets/${script}`])
-      expectPageHeaders((await app.request(path)).headers, path);
+      expectPageHeaders((await app.request(path)).headers, path, ['ws://127.0.0.1:8088']);
     // The built page loads its script from a file: there is nothing inline for the policy to block.
     expect(await (await app.request('/konsol/')).text()).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
   });

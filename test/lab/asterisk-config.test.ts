@@ -49,12 +49,26 @@ describe('renderAsteriskConfig with the project templates (dialplans/)', () => {
     );
   });
 
-  it('lets only the carrier in: no anonymous endpoint, identification by source address', async () => {
+  it('lets only the carrier in: no anonymous endpoint, its endpoints identified by source address only', async () => {
     await renderAsteriskConfig({ outDir, vars });
     const pjsip = await readFile(join(outDir, 'pjsip.conf'), 'utf8');
     expect(pjsip).not.toMatch(/^\[anonymous\]/m);
-    expect(pjsip).toMatch(/^endpoint_identifier_order = ip$/m);
+    // By user name first for the browser phones (made through ARI, each with its password) …
+    expect(pjsip).toMatch(/^endpoint_identifier_order = username,ip$/m);
+    // … but every endpoint of the file by address only: a From user "carrier" finds nothing.
+    const endpoints = pjsip.split(/^(?=\[)/m).filter((section) => /^type = endpoint$/m.test(section));
+    expect(endpoints.length).toBeGreaterThan(1);
+    for (const endpoint of endpoints) expect(endpoint).toMatch(/^identify_by = ip$/m);
     expect(pjsip).toMatch(/^match = 127\.0\.0\.1$/m);
+  });
+
+  it('keeps the browser phones’ endpoints, aors and auths in memory beside the config file', async () => {
+    await renderAsteriskConfig({ outDir, vars });
+    const sorcery = await readFile(join(outDir, 'sorcery.conf'), 'utf8');
+    for (const type of ['endpoint', 'aor', 'auth']) {
+      expect(sorcery).toMatch(new RegExp(`^${type} = config,pjsip\\.conf,criteria=type=${type}$`, 'm'));
+      expect(sorcery).toMatch(new RegExp(`^${type} = memory$`, 'm'));
+    }
   });
 
   it('refuses a missing value, naming the placeholder', async () => {

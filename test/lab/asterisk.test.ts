@@ -149,6 +149,19 @@ describe('the lab Asterisk', () => {
     expect(appErrors).toEqual([]);
   });
 
+  it('turns away a call from elsewhere whose From user names the carrier’s endpoint', async () => {
+    const before = arrivals.length;
+    const result = await runCaller(asterisk, '093214000', {
+      localIp: '127.0.0.2',
+      callerNumber: 'carrier',
+      timeoutMs: 20_000,
+    });
+    expect(result.stats).toMatchObject({ successful: 0, failed: 1 });
+    expect(result.errors).toMatch(/SIP\/2\.0 401 Unauthorized/);
+    await sleep(300);
+    expect(arrivals.slice(before)).toEqual([]);
+  });
+
   it('turns away a call from a source that is not the carrier', async () => {
     const before = arrivals.length;
     const result = await runCaller(asterisk, '093214000', {

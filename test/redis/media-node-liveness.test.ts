@@ -54,6 +54,42 @@ describe('media nodes that stop beating', () => {
     expect((await queue.claimNext('op'))?.callId).toBe('on-2');
   });
 
+  it('offers an operator whose phone lives on one node (a browser phone) only the callers held there; the others keep their place for the rest', async () => {
+    const { queue, operators, beat, arrive, login } = setup();
+    await beat('node-1');
+    await beat('node-2');
+    await arrive('first-on-2', 'node-2');
+    await arrive('then-on-1', 'node-1');
+    await operators.login('browser-op', {
+      name: 'browser-op',
+      phone: 'browser:rv-sp-0123456789abcdef',
+      municipalities: [BJURHOLM],
+      phoneNode: 'node-1',
+    });
+    await login('desk-op');
+
+    expect((await queue.claimNext('browser-op'))?.callId).toBe('then-on-1');
+    expect((await queue.get('first-on-2'))?.state).toBe('waiting');
+    await queue.requeue('then-on-1', 'then-on-1-op1');
+    // Picked from the list, the other node's caller is refused with a 409 that says why; nothing changes.
+    await expect(queue.claimCall('browser-op', 'first-on-2')).rejects.toMatchObject({
+      status: 409,
+      code: 'phone_not_on_node',
+    });
+    expect(await queue.get('first-on-2')).toMatchObject({ state: 'waiting', attempts: 0 });
+    // A desk phone can be rung from any node: the longest-waiting caller is theirs.
+    expect((await queue.claimNext('desk-op'))?.callId).toBe('first-on-2');
+    // Logged in again with a desk phone, the operator is offered callers of every node.
+    await operators.login('browser-op', {
+      name: 'browser-op',
+      phone: 'sip:op@phones.example',
+      municipalities: [BJURHOLM],
+    });
+    await arrive('later-on-2', 'node-2');
+    expect((await queue.claimNext('browser-op'))?.callId).toBe('then-on-1');
+    expect(await ctx.redis.hGet(ctx.k.operator('browser-op'), 'phoneNode')).toBeNull();
+  });
+
   it('lists a silent node’s callers until the dead time, then ends them once as media-node-lost, leaving other nodes’ calls alone', async () => {
     const { queue, beat, arrive, login, waiting, sweep } = setup();
     await beat('alive');

@@ -10,6 +10,7 @@ import { createHttpApp } from '../../src/http/app.js';
 import type { AriConnection } from '../../src/media/ari-connection.js';
 import type { MetricsSettings } from '../../src/metrics/metrics.js';
 import { createServices, type ServiceSettings } from '../../src/services.js';
+import { DEFAULT_DTLS_CERT_FILE } from '../../src/media/softphone/softphone-credentials.js';
 import type { RedisTestContext } from './redis.js';
 
 /**
@@ -67,6 +68,8 @@ export async function buildTestApp(
     metrics: { processMetrics: false, ...metrics },
     // Messages by e-mail and SMS, to the test's SMTP server and SMS gateway; its delivery job is started by the test.
     messageDelivery,
+    // Browser phones need Asterisk, out of reach here (503).
+    softphone: { wsUrl: 'ws://127.0.0.1:8088/ws', dtlsCertFile: DEFAULT_DTLS_CERT_FILE },
   });
   await services.directory.syncRegion(region);
   const app = createHttpApp({ ...services, ari: unreachableAsterisk });

@@ -8,6 +8,9 @@ import { log } from '../../log.js';
 import { type AnswerDeps, answerCall } from '../../operators/answer-call.js';
 import { OperatorPhoneSchema, type OperatorPhones, parseOperatorPhone } from '../../operators/operator-phone.js';
 import { OPERATOR_STATES, type OperatorStore, PAUSE_REASONS } from '../../operators/operator-store.js';
+import { browserPhoneOf } from '../../operators/browser-phone.js';
+import { SoftphoneCredentialsSchema } from '../../media/softphone/softphone-credentials.js';
+import type { Softphones } from '../../media/softphone/softphones.js';
 import { type AuthEnv, requirePermission } from '../auth.js';
 import { CallViewSchema, callView } from '../call-view.js';
 import { apiRouter, errors, jsonResponse } from '../openapi.js';
@@ -43,7 +46,7 @@ const LoginSchema = z
   .object({
     phone: OperatorPhoneSchema.optional().openapi({
       description:
-        'The phone to ring, the operator account’s when left out: sip:user@<IP address>[:port] on an operator phone network (OPERATOR_PHONE_NETWORKS), or an extension of the region (e.g. 2403100), which must have a phone registered',
+        'The phone to ring, the operator account’s when left out: sip:user@<IP address>[:port] on an operator phone network (OPERATOR_PHONE_NETWORKS), an extension of the region (e.g. 2403100), which must have a phone registered, or browser: the browser phone issued to this token (POST /operator/softphone)',
     }),
     municipalities: z
       .array(z.union([MunicipalityIdSchema, ServedMunicipalitySchema]))
@@ -88,9 +91,21 @@ const login = createRoute({
   tags: ['Operator'],
   summary: 'Log in as an operator: the phone to ring and the municipalities served',
   description:
-    'A phone outside the operator phone networks, a host name or an extension outside the region is a 400 naming body.phone; an extension with no phone registered right now is a 409 (phone_not_registered).',
+    'A phone outside the operator phone networks, a host name or an extension outside the region is a 400 naming body.phone; an extension with no phone registered right now is a 409 (phone_not_registered); browser without a browser phone issued to the token is a 409 (softphone_missing).',
   request: { body: { required: true, content: { 'application/json': { schema: LoginSchema } } } },
   responses: { 201: jsonResponse('Logged in', SessionSchema), ...errors(400, 401, 403, 409) },
+});
+const issueSoftphone = createRoute({
+  method: 'post',
+  path: '/softphone',
+  tags: ['Operator'],
+  summary: 'Credentials for the console’s own phone (WebRTC), short-lived',
+  description:
+    'A SIP user on the media node’s Asterisk for this token, with a random password, valid for 12 hours (deleted at logout). Asking again gives a new password for the same user. Keep the answer in memory only. Then log in with phone "browser".',
+  responses: {
+    201: jsonResponse('The browser phone’s credentials', SoftphoneCredentialsSchema),
+    ...errors(401, 403, 503),
+  },
 });
 const getSession = createRoute({
   method: 'get',
@@ -149,8 +164,27 @@ export function operatorRoutes(
     admin: { greetings: Pick<GreetingStore, 'get'> };
     tokenAccounts: Pick<TokenAccounts, 'linked' | 'remember'>;
     phones: Pick<OperatorPhones, 'problem' | 'ringUri'>;
+    softphones: Pick<Softphones, 'issue' | 'current' | 'revoke'>;
   },
 ) {
+  /**
+   * `browser` becomes the browser phone issued to the token, which is what Asterisk dials, on
+   * the media node it lives on: the only node that can ring it (claim-1.lua).
+   */
+  async function resolveBrowserPhone(
+    phone: string,
+    operatorId: string,
+  ): Promise<{ phone: string; phoneNode?: string }> {
+    const parsed = parseOperatorPhone(phone);
+    if (!('kind' in parsed) || parsed.kind !== 'browser') return { phone };
+    const softphone = await deps.softphones.current(operatorId);
+    if (!softphone)
+      throw new AppError(409, 'softphone_missing', 'This token has no browser phone: ask for one first', [
+        { field: 'body.phone', problem: 'browser needs a browser phone: POST /api/v1/operator/softphone, then log in' },
+      ]);
+    return { phone: browserPhoneOf(softphone.endpoint), phoneNode: softphone.mediaNode };
+  }
+
   /** What login leaves out comes from the operator account linked to the token (admin/operator-accounts.ts). */
   async function withAccountDefaults(body: z.output<typeof LoginSchema>, tokenId: string) {
     const { phone, municipalities } = body;
@@ -223,7 +257,7 @@ export function operatorRoutes(
       await assertRegistered(body.phone);
       const session = await deps.operators.login(principal.id, {
         name: principal.name,
-        phone: body.phone,
+        ...(await resolveBrowserPhone(body.phone, principal.id)),
         municipalities: body.municipalities,
       });
       if (body.accountId) await deps.tokenAccounts.remember(principal.id, body.accountId);
@@ -242,7 +276,16 @@ export function operatorRoutes(
       const operatorId = c.get('principal').id;
       await deps.operators.logout(operatorId);
       log.info({ operatorId }, 'operator logged out');
+      // Logged out, the browser phone is done with; if Asterisk cannot be asked now, the sweep deletes it at expiry.
+      await deps.softphones.revoke(operatorId).catch((error: unknown) => {
+        log.warn({ operatorId, err: error }, 'could not delete the browser phone at logout; it is deleted at expiry');
+      });
       return c.body(null, 204);
+    })
+    .openapi(issueSoftphone, async (c) => {
+      const credentials = await deps.softphones.issue(c.get('principal').id);
+      c.header('cache-control', 'no-store');
+      return c.json(credentials, 201);
     })
     .openapi(pause, async (c) => {
       const operatorId = c.get('principal').id;

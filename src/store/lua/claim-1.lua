@@ -25,12 +25,17 @@
 -- for among the first SKIP_AT_MOST of each queue and sub-queue; the others keep their place
 -- until their node is back or media-node-sweep-3.lua ends them.
 --
+-- An operator whose phone lives on one media node (a browser phone: its pjsip user and WebSocket
+-- are that node's Asterisk's, operator field phoneNode) can be rung only from there: only calls
+-- held on that node, or call-backs taken by that node's instance (ARGV[4]), are theirs; the
+-- others keep their place for operators who can be rung from their node.
+--
 -- Returns the call record as HGETALL, or nil when '' was given and no call waits.
 -- Emits call.offered and operator.state.
 -- An operator in wrap-up may take a call: asking for one ends the wrap-up early.
 -- Safe to retry with a callId: an operator already connecting to that very call gets it back.
 -- Errors: operator_not_logged_in, operator_busy, operator_paused, and with a callId also
--- call_not_found, municipality_not_served, call_not_waiting, media_node_down.
+-- call_not_found, municipality_not_served, call_not_waiting, media_node_down, phone_not_on_node.
 
 local prefix, operator_id, wanted = ARGV[1], ARGV[2], ARGV[3]
 
@@ -42,6 +47,18 @@ if wanted ~= '' and operator.state == 'connecting' and operator.callId == wanted
   return redis.call('HGETALL', call_key(prefix, wanted))
 end
 assert_may_take_call(operator)
+
+-- Whether the operator's phone can be rung for a call of this media node and kind.
+local phone_node = operator.phoneNode
+local function rings_from(media_node, kind)
+  if not phone_node then
+    return true
+  end
+  if kind == 'callback' then
+    return ARGV[4] == phone_node
+  end
+  return media_node == phone_node
+end
 
 local served = cjson.decode(operator.municipalities)
 local weights = cjson.decode(operator.weights or '{}')
@@ -59,6 +76,9 @@ if wanted ~= '' then
   end
   if not media_node_up(prefix, picked, {}) then
     fail('media_node_down')
+  end
+  if not rings_from(picked.mediaNode, picked.kind) then
+    fail('phone_not_on_node')
   end
   call_id = wanted
 else
@@ -81,7 +101,8 @@ else
         redis.call('ZREM', zset, candidate)
       else
         local call = redis.call('HMGET', call_key(prefix, candidate), 'enqueuedAt', 'place', 'priorityBoostSeconds', 'mediaNode', 'kind')
-        if media_node_up(prefix, { mediaNode = call[4] or nil, kind = call[5] or nil }, seen) then
+        local node, kind = call[4] or nil, call[5] or nil
+        if rings_from(node, kind) and media_node_up(prefix, { mediaNode = node, kind = kind }, seen) then
           return candidate, call
         end
         skipped = skipped + 1

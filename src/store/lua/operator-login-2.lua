@@ -7,6 +7,7 @@
 -- ARGV[2] operatorId   ARGV[3] name   ARGV[4] phone (SIP URI)
 -- ARGV[5] municipalities (JSON array of municipality ids)
 -- ARGV[6] weights (JSON object municipality id -> weight, claim-1.lua)
+-- ARGV[7] the media node the phone can be rung from only (a browser phone's), or '' for any
 --
 -- Returns the operator session as HGETALL. Emits operator.state.
 -- Safe to retry (a repeated login is an update).
@@ -21,6 +22,11 @@ if state == 'connecting' or state == 'on-call' then
 end
 
 redis.call('HSET', KEYS[1], 'id', operator_id, 'name', ARGV[3], 'phone', ARGV[4], 'municipalities', ARGV[5], 'weights', ARGV[6])
+if (ARGV[7] or '') ~= '' then
+  redis.call('HSET', KEYS[1], 'phoneNode', ARGV[7])
+else
+  redis.call('HDEL', KEYS[1], 'phoneNode')
+end
 if state then
   emit_operator_state(prefix, operator_id)
 else

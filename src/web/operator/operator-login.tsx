@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { MunicipalityView } from '../../http/routes/municipalities.js';
+import { BROWSER_PHONE } from '../../operators/browser-phone.js';
 import { ApiError, problemText } from '../api.js';
 
 export type LoginBody = { phone?: string; municipalities?: { id: string; weight: number }[] };
@@ -21,6 +22,7 @@ export function OperatorLogin({
   onLogin: (body: LoginBody) => Promise<void>;
 }) {
   const [phone, setPhone] = useState('');
+  const [inBrowser, setInBrowser] = useState(false);
   /** The municipalities chosen, each with its weight as typed. */
   const [weights, setWeights] = useState<Record<string, string>>({});
   const [error, setError] = useState<string>();
@@ -39,7 +41,8 @@ export function OperatorLogin({
     const served = municipalities
       .filter((m) => m.id in weights)
       .map((m) => ({ id: m.id, weight: Number(weights[m.id]) }));
-    login({ ...(phone.trim() ? { phone: phone.trim() } : {}), ...(served.length ? { municipalities: served } : {}) });
+    const chosen = inBrowser ? BROWSER_PHONE : phone.trim();
+    login({ ...(chosen ? { phone: chosen } : {}), ...(served.length ? { municipalities: served } : {}) });
   };
   const choose = (id: string, on: boolean) =>
     setWeights(({ [id]: _, ...others }) => (on ? { ...others, [id]: '1' } : others));
@@ -60,13 +63,26 @@ export function OperatorLogin({
         <input
           id="phone"
           value={phone}
+          disabled={inBrowser}
           onInput={(e) => setPhone(e.currentTarget.value)}
           placeholder="sip:anna@10.1.2.3:5060"
           aria-describedby="phone-hint"
         />
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={inBrowser}
+            onChange={(e) => setInBrowser(e.currentTarget.checked)}
+            aria-describedby="browser-hint"
+          />{' '}
+          Den här webbläsaren
+        </label>
         <p id="phone-hint" class="hint">
           En SIP-adress med telefonens IP-adress på telefonistnätet, eller din anknytning (t.ex. 2403100) om telefonen
           är registrerad. Tomt: telefonen i ditt telefonistkonto.
+        </p>
+        <p id="browser-hint" class="hint">
+          Samtalen kommer i webbläsaren, i ditt headset: webbläsaren frågar om mikrofonen.
         </p>
         <fieldset>
           <legend>Kommuner du svarar för (inga valda: kontots)</legend>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CallView } from '../../http/call-view.js';
 import type { ControlledCallView } from '../../http/routes/call-control.js';
 import type { SearchHitView } from '../../http/routes/directory.js';
@@ -6,20 +6,23 @@ import type { MunicipalityView } from '../../http/routes/municipalities.js';
 import type { AnsweredCallView, OperatorSessionView } from '../../http/routes/operator.js';
 import type { QueueView } from '../../http/routes/queues.js';
 import { useConfirm, useFocusLater } from '../admin/object-form.js';
-import { ApiError, api, get, post } from '../api.js';
+import { ApiError, api, get, post, problemText } from '../api.js';
 import { useEvents } from '../events.js';
 import { StaleBanner } from '../stale-banner.js';
 import { Notice, useAction } from '../use-action.js';
 import { useData } from '../use-data.js';
 import { type CallActions, CurrentCall, type Panel } from './current-call.js';
 import { Messages } from './messages.js';
-import { OperatorLogin } from './operator-login.js';
+import { BROWSER_PHONE, isBrowserPhoneOf } from '../../operators/browser-phone.js';
+import { type LoginBody, OperatorLogin } from './operator-login.js';
 import { type ParkedCall, ParkedCalls } from './parked-calls.js';
 import { QueueBoard } from './queue-board.js';
 import { RecentCalls } from './recent-calls.js';
 import { ScheduledCallbacks } from './scheduled-callbacks.js';
 import { SHORTCUTS, type ShortcutAction, useShortcuts } from './shortcuts.js';
 import { StatusBar } from './status-bar.js';
+import { softphone } from './softphone.js';
+import { SoftphonePanel } from './softphone-panel.js';
 
 const DEFAULT_SERVICE_LEVEL_SECONDS = 30;
 
@@ -150,14 +153,28 @@ export function OperatorView() {
   };
   useShortcuts(onShortcut);
 
+  // Logged in with this browser (a reload, another tab's login): its phone registers again, with new credentials.
+  const inBrowser = data?.session ? isBrowserPhoneOf(data.session.phone) : false;
+  useEffect(() => {
+    if (inBrowser && !softphone.running) softphone.start().catch((e: unknown) => setNotice(problemText(e)));
+    if (!inBrowser && data && softphone.running) softphone.stop();
+  }, [inBrowser, data !== undefined]);
+
+  /** With this browser as phone, its phone gets credentials first: logging in needs them (409 softphone_missing). */
+  const login = async (body: LoginBody) => {
+    if (body.phone === BROWSER_PHONE) await softphone.start();
+    await post('/operator/session', body).catch(async (e: unknown) => {
+      // The operator account's phone may be this browser too ("Använd mina standardval").
+      if (!(e instanceof ApiError && e.code === 'softphone_missing')) throw e;
+      await softphone.start();
+      await post('/operator/session', body);
+    });
+    await state.reload();
+  };
+
   if (!data) return <p role="status">{state.error ?? 'Läser in…'}</p>;
   if (!data.session) {
-    return (
-      <OperatorLogin
-        municipalities={municipalities.data ?? []}
-        onLogin={(body) => post('/operator/session', body).then(state.reload)}
-      />
-    );
+    return <OperatorLogin municipalities={municipalities.data ?? []} onLogin={login} />;
   }
   return (
     <div class="operator">
@@ -175,6 +192,7 @@ export function OperatorView() {
       {dialog}
       <div class="columns">
         <div>
+          {inBrowser && <SoftphonePanel />}
           {call ? (
             <CurrentCall call={call} greeting={call.greeting} panel={panel} setPanel={setPanel} actions={actions} />
           ) : (
