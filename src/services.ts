@@ -87,6 +87,7 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
   const admin = { ...adminStores, operatorAccounts: withTokenLinkCheck(adminStores.operatorAccounts, tokens) };
   const dialling = createDiallingGuard(redis, k, { policies: admin.dialPolicies, region });
   const entries = createDirectoryEntryStore(redis, k, audit);
+  const personOfExtension = createPersonOfExtension({ extensions: admin.extensions, entries });
   const pins = createExtensionPins(redis, k, audit);
   const callbacks = createCallbackStore(redis, k, dialling, mediaIds);
   const numberTarget = directNumberTarget(redis, k, admin);
@@ -99,6 +100,7 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
     operators,
     directory,
     entries,
+    personOfExtension,
     leg,
     ari: settings.ari,
     settings: { ...DEFAULT_CALL_CONTROL, ...settings.callControl },
@@ -116,7 +118,6 @@ export function createServices(redis: RedisClient, k: Keys, settings: ServiceSet
           ...settings.messageDelivery,
         })
       : undefined;
-  const personOfExtension = createPersonOfExtension({ extensions: admin.extensions, entries });
   return {
     redis,
     region,

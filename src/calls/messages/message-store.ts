@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RESP_TYPES } from 'redis';
 import { z } from 'zod';
 import type { DirectoryEntry } from '../../directory/entries/entry-schema.js';
+import type { PersonOfExtension } from '../../directory/entries/person-of-extension.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import { AppError } from '../../errors.js';
 import { classifyNumber } from '../../numbers/number-class.js';
@@ -123,6 +124,8 @@ export function createMessageStore(
   redis: RedisClient,
   k: Keys,
   entries: Pick<DirectoryEntryStore, 'get'>,
+  /** A message for an extension is for the person it stands for. */
+  personOfExtension: PersonOfExtension,
   /** The channels messages are sent on (SMTP_HOST, SMS_GATEWAY_URL): each new one gets a state on each, and is due at once where its person has an address. */
   { delivering = [] }: { delivering?: readonly DeliveryChannel[] } = {},
 ) {
@@ -136,10 +139,13 @@ export function createMessageStore(
     return Object.keys(hash).length === 0 ? null : messageOf(hash);
   }
 
-  /** The entry a message is for: by id, or the one that has the extension. 404 naming the field. */
+  /** The entry a message is for: by id, or the person the extension stands for. 404 naming the field. */
   async function recipient(input: Pick<NewMessage, 'entryId' | 'extension'>) {
-    const entryId = input.entryId ?? (await redis.hGet(k.directoryExtensions(), input.extension ?? ''));
-    const entry = entryId ? await entries.get(entryId) : undefined;
+    const entry = input.entryId
+      ? await entries.get(input.entryId)
+      : input.extension
+        ? (await personOfExtension(input.extension)).entry
+        : undefined;
     if (!entry) {
       const [field, value] = input.entryId ? ['entryId', input.entryId] : ['extension', input.extension];
       throw new AppError(404, 'recipient_not_found', `body.${field}: no directory entry has ${field} ${value}`);

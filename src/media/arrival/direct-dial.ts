@@ -1,11 +1,10 @@
 import type { Channel, Client } from 'ari-client';
 import type { QueueReason } from '../../calls/call-record.js';
-import { currentAbsence, type DirectoryEntry } from '../../directory/entries/entry-schema.js';
+import { currentAbsence } from '../../directory/entries/entry-schema.js';
+import type { PersonOfExtension } from '../../directory/entries/person-of-extension.js';
 import type { ContactStore } from '../../extensions/contact-store.js';
 import { log } from '../../log.js';
 import { formatForDisplay } from '../../numbers/phone-number.js';
-import type { Keys } from '../../store/keys.js';
-import type { RedisClient } from '../../store/redis-client.js';
 import { ariRequest, isGone } from '../call-media.js';
 import { absenceSentence } from './absence-sentence.js';
 import { EXTENSION_LEG_ARG, callIdOfExtensionLeg, legAppArgs, mediaIds } from '../media-ids.js';
@@ -37,8 +36,8 @@ interface Ringing {
  * The caller hears ringing meanwhile (not answered until then).
  */
 export function createDirectDial(deps: {
-  redis: RedisClient;
-  k: Keys;
+  /** The person an extension stands for, whose hänvisning a caller hears (directory/entries/person-of-extension.ts). */
+  personOfExtension: PersonOfExtension;
   contacts: ContactStore;
   app: string;
   /** pjsip endpoint that dials a phone by its SIP URI (dialplans/pjsip.conf), as transfers do. */
@@ -46,7 +45,7 @@ export function createDirectDial(deps: {
   ringSeconds: number;
   now: () => number;
 }) {
-  const { redis, k, contacts, app, endpoint, ringSeconds, now } = deps;
+  const { personOfExtension, contacts, app, endpoint, ringSeconds, now } = deps;
   const ringing = new Map<string, Ringing>();
   /** Callers talking to an extension (answered here, or found so after a start): only their end has a direct bridge to release. */
   const talking = new Set<string>();
@@ -55,9 +54,7 @@ export function createDirectDial(deps: {
   async function absenceOf(
     extension: string,
   ): Promise<{ detail: string; spoken: string; messageTo?: string } | undefined> {
-    const entryId = await redis.hGet(k.directoryExtensions(), extension);
-    const stored = entryId ? await redis.hGet(k.directoryEntries(), entryId) : null;
-    const entry = stored ? (JSON.parse(stored) as DirectoryEntry) : undefined;
+    const { entry } = await personOfExtension(extension);
     const absence = entry ? currentAbsence(entry, now()) : null;
     if (!entry || !absence) return undefined;
     const detail = [absence.reason, absence.text && `: ${absence.text}`, absence.until && ` (until ${absence.until})`]

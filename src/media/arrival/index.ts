@@ -77,8 +77,7 @@ export function createArrivalPath(deps: {
     policies,
     media,
     directDial: createDirectDial({
-      redis,
-      k,
+      personOfExtension: deps.personOfExtension,
       contacts: deps.contacts,
       app,
       endpoint: extensionEndpoint,

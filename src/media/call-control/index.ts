@@ -2,6 +2,7 @@ import type { CallbackStore } from '../../calls/callbacks/callback-store.js';
 import { type DeliveryChannel, createMessageStore } from '../../calls/messages/message-store.js';
 import type { DiallingGuard } from '../../dialling/dialling-guard.js';
 import type { DirectoryStore } from '../../directory/directory-store.js';
+import type { PersonOfExtension } from '../../directory/entries/person-of-extension.js';
 import type { DirectoryEntryStore } from '../../directory/entries/entry-store.js';
 import type { ContactStore } from '../../extensions/contact-store.js';
 import type { OperatorStore } from '../../operators/operator-store.js';
@@ -23,6 +24,8 @@ export function createCallControlService(deps: {
   operators: OperatorStore;
   directory: DirectoryStore;
   entries: Pick<DirectoryEntryStore, 'get'>;
+  /** The person an extension stands for: a message for an extension is theirs. */
+  personOfExtension: PersonOfExtension;
   /** Asked at each action, so it may be connected after this is built. */
   ari: Pick<AriConnection, 'client'>;
   leg: OperatorLegSettings;
@@ -37,7 +40,7 @@ export function createCallControlService(deps: {
   return {
     control,
     callbacks: deps.callbacks,
-    messages: createMessageStore(redis, k, deps.entries, { delivering: deps.delivering }),
+    messages: createMessageStore(redis, k, deps.entries, deps.personOfExtension, { delivering: deps.delivering }),
     actions: createCallControl({ ...deps, control }),
   };
 }
