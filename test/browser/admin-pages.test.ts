@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import type { DirectoryEntry } from '../../src/directory/entries/entry-schema.js';
 import { startLabSwitchboard } from '../support/lab-switchboard.js';
-import { artifactsOf, launchChromium, signIn } from './browser-support.js';
+import { artifactsOf, launchChromium, signIn, KARIN_LIND, CONSOLE_VIEW } from './browser-support.js';
 
 /**
  * The admin pages in Debian's Chromium against a lab switchboard, as a municipality's IT staff
@@ -13,7 +13,6 @@ import { artifactsOf, launchChromium, signIn } from './browser-support.js';
 
 const { clear, screenshot, expectAccessible } = artifactsOf('admin');
 const actor = localActor('browser test');
-const VIEWPORT = { viewport: { width: 1280, height: 900 }, locale: 'sv-SE', timezoneId: 'Europe/Stockholm' } as const;
 
 let lab: Awaited<ReturnType<typeof startLabSwitchboard>>;
 let browser: Browser;
@@ -27,19 +26,7 @@ beforeAll(async () => {
   const { tokens, entries, admin } = lab.switchboard;
   adminToken = (await tokens.create({ name: 'IT Vännäs', role: 'municipality-admin', municipalityId: '2460' }, actor))
     .token;
-  karin = await entries.create(
-    {
-      kind: 'person',
-      municipalityId: '2460',
-      givenName: 'Karin',
-      familyName: 'Lind',
-      title: 'Bygglovshandläggare',
-      department: 'Samhällsbyggnad',
-      keywords: ['bygglov'],
-      extension: '2460100',
-    },
-    actor,
-  );
+  karin = await entries.create(KARIN_LIND, actor);
   await admin.extensions.create(
     { municipalityId: '2460', extension: '2460100', displayName: 'Karin Lind', password: 'hemligt-lösenord-1' },
     actor,
@@ -52,7 +39,7 @@ afterAll(async () => {
 });
 
 async function newAdminPage(token: string): Promise<Page> {
-  const tab = await browser.newPage(VIEWPORT);
+  const tab = await browser.newPage(CONSOLE_VIEW);
   await signIn(tab, lab.switchboard.url, token, '#/admin');
   await tab.getByRole('heading', { name: /^Administration – / }).waitFor();
   return tab;

@@ -3,6 +3,26 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { expect } from 'vitest';
+import type { DirectoryEntryInput } from '../../src/directory/entries/entry-schema.js';
+
+/** The console's window: a desktop screen, Swedish, in Stockholm's time. */
+export const CONSOLE_VIEW = {
+  viewport: { width: 1280, height: 900 },
+  locale: 'sv-SE',
+  timezoneId: 'Europe/Stockholm',
+} as const;
+
+/** The person of Vännäs the console tests search for and transfer to (extension 2460100). */
+export const KARIN_LIND: DirectoryEntryInput = {
+  kind: 'person',
+  municipalityId: '2460',
+  givenName: 'Karin',
+  familyName: 'Lind',
+  title: 'Bygglovshandläggare',
+  department: 'Samhällsbyggnad',
+  keywords: ['bygglov'],
+  extension: '2460100',
+};
 
 /** Screenshots and accessibility reports of the browser tests (gitignored). */
 export const ARTIFACTS_DIR = resolve(import.meta.dirname, '../../test-artifacts/browser');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { controlHelpers } from '../e2e/call-control-support.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
-import { artifactsOf, launchChromium, signIn } from './browser-support.js';
+import { artifactsOf, launchChromium, signIn, KARIN_LIND, CONSOLE_VIEW } from './browser-support.js';
 
 /**
  * The web console in Debian's Chromium against a whole lab switchboard (Asterisk, Redis, SIPp):
@@ -29,23 +29,9 @@ beforeAll(async () => {
   const tokens = lab.switchboard.tokens;
   operatorToken = (await tokens.create({ name: 'Anna Telefonist', role: 'operator' }, localActor('browser test')))
     .token;
-  await lab.switchboard.entries.create(
-    {
-      kind: 'person',
-      municipalityId: '2460',
-      givenName: 'Karin',
-      familyName: 'Lind',
-      title: 'Bygglovshandläggare',
-      department: 'Samhällsbyggnad',
-      keywords: ['bygglov'],
-      extension: '2460100',
-    },
-    localActor('browser test'),
-  );
+  await lab.switchboard.entries.create(KARIN_LIND, localActor('browser test'));
   page = await browser.newPage({
-    viewport: { width: 1280, height: 900 },
-    locale: 'sv-SE',
-    timezoneId: 'Europe/Stockholm',
+    ...CONSOLE_VIEW,
   });
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { controlHelpers } from '../e2e/call-control-support.js';
 import { apiClient } from '../support/api-client.js';
 import { eventually, startLabSwitchboard } from '../support/lab-switchboard.js';
 import { startCaller } from '../support/sipp.js';
-import { artifactsOf, launchChromium, signIn } from './browser-support.js';
+import { artifactsOf, launchChromium, signIn, KARIN_LIND, CONSOLE_VIEW } from './browser-support.js';
 
 /**
  * The console as the operator's phone (WebRTC), in Debian's Chromium with a fake microphone,
@@ -87,23 +87,9 @@ beforeAll(async () => {
   );
   operatorToken = created.token;
   operatorId = created.record.id;
-  await lab.switchboard.entries.create(
-    {
-      kind: 'person',
-      municipalityId: '2460',
-      givenName: 'Karin',
-      familyName: 'Lind',
-      title: 'Bygglovshandläggare',
-      department: 'Samhällsbyggnad',
-      keywords: ['bygglov'],
-      extension: '2460100',
-    },
-    localActor('browser test'),
-  );
+  await lab.switchboard.entries.create(KARIN_LIND, localActor('browser test'));
   context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    locale: 'sv-SE',
-    timezoneId: 'Europe/Stockholm',
+    ...CONSOLE_VIEW,
     permissions: ['microphone'],
   });
   await context.addInitScript(recordPeerConnections);
