@@ -30,9 +30,10 @@ const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
 /**
  * Debian's Chromium (installed by the lab's provisioning), headless, with the flags LAB.md lists.
- * `fakeMedia`: a fake microphone (a beep) allowed without asking, for the console's browser phone.
+ * `fakeMedia`: a fake microphone (a beep) for the console's browser phone, allowed without asking;
+ * `'asking'`: the page asks, and the context's permissions answer (none given: refused).
  */
-export async function launchChromium({ fakeMedia = false }: { fakeMedia?: boolean } = {}): Promise<Browser> {
+export async function launchChromium({ fakeMedia = false }: { fakeMedia?: boolean | 'asking' } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -46,7 +47,7 @@ export async function launchChromium({ fakeMedia = false }: { fakeMedia?: boolea
       ...(fakeMedia
         ? [
             '--use-fake-device-for-media-stream',
-            '--use-fake-ui-for-media-stream',
+            ...(fakeMedia === 'asking' ? [] : ['--use-fake-ui-for-media-stream']),
             '--autoplay-policy=no-user-gesture-required',
           ]
         : []),

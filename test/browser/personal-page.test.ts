@@ -53,7 +53,7 @@ async function karinsPage() {
   await page.getByRole('heading', { name: 'Min hänvisning' }).waitFor();
   const signIn = async (pin: string) => {
     await page.getByLabel('Anknytning').fill('2460100');
-    await page.getByLabel('PIN-kod').fill(pin);
+    await page.getByLabel('PIN-kod', { exact: true }).fill(pin);
     await page.keyboard.press('Enter');
   };
   const close = async () => {
@@ -78,7 +78,7 @@ describe('the personal page in a browser', () => {
         await expectAccessible(page, '01-wrong-pin');
         await screenshot(page, '01-wrong-pin');
 
-        await page.getByLabel('PIN-kod').fill('4711');
+        await page.getByLabel('PIN-kod', { exact: true }).fill('4711');
         await page.keyboard.press('Enter');
         await page.getByRole('heading', { name: 'Min hänvisning – Karin Lind' }).waitFor();
         await page.getByText('Ingen hänvisning: du visas som tillgänglig för växeln.').waitFor();
@@ -109,7 +109,7 @@ describe('the personal page in a browser', () => {
 
         const session = await page.evaluate(() => sessionStorage.getItem('regionvaxeln.token'));
         await page.getByRole('button', { name: 'Logga ut' }).click();
-        await page.getByLabel('PIN-kod').waitFor();
+        await page.getByLabel('PIN-kod', { exact: true }).waitFor();
         expect(await page.evaluate(() => sessionStorage.getItem('regionvaxeln.token'))).toBeNull();
         expect((await t.call('GET', '/api/v1/self', { auth: session })).status).toBe(401);
       } finally {
@@ -167,7 +167,7 @@ describe('the personal page in a browser', () => {
         await page.getByRole('button', { name: 'Logga ut' }).click();
         await signIn('4711');
         await page.getByRole('alert').getByText('Fel anknytning eller PIN-kod.').waitFor();
-        await page.getByLabel('PIN-kod').fill('5830');
+        await page.getByLabel('PIN-kod', { exact: true }).fill('5830');
         await page.keyboard.press('Enter');
         await page.getByRole('heading', { name: 'Min hänvisning – Karin Lind' }).waitFor();
       } finally {

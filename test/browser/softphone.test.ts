@@ -253,6 +253,30 @@ describe.sequential('the console as the operator’s phone', () => {
     expect((await again.done).stats).toMatchObject({ successful: 1, failed: 0 });
   });
 
+  it('a microphone the operator refused is said, with where to allow it', async () => {
+    const asking = await launchChromium({ fakeMedia: 'asking' });
+    try {
+      // No microphone permission in this context: the browser refuses the page's request.
+      const refusing = await (await asking.newContext(CONSOLE_VIEW)).newPage();
+      const { token } = await lab.switchboard.tokens.create(
+        { name: 'Nils Utan Mikrofon', role: 'operator' },
+        localActor('browser test'),
+      );
+      await signIn(refusing, lab.switchboard.url, token);
+      await refusing.getByLabel('Den här webbläsaren').check();
+      await refusing.getByLabel('Vännäs').check();
+      await refusing.getByRole('button', { name: 'Logga in' }).click();
+      await refusing.getByRole('heading', { name: 'Webbtelefon' }).waitFor();
+      await expect
+        .poll(() => refusing.locator('[data-softphone="microphone"]').textContent(), { timeout: 15_000 })
+        .toMatch(/^Nekad – tillåt mikrofonen/);
+      await expectAccessible(refusing, '04-microphone-refused');
+      await screenshot(refusing, '04-microphone-refused');
+    } finally {
+      await asking.close();
+    }
+  });
+
   it('logging out deletes the browser phone from Asterisk', async () => {
     const endpoint = await browserEndpoint();
     await page.getByRole('button', { name: 'Logga ut ur växeln' }).click();
