@@ -28,14 +28,25 @@ let browser: Browser;
 let page: Page;
 let operator: { token: string; id: string };
 let karinId: string;
-/** Where the carrier's far end listens: call-backs are dialled out there (a SIPp phone). */
-let carrierPort: number;
+/**
+ * The carrier's far end: call-backs are dialled out there. A SIPp phone listening from the start
+ * on its port, which the switchboard is configured with: started only when needed, the port had
+ * been taken meanwhile by another test's socket (once in CI).
+ */
+let carrier: SippProcess;
 const artifacts = artifactsOf('operator-extras');
 
 beforeAll(async () => {
   // The artifacts are this run's only.
   await artifacts.clear();
-  carrierPort = await freeUdpPort();
+  const carrierPort = await freeUdpPort();
+  carrier = await startSipp({
+    scenarioFile: SCENARIOS.operatorPhone,
+    localPort: carrierPort,
+    calls: 1,
+    vars: { talk_ms: '8000' },
+    timeoutMs: 600_000,
+  });
   // Messages are mailed and sent by SMS through ports nobody listens on: every one stays "ej levererat".
   const [mailPort, smsPort] = await Promise.all([freeTcpPort(), freeTcpPort()]);
   [lab, browser] = await Promise.all([
@@ -75,6 +86,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await carrier?.stop();
   await browser?.close();
   await lab?.stop();
 });
@@ -213,13 +225,6 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
   });
 
   it('taken from the queue board with the keyboard, the call-back rings the operator, then dials the SIPp phone at the carrier', async () => {
-    const carrier = await startSipp({
-      scenarioFile: SCENARIOS.operatorPhone,
-      localPort: carrierPort,
-      calls: 1,
-      vars: { talk_ms: '8000' },
-      timeoutMs: 60_000,
-    });
     const callbackId = `${callId}-cb`;
     await page.getByRole('button', { name: 'Ring upp 070-123 45 67, Vännäs' }).press('Enter');
 
@@ -346,7 +351,7 @@ describe.sequential('operator console: logins, call-backs and messages', () => {
     await page.keyboard.press('Alt+KeyU');
     await page.getByLabel('Tidigast (tomt: nu)').fill(`${tomorrow}T13:00`);
     await page.getByLabel('Senast', { exact: true }).fill(`${tomorrow}T14:00`);
-    await page.getByRole('button', { name: 'Boka återuppringning' }).press('Enter');
+    await page.getByRole('button', { name: 'Boka återuppringning', exact: true }).press('Enter');
     await page.getByText('Återuppringning bokad').waitFor();
     await queue.finish(scheduledId);
     await page.getByText('Inget samtal just nu.').waitFor();
