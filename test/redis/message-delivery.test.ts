@@ -1,42 +1,33 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
-import { createMessageDelivery, type DeliveryTiming } from '../../src/calls/messages/message-delivery.js';
+import { createMessageDelivery } from '../../src/calls/messages/message-delivery.js';
 import { createMessageRetention } from '../../src/calls/messages/message-retention.js';
 import { buildTestApp } from '../support/http-app.js';
+import { ANNA_BERG, FAST_DELIVERY, useCleanups } from '../support/messages.js';
 import { useRedis } from '../support/redis.js';
 import { startSmtpServer } from '../support/smtp.js';
 import { UMEA, VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
 
-/** Short waits, so a test sees several attempts in a second or two. */
-const TIMING: DeliveryTiming = { pollMs: 50, retryBaseMs: 100, retryMaxMs: 400, leaseMs: 10_000 };
 const FROM = 'vaxeln@umea.example';
 
 type Delivery = { state: string; attempts: number; lastError?: string; sentAt?: string };
 type Message = { id: string; createdAt: string; delivery?: Delivery };
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = useCleanups();
 
 async function setup() {
   const smtp = await startSmtpServer();
   cleanups.push(smtp.stop);
   const t = await buildTestApp(ctx, {
-    messageDelivery: { smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none', from: FROM }, timing: TIMING },
+    messageDelivery: { smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none', from: FROM }, timing: FAST_DELIVERY },
   });
   t.messageDelivery!.start();
   cleanups.push(() => t.messageDelivery!.stop());
   const anna = await t.entries.create(
     {
-      municipalityId: VANNAS,
-      kind: 'person',
-      givenName: 'Anna',
-      familyName: 'Berg',
-      extension: '2460200',
-      email: 'anna.berg@vannas.example',
+      ...ANNA_BERG,
     },
     localActor('test setup'),
   );
@@ -121,7 +112,7 @@ describe('messages reach the person by e-mail (real Redis, real SMTP server)', (
       entries: t.entries,
       municipalityName: () => 'Vännäs',
       smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none', from: FROM },
-      timing: { ...TIMING, pollMs: 10 },
+      timing: { ...FAST_DELIVERY, pollMs: 10 },
     });
     other.start();
     cleanups.push(() => other.stop());
@@ -149,7 +140,7 @@ describe('messages reach the person by e-mail (real Redis, real SMTP server)', (
       entries: t.entries,
       municipalityName: () => 'Vännäs',
       smtp: { host: '127.0.0.1', port: smtp.port, tls: 'none', from: FROM },
-      timing: TIMING,
+      timing: FAST_DELIVERY,
     });
     next.start();
     cleanups.push(() => next.stop());

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
-import type { DeliveryTiming } from '../../src/calls/messages/message-delivery.js';
 import { createMessageRetention } from '../../src/calls/messages/message-retention.js';
 import { createLogger, log } from '../../src/log.js';
 import { buildTestApp } from '../support/http-app.js';
+import { ANNA_BERG, FAST_DELIVERY, useCleanups } from '../support/messages.js';
 import { useRedis } from '../support/redis.js';
 import { startSmsGateway } from '../support/sms-gateway.js';
 import { startSmtpServer } from '../support/smtp.js';
@@ -12,8 +12,6 @@ import { VANNAS } from '../support/municipalities.js';
 
 const ctx = useRedis();
 
-/** Short waits, so a test sees several attempts in a second or two. */
-const TIMING: DeliveryTiming = { pollMs: 50, retryBaseMs: 100, retryMaxMs: 400, leaseMs: 10_000 };
 const AUTHORIZATION = 'Bearer sms-gateway-secret-7f3a';
 const BODY = '{"recipient":"{{to}}","message":"{{text}}","sender":"{{from}}","options":{"flash":false}}';
 const MOBILE = '+46701112233';
@@ -21,10 +19,7 @@ const MOBILE = '+46701112233';
 type Delivery = { state: string; attempts: number; lastError?: string; sentAt?: string };
 type Message = { id: string; createdAt: string; delivery?: Delivery; smsDelivery?: Delivery };
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = useCleanups();
 
 /** Every line any logger of the app writes during the test, at debug level (personal fields too), as text. */
 function captureLogLines(): string[] {
@@ -51,19 +46,14 @@ async function setup({ smtpPort }: { smtpPort?: number } = {}) {
       ...(smtpPort === undefined
         ? {}
         : { smtp: { host: '127.0.0.1', port: smtpPort, tls: 'none', from: 'v@x.example' } }),
-      timing: TIMING,
+      timing: FAST_DELIVERY,
     },
   });
   t.messageDelivery!.start();
   cleanups.push(() => t.messageDelivery!.stop());
   const anna = await t.entries.create(
     {
-      municipalityId: VANNAS,
-      kind: 'person',
-      givenName: 'Anna',
-      familyName: 'Berg',
-      extension: '2460200',
-      email: 'anna.berg@vannas.example',
+      ...ANNA_BERG,
       // A fixed number first: the SMS goes to the first mobile one.
       phoneNumbers: ['+4693514199', MOBILE],
     },

@@ -1,20 +1,18 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { localActor } from '../../src/auth/token-store.js';
 import { createMessageRetention } from '../../src/calls/messages/message-retention.js';
 import { VOICE_MAILBOX, voiceMessageText } from '../../src/calls/messages/voice-recording.js';
 import { buildTestApp } from '../support/http-app.js';
+import { ANNA_BERG, useCleanups } from '../support/messages.js';
 import { useRedis } from '../support/redis.js';
 import { startSmtpServer } from '../support/smtp.js';
-import { UMEA, VANNAS } from '../support/municipalities.js';
+import { UMEA } from '../support/municipalities.js';
 import { toneWav } from '../support/wav.js';
 
 const ctx = useRedis();
 const DAY_MS = 86_400_000;
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = useCleanups();
 
 /** The switchboard's wiring on a real Redis, with Anna of Vännäs (an e-mail address) and, with `smtp`, delivery to it. */
 async function setup(smtp?: { port: number }) {
@@ -33,12 +31,7 @@ async function setup(smtp?: { port: number }) {
   }
   const anna = await t.entries.create(
     {
-      municipalityId: VANNAS,
-      kind: 'person',
-      givenName: 'Anna',
-      familyName: 'Berg',
-      extension: '2460200',
-      email: 'anna.berg@vannas.example',
+      ...ANNA_BERG,
     },
     localActor('test setup'),
   );
